@@ -1,0 +1,261 @@
+//! The command-line interface: argument parsing and the `scan`, `rules` and `explain` commands.
+
+use crate::filter;
+use crate::report::{self, Format, TextStyle};
+use crate::rules::{RuleSet, Severity};
+use crate::scan::{self, ScanOptions};
+use clap::{Parser, Subcommand, ValueEnum};
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Exit status when no finding reaches `--fail-on`.
+const EXIT_CLEAN: u8 = 0;
+/// Exit status when findings reach `--fail-on`.
+const EXIT_FINDINGS: u8 = 1;
+/// Exit status for usage, configuration, rule and internal errors.
+const EXIT_ERROR: u8 = 2;
+
+#[derive(Parser, Debug)]
+#[command(name = "tollgate", version, about = "Security review for Python and Rust backends", long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Scan files and directories for security problems.
+    Scan(ScanArgs),
+    /// List the rules.
+    Rules {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+    /// Show a rule's documentation.
+    Explain {
+        /// The rule id, e.g. `sql-string-built`.
+        rule_id: String,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+struct ScanArgs {
+    /// Files and directories to scan.
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Also write a SARIF report to FILE.
+    #[arg(long, value_name = "FILE")]
+    sarif: Option<PathBuf>,
+    /// Exit with status 1 when a finding is at or above this severity.
+    #[arg(long, value_enum, default_value_t = Severity::Low, value_name = "SEVERITY")]
+    fail_on: Severity,
+    /// Leave out paths matching this gitignore-style glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+    /// Skip files larger than this many bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = scan::DEFAULT_MAX_FILE_SIZE)]
+    max_file_size: u64,
+    /// Worker threads (default: one per core).
+    #[arg(long, short, value_name = "N")]
+    jobs: Option<usize>,
+    /// When to color text output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ListFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Run the command line and return the process exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return ExitCode::from(if err.use_stderr() { EXIT_ERROR } else { EXIT_CLEAN });
+        }
+    };
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            print_error(err.as_ref());
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+type CliResult = Result<u8, Box<dyn Diagnostic + Send + Sync>>;
+
+fn run(cli: Cli) -> CliResult {
+    let rules = RuleSet::builtin().map_err(boxed)?;
+    match cli.command {
+        Command::Scan(args) => run_scan(args, &rules),
+        Command::Rules { format } => list_rules(&rules, format),
+        Command::Explain { rule_id } => explain(&rules, &rule_id),
+    }
+}
+
+fn run_scan(args: ScanArgs, rules: &RuleSet) -> CliResult {
+    let options = ScanOptions {
+        paths: args.paths,
+        excludes: args.exclude,
+        max_file_size: args.max_file_size,
+        jobs: args.jobs,
+    };
+    let outcome = scan::scan(&options, rules).map_err(boxed)?;
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let style = TextStyle { color };
+    write_report(args.format, args.output.as_ref(), &outcome, rules, style)?;
+    if let Some(path) = &args.sarif {
+        write_report(Format::Sarif, Some(path), &outcome, rules, style)?;
+    }
+    Ok(if filter::fails(&outcome.findings, args.fail_on) {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    })
+}
+
+fn write_report(
+    format: Format,
+    path: Option<&PathBuf>,
+    outcome: &scan::ScanOutcome,
+    rules: &RuleSet,
+    style: TextStyle,
+) -> Result<(), Box<dyn Diagnostic + Send + Sync>> {
+    let written = match path {
+        Some(path) => std::fs::File::create(path).and_then(|file| {
+            let mut out = std::io::BufWriter::new(file);
+            report::render(format, outcome, rules, style, &mut out)?;
+            out.flush()
+        }),
+        None => {
+            let stdout = std::io::stdout();
+            let mut out = stdout.lock();
+            report::render(format, outcome, rules, style, &mut out).and_then(|()| out.flush())
+        }
+    };
+    written.map_err(|err| {
+        let target = path.map_or("standard output".to_string(), |p| format!("`{}`", p.display()));
+        boxed(CliError::Write(format!("could not write the report to {target}: {err}")))
+    })
+}
+
+fn list_rules(rules: &RuleSet, format: ListFormat) -> CliResult {
+    let mut out = std::io::stdout().lock();
+    let written = match format {
+        ListFormat::Json => serde_json::to_writer_pretty(&mut out, &rules.iter().collect::<Vec<_>>())
+            .map_err(std::io::Error::from)
+            .and_then(|()| writeln!(out)),
+        ListFormat::Text => {
+            let width = rules.iter().map(|rule| rule.id.len()).max().unwrap_or(0);
+            rules.iter().try_for_each(|rule| {
+                let languages: Vec<_> = rule.languages.iter().map(|l| l.name()).collect();
+                writeln!(
+                    out,
+                    "{:width$}  {:8}  {:6}  {:12}  {}",
+                    rule.id,
+                    rule.severity.name(),
+                    rule.confidence.name(),
+                    languages.join(","),
+                    rule.name
+                )
+            })
+        }
+    };
+    written.map_err(|err| boxed(CliError::Write(err.to_string())))?;
+    Ok(EXIT_CLEAN)
+}
+
+fn explain(rules: &RuleSet, rule_id: &str) -> CliResult {
+    let Some(rule) = rules.get(rule_id) else {
+        let help = rules.suggest(rule_id).map(|id| format!("did you mean `{id}`?"));
+        return Err(boxed(CliError::UnknownRule {
+            id: rule_id.to_string(),
+            help: help.or_else(|| Some("`tollgate rules` lists every rule".into())),
+        }));
+    };
+    let languages: Vec<_> = rule.languages.iter().map(|l| l.name()).collect();
+    let cwe: Vec<_> = rule.cwe.iter().map(|n| format!("CWE-{n}")).collect();
+    let owasp: Vec<_> = rule
+        .owasp
+        .iter()
+        .map(|id| format!("{id} {}", id.title().unwrap_or_default()))
+        .collect();
+    let mut out = std::io::stdout().lock();
+    let written = writeln!(
+        out,
+        "# {} — {}\n\nseverity: {} · confidence: {} · languages: {} · pack: {}\nCWE: {}\nOWASP: {}\n\nFix: {}\n\n{}",
+        rule.id,
+        rule.name,
+        rule.severity,
+        rule.confidence,
+        languages.join(", "),
+        rule.pack,
+        cwe.join(", "),
+        owasp.join("; "),
+        rule.fix,
+        rule.help.trim_end()
+    );
+    written.map_err(|err| boxed(CliError::Write(err.to_string())))?;
+    Ok(EXIT_CLEAN)
+}
+
+/// Errors of the command line itself.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+enum CliError {
+    #[error("no rule `{id}`")]
+    #[diagnostic(code(tollgate::unknown_rule))]
+    UnknownRule {
+        id: String,
+        #[help]
+        help: Option<String>,
+    },
+    #[error("{0}")]
+    #[diagnostic(code(tollgate::write))]
+    Write(String),
+}
+
+fn boxed<E: Diagnostic + Send + Sync + 'static>(err: E) -> Box<dyn Diagnostic + Send + Sync> {
+    Box::new(err)
+}
+
+fn print_error(err: &(dyn Diagnostic + Send + Sync)) {
+    let theme = if std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let mut rendered = String::new();
+    if GraphicalReportHandler::new_themed(theme)
+        .render_report(&mut rendered, err)
+        .is_err()
+    {
+        rendered = format!("error: {err}");
+    }
+    eprintln!("{rendered}");
+}

@@ -1,0 +1,62 @@
+//! Built-in detectors: the Rust code behind rules whose logic a pattern cannot express.
+//!
+//! A detector walks one parsed file and reports [`Match`]es; the rule file that names it
+//! supplies the id, severity, message and help. Each detector exists per language.
+
+mod broad_exception_swallowed;
+mod sql_string_built;
+pub mod syntax;
+
+use crate::parse::ParsedFile;
+use crate::source::Language;
+use std::ops::Range;
+
+/// A place a detector flags, with named values for the rule's message (`$NAME`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Match {
+    pub bytes: Range<usize>,
+    pub captures: Vec<(&'static str, String)>,
+}
+
+/// One detector for one language.
+pub struct Detector {
+    pub name: &'static str,
+    pub language: Language,
+    /// The names a detector fills in for messages, without `$`.
+    pub captures: &'static [&'static str],
+    pub check: fn(&ParsedFile, &mut Vec<Match>),
+}
+
+const DETECTORS: &[Detector] = &[
+    Detector {
+        name: "sql-string-built",
+        language: Language::Python,
+        captures: sql_string_built::CAPTURES,
+        check: sql_string_built::python::check,
+    },
+    Detector {
+        name: "sql-string-built",
+        language: Language::Rust,
+        captures: sql_string_built::CAPTURES,
+        check: sql_string_built::rust::check,
+    },
+    Detector {
+        name: "broad-exception-swallowed",
+        language: Language::Python,
+        captures: broad_exception_swallowed::CAPTURES,
+        check: broad_exception_swallowed::python::check,
+    },
+    Detector {
+        name: "broad-exception-swallowed",
+        language: Language::Rust,
+        captures: broad_exception_swallowed::CAPTURES,
+        check: broad_exception_swallowed::rust::check,
+    },
+];
+
+/// The detector called `name` for `language`.
+pub fn find(name: &str, language: Language) -> Option<&'static Detector> {
+    DETECTORS
+        .iter()
+        .find(|detector| detector.name == name && detector.language == language)
+}

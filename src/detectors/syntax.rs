@@ -1,0 +1,59 @@
+//! Small helpers for walking tree-sitter trees, shared by the detectors.
+
+use tree_sitter::{Node, TreeCursor};
+
+/// Every node under `node` (itself included), in document order.
+pub fn descendants(node: Node<'_>) -> Descendants<'_> {
+    Descendants {
+        cursor: node.walk(),
+        done: false,
+    }
+}
+
+/// Iterator returned by [`descendants`].
+pub struct Descendants<'tree> {
+    cursor: TreeCursor<'tree>,
+    done: bool,
+}
+
+impl<'tree> Iterator for Descendants<'tree> {
+    type Item = Node<'tree>;
+
+    fn next(&mut self) -> Option<Node<'tree>> {
+        if self.done {
+            return None;
+        }
+        let node = self.cursor.node();
+        if self.cursor.goto_first_child() {
+            return Some(node);
+        }
+        loop {
+            if self.cursor.depth() == 0 {
+                self.done = true;
+                return Some(node);
+            }
+            if self.cursor.goto_next_sibling() {
+                return Some(node);
+            }
+            self.cursor.goto_parent();
+        }
+    }
+}
+
+/// The named children of a node, collected.
+pub fn named_children(node: Node<'_>) -> Vec<Node<'_>> {
+    let mut cursor = node.walk();
+    node.named_children(&mut cursor).collect()
+}
+
+/// The nearest ancestor (not `node` itself) whose kind is one of `kinds`.
+pub fn ancestor_of_kind<'t>(node: Node<'t>, kinds: &[&str]) -> Option<Node<'t>> {
+    let mut current = node.parent();
+    while let Some(parent) = current {
+        if kinds.contains(&parent.kind()) {
+            return Some(parent);
+        }
+        current = parent.parent();
+    }
+    None
+}

@@ -1,0 +1,64 @@
+//! What a scan produces: findings on code, and notices about files it could not fully read.
+
+use crate::rules::{Confidence, Severity};
+use crate::source::Position;
+use serde::Serialize;
+
+/// One problem found in the code, with everything a report needs.
+#[derive(Clone, Debug, Serialize)]
+pub struct Finding {
+    pub rule_id: String,
+    pub severity: Severity,
+    pub confidence: Confidence,
+    pub message: String,
+    /// The path shown to users, relative to the working directory where possible, `/`-separated.
+    pub path: String,
+    pub start: Position,
+    /// The position just past the last character of the match.
+    pub end: Position,
+    /// Byte offsets of the match in the file.
+    #[serde(skip)]
+    pub bytes: std::ops::Range<usize>,
+    /// The source lines the match covers (at most a few), for reports and fingerprints.
+    pub snippet: String,
+    /// A hash that stays the same when the code moves within its file.
+    pub fingerprint: String,
+}
+
+/// Why a file was skipped or only partly understood.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NoticeKind {
+    /// Larger than `--max-file-size`: not scanned.
+    TooLarge,
+    /// Contains NUL bytes: not scanned.
+    Binary,
+    /// Not valid UTF-8: not scanned.
+    NotUtf8,
+    /// Could not be read (permissions, vanished, I/O error): not scanned.
+    Unreadable,
+    /// Has syntax errors: scanned with tree-sitter's error recovery, findings may be incomplete.
+    SyntaxError,
+    /// The directory walk hit a problem (symlink loop, unreadable directory).
+    WalkError,
+    /// An explicitly named file whose language tollgate does not read.
+    UnsupportedLanguage,
+}
+
+impl NoticeKind {
+    /// Whether the file was left out of the scan entirely.
+    pub fn skipped(self) -> bool {
+        !matches!(self, NoticeKind::SyntaxError)
+    }
+}
+
+/// A note about one file (or directory) that the user should know about.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Notice {
+    pub path: String,
+    pub kind: NoticeKind,
+    pub message: String,
+    /// Line of the first problem, for syntax errors.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+}

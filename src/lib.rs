@@ -1,0 +1,18 @@
+//! tollgate: a security-focused static code reviewer for Python and Rust backends.
+//!
+//! The crate mirrors the scan's data flow:
+//! [`discover`] → [`parse`] → [`check`] (with [`detectors`] described by [`rules`]) → [`filter`] → [`report`].
+//! [`scan`] strings the stages together; [`cli`] is the command-line front end used by the binary.
+
+pub mod check;
+pub mod cli;
+pub mod detectors;
+pub mod discover;
+pub mod filter;
+pub mod finding;
+pub mod fingerprint;
+pub mod parse;
+pub mod report;
+pub mod rules;
+pub mod scan;
+pub mod source;

@@ -1,0 +1,70 @@
+//! Parsing with tree-sitter: one parser per language per worker thread.
+
+use crate::source::{Language, SourceFile};
+use std::cell::RefCell;
+use tree_sitter::{Node, Parser, Tree};
+
+/// A source file with its syntax tree.
+pub struct ParsedFile<'a> {
+    pub source: &'a SourceFile,
+    pub tree: Tree,
+}
+
+impl<'a> ParsedFile<'a> {
+    /// The source text a node spans.
+    pub fn text(&self, node: Node) -> &'a str {
+        &self.source.text[node.byte_range()]
+    }
+
+    pub fn language(&self) -> Language {
+        self.source.language
+    }
+
+    /// The first node tree-sitter had to recover from, if the file has syntax errors.
+    pub fn first_syntax_error(&self) -> Option<Node<'_>> {
+        let root = self.tree.root_node();
+        if !root.has_error() {
+            return None;
+        }
+        let mut node = root;
+        'descend: loop {
+            if node.is_error() || node.is_missing() {
+                return Some(node);
+            }
+            let mut cursor = node.walk();
+            for child in node.children(&mut cursor) {
+                if child.has_error() {
+                    node = child;
+                    continue 'descend;
+                }
+            }
+            return Some(node);
+        }
+    }
+}
+
+thread_local! {
+    static PARSERS: RefCell<[Option<Parser>; 2]> = const { RefCell::new([None, None]) };
+}
+
+/// Parse a file with this thread's parser for its language. `None` only if tree-sitter gives up
+/// (it recovers from syntax errors, so in practice on cancellation or an incompatible grammar).
+pub fn parse(source: &SourceFile) -> Option<ParsedFile<'_>> {
+    let slot = match source.language {
+        Language::Python => 0,
+        Language::Rust => 1,
+    };
+    let tree = PARSERS.with(|parsers| {
+        let mut parsers = parsers.borrow_mut();
+        let parser = match &mut parsers[slot] {
+            Some(parser) => parser,
+            empty => {
+                let mut parser = Parser::new();
+                parser.set_language(&source.language.grammar()).ok()?;
+                empty.insert(parser)
+            }
+        };
+        parser.parse(&source.text, None)
+    })?;
+    Some(ParsedFile { source, tree })
+}

@@ -1,0 +1,159 @@
+//! Terminal output: a code frame per finding (drawn by miette), notices, then a summary line.
+
+use super::TextStyle;
+use crate::finding::Finding;
+use crate::rules::{Rule, RuleSet, Severity};
+use crate::scan::ScanOutcome;
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
+use std::fmt;
+use std::io::{self, Write};
+
+pub(super) fn render(outcome: &ScanOutcome, rules: &RuleSet, style: TextStyle, out: &mut dyn Write) -> io::Result<()> {
+    let theme = if style.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_links(false)
+        .with_context_lines(1)
+        .with_width(120);
+    let mut current: Option<(&str, String)> = None;
+    for finding in &outcome.findings {
+        if current.as_ref().is_none_or(|(path, _)| *path != finding.path) {
+            // Re-read the file for context lines; fall back to the stored snippet.
+            let text = std::fs::read_to_string(&finding.path).unwrap_or_default();
+            current = Some((&finding.path, text));
+        }
+        let text = current.as_ref().map(|(_, text)| text.as_str()).unwrap_or_default();
+        let diagnostic = FindingDiagnostic::new(finding, rules.get(&finding.rule_id), text);
+        let mut rendered = String::new();
+        handler
+            .render_report(&mut rendered, &diagnostic)
+            .map_err(io::Error::other)?;
+        writeln!(out, "{rendered}")?;
+    }
+    for notice in &outcome.notices {
+        writeln!(out, "note: {}: {}", notice.path, notice.message)?;
+    }
+    if !outcome.notices.is_empty() {
+        writeln!(out)?;
+    }
+    writeln!(out, "{}", summary(outcome))
+}
+
+/// "Scanned 12 files (40.1 KiB) in 0.05s: 3 findings (1 high, 2 medium); 1 file skipped."
+fn summary(outcome: &ScanOutcome) -> String {
+    let stats = &outcome.stats;
+    let mut line = format!(
+        "Scanned {} in {:.2}s: ",
+        plural(stats.files_scanned, "file"),
+        stats.duration.as_secs_f64()
+    );
+    if outcome.findings.is_empty() {
+        line.push_str("no findings");
+    } else {
+        let counts: Vec<String> = Severity::ALL_DESCENDING
+            .iter()
+            .filter_map(|&severity| {
+                let n = outcome.findings.iter().filter(|f| f.severity == severity).count();
+                (n > 0).then(|| format!("{n} {severity}"))
+            })
+            .collect();
+        line.push_str(&format!("{} ({})", plural(outcome.findings.len(), "finding"), counts.join(", ")));
+    }
+    if stats.files_skipped > 0 {
+        line.push_str(&format!("; {} skipped", plural(stats.files_skipped, "file")));
+    }
+    line.push('.');
+    line
+}
+
+fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+/// A finding dressed as a miette diagnostic, so miette draws the code frame.
+struct FindingDiagnostic<'a> {
+    finding: &'a Finding,
+    rule: Option<&'a Rule>,
+    source: NamedSource<String>,
+}
+
+impl<'a> FindingDiagnostic<'a> {
+    fn new(finding: &'a Finding, rule: Option<&'a Rule>, text: &str) -> Self {
+        let text = if text.get(finding.bytes.clone()).is_some() {
+            text.to_string()
+        } else {
+            String::new()
+        };
+        FindingDiagnostic {
+            finding,
+            rule,
+            source: NamedSource::new(format!("{}:{}:{}", finding.path, finding.start.line, finding.start.column), text)
+                .with_language(if finding.path.ends_with(".rs") { "Rust" } else { "Python" }),
+        }
+    }
+}
+
+impl fmt::Debug for FindingDiagnostic<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.finding.message)
+    }
+}
+
+impl fmt::Display for FindingDiagnostic<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.finding.message)
+    }
+}
+
+impl std::error::Error for FindingDiagnostic<'_> {}
+
+impl Diagnostic for FindingDiagnostic<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(format!(
+            "{} ({} severity, {} confidence)",
+            self.finding.rule_id, self.finding.severity, self.finding.confidence
+        )))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.finding.severity {
+            Severity::Critical | Severity::High => miette::Severity::Error,
+            Severity::Medium => miette::Severity::Warning,
+            Severity::Low => miette::Severity::Advice,
+        })
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        let rule = self.rule?;
+        Some(Box::new(format!(
+            "{}\nmore: tollgate explain {} | {}",
+            rule.fix,
+            rule.id,
+            rule.help_uri()
+        )))
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        if self.source.inner().is_empty() {
+            None
+        } else {
+            Some(&self.source)
+        }
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if self.source.inner().is_empty() {
+            return None;
+        }
+        let label = self.rule.map(|rule| rule.name.clone());
+        let span = LabeledSpan::new_primary_with_span(label, self.finding.bytes.clone());
+        Some(Box::new(std::iter::once(span)))
+    }
+}

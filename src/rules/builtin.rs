@@ -1,0 +1,58 @@
+//! The built-in rule files, embedded in the binary at compile time.
+
+use super::{parse_rule_file, Rule, RuleFileError, RuleSet};
+
+/// `(path under rules/, contents)` of every built-in rule file.
+pub(super) const FILES: &[(&str, &str)] = &[
+    (
+        "errors/broad-exception-swallowed.yaml",
+        include_str!("../../rules/errors/broad-exception-swallowed.yaml"),
+    ),
+    (
+        "injection/sql-string-built.yaml",
+        include_str!("../../rules/injection/sql-string-built.yaml"),
+    ),
+];
+
+/// Load the embedded rules. The test suite validates them, so an error here is a build defect.
+pub(super) fn rules() -> Result<RuleSet, RuleFileError> {
+    let mut rules: Vec<Rule> = Vec::new();
+    for (path, text) in FILES {
+        let pack = path.split('/').next().unwrap_or("builtin");
+        rules.extend(parse_rule_file(path, text, pack)?);
+    }
+    Ok(RuleSet::from_rules(rules))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    #[test]
+    fn every_rule_file_is_embedded_and_valid() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+        let mut on_disk = BTreeSet::new();
+        for pack in std::fs::read_dir(&root).unwrap() {
+            let pack = pack.unwrap().path();
+            for file in std::fs::read_dir(&pack).unwrap() {
+                let file = file.unwrap().path();
+                let relative = file.strip_prefix(&root).unwrap().to_string_lossy().replace('\\', "/");
+                on_disk.insert(relative);
+            }
+        }
+        let embedded: BTreeSet<String> = FILES.iter().map(|(path, _)| path.to_string()).collect();
+        assert_eq!(on_disk, embedded, "rules/ and the embedded list differ");
+        for (path, text) in FILES {
+            let loaded = parse_rule_file(path, text, "test").unwrap_or_else(|err| panic!("{err:?}"));
+            for rule in loaded {
+                assert!(path.ends_with(&format!("{}.yaml", rule.id)), "{path} holds {}", rule.id);
+                assert!(rule.help.matches("```").count() >= 4, "{}: help needs a vulnerable and a fixed example", rule.id);
+            }
+        }
+        let ids: Vec<_> = rules().unwrap().iter().map(|rule| rule.id.clone()).collect();
+        let unique: BTreeSet<_> = ids.iter().collect();
+        assert_eq!(ids.len(), unique.len(), "duplicate rule ids");
+    }
+}

@@ -1,0 +1,178 @@
+//! The whole pipeline for one run: discover → read → parse → check → filter.
+
+use crate::check::check_file;
+use crate::discover::{self, Candidate, DiscoverError, DiscoverOptions};
+use crate::filter;
+use crate::finding::{Finding, Notice, NoticeKind};
+use crate::parse;
+use crate::rules::RuleSet;
+use crate::source::SourceFile;
+use rayon::prelude::*;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// Files above this size are skipped unless `--max-file-size` says otherwise (2 MiB).
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 2 * 1024 * 1024;
+
+/// What to scan and how.
+#[derive(Clone, Debug)]
+pub struct ScanOptions {
+    pub paths: Vec<PathBuf>,
+    pub excludes: Vec<String>,
+    pub max_file_size: u64,
+    /// Worker threads; `None` uses every core.
+    pub jobs: Option<usize>,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions {
+            paths: vec![PathBuf::from(".")],
+            excludes: Vec::new(),
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+            jobs: None,
+        }
+    }
+}
+
+/// Everything a scan produced, in deterministic order.
+#[derive(Debug)]
+pub struct ScanOutcome {
+    /// Sorted by path, line, column and rule id.
+    pub findings: Vec<Finding>,
+    /// Sorted by path.
+    pub notices: Vec<Notice>,
+    pub stats: ScanStats,
+}
+
+/// Counts and timing for the summary line.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ScanStats {
+    /// Files read and checked (files with syntax errors included).
+    pub files_scanned: usize,
+    /// Files left out because of a notice.
+    pub files_skipped: usize,
+    pub bytes_scanned: u64,
+    pub duration: Duration,
+}
+
+/// Why a scan could not run at all.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum ScanError {
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Discover(#[from] DiscoverError),
+    #[error("could not start {jobs} worker threads: {reason}")]
+    #[diagnostic(code(tollgate::threads))]
+    Threads { jobs: usize, reason: String },
+}
+
+/// Run a scan of `options.paths` with `rules`.
+pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanError> {
+    let started = Instant::now();
+    let jobs = options
+        .jobs
+        .filter(|&jobs| jobs > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build()
+        .map_err(|err| ScanError::Threads {
+            jobs,
+            reason: err.to_string(),
+        })?;
+    let discover_options = DiscoverOptions {
+        excludes: options.excludes.clone(),
+        max_file_size: options.max_file_size,
+        threads: jobs,
+    };
+    let discovery = discover::discover(&options.paths, &discover_options)?;
+    let results: Vec<FileResult> = pool.install(|| {
+        discovery
+            .files
+            .par_iter()
+            .map(|candidate| scan_file(candidate, rules))
+            .collect()
+    });
+
+    let mut findings = Vec::new();
+    let mut notices = discovery.notices;
+    let mut stats = ScanStats::default();
+    for result in results {
+        if result.scanned {
+            stats.files_scanned += 1;
+            stats.bytes_scanned += result.bytes;
+        }
+        findings.extend(result.findings);
+        notices.extend(result.notice);
+    }
+    stats.files_skipped = notices.iter().filter(|notice| notice.kind.skipped()).count();
+    filter::order(&mut findings);
+    notices.sort();
+    stats.duration = started.elapsed();
+    Ok(ScanOutcome {
+        findings,
+        notices,
+        stats,
+    })
+}
+
+struct FileResult {
+    scanned: bool,
+    bytes: u64,
+    findings: Vec<Finding>,
+    notice: Option<Notice>,
+}
+
+fn scan_file(candidate: &Candidate, rules: &RuleSet) -> FileResult {
+    let display_path = discover::display_path(&candidate.path);
+    let skipped = |kind: NoticeKind, message: String| FileResult {
+        scanned: false,
+        bytes: 0,
+        findings: Vec::new(),
+        notice: Some(Notice {
+            path: discover::display_path(&candidate.path),
+            kind,
+            message,
+            line: None,
+        }),
+    };
+    let bytes = match std::fs::read(&candidate.path) {
+        Ok(bytes) => bytes,
+        Err(err) => return skipped(NoticeKind::Unreadable, format!("could not read: {err}; skipped")),
+    };
+    if bytes.iter().take(8192).any(|&byte| byte == 0) {
+        return skipped(NoticeKind::Binary, "looks binary (contains NUL bytes); skipped".into());
+    }
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(err) => {
+            let at = err.utf8_error().valid_up_to();
+            return skipped(
+                NoticeKind::NotUtf8,
+                format!("not valid UTF-8 (first bad byte at offset {at}); skipped"),
+            );
+        }
+    };
+    let size = text.len() as u64;
+    let source = SourceFile::new(candidate.path.clone(), display_path, candidate.language, text);
+    let Some(parsed) = parse::parse(&source) else {
+        return skipped(NoticeKind::SyntaxError, "tree-sitter could not parse this file; skipped".into());
+    };
+    let notice = parsed.first_syntax_error().map(|node| {
+        let line = node.start_position().row + 1;
+        Notice {
+            path: source.display_path.clone(),
+            kind: NoticeKind::SyntaxError,
+            message: format!("syntax error at line {line}; scanned what could be parsed, findings may be incomplete"),
+            line: Some(line),
+        }
+    });
+    let findings = check_file(&parsed, rules);
+    FileResult {
+        scanned: true,
+        bytes: size,
+        findings,
+        notice,
+    }
+}
