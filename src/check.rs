@@ -1,49 +1,190 @@
-//! The check stage: run every applicable rule's detector over one parsed file.
+//! The check stage: run every applicable rule over one parsed file. Built-in detectors walk the
+//! tree themselves; declarative rules share one walk, dispatched by node kind, after a literal
+//! pre-filter has ruled out the rules that cannot match the file's text.
 
 use crate::detectors;
 use crate::finding::Finding;
 use crate::fingerprint;
+use crate::matcher::FileMatches;
 use crate::parse::ParsedFile;
-use crate::rules::RuleSet;
+use crate::rules::{Logic, Rule, RuleSet};
+use crate::source::{Language, SourceFile};
+use aho_corasick::AhoCorasick;
+use bit_set::BitSet;
+use std::ops::Range;
 
 /// At most this many source lines are kept as a finding's snippet.
 const SNIPPET_LINES: usize = 6;
+/// Metavariable values longer than this are shortened in messages.
+const MAX_BINDING_CHARS: usize = 60;
 
-/// Findings of all rules in `rules` that apply to the file's language, in source order.
-pub fn check_file(file: &ParsedFile, rules: &RuleSet) -> Vec<Finding> {
+/// The rules of a rule set arranged for fast checking, per language. Built once per scan.
+pub struct Plan<'r> {
+    per_language: Vec<(Language, LanguagePlan<'r>)>,
+}
+
+struct LanguagePlan<'r> {
+    detectors: Vec<&'r Rule>,
+    declarative: Vec<PlannedRule<'r>>,
+    /// All pre-filter literals of the declarative rules, searched in one pass over the text.
+    literals: Option<AhoCorasick>,
+}
+
+struct PlannedRule<'r> {
+    rule: &'r Rule,
+    matcher: &'r crate::matcher::Matcher,
+    /// Ids (in the automaton) of literals one of which must occur; `None`: always run.
+    literal_ids: Option<Vec<usize>>,
+    kinds: Option<BitSet>,
+}
+
+impl<'r> Plan<'r> {
+    pub fn new(rules: &'r RuleSet) -> Plan<'r> {
+        let per_language = [Language::Python, Language::Rust]
+            .into_iter()
+            .map(|language| (language, LanguagePlan::new(rules, language)))
+            .collect();
+        Plan { per_language }
+    }
+
+    fn for_language(&self, language: Language) -> Option<&LanguagePlan<'r>> {
+        self.per_language.iter().find(|(l, _)| *l == language).map(|(_, plan)| plan)
+    }
+}
+
+impl<'r> LanguagePlan<'r> {
+    fn new(rules: &'r RuleSet, language: Language) -> LanguagePlan<'r> {
+        let mut detectors = Vec::new();
+        let mut declarative = Vec::new();
+        let mut literals: Vec<String> = Vec::new();
+        for rule in rules.iter().filter(|rule| rule.applies_to(language)) {
+            match &rule.logic {
+                Logic::Detector(_) => detectors.push(rule),
+                Logic::Matchers(_) => {
+                    let Some(matcher) = rule.logic.matcher(language) else { continue };
+                    let literal_ids = matcher.prefilter.any_of.as_ref().map(|any_of| {
+                        any_of
+                            .iter()
+                            .map(|literal| {
+                                literals.push(literal.clone());
+                                literals.len() - 1
+                            })
+                            .collect()
+                    });
+                    declarative.push(PlannedRule {
+                        rule,
+                        matcher,
+                        literal_ids,
+                        kinds: matcher.condition.potential_kinds(language),
+                    });
+                }
+            }
+        }
+        LanguagePlan {
+            detectors,
+            declarative,
+            literals: (!literals.is_empty()).then(|| AhoCorasick::new(&literals).ok()).flatten(),
+        }
+    }
+
+    /// The declarative rules that can match this file.
+    fn candidates(&self, source: &SourceFile) -> Vec<&PlannedRule<'r>> {
+        let present = match &self.literals {
+            Some(automaton) => {
+                let mut present = BitSet::new();
+                for found in automaton.find_overlapping_iter(&source.text) {
+                    present.insert(found.pattern().as_usize());
+                }
+                Some(present)
+            }
+            None => None,
+        };
+        self.declarative
+            .iter()
+            .filter(|planned| {
+                planned.literal_ids.as_ref().is_none_or(|ids| {
+                    present.as_ref().is_none_or(|present| ids.iter().any(|&id| present.contains(id)))
+                })
+            })
+            .filter(|planned| planned.rule.paths.allows(&source.display_path))
+            .collect()
+    }
+}
+
+/// Findings of every rule in `plan` that applies to the file, in source order.
+pub fn check_file(file: &ParsedFile, plan: &Plan) -> Vec<Finding> {
     let source = file.source;
+    let Some(language_plan) = plan.for_language(source.language) else {
+        return Vec::new();
+    };
     let mut findings = Vec::new();
     let mut matches = Vec::new();
-    for rule in rules.iter().filter(|rule| rule.applies_to(source.language)) {
-        let Some(detector) = detectors::find(&rule.detector, source.language) else {
-            continue;
-        };
+    for rule in language_plan
+        .detectors
+        .iter()
+        .filter(|rule| rule.paths.allows(&source.display_path))
+    {
+        let Logic::Detector(name) = &rule.logic else { continue };
+        let Some(detector) = detectors::find(name, source.language) else { continue };
         matches.clear();
         (detector.check)(file, &mut matches);
         for found in matches.drain(..) {
-            let start = source.position(found.bytes.start);
-            let end = source.position(found.bytes.end);
-            let last_line = end.line.min(start.line + SNIPPET_LINES - 1);
-            let snippet = (start.line..=last_line)
-                .map(|line| source.line_text(line))
-                .collect::<Vec<_>>()
-                .join("\n");
-            findings.push(Finding {
-                rule_id: rule.id.clone(),
-                severity: rule.severity,
-                confidence: rule.confidence,
-                message: rule.render_message(&found.captures),
-                path: source.display_path.clone(),
-                start,
-                end,
-                bytes: found.bytes,
-                snippet,
-                fingerprint: String::new(),
-            });
+            let message = rule.render_message(&found.captures);
+            findings.push(finding(rule, source, found.bytes, message));
+        }
+    }
+    let candidates = language_plan.candidates(source);
+    if !candidates.is_empty() {
+        let prepared = FileMatches::new(file);
+        for node in prepared.root().root().dfs() {
+            let kind = usize::from(node.kind_id());
+            for planned in candidates.iter().filter(|p| p.kinds.as_ref().is_none_or(|k| k.contains(kind))) {
+                if let Some(found) = prepared.match_node(planned.matcher, &node) {
+                    let bindings: Vec<(&str, String)> = found
+                        .bindings
+                        .iter()
+                        .map(|(name, text)| (name.as_str(), shorten(text)))
+                        .collect();
+                    let message = planned.rule.render_message(&bindings);
+                    findings.push(finding(planned.rule, source, found.bytes, message));
+                }
+            }
         }
     }
     findings.sort_by(|a, b| (a.start, &a.rule_id, a.end).cmp(&(b.start, &b.rule_id, b.end)));
     findings.dedup_by(|a, b| a.rule_id == b.rule_id && a.bytes == b.bytes);
     fingerprint::assign(&mut findings);
     findings
+}
+
+fn finding(rule: &Rule, source: &SourceFile, bytes: Range<usize>, message: String) -> Finding {
+    let start = source.position(bytes.start);
+    let end = source.position(bytes.end);
+    let last_line = end.line.min(start.line + SNIPPET_LINES - 1);
+    let snippet = (start.line..=last_line)
+        .map(|line| source.line_text(line))
+        .collect::<Vec<_>>()
+        .join("\n");
+    Finding {
+        rule_id: rule.id.clone(),
+        severity: rule.severity,
+        confidence: rule.confidence,
+        message,
+        path: source.display_path.clone(),
+        start,
+        end,
+        bytes,
+        snippet,
+        fingerprint: String::new(),
+    }
+}
+
+/// A metavariable's text for a message: on one line, and not too long.
+fn shorten(text: &str) -> String {
+    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() <= MAX_BINDING_CHARS {
+        return one_line;
+    }
+    let cut: String = one_line.chars().take(MAX_BINDING_CHARS - 1).collect();
+    format!("{cut}…")
 }

@@ -1,9 +1,11 @@
 //! The command-line interface: argument parsing and the `scan`, `rules` and `explain` commands.
 
+use crate::config::{self, RuleSources};
 use crate::filter;
 use crate::report::{self, Format, TextStyle};
-use crate::rules::{RuleSet, Severity};
+use crate::rules::{load_rule_paths, RuleSet, Severity, CUSTOM_PACK};
 use crate::scan::{self, ScanOptions};
+use crate::testing;
 use clap::{Parser, Subcommand, ValueEnum};
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme};
 use std::io::{IsTerminal, Write};
@@ -28,17 +30,64 @@ struct Cli {
 enum Command {
     /// Scan files and directories for security problems.
     Scan(ScanArgs),
-    /// List the rules.
+    /// List the rules, or validate rule files.
     Rules {
-        /// Output format.
+        #[command(subcommand)]
+        action: Option<RulesAction>,
+        /// Output format of the list.
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
+        #[command(flatten)]
+        sources: RuleArgs,
     },
     /// Show a rule's documentation.
     Explain {
         /// The rule id, e.g. `sql-string-built`.
         rule_id: String,
+        #[command(flatten)]
+        sources: RuleArgs,
     },
+    /// Check rules against example files annotated `# expect: RULE-ID` / `# ok: RULE-ID`.
+    Test {
+        /// Example files and directories (default: the `--rules` paths).
+        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        sources: RuleArgs,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum RulesAction {
+    /// Check rule files without scanning; reports every error with its line.
+    Validate {
+        /// Rule files or directories.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+}
+
+/// Where rules come from.
+#[derive(clap::Args, Debug, Clone)]
+struct RuleArgs {
+    /// Load rule files from PATH (a file, or a directory searched for *.yaml; repeatable).
+    #[arg(long = "rules", value_name = "PATH")]
+    rules: Vec<PathBuf>,
+    /// Run only the `--rules` rules: no built-in or configured rules.
+    #[arg(long, requires = "rules")]
+    rules_only: bool,
+    /// Configuration file (default: the nearest tollgate.toml, .tollgate.toml or pyproject.toml with [tool.tollgate]).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+impl RuleArgs {
+    fn sources(&self) -> RuleSources {
+        RuleSources {
+            rule_paths: self.rules.clone(),
+            rules_only: self.rules_only,
+            config: self.config.clone(),
+        }
+    }
 }
 
 #[derive(clap::Args, Debug)]
@@ -70,6 +119,8 @@ struct ScanArgs {
     /// When to color text output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
+    #[command(flatten)]
+    sources: RuleArgs,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -106,18 +157,28 @@ pub fn main() -> ExitCode {
 type CliResult = Result<u8, Box<dyn Diagnostic + Send + Sync>>;
 
 fn run(cli: Cli) -> CliResult {
-    let rules = RuleSet::builtin().map_err(boxed)?;
     match cli.command {
-        Command::Scan(args) => run_scan(args, &rules),
-        Command::Rules { format } => list_rules(&rules, format),
-        Command::Explain { rule_id } => explain(&rules, &rule_id),
+        Command::Scan(args) => run_scan(args),
+        Command::Rules {
+            action: Some(RulesAction::Validate { paths }),
+            ..
+        } => validate(&paths),
+        Command::Rules { action: None, format, sources } => list_rules(&config::assemble(&sources.sources())?.0, format),
+        Command::Explain { rule_id, sources } => explain(&config::assemble(&sources.sources())?.0, &rule_id),
+        Command::Test { paths, sources } => run_tests(paths, &sources),
     }
 }
 
-fn run_scan(args: ScanArgs, rules: &RuleSet) -> CliResult {
+fn run_scan(args: ScanArgs) -> CliResult {
+    let (rules, loaded) = config::assemble(&args.sources.sources())?;
+    let rules = &rules;
+    let mut excludes = args.exclude;
+    if let Some(loaded) = loaded {
+        excludes.extend(loaded.config.exclude);
+    }
     let options = ScanOptions {
         paths: args.paths,
-        excludes: args.exclude,
+        excludes,
         max_file_size: args.max_file_size,
         jobs: args.jobs,
     };
@@ -189,6 +250,40 @@ fn list_rules(rules: &RuleSet, format: ListFormat) -> CliResult {
     };
     written.map_err(|err| boxed(CliError::Write(err.to_string())))?;
     Ok(EXIT_CLEAN)
+}
+
+fn validate(paths: &[PathBuf]) -> CliResult {
+    let rules = load_rule_paths(paths, &RuleSet::default()).map_err(boxed)?;
+    println!("{} valid", plural(rules.len(), "rule"));
+    Ok(EXIT_CLEAN)
+}
+
+fn run_tests(paths: Vec<PathBuf>, sources: &RuleArgs) -> CliResult {
+    let (rules, _) = config::assemble(&sources.sources())?;
+    let custom: Vec<String> = rules
+        .iter()
+        .filter(|rule| rule.pack == CUSTOM_PACK)
+        .map(|rule| rule.id.clone())
+        .collect();
+    let options = ScanOptions {
+        paths: if paths.is_empty() { sources.rules.clone() } else { paths },
+        ..ScanOptions::default()
+    };
+    if options.paths.is_empty() {
+        return Err(boxed(CliError::Write("name example files or directories, or --rules to test".into())));
+    }
+    let report = testing::run(&options, &rules, &custom).map_err(boxed)?;
+    let mut out = std::io::stdout().lock();
+    testing::render(&report, &rules, &mut out).map_err(|err| boxed(CliError::Write(err.to_string())))?;
+    Ok(if report.failed() > 0 { EXIT_FINDINGS } else { EXIT_CLEAN })
+}
+
+fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
 
 fn explain(rules: &RuleSet, rule_id: &str) -> CliResult {

@@ -6,13 +6,17 @@
 
 pub mod check;
 pub mod cli;
+pub mod config;
 pub mod detectors;
 pub mod discover;
 pub mod filter;
 pub mod finding;
 pub mod fingerprint;
+pub mod matcher;
+pub mod model;
 pub mod parse;
 pub mod report;
 pub mod rules;
 pub mod scan;
 pub mod source;
+pub mod testing;

@@ -1,6 +1,6 @@
 //! The whole pipeline for one run: discover → read → parse → check → filter.
 
-use crate::check::check_file;
+use crate::check::{check_file, Plan};
 use crate::discover::{self, Candidate, DiscoverError, DiscoverOptions};
 use crate::filter;
 use crate::finding::{Finding, Notice, NoticeKind};
@@ -87,11 +87,12 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
         threads: jobs,
     };
     let discovery = discover::discover(&options.paths, &discover_options)?;
+    let plan = Plan::new(rules);
     let results: Vec<FileResult> = pool.install(|| {
         discovery
             .files
             .par_iter()
-            .map(|candidate| scan_file(candidate, rules))
+            .map(|candidate| scan_file(candidate, &plan))
             .collect()
     });
 
@@ -124,7 +125,7 @@ struct FileResult {
     notice: Option<Notice>,
 }
 
-fn scan_file(candidate: &Candidate, rules: &RuleSet) -> FileResult {
+fn scan_file(candidate: &Candidate, plan: &Plan) -> FileResult {
     let display_path = discover::display_path(&candidate.path);
     let skipped = |kind: NoticeKind, message: String| FileResult {
         scanned: false,
@@ -168,7 +169,7 @@ fn scan_file(candidate: &Candidate, rules: &RuleSet) -> FileResult {
             line: Some(line),
         }
     });
-    let findings = check_file(&parsed, rules);
+    let findings = check_file(&parsed, plan);
     FileResult {
         scanned: true,
         bytes: size,

@@ -129,7 +129,7 @@ fn text_output_shows_code_frames_and_a_summary() {
     assert_eq!(output.status.code(), Some(1));
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert!(stdout.contains("sql-string-built (high severity"), "{stdout}");
-    assert!(stdout.contains("views.py:4:"), "{stdout}");
+    assert!(stdout.contains("[views.py:4:"), "{stdout}");
     assert!(stdout.contains("cursor.execute(f\"SELECT"), "code frame missing: {stdout}");
     assert!(stdout.contains("tollgate explain sql-string-built"), "{stdout}");
     assert!(stdout.contains("Scanned 1 file in"), "{stdout}");

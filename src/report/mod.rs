@@ -5,6 +5,7 @@ mod sarif;
 mod text;
 
 pub use json::JSON_SCHEMA_VERSION;
+pub use text::code_frame;
 
 use crate::rules::RuleSet;
 use crate::scan::ScanOutcome;

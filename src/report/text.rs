@@ -9,6 +9,32 @@ use std::fmt;
 use std::io::{self, Write};
 
 pub(super) fn render(outcome: &ScanOutcome, rules: &RuleSet, style: TextStyle, out: &mut dyn Write) -> io::Result<()> {
+    let mut current: Option<(&str, String)> = None;
+    for finding in &outcome.findings {
+        if current.as_ref().is_none_or(|(path, _)| *path != finding.path) {
+            // Re-read the file for context lines; without it the frame shows no code.
+            let text = std::fs::read_to_string(&finding.path).unwrap_or_default();
+            current = Some((&finding.path, text));
+        }
+        let text = current.as_ref().map(|(_, text)| text.as_str()).unwrap_or_default();
+        writeln!(out, "{}", frame(finding, rules, style, text)?)?;
+    }
+    for notice in &outcome.notices {
+        writeln!(out, "note: {}: {}", notice.path, notice.message)?;
+    }
+    if !outcome.notices.is_empty() {
+        writeln!(out)?;
+    }
+    writeln!(out, "{}", summary(outcome))
+}
+
+/// A finding drawn as a code frame, reading its file for the source lines.
+pub fn code_frame(finding: &Finding, rules: &RuleSet, style: TextStyle) -> io::Result<String> {
+    let text = std::fs::read_to_string(&finding.path).unwrap_or_default();
+    frame(finding, rules, style, &text)
+}
+
+fn frame(finding: &Finding, rules: &RuleSet, style: TextStyle, text: &str) -> io::Result<String> {
     let theme = if style.color {
         GraphicalTheme::unicode()
     } else {
@@ -18,28 +44,12 @@ pub(super) fn render(outcome: &ScanOutcome, rules: &RuleSet, style: TextStyle, o
         .with_links(false)
         .with_context_lines(1)
         .with_width(120);
-    let mut current: Option<(&str, String)> = None;
-    for finding in &outcome.findings {
-        if current.as_ref().is_none_or(|(path, _)| *path != finding.path) {
-            // Re-read the file for context lines; fall back to the stored snippet.
-            let text = std::fs::read_to_string(&finding.path).unwrap_or_default();
-            current = Some((&finding.path, text));
-        }
-        let text = current.as_ref().map(|(_, text)| text.as_str()).unwrap_or_default();
-        let diagnostic = FindingDiagnostic::new(finding, rules.get(&finding.rule_id), text);
-        let mut rendered = String::new();
-        handler
-            .render_report(&mut rendered, &diagnostic)
-            .map_err(io::Error::other)?;
-        writeln!(out, "{rendered}")?;
-    }
-    for notice in &outcome.notices {
-        writeln!(out, "note: {}: {}", notice.path, notice.message)?;
-    }
-    if !outcome.notices.is_empty() {
-        writeln!(out)?;
-    }
-    writeln!(out, "{}", summary(outcome))
+    let diagnostic = FindingDiagnostic::new(finding, rules.get(&finding.rule_id), text);
+    let mut rendered = String::new();
+    handler
+        .render_report(&mut rendered, &diagnostic)
+        .map_err(io::Error::other)?;
+    Ok(rendered)
 }
 
 /// "Scanned 12 files (40.1 KiB) in 0.05s: 3 findings (1 high, 2 medium); 1 file skipped."
@@ -94,7 +104,7 @@ impl<'a> FindingDiagnostic<'a> {
         FindingDiagnostic {
             finding,
             rule,
-            source: NamedSource::new(format!("{}:{}:{}", finding.path, finding.start.line, finding.start.column), text)
+            source: NamedSource::new(finding.path.clone(), text)
                 .with_language(if finding.path.ends_with(".rs") { "Rust" } else { "Python" }),
         }
     }

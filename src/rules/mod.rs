@@ -2,15 +2,23 @@
 //! rules a scan runs. Built-in rules are YAML files under `rules/`, embedded in the binary.
 
 mod builtin;
+mod compile;
 mod load;
 mod owasp;
+mod paths;
+mod schema;
+mod sources;
 
-pub use load::{parse_rule_file, RuleFileError};
+pub use load::{did_you_mean, parse_rule_file, RuleFileError};
 pub use owasp::OwaspId;
+pub use paths::PathFilter;
+pub use sources::{load_rule_paths, RuleLoadErrors};
 
+use crate::matcher::Matcher;
 use crate::source::Language;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, Serializer};
 use std::fmt;
+use std::sync::Arc;
 
 /// How bad a finding is if it is real.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, clap::ValueEnum)]
@@ -93,10 +101,47 @@ pub struct Rule {
     pub fix: String,
     /// Markdown: why it matters, a vulnerable and a fixed example, what the check cannot see.
     pub help: String,
-    /// The built-in detector that finds matches.
-    pub detector: String,
-    /// The pack (folder under `rules/`) the rule belongs to.
+    /// How the rule finds matches.
+    pub logic: Logic,
+    /// Which files the rule applies to.
+    #[serde(skip)]
+    pub paths: PathFilter,
+    /// The pack the rule belongs to: its folder under `rules/`, or `custom`.
     pub pack: String,
+}
+
+/// How a rule finds matches.
+#[derive(Clone)]
+pub enum Logic {
+    /// A built-in detector written in Rust, by name.
+    Detector(String),
+    /// Declarative matching, compiled once per language the rule names.
+    Matchers(Arc<Vec<(Language, Matcher)>>),
+}
+
+impl Logic {
+    /// The compiled matcher for `language`, for declarative rules.
+    pub fn matcher(&self, language: Language) -> Option<&Matcher> {
+        match self {
+            Logic::Matchers(matchers) => matchers.iter().find(|(l, _)| *l == language).map(|(_, m)| m),
+            Logic::Detector(_) => None,
+        }
+    }
+}
+
+impl fmt::Debug for Logic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Logic::Detector(name) => write!(f, "detector:{name}"),
+            Logic::Matchers(_) => f.write_str("declarative"),
+        }
+    }
+}
+
+impl Serialize for Logic {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&format_args!("{self:?}"))
+    }
 }
 
 impl Rule {
@@ -104,8 +149,17 @@ impl Rule {
         self.languages.contains(&language)
     }
 
-    /// Where the rule's documentation lives on the web.
+    /// Whether the rule reads the project model (routes, settings…) beyond its own file; such
+    /// rules must be re-run when any file changes. Today every rule is file-local.
+    pub fn uses_project_model(&self) -> bool {
+        false
+    }
+
+    /// Where the rule's documentation lives on the web (custom rules: the rule list page).
     pub fn help_uri(&self) -> String {
+        if self.pack == CUSTOM_PACK {
+            return format!("{}/blob/main/docs/rules.md", env!("CARGO_PKG_REPOSITORY"));
+        }
         format!(
             "{}/blob/main/rules/{}/{}.yaml",
             env!("CARGO_PKG_REPOSITORY"),
@@ -126,6 +180,9 @@ impl Rule {
         message
     }
 }
+
+/// The pack name of rules loaded from `--rules` paths and configured rule directories.
+pub const CUSTOM_PACK: &str = "custom";
 
 /// The rules a scan runs, sorted by id.
 #[derive(Clone, Debug, Default)]
@@ -165,8 +222,31 @@ impl RuleSet {
             .map(|(_, id)| id)
     }
 
-    fn from_rules(mut rules: Vec<Rule>) -> RuleSet {
+    /// A rule set of these rules, sorted by id (ids must already be unique).
+    pub fn from_rules(mut rules: Vec<Rule>) -> RuleSet {
         rules.sort_by(|a, b| a.id.cmp(&b.id));
         RuleSet { rules }
+    }
+
+    /// Keep only the rules for which `keep` holds.
+    pub fn retain(&mut self, keep: impl FnMut(&Rule) -> bool) {
+        self.rules.retain(keep);
+    }
+
+    /// Mutable access, for configuration overrides such as severities.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Rule> {
+        self.rules.iter_mut()
+    }
+
+    /// All rules of both sets; fails on an id present in both.
+    pub fn merge(self, other: RuleSet) -> Result<RuleSet, String> {
+        let mut rules = self.rules;
+        for rule in other.rules {
+            if rules.iter().any(|r| r.id == rule.id) {
+                return Err(rule.id);
+            }
+            rules.push(rule);
+        }
+        Ok(RuleSet::from_rules(rules))
     }
 }

@@ -1,0 +1,206 @@
+//! Evaluating a compiled [`Matcher`] on the nodes of one file.
+
+use super::{Condition, ConstraintTest, Matcher, Relation, SgDoc, SgLang, SgNode, StopBy};
+use crate::model::FileModel;
+use crate::parse::ParsedFile;
+use ast_grep_core::meta_var::MetaVarEnv;
+use ast_grep_core::tree_sitter::StrDoc;
+use ast_grep_core::{AstGrep as Root, Matcher as _};
+use std::borrow::Cow;
+use super::query::{bind_hit, QueryHits};
+use std::cell::{OnceCell, RefCell};
+use std::collections::HashMap;
+use std::ops::Range;
+use std::rc::Rc;
+
+type Env<'t> = Cow<'t, MetaVarEnv<'t, SgDoc>>;
+
+/// One file prepared for declarative matching: the ast-grep view of its tree and, built on first
+/// use, its model (handlers, request-derived values).
+pub struct FileMatches<'f> {
+    file: &'f ParsedFile<'f>,
+    root: Root<SgDoc>,
+    model: OnceCell<FileModel>,
+    /// Query hits by query address: each query runs once per file.
+    query_hits: RefCell<HashMap<usize, Rc<QueryHits>>>,
+}
+
+/// A match: the reported byte range and the metavariables' source texts.
+pub struct Found {
+    pub bytes: Range<usize>,
+    pub bindings: Vec<(String, String)>,
+}
+
+impl<'f> FileMatches<'f> {
+    pub fn new(file: &'f ParsedFile<'f>) -> Self {
+        let doc = StrDoc {
+            src: file.source.text.clone(),
+            lang: SgLang(file.language()),
+            tree: file.tree.clone(),
+        };
+        FileMatches {
+            file,
+            root: Root::doc(doc),
+            model: OnceCell::new(),
+            query_hits: RefCell::new(HashMap::new()),
+        }
+    }
+
+    /// The ast-grep root of the file, for walking.
+    pub fn root(&self) -> &Root<SgDoc> {
+        &self.root
+    }
+
+    fn model(&self) -> &FileModel {
+        self.model.get_or_init(|| FileModel::build(self.file))
+    }
+
+    /// Match `matcher` against `node`; on success, what to report.
+    pub fn match_node<'t>(&'t self, matcher: &Matcher, node: &SgNode<'t>) -> Option<Found> {
+        let mut env: Env<'t> = Cow::Owned(MetaVarEnv::new());
+        if !self.eval(&matcher.condition, node, &mut env) {
+            return None;
+        }
+        for constraint in &matcher.constraints {
+            let bound = env.get_match(&constraint.var)?;
+            if !self.satisfies(&constraint.test, bound) {
+                return None;
+            }
+        }
+        let reported = match &matcher.focus {
+            Some(var) => env.get_match(var)?.range(),
+            None => node.range(),
+        };
+        let bindings = env
+            .get_matched_variables()
+            .filter_map(|var| {
+                let name = match var {
+                    ast_grep_core::meta_var::MetaVariable::Capture(name, _)
+                    | ast_grep_core::meta_var::MetaVariable::MultiCapture(name) => name,
+                    _ => return None,
+                };
+                let text = match env.get_match(&name) {
+                    Some(single) => single.text().into_owned(),
+                    None => {
+                        let nodes = env.get_multiple_matches(&name);
+                        let first = nodes.first()?.range().start;
+                        let last = nodes.last()?.range().end;
+                        self.file.source.text[first..last].to_string()
+                    }
+                };
+                Some((name, text))
+            })
+            .collect();
+        Some(Found {
+            bytes: reported,
+            bindings,
+        })
+    }
+
+    fn eval<'t>(&'t self, condition: &Condition, node: &SgNode<'t>, env: &mut Env<'t>) -> bool {
+        match condition {
+            Condition::Pattern(pattern) => attempt(env, |trial| pattern.match_node_with_env(node.clone(), trial).is_some()),
+            Condition::Kind(kinds) => kinds.iter().any(|kind| node.kind() == kind.as_str()),
+            Condition::Regex(regex) => regex.is_match(&node.text()),
+            Condition::Query(query) => {
+                let key = std::ptr::from_ref::<super::QueryAtom>(query) as usize;
+                let hits = Rc::clone(
+                    self.query_hits
+                        .borrow_mut()
+                        .entry(key)
+                        .or_insert_with(|| Rc::new(query.run(self.file))),
+                );
+                bind_hit(&hits, &self.root, node, env)
+            }
+            Condition::All(all) => attempt(env, |trial| all.iter().all(|c| self.eval(c, node, trial))),
+            Condition::Any(any) => any.iter().any(|c| attempt(env, |trial| self.eval(c, node, trial))),
+            Condition::Not(inner) => {
+                let mut scratch = env.clone();
+                !self.eval(inner, node, &mut scratch)
+            }
+            Condition::Inside(rel) => {
+                let candidates: Box<dyn Iterator<Item = SgNode<'t>>> = match rel.stop_by {
+                    StopBy::Neighbor => Box::new(node.parent().into_iter()),
+                    StopBy::End => Box::new(node.ancestors()),
+                };
+                self.any_related(rel, candidates, env)
+            }
+            Condition::Has(rel) => {
+                let children: Vec<SgNode<'t>> = match &rel.field {
+                    Some(field) => node.field_children(field).collect(),
+                    None => node.children().filter(|c| c.is_named()).collect(),
+                };
+                match rel.stop_by {
+                    StopBy::Neighbor => self.any_related(rel, children.into_iter(), env),
+                    StopBy::End => {
+                        let descendants = children.into_iter().flat_map(|child| child.dfs().collect::<Vec<_>>());
+                        self.any_related(rel, descendants, env)
+                    }
+                }
+            }
+            Condition::Follows(rel) => {
+                let siblings = node.prev_all().filter(|n| n.is_named());
+                match rel.stop_by {
+                    StopBy::Neighbor => self.any_related(rel, siblings.take(1), env),
+                    StopBy::End => self.any_related(rel, siblings, env),
+                }
+            }
+            Condition::Precedes(rel) => {
+                let siblings = node.next_all().filter(|n| n.is_named());
+                match rel.stop_by {
+                    StopBy::Neighbor => self.any_related(rel, siblings.take(1), env),
+                    StopBy::End => self.any_related(rel, siblings, env),
+                }
+            }
+            Condition::InHandler(filter) => self
+                .model()
+                .handler_at(node.range().start)
+                .is_some_and(|handler| filter.accepts(handler)),
+        }
+    }
+
+    fn any_related<'t>(
+        &'t self,
+        rel: &Relation,
+        mut candidates: impl Iterator<Item = SgNode<'t>>,
+        env: &mut Env<'t>,
+    ) -> bool {
+        candidates.any(|candidate| attempt(env, |trial| self.eval(&rel.condition, &candidate, trial)))
+    }
+
+    fn satisfies(&self, test: &ConstraintTest, bound: &SgNode<'_>) -> bool {
+        match test {
+            ConstraintTest::Regex(regex) => regex.is_match(&bound.text()),
+            ConstraintTest::NotRegex(regex) => !regex.is_match(&bound.text()),
+            ConstraintTest::Kind(kinds) => kinds.iter().any(|kind| bound.kind() == kind.as_str()),
+            ConstraintTest::OneOf(values) => values.iter().any(|v| strip_quotes(&bound.text()) == v),
+            ConstraintTest::NotOneOf(values) => !values.iter().any(|v| strip_quotes(&bound.text()) == v),
+            ConstraintTest::FromRequest(wanted) => {
+                self.model().from_request(self.file, bound.get_inner_node()) == *wanted
+            }
+        }
+    }
+}
+
+/// Run `test` on a copy of the bindings and keep the copy only if it succeeds, so a failed
+/// branch never leaves half-made bindings behind.
+fn attempt<'t>(env: &mut Env<'t>, test: impl FnOnce(&mut Env<'t>) -> bool) -> bool {
+    let mut trial = env.clone();
+    if test(&mut trial) {
+        *env = trial;
+        true
+    } else {
+        false
+    }
+}
+
+/// The text of a string literal without its quotes (and prefixes like `f`/`b`/`r`), for `one-of`.
+fn strip_quotes(text: &str) -> &str {
+    let trimmed = text.trim_start_matches(|c: char| c.is_ascii_alphabetic());
+    for quote in ["\"\"\"", "'''", "\"", "'"] {
+        if let Some(inner) = trimmed.strip_prefix(quote).and_then(|t| t.strip_suffix(quote)) {
+            return inner;
+        }
+    }
+    text
+}

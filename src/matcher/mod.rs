@@ -1,0 +1,151 @@
+//! The declarative matcher: code patterns (matched by ast-grep-core), node kinds, regexes, raw
+//! tree-sitter queries, combinators, relational conditions and predicates over the file's model.
+//!
+//! A [`Matcher`] is compiled once from a rule file (see [`crate::rules`]) and evaluated on every
+//! node of a file whose kind it can match, in one walk per file (see [`crate::check`]).
+
+mod eval;
+mod lang;
+mod prefilter;
+mod query;
+
+pub use eval::FileMatches;
+pub use lang::{expand_metavariables, SgDoc, SgLang, SgNode};
+pub use prefilter::Prefilter;
+pub use query::QueryAtom;
+
+use crate::model::HandlerFilter;
+use ast_grep_core::Pattern;
+use regex::Regex;
+
+/// One condition on a node. Several conditions in one YAML mapping are combined with [`Condition::All`].
+pub enum Condition {
+    /// A code pattern with metavariables.
+    Pattern(Box<Pattern>),
+    /// The node's kind (grammar type) is one of these names.
+    Kind(Vec<String>),
+    /// The node's source text matches.
+    Regex(Regex),
+    /// A raw tree-sitter query whose `@match` capture is this node.
+    Query(Box<QueryAtom>),
+    All(Vec<Condition>),
+    Any(Vec<Condition>),
+    Not(Box<Condition>),
+    /// Some ancestor satisfies the condition.
+    Inside(Relation),
+    /// Some descendant satisfies the condition.
+    Has(Relation),
+    /// Some earlier sibling satisfies the condition.
+    Follows(Relation),
+    /// Some later sibling satisfies the condition.
+    Precedes(Relation),
+    /// The node is inside an HTTP handler accepted by the filter.
+    InHandler(HandlerFilter),
+}
+
+/// How far a relational condition looks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StopBy {
+    /// Only the parent, direct children, or the adjacent sibling.
+    Neighbor,
+    /// All ancestors, descendants or siblings in that direction.
+    End,
+}
+
+/// The target of a relational condition.
+pub struct Relation {
+    pub condition: Box<Condition>,
+    pub stop_by: StopBy,
+    /// Only look at children in this grammar field (e.g. `arguments`), for `has`.
+    pub field: Option<String>,
+}
+
+/// A test on what a metavariable is bound to.
+pub struct Constraint {
+    /// The metavariable name, without `$`.
+    pub var: String,
+    pub test: ConstraintTest,
+}
+
+/// What a [`Constraint`] checks.
+pub enum ConstraintTest {
+    Regex(Regex),
+    NotRegex(Regex),
+    Kind(Vec<String>),
+    OneOf(Vec<String>),
+    NotOneOf(Vec<String>),
+    /// The bound value derives (or does not derive) from request input.
+    FromRequest(bool),
+}
+
+/// A rule's compiled matching logic.
+pub struct Matcher {
+    pub condition: Condition,
+    pub constraints: Vec<Constraint>,
+    /// Report the node bound to this metavariable instead of the whole match.
+    pub focus: Option<String>,
+    pub prefilter: Prefilter,
+}
+
+impl Matcher {
+    /// Whether the matcher needs the file's handler model or request-flow analysis.
+    pub fn uses_model(&self) -> bool {
+        self.condition.uses_model()
+            || self
+                .constraints
+                .iter()
+                .any(|c| matches!(c.test, ConstraintTest::FromRequest(_)))
+    }
+}
+
+impl Condition {
+    fn uses_model(&self) -> bool {
+        match self {
+            Condition::InHandler(_) => true,
+            Condition::All(all) | Condition::Any(all) => all.iter().any(Condition::uses_model),
+            Condition::Not(inner) => inner.uses_model(),
+            Condition::Inside(rel) | Condition::Has(rel) | Condition::Follows(rel) | Condition::Precedes(rel) => {
+                rel.condition.uses_model()
+            }
+            Condition::Pattern(_) | Condition::Kind(_) | Condition::Regex(_) | Condition::Query(_) => false,
+        }
+    }
+}
+
+impl Condition {
+    /// The node kinds this condition can match, or `None` when any kind may match. Lets the
+    /// check stage skip a rule on every node of another kind.
+    pub fn potential_kinds(&self, language: crate::source::Language) -> Option<bit_set::BitSet> {
+        use ast_grep_core::Matcher as _;
+        match self {
+            Condition::Pattern(pattern) => pattern.potential_kinds(),
+            Condition::Kind(names) => {
+                let grammar = language.grammar();
+                let mut set = bit_set::BitSet::new();
+                for id in 0..grammar.node_kind_count() as u16 {
+                    if grammar.node_kind_is_named(id)
+                        && grammar.node_kind_for_id(id).is_some_and(|kind| names.iter().any(|n| n == kind))
+                    {
+                        set.insert(usize::from(id));
+                    }
+                }
+                Some(set)
+            }
+            Condition::All(all) => all
+                .iter()
+                .filter_map(|c| c.potential_kinds(language))
+                .reduce(|mut a, b| {
+                    a.intersect_with(&b);
+                    a
+                }),
+            Condition::Any(any) => {
+                let mut union = bit_set::BitSet::new();
+                for branch in any {
+                    union.union_with(&branch.potential_kinds(language)?);
+                }
+                Some(union)
+            }
+            _ => None,
+        }
+    }
+}

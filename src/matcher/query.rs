@@ -1,0 +1,112 @@
+//! Raw tree-sitter queries as an escape hatch in rule files.
+//!
+//! The node captured as `@match` is the match; every other capture `@NAME` binds the
+//! metavariable `$NAME`. A query runs once per file; its hits are then looked up per node.
+
+use super::{SgDoc, SgNode};
+use crate::parse::ParsedFile;
+use ast_grep_core::meta_var::MetaVarEnv;
+use ast_grep_core::AstGrep as Root;
+use std::borrow::Cow;
+use std::collections::HashMap;
+use tree_sitter::{Query, QueryCursor, StreamingIterator};
+
+/// Identifies a node by what tree-sitter knows of it: byte range and kind.
+type NodeKey = (usize, usize, u16);
+
+/// A compiled query and where its `@match` capture is.
+pub struct QueryAtom {
+    query: Query,
+    match_capture: u32,
+}
+
+/// The captures of one query match: `(name, node)` for every capture but `@match`.
+type Captures = Vec<(String, NodeKey)>;
+
+/// Every hit of one query in one file, by `@match` node.
+pub(super) type QueryHits = HashMap<NodeKey, Vec<Captures>>;
+
+impl QueryAtom {
+    /// Compile `source` for `language`; the error text explains what is wrong.
+    pub fn new(source: &str, language: &tree_sitter::Language) -> Result<QueryAtom, String> {
+        let query = Query::new(language, source).map_err(|err| err.to_string())?;
+        let match_capture = query
+            .capture_index_for_name("match")
+            .ok_or_else(|| "the query has no `@match` capture to report".to_string())?;
+        Ok(QueryAtom { query, match_capture })
+    }
+
+    /// Capture names other than `match`, i.e. the metavariables the query binds.
+    pub fn bound_names(&self) -> impl Iterator<Item = &str> {
+        self.query
+            .capture_names()
+            .iter()
+            .copied()
+            .filter(|name| *name != "match")
+    }
+
+    /// Run the query over a whole file: `@match` node → the captures of each match there.
+    pub(super) fn run(&self, file: &ParsedFile) -> QueryHits {
+        let mut hits = QueryHits::new();
+        let mut cursor = QueryCursor::new();
+        let names = self.query.capture_names();
+        let mut matches = cursor.matches(&self.query, file.tree.root_node(), file.source.text.as_bytes());
+        while let Some(found) = matches.next() {
+            let mut target = None;
+            let mut captures = Vec::new();
+            for capture in found.captures() {
+                let key = key_of(capture.node);
+                if capture.index == self.match_capture {
+                    target = Some(key);
+                } else {
+                    captures.push((names[capture.index as usize].to_string(), key));
+                }
+            }
+            if let Some(target) = target {
+                hits.entry(target).or_default().push(captures);
+            }
+        }
+        hits
+    }
+}
+
+/// Bind the captures of the first hit on `node` into `env`; false when the query has no hit there.
+pub(super) fn bind_hit<'t>(
+    hits: &QueryHits,
+    root: &'t Root<SgDoc>,
+    node: &SgNode<'t>,
+    env: &mut Cow<MetaVarEnv<'t, SgDoc>>,
+) -> bool {
+    let Some(all) = hits.get(&key_of(node.get_inner_node())) else {
+        return false;
+    };
+    all.iter().any(|captures| {
+        let mut trial = env.clone();
+        let bound = captures.iter().all(|(name, key)| {
+            resolve(root, *key).is_some_and(|captured| trial.to_mut().insert(name, captured).is_some())
+        });
+        if bound {
+            *env = trial;
+        }
+        bound
+    })
+}
+
+fn key_of(node: tree_sitter::Node) -> NodeKey {
+    (node.start_byte(), node.end_byte(), node.kind_id())
+}
+
+/// Find the node with this range and kind in `root`.
+fn resolve(root: &Root<SgDoc>, (start, end, kind): NodeKey) -> Option<SgNode<'_>> {
+    let mut inner = root
+        .root()
+        .get_inner_node()
+        .descendant_for_byte_range(start, end)?;
+    while inner.kind_id() != kind || inner.start_byte() != start || inner.end_byte() != end {
+        inner = inner.parent()?;
+        if inner.end_byte() - inner.start_byte() > end - start {
+            return None;
+        }
+    }
+    Some(root.adopt(inner))
+}

@@ -1,0 +1,129 @@
+//! The per-file model of the application: which functions are HTTP handlers, for which routes
+//! and methods, what guards them, and which values come from the request.
+//!
+//! It is built from one file at a time with framework heuristics (decorators, attributes, axum
+//! `.route(...)` calls in the same file); rules reach it through `in-handler` and `from-request`.
+
+mod python;
+mod request;
+mod rust;
+
+use crate::parse::ParsedFile;
+use crate::source::Language;
+use regex::Regex;
+use serde::Serialize;
+use std::ops::Range;
+
+/// A web framework tollgate models.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Framework {
+    Django,
+    Drf,
+    Fastapi,
+    Flask,
+    Axum,
+    Actix,
+}
+
+impl Framework {
+    pub fn name(self) -> &'static str {
+        match self {
+            Framework::Django => "django",
+            Framework::Drf => "drf",
+            Framework::Fastapi => "fastapi",
+            Framework::Flask => "flask",
+            Framework::Axum => "axum",
+            Framework::Actix => "actix",
+        }
+    }
+}
+
+/// A function that serves HTTP requests.
+#[derive(Clone, Debug, Serialize)]
+pub struct Handler {
+    pub name: String,
+    pub framework: Framework,
+    /// Upper-case HTTP methods; empty when any method may reach it.
+    pub methods: Vec<String>,
+    /// The route path when the file declares it.
+    pub route: Option<String>,
+    /// Names of the guards found (decorators, dependencies, extractors, middleware).
+    pub guards: Vec<String>,
+    /// The whole function definition.
+    #[serde(skip)]
+    pub bytes: Range<usize>,
+    /// Parameters whose values come from the request (path, query, body, headers).
+    #[serde(skip)]
+    pub request_params: Vec<String>,
+}
+
+impl Handler {
+    pub fn authenticated(&self) -> bool {
+        !self.guards.is_empty()
+    }
+}
+
+/// What is known about one file.
+#[derive(Debug, Default)]
+pub struct FileModel {
+    pub handlers: Vec<Handler>,
+}
+
+impl FileModel {
+    pub fn build(file: &ParsedFile) -> FileModel {
+        let handlers = match file.language() {
+            Language::Python => python::handlers(file),
+            Language::Rust => rust::handlers(file),
+        };
+        FileModel { handlers }
+    }
+
+    /// The innermost handler whose definition contains `byte`.
+    pub fn handler_at(&self, byte: usize) -> Option<&Handler> {
+        self.handlers
+            .iter()
+            .filter(|h| h.bytes.contains(&byte))
+            .min_by_key(|h| h.bytes.len())
+    }
+
+    /// Whether the value of `node` derives from request input.
+    pub fn from_request(&self, file: &ParsedFile, node: tree_sitter::Node) -> bool {
+        request::derives_from_request(self, file, node)
+    }
+}
+
+/// The `in-handler` predicate of a rule: which handlers it accepts.
+#[derive(Debug, Default)]
+pub struct HandlerFilter {
+    pub authenticated: Option<bool>,
+    /// Matched against the route path.
+    pub route: Option<Regex>,
+    /// Accept handlers reachable with any of these methods (upper case).
+    pub methods: Vec<String>,
+    pub frameworks: Vec<String>,
+}
+
+impl HandlerFilter {
+    pub fn accepts(&self, handler: &Handler) -> bool {
+        self.authenticated.is_none_or(|want| handler.authenticated() == want)
+            && self.route.as_ref().is_none_or(|route| {
+                handler.route.as_deref().is_some_and(|path| route.is_match(path))
+            })
+            && (self.methods.is_empty()
+                || handler.methods.is_empty()
+                || handler.methods.iter().any(|m| self.methods.contains(m)))
+            && (self.frameworks.is_empty() || self.frameworks.iter().any(|f| f == handler.framework.name()))
+    }
+}
+
+/// Names that suggest an authentication or authorization guard.
+pub(crate) fn looks_like_auth(name: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "auth", "login", "logged_in", "current_user", "currentuser", "user", "token", "jwt", "permission",
+        "perm", "verify", "session", "apikey", "api_key", "staff", "admin", "superuser", "scope", "claims",
+        "identity", "principal", "bearer", "role", "guard", "protected", "signed_in", "require",
+    ];
+    let lower = name.to_ascii_lowercase();
+    !lower.contains("allowany") && !lower.contains("anonymous") && WORDS.iter().any(|w| lower.contains(w))
+}

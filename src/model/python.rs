@@ -1,0 +1,434 @@
+//! Handler discovery for Django, Django REST Framework, FastAPI and Flask, one file at a time.
+
+use super::{looks_like_auth, Framework, Handler};
+use crate::detectors::syntax::{descendants, named_children};
+use crate::parse::ParsedFile;
+use std::collections::{HashMap, HashSet};
+use tree_sitter::Node;
+
+const ROUTE_METHODS: &[&str] = &[
+    "route", "api_route", "get", "post", "put", "patch", "delete", "head", "options", "websocket",
+];
+const CLASS_VIEW_METHODS: &[(&str, &str)] = &[
+    ("get", "GET"),
+    ("post", "POST"),
+    ("put", "PUT"),
+    ("patch", "PATCH"),
+    ("delete", "DELETE"),
+    ("head", "HEAD"),
+    ("options", "OPTIONS"),
+    ("list", "GET"),
+    ("retrieve", "GET"),
+    ("create", "POST"),
+    ("update", "PUT"),
+    ("partial_update", "PATCH"),
+    ("destroy", "DELETE"),
+];
+/// Decorators that are never guards, though their names look like one.
+const NOT_GUARDS: &[&str] = &[
+    "require_POST", "require_GET", "require_safe", "require_http_methods", "csrf_exempt", "api_view", "action",
+];
+/// FastAPI parameter annotations that are not request input.
+const FRAMEWORK_TYPES: &[&str] = &[
+    "Request", "Response", "WebSocket", "BackgroundTasks", "Session", "AsyncSession", "HTTPConnection",
+];
+
+/// Facts about the file that decide what guards a route.
+#[derive(Default)]
+struct FileFacts {
+    imports_fastapi: bool,
+    imports_drf: bool,
+    /// Router or app variable → guard text from `dependencies=[...]` (FastAPI) or a
+    /// `before_request` hook (Flask).
+    object_guards: HashMap<String, String>,
+}
+
+pub(super) fn handlers(file: &ParsedFile) -> Vec<Handler> {
+    let root = file.tree.root_node();
+    let facts = file_facts(file, root);
+    let mut handlers = Vec::new();
+    for node in descendants(root) {
+        if node.kind() == "function_definition" {
+            if let Some(handler) = handler_for(file, &facts, node) {
+                handlers.push(handler);
+            }
+        }
+    }
+    handlers
+}
+
+fn file_facts(file: &ParsedFile, root: Node) -> FileFacts {
+    let mut facts = FileFacts::default();
+    for node in descendants(root) {
+        match node.kind() {
+            "import_statement" | "import_from_statement" => {
+                let text = file.text(node);
+                facts.imports_fastapi |= text.contains("fastapi");
+                facts.imports_drf |= text.contains("rest_framework");
+            }
+            // router = APIRouter(dependencies=[Depends(auth)])
+            "assignment" => {
+                let (Some(left), Some(right)) = (node.child_by_field_name("left"), node.child_by_field_name("right"))
+                else {
+                    continue;
+                };
+                if right.kind() == "call" {
+                    if let Some(guard) = keyword_text(file, right, "dependencies").filter(|t| looks_like_auth(t)) {
+                        facts.object_guards.insert(file.text(left).to_string(), guard);
+                    }
+                }
+            }
+            // app.include_router(router, dependencies=[...]); app.before_request(check)
+            "call" => {
+                let Some((object, method)) = callee_attribute(file, node) else { continue };
+                if method == "include_router" {
+                    let args = node.child_by_field_name("arguments");
+                    let first = args.and_then(|a| named_children(a).into_iter().next());
+                    if let (Some(router), Some(guard)) =
+                        (first, keyword_text(file, node, "dependencies").filter(|t| looks_like_auth(t)))
+                    {
+                        facts.object_guards.insert(file.text(router).to_string(), guard);
+                    }
+                } else if method == "before_request" && node.parent().is_none_or(|p| p.kind() != "decorator") {
+                    facts.object_guards.insert(object.to_string(), "before_request".into());
+                }
+            }
+            "decorator" => {
+                let text = file.text(node).trim_start_matches('@').trim();
+                if let Some(object) = text.strip_suffix(".before_request") {
+                    facts.object_guards.insert(object.to_string(), "before_request".into());
+                }
+            }
+            _ => {}
+        }
+    }
+    facts
+}
+
+fn handler_for(file: &ParsedFile, facts: &FileFacts, function: Node) -> Option<Handler> {
+    let name = file.text(function.child_by_field_name("name")?).to_string();
+    let outer = match function.parent() {
+        Some(parent) if parent.kind() == "decorated_definition" => parent,
+        _ => function,
+    };
+    let decorators: Vec<Node> = if outer.kind() == "decorated_definition" {
+        named_children(outer).into_iter().filter(|n| n.kind() == "decorator").collect()
+    } else {
+        Vec::new()
+    };
+    let params = parameters(file, function);
+    let mut guards: Vec<String> = decorators
+        .iter()
+        .filter_map(|d| decorator_guard(file, *d))
+        .collect();
+
+    // @app.get("/x"), @bp.route("/x", methods=[...]), @router.post(...)
+    for decorator in &decorators {
+        let Some(call) = decorator_call(*decorator) else { continue };
+        let Some((object, method)) = callee_attribute(file, call) else { continue };
+        if !ROUTE_METHODS.contains(&method) {
+            continue;
+        }
+        let route = first_string_arg(file, call);
+        let fastapi = facts.imports_fastapi || method == "api_route";
+        let methods = if method == "route" || method == "api_route" {
+            let listed = keyword_strings(file, call, "methods");
+            if listed.is_empty() && !fastapi { vec!["GET".into()] } else { listed }
+        } else {
+            vec![method.to_ascii_uppercase()]
+        };
+        if let Some(guard) = facts.object_guards.get(object) {
+            guards.push(guard.clone());
+        }
+        if let Some(deps) = keyword_text(file, call, "dependencies").filter(|t| looks_like_auth(t)) {
+            guards.push(deps);
+        }
+        let request_params = if fastapi {
+            guards.extend(params.iter().filter(|p| p.auth_dependency).map(|p| p.name.clone()));
+            params.iter().filter(|p| p.request_input).map(|p| p.name.clone()).collect()
+        } else {
+            route_variables(route.as_deref().unwrap_or(""))
+        };
+        return Some(Handler {
+            name,
+            framework: if fastapi { Framework::Fastapi } else { Framework::Flask },
+            methods,
+            route,
+            guards,
+            bytes: outer.byte_range(),
+            request_params,
+        });
+    }
+
+    // @api_view(["POST"]) function views
+    if let Some(api_view) = decorators.iter().filter_map(|d| decorator_call(*d)).find(|call| {
+        call.child_by_field_name("function")
+            .is_some_and(|f| file.text(f).rsplit('.').next() == Some("api_view"))
+    }) {
+        let mut methods = first_list_strings(file, api_view);
+        if methods.is_empty() {
+            methods.push("GET".into());
+        }
+        return Some(Handler {
+            name,
+            framework: Framework::Drf,
+            methods,
+            route: None,
+            guards,
+            bytes: outer.byte_range(),
+            request_params: params.iter().skip(1).map(|p| p.name.clone()).collect(),
+        });
+    }
+
+    let class = enclosing_class(function);
+    match class {
+        // Methods of class-based views and viewsets.
+        Some(class) => {
+            let bases = class.child_by_field_name("superclasses").map(|b| file.text(b)).unwrap_or("");
+            let is_view = ["View", "ViewSet", "APIView", "Mixin"].iter().any(|s| bases.contains(s));
+            if !is_view {
+                return None;
+            }
+            let action = decorators.iter().filter_map(|d| decorator_call(*d)).find(|call| {
+                call.child_by_field_name("function").is_some_and(|f| file.text(f).ends_with("action"))
+            });
+            let methods = match (CLASS_VIEW_METHODS.iter().find(|(m, _)| *m == name), action) {
+                (_, Some(action)) => {
+                    let listed = keyword_strings(file, action, "methods");
+                    if listed.is_empty() { vec!["GET".into()] } else { listed }
+                }
+                (Some((_, method)), None) => vec![(*method).to_string()],
+                (None, None) => return None,
+            };
+            guards.extend(class_guards(file, class));
+            let drf = facts.imports_drf || ["APIView", "ViewSet"].iter().any(|s| bases.contains(s));
+            Some(Handler {
+                name,
+                framework: if drf { Framework::Drf } else { Framework::Django },
+                methods,
+                route: None,
+                guards,
+                bytes: outer.byte_range(),
+                request_params: params.iter().skip(2).map(|p| p.name.clone()).collect(),
+            })
+        }
+        // Django function views: a module-level function taking `request` first.
+        None => {
+            let first = params.first()?;
+            if first.name != "request" || outer.parent().is_none_or(|p| p.kind() != "module") {
+                return None;
+            }
+            Some(Handler {
+                name,
+                framework: Framework::Django,
+                methods: django_methods(file, &decorators),
+                route: None,
+                guards,
+                bytes: outer.byte_range(),
+                request_params: params.iter().skip(1).map(|p| p.name.clone()).collect(),
+            })
+        }
+    }
+}
+
+struct Param {
+    name: String,
+    /// `Depends(get_current_user)`-style dependency that authenticates.
+    auth_dependency: bool,
+    /// A FastAPI parameter filled from the request (path, query, body, header, cookie).
+    request_input: bool,
+}
+
+fn parameters(file: &ParsedFile, function: Node) -> Vec<Param> {
+    let Some(list) = function.child_by_field_name("parameters") else {
+        return Vec::new();
+    };
+    named_children(list)
+        .into_iter()
+        .filter_map(|param| {
+            let name_node = match param.kind() {
+                "identifier" => param,
+                "typed_parameter" => named_children(param).into_iter().find(|n| n.kind() == "identifier")?,
+                _ => param.child_by_field_name("name")?,
+            };
+            let name = file.text(name_node).to_string();
+            let text = file.text(param);
+            let dependency = text.contains("Depends(") || text.contains("Security(");
+            let annotation = param.child_by_field_name("type").map(|t| file.text(t)).unwrap_or("");
+            let framework_type = FRAMEWORK_TYPES.iter().any(|t| annotation.split(['[', ']', ',', ' ', '.']).any(|p| p == *t));
+            Some(Param {
+                auth_dependency: dependency && looks_like_auth(text),
+                request_input: !dependency && !framework_type && name != "self" && name != "cls",
+                name,
+            })
+        })
+        .collect()
+}
+
+/// The guard a decorator stands for, if it is one.
+fn decorator_guard(file: &ParsedFile, decorator: Node) -> Option<String> {
+    let expression = named_children(decorator).into_iter().next()?;
+    let callee = if expression.kind() == "call" {
+        expression.child_by_field_name("function")?
+    } else {
+        expression
+    };
+    let callee_text = file.text(callee);
+    let last = callee_text.rsplit('.').next().unwrap_or(callee_text);
+    if NOT_GUARDS.contains(&last) || ROUTE_METHODS.contains(&last) {
+        return None;
+    }
+    let whole = file.text(expression);
+    match last {
+        "permission_classes" | "method_decorator" => {
+            let args = expression.child_by_field_name("arguments").map(|a| file.text(a)).unwrap_or("");
+            (looks_like_auth(args) || args.contains("Is")).then(|| whole.to_string())
+        }
+        _ => looks_like_auth(last).then(|| whole.to_string()),
+    }
+}
+
+/// Guards declared on a class-based view: auth mixins, `permission_classes`, `method_decorator`.
+fn class_guards(file: &ParsedFile, class: Node) -> Vec<String> {
+    let mut guards = Vec::new();
+    if let Some(bases) = class.child_by_field_name("superclasses") {
+        for base in named_children(bases) {
+            let text = file.text(base);
+            if text.ends_with("Mixin") && looks_like_auth(text) {
+                guards.push(text.to_string());
+            }
+        }
+    }
+    if let Some(decorated) = class.parent().filter(|p| p.kind() == "decorated_definition") {
+        for decorator in named_children(decorated).into_iter().filter(|n| n.kind() == "decorator") {
+            guards.extend(decorator_guard(file, decorator));
+        }
+    }
+    let Some(body) = class.child_by_field_name("body") else { return guards };
+    for statement in named_children(body) {
+        let Some(assignment) = named_children(statement).into_iter().find(|n| n.kind() == "assignment") else {
+            continue;
+        };
+        let (Some(left), Some(right)) = (assignment.child_by_field_name("left"), assignment.child_by_field_name("right"))
+        else {
+            continue;
+        };
+        if file.text(left) == "permission_classes" {
+            let value = file.text(right);
+            let names: Vec<&str> = value
+                .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+                .filter(|s| !s.is_empty())
+                .collect();
+            if names.iter().any(|n| !n.ends_with("AllowAny")) {
+                guards.push(format!("permission_classes = {value}"));
+            }
+        }
+    }
+    guards
+}
+
+fn django_methods(file: &ParsedFile, decorators: &[Node]) -> Vec<String> {
+    for decorator in decorators {
+        let text = file.text(*decorator);
+        if text.contains("require_POST") {
+            return vec!["POST".into()];
+        }
+        if text.contains("require_GET") {
+            return vec!["GET".into()];
+        }
+        if text.contains("require_safe") {
+            return vec!["GET".into(), "HEAD".into()];
+        }
+        if text.contains("require_http_methods") {
+            if let Some(call) = decorator_call(*decorator) {
+                return first_list_strings(file, call);
+            }
+        }
+    }
+    Vec::new()
+}
+
+fn decorator_call(decorator: Node) -> Option<Node> {
+    named_children(decorator).into_iter().find(|n| n.kind() == "call")
+}
+
+/// `object.method(...)` → `(object, method)`.
+fn callee_attribute<'f>(file: &ParsedFile<'f>, call: Node) -> Option<(&'f str, &'f str)> {
+    let function = call.child_by_field_name("function")?;
+    if function.kind() != "attribute" {
+        return None;
+    }
+    let object = file.text(function.child_by_field_name("object")?);
+    let method = file.text(function.child_by_field_name("attribute")?);
+    Some((object, method))
+}
+
+fn keyword_argument<'t>(file: &ParsedFile, call: Node<'t>, name: &str) -> Option<Node<'t>> {
+    let args = call.child_by_field_name("arguments")?;
+    named_children(args).into_iter().find_map(|arg| {
+        (arg.kind() == "keyword_argument"
+            && arg.child_by_field_name("name").is_some_and(|n| file.text(n) == name))
+        .then(|| arg.child_by_field_name("value"))
+        .flatten()
+    })
+}
+
+fn keyword_text(file: &ParsedFile, call: Node, name: &str) -> Option<String> {
+    keyword_argument(file, call, name).map(|v| file.text(v).to_string())
+}
+
+fn keyword_strings(file: &ParsedFile, call: Node, name: &str) -> Vec<String> {
+    keyword_argument(file, call, name).map_or_else(Vec::new, |value| string_items(file, value))
+}
+
+fn first_list_strings(file: &ParsedFile, call: Node) -> Vec<String> {
+    call.child_by_field_name("arguments")
+        .and_then(|args| named_children(args).into_iter().next())
+        .filter(|first| first.kind() != "keyword_argument")
+        .map_or_else(Vec::new, |first| string_items(file, first))
+}
+
+/// Upper-cased string literals in a list or tuple.
+fn string_items(file: &ParsedFile, node: Node) -> Vec<String> {
+    descendants(node)
+        .filter(|n| n.kind() == "string_content")
+        .map(|n| file.text(n).to_ascii_uppercase())
+        .collect()
+}
+
+fn first_string_arg(file: &ParsedFile, call: Node) -> Option<String> {
+    let args = call.child_by_field_name("arguments")?;
+    let first = named_children(args).into_iter().next()?;
+    (first.kind() == "string").then(|| {
+        descendants(first)
+            .filter(|n| n.kind() == "string_content")
+            .map(|n| file.text(n))
+            .collect()
+    })
+}
+
+/// `<int:order_id>` and `{order_id}` placeholders in a route path.
+fn route_variables(route: &str) -> Vec<String> {
+    let mut names = HashSet::new();
+    for part in route.split(['<', '{']).skip(1) {
+        let inner = part.split(['>', '}']).next().unwrap_or("");
+        let name = inner.rsplit(':').next().unwrap_or(inner);
+        if !name.is_empty() {
+            names.insert(name.to_string());
+        }
+    }
+    let mut names: Vec<String> = names.into_iter().collect();
+    names.sort();
+    names
+}
+
+fn enclosing_class(function: Node) -> Option<Node> {
+    let mut node = function.parent()?;
+    if node.kind() == "decorated_definition" {
+        node = node.parent()?;
+    }
+    if node.kind() != "block" {
+        return None;
+    }
+    node.parent().filter(|p| p.kind() == "class_definition")
+}

@@ -1,0 +1,258 @@
+//! Handler discovery for axum and actix-web, one file at a time.
+
+use super::{looks_like_auth, Framework, Handler};
+use crate::detectors::syntax::{descendants, named_children};
+use crate::parse::ParsedFile;
+use std::collections::HashMap;
+use tree_sitter::Node;
+
+const VERBS: &[&str] = &["get", "post", "put", "patch", "delete", "head", "options"];
+/// Parameter types that carry request input.
+const INPUT_EXTRACTORS: &[&str] = &["Path", "Query", "Json", "Form", "HeaderMap", "TypedHeader", "Multipart", "Bytes", "String"];
+/// Parameter types that only appear in handlers.
+const HANDLER_TYPES: &[&str] = &[
+    "Path", "Query", "Json", "Form", "State", "Extension", "HeaderMap", "TypedHeader", "Multipart", "HttpRequest",
+    "Data", "Payload",
+];
+
+/// Where a handler is registered: route, methods and router-level guards.
+#[derive(Default, Clone)]
+struct Registration {
+    route: Option<String>,
+    methods: Vec<String>,
+    guards: Vec<String>,
+    framework: Option<Framework>,
+}
+
+pub(super) fn handlers(file: &ParsedFile) -> Vec<Handler> {
+    let root = file.tree.root_node();
+    let registrations = registrations(file, root);
+    descendants(root)
+        .filter(|n| n.kind() == "function_item")
+        .filter_map(|function| handler_for(file, &registrations, function))
+        .collect()
+}
+
+fn handler_for(file: &ParsedFile, registrations: &HashMap<String, Registration>, function: Node) -> Option<Handler> {
+    let name = file.text(function.child_by_field_name("name")?).to_string();
+    let params = parameters(file, function);
+    let mut registration = attribute_route(file, function).or_else(|| registrations.get(&name).cloned());
+    let extractor_handler = params.iter().any(|p| p.handler_type) && is_async(file, function);
+    if registration.is_none() && !extractor_handler {
+        return None;
+    }
+    let actix_types = params.iter().any(|p| p.actix);
+    let registration = registration.get_or_insert_with(Registration::default);
+    let mut guards = registration.guards.clone();
+    guards.extend(params.iter().filter(|p| p.auth).map(|p| p.type_text.clone()));
+    Some(Handler {
+        name,
+        framework: registration
+            .framework
+            .unwrap_or(if actix_types { Framework::Actix } else { Framework::Axum }),
+        methods: registration.methods.clone(),
+        route: registration.route.clone(),
+        guards,
+        bytes: function.byte_range(),
+        request_params: params.into_iter().filter(|p| p.input).flat_map(|p| p.bound).collect(),
+    })
+}
+
+/// `#[get("/orders/{id}")]` or `#[route("/x", method = "POST")]` on an actix handler.
+fn attribute_route(file: &ParsedFile, function: Node) -> Option<Registration> {
+    let mut sibling = function.prev_named_sibling();
+    while let Some(node) = sibling.filter(|n| n.kind() == "attribute_item" || n.kind().ends_with("comment")) {
+        let text = file.text(node);
+        let inner = text.trim_start_matches("#[").trim_end_matches(']');
+        let macro_name = inner.split('(').next().unwrap_or("").trim();
+        let macro_name = macro_name.rsplit("::").next().unwrap_or(macro_name);
+        if VERBS.contains(&macro_name) || macro_name == "route" {
+            let mut strings = quoted(inner).into_iter();
+            let route = strings.next();
+            let methods = if macro_name == "route" {
+                strings.map(|s| s.to_ascii_uppercase()).filter(|s| VERBS.contains(&s.to_ascii_lowercase().as_str())).collect()
+            } else {
+                vec![macro_name.to_ascii_uppercase()]
+            };
+            return Some(Registration {
+                route,
+                methods,
+                guards: Vec::new(),
+                framework: Some(Framework::Actix),
+            });
+        }
+        sibling = node.prev_named_sibling();
+    }
+    None
+}
+
+/// Handlers registered in this file: axum `.route("/p", get(h).post(h2))`, actix
+/// `.route("/p", web::get().to(h))` and `web::resource("/p").route(web::post().to(h))`.
+fn registrations(file: &ParsedFile, root: Node) -> HashMap<String, Registration> {
+    let mut found: HashMap<String, Registration> = HashMap::new();
+    for call in descendants(root).filter(|n| n.kind() == "call_expression") {
+        let Some(function) = call.child_by_field_name("function") else { continue };
+        if function.kind() != "field_expression" {
+            continue;
+        }
+        let method = function.child_by_field_name("field").map(|f| file.text(f)).unwrap_or("");
+        if method != "route" && method != "to" {
+            continue;
+        }
+        let Some(args) = call.child_by_field_name("arguments") else { continue };
+        let args = named_children(args);
+        let chain = outermost_chain(call);
+        let chain_text = file.text(chain);
+        let guards = chain_guards(file, chain);
+        let actix = chain_text.contains("web::") || chain_text.contains("App::new") || method == "to";
+        let (route, handlers_expr) = match (method, args.as_slice()) {
+            ("route", [path, handlers]) if path.kind() == "string_literal" => (Some(unquote(file.text(*path))), *handlers),
+            // web::resource("/p").route(web::post().to(h)) — the path is on the resource.
+            ("route", [handlers]) => (resource_path(file, function), *handlers),
+            ("to", [handler]) if is_resource_level(file, function) => (resource_path(file, function), *handler),
+            _ => continue,
+        };
+        for (handler, verb) in routed_handlers(file, handlers_expr, method == "to") {
+            let entry = found.entry(handler).or_default();
+            entry.route = entry.route.take().or_else(|| route.clone());
+            if let Some(verb) = verb {
+                entry.methods.push(verb);
+            }
+            entry.guards.extend(guards.iter().cloned());
+            entry.framework = Some(if actix { Framework::Actix } else { Framework::Axum });
+        }
+    }
+    found
+}
+
+/// `get(h).post(h2)` → `[(h, GET), (h2, POST)]`; `web::post().to(h)` → `[(h, POST)]`.
+fn routed_handlers(file: &ParsedFile, expr: Node, bare_handler: bool) -> Vec<(String, Option<String>)> {
+    if bare_handler {
+        return vec![(last_segment(file.text(expr)), None)];
+    }
+    let mut out = Vec::new();
+    for call in descendants(expr).filter(|n| n.kind() == "call_expression") {
+        let Some(function) = call.child_by_field_name("function") else { continue };
+        let callee = match function.kind() {
+            "field_expression" => function.child_by_field_name("field").map(|f| file.text(f)).unwrap_or(""),
+            _ => file.text(function).rsplit("::").next().unwrap_or(""),
+        };
+        let args = call.child_by_field_name("arguments").map(named_children).unwrap_or_default();
+        if callee == "to" {
+            let verb = function
+                .child_by_field_name("value")
+                .map(|v| last_segment(file.text(v).trim_end_matches("()")).to_ascii_uppercase());
+            if let Some(handler) = args.first() {
+                out.push((last_segment(file.text(*handler)), verb.filter(|v| VERBS.contains(&v.to_ascii_lowercase().as_str()))));
+            }
+        } else if VERBS.contains(&callee) {
+            if let Some(handler) = args.first() {
+                out.push((last_segment(file.text(*handler)), Some(callee.to_ascii_uppercase())));
+            }
+        }
+    }
+    out
+}
+
+/// Guards applied to a router or app chain: `.route_layer(...)`, `.layer(...)`, `.wrap(...)`
+/// with authentication middleware.
+fn chain_guards(file: &ParsedFile, chain: Node) -> Vec<String> {
+    descendants(chain)
+        .filter(|n| n.kind() == "call_expression")
+        .filter_map(|call| {
+            let function = call.child_by_field_name("function")?;
+            let method = file.text(function.child_by_field_name("field")?);
+            if !matches!(method, "layer" | "route_layer" | "wrap") {
+                return None;
+            }
+            let args = file.text(call.child_by_field_name("arguments")?);
+            looks_like_auth(args).then(|| format!(".{method}{args}"))
+        })
+        .collect()
+}
+
+/// The path of the `web::resource("/p")` or `web::scope` a `.route(...)`/`.to(...)` hangs off.
+fn resource_path(file: &ParsedFile, function: Node) -> Option<String> {
+    let receiver = function.child_by_field_name("value")?;
+    descendants(receiver)
+        .find(|n| n.kind() == "string_literal")
+        .map(|s| unquote(file.text(s)))
+}
+
+fn is_resource_level(file: &ParsedFile, function: Node) -> bool {
+    function
+        .child_by_field_name("value")
+        .is_some_and(|receiver| file.text(receiver).contains("resource("))
+}
+
+/// The whole method chain an expression belongs to (`Router::new().route(..).layer(..)`).
+fn outermost_chain(node: Node) -> Node {
+    let mut current = node;
+    while let Some(parent) = current.parent() {
+        if matches!(parent.kind(), "field_expression" | "call_expression" | "arguments" | "await_expression") {
+            current = parent;
+        } else {
+            break;
+        }
+    }
+    current
+}
+
+struct Param {
+    type_text: String,
+    /// Names the pattern binds (`Path(id)` binds `id`; `body: Json<T>` binds `body`).
+    bound: Vec<String>,
+    input: bool,
+    auth: bool,
+    handler_type: bool,
+    actix: bool,
+}
+
+fn parameters(file: &ParsedFile, function: Node) -> Vec<Param> {
+    let Some(list) = function.child_by_field_name("parameters") else { return Vec::new() };
+    named_children(list)
+        .into_iter()
+        .filter(|p| p.kind() == "parameter")
+        .filter_map(|param| {
+            let pattern = param.child_by_field_name("pattern")?;
+            let ty = param.child_by_field_name("type")?;
+            let type_text = file.text(ty).to_string();
+            let head = type_head(&type_text);
+            let bound = descendants(pattern)
+                .filter(|n| n.kind() == "identifier")
+                .map(|n| file.text(n).to_string())
+                .filter(|n| !matches!(n.as_str(), "Path" | "Query" | "Json" | "Form" | "State" | "Extension"))
+                .collect();
+            Some(Param {
+                input: INPUT_EXTRACTORS.contains(&head),
+                auth: looks_like_auth(&type_text) && !matches!(head, "State" | "Data"),
+                handler_type: HANDLER_TYPES.contains(&head),
+                actix: type_text.starts_with("web::") || head == "HttpRequest",
+                bound,
+                type_text,
+            })
+        })
+        .collect()
+}
+
+/// `web::Json<Order>` → `Json`; `Path<(i64, String)>` → `Path`.
+fn type_head(type_text: &str) -> &str {
+    let before_generics = type_text.split('<').next().unwrap_or(type_text).trim();
+    before_generics.rsplit("::").next().unwrap_or(before_generics)
+}
+
+fn is_async(file: &ParsedFile, function: Node) -> bool {
+    file.text(function).split('(').next().is_some_and(|head| head.contains("async"))
+}
+
+fn last_segment(path: &str) -> String {
+    path.rsplit("::").next().unwrap_or(path).trim().to_string()
+}
+
+fn unquote(text: &str) -> String {
+    text.trim_matches('"').to_string()
+}
+
+fn quoted(text: &str) -> Vec<String> {
+    text.split('"').skip(1).step_by(2).map(str::to_string).collect()
+}

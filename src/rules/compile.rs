@@ -1,0 +1,394 @@
+//! Turning the YAML shape of a rule's `match` into a compiled [`Matcher`], checking every
+//! pattern, kind, regex and query against the rule's language on the way.
+
+use super::schema::{RawCondition, RawConstraint, RawHandler};
+use crate::matcher::{
+    expand_metavariables, Condition, Constraint, ConstraintTest, Matcher, Prefilter, QueryAtom, Relation, SgLang,
+    StopBy,
+};
+use crate::model::HandlerFilter;
+use crate::source::Language;
+use ast_grep_core::{MatchStrictness, Pattern};
+use regex::Regex;
+use serde_saphyr::{Location, Spanned};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Something wrong in a rule, and where.
+pub(super) struct Problem {
+    pub message: String,
+    pub at: Location,
+    pub help: Option<String>,
+}
+
+fn problem(at: Location, message: impl Into<String>, help: Option<String>) -> Problem {
+    Problem {
+        message: message.into(),
+        at,
+        help,
+    }
+}
+
+/// A compiled matcher and the metavariables its patterns and queries can bind.
+pub(super) struct Compiled {
+    pub matcher: Matcher,
+    pub bound: BTreeSet<String>,
+}
+
+const FRAMEWORKS: &[&str] = &["django", "drf", "fastapi", "flask", "axum", "actix"];
+
+/// Compile the `match` of a rule for one language.
+pub(super) fn compile(
+    raw: &Spanned<RawCondition>,
+    language: Language,
+    constraints: &BTreeMap<String, Spanned<RawConstraint>>,
+    focus: Option<&Spanned<String>>,
+) -> Result<Compiled, Problem> {
+    let (top, at) = match language_branch(raw, language)? {
+        Some(branch) => (&branch.value, branch.referenced),
+        None => (&raw.value, raw.referenced),
+    };
+    let mut bound = BTreeSet::new();
+    let condition = condition(top, at, language, &mut bound, Place::Top)?;
+    let mut compiled_constraints = Vec::new();
+    for (name, raw_constraint) in constraints {
+        let var = name.trim_start_matches('$').to_string();
+        if !bound.contains(&var) {
+            return Err(unbound(raw_constraint.referenced, &var, &bound, "`where`"));
+        }
+        for test in constraint_tests(&raw_constraint.value, raw_constraint.referenced, language)? {
+            compiled_constraints.push(Constraint {
+                var: var.clone(),
+                test,
+            });
+        }
+    }
+    let focus = match focus {
+        Some(focus) => {
+            let var = focus.value.trim_start_matches('$').to_string();
+            if !bound.contains(&var) {
+                return Err(unbound(focus.referenced, &var, &bound, "`focus`"));
+            }
+            Some(var)
+        }
+        None => None,
+    };
+    let prefilter = Prefilter::of(&condition);
+    Ok(Compiled {
+        matcher: Matcher {
+            condition,
+            constraints: compiled_constraints,
+            focus,
+            prefilter,
+        },
+        bound,
+    })
+}
+
+pub(super) fn unbound(at: Location, var: &str, bound: &BTreeSet<String>, used_in: &str) -> Problem {
+    let known = if bound.is_empty() {
+        "the rule's patterns bind no metavariables".to_string()
+    } else {
+        let list: Vec<String> = bound.iter().map(|v| format!("${v}")).collect();
+        format!("bound: {}", list.join(", "))
+    };
+    problem(
+        at,
+        format!("{used_in} uses `${var}`, which no pattern or query of the rule binds"),
+        Some(known),
+    )
+}
+
+/// The `python:`/`rust:` branch for `language` when `match` is split by language.
+fn language_branch(raw: &Spanned<RawCondition>, language: Language) -> Result<Option<&Spanned<RawCondition>>, Problem> {
+    let split = raw.value.python.is_some() || raw.value.rust.is_some();
+    if !split {
+        return Ok(None);
+    }
+    if raw.value.has_condition_keys() {
+        return Err(problem(
+            raw.referenced,
+            "a `match` split into `python:`/`rust:` branches cannot have other keys beside them",
+            None,
+        ));
+    }
+    let branch = match language {
+        Language::Python => raw.value.python.as_deref(),
+        Language::Rust => raw.value.rust.as_deref(),
+    };
+    branch.map(Some).ok_or_else(|| {
+        problem(
+            raw.referenced,
+            format!("`match` is split by language but has no `{}:` branch", language.name()),
+            Some("add a branch for every language in `languages`, or remove the language".into()),
+        )
+    })
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Place {
+    Top,
+    Nested,
+    /// The target of a relational key, where `stop-by` and `field` are allowed.
+    Relation,
+}
+
+fn condition(raw: &RawCondition, at: Location, language: Language, bound: &mut BTreeSet<String>, place: Place) -> Result<Condition, Problem> {
+    if raw.python.is_some() || raw.rust.is_some() {
+        return Err(problem(at, "`python:`/`rust:` branches are only allowed directly under `match`", None));
+    }
+    if place != Place::Relation {
+        if let Some(stop_by) = &raw.stop_by {
+            return Err(problem(stop_by.referenced, "`stop-by` only applies inside `inside`, `has`, `follows` or `precedes`", None));
+        }
+        if let Some(field) = &raw.field {
+            return Err(problem(field.referenced, "`field` only applies inside `has` or `inside`", None));
+        }
+    }
+    let mut parts = Vec::new();
+    if let Some(pattern) = &raw.pattern {
+        parts.push(compile_pattern(pattern, language, bound)?);
+    }
+    if let Some(kind) = &raw.kind {
+        let kinds = kind.value.clone().into_vec();
+        for name in &kinds {
+            check_kind(name, language, kind.referenced)?;
+        }
+        parts.push(Condition::Kind(kinds));
+    }
+    if let Some(regex) = &raw.regex {
+        parts.push(Condition::Regex(compile_regex(&regex.value, regex.referenced)?));
+    }
+    if let Some(query) = &raw.query {
+        let atom = QueryAtom::new(&query.value, &language.grammar()).map_err(|err| {
+            problem(query.referenced, format!("invalid tree-sitter query for {}: {err}", language.name()), None)
+        })?;
+        bound.extend(atom.bound_names().map(str::to_string));
+        parts.push(Condition::Query(Box::new(atom)));
+    }
+    if let Some(all) = &raw.all {
+        let inner = all
+            .iter()
+            .map(|c| condition(&c.value, c.referenced, language, bound, Place::Nested))
+            .collect::<Result<_, _>>()?;
+        parts.push(Condition::All(inner));
+    }
+    if let Some(any) = &raw.any {
+        let inner = any
+            .iter()
+            .map(|c| condition(&c.value, c.referenced, language, bound, Place::Nested))
+            .collect::<Result<_, _>>()?;
+        parts.push(Condition::Any(inner));
+    }
+    if let Some(not) = &raw.not {
+        // Bindings inside `not` never escape it, so they do not count as bound.
+        let inner = condition(&not.value, not.referenced, language, &mut bound.clone(), Place::Nested)?;
+        parts.push(Condition::Not(Box::new(inner)));
+    }
+    type Wrap = fn(Relation) -> Condition;
+    let relations: [(&Option<Box<Spanned<RawCondition>>>, Wrap, bool); 6] = [
+        (&raw.inside, Condition::Inside, false),
+        (&raw.not_inside, Condition::Inside, true),
+        (&raw.has, Condition::Has, false),
+        (&raw.not_has, Condition::Has, true),
+        (&raw.follows, Condition::Follows, false),
+        (&raw.precedes, Condition::Precedes, false),
+    ];
+    for (target, wrap, negated) in relations {
+        let Some(target) = target else { continue };
+        let mut scratch = bound.clone();
+        let bindings = if negated { &mut scratch } else { &mut *bound };
+        let relation = relation(target, language, bindings)?;
+        let wrapped = wrap(relation);
+        parts.push(if negated { Condition::Not(Box::new(wrapped)) } else { wrapped });
+    }
+    if let Some(handler) = &raw.in_handler {
+        parts.push(handler_condition(handler)?);
+    }
+    match parts.len() {
+        0 => Err(problem(
+            at,
+            "empty condition",
+            Some("give at least one of pattern, kind, regex, query, all, any, not, inside, not-inside, has, not-has, follows, precedes, in-handler".into()),
+        )),
+        1 => Ok(parts.remove(0)),
+        _ => Ok(Condition::All(parts)),
+    }
+}
+
+fn relation(target: &Spanned<RawCondition>, language: Language, bound: &mut BTreeSet<String>) -> Result<Relation, Problem> {
+    let stop_by = match target.value.stop_by.as_ref() {
+        None => StopBy::End,
+        Some(stop) => match stop.value.as_str() {
+            "end" => StopBy::End,
+            "neighbor" => StopBy::Neighbor,
+            other => {
+                return Err(problem(stop.referenced, format!("unknown stop-by `{other}`"), Some("use `end` or `neighbor`".into())))
+            }
+        },
+    };
+    if let Some(field) = &target.value.field {
+        if language.grammar().field_id_for_name(&field.value).is_none() {
+            return Err(problem(field.referenced, format!("{} has no grammar field `{}`", language.name(), field.value), None));
+        }
+    }
+    let inner = condition(&target.value, target.referenced, language, bound, Place::Relation)?;
+    Ok(Relation {
+        condition: Box::new(inner),
+        stop_by,
+        field: target.value.field.as_ref().map(|f| f.value.clone()),
+    })
+}
+
+fn compile_pattern(pattern: &Spanned<String>, language: Language, bound: &mut BTreeSet<String>) -> Result<Condition, Problem> {
+    let source = semgrep_ellipsis(&pattern.value);
+    let expanded = expand_metavariables(&source);
+    let mut parser = tree_sitter::Parser::new();
+    let parses = parser
+        .set_language(&language.grammar())
+        .ok()
+        .and_then(|()| parser.parse(expanded.as_ref(), None))
+        .is_some_and(|tree| !tree.root_node().has_error());
+    if !parses {
+        return Err(problem(
+            pattern.referenced,
+            format!("pattern does not parse as {}: `{}`", language.name(), pattern.value.trim()),
+            Some("a pattern must be a complete expression, statement or item; for parts of a statement (an `except` clause, a match arm) use `kind:` with `has:`".into()),
+        ));
+    }
+    let compiled = Pattern::try_new(&source, SgLang(language))
+        .map_err(|err| problem(pattern.referenced, format!("invalid pattern: {err}"), None))?
+        .with_strictness(MatchStrictness::Relaxed);
+    bound.extend(compiled.defined_vars().into_iter().map(str::to_string));
+    Ok(Condition::Pattern(Box::new(compiled)))
+}
+
+/// Semgrep writes "any arguments / statements" as `...`; ast-grep as `$$$`. Accept both.
+/// (`...` inside string literals is left alone.)
+fn semgrep_ellipsis(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    let mut quote: Option<char> = None;
+    let mut chars = pattern.chars().peekable();
+    while let Some(c) = chars.next() {
+        match quote {
+            Some(q) => {
+                out.push(c);
+                if c == '\\' {
+                    out.extend(chars.next());
+                } else if c == q {
+                    quote = None;
+                }
+            }
+            None if c == '"' || c == '\'' => {
+                quote = Some(c);
+                out.push(c);
+            }
+            None if c == '.' && pattern_rest_starts(&mut chars, "..") => out.push_str("$$$"),
+            None => out.push(c),
+        }
+    }
+    out
+}
+
+/// Consume `expected` from `chars` if it comes next.
+fn pattern_rest_starts(chars: &mut std::iter::Peekable<std::str::Chars>, expected: &str) -> bool {
+    let ahead: String = chars.clone().take(expected.len()).collect();
+    if ahead == expected {
+        for _ in 0..expected.len() {
+            chars.next();
+        }
+        true
+    } else {
+        false
+    }
+}
+
+fn check_kind(name: &str, language: Language, at: Location) -> Result<(), Problem> {
+    let grammar = language.grammar();
+    if grammar.id_for_node_kind(name, true) != 0 {
+        return Ok(());
+    }
+    let known = (0..grammar.node_kind_count() as u16)
+        .filter(|&id| grammar.node_kind_is_named(id) && grammar.node_kind_is_visible(id))
+        .filter_map(|id| grammar.node_kind_for_id(id));
+    let suggestion = known
+        .map(|kind| (strsim::jaro_winkler(name, kind), kind))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, kind)| format!("did you mean `{kind}`?"));
+    Err(problem(at, format!("{} has no node kind `{name}`", language.name()), suggestion))
+}
+
+fn compile_regex(source: &str, at: Location) -> Result<Regex, Problem> {
+    Regex::new(source).map_err(|err| problem(at, format!("invalid regex: {err}"), None))
+}
+
+fn constraint_tests(raw: &RawConstraint, at: Location, language: Language) -> Result<Vec<ConstraintTest>, Problem> {
+    let mut tests = Vec::new();
+    if let Some(regex) = &raw.regex {
+        tests.push(ConstraintTest::Regex(compile_regex(regex, at)?));
+    }
+    if let Some(regex) = &raw.not_regex {
+        tests.push(ConstraintTest::NotRegex(compile_regex(regex, at)?));
+    }
+    if let Some(kind) = &raw.kind {
+        let kinds = kind.clone().into_vec();
+        for name in &kinds {
+            check_kind(name, language, at)?;
+        }
+        tests.push(ConstraintTest::Kind(kinds));
+    }
+    if let Some(values) = &raw.one_of {
+        tests.push(ConstraintTest::OneOf(values.clone()));
+    }
+    if let Some(values) = &raw.not_one_of {
+        tests.push(ConstraintTest::NotOneOf(values.clone()));
+    }
+    if let Some(wanted) = raw.from_request {
+        tests.push(ConstraintTest::FromRequest(wanted));
+    }
+    if tests.is_empty() {
+        return Err(problem(
+            at,
+            "empty constraint",
+            Some("give regex, not-regex, kind, one-of, not-one-of or from-request".into()),
+        ));
+    }
+    Ok(tests)
+}
+
+fn handler_condition(raw: &Spanned<RawHandler>) -> Result<Condition, Problem> {
+    let filter = match &raw.value {
+        RawHandler::Any(true) => HandlerFilter::default(),
+        RawHandler::Any(false) => return Ok(Condition::Not(Box::new(Condition::InHandler(HandlerFilter::default())))),
+        RawHandler::Filter(filter) => {
+            for framework in &filter.frameworks {
+                if !FRAMEWORKS.contains(&framework.as_str()) {
+                    return Err(problem(
+                        raw.referenced,
+                        format!("unknown framework `{framework}`"),
+                        Some(format!("known: {}", FRAMEWORKS.join(", "))),
+                    ));
+                }
+            }
+            HandlerFilter {
+                authenticated: filter.authenticated,
+                route: filter.route.as_deref().map(|r| compile_regex(r, raw.referenced)).transpose()?,
+                methods: filter.methods.iter().map(|m| m.to_ascii_uppercase()).collect(),
+                frameworks: filter.frameworks.clone(),
+            }
+        }
+    };
+    Ok(Condition::InHandler(filter))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::semgrep_ellipsis;
+
+    #[test]
+    fn translates_ellipsis_outside_strings() {
+        assert_eq!(semgrep_ellipsis("f(..., x=1)"), "f($$$, x=1)");
+        assert_eq!(semgrep_ellipsis("f('...')"), "f('...')");
+        assert_eq!(semgrep_ellipsis(r#"f("a\"...", ...)"#), r#"f("a\"...", $$$)"#);
+    }
+}

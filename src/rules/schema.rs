@@ -1,0 +1,150 @@
+//! The YAML shape of rule files, as written by people. Every value that can be wrong keeps its
+//! location so errors point at the line. See docs/rules.md for the language.
+
+use super::{Confidence, Severity};
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+use std::collections::BTreeMap;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawFile {
+    pub rules: Vec<Spanned<RawRule>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(super) struct RawRule {
+    pub id: Spanned<String>,
+    pub name: String,
+    pub message: Spanned<String>,
+    pub severity: Severity,
+    pub confidence: Confidence,
+    pub languages: Vec<Spanned<String>>,
+    pub cwe: Vec<u32>,
+    pub owasp: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    pub fix: String,
+    pub help: String,
+    /// A built-in detector (Rust code) …
+    pub detector: Option<Spanned<String>>,
+    /// … or declarative matching logic.
+    #[serde(rename = "match")]
+    pub matching: Option<Spanned<RawCondition>>,
+    /// Constraints on metavariables, by name (with or without `$`).
+    #[serde(default, rename = "where")]
+    pub constraints: BTreeMap<String, Spanned<RawConstraint>>,
+    /// Report this metavariable's node instead of the whole match.
+    pub focus: Option<Spanned<String>>,
+    #[serde(default)]
+    pub paths: RawPaths,
+}
+
+/// One condition; several keys in one mapping must all hold.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(super) struct RawCondition {
+    pub pattern: Option<Spanned<String>>,
+    pub kind: Option<Spanned<OneOrMany>>,
+    pub regex: Option<Spanned<String>>,
+    pub query: Option<Spanned<String>>,
+    pub all: Option<Vec<Spanned<RawCondition>>>,
+    pub any: Option<Vec<Spanned<RawCondition>>>,
+    pub not: Option<Box<Spanned<RawCondition>>>,
+    pub inside: Option<Box<Spanned<RawCondition>>>,
+    pub not_inside: Option<Box<Spanned<RawCondition>>>,
+    pub has: Option<Box<Spanned<RawCondition>>>,
+    pub not_has: Option<Box<Spanned<RawCondition>>>,
+    pub follows: Option<Box<Spanned<RawCondition>>>,
+    pub precedes: Option<Box<Spanned<RawCondition>>>,
+    pub in_handler: Option<Spanned<RawHandler>>,
+    /// For the target of `inside`/`has`/`follows`/`precedes`: `end` (default) or `neighbor`.
+    pub stop_by: Option<Spanned<String>>,
+    /// For the target of `has`: only children in this grammar field.
+    pub field: Option<Spanned<String>>,
+    /// Per-language conditions, only at the top of `match`.
+    pub python: Option<Box<Spanned<RawCondition>>>,
+    pub rust: Option<Box<Spanned<RawCondition>>>,
+}
+
+impl RawCondition {
+    /// Whether any key other than the `python:`/`rust:` branches is set.
+    pub fn has_condition_keys(&self) -> bool {
+        [
+            self.pattern.is_some(),
+            self.kind.is_some(),
+            self.regex.is_some(),
+            self.query.is_some(),
+            self.all.is_some(),
+            self.any.is_some(),
+            self.not.is_some(),
+            self.inside.is_some(),
+            self.not_inside.is_some(),
+            self.has.is_some(),
+            self.not_has.is_some(),
+            self.follows.is_some(),
+            self.precedes.is_some(),
+            self.in_handler.is_some(),
+            self.stop_by.is_some(),
+            self.field.is_some(),
+        ]
+        .contains(&true)
+    }
+}
+
+/// `in-handler: true` or a filter on the handler.
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub(super) enum RawHandler {
+    Any(bool),
+    Filter(RawHandlerFilter),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(super) struct RawHandlerFilter {
+    pub authenticated: Option<bool>,
+    pub route: Option<String>,
+    #[serde(default)]
+    pub methods: Vec<String>,
+    #[serde(default)]
+    pub frameworks: Vec<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(super) struct RawConstraint {
+    pub regex: Option<String>,
+    pub not_regex: Option<String>,
+    pub kind: Option<OneOrMany>,
+    pub one_of: Option<Vec<String>>,
+    pub not_one_of: Option<Vec<String>>,
+    pub from_request: Option<bool>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawPaths {
+    #[serde(default)]
+    pub include: Vec<String>,
+    #[serde(default)]
+    pub exclude: Vec<String>,
+}
+
+/// A string or a list of strings.
+#[derive(Deserialize, Clone)]
+#[serde(untagged)]
+pub(super) enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    pub fn into_vec(self) -> Vec<String> {
+        match self {
+            OneOrMany::One(one) => vec![one],
+            OneOrMany::Many(many) => many,
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! Loading rule files from disk (`--rules PATH`, configured rule directories).
+
+use super::{parse_rule_file, Rule, RuleFileError, RuleSet, CUSTOM_PACK};
+use miette::Diagnostic;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// Every problem found while loading rule files; loading goes on past a broken file so that
+/// `tollgate rules validate` can report them all.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+#[error("{} rule file error(s)", errors.len())]
+#[diagnostic(code(tollgate::rules))]
+pub struct RuleLoadErrors {
+    #[related]
+    pub errors: Vec<RuleFileError>,
+}
+
+/// Load the rule files at `paths` (files, or directories searched recursively for `*.yaml`/`*.yml`).
+/// Rule ids must be unique among them and must not clash with `existing`.
+pub fn load_rule_paths(paths: &[PathBuf], existing: &RuleSet) -> Result<RuleSet, RuleLoadErrors> {
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for path in paths {
+        collect_yaml(path, &mut files, &mut errors);
+    }
+    files.sort();
+    files.dedup();
+    let mut rules: Vec<Rule> = Vec::new();
+    let mut first_seen: HashMap<String, String> = existing.iter().map(|r| (r.id.clone(), "the built-in rules".to_string())).collect();
+    for file in files {
+        let name = file.display().to_string();
+        let text = match std::fs::read_to_string(&file) {
+            Ok(text) => text,
+            Err(err) => {
+                errors.push(RuleFileError::new(&name, "", format!("cannot read rule file: {err}"), None, None));
+                continue;
+            }
+        };
+        match parse_rule_file(&name, &text, CUSTOM_PACK) {
+            Ok(loaded) => {
+                for rule in loaded {
+                    if let Some(first) = first_seen.get(&rule.id) {
+                        errors.push(duplicate(&name, &text, &rule.id, first));
+                    } else {
+                        first_seen.insert(rule.id.clone(), name.clone());
+                        rules.push(rule);
+                    }
+                }
+            }
+            Err(err) => errors.push(err),
+        }
+    }
+    if errors.is_empty() {
+        Ok(RuleSet::from_rules(rules))
+    } else {
+        Err(RuleLoadErrors { errors })
+    }
+}
+
+fn collect_yaml(path: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<RuleFileError>) {
+    let name = path.display().to_string();
+    if path.is_file() {
+        files.push(path.to_path_buf());
+        return;
+    }
+    let entries = match std::fs::read_dir(path) {
+        Ok(entries) => entries,
+        Err(err) => {
+            let message = if path.exists() {
+                format!("cannot read rule directory: {err}")
+            } else {
+                "rule path does not exist".to_string()
+            };
+            errors.push(RuleFileError::new(&name, "", message, None, None));
+            return;
+        }
+    };
+    for entry in entries.flatten() {
+        let child = entry.path();
+        if child.is_dir() {
+            collect_yaml(&child, files, errors);
+        } else if child.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+            files.push(child);
+        }
+    }
+}
+
+/// A duplicate id error pointing at the second definition.
+fn duplicate(name: &str, text: &str, id: &str, first: &str) -> RuleFileError {
+    let mut error = RuleFileError::new(
+        name,
+        text,
+        format!("duplicate rule id `{id}`"),
+        None,
+        Some(format!("`{id}` is already defined in {first}")),
+    );
+    let needle = format!("id: {id}");
+    let occurrences: Vec<usize> = text
+        .match_indices(&needle)
+        .map(|(at, _)| at + "id: ".len())
+        .filter(|&at| at + id.len() == text.len() || text[at + id.len()..].starts_with(['\n', '\r', ' ', '#']))
+        .collect();
+    // Within one file the duplicate is the later definition; across files, this file's first.
+    let at = if first == name { occurrences.last() } else { occurrences.first() };
+    error.span = at.map(|&at| miette::SourceSpan::new(at.into(), id.len()));
+    error
+}
