@@ -32,7 +32,9 @@ fn derives(model: &FileModel, file: &ParsedFile, node: Node, depth: usize) -> bo
     }
     descendants(node).any(|part| match file.language() {
         Language::Python => python_source(file, part) || python_variable(model, file, part, depth),
-        Language::Rust => rust_source(file, part) || rust_variable(model, file, part, depth),
+        Language::Rust => {
+            rust_source(file, part) || rust_variable(model, file, part, depth) || format_capture(model, file, part, depth)
+        }
     })
 }
 
@@ -83,7 +85,23 @@ fn rust_variable(model: &FileModel, file: &ParsedFile, node: Node, depth: usize)
     if node.kind() != "identifier" || is_name_position(node) {
         return false;
     }
-    let name = file.text(node);
+    rust_name_derives(model, file, file.text(node), node, depth)
+}
+
+/// `{id}` and `{id:?}` captured inline by `format!`-style macros.
+fn format_capture(model: &FileModel, file: &ParsedFile, node: Node, depth: usize) -> bool {
+    if node.kind() != "string_literal" || node.parent().is_none_or(|p| p.kind() != "token_tree") {
+        return false;
+    }
+    file.text(node)
+        .split('{')
+        .skip(1)
+        .filter_map(|part| part.split(['}', ':']).next())
+        .filter(|name| !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_'))
+        .any(|name| rust_name_derives(model, file, name, node, depth))
+}
+
+fn rust_name_derives(model: &FileModel, file: &ParsedFile, name: &str, node: Node, depth: usize) -> bool {
     if model
         .handler_at(node.start_byte())
         .is_some_and(|h| h.request_params.iter().any(|p| p == name))

@@ -247,7 +247,8 @@ fn compile_pattern(pattern: &Spanned<String>, language: Language, bound: &mut BT
         .set_language(&language.grammar())
         .ok()
         .and_then(|()| parser.parse(expanded.as_ref(), None))
-        .is_some_and(|tree| !tree.root_node().has_error());
+        // A missing `;` after a Rust expression is fine; real syntax errors are not.
+        .is_some_and(|tree| !crate::detectors::syntax::descendants(tree.root_node()).any(|n| n.is_error()));
     if !parses {
         return Err(problem(
             pattern.referenced,

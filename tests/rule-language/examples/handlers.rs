@@ -1,0 +1,33 @@
+use axum::{extract::Path, routing::{get, post}, Json, Router};
+use std::process::Command;
+
+async fn order(Path(id): Path<String>, pool: PgPool) -> String {
+    let sql = format!("SELECT * FROM orders WHERE id = {id}");
+    let rows = sqlx::query(&sql).fetch_all(&pool).await.unwrap(); // expect: lang-rs-sqlx-from-request, lang-rs-unwrap-in-handler
+    let fixed = sqlx::query("SELECT 1").fetch_one(&pool).await; // ok: lang-rs-sqlx-from-request
+    format!("{rows:?}{fixed:?}")
+}
+
+async fn purge() -> &'static str { // expect: lang-rs-admin-route
+    "purged"
+}
+
+async fn audit(_admin: AdminUser) -> &'static str { // ok: lang-rs-admin-route
+    "audited"
+}
+
+fn helper(raw: &str) -> i64 {
+    raw.parse().unwrap() // ok: lang-rs-unwrap-in-handler
+}
+
+fn run(cmd: &str) {
+    Command::new("sh").arg("-c").arg(cmd).status().ok(); // expect: lang-rs-shell-query
+    Command::new("ls").arg("-c").arg(cmd).status().ok(); // ok: lang-rs-shell-query
+}
+
+pub fn router() -> Router {
+    Router::new()
+        .route("/orders/{id}", get(order))
+        .route("/admin/purge", post(purge))
+        .route("/admin/audit", post(audit))
+}

@@ -1,0 +1,1 @@
+exec(open("bootstrap.py").read())  # ok: lang-py-query

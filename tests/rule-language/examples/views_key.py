@@ -1,0 +1,1 @@
+SIGNING_KEY = "outside the include paths"  # ok: lang-py-constraints

@@ -1,0 +1,80 @@
+//! The rule language: example rule sets pass their own `tollgate test`, failures are caught,
+//! and broken rule files point at the right line.
+
+use std::path::{Path, PathBuf};
+use tollgate::rules::{load_rule_paths, RuleSet};
+use tollgate::scan::ScanOptions;
+use tollgate::testing::{self, Failure};
+
+const DIR: &str = "tests/rule-language";
+
+fn example_rules() -> RuleSet {
+    let paths = [Path::new(DIR).join("python.yaml"), Path::new(DIR).join("rust.yaml")];
+    load_rule_paths(&paths, &RuleSet::default()).unwrap_or_else(|err| panic!("{err:?}"))
+}
+
+fn run(rules: &RuleSet, examples: &Path) -> testing::TestReport {
+    let ids: Vec<String> = rules.iter().map(|rule| rule.id.clone()).collect();
+    let options = ScanOptions {
+        paths: vec![examples.to_path_buf()],
+        ..ScanOptions::default()
+    };
+    testing::run(&options, rules, &ids).unwrap()
+}
+
+#[test]
+fn example_rules_pass_their_examples() {
+    let rules = example_rules();
+    let report = run(&rules, &Path::new(DIR).join("examples"));
+    let mut out = Vec::new();
+    testing::render(&report, &rules, &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert_eq!(report.failed(), 0, "{text}");
+    assert_eq!(report.passed(), rules.len(), "{text}");
+    for (rule, (held, _)) in &report.rules {
+        assert!(*held >= 2, "{rule} needs a vulnerable and a safe example: {text}");
+    }
+}
+
+#[test]
+fn a_wrong_annotation_fails() {
+    let rules = example_rules();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("wrong.py"),
+        "exec(payload)\nprint('no exec here')  # expect: lang-py-query\neval(1)  # expect: no-such-rule\n",
+    )
+    .unwrap();
+    let report = run(&rules, dir.path());
+    let (_, failures) = &report.rules["lang-py-query"];
+    assert!(matches!(&failures[..], [Failure::Unexpected(f), Failure::Missing { line: 2, .. }] | [Failure::Missing { line: 2, .. }, Failure::Unexpected(f)] if f.start.line == 1), "{failures:?}");
+    assert!(matches!(&report.unknown[..], [Failure::UnknownRule { line: 3, .. }]), "{:?}", report.unknown);
+    assert_eq!(report.failed(), 2);
+}
+
+/// Each file in `broken/` starts with `# error: TEXT [| HELP] @ LINE`.
+#[test]
+fn broken_rule_files_point_at_the_line() {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(Path::new(DIR).join("broken"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    files.sort();
+    assert!(files.len() >= 10);
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let header = text.lines().next().unwrap().trim_start_matches("# error: ");
+        let (expected, line) = header.rsplit_once(" @ ").unwrap();
+        let (message, help) = expected.split_once(" | ").map_or((expected, None), |(m, h)| (m, Some(h)));
+        let errors = load_rule_paths(std::slice::from_ref(&file), &RuleSet::default())
+            .expect_err(&format!("{} should not load", file.display()))
+            .errors;
+        assert_eq!(errors.len(), 1, "{}: {errors:?}", file.display());
+        let error = &errors[0];
+        assert!(error.message.contains(message), "{}: `{}` lacks `{message}`", file.display(), error.message);
+        assert_eq!(error.line(), Some(line.parse().unwrap()), "{}: wrong line for {}", file.display(), error.message);
+        if let Some(help) = help {
+            assert!(error.help.as_deref().is_some_and(|h| h.contains(help)), "{}: help {:?}", file.display(), error.help);
+        }
+    }
+}
