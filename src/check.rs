@@ -48,7 +48,10 @@ impl<'r> Plan<'r> {
     }
 
     fn for_language(&self, language: Language) -> Option<&LanguagePlan<'r>> {
-        self.per_language.iter().find(|(l, _)| *l == language).map(|(_, plan)| plan)
+        self.per_language
+            .iter()
+            .find(|(l, _)| *l == language)
+            .map(|(_, plan)| plan)
     }
 }
 
@@ -61,7 +64,9 @@ impl<'r> LanguagePlan<'r> {
             match &rule.logic {
                 Logic::Detector(_) => detectors.push(rule),
                 Logic::Matchers(_) => {
-                    let Some(matcher) = rule.logic.matcher(language) else { continue };
+                    let Some(matcher) = rule.logic.matcher(language) else {
+                        continue;
+                    };
                     let literal_ids = matcher.prefilter.any_of.as_ref().map(|any_of| {
                         any_of
                             .iter()
@@ -83,7 +88,9 @@ impl<'r> LanguagePlan<'r> {
         LanguagePlan {
             detectors,
             declarative,
-            literals: (!literals.is_empty()).then(|| AhoCorasick::new(&literals).ok()).flatten(),
+            literals: (!literals.is_empty())
+                .then(|| AhoCorasick::new(&literals).ok())
+                .flatten(),
         }
     }
 
@@ -103,7 +110,9 @@ impl<'r> LanguagePlan<'r> {
             .iter()
             .filter(|planned| {
                 planned.literal_ids.as_ref().is_none_or(|ids| {
-                    present.as_ref().is_none_or(|present| ids.iter().any(|&id| present.contains(id)))
+                    present
+                        .as_ref()
+                        .is_none_or(|present| ids.iter().any(|&id| present.contains(id)))
                 })
             })
             .filter(|planned| planned.rule.paths.allows(&source.display_path))
@@ -124,8 +133,12 @@ pub fn check_file(file: &ParsedFile, plan: &Plan) -> Vec<Finding> {
         .iter()
         .filter(|rule| rule.paths.allows(&source.display_path))
     {
-        let Logic::Detector(name) = &rule.logic else { continue };
-        let Some(detector) = detectors::find(name, source.language) else { continue };
+        let Logic::Detector(name) = &rule.logic else {
+            continue;
+        };
+        let Some(detector) = detectors::find(name, source.language) else {
+            continue;
+        };
         matches.clear();
         (detector.check)(file, &mut matches);
         for found in matches.drain(..) {
@@ -138,7 +151,10 @@ pub fn check_file(file: &ParsedFile, plan: &Plan) -> Vec<Finding> {
         let prepared = FileMatches::new(file);
         for node in prepared.root().root().dfs() {
             let kind = usize::from(node.kind_id());
-            for planned in candidates.iter().filter(|p| p.kinds.as_ref().is_none_or(|k| k.contains(kind))) {
+            for planned in candidates
+                .iter()
+                .filter(|p| p.kinds.as_ref().is_none_or(|k| k.contains(kind)))
+            {
                 if let Some(found) = prepared.match_node(planned.matcher, &node) {
                     let bindings: Vec<(&str, String)> = found
                         .bindings

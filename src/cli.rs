@@ -142,7 +142,11 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(err) => {
             let _ = err.print();
-            return ExitCode::from(if err.use_stderr() { EXIT_ERROR } else { EXIT_CLEAN });
+            return ExitCode::from(if err.use_stderr() {
+                EXIT_ERROR
+            } else {
+                EXIT_CLEAN
+            });
         }
     };
     match run(cli) {
@@ -163,8 +167,14 @@ fn run(cli: Cli) -> CliResult {
             action: Some(RulesAction::Validate { paths }),
             ..
         } => validate(&paths),
-        Command::Rules { action: None, format, sources } => list_rules(&config::assemble(&sources.sources())?.0, format),
-        Command::Explain { rule_id, sources } => explain(&config::assemble(&sources.sources())?.0, &rule_id),
+        Command::Rules {
+            action: None,
+            format,
+            sources,
+        } => list_rules(&config::assemble(&sources.sources())?.0, format),
+        Command::Explain { rule_id, sources } => {
+            explain(&config::assemble(&sources.sources())?.0, &rule_id)
+        }
         Command::Test { paths, sources } => run_tests(paths, &sources),
     }
 }
@@ -221,17 +231,23 @@ fn write_report(
         }
     };
     written.map_err(|err| {
-        let target = path.map_or("standard output".to_string(), |p| format!("`{}`", p.display()));
-        boxed(CliError::Write(format!("could not write the report to {target}: {err}")))
+        let target = path.map_or("standard output".to_string(), |p| {
+            format!("`{}`", p.display())
+        });
+        boxed(CliError::Write(format!(
+            "could not write the report to {target}: {err}"
+        )))
     })
 }
 
 fn list_rules(rules: &RuleSet, format: ListFormat) -> CliResult {
     let mut out = std::io::stdout().lock();
     let written = match format {
-        ListFormat::Json => serde_json::to_writer_pretty(&mut out, &rules.iter().collect::<Vec<_>>())
-            .map_err(std::io::Error::from)
-            .and_then(|()| writeln!(out)),
+        ListFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &rules.iter().collect::<Vec<_>>())
+                .map_err(std::io::Error::from)
+                .and_then(|()| writeln!(out))
+        }
         ListFormat::Text => {
             let width = rules.iter().map(|rule| rule.id.len()).max().unwrap_or(0);
             rules.iter().try_for_each(|rule| {
@@ -266,16 +282,27 @@ fn run_tests(paths: Vec<PathBuf>, sources: &RuleArgs) -> CliResult {
         .map(|rule| rule.id.clone())
         .collect();
     let options = ScanOptions {
-        paths: if paths.is_empty() { sources.rules.clone() } else { paths },
+        paths: if paths.is_empty() {
+            sources.rules.clone()
+        } else {
+            paths
+        },
         ..ScanOptions::default()
     };
     if options.paths.is_empty() {
-        return Err(boxed(CliError::Write("name example files or directories, or --rules to test".into())));
+        return Err(boxed(CliError::Write(
+            "name example files or directories, or --rules to test".into(),
+        )));
     }
     let report = testing::run(&options, &rules, &custom).map_err(boxed)?;
     let mut out = std::io::stdout().lock();
-    testing::render(&report, &rules, &mut out).map_err(|err| boxed(CliError::Write(err.to_string())))?;
-    Ok(if report.failed() > 0 { EXIT_FINDINGS } else { EXIT_CLEAN })
+    testing::render(&report, &rules, &mut out)
+        .map_err(|err| boxed(CliError::Write(err.to_string())))?;
+    Ok(if report.failed() > 0 {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    })
 }
 
 fn plural(n: usize, noun: &str) -> String {
@@ -288,7 +315,9 @@ fn plural(n: usize, noun: &str) -> String {
 
 fn explain(rules: &RuleSet, rule_id: &str) -> CliResult {
     let Some(rule) = rules.get(rule_id) else {
-        let help = rules.suggest(rule_id).map(|id| format!("did you mean `{id}`?"));
+        let help = rules
+            .suggest(rule_id)
+            .map(|id| format!("did you mean `{id}`?"));
         return Err(boxed(CliError::UnknownRule {
             id: rule_id.to_string(),
             help: help.or_else(|| Some("`tollgate rules` lists every rule".into())),

@@ -62,7 +62,13 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
-    fn new(path: &Path, text: &str, message: String, span: Option<SourceSpan>, help: Option<String>) -> Self {
+    fn new(
+        path: &Path,
+        text: &str,
+        message: String,
+        span: Option<SourceSpan>,
+        help: Option<String>,
+    ) -> Self {
         ConfigError {
             message,
             src: NamedSource::new(path.display().to_string(), text.to_string()),
@@ -103,20 +109,41 @@ pub fn find(dir: &Path) -> Option<PathBuf> {
 
 /// Read a configuration file.
 pub fn load(path: &Path) -> Result<LoadedConfig, ConfigError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|err| ConfigError::new(path, "", format!("cannot read configuration file `{}`: {err}", path.display()), None, None))?;
+    let text = std::fs::read_to_string(path).map_err(|err| {
+        ConfigError::new(
+            path,
+            "",
+            format!("cannot read configuration file `{}`: {err}", path.display()),
+            None,
+            None,
+        )
+    })?;
     let parse_error = |err: toml::de::Error| {
         let message = err.message().to_string();
         let help = crate::rules::did_you_mean(&message);
-        ConfigError::new(path, &text, format!("invalid configuration: {message}"), err.span().map(Into::into), help)
+        ConfigError::new(
+            path,
+            &text,
+            format!("invalid configuration: {message}"),
+            err.span().map(Into::into),
+            help,
+        )
     };
     let config: Config = if path.file_name().is_some_and(|n| n == "pyproject.toml") {
         let pyproject: PyProject = toml::from_str(&text).map_err(parse_error)?;
         match pyproject.tool.and_then(|tool| tool.tollgate) {
             Some(table) => table.try_into().map_err(|err: toml::de::Error| {
                 let message = err.message().to_string();
-                let span = text.find("[tool.tollgate]").map(|at| SourceSpan::new(at.into(), "[tool.tollgate]".len()));
-                ConfigError::new(path, &text, format!("invalid [tool.tollgate]: {message}"), span, crate::rules::did_you_mean(&message))
+                let span = text
+                    .find("[tool.tollgate]")
+                    .map(|at| SourceSpan::new(at.into(), "[tool.tollgate]".len()));
+                ConfigError::new(
+                    path,
+                    &text,
+                    format!("invalid [tool.tollgate]: {message}"),
+                    span,
+                    crate::rules::did_you_mean(&message),
+                )
             })?,
             None => Config::default(),
         }
@@ -131,12 +158,18 @@ pub fn load(path: &Path) -> Result<LoadedConfig, ConfigError> {
 
 /// Build the rule set for a run: built-in rules, configured and `--rules` rule files, then the
 /// configuration's enable/disable lists and severity overrides.
-pub fn assemble(sources: &RuleSources) -> Result<(RuleSet, Option<LoadedConfig>), Box<dyn Diagnostic + Send + Sync>> {
+pub fn assemble(
+    sources: &RuleSources,
+) -> Result<(RuleSet, Option<LoadedConfig>), Box<dyn Diagnostic + Send + Sync>> {
     let config_path = match &sources.config {
         Some(path) => Some(path.clone()),
         None => std::env::current_dir().ok().and_then(|cwd| find(&cwd)),
     };
-    let loaded = config_path.as_deref().map(load).transpose().map_err(boxed)?;
+    let loaded = config_path
+        .as_deref()
+        .map(load)
+        .transpose()
+        .map_err(boxed)?;
     let builtin = if sources.rules_only {
         RuleSet::default()
     } else {
@@ -148,9 +181,15 @@ pub fn assemble(sources: &RuleSources) -> Result<(RuleSet, Option<LoadedConfig>)
         paths.extend(loaded.config.rules.iter().map(|p| base.join(p)));
     }
     let custom = load_rule_paths(&paths, &builtin).map_err(boxed)?;
-    let mut rules = builtin
-        .merge(custom)
-        .map_err(|id| boxed(ConfigError::new(Path::new("rules"), "", format!("duplicate rule id `{id}`"), None, None)))?;
+    let mut rules = builtin.merge(custom).map_err(|id| {
+        boxed(ConfigError::new(
+            Path::new("rules"),
+            "",
+            format!("duplicate rule id `{id}`"),
+            None,
+            None,
+        ))
+    })?;
     if let Some(loaded) = &loaded {
         apply(&loaded.config, &loaded.path, &mut rules)?;
     }
@@ -158,19 +197,42 @@ pub fn assemble(sources: &RuleSources) -> Result<(RuleSet, Option<LoadedConfig>)
 }
 
 /// Apply enable/disable and severity overrides; unknown ids and packs are errors.
-fn apply(config: &Config, path: &Path, rules: &mut RuleSet) -> Result<(), Box<dyn Diagnostic + Send + Sync>> {
+fn apply(
+    config: &Config,
+    path: &Path,
+    rules: &mut RuleSet,
+) -> Result<(), Box<dyn Diagnostic + Send + Sync>> {
     let text = std::fs::read_to_string(path).unwrap_or_default();
-    let known = |name: &str| rules.iter().any(|r| r.id == name || r.pack == name) || name == CUSTOM_PACK;
-    let names = config.enable.iter().chain(&config.disable).chain(config.severity.keys());
+    let known =
+        |name: &str| rules.iter().any(|r| r.id == name || r.pack == name) || name == CUSTOM_PACK;
+    let names = config
+        .enable
+        .iter()
+        .chain(&config.disable)
+        .chain(config.severity.keys());
     for name in names {
         if !known(name) {
-            let span = text.find(&format!("\"{name}\"")).or_else(|| text.find(name.as_str())).map(|at| SourceSpan::new(at.into(), name.len() + 2));
+            let span = text
+                .find(&format!("\"{name}\""))
+                .or_else(|| text.find(name.as_str()))
+                .map(|at| SourceSpan::new(at.into(), name.len() + 2));
             let help = rules.suggest(name).map(|s| format!("did you mean `{s}`?"));
-            return Err(boxed(ConfigError::new(path, &text, format!("no rule or pack `{name}`"), span, help)));
+            return Err(boxed(ConfigError::new(
+                path,
+                &text,
+                format!("no rule or pack `{name}`"),
+                span,
+                help,
+            )));
         }
     }
-    let selected = |rule: &crate::rules::Rule, list: &[String]| list.iter().any(|n| *n == rule.id || *n == rule.pack);
-    rules.retain(|rule| (config.enable.is_empty() || selected(rule, &config.enable)) && !selected(rule, &config.disable));
+    let selected = |rule: &crate::rules::Rule, list: &[String]| {
+        list.iter().any(|n| *n == rule.id || *n == rule.pack)
+    };
+    rules.retain(|rule| {
+        (config.enable.is_empty() || selected(rule, &config.enable))
+            && !selected(rule, &config.disable)
+    });
     for rule in rules.iter_mut() {
         if let Some(severity) = config.severity.get(&rule.id) {
             rule.severity = *severity;

@@ -100,7 +100,11 @@ pub fn discover(roots: &[PathBuf], options: &DiscoverOptions) -> Result<Discover
     Ok(found)
 }
 
-fn walk_directory(root: &Path, options: &DiscoverOptions, found: &Mutex<Discovery>) -> Result<(), DiscoverError> {
+fn walk_directory(
+    root: &Path,
+    options: &DiscoverOptions,
+    found: &Mutex<Discovery>,
+) -> Result<(), DiscoverError> {
     let mut overrides = OverrideBuilder::new(root);
     for glob in &options.excludes {
         overrides
@@ -152,7 +156,13 @@ fn walk_directory(root: &Path, options: &DiscoverOptions, found: &Mutex<Discover
     Ok(())
 }
 
-fn consider_file(path: &Path, language: Language, size: u64, options: &DiscoverOptions, found: &mut Discovery) {
+fn consider_file(
+    path: &Path,
+    language: Language,
+    size: u64,
+    options: &DiscoverOptions,
+    found: &mut Discovery,
+) {
     if size > options.max_file_size {
         found.notices.push(Notice {
             path: display_path(path),
@@ -195,7 +205,9 @@ fn error_path(err: &ignore::Error) -> Option<&Path> {
     match err {
         ignore::Error::WithPath { path, .. } => Some(path),
         ignore::Error::Loop { child, .. } => Some(child),
-        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => error_path(err),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
         _ => None,
     }
 }

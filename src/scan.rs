@@ -107,7 +107,10 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
         findings.extend(result.findings);
         notices.extend(result.notice);
     }
-    stats.files_skipped = notices.iter().filter(|notice| notice.kind.skipped()).count();
+    stats.files_skipped = notices
+        .iter()
+        .filter(|notice| notice.kind.skipped())
+        .count();
     filter::order(&mut findings);
     notices.sort();
     stats.duration = started.elapsed();
@@ -140,10 +143,18 @@ fn scan_file(candidate: &Candidate, plan: &Plan) -> FileResult {
     };
     let bytes = match std::fs::read(&candidate.path) {
         Ok(bytes) => bytes,
-        Err(err) => return skipped(NoticeKind::Unreadable, format!("could not read: {err}; skipped")),
+        Err(err) => {
+            return skipped(
+                NoticeKind::Unreadable,
+                format!("could not read: {err}; skipped"),
+            )
+        }
     };
     if bytes.iter().take(8192).any(|&byte| byte == 0) {
-        return skipped(NoticeKind::Binary, "looks binary (contains NUL bytes); skipped".into());
+        return skipped(
+            NoticeKind::Binary,
+            "looks binary (contains NUL bytes); skipped".into(),
+        );
     }
     let text = match String::from_utf8(bytes) {
         Ok(text) => text,
@@ -156,9 +167,17 @@ fn scan_file(candidate: &Candidate, plan: &Plan) -> FileResult {
         }
     };
     let size = text.len() as u64;
-    let source = SourceFile::new(candidate.path.clone(), display_path, candidate.language, text);
+    let source = SourceFile::new(
+        candidate.path.clone(),
+        display_path,
+        candidate.language,
+        text,
+    );
     let Some(parsed) = parse::parse(&source) else {
-        return skipped(NoticeKind::SyntaxError, "tree-sitter could not parse this file; skipped".into());
+        return skipped(
+            NoticeKind::SyntaxError,
+            "tree-sitter could not parse this file; skipped".into(),
+        );
     };
     let notice = parsed.first_syntax_error().map(|node| {
         let line = node.start_position().row + 1;

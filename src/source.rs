@@ -3,7 +3,9 @@
 use std::path::{Path, PathBuf};
 
 /// A language tollgate can parse.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Language {
     Python,
@@ -111,7 +113,13 @@ mod tests {
         assert_eq!(file.position(0), Position { line: 1, column: 1 });
         let z = file.text.find('z').unwrap();
         // é is one UTF-16 unit, 😀 is two.
-        assert_eq!(file.position(z), Position { line: 2, column: 13 });
+        assert_eq!(
+            file.position(z),
+            Position {
+                line: 2,
+                column: 13
+            }
+        );
         assert_eq!(file.line_text(2), "y = \"é😀\" + z");
         assert_eq!(file.line_text(9), "");
     }

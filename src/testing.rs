@@ -14,7 +14,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
 
 static ANNOTATION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:#|//)\s*(expect|ok)\s*:\s*([a-z0-9][a-z0-9-]*(?:\s*,\s*[a-z0-9][a-z0-9-]*)*)").unwrap_or_else(|_| unreachable!("constant regex"))
+    Regex::new(r"(?:#|//)\s*(expect|ok)\s*:\s*([a-z0-9][a-z0-9-]*(?:\s*,\s*[a-z0-9][a-z0-9-]*)*)")
+        .unwrap_or_else(|_| unreachable!("constant regex"))
 });
 
 /// What an annotation asks for.
@@ -34,7 +35,11 @@ pub fn annotations(text: &str) -> Vec<Annotation> {
     let mut found = Vec::new();
     for (index, line) in text.lines().enumerate() {
         for capture in ANNOTATION.captures_iter(line) {
-            let expectation = if &capture[1] == "expect" { Expectation::Finding } else { Expectation::NoFinding };
+            let expectation = if &capture[1] == "expect" {
+                Expectation::Finding
+            } else {
+                Expectation::NoFinding
+            };
             for id in capture[2].split(',') {
                 found.push((index + 1, expectation, id.trim().to_string()));
             }
@@ -51,7 +56,11 @@ pub enum Failure {
     /// A finding on a line without `expect` (on an `ok` line, or anywhere else).
     Unexpected(Box<Finding>),
     /// An annotation names a rule that is not loaded.
-    UnknownRule { path: String, line: usize, rule: String },
+    UnknownRule {
+        path: String,
+        line: usize,
+        rule: String,
+    },
 }
 
 /// Results per rule under test.
@@ -66,26 +75,43 @@ pub struct TestReport {
 
 impl TestReport {
     pub fn passed(&self) -> usize {
-        self.rules.values().filter(|(_, failures)| failures.is_empty()).count()
+        self.rules
+            .values()
+            .filter(|(_, failures)| failures.is_empty())
+            .count()
     }
 
     pub fn failed(&self) -> usize {
-        self.rules.values().filter(|(_, failures)| !failures.is_empty()).count() + usize::from(!self.unknown.is_empty())
+        self.rules
+            .values()
+            .filter(|(_, failures)| !failures.is_empty())
+            .count()
+            + usize::from(!self.unknown.is_empty())
     }
 }
 
 /// Scan the example files and compare findings with their annotations.
-pub fn run(options: &ScanOptions, rules: &RuleSet, also: &[String]) -> Result<TestReport, ScanError> {
+pub fn run(
+    options: &ScanOptions,
+    rules: &RuleSet,
+    also: &[String],
+) -> Result<TestReport, ScanError> {
     let outcome = scan(options, rules)?;
     let mut expected: BTreeMap<(String, usize, String), Expectation> = BTreeMap::new();
     let mut report = TestReport::default();
     let mut under_test: BTreeSet<String> = also.iter().cloned().collect();
     for path in scanned_paths(&outcome, options)? {
-        let Ok(text) = std::fs::read_to_string(&path) else { continue };
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
         let display = crate::discover::display_path(&path);
         for (line, expectation, rule) in annotations(&text) {
             if rules.get(&rule).is_none() {
-                report.unknown.push(Failure::UnknownRule { path: display.clone(), line, rule });
+                report.unknown.push(Failure::UnknownRule {
+                    path: display.clone(),
+                    line,
+                    rule,
+                });
                 continue;
             }
             under_test.insert(rule.clone());
@@ -100,7 +126,11 @@ pub fn run(options: &ScanOptions, rules: &RuleSet, also: &[String]) -> Result<Te
         if !under_test.contains(&finding.rule_id) {
             continue;
         }
-        let key = (finding.path.clone(), finding.start.line, finding.rule_id.clone());
+        let key = (
+            finding.path.clone(),
+            finding.start.line,
+            finding.rule_id.clone(),
+        );
         let entry = report.rules.entry(finding.rule_id.clone()).or_default();
         if expected.get(&key) == Some(&Expectation::Finding) {
             if reported.insert(key) {
@@ -114,7 +144,10 @@ pub fn run(options: &ScanOptions, rules: &RuleSet, also: &[String]) -> Result<Te
         let entry = report.rules.entry(rule.clone()).or_default();
         let key = (path.clone(), *line, rule.clone());
         match expectation {
-            Expectation::Finding if !reported.contains(&key) => entry.1.push(Failure::Missing { path: path.clone(), line: *line }),
+            Expectation::Finding if !reported.contains(&key) => entry.1.push(Failure::Missing {
+                path: path.clone(),
+                line: *line,
+            }),
             Expectation::NoFinding => entry.0 += 1,
             Expectation::Finding => {}
         }
@@ -124,7 +157,10 @@ pub fn run(options: &ScanOptions, rules: &RuleSet, also: &[String]) -> Result<Te
 }
 
 /// The files the scan read, again (the outcome keeps findings and notices, not the file list).
-fn scanned_paths(_outcome: &ScanOutcome, options: &ScanOptions) -> Result<Vec<std::path::PathBuf>, ScanError> {
+fn scanned_paths(
+    _outcome: &ScanOutcome,
+    options: &ScanOptions,
+) -> Result<Vec<std::path::PathBuf>, ScanError> {
     let discovery = crate::discover::discover(
         &options.paths,
         &crate::discover::DiscoverOptions {
@@ -137,23 +173,42 @@ fn scanned_paths(_outcome: &ScanOutcome, options: &ScanOptions) -> Result<Vec<st
 }
 
 /// Write the report: a line per rule, each failure with its code, then `N passed, M failed`.
-pub fn render(report: &TestReport, rules: &RuleSet, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+pub fn render(
+    report: &TestReport,
+    rules: &RuleSet,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     let style = crate::report::TextStyle { color: false };
     for (rule, (held, failures)) in &report.rules {
         if failures.is_empty() {
             writeln!(out, "PASS {rule} ({held} expectations)")?;
             continue;
         }
-        writeln!(out, "FAIL {rule} ({held} expectations held, {} failed)", failures.len())?;
+        writeln!(
+            out,
+            "FAIL {rule} ({held} expectations held, {} failed)",
+            failures.len()
+        )?;
         for failure in failures {
             match failure {
                 Failure::Missing { path, line } => {
                     let source = std::fs::read_to_string(path).unwrap_or_default();
-                    let code = source.lines().nth(line.saturating_sub(1)).unwrap_or("").trim();
-                    writeln!(out, "  missing finding at {path}:{line}: expected `{rule}` here:\n      {code}")?;
+                    let code = source
+                        .lines()
+                        .nth(line.saturating_sub(1))
+                        .unwrap_or("")
+                        .trim();
+                    writeln!(
+                        out,
+                        "  missing finding at {path}:{line}: expected `{rule}` here:\n      {code}"
+                    )?;
                 }
                 Failure::Unexpected(finding) => {
-                    writeln!(out, "  unexpected finding at {}:{}:", finding.path, finding.start.line)?;
+                    writeln!(
+                        out,
+                        "  unexpected finding at {}:{}:",
+                        finding.path, finding.start.line
+                    )?;
                     writeln!(out, "{}", crate::report::code_frame(finding, rules, style)?)?;
                 }
                 Failure::UnknownRule { .. } => {}
@@ -162,11 +217,22 @@ pub fn render(report: &TestReport, rules: &RuleSet, out: &mut dyn std::io::Write
     }
     for failure in &report.unknown {
         if let Failure::UnknownRule { path, line, rule } = failure {
-            let hint = rules.suggest(rule).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
-            writeln!(out, "FAIL {path}:{line}: annotation names unknown rule `{rule}`{hint}")?;
+            let hint = rules
+                .suggest(rule)
+                .map(|s| format!(" (did you mean `{s}`?)"))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "FAIL {path}:{line}: annotation names unknown rule `{rule}`{hint}"
+            )?;
         }
     }
-    writeln!(out, "{} passed, {} failed", report.passed(), report.failed())
+    writeln!(
+        out,
+        "{} passed, {} failed",
+        report.passed(),
+        report.failed()
+    )
 }
 
 #[cfg(test)]

@@ -69,13 +69,21 @@ fn notice_kinds(report: &Value) -> Vec<(String, String)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|n| (n["path"].as_str().unwrap().to_string(), n["kind"].as_str().unwrap().to_string()))
+        .map(|n| {
+            (
+                n["path"].as_str().unwrap().to_string(),
+                n["kind"].as_str().unwrap().to_string(),
+            )
+        })
         .collect()
 }
 
 #[test]
 fn findings_exit_1_and_fail_on_raises_the_bar() {
-    let dir = project(&[("app/views.py", VULNERABLE_PY.as_bytes()), ("app/safe.py", SAFE_PY.as_bytes())]);
+    let dir = project(&[
+        ("app/views.py", VULNERABLE_PY.as_bytes()),
+        ("app/safe.py", SAFE_PY.as_bytes()),
+    ]);
     let (code, report) = json_scan(dir.path(), &[]);
     assert_eq!(code, 1);
     assert_eq!(
@@ -107,17 +115,27 @@ fn missing_path_exits_2_with_a_message() {
     let output = tollgate(dir.path(), &["scan", "does-not-exist"]);
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8(output.stderr).unwrap();
-    assert!(stderr.contains("does-not-exist") && stderr.contains("does not exist"), "{stderr}");
+    assert!(
+        stderr.contains("does-not-exist") && stderr.contains("does not exist"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn usage_errors_exit_2() {
     let dir = project(&[]);
-    assert_eq!(tollgate(dir.path(), &["scan", "--format", "xml"]).status.code(), Some(2));
+    assert_eq!(
+        tollgate(dir.path(), &["scan", "--format", "xml"])
+            .status
+            .code(),
+        Some(2)
+    );
     assert_eq!(tollgate(dir.path(), &["frobnicate"]).status.code(), Some(2));
     let output = tollgate(dir.path(), &["explain", "sql-string-bulit"]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8(output.stderr).unwrap().contains("did you mean `sql-string-built`"));
+    assert!(String::from_utf8(output.stderr)
+        .unwrap()
+        .contains("did you mean `sql-string-built`"));
     let output = tollgate(dir.path(), &["scan", "--exclude", "a{b"]);
     assert_eq!(output.status.code(), Some(2));
 }
@@ -128,10 +146,19 @@ fn text_output_shows_code_frames_and_a_summary() {
     let output = tollgate(dir.path(), &["scan", "views.py"]);
     assert_eq!(output.status.code(), Some(1));
     let stdout = String::from_utf8(output.stdout).unwrap();
-    assert!(stdout.contains("sql-string-built (high severity"), "{stdout}");
+    assert!(
+        stdout.contains("sql-string-built (high severity"),
+        "{stdout}"
+    );
     assert!(stdout.contains("[views.py:4:"), "{stdout}");
-    assert!(stdout.contains("cursor.execute(f\"SELECT"), "code frame missing: {stdout}");
-    assert!(stdout.contains("tollgate explain sql-string-built"), "{stdout}");
+    assert!(
+        stdout.contains("cursor.execute(f\"SELECT"),
+        "code frame missing: {stdout}"
+    );
+    assert!(
+        stdout.contains("tollgate explain sql-string-built"),
+        "{stdout}"
+    );
     assert!(stdout.contains("Scanned 1 file in"), "{stdout}");
     assert!(stdout.contains("2 findings (1 high, 1 medium)"), "{stdout}");
 }
@@ -139,12 +166,27 @@ fn text_output_shows_code_frames_and_a_summary() {
 #[test]
 fn output_file_and_extra_sarif_file() {
     let dir = project(&[("views.py", VULNERABLE_PY.as_bytes())]);
-    let output = tollgate(dir.path(), &["scan", "--format", "json", "--output", "out.json", "--sarif", "out.sarif"]);
+    let output = tollgate(
+        dir.path(),
+        &[
+            "scan",
+            "--format",
+            "json",
+            "--output",
+            "out.json",
+            "--sarif",
+            "out.sarif",
+        ],
+    );
     assert_eq!(output.status.code(), Some(1));
     assert!(output.stdout.is_empty());
-    let json: Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("out.json")).unwrap()).unwrap();
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("out.json")).unwrap())
+            .unwrap();
     assert_eq!(json["findings"].as_array().unwrap().len(), 2);
-    let sarif: Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("out.sarif")).unwrap()).unwrap();
+    let sarif: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("out.sarif")).unwrap())
+            .unwrap();
     assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 2);
     let unwritable = tollgate(dir.path(), &["scan", "--output", "no/such/dir/out.txt"]);
     assert_eq!(unwritable.status.code(), Some(2));
@@ -161,38 +203,70 @@ fn sarif_output_validates_against_the_sarif_2_1_0_schema() {
     let output = tollgate(dir.path(), &["scan", "--format", "sarif"]);
     assert_eq!(output.status.code(), Some(1));
     let sarif: Value = serde_json::from_slice(&output.stdout).unwrap();
-    let schema: Value =
-        serde_json::from_str(include_str!("data/sarif-schema-2.1.0.json")).unwrap();
+    let schema: Value = serde_json::from_str(include_str!("data/sarif-schema-2.1.0.json")).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
-    let errors: Vec<String> = validator.iter_errors(&sarif).map(|e| format!("{e} at {}", e.instance_path())).collect();
-    assert!(errors.is_empty(), "SARIF schema violations:\n{}", errors.join("\n"));
+    let errors: Vec<String> = validator
+        .iter_errors(&sarif)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "SARIF schema violations:\n{}",
+        errors.join("\n")
+    );
 
     let run = &sarif["runs"][0];
     let driver = &run["tool"]["driver"];
     assert_eq!(driver["name"], "tollgate");
     assert!(driver["version"].is_string());
-    assert!(driver["informationUri"].as_str().unwrap().starts_with("https://"));
+    assert!(driver["informationUri"]
+        .as_str()
+        .unwrap()
+        .starts_with("https://"));
     let rules = driver["rules"].as_array().unwrap();
-    let sql = rules.iter().find(|r| r["id"] == "sql-string-built").unwrap();
-    let tags: Vec<&str> = sql["properties"]["tags"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
-    assert!(tags.contains(&"security") && tags.contains(&"external/cwe/cwe-89"), "{tags:?}");
-    assert!(sql["properties"]["security-severity"].as_str().unwrap().parse::<f64>().is_ok());
+    let sql = rules
+        .iter()
+        .find(|r| r["id"] == "sql-string-built")
+        .unwrap();
+    let tags: Vec<&str> = sql["properties"]["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    assert!(
+        tags.contains(&"security") && tags.contains(&"external/cwe/cwe-89"),
+        "{tags:?}"
+    );
+    assert!(sql["properties"]["security-severity"]
+        .as_str()
+        .unwrap()
+        .parse::<f64>()
+        .is_ok());
     assert!(sql["properties"]["precision"].is_string());
     assert!(sql["help"]["markdown"].as_str().unwrap().contains("```"));
-    assert!(sql["shortDescription"]["text"].is_string() && sql["fullDescription"]["text"].is_string());
+    assert!(
+        sql["shortDescription"]["text"].is_string() && sql["fullDescription"]["text"].is_string()
+    );
 
     let results = run["results"].as_array().unwrap();
     assert_eq!(results.len(), 4);
     let first = &results[0];
     let location = &first["locations"][0]["physicalLocation"];
-    assert_eq!(location["artifactLocation"]["uri"], "dir%20with%20space/x.py");
+    assert_eq!(
+        location["artifactLocation"]["uri"],
+        "dir%20with%20space/x.py"
+    );
     assert_eq!(location["artifactLocation"]["uriBaseId"], "%SRCROOT%");
     for key in ["startLine", "startColumn", "endLine", "endColumn"] {
         assert!(location["region"][key].as_u64().unwrap() >= 1, "{key}");
     }
     assert!(first["partialFingerprints"]["tollgate/v1"].is_string());
     assert!(first["ruleIndex"].is_u64());
-    assert!(run["originalUriBaseIds"]["%SRCROOT%"]["uri"].as_str().unwrap().starts_with("file:///"));
+    assert!(run["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+        .as_str()
+        .unwrap()
+        .starts_with("file:///"));
 
     let invocation = &run["invocations"][0];
     assert_eq!(invocation["executionSuccessful"], true);
@@ -202,22 +276,44 @@ fn sarif_output_validates_against_the_sarif_2_1_0_schema() {
         .iter()
         .map(|n| n["message"]["text"].as_str().unwrap())
         .collect();
-    assert!(notes.iter().any(|n| n.starts_with("src/binary.py")), "{notes:?}");
-    assert!(notes.iter().any(|n| n.starts_with("src/broken.py") && n.contains("syntax error")), "{notes:?}");
+    assert!(
+        notes.iter().any(|n| n.starts_with("src/binary.py")),
+        "{notes:?}"
+    );
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.starts_with("src/broken.py") && n.contains("syntax error")),
+        "{notes:?}"
+    );
 }
 
 #[test]
 fn fingerprints_survive_code_moving_down() {
     let dir = project(&[("views.py", VULNERABLE_PY.as_bytes())]);
     let fingerprints = |report: &Value| -> Vec<String> {
-        report["findings"].as_array().unwrap().iter().map(|f| f["fingerprint"].as_str().unwrap().to_string()).collect()
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["fingerprint"].as_str().unwrap().to_string())
+            .collect()
     };
     let (_, before) = json_scan(dir.path(), &[]);
-    let moved = format!("\"\"\"Payments views.\"\"\"\nimport os\n\n\n{}", VULNERABLE_PY.replace("    cursor", "        cursor").replace("def report", "if True:\n  def report"));
+    let moved = format!(
+        "\"\"\"Payments views.\"\"\"\nimport os\n\n\n{}",
+        VULNERABLE_PY
+            .replace("    cursor", "        cursor")
+            .replace("def report", "if True:\n  def report")
+    );
     std::fs::write(dir.path().join("views.py"), moved).unwrap();
     let (_, after) = json_scan(dir.path(), &[]);
     assert_eq!(rule_ids(&after).len(), 2);
-    assert_ne!(rule_ids(&before)[0].2, rule_ids(&after)[0].2, "the code did move");
+    assert_ne!(
+        rule_ids(&before)[0].2,
+        rule_ids(&after)[0].2,
+        "the code did move"
+    );
     assert_eq!(fingerprints(&before), fingerprints(&after));
 }
 
@@ -226,7 +322,10 @@ fn bad_input_becomes_notices_and_other_findings_survive() {
     let big = "x = 1\n".repeat(100);
     let dir = project(&[
         ("app/views.py", VULNERABLE_PY.as_bytes()),
-        ("app/syntax.py", format!("def broken(:\n    pass\n\n{VULNERABLE_PY}").as_bytes()),
+        (
+            "app/syntax.py",
+            format!("def broken(:\n    pass\n\n{VULNERABLE_PY}").as_bytes(),
+        ),
         ("app/latin1.py", b"name = '\xe9t\xe9'\n"),
         ("app/blob.py", b"\x7fELF\x00\x00\x00binary"),
         ("app/empty.py", b""),
@@ -236,14 +335,23 @@ fn bad_input_becomes_notices_and_other_findings_survive() {
     #[cfg(unix)]
     {
         std::os::unix::fs::symlink(dir.path().join("app"), dir.path().join("app/loop")).unwrap();
-        std::os::unix::fs::symlink(dir.path().join("nowhere.py"), dir.path().join("app/dangling.py")).unwrap();
+        std::os::unix::fs::symlink(
+            dir.path().join("nowhere.py"),
+            dir.path().join("app/dangling.py"),
+        )
+        .unwrap();
     }
     let (code, report) = json_scan(dir.path(), &["--max-file-size", "500"]);
     assert_eq!(code, 1);
     let found = rule_ids(&report);
-    assert!(found.contains(&("app/views.py".into(), "sql-string-built".into(), 4)), "{found:?}");
     assert!(
-        found.iter().any(|(path, rule, _)| path == "app/syntax.py" && rule == "sql-string-built"),
+        found.contains(&("app/views.py".into(), "sql-string-built".into(), 4)),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|(path, rule, _)| path == "app/syntax.py" && rule == "sql-string-built"),
         "a file with a syntax error is still scanned: {found:?}"
     );
     let notices = notice_kinds(&report);
@@ -261,13 +369,22 @@ fn bad_input_becomes_notices_and_other_findings_survive() {
     }
     #[cfg(unix)]
     {
-        assert!(notices.iter().any(|(path, kind)| path.starts_with("app/loop") && kind == "walk-error"), "{notices:?}");
         assert!(
-            notices.iter().any(|(path, kind)| path == "app/dangling.py" && (kind == "walk-error" || kind == "unreadable")),
+            notices
+                .iter()
+                .any(|(path, kind)| path.starts_with("app/loop") && kind == "walk-error"),
+            "{notices:?}"
+        );
+        assert!(
+            notices.iter().any(|(path, kind)| path == "app/dangling.py"
+                && (kind == "walk-error" || kind == "unreadable")),
             "{notices:?}"
         );
     }
-    assert!(!notices.iter().any(|(path, _)| path == "app/empty.py"), "an empty file is fine");
+    assert!(
+        !notices.iter().any(|(path, _)| path == "app/empty.py"),
+        "an empty file is fine"
+    );
 }
 
 #[test]
@@ -286,28 +403,45 @@ fn ignores_vendored_code_but_scans_explicit_files() {
         ("README.md", b"# readme\n"),
     ]);
     let (_, report) = json_scan(dir.path(), &["--exclude", "legacy/"]);
-    let paths: std::collections::BTreeSet<String> = rule_ids(&report).into_iter().map(|f| f.0).collect();
-    assert_eq!(paths.into_iter().collect::<Vec<_>>(), vec!["app/views.py".to_string()]);
+    let paths: std::collections::BTreeSet<String> =
+        rule_ids(&report).into_iter().map(|f| f.0).collect();
+    assert_eq!(
+        paths.into_iter().collect::<Vec<_>>(),
+        vec!["app/views.py".to_string()]
+    );
     assert_eq!(report["summary"]["files_scanned"], 1);
 
     let (_, report) = json_scan(dir.path(), &["generated/models.py", "app/legacy/old.py"]);
-    let paths: std::collections::BTreeSet<String> = rule_ids(&report).into_iter().map(|f| f.0).collect();
+    let paths: std::collections::BTreeSet<String> =
+        rule_ids(&report).into_iter().map(|f| f.0).collect();
     assert_eq!(
         paths.into_iter().collect::<Vec<_>>(),
-        vec!["app/legacy/old.py".to_string(), "generated/models.py".to_string()],
+        vec![
+            "app/legacy/old.py".to_string(),
+            "generated/models.py".to_string()
+        ],
         "explicit paths are scanned even when ignored"
     );
     let (_, report) = json_scan(dir.path(), &["README.md"]);
-    assert_eq!(notice_kinds(&report), vec![("README.md".to_string(), "unsupported-language".to_string())]);
+    assert_eq!(
+        notice_kinds(&report),
+        vec![("README.md".to_string(), "unsupported-language".to_string())]
+    );
 }
 
 #[test]
 fn output_is_deterministic_across_thread_counts() {
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     for i in 0..40 {
-        files.push((format!("pkg{}/mod{i}.py", i % 5), VULNERABLE_PY.as_bytes().to_vec()));
+        files.push((
+            format!("pkg{}/mod{i}.py", i % 5),
+            VULNERABLE_PY.as_bytes().to_vec(),
+        ));
     }
-    let refs: Vec<(&str, &[u8])> = files.iter().map(|(p, c)| (p.as_str(), c.as_slice())).collect();
+    let refs: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(p, c)| (p.as_str(), c.as_slice()))
+        .collect();
     let dir = project(&refs);
     let strip = |mut report: Value| {
         report["summary"]["duration_ms"] = Value::Null;
@@ -325,14 +459,30 @@ fn rules_and_explain_describe_every_rule() {
     let output = tollgate(dir.path(), &["rules", "--format", "json"]);
     assert_eq!(output.status.code(), Some(0));
     let rules: Value = serde_json::from_slice(&output.stdout).unwrap();
-    let ids: Vec<&str> = rules.as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
-    assert!(ids.contains(&"sql-string-built") && ids.contains(&"broad-exception-swallowed"), "{ids:?}");
+    let ids: Vec<&str> = rules
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        ids.contains(&"sql-string-built") && ids.contains(&"broad-exception-swallowed"),
+        "{ids:?}"
+    );
     for id in ids {
         let output = tollgate(dir.path(), &["explain", id]);
         assert_eq!(output.status.code(), Some(0));
         let text = String::from_utf8(output.stdout).unwrap();
-        assert!(text.contains("CWE-") && text.contains(":2021") && text.contains(":2025"), "{text}");
+        assert!(
+            text.contains("CWE-") && text.contains(":2021") && text.contains(":2025"),
+            "{text}"
+        );
     }
     let listing = String::from_utf8(tollgate(dir.path(), &["rules"]).stdout).unwrap();
-    assert!(listing.lines().any(|l| l.starts_with("sql-string-built ") && l.contains("high")), "{listing}");
+    assert!(
+        listing
+            .lines()
+            .any(|l| l.starts_with("sql-string-built ") && l.contains("high")),
+        "{listing}"
+    );
 }

@@ -9,7 +9,10 @@ use tollgate::testing::{self, Failure};
 const DIR: &str = "tests/rule-language";
 
 fn example_rules() -> RuleSet {
-    let paths = [Path::new(DIR).join("python.yaml"), Path::new(DIR).join("rust.yaml")];
+    let paths = [
+        Path::new(DIR).join("python.yaml"),
+        Path::new(DIR).join("rust.yaml"),
+    ];
     load_rule_paths(&paths, &RuleSet::default()).unwrap_or_else(|err| panic!("{err:?}"))
 }
 
@@ -32,7 +35,10 @@ fn example_rules_pass_their_examples() {
     assert_eq!(report.failed(), 0, "{text}");
     assert_eq!(report.passed(), rules.len(), "{text}");
     for (rule, (held, _)) in &report.rules {
-        assert!(*held >= 2, "{rule} needs a vulnerable and a safe example: {text}");
+        assert!(
+            *held >= 2,
+            "{rule} needs a vulnerable and a safe example: {text}"
+        );
     }
 }
 
@@ -47,8 +53,15 @@ fn a_wrong_annotation_fails() {
     .unwrap();
     let report = run(&rules, dir.path());
     let (_, failures) = &report.rules["lang-py-query"];
-    assert!(matches!(&failures[..], [Failure::Unexpected(f), Failure::Missing { line: 2, .. }] | [Failure::Missing { line: 2, .. }, Failure::Unexpected(f)] if f.start.line == 1), "{failures:?}");
-    assert!(matches!(&report.unknown[..], [Failure::UnknownRule { line: 3, .. }]), "{:?}", report.unknown);
+    assert!(
+        matches!(&failures[..], [Failure::Unexpected(f), Failure::Missing { line: 2, .. }] | [Failure::Missing { line: 2, .. }, Failure::Unexpected(f)] if f.start.line == 1),
+        "{failures:?}"
+    );
+    assert!(
+        matches!(&report.unknown[..], [Failure::UnknownRule { line: 3, .. }]),
+        "{:?}",
+        report.unknown
+    );
     assert_eq!(report.failed(), 2);
 }
 
@@ -65,16 +78,34 @@ fn broken_rule_files_point_at_the_line() {
         let text = std::fs::read_to_string(&file).unwrap();
         let header = text.lines().next().unwrap().trim_start_matches("# error: ");
         let (expected, line) = header.rsplit_once(" @ ").unwrap();
-        let (message, help) = expected.split_once(" | ").map_or((expected, None), |(m, h)| (m, Some(h)));
+        let (message, help) = expected
+            .split_once(" | ")
+            .map_or((expected, None), |(m, h)| (m, Some(h)));
         let errors = load_rule_paths(std::slice::from_ref(&file), &RuleSet::default())
             .expect_err(&format!("{} should not load", file.display()))
             .errors;
         assert_eq!(errors.len(), 1, "{}: {errors:?}", file.display());
         let error = &errors[0];
-        assert!(error.message.contains(message), "{}: `{}` lacks `{message}`", file.display(), error.message);
-        assert_eq!(error.line(), Some(line.parse().unwrap()), "{}: wrong line for {}", file.display(), error.message);
+        assert!(
+            error.message.contains(message),
+            "{}: `{}` lacks `{message}`",
+            file.display(),
+            error.message
+        );
+        assert_eq!(
+            error.line(),
+            Some(line.parse().unwrap()),
+            "{}: wrong line for {}",
+            file.display(),
+            error.message
+        );
         if let Some(help) = help {
-            assert!(error.help.as_deref().is_some_and(|h| h.contains(help)), "{}: help {:?}", file.display(), error.help);
+            assert!(
+                error.help.as_deref().is_some_and(|h| h.contains(help)),
+                "{}: help {:?}",
+                file.display(),
+                error.help
+            );
         }
     }
 }

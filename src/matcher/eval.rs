@@ -1,5 +1,6 @@
 //! Evaluating a compiled [`Matcher`] on the nodes of one file.
 
+use super::query::{bind_hit, QueryHits};
 use super::{Condition, ConstraintTest, Matcher, Relation, SgDoc, SgLang, SgNode, StopBy};
 use crate::model::FileModel;
 use crate::parse::ParsedFile;
@@ -7,7 +8,6 @@ use ast_grep_core::meta_var::MetaVarEnv;
 use ast_grep_core::tree_sitter::StrDoc;
 use ast_grep_core::{AstGrep as Root, Matcher as _};
 use std::borrow::Cow;
-use super::query::{bind_hit, QueryHits};
 use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
 use std::ops::Range;
@@ -99,7 +99,9 @@ impl<'f> FileMatches<'f> {
 
     fn eval<'t>(&'t self, condition: &Condition, node: &SgNode<'t>, env: &mut Env<'t>) -> bool {
         match condition {
-            Condition::Pattern(pattern) => attempt(env, |trial| pattern.match_node_with_env(node.clone(), trial).is_some()),
+            Condition::Pattern(pattern) => attempt(env, |trial| {
+                pattern.match_node_with_env(node.clone(), trial).is_some()
+            }),
             Condition::Kind(kinds) => kinds.iter().any(|kind| node.kind() == kind.as_str()),
             Condition::Regex(regex) => regex.is_match(&node.text()),
             Condition::Query(query) => {
@@ -112,8 +114,12 @@ impl<'f> FileMatches<'f> {
                 );
                 bind_hit(&hits, &self.root, node, env)
             }
-            Condition::All(all) => attempt(env, |trial| all.iter().all(|c| self.eval(c, node, trial))),
-            Condition::Any(any) => any.iter().any(|c| attempt(env, |trial| self.eval(c, node, trial))),
+            Condition::All(all) => {
+                attempt(env, |trial| all.iter().all(|c| self.eval(c, node, trial)))
+            }
+            Condition::Any(any) => any
+                .iter()
+                .any(|c| attempt(env, |trial| self.eval(c, node, trial))),
             Condition::Not(inner) => {
                 let mut scratch = env.clone();
                 !self.eval(inner, node, &mut scratch)
@@ -133,7 +139,9 @@ impl<'f> FileMatches<'f> {
                 match rel.stop_by {
                     StopBy::Neighbor => self.any_related(rel, children.into_iter(), env),
                     StopBy::End => {
-                        let descendants = children.into_iter().flat_map(|child| child.dfs().collect::<Vec<_>>());
+                        let descendants = children
+                            .into_iter()
+                            .flat_map(|child| child.dfs().collect::<Vec<_>>());
                         self.any_related(rel, descendants, env)
                     }
                 }
@@ -165,7 +173,8 @@ impl<'f> FileMatches<'f> {
         mut candidates: impl Iterator<Item = SgNode<'t>>,
         env: &mut Env<'t>,
     ) -> bool {
-        candidates.any(|candidate| attempt(env, |trial| self.eval(&rel.condition, &candidate, trial)))
+        candidates
+            .any(|candidate| attempt(env, |trial| self.eval(&rel.condition, &candidate, trial)))
     }
 
     fn satisfies(&self, test: &ConstraintTest, bound: &SgNode<'_>) -> bool {
@@ -173,8 +182,12 @@ impl<'f> FileMatches<'f> {
             ConstraintTest::Regex(regex) => regex.is_match(&bound.text()),
             ConstraintTest::NotRegex(regex) => !regex.is_match(&bound.text()),
             ConstraintTest::Kind(kinds) => kinds.iter().any(|kind| bound.kind() == kind.as_str()),
-            ConstraintTest::OneOf(values) => values.iter().any(|v| strip_quotes(&bound.text()) == v),
-            ConstraintTest::NotOneOf(values) => !values.iter().any(|v| strip_quotes(&bound.text()) == v),
+            ConstraintTest::OneOf(values) => {
+                values.iter().any(|v| strip_quotes(&bound.text()) == v)
+            }
+            ConstraintTest::NotOneOf(values) => {
+                !values.iter().any(|v| strip_quotes(&bound.text()) == v)
+            }
             ConstraintTest::FromRequest(wanted) => {
                 self.model().from_request(self.file, bound.get_inner_node()) == *wanted
             }
@@ -198,7 +211,10 @@ fn attempt<'t>(env: &mut Env<'t>, test: impl FnOnce(&mut Env<'t>) -> bool) -> bo
 fn strip_quotes(text: &str) -> &str {
     let trimmed = text.trim_start_matches(|c: char| c.is_ascii_alphabetic());
     for quote in ["\"\"\"", "'''", "\"", "'"] {
-        if let Some(inner) = trimmed.strip_prefix(quote).and_then(|t| t.strip_suffix(quote)) {
+        if let Some(inner) = trimmed
+            .strip_prefix(quote)
+            .and_then(|t| t.strip_suffix(quote))
+        {
             return inner;
         }
     }

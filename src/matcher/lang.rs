@@ -80,7 +80,10 @@ mod tests {
 
     #[test]
     fn expands_only_metavariables() {
-        assert_eq!(expand_metavariables("f($X, $$$ARGS, $_)"), "f(µX, µµµARGS, µ_)");
+        assert_eq!(
+            expand_metavariables("f($X, $$$ARGS, $_)"),
+            "f(µX, µµµARGS, µ_)"
+        );
         assert_eq!(expand_metavariables("f($$$)"), "f(µµµ)");
         assert_eq!(expand_metavariables("cost = '$5'"), "cost = '$5'");
         assert_eq!(expand_metavariables("plain"), "plain");

@@ -104,10 +104,14 @@ impl Condition {
             Condition::InHandler(_) => true,
             Condition::All(all) | Condition::Any(all) => all.iter().any(Condition::uses_model),
             Condition::Not(inner) => inner.uses_model(),
-            Condition::Inside(rel) | Condition::Has(rel) | Condition::Follows(rel) | Condition::Precedes(rel) => {
-                rel.condition.uses_model()
-            }
-            Condition::Pattern(_) | Condition::Kind(_) | Condition::Regex(_) | Condition::Query(_) => false,
+            Condition::Inside(rel)
+            | Condition::Has(rel)
+            | Condition::Follows(rel)
+            | Condition::Precedes(rel) => rel.condition.uses_model(),
+            Condition::Pattern(_)
+            | Condition::Kind(_)
+            | Condition::Regex(_)
+            | Condition::Query(_) => false,
         }
     }
 }
@@ -124,7 +128,9 @@ impl Condition {
                 let mut set = bit_set::BitSet::new();
                 for id in 0..grammar.node_kind_count() as u16 {
                     if grammar.node_kind_is_named(id)
-                        && grammar.node_kind_for_id(id).is_some_and(|kind| names.iter().any(|n| n == kind))
+                        && grammar
+                            .node_kind_for_id(id)
+                            .is_some_and(|kind| names.iter().any(|n| n == kind))
                     {
                         set.insert(usize::from(id));
                     }

@@ -39,9 +39,10 @@ fn required(condition: &Condition) -> Option<Vec<String>> {
             }
             Some(literals)
         }
-        Condition::Inside(rel) | Condition::Has(rel) | Condition::Follows(rel) | Condition::Precedes(rel) => {
-            required(&rel.condition)
-        }
+        Condition::Inside(rel)
+        | Condition::Has(rel)
+        | Condition::Follows(rel)
+        | Condition::Precedes(rel) => required(&rel.condition),
         Condition::Kind(_)
         | Condition::Regex(_)
         | Condition::Query(_)

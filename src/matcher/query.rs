@@ -33,7 +33,10 @@ impl QueryAtom {
         let match_capture = query
             .capture_index_for_name("match")
             .ok_or_else(|| "the query has no `@match` capture to report".to_string())?;
-        Ok(QueryAtom { query, match_capture })
+        Ok(QueryAtom {
+            query,
+            match_capture,
+        })
     }
 
     /// Capture names other than `match`, i.e. the metavariables the query binds.
@@ -50,7 +53,11 @@ impl QueryAtom {
         let mut hits = QueryHits::new();
         let mut cursor = QueryCursor::new();
         let names = self.query.capture_names();
-        let mut matches = cursor.matches(&self.query, file.tree.root_node(), file.source.text.as_bytes());
+        let mut matches = cursor.matches(
+            &self.query,
+            file.tree.root_node(),
+            file.source.text.as_bytes(),
+        );
         while let Some(found) = matches.next() {
             let mut target = None;
             let mut captures = Vec::new();
@@ -83,7 +90,8 @@ pub(super) fn bind_hit<'t>(
     all.iter().any(|captures| {
         let mut trial = env.clone();
         let bound = captures.iter().all(|(name, key)| {
-            resolve(root, *key).is_some_and(|captured| trial.to_mut().insert(name, captured).is_some())
+            resolve(root, *key)
+                .is_some_and(|captured| trial.to_mut().insert(name, captured).is_some())
         });
         if bound {
             *env = trial;

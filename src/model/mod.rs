@@ -106,24 +106,58 @@ pub struct HandlerFilter {
 
 impl HandlerFilter {
     pub fn accepts(&self, handler: &Handler) -> bool {
-        self.authenticated.is_none_or(|want| handler.authenticated() == want)
+        self.authenticated
+            .is_none_or(|want| handler.authenticated() == want)
             && self.route.as_ref().is_none_or(|route| {
-                handler.route.as_deref().is_some_and(|path| route.is_match(path))
+                handler
+                    .route
+                    .as_deref()
+                    .is_some_and(|path| route.is_match(path))
             })
             && (self.methods.is_empty()
                 || handler.methods.is_empty()
                 || handler.methods.iter().any(|m| self.methods.contains(m)))
-            && (self.frameworks.is_empty() || self.frameworks.iter().any(|f| f == handler.framework.name()))
+            && (self.frameworks.is_empty()
+                || self
+                    .frameworks
+                    .iter()
+                    .any(|f| f == handler.framework.name()))
     }
 }
 
 /// Names that suggest an authentication or authorization guard.
 pub(crate) fn looks_like_auth(name: &str) -> bool {
     const WORDS: &[&str] = &[
-        "auth", "login", "logged_in", "current_user", "currentuser", "user", "token", "jwt", "permission",
-        "perm", "verify", "session", "apikey", "api_key", "staff", "admin", "superuser", "scope", "claims",
-        "identity", "principal", "bearer", "role", "guard", "protected", "signed_in", "require",
+        "auth",
+        "login",
+        "logged_in",
+        "current_user",
+        "currentuser",
+        "user",
+        "token",
+        "jwt",
+        "permission",
+        "perm",
+        "verify",
+        "session",
+        "apikey",
+        "api_key",
+        "staff",
+        "admin",
+        "superuser",
+        "scope",
+        "claims",
+        "identity",
+        "principal",
+        "bearer",
+        "role",
+        "guard",
+        "protected",
+        "signed_in",
+        "require",
     ];
     let lower = name.to_ascii_lowercase();
-    !lower.contains("allowany") && !lower.contains("anonymous") && WORDS.iter().any(|w| lower.contains(w))
+    !lower.contains("allowany")
+        && !lower.contains("anonymous")
+        && WORDS.iter().any(|w| lower.contains(w))
 }

@@ -7,7 +7,16 @@ use std::collections::{HashMap, HashSet};
 use tree_sitter::Node;
 
 const ROUTE_METHODS: &[&str] = &[
-    "route", "api_route", "get", "post", "put", "patch", "delete", "head", "options", "websocket",
+    "route",
+    "api_route",
+    "get",
+    "post",
+    "put",
+    "patch",
+    "delete",
+    "head",
+    "options",
+    "websocket",
 ];
 const CLASS_VIEW_METHODS: &[(&str, &str)] = &[
     ("get", "GET"),
@@ -26,11 +35,23 @@ const CLASS_VIEW_METHODS: &[(&str, &str)] = &[
 ];
 /// Decorators that are never guards, though their names look like one.
 const NOT_GUARDS: &[&str] = &[
-    "require_POST", "require_GET", "require_safe", "require_http_methods", "csrf_exempt", "api_view", "action",
+    "require_POST",
+    "require_GET",
+    "require_safe",
+    "require_http_methods",
+    "csrf_exempt",
+    "api_view",
+    "action",
 ];
 /// FastAPI parameter annotations that are not request input.
 const FRAMEWORK_TYPES: &[&str] = &[
-    "Request", "Response", "WebSocket", "BackgroundTasks", "Session", "AsyncSession", "HTTPConnection",
+    "Request",
+    "Response",
+    "WebSocket",
+    "BackgroundTasks",
+    "Session",
+    "AsyncSession",
+    "HTTPConnection",
 ];
 
 /// Facts about the file that decide what guards a route.
@@ -68,35 +89,52 @@ fn file_facts(file: &ParsedFile, root: Node) -> FileFacts {
             }
             // router = APIRouter(dependencies=[Depends(auth)])
             "assignment" => {
-                let (Some(left), Some(right)) = (node.child_by_field_name("left"), node.child_by_field_name("right"))
-                else {
+                let (Some(left), Some(right)) = (
+                    node.child_by_field_name("left"),
+                    node.child_by_field_name("right"),
+                ) else {
                     continue;
                 };
                 if right.kind() == "call" {
-                    if let Some(guard) = keyword_text(file, right, "dependencies").filter(|t| looks_like_auth(t)) {
-                        facts.object_guards.insert(file.text(left).to_string(), guard);
+                    if let Some(guard) =
+                        keyword_text(file, right, "dependencies").filter(|t| looks_like_auth(t))
+                    {
+                        facts
+                            .object_guards
+                            .insert(file.text(left).to_string(), guard);
                     }
                 }
             }
             // app.include_router(router, dependencies=[...]); app.before_request(check)
             "call" => {
-                let Some((object, method)) = callee_attribute(file, node) else { continue };
+                let Some((object, method)) = callee_attribute(file, node) else {
+                    continue;
+                };
                 if method == "include_router" {
                     let args = node.child_by_field_name("arguments");
                     let first = args.and_then(|a| named_children(a).into_iter().next());
-                    if let (Some(router), Some(guard)) =
-                        (first, keyword_text(file, node, "dependencies").filter(|t| looks_like_auth(t)))
-                    {
-                        facts.object_guards.insert(file.text(router).to_string(), guard);
+                    if let (Some(router), Some(guard)) = (
+                        first,
+                        keyword_text(file, node, "dependencies").filter(|t| looks_like_auth(t)),
+                    ) {
+                        facts
+                            .object_guards
+                            .insert(file.text(router).to_string(), guard);
                     }
-                } else if method == "before_request" && node.parent().is_none_or(|p| p.kind() != "decorator") {
-                    facts.object_guards.insert(object.to_string(), "before_request".into());
+                } else if method == "before_request"
+                    && node.parent().is_none_or(|p| p.kind() != "decorator")
+                {
+                    facts
+                        .object_guards
+                        .insert(object.to_string(), "before_request".into());
                 }
             }
             "decorator" => {
                 let text = file.text(node).trim_start_matches('@').trim();
                 if let Some(object) = text.strip_suffix(".before_request") {
-                    facts.object_guards.insert(object.to_string(), "before_request".into());
+                    facts
+                        .object_guards
+                        .insert(object.to_string(), "before_request".into());
                 }
             }
             _ => {}
@@ -112,7 +150,10 @@ fn handler_for(file: &ParsedFile, facts: &FileFacts, function: Node) -> Option<H
         _ => function,
     };
     let decorators: Vec<Node> = if outer.kind() == "decorated_definition" {
-        named_children(outer).into_iter().filter(|n| n.kind() == "decorator").collect()
+        named_children(outer)
+            .into_iter()
+            .filter(|n| n.kind() == "decorator")
+            .collect()
     } else {
         Vec::new()
     };
@@ -124,8 +165,12 @@ fn handler_for(file: &ParsedFile, facts: &FileFacts, function: Node) -> Option<H
 
     // @app.get("/x"), @bp.route("/x", methods=[...]), @router.post(...)
     for decorator in &decorators {
-        let Some(call) = decorator_call(*decorator) else { continue };
-        let Some((object, method)) = callee_attribute(file, call) else { continue };
+        let Some(call) = decorator_call(*decorator) else {
+            continue;
+        };
+        let Some((object, method)) = callee_attribute(file, call) else {
+            continue;
+        };
         if !ROUTE_METHODS.contains(&method) {
             continue;
         }
@@ -133,25 +178,43 @@ fn handler_for(file: &ParsedFile, facts: &FileFacts, function: Node) -> Option<H
         let fastapi = facts.imports_fastapi || method == "api_route";
         let methods = if method == "route" || method == "api_route" {
             let listed = keyword_strings(file, call, "methods");
-            if listed.is_empty() && !fastapi { vec!["GET".into()] } else { listed }
+            if listed.is_empty() && !fastapi {
+                vec!["GET".into()]
+            } else {
+                listed
+            }
         } else {
             vec![method.to_ascii_uppercase()]
         };
         if let Some(guard) = facts.object_guards.get(object) {
             guards.push(guard.clone());
         }
-        if let Some(deps) = keyword_text(file, call, "dependencies").filter(|t| looks_like_auth(t)) {
+        if let Some(deps) = keyword_text(file, call, "dependencies").filter(|t| looks_like_auth(t))
+        {
             guards.push(deps);
         }
         let request_params = if fastapi {
-            guards.extend(params.iter().filter(|p| p.auth_dependency).map(|p| p.name.clone()));
-            params.iter().filter(|p| p.request_input).map(|p| p.name.clone()).collect()
+            guards.extend(
+                params
+                    .iter()
+                    .filter(|p| p.auth_dependency)
+                    .map(|p| p.name.clone()),
+            );
+            params
+                .iter()
+                .filter(|p| p.request_input)
+                .map(|p| p.name.clone())
+                .collect()
         } else {
             route_variables(route.as_deref().unwrap_or(""))
         };
         return Some(Handler {
             name,
-            framework: if fastapi { Framework::Fastapi } else { Framework::Flask },
+            framework: if fastapi {
+                Framework::Fastapi
+            } else {
+                Framework::Flask
+            },
             methods,
             route,
             guards,
@@ -161,10 +224,14 @@ fn handler_for(file: &ParsedFile, facts: &FileFacts, function: Node) -> Option<H
     }
 
     // @api_view(["POST"]) function views
-    if let Some(api_view) = decorators.iter().filter_map(|d| decorator_call(*d)).find(|call| {
-        call.child_by_field_name("function")
-            .is_some_and(|f| file.text(f).rsplit('.').next() == Some("api_view"))
-    }) {
+    if let Some(api_view) = decorators
+        .iter()
+        .filter_map(|d| decorator_call(*d))
+        .find(|call| {
+            call.child_by_field_name("function")
+                .is_some_and(|f| file.text(f).rsplit('.').next() == Some("api_view"))
+        })
+    {
         let mut methods = first_list_strings(file, api_view);
         if methods.is_empty() {
             methods.push("GET".into());
@@ -184,18 +251,31 @@ fn handler_for(file: &ParsedFile, facts: &FileFacts, function: Node) -> Option<H
     match class {
         // Methods of class-based views and viewsets.
         Some(class) => {
-            let bases = class.child_by_field_name("superclasses").map(|b| file.text(b)).unwrap_or("");
-            let is_view = ["View", "ViewSet", "APIView", "Mixin"].iter().any(|s| bases.contains(s));
+            let bases = class
+                .child_by_field_name("superclasses")
+                .map(|b| file.text(b))
+                .unwrap_or("");
+            let is_view = ["View", "ViewSet", "APIView", "Mixin"]
+                .iter()
+                .any(|s| bases.contains(s));
             if !is_view {
                 return None;
             }
-            let action = decorators.iter().filter_map(|d| decorator_call(*d)).find(|call| {
-                call.child_by_field_name("function").is_some_and(|f| file.text(f).ends_with("action"))
-            });
+            let action = decorators
+                .iter()
+                .filter_map(|d| decorator_call(*d))
+                .find(|call| {
+                    call.child_by_field_name("function")
+                        .is_some_and(|f| file.text(f).ends_with("action"))
+                });
             let methods = match (CLASS_VIEW_METHODS.iter().find(|(m, _)| *m == name), action) {
                 (_, Some(action)) => {
                     let listed = keyword_strings(file, action, "methods");
-                    if listed.is_empty() { vec!["GET".into()] } else { listed }
+                    if listed.is_empty() {
+                        vec!["GET".into()]
+                    } else {
+                        listed
+                    }
                 }
                 (Some((_, method)), None) => vec![(*method).to_string()],
                 (None, None) => return None,
@@ -204,7 +284,11 @@ fn handler_for(file: &ParsedFile, facts: &FileFacts, function: Node) -> Option<H
             let drf = facts.imports_drf || ["APIView", "ViewSet"].iter().any(|s| bases.contains(s));
             Some(Handler {
                 name,
-                framework: if drf { Framework::Drf } else { Framework::Django },
+                framework: if drf {
+                    Framework::Drf
+                } else {
+                    Framework::Django
+                },
                 methods,
                 route: None,
                 guards,
@@ -248,14 +332,21 @@ fn parameters(file: &ParsedFile, function: Node) -> Vec<Param> {
         .filter_map(|param| {
             let name_node = match param.kind() {
                 "identifier" => param,
-                "typed_parameter" => named_children(param).into_iter().find(|n| n.kind() == "identifier")?,
+                "typed_parameter" => named_children(param)
+                    .into_iter()
+                    .find(|n| n.kind() == "identifier")?,
                 _ => param.child_by_field_name("name")?,
             };
             let name = file.text(name_node).to_string();
             let text = file.text(param);
             let dependency = text.contains("Depends(") || text.contains("Security(");
-            let annotation = param.child_by_field_name("type").map(|t| file.text(t)).unwrap_or("");
-            let framework_type = FRAMEWORK_TYPES.iter().any(|t| annotation.split(['[', ']', ',', ' ', '.']).any(|p| p == *t));
+            let annotation = param
+                .child_by_field_name("type")
+                .map(|t| file.text(t))
+                .unwrap_or("");
+            let framework_type = FRAMEWORK_TYPES
+                .iter()
+                .any(|t| annotation.split(['[', ']', ',', ' ', '.']).any(|p| p == *t));
             Some(Param {
                 auth_dependency: dependency && looks_like_auth(text),
                 request_input: !dependency && !framework_type && name != "self" && name != "cls",
@@ -281,7 +372,10 @@ fn decorator_guard(file: &ParsedFile, decorator: Node) -> Option<String> {
     let whole = file.text(expression);
     match last {
         "permission_classes" | "method_decorator" => {
-            let args = expression.child_by_field_name("arguments").map(|a| file.text(a)).unwrap_or("");
+            let args = expression
+                .child_by_field_name("arguments")
+                .map(|a| file.text(a))
+                .unwrap_or("");
             (looks_like_auth(args) || args.contains("Is")).then(|| whole.to_string())
         }
         _ => looks_like_auth(last).then(|| whole.to_string()),
@@ -299,18 +393,31 @@ fn class_guards(file: &ParsedFile, class: Node) -> Vec<String> {
             }
         }
     }
-    if let Some(decorated) = class.parent().filter(|p| p.kind() == "decorated_definition") {
-        for decorator in named_children(decorated).into_iter().filter(|n| n.kind() == "decorator") {
+    if let Some(decorated) = class
+        .parent()
+        .filter(|p| p.kind() == "decorated_definition")
+    {
+        for decorator in named_children(decorated)
+            .into_iter()
+            .filter(|n| n.kind() == "decorator")
+        {
             guards.extend(decorator_guard(file, decorator));
         }
     }
-    let Some(body) = class.child_by_field_name("body") else { return guards };
+    let Some(body) = class.child_by_field_name("body") else {
+        return guards;
+    };
     for statement in named_children(body) {
-        let Some(assignment) = named_children(statement).into_iter().find(|n| n.kind() == "assignment") else {
+        let Some(assignment) = named_children(statement)
+            .into_iter()
+            .find(|n| n.kind() == "assignment")
+        else {
             continue;
         };
-        let (Some(left), Some(right)) = (assignment.child_by_field_name("left"), assignment.child_by_field_name("right"))
-        else {
+        let (Some(left), Some(right)) = (
+            assignment.child_by_field_name("left"),
+            assignment.child_by_field_name("right"),
+        ) else {
             continue;
         };
         if file.text(left) == "permission_classes" {
@@ -349,7 +456,9 @@ fn django_methods(file: &ParsedFile, decorators: &[Node]) -> Vec<String> {
 }
 
 fn decorator_call(decorator: Node) -> Option<Node> {
-    named_children(decorator).into_iter().find(|n| n.kind() == "call")
+    named_children(decorator)
+        .into_iter()
+        .find(|n| n.kind() == "call")
 }
 
 /// `object.method(...)` → `(object, method)`.
@@ -367,7 +476,9 @@ fn keyword_argument<'t>(file: &ParsedFile, call: Node<'t>, name: &str) -> Option
     let args = call.child_by_field_name("arguments")?;
     named_children(args).into_iter().find_map(|arg| {
         (arg.kind() == "keyword_argument"
-            && arg.child_by_field_name("name").is_some_and(|n| file.text(n) == name))
+            && arg
+                .child_by_field_name("name")
+                .is_some_and(|n| file.text(n) == name))
         .then(|| arg.child_by_field_name("value"))
         .flatten()
     })

@@ -14,11 +14,37 @@ use tree_sitter::Node;
 
 /// Attributes of Django, DRF, Flask and Starlette request objects that carry client input.
 const PY_SOURCES: &[&str] = &[
-    "GET", "POST", "data", "body", "FILES", "COOKIES", "META", "headers", "query_params", "args", "form",
-    "values", "json", "get_json", "files", "cookies", "path_params", "stream", "get_data", "view_args",
+    "GET",
+    "POST",
+    "data",
+    "body",
+    "FILES",
+    "COOKIES",
+    "META",
+    "headers",
+    "query_params",
+    "args",
+    "form",
+    "values",
+    "json",
+    "get_json",
+    "files",
+    "cookies",
+    "path_params",
+    "stream",
+    "get_data",
+    "view_args",
 ];
 /// Methods of actix's `HttpRequest` (and similar) that return client input.
-const RS_SOURCES: &[&str] = &["match_info", "query_string", "headers", "cookie", "cookies", "uri", "path"];
+const RS_SOURCES: &[&str] = &[
+    "match_info",
+    "query_string",
+    "headers",
+    "cookie",
+    "cookies",
+    "uri",
+    "path",
+];
 /// How many assignments deep a value is followed.
 const MAX_DEPTH: usize = 6;
 
@@ -33,7 +59,9 @@ fn derives(model: &FileModel, file: &ParsedFile, node: Node, depth: usize) -> bo
     descendants(node).any(|part| match file.language() {
         Language::Python => python_source(file, part) || python_variable(model, file, part, depth),
         Language::Rust => {
-            rust_source(file, part) || rust_variable(model, file, part, depth) || format_capture(model, file, part, depth)
+            rust_source(file, part)
+                || rust_variable(model, file, part, depth)
+                || format_capture(model, file, part, depth)
         }
     })
 }
@@ -43,12 +71,15 @@ fn python_source(file: &ParsedFile, node: Node) -> bool {
     if node.kind() != "attribute" {
         return false;
     }
-    let (Some(object), Some(attribute)) = (node.child_by_field_name("object"), node.child_by_field_name("attribute"))
-    else {
+    let (Some(object), Some(attribute)) = (
+        node.child_by_field_name("object"),
+        node.child_by_field_name("attribute"),
+    ) else {
         return false;
     };
     let object = file.text(object);
-    (object == "request" || object.ends_with(".request") || object == "req") && PY_SOURCES.contains(&file.text(attribute))
+    (object == "request" || object.ends_with(".request") || object == "req")
+        && PY_SOURCES.contains(&file.text(attribute))
 }
 
 /// `req.match_info()`, `req.query_string()`.
@@ -56,10 +87,15 @@ fn rust_source(file: &ParsedFile, node: Node) -> bool {
     node.kind() == "field_identifier"
         && RS_SOURCES.contains(&file.text(node))
         && node.parent().is_some_and(|field| {
-            field.parent().is_some_and(|call| call.kind() == "call_expression")
-                && field
-                    .child_by_field_name("value")
-                    .is_some_and(|receiver| matches!(file.text(receiver), "req" | "request" | "http_req" | "http_request"))
+            field
+                .parent()
+                .is_some_and(|call| call.kind() == "call_expression")
+                && field.child_by_field_name("value").is_some_and(|receiver| {
+                    matches!(
+                        file.text(receiver),
+                        "req" | "request" | "http_req" | "http_request"
+                    )
+                })
         })
 }
 
@@ -77,8 +113,14 @@ fn python_variable(model: &FileModel, file: &ParsedFile, node: Node, depth: usiz
     let Some(scope) = ancestor_of_kind(node, &["function_definition"]) else {
         return false;
     };
-    latest_binding(file, scope, name, node.start_byte(), &["assignment", "augmented_assignment", "for_statement"])
-        .is_some_and(|value| derives(model, file, value, depth + 1))
+    latest_binding(
+        file,
+        scope,
+        name,
+        node.start_byte(),
+        &["assignment", "augmented_assignment", "for_statement"],
+    )
+    .is_some_and(|value| derives(model, file, value, depth + 1))
 }
 
 fn rust_variable(model: &FileModel, file: &ParsedFile, node: Node, depth: usize) -> bool {
@@ -101,7 +143,13 @@ fn format_capture(model: &FileModel, file: &ParsedFile, node: Node, depth: usize
         .any(|name| rust_name_derives(model, file, name, node, depth))
 }
 
-fn rust_name_derives(model: &FileModel, file: &ParsedFile, name: &str, node: Node, depth: usize) -> bool {
+fn rust_name_derives(
+    model: &FileModel,
+    file: &ParsedFile,
+    name: &str,
+    node: Node,
+    depth: usize,
+) -> bool {
     if model
         .handler_at(node.start_byte())
         .is_some_and(|h| h.request_params.iter().any(|p| p == name))
@@ -111,22 +159,46 @@ fn rust_name_derives(model: &FileModel, file: &ParsedFile, name: &str, node: Nod
     let Some(scope) = ancestor_of_kind(node, &["function_item", "closure_expression"]) else {
         return false;
     };
-    latest_binding(file, scope, name, node.start_byte(), &["let_declaration", "for_expression"])
-        .is_some_and(|value| derives(model, file, value, depth + 1))
+    latest_binding(
+        file,
+        scope,
+        name,
+        node.start_byte(),
+        &["let_declaration", "for_expression"],
+    )
+    .is_some_and(|value| derives(model, file, value, depth + 1))
 }
 
 /// The value most recently bound to `name` in `scope` before byte `before`: the right-hand side of
 /// an assignment or `let`, or the iterable of a `for` loop.
-fn latest_binding<'t>(file: &ParsedFile, scope: Node<'t>, name: &str, before: usize, kinds: &[&str]) -> Option<Node<'t>> {
+fn latest_binding<'t>(
+    file: &ParsedFile,
+    scope: Node<'t>,
+    name: &str,
+    before: usize,
+    kinds: &[&str],
+) -> Option<Node<'t>> {
     descendants(scope)
         .take_while(|n| n.start_byte() < before)
         .filter(|n| kinds.contains(&n.kind()) && n.end_byte() <= before)
         .filter_map(|binding| {
             let (target, value) = match binding.kind() {
-                "assignment" | "augmented_assignment" => (binding.child_by_field_name("left")?, binding.child_by_field_name("right")?),
-                "for_statement" => (binding.child_by_field_name("left")?, binding.child_by_field_name("right")?),
-                "let_declaration" => (binding.child_by_field_name("pattern")?, binding.child_by_field_name("value")?),
-                "for_expression" => (binding.child_by_field_name("pattern")?, binding.child_by_field_name("value")?),
+                "assignment" | "augmented_assignment" => (
+                    binding.child_by_field_name("left")?,
+                    binding.child_by_field_name("right")?,
+                ),
+                "for_statement" => (
+                    binding.child_by_field_name("left")?,
+                    binding.child_by_field_name("right")?,
+                ),
+                "let_declaration" => (
+                    binding.child_by_field_name("pattern")?,
+                    binding.child_by_field_name("value")?,
+                ),
+                "for_expression" => (
+                    binding.child_by_field_name("pattern")?,
+                    binding.child_by_field_name("value")?,
+                ),
                 _ => return None,
             };
             descendants(target)
@@ -139,8 +211,14 @@ fn latest_binding<'t>(file: &ParsedFile, scope: Node<'t>, name: &str, before: us
 /// Identifiers that name something rather than read a value: attribute and field names,
 /// keyword-argument names, called functions.
 fn is_name_position(node: Node) -> bool {
-    let Some(parent) = node.parent() else { return false };
-    let is_field = |field: &str| parent.child_by_field_name(field).is_some_and(|child| child.id() == node.id());
+    let Some(parent) = node.parent() else {
+        return false;
+    };
+    let is_field = |field: &str| {
+        parent
+            .child_by_field_name(field)
+            .is_some_and(|child| child.id() == node.id())
+    };
     match parent.kind() {
         "attribute" => is_field("attribute"),
         "keyword_argument" => is_field("name"),

@@ -8,11 +8,31 @@ use tree_sitter::Node;
 
 const VERBS: &[&str] = &["get", "post", "put", "patch", "delete", "head", "options"];
 /// Parameter types that carry request input.
-const INPUT_EXTRACTORS: &[&str] = &["Path", "Query", "Json", "Form", "HeaderMap", "TypedHeader", "Multipart", "Bytes", "String"];
+const INPUT_EXTRACTORS: &[&str] = &[
+    "Path",
+    "Query",
+    "Json",
+    "Form",
+    "HeaderMap",
+    "TypedHeader",
+    "Multipart",
+    "Bytes",
+    "String",
+];
 /// Parameter types that only appear in handlers.
 const HANDLER_TYPES: &[&str] = &[
-    "Path", "Query", "Json", "Form", "State", "Extension", "HeaderMap", "TypedHeader", "Multipart", "HttpRequest",
-    "Data", "Payload",
+    "Path",
+    "Query",
+    "Json",
+    "Form",
+    "State",
+    "Extension",
+    "HeaderMap",
+    "TypedHeader",
+    "Multipart",
+    "HttpRequest",
+    "Data",
+    "Payload",
 ];
 
 /// Where a handler is registered: route, methods and router-level guards.
@@ -33,10 +53,15 @@ pub(super) fn handlers(file: &ParsedFile) -> Vec<Handler> {
         .collect()
 }
 
-fn handler_for(file: &ParsedFile, registrations: &HashMap<String, Registration>, function: Node) -> Option<Handler> {
+fn handler_for(
+    file: &ParsedFile,
+    registrations: &HashMap<String, Registration>,
+    function: Node,
+) -> Option<Handler> {
     let name = file.text(function.child_by_field_name("name")?).to_string();
     let params = parameters(file, function);
-    let mut registration = attribute_route(file, function).or_else(|| registrations.get(&name).cloned());
+    let mut registration =
+        attribute_route(file, function).or_else(|| registrations.get(&name).cloned());
     let extractor_handler = params.iter().any(|p| p.handler_type) && is_async(file, function);
     if registration.is_none() && !extractor_handler {
         return None;
@@ -44,24 +69,37 @@ fn handler_for(file: &ParsedFile, registrations: &HashMap<String, Registration>,
     let actix_types = params.iter().any(|p| p.actix);
     let registration = registration.get_or_insert_with(Registration::default);
     let mut guards = registration.guards.clone();
-    guards.extend(params.iter().filter(|p| p.auth).map(|p| p.type_text.clone()));
+    guards.extend(
+        params
+            .iter()
+            .filter(|p| p.auth)
+            .map(|p| p.type_text.clone()),
+    );
     Some(Handler {
         name,
-        framework: registration
-            .framework
-            .unwrap_or(if actix_types { Framework::Actix } else { Framework::Axum }),
+        framework: registration.framework.unwrap_or(if actix_types {
+            Framework::Actix
+        } else {
+            Framework::Axum
+        }),
         methods: registration.methods.clone(),
         route: registration.route.clone(),
         guards,
         bytes: function.byte_range(),
-        request_params: params.into_iter().filter(|p| p.input).flat_map(|p| p.bound).collect(),
+        request_params: params
+            .into_iter()
+            .filter(|p| p.input)
+            .flat_map(|p| p.bound)
+            .collect(),
     })
 }
 
 /// `#[get("/orders/{id}")]` or `#[route("/x", method = "POST")]` on an actix handler.
 fn attribute_route(file: &ParsedFile, function: Node) -> Option<Registration> {
     let mut sibling = function.prev_named_sibling();
-    while let Some(node) = sibling.filter(|n| n.kind() == "attribute_item" || n.kind().ends_with("comment")) {
+    while let Some(node) =
+        sibling.filter(|n| n.kind() == "attribute_item" || n.kind().ends_with("comment"))
+    {
         let text = file.text(node);
         let inner = text.trim_start_matches("#[").trim_end_matches(']');
         let macro_name = inner.split('(').next().unwrap_or("").trim();
@@ -70,7 +108,10 @@ fn attribute_route(file: &ParsedFile, function: Node) -> Option<Registration> {
             let mut strings = quoted(inner).into_iter();
             let route = strings.next();
             let methods = if macro_name == "route" {
-                strings.map(|s| s.to_ascii_uppercase()).filter(|s| VERBS.contains(&s.to_ascii_lowercase().as_str())).collect()
+                strings
+                    .map(|s| s.to_ascii_uppercase())
+                    .filter(|s| VERBS.contains(&s.to_ascii_lowercase().as_str()))
+                    .collect()
             } else {
                 vec![macro_name.to_ascii_uppercase()]
             };
@@ -91,25 +132,37 @@ fn attribute_route(file: &ParsedFile, function: Node) -> Option<Registration> {
 fn registrations(file: &ParsedFile, root: Node) -> HashMap<String, Registration> {
     let mut found: HashMap<String, Registration> = HashMap::new();
     for call in descendants(root).filter(|n| n.kind() == "call_expression") {
-        let Some(function) = call.child_by_field_name("function") else { continue };
+        let Some(function) = call.child_by_field_name("function") else {
+            continue;
+        };
         if function.kind() != "field_expression" {
             continue;
         }
-        let method = function.child_by_field_name("field").map(|f| file.text(f)).unwrap_or("");
+        let method = function
+            .child_by_field_name("field")
+            .map(|f| file.text(f))
+            .unwrap_or("");
         if method != "route" && method != "to" {
             continue;
         }
-        let Some(args) = call.child_by_field_name("arguments") else { continue };
+        let Some(args) = call.child_by_field_name("arguments") else {
+            continue;
+        };
         let args = named_children(args);
         let chain = outermost_chain(call);
         let chain_text = file.text(chain);
         let guards = chain_guards(file, chain);
-        let actix = chain_text.contains("web::") || chain_text.contains("App::new") || method == "to";
+        let actix =
+            chain_text.contains("web::") || chain_text.contains("App::new") || method == "to";
         let (route, handlers_expr) = match (method, args.as_slice()) {
-            ("route", [path, handlers]) if path.kind() == "string_literal" => (Some(unquote(file.text(*path))), *handlers),
+            ("route", [path, handlers]) if path.kind() == "string_literal" => {
+                (Some(unquote(file.text(*path))), *handlers)
+            }
             // web::resource("/p").route(web::post().to(h)) — the path is on the resource.
             ("route", [handlers]) => (resource_path(file, function), *handlers),
-            ("to", [handler]) if is_resource_level(file, function) => (resource_path(file, function), *handler),
+            ("to", [handler]) if is_resource_level(file, function) => {
+                (resource_path(file, function), *handler)
+            }
             _ => continue,
         };
         for (handler, verb) in routed_handlers(file, handlers_expr, method == "to") {
@@ -119,35 +172,57 @@ fn registrations(file: &ParsedFile, root: Node) -> HashMap<String, Registration>
                 entry.methods.push(verb);
             }
             entry.guards.extend(guards.iter().cloned());
-            entry.framework = Some(if actix { Framework::Actix } else { Framework::Axum });
+            entry.framework = Some(if actix {
+                Framework::Actix
+            } else {
+                Framework::Axum
+            });
         }
     }
     found
 }
 
 /// `get(h).post(h2)` → `[(h, GET), (h2, POST)]`; `web::post().to(h)` → `[(h, POST)]`.
-fn routed_handlers(file: &ParsedFile, expr: Node, bare_handler: bool) -> Vec<(String, Option<String>)> {
+fn routed_handlers(
+    file: &ParsedFile,
+    expr: Node,
+    bare_handler: bool,
+) -> Vec<(String, Option<String>)> {
     if bare_handler {
         return vec![(last_segment(file.text(expr)), None)];
     }
     let mut out = Vec::new();
     for call in descendants(expr).filter(|n| n.kind() == "call_expression") {
-        let Some(function) = call.child_by_field_name("function") else { continue };
+        let Some(function) = call.child_by_field_name("function") else {
+            continue;
+        };
         let callee = match function.kind() {
-            "field_expression" => function.child_by_field_name("field").map(|f| file.text(f)).unwrap_or(""),
+            "field_expression" => function
+                .child_by_field_name("field")
+                .map(|f| file.text(f))
+                .unwrap_or(""),
             _ => file.text(function).rsplit("::").next().unwrap_or(""),
         };
-        let args = call.child_by_field_name("arguments").map(named_children).unwrap_or_default();
+        let args = call
+            .child_by_field_name("arguments")
+            .map(named_children)
+            .unwrap_or_default();
         if callee == "to" {
             let verb = function
                 .child_by_field_name("value")
                 .map(|v| last_segment(file.text(v).trim_end_matches("()")).to_ascii_uppercase());
             if let Some(handler) = args.first() {
-                out.push((last_segment(file.text(*handler)), verb.filter(|v| VERBS.contains(&v.to_ascii_lowercase().as_str()))));
+                out.push((
+                    last_segment(file.text(*handler)),
+                    verb.filter(|v| VERBS.contains(&v.to_ascii_lowercase().as_str())),
+                ));
             }
         } else if VERBS.contains(&callee) {
             if let Some(handler) = args.first() {
-                out.push((last_segment(file.text(*handler)), Some(callee.to_ascii_uppercase())));
+                out.push((
+                    last_segment(file.text(*handler)),
+                    Some(callee.to_ascii_uppercase()),
+                ));
             }
         }
     }
@@ -189,7 +264,10 @@ fn is_resource_level(file: &ParsedFile, function: Node) -> bool {
 fn outermost_chain(node: Node) -> Node {
     let mut current = node;
     while let Some(parent) = current.parent() {
-        if matches!(parent.kind(), "field_expression" | "call_expression" | "arguments" | "await_expression") {
+        if matches!(
+            parent.kind(),
+            "field_expression" | "call_expression" | "arguments" | "await_expression"
+        ) {
             current = parent;
         } else {
             break;
@@ -209,7 +287,9 @@ struct Param {
 }
 
 fn parameters(file: &ParsedFile, function: Node) -> Vec<Param> {
-    let Some(list) = function.child_by_field_name("parameters") else { return Vec::new() };
+    let Some(list) = function.child_by_field_name("parameters") else {
+        return Vec::new();
+    };
     named_children(list)
         .into_iter()
         .filter(|p| p.kind() == "parameter")
@@ -221,7 +301,12 @@ fn parameters(file: &ParsedFile, function: Node) -> Vec<Param> {
             let bound = descendants(pattern)
                 .filter(|n| n.kind() == "identifier")
                 .map(|n| file.text(n).to_string())
-                .filter(|n| !matches!(n.as_str(), "Path" | "Query" | "Json" | "Form" | "State" | "Extension"))
+                .filter(|n| {
+                    !matches!(
+                        n.as_str(),
+                        "Path" | "Query" | "Json" | "Form" | "State" | "Extension"
+                    )
+                })
                 .collect();
             Some(Param {
                 input: INPUT_EXTRACTORS.contains(&head),
@@ -238,11 +323,17 @@ fn parameters(file: &ParsedFile, function: Node) -> Vec<Param> {
 /// `web::Json<Order>` → `Json`; `Path<(i64, String)>` → `Path`.
 fn type_head(type_text: &str) -> &str {
     let before_generics = type_text.split('<').next().unwrap_or(type_text).trim();
-    before_generics.rsplit("::").next().unwrap_or(before_generics)
+    before_generics
+        .rsplit("::")
+        .next()
+        .unwrap_or(before_generics)
 }
 
 fn is_async(file: &ParsedFile, function: Node) -> bool {
-    file.text(function).split('(').next().is_some_and(|head| head.contains("async"))
+    file.text(function)
+        .split('(')
+        .next()
+        .is_some_and(|head| head.contains("async"))
 }
 
 fn last_segment(path: &str) -> String {
@@ -254,5 +345,9 @@ fn unquote(text: &str) -> String {
 }
 
 fn quoted(text: &str) -> Vec<String> {
-    text.split('"').skip(1).step_by(2).map(str::to_string).collect()
+    text.split('"')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_string)
+        .collect()
 }

@@ -54,7 +54,11 @@ struct Summary {
     duration_ms: u64,
 }
 
-pub(super) fn render(outcome: &ScanOutcome, rules: &RuleSet, out: &mut dyn Write) -> io::Result<()> {
+pub(super) fn render(
+    outcome: &ScanOutcome,
+    rules: &RuleSet,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let findings = outcome
         .findings
         .iter()
@@ -63,7 +67,11 @@ pub(super) fn render(outcome: &ScanOutcome, rules: &RuleSet, out: &mut dyn Write
     let by_severity = Severity::ALL_DESCENDING
         .iter()
         .map(|&severity| {
-            let count = outcome.findings.iter().filter(|f| f.severity == severity).count();
+            let count = outcome
+                .findings
+                .iter()
+                .filter(|f| f.severity == severity)
+                .count();
             (severity.name(), count)
         })
         .collect();
@@ -101,8 +109,12 @@ fn json_finding<'a>(finding: &'a Finding, rules: &'a RuleSet) -> JsonFinding<'a>
         end: finding.end,
         snippet: &finding.snippet,
         fingerprint: &finding.fingerprint,
-        cwe: rule.map_or_else(Vec::new, |rule| rule.cwe.iter().map(|n| format!("CWE-{n}")).collect()),
-        owasp: rule.map_or_else(Vec::new, |rule| rule.owasp.iter().map(ToString::to_string).collect()),
+        cwe: rule.map_or_else(Vec::new, |rule| {
+            rule.cwe.iter().map(|n| format!("CWE-{n}")).collect()
+        }),
+        owasp: rule.map_or_else(Vec::new, |rule| {
+            rule.owasp.iter().map(ToString::to_string).collect()
+        }),
         help_uri: rule.map_or_else(String::new, |rule| rule.help_uri()),
     }
 }

@@ -10,8 +10,8 @@ use crate::scan::ScanOutcome;
 use serde_json::json;
 use serde_sarif::sarif::{
     ArtifactLocation, Invocation, Location, Message, MultiformatMessageString, Notification,
-    PhysicalLocation, PropertyBag, Region, ReportingConfiguration, ReportingDescriptor, Result as SarifResult,
-    ResultLevel, Run, Sarif, Tool, ToolComponent,
+    PhysicalLocation, PropertyBag, Region, ReportingConfiguration, ReportingDescriptor,
+    Result as SarifResult, ResultLevel, Run, Sarif, Tool, ToolComponent,
 };
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -21,8 +21,16 @@ const SRCROOT: &str = "%SRCROOT%";
 /// The `partialFingerprints` key; GitHub reserves `primaryLocationLineHash` for its own hash.
 const FINGERPRINT_KEY: &str = "tollgate/v1";
 
-pub(super) fn render(outcome: &ScanOutcome, rules: &RuleSet, out: &mut dyn Write) -> io::Result<()> {
-    let index: BTreeMap<&str, usize> = rules.iter().enumerate().map(|(i, rule)| (rule.id.as_str(), i)).collect();
+pub(super) fn render(
+    outcome: &ScanOutcome,
+    rules: &RuleSet,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let index: BTreeMap<&str, usize> = rules
+        .iter()
+        .enumerate()
+        .map(|(i, rule)| (rule.id.as_str(), i))
+        .collect();
     let results = outcome
         .findings
         .iter()
@@ -73,16 +81,23 @@ pub(super) fn render(outcome: &ScanOutcome, rules: &RuleSet, out: &mut dyn Write
 fn descriptor(rule: &Rule) -> ReportingDescriptor {
     let mut tags = vec!["security".to_string()];
     tags.extend(rule.cwe.iter().map(|n| format!("external/cwe/cwe-{n}")));
-    tags.extend(
-        rule.owasp
-            .iter()
-            .map(|id| format!("external/owasp/{}", id.to_string().to_lowercase().replace(':', "-"))),
-    );
+    tags.extend(rule.owasp.iter().map(|id| {
+        format!(
+            "external/owasp/{}",
+            id.to_string().to_lowercase().replace(':', "-")
+        )
+    }));
     tags.extend(rule.tags.iter().cloned());
     let mut properties = BTreeMap::new();
     properties.insert("precision".to_string(), json!(precision(rule.confidence)));
-    properties.insert("security-severity".to_string(), json!(security_severity(rule.severity)));
-    properties.insert("problem.severity".to_string(), json!(problem_severity(rule.severity)));
+    properties.insert(
+        "security-severity".to_string(),
+        json!(security_severity(rule.severity)),
+    );
+    properties.insert(
+        "problem.severity".to_string(),
+        json!(problem_severity(rule.severity)),
+    );
     ReportingDescriptor::builder()
         .id(rule.id.clone())
         .name(pascal_case(&rule.id))
@@ -125,9 +140,15 @@ fn result(finding: &Finding, rule_index: Option<usize>) -> SarifResult {
             }),
             ..Default::default()
         }])
-        .partial_fingerprints(BTreeMap::from([(FINGERPRINT_KEY.to_string(), finding.fingerprint.clone())]))
+        .partial_fingerprints(BTreeMap::from([(
+            FINGERPRINT_KEY.to_string(),
+            finding.fingerprint.clone(),
+        )]))
         .properties(PropertyBag {
-            additional_properties: BTreeMap::from([("confidence".to_string(), json!(finding.confidence.name()))]),
+            additional_properties: BTreeMap::from([(
+                "confidence".to_string(),
+                json!(finding.confidence.name()),
+            )]),
             ..Default::default()
         })
         .build();
@@ -136,14 +157,21 @@ fn result(finding: &Finding, rule_index: Option<usize>) -> SarifResult {
 }
 
 fn notification(notice: &Notice) -> Notification {
-    let level = if notice.kind == NoticeKind::SyntaxError { "note" } else { "warning" };
+    let level = if notice.kind == NoticeKind::SyntaxError {
+        "note"
+    } else {
+        "warning"
+    };
     let region = notice.line.map(|line| Region {
         start_line: Some(to_i64(line)),
         ..Default::default()
     });
     Notification::builder()
         .level(json!(level))
-        .message(text_message(&format!("{}: {}", notice.path, notice.message)))
+        .message(text_message(&format!(
+            "{}: {}",
+            notice.path, notice.message
+        )))
         .locations(vec![Location {
             physical_location: Some(PhysicalLocation {
                 artifact_location: Some(artifact(&notice.path)),

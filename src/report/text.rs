@@ -4,19 +4,32 @@ use super::TextStyle;
 use crate::finding::Finding;
 use crate::rules::{Rule, RuleSet, Severity};
 use crate::scan::ScanOutcome;
-use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
+};
 use std::fmt;
 use std::io::{self, Write};
 
-pub(super) fn render(outcome: &ScanOutcome, rules: &RuleSet, style: TextStyle, out: &mut dyn Write) -> io::Result<()> {
+pub(super) fn render(
+    outcome: &ScanOutcome,
+    rules: &RuleSet,
+    style: TextStyle,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let mut current: Option<(&str, String)> = None;
     for finding in &outcome.findings {
-        if current.as_ref().is_none_or(|(path, _)| *path != finding.path) {
+        if current
+            .as_ref()
+            .is_none_or(|(path, _)| *path != finding.path)
+        {
             // Re-read the file for context lines; without it the frame shows no code.
             let text = std::fs::read_to_string(&finding.path).unwrap_or_default();
             current = Some((&finding.path, text));
         }
-        let text = current.as_ref().map(|(_, text)| text.as_str()).unwrap_or_default();
+        let text = current
+            .as_ref()
+            .map(|(_, text)| text.as_str())
+            .unwrap_or_default();
         writeln!(out, "{}", frame(finding, rules, style, text)?)?;
     }
     for notice in &outcome.notices {
@@ -66,14 +79,25 @@ fn summary(outcome: &ScanOutcome) -> String {
         let counts: Vec<String> = Severity::ALL_DESCENDING
             .iter()
             .filter_map(|&severity| {
-                let n = outcome.findings.iter().filter(|f| f.severity == severity).count();
+                let n = outcome
+                    .findings
+                    .iter()
+                    .filter(|f| f.severity == severity)
+                    .count();
                 (n > 0).then(|| format!("{n} {severity}"))
             })
             .collect();
-        line.push_str(&format!("{} ({})", plural(outcome.findings.len(), "finding"), counts.join(", ")));
+        line.push_str(&format!(
+            "{} ({})",
+            plural(outcome.findings.len(), "finding"),
+            counts.join(", ")
+        ));
     }
     if stats.files_skipped > 0 {
-        line.push_str(&format!("; {} skipped", plural(stats.files_skipped, "file")));
+        line.push_str(&format!(
+            "; {} skipped",
+            plural(stats.files_skipped, "file")
+        ));
     }
     line.push('.');
     line
@@ -104,8 +128,13 @@ impl<'a> FindingDiagnostic<'a> {
         FindingDiagnostic {
             finding,
             rule,
-            source: NamedSource::new(finding.path.clone(), text)
-                .with_language(if finding.path.ends_with(".rs") { "Rust" } else { "Python" }),
+            source: NamedSource::new(finding.path.clone(), text).with_language(
+                if finding.path.ends_with(".rs") {
+                    "Rust"
+                } else {
+                    "Python"
+                },
+            ),
         }
     }
 }

@@ -38,20 +38,37 @@ mod tests {
             let pack = pack.unwrap().path();
             for file in std::fs::read_dir(&pack).unwrap() {
                 let file = file.unwrap().path();
-                let relative = file.strip_prefix(&root).unwrap().to_string_lossy().replace('\\', "/");
+                let relative = file
+                    .strip_prefix(&root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
                 on_disk.insert(relative);
             }
         }
         let embedded: BTreeSet<String> = FILES.iter().map(|(path, _)| path.to_string()).collect();
         assert_eq!(on_disk, embedded, "rules/ and the embedded list differ");
         for (path, text) in FILES {
-            let loaded = parse_rule_file(path, text, "test").unwrap_or_else(|err| panic!("{err:?}"));
+            let loaded =
+                parse_rule_file(path, text, "test").unwrap_or_else(|err| panic!("{err:?}"));
             for rule in loaded {
-                assert!(path.ends_with(&format!("{}.yaml", rule.id)), "{path} holds {}", rule.id);
-                assert!(rule.help.matches("```").count() >= 4, "{}: help needs a vulnerable and a fixed example", rule.id);
+                assert!(
+                    path.ends_with(&format!("{}.yaml", rule.id)),
+                    "{path} holds {}",
+                    rule.id
+                );
+                assert!(
+                    rule.help.matches("```").count() >= 4,
+                    "{}: help needs a vulnerable and a fixed example",
+                    rule.id
+                );
             }
         }
-        let ids: Vec<_> = rules().unwrap().iter().map(|rule| rule.id.clone()).collect();
+        let ids: Vec<_> = rules()
+            .unwrap()
+            .iter()
+            .map(|rule| rule.id.clone())
+            .collect();
         let unique: BTreeSet<_> = ids.iter().collect();
         assert_eq!(ids.len(), unique.len(), "duplicate rule ids");
     }

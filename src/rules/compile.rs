@@ -3,8 +3,8 @@
 
 use super::schema::{RawCondition, RawConstraint, RawHandler};
 use crate::matcher::{
-    expand_metavariables, Condition, Constraint, ConstraintTest, Matcher, Prefilter, QueryAtom, Relation, SgLang,
-    StopBy,
+    expand_metavariables, Condition, Constraint, ConstraintTest, Matcher, Prefilter, QueryAtom,
+    Relation, SgLang, StopBy,
 };
 use crate::model::HandlerFilter;
 use crate::source::Language;
@@ -99,7 +99,10 @@ pub(super) fn unbound(at: Location, var: &str, bound: &BTreeSet<String>, used_in
 }
 
 /// The `python:`/`rust:` branch for `language` when `match` is split by language.
-fn language_branch(raw: &Spanned<RawCondition>, language: Language) -> Result<Option<&Spanned<RawCondition>>, Problem> {
+fn language_branch(
+    raw: &Spanned<RawCondition>,
+    language: Language,
+) -> Result<Option<&Spanned<RawCondition>>, Problem> {
     let split = raw.value.python.is_some() || raw.value.rust.is_some();
     if !split {
         return Ok(None);
@@ -118,7 +121,10 @@ fn language_branch(raw: &Spanned<RawCondition>, language: Language) -> Result<Op
     branch.map(Some).ok_or_else(|| {
         problem(
             raw.referenced,
-            format!("`match` is split by language but has no `{}:` branch", language.name()),
+            format!(
+                "`match` is split by language but has no `{}:` branch",
+                language.name()
+            ),
             Some("add a branch for every language in `languages`, or remove the language".into()),
         )
     })
@@ -132,16 +138,34 @@ enum Place {
     Relation,
 }
 
-fn condition(raw: &RawCondition, at: Location, language: Language, bound: &mut BTreeSet<String>, place: Place) -> Result<Condition, Problem> {
+fn condition(
+    raw: &RawCondition,
+    at: Location,
+    language: Language,
+    bound: &mut BTreeSet<String>,
+    place: Place,
+) -> Result<Condition, Problem> {
     if raw.python.is_some() || raw.rust.is_some() {
-        return Err(problem(at, "`python:`/`rust:` branches are only allowed directly under `match`", None));
+        return Err(problem(
+            at,
+            "`python:`/`rust:` branches are only allowed directly under `match`",
+            None,
+        ));
     }
     if place != Place::Relation {
         if let Some(stop_by) = &raw.stop_by {
-            return Err(problem(stop_by.referenced, "`stop-by` only applies inside `inside`, `has`, `follows` or `precedes`", None));
+            return Err(problem(
+                stop_by.referenced,
+                "`stop-by` only applies inside `inside`, `has`, `follows` or `precedes`",
+                None,
+            ));
         }
         if let Some(field) = &raw.field {
-            return Err(problem(field.referenced, "`field` only applies inside `has` or `inside`", None));
+            return Err(problem(
+                field.referenced,
+                "`field` only applies inside `has` or `inside`",
+                None,
+            ));
         }
     }
     let mut parts = Vec::new();
@@ -156,11 +180,18 @@ fn condition(raw: &RawCondition, at: Location, language: Language, bound: &mut B
         parts.push(Condition::Kind(kinds));
     }
     if let Some(regex) = &raw.regex {
-        parts.push(Condition::Regex(compile_regex(&regex.value, regex.referenced)?));
+        parts.push(Condition::Regex(compile_regex(
+            &regex.value,
+            regex.referenced,
+        )?));
     }
     if let Some(query) = &raw.query {
         let atom = QueryAtom::new(&query.value, &language.grammar()).map_err(|err| {
-            problem(query.referenced, format!("invalid tree-sitter query for {}: {err}", language.name()), None)
+            problem(
+                query.referenced,
+                format!("invalid tree-sitter query for {}: {err}", language.name()),
+                None,
+            )
         })?;
         bound.extend(atom.bound_names().map(str::to_string));
         parts.push(Condition::Query(Box::new(atom)));
@@ -181,7 +212,13 @@ fn condition(raw: &RawCondition, at: Location, language: Language, bound: &mut B
     }
     if let Some(not) = &raw.not {
         // Bindings inside `not` never escape it, so they do not count as bound.
-        let inner = condition(&not.value, not.referenced, language, &mut bound.clone(), Place::Nested)?;
+        let inner = condition(
+            &not.value,
+            not.referenced,
+            language,
+            &mut bound.clone(),
+            Place::Nested,
+        )?;
         parts.push(Condition::Not(Box::new(inner)));
     }
     type Wrap = fn(Relation) -> Condition;
@@ -199,7 +236,11 @@ fn condition(raw: &RawCondition, at: Location, language: Language, bound: &mut B
         let bindings = if negated { &mut scratch } else { &mut *bound };
         let relation = relation(target, language, bindings)?;
         let wrapped = wrap(relation);
-        parts.push(if negated { Condition::Not(Box::new(wrapped)) } else { wrapped });
+        parts.push(if negated {
+            Condition::Not(Box::new(wrapped))
+        } else {
+            wrapped
+        });
     }
     if let Some(handler) = &raw.in_handler {
         parts.push(handler_condition(handler)?);
@@ -215,23 +256,41 @@ fn condition(raw: &RawCondition, at: Location, language: Language, bound: &mut B
     }
 }
 
-fn relation(target: &Spanned<RawCondition>, language: Language, bound: &mut BTreeSet<String>) -> Result<Relation, Problem> {
+fn relation(
+    target: &Spanned<RawCondition>,
+    language: Language,
+    bound: &mut BTreeSet<String>,
+) -> Result<Relation, Problem> {
     let stop_by = match target.value.stop_by.as_ref() {
         None => StopBy::End,
         Some(stop) => match stop.value.as_str() {
             "end" => StopBy::End,
             "neighbor" => StopBy::Neighbor,
             other => {
-                return Err(problem(stop.referenced, format!("unknown stop-by `{other}`"), Some("use `end` or `neighbor`".into())))
+                return Err(problem(
+                    stop.referenced,
+                    format!("unknown stop-by `{other}`"),
+                    Some("use `end` or `neighbor`".into()),
+                ))
             }
         },
     };
     if let Some(field) = &target.value.field {
         if language.grammar().field_id_for_name(&field.value).is_none() {
-            return Err(problem(field.referenced, format!("{} has no grammar field `{}`", language.name(), field.value), None));
+            return Err(problem(
+                field.referenced,
+                format!("{} has no grammar field `{}`", language.name(), field.value),
+                None,
+            ));
         }
     }
-    let inner = condition(&target.value, target.referenced, language, bound, Place::Relation)?;
+    let inner = condition(
+        &target.value,
+        target.referenced,
+        language,
+        bound,
+        Place::Relation,
+    )?;
     Ok(Relation {
         condition: Box::new(inner),
         stop_by,
@@ -239,7 +298,11 @@ fn relation(target: &Spanned<RawCondition>, language: Language, bound: &mut BTre
     })
 }
 
-fn compile_pattern(pattern: &Spanned<String>, language: Language, bound: &mut BTreeSet<String>) -> Result<Condition, Problem> {
+fn compile_pattern(
+    pattern: &Spanned<String>,
+    language: Language,
+    bound: &mut BTreeSet<String>,
+) -> Result<Condition, Problem> {
     let source = semgrep_ellipsis(&pattern.value);
     let expanded = expand_metavariables(&source);
     let mut parser = tree_sitter::Parser::new();
@@ -248,7 +311,9 @@ fn compile_pattern(pattern: &Spanned<String>, language: Language, bound: &mut BT
         .ok()
         .and_then(|()| parser.parse(expanded.as_ref(), None))
         // A missing `;` after a Rust expression is fine; real syntax errors are not.
-        .is_some_and(|tree| !crate::detectors::syntax::descendants(tree.root_node()).any(|n| n.is_error()));
+        .is_some_and(|tree| {
+            !crate::detectors::syntax::descendants(tree.root_node()).any(|n| n.is_error())
+        });
     if !parses {
         return Err(problem(
             pattern.referenced,
@@ -316,14 +381,22 @@ fn check_kind(name: &str, language: Language, at: Location) -> Result<(), Proble
         .filter(|(score, _)| *score > 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, kind)| format!("did you mean `{kind}`?"));
-    Err(problem(at, format!("{} has no node kind `{name}`", language.name()), suggestion))
+    Err(problem(
+        at,
+        format!("{} has no node kind `{name}`", language.name()),
+        suggestion,
+    ))
 }
 
 fn compile_regex(source: &str, at: Location) -> Result<Regex, Problem> {
     Regex::new(source).map_err(|err| problem(at, format!("invalid regex: {err}"), None))
 }
 
-fn constraint_tests(raw: &RawConstraint, at: Location, language: Language) -> Result<Vec<ConstraintTest>, Problem> {
+fn constraint_tests(
+    raw: &RawConstraint,
+    at: Location,
+    language: Language,
+) -> Result<Vec<ConstraintTest>, Problem> {
     let mut tests = Vec::new();
     if let Some(regex) = &raw.regex {
         tests.push(ConstraintTest::Regex(compile_regex(regex, at)?));
@@ -360,7 +433,11 @@ fn constraint_tests(raw: &RawConstraint, at: Location, language: Language) -> Re
 fn handler_condition(raw: &Spanned<RawHandler>) -> Result<Condition, Problem> {
     let filter = match &raw.value {
         RawHandler::Any(true) => HandlerFilter::default(),
-        RawHandler::Any(false) => return Ok(Condition::Not(Box::new(Condition::InHandler(HandlerFilter::default())))),
+        RawHandler::Any(false) => {
+            return Ok(Condition::Not(Box::new(Condition::InHandler(
+                HandlerFilter::default(),
+            ))))
+        }
         RawHandler::Filter(filter) => {
             for framework in &filter.frameworks {
                 if !FRAMEWORKS.contains(&framework.as_str()) {
@@ -373,8 +450,16 @@ fn handler_condition(raw: &Spanned<RawHandler>) -> Result<Condition, Problem> {
             }
             HandlerFilter {
                 authenticated: filter.authenticated,
-                route: filter.route.as_deref().map(|r| compile_regex(r, raw.referenced)).transpose()?,
-                methods: filter.methods.iter().map(|m| m.to_ascii_uppercase()).collect(),
+                route: filter
+                    .route
+                    .as_deref()
+                    .map(|r| compile_regex(r, raw.referenced))
+                    .transpose()?,
+                methods: filter
+                    .methods
+                    .iter()
+                    .map(|m| m.to_ascii_uppercase())
+                    .collect(),
                 frameworks: filter.frameworks.clone(),
             }
         }
@@ -390,6 +475,9 @@ mod tests {
     fn translates_ellipsis_outside_strings() {
         assert_eq!(semgrep_ellipsis("f(..., x=1)"), "f($$$, x=1)");
         assert_eq!(semgrep_ellipsis("f('...')"), "f('...')");
-        assert_eq!(semgrep_ellipsis(r#"f("a\"...", ...)"#), r#"f("a\"...", $$$)"#);
+        assert_eq!(
+            semgrep_ellipsis(r#"f("a\"...", ...)"#),
+            r#"f("a\"...", $$$)"#
+        );
     }
 }

@@ -24,7 +24,13 @@ pub struct RuleFileError {
 }
 
 impl RuleFileError {
-    pub(super) fn new(name: &str, text: &str, message: String, at: Option<Location>, help: Option<String>) -> Self {
+    pub(super) fn new(
+        name: &str,
+        text: &str,
+        message: String,
+        at: Option<Location>,
+        help: Option<String>,
+    ) -> Self {
         RuleFileError {
             span: at.map(|location| span_at(text, location)),
             src: NamedSource::new(name, text.to_string()),
@@ -36,7 +42,12 @@ impl RuleFileError {
     /// The 1-based line the error points at.
     pub fn line(&self) -> Option<usize> {
         let offset = self.span?.offset();
-        Some(self.src.inner()[..offset.min(self.src.inner().len())].matches('\n').count() + 1)
+        Some(
+            self.src.inner()[..offset.min(self.src.inner().len())]
+                .matches('\n')
+                .count()
+                + 1,
+        )
     }
 }
 
@@ -45,7 +56,13 @@ pub fn parse_rule_file(name: &str, text: &str, pack: &str) -> Result<Vec<Rule>, 
     let fail = |p: Problem| RuleFileError::new(name, text, p.message, Some(p.at), p.help);
     let raw: RawFile = serde_saphyr::from_str(text).map_err(|err| {
         let rendered = err.to_string();
-        RuleFileError::new(name, text, first_line(&rendered), err.location(), did_you_mean(&rendered))
+        RuleFileError::new(
+            name,
+            text,
+            first_line(&rendered),
+            err.location(),
+            did_you_mean(&rendered),
+        )
     })?;
     raw.rules
         .into_iter()
@@ -53,7 +70,14 @@ pub fn parse_rule_file(name: &str, text: &str, pack: &str) -> Result<Vec<Rule>, 
         .collect()
 }
 
-fn build_rule(Spanned { value: raw, referenced, .. }: Spanned<RawRule>, pack: &str) -> Result<Rule, Problem> {
+fn build_rule(
+    Spanned {
+        value: raw,
+        referenced,
+        ..
+    }: Spanned<RawRule>,
+    pack: &str,
+) -> Result<Rule, Problem> {
     let problem = |at: Location, message: String, help: Option<&str>| Problem {
         message,
         at,
@@ -61,7 +85,11 @@ fn build_rule(Spanned { value: raw, referenced, .. }: Spanned<RawRule>, pack: &s
     };
     let id = raw.id.value.clone();
     if !is_kebab_case(&id) {
-        return Err(problem(raw.id.referenced, format!("rule id `{id}` is not kebab-case"), Some("use lowercase words joined by `-`, e.g. `sql-string-built`")));
+        return Err(problem(
+            raw.id.referenced,
+            format!("rule id `{id}` is not kebab-case"),
+            Some("use lowercase words joined by `-`, e.g. `sql-string-built`"),
+        ));
     }
     let mut languages = Vec::new();
     for language in &raw.languages {
@@ -69,17 +97,29 @@ fn build_rule(Spanned { value: raw, referenced, .. }: Spanned<RawRule>, pack: &s
             "python" => Language::Python,
             "rust" => Language::Rust,
             other => {
-                return Err(problem(language.referenced, format!("unknown language `{other}` in rule `{id}`"), Some("tollgate reads `python` and `rust`")))
+                return Err(problem(
+                    language.referenced,
+                    format!("unknown language `{other}` in rule `{id}`"),
+                    Some("tollgate reads `python` and `rust`"),
+                ))
             }
         });
     }
     if languages.is_empty() {
-        return Err(problem(referenced, format!("rule `{id}` names no language"), None));
+        return Err(problem(
+            referenced,
+            format!("rule `{id}` names no language"),
+            None,
+        ));
     }
     let mut owasp = Vec::new();
     for category in &raw.owasp {
         owasp.push(OwaspId::parse(&category.value).ok_or_else(|| {
-            problem(category.referenced, format!("`{}` is not an OWASP Top 10 category", category.value), Some("write categories as `A03:2021` or `A05:2025`"))
+            problem(
+                category.referenced,
+                format!("`{}` is not an OWASP Top 10 category", category.value),
+                Some("write categories as `A03:2021` or `A05:2025`"),
+            )
         })?);
     }
     for year in [2021, 2025] {
@@ -91,26 +131,44 @@ fn build_rule(Spanned { value: raw, referenced, .. }: Spanned<RawRule>, pack: &s
         (Some(detector), None) => {
             detector_logic(detector, &languages, &raw.message)?;
             if let Some((name, constraint)) = raw.constraints.iter().next() {
-                return Err(problem(constraint.referenced, format!("`where` ({name}) applies to `match`, not to a detector"), None));
+                return Err(problem(
+                    constraint.referenced,
+                    format!("`where` ({name}) applies to `match`, not to a detector"),
+                    None,
+                ));
             }
             Logic::Detector(detector.value.clone())
         }
         (None, Some(matching)) => {
             let mut matchers = Vec::new();
             for &language in &languages {
-                let compiled = compile::compile(matching, language, &raw.constraints, raw.focus.as_ref())?;
+                let compiled =
+                    compile::compile(matching, language, &raw.constraints, raw.focus.as_ref())?;
                 if let Some(var) = unbound_placeholder(&raw.message.value, &compiled.bound) {
-                    return Err(compile::unbound(raw.message.referenced, var, &compiled.bound, "the message"));
+                    return Err(compile::unbound(
+                        raw.message.referenced,
+                        var,
+                        &compiled.bound,
+                        "the message",
+                    ));
                 }
                 matchers.push((language, compiled.matcher));
             }
             Logic::Matchers(std::sync::Arc::new(matchers))
         }
         (Some(detector), Some(_)) => {
-            return Err(problem(detector.referenced, format!("rule `{id}` has both `detector` and `match`"), Some("a rule is either a built-in detector or declarative")))
+            return Err(problem(
+                detector.referenced,
+                format!("rule `{id}` has both `detector` and `match`"),
+                Some("a rule is either a built-in detector or declarative"),
+            ))
         }
         (None, None) => {
-            return Err(problem(referenced, format!("rule `{id}` has neither `match` nor `detector`"), Some("add a `match:` with a pattern, see docs/rules.md")))
+            return Err(problem(
+                referenced,
+                format!("rule `{id}` has neither `match` nor `detector`"),
+                Some("add a `match:` with a pattern, see docs/rules.md"),
+            ))
         }
     };
     let paths = PathFilter::new(&raw.paths.include, &raw.paths.exclude)
@@ -133,11 +191,19 @@ fn build_rule(Spanned { value: raw, referenced, .. }: Spanned<RawRule>, pack: &s
     })
 }
 
-fn detector_logic(detector: &Spanned<String>, languages: &[Language], message: &Spanned<String>) -> Result<(), Problem> {
+fn detector_logic(
+    detector: &Spanned<String>,
+    languages: &[Language],
+    message: &Spanned<String>,
+) -> Result<(), Problem> {
     for &language in languages {
         let Some(found) = detectors::find(&detector.value, language) else {
             return Err(Problem {
-                message: format!("no built-in detector `{}` for {}", detector.value, language.name()),
+                message: format!(
+                    "no built-in detector `{}` for {}",
+                    detector.value,
+                    language.name()
+                ),
                 at: detector.referenced,
                 help: None,
             });
@@ -145,7 +211,10 @@ fn detector_logic(detector: &Spanned<String>, languages: &[Language], message: &
         let captures: BTreeSet<String> = found.captures.iter().map(|c| c.to_string()).collect();
         if let Some(var) = unbound_placeholder(&message.value, &captures) {
             return Err(Problem {
-                message: format!("message uses `${var}`, which detector `{}` does not capture", detector.value),
+                message: format!(
+                    "message uses `${var}`, which detector `{}` does not capture",
+                    detector.value
+                ),
                 at: message.referenced,
                 help: Some(format!("available: {}", placeholders(found.captures))),
             });
@@ -159,7 +228,9 @@ fn is_kebab_case(id: &str) -> bool {
         && !id.starts_with('-')
         && !id.ends_with('-')
         && !id.contains("--")
-        && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// The first `$NAME` in `message` that is not among `bound`.
@@ -182,7 +253,11 @@ fn placeholders(captures: &[&str]) -> String {
     if captures.is_empty() {
         return "none".into();
     }
-    captures.iter().map(|name| format!("${name}")).collect::<Vec<_>>().join(", ")
+    captures
+        .iter()
+        .map(|name| format!("${name}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// "did you mean `pattern`?" for "unknown field `patern`, expected one of …" and unknown
@@ -194,7 +269,10 @@ pub fn did_you_mean(error: &str) -> Option<String> {
         .or_else(|| error.split("unknown variant `").nth(1))?
         .split('`')
         .next()?;
-    let expected = error.split("expected one of ").nth(1).or_else(|| error.split("expected ").nth(1))?;
+    let expected = error
+        .split("expected one of ")
+        .nth(1)
+        .or_else(|| error.split("expected ").nth(1))?;
     let expected = expected.lines().next().unwrap_or(expected);
     let candidates: Vec<&str> = expected
         .split(',')
@@ -218,7 +296,11 @@ fn first_line(rendered: &str) -> String {
     let line = rendered.lines().next().unwrap_or("invalid rule file");
     let without_prefix = line
         .strip_prefix("error: ")
-        .and_then(|rest| rest.split_once(": ").filter(|(head, _)| head.starts_with("line ")).map(|(_, tail)| tail))
+        .and_then(|rest| {
+            rest.split_once(": ")
+                .filter(|(head, _)| head.starts_with("line "))
+                .map(|(_, tail)| tail)
+        })
         .unwrap_or(line);
     match without_prefix.split_once(", expected one of") {
         Some((head, _)) => head.to_string(),
@@ -230,9 +312,16 @@ fn first_line(rendered: &str) -> String {
 pub(super) fn span_at(text: &str, location: Location) -> SourceSpan {
     let line = usize::try_from(location.line()).unwrap_or(1).max(1);
     let column = usize::try_from(location.column()).unwrap_or(1).max(1);
-    let line_start = text.split_inclusive('\n').take(line - 1).map(str::len).sum::<usize>();
+    let line_start = text
+        .split_inclusive('\n')
+        .take(line - 1)
+        .map(str::len)
+        .sum::<usize>();
     let line_text = text[line_start..].lines().next().unwrap_or("");
-    let offset = line_text.char_indices().nth(column - 1).map_or(line_text.len(), |(i, _)| i);
+    let offset = line_text
+        .char_indices()
+        .nth(column - 1)
+        .map_or(line_text.len(), |(i, _)| i);
     let len = line_text[offset..].chars().next().map_or(0, char::len_utf8);
     SourceSpan::new((line_start + offset).into(), len)
 }

@@ -21,7 +21,19 @@ use std::fmt;
 use std::sync::Arc;
 
 /// How bad a finding is if it is real.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Low,
@@ -123,7 +135,10 @@ impl Logic {
     /// The compiled matcher for `language`, for declarative rules.
     pub fn matcher(&self, language: Language) -> Option<&Matcher> {
         match self {
-            Logic::Matchers(matchers) => matchers.iter().find(|(l, _)| *l == language).map(|(_, m)| m),
+            Logic::Matchers(matchers) => matchers
+                .iter()
+                .find(|(l, _)| *l == language)
+                .map(|(_, m)| m),
             Logic::Detector(_) => None,
         }
     }

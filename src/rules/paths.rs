@@ -20,8 +20,13 @@ impl PathFilter {
 
     /// Whether a rule with this filter runs on `path` (`/`-separated).
     pub fn allows(&self, path: &str) -> bool {
-        self.include.as_ref().is_none_or(|set| matches_any_suffix(set, path))
-            && self.exclude.as_ref().is_none_or(|set| !matches_any_suffix(set, path))
+        self.include
+            .as_ref()
+            .is_none_or(|set| matches_any_suffix(set, path))
+            && self
+                .exclude
+                .as_ref()
+                .is_none_or(|set| !matches_any_suffix(set, path))
     }
 }
 
@@ -49,7 +54,11 @@ mod tests {
 
     #[test]
     fn include_and_exclude() {
-        let filter = PathFilter::new(&["**/views.py".into(), "api/**".into()], &["tests/**".into()]).unwrap();
+        let filter = PathFilter::new(
+            &["**/views.py".into(), "api/**".into()],
+            &["tests/**".into()],
+        )
+        .unwrap();
         assert!(filter.allows("app/views.py"));
         assert!(filter.allows("views.py"));
         assert!(filter.allows("svc/api/orders.py"));

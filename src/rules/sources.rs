@@ -26,13 +26,22 @@ pub fn load_rule_paths(paths: &[PathBuf], existing: &RuleSet) -> Result<RuleSet,
     files.sort();
     files.dedup();
     let mut rules: Vec<Rule> = Vec::new();
-    let mut first_seen: HashMap<String, String> = existing.iter().map(|r| (r.id.clone(), "the built-in rules".to_string())).collect();
+    let mut first_seen: HashMap<String, String> = existing
+        .iter()
+        .map(|r| (r.id.clone(), "the built-in rules".to_string()))
+        .collect();
     for file in files {
         let name = file.display().to_string();
         let text = match std::fs::read_to_string(&file) {
             Ok(text) => text,
             Err(err) => {
-                errors.push(RuleFileError::new(&name, "", format!("cannot read rule file: {err}"), None, None));
+                errors.push(RuleFileError::new(
+                    &name,
+                    "",
+                    format!("cannot read rule file: {err}"),
+                    None,
+                    None,
+                ));
                 continue;
             }
         };
@@ -98,10 +107,16 @@ fn duplicate(name: &str, text: &str, id: &str, first: &str) -> RuleFileError {
     let occurrences: Vec<usize> = text
         .match_indices(&needle)
         .map(|(at, _)| at + "id: ".len())
-        .filter(|&at| at + id.len() == text.len() || text[at + id.len()..].starts_with(['\n', '\r', ' ', '#']))
+        .filter(|&at| {
+            at + id.len() == text.len() || text[at + id.len()..].starts_with(['\n', '\r', ' ', '#'])
+        })
         .collect();
     // Within one file the duplicate is the later definition; across files, this file's first.
-    let at = if first == name { occurrences.last() } else { occurrences.first() };
+    let at = if first == name {
+        occurrences.last()
+    } else {
+        occurrences.first()
+    };
     error.span = at.map(|&at| miette::SourceSpan::new(at.into(), id.len()));
     error
 }
