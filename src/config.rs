@@ -8,6 +8,7 @@ use miette::{Diagnostic, NamedSource, SourceSpan};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The settings, as written.
 #[derive(Debug, Default, Deserialize)]
@@ -54,7 +55,7 @@ struct PyProjectTool {
 pub struct ConfigError {
     pub message: String,
     #[source_code]
-    pub src: NamedSource<String>,
+    pub src: Arc<NamedSource<String>>,
     #[label("here")]
     pub span: Option<SourceSpan>,
     #[help]
@@ -71,7 +72,10 @@ impl ConfigError {
     ) -> Self {
         ConfigError {
             message,
-            src: NamedSource::new(path.display().to_string(), text.to_string()),
+            src: Arc::new(NamedSource::new(
+                path.display().to_string(),
+                text.to_string(),
+            )),
             span,
             help,
         }

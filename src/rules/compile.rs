@@ -222,7 +222,8 @@ fn condition(
         parts.push(Condition::Not(Box::new(inner)));
     }
     type Wrap = fn(Relation) -> Condition;
-    let relations: [(&Option<Box<Spanned<RawCondition>>>, Wrap, bool); 6] = [
+    type Relational<'a> = (&'a Option<Box<Spanned<RawCondition>>>, Wrap, bool);
+    let relations: [Relational; 6] = [
         (&raw.inside, Condition::Inside, false),
         (&raw.not_inside, Condition::Inside, true),
         (&raw.has, Condition::Has, false),

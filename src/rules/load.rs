@@ -8,6 +8,7 @@ use crate::source::Language;
 use miette::{Diagnostic, NamedSource, SourceSpan};
 use serde_saphyr::{Location, Spanned};
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 /// A rule file that could not be loaded, with the place in the YAML that is wrong.
 #[derive(Debug, thiserror::Error, Diagnostic)]
@@ -16,7 +17,7 @@ use std::collections::BTreeSet;
 pub struct RuleFileError {
     pub message: String,
     #[source_code]
-    pub src: NamedSource<String>,
+    pub src: Arc<NamedSource<String>>,
     #[label("here")]
     pub span: Option<SourceSpan>,
     #[help]
@@ -33,7 +34,7 @@ impl RuleFileError {
     ) -> Self {
         RuleFileError {
             span: at.map(|location| span_at(text, location)),
-            src: NamedSource::new(name, text.to_string()),
+            src: Arc::new(NamedSource::new(name, text.to_string())),
             message,
             help,
         }
