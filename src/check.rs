@@ -3,6 +3,7 @@
 //! pre-filter has ruled out the rules that cannot match the file's text.
 
 use crate::detectors;
+use crate::detectors::syntax::descendants;
 use crate::finding::Finding;
 use crate::fingerprint;
 use crate::matcher::FileMatches;
@@ -149,8 +150,19 @@ pub fn check_file(file: &ParsedFile, plan: &Plan) -> Vec<Finding> {
     let candidates = language_plan.candidates(source);
     if !candidates.is_empty() {
         let prepared = FileMatches::new(file);
-        for node in prepared.root().root().dfs() {
-            let kind = usize::from(node.kind_id());
+        // Only nodes some candidate can match are handed to the matcher.
+        let wanted = candidates
+            .iter()
+            .try_fold(BitSet::new(), |mut union, planned| {
+                union.union_with(planned.kinds.as_ref()?);
+                Some(union)
+            });
+        for inner in descendants(file.tree.root_node()) {
+            let kind = usize::from(inner.kind_id());
+            if wanted.as_ref().is_some_and(|wanted| !wanted.contains(kind)) {
+                continue;
+            }
+            let node = prepared.root().adopt(inner);
             for planned in candidates
                 .iter()
                 .filter(|p| p.kinds.as_ref().is_none_or(|k| k.contains(kind)))

@@ -6,6 +6,7 @@ use tree_sitter::{Node, TreeCursor};
 pub fn descendants(node: Node<'_>) -> Descendants<'_> {
     Descendants {
         cursor: node.walk(),
+        depth: 0,
         done: false,
     }
 }
@@ -13,6 +14,8 @@ pub fn descendants(node: Node<'_>) -> Descendants<'_> {
 /// Iterator returned by [`descendants`].
 pub struct Descendants<'tree> {
     cursor: TreeCursor<'tree>,
+    /// Depth below the start node, tracked here because asking the cursor is not O(1).
+    depth: usize,
     done: bool,
 }
 
@@ -25,10 +28,11 @@ impl<'tree> Iterator for Descendants<'tree> {
         }
         let node = self.cursor.node();
         if self.cursor.goto_first_child() {
+            self.depth += 1;
             return Some(node);
         }
         loop {
-            if self.cursor.depth() == 0 {
+            if self.depth == 0 {
                 self.done = true;
                 return Some(node);
             }
@@ -36,6 +40,7 @@ impl<'tree> Iterator for Descendants<'tree> {
                 return Some(node);
             }
             self.cursor.goto_parent();
+            self.depth -= 1;
         }
     }
 }

@@ -123,6 +123,9 @@ impl Condition {
         use ast_grep_core::Matcher as _;
         match self {
             Condition::Pattern(pattern) => pattern.potential_kinds(),
+            Condition::Query(query) => {
+                Condition::Kind(query.match_kinds()?.to_vec()).potential_kinds(language)
+            }
             Condition::Kind(names) => {
                 let grammar = language.grammar();
                 let mut set = bit_set::BitSet::new();

@@ -43,10 +43,9 @@ fn required(condition: &Condition) -> Option<Vec<String>> {
         | Condition::Has(rel)
         | Condition::Follows(rel)
         | Condition::Precedes(rel) => required(&rel.condition),
-        Condition::Kind(_)
-        | Condition::Regex(_)
-        | Condition::Query(_)
-        | Condition::Not(_)
-        | Condition::InHandler(_) => None,
+        Condition::Query(query) => query.required_literals().map(<[String]>::to_vec),
+        Condition::Kind(_) | Condition::Regex(_) | Condition::Not(_) | Condition::InHandler(_) => {
+            None
+        }
     }
 }

@@ -18,6 +18,10 @@ type NodeKey = (usize, usize, u16);
 pub struct QueryAtom {
     query: Query,
     match_capture: u32,
+    /// Node types the `@match` capture can have, when the source says so.
+    match_kinds: Option<Vec<String>>,
+    /// Literals one of which every match needs (from `#eq?` predicates of a one-pattern query).
+    literals: Option<Vec<String>>,
 }
 
 /// The captures of one query match: `(name, node)` for every capture but `@match`.
@@ -33,10 +37,25 @@ impl QueryAtom {
         let match_capture = query
             .capture_index_for_name("match")
             .ok_or_else(|| "the query has no `@match` capture to report".to_string())?;
+        let literals = (query.pattern_count() == 1)
+            .then(|| eq_literals(source))
+            .flatten();
         Ok(QueryAtom {
+            match_kinds: match_kinds(source),
+            literals,
             query,
             match_capture,
         })
+    }
+
+    /// Node types the `@match` capture can have, if known.
+    pub fn match_kinds(&self) -> Option<&[String]> {
+        self.match_kinds.as_deref()
+    }
+
+    /// Literals one of which must occur in a file for the query to match, if known.
+    pub fn required_literals(&self) -> Option<&[String]> {
+        self.literals.as_deref()
     }
 
     /// Capture names other than `match`, i.e. the metavariables the query binds.
@@ -98,6 +117,61 @@ pub(super) fn bind_hit<'t>(
         }
         bound
     })
+}
+
+/// The node type written just before each `@match`, e.g. `(call ...) @match` → `call`;
+/// `None` when any is a wildcard or an alternation.
+fn match_kinds(source: &str) -> Option<Vec<String>> {
+    let bytes = source.as_bytes();
+    let mut kinds = Vec::new();
+    for (at, _) in source.match_indices("@match") {
+        let mut end = at;
+        while end > 0 && bytes[end - 1].is_ascii_whitespace() {
+            end -= 1;
+        }
+        if end == 0 || bytes[end - 1] != b')' {
+            return None;
+        }
+        let mut depth = 0usize;
+        let mut open = None;
+        for i in (0..end).rev() {
+            match bytes[i] {
+                b')' => depth += 1,
+                b'(' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        open = Some(i);
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let name: String = source[open? + 1..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        if name.is_empty() || name == "_" {
+            return None;
+        }
+        kinds.push(name);
+    }
+    (!kinds.is_empty()).then_some(kinds)
+}
+
+/// The string literals of `#eq?` predicates: `(#eq? @fn "exec")` → `exec`.
+fn eq_literals(source: &str) -> Option<Vec<String>> {
+    let literals: Vec<String> = source
+        .split("#eq?")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').nth(1))
+        .filter(|literal| literal.len() >= 3)
+        .map(str::to_string)
+        .collect();
+    literals
+        .into_iter()
+        .max_by_key(String::len)
+        .map(|longest| vec![longest])
 }
 
 fn key_of(node: tree_sitter::Node) -> NodeKey {

@@ -65,23 +65,20 @@ struct FileFacts {
 }
 
 pub(super) fn handlers(file: &ParsedFile) -> Vec<Handler> {
-    let root = file.tree.root_node();
-    let facts = file_facts(file, root);
-    let mut handlers = Vec::new();
-    for node in descendants(root) {
-        if node.kind() == "function_definition" {
-            if let Some(handler) = handler_for(file, &facts, node) {
-                handlers.push(handler);
-            }
-        }
-    }
-    handlers
+    let mut functions = Vec::new();
+    let facts = file_facts(file, file.tree.root_node(), &mut functions);
+    functions
+        .into_iter()
+        .filter_map(|function| handler_for(file, &facts, function))
+        .collect()
 }
 
-fn file_facts(file: &ParsedFile, root: Node) -> FileFacts {
+/// One walk over the file: the facts that decide guards, and every function definition.
+fn file_facts<'t>(file: &ParsedFile, root: Node<'t>, functions: &mut Vec<Node<'t>>) -> FileFacts {
     let mut facts = FileFacts::default();
     for node in descendants(root) {
         match node.kind() {
+            "function_definition" => functions.push(node),
             "import_statement" | "import_from_statement" => {
                 let text = file.text(node);
                 facts.imports_fastapi |= text.contains("fastapi");
@@ -144,7 +141,6 @@ fn file_facts(file: &ParsedFile, root: Node) -> FileFacts {
 }
 
 fn handler_for(file: &ParsedFile, facts: &FileFacts, function: Node) -> Option<Handler> {
-    let name = file.text(function.child_by_field_name("name")?).to_string();
     let outer = match function.parent() {
         Some(parent) if parent.kind() == "decorated_definition" => parent,
         _ => function,
@@ -157,110 +153,76 @@ fn handler_for(file: &ParsedFile, facts: &FileFacts, function: Node) -> Option<H
     } else {
         Vec::new()
     };
+    // Decide cheaply whether this is a handler at all; most functions are not.
+    let kind = classify(file, function, outer, &decorators)?;
+    let name = file.text(function.child_by_field_name("name")?).to_string();
     let params = parameters(file, function);
     let mut guards: Vec<String> = decorators
         .iter()
         .filter_map(|d| decorator_guard(file, *d))
         .collect();
-
-    // @app.get("/x"), @bp.route("/x", methods=[...]), @router.post(...)
-    for decorator in &decorators {
-        let Some(call) = decorator_call(*decorator) else {
-            continue;
-        };
-        let Some((object, method)) = callee_attribute(file, call) else {
-            continue;
-        };
-        if !ROUTE_METHODS.contains(&method) {
-            continue;
-        }
-        let route = first_string_arg(file, call);
-        let fastapi = facts.imports_fastapi || method == "api_route";
-        let methods = if method == "route" || method == "api_route" {
-            let listed = keyword_strings(file, call, "methods");
-            if listed.is_empty() && !fastapi {
-                vec!["GET".into()]
+    let handler = |framework, methods, route, guards, request_params| Handler {
+        name: name.clone(),
+        framework,
+        methods,
+        route,
+        guards,
+        bytes: outer.byte_range(),
+        request_params,
+    };
+    Some(match kind {
+        // @app.get("/x"), @bp.route("/x", methods=[...]), @router.post(...)
+        Kind::Routed {
+            call,
+            object,
+            method,
+        } => {
+            let route = first_string_arg(file, call);
+            let fastapi = facts.imports_fastapi || method == "api_route";
+            let methods = if method == "route" || method == "api_route" {
+                let listed = keyword_strings(file, call, "methods");
+                if listed.is_empty() && !fastapi {
+                    vec!["GET".into()]
+                } else {
+                    listed
+                }
             } else {
-                listed
-            }
-        } else {
-            vec![method.to_ascii_uppercase()]
-        };
-        if let Some(guard) = facts.object_guards.get(object) {
-            guards.push(guard.clone());
-        }
-        if let Some(deps) = keyword_text(file, call, "dependencies").filter(|t| looks_like_auth(t))
-        {
-            guards.push(deps);
-        }
-        let request_params = if fastapi {
-            guards.extend(
+                vec![method.to_ascii_uppercase()]
+            };
+            guards.extend(facts.object_guards.get(object).cloned());
+            guards.extend(keyword_text(file, call, "dependencies").filter(|t| looks_like_auth(t)));
+            let request_params = if fastapi {
+                guards.extend(
+                    params
+                        .iter()
+                        .filter(|p| p.auth_dependency)
+                        .map(|p| p.name.clone()),
+                );
                 params
                     .iter()
-                    .filter(|p| p.auth_dependency)
-                    .map(|p| p.name.clone()),
-            );
-            params
-                .iter()
-                .filter(|p| p.request_input)
-                .map(|p| p.name.clone())
-                .collect()
-        } else {
-            route_variables(route.as_deref().unwrap_or(""))
-        };
-        return Some(Handler {
-            name,
-            framework: if fastapi {
+                    .filter(|p| p.request_input)
+                    .map(|p| p.name.clone())
+                    .collect()
+            } else {
+                route_variables(route.as_deref().unwrap_or(""))
+            };
+            let framework = if fastapi {
                 Framework::Fastapi
             } else {
                 Framework::Flask
-            },
-            methods,
-            route,
-            guards,
-            bytes: outer.byte_range(),
-            request_params,
-        });
-    }
-
-    // @api_view(["POST"]) function views
-    if let Some(api_view) = decorators
-        .iter()
-        .filter_map(|d| decorator_call(*d))
-        .find(|call| {
-            call.child_by_field_name("function")
-                .is_some_and(|f| file.text(f).rsplit('.').next() == Some("api_view"))
-        })
-    {
-        let mut methods = first_list_strings(file, api_view);
-        if methods.is_empty() {
-            methods.push("GET".into());
+            };
+            handler(framework, methods, route, guards, request_params)
         }
-        return Some(Handler {
-            name,
-            framework: Framework::Drf,
-            methods,
-            route: None,
-            guards,
-            bytes: outer.byte_range(),
-            request_params: params.iter().skip(1).map(|p| p.name.clone()).collect(),
-        });
-    }
-
-    let class = enclosing_class(function);
-    match class {
-        // Methods of class-based views and viewsets.
-        Some(class) => {
-            let bases = class
-                .child_by_field_name("superclasses")
-                .map(|b| file.text(b))
-                .unwrap_or("");
-            let is_view = ["View", "ViewSet", "APIView", "Mixin"]
-                .iter()
-                .any(|s| bases.contains(s));
-            if !is_view {
-                return None;
+        // @api_view(["POST"]) function views
+        Kind::ApiView(call) => {
+            let mut methods = first_list_strings(file, call);
+            if methods.is_empty() {
+                methods.push("GET".into());
             }
+            handler(Framework::Drf, methods, None, guards, names(&params, 1))
+        }
+        // Methods of class-based views and viewsets.
+        Kind::ClassView { class, drf } => {
             let action = decorators
                 .iter()
                 .filter_map(|d| decorator_call(*d))
@@ -268,8 +230,8 @@ fn handler_for(file: &ParsedFile, facts: &FileFacts, function: Node) -> Option<H
                     call.child_by_field_name("function")
                         .is_some_and(|f| file.text(f).ends_with("action"))
                 });
-            let methods = match (CLASS_VIEW_METHODS.iter().find(|(m, _)| *m == name), action) {
-                (_, Some(action)) => {
+            let methods = match action {
+                Some(action) => {
                     let listed = keyword_strings(file, action, "methods");
                     if listed.is_empty() {
                         vec!["GET".into()]
@@ -277,42 +239,100 @@ fn handler_for(file: &ParsedFile, facts: &FileFacts, function: Node) -> Option<H
                         listed
                     }
                 }
-                (Some((_, method)), None) => vec![(*method).to_string()],
-                (None, None) => return None,
+                None => CLASS_VIEW_METHODS
+                    .iter()
+                    .find(|(m, _)| *m == name)
+                    .map(|(_, method)| vec![(*method).to_string()])
+                    .unwrap_or_default(),
             };
             guards.extend(class_guards(file, class));
-            let drf = facts.imports_drf || ["APIView", "ViewSet"].iter().any(|s| bases.contains(s));
-            Some(Handler {
-                name,
-                framework: if drf {
-                    Framework::Drf
-                } else {
-                    Framework::Django
-                },
-                methods,
-                route: None,
-                guards,
-                bytes: outer.byte_range(),
-                request_params: params.iter().skip(2).map(|p| p.name.clone()).collect(),
-            })
+            let framework = if drf || facts.imports_drf {
+                Framework::Drf
+            } else {
+                Framework::Django
+            };
+            handler(framework, methods, None, guards, names(&params, 2))
         }
         // Django function views: a module-level function taking `request` first.
-        None => {
-            let first = params.first()?;
-            if first.name != "request" || outer.parent().is_none_or(|p| p.kind() != "module") {
-                return None;
-            }
-            Some(Handler {
-                name,
-                framework: Framework::Django,
-                methods: django_methods(file, &decorators),
-                route: None,
-                guards,
-                bytes: outer.byte_range(),
-                request_params: params.iter().skip(1).map(|p| p.name.clone()).collect(),
-            })
+        Kind::DjangoFunction => handler(
+            Framework::Django,
+            django_methods(file, &decorators),
+            None,
+            guards,
+            names(&params, 1),
+        ),
+    })
+}
+
+/// How a function serves requests.
+enum Kind<'t, 'f> {
+    Routed {
+        call: Node<'t>,
+        object: &'f str,
+        method: &'f str,
+    },
+    ApiView(Node<'t>),
+    ClassView {
+        class: Node<'t>,
+        drf: bool,
+    },
+    DjangoFunction,
+}
+
+fn classify<'t, 'f>(
+    file: &ParsedFile<'f>,
+    function: Node<'t>,
+    outer: Node<'t>,
+    decorators: &[Node<'t>],
+) -> Option<Kind<'t, 'f>> {
+    for call in decorators.iter().filter_map(|d| decorator_call(*d)) {
+        if let Some((object, method)) =
+            callee_attribute(file, call).filter(|(_, m)| ROUTE_METHODS.contains(m))
+        {
+            return Some(Kind::Routed {
+                call,
+                object,
+                method,
+            });
+        }
+        if call
+            .child_by_field_name("function")
+            .is_some_and(|f| file.text(f).rsplit('.').next() == Some("api_view"))
+        {
+            return Some(Kind::ApiView(call));
         }
     }
+    if let Some(class) = enclosing_class(function) {
+        let bases = class
+            .child_by_field_name("superclasses")
+            .map(|b| file.text(b))
+            .unwrap_or("");
+        if !["View", "ViewSet", "APIView", "Mixin"]
+            .iter()
+            .any(|s| bases.contains(s))
+        {
+            return None;
+        }
+        let name = file.text(function.child_by_field_name("name")?);
+        let is_action = decorators.iter().any(|d| file.text(*d).contains("action"));
+        if !is_action && !CLASS_VIEW_METHODS.iter().any(|(m, _)| *m == name) {
+            return None;
+        }
+        let drf = ["APIView", "ViewSet"].iter().any(|s| bases.contains(s));
+        return Some(Kind::ClassView { class, drf });
+    }
+    let params = function.child_by_field_name("parameters")?;
+    let first = named_children(params).into_iter().next()?;
+    let first_name = match first.kind() {
+        "identifier" => file.text(first),
+        _ => first.child(0).map(|n| file.text(n)).unwrap_or(""),
+    };
+    (first_name == "request" && outer.parent().is_some_and(|p| p.kind() == "module"))
+        .then_some(Kind::DjangoFunction)
+}
+
+fn names(params: &[Param], skip: usize) -> Vec<String> {
+    params.iter().skip(skip).map(|p| p.name.clone()).collect()
 }
 
 struct Param {

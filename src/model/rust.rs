@@ -45,10 +45,17 @@ struct Registration {
 }
 
 pub(super) fn handlers(file: &ParsedFile) -> Vec<Handler> {
-    let root = file.tree.root_node();
-    let registrations = registrations(file, root);
-    descendants(root)
-        .filter(|n| n.kind() == "function_item")
+    let (mut functions, mut calls) = (Vec::new(), Vec::new());
+    for node in descendants(file.tree.root_node()) {
+        match node.kind() {
+            "function_item" => functions.push(node),
+            "call_expression" => calls.push(node),
+            _ => {}
+        }
+    }
+    let registrations = registrations(file, &calls);
+    functions
+        .into_iter()
         .filter_map(|function| handler_for(file, &registrations, function))
         .collect()
 }
@@ -129,9 +136,9 @@ fn attribute_route(file: &ParsedFile, function: Node) -> Option<Registration> {
 
 /// Handlers registered in this file: axum `.route("/p", get(h).post(h2))`, actix
 /// `.route("/p", web::get().to(h))` and `web::resource("/p").route(web::post().to(h))`.
-fn registrations(file: &ParsedFile, root: Node) -> HashMap<String, Registration> {
+fn registrations(file: &ParsedFile, calls: &[Node]) -> HashMap<String, Registration> {
     let mut found: HashMap<String, Registration> = HashMap::new();
-    for call in descendants(root).filter(|n| n.kind() == "call_expression") {
+    for &call in calls {
         let Some(function) = call.child_by_field_name("function") else {
             continue;
         };
