@@ -157,7 +157,7 @@ pub fn check_file(file: &ParsedFile, plan: &Plan) -> Vec<Finding> {
                 union.union_with(planned.kinds.as_ref()?);
                 Some(union)
             });
-        for inner in descendants(file.tree.root_node()) {
+        for inner in descendants(prepared.root().root().get_inner_node()) {
             let kind = usize::from(inner.kind_id());
             if wanted.as_ref().is_some_and(|wanted| !wanted.contains(kind)) {
                 continue;

@@ -138,6 +138,10 @@ enum ColorChoice {
 
 /// Run the command line and return the process exit code.
 pub fn main() -> ExitCode {
+    // Panics are turned into notices or exit code 2; print one line, not a backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("tollgate: internal error: {info}");
+    }));
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => {

@@ -43,6 +43,8 @@ pub enum NoticeKind {
     WalkError,
     /// An explicitly named file whose language tollgate does not read.
     UnsupportedLanguage,
+    /// A rule failed on this file; its findings are missing.
+    InternalError,
 }
 
 impl NoticeKind {

@@ -188,11 +188,18 @@ fn scan_file(candidate: &Candidate, plan: &Plan) -> FileResult {
             line: Some(line),
         }
     });
-    let findings = check_file(&parsed, plan);
-    FileResult {
-        scanned: true,
-        bytes: size,
-        findings,
-        notice,
+    // A defect in one rule must not take the scan down: the file gets a notice instead.
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check_file(&parsed, plan))) {
+        Ok(findings) => FileResult {
+            scanned: true,
+            bytes: size,
+            findings,
+            notice,
+        },
+        Err(_) => skipped(
+            NoticeKind::InternalError,
+            "internal error while checking this file (please report it); its findings are missing"
+                .into(),
+        ),
     }
 }
