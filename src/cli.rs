@@ -1,5 +1,6 @@
 //! The command-line interface: argument parsing and the `scan`, `rules` and `explain` commands.
 
+use crate::cache;
 use crate::filter;
 use crate::report::{self, Format, TextStyle};
 use crate::rules::{RuleSet, Severity};
@@ -70,6 +71,12 @@ struct ScanArgs {
     /// When to color text output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
+    /// Keep per-file results in DIR, so unchanged files are not parsed again.
+    #[arg(long, value_name = "DIR", default_value = cache::DEFAULT_DIR)]
+    cache_dir: PathBuf,
+    /// Scan every file afresh; neither read nor write the cache.
+    #[arg(long, conflicts_with = "cache_dir")]
+    no_cache: bool,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -120,6 +127,8 @@ fn run_scan(args: ScanArgs, rules: &RuleSet) -> CliResult {
         excludes: args.exclude,
         max_file_size: args.max_file_size,
         jobs: args.jobs,
+        cache_dir: (!args.no_cache).then_some(args.cache_dir),
+        progress: true,
     };
     let outcome = scan::scan(&options, rules).map_err(boxed)?;
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();

@@ -104,6 +104,14 @@ impl Rule {
         self.languages.contains(&language)
     }
 
+    /// Whether the rule reads the project model (facts merged from all files: routes, settings…),
+    /// so that its findings in one file can change when another file changes. The scan cache then
+    /// keys every file on the content of all files. False for every rule until the index phase
+    /// exists; a rule that reads the model must return true.
+    pub fn uses_project_model(&self) -> bool {
+        false
+    }
+
     /// Where the rule's documentation lives on the web.
     pub fn help_uri(&self) -> String {
         format!(
