@@ -1,5 +1,6 @@
 //! The command-line interface: argument parsing and the `scan`, `rules` and `explain` commands.
 
+use crate::cache;
 use crate::config::{self, RuleSources};
 use crate::filter;
 use crate::report::{self, Format, TextStyle};
@@ -121,6 +122,12 @@ struct ScanArgs {
     color: ColorChoice,
     #[command(flatten)]
     sources: RuleArgs,
+    /// Keep per-file results in DIR, so unchanged files are not parsed again.
+    #[arg(long, value_name = "DIR", default_value = cache::DEFAULT_DIR)]
+    cache_dir: PathBuf,
+    /// Scan every file afresh; neither read nor write the cache.
+    #[arg(long, conflicts_with = "cache_dir")]
+    no_cache: bool,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -195,6 +202,8 @@ fn run_scan(args: ScanArgs) -> CliResult {
         excludes,
         max_file_size: args.max_file_size,
         jobs: args.jobs,
+        cache_dir: (!args.no_cache).then_some(args.cache_dir),
+        progress: true,
     };
     let outcome = scan::scan(&options, rules).map_err(boxed)?;
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();

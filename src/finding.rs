@@ -2,10 +2,10 @@
 
 use crate::rules::{Confidence, Severity};
 use crate::source::Position;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One problem found in the code, with everything a report needs.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
     pub rule_id: String,
     pub severity: Severity,
@@ -16,8 +16,7 @@ pub struct Finding {
     pub start: Position,
     /// The position just past the last character of the match.
     pub end: Position,
-    /// Byte offsets of the match in the file.
-    #[serde(skip)]
+    /// Byte offsets of the match in the file (the text report draws its code frame from them).
     pub bytes: std::ops::Range<usize>,
     /// The source lines the match covers (at most a few), for reports and fingerprints.
     pub snippet: String,
@@ -26,7 +25,7 @@ pub struct Finding {
 }
 
 /// Why a file was skipped or only partly understood.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum NoticeKind {
     /// Larger than `--max-file-size`: not scanned.
@@ -55,7 +54,7 @@ impl NoticeKind {
 }
 
 /// A note about one file (or directory) that the user should know about.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Notice {
     pub path: String,
     pub kind: NoticeKind,

@@ -2,8 +2,10 @@
 //!
 //! The crate mirrors the scan's data flow:
 //! [`discover`] → [`parse`] → [`check`] (with [`detectors`] described by [`rules`]) → [`filter`] → [`report`].
-//! [`scan`] strings the stages together; [`cli`] is the command-line front end used by the binary.
+//! [`scan`] strings the stages together (keeping per-file results in the [`cache`]); [`cli`] is the
+//! command-line front end used by the binary.
 
+pub mod cache;
 pub mod check;
 pub mod cli;
 pub mod config;
@@ -15,6 +17,7 @@ pub mod fingerprint;
 pub mod matcher;
 pub mod model;
 pub mod parse;
+mod progress;
 pub mod report;
 pub mod rules;
 pub mod scan;

@@ -1,13 +1,16 @@
 //! The whole pipeline for one run: discover → read → parse → check → filter.
 
+use crate::cache::{self, Cache};
 use crate::check::{check_file, Plan};
 use crate::discover::{self, Candidate, DiscoverError, DiscoverOptions};
 use crate::filter;
 use crate::finding::{Finding, Notice, NoticeKind};
 use crate::parse;
+use crate::progress::Progress;
 use crate::rules::RuleSet;
 use crate::source::SourceFile;
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -22,6 +25,10 @@ pub struct ScanOptions {
     pub max_file_size: u64,
     /// Worker threads; `None` uses every core.
     pub jobs: Option<usize>,
+    /// Where to keep per-file results between runs (see [`crate::cache`]); `None` turns the cache off.
+    pub cache_dir: Option<PathBuf>,
+    /// Show a progress bar on stderr when it is a terminal and the scan takes more than a moment.
+    pub progress: bool,
 }
 
 impl Default for ScanOptions {
@@ -31,6 +38,8 @@ impl Default for ScanOptions {
             excludes: Vec::new(),
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             jobs: None,
+            cache_dir: None,
+            progress: false,
         }
     }
 }
@@ -53,6 +62,8 @@ pub struct ScanStats {
     /// Files left out because of a notice.
     pub files_skipped: usize,
     pub bytes_scanned: u64,
+    /// Files whose result came from the cache instead of being parsed and checked.
+    pub files_cached: usize,
     pub duration: Duration,
 }
 
@@ -88,18 +99,36 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
     };
     let discovery = discover::discover(&options.paths, &discover_options)?;
     let plan = Plan::new(rules);
-    let results: Vec<FileResult> = pool.install(|| {
+    let cache = options.cache_dir.as_deref().map(|dir| {
+        pool.install(|| Cache::open(dir, cache::Settings::new(rules), &discovery.files))
+    });
+    let progress = Progress::start(discovery.files.len(), options.progress, started);
+    let scanned: Vec<Scanned> = pool.install(|| {
         discovery
             .files
             .par_iter()
-            .map(|candidate| scan_file(candidate, &plan))
+            .map(|candidate| {
+                let scanned = scan_file(candidate, &plan, cache.as_ref());
+                progress.inc();
+                scanned
+            })
             .collect()
     });
+    progress.finish();
+    if let Some(cache) = &cache {
+        // A cache that cannot be written only makes the next run slower; the scan has its results.
+        let _ = cache.save(
+            scanned
+                .iter()
+                .filter_map(|file| Some((file.key.as_ref()?, &file.result))),
+        );
+    }
 
     let mut findings = Vec::new();
     let mut notices = discovery.notices;
     let mut stats = ScanStats::default();
-    for result in results {
+    for Scanned { result, cached, .. } in scanned {
+        stats.files_cached += usize::from(cached);
         if result.scanned {
             stats.files_scanned += 1;
             stats.bytes_scanned += result.bytes;
@@ -121,35 +150,84 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
     })
 }
 
-struct FileResult {
-    scanned: bool,
-    bytes: u64,
-    findings: Vec<Finding>,
-    notice: Option<Notice>,
+/// One file's part of the outcome: what the cache stores per file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct FileResult {
+    pub(crate) scanned: bool,
+    pub(crate) bytes: u64,
+    pub(crate) findings: Vec<Finding>,
+    pub(crate) notice: Option<Notice>,
 }
 
-fn scan_file(candidate: &Candidate, plan: &Plan) -> FileResult {
+impl FileResult {
+    fn skipped(path: String, kind: NoticeKind, message: String) -> FileResult {
+        FileResult {
+            scanned: false,
+            bytes: 0,
+            findings: Vec::new(),
+            notice: Some(Notice {
+                path,
+                kind,
+                message,
+                line: None,
+            }),
+        }
+    }
+}
+
+/// A file's result, its cache key when the cache is on, and whether the result came from the cache.
+struct Scanned {
+    result: FileResult,
+    key: Option<cache::Key>,
+    cached: bool,
+}
+
+fn scan_file(candidate: &Candidate, plan: &Plan, cache: Option<&Cache>) -> Scanned {
     let display_path = discover::display_path(&candidate.path);
-    let skipped = |kind: NoticeKind, message: String| FileResult {
-        scanned: false,
-        bytes: 0,
-        findings: Vec::new(),
-        notice: Some(Notice {
-            path: discover::display_path(&candidate.path),
-            kind,
-            message,
-            line: None,
-        }),
-    };
     let bytes = match std::fs::read(&candidate.path) {
         Ok(bytes) => bytes,
         Err(err) => {
-            return skipped(
-                NoticeKind::Unreadable,
-                format!("could not read: {err}; skipped"),
-            )
+            let message = format!("could not read: {err}; skipped");
+            let result = FileResult::skipped(display_path, NoticeKind::Unreadable, message);
+            return Scanned {
+                result,
+                key: None,
+                cached: false,
+            };
         }
     };
+    let Some(cache) = cache else {
+        let result = check_bytes(candidate, display_path, bytes, plan);
+        return Scanned {
+            result,
+            key: None,
+            cached: false,
+        };
+    };
+    let key = cache.key(display_path, &bytes);
+    let (result, cached) = match cache.get(&key) {
+        Some(result) => (result, true),
+        None => {
+            let result = check_bytes(candidate, key.path.clone(), bytes, plan);
+            (result, false)
+        }
+    };
+    Scanned {
+        result,
+        key: Some(key),
+        cached,
+    }
+}
+
+/// Parse and check a file's bytes; binary and non-UTF-8 files are skipped with a notice.
+fn check_bytes(
+    candidate: &Candidate,
+    display_path: String,
+    bytes: Vec<u8>,
+    plan: &Plan,
+) -> FileResult {
+    let skipped =
+        |kind, message| FileResult::skipped(discover::display_path(&candidate.path), kind, message);
     if bytes.iter().take(8192).any(|&byte| byte == 0) {
         return skipped(
             NoticeKind::Binary,

@@ -65,9 +65,10 @@ pub fn parse_rule_file(name: &str, text: &str, pack: &str) -> Result<Vec<Rule>, 
             did_you_mean(&rendered),
         )
     })?;
+    let source_hash = xxhash_rust::xxh3::xxh3_64(text.as_bytes());
     raw.rules
         .into_iter()
-        .map(|rule| build_rule(rule, pack).map_err(fail))
+        .map(|rule| build_rule(rule, pack, source_hash).map_err(fail))
         .collect()
 }
 
@@ -78,6 +79,7 @@ fn build_rule(
         ..
     }: Spanned<RawRule>,
     pack: &str,
+    source_hash: u64,
 ) -> Result<Rule, Problem> {
     let problem = |at: Location, message: String, help: Option<&str>| Problem {
         message,
@@ -189,6 +191,7 @@ fn build_rule(
         logic,
         paths,
         pack: pack.to_string(),
+        source_hash,
     })
 }
 

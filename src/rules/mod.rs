@@ -120,6 +120,10 @@ pub struct Rule {
     pub paths: PathFilter,
     /// The pack the rule belongs to: its folder under `rules/`, or `custom`.
     pub pack: String,
+    /// A hash of the rule file that defined the rule, so caches notice any edit to it
+    /// (compiled matchers cannot be compared).
+    #[serde(skip)]
+    pub source_hash: u64,
 }
 
 /// How a rule finds matches.
@@ -164,8 +168,10 @@ impl Rule {
         self.languages.contains(&language)
     }
 
-    /// Whether the rule reads the project model (routes, settings…) beyond its own file; such
-    /// rules must be re-run when any file changes. Today every rule is file-local.
+    /// Whether the rule reads the project model (facts merged from all files: routes, settings…),
+    /// so that its findings in one file can change when another file changes. The scan cache then
+    /// keys every file on the content of all files. False for every rule until the index phase
+    /// exists; a rule that reads the model must return true.
     pub fn uses_project_model(&self) -> bool {
         false
     }
