@@ -1,6 +1,9 @@
-//! Build identity for the scan cache: `TOLLGATE_BUILD_HASH` hashes every input that decides what
-//! a scan finds (the sources, the rule files, the locked dependencies), so a rebuilt binary never
-//! reuses results cached by an older build of the same version.
+//! Build-time inputs:
+//! - `TOLLGATE_BUILD_HASH` hashes every input that decides what a scan finds (the sources, the
+//!   rule files, the locked dependencies), so a rebuilt binary never reuses results cached by an
+//!   older build of the same version;
+//! - `builtin_rules.rs` lists every `rules/**/*.yaml` file to embed, so adding a rule file is all
+//!   it takes to ship it.
 
 use std::path::{Path, PathBuf};
 
@@ -21,6 +24,32 @@ fn main() {
         hash.write(&[0]);
     }
     println!("cargo:rustc-env=TOLLGATE_BUILD_HASH={:016x}", hash.0);
+    write_rule_list(&files);
+}
+
+/// `OUT_DIR/builtin_rules.rs`: `&[("pack/id.yaml", include_str!("…")), …]`.
+fn write_rule_list(files: &[PathBuf]) {
+    let root = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default();
+    let mut list = String::from("&[\n");
+    for file in files {
+        let relative = file.to_string_lossy().replace('\\', "/");
+        let Some(under_rules) = relative.strip_prefix("rules/") else {
+            continue;
+        };
+        if !under_rules.ends_with(".yaml") {
+            continue;
+        }
+        let absolute = Path::new(&root).join(file);
+        list.push_str(&format!(
+            "    ({under_rules:?}, include_str!({:?})),\n",
+            absolute.to_string_lossy()
+        ));
+    }
+    list.push(']');
+    let out = PathBuf::from(std::env::var("OUT_DIR").unwrap_or_default()).join("builtin_rules.rs");
+    if let Err(err) = std::fs::write(&out, list) {
+        panic!("cannot write {}: {err}", out.display());
+    }
 }
 
 fn collect(path: &Path, files: &mut Vec<PathBuf>) {

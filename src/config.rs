@@ -3,7 +3,7 @@
 //! It adds rule directories, enables or disables rules and packs, overrides severities and
 //! excludes paths. See docs/configuration.md.
 
-use crate::rules::{load_rule_paths, RuleSet, Severity, CUSTOM_PACK};
+use crate::rules::{load_rule_paths, PathFilter, RuleSet, Severity, CUSTOM_PACK};
 use miette::{Diagnostic, NamedSource, SourceSpan};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -29,6 +29,19 @@ pub struct Config {
     /// Severity overrides by rule id.
     #[serde(default)]
     pub severity: BTreeMap<String, Severity>,
+    /// Path filters by rule id, replacing the rule's own `paths`.
+    #[serde(default)]
+    pub paths: BTreeMap<String, RulePaths>,
+}
+
+/// `[paths.RULE-ID]`: which files a rule runs on.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RulePaths {
+    #[serde(default)]
+    pub include: Vec<String>,
+    #[serde(default)]
+    pub exclude: Vec<String>,
 }
 
 /// A configuration file that was found and read.
@@ -240,6 +253,17 @@ fn apply(
     for rule in rules.iter_mut() {
         if let Some(severity) = config.severity.get(&rule.id) {
             rule.severity = *severity;
+        }
+        if let Some(paths) = config.paths.get(&rule.id) {
+            rule.paths = PathFilter::new(&paths.include, &paths.exclude).map_err(|err| {
+                boxed(ConfigError::new(
+                    path,
+                    &text,
+                    format!("invalid glob in [paths.{}]: {err}", rule.id),
+                    None,
+                    None,
+                ))
+            })?;
         }
     }
     Ok(())

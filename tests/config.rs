@@ -156,6 +156,38 @@ no-eval = "critical"
 }
 
 #[test]
+fn paths_table_replaces_a_rules_path_filter() {
+    let rule = RULE.replace(
+        "    match:",
+        "    paths:\n      exclude: [\"legacy/**\"]\n    match:",
+    );
+    let dir = project(&[
+        ("rules/eval.yaml", &rule),
+        ("legacy/old.py", CODE),
+        ("tests/t.py", CODE),
+    ]);
+    let (_, found) = findings(dir.path(), &["--rules", "rules", "--rules-only"]);
+    assert_eq!(
+        found,
+        vec![("no-eval".into(), "medium".into())],
+        "the rule skips legacy/ by itself"
+    );
+    std::fs::write(
+        dir.path().join("tollgate.toml"),
+        "[paths.no-eval]\nexclude = [\"tests/**\"]\n",
+    )
+    .unwrap();
+    let (_, found) = findings(dir.path(), &["--rules", "rules", "--rules-only"]);
+    assert_eq!(
+        found,
+        vec![("no-eval".into(), "medium".into())],
+        "now legacy/ is scanned and tests/ is not"
+    );
+    let (_, found) = findings(dir.path(), &["--rules", "rules", "--rules-only", "legacy"]);
+    assert_eq!(found.len(), 1);
+}
+
+#[test]
 fn pyproject_tool_table_and_enable_list() {
     let pyproject =
         "[project]\nname = \"svc\"\n\n[tool.tollgate]\nenable = [\"sql-string-built\"]\n";
