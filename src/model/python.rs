@@ -73,10 +73,46 @@ pub(super) fn handlers(file: &ParsedFile) -> Vec<Handler> {
         .collect()
 }
 
+/// Compound statements whose blocks may hold handlers, imports or router set-up.
+const CONTAINERS: &[&str] = &[
+    "module",
+    "block",
+    "decorated_definition",
+    "class_definition",
+    "function_definition",
+    "if_statement",
+    "elif_clause",
+    "else_clause",
+    "for_statement",
+    "while_statement",
+    "try_statement",
+    "except_clause",
+    "finally_clause",
+    "with_statement",
+];
+
+/// Statement-level nodes, the direct contents of expression statements (assignments, calls) and
+/// decorators; expressions are not descended into, which keeps the walk small.
+fn statement_level(root: Node) -> Vec<Node> {
+    let mut out = Vec::new();
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        out.push(node);
+        if node.kind() == "expression_statement" {
+            out.extend(named_children(node));
+        } else if CONTAINERS.contains(&node.kind()) {
+            let mut children = named_children(node);
+            children.reverse();
+            stack.extend(children);
+        }
+    }
+    out
+}
+
 /// One walk over the file: the facts that decide guards, and every function definition.
 fn file_facts<'t>(file: &ParsedFile, root: Node<'t>, functions: &mut Vec<Node<'t>>) -> FileFacts {
     let mut facts = FileFacts::default();
-    for node in descendants(root) {
+    for node in statement_level(root) {
         match node.kind() {
             "function_definition" => functions.push(node),
             "import_statement" | "import_from_statement" => {
