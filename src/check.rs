@@ -143,7 +143,12 @@ pub fn check_file(file: &ParsedFile, plan: &Plan) -> Vec<Finding> {
         matches.clear();
         (detector.check)(file, &mut matches);
         for found in matches.drain(..) {
-            let message = rule.render_message(&found.captures);
+            let captures: Vec<(&str, String)> = found
+                .captures
+                .iter()
+                .map(|(name, text)| (*name, shorten(text)))
+                .collect();
+            let message = rule.render_message(&captures);
             findings.push(finding(rule, source, found.bytes, message));
         }
     }

@@ -25,7 +25,8 @@ const RULE: &str = r#"rules:
       pattern: eval($X)
 "#;
 
-const CODE: &str = "def f(cursor, x):\n    eval(x)\n    cursor.execute(f\"SELECT {x}\")\n";
+const CODE: &str =
+    "def f(cursor, x):\n    eval(x)\n    cursor.execute(f\"SELECT * FROM t WHERE id = {x}\")\n";
 
 fn tollgate(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_tollgate"))

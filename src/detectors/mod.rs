@@ -4,6 +4,7 @@
 //! supplies the id, severity, message and help. Each detector exists per language.
 
 mod broad_exception_swallowed;
+mod scope;
 mod sql_string_built;
 pub mod syntax;
 

@@ -1,5 +1,345 @@
+//! `broad-exception-swallowed` for Python.
+
+use crate::detectors::syntax::{ancestor_of_kind, descendants, named_children};
 use crate::detectors::Match;
 use crate::parse::ParsedFile;
+use tree_sitter::Node;
 
-/// Report matches in one file.
-pub fn check(_file: &ParsedFile, _out: &mut Vec<Match>) {}
+/// Exception types that catch (nearly) everything.
+const BROAD: &[&str] = &["Exception", "BaseException", "builtins.Exception"];
+/// Calls that build an HTTP response.
+const RESPONSES: &[&str] = &[
+    "Response",
+    "JsonResponse",
+    "HttpResponse",
+    "JSONResponse",
+    "ORJSONResponse",
+    "PlainTextResponse",
+    "HTMLResponse",
+    "jsonify",
+    "make_response",
+    "render",
+    "redirect",
+    "HttpResponseRedirect",
+];
+/// Logging methods: calling one reports the error but does not handle it.
+const LOG_METHODS: &[&str] = &[
+    "debug",
+    "info",
+    "warning",
+    "warn",
+    "error",
+    "exception",
+    "critical",
+    "log",
+    "print_exc",
+    "capture_exception",
+    "capture_message",
+];
+/// Methods whose failure is routinely ignored during cleanup.
+const CLEANUP: &[&str] = &[
+    "close",
+    "remove",
+    "unlink",
+    "rmtree",
+    "kill",
+    "terminate",
+    "shutdown",
+    "disconnect",
+    "cancel",
+    "release",
+    "cleanup",
+    "rmdir",
+];
+
+/// What a handler statement does with the error.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Step {
+    Nothing,
+    Continues,
+    Logs,
+    ReturnsNone,
+    ReturnsSuccess,
+    /// Anything else: re-raises, returns an error, or does work we cannot judge.
+    Handles,
+}
+
+/// Report broad `except` clauses whose handler drops the error.
+pub fn check(file: &ParsedFile, out: &mut Vec<Match>) {
+    for clause in descendants(file.tree.root_node()).filter(|n| n.kind() == "except_clause") {
+        let Some(caught) = broad_type(file, clause) else {
+            continue;
+        };
+        let Some(block) = named_children(clause)
+            .into_iter()
+            .find(|child| child.kind() == "block")
+        else {
+            continue;
+        };
+        if guards_cleanup_only(file, clause) || has_else(clause) {
+            continue;
+        }
+        let mut worst = Step::Nothing;
+        for statement in named_children(block) {
+            if statement.kind() == "comment" {
+                continue;
+            }
+            worst = worst.max(step(file, statement));
+        }
+        if worst == Step::Nothing && explains_itself(file, clause) {
+            continue;
+        }
+        let outcome = match worst {
+            Step::Handles => continue,
+            Step::Nothing => "does nothing",
+            Step::Continues => "moves on to the next iteration",
+            Step::Logs => "only logs it and carries on",
+            Step::ReturnsNone => "returns None",
+            Step::ReturnsSuccess => "returns a success response",
+        };
+        out.push(Match {
+            bytes: clause.start_byte()..block.start_byte(),
+            captures: vec![("CAUGHT", caught), ("OUTCOME", outcome.to_string())],
+        });
+    }
+}
+
+/// `except:`, `except Exception`, `except (ValueError, Exception) as e`: how it reads in a message.
+fn broad_type(file: &ParsedFile, clause: Node) -> Option<String> {
+    let mut cursor = clause.walk();
+    let values: Vec<Node> = clause
+        .children_by_field_name("value", &mut cursor)
+        .collect();
+    if values.is_empty() {
+        return Some("a bare `except:`".to_string());
+    }
+    let mut types = Vec::new();
+    for mut value in values {
+        if value.kind() == "as_pattern" {
+            let Some(caught) = value.named_child(0) else {
+                continue;
+            };
+            value = caught;
+        }
+        match value.kind() {
+            "tuple" | "parenthesized_expression" => types.extend(named_children(value)),
+            _ => types.push(value),
+        }
+    }
+    types
+        .into_iter()
+        .map(|ty| file.text(ty))
+        .find(|ty| BROAD.contains(ty))
+        .map(|ty| format!("`except {ty}`"))
+}
+
+/// `try: … except …: … else: …`: the `except` branch is a deliberate alternative path.
+fn has_else(clause: Node) -> bool {
+    clause.parent().is_some_and(|statement| {
+        named_children(statement)
+            .iter()
+            .any(|child| child.kind() == "else_clause")
+    })
+}
+
+/// A handler that only passes but says why in a comment (not a `TODO`): a documented decision.
+fn explains_itself(file: &ParsedFile, clause: Node) -> bool {
+    descendants(clause)
+        .filter(|node| node.kind() == "comment")
+        .any(|comment| {
+            let text = file.text(comment).to_ascii_uppercase();
+            !["TODO", "FIXME", "XXX", "HACK"]
+                .iter()
+                .any(|marker| text.contains(marker))
+        })
+}
+
+/// A `try` whose body only closes or removes things (or that sits in a function that does):
+/// ignoring failures there is routine.
+fn guards_cleanup_only(file: &ParsedFile, clause: Node) -> bool {
+    let is_cleanup = |name: &str| CLEANUP.iter().any(|word| name.contains(word));
+    let in_cleanup_function = ancestor_of_kind(clause, &["function_definition"])
+        .and_then(|function| function.child_by_field_name("name"))
+        .is_some_and(|name| {
+            let name = file.text(name);
+            is_cleanup(name) || matches!(name, "__del__" | "__exit__" | "__aexit__")
+        });
+    if in_cleanup_function {
+        return true;
+    }
+    let Some(body) = clause
+        .parent()
+        .and_then(|statement| statement.child_by_field_name("body"))
+    else {
+        return false;
+    };
+    let statements: Vec<Node> = named_children(body)
+        .into_iter()
+        .filter(|statement| statement.kind() != "comment")
+        .collect();
+    !statements.is_empty()
+        && statements
+            .iter()
+            .all(|statement| called_method(file, *statement).is_some_and(is_cleanup))
+}
+
+/// For `expression_statement` holding a call (possibly awaited): the method or function name.
+fn called_method<'a>(file: &'a ParsedFile, statement: Node) -> Option<&'a str> {
+    let call = statement_call(statement)?;
+    let function = call.child_by_field_name("function")?;
+    match function.kind() {
+        "identifier" => Some(file.text(function)),
+        "attribute" => Some(file.text(function.child_by_field_name("attribute")?)),
+        _ => None,
+    }
+}
+
+/// The call an expression statement consists of, looking through `await`.
+fn statement_call(statement: Node<'_>) -> Option<Node<'_>> {
+    if statement.kind() != "expression_statement" {
+        return None;
+    }
+    let mut expression = named_children(statement).into_iter().next()?;
+    if expression.kind() == "await" {
+        expression = named_children(expression).into_iter().next()?;
+    }
+    (expression.kind() == "call").then_some(expression)
+}
+
+/// What one statement of a handler does with the error.
+fn step(file: &ParsedFile, statement: Node) -> Step {
+    match statement.kind() {
+        "pass_statement" => Step::Nothing,
+        "continue_statement" | "break_statement" => Step::Continues,
+        "return_statement" => returns(file, statement),
+        "expression_statement" => {
+            let Some(expression) = named_children(statement).into_iter().next() else {
+                return Step::Nothing;
+            };
+            match expression.kind() {
+                "ellipsis" | "string" => Step::Nothing,
+                _ if is_logging(file, statement) => Step::Logs,
+                _ => Step::Handles,
+            }
+        }
+        _ => Step::Handles,
+    }
+}
+
+/// `logger.exception(…)`, `logging.warning(…)`, `print(…)`, `traceback.print_exc()`,
+/// `sentry_sdk.capture_exception(e)`.
+fn is_logging(file: &ParsedFile, statement: Node) -> bool {
+    let Some(call) = statement_call(statement) else {
+        return false;
+    };
+    let Some(function) = call.child_by_field_name("function") else {
+        return false;
+    };
+    match function.kind() {
+        "identifier" => matches!(
+            file.text(function),
+            "print" | "capture_exception" | "capture_message"
+        ),
+        "attribute" => {
+            let method = function
+                .child_by_field_name("attribute")
+                .map_or("", |attribute| file.text(attribute));
+            let receiver = function
+                .child_by_field_name("object")
+                .map_or("", |object| file.text(object))
+                .to_ascii_lowercase();
+            LOG_METHODS.contains(&method)
+                && (receiver.contains("log")
+                    || matches!(receiver.as_str(), "traceback" | "sentry_sdk" | "warnings"))
+        }
+        _ => false,
+    }
+}
+
+/// `return`, `return None`, a success response, or something else (an error or a value).
+fn returns(file: &ParsedFile, statement: Node) -> Step {
+    let Some(value) = named_children(statement).into_iter().next() else {
+        return Step::ReturnsNone;
+    };
+    match value.kind() {
+        "none" => Step::ReturnsNone,
+        "call" if is_success_response(file, value) => Step::ReturnsSuccess,
+        "dictionary" => {
+            let text = file.text(value).to_ascii_lowercase();
+            if text.contains("error") || text.contains("fail") {
+                Step::Handles
+            } else {
+                Step::ReturnsSuccess
+            }
+        }
+        // `return body, 500` (Flask): an error status makes it an error response.
+        "expression_list" | "tuple" => {
+            let parts = named_children(value);
+            let error_status = parts
+                .iter()
+                .any(|part| part.kind() == "integer" && is_error_status(file.text(*part)));
+            let response = parts
+                .first()
+                .is_some_and(|first| first.kind() == "call" && is_success_response(file, *first));
+            if !error_status && response {
+                Step::ReturnsSuccess
+            } else {
+                Step::Handles
+            }
+        }
+        _ => Step::Handles,
+    }
+}
+
+/// A response constructor with no error status in its arguments or name.
+fn is_success_response(file: &ParsedFile, call: Node) -> bool {
+    let Some(function) = call.child_by_field_name("function") else {
+        return false;
+    };
+    let name = match function.kind() {
+        "identifier" => file.text(function),
+        "attribute" => function
+            .child_by_field_name("attribute")
+            .map_or("", |attribute| file.text(attribute)),
+        _ => return false,
+    };
+    if !RESPONSES.contains(&name) {
+        return false;
+    }
+    let Some(arguments) = call.child_by_field_name("arguments") else {
+        return true;
+    };
+    !named_children(arguments).into_iter().any(|argument| {
+        let value = match argument.kind() {
+            "keyword_argument" => {
+                let is_status = argument
+                    .child_by_field_name("name")
+                    .is_some_and(|name| matches!(file.text(name), "status" | "status_code"));
+                if !is_status {
+                    return false;
+                }
+                argument.child_by_field_name("value")
+            }
+            _ => Some(argument),
+        };
+        value.is_some_and(|value| is_error_status(file.text(value)))
+    })
+}
+
+/// `400`…`599`, `status.HTTP_500_INTERNAL_SERVER_ERROR`, `HTTPStatus.BAD_REQUEST`.
+fn is_error_status(text: &str) -> bool {
+    if let Ok(code) = text.parse::<u16>() {
+        return (400..600).contains(&code);
+    }
+    text.contains("HTTP_4")
+        || text.contains("HTTP_5")
+        || [
+            "BAD_REQUEST",
+            "INTERNAL_SERVER_ERROR",
+            "SERVICE_UNAVAILABLE",
+            "BAD_GATEWAY",
+            "CONFLICT",
+        ]
+        .iter()
+        .any(|name| text.ends_with(name))
+}

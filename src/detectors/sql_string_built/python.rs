@@ -1,5 +1,400 @@
+//! `sql-string-built` for Python: DB-API cursors, Django, SQLAlchemy, asyncpg, psycopg, pandas.
+
+use super::{looks_like_sql, How, SqlText};
+use crate::detectors::scope::python as scope;
+use crate::detectors::syntax::{descendants, is_constant_name, named_children};
 use crate::detectors::Match;
 use crate::parse::ParsedFile;
+use tree_sitter::Node;
 
-/// Report matches in one file.
-pub fn check(_file: &ParsedFile, _out: &mut Vec<Match>) {}
+/// How deep variable look-ups follow assignments (`a = b`, `b = f"…"`).
+const MAX_DEPTH: usize = 4;
+
+/// Methods that run SQL text given as their first argument (or one of `SQL_KEYWORDS`).
+const EXECUTORS: &[&str] = &[
+    "execute",
+    "executemany",
+    "executescript",
+    "exec_driver_sql",
+    "fetch",
+    "fetchrow",
+    "fetchval",
+    "raw",
+    "read_sql",
+    "read_sql_query",
+];
+/// Keyword names under which executors accept the SQL text.
+const SQL_KEYWORDS: &[&str] = &["sql", "query", "operation", "statement", "raw_query"];
+/// Keyword arguments of Django's `QuerySet.extra()` that hold SQL fragments.
+const EXTRA_KEYWORDS: &[&str] = &["where", "select", "tables", "order_by"];
+/// Calls that make text safe to splice into SQL: numbers and quoted identifiers.
+const SANITIZERS: &[&str] = &[
+    "int",
+    "float",
+    "len",
+    "bool",
+    "quote_name",
+    "qn",
+    "quote_ident",
+    "quote_identifier",
+    "escape_identifier",
+];
+
+/// Report calls that execute SQL text assembled from non-constant values.
+pub fn check(file: &ParsedFile, out: &mut Vec<Match>) {
+    for call in descendants(file.tree.root_node()).filter(|node| node.kind() == "call") {
+        let Some(sink) = Sink::of(file, call) else {
+            continue;
+        };
+        for argument in &sink.sql {
+            let mut built = SqlText::default();
+            collect(file, *argument, 0, &mut built);
+            let Some(how) = built.how else { continue };
+            if sink.needs_sql_evidence && !looks_like_sql(&built.literal) {
+                continue;
+            }
+            out.push(super::finding(sink.start..call.end_byte(), sink.name, how));
+            break;
+        }
+    }
+}
+
+/// A call that executes SQL, and the arguments that hold the SQL text.
+struct Sink<'t> {
+    name: String,
+    /// Where the finding starts: the method name of `a.b.execute(…)`, so that a chain spanning
+    /// lines is reported on the line of the call.
+    start: usize,
+    sql: Vec<Node<'t>>,
+    /// Generic method names (`execute`, `fetch`, `text`) only count when the text reads as SQL.
+    needs_sql_evidence: bool,
+}
+
+impl<'t> Sink<'t> {
+    fn of(file: &ParsedFile, call: Node<'t>) -> Option<Sink<'t>> {
+        let function = call.child_by_field_name("function")?;
+        let arguments = call.child_by_field_name("arguments")?;
+        let (receiver, method_node) = match function.kind() {
+            "identifier" => (None, function),
+            "attribute" => (
+                function.child_by_field_name("object"),
+                function.child_by_field_name("attribute")?,
+            ),
+            _ => return None,
+        };
+        let method = file.text(method_node);
+        let name = file.text(function).to_string();
+        let args = named_children(arguments);
+        let first_or_keyword = |keywords: &[&str]| -> Vec<Node<'t>> {
+            args.iter()
+                .copied()
+                .find(|arg| !matches!(arg.kind(), "keyword_argument" | "comment"))
+                .into_iter()
+                .chain(
+                    args.iter()
+                        .filter_map(|arg| keyword_value(file, *arg, keywords)),
+                )
+                .collect()
+        };
+        let (sql, needs_sql_evidence) = match method {
+            "RawSQL" => (first_or_keyword(&["sql"]), false),
+            "text"
+                if receiver.is_some_and(|r| {
+                    matches!(file.text(r), "sqlalchemy" | "sa" | "sql" | "sqlalchemy.sql")
+                }) =>
+            {
+                (first_or_keyword(&["text"]), false)
+            }
+            "text" if receiver.is_none() => (first_or_keyword(&["text"]), true),
+            "extra" if receiver.is_some() => {
+                let fragments = args
+                    .iter()
+                    .filter_map(|arg| keyword_value(file, *arg, EXTRA_KEYWORDS))
+                    .flat_map(fragments)
+                    .collect();
+                (fragments, false)
+            }
+            _ if receiver.is_some() && EXECUTORS.contains(&method) => {
+                (first_or_keyword(SQL_KEYWORDS), true)
+            }
+            _ => return None,
+        };
+        Some(Sink {
+            name,
+            start: method_node.start_byte(),
+            sql,
+            needs_sql_evidence,
+        })
+    }
+}
+
+/// The value of a keyword argument named one of `names`.
+fn keyword_value<'t>(file: &ParsedFile, arg: Node<'t>, names: &[&str]) -> Option<Node<'t>> {
+    if arg.kind() != "keyword_argument" {
+        return None;
+    }
+    let name = arg.child_by_field_name("name")?;
+    names
+        .contains(&file.text(name))
+        .then(|| arg.child_by_field_name("value"))?
+}
+
+/// The SQL fragments in an `extra()` argument: list items and dictionary values.
+fn fragments(value: Node<'_>) -> Vec<Node<'_>> {
+    match value.kind() {
+        "list" | "tuple" => named_children(value),
+        "dictionary" => named_children(value)
+            .into_iter()
+            .filter_map(|pair| pair.child_by_field_name("value"))
+            .collect(),
+        _ => vec![value],
+    }
+}
+
+/// Gather the literal text of a SQL expression and the first way a non-constant value got in.
+fn collect(file: &ParsedFile, node: Node, depth: usize, built: &mut SqlText) {
+    match node.kind() {
+        "string" => {
+            for part in named_children(node) {
+                match part.kind() {
+                    "string_content" => built.literal.push_str(file.text(part)),
+                    "interpolation" => {
+                        let value = part.child_by_field_name("expression");
+                        if value.is_some_and(|value| !is_safe(file, value, depth)) {
+                            built.set(How::Interpolation);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        "concatenated_string" | "parenthesized_expression" => {
+            for part in named_children(node) {
+                collect(file, part, depth, built);
+            }
+        }
+        "binary_operator" => {
+            let (Some(left), Some(right), Some(operator)) = (
+                node.child_by_field_name("left"),
+                node.child_by_field_name("right"),
+                node.child_by_field_name("operator"),
+            ) else {
+                return;
+            };
+            match operator.kind() {
+                "%" if is_stringish(file, left) => {
+                    collect(file, left, depth, built);
+                    if !is_safe(file, right, depth) {
+                        built.set(How::Percent);
+                    }
+                }
+                "+" if is_stringish(file, left) || is_stringish(file, right) => {
+                    for side in [left, right] {
+                        concatenated(file, side, depth, built);
+                    }
+                }
+                _ => {}
+            }
+        }
+        "call" => {
+            let Some((template, arguments)) = format_call(file, node) else {
+                return;
+            };
+            collect(file, template, depth, built);
+            let unsafe_argument = named_children(arguments).into_iter().any(|arg| {
+                let value = match arg.kind() {
+                    "keyword_argument" => arg.child_by_field_name("value"),
+                    _ => Some(arg),
+                };
+                value.is_some_and(|value| !is_safe(file, value, depth))
+            });
+            if unsafe_argument {
+                built.set(How::Format);
+            }
+        }
+        "identifier" if depth < MAX_DEPTH => {
+            let name = file.text(node);
+            let Some(assigned) = scope::assignments_before(file, node, name) else {
+                return;
+            };
+            if let Some(value) = assigned.value {
+                collect(file, value, depth + 1, built);
+            }
+            for appended in assigned.appended {
+                concatenated(file, appended, depth + 1, built);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// One operand of `+` (or the right side of `+=`): text is gathered, other values checked.
+fn concatenated(file: &ParsedFile, operand: Node, depth: usize, built: &mut SqlText) {
+    let (before, how) = (built.literal.len(), built.how);
+    collect(file, operand, depth, built);
+    let contributed = built.literal.len() > before || built.how != how;
+    if !contributed && !is_stringish(file, operand) && !is_safe(file, operand, depth) {
+        built.set(How::Concatenation);
+    }
+}
+
+/// `"…".format(…)`: the template and the argument list.
+fn format_call<'t>(file: &ParsedFile, call: Node<'t>) -> Option<(Node<'t>, Node<'t>)> {
+    let function = call.child_by_field_name("function")?;
+    if function.kind() != "attribute" {
+        return None;
+    }
+    let template = function.child_by_field_name("object")?;
+    let attribute = function.child_by_field_name("attribute")?;
+    (file.text(attribute) == "format"
+        && matches!(template.kind(), "string" | "concatenated_string"))
+    .then(|| call.child_by_field_name("arguments"))?
+    .map(|arguments| (template, arguments))
+}
+
+/// Whether an expression evaluates to a string built from literals (possibly with holes).
+fn is_stringish(file: &ParsedFile, node: Node) -> bool {
+    match node.kind() {
+        "string" | "concatenated_string" => true,
+        "parenthesized_expression" => named_children(node)
+            .first()
+            .is_some_and(|inner| is_stringish(file, *inner)),
+        "binary_operator" => ["left", "right"].iter().any(|side| {
+            node.child_by_field_name(side)
+                .is_some_and(|operand| is_stringish(file, operand))
+        }),
+        "call" => format_call(file, node).is_some(),
+        _ => false,
+    }
+}
+
+/// Whether a value spliced into SQL cannot carry attacker-controlled SQL: literals, constants,
+/// numbers, quoted identifiers, placeholders, and names assigned only from such values or checked
+/// against a constant allowlist.
+fn is_safe(file: &ParsedFile, node: Node, depth: usize) -> bool {
+    match node.kind() {
+        "string" => named_children(node)
+            .into_iter()
+            .filter(|part| part.kind() == "interpolation")
+            .all(|part| {
+                part.child_by_field_name("expression")
+                    .is_some_and(|value| is_safe(file, value, depth))
+            }),
+        "integer" | "float" | "true" | "false" | "none" => true,
+        "concatenated_string"
+        | "parenthesized_expression"
+        | "tuple"
+        | "list"
+        | "expression_list" => named_children(node)
+            .into_iter()
+            .all(|part| is_safe(file, part, depth)),
+        "dictionary" => named_children(node).into_iter().all(|pair| {
+            pair.child_by_field_name("value")
+                .is_none_or(|value| is_safe(file, value, depth))
+        }),
+        "conditional_expression" => {
+            let parts = named_children(node);
+            // `a if condition else b`: the condition does not end up in the text.
+            parts
+                .iter()
+                .enumerate()
+                .filter(|(index, _)| *index != 1)
+                .all(|(_, part)| is_safe(file, *part, depth))
+        }
+        "binary_operator" => ["left", "right"].iter().all(|side| {
+            node.child_by_field_name(side)
+                .is_some_and(|operand| is_safe(file, operand, depth))
+        }),
+        "identifier" => {
+            let name = file.text(node);
+            if is_constant_name(name) {
+                return true;
+            }
+            if depth >= MAX_DEPTH {
+                return false;
+            }
+            if scope::checked_against_allowlist(file, node, name) {
+                return true;
+            }
+            match scope::assignments_before(file, node, name) {
+                Some(assigned) => {
+                    assigned
+                        .value
+                        .is_some_and(|value| is_safe(file, value, depth + 1))
+                        && assigned
+                            .appended
+                            .iter()
+                            .all(|part| is_safe(file, *part, depth + 1))
+                }
+                // A fragment compiled elsewhere (`sql, params = query.as_sql()`) is composed, not
+                // interpolated data.
+                None => name == "sql" || name.ends_with("_sql"),
+            }
+        }
+        "attribute" => {
+            let text = file.text(node);
+            text.contains("_meta.") || scope::is_constant(file, node)
+        }
+        "subscript" => node
+            .child_by_field_name("value")
+            .is_some_and(|mapping| scope::is_constant(file, mapping)),
+        "call" => is_safe_call(file, node, depth),
+        _ => false,
+    }
+}
+
+/// Sanitizing calls, `CONSTANT.get(key)` look-ups and placeholder lists such as
+/// `", ".join(["%s"] * len(ids))`.
+fn is_safe_call(file: &ParsedFile, call: Node, depth: usize) -> bool {
+    let Some(function) = call.child_by_field_name("function") else {
+        return false;
+    };
+    let (object, name) = match function.kind() {
+        "identifier" => (None, file.text(function)),
+        "attribute" => (
+            function.child_by_field_name("object"),
+            function
+                .child_by_field_name("attribute")
+                .map_or("", |attribute| file.text(attribute)),
+        ),
+        _ => return false,
+    };
+    if SANITIZERS.contains(&name) || name.starts_with("quote_name") {
+        return true;
+    }
+    match (name, object) {
+        ("get", Some(mapping)) => scope::is_constant(file, mapping),
+        ("join", Some(separator)) if separator.kind() == "string" => {
+            let Some(arguments) = call.child_by_field_name("arguments") else {
+                return false;
+            };
+            descendants(arguments).any(|part| {
+                (part.kind() == "string" && is_placeholder(file.text(part)))
+                    || (part.kind() == "call"
+                        && part != call
+                        && is_safe_call(file, part, depth)
+                        && !file.text(part).starts_with("str("))
+            })
+        }
+        ("format", Some(template)) if template.kind() == "string" => {
+            is_safe(file, template, depth)
+                && call.child_by_field_name("arguments").is_some_and(|args| {
+                    named_children(args)
+                        .into_iter()
+                        .all(|arg| is_safe(file, arg, depth))
+                })
+        }
+        _ => false,
+    }
+}
+
+/// A bound-parameter placeholder literal: `"%s"`, `"?"`, `"%(name)s"`, `"$1"`, `":name"`.
+fn is_placeholder(literal: &str) -> bool {
+    let inner = literal.trim_matches(|c| c == '"' || c == '\'').trim();
+    let inner = inner.trim_matches(|c: char| c == '(' || c == ')' || c == ',' || c == ' ');
+    inner == "%s"
+        || inner == "?"
+        || (inner.starts_with("%(") && inner.ends_with(")s"))
+        || (inner.starts_with('$') && inner[1..].chars().all(|c| c.is_ascii_digit()))
+        || (inner.starts_with(':') && inner.len() > 1)
+}

@@ -1,0 +1,177 @@
+//! Scope look-ups for Python.
+
+use super::{contains, Assigned};
+use crate::detectors::syntax::{is_constant_name, named_children};
+use crate::parse::ParsedFile;
+use tree_sitter::Node;
+
+/// Nodes that open a new scope: their insides are not searched from outside.
+const SCOPES: &[&str] = &["function_definition", "class_definition", "lambda"];
+
+/// The function (or module) a node belongs to.
+pub fn enclosing_scope(node: Node<'_>) -> Node<'_> {
+    let mut current = node;
+    while let Some(parent) = current.parent() {
+        if SCOPES.contains(&parent.kind()) {
+            return parent;
+        }
+        current = parent;
+    }
+    current
+}
+
+/// Statements and expressions of `scope` itself, not of functions or classes nested in it.
+fn scope_nodes<'t>(scope: Node<'t>, out: &mut Vec<Node<'t>>) {
+    let mut cursor = scope.walk();
+    for child in scope.named_children(&mut cursor) {
+        if SCOPES.contains(&child.kind()) {
+            continue;
+        }
+        out.push(child);
+        scope_nodes(child, out);
+    }
+}
+
+/// The last `name = …` before `use_site` in its scope, and the `name += …` after it.
+pub fn assignments_before<'t>(
+    file: &ParsedFile,
+    use_site: Node<'t>,
+    name: &str,
+) -> Option<Assigned<'t>> {
+    let mut nodes = Vec::new();
+    scope_nodes(enclosing_scope(use_site), &mut nodes);
+    let before = |node: &Node| node.end_byte() <= use_site.start_byte();
+    let targets = |node: &Node| {
+        node.child_by_field_name("left")
+            .is_some_and(|left| left.kind() == "identifier" && file.text(left) == name)
+    };
+    let last = nodes
+        .iter()
+        .rfind(|node| node.kind() == "assignment" && before(node) && targets(node))?;
+    let appended = nodes
+        .iter()
+        .filter(|node| {
+            node.kind() == "augmented_assignment"
+                && node.start_byte() > last.end_byte()
+                && before(node)
+                && targets(node)
+                && node
+                    .child_by_field_name("operator")
+                    .is_some_and(|operator| operator.kind() == "+=")
+        })
+        .filter_map(|node| node.child_by_field_name("right"))
+        .collect();
+    Some(Assigned {
+        value: last.child_by_field_name("right"),
+        appended,
+    })
+}
+
+/// Whether `name` was checked against a constant collection before `use_site`:
+/// `if name not in ALLOWED: raise/return …`, `assert name in ALLOWED`, or the use sits inside
+/// `if name in ALLOWED:`.
+pub fn checked_against_allowlist(file: &ParsedFile, use_site: Node, name: &str) -> bool {
+    let mut nodes = Vec::new();
+    scope_nodes(enclosing_scope(use_site), &mut nodes);
+    nodes.iter().any(|node| {
+        if node.start_byte() >= use_site.start_byte() {
+            return false;
+        }
+        match node.kind() {
+            "if_statement" => {
+                let Some(condition) = node.child_by_field_name("condition") else {
+                    return false;
+                };
+                let Some(consequence) = node.child_by_field_name("consequence") else {
+                    return false;
+                };
+                match membership(file, condition, name) {
+                    Some(true) => contains(consequence, use_site),
+                    Some(false) => exits(file, consequence),
+                    None => false,
+                }
+            }
+            "assert_statement" => named_children(*node)
+                .first()
+                .is_some_and(|test| membership(file, *test, name) == Some(true)),
+            _ => false,
+        }
+    })
+}
+
+/// `name in COLLECTION` → `Some(true)`, `name not in COLLECTION` → `Some(false)`, where the
+/// collection is a constant name or a literal of literals.
+fn membership(file: &ParsedFile, condition: Node, name: &str) -> Option<bool> {
+    if condition.kind() != "comparison_operator" {
+        return None;
+    }
+    let operands = named_children(condition);
+    let [left, right] = operands.as_slice() else {
+        return None;
+    };
+    if left.kind() != "identifier"
+        || file.text(*left) != name
+        || !is_constant_collection(file, *right)
+    {
+        return None;
+    }
+    let mut cursor = condition.walk();
+    let operators: Vec<&str> = condition
+        .children(&mut cursor)
+        .filter(|child| !child.is_named())
+        .map(|child| child.kind())
+        .collect();
+    match operators.as_slice() {
+        ["in"] => Some(true),
+        ["not in"] | ["not", "in"] => Some(false),
+        _ => None,
+    }
+}
+
+fn is_constant_collection(file: &ParsedFile, node: Node) -> bool {
+    match node.kind() {
+        "identifier" | "attribute" => is_constant(file, node),
+        "set" | "list" | "tuple" => named_children(node)
+            .iter()
+            .all(|item| matches!(item.kind(), "string" | "integer")),
+        _ => false,
+    }
+}
+
+/// Whether a block always leaves: it ends with `raise`, `return`, `continue`, `break` or
+/// Flask's `abort(…)`.
+fn exits(file: &ParsedFile, block: Node) -> bool {
+    named_children(block)
+        .last()
+        .is_some_and(|last| match last.kind() {
+            "raise_statement" | "return_statement" | "continue_statement" | "break_statement" => {
+                true
+            }
+            "expression_statement" => named_children(*last).first().is_some_and(|call| {
+                call.kind() == "call"
+                    && call
+                        .child_by_field_name("function")
+                        .is_some_and(|function| file.text(function) == "abort")
+            }),
+            _ => false,
+        })
+}
+
+/// A constant: an `UPPER_CASE` name, or an `UPPER_CASE` attribute (`settings.ALLOWED`) of
+/// anything but a request (`request.GET` is user input).
+pub fn is_constant(file: &ParsedFile, node: Node) -> bool {
+    match node.kind() {
+        "identifier" => is_constant_name(file.text(node)),
+        "attribute" => {
+            let is_request = node.child_by_field_name("object").is_some_and(|object| {
+                let object = file.text(object);
+                object.ends_with("request") || object.ends_with("req")
+            });
+            !is_request
+                && node
+                    .child_by_field_name("attribute")
+                    .is_some_and(|attribute| is_constant_name(file.text(attribute)))
+        }
+        _ => false,
+    }
+}
