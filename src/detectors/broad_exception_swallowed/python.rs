@@ -142,10 +142,12 @@ fn has_else(clause: Node) -> bool {
     })
 }
 
-/// A handler that only passes but says why in a comment (not a `TODO`): a documented decision.
+/// A handler that only passes but says why in a comment of its own lines (not a `TODO`): a
+/// documented decision.
 fn explains_itself(file: &ParsedFile, clause: Node) -> bool {
+    let header_row = clause.start_position().row;
     descendants(clause)
-        .filter(|node| node.kind() == "comment")
+        .filter(|node| node.kind() == "comment" && node.start_position().row > header_row)
         .any(|comment| {
             let text = file.text(comment).to_ascii_uppercase();
             !["TODO", "FIXME", "XXX", "HACK"]
