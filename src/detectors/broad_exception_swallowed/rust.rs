@@ -91,7 +91,8 @@ fn discarded_by_ok(file: &ParsedFile, node: Node) -> Option<(String, &'static st
 fn empty_err_arm(file: &ParsedFile, arm: Node) -> Option<(String, &'static str)> {
     let pattern = arm.child_by_field_name("pattern")?;
     let value = arm.child_by_field_name("value")?;
-    (file.text(pattern).starts_with("Err") && is_empty(file, value))
+    let guarded = pattern.child_by_field_name("condition").is_some();
+    (!guarded && catches_any_err(file, pattern) && is_empty(file, value))
         .then(|| ("an `Err`".to_string(), "is matched and ignored"))
 }
 
@@ -102,9 +103,25 @@ fn empty_if_let_err(file: &ParsedFile, node: Node) -> Option<(String, &'static s
     (condition.kind() == "let_condition"
         && condition
             .child_by_field_name("pattern")
-            .is_some_and(|pattern| file.text(pattern).starts_with("Err"))
+            .is_some_and(|pattern| catches_any_err(file, pattern))
         && is_empty(file, consequence))
     .then(|| ("an `Err`".to_string(), "is matched and ignored"))
+}
+
+/// `Err(_)`, `Err(e)`, `Err(ref e)`: every error, not one variant (`Err(Error::NotFound)`).
+fn catches_any_err(file: &ParsedFile, pattern: Node) -> bool {
+    let text: String = file.text(pattern).split_whitespace().collect();
+    let Some(inner) = text
+        .strip_prefix("Err(")
+        .and_then(|rest| rest.strip_suffix(')'))
+    else {
+        return false;
+    };
+    let binding = inner.strip_prefix("ref").unwrap_or(inner);
+    binding == "_"
+        || binding
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
 /// `{}`, `()`, or a block holding only comments.
