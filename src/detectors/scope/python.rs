@@ -175,3 +175,21 @@ pub fn is_constant(file: &ParsedFile, node: Node) -> bool {
         _ => false,
     }
 }
+
+/// Whether `name` is a parameter of the enclosing function annotated with an inert type
+/// (`account_id: int`, `payment_id: UUID`).
+pub fn is_inert_parameter(file: &ParsedFile, use_site: Node, name: &str) -> bool {
+    let function = enclosing_scope(use_site);
+    let Some(parameters) = function.child_by_field_name("parameters") else {
+        return false;
+    };
+    named_children(parameters).into_iter().any(|parameter| {
+        let named = named_children(parameter)
+            .first()
+            .is_some_and(|first| first.kind() == "identifier" && file.text(*first) == name);
+        named
+            && parameter
+                .child_by_field_name("type")
+                .is_some_and(|annotation| super::is_inert_type(file.text(annotation)))
+    })
+}

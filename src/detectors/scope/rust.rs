@@ -84,3 +84,24 @@ pub fn in_test_code(file: &ParsedFile, node: Node) -> bool {
     }
     false
 }
+
+/// Whether `name` is bound by a parameter of the enclosing function with an inert type
+/// (`id: i64`, `Path(id): Path<Uuid>`).
+pub fn is_inert_parameter(file: &ParsedFile, use_site: Node, name: &str) -> bool {
+    let function = enclosing_function(use_site);
+    let Some(parameters) = function.child_by_field_name("parameters") else {
+        return false;
+    };
+    named_children(parameters).into_iter().any(|parameter| {
+        let binds = parameter
+            .child_by_field_name("pattern")
+            .is_some_and(|pattern| {
+                let text = file.text(pattern);
+                text == name || text.ends_with(&format!("({name})"))
+            });
+        binds
+            && parameter
+                .child_by_field_name("type")
+                .is_some_and(|ty| super::is_inert_type(file.text(ty)))
+    })
+}

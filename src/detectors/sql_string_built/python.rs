@@ -247,7 +247,10 @@ fn format_call<'t>(file: &ParsedFile, call: Node<'t>) -> Option<(Node<'t>, Node<
     let template = function.child_by_field_name("object")?;
     let attribute = function.child_by_field_name("attribute")?;
     (file.text(attribute) == "format"
-        && matches!(template.kind(), "string" | "concatenated_string"))
+        && matches!(
+            template.kind(),
+            "string" | "concatenated_string" | "identifier"
+        ))
     .then(|| call.child_by_field_name("arguments"))?
     .map(|arguments| (template, arguments))
 }
@@ -313,7 +316,9 @@ fn is_safe(file: &ParsedFile, node: Node, depth: usize) -> bool {
             if depth >= MAX_DEPTH {
                 return false;
             }
-            if scope::checked_against_allowlist(file, node, name) {
+            if scope::checked_against_allowlist(file, node, name)
+                || scope::is_inert_parameter(file, node, name)
+            {
                 return true;
             }
             match scope::assignments_before(file, node, name) {

@@ -282,6 +282,9 @@ fn is_safe_name(file: &ParsedFile, at: Node, name: &str, depth: usize) -> bool {
     if depth >= MAX_DEPTH {
         return false;
     }
+    if scope::is_inert_parameter(file, at, name) {
+        return true;
+    }
     scope::assignments_before(file, at, name).is_some_and(|assigned| {
         assigned
             .value
