@@ -140,6 +140,9 @@ pub fn check_file(file: &ParsedFile, plan: &Plan) -> Vec<Finding> {
         let Some(detector) = detectors::find(name, source.language) else {
             continue;
         };
+        if !detector.may_match(&source.text) {
+            continue;
+        }
         matches.clear();
         (detector.check)(file, &mut matches);
         for found in matches.drain(..) {

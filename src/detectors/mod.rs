@@ -25,6 +25,9 @@ pub struct Detector {
     pub language: Language,
     /// The names a detector fills in for messages, without `$`.
     pub captures: &'static [&'static str],
+    /// Text one of which must occur in a file for the detector to find anything there; files
+    /// without any are not walked.
+    pub needs_any: &'static [&'static str],
     pub check: fn(&ParsedFile, &mut Vec<Match>),
 }
 
@@ -33,27 +36,38 @@ const DETECTORS: &[Detector] = &[
         name: "sql-string-built",
         language: Language::Python,
         captures: sql_string_built::CAPTURES,
+        needs_any: sql_string_built::PYTHON_NEEDS,
         check: sql_string_built::python::check,
     },
     Detector {
         name: "sql-string-built",
         language: Language::Rust,
         captures: sql_string_built::CAPTURES,
+        needs_any: sql_string_built::RUST_NEEDS,
         check: sql_string_built::rust::check,
     },
     Detector {
         name: "broad-exception-swallowed",
         language: Language::Python,
         captures: broad_exception_swallowed::CAPTURES,
+        needs_any: broad_exception_swallowed::PYTHON_NEEDS,
         check: broad_exception_swallowed::python::check,
     },
     Detector {
         name: "broad-exception-swallowed",
         language: Language::Rust,
         captures: broad_exception_swallowed::CAPTURES,
+        needs_any: broad_exception_swallowed::RUST_NEEDS,
         check: broad_exception_swallowed::rust::check,
     },
 ];
+
+impl Detector {
+    /// Whether the detector can find anything in `text` (a cheap substring test).
+    pub fn may_match(&self, text: &str) -> bool {
+        self.needs_any.iter().any(|needle| text.contains(needle))
+    }
+}
 
 /// The detector called `name` for `language`.
 pub fn find(name: &str, language: Language) -> Option<&'static Detector> {

@@ -8,3 +8,8 @@ pub mod rust;
 
 /// Names this detector fills in for rule messages.
 pub const CAPTURES: &[&str] = &["CAUGHT", "OUTCOME"];
+
+/// Python: only `except` clauses are judged.
+pub const PYTHON_NEEDS: &[&str] = &["except"];
+/// Rust: discarded results and `Err` arms.
+pub const RUST_NEEDS: &[&str] = &["let _", ".ok()", "Err"];

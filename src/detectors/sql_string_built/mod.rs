@@ -13,6 +13,13 @@ use std::sync::LazyLock;
 /// Names this detector fills in for rule messages.
 pub const CAPTURES: &[&str] = &["SINK", "HOW"];
 
+/// Every Python sink name contains one of these.
+pub const PYTHON_NEEDS: &[&str] = &[
+    "exec", "fetch", "raw", "RawSQL", "extra", "text", "read_sql",
+];
+/// Every Rust sink name contains one of these.
+pub const RUST_NEEDS: &[&str] = &["query", "exec", "prepare", "raw_sql"];
+
 /// How a non-constant value got into the SQL text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum How {

@@ -403,3 +403,19 @@ fn is_placeholder(literal: &str) -> bool {
         || (inner.starts_with('$') && inner[1..].chars().all(|c| c.is_ascii_digit()))
         || (inner.starts_with(':') && inner.len() > 1)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::PYTHON_NEEDS;
+    use super::EXECUTORS;
+
+    #[test]
+    fn the_prefilter_admits_every_sink() {
+        for sink in EXECUTORS.iter().chain(&["RawSQL", "text", "extra"]) {
+            assert!(
+                PYTHON_NEEDS.iter().any(|needle| sink.contains(needle)),
+                "{sink}"
+            );
+        }
+    }
+}

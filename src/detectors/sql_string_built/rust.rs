@@ -371,3 +371,19 @@ fn is_placeholder_list(file: &ParsedFile, call: Node) -> bool {
             })
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::RUST_NEEDS;
+    use super::EXECUTORS;
+
+    #[test]
+    fn the_prefilter_admits_every_sink() {
+        for sink in EXECUTORS {
+            assert!(
+                RUST_NEEDS.iter().any(|needle| sink.contains(needle)),
+                "{sink}"
+            );
+        }
+    }
+}
