@@ -571,3 +571,46 @@ fn action_yml_is_a_composite_action_with_declared_inputs() {
         "${{ steps.scan.outputs.exit-code }}"
     );
 }
+
+#[test]
+fn github_and_markdown_formats_from_the_command_line() {
+    let runner = Runner::new(VULNERABLE);
+    let scan = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_tollgate"))
+            .args([
+                "scan",
+                "--no-cache",
+                "--rules",
+                "security/rules.yaml",
+                "--rules-only",
+            ])
+            .args(args)
+            .current_dir(runner.path("workspace"))
+            .output()
+            .unwrap()
+    };
+    let github = scan(&["--format", "github", "app"]);
+    assert_eq!(github.status.code(), Some(1));
+    let out = stdout(&github);
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("::error ")).count(),
+        1,
+        "{out}"
+    );
+    assert!(
+        out.lines().last().unwrap().starts_with("Scanned 1 file"),
+        "{out}"
+    );
+
+    let markdown = scan(&["--format", "markdown", "--fail-on", "critical", "app"]);
+    assert_eq!(markdown.status.code(), Some(0));
+    assert!(stdout(&markdown).starts_with("## ✅ tollgate: passed, 1 finding below critical\n"));
+
+    let unwritable = scan(&["--markdown", "no/such/dir/summary.md", "app"]);
+    assert_eq!(unwritable.status.code(), Some(2));
+    assert!(
+        stderr(&unwritable).contains("could not write the report"),
+        "{}",
+        stderr(&unwritable)
+    );
+}
