@@ -16,8 +16,8 @@ fail() {
 # Whether boolean input $1 (value $2, any case) is true; stops with an error if it is not a boolean.
 is_true() {
   case "$(printf '%s' "$2" | tr '[:upper:]' '[:lower:]')" in
-    true | yes | 1) return 0 ;;
-    false | no | 0) return 1 ;;
+    true) return 0 ;;
+    false) return 1 ;;
     *) fail "input $1 must be true or false, not '$2'" ;;
   esac
 }
