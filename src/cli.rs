@@ -105,6 +105,9 @@ struct ScanArgs {
     /// Also write a SARIF report to FILE.
     #[arg(long, value_name = "FILE")]
     sarif: Option<PathBuf>,
+    /// Also write a Markdown summary to FILE (e.g. for `$GITHUB_STEP_SUMMARY`).
+    #[arg(long, value_name = "FILE")]
+    markdown: Option<PathBuf>,
     /// Exit with status 1 when a finding is at or above this severity.
     #[arg(long, value_enum, default_value_t = Severity::Low, value_name = "SEVERITY")]
     fail_on: Severity,
@@ -212,10 +215,16 @@ fn run_scan(args: ScanArgs) -> CliResult {
         ColorChoice::Never => false,
         ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
     };
-    let style = TextStyle { color };
+    let style = TextStyle {
+        color,
+        fail_on: args.fail_on,
+    };
     write_report(args.format, args.output.as_ref(), &outcome, rules, style)?;
     if let Some(path) = &args.sarif {
         write_report(Format::Sarif, Some(path), &outcome, rules, style)?;
+    }
+    if let Some(path) = &args.markdown {
+        write_report(Format::Markdown, Some(path), &outcome, rules, style)?;
     }
     Ok(if filter::fails(&outcome.findings, args.fail_on) {
         EXIT_FINDINGS

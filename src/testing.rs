@@ -178,7 +178,10 @@ pub fn render(
     rules: &RuleSet,
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
-    let style = crate::report::TextStyle { color: false };
+    let style = crate::report::TextStyle {
+        color: false,
+        fail_on: crate::rules::Severity::Low,
+    };
     for (rule, (held, failures)) in &report.rules {
         if failures.is_empty() {
             writeln!(out, "PASS {rule} ({held} expectations)")?;

@@ -1,13 +1,17 @@
 //! The report stage: every output format renders the same [`ScanOutcome`].
 
+mod github;
 mod json;
+mod markdown;
 mod sarif;
+#[cfg(test)]
+mod test_support;
 mod text;
 
 pub use json::JSON_SCHEMA_VERSION;
 pub use text::code_frame;
 
-use crate::rules::RuleSet;
+use crate::rules::{RuleSet, Severity};
 use crate::scan::ScanOutcome;
 use std::io::{self, Write};
 
@@ -20,12 +24,18 @@ pub enum Format {
     Json,
     /// SARIF 2.1.0 for GitHub code scanning and other SARIF consumers.
     Sarif,
+    /// GitHub Actions workflow commands: an annotation per finding (docs/github-action.md).
+    Github,
+    /// A Markdown summary for GitHub's job summary or a pull-request comment.
+    Markdown,
 }
 
-/// Options that change how text is drawn.
+/// Options that change how a report is drawn.
 #[derive(Clone, Copy, Debug)]
 pub struct TextStyle {
     pub color: bool,
+    /// The `--fail-on` threshold, for reports that state a verdict.
+    pub fail_on: Severity,
 }
 
 /// Write `outcome` in `format` to `out`.
@@ -40,5 +50,7 @@ pub fn render(
         Format::Text => text::render(outcome, rules, style, out),
         Format::Json => json::render(outcome, rules, out),
         Format::Sarif => sarif::render(outcome, rules, out),
+        Format::Github => github::render(outcome, rules, out),
+        Format::Markdown => markdown::render(outcome, rules, style, out),
     }
 }

@@ -66,7 +66,7 @@ fn frame(finding: &Finding, rules: &RuleSet, style: TextStyle, text: &str) -> io
 }
 
 /// "Scanned 12 files (40.1 KiB) in 0.05s: 3 findings (1 high, 2 medium); 1 file skipped."
-fn summary(outcome: &ScanOutcome) -> String {
+pub(super) fn summary(outcome: &ScanOutcome) -> String {
     let stats = &outcome.stats;
     let mut line = format!(
         "Scanned {} in {:.2}s: ",
