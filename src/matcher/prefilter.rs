@@ -1,7 +1,7 @@
 //! Cheap pre-filters: literals one of which must occur in a file before a rule can match there.
 //! They are derived from the rule's code patterns, so rule authors never write them.
 
-use super::Condition;
+use super::{Condition, Constraint, ConstraintTest};
 
 /// Literals shorter than this are too common to rule a file out.
 const MIN_LITERAL: usize = 3;
@@ -14,9 +14,21 @@ pub struct Prefilter {
 
 impl Prefilter {
     /// The pre-filter implied by a condition (`None` literals: always run the rule).
-    pub fn of(condition: &Condition) -> Prefilter {
+    /// What a file must contain for `condition` and every `constraints` test to hold: the most
+    /// selective of the literal sets each of them requires.
+    pub fn of(condition: &Condition, constraints: &[Constraint]) -> Prefilter {
+        let candidates =
+            std::iter::once(required(condition)).chain(constraints.iter().map(|constraint| {
+                match &constraint.test {
+                    ConstraintTest::Regex(regex) => regex_literals(regex.as_str()),
+                    ConstraintTest::OneOf(values) => (!values.is_empty()
+                        && values.iter().all(|value| value.trim().len() >= MIN_LITERAL))
+                    .then(|| values.clone()),
+                    _ => None,
+                }
+            }));
         Prefilter {
-            any_of: required(condition),
+            any_of: most_selective(candidates),
         }
     }
 }
@@ -28,10 +40,7 @@ fn required(condition: &Condition) -> Option<Vec<String>> {
             (literal.trim().len() >= MIN_LITERAL).then(|| vec![literal.into_owned()])
         }
         // Any one positive part of a conjunction is a valid requirement: take the most selective.
-        Condition::All(all) => all
-            .iter()
-            .filter_map(required)
-            .max_by_key(|literals| literals.iter().map(String::len).min().unwrap_or(0)),
+        Condition::All(all) => most_selective(all.iter().map(required)),
         Condition::Any(any) => {
             let mut literals = Vec::new();
             for branch in any {
@@ -44,8 +53,54 @@ fn required(condition: &Condition) -> Option<Vec<String>> {
         | Condition::Follows(rel)
         | Condition::Precedes(rel) => required(&rel.condition),
         Condition::Query(query) => query.required_literals().map(<[String]>::to_vec),
-        Condition::Kind(_) | Condition::Regex(_) | Condition::Not(_) | Condition::InHandler(_) => {
-            None
-        }
+        Condition::Regex(regex) => regex_literals(regex.as_str()),
+        // A route filter only matches routes declared in the file, so their text is in it.
+        Condition::InHandler(filter) => filter
+            .route
+            .as_ref()
+            .and_then(|route| regex_literals(route.as_str())),
+        Condition::Kind(_) | Condition::Not(_) => None,
+    }
+}
+
+/// Of several literal sets that are each required, the one whose shortest literal is longest.
+fn most_selective(sets: impl Iterator<Item = Option<Vec<String>>>) -> Option<Vec<String>> {
+    sets.flatten()
+        .max_by_key(|literals| literals.iter().map(String::len).min().unwrap_or(0))
+}
+
+/// Literals one of which every match of `pattern` contains: the alternatives a regex such as
+/// `^(password|token|secret)$` starts with. `None` when they are unknown, too many or too short.
+fn regex_literals(pattern: &str) -> Option<Vec<String>> {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    let hir = regex_syntax::parse(pattern).ok()?;
+    let mut extractor = Extractor::new();
+    extractor.kind(ExtractKind::Prefix).limit_total(64);
+    let seq = extractor.extract(&hir);
+    let literals = seq.literals()?;
+    let texts: Option<Vec<String>> = literals
+        .iter()
+        .map(|literal| String::from_utf8(literal.as_bytes().to_vec()).ok())
+        .collect();
+    let texts = texts?;
+    (!texts.is_empty() && texts.iter().all(|text| text.trim().len() >= MIN_LITERAL))
+        .then_some(texts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::regex_literals;
+
+    #[test]
+    fn regexes_contribute_their_required_literals() {
+        let mut found = regex_literals("^(password|token|secret)$").unwrap();
+        found.sort();
+        assert_eq!(found, ["password", "secret", "token"]);
+        assert_eq!(
+            regex_literals(r"^except( Exception)?:").unwrap(),
+            ["except Exception:", "except:"]
+        );
+        assert_eq!(regex_literals(r"\w+_id"), None);
+        assert_eq!(regex_literals("^(a|bc)"), None);
     }
 }

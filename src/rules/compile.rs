@@ -72,7 +72,7 @@ pub(super) fn compile(
         }
         None => None,
     };
-    let prefilter = Prefilter::of(&condition);
+    let prefilter = Prefilter::of(&condition, &compiled_constraints);
     Ok(Compiled {
         matcher: Matcher {
             condition,

@@ -83,6 +83,10 @@ impl<'t> Sink<'t> {
             _ => return None,
         };
         let method = file.text(method_node);
+        let may_sink = matches!(method, "RawSQL" | "text" | "extra") || EXECUTORS.contains(&method);
+        if !may_sink {
+            return None;
+        }
         let name = file.text(function).to_string();
         let args = named_children(arguments);
         let first_or_keyword = |keywords: &[&str]| -> Vec<Node<'t>> {
