@@ -47,7 +47,7 @@ if [ ! -d "$DJANGO" ]; then
     echo "== downloading Django $DJANGO_VERSION from PyPI" >&2
     python3 -m pip download --quiet --no-deps --only-binary=:all: \
         "django==$DJANGO_VERSION" -d "$WORK/dl"
-    unzip -q -o "$WORK/dl/Django-$DJANGO_VERSION-py3-none-any.whl" 'django/*' \
+    unzip -q -o "$WORK"/dl/[Dd]jango-"$DJANGO_VERSION"-py3-none-any.whl 'django/*' \
         -d "$WORK/django-$DJANGO_VERSION"
 fi
 

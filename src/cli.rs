@@ -131,6 +131,9 @@ struct ScanArgs {
     /// Scan every file afresh; neither read nor write the cache.
     #[arg(long, conflicts_with = "cache_dir")]
     no_cache: bool,
+    /// Report findings that `tollgate: ignore[…]` comments suppress, too.
+    #[arg(long)]
+    no_suppress: bool,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -207,6 +210,7 @@ fn run_scan(args: ScanArgs) -> CliResult {
         jobs: args.jobs,
         cache_dir: (!args.no_cache).then_some(args.cache_dir),
         progress: true,
+        no_suppress: args.no_suppress,
     };
     let outcome = scan::scan(&options, rules).map_err(boxed)?;
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();

@@ -22,4 +22,5 @@ pub mod report;
 pub mod rules;
 pub mod scan;
 pub mod source;
+pub mod suppress;
 pub mod testing;

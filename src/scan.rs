@@ -5,12 +5,15 @@ use crate::check::{check_file, Plan};
 use crate::discover::{self, Candidate, DiscoverError, DiscoverOptions};
 use crate::filter;
 use crate::finding::{Finding, Notice, NoticeKind};
+use crate::fingerprint;
 use crate::parse;
 use crate::progress::Progress;
 use crate::rules::RuleSet;
 use crate::source::SourceFile;
+use crate::suppress::{self, Suppression};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -29,6 +32,8 @@ pub struct ScanOptions {
     pub cache_dir: Option<PathBuf>,
     /// Show a progress bar on stderr when it is a terminal and the scan takes more than a moment.
     pub progress: bool,
+    /// Ignore `tollgate: ignore[…]` comments and report everything.
+    pub no_suppress: bool,
 }
 
 impl Default for ScanOptions {
@@ -40,6 +45,7 @@ impl Default for ScanOptions {
             jobs: None,
             cache_dir: None,
             progress: false,
+            no_suppress: false,
         }
     }
 }
@@ -64,6 +70,8 @@ pub struct ScanStats {
     pub bytes_scanned: u64,
     /// Files whose result came from the cache instead of being parsed and checked.
     pub files_cached: usize,
+    /// Findings removed by inline suppressions.
+    pub suppressed: usize,
     pub duration: Duration,
 }
 
@@ -127,13 +135,22 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
     let mut findings = Vec::new();
     let mut notices = discovery.notices;
     let mut stats = ScanStats::default();
+    let all_ids = suppress_ids(rules);
     for Scanned { result, cached, .. } in scanned {
         stats.files_cached += usize::from(cached);
         if result.scanned {
             stats.files_scanned += 1;
             stats.bytes_scanned += result.bytes;
         }
-        findings.extend(result.findings);
+        if options.no_suppress || result.suppressions.is_empty() {
+            findings.extend(result.findings);
+        } else {
+            let applied = suppress::apply(result.findings, &result.suppressions, rules, &all_ids);
+            stats.suppressed += applied.suppressed;
+            let mut kept = applied.kept;
+            fingerprint::assign(&mut kept);
+            findings.extend(kept);
+        }
         notices.extend(result.notice);
     }
     stats.files_skipped = notices
@@ -150,13 +167,26 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
     })
 }
 
+/// Every rule id a suppression may name: the rules of this run and all built-in ones.
+fn suppress_ids(rules: &RuleSet) -> BTreeSet<String> {
+    let builtin = RuleSet::builtin().ok();
+    rules
+        .iter()
+        .chain(builtin.iter().flat_map(|set| set.iter()))
+        .map(|rule| rule.id.clone())
+        .collect()
+}
+
 /// One file's part of the outcome: what the cache stores per file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct FileResult {
     pub(crate) scanned: bool,
     pub(crate) bytes: u64,
+    /// Every finding, before suppressions are applied.
     pub(crate) findings: Vec<Finding>,
     pub(crate) notice: Option<Notice>,
+    /// The file's `tollgate: ignore` comments.
+    pub(crate) suppressions: Vec<Suppression>,
 }
 
 impl FileResult {
@@ -165,6 +195,7 @@ impl FileResult {
             scanned: false,
             bytes: 0,
             findings: Vec::new(),
+            suppressions: Vec::new(),
             notice: Some(Notice {
                 path,
                 kind,
@@ -273,6 +304,7 @@ fn check_bytes(
             bytes: size,
             findings,
             notice,
+            suppressions: suppress::collect(&parsed),
         },
         Err(_) => skipped(
             NoticeKind::InternalError,

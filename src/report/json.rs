@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 /// The version of the JSON document's schema.
-pub const JSON_SCHEMA_VERSION: &str = "1.0";
+pub const JSON_SCHEMA_VERSION: &str = "1.1";
 
 #[derive(Serialize)]
 struct Document<'a> {
@@ -51,6 +51,8 @@ struct Summary {
     bytes_scanned: u64,
     findings: usize,
     by_severity: BTreeMap<&'static str, usize>,
+    /// Findings removed by `tollgate: ignore[…]` comments.
+    suppressed: usize,
     duration_ms: u64,
 }
 
@@ -89,6 +91,7 @@ pub(super) fn render(
             bytes_scanned: outcome.stats.bytes_scanned,
             findings: outcome.findings.len(),
             by_severity,
+            suppressed: outcome.stats.suppressed,
             duration_ms: u64::try_from(outcome.stats.duration.as_millis()).unwrap_or(u64::MAX),
         },
     };

@@ -5,6 +5,7 @@ use super::schema::{RawFile, RawRule};
 use super::{Logic, OwaspId, PathFilter, Rule};
 use crate::detectors;
 use crate::source::Language;
+use crate::suppress;
 use miette::{Diagnostic, NamedSource, SourceSpan};
 use serde_saphyr::{Location, Spanned};
 use std::collections::BTreeSet;
@@ -201,26 +202,30 @@ fn detector_logic(
     message: &Spanned<String>,
 ) -> Result<(), Problem> {
     for &language in languages {
-        let Some(found) = detectors::find(&detector.value, language) else {
-            return Err(Problem {
-                message: format!(
-                    "no built-in detector `{}` for {}",
-                    detector.value,
-                    language.name()
-                ),
-                at: detector.referenced,
-                help: None,
-            });
+        let captures = match detectors::find(&detector.value, language) {
+            Some(found) => found.captures,
+            None if suppress::is_meta_rule(&detector.value) => suppress::CAPTURES,
+            None => {
+                return Err(Problem {
+                    message: format!(
+                        "no built-in detector `{}` for {}",
+                        detector.value,
+                        language.name()
+                    ),
+                    at: detector.referenced,
+                    help: None,
+                })
+            }
         };
-        let captures: BTreeSet<String> = found.captures.iter().map(|c| c.to_string()).collect();
-        if let Some(var) = unbound_placeholder(&message.value, &captures) {
+        let names: BTreeSet<String> = captures.iter().map(|c| c.to_string()).collect();
+        if let Some(var) = unbound_placeholder(&message.value, &names) {
             return Err(Problem {
                 message: format!(
                     "message uses `${var}`, which detector `{}` does not capture",
                     detector.value
                 ),
                 at: message.referenced,
-                help: Some(format!("available: {}", placeholders(found.captures))),
+                help: Some(format!("available: {}", placeholders(captures))),
             });
         }
     }
