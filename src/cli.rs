@@ -1,7 +1,9 @@
 //! The command-line interface: argument parsing and the `scan`, `rules` and `explain` commands.
 
+use crate::baseline::Baseline;
 use crate::cache;
 use crate::config::{self, RuleSources};
+use crate::diff::ChangedLines;
 use crate::filter;
 use crate::report::{self, Format, TextStyle};
 use crate::rules::{load_rule_paths, RuleSet, Severity, CUSTOM_PACK};
@@ -31,6 +33,9 @@ struct Cli {
 enum Command {
     /// Scan files and directories for security problems.
     Scan(ScanArgs),
+    /// Record the current findings in a baseline file (`--output FILE`), so that
+    /// `scan --baseline FILE` reports only new ones. Takes the same options as `scan`.
+    Baseline(ScanArgs),
     /// List the rules, or validate rule files.
     Rules {
         #[command(subcommand)]
@@ -134,6 +139,12 @@ struct ScanArgs {
     /// Report findings that `tollgate: ignore[…]` comments suppress, too.
     #[arg(long)]
     no_suppress: bool,
+    /// Report only findings that the baseline FILE (from `tollgate baseline`) does not know.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Report only findings on lines added or changed since the merge base of REF and HEAD.
+    #[arg(long, value_name = "REF")]
+    diff_base: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -180,6 +191,7 @@ type CliResult = Result<u8, Box<dyn Diagnostic + Send + Sync>>;
 fn run(cli: Cli) -> CliResult {
     match cli.command {
         Command::Scan(args) => run_scan(args),
+        Command::Baseline(args) => write_baseline(args),
         Command::Rules {
             action: Some(RulesAction::Validate { paths }),
             ..
@@ -196,23 +208,77 @@ fn run(cli: Cli) -> CliResult {
     }
 }
 
-fn run_scan(args: ScanArgs) -> CliResult {
+/// Run the scan `args` describe: rules and options from the arguments and configuration.
+fn scan_with(
+    args: &ScanArgs,
+) -> Result<(RuleSet, scan::ScanOutcome), Box<dyn Diagnostic + Send + Sync>> {
     let (rules, loaded) = config::assemble(&args.sources.sources())?;
-    let rules = &rules;
-    let mut excludes = args.exclude;
+    let mut excludes = args.exclude.clone();
     if let Some(loaded) = loaded {
         excludes.extend(loaded.config.exclude);
     }
     let options = ScanOptions {
-        paths: args.paths,
+        paths: args.paths.clone(),
         excludes,
         max_file_size: args.max_file_size,
         jobs: args.jobs,
-        cache_dir: (!args.no_cache).then_some(args.cache_dir),
+        cache_dir: (!args.no_cache).then(|| args.cache_dir.clone()),
         progress: true,
         no_suppress: args.no_suppress,
     };
-    let outcome = scan::scan(&options, rules).map_err(boxed)?;
+    let outcome = scan::scan(&options, &rules).map_err(boxed)?;
+    Ok((rules, outcome))
+}
+
+fn write_baseline(args: ScanArgs) -> CliResult {
+    let Some(path) = args.output.clone() else {
+        return Err(boxed(CliError::Usage(
+            "`tollgate baseline` needs `--output FILE`".into(),
+        )));
+    };
+    let (_, outcome) = scan_with(&args)?;
+    let baseline = Baseline::of(&outcome.findings);
+    let text = serde_json::to_string_pretty(&baseline)
+        .map_err(|err| boxed(CliError::Write(err.to_string())))?;
+    std::fs::write(&path, text + "\n").map_err(|err| {
+        boxed(CliError::Write(format!(
+            "cannot write `{}`: {err}",
+            path.display()
+        )))
+    })?;
+    eprintln!(
+        "tollgate: {} findings recorded in {}",
+        baseline.findings.len(),
+        path.display()
+    );
+    Ok(EXIT_CLEAN)
+}
+
+fn run_scan(args: ScanArgs) -> CliResult {
+    // Read the baseline and the diff first: a bad file or ref fails before the scan.
+    let baseline = match &args.baseline {
+        Some(path) => Some(Baseline::load(path).map_err(|err| boxed(CliError::Usage(err)))?),
+        None => None,
+    };
+    let changed = match &args.diff_base {
+        Some(base) => Some(ChangedLines::since(base).map_err(|err| boxed(CliError::Usage(err)))?),
+        None => None,
+    };
+    let (rules, mut outcome) = scan_with(&args)?;
+    let rules = &rules;
+    if let Some(changed) = &changed {
+        outcome.findings.retain(|finding| changed.touches(finding));
+    }
+    if let Some(baseline) = &baseline {
+        let compared = baseline.compare(std::mem::take(&mut outcome.findings));
+        outcome.findings = compared.new;
+        if !compared.stale.is_empty() {
+            eprintln!(
+                "tollgate: {} baseline entries no longer found (fixed or changed); refresh the baseline with `tollgate baseline --output FILE`",
+                compared.stale.len()
+            );
+        }
+    }
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let color = match args.color {
         ColorChoice::Always => true,
@@ -388,6 +454,9 @@ enum CliError {
     #[error("{0}")]
     #[diagnostic(code(tollgate::write))]
     Write(String),
+    #[error("{0}")]
+    #[diagnostic(code(tollgate::usage))]
+    Usage(String),
 }
 
 fn boxed<E: Diagnostic + Send + Sync + 'static>(err: E) -> Box<dyn Diagnostic + Send + Sync> {

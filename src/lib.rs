@@ -5,11 +5,13 @@
 //! [`scan`] strings the stages together (keeping per-file results in the [`cache`]); [`cli`] is the
 //! command-line front end used by the binary.
 
+pub mod baseline;
 pub mod cache;
 pub mod check;
 pub mod cli;
 pub mod config;
 pub mod detectors;
+pub mod diff;
 pub mod discover;
 pub mod filter;
 pub mod finding;
