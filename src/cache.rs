@@ -28,7 +28,7 @@ pub const DEFAULT_DIR: &str = ".tollgate-cache";
 /// The cache file inside the cache directory.
 const FILE_NAME: &str = "scan.json";
 /// Bump when what an entry stores changes shape or meaning.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 /// Marks the directory as a cache for backup and archiving tools (<https://bford.info/cachedir/>).
 const CACHEDIR_TAG: &str = "Signature: 8a477f597d28d172789f06886806bc55\n\
 # This file is a cache directory tag created by tollgate.\n\
@@ -253,11 +253,13 @@ mod tests {
             line: Some(9),
         };
         FileResult {
+            path: "app/views.py".into(),
             scanned: true,
             bytes: 120,
             findings: vec![finding],
             notice: Some(notice),
             suppressions: Vec::new(),
+            facts: crate::project::FileFacts::default(),
         }
     }
 

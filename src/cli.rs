@@ -5,6 +5,7 @@ use crate::cache;
 use crate::config::{self, RuleSources};
 use crate::diff::ChangedLines;
 use crate::filter;
+use crate::project::AuthConfig;
 use crate::report::{self, Format, TextStyle};
 use crate::rules::{load_rule_paths, RuleSet, Severity, CUSTOM_PACK};
 use crate::scan::{self, ScanOptions};
@@ -53,6 +54,8 @@ enum Command {
         #[command(flatten)]
         sources: RuleArgs,
     },
+    /// List the application's routes: method, path, handler, framework and guards.
+    Routes(RoutesArgs),
     /// Check rules against example files annotated `# expect: RULE-ID` / `# ok: RULE-ID`.
     Test {
         /// Example files and directories (default: the `--rules` paths).
@@ -147,6 +150,25 @@ struct ScanArgs {
     diff_base: Option<String>,
 }
 
+#[derive(clap::Args, Debug)]
+struct RoutesArgs {
+    /// Files and directories to read.
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = ListFormat::Text)]
+    format: ListFormat,
+    /// Write the list to FILE instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Leave out paths matching this gitignore-style glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+    /// Configuration file (default: the nearest tollgate.toml, .tollgate.toml or pyproject.toml with [tool.tollgate]).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum ListFormat {
     Text,
@@ -204,6 +226,7 @@ fn run(cli: Cli) -> CliResult {
         Command::Explain { rule_id, sources } => {
             explain(&config::assemble(&sources.sources())?.0, &rule_id)
         }
+        Command::Routes(args) => list_routes(&args),
         Command::Test { paths, sources } => run_tests(paths, &sources),
     }
 }
@@ -214,6 +237,7 @@ fn scan_with(
 ) -> Result<(RuleSet, scan::ScanOutcome), Box<dyn Diagnostic + Send + Sync>> {
     let (rules, loaded) = config::assemble(&args.sources.sources())?;
     let mut excludes = args.exclude.clone();
+    let auth = auth_config(loaded.as_ref())?;
     if let Some(loaded) = loaded {
         excludes.extend(loaded.config.exclude);
     }
@@ -225,9 +249,70 @@ fn scan_with(
         cache_dir: (!args.no_cache).then(|| args.cache_dir.clone()),
         progress: true,
         no_suppress: args.no_suppress,
+        auth,
     };
     let outcome = scan::scan(&options, &rules).map_err(boxed)?;
     Ok((rules, outcome))
+}
+
+/// The `[auth]` settings of a loaded configuration, compiled.
+fn auth_config(
+    loaded: Option<&config::LoadedConfig>,
+) -> Result<AuthConfig, Box<dyn Diagnostic + Send + Sync>> {
+    let Some(loaded) = loaded else {
+        return Ok(AuthConfig::default());
+    };
+    AuthConfig::new(&loaded.config.auth).map_err(|message| {
+        boxed(CliError::Usage(format!(
+            "{}: [auth] {message}",
+            loaded.path.display()
+        )))
+    })
+}
+
+fn list_routes(args: &RoutesArgs) -> CliResult {
+    let config_path = args.config.clone().or_else(|| {
+        std::env::current_dir()
+            .ok()
+            .and_then(|cwd| config::find(&cwd))
+    });
+    let loaded = config_path
+        .as_deref()
+        .map(config::load)
+        .transpose()
+        .map_err(boxed)?;
+    let mut excludes = args.exclude.clone();
+    if let Some(loaded) = &loaded {
+        excludes.extend(loaded.config.exclude.iter().cloned());
+    }
+    let options = ScanOptions {
+        paths: args.paths.clone(),
+        excludes,
+        auth: auth_config(loaded.as_ref())?,
+        ..ScanOptions::default()
+    };
+    let outcome = scan::scan(&options, &RuleSet::default()).map_err(boxed)?;
+    for notice in &outcome.notices {
+        eprintln!("tollgate: {}: {}", notice.path, notice.message);
+    }
+    let mut buffer = Vec::new();
+    match args.format {
+        ListFormat::Text => report::routes::text(&outcome.project, &mut buffer),
+        ListFormat::Json => report::routes::json(&outcome.project, &mut buffer),
+    }
+    .map_err(|err| boxed(CliError::Write(err.to_string())))?;
+    match &args.output {
+        Some(path) => std::fs::write(path, buffer).map_err(|err| {
+            boxed(CliError::Write(format!(
+                "cannot write `{}`: {err}",
+                path.display()
+            )))
+        })?,
+        None => std::io::stdout()
+            .write_all(&buffer)
+            .map_err(|err| boxed(CliError::Write(err.to_string())))?,
+    }
+    Ok(EXIT_CLEAN)
 }
 
 fn write_baseline(args: ScanArgs) -> CliResult {

@@ -3,6 +3,7 @@
 //! It adds rule directories, enables or disables rules and packs, overrides severities and
 //! excludes paths. See docs/configuration.md.
 
+use crate::project::AuthSettings;
 use crate::rules::{load_rule_paths, PathFilter, RuleSet, Severity, CUSTOM_PACK};
 use miette::{Diagnostic, NamedSource, SourceSpan};
 use serde::Deserialize;
@@ -32,6 +33,9 @@ pub struct Config {
     /// Path filters by rule id, replacing the rule's own `paths`.
     #[serde(default)]
     pub paths: BTreeMap<String, RulePaths>,
+    /// The team's own authentication guards and public paths.
+    #[serde(default)]
+    pub auth: AuthSettings,
 }
 
 /// `[paths.RULE-ID]`: which files a rule runs on.

@@ -20,6 +20,7 @@ pub mod matcher;
 pub mod model;
 pub mod parse;
 mod progress;
+pub mod project;
 pub mod report;
 pub mod rules;
 pub mod scan;

@@ -8,12 +8,14 @@ use crate::finding::{Finding, Notice, NoticeKind};
 use crate::fingerprint;
 use crate::parse;
 use crate::progress::Progress;
+use crate::project::{self, missing_authorization, AuthConfig, FileFacts, Project};
+use crate::rules::Logic;
 use crate::rules::RuleSet;
 use crate::source::SourceFile;
 use crate::suppress::{self, Suppression};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -34,6 +36,8 @@ pub struct ScanOptions {
     pub progress: bool,
     /// Ignore `tollgate: ignore[…]` comments and report everything.
     pub no_suppress: bool,
+    /// The team's own guards and public paths (`[auth]` in the configuration).
+    pub auth: AuthConfig,
 }
 
 impl Default for ScanOptions {
@@ -46,6 +50,7 @@ impl Default for ScanOptions {
             cache_dir: None,
             progress: false,
             no_suppress: false,
+            auth: AuthConfig::default(),
         }
     }
 }
@@ -58,6 +63,8 @@ pub struct ScanOutcome {
     /// Sorted by path.
     pub notices: Vec<Notice>,
     pub stats: ScanStats,
+    /// The application's routes and guards across the scanned files.
+    pub project: Project,
 }
 
 /// Counts and timing for the summary line.
@@ -132,11 +139,27 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
         );
     }
 
+    let project = Project::link(
+        &scanned
+            .iter()
+            .filter(|file| !file.result.facts.is_empty())
+            .map(|file| (file.result.path.clone(), &file.result.facts))
+            .collect::<Vec<_>>(),
+        &options.auth,
+    );
+    let mut project_findings = project_findings(&project, rules);
+
     let mut findings = Vec::new();
     let mut notices = discovery.notices;
     let mut stats = ScanStats::default();
     let all_ids = suppress_ids(rules);
-    for Scanned { result, cached, .. } in scanned {
+    for Scanned {
+        mut result, cached, ..
+    } in scanned
+    {
+        if let Some(more) = project_findings.remove(&result.path) {
+            result.findings.extend(more);
+        }
         stats.files_cached += usize::from(cached);
         if result.scanned {
             stats.files_scanned += 1;
@@ -164,7 +187,26 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
         findings,
         notices,
         stats,
+        project,
     })
+}
+
+/// Findings of the rules that run on the linked project, by file.
+fn project_findings(project: &Project, rules: &RuleSet) -> BTreeMap<String, Vec<Finding>> {
+    let mut out: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
+    for rule in rules.iter() {
+        if let Logic::Detector(name) = &rule.logic {
+            if name == missing_authorization::NAME {
+                for (path, found) in missing_authorization::findings(project, rule) {
+                    out.entry(path).or_default().extend(found);
+                }
+            }
+        }
+    }
+    for found in out.values_mut() {
+        fingerprint::assign(found);
+    }
+    out
 }
 
 /// Every rule id a suppression may name: the rules of this run and all built-in ones.
@@ -180,6 +222,8 @@ fn suppress_ids(rules: &RuleSet) -> BTreeSet<String> {
 /// One file's part of the outcome: what the cache stores per file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct FileResult {
+    /// The file's display path.
+    pub(crate) path: String,
     pub(crate) scanned: bool,
     pub(crate) bytes: u64,
     /// Every finding, before suppressions are applied.
@@ -187,15 +231,19 @@ pub(crate) struct FileResult {
     pub(crate) notice: Option<Notice>,
     /// The file's `tollgate: ignore` comments.
     pub(crate) suppressions: Vec<Suppression>,
+    /// What the file tells the project model.
+    pub(crate) facts: FileFacts,
 }
 
 impl FileResult {
     fn skipped(path: String, kind: NoticeKind, message: String) -> FileResult {
         FileResult {
+            path: path.clone(),
             scanned: false,
             bytes: 0,
             findings: Vec::new(),
             suppressions: Vec::new(),
+            facts: FileFacts::default(),
             notice: Some(Notice {
                 path,
                 kind,
@@ -298,13 +346,17 @@ fn check_bytes(
         }
     });
     // A defect in one rule must not take the scan down: the file gets a notice instead.
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check_file(&parsed, plan))) {
-        Ok(findings) => FileResult {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        (check_file(&parsed, plan), project::facts(&parsed))
+    })) {
+        Ok((findings, facts)) => FileResult {
+            path: source.display_path.clone(),
             scanned: true,
             bytes: size,
             findings,
             notice,
             suppressions: suppress::collect(&parsed),
+            facts,
         },
         Err(_) => skipped(
             NoticeKind::InternalError,

@@ -50,6 +50,9 @@ enum Directive {
         rules: Vec<String>,
         reason: Option<String>,
     },
+    /// `tollgate: public -- reason` on a handler: it is meant to be reachable without
+    /// authentication.
+    Public { reason: Option<String> },
 }
 
 /// Every suppression comment in a file.
@@ -61,7 +64,9 @@ pub fn collect(file: &ParsedFile) -> Vec<Suppression> {
     descendants(file.tree.root_node())
         .filter(|node| matches!(node.kind(), "comment" | "line_comment" | "block_comment"))
         .filter_map(|comment| {
-            let Directive::Ignore { rules, reason } = parse(file.text(comment))?;
+            let Directive::Ignore { rules, reason } = parse(file.text(comment))? else {
+                return None;
+            };
             let start = source.position(comment.start_byte());
             let before = &source.text[..comment.start_byte()];
             let alone = before.rsplit('\n').next().unwrap_or("").trim().is_empty();
@@ -79,13 +84,39 @@ pub fn collect(file: &ParsedFile) -> Vec<Suppression> {
         .collect()
 }
 
-/// Parse `# tollgate: ignore[a, b] -- reason` (or `//`, `/* */`) into a directive.
+/// The `tollgate: public -- reason` comments of a file: (line, reason).
+pub fn public_markers(file: &ParsedFile) -> Vec<(usize, Option<String>)> {
+    let source = file.source;
+    if !source.text.contains("tollgate: public") {
+        return Vec::new();
+    }
+    descendants(file.tree.root_node())
+        .filter(|node| matches!(node.kind(), "comment" | "line_comment" | "block_comment"))
+        .filter_map(|comment| match parse(file.text(comment))? {
+            Directive::Public { reason } => {
+                Some((source.position(comment.start_byte()).line, reason))
+            }
+            Directive::Ignore { .. } => None,
+        })
+        .collect()
+}
+
+/// Parse `# tollgate: ignore[a, b] -- reason` or `# tollgate: public -- reason` (or `//`,
+/// `/* */`) into a directive.
 fn parse(comment: &str) -> Option<Directive> {
     let body = comment
         .trim_start_matches(['#', '/', '*', '!'])
         .trim_end_matches("*/")
         .trim();
     let rest = body.strip_prefix("tollgate:")?.trim_start();
+    if let Some(after) = rest.strip_prefix("public") {
+        if !(after.is_empty() || after.starts_with(char::is_whitespace)) {
+            return None;
+        }
+        return Some(Directive::Public {
+            reason: reason_after(after),
+        });
+    }
     let rest = rest.strip_prefix("ignore")?;
     let (rules, rest) = match rest.strip_prefix('[') {
         Some(list) => {
@@ -101,13 +132,19 @@ fn parse(comment: &str) -> Option<Directive> {
         None if rest.is_empty() || rest.starts_with(char::is_whitespace) => (Vec::new(), rest),
         None => return None,
     };
-    let reason = rest
-        .trim()
+    Some(Directive::Ignore {
+        rules,
+        reason: reason_after(rest),
+    })
+}
+
+/// The reason after `--`, if any.
+fn reason_after(rest: &str) -> Option<String> {
+    rest.trim()
         .strip_prefix("--")
         .map(str::trim)
         .filter(|reason| !reason.is_empty())
-        .map(String::from);
-    Some(Directive::Ignore { rules, reason })
+        .map(String::from)
 }
 
 /// What applying a file's suppressions did.
@@ -230,5 +267,16 @@ mod tests {
         assert_eq!(parse("# tollgate: ignored"), None);
         assert_eq!(parse("# tollgate: ignore[a"), None);
         assert_eq!(parse("# see tollgate: ignore[a]"), None);
+        assert_eq!(
+            parse("# tollgate: public -- health probe"),
+            Some(Directive::Public {
+                reason: Some("health probe".into())
+            })
+        );
+        assert_eq!(
+            parse("// tollgate: public"),
+            Some(Directive::Public { reason: None })
+        );
+        assert_eq!(parse("# tollgate: publicly"), None);
     }
 }

@@ -4,18 +4,18 @@
 //! It is built from one file at a time with framework heuristics (decorators, attributes, axum
 //! `.route(...)` calls in the same file); rules reach it through `in-handler` and `from-request`.
 
-mod python;
+pub(crate) mod python;
 mod request;
-mod rust;
+pub(crate) mod rust;
 
 use crate::parse::ParsedFile;
 use crate::source::Language;
 use regex::Regex;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::ops::Range;
 
 /// A web framework tollgate models.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Framework {
     Django,
@@ -50,9 +50,21 @@ pub struct Handler {
     pub route: Option<String>,
     /// Names of the guards found (decorators, dependencies, extractors, middleware).
     pub guards: Vec<String>,
+    /// The object whose decorator routes it (`app`, `router`, `bp`), or the class of a
+    /// class-based view method.
+    pub owner: Option<String>,
+    /// Whether `route`/`methods` come from the handler's own decorator or attribute macro (as
+    /// opposed to a registration elsewhere in the file, or none).
+    pub declared_route: bool,
+    /// Every decorator, dependency and extractor type on the handler, guard or not: the names a
+    /// team's own guards (`[auth]` in the configuration) are looked up in.
+    pub markers: Vec<String>,
     /// The whole function definition.
     #[serde(skip)]
     pub bytes: Range<usize>,
+    /// The function's name, where findings about the handler point.
+    #[serde(skip)]
+    pub name_bytes: Range<usize>,
     /// Parameters whose values come from the request (path, query, body, headers).
     #[serde(skip)]
     pub request_params: Vec<String>,

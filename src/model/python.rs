@@ -93,7 +93,7 @@ const CONTAINERS: &[&str] = &[
 
 /// Statement-level nodes, the direct contents of expression statements (assignments, calls) and
 /// decorators; expressions are not descended into, which keeps the walk small.
-fn statement_level(root: Node) -> Vec<Node> {
+pub(crate) fn statement_level(root: Node) -> Vec<Node> {
     let mut out = Vec::new();
     let mut stack = vec![root];
     while let Some(node) = stack.pop() {
@@ -191,19 +191,40 @@ fn handler_for(file: &ParsedFile, facts: &FileFacts, function: Node) -> Option<H
     };
     // Decide cheaply whether this is a handler at all; most functions are not.
     let kind = classify(file, function, outer, &decorators)?;
-    let name = file.text(function.child_by_field_name("name")?).to_string();
+    let name_node = function.child_by_field_name("name")?;
+    let name = file.text(name_node).to_string();
     let params = parameters(file, function);
     let mut guards: Vec<String> = decorators
         .iter()
         .filter_map(|d| decorator_guard(file, *d))
         .collect();
+    let mut markers: Vec<String> = decorators
+        .iter()
+        .map(|d| file.text(*d).trim_start_matches('@').trim().to_string())
+        .chain(params.iter().filter_map(|p| p.dependency.clone()))
+        .collect();
+    let owner = match &kind {
+        Kind::Routed { object, .. } => Some(object.to_string()),
+        Kind::ClassView { class, .. } => {
+            markers.extend(class_markers(file, *class));
+            class
+                .child_by_field_name("name")
+                .map(|n| file.text(n).to_string())
+        }
+        _ => None,
+    };
+    let declared_route = matches!(kind, Kind::Routed { .. });
     let handler = |framework, methods, route, guards, request_params| Handler {
         name: name.clone(),
         framework,
         methods,
         route,
         guards,
+        owner: owner.clone(),
+        declared_route,
+        markers: markers.clone(),
         bytes: outer.byte_range(),
+        name_bytes: name_node.byte_range(),
         request_params,
     };
     Some(match kind {
@@ -282,7 +303,7 @@ fn handler_for(file: &ParsedFile, facts: &FileFacts, function: Node) -> Option<H
                     .unwrap_or_default(),
             };
             guards.extend(class_guards(file, class));
-            let framework = if drf || facts.imports_drf {
+            let framework = if drf {
                 Framework::Drf
             } else {
                 Framework::Django
@@ -373,6 +394,8 @@ fn names(params: &[Param], skip: usize) -> Vec<String> {
 
 struct Param {
     name: String,
+    /// The text of a `Depends(...)`/`Security(...)` default or annotation.
+    dependency: Option<String>,
     /// `Depends(get_current_user)`-style dependency that authenticates.
     auth_dependency: bool,
     /// A FastAPI parameter filled from the request (path, query, body, header, cookie).
@@ -404,12 +427,37 @@ fn parameters(file: &ParsedFile, function: Node) -> Vec<Param> {
                 .iter()
                 .any(|t| annotation.split(['[', ']', ',', ' ', '.']).any(|p| p == *t));
             Some(Param {
-                auth_dependency: dependency && looks_like_auth(text),
+                dependency: dependency.then(|| text.to_string()),
+                auth_dependency: dependency && dependency_authenticates(text, annotation),
                 request_input: !dependency && !framework_type && name != "self" && name != "cls",
                 name,
             })
         })
         .collect()
+}
+
+/// Whether a `Depends(...)`/`Security(...)` parameter authenticates: judged by the dependency
+/// it calls (`Depends(get_current_user)`, not `Depends(get_db)`), or by the annotation for a
+/// class dependency (`user: User = Depends()`); database sessions never do.
+fn dependency_authenticates(param_text: &str, annotation: &str) -> bool {
+    let mut called = Vec::new();
+    for marker in ["Depends(", "Security("] {
+        for part in param_text.split(marker).skip(1) {
+            let inner = part.split([')', ',']).next().unwrap_or("").trim();
+            called.push(inner);
+        }
+    }
+    if param_text.contains("Security(") {
+        // FastAPI's marker for security dependencies.
+        return true;
+    }
+    if called.iter().any(|inner| !inner.is_empty()) {
+        return called.iter().any(|inner| looks_like_auth(inner));
+    }
+    let session_type = ["Session", "AsyncSession", "Connection"]
+        .iter()
+        .any(|t| annotation.split(['[', ']', ',', ' ', '.']).any(|p| p == *t));
+    !session_type && looks_like_auth(annotation)
 }
 
 /// The guard a decorator stands for, if it is one.
@@ -439,7 +487,7 @@ fn decorator_guard(file: &ParsedFile, decorator: Node) -> Option<String> {
 }
 
 /// Guards declared on a class-based view: auth mixins, `permission_classes`, `method_decorator`.
-fn class_guards(file: &ParsedFile, class: Node) -> Vec<String> {
+pub(crate) fn class_guards(file: &ParsedFile, class: Node) -> Vec<String> {
     let mut guards = Vec::new();
     if let Some(bases) = class.child_by_field_name("superclasses") {
         for base in named_children(bases) {
@@ -490,6 +538,40 @@ fn class_guards(file: &ParsedFile, class: Node) -> Vec<String> {
     guards
 }
 
+/// A class-based view's bases, class decorators and `permission_classes`/
+/// `authentication_classes` assignments, as written.
+pub(crate) fn class_markers(file: &ParsedFile, class: Node) -> Vec<String> {
+    let mut markers = Vec::new();
+    if let Some(bases) = class.child_by_field_name("superclasses") {
+        markers.extend(
+            named_children(bases)
+                .into_iter()
+                .map(|b| file.text(b).to_string()),
+        );
+    }
+    if let Some(decorated) = class
+        .parent()
+        .filter(|p| p.kind() == "decorated_definition")
+    {
+        markers.extend(
+            named_children(decorated)
+                .into_iter()
+                .filter(|n| n.kind() == "decorator")
+                .map(|d| file.text(d).trim_start_matches('@').trim().to_string()),
+        );
+    }
+    if let Some(body) = class.child_by_field_name("body") {
+        for statement in named_children(body) {
+            let text = file.text(statement);
+            if text.starts_with("permission_classes") || text.starts_with("authentication_classes")
+            {
+                markers.push(text.to_string());
+            }
+        }
+    }
+    markers
+}
+
 fn django_methods(file: &ParsedFile, decorators: &[Node]) -> Vec<String> {
     for decorator in decorators {
         let text = file.text(*decorator);
@@ -518,7 +600,10 @@ fn decorator_call(decorator: Node) -> Option<Node> {
 }
 
 /// `object.method(...)` → `(object, method)`.
-fn callee_attribute<'f>(file: &ParsedFile<'f>, call: Node) -> Option<(&'f str, &'f str)> {
+pub(crate) fn callee_attribute<'f>(
+    file: &ParsedFile<'f>,
+    call: Node,
+) -> Option<(&'f str, &'f str)> {
     let function = call.child_by_field_name("function")?;
     if function.kind() != "attribute" {
         return None;
@@ -528,7 +613,11 @@ fn callee_attribute<'f>(file: &ParsedFile<'f>, call: Node) -> Option<(&'f str, &
     Some((object, method))
 }
 
-fn keyword_argument<'t>(file: &ParsedFile, call: Node<'t>, name: &str) -> Option<Node<'t>> {
+pub(crate) fn keyword_argument<'t>(
+    file: &ParsedFile,
+    call: Node<'t>,
+    name: &str,
+) -> Option<Node<'t>> {
     let args = call.child_by_field_name("arguments")?;
     named_children(args).into_iter().find_map(|arg| {
         (arg.kind() == "keyword_argument"
@@ -540,7 +629,7 @@ fn keyword_argument<'t>(file: &ParsedFile, call: Node<'t>, name: &str) -> Option
     })
 }
 
-fn keyword_text(file: &ParsedFile, call: Node, name: &str) -> Option<String> {
+pub(crate) fn keyword_text(file: &ParsedFile, call: Node, name: &str) -> Option<String> {
     keyword_argument(file, call, name).map(|v| file.text(v).to_string())
 }
 
@@ -556,14 +645,14 @@ fn first_list_strings(file: &ParsedFile, call: Node) -> Vec<String> {
 }
 
 /// Upper-cased string literals in a list or tuple.
-fn string_items(file: &ParsedFile, node: Node) -> Vec<String> {
+pub(crate) fn string_items(file: &ParsedFile, node: Node) -> Vec<String> {
     descendants(node)
         .filter(|n| n.kind() == "string_content")
         .map(|n| file.text(n).to_ascii_uppercase())
         .collect()
 }
 
-fn first_string_arg(file: &ParsedFile, call: Node) -> Option<String> {
+pub(crate) fn first_string_arg(file: &ParsedFile, call: Node) -> Option<String> {
     let args = call.child_by_field_name("arguments")?;
     let first = named_children(args).into_iter().next()?;
     (first.kind() == "string").then(|| {

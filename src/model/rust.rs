@@ -65,10 +65,12 @@ fn handler_for(
     registrations: &HashMap<String, Registration>,
     function: Node,
 ) -> Option<Handler> {
-    let name = file.text(function.child_by_field_name("name")?).to_string();
+    let name_node = function.child_by_field_name("name")?;
+    let name = file.text(name_node).to_string();
     let params = parameters(file, function);
-    let mut registration =
-        attribute_route(file, function).or_else(|| registrations.get(&name).cloned());
+    let attribute = attribute_route(file, function);
+    let declared_route = attribute.is_some();
+    let mut registration = attribute.or_else(|| registrations.get(&name).cloned());
     let extractor_handler = params.iter().any(|p| p.handler_type) && is_async(file, function);
     if registration.is_none() && !extractor_handler {
         return None;
@@ -92,7 +94,11 @@ fn handler_for(
         methods: registration.methods.clone(),
         route: registration.route.clone(),
         guards,
+        owner: None,
+        declared_route,
+        markers: params.iter().map(|p| p.type_text.clone()).collect(),
         bytes: function.byte_range(),
+        name_bytes: name_node.byte_range(),
         request_params: params
             .into_iter()
             .filter(|p| p.input)

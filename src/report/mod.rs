@@ -3,6 +3,7 @@
 mod github;
 mod json;
 mod markdown;
+pub mod routes;
 mod sarif;
 #[cfg(test)]
 mod test_support;

@@ -87,5 +87,6 @@ pub fn outcome(findings: Vec<Finding>, notices: Vec<Notice>) -> ScanOutcome {
             files_scanned: 2,
             ..ScanStats::default()
         },
+        project: crate::project::Project::default(),
     }
 }

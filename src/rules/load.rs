@@ -4,6 +4,7 @@ use super::compile::{self, Problem};
 use super::schema::{RawFile, RawRule};
 use super::{Logic, OwaspId, PathFilter, Rule};
 use crate::detectors;
+use crate::project::missing_authorization;
 use crate::source::Language;
 use crate::suppress;
 use miette::{Diagnostic, NamedSource, SourceSpan};
@@ -205,6 +206,9 @@ fn detector_logic(
         let captures = match detectors::find(&detector.value, language) {
             Some(found) => found.captures,
             None if suppress::is_meta_rule(&detector.value) => suppress::CAPTURES,
+            None if detector.value == missing_authorization::NAME => {
+                missing_authorization::CAPTURES
+            }
             None => {
                 return Err(Problem {
                     message: format!(

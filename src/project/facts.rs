@@ -1,0 +1,189 @@
+//! What one file tells the project model, in a form the cache can store.
+
+use crate::model::{Framework, Handler};
+use crate::parse::ParsedFile;
+use crate::source::Position;
+use serde::{Deserialize, Serialize};
+
+/// One file's contribution to the project model.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileFacts {
+    pub handlers: Vec<HandlerFact>,
+    /// Routers, apps and blueprints declared here, with their own prefix and guards.
+    pub containers: Vec<Container>,
+    /// Mounts of handlers and routers under a path.
+    pub edges: Vec<Edge>,
+    /// Python imports: local name → dotted path (`views` → `payments.views`).
+    pub imports: Vec<(String, String)>,
+    /// Guards that settings apply to every view of a framework (DRF
+    /// `DEFAULT_PERMISSION_CLASSES`, Django's `LoginRequiredMiddleware`).
+    pub defaults: Vec<(Framework, String)>,
+}
+
+impl FileFacts {
+    pub fn is_empty(&self) -> bool {
+        self.handlers.is_empty()
+            && self.containers.is_empty()
+            && self.edges.is_empty()
+            && self.defaults.is_empty()
+    }
+}
+
+/// A request handler as the project model sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HandlerFact {
+    pub name: String,
+    pub framework: Framework,
+    /// The decorating router/app/blueprint, or the class of a class-based view method.
+    pub owner: Option<String>,
+    /// Upper-case methods; empty: any.
+    pub methods: Vec<String>,
+    /// The path on the handler's own decorator or attribute macro, relative to its owner.
+    pub route: Option<String>,
+    /// For a DRF `@action`: whether it acts on one object, and its URL segment.
+    pub action: Option<(bool, String)>,
+    pub guards: Vec<String>,
+    pub markers: Vec<String>,
+    /// The reason given by a `tollgate: public -- reason` comment on the handler.
+    pub public: Option<String>,
+    /// The body changes state (saves, deletes, reads a form or body, executes SQL).
+    pub writes: bool,
+    /// The body verifies a signature (webhooks).
+    pub verifies_signature: bool,
+    /// Where the handler's name is.
+    pub start: Position,
+    pub end: Position,
+    pub bytes: std::ops::Range<usize>,
+    pub snippet: String,
+}
+
+/// A router, app or blueprint declared in a file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Container {
+    pub name: String,
+    pub prefix: String,
+    pub guards: Vec<String>,
+    pub markers: Vec<String>,
+}
+
+/// `from` (a container of this file) serves `target` under `prefix`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Edge {
+    pub from: String,
+    pub prefix: String,
+    /// Methods the edge restricts to (axum `get(h)`, actix `web::post().to(h)`); empty: the
+    /// target's own.
+    pub methods: Vec<String>,
+    pub target: Target,
+    pub guards: Vec<String>,
+    pub markers: Vec<String>,
+}
+
+/// What an edge mounts, named as the code names it (`views.detail` → `["views", "detail"]`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Target {
+    /// A function handler.
+    Handler(Vec<String>),
+    /// A class-based view (`View.as_view()`) or, with `viewset`, a DRF viewset on a router.
+    Class { path: Vec<String>, viewset: bool },
+    /// A router, app, blueprint or router-building function.
+    Container(Vec<String>),
+    /// A Django URL module (`include("payments.urls")`).
+    Module(String),
+}
+
+/// Text in a handler body that suggests it changes state.
+const WRITE_HINTS: &[&str] = &[
+    "request.POST",
+    "request.FILES",
+    "request.data",
+    "request.body",
+    "request.json",
+    "request.form",
+    "get_json(",
+    ".save(",
+    ".create(",
+    ".delete(",
+    ".update(",
+    ".execute(",
+    "request.method",
+];
+/// Text in a handler body that suggests it verifies a signature.
+const SIGNATURE_HINTS: &[&str] = &[
+    "construct_event",
+    "compare_digest",
+    "verify_signature",
+    "verify_webhook",
+    "hmac",
+    "Hmac",
+    "signature",
+    "Signature",
+    "ConstantTimeEq",
+    "constant_time_eq",
+];
+
+impl HandlerFact {
+    /// The fact for a handler the per-file model found; `public` from the file's markers.
+    pub fn of(file: &ParsedFile, handler: &Handler, public: &[(usize, Option<String>)]) -> Self {
+        let source = file.source;
+        let start = source.position(handler.name_bytes.start);
+        let first_line = source.position(handler.bytes.start).line;
+        let body = &source.text[handler.bytes.clone()];
+        let public = public
+            .iter()
+            .find(|(line, _)| (first_line.saturating_sub(1)..=start.line).contains(line))
+            .map(|(_, reason)| reason.clone().unwrap_or_else(|| "marked public".into()));
+        HandlerFact {
+            name: handler.name.clone(),
+            framework: handler.framework,
+            owner: handler.owner.clone(),
+            methods: handler.methods.clone(),
+            route: handler.route.clone().filter(|_| handler.declared_route),
+            action: None,
+            guards: handler.guards.clone(),
+            markers: handler.markers.clone(),
+            public,
+            writes: WRITE_HINTS.iter().any(|hint| body.contains(hint)),
+            verifies_signature: SIGNATURE_HINTS.iter().any(|hint| body.contains(hint)),
+            start,
+            end: source.position(handler.name_bytes.end),
+            bytes: handler.name_bytes.clone(),
+            snippet: source.line_text(start.line).to_string(),
+        }
+    }
+}
+
+/// `/a/` + `b/{id}` → `/a/b/{id}`: one slash between parts, a leading slash.
+pub fn join_path(prefix: &str, rest: &str) -> String {
+    let rest = rest.trim_start_matches('^').trim_end_matches('$');
+    let mut joined = format!(
+        "{}/{}",
+        prefix.trim_end_matches('/'),
+        rest.trim_start_matches('/')
+    );
+    if !joined.starts_with('/') {
+        joined.insert(0, '/');
+    }
+    if joined.len() > 1 && rest.is_empty() && !prefix.ends_with('/') {
+        joined.pop();
+    }
+    joined
+}
+
+#[cfg(test)]
+mod tests {
+    use super::join_path;
+
+    #[test]
+    fn paths_join_with_one_slash() {
+        assert_eq!(join_path("", "payments/"), "/payments/");
+        assert_eq!(join_path("/api", "/payments"), "/api/payments");
+        assert_eq!(
+            join_path("/api/", "payments/<int:pk>/"),
+            "/api/payments/<int:pk>/"
+        );
+        assert_eq!(join_path("/api", ""), "/api");
+        assert_eq!(join_path("api/", ""), "/api/");
+        assert_eq!(join_path("", "^refunds/$"), "/refunds/");
+    }
+}

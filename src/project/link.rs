@@ -1,0 +1,555 @@
+//! Resolving the edges of every file into routes.
+//!
+//! A name in an edge (`views.detail`, `payments::router`) is resolved to the handlers or
+//! containers of that name; the module part (expanded through the file's Python imports) must
+//! match the end of the candidate's file path when it is given, and among the remaining
+//! candidates the ones in the same file, else the nearest in the directory tree, win. Routes are
+//! then collected from every container that nothing mounts, depth first.
+
+use super::facts::{join_path, FileFacts, HandlerFact, Target};
+use super::{AuthConfig, Project, Route};
+use crate::model::Framework;
+use std::collections::{BTreeSet, HashMap};
+
+/// Mounts deeper than this are not followed (a cycle guard on top of the visited set).
+const MAX_DEPTH: usize = 24;
+/// Actions of a DRF viewset: (method name, HTTP method, on one object).
+const VIEWSET_ACTIONS: &[(&str, &str, bool)] = &[
+    ("list", "GET", false),
+    ("create", "POST", false),
+    ("retrieve", "GET", true),
+    ("update", "PUT", true),
+    ("partial_update", "PATCH", true),
+    ("destroy", "DELETE", true),
+];
+
+/// A container: (file index, name).
+type ContainerId = (usize, String);
+
+#[derive(Clone, Debug)]
+enum Resolved {
+    Container(ContainerId),
+    Handler(usize),
+    Class { handlers: Vec<usize>, viewset: bool },
+}
+
+/// Guards and markers collected on the way down to a route.
+#[derive(Clone, Default)]
+struct Trail {
+    prefix: String,
+    guards: Vec<String>,
+    markers: Vec<String>,
+}
+
+struct Linker<'a> {
+    files: &'a [(String, &'a FileFacts)],
+    /// (file index, handler) for every handler.
+    handlers: Vec<(usize, &'a HandlerFact)>,
+    by_name: HashMap<&'a str, Vec<usize>>,
+    containers: BTreeSet<ContainerId>,
+    auth: &'a AuthConfig,
+    routes: Vec<Route>,
+    routed: Vec<bool>,
+}
+
+pub(super) fn link(files: &[(String, &FileFacts)], auth: &AuthConfig) -> Project {
+    let mut handlers = Vec::new();
+    let mut containers = BTreeSet::new();
+    for (index, (_, facts)) in files.iter().enumerate() {
+        handlers.extend(facts.handlers.iter().map(|h| (index, h)));
+        containers.extend(facts.containers.iter().map(|c| (index, c.name.clone())));
+        containers.extend(facts.edges.iter().map(|e| (index, e.from.clone())));
+    }
+    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (id, (_, handler)) in handlers.iter().enumerate() {
+        by_name.entry(handler.name.as_str()).or_default().push(id);
+        if let Some(owner) = &handler.owner {
+            by_name.entry(owner.as_str()).or_default().push(id);
+        }
+    }
+    let routed = vec![false; handlers.len()];
+    let mut linker = Linker {
+        files,
+        handlers,
+        by_name,
+        containers,
+        auth,
+        routes: Vec::new(),
+        routed,
+    };
+    let has_registrations = files.iter().any(|(_, facts)| {
+        facts
+            .edges
+            .iter()
+            .any(|e| !matches!(e.target, Target::Container(_)) || e.from == "urlpatterns")
+    });
+    linker.collect_routes();
+    let Linker {
+        handlers,
+        mut routes,
+        ..
+    } = linker;
+    routes.sort_by(|a, b| {
+        (&a.path, &a.methods, &a.file, a.line).cmp(&(&b.path, &b.methods, &b.file, b.line))
+    });
+    routes.dedup_by(|a, b| {
+        a.path == b.path && a.methods == b.methods && a.handler_index == b.handler_index
+    });
+    Project {
+        handlers: handlers
+            .into_iter()
+            .map(|(file, handler)| (files[file].0.clone(), handler.clone()))
+            .collect(),
+        routes,
+        has_registrations,
+    }
+}
+
+impl<'a> Linker<'a> {
+    fn collect_routes(&mut self) {
+        let mut mounted = BTreeSet::new();
+        for (file, (_, facts)) in self.files.iter().enumerate() {
+            for edge in &facts.edges {
+                for resolved in self.resolve(file, &edge.from, &edge.target) {
+                    if let Resolved::Container(id) = resolved {
+                        mounted.insert(id);
+                    }
+                }
+            }
+        }
+        let roots: Vec<ContainerId> = self
+            .containers
+            .iter()
+            .filter(|id| !mounted.contains(*id))
+            .cloned()
+            .collect();
+        for root in roots {
+            let mut stack = Vec::new();
+            self.visit(&root, Trail::default(), &mut stack);
+        }
+        // Handlers no registration reached keep the route on their own decorator, if any.
+        for id in 0..self.handlers.len() {
+            if !self.routed[id] {
+                let (_, handler) = self.handlers[id];
+                let path = handler.route.as_deref().map(|route| join_path("", route));
+                self.emit(id, path, handler.methods.clone(), &Trail::default());
+            }
+        }
+    }
+
+    fn visit(&mut self, id: &ContainerId, trail: Trail, stack: &mut Vec<ContainerId>) {
+        if stack.len() > MAX_DEPTH || stack.contains(id) {
+            return;
+        }
+        stack.push(id.clone());
+        let (file, name) = id;
+        let facts = self.files[*file].1;
+        let mut trail = trail;
+        if let Some(container) = facts.containers.iter().find(|c| &c.name == name) {
+            trail.prefix = join_path(&trail.prefix, &container.prefix);
+            trail.guards.extend(container.guards.iter().cloned());
+            trail.markers.extend(container.markers.iter().cloned());
+        }
+        // Handlers decorated with this container (`@router.get("/x")`).
+        let members: Vec<usize> = (0..self.handlers.len())
+            .filter(|&h| {
+                let (hfile, handler) = self.handlers[h];
+                hfile == *file && handler.route.is_some() && handler.owner.as_ref() == Some(name)
+            })
+            .collect();
+        for h in members {
+            let handler = self.handlers[h].1;
+            let path = join_path(&trail.prefix, handler.route.as_deref().unwrap_or(""));
+            self.emit(h, Some(path), handler.methods.clone(), &trail);
+        }
+        for edge in facts.edges.iter().filter(|e| &e.from == name) {
+            let mut next = trail.clone();
+            next.prefix = join_path(&trail.prefix, &edge.prefix);
+            next.guards.extend(edge.guards.iter().cloned());
+            next.markers.extend(edge.markers.iter().cloned());
+            for resolved in self.resolve(*file, &edge.from, &edge.target) {
+                match resolved {
+                    Resolved::Container(child) => self.visit(&child, next.clone(), stack),
+                    Resolved::Handler(h) => {
+                        let handler = self.handlers[h].1;
+                        // actix: `scope("/api").service(h)` where `h` has `#[post("/x")]`.
+                        let path = match &handler.route {
+                            Some(route) => join_path(&next.prefix, route),
+                            None => next.prefix.clone(),
+                        };
+                        let methods = if edge.methods.is_empty() {
+                            handler.methods.clone()
+                        } else {
+                            edge.methods.clone()
+                        };
+                        self.emit(h, Some(path), methods, &next);
+                    }
+                    Resolved::Class { handlers, viewset } => {
+                        for h in handlers {
+                            self.emit_class_member(h, viewset, &next);
+                        }
+                    }
+                }
+            }
+        }
+        stack.pop();
+    }
+
+    /// A method of a class-based view or viewset mounted at `trail.prefix`.
+    fn emit_class_member(&mut self, h: usize, viewset: bool, trail: &Trail) {
+        let handler = self.handlers[h].1;
+        if !viewset {
+            self.emit(
+                h,
+                Some(trail.prefix.clone()),
+                handler.methods.clone(),
+                trail,
+            );
+            return;
+        }
+        let base = join_path(&trail.prefix, "");
+        let base = if base.ends_with('/') {
+            base
+        } else {
+            format!("{base}/")
+        };
+        let (path, methods) = match (
+            &handler.action,
+            VIEWSET_ACTIONS.iter().find(|a| a.0 == handler.name),
+        ) {
+            (Some((detail, segment)), _) => {
+                let path = if *detail {
+                    format!("{base}{{pk}}/{segment}/")
+                } else {
+                    format!("{base}{segment}/")
+                };
+                (path, handler.methods.clone())
+            }
+            (None, Some((_, method, detail))) => {
+                let path = if *detail {
+                    format!("{base}{{pk}}/")
+                } else {
+                    base.clone()
+                };
+                (path, vec![(*method).to_string()])
+            }
+            (None, None) => return,
+        };
+        self.emit(h, Some(path), methods, trail);
+    }
+
+    fn emit(&mut self, h: usize, path: Option<String>, methods: Vec<String>, trail: &Trail) {
+        self.routed[h] |= path.is_some();
+        let (file, handler) = self.handlers[h];
+        let mut guards: Vec<String> = handler.guards.clone();
+        guards.extend(trail.guards.iter().cloned());
+        let markers = handler.markers.iter().chain(&trail.markers);
+        let explicit_permissions = handler
+            .markers
+            .iter()
+            .any(|m| m.contains("permission_classes"));
+        let here = &self.files[file].0;
+        for (settings, facts) in self.files {
+            if facts.defaults.is_empty() || !settings_cover(settings, here) {
+                continue;
+            }
+            for (framework, guard) in &facts.defaults {
+                let applies = *framework == handler.framework
+                    && !(handler.framework == Framework::Drf && explicit_permissions)
+                    && !handler
+                        .markers
+                        .iter()
+                        .any(|m| m.contains("login_not_required"));
+                if applies {
+                    guards.push(guard.clone());
+                }
+            }
+        }
+        for marker in markers {
+            if let Some(guard) = self.auth.guard_in(marker) {
+                guards.push(guard.to_string());
+            }
+        }
+        guards.sort();
+        guards.dedup();
+        let allow_any = explicit_permissions
+            && handler
+                .markers
+                .iter()
+                .filter(|m| m.contains("permission_classes"))
+                .all(|m| m.contains("AllowAny"));
+        let public = handler
+            .public
+            .clone()
+            .or_else(|| {
+                let path = path.as_deref()?;
+                self.auth
+                    .public_path(path)
+                    .map(|re| format!("public-paths `{}` in the configuration", re.as_str()))
+            })
+            .or_else(|| allow_any.then(|| "permission_classes = [AllowAny]".to_string()));
+        self.routes.push(Route {
+            methods,
+            path,
+            handler: match &handler.owner {
+                Some(owner) if handler.route.is_none() || handler.framework == Framework::Drf => {
+                    format!("{owner}.{}", handler.name)
+                }
+                _ => handler.name.clone(),
+            },
+            framework: handler.framework,
+            file: self.files[file].0.clone(),
+            line: handler.start.line,
+            guards,
+            public,
+            handler_index: h,
+        });
+    }
+
+    /// What `target`, named in `file` on an edge from `from`, refers to.
+    fn resolve(&self, file: usize, from: &str, target: &Target) -> Vec<Resolved> {
+        match target {
+            Target::Module(module) => {
+                let segments: Vec<String> = module.split('.').map(str::to_string).collect();
+                let candidates = (0..self.files.len())
+                    .filter(|&f| self.containers.contains(&(f, "urlpatterns".to_string())))
+                    .map(|f| (f, (f, "urlpatterns".to_string())))
+                    .collect();
+                self.nearest_strict(file, &segments, candidates)
+                    .into_iter()
+                    .map(Resolved::Container)
+                    .collect()
+            }
+            Target::Container(path) => {
+                // A `let` binding of the same function first (`nest("/api", api)`).
+                if let [name] = path.as_slice() {
+                    let function = from.split("::").next().unwrap_or("");
+                    let local = (file, format!("{function}::{name}"));
+                    if self.containers.contains(&local) {
+                        return vec![Resolved::Container(local)];
+                    }
+                }
+                let (module, name) = self.expand(file, path);
+                let candidates: Vec<(usize, ContainerId)> = self
+                    .containers
+                    .iter()
+                    .filter(|(_, n)| *n == name)
+                    .map(|id| (id.0, id.clone()))
+                    .collect();
+                let found = self.nearest(file, &module, candidates);
+                if !found.is_empty() {
+                    return found.into_iter().map(Resolved::Container).collect();
+                }
+                self.resolve_handlers(file, &module, &name, None)
+            }
+            Target::Handler(path) => {
+                let (module, name) = self.expand(file, path);
+                self.resolve_handlers(file, &module, &name, None)
+            }
+            Target::Class { path, viewset } => {
+                let (module, name) = self.expand(file, path);
+                self.resolve_handlers(file, &module, &name, Some(*viewset))
+            }
+        }
+    }
+
+    /// Handlers named `name` (or, for a class, the methods of the class named `name`).
+    fn resolve_handlers(
+        &self,
+        file: usize,
+        module: &[String],
+        name: &str,
+        class: Option<bool>,
+    ) -> Vec<Resolved> {
+        let candidates: Vec<(usize, usize)> = self
+            .by_name
+            .get(name)
+            .into_iter()
+            .flatten()
+            .filter(|&&h| {
+                let handler = self.handlers[h].1;
+                match class {
+                    Some(_) => handler.owner.as_deref() == Some(name),
+                    None => handler.name == name,
+                }
+            })
+            .map(|&h| (self.handlers[h].0, h))
+            .collect();
+        let found = self.nearest(file, module, candidates);
+        match class {
+            Some(viewset) if !found.is_empty() => vec![Resolved::Class {
+                handlers: found,
+                viewset,
+            }],
+            Some(_) => Vec::new(),
+            None => found.into_iter().map(Resolved::Handler).collect(),
+        }
+    }
+
+    /// The module part and the name of a dotted path, with the first segment expanded through
+    /// the file's imports.
+    fn expand(&self, file: usize, path: &[String]) -> (Vec<String>, String) {
+        let mut full: Vec<String> = Vec::new();
+        if let Some(first) = path.first() {
+            match self.files[file]
+                .1
+                .imports
+                .iter()
+                .find(|(local, _)| local == first)
+            {
+                Some((_, dotted)) => full.extend(
+                    dotted
+                        .split('.')
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string),
+                ),
+                None => full.push(first.clone()),
+            }
+            full.extend(path[1..].iter().cloned());
+        }
+        let name = full.pop().unwrap_or_default();
+        (full, name)
+    }
+
+    /// Among `(file, item)` candidates: those whose file matches `module` (when any does), then
+    /// the ones in `file` itself, else the ones nearest to it in the directory tree.
+    fn nearest<T: Clone>(
+        &self,
+        file: usize,
+        module: &[String],
+        candidates: Vec<(usize, T)>,
+    ) -> Vec<T> {
+        let segments: Vec<&str> = module.iter().map(String::as_str).collect();
+        let in_module: Vec<(usize, T)> = candidates
+            .iter()
+            .filter(|(f, _)| module_matches(&self.files[*f].0, &segments))
+            .cloned()
+            .collect();
+        let pool = if segments.is_empty() || in_module.is_empty() {
+            candidates
+        } else {
+            in_module
+        };
+        self.closest(file, pool)
+    }
+
+    /// Like [`Self::nearest`], but only candidates in the module.
+    fn nearest_strict<T: Clone>(
+        &self,
+        file: usize,
+        module: &[String],
+        candidates: Vec<(usize, T)>,
+    ) -> Vec<T> {
+        let segments: Vec<&str> = module.iter().map(String::as_str).collect();
+        let pool = candidates
+            .into_iter()
+            .filter(|(f, _)| module_matches(&self.files[*f].0, &segments))
+            .collect();
+        self.closest(file, pool)
+    }
+
+    /// The candidates in `file` itself, else the ones nearest to it in the directory tree.
+    fn closest<T>(&self, file: usize, pool: Vec<(usize, T)>) -> Vec<T> {
+        let here = &self.files[file].0;
+        let score = |f: usize| {
+            if f == file {
+                usize::MAX
+            } else {
+                common_dirs(here, &self.files[f].0)
+            }
+        };
+        let Some(best) = pool.iter().map(|(f, _)| score(*f)).max() else {
+            return Vec::new();
+        };
+        pool.into_iter()
+            .filter(|(f, _)| score(*f) == best)
+            .map(|(_, item)| item)
+            .collect()
+    }
+}
+
+/// Whether the file at `path` is the module `segments` (`["payments", "urls"]` matches
+/// `src/payments/urls.py`; `["handlers"]` matches `src/handlers.rs` and `src/handlers/mod.rs`).
+fn module_matches(path: &str, segments: &[&str]) -> bool {
+    if segments.is_empty() {
+        return true;
+    }
+    let stem = path
+        .rsplit_once('.')
+        .map_or(path, |(stem, _)| stem)
+        .trim_end_matches("/__init__")
+        .trim_end_matches("/mod");
+    let parts: Vec<&str> = stem.split('/').collect();
+    parts.len() >= segments.len() && parts[parts.len() - segments.len()..] == *segments
+}
+
+/// Whether the settings module at `settings` governs the file at `path`: files under the
+/// directory that holds the settings package (`shop/config/settings.py` → `shop/`).
+fn settings_cover(settings: &str, path: &str) -> bool {
+    let mut dirs: Vec<&str> = settings.split('/').collect();
+    dirs.pop();
+    if dirs.last() == Some(&"settings") {
+        dirs.pop();
+    }
+    dirs.pop();
+    let root = dirs.join("/");
+    root.is_empty() || path.starts_with(&format!("{root}/"))
+}
+
+/// How many leading directories two paths share.
+fn common_dirs(a: &str, b: &str) -> usize {
+    let dirs = |p: &str| -> Vec<String> {
+        let mut parts: Vec<String> = p.split('/').map(str::to_string).collect();
+        parts.pop();
+        parts
+    };
+    dirs(a)
+        .iter()
+        .zip(dirs(b).iter())
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{common_dirs, module_matches, settings_cover};
+
+    #[test]
+    fn modules_match_the_end_of_a_path() {
+        assert!(module_matches(
+            "shop/payments/urls.py",
+            &["payments", "urls"]
+        ));
+        assert!(module_matches("src/handlers/mod.rs", &["handlers"]));
+        assert!(module_matches("app/routers/__init__.py", &["routers"]));
+        assert!(!module_matches(
+            "shop/payments/urls.py",
+            &["orders", "urls"]
+        ));
+        assert!(module_matches("urls.py", &[]));
+    }
+
+    #[test]
+    fn settings_govern_their_project_directory() {
+        assert!(settings_cover(
+            "shop/config/settings.py",
+            "shop/payments/views.py"
+        ));
+        assert!(settings_cover(
+            "shop/config/settings/base.py",
+            "shop/payments/views.py"
+        ));
+        assert!(!settings_cover(
+            "shop/config/settings.py",
+            "ledger/views.py"
+        ));
+        assert!(settings_cover("config/settings.py", "payments/views.py"));
+    }
+
+    #[test]
+    fn nearness_counts_shared_directories() {
+        assert_eq!(common_dirs("a/b/c.py", "a/b/d.py"), 2);
+        assert_eq!(common_dirs("a/b/c.py", "a/x/d.py"), 1);
+        assert_eq!(common_dirs("c.py", "d.py"), 0);
+    }
+}

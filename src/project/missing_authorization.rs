@@ -1,0 +1,167 @@
+//! The `missing-authorization` rule: a reachable handler with no authentication guard on any
+//! level.
+
+use super::{Project, Route};
+use crate::finding::Finding;
+use crate::rules::{Confidence, Rule, Severity};
+use regex::Regex;
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+/// The name rule files use: `detector: missing-authorization`.
+pub const NAME: &str = "missing-authorization";
+/// Names the rule fills in for messages.
+pub const CAPTURES: &[&str] = &["HANDLER", "ROUTE", "EXPOSURE"];
+
+/// Handlers that are public by their nature: probes, docs, sign-in and sign-up flows.
+static PUBLIC_BY_NATURE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?ix)(^|[^a-z])(health|healthz|healthcheck|ready|readiness|readyz|live|liveness|livez|ping|
+        metrics|version|login|logout|log_in|log_out|signin|sign_in|signup|sign_up|register|
+        registration|token|refresh|password_reset|reset_password|forgot|verify_email|
+        confirm_email|activate|oauth|openid|sso|saml|callback|openapi|docs|redoc|swagger|schema|
+        robots|favicon|csrf|jwks|well[-_]known|static)",
+    )
+    .expect("valid regex")
+});
+/// Read-only handlers worth flagging: they return money, identity or account data.
+static SENSITIVE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?ix)(account|balance|payment|payout|invoice|transaction|transfer|refund|charge|card|
+        wallet|ledger|statement|order|customer|user|profile|admin|export|report|secret|key|
+        token|kyc|document|bank|iban|tax)",
+    )
+    .expect("valid regex")
+});
+const WRITE_METHODS: &[&str] = &["POST", "PUT", "PATCH", "DELETE"];
+
+/// The rule's findings on the linked project, by file display path: one per handler, or one
+/// per class for the actions a DRF viewset inherits.
+pub fn findings(project: &Project, rule: &Rule) -> BTreeMap<String, Vec<Finding>> {
+    // (file, anchor) → the unguarded routes of the handlers anchored there.
+    let mut by_anchor: BTreeMap<(&str, usize), Vec<&Route>> = BTreeMap::new();
+    for route in &project.routes {
+        if route.path.is_none() && project.has_registrations {
+            // Registrations exist but none reaches it: not routed, or routed dynamically.
+            continue;
+        }
+        if route.authenticated() || route.public.is_some() || !rule.paths.allows(&route.file) {
+            continue;
+        }
+        let guarded_elsewhere = project
+            .routes
+            .iter()
+            .any(|r| r.handler_index == route.handler_index && r.authenticated());
+        if guarded_elsewhere {
+            continue;
+        }
+        let (path, handler) = &project.handlers[route.handler_index];
+        by_anchor
+            .entry((path.as_str(), handler.bytes.start))
+            .or_default()
+            .push(route);
+    }
+    let mut out: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
+    for ((path, _), routes) in by_anchor {
+        let handlers: Vec<_> = routes
+            .iter()
+            .map(|r| &project.handlers[r.handler_index].1)
+            .collect();
+        let handler = handlers[0];
+        let names = format!(
+            "{} {}",
+            handler.name,
+            routes
+                .iter()
+                .filter_map(|r| r.path.as_deref())
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+        let signed_webhook =
+            names.to_ascii_lowercase().contains("webhook") && handler.verifies_signature;
+        if PUBLIC_BY_NATURE.is_match(&names) || signed_webhook {
+            continue;
+        }
+        let writes = routes.iter().zip(&handlers).any(|(r, h)| {
+            r.methods
+                .iter()
+                .any(|m| WRITE_METHODS.contains(&m.as_str()))
+                || (r.methods.is_empty() && h.writes)
+        });
+        let (severity, confidence, exposure) = if writes {
+            (rule.severity, rule.confidence, "changes state")
+        } else if reads_account_data(&handler.name, &routes) {
+            (
+                lower(rule.severity),
+                Confidence::Low,
+                "returns account data",
+            )
+        } else {
+            continue;
+        };
+        let shown = if routes.len() > 1 && routes.iter().all(|r| r.handler.contains('.')) {
+            handler
+                .owner
+                .clone()
+                .unwrap_or_else(|| handler.name.clone())
+        } else {
+            routes[0].handler.clone()
+        };
+        let mut route_texts: Vec<String> = routes
+            .iter()
+            .map(|r| {
+                let methods = if r.methods.is_empty() {
+                    "ANY".to_string()
+                } else {
+                    r.methods.join("|")
+                };
+                format!(
+                    "{methods} {}",
+                    r.path.as_deref().unwrap_or("(route not found)")
+                )
+            })
+            .collect();
+        route_texts.dedup();
+        if route_texts.len() > 3 {
+            let more = route_texts.len() - 2;
+            route_texts.truncate(2);
+            route_texts.push(format!("{more} more"));
+        }
+        let captures = [
+            ("HANDLER", shown),
+            ("ROUTE", route_texts.join(", ")),
+            ("EXPOSURE", exposure.to_string()),
+        ];
+        out.entry(path.to_string()).or_default().push(Finding {
+            rule_id: rule.id.clone(),
+            severity,
+            confidence,
+            message: rule.render_message(&captures),
+            path: path.to_string(),
+            start: handler.start,
+            end: handler.end,
+            bytes: handler.bytes.clone(),
+            snippet: handler.snippet.clone(),
+            fingerprint: String::new(),
+        });
+    }
+    out
+}
+
+/// A read-only handler returns account data when its name says so, or when it fetches one
+/// object (a path parameter) under a path that says so.
+fn reads_account_data(name: &str, routes: &[&Route]) -> bool {
+    SENSITIVE.is_match(name)
+        || routes.iter().filter_map(|r| r.path.as_deref()).any(|path| {
+            let has_parameter = path.contains('{') || path.contains('<') || path.contains("(?P");
+            has_parameter && SENSITIVE.is_match(path)
+        })
+}
+
+fn lower(severity: Severity) -> Severity {
+    match severity {
+        Severity::Critical => Severity::High,
+        Severity::High => Severity::Medium,
+        Severity::Medium | Severity::Low => Severity::Low,
+    }
+}

@@ -1,0 +1,78 @@
+//! The project model: the application's routes across files, and what guards each one.
+//!
+//! Each file contributes [`FileFacts`] in the per-file stage (parallel and cached with the file's
+//! findings): its handlers, the routers/apps/blueprints it declares, and the edges that mount
+//! handlers and routers under a path (Django `urlpatterns`, DRF routers, FastAPI
+//! `include_router`, Flask `register_blueprint`, axum `route`/`nest`/`merge`, actix
+//! `service`/`scope`/`configure`). [`Project::link`] then resolves the edges across files into a
+//! route table, adding guards from every level and from settings, and the `[auth]` configuration.
+
+mod auth;
+mod facts;
+mod link;
+pub mod missing_authorization;
+mod python;
+mod rust;
+
+pub use auth::{AuthConfig, AuthSettings};
+pub use facts::{Edge, FileFacts, HandlerFact, Target};
+
+use crate::model::Framework;
+use crate::parse::ParsedFile;
+use crate::source::Language;
+use serde::Serialize;
+
+/// Build the facts one file contributes to the project model.
+pub fn facts(file: &ParsedFile) -> FileFacts {
+    match file.language() {
+        Language::Python => python::facts(file),
+        Language::Rust => rust::facts(file),
+    }
+}
+
+/// One way into the application: a handler reachable at a path with some methods.
+#[derive(Clone, Debug, Serialize)]
+pub struct Route {
+    /// Upper-case methods; empty when any method reaches the handler.
+    pub methods: Vec<String>,
+    /// The full path, `None` when the handler's registration was not found.
+    pub path: Option<String>,
+    pub handler: String,
+    pub framework: Framework,
+    /// The file's display path and the handler's line.
+    pub file: String,
+    pub line: usize,
+    /// Guards on any level: decorators, dependencies, extractors, router layers, settings.
+    pub guards: Vec<String>,
+    /// Why the handler is public, when it is marked or configured so.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public: Option<String>,
+    /// Index of the handler in [`Project::handlers`].
+    #[serde(skip)]
+    pub handler_index: usize,
+}
+
+impl Route {
+    pub fn authenticated(&self) -> bool {
+        !self.guards.is_empty()
+    }
+}
+
+/// The linked model of every scanned file.
+#[derive(Debug, Default)]
+pub struct Project {
+    /// Every handler found, with the file it is in.
+    pub handlers: Vec<(String, HandlerFact)>,
+    /// Sorted by path, then method, then file and line.
+    pub routes: Vec<Route>,
+    /// Whether any file registers handlers by reference (Django `urlpatterns`, axum/actix
+    /// routers): then a handler no registration reaches is taken to be unrouted.
+    pub has_registrations: bool,
+}
+
+impl Project {
+    /// Link the facts of every file (display path, facts) into routes.
+    pub fn link(files: &[(String, &FileFacts)], auth: &AuthConfig) -> Project {
+        link::link(files, auth)
+    }
+}

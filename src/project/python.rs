@@ -1,0 +1,530 @@
+//! Project facts from Python: Django `urlpatterns` and DRF routers, FastAPI routers and
+//! `include_router`, Flask blueprints and `register_blueprint`, settings defaults, imports.
+
+use super::facts::{Container, Edge, FileFacts, HandlerFact, Target};
+use crate::detectors::syntax::{descendants, named_children};
+use crate::model::python::{
+    callee_attribute, class_guards, class_markers, first_string_arg, keyword_argument,
+    keyword_text, statement_level,
+};
+use crate::model::{looks_like_auth, FileModel, Framework, Handler};
+use crate::parse::ParsedFile;
+use crate::suppress;
+use tree_sitter::Node;
+
+/// Words without which a Python file contributes nothing to the project model.
+const NEEDS_ANY: &[&str] = &[
+    "request",
+    "urlpatterns",
+    "Router",
+    "FastAPI",
+    "Blueprint",
+    "Flask",
+    "REST_FRAMEWORK",
+    "MIDDLEWARE",
+    "include_router",
+    "register_blueprint",
+    "View",
+    "route",
+];
+/// Constructors of FastAPI/Starlette/Flask apps and routers.
+const CONTAINER_TYPES: &[&str] = &["APIRouter", "FastAPI", "Blueprint", "Flask", "Starlette"];
+/// DRF router classes.
+const DRF_ROUTERS: &[&str] = &["DefaultRouter", "SimpleRouter", "ExtendedSimpleRouter"];
+
+pub(super) fn facts(file: &ParsedFile) -> FileFacts {
+    let text = &file.source.text;
+    if !NEEDS_ANY.iter().any(|needle| text.contains(needle)) {
+        return FileFacts::default();
+    }
+    let model = FileModel::build(file);
+    let public = suppress::public_markers(file);
+    let mut facts = FileFacts {
+        handlers: model
+            .handlers
+            .iter()
+            .map(|handler| {
+                let mut fact = HandlerFact::of(file, handler, &public);
+                fact.action = drf_action(&text[handler.bytes.clone()]);
+                fact
+            })
+            .collect(),
+        ..FileFacts::default()
+    };
+    for node in statement_level(file.tree.root_node()) {
+        match node.kind() {
+            "class_definition" => inherited_handlers(file, node, &public, &mut facts),
+            "import_statement" | "import_from_statement" => imports(file, node, &mut facts),
+            "assignment" | "augmented_assignment" => assignment(file, node, &mut facts),
+            "call" => method_call(file, node, &mut facts),
+            _ => {}
+        }
+    }
+    facts
+}
+
+/// DRF generic views and viewsets: the actions they inherit, as (method name, HTTP method).
+const DRF_GENERICS: &[(&str, &[(&str, &str)])] = &[
+    (
+        "ModelViewSet",
+        &[
+            ("list", "GET"),
+            ("create", "POST"),
+            ("retrieve", "GET"),
+            ("update", "PUT"),
+            ("partial_update", "PATCH"),
+            ("destroy", "DELETE"),
+        ],
+    ),
+    (
+        "ReadOnlyModelViewSet",
+        &[("list", "GET"), ("retrieve", "GET")],
+    ),
+    ("ListModelMixin", &[("list", "GET")]),
+    ("CreateModelMixin", &[("create", "POST")]),
+    ("RetrieveModelMixin", &[("retrieve", "GET")]),
+    (
+        "UpdateModelMixin",
+        &[("update", "PUT"), ("partial_update", "PATCH")],
+    ),
+    ("DestroyModelMixin", &[("destroy", "DELETE")]),
+    ("ListCreateAPIView", &[("get", "GET"), ("post", "POST")]),
+    (
+        "RetrieveUpdateDestroyAPIView",
+        &[
+            ("get", "GET"),
+            ("put", "PUT"),
+            ("patch", "PATCH"),
+            ("delete", "DELETE"),
+        ],
+    ),
+    (
+        "RetrieveUpdateAPIView",
+        &[("get", "GET"), ("put", "PUT"), ("patch", "PATCH")],
+    ),
+    (
+        "RetrieveDestroyAPIView",
+        &[("get", "GET"), ("delete", "DELETE")],
+    ),
+    ("CreateAPIView", &[("post", "POST")]),
+    ("ListAPIView", &[("get", "GET")]),
+    ("RetrieveAPIView", &[("get", "GET")]),
+    ("UpdateAPIView", &[("put", "PUT"), ("patch", "PATCH")]),
+    ("DestroyAPIView", &[("delete", "DELETE")]),
+];
+
+/// Handlers a DRF generic view or viewset inherits without defining them
+/// (`class PaymentViewSet(ModelViewSet)` serves create/update/destroy with no `def`).
+fn inherited_handlers(
+    file: &ParsedFile,
+    class: Node,
+    public: &[(usize, Option<String>)],
+    facts: &mut FileFacts,
+) {
+    let (Some(name_node), Some(bases)) = (
+        class.child_by_field_name("name"),
+        class.child_by_field_name("superclasses"),
+    ) else {
+        return;
+    };
+    let class_name = file.text(name_node);
+    let mut actions: Vec<(&str, &str)> = Vec::new();
+    for base in named_children(bases) {
+        let base = file.text(base);
+        let base = base.rsplit('.').next().unwrap_or(base);
+        if let Some((_, implied)) = DRF_GENERICS.iter().find(|(generic, _)| *generic == base) {
+            actions.extend(implied.iter().copied());
+        }
+    }
+    let outer = class
+        .parent()
+        .filter(|p| p.kind() == "decorated_definition")
+        .unwrap_or(class);
+    for (action, method) in actions {
+        let defined = facts
+            .handlers
+            .iter()
+            .any(|h| h.owner.as_deref() == Some(class_name) && h.name == action);
+        if defined {
+            continue;
+        }
+        let handler = Handler {
+            name: action.to_string(),
+            framework: Framework::Drf,
+            methods: vec![method.to_string()],
+            route: None,
+            guards: class_guards(file, class),
+            owner: Some(class_name.to_string()),
+            declared_route: false,
+            markers: class_markers(file, class),
+            bytes: outer.byte_range(),
+            name_bytes: name_node.byte_range(),
+            request_params: Vec::new(),
+        };
+        facts.handlers.push(HandlerFact::of(file, &handler, public));
+    }
+}
+
+/// `@action(detail=True, url_path="refund")` on a viewset method → `(true, "refund")`.
+fn drf_action(handler_text: &str) -> Option<(bool, String)> {
+    let header = handler_text.split("def ").next()?;
+    let start = header.find("action(")?;
+    let args = &header[start..];
+    let args = &args[..args.find(")\n").unwrap_or(args.len())];
+    let detail = args.contains("detail=True");
+    let url_path = args.split("url_path=").nth(1).and_then(|rest| {
+        let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+        rest[1..].split(quote).next().map(str::to_string)
+    });
+    let name = handler_text
+        .split("def ")
+        .nth(1)?
+        .split('(')
+        .next()?
+        .trim()
+        .to_string();
+    Some((detail, url_path.unwrap_or(name)))
+}
+
+fn imports(file: &ParsedFile, node: Node, facts: &mut FileFacts) {
+    let module = node
+        .child_by_field_name("module_name")
+        .map(|m| file.text(m).to_string());
+    let mut cursor = node.walk();
+    for name in node.children_by_field_name("name", &mut cursor) {
+        let (original, local) = match name.kind() {
+            "aliased_import" => (
+                name.child_by_field_name("name").map(|n| file.text(n)),
+                name.child_by_field_name("alias").map(|n| file.text(n)),
+            ),
+            _ => (Some(file.text(name)), None),
+        };
+        let Some(original) = original else { continue };
+        let full = match &module {
+            Some(module) if module.ends_with('.') => format!("{module}{original}"),
+            Some(module) => format!("{module}.{original}"),
+            None => original.to_string(),
+        };
+        let local = local.unwrap_or_else(|| original.split('.').next().unwrap_or(original));
+        let bound = if module.is_none() && local == original.split('.').next().unwrap_or("") {
+            local.to_string()
+        } else {
+            full
+        };
+        facts.imports.push((local.to_string(), bound));
+    }
+}
+
+fn assignment(file: &ParsedFile, node: Node, facts: &mut FileFacts) {
+    let (Some(left), Some(right)) = (
+        node.child_by_field_name("left"),
+        node.child_by_field_name("right"),
+    ) else {
+        return;
+    };
+    let name = file.text(left);
+    match name {
+        "urlpatterns" => url_list(file, right, "urlpatterns", "", &[], facts),
+        "REST_FRAMEWORK" => {
+            let text = file.text(right);
+            if let Some(classes) = setting_list(text, "DEFAULT_PERMISSION_CLASSES") {
+                if classes.iter().any(|c| !c.ends_with("AllowAny")) {
+                    let guard = format!("DEFAULT_PERMISSION_CLASSES = {}", classes.join(", "));
+                    facts.defaults.push((Framework::Drf, guard));
+                }
+            }
+        }
+        "MIDDLEWARE" if file.text(right).contains("LoginRequiredMiddleware") => {
+            let guard = "LoginRequiredMiddleware".to_string();
+            facts.defaults.push((Framework::Django, guard.clone()));
+            facts.defaults.push((Framework::Drf, guard));
+        }
+        _ if right.kind() == "call" => {
+            let callee = right
+                .child_by_field_name("function")
+                .map(|f| file.text(f))
+                .unwrap_or("");
+            let type_name = callee.rsplit('.').next().unwrap_or(callee);
+            if CONTAINER_TYPES.contains(&type_name) || DRF_ROUTERS.contains(&type_name) {
+                let prefix = keyword_string(file, right, "prefix")
+                    .or_else(|| keyword_string(file, right, "url_prefix"))
+                    .unwrap_or_default();
+                let dependencies = keyword_text(file, right, "dependencies");
+                facts.containers.push(Container {
+                    name: name.to_string(),
+                    prefix,
+                    guards: dependencies
+                        .clone()
+                        .filter(|d| looks_like_auth(d))
+                        .into_iter()
+                        .collect(),
+                    markers: dependencies.into_iter().collect(),
+                });
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The names in `"KEY": [...]` or `"KEY": (...)` inside a settings dict's text.
+fn setting_list(text: &str, key: &str) -> Option<Vec<String>> {
+    let after = text.split(key).nth(1)?;
+    let open = after.find(['[', '('])?;
+    let close = after[open..].find([']', ')'])? + open;
+    Some(
+        after[open + 1..close]
+            .split(',')
+            .map(|item| item.trim().trim_matches(['"', '\'']).to_string())
+            .filter(|item| !item.is_empty())
+            .collect(),
+    )
+}
+
+/// The items of a `urlpatterns` list (or a list inside `include([...])`).
+fn url_list(
+    file: &ParsedFile,
+    list: Node,
+    from: &str,
+    prefix: &str,
+    guards: &[String],
+    facts: &mut FileFacts,
+) {
+    if list.kind() == "binary_operator" {
+        for side in named_children(list) {
+            url_list(file, side, from, prefix, guards, facts);
+        }
+        return;
+    }
+    // urlpatterns += router.urls
+    if list.kind() == "attribute" && file.text(list).ends_with(".urls") {
+        if let Some(object) = list.child_by_field_name("object") {
+            facts
+                .edges
+                .push(edge(from, prefix, target_container(file, object), guards));
+        }
+        return;
+    }
+    if !matches!(list.kind(), "list" | "tuple") {
+        return;
+    }
+    for item in named_children(list) {
+        if item.kind() != "call" {
+            continue;
+        }
+        let callee = item
+            .child_by_field_name("function")
+            .map(|f| file.text(f))
+            .unwrap_or("");
+        if !matches!(
+            callee.rsplit('.').next(),
+            Some("path" | "re_path" | "url" | "register")
+        ) {
+            continue;
+        }
+        let Some(args) = item.child_by_field_name("arguments") else {
+            continue;
+        };
+        let args = named_children(args);
+        let route = first_string_arg(file, item).unwrap_or_default();
+        let Some(view) = args.get(1) else { continue };
+        url_view(file, *view, from, &route, prefix, guards, facts);
+    }
+}
+
+/// The view argument of `path(route, view)`.
+fn url_view(
+    file: &ParsedFile,
+    view: Node,
+    from: &str,
+    route: &str,
+    prefix: &str,
+    guards: &[String],
+    facts: &mut FileFacts,
+) {
+    let full = super::facts::join_path(prefix, route);
+    match view.kind() {
+        "call" => {
+            let function = view.child_by_field_name("function");
+            let callee = function.map(|f| file.text(f)).unwrap_or("");
+            let last = callee.rsplit('.').next().unwrap_or(callee);
+            let first = view
+                .child_by_field_name("arguments")
+                .and_then(|a| named_children(a).into_iter().next());
+            if last == "include" {
+                let Some(first) = first else { return };
+                match first.kind() {
+                    "string" => {
+                        let module = string_value(file, first);
+                        facts
+                            .edges
+                            .push(edge(from, &full, Target::Module(module), guards));
+                    }
+                    "tuple" => {
+                        if let Some(inner) = named_children(first).into_iter().next() {
+                            url_view_include(file, inner, from, &full, guards, facts);
+                        }
+                    }
+                    _ => url_view_include(file, first, from, &full, guards, facts),
+                }
+            } else if last == "as_view" {
+                let Some(class) = function.and_then(|f| f.child_by_field_name("object")) else {
+                    return;
+                };
+                let target = Target::Class {
+                    path: dotted(file.text(class)),
+                    viewset: false,
+                };
+                facts.edges.push(edge(from, &full, target, guards));
+            } else if let Some(inner) = first {
+                // login_required(views.detail), staff_member_required(...)
+                let mut guards = guards.to_vec();
+                if looks_like_auth(last) {
+                    guards.push(callee.to_string());
+                }
+                url_view(file, inner, from, route, prefix, &guards, facts);
+            }
+        }
+        "identifier" | "attribute" => {
+            let target = Target::Handler(dotted(file.text(view)));
+            facts.edges.push(edge(from, &full, target, guards));
+        }
+        _ => {}
+    }
+}
+
+/// `include(router.urls)`, `include([path(...), ...])`.
+fn url_view_include(
+    file: &ParsedFile,
+    node: Node,
+    from: &str,
+    prefix: &str,
+    guards: &[String],
+    facts: &mut FileFacts,
+) {
+    match node.kind() {
+        "list" => url_list(file, node, from, prefix, guards, facts),
+        "attribute" if file.text(node).ends_with(".urls") => {
+            if let Some(object) = node.child_by_field_name("object") {
+                facts
+                    .edges
+                    .push(edge(from, prefix, target_container(file, object), guards));
+            }
+        }
+        "string" => {
+            let module = string_value(file, node);
+            facts
+                .edges
+                .push(edge(from, prefix, Target::Module(module), guards));
+        }
+        _ => {}
+    }
+}
+
+/// `router.register(r"payments", PaymentViewSet)`, `app.include_router(r, prefix=...)`,
+/// `app.register_blueprint(bp, url_prefix=...)`, `app.mount("/x", sub)`, and Flask
+/// `bp.before_request(check)`.
+fn method_call(file: &ParsedFile, call: Node, facts: &mut FileFacts) {
+    let Some((object, method)) = callee_attribute(file, call) else {
+        return;
+    };
+    let args = call
+        .child_by_field_name("arguments")
+        .map(named_children)
+        .unwrap_or_default();
+    let positional: Vec<Node> = args
+        .iter()
+        .copied()
+        .filter(|a| a.kind() != "keyword_argument")
+        .collect();
+    match method {
+        "register" if positional.len() >= 2 && positional[0].kind() == "string" => {
+            let prefix = string_value(file, positional[0]);
+            let target = Target::Class {
+                path: dotted(file.text(positional[1])),
+                viewset: true,
+            };
+            facts.edges.push(edge(object, &prefix, target, &[]));
+        }
+        "include_router" | "register_blueprint" => {
+            let Some(first) = positional.first() else {
+                return;
+            };
+            let prefix = keyword_string(file, call, "prefix")
+                .or_else(|| keyword_string(file, call, "url_prefix"))
+                .unwrap_or_default();
+            let dependencies = keyword_text(file, call, "dependencies");
+            let guards: Vec<String> = dependencies
+                .clone()
+                .filter(|d| looks_like_auth(d))
+                .into_iter()
+                .collect();
+            let mut edge = edge(object, &prefix, target_container(file, *first), &guards);
+            edge.markers.extend(dependencies);
+            facts.edges.push(edge);
+        }
+        "mount" if positional.len() >= 2 && positional[0].kind() == "string" => {
+            let prefix = string_value(file, positional[0]);
+            let target = target_container(file, positional[1]);
+            facts.edges.push(edge(object, &prefix, target, &[]));
+        }
+        "before_request" => {
+            let guard = format!("{object}.before_request");
+            match facts.containers.iter_mut().find(|c| c.name == object) {
+                Some(container) => container.guards.push(guard),
+                None => facts.containers.push(Container {
+                    name: object.to_string(),
+                    prefix: String::new(),
+                    guards: vec![guard],
+                    markers: Vec::new(),
+                }),
+            }
+        }
+        _ => {}
+    }
+}
+
+fn target_container(file: &ParsedFile, node: Node) -> Target {
+    Target::Container(dotted(file.text(node)))
+}
+
+fn edge(from: &str, prefix: &str, target: Target, guards: &[String]) -> Edge {
+    Edge {
+        from: from.to_string(),
+        prefix: prefix.to_string(),
+        methods: Vec::new(),
+        target,
+        guards: guards.to_vec(),
+        markers: guards.to_vec(),
+    }
+}
+
+fn dotted(text: &str) -> Vec<String> {
+    text.split('.').map(|s| s.trim().to_string()).collect()
+}
+
+fn string_value(file: &ParsedFile, node: Node) -> String {
+    descendants(node)
+        .filter(|n| n.kind() == "string_content")
+        .map(|n| file.text(n))
+        .collect()
+}
+
+fn keyword_string(file: &ParsedFile, call: Node, name: &str) -> Option<String> {
+    keyword_argument(file, call, name)
+        .filter(|value| value.kind() == "string")
+        .map(|value| string_value(file, value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::drf_action;
+
+    #[test]
+    fn drf_actions_give_detail_and_url_segment() {
+        let text = "@action(detail=True, methods=[\"post\"], url_path=\"refund-all\")\n    def refund(self, request, pk=None):\n";
+        assert_eq!(drf_action(text), Some((true, "refund-all".into())));
+        let text = "@action(detail=False)\n    def recent(self, request):\n";
+        assert_eq!(drf_action(text), Some((false, "recent".into())));
+        assert_eq!(drf_action("def get(self, request):\n"), None);
+    }
+}

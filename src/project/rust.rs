@@ -1,0 +1,386 @@
+//! Project facts from Rust: axum `Router` chains (`route`, `nest`, `merge`, `layer`,
+//! `route_layer`) and actix-web app set-up (`service`, `web::scope`, `web::resource`, `route`,
+//! `configure`, `wrap`), attributed to the function (or `let` binding) that builds them.
+
+use super::facts::{join_path, Edge, FileFacts, HandlerFact, Target};
+use crate::detectors::syntax::{descendants, named_children};
+use crate::model::{looks_like_auth, FileModel};
+use crate::parse::ParsedFile;
+use crate::suppress;
+use tree_sitter::Node;
+
+/// Words without which a Rust file contributes nothing to the project model.
+const NEEDS_ANY: &[&str] = &[
+    "Router",
+    "App::new",
+    "web::",
+    "actix",
+    "axum",
+    "ServiceConfig",
+];
+/// Builder methods that register routes or mount other routers.
+const MOUNTS: &[&str] = &[
+    "route",
+    "nest",
+    "nest_service",
+    "merge",
+    "service",
+    "configure",
+    "to",
+];
+/// Builder methods a router chain may consist of.
+const CHAIN_METHODS: &[&str] = &[
+    "route",
+    "nest",
+    "nest_service",
+    "merge",
+    "service",
+    "configure",
+    "to",
+    "layer",
+    "route_layer",
+    "wrap",
+    "wrap_fn",
+    "with_state",
+    "fallback",
+    "default_service",
+    "app_data",
+    "guard",
+];
+const VERBS: &[&str] = &["get", "post", "put", "patch", "delete", "head", "options"];
+
+pub(super) fn facts(file: &ParsedFile) -> FileFacts {
+    let text = &file.source.text;
+    if !NEEDS_ANY.iter().any(|needle| text.contains(needle)) {
+        return FileFacts::default();
+    }
+    let model = FileModel::build(file);
+    let public = suppress::public_markers(file);
+    let mut facts = FileFacts {
+        handlers: model
+            .handlers
+            .iter()
+            .map(|handler| HandlerFact::of(file, handler, &public))
+            .collect(),
+        ..FileFacts::default()
+    };
+    for node in descendants(file.tree.root_node()) {
+        if is_chain_end(file, node) {
+            let container = container_name(file, node);
+            let walker = Walker { file, container };
+            walker.chain(node, "", &[], &mut facts.edges);
+        }
+    }
+    facts
+}
+
+/// The last call of a builder chain that is not itself an argument of another chain's mount.
+fn is_chain_end(file: &ParsedFile, node: Node) -> bool {
+    if node.kind() != "call_expression" || method_name(file, node).is_none() {
+        return false;
+    }
+    if node
+        .parent()
+        .is_some_and(|p| p.kind() == "field_expression")
+    {
+        return false;
+    }
+    let mut ancestor = node.parent();
+    while let Some(current) = ancestor {
+        if current.kind() == "function_item" {
+            break;
+        }
+        if current.kind() == "arguments"
+            && current
+                .parent()
+                .and_then(|call| method_name(file, call))
+                .is_some_and(|m| MOUNTS.contains(&m))
+        {
+            return false;
+        }
+        ancestor = current.parent();
+    }
+    true
+}
+
+/// `x.method(...)` → `method` when it is a router builder method.
+fn method_name(file: &ParsedFile, call: Node) -> Option<&'static str> {
+    let function = call.child_by_field_name("function")?;
+    if function.kind() != "field_expression" {
+        return None;
+    }
+    let name = file.text(function.child_by_field_name("field")?);
+    CHAIN_METHODS.iter().find(|m| **m == name).copied()
+}
+
+/// The function that builds a chain, or `function::var` when it is bound with `let var = …`.
+fn container_name(file: &ParsedFile, node: Node) -> String {
+    let mut function = None;
+    let mut binding = None;
+    let mut current = node.parent();
+    while let Some(ancestor) = current {
+        match ancestor.kind() {
+            "let_declaration" if binding.is_none() => {
+                binding = ancestor
+                    .child_by_field_name("pattern")
+                    .map(|p| file.text(p).trim_start_matches("mut ").to_string());
+            }
+            "function_item" => {
+                function = ancestor
+                    .child_by_field_name("name")
+                    .map(|n| file.text(n).to_string());
+                break;
+            }
+            _ => {}
+        }
+        current = ancestor.parent();
+    }
+    let function = function.unwrap_or_default();
+    match binding {
+        Some(var) => format!("{function}::{var}"),
+        None => function,
+    }
+}
+
+struct Walker<'a, 'f> {
+    file: &'a ParsedFile<'f>,
+    container: String,
+}
+
+/// One call of a builder chain.
+struct Link<'t> {
+    method: &'static str,
+    args: Vec<Node<'t>>,
+}
+
+impl<'f> Walker<'_, 'f> {
+    /// Record the edges of the chain ending at `end`, under `prefix` and `guards` from outer
+    /// chains.
+    fn chain(&self, end: Node, prefix: &str, inherited: &[String], edges: &mut Vec<Edge>) {
+        let (base, links) = self.flatten(end);
+        let base_text = base.map(|b| self.file.text(b)).unwrap_or("");
+        let prefix = match base.and_then(|b| self.scope_path(b)) {
+            Some(path) => join_path(prefix, &path),
+            None => prefix.to_string(),
+        };
+        for (index, link) in links.iter().enumerate() {
+            if !MOUNTS.contains(&link.method) {
+                continue;
+            }
+            let (guards, markers) = self.guards(&links, index, inherited);
+            let mut add = |path: &str, methods: Vec<String>, target: Target| {
+                edges.push(Edge {
+                    from: self.container.clone(),
+                    prefix: join_path(&prefix, path),
+                    methods,
+                    target,
+                    guards: guards.clone(),
+                    markers: markers.clone(),
+                });
+            };
+            match (link.method, link.args.as_slice()) {
+                ("route", [path, handlers]) if path.kind() == "string_literal" => {
+                    let path = unquote(self.file.text(*path));
+                    for (handler, method) in self.routed(*handlers) {
+                        add(
+                            &path,
+                            method.into_iter().collect(),
+                            Target::Handler(handler),
+                        );
+                    }
+                }
+                // web::resource("/p").route(web::post().to(h))
+                ("route", [handlers]) => {
+                    for (handler, method) in self.routed(*handlers) {
+                        add("", method.into_iter().collect(), Target::Handler(handler));
+                    }
+                }
+                ("to", [handler]) if base_text.contains("resource") => {
+                    if let Some(path) = self.path_of(*handler) {
+                        add("", Vec::new(), Target::Handler(path));
+                    }
+                }
+                ("nest" | "nest_service", [path, inner]) if path.kind() == "string_literal" => {
+                    let path = unquote(self.file.text(*path));
+                    self.mount(*inner, &join_path(&prefix, &path), &guards, edges);
+                }
+                ("merge" | "service" | "configure", [inner]) => {
+                    self.mount(*inner, &prefix, &guards, edges);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// What `nest`/`merge`/`service`/`configure` mounts: an inline chain (recursed into), a
+    /// handler or a router-building function.
+    fn mount(&self, inner: Node, prefix: &str, guards: &[String], edges: &mut Vec<Edge>) {
+        if inner.kind() == "call_expression" && method_name(self.file, inner).is_some() {
+            self.chain(inner, prefix, guards, edges);
+            return;
+        }
+        if inner.kind() == "call_expression" && self.scope_path(inner).is_some() {
+            return;
+        }
+        // `service(create_payment)` may name a handler with its own attribute route or a
+        // function returning a scope: the link stage tries both.
+        let target = match inner.kind() {
+            "identifier" => Target::Container(vec![self.file.text(inner).to_string()]),
+            "scoped_identifier" => Target::Handler(segments(self.file.text(inner))),
+            "call_expression" => match inner.child_by_field_name("function") {
+                Some(function) => Target::Container(segments(self.file.text(function))),
+                None => return,
+            },
+            _ => return,
+        };
+        edges.push(Edge {
+            from: self.container.clone(),
+            prefix: prefix.to_string(),
+            methods: Vec::new(),
+            target,
+            guards: guards.to_vec(),
+            markers: guards.to_vec(),
+        });
+    }
+
+    /// The chain's base expression and its calls, innermost first.
+    fn flatten<'t>(&self, end: Node<'t>) -> (Option<Node<'t>>, Vec<Link<'t>>) {
+        let mut links = Vec::new();
+        let mut node = end;
+        loop {
+            match node.kind() {
+                "call_expression" => {
+                    let Some(method) = method_name(self.file, node) else {
+                        break;
+                    };
+                    let Some(receiver) = node
+                        .child_by_field_name("function")
+                        .and_then(|f| f.child_by_field_name("value"))
+                    else {
+                        break;
+                    };
+                    let args = node
+                        .child_by_field_name("arguments")
+                        .map(named_children)
+                        .unwrap_or_default();
+                    links.push(Link { method, args });
+                    node = receiver;
+                }
+                "try_expression" | "await_expression" | "parenthesized_expression" => {
+                    match node.named_child(0) {
+                        Some(inner) => node = inner,
+                        None => break,
+                    }
+                }
+                _ => break,
+            }
+        }
+        links.reverse();
+        (Some(node), links)
+    }
+
+    /// `web::scope("/p")` / `web::resource("/p")` → `/p`.
+    fn scope_path(&self, base: Node) -> Option<String> {
+        if base.kind() != "call_expression" {
+            return None;
+        }
+        let function = self.file.text(base.child_by_field_name("function")?);
+        let last = function.rsplit("::").next().unwrap_or(function);
+        if !matches!(last, "scope" | "resource") {
+            return None;
+        }
+        let args = base.child_by_field_name("arguments")?;
+        let first = named_children(args).into_iter().next()?;
+        (first.kind() == "string_literal").then(|| unquote(self.file.text(first)))
+    }
+
+    /// Guards (and every middleware, for configured guards) that apply to the call at `index`:
+    /// axum `layer`/`route_layer` calls after it, actix `wrap` calls anywhere in the chain.
+    fn guards(
+        &self,
+        links: &[Link],
+        index: usize,
+        inherited: &[String],
+    ) -> (Vec<String>, Vec<String>) {
+        let mut guards = inherited.to_vec();
+        let mut markers = inherited.to_vec();
+        for (position, link) in links.iter().enumerate() {
+            let applies = match link.method {
+                "layer" | "route_layer" => position > index,
+                "wrap" | "wrap_fn" => true,
+                _ => false,
+            };
+            if !applies {
+                continue;
+            }
+            let args: Vec<&str> = link.args.iter().map(|a| self.file.text(*a)).collect();
+            let text = format!(".{}({})", link.method, args.join(", "));
+            if args.iter().any(|a| looks_like_auth(a)) {
+                guards.push(text.clone());
+            }
+            markers.push(text);
+        }
+        (guards, markers)
+    }
+
+    /// `get(h).post(h2)` → `[(h, GET), (h2, POST)]`; `web::post().to(h)` → `[(h, POST)]`;
+    /// `any(h)` → `[(h, any)]`.
+    fn routed(&self, expr: Node) -> Vec<(Vec<String>, Option<String>)> {
+        let mut out = Vec::new();
+        for call in std::iter::once(expr)
+            .chain(descendants(expr))
+            .filter(|n| n.kind() == "call_expression")
+        {
+            let Some(function) = call.child_by_field_name("function") else {
+                continue;
+            };
+            let callee = match function.kind() {
+                "field_expression" => function
+                    .child_by_field_name("field")
+                    .map(|f| self.file.text(f))
+                    .unwrap_or(""),
+                _ => self.file.text(function).rsplit("::").next().unwrap_or(""),
+            };
+            let args = call
+                .child_by_field_name("arguments")
+                .map(named_children)
+                .unwrap_or_default();
+            let Some(handler) = args.first().and_then(|a| self.path_of(*a)) else {
+                continue;
+            };
+            if callee == "to" {
+                let verb = function.child_by_field_name("value").map(|v| {
+                    let text = self.file.text(v).trim_end_matches("()");
+                    text.rsplit("::")
+                        .next()
+                        .unwrap_or(text)
+                        .to_ascii_lowercase()
+                });
+                let verb = verb.filter(|v| VERBS.contains(&v.as_str()));
+                out.push((handler, verb.map(|v| v.to_ascii_uppercase())));
+            } else if VERBS.contains(&callee) {
+                out.push((handler, Some(callee.to_ascii_uppercase())));
+            } else if callee == "any" {
+                out.push((handler, None));
+            }
+        }
+        out
+    }
+
+    /// A handler named by path (`create`, `handlers::create`); closures and calls are not.
+    fn path_of(&self, node: Node) -> Option<Vec<String>> {
+        matches!(node.kind(), "identifier" | "scoped_identifier")
+            .then(|| segments(self.file.text(node)))
+    }
+}
+
+fn segments(path: &str) -> Vec<String> {
+    path.split("::")
+        .map(|s| s.trim().to_string())
+        .filter(|s| !matches!(s.as_str(), "crate" | "self" | "super"))
+        .collect()
+}
+
+fn unquote(text: &str) -> String {
+    text.trim_matches('"').to_string()
+}
