@@ -89,8 +89,15 @@ pub(super) fn link(files: &[(String, &FileFacts)], auth: &AuthConfig) -> Project
         mut routes,
         ..
     } = linker;
+    // Routed handlers by path first, then the ones whose registration was not found.
     routes.sort_by(|a, b| {
-        (&a.path, &a.methods, &a.file, a.line).cmp(&(&b.path, &b.methods, &b.file, b.line))
+        (a.path.is_none(), &a.path, &a.methods, &a.file, a.line).cmp(&(
+            b.path.is_none(),
+            &b.path,
+            &b.methods,
+            &b.file,
+            b.line,
+        ))
     });
     routes.dedup_by(|a, b| {
         a.path == b.path && a.methods == b.methods && a.handler_index == b.handler_index
@@ -315,7 +322,7 @@ impl<'a> Linker<'a> {
                     .filter(|&f| self.containers.contains(&(f, "urlpatterns".to_string())))
                     .map(|f| (f, (f, "urlpatterns".to_string())))
                     .collect();
-                self.nearest_strict(file, &segments, candidates)
+                self.nearest(file, &segments, candidates)
                     .into_iter()
                     .map(Resolved::Container)
                     .collect()
@@ -390,6 +397,10 @@ impl<'a> Linker<'a> {
     /// the file's imports.
     fn expand(&self, file: usize, path: &[String]) -> (Vec<String>, String) {
         let mut full: Vec<String> = Vec::new();
+        if path.len() > 1 && matches!(path[0].as_str(), "self" | "cls") {
+            // A method of the enclosing object (`self.login`): not modelled, resolves to nothing.
+            return (vec![path[0].clone()], String::new());
+        }
         if let Some(first) = path.first() {
             match self.files[file]
                 .1
@@ -411,7 +422,7 @@ impl<'a> Linker<'a> {
         (full, name)
     }
 
-    /// Among `(file, item)` candidates: those whose file matches `module` (when any does), then
+    /// Among `(file, item)` candidates: those whose file is in `module` (when one is named), then
     /// the ones in `file` itself, else the ones nearest to it in the directory tree.
     fn nearest<T: Clone>(
         &self,
@@ -425,26 +436,11 @@ impl<'a> Linker<'a> {
             .filter(|(f, _)| module_matches(&self.files[*f].0, &segments))
             .cloned()
             .collect();
-        let pool = if segments.is_empty() || in_module.is_empty() {
+        let pool = if segments.is_empty() {
             candidates
         } else {
             in_module
         };
-        self.closest(file, pool)
-    }
-
-    /// Like [`Self::nearest`], but only candidates in the module.
-    fn nearest_strict<T: Clone>(
-        &self,
-        file: usize,
-        module: &[String],
-        candidates: Vec<(usize, T)>,
-    ) -> Vec<T> {
-        let segments: Vec<&str> = module.iter().map(String::as_str).collect();
-        let pool = candidates
-            .into_iter()
-            .filter(|(f, _)| module_matches(&self.files[*f].0, &segments))
-            .collect();
         self.closest(file, pool)
     }
 
@@ -468,8 +464,9 @@ impl<'a> Linker<'a> {
     }
 }
 
-/// Whether the file at `path` is the module `segments` (`["payments", "urls"]` matches
-/// `src/payments/urls.py`; `["handlers"]` matches `src/handlers.rs` and `src/handlers/mod.rs`).
+/// Whether the file at `path` is the module `segments` or inside it (`["payments", "urls"]`
+/// matches `src/payments/urls.py`; `["handlers"]` matches `src/handlers.rs`,
+/// `src/handlers/mod.rs` and, for re-exports, `src/handlers/payments.rs`).
 fn module_matches(path: &str, segments: &[&str]) -> bool {
     if segments.is_empty() {
         return true;
@@ -480,7 +477,9 @@ fn module_matches(path: &str, segments: &[&str]) -> bool {
         .trim_end_matches("/__init__")
         .trim_end_matches("/mod");
     let parts: Vec<&str> = stem.split('/').collect();
-    parts.len() >= segments.len() && parts[parts.len() - segments.len()..] == *segments
+    parts
+        .windows(segments.len())
+        .any(|window| window == segments)
 }
 
 /// Whether the settings module at `settings` governs the file at `path`: files under the
@@ -527,6 +526,7 @@ mod tests {
             &["orders", "urls"]
         ));
         assert!(module_matches("urls.py", &[]));
+        assert!(module_matches("src/handlers/payments.rs", &["handlers"]));
     }
 
     #[test]

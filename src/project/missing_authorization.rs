@@ -20,6 +20,7 @@ static PUBLIC_BY_NATURE: LazyLock<Regex> = LazyLock::new(|| {
         metrics|version|login|logout|log_in|log_out|signin|sign_in|signup|sign_up|register|
         registration|token|refresh|password_reset|reset_password|forgot|verify_email|
         confirm_email|activate|oauth|openid|sso|saml|callback|openapi|docs|redoc|swagger|schema|
+        set_?lang|language|locale|i18n|
         robots|favicon|csrf|jwks|well[-_]known|static)",
     )
     .expect("valid regex")

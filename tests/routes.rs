@@ -1,0 +1,241 @@
+//! `tollgate routes` and the project model behind `missing-authorization`, through the binary.
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn tollgate(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tollgate"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in files {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    dir
+}
+
+fn routes_json(dir: &Path, args: &[&str]) -> Value {
+    let mut all = vec!["routes", "--format", "json"];
+    all.extend_from_slice(args);
+    let output = tollgate(dir, &all);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// (methods joined, path, handler, guards joined) of every route.
+fn table(document: &Value) -> Vec<(String, String, String, String)> {
+    document["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|route| {
+            let join = |key: &str| {
+                route[key]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.as_str().unwrap().to_string())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            };
+            (
+                join("methods"),
+                route["path"].as_str().unwrap_or("?").to_string(),
+                route["handler"].as_str().unwrap().to_string(),
+                join("guards"),
+            )
+        })
+        .collect()
+}
+
+fn route<'a>(
+    rows: &'a [(String, String, String, String)],
+    path: &str,
+) -> &'a (String, String, String, String) {
+    rows.iter()
+        .find(|row| row.1 == path)
+        .unwrap_or_else(|| panic!("no route {path} in {rows:#?}"))
+}
+
+fn fixture_dir() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn django_routes_follow_includes_routers_and_settings() {
+    let document = routes_json(fixture_dir(), &["fixtures/missing-authorization/django"]);
+    let rows = table(&document);
+    // include("invoices.urls") under "api/", a DRF router inside it, settings defaults.
+    let pay = route(&rows, "/api/invoices/{pk}/pay/");
+    assert_eq!(pay.0, "POST");
+    assert_eq!(pay.2, "InvoiceViewSet.pay");
+    assert!(pay.3.contains("DEFAULT_PERMISSION_CLASSES"), "{pay:?}");
+    // The settings of one project do not guard another project's views.
+    let refund = route(&rows, "/refunds/");
+    assert_eq!((refund.0.as_str(), refund.3.as_str()), ("POST", ""));
+    // login_required() around a view in urls.py.
+    assert_eq!(route(&rows, "/payouts/").3, "login_required");
+    // Actions a ModelViewSet inherits without defining them.
+    assert!(rows
+        .iter()
+        .any(|r| r.1 == "/api/beneficiaries/{pk}/" && r.0 == "DELETE"));
+    assert_eq!(document["summary"]["unrouted"], 1);
+    let public: Vec<&Value> = document["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r.get("public").is_some())
+        .collect();
+    assert_eq!(public.len(), 2, "{public:#?}");
+}
+
+#[test]
+fn fastapi_flask_axum_and_actix_routes_carry_router_level_guards() {
+    let rows = table(&routes_json(
+        fixture_dir(),
+        &[
+            "fixtures/missing-authorization/fastapi",
+            "fixtures/missing-authorization/flask",
+            "fixtures/missing-authorization/axum",
+            "fixtures/missing-authorization/actix",
+        ],
+    ));
+    assert_eq!(route(&rows, "/v1/payments").3, "[Depends(require_api_key)]");
+    assert_eq!(route(&rows, "/v1/public/quotes").3, "");
+    assert_eq!(route(&rows, "/transfers/").3, "");
+    assert_eq!(
+        route(&rows, "/admin/accounts/<account_id>/freeze").3,
+        "before_request"
+    );
+    // axum: a layer covers the routes added before it, not after.
+    let guarded: Vec<_> = rows.iter().filter(|r| r.1 == "/api/payments").collect();
+    assert_eq!(guarded.len(), 2, "axum and actix both serve /api/payments");
+    assert!(guarded.iter().all(|r| !r.3.is_empty()), "{guarded:#?}");
+    assert_eq!(route(&rows, "/api/quotes").3, "");
+    assert_eq!(
+        route(&rows, "/api/admin/limits").3,
+        ".layer(middleware::from_fn(require_admin))"
+    );
+    // actix: scope prefixes and attribute routes, configure() in another file.
+    assert_eq!(route(&rows, "/public/quotes").3, "");
+    assert_eq!(route(&rows, "/admin/refunds").3, "AdminUser");
+}
+
+#[test]
+fn text_table_lists_routes_and_a_summary() {
+    let output = tollgate(
+        fixture_dir(),
+        &["routes", "fixtures/missing-authorization/flask"],
+    );
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).unwrap();
+    let mut lines = text.lines();
+    assert!(lines.next().unwrap().starts_with("METHOD"));
+    assert!(text.contains("POST    /transfers/"), "{text}");
+    assert!(
+        text.contains("8 routes: 4 without a guard, 0 public, 0 with no route found"),
+        "{text}"
+    );
+}
+
+#[test]
+fn missing_path_is_a_usage_error() {
+    let dir = project(&[]);
+    let output = tollgate(dir.path(), &["routes", "no/such/dir"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no/such/dir"));
+}
+
+const MERCHANT_API: &str = r#"from fastapi import APIRouter, Depends
+
+from .merchants import merchant
+
+router = APIRouter()
+
+
+@router.post("/charges")
+def create_charge(body: ChargeIn, who=Depends(merchant)):
+    return {"ok": True}
+
+
+@router.post("/partners/settlements")
+def settle(body: SettlementIn):
+    return {"ok": True}
+"#;
+
+fn missing_authorization(dir: &Path) -> Vec<String> {
+    let output = tollgate(
+        dir,
+        &[
+            "scan",
+            "--no-cache",
+            "--format",
+            "json",
+            "--fail-on",
+            "critical",
+            ".",
+        ],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let document: Value = serde_json::from_slice(&output.stdout).unwrap();
+    document["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "missing-authorization")
+        .map(|f| f["message"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn configured_guards_and_public_paths_are_honoured() {
+    let dir = project(&[("api/charges.py", MERCHANT_API)]);
+    let unconfigured = missing_authorization(dir.path());
+    assert_eq!(unconfigured.len(), 2, "{unconfigured:#?}");
+
+    std::fs::write(
+        dir.path().join("tollgate.toml"),
+        "[auth]\ndependencies = [\"merchant\"]\npublic-paths = [\"^/partners/\"]\n",
+    )
+    .unwrap();
+    assert_eq!(missing_authorization(dir.path()), Vec::<String>::new());
+    let rows = table(&routes_json(dir.path(), &["."]));
+    assert_eq!(route(&rows, "/charges").3, "merchant");
+    let document = routes_json(dir.path(), &["."]);
+    let settle = document["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["path"] == "/partners/settlements")
+        .unwrap();
+    assert!(settle["public"].as_str().unwrap().contains("^/partners/"));
+}
+
+#[test]
+fn invalid_public_path_regex_is_a_configuration_error() {
+    let dir = project(&[
+        ("api/charges.py", MERCHANT_API),
+        ("tollgate.toml", "[auth]\npublic-paths = [\"(\"]\n"),
+    ]);
+    let output = tollgate(dir.path(), &["routes", "."]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("public-paths"), "{stderr}");
+}
