@@ -245,6 +245,7 @@ mod tests {
             bytes: 52..118,
             snippet: "    cursor.execute(f\"SELECT * FROM t WHERE id = {user_id}\")".into(),
             fingerprint: "0123456789abcdef".into(),
+            related: Vec::new(),
         };
         let notice = Notice {
             path: "app/views.py".into(),

@@ -212,6 +212,7 @@ fn finding(rule: &Rule, source: &SourceFile, bytes: Range<usize>, message: Strin
         bytes,
         snippet,
         fingerprint: String::new(),
+        related: Vec::new(),
     }
 }
 

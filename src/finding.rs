@@ -22,6 +22,18 @@ pub struct Finding {
     pub snippet: String,
     /// A hash that stays the same when the code moves within its file.
     pub fingerprint: String,
+    /// Other places that explain the finding (where a route is registered, where a value
+    /// comes from).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<Related>,
+}
+
+/// A place related to a finding, with what it has to do with it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Related {
+    pub path: String,
+    pub start: Position,
+    pub message: String,
 }
 
 /// Why a file was skipped or only partly understood.

@@ -234,6 +234,7 @@ fn meta(rule: &Rule, suppression: &Suppression, named: &str, problem: String) ->
         bytes: suppression.bytes.clone(),
         snippet: suppression.snippet.clone(),
         fingerprint: String::new(),
+        related: Vec::new(),
     }
 }
 

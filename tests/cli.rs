@@ -93,7 +93,7 @@ fn findings_exit_1_and_fail_on_raises_the_bar() {
             ("app/views.py".into(), "broad-exception-swallowed".into(), 9),
         ]
     );
-    assert_eq!(report["schema_version"], "1.1");
+    assert_eq!(report["schema_version"], "1.2");
     assert_eq!(report["summary"]["files_scanned"], 2);
     let (code, _) = json_scan(dir.path(), &["--fail-on", "critical"]);
     assert_eq!(code, 0, "no critical finding, so --fail-on critical passes");

@@ -69,6 +69,8 @@ pub struct Container {
 /// `from` (a container of this file) serves `target` under `prefix`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Edge {
+    /// Where the registration is written.
+    pub at: Position,
     pub from: String,
     pub prefix: String,
     /// Methods the edge restricts to (axum `get(h)`, actix `web::post().to(h)`); empty: the

@@ -7,8 +7,9 @@
 //! then collected from every container that nothing mounts, depth first.
 
 use super::facts::{join_path, FileFacts, HandlerFact, Target};
-use super::{AuthConfig, Project, Route};
+use super::{AuthConfig, Location, Project, Route};
 use crate::model::Framework;
+use crate::source::Position;
 use std::collections::{BTreeSet, HashMap};
 
 /// Mounts deeper than this are not followed (a cycle guard on top of the visited set).
@@ -39,6 +40,8 @@ struct Trail {
     prefix: String,
     guards: Vec<String>,
     markers: Vec<String>,
+    /// The registrations passed through, outermost first.
+    via: Vec<(usize, Position)>,
 }
 
 struct Linker<'a> {
@@ -174,6 +177,7 @@ impl<'a> Linker<'a> {
             next.prefix = join_path(&trail.prefix, &edge.prefix);
             next.guards.extend(edge.guards.iter().cloned());
             next.markers.extend(edge.markers.iter().cloned());
+            next.via.push((*file, edge.at));
             for resolved in self.resolve(*file, &edge.from, &edge.target) {
                 match resolved {
                     Resolved::Container(child) => self.visit(&child, next.clone(), stack),
@@ -309,6 +313,15 @@ impl<'a> Linker<'a> {
             line: handler.start.line,
             guards,
             public,
+            registered_at: trail
+                .via
+                .iter()
+                .map(|(f, at)| Location {
+                    path: self.files[*f].0.clone(),
+                    line: at.line,
+                    column: at.column,
+                })
+                .collect(),
             handler_index: h,
         });
     }

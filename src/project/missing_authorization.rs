@@ -2,8 +2,9 @@
 //! level.
 
 use super::{Project, Route};
-use crate::finding::Finding;
+use crate::finding::{Finding, Related};
 use crate::rules::{Confidence, Rule, Severity};
+use crate::source::Position;
 use regex::Regex;
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -144,9 +145,40 @@ pub fn findings(project: &Project, rule: &Rule) -> BTreeMap<String, Vec<Finding>
             bytes: handler.bytes.clone(),
             snippet: handler.snippet.clone(),
             fingerprint: String::new(),
+            related: registrations(&routes),
         });
     }
     out
+}
+
+/// Where the routes are registered (the innermost registration of each, at most three): the
+/// places to add a guard, or the routers above them.
+fn registrations(routes: &[&Route]) -> Vec<Related> {
+    let mut related: Vec<Related> = Vec::new();
+    for route in routes {
+        let Some(at) = route.registered_at.last() else {
+            continue;
+        };
+        let path = route.path.as_deref().unwrap_or("?");
+        let message =
+            format!("registered here as {path} with no guard on it or on the routers above it");
+        if related
+            .iter()
+            .any(|r| r.path == at.path && r.start.line == at.line)
+        {
+            continue;
+        }
+        related.push(Related {
+            path: at.path.clone(),
+            start: Position {
+                line: at.line,
+                column: at.column,
+            },
+            message,
+        });
+    }
+    related.truncate(3);
+    related
 }
 
 /// A read-only handler returns account data when its name says so, or when it fetches one

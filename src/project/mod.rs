@@ -47,6 +47,9 @@ pub struct Route {
     /// Why the handler is public, when it is marked or configured so.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub public: Option<String>,
+    /// The registrations that put the handler at this path, outermost first (a `urls.py`
+    /// entry, an `include_router`, a `.route(...)`).
+    pub registered_at: Vec<Location>,
     /// Index of the handler in [`Project::handlers`].
     #[serde(skip)]
     pub handler_index: usize,
@@ -56,6 +59,14 @@ impl Route {
     pub fn authenticated(&self) -> bool {
         !self.guards.is_empty()
     }
+}
+
+/// A place in a scanned file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Location {
+    pub path: String,
+    pub line: usize,
+    pub column: usize,
 }
 
 /// The linked model of every scanned file.

@@ -9,6 +9,7 @@ use crate::model::python::{
 };
 use crate::model::{looks_like_auth, FileModel, Framework, Handler};
 use crate::parse::ParsedFile;
+use crate::source::Position;
 use crate::suppress;
 use tree_sitter::Node;
 
@@ -298,9 +299,13 @@ fn url_list(
     // urlpatterns += router.urls
     if list.kind() == "attribute" && file.text(list).ends_with(".urls") {
         if let Some(object) = list.child_by_field_name("object") {
-            facts
-                .edges
-                .push(edge(from, prefix, target_container(file, object), guards));
+            facts.edges.push(edge(
+                file.source.position(list.start_byte()),
+                from,
+                prefix,
+                target_container(file, object),
+                guards,
+            ));
         }
         return;
     }
@@ -355,9 +360,13 @@ fn url_view(
                 match first.kind() {
                     "string" => {
                         let module = string_value(file, first);
-                        facts
-                            .edges
-                            .push(edge(from, &full, Target::Module(module), guards));
+                        facts.edges.push(edge(
+                            file.source.position(view.start_byte()),
+                            from,
+                            &full,
+                            Target::Module(module),
+                            guards,
+                        ));
                     }
                     "tuple" => {
                         if let Some(inner) = named_children(first).into_iter().next() {
@@ -374,7 +383,13 @@ fn url_view(
                     path: dotted(file.text(class)),
                     viewset: false,
                 };
-                facts.edges.push(edge(from, &full, target, guards));
+                facts.edges.push(edge(
+                    file.source.position(view.start_byte()),
+                    from,
+                    &full,
+                    target,
+                    guards,
+                ));
             } else if let Some(inner) = first {
                 // login_required(views.detail), staff_member_required(...)
                 let mut guards = guards.to_vec();
@@ -386,7 +401,13 @@ fn url_view(
         }
         "identifier" | "attribute" => {
             let target = Target::Handler(dotted(file.text(view)));
-            facts.edges.push(edge(from, &full, target, guards));
+            facts.edges.push(edge(
+                file.source.position(view.start_byte()),
+                from,
+                &full,
+                target,
+                guards,
+            ));
         }
         _ => {}
     }
@@ -405,16 +426,24 @@ fn url_view_include(
         "list" => url_list(file, node, from, prefix, guards, facts),
         "attribute" if file.text(node).ends_with(".urls") => {
             if let Some(object) = node.child_by_field_name("object") {
-                facts
-                    .edges
-                    .push(edge(from, prefix, target_container(file, object), guards));
+                facts.edges.push(edge(
+                    file.source.position(node.start_byte()),
+                    from,
+                    prefix,
+                    target_container(file, object),
+                    guards,
+                ));
             }
         }
         "string" => {
             let module = string_value(file, node);
-            facts
-                .edges
-                .push(edge(from, prefix, Target::Module(module), guards));
+            facts.edges.push(edge(
+                file.source.position(node.start_byte()),
+                from,
+                prefix,
+                Target::Module(module),
+                guards,
+            ));
         }
         _ => {}
     }
@@ -443,7 +472,13 @@ fn method_call(file: &ParsedFile, call: Node, facts: &mut FileFacts) {
                 path: dotted(file.text(positional[1])),
                 viewset: true,
             };
-            facts.edges.push(edge(object, &prefix, target, &[]));
+            facts.edges.push(edge(
+                file.source.position(call.start_byte()),
+                object,
+                &prefix,
+                target,
+                &[],
+            ));
         }
         "include_router" | "register_blueprint" => {
             let Some(first) = positional.first() else {
@@ -458,14 +493,26 @@ fn method_call(file: &ParsedFile, call: Node, facts: &mut FileFacts) {
                 .filter(|d| looks_like_auth(d))
                 .into_iter()
                 .collect();
-            let mut edge = edge(object, &prefix, target_container(file, *first), &guards);
+            let mut edge = edge(
+                file.source.position(call.start_byte()),
+                object,
+                &prefix,
+                target_container(file, *first),
+                &guards,
+            );
             edge.markers.extend(dependencies);
             facts.edges.push(edge);
         }
         "mount" if positional.len() >= 2 && positional[0].kind() == "string" => {
             let prefix = string_value(file, positional[0]);
             let target = target_container(file, positional[1]);
-            facts.edges.push(edge(object, &prefix, target, &[]));
+            facts.edges.push(edge(
+                file.source.position(call.start_byte()),
+                object,
+                &prefix,
+                target,
+                &[],
+            ));
         }
         "before_request" => {
             let guard = format!("{object}.before_request");
@@ -487,8 +534,9 @@ fn target_container(file: &ParsedFile, node: Node) -> Target {
     Target::Container(dotted(file.text(node)))
 }
 
-fn edge(from: &str, prefix: &str, target: Target, guards: &[String]) -> Edge {
+fn edge(at: Position, from: &str, prefix: &str, target: Target, guards: &[String]) -> Edge {
     Edge {
+        at,
         from: from.to_string(),
         prefix: prefix.to_string(),
         methods: Vec::new(),

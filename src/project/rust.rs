@@ -6,6 +6,7 @@ use super::facts::{join_path, Edge, FileFacts, HandlerFact, Target};
 use crate::detectors::syntax::{descendants, named_children};
 use crate::model::{looks_like_auth, FileModel};
 use crate::parse::ParsedFile;
+use crate::source::Position;
 use crate::suppress;
 use tree_sitter::Node;
 
@@ -150,6 +151,7 @@ struct Walker<'a, 'f> {
 /// One call of a builder chain.
 struct Link<'t> {
     method: &'static str,
+    call: Node<'t>,
     args: Vec<Node<'t>>,
 }
 
@@ -168,8 +170,10 @@ impl<'f> Walker<'_, 'f> {
                 continue;
             }
             let (guards, markers) = self.guards(&links, index, inherited);
+            let at = self.at(link.call);
             let mut add = |path: &str, methods: Vec<String>, target: Target| {
                 edges.push(Edge {
+                    at,
                     from: self.container.clone(),
                     prefix: join_path(&prefix, path),
                     methods,
@@ -234,6 +238,7 @@ impl<'f> Walker<'_, 'f> {
             _ => return,
         };
         edges.push(Edge {
+            at: self.at(inner),
             from: self.container.clone(),
             prefix: prefix.to_string(),
             methods: Vec::new(),
@@ -241,6 +246,10 @@ impl<'f> Walker<'_, 'f> {
             guards: guards.to_vec(),
             markers: guards.to_vec(),
         });
+    }
+
+    fn at(&self, node: Node) -> Position {
+        self.file.source.position(node.start_byte())
     }
 
     /// The chain's base expression and its calls, innermost first.
@@ -263,7 +272,11 @@ impl<'f> Walker<'_, 'f> {
                         .child_by_field_name("arguments")
                         .map(named_children)
                         .unwrap_or_default();
-                    links.push(Link { method, args });
+                    links.push(Link {
+                        method,
+                        call: node,
+                        args,
+                    });
                     node = receiver;
                 }
                 "try_expression" | "await_expression" | "parenthesized_expression" => {

@@ -1,7 +1,7 @@
 //! JSON output; the schema is documented in docs/json-output.md. Bump [`JSON_SCHEMA_VERSION`]
 //! on any change that could break a consumer.
 
-use crate::finding::{Finding, Notice};
+use crate::finding::{Finding, Notice, Related};
 use crate::rules::{Confidence, RuleSet, Severity};
 use crate::scan::ScanOutcome;
 use crate::source::Position;
@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 /// The version of the JSON document's schema.
-pub const JSON_SCHEMA_VERSION: &str = "1.1";
+pub const JSON_SCHEMA_VERSION: &str = "1.2";
 
 #[derive(Serialize)]
 struct Document<'a> {
@@ -39,6 +39,8 @@ struct JsonFinding<'a> {
     end: Position,
     snippet: &'a str,
     fingerprint: &'a str,
+    #[serde(skip_serializing_if = "<[Related]>::is_empty")]
+    related: &'a [Related],
     cwe: Vec<String>,
     owasp: Vec<String>,
     help_uri: String,
@@ -112,6 +114,7 @@ fn json_finding<'a>(finding: &'a Finding, rules: &'a RuleSet) -> JsonFinding<'a>
         end: finding.end,
         snippet: &finding.snippet,
         fingerprint: &finding.fingerprint,
+        related: &finding.related,
         cwe: rule.map_or_else(Vec::new, |rule| {
             rule.cwe.iter().map(|n| format!("CWE-{n}")).collect()
         }),

@@ -153,6 +153,26 @@ fn result(finding: &Finding, rule_index: Option<usize>) -> SarifResult {
         })
         .build();
     result.rule_index = rule_index.and_then(|i| i64::try_from(i).ok());
+    let related: Vec<Location> = finding
+        .related
+        .iter()
+        .enumerate()
+        .map(|(id, related)| Location {
+            id: i64::try_from(id).ok(),
+            message: Some(text_message(&related.message)),
+            physical_location: Some(PhysicalLocation {
+                artifact_location: Some(artifact(&related.path)),
+                region: Some(Region {
+                    start_line: Some(to_i64(related.start.line)),
+                    start_column: Some(to_i64(related.start.column)),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        })
+        .collect::<Vec<_>>();
+    result.related_locations = (!related.is_empty()).then_some(related);
     result
 }
 

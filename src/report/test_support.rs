@@ -75,6 +75,7 @@ pub fn finding(
         bytes: 0..1,
         snippet: String::new(),
         fingerprint: "0".into(),
+        related: Vec::new(),
     }
 }
 

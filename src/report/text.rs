@@ -171,8 +171,14 @@ impl Diagnostic for FindingDiagnostic<'_> {
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
         let rule = self.rule?;
+        let related: String = self
+            .finding
+            .related
+            .iter()
+            .map(|r| format!("\n{}:{}: {}", r.path, r.start.line, r.message))
+            .collect();
         Some(Box::new(format!(
-            "{}\nmore: tollgate explain {} | {}",
+            "{}{related}\nmore: tollgate explain {} | {}",
             rule.fix,
             rule.id,
             rule.help_uri()
