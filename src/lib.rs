@@ -26,4 +26,5 @@ pub mod rules;
 pub mod scan;
 pub mod source;
 pub mod suppress;
+pub mod taint;
 pub mod testing;

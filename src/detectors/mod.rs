@@ -4,7 +4,7 @@
 //! supplies the id, severity, message and help. Each detector exists per language.
 
 mod broad_exception_swallowed;
-mod scope;
+pub(crate) mod scope;
 mod sql_string_built;
 pub mod syntax;
 

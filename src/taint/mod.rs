@@ -1,0 +1,310 @@
+//! Taint tracking: does a value come from client input, and along which path?
+//!
+//! Demand-driven and intra-procedural: starting from a value at a sink (a bound metavariable),
+//! the tracer walks backwards through the expression (f-strings, `%`, `.format`, `format!`,
+//! concatenation, containers, attribute and field access, subscripts, string methods, `.get()`),
+//! through the assignments that bound each local variable earlier in the function (tuple
+//! unpacking, `for` targets, augmented assignment, `append`/`extend`/`push_str` mutations), and
+//! through calls: into functions defined in the same file by their summary (which parameters
+//! reach a `return`), through unknown calls by assuming that arguments flow to the result
+//! (marked, so rules can lower their confidence). It stops at sanitizers: numeric, UUID and
+//! boolean conversions, comparisons, lengths, typed parameters and `let`s (`id: int`,
+//! `Path<i64>`, `let n: u64 = …`), allowlist checks that guard the use
+//! (`if x not in ALLOWED: raise`), and whatever the rule declares.
+//!
+//! Sources are the request accessors and handler parameters of the application model
+//! ([`crate::model`]) plus what the rule declares. The result is the path: source first.
+
+mod python;
+mod rust;
+
+use crate::detectors::syntax::named_children;
+use crate::model::FileModel;
+use crate::parse::ParsedFile;
+use crate::source::Language;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::ops::Range;
+use tree_sitter::Node;
+
+/// How many bindings and calls deep a value is followed.
+const MAX_DEPTH: usize = 12;
+
+/// One place a tainted value passes through.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Step {
+    pub bytes: Range<usize>,
+    pub label: String,
+}
+
+/// How a value reaches a sink from a source.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Flow {
+    /// The source first, then every binding and call the value passed through.
+    pub steps: Vec<Step>,
+    /// The value passed through a call tollgate knows nothing about (assumed to propagate).
+    pub through_unknown_call: bool,
+}
+
+/// What a rule's own `taint:` declarations say about a node.
+pub enum Custom {
+    /// The node is a source, described by the label.
+    Source(String),
+    /// The node's value is clean.
+    Sanitizer,
+}
+
+/// A hook for the rule's own sources and sanitizers.
+pub type CustomHook<'a> = &'a dyn Fn(Node) -> Option<Custom>;
+
+/// What a language says about one node during a trace.
+enum Shape<'t> {
+    /// A request accessor or other built-in source.
+    Source(String),
+    /// A value that carries no taint (literals, comparisons, conversions, functions).
+    Clean,
+    /// A variable read.
+    Name(String),
+    /// A call: same-file function, receiver and arguments.
+    Call(Call<'t>),
+    /// Anything else: tainted when a part is.
+    Composite,
+}
+
+struct Call<'t> {
+    /// The function called, when it is defined in this file.
+    local: Option<Node<'t>>,
+    /// `x` in `x.strip()`.
+    receiver: Option<Node<'t>>,
+    args: Vec<Node<'t>>,
+    /// A method known to return (part of) its receiver or arguments: no confidence lost.
+    known: bool,
+}
+
+/// A variable's binding before a use.
+struct Binding<'t> {
+    /// The statement that binds it, for the step's location.
+    at: Node<'t>,
+    /// The value bound (right-hand side, iterable, or a mutation's argument); `None` when the
+    /// binding makes the value clean (`let id: i64 = …`).
+    value: Option<Node<'t>>,
+}
+
+/// Traces values in one file.
+pub struct Tracer<'a, 'f> {
+    file: &'a ParsedFile<'f>,
+    model: &'a FileModel,
+    custom: CustomHook<'a>,
+    /// Per function (node id): which parameters reach a `return`.
+    summaries: RefCell<HashMap<usize, Vec<bool>>>,
+    /// While summarising a function: its node id and parameter names, taken as sources.
+    params: Option<(usize, Vec<String>)>,
+}
+
+impl<'a, 'f> Tracer<'a, 'f> {
+    pub fn new(file: &'a ParsedFile<'f>, model: &'a FileModel, custom: CustomHook<'a>) -> Self {
+        Tracer {
+            file,
+            model,
+            custom,
+            summaries: RefCell::new(HashMap::new()),
+            params: None,
+        }
+    }
+
+    /// The flow from a source to `node`, if its value derives from one.
+    pub fn trace(&self, node: Node) -> Option<Flow> {
+        self.value(node, 0)
+    }
+
+    fn value(&self, node: Node, depth: usize) -> Option<Flow> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        match (self.custom)(node) {
+            Some(Custom::Sanitizer) => return None,
+            Some(Custom::Source(label)) => return Some(self.start(node, label)),
+            None => {}
+        }
+        match self.shape(node) {
+            Shape::Source(label) => Some(self.start(node, label)),
+            Shape::Clean => None,
+            Shape::Name(name) => self.name(node, &name, depth),
+            Shape::Call(call) => self.call(node, call, depth),
+            Shape::Composite => named_children(node)
+                .into_iter()
+                .find_map(|child| self.value(child, depth + 1)),
+        }
+    }
+
+    fn shape<'t>(&self, node: Node<'t>) -> Shape<'t> {
+        match self.file.language() {
+            Language::Python => python::shape(self.file, node),
+            Language::Rust => rust::shape(self.file, node),
+        }
+    }
+
+    fn start(&self, node: Node, label: String) -> Flow {
+        Flow {
+            steps: vec![Step {
+                bytes: node.byte_range(),
+                label,
+            }],
+            through_unknown_call: false,
+        }
+    }
+
+    /// A variable: a handler parameter filled from the request, a parameter of the function
+    /// being summarised, or whatever its latest binding holds.
+    fn name(&self, node: Node, name: &str, depth: usize) -> Option<Flow> {
+        let language = self.file.language();
+        // The latest assignment, then the mutations after it (`items.append(x)`).
+        let bindings = match language {
+            Language::Python => python::bindings(self.file, node, name),
+            Language::Rust => rust::bindings(self.file, node, name),
+        };
+        let guarded = match language {
+            Language::Python => {
+                crate::detectors::scope::python::checked_against_allowlist(self.file, node, name)
+            }
+            Language::Rust => false,
+        };
+        if guarded {
+            return None;
+        }
+        if bindings.is_empty() {
+            return self.parameter(node, name);
+        }
+        bindings.into_iter().find_map(|binding| {
+            let mut flow = self.value(binding.value?, depth + 1)?;
+            let line = self.file.text(binding.at).lines().next().unwrap_or("").trim();
+            flow.steps.push(Step {
+                bytes: binding.at.byte_range(),
+                label: format!("flows into `{name}`: {}", shorten(line)),
+            });
+            Some(flow)
+        })
+    }
+
+    fn parameter(&self, node: Node, name: &str) -> Option<Flow> {
+        if let Some((function, params)) = &self.params {
+            let in_function = ancestors(node).any(|a| a.id() == *function);
+            if in_function && params.iter().any(|p| p == name) {
+                return Some(self.start(node, format!("parameter `{name}`")));
+            }
+            return None;
+        }
+        let handler = self.model.handler_at(node.start_byte())?;
+        if !handler.request_params.iter().any(|p| p == name) {
+            return None;
+        }
+        let inert = match self.file.language() {
+            Language::Python => crate::detectors::scope::python::is_inert_parameter(
+                self.file, node, name,
+            ),
+            Language::Rust => {
+                crate::detectors::scope::rust::is_inert_parameter(self.file, node, name)
+            }
+        };
+        if inert {
+            return None;
+        }
+        let declared = self
+            .file
+            .tree
+            .root_node()
+            .descendant_for_byte_range(handler.name_bytes.start, handler.name_bytes.end)
+            .and_then(|name_node| name_node.parent())
+            .and_then(|function| function.child_by_field_name("parameters"))
+            .and_then(|params| {
+                crate::detectors::syntax::descendants(params)
+                    .find(|n| n.kind() == "identifier" && self.file.text(*n) == name)
+            })
+            .unwrap_or(node);
+        Some(self.start(
+            declared,
+            format!(
+                "`{name}` comes from the request (a parameter of handler `{}`)",
+                handler.name
+            ),
+        ))
+    }
+
+    fn call(&self, node: Node, call: Call, depth: usize) -> Option<Flow> {
+        if let Some(function) = call.local {
+            let reaching = self.summary(function);
+            let flow = call
+                .args
+                .iter()
+                .enumerate()
+                .filter(|(index, _)| reaching.get(*index).copied().unwrap_or(false))
+                .find_map(|(_, arg)| self.value(*arg, depth + 1));
+            return flow.map(|mut flow| {
+                let name = function
+                    .child_by_field_name("name")
+                    .map(|n| self.file.text(n))
+                    .unwrap_or("?");
+                flow.steps.push(Step {
+                    bytes: node.byte_range(),
+                    label: format!("returned by `{name}()`, defined in this file"),
+                });
+                flow
+            });
+        }
+        let mut flow = call
+            .receiver
+            .into_iter()
+            .chain(call.args)
+            .find_map(|part| self.value(part, depth + 1))?;
+        if !call.known {
+            flow.through_unknown_call = true;
+        }
+        Some(flow)
+    }
+
+    /// Which parameters of `function` reach one of its `return` values.
+    fn summary(&self, function: Node) -> Vec<bool> {
+        if let Some(known) = self.summaries.borrow().get(&function.id()) {
+            return known.clone();
+        }
+        // A recursive call sees no propagation while its own summary is computed.
+        self.summaries.borrow_mut().insert(function.id(), Vec::new());
+        let names = match self.file.language() {
+            Language::Python => python::parameter_names(self.file, function),
+            Language::Rust => rust::parameter_names(self.file, function),
+        };
+        let returns = match self.file.language() {
+            Language::Python => python::returned_values(function),
+            Language::Rust => rust::returned_values(function),
+        };
+        let reaching: Vec<bool> = names
+            .iter()
+            .map(|name| {
+                let inner = Tracer {
+                    file: self.file,
+                    model: self.model,
+                    custom: self.custom,
+                    summaries: RefCell::new(self.summaries.borrow().clone()),
+                    params: Some((function.id(), vec![name.clone()])),
+                };
+                returns.iter().any(|value| inner.value(*value, 0).is_some())
+            })
+            .collect();
+        self.summaries
+            .borrow_mut()
+            .insert(function.id(), reaching.clone());
+        reaching
+    }
+}
+
+fn ancestors(node: Node) -> impl Iterator<Item = Node> {
+    std::iter::successors(node.parent(), |n| n.parent())
+}
+
+fn shorten(line: &str) -> String {
+    if line.chars().count() <= 60 {
+        return line.to_string();
+    }
+    let cut: String = line.chars().take(59).collect();
+    format!("{cut}…")
+}

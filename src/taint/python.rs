@@ -1,0 +1,362 @@
+//! Python specifics of taint tracking: sources, sanitizers, bindings, calls.
+
+use super::{Binding, Call, Shape};
+use crate::detectors::syntax::{descendants, named_children};
+use crate::parse::ParsedFile;
+use tree_sitter::Node;
+
+/// Attributes of Django, DRF, Flask and Starlette request objects that carry client input.
+const SOURCES: &[&str] = &[
+    "GET",
+    "POST",
+    "data",
+    "body",
+    "FILES",
+    "COOKIES",
+    "META",
+    "headers",
+    "query_params",
+    "args",
+    "form",
+    "values",
+    "json",
+    "get_json",
+    "files",
+    "cookies",
+    "path_params",
+    "stream",
+    "get_data",
+    "view_args",
+    "path",
+    "full_path",
+    "url",
+];
+/// Calls whose result carries no taint: numeric, UUID, boolean and date conversions, lengths,
+/// hashes.
+const SANITIZERS: &[&str] = &[
+    "int",
+    "float",
+    "bool",
+    "Decimal",
+    "UUID",
+    "len",
+    "abs",
+    "round",
+    "isinstance",
+    "callable",
+    "hash",
+    "id",
+    "fromisoformat",
+    "strptime",
+    "isdigit",
+    "isnumeric",
+    "isalnum",
+    "startswith",
+    "endswith",
+    "exists",
+    "is_valid",
+    "count",
+    "index",
+    "find",
+];
+/// Methods that return (part of) their receiver or arguments.
+const PROPAGATING_METHODS: &[&str] = &[
+    "get",
+    "getlist",
+    "pop",
+    "strip",
+    "lstrip",
+    "rstrip",
+    "lower",
+    "upper",
+    "casefold",
+    "title",
+    "replace",
+    "split",
+    "rsplit",
+    "splitlines",
+    "join",
+    "format",
+    "format_map",
+    "encode",
+    "decode",
+    "read",
+    "readline",
+    "items",
+    "values",
+    "keys",
+    "copy",
+    "dict",
+    "model_dump",
+    "to_dict",
+    "removeprefix",
+    "removesuffix",
+    "zfill",
+    "ljust",
+    "rjust",
+    "center",
+    "partition",
+    "rpartition",
+];
+/// Methods that put their arguments into the object they are called on.
+const MUTATORS: &[&str] = &[
+    "append",
+    "extend",
+    "insert",
+    "update",
+    "add",
+    "setdefault",
+    "write",
+    "appendleft",
+];
+
+pub(super) fn shape<'t>(file: &ParsedFile, node: Node<'t>) -> Shape<'t> {
+    match node.kind() {
+        "attribute" => match request_attribute(file, node) {
+            Some(label) => Shape::Source(label),
+            None => Shape::Composite,
+        },
+        "identifier" if !is_name_position(node) => {
+            Shape::Name(file.text(node).to_string())
+        }
+        "call" => call(file, node),
+        // Comparisons, boolean tests, literals and definitions carry no client text.
+        "comparison_operator" | "not_operator" | "integer" | "float" | "true" | "false"
+        | "none" | "lambda" | "function_definition" | "class_definition" | "identifier"
+        | "keyword_separator" | "ellipsis" => Shape::Clean,
+        "string" if !descendants(node).any(|n| n.kind() == "interpolation") => Shape::Clean,
+        // `f(x=value)`: only the value.
+        "keyword_argument" => Shape::Composite,
+        _ => Shape::Composite,
+    }
+}
+
+/// `request.GET`, `self.request.data`, `request.get_json` (the call is handled by [`call`]).
+fn request_attribute(file: &ParsedFile, node: Node) -> Option<String> {
+    let object = file.text(node.child_by_field_name("object")?);
+    let attribute = file.text(node.child_by_field_name("attribute")?);
+    ((object == "request" || object.ends_with(".request") || object == "req")
+        && SOURCES.contains(&attribute))
+    .then(|| format!("`{object}.{attribute}` is request input"))
+}
+
+fn call<'t>(file: &ParsedFile, node: Node<'t>) -> Shape<'t> {
+    let Some(function) = node.child_by_field_name("function") else {
+        return Shape::Composite;
+    };
+    let args: Vec<Node> = node
+        .child_by_field_name("arguments")
+        .map(|a| {
+            named_children(a)
+                .into_iter()
+                .map(|arg| match arg.kind() {
+                    "keyword_argument" => arg.child_by_field_name("value").unwrap_or(arg),
+                    "list_splat" | "dictionary_splat" => arg.named_child(0).unwrap_or(arg),
+                    _ => arg,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let callee = file.text(function);
+    let last = callee.rsplit('.').next().unwrap_or(callee);
+    if SANITIZERS.contains(&last) {
+        return Shape::Clean;
+    }
+    match function.kind() {
+        "attribute" => {
+            if let Some(label) = request_attribute(file, function) {
+                return Shape::Source(label);
+            }
+            let receiver = function.child_by_field_name("object");
+            let local = receiver
+                .filter(|r| matches!(file.text(*r), "self" | "cls"))
+                .and_then(|_| local_function(file, node, last, true));
+            Shape::Call(Call {
+                local,
+                receiver: if local.is_some() { None } else { receiver },
+                args,
+                known: PROPAGATING_METHODS.contains(&last),
+            })
+        }
+        "identifier" => Shape::Call(Call {
+            local: local_function(file, node, last, false),
+            receiver: None,
+            known: matches!(last, "str" | "repr" | "dict" | "list" | "tuple" | "set" | "sorted" | "reversed"),
+            args,
+        }),
+        _ => Shape::Call(Call {
+            local: None,
+            receiver: Some(function),
+            args,
+            known: false,
+        }),
+    }
+}
+
+/// The function named `name` defined in this file: at module level, or in the enclosing class
+/// for `self.name(...)`.
+fn local_function<'t>(file: &ParsedFile, call: Node<'t>, name: &str, method: bool) -> Option<Node<'t>> {
+    let container = if method {
+        let mut current = call.parent();
+        while let Some(node) = current {
+            if node.kind() == "class_definition" {
+                break;
+            }
+            current = node.parent();
+        }
+        current?.child_by_field_name("body")?
+    } else {
+        let mut root = call;
+        while let Some(parent) = root.parent() {
+            root = parent;
+        }
+        root
+    };
+    named_children(container).into_iter().find_map(|statement| {
+        let function = match statement.kind() {
+            "function_definition" => statement,
+            "decorated_definition" => statement.child_by_field_name("definition")?,
+            _ => return None,
+        };
+        (function.kind() == "function_definition"
+            && function
+                .child_by_field_name("name")
+                .is_some_and(|n| file.text(n) == name))
+        .then_some(function)
+    })
+}
+
+/// The latest assignment to `name` before `use_site` in its function, then the mutations after
+/// it (`name.append(value)`, `name += value` is an assignment).
+pub(super) fn bindings<'t>(file: &ParsedFile, use_site: Node<'t>, name: &str) -> Vec<Binding<'t>> {
+    let Some(scope) = enclosing_function(use_site) else {
+        return Vec::new();
+    };
+    let before = use_site.start_byte();
+    let mut latest: Option<Binding<'t>> = None;
+    let mut mutations = Vec::new();
+    for node in descendants(scope).take_while(|n| n.start_byte() < before) {
+        if node.end_byte() > before {
+            continue;
+        }
+        let bound = match node.kind() {
+            "assignment" | "augmented_assignment" | "for_statement" | "for_in_clause" => {
+                let target = node.child_by_field_name("left");
+                let value = node.child_by_field_name("right");
+                target.zip(value)
+            }
+            "named_expression" => node
+                .child_by_field_name("name")
+                .zip(node.child_by_field_name("value")),
+            "as_pattern" => node
+                .child_by_field_name("alias")
+                .zip(node.named_child(0)),
+            "call" => {
+                let function = node.child_by_field_name("function");
+                let is_mutation = function.is_some_and(|f| {
+                    f.kind() == "attribute"
+                        && f.child_by_field_name("object").is_some_and(|o| file.text(o) == name)
+                        && f
+                            .child_by_field_name("attribute")
+                            .is_some_and(|m| MUTATORS.contains(&file.text(m)))
+                });
+                if is_mutation {
+                    if let Some(args) = node.child_by_field_name("arguments") {
+                        mutations.push(Binding {
+                            at: node,
+                            value: Some(args),
+                        });
+                    }
+                }
+                continue;
+            }
+            _ => continue,
+        };
+        let Some((target, value)) = bound else {
+            continue;
+        };
+        let binds = descendants(target).any(|n| n.kind() == "identifier" && file.text(n) == name)
+            || (target.kind() == "identifier" && file.text(target) == name);
+        if binds {
+            let clean = node.kind() == "assignment"
+                && node
+                    .child_by_field_name("type")
+                    .is_some_and(|t| crate::detectors::scope::is_inert_type(file.text(t)));
+            latest = Some(Binding {
+                at: node,
+                value: (!clean).then_some(value),
+            });
+            // `x += …` keeps what x held before: keep looking for the earlier assignment too.
+            if node.kind() == "augmented_assignment" {
+                mutations.push(Binding {
+                    at: node,
+                    value: Some(value),
+                });
+            } else {
+                mutations.clear();
+            }
+        }
+    }
+    let Some(latest) = latest else {
+        return mutations;
+    };
+    let mut out = vec![latest];
+    out.extend(mutations);
+    out
+}
+
+fn enclosing_function(node: Node) -> Option<Node> {
+    let mut current = node.parent();
+    while let Some(candidate) = current {
+        if matches!(candidate.kind(), "function_definition" | "lambda") {
+            return Some(candidate);
+        }
+        current = candidate.parent();
+    }
+    None
+}
+
+pub(super) fn parameter_names(file: &ParsedFile, function: Node) -> Vec<String> {
+    let Some(parameters) = function.child_by_field_name("parameters") else {
+        return Vec::new();
+    };
+    named_children(parameters)
+        .into_iter()
+        .filter_map(|param| {
+            let name = match param.kind() {
+                "identifier" => param,
+                "typed_parameter" | "list_splat_pattern" | "dictionary_splat_pattern" => {
+                    param.named_child(0)?
+                }
+                _ => param.child_by_field_name("name")?,
+            };
+            Some(file.text(name).to_string())
+        })
+        .filter(|name| name != "self" && name != "cls")
+        .collect()
+}
+
+pub(super) fn returned_values(function: Node) -> Vec<Node> {
+    descendants(function)
+        .filter(|n| n.kind() == "return_statement")
+        .filter(|ret| enclosing_function(*ret).is_some_and(|f| f.id() == function.id()))
+        .filter_map(|ret| ret.named_child(0))
+        .collect()
+}
+
+/// Identifiers that name something rather than read a value.
+fn is_name_position(node: Node) -> bool {
+    let Some(parent) = node.parent() else {
+        return false;
+    };
+    let is_field = |field: &str| {
+        parent
+            .child_by_field_name(field)
+            .is_some_and(|child| child.id() == node.id())
+    };
+    match parent.kind() {
+        "attribute" => is_field("attribute"),
+        "keyword_argument" => is_field("name"),
+        _ => false,
+    }
+}

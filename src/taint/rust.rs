@@ -1,0 +1,347 @@
+//! Rust specifics of taint tracking: sources, sanitizers, bindings, calls.
+
+use super::{Binding, Call, Shape};
+use crate::detectors::syntax::{descendants, named_children};
+use crate::parse::ParsedFile;
+use tree_sitter::Node;
+
+/// Methods of actix's `HttpRequest` (and similar) that return client input.
+const SOURCES: &[&str] = &[
+    "match_info",
+    "query_string",
+    "headers",
+    "cookie",
+    "cookies",
+    "uri",
+    "path",
+    "body",
+];
+/// Receivers that are request objects.
+const REQUEST_NAMES: &[&str] = &["req", "request", "http_req", "http_request"];
+/// Calls whose result carries no taint.
+const SANITIZERS: &[&str] = &[
+    "len",
+    "is_empty",
+    "contains",
+    "starts_with",
+    "ends_with",
+    "eq",
+    "cmp",
+    "parse_str",
+    "from_str_radix",
+    "is_some",
+    "is_none",
+    "is_ok",
+    "is_err",
+    "count",
+    "hash",
+];
+/// Methods that return (part of) their receiver or arguments.
+const PROPAGATING_METHODS: &[&str] = &[
+    "to_string",
+    "to_owned",
+    "clone",
+    "as_str",
+    "as_ref",
+    "into",
+    "into_inner",
+    "to_lowercase",
+    "to_uppercase",
+    "trim",
+    "trim_start",
+    "trim_end",
+    "replace",
+    "get",
+    "unwrap",
+    "unwrap_or",
+    "unwrap_or_default",
+    "expect",
+    "ok",
+    "split",
+    "join",
+    "concat",
+    "to_str",
+    "as_bytes",
+    "iter",
+    "collect",
+    "map",
+    "cloned",
+    "from",
+    "deref",
+];
+/// Integer, float, boolean and id types: a value parsed into one is clean.
+const INERT: &[&str] = &[
+    "i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32", "u64", "u128", "usize",
+    "f32", "f64", "bool", "Uuid",
+];
+
+pub(super) fn shape<'t>(file: &ParsedFile, node: Node<'t>) -> Shape<'t> {
+    match node.kind() {
+        "identifier" if !is_name_position(node) => Shape::Name(file.text(node).to_string()),
+        "call_expression" => call(file, node),
+        "string_literal" => match format_captures(file, node) {
+            Some(_) => Shape::Composite,
+            None => Shape::Clean,
+        },
+        "binary_expression" => {
+            let operator = node
+                .child_by_field_name("operator")
+                .map(|o| file.text(o))
+                .unwrap_or("");
+            if matches!(operator, "==" | "!=" | "<" | ">" | "<=" | ">=" | "&&" | "||") {
+                Shape::Clean
+            } else {
+                Shape::Composite
+            }
+        }
+        "integer_literal" | "float_literal" | "boolean_literal" | "char_literal"
+        | "closure_expression" | "function_item" | "identifier" | "type_identifier"
+        | "primitive_type" | "field_identifier" | "type_arguments" => Shape::Clean,
+        _ => Shape::Composite,
+    }
+}
+
+fn call<'t>(file: &ParsedFile, node: Node<'t>) -> Shape<'t> {
+    let Some(mut function) = node.child_by_field_name("function") else {
+        return Shape::Composite;
+    };
+    let mut turbofish = None;
+    if function.kind() == "generic_function" {
+        turbofish = function.child_by_field_name("type_arguments");
+        match function.child_by_field_name("function") {
+            Some(inner) => function = inner,
+            None => return Shape::Composite,
+        }
+    }
+    let args = node
+        .child_by_field_name("arguments")
+        .map(named_children)
+        .unwrap_or_default();
+    match function.kind() {
+        "field_expression" => {
+            let method = function
+                .child_by_field_name("field")
+                .map(|f| file.text(f))
+                .unwrap_or("");
+            let receiver = function.child_by_field_name("value");
+            if SANITIZERS.contains(&method) {
+                return Shape::Clean;
+            }
+            // `id.parse::<i64>()`
+            if method == "parse" && turbofish.is_some_and(|t| is_inert(file.text(t))) {
+                return Shape::Clean;
+            }
+            if SOURCES.contains(&method)
+                && receiver.is_some_and(|r| REQUEST_NAMES.contains(&file.text(r)))
+            {
+                return Shape::Source(format!(
+                    "`{}` is request input",
+                    file.text(node).lines().next().unwrap_or("")
+                ));
+            }
+            Shape::Call(Call {
+                local: None,
+                receiver,
+                args,
+                known: PROPAGATING_METHODS.contains(&method),
+            })
+        }
+        "identifier" | "scoped_identifier" => {
+            let callee = file.text(function);
+            let last = callee.rsplit("::").next().unwrap_or(callee);
+            if SANITIZERS.contains(&last) {
+                return Shape::Clean;
+            }
+            Shape::Call(Call {
+                local: local_function(file, node, last),
+                receiver: None,
+                known: matches!(last, "from" | "new" | "Some" | "Ok" | "format"),
+                args,
+            })
+        }
+        _ => Shape::Call(Call {
+            local: None,
+            receiver: Some(function),
+            args,
+            known: false,
+        }),
+    }
+}
+
+fn is_inert(type_text: &str) -> bool {
+    let inner = type_text.trim_start_matches(['<', ':']).trim_end_matches('>');
+    INERT.contains(&inner.rsplit("::").next().unwrap_or(inner))
+}
+
+/// `format!("{id}")`: the names captured inline.
+fn format_captures(file: &ParsedFile, node: Node) -> Option<Vec<String>> {
+    if node.parent().is_none_or(|p| p.kind() != "token_tree") {
+        return None;
+    }
+    let names: Vec<String> = file
+        .text(node)
+        .split('{')
+        .skip(1)
+        .filter_map(|part| part.split(['}', ':']).next())
+        .filter(|name| !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_'))
+        .map(str::to_string)
+        .collect();
+    (!names.is_empty()).then_some(names)
+}
+
+/// A free function named `name` defined in this file.
+fn local_function<'t>(file: &ParsedFile, call: Node<'t>, name: &str) -> Option<Node<'t>> {
+    let mut root = call;
+    while let Some(parent) = root.parent() {
+        root = parent;
+    }
+    descendants(root).find(|n| {
+        n.kind() == "function_item"
+            && n.child_by_field_name("name")
+                .is_some_and(|f| file.text(f) == name)
+    })
+}
+
+/// The latest `let` of `name` before `use_site` in its function, then the mutations after it
+/// (`name.push_str(value)`, `name.push(value)`, `name += value`, `write!(name, …)`).
+pub(super) fn bindings<'t>(file: &ParsedFile, use_site: Node<'t>, name: &str) -> Vec<Binding<'t>> {
+    let Some(scope) = enclosing_function(use_site) else {
+        return Vec::new();
+    };
+    let before = use_site.start_byte();
+    let mut latest: Option<Binding<'t>> = None;
+    let mut mutations = Vec::new();
+    for node in descendants(scope).take_while(|n| n.start_byte() < before) {
+        if node.end_byte() > before {
+            continue;
+        }
+        match node.kind() {
+            "let_declaration" | "for_expression" => {
+                let (Some(pattern), Some(value)) = (
+                    node.child_by_field_name("pattern"),
+                    node.child_by_field_name("value"),
+                ) else {
+                    continue;
+                };
+                let binds = descendants(pattern)
+                    .chain(std::iter::once(pattern))
+                    .any(|n| n.kind() == "identifier" && file.text(n) == name);
+                if binds {
+                    let clean = node
+                        .child_by_field_name("type")
+                        .is_some_and(|t| is_inert(file.text(t)));
+                    latest = Some(Binding {
+                        at: node,
+                        value: (!clean).then_some(value),
+                    });
+                    mutations.clear();
+                }
+            }
+            "compound_assignment_expr" | "assignment_expression" => {
+                let (Some(left), Some(right)) = (
+                    node.child_by_field_name("left"),
+                    node.child_by_field_name("right"),
+                ) else {
+                    continue;
+                };
+                if file.text(left) == name {
+                    mutations.push(Binding {
+                        at: node,
+                        value: Some(right),
+                    });
+                }
+            }
+            "call_expression" => {
+                let Some(function) = node.child_by_field_name("function") else {
+                    continue;
+                };
+                let mutation = function.kind() == "field_expression"
+                    && function
+                        .child_by_field_name("value")
+                        .is_some_and(|v| file.text(v).trim_start_matches("&mut ") == name)
+                    && function.child_by_field_name("field").is_some_and(|f| {
+                        matches!(file.text(f), "push_str" | "push" | "extend" | "insert" | "write_str")
+                    });
+                if mutation {
+                    if let Some(args) = node.child_by_field_name("arguments") {
+                        mutations.push(Binding {
+                            at: node,
+                            value: Some(args),
+                        });
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let Some(latest) = latest else {
+        return mutations;
+    };
+    let mut out = vec![latest];
+    out.extend(mutations);
+    out
+}
+
+fn enclosing_function(node: Node) -> Option<Node> {
+    let mut current = node.parent();
+    while let Some(candidate) = current {
+        if matches!(candidate.kind(), "function_item" | "closure_expression") {
+            return Some(candidate);
+        }
+        current = candidate.parent();
+    }
+    None
+}
+
+pub(super) fn parameter_names(file: &ParsedFile, function: Node) -> Vec<String> {
+    let Some(parameters) = function.child_by_field_name("parameters") else {
+        return Vec::new();
+    };
+    named_children(parameters)
+        .into_iter()
+        .filter(|p| p.kind() == "parameter")
+        .filter_map(|p| p.child_by_field_name("pattern"))
+        .map(|pattern| {
+            descendants(pattern)
+                .chain(std::iter::once(pattern))
+                .find(|n| n.kind() == "identifier")
+                .map(|n| file.text(n).to_string())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// `return x` values and the function body's tail expression.
+pub(super) fn returned_values(function: Node) -> Vec<Node> {
+    let mut values: Vec<Node> = descendants(function)
+        .filter(|n| n.kind() == "return_expression")
+        .filter(|ret| enclosing_function(*ret).is_some_and(|f| f.id() == function.id()))
+        .filter_map(|ret| ret.named_child(0))
+        .collect();
+    if let Some(body) = function.child_by_field_name("body") {
+        let children = named_children(body);
+        if let Some(last) = children.last() {
+            if !last.kind().ends_with("statement") && last.kind() != "let_declaration" {
+                values.push(*last);
+            }
+        }
+    }
+    values
+}
+
+/// Identifiers that name something rather than read a value.
+fn is_name_position(node: Node) -> bool {
+    let Some(parent) = node.parent() else {
+        return false;
+    };
+    let is_field = |field: &str| {
+        parent
+            .child_by_field_name(field)
+            .is_some_and(|child| child.id() == node.id())
+    };
+    match parent.kind() {
+        "call_expression" => is_field("function"),
+        "scoped_identifier" | "macro_invocation" => true,
+        _ => false,
+    }
+}
