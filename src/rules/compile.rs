@@ -246,11 +246,28 @@ fn condition(
     if let Some(handler) = &raw.in_handler {
         parts.push(handler_condition(handler)?);
     }
+    // Last, so that it sees what this mapping's pattern and relations bound.
+    if let Some(constraints) = &raw.constraints {
+        let mut compiled = Vec::new();
+        for (name, raw_constraint) in constraints {
+            let var = name.trim_start_matches('$').to_string();
+            if !bound.contains(&var) {
+                return Err(unbound(raw_constraint.referenced, &var, bound, "`where`"));
+            }
+            for test in constraint_tests(&raw_constraint.value, raw_constraint.referenced, language)? {
+                compiled.push(Constraint {
+                    var: var.clone(),
+                    test,
+                });
+            }
+        }
+        parts.push(Condition::Where(compiled));
+    }
     match parts.len() {
         0 => Err(problem(
             at,
             "empty condition",
-            Some("give at least one of pattern, kind, regex, query, all, any, not, inside, not-inside, has, not-has, follows, precedes, in-handler".into()),
+            Some("give at least one of pattern, kind, regex, query, all, any, not, inside, not-inside, has, not-has, follows, precedes, in-handler, where".into()),
         )),
         1 => Ok(parts.remove(0)),
         _ => Ok(Condition::All(parts)),
