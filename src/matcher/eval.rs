@@ -164,6 +164,10 @@ impl<'f> FileMatches<'f> {
                 .model()
                 .handler_at(node.range().start)
                 .is_some_and(|handler| filter.accepts(handler)),
+            Condition::Where(constraints) => constraints.iter().all(|constraint| {
+                env.get_match(&constraint.var)
+                    .is_some_and(|bound| self.satisfies(&constraint.test, bound))
+            }),
         }
     }
 

@@ -41,6 +41,8 @@ pub enum Condition {
     Precedes(Relation),
     /// The node is inside an HTTP handler accepted by the filter.
     InHandler(HandlerFilter),
+    /// The metavariables bound so far satisfy every constraint (a nested `where:`).
+    Where(Vec<Constraint>),
 }
 
 /// How far a relational condition looks.
@@ -102,6 +104,9 @@ impl Condition {
     fn uses_model(&self) -> bool {
         match self {
             Condition::InHandler(_) => true,
+            Condition::Where(constraints) => constraints
+                .iter()
+                .any(|c| matches!(c.test, ConstraintTest::FromRequest(_))),
             Condition::All(all) | Condition::Any(all) => all.iter().any(Condition::uses_model),
             Condition::Not(inner) => inner.uses_model(),
             Condition::Inside(rel)

@@ -59,7 +59,7 @@ fn required(condition: &Condition) -> Option<Vec<String>> {
             .route
             .as_ref()
             .and_then(|route| regex_literals(route.as_str())),
-        Condition::Kind(_) | Condition::Not(_) => None,
+        Condition::Kind(_) | Condition::Not(_) | Condition::Where(_) => None,
     }
 }
 

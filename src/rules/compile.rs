@@ -49,19 +49,7 @@ pub(super) fn compile(
     };
     let mut bound = BTreeSet::new();
     let condition = condition(top, at, language, &mut bound, Place::Top)?;
-    let mut compiled_constraints = Vec::new();
-    for (name, raw_constraint) in constraints {
-        let var = name.trim_start_matches('$').to_string();
-        if !bound.contains(&var) {
-            return Err(unbound(raw_constraint.referenced, &var, &bound, "`where`"));
-        }
-        for test in constraint_tests(&raw_constraint.value, raw_constraint.referenced, language)? {
-            compiled_constraints.push(Constraint {
-                var: var.clone(),
-                test,
-            });
-        }
-    }
+    let compiled_constraints = compile_constraints(constraints, &bound, language)?;
     let focus = match focus {
         Some(focus) => {
             let var = focus.value.trim_start_matches('$').to_string();
@@ -82,6 +70,28 @@ pub(super) fn compile(
         },
         bound,
     })
+}
+
+/// The tests of a `where:` mapping, each on a metavariable that `bound` holds.
+fn compile_constraints(
+    constraints: &BTreeMap<String, Spanned<RawConstraint>>,
+    bound: &BTreeSet<String>,
+    language: Language,
+) -> Result<Vec<Constraint>, Problem> {
+    let mut compiled = Vec::new();
+    for (name, raw_constraint) in constraints {
+        let var = name.trim_start_matches('$').to_string();
+        if !bound.contains(&var) {
+            return Err(unbound(raw_constraint.referenced, &var, bound, "`where`"));
+        }
+        for test in constraint_tests(&raw_constraint.value, raw_constraint.referenced, language)? {
+            compiled.push(Constraint {
+                var: var.clone(),
+                test,
+            });
+        }
+    }
+    Ok(compiled)
 }
 
 pub(super) fn unbound(at: Location, var: &str, bound: &BTreeSet<String>, used_in: &str) -> Problem {
@@ -246,11 +256,19 @@ fn condition(
     if let Some(handler) = &raw.in_handler {
         parts.push(handler_condition(handler)?);
     }
+    // Last, so that it sees what this mapping's pattern and relations bound.
+    if let Some(constraints) = &raw.constraints {
+        parts.push(Condition::Where(compile_constraints(
+            constraints,
+            bound,
+            language,
+        )?));
+    }
     match parts.len() {
         0 => Err(problem(
             at,
             "empty condition",
-            Some("give at least one of pattern, kind, regex, query, all, any, not, inside, not-inside, has, not-has, follows, precedes, in-handler".into()),
+            Some("give at least one of pattern, kind, regex, query, all, any, not, inside, not-inside, has, not-has, follows, precedes, in-handler, where".into()),
         )),
         1 => Ok(parts.remove(0)),
         _ => Ok(Condition::All(parts)),

@@ -59,6 +59,10 @@ pub(super) struct RawCondition {
     pub follows: Option<Box<Spanned<RawCondition>>>,
     pub precedes: Option<Box<Spanned<RawCondition>>>,
     pub in_handler: Option<Spanned<RawHandler>>,
+    /// Constraints on the metavariables bound so far, tested after this mapping's other keys
+    /// (so one branch of an `any` can constrain what only it binds).
+    #[serde(default, rename = "where")]
+    pub constraints: Option<BTreeMap<String, Spanned<RawConstraint>>>,
     /// For the target of `inside`/`has`/`follows`/`precedes`: `end` (default) or `neighbor`.
     pub stop_by: Option<Spanned<String>>,
     /// For the target of `has`: only children in this grammar field.
@@ -86,6 +90,7 @@ impl RawCondition {
             self.follows.is_some(),
             self.precedes.is_some(),
             self.in_handler.is_some(),
+            self.constraints.is_some(),
             self.stop_by.is_some(),
             self.field.is_some(),
         ]

@@ -42,3 +42,12 @@ app.run(debug=False)  # ok: lang-py-any-all-not
 
 if __name__ == "__main__":
     app.run(debug=True)  # ok: lang-py-any-all-not
+
+
+@app.post("/accounts")
+def open_account():
+    account = Account(**request.json)  # expect: lang-py-nested-where
+    account.__dict__.update(request.form)  # expect: lang-py-nested-where
+    Account(**DEFAULTS)  # ok: lang-py-nested-where
+    account.__dict__.update(DEFAULTS)  # ok: lang-py-nested-where
+    return "ok"
