@@ -246,6 +246,7 @@ mod tests {
             snippet: "    cursor.execute(f\"SELECT * FROM t WHERE id = {user_id}\")".into(),
             fingerprint: "0123456789abcdef".into(),
             related: Vec::new(),
+            flow: Vec::new(),
         };
         let notice = Notice {
             path: "app/views.py".into(),

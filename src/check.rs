@@ -4,7 +4,7 @@
 
 use crate::detectors;
 use crate::detectors::syntax::descendants;
-use crate::finding::Finding;
+use crate::finding::{Finding, Related};
 use crate::fingerprint;
 use crate::matcher::FileMatches;
 use crate::parse::ParsedFile;
@@ -182,7 +182,14 @@ pub fn check_file(file: &ParsedFile, plan: &Plan) -> Vec<Finding> {
                         .map(|(name, text)| (name.as_str(), shorten(text)))
                         .collect();
                     let message = planned.rule.render_message(&bindings);
-                    findings.push(finding(planned.rule, source, found.bytes, message));
+                    let mut finding = finding(planned.rule, source, found.bytes, message);
+                    if let Some(flow) = found.flow {
+                        if flow.through_unknown_call {
+                            finding.confidence = finding.confidence.lower();
+                        }
+                        finding.flow = flow_locations(source, flow);
+                    }
+                    findings.push(finding);
                 }
             }
         }
@@ -213,7 +220,20 @@ fn finding(rule: &Rule, source: &SourceFile, bytes: Range<usize>, message: Strin
         snippet,
         fingerprint: String::new(),
         related: Vec::new(),
+        flow: Vec::new(),
     }
+}
+
+/// A taint flow as locations in the file, source first.
+fn flow_locations(source: &SourceFile, flow: crate::taint::Flow) -> Vec<Related> {
+    flow.steps
+        .into_iter()
+        .map(|step| Related {
+            path: source.display_path.clone(),
+            start: source.position(step.bytes.start),
+            message: step.label,
+        })
+        .collect()
 }
 
 /// A metavariable's text for a message: on one line, and not too long.

@@ -26,6 +26,9 @@ pub struct Finding {
     /// comes from).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub related: Vec<Related>,
+    /// How client input reaches the finding, source first (taint rules).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flow: Vec<Related>,
 }
 
 /// A place related to a finding, with what it has to do with it.

@@ -235,6 +235,7 @@ fn meta(rule: &Rule, suppression: &Suppression, named: &str, problem: String) ->
         snippet: suppression.snippet.clone(),
         fingerprint: String::new(),
         related: Vec::new(),
+        flow: Vec::new(),
     }
 }
 

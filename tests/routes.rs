@@ -246,7 +246,15 @@ fn findings_point_at_the_registration_in_json_sarif_and_text() {
     let target = "fixtures/missing-authorization/django/ledger";
     let output = tollgate(
         dir,
-        &["scan", "--no-cache", "--format", "json", "--fail-on", "critical", target],
+        &[
+            "scan",
+            "--no-cache",
+            "--format",
+            "json",
+            "--fail-on",
+            "critical",
+            target,
+        ],
     );
     let document: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(document["schema_version"], "1.2");
@@ -264,20 +272,36 @@ fn findings_point_at_the_registration_in_json_sarif_and_text() {
     let urls = std::fs::read_to_string(dir.join(related["path"].as_str().unwrap())).unwrap();
     let line = related["start"]["line"].as_u64().unwrap() as usize;
     assert!(
-        urls.lines().nth(line - 1).unwrap().contains("views.create_transfer"),
+        urls.lines()
+            .nth(line - 1)
+            .unwrap()
+            .contains("views.create_transfer"),
         "{related}"
     );
 
     let output = tollgate(
         dir,
-        &["scan", "--no-cache", "--format", "sarif", "--fail-on", "critical", target],
+        &[
+            "scan",
+            "--no-cache",
+            "--format",
+            "sarif",
+            "--fail-on",
+            "critical",
+            target,
+        ],
     );
     let sarif: Value = serde_json::from_slice(&output.stdout).unwrap();
     let result = sarif["runs"][0]["results"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|r| r["message"]["text"].as_str().unwrap().contains("create_transfer"))
+        .find(|r| {
+            r["message"]["text"]
+                .as_str()
+                .unwrap()
+                .contains("create_transfer")
+        })
         .unwrap();
     let location = &result["relatedLocations"][0];
     assert_eq!(location["physicalLocation"]["region"]["startLine"], line);
@@ -286,10 +310,15 @@ fn findings_point_at_the_registration_in_json_sarif_and_text() {
         .unwrap()
         .contains("registered here as /transfers/"));
 
-    let output = tollgate(dir, &["scan", "--no-cache", "--fail-on", "critical", target]);
+    let output = tollgate(
+        dir,
+        &["scan", "--no-cache", "--fail-on", "critical", target],
+    );
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(
-        text.contains(&format!("ledger/urls.py:{line}: registered here as /transfers/")),
+        text.contains(&format!(
+            "ledger/urls.py:{line}: registered here as /transfers/"
+        )),
         "{text}"
     );
 }

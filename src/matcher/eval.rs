@@ -1,9 +1,12 @@
 //! Evaluating a compiled [`Matcher`] on the nodes of one file.
 
 use super::query::{bind_hit, QueryHits};
-use super::{Condition, ConstraintTest, Matcher, Relation, SgDoc, SgLang, SgNode, StopBy};
+use super::{
+    Condition, ConstraintTest, Matcher, Relation, SgDoc, SgLang, SgNode, StopBy, TaintSpec,
+};
 use crate::model::FileModel;
 use crate::parse::ParsedFile;
+use crate::taint::{Custom, Flow, Tracer};
 use ast_grep_core::meta_var::MetaVarEnv;
 use ast_grep_core::tree_sitter::StrDoc;
 use ast_grep_core::{AstGrep as Root, Matcher as _};
@@ -23,12 +26,16 @@ pub struct FileMatches<'f> {
     model: OnceCell<FileModel>,
     /// Query hits by query address: each query runs once per file.
     query_hits: RefCell<HashMap<usize, Rc<QueryHits>>>,
+    /// The taint flow found while matching the current node, for its finding.
+    flow: RefCell<Option<Flow>>,
 }
 
-/// A match: the reported byte range and the metavariables' source texts.
+/// A match: the reported byte range, the metavariables' source texts, and the taint flow that
+/// satisfied a `tainted`/`from-request` constraint.
 pub struct Found {
     pub bytes: Range<usize>,
     pub bindings: Vec<(String, String)>,
+    pub flow: Option<Flow>,
 }
 
 impl<'f> FileMatches<'f> {
@@ -43,6 +50,7 @@ impl<'f> FileMatches<'f> {
             root: Root::doc(doc),
             model: OnceCell::new(),
             query_hits: RefCell::new(HashMap::new()),
+            flow: RefCell::new(None),
         }
     }
 
@@ -58,12 +66,13 @@ impl<'f> FileMatches<'f> {
     /// Match `matcher` against `node`; on success, what to report.
     pub fn match_node<'t>(&'t self, matcher: &Matcher, node: &SgNode<'t>) -> Option<Found> {
         let mut env: Env<'t> = Cow::Owned(MetaVarEnv::new());
-        if !self.eval(&matcher.condition, node, &mut env) {
+        self.flow.borrow_mut().take();
+        if !self.eval(&matcher.taint, &matcher.condition, node, &mut env) {
             return None;
         }
         for constraint in &matcher.constraints {
             let bound = env.get_match(&constraint.var)?;
-            if !self.satisfies(&constraint.test, bound) {
+            if !self.satisfies(&matcher.taint, &constraint.test, bound) {
                 return None;
             }
         }
@@ -94,10 +103,17 @@ impl<'f> FileMatches<'f> {
         Some(Found {
             bytes: reported,
             bindings,
+            flow: self.flow.borrow_mut().take(),
         })
     }
 
-    fn eval<'t>(&'t self, condition: &Condition, node: &SgNode<'t>, env: &mut Env<'t>) -> bool {
+    fn eval<'t>(
+        &'t self,
+        spec: &TaintSpec,
+        condition: &Condition,
+        node: &SgNode<'t>,
+        env: &mut Env<'t>,
+    ) -> bool {
         match condition {
             Condition::Pattern(pattern) => attempt(env, |trial| {
                 pattern.match_node_with_env(node.clone(), trial).is_some()
@@ -114,22 +130,22 @@ impl<'f> FileMatches<'f> {
                 );
                 bind_hit(&hits, &self.root, node, env)
             }
-            Condition::All(all) => {
-                attempt(env, |trial| all.iter().all(|c| self.eval(c, node, trial)))
-            }
+            Condition::All(all) => attempt(env, |trial| {
+                all.iter().all(|c| self.eval(spec, c, node, trial))
+            }),
             Condition::Any(any) => any
                 .iter()
-                .any(|c| attempt(env, |trial| self.eval(c, node, trial))),
+                .any(|c| attempt(env, |trial| self.eval(spec, c, node, trial))),
             Condition::Not(inner) => {
                 let mut scratch = env.clone();
-                !self.eval(inner, node, &mut scratch)
+                !self.eval(spec, inner, node, &mut scratch)
             }
             Condition::Inside(rel) => {
                 let candidates: Box<dyn Iterator<Item = SgNode<'t>>> = match rel.stop_by {
                     StopBy::Neighbor => Box::new(node.parent().into_iter()),
                     StopBy::End => Box::new(node.ancestors()),
                 };
-                self.any_related(rel, candidates, env)
+                self.any_related(spec, rel, candidates, env)
             }
             Condition::Has(rel) => {
                 let children: Vec<SgNode<'t>> = match &rel.field {
@@ -137,27 +153,27 @@ impl<'f> FileMatches<'f> {
                     None => node.children().filter(|c| c.is_named()).collect(),
                 };
                 match rel.stop_by {
-                    StopBy::Neighbor => self.any_related(rel, children.into_iter(), env),
+                    StopBy::Neighbor => self.any_related(spec, rel, children.into_iter(), env),
                     StopBy::End => {
                         let descendants = children
                             .into_iter()
                             .flat_map(|child| child.dfs().collect::<Vec<_>>());
-                        self.any_related(rel, descendants, env)
+                        self.any_related(spec, rel, descendants, env)
                     }
                 }
             }
             Condition::Follows(rel) => {
                 let siblings = node.prev_all().filter(|n| n.is_named());
                 match rel.stop_by {
-                    StopBy::Neighbor => self.any_related(rel, siblings.take(1), env),
-                    StopBy::End => self.any_related(rel, siblings, env),
+                    StopBy::Neighbor => self.any_related(spec, rel, siblings.take(1), env),
+                    StopBy::End => self.any_related(spec, rel, siblings, env),
                 }
             }
             Condition::Precedes(rel) => {
                 let siblings = node.next_all().filter(|n| n.is_named());
                 match rel.stop_by {
-                    StopBy::Neighbor => self.any_related(rel, siblings.take(1), env),
-                    StopBy::End => self.any_related(rel, siblings, env),
+                    StopBy::Neighbor => self.any_related(spec, rel, siblings.take(1), env),
+                    StopBy::End => self.any_related(spec, rel, siblings, env),
                 }
             }
             Condition::InHandler(filter) => self
@@ -166,22 +182,26 @@ impl<'f> FileMatches<'f> {
                 .is_some_and(|handler| filter.accepts(handler)),
             Condition::Where(constraints) => constraints.iter().all(|constraint| {
                 env.get_match(&constraint.var)
-                    .is_some_and(|bound| self.satisfies(&constraint.test, bound))
+                    .is_some_and(|bound| self.satisfies(spec, &constraint.test, bound))
             }),
         }
     }
 
     fn any_related<'t>(
         &'t self,
+        spec: &TaintSpec,
         rel: &Relation,
         mut candidates: impl Iterator<Item = SgNode<'t>>,
         env: &mut Env<'t>,
     ) -> bool {
-        candidates
-            .any(|candidate| attempt(env, |trial| self.eval(&rel.condition, &candidate, trial)))
+        candidates.any(|candidate| {
+            attempt(env, |trial| {
+                self.eval(spec, &rel.condition, &candidate, trial)
+            })
+        })
     }
 
-    fn satisfies(&self, test: &ConstraintTest, bound: &SgNode<'_>) -> bool {
+    fn satisfies(&self, spec: &TaintSpec, test: &ConstraintTest, bound: &SgNode<'_>) -> bool {
         match test {
             ConstraintTest::Regex(regex) => regex.is_match(&bound.text()),
             ConstraintTest::NotRegex(regex) => !regex.is_match(&bound.text()),
@@ -193,9 +213,52 @@ impl<'f> FileMatches<'f> {
                 !values.iter().any(|v| strip_quotes(&bound.text()) == v)
             }
             ConstraintTest::FromRequest(wanted) => {
-                self.model().from_request(self.file, bound.get_inner_node()) == *wanted
+                let flow = self.trace(&TaintSpec::requests_only(), bound.get_inner_node());
+                self.keep_flow(flow, *wanted)
+            }
+            ConstraintTest::Tainted(wanted) => {
+                let flow = self.trace(spec, bound.get_inner_node());
+                self.keep_flow(flow, *wanted)
             }
         }
+    }
+}
+
+impl FileMatches<'_> {
+    /// The flow from one of the rule's sources to `node`, past its sanitizers.
+    fn trace(&self, spec: &TaintSpec, node: tree_sitter::Node) -> Option<Flow> {
+        let hook = |candidate: tree_sitter::Node| -> Option<Custom> {
+            if spec.sanitizers.is_empty() && spec.sources.is_empty() {
+                return None;
+            }
+            let adopted = self.root.adopt(candidate);
+            let holds = |condition: &Condition| {
+                let mut env: Env = Cow::Owned(MetaVarEnv::new());
+                self.eval(spec, condition, &adopted, &mut env)
+            };
+            if spec.sanitizers.iter().any(holds) {
+                return Some(Custom::Sanitizer);
+            }
+            spec.sources.iter().any(holds).then(|| {
+                let text = candidate
+                    .utf8_text(self.file.source.text.as_bytes())
+                    .unwrap_or("");
+                let first = text.lines().next().unwrap_or("");
+                Custom::Source(format!("`{first}` is a source of this rule"))
+            })
+        };
+        Tracer::new(self.file, self.model(), &hook, spec.request).trace(node)
+    }
+
+    /// Whether a traced flow satisfies `wanted`; a flow that does is kept for the finding.
+    fn keep_flow(&self, flow: Option<Flow>, wanted: bool) -> bool {
+        let found = flow.is_some();
+        if wanted {
+            if let Some(flow) = flow {
+                self.flow.borrow_mut().get_or_insert(flow);
+            }
+        }
+        found == wanted
     }
 }
 

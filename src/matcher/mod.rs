@@ -78,6 +78,36 @@ pub enum ConstraintTest {
     NotOneOf(Vec<String>),
     /// The bound value derives (or does not derive) from request input.
     FromRequest(bool),
+    /// The bound value is (or is not) tainted by the rule's sources, past its sanitizers.
+    Tainted(bool),
+}
+
+impl ConstraintTest {
+    fn traces(&self) -> bool {
+        matches!(
+            self,
+            ConstraintTest::FromRequest(_) | ConstraintTest::Tainted(_)
+        )
+    }
+}
+
+/// A rule's own taint sources and sanitizers (`taint:` in the rule file).
+#[derive(Default)]
+pub struct TaintSpec {
+    pub sources: Vec<Condition>,
+    pub sanitizers: Vec<Condition>,
+    /// Request input counts as a source.
+    pub request: bool,
+}
+
+impl TaintSpec {
+    /// Request input as the only source, built-in sanitizers only (`from-request`).
+    pub fn requests_only() -> TaintSpec {
+        TaintSpec {
+            request: true,
+            ..TaintSpec::default()
+        }
+    }
 }
 
 /// A rule's compiled matching logic.
@@ -87,16 +117,14 @@ pub struct Matcher {
     /// Report the node bound to this metavariable instead of the whole match.
     pub focus: Option<String>,
     pub prefilter: Prefilter,
+    /// Used by `tainted:` constraints.
+    pub taint: TaintSpec,
 }
 
 impl Matcher {
     /// Whether the matcher needs the file's handler model or request-flow analysis.
     pub fn uses_model(&self) -> bool {
-        self.condition.uses_model()
-            || self
-                .constraints
-                .iter()
-                .any(|c| matches!(c.test, ConstraintTest::FromRequest(_)))
+        self.condition.uses_model() || self.constraints.iter().any(|c| c.test.traces())
     }
 }
 
@@ -104,9 +132,7 @@ impl Condition {
     fn uses_model(&self) -> bool {
         match self {
             Condition::InHandler(_) => true,
-            Condition::Where(constraints) => constraints
-                .iter()
-                .any(|c| matches!(c.test, ConstraintTest::FromRequest(_))),
+            Condition::Where(constraints) => constraints.iter().any(|c| c.test.traces()),
             Condition::All(all) | Condition::Any(all) => all.iter().any(Condition::uses_model),
             Condition::Not(inner) => inner.uses_model(),
             Condition::Inside(rel)

@@ -2,10 +2,10 @@
 //! and methods, what guards them, and which values come from the request.
 //!
 //! It is built from one file at a time with framework heuristics (decorators, attributes, axum
-//! `.route(...)` calls in the same file); rules reach it through `in-handler` and `from-request`.
+//! `.route(...)` calls in the same file); rules reach it through `in-handler`, and the taint
+//! tracker ([`crate::taint`]) takes handler parameters filled from the request as sources.
 
 pub(crate) mod python;
-mod request;
 pub(crate) mod rust;
 
 use crate::parse::ParsedFile;
@@ -97,11 +97,6 @@ impl FileModel {
             .iter()
             .filter(|h| h.bytes.contains(&byte))
             .min_by_key(|h| h.bytes.len())
-    }
-
-    /// Whether the value of `node` derives from request input.
-    pub fn from_request(&self, file: &ParsedFile, node: tree_sitter::Node) -> bool {
-        request::derives_from_request(self, file, node)
     }
 }
 

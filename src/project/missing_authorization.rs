@@ -146,6 +146,7 @@ pub fn findings(project: &Project, rule: &Rule) -> BTreeMap<String, Vec<Finding>
             snippet: handler.snippet.clone(),
             fingerprint: String::new(),
             related: registrations(&routes),
+            flow: Vec::new(),
         });
     }
     out

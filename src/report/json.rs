@@ -41,6 +41,8 @@ struct JsonFinding<'a> {
     fingerprint: &'a str,
     #[serde(skip_serializing_if = "<[Related]>::is_empty")]
     related: &'a [Related],
+    #[serde(skip_serializing_if = "<[Related]>::is_empty")]
+    flow: &'a [Related],
     cwe: Vec<String>,
     owasp: Vec<String>,
     help_uri: String,
@@ -115,6 +117,7 @@ fn json_finding<'a>(finding: &'a Finding, rules: &'a RuleSet) -> JsonFinding<'a>
         snippet: &finding.snippet,
         fingerprint: &finding.fingerprint,
         related: &finding.related,
+        flow: &finding.flow,
         cwe: rule.map_or_else(Vec::new, |rule| {
             rule.cwe.iter().map(|n| format!("CWE-{n}")).collect()
         }),

@@ -9,9 +9,10 @@ use crate::rules::{Confidence, Rule, RuleSet, Severity};
 use crate::scan::ScanOutcome;
 use serde_json::json;
 use serde_sarif::sarif::{
-    ArtifactLocation, Invocation, Location, Message, MultiformatMessageString, Notification,
-    PhysicalLocation, PropertyBag, Region, ReportingConfiguration, ReportingDescriptor,
-    Result as SarifResult, ResultLevel, Run, Sarif, Tool, ToolComponent,
+    ArtifactLocation, CodeFlow, Invocation, Location, Message, MultiformatMessageString,
+    Notification, PhysicalLocation, PropertyBag, Region, ReportingConfiguration,
+    ReportingDescriptor, Result as SarifResult, ResultLevel, Run, Sarif, ThreadFlow,
+    ThreadFlowLocation, Tool, ToolComponent,
 };
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -173,7 +174,55 @@ fn result(finding: &Finding, rule_index: Option<usize>) -> SarifResult {
         })
         .collect::<Vec<_>>();
     result.related_locations = (!related.is_empty()).then_some(related);
+    if !finding.flow.is_empty() {
+        result.code_flows = Some(vec![code_flow(finding)]);
+    }
     result
+}
+
+/// A taint flow as a SARIF code flow: one thread, source first.
+fn code_flow(finding: &Finding) -> CodeFlow {
+    let mut locations: Vec<ThreadFlowLocation> = finding
+        .flow
+        .iter()
+        .map(|step| ThreadFlowLocation {
+            location: Some(Location {
+                message: Some(text_message(&step.message)),
+                physical_location: Some(PhysicalLocation {
+                    artifact_location: Some(artifact(&step.path)),
+                    region: Some(Region {
+                        start_line: Some(to_i64(step.start.line)),
+                        start_column: Some(to_i64(step.start.column)),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        })
+        .collect();
+    locations.push(ThreadFlowLocation {
+        location: Some(Location {
+            message: Some(text_message("reaches the sink here")),
+            physical_location: Some(PhysicalLocation {
+                artifact_location: Some(artifact(&finding.path)),
+                region: Some(Region {
+                    start_line: Some(to_i64(finding.start.line)),
+                    start_column: Some(to_i64(finding.start.column)),
+                    end_line: Some(to_i64(finding.end.line)),
+                    end_column: Some(to_i64(finding.end.column)),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }),
+        ..Default::default()
+    });
+    CodeFlow::builder()
+        .thread_flows(vec![ThreadFlow::builder().locations(locations).build()])
+        .build()
 }
 
 fn notification(notice: &Notice) -> Notification {

@@ -76,6 +76,7 @@ pub fn finding(
         snippet: String::new(),
         fingerprint: "0".into(),
         related: Vec::new(),
+        flow: Vec::new(),
     }
 }
 

@@ -171,12 +171,19 @@ impl Diagnostic for FindingDiagnostic<'_> {
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
         let rule = self.rule?;
+        let flow: String = self
+            .finding
+            .flow
+            .iter()
+            .map(|r| format!("\nflow: {}:{}: {}", r.path, r.start.line, r.message))
+            .collect();
         let related: String = self
             .finding
             .related
             .iter()
             .map(|r| format!("\n{}:{}: {}", r.path, r.start.line, r.message))
             .collect();
+        let related = flow + &related;
         Some(Box::new(format!(
             "{}{related}\nmore: tollgate explain {} | {}",
             rule.fix,

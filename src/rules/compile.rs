@@ -1,10 +1,10 @@
 //! Turning the YAML shape of a rule's `match` into a compiled [`Matcher`], checking every
 //! pattern, kind, regex and query against the rule's language on the way.
 
-use super::schema::{RawCondition, RawConstraint, RawHandler};
+use super::schema::{RawCondition, RawConstraint, RawHandler, RawTaint};
 use crate::matcher::{
     expand_metavariables, Condition, Constraint, ConstraintTest, Matcher, Prefilter, QueryAtom,
-    Relation, SgLang, StopBy,
+    Relation, SgLang, StopBy, TaintSpec,
 };
 use crate::model::HandlerFilter;
 use crate::source::Language;
@@ -42,6 +42,7 @@ pub(super) fn compile(
     language: Language,
     constraints: &BTreeMap<String, Spanned<RawConstraint>>,
     focus: Option<&Spanned<String>>,
+    taint: Option<&Spanned<RawTaint>>,
 ) -> Result<Compiled, Problem> {
     let (top, at) = match language_branch(raw, language)? {
         Some(branch) => (&branch.value, branch.referenced),
@@ -61,14 +62,45 @@ pub(super) fn compile(
         None => None,
     };
     let prefilter = Prefilter::of(&condition, &compiled_constraints);
+    let taint = match taint {
+        Some(taint) => taint_spec(&taint.value, language)?,
+        None => TaintSpec {
+            request: true,
+            ..TaintSpec::default()
+        },
+    };
     Ok(Compiled {
         matcher: Matcher {
             condition,
             constraints: compiled_constraints,
             focus,
             prefilter,
+            taint,
         },
         bound,
+    })
+}
+
+/// Compile a rule's `taint:` sources and sanitizers (each a condition of its own).
+fn taint_spec(raw: &RawTaint, language: Language) -> Result<TaintSpec, Problem> {
+    let compile_all = |list: &[Spanned<RawCondition>]| {
+        list.iter()
+            .map(|item| {
+                let mut bound = BTreeSet::new();
+                condition(
+                    &item.value,
+                    item.referenced,
+                    language,
+                    &mut bound,
+                    Place::Top,
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()
+    };
+    Ok(TaintSpec {
+        sources: compile_all(&raw.sources)?,
+        sanitizers: compile_all(&raw.sanitizers)?,
+        request: raw.request.unwrap_or(true),
     })
 }
 
@@ -438,6 +470,9 @@ fn constraint_tests(
     }
     if let Some(wanted) = raw.from_request {
         tests.push(ConstraintTest::FromRequest(wanted));
+    }
+    if let Some(wanted) = raw.tainted {
+        tests.push(ConstraintTest::Tainted(wanted));
     }
     if tests.is_empty() {
         return Err(problem(

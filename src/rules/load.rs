@@ -147,8 +147,13 @@ fn build_rule(
         (None, Some(matching)) => {
             let mut matchers = Vec::new();
             for &language in &languages {
-                let compiled =
-                    compile::compile(matching, language, &raw.constraints, raw.focus.as_ref())?;
+                let compiled = compile::compile(
+                    matching,
+                    language,
+                    &raw.constraints,
+                    raw.focus.as_ref(),
+                    raw.taint.as_ref(),
+                )?;
                 if let Some(var) = unbound_placeholder(&raw.message.value, &compiled.bound) {
                     return Err(compile::unbound(
                         raw.message.referenced,

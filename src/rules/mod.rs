@@ -84,6 +84,14 @@ impl Confidence {
             Confidence::High => "high",
         }
     }
+
+    /// One step less sure.
+    pub fn lower(self) -> Confidence {
+        match self {
+            Confidence::High => Confidence::Medium,
+            Confidence::Medium | Confidence::Low => Confidence::Low,
+        }
+    }
 }
 
 impl fmt::Display for Confidence {

@@ -37,6 +37,8 @@ pub(super) struct RawRule {
     pub constraints: BTreeMap<String, Spanned<RawConstraint>>,
     /// Report this metavariable's node instead of the whole match.
     pub focus: Option<Spanned<String>>,
+    /// The rule's own taint sources and sanitizers, for `tainted:` constraints.
+    pub taint: Option<Spanned<RawTaint>>,
     #[serde(default)]
     pub paths: RawPaths,
 }
@@ -126,6 +128,21 @@ pub(super) struct RawConstraint {
     pub one_of: Option<Vec<String>>,
     pub not_one_of: Option<Vec<String>>,
     pub from_request: Option<bool>,
+    pub tainted: Option<bool>,
+}
+
+/// `taint:` — what a rule adds to (or takes from) the built-in taint tracking.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(super) struct RawTaint {
+    /// More sources: a node matching one of these is client input.
+    #[serde(default)]
+    pub sources: Vec<Spanned<RawCondition>>,
+    /// A node matching one of these carries no taint (`shlex.quote(...)`).
+    #[serde(default)]
+    pub sanitizers: Vec<Spanned<RawCondition>>,
+    /// Whether request input (accessors and handler parameters) is a source; default true.
+    pub request: Option<bool>,
 }
 
 #[derive(Deserialize, Default)]

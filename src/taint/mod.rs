@@ -65,6 +65,8 @@ enum Shape<'t> {
     Clean,
     /// A variable read.
     Name(String),
+    /// Variables read by name inside a format string (`format!("{id}")`).
+    Captures(Vec<String>),
     /// A call: same-file function, receiver and arguments.
     Call(Call<'t>),
     /// Anything else: tainted when a part is.
@@ -99,16 +101,25 @@ pub struct Tracer<'a, 'f> {
     summaries: RefCell<HashMap<usize, Vec<bool>>>,
     /// While summarising a function: its node id and parameter names, taken as sources.
     params: Option<(usize, Vec<String>)>,
+    /// Request accessors and handler parameters are sources.
+    request: bool,
 }
 
 impl<'a, 'f> Tracer<'a, 'f> {
-    pub fn new(file: &'a ParsedFile<'f>, model: &'a FileModel, custom: CustomHook<'a>) -> Self {
+    /// A tracer with `custom` sources and sanitizers; `request`: request input is a source.
+    pub fn new(
+        file: &'a ParsedFile<'f>,
+        model: &'a FileModel,
+        custom: CustomHook<'a>,
+        request: bool,
+    ) -> Self {
         Tracer {
             file,
             model,
             custom,
             summaries: RefCell::new(HashMap::new()),
             params: None,
+            request,
         }
     }
 
@@ -127,9 +138,10 @@ impl<'a, 'f> Tracer<'a, 'f> {
             None => {}
         }
         match self.shape(node) {
-            Shape::Source(label) => Some(self.start(node, label)),
+            Shape::Source(label) => self.request.then(|| self.start(node, label)),
             Shape::Clean => None,
             Shape::Name(name) => self.name(node, &name, depth),
+            Shape::Captures(names) => names.iter().find_map(|name| self.name(node, name, depth)),
             Shape::Call(call) => self.call(node, call, depth),
             Shape::Composite => named_children(node)
                 .into_iter()
@@ -177,7 +189,13 @@ impl<'a, 'f> Tracer<'a, 'f> {
         }
         bindings.into_iter().find_map(|binding| {
             let mut flow = self.value(binding.value?, depth + 1)?;
-            let line = self.file.text(binding.at).lines().next().unwrap_or("").trim();
+            let line = self
+                .file
+                .text(binding.at)
+                .lines()
+                .next()
+                .unwrap_or("")
+                .trim();
             flow.steps.push(Step {
                 bytes: binding.at.byte_range(),
                 label: format!("flows into `{name}`: {}", shorten(line)),
@@ -194,14 +212,17 @@ impl<'a, 'f> Tracer<'a, 'f> {
             }
             return None;
         }
+        if !self.request {
+            return None;
+        }
         let handler = self.model.handler_at(node.start_byte())?;
         if !handler.request_params.iter().any(|p| p == name) {
             return None;
         }
         let inert = match self.file.language() {
-            Language::Python => crate::detectors::scope::python::is_inert_parameter(
-                self.file, node, name,
-            ),
+            Language::Python => {
+                crate::detectors::scope::python::is_inert_parameter(self.file, node, name)
+            }
             Language::Rust => {
                 crate::detectors::scope::rust::is_inert_parameter(self.file, node, name)
             }
@@ -268,7 +289,9 @@ impl<'a, 'f> Tracer<'a, 'f> {
             return known.clone();
         }
         // A recursive call sees no propagation while its own summary is computed.
-        self.summaries.borrow_mut().insert(function.id(), Vec::new());
+        self.summaries
+            .borrow_mut()
+            .insert(function.id(), Vec::new());
         let names = match self.file.language() {
             Language::Python => python::parameter_names(self.file, function),
             Language::Rust => rust::parameter_names(self.file, function),
@@ -286,6 +309,7 @@ impl<'a, 'f> Tracer<'a, 'f> {
                     custom: self.custom,
                     summaries: RefCell::new(self.summaries.borrow().clone()),
                     params: Some((function.id(), vec![name.clone()])),
+                    request: false,
                 };
                 returns.iter().any(|value| inner.value(*value, 0).is_some())
             })

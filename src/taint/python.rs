@@ -116,14 +116,22 @@ pub(super) fn shape<'t>(file: &ParsedFile, node: Node<'t>) -> Shape<'t> {
             Some(label) => Shape::Source(label),
             None => Shape::Composite,
         },
-        "identifier" if !is_name_position(node) => {
-            Shape::Name(file.text(node).to_string())
-        }
+        "identifier" if !is_name_position(node) => Shape::Name(file.text(node).to_string()),
         "call" => call(file, node),
         // Comparisons, boolean tests, literals and definitions carry no client text.
-        "comparison_operator" | "not_operator" | "integer" | "float" | "true" | "false"
-        | "none" | "lambda" | "function_definition" | "class_definition" | "identifier"
-        | "keyword_separator" | "ellipsis" => Shape::Clean,
+        "comparison_operator"
+        | "not_operator"
+        | "integer"
+        | "float"
+        | "true"
+        | "false"
+        | "none"
+        | "lambda"
+        | "function_definition"
+        | "class_definition"
+        | "identifier"
+        | "keyword_separator"
+        | "ellipsis" => Shape::Clean,
         "string" if !descendants(node).any(|n| n.kind() == "interpolation") => Shape::Clean,
         // `f(x=value)`: only the value.
         "keyword_argument" => Shape::Composite,
@@ -181,7 +189,10 @@ fn call<'t>(file: &ParsedFile, node: Node<'t>) -> Shape<'t> {
         "identifier" => Shape::Call(Call {
             local: local_function(file, node, last, false),
             receiver: None,
-            known: matches!(last, "str" | "repr" | "dict" | "list" | "tuple" | "set" | "sorted" | "reversed"),
+            known: matches!(
+                last,
+                "str" | "repr" | "dict" | "list" | "tuple" | "set" | "sorted" | "reversed"
+            ),
             args,
         }),
         _ => Shape::Call(Call {
@@ -195,7 +206,12 @@ fn call<'t>(file: &ParsedFile, node: Node<'t>) -> Shape<'t> {
 
 /// The function named `name` defined in this file: at module level, or in the enclosing class
 /// for `self.name(...)`.
-fn local_function<'t>(file: &ParsedFile, call: Node<'t>, name: &str, method: bool) -> Option<Node<'t>> {
+fn local_function<'t>(
+    file: &ParsedFile,
+    call: Node<'t>,
+    name: &str,
+    method: bool,
+) -> Option<Node<'t>> {
     let container = if method {
         let mut current = call.parent();
         while let Some(node) = current {
@@ -248,16 +264,14 @@ pub(super) fn bindings<'t>(file: &ParsedFile, use_site: Node<'t>, name: &str) ->
             "named_expression" => node
                 .child_by_field_name("name")
                 .zip(node.child_by_field_name("value")),
-            "as_pattern" => node
-                .child_by_field_name("alias")
-                .zip(node.named_child(0)),
+            "as_pattern" => node.child_by_field_name("alias").zip(node.named_child(0)),
             "call" => {
                 let function = node.child_by_field_name("function");
                 let is_mutation = function.is_some_and(|f| {
                     f.kind() == "attribute"
-                        && f.child_by_field_name("object").is_some_and(|o| file.text(o) == name)
-                        && f
-                            .child_by_field_name("attribute")
+                        && f.child_by_field_name("object")
+                            .is_some_and(|o| file.text(o) == name)
+                        && f.child_by_field_name("attribute")
                             .is_some_and(|m| MUTATORS.contains(&file.text(m)))
                 });
                 if is_mutation {

@@ -71,8 +71,8 @@ const PROPAGATING_METHODS: &[&str] = &[
 ];
 /// Integer, float, boolean and id types: a value parsed into one is clean.
 const INERT: &[&str] = &[
-    "i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32", "u64", "u128", "usize",
-    "f32", "f64", "bool", "Uuid",
+    "i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32", "u64", "u128", "usize", "f32",
+    "f64", "bool", "Uuid",
 ];
 
 pub(super) fn shape<'t>(file: &ParsedFile, node: Node<'t>) -> Shape<'t> {
@@ -80,7 +80,7 @@ pub(super) fn shape<'t>(file: &ParsedFile, node: Node<'t>) -> Shape<'t> {
         "identifier" if !is_name_position(node) => Shape::Name(file.text(node).to_string()),
         "call_expression" => call(file, node),
         "string_literal" => match format_captures(file, node) {
-            Some(_) => Shape::Composite,
+            Some(names) => Shape::Captures(names),
             None => Shape::Clean,
         },
         "binary_expression" => {
@@ -88,7 +88,10 @@ pub(super) fn shape<'t>(file: &ParsedFile, node: Node<'t>) -> Shape<'t> {
                 .child_by_field_name("operator")
                 .map(|o| file.text(o))
                 .unwrap_or("");
-            if matches!(operator, "==" | "!=" | "<" | ">" | "<=" | ">=" | "&&" | "||") {
+            if matches!(
+                operator,
+                "==" | "!=" | "<" | ">" | "<=" | ">=" | "&&" | "||"
+            ) {
                 Shape::Clean
             } else {
                 Shape::Composite
@@ -169,7 +172,9 @@ fn call<'t>(file: &ParsedFile, node: Node<'t>) -> Shape<'t> {
 }
 
 fn is_inert(type_text: &str) -> bool {
-    let inner = type_text.trim_start_matches(['<', ':']).trim_end_matches('>');
+    let inner = type_text
+        .trim_start_matches(['<', ':'])
+        .trim_end_matches('>');
     INERT.contains(&inner.rsplit("::").next().unwrap_or(inner))
 }
 
@@ -260,7 +265,10 @@ pub(super) fn bindings<'t>(file: &ParsedFile, use_site: Node<'t>, name: &str) ->
                         .child_by_field_name("value")
                         .is_some_and(|v| file.text(v).trim_start_matches("&mut ") == name)
                     && function.child_by_field_name("field").is_some_and(|f| {
-                        matches!(file.text(f), "push_str" | "push" | "extend" | "insert" | "write_str")
+                        matches!(
+                            file.text(f),
+                            "push_str" | "push" | "extend" | "insert" | "write_str"
+                        )
                     });
                 if mutation {
                     if let Some(args) = node.child_by_field_name("arguments") {
