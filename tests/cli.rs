@@ -192,6 +192,63 @@ fn output_file_and_extra_sarif_file() {
     assert_eq!(unwritable.status.code(), Some(2));
 }
 
+fn assert_valid_sarif(sarif: &Value) {
+    let mut schema: Value =
+        serde_json::from_str(include_str!("data/sarif-schema-2.1.0.json")).unwrap();
+    // The published schema's `language` patterns have a stray `]` that the validator's
+    // meta-schema check rejects as a regex; use the pattern they mean (tollgate never sets them).
+    for definition in ["run", "toolComponent"] {
+        schema["definitions"][definition]["properties"]["language"]["pattern"] =
+            Value::from("^[a-zA-Z]{2}(-[a-zA-Z]{2})?$");
+    }
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(sarif)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "SARIF schema violations:\n{}",
+        errors.join("\n")
+    );
+}
+
+#[test]
+fn sarif_code_flows_and_related_locations_validate() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let output = tollgate(
+        root,
+        &[
+            "scan",
+            "--no-cache",
+            "--format",
+            "sarif",
+            "--rules",
+            "tests/rule-language/python.yaml",
+            "fixtures/missing-authorization/django",
+            "tests/rule-language/examples/views.py",
+        ],
+    );
+    let sarif: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_valid_sarif(&sarif);
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let flow = results
+        .iter()
+        .find(|r| r["ruleId"] == "lang-py-taint")
+        .unwrap();
+    let steps = flow["codeFlows"][0]["threadFlows"][0]["locations"]
+        .as_array()
+        .unwrap();
+    assert!(steps.len() >= 3, "{steps:#?}");
+    assert!(steps[0]["location"]["message"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("request input"));
+    assert!(results
+        .iter()
+        .any(|r| r["ruleId"] == "missing-authorization" && r["relatedLocations"].is_array()));
+}
+
 #[test]
 fn sarif_output_validates_against_the_sarif_2_1_0_schema() {
     let dir = project(&[
@@ -203,24 +260,7 @@ fn sarif_output_validates_against_the_sarif_2_1_0_schema() {
     let output = tollgate(dir.path(), &["scan", "--format", "sarif"]);
     assert_eq!(output.status.code(), Some(1));
     let sarif: Value = serde_json::from_slice(&output.stdout).unwrap();
-    let mut schema: Value =
-        serde_json::from_str(include_str!("data/sarif-schema-2.1.0.json")).unwrap();
-    // The published schema's `language` patterns have a stray `]` that the validator's
-    // meta-schema check rejects as a regex; use the pattern they mean (tollgate never sets them).
-    for definition in ["run", "toolComponent"] {
-        schema["definitions"][definition]["properties"]["language"]["pattern"] =
-            Value::from("^[a-zA-Z]{2}(-[a-zA-Z]{2})?$");
-    }
-    let validator = jsonschema::validator_for(&schema).unwrap();
-    let errors: Vec<String> = validator
-        .iter_errors(&sarif)
-        .map(|e| format!("{e} at {}", e.instance_path()))
-        .collect();
-    assert!(
-        errors.is_empty(),
-        "SARIF schema violations:\n{}",
-        errors.join("\n")
-    );
+    assert_valid_sarif(&sarif);
 
     let run = &sarif["runs"][0];
     let driver = &run["tool"]["driver"];

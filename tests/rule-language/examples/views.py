@@ -51,3 +51,28 @@ def open_account():
     Account(**DEFAULTS)  # ok: lang-py-nested-where
     account.__dict__.update(DEFAULTS)  # ok: lang-py-nested-where
     return "ok"
+
+
+def convert(name, flag):
+    return "convert " + name + " " + flag
+
+
+@app.post("/thumbnails")
+def thumbnail():
+    name = request.form["name"]
+    parts = []
+    parts.append(name)
+    os.system(convert(parts[0], "-strip"))  # expect: lang-py-taint
+    os.system("convert " + shlex.quote(name))  # ok: lang-py-taint
+    size = int(request.args["size"])
+    os.system(f"resize {size}")  # ok: lang-py-taint
+    if name not in ALLOWED_FORMATS:
+        abort(400)
+    os.system("convert -format " + name)  # ok: lang-py-taint
+    return "ok"
+
+
+def consume():
+    message = queue.receive()
+    os.system("echo " + message)  # expect: lang-py-taint
+    os.system("echo " + audit_label())  # ok: lang-py-taint
