@@ -48,6 +48,17 @@ impl<'r> Plan<'r> {
         Plan { per_language }
     }
 
+    /// The rule with this id, if the plan holds it.
+    fn rule(&self, id: &str) -> Option<&'r Rule> {
+        self.per_language.iter().find_map(|(_, plan)| {
+            plan.detectors
+                .iter()
+                .copied()
+                .chain(plan.declarative.iter().map(|p| p.rule))
+                .find(|rule| rule.id == id)
+        })
+    }
+
     fn for_language(&self, language: Language) -> Option<&LanguagePlan<'r>> {
         self.per_language
             .iter()
@@ -196,8 +207,31 @@ pub fn check_file(file: &ParsedFile, plan: &Plan) -> Vec<Finding> {
     }
     findings.sort_by(|a, b| (a.start, &a.rule_id, a.end).cmp(&(b.start, &b.rule_id, b.end)));
     findings.dedup_by(|a, b| a.rule_id == b.rule_id && a.bytes == b.bytes);
+    drop_superseded(&mut findings, plan);
     fingerprint::assign(&mut findings);
     findings
+}
+
+/// Remove findings that a finding of a superseding rule covers (same lines).
+fn drop_superseded(findings: &mut Vec<Finding>, plan: &Plan) {
+    let covering: Vec<(String, usize, usize)> = findings
+        .iter()
+        .filter_map(|f| {
+            let rule = plan.rule(&f.rule_id)?;
+            (!rule.supersedes.is_empty()).then(|| (f.rule_id.clone(), f.start.line, f.end.line))
+        })
+        .collect();
+    if covering.is_empty() {
+        return;
+    }
+    findings.retain(|finding| {
+        !covering.iter().any(|(by, first, last)| {
+            plan.rule(by)
+                .is_some_and(|rule| rule.supersedes.contains(&finding.rule_id))
+                && finding.start.line <= *last
+                && finding.end.line >= *first
+        })
+    });
 }
 
 fn finding(rule: &Rule, source: &SourceFile, bytes: Range<usize>, message: String) -> Finding {

@@ -169,13 +169,30 @@ pub fn apply(
     let mut applied = Applied::default();
     for finding in findings {
         let line = finding.start.line;
+        // A suppression of a rule this one supersedes covers it too: the line was reviewed.
+        let superseded = rules
+            .get(&finding.rule_id)
+            .map_or(&[][..], |rule| rule.supersedes.as_slice());
+        let covers = |suppression: &Suppression| {
+            suppression.rules.is_empty()
+                || suppression.rules.contains(&finding.rule_id)
+                || superseded.iter().any(|id| suppression.rules.contains(id))
+        };
         let by = suppressions.iter().position(|suppression| {
-            (suppression.lines.0..=suppression.lines.1).contains(&line)
-                && (suppression.rules.is_empty() || suppression.rules.contains(&finding.rule_id))
+            (suppression.lines.0..=suppression.lines.1).contains(&line) && covers(suppression)
         });
         match by {
             Some(index) => {
-                used[index].insert(finding.rule_id);
+                let named = if suppressions[index].rules.contains(&finding.rule_id) {
+                    finding.rule_id
+                } else {
+                    superseded
+                        .iter()
+                        .find(|id| suppressions[index].rules.contains(id))
+                        .cloned()
+                        .unwrap_or(finding.rule_id)
+                };
+                used[index].insert(named);
                 applied.suppressed += 1;
             }
             None => applied.kept.push(finding),

@@ -193,6 +193,7 @@ fn build_rule(
         cwe: raw.cwe,
         owasp,
         tags: raw.tags,
+        supersedes: raw.supersedes,
         fix: raw.fix.trim().to_string(),
         help: raw.help,
         logic,

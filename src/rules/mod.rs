@@ -117,6 +117,9 @@ pub struct Rule {
     /// OWASP Top 10 categories, at least one from 2021 and one from 2025.
     pub owasp: Vec<OwaspId>,
     pub tags: Vec<String>,
+    /// Rules whose findings on the same lines this rule's findings replace (a taint rule
+    /// supersedes the pattern rule for the same sink).
+    pub supersedes: Vec<String>,
     /// One line telling how to fix a finding, shown under every finding.
     pub fix: String,
     /// Markdown: why it matters, a vulnerable and a fixed example, what the check cannot see.

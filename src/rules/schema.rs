@@ -25,6 +25,9 @@ pub(super) struct RawRule {
     pub owasp: Vec<Spanned<String>>,
     #[serde(default)]
     pub tags: Vec<String>,
+    /// Rule ids whose findings on the same lines this rule's findings replace.
+    #[serde(default)]
+    pub supersedes: Vec<String>,
     pub fix: String,
     pub help: String,
     /// A built-in detector (Rust code) …

@@ -227,7 +227,7 @@ impl<'a, 'f> Tracer<'a, 'f> {
                 crate::detectors::scope::rust::is_inert_parameter(self.file, node, name)
             }
         };
-        if inert {
+        if inert || typed_in_route(handler.route.as_deref().unwrap_or(""), name) {
             return None;
         }
         let declared = self
@@ -319,6 +319,17 @@ impl<'a, 'f> Tracer<'a, 'f> {
             .insert(function.id(), reaching.clone());
         reaching
     }
+}
+
+/// Whether the route converts the path parameter `name` to a number or UUID
+/// (`<int:order_id>`, `<uuid:id>`, `{id:int}`).
+fn typed_in_route(route: &str, name: &str) -> bool {
+    ["int", "float", "uuid", "path_int"]
+        .iter()
+        .any(|converter| {
+            route.contains(&format!("<{converter}:{name}>"))
+                || route.contains(&format!("{{{name}:{converter}}}"))
+        })
 }
 
 fn ancestors(node: Node) -> impl Iterator<Item = Node> {
