@@ -83,7 +83,8 @@ pub enum ConstraintTest {
 }
 
 impl ConstraintTest {
-    fn traces(&self) -> bool {
+    /// Whether the test runs the taint tracker (the expensive kind).
+    pub fn traces(&self) -> bool {
         matches!(
             self,
             ConstraintTest::FromRequest(_) | ConstraintTest::Tainted(_)
