@@ -102,6 +102,47 @@ pub fn is_authz_call(name: &str) -> bool {
     AUTHZ.is_match(name)
 }
 
+/// Calls through which a request value stops being the id the client chose: a token resolved,
+/// a signed value checked, a row looked up (`get_subscriber_id_from_token(...)`,
+/// `signing.loads(...)`, `urlsafe_base64_decode(...)`).
+pub fn is_barrier_call(name: &str) -> bool {
+    static BARRIER: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(?i)token|verify|unsign|signer|signing|decrypt|decode|lookup|resolve|fetch|find|query|select|from_db|load_|_for_user|for_caller",
+        )
+        .expect("the barrier regex is valid")
+    });
+    BARRIER.is_match(name)
+}
+
+/// Calls that only record or report, whatever arguments they get.
+pub fn is_reporting_call(name: &str) -> bool {
+    matches!(
+        name,
+        "debug"
+            | "info"
+            | "warning"
+            | "warn"
+            | "error"
+            | "exception"
+            | "critical"
+            | "log"
+            | "print"
+            | "println"
+            | "format"
+            | "success"
+            | "add_message"
+            | "send"
+            | "delay"
+            | "apply_async"
+            | "Response"
+            | "JsonResponse"
+            | "jsonify"
+            | "render"
+            | "Json"
+    ) || name.ends_with("Serializer")
+}
+
 /// A column or keyword that names an object's identifier: `pk`, `id`, `uuid`, `invoice_id`,
 /// `public_uuid`, `pk__exact`.
 pub fn is_id_name(name: &str) -> bool {
@@ -117,13 +158,14 @@ pub fn is_id_name(name: &str) -> bool {
 }
 
 /// Whether the identifiers of a condition tie the object (one of `names`) to the caller: it
-/// mentions one of `names` and a caller word that is not one of them.
+/// mentions one of `names` and a caller word that is not one of them (class names, such as
+/// `Account` in `Account.id`, do not count).
 pub fn ties_to_caller<'a>(tokens: impl IntoIterator<Item = &'a str>, names: &[String]) -> bool {
     let (mut mentions, mut caller) = (false, false);
     for token in tokens {
         if names.iter().any(|name| name == token) {
             mentions = true;
-        } else if is_caller_word(token) {
+        } else if !token.starts_with(|c: char| c.is_ascii_uppercase()) && is_caller_word(token) {
             caller = true;
         }
     }
@@ -179,6 +221,9 @@ pub fn sql_lookup(sql: &str) -> Option<SqlLookup> {
         }
     };
     let conditions = &sql[start..end];
+    if is_public_condition(conditions) {
+        return None;
+    }
     let mut id_value = None;
     for found in ID_CONDITION.captures_iter(conditions) {
         let (column, placeholder) = (found.get(1)?, found.get(2)?);
@@ -198,6 +243,96 @@ pub fn sql_lookup(sql: &str) -> Option<SqlLookup> {
         id_value,
         other_conditions,
     })
+}
+
+/// Models and tables that hold public or reference data rather than anything a user owns: a
+/// catalogue, taxonomies, currencies, the framework's own metadata. Any CamelCase or snake_case
+/// word of the name counts (`ProductReview`, `merchant_categories`).
+pub fn is_reference_model(name: &str) -> bool {
+    const REFERENCE: &[&str] = &[
+        "product",
+        "catalog",
+        "catalogue",
+        "category",
+        "tag",
+        "brand",
+        "country",
+        "currency",
+        "language",
+        "locale",
+        "region",
+        "timezone",
+        "faq",
+        "article",
+        "post",
+        "blog",
+        "page",
+        "flatpage",
+        "contenttype",
+        "permission",
+        "site",
+        "migration",
+    ];
+    words(name).iter().any(|word| {
+        let singular = if let Some(stem) = word.strip_suffix("ies") {
+            format!("{stem}y")
+        } else {
+            word.strip_suffix('s').unwrap_or(word).to_string()
+        };
+        REFERENCE.contains(&word.as_str()) || REFERENCE.contains(&singular.as_str())
+    }) || name.eq_ignore_ascii_case("ContentType")
+        || name.eq_ignore_ascii_case("django_content_type")
+}
+
+/// The lower-case words of a CamelCase or snake_case name.
+fn words(name: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for c in name.chars() {
+        if c == '_' || c == '.' || c == ':' {
+            if !current.is_empty() {
+                out.push(std::mem::take(&mut current));
+            }
+        } else if c.is_ascii_uppercase() && !current.is_empty() {
+            out.push(std::mem::take(&mut current));
+            current.push(c.to_ascii_lowercase());
+        } else {
+            current.push(c.to_ascii_lowercase());
+        }
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+/// OAuth clients are looked up by the `client_id` a client sends to identify itself.
+pub fn is_oauth_client(model: &str, id: &str) -> bool {
+    let model = model.to_ascii_lowercase();
+    id.to_ascii_lowercase().contains("client_id")
+        && (model.ends_with("client") || model.ends_with("clients") || model.contains("application"))
+}
+
+/// Conditions that restrict a look-up to published objects: `is_public=True`, `published`.
+pub fn is_public_condition(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    name.contains("public") || name.contains("published") || name.contains("visible")
+}
+
+/// Staff areas whose access control usually lives in URL configuration or middleware that a
+/// single file does not show: a path segment or route starting with `admin`, or named
+/// `dashboard`, `backoffice`, `staff`.
+pub fn is_admin_area(path: &str) -> bool {
+    path.split(['/', '\\'])
+        .map(|segment| segment.split('.').next().unwrap_or(segment).to_ascii_lowercase())
+        .any(|segment| {
+            segment.starts_with("admin")
+                || segment.starts_with("dashboard")
+                || matches!(
+                    segment.as_str(),
+                    "backoffice" | "back_office" | "back-office" | "staff" | "superuser"
+                )
+        })
 }
 
 /// Shorten an expression for a message.
@@ -244,6 +379,25 @@ mod tests {
         for word in ["invoice", "status", "userland", "payment_id", "id"] {
             assert!(!is_caller_word(word), "{word}");
         }
+    }
+
+    #[test]
+    fn reference_models_and_admin_areas() {
+        for name in ["Product", "ProductReview", "ContentType", "merchant_categories", "Currency"] {
+            assert!(is_reference_model(name), "{name}");
+        }
+        for name in ["Invoice", "Payment", "cards", "Account", "Postings", "PaymentPlan"] {
+            assert!(!is_reference_model(name), "{name}");
+        }
+        for path in ["shop/dashboard/views.py", "billing/admin_views.py", "/admin/invoices/{id}"] {
+            assert!(is_admin_area(path), "{path}");
+        }
+        for path in ["billing/views.py", "src/handlers.rs", "/invoices/{id}"] {
+            assert!(!is_admin_area(path), "{path}");
+        }
+        assert!(is_oauth_client("Client", "client_id"));
+        assert!(!is_oauth_client("Invoice", "client_id"));
+        assert!(is_public_condition("is_public"));
     }
 
     #[test]

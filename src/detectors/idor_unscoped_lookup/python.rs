@@ -2,11 +2,16 @@
 //! and viewsets, generic detail views), SQLAlchemy (`session.get`, `query(...)`, `select(...)`)
 //! and Flask-SQLAlchemy (`Model.query.get_or_404`, `db.get_or_404`).
 
-use super::{finding, is_admin_marker, is_authz_call, is_caller_word, is_id_name, ties_to_caller};
+use super::{
+    finding, is_admin_area, is_admin_marker, is_authz_call, is_barrier_call, is_caller_word,
+    is_id_name, is_oauth_client, is_public_condition, is_reference_model, is_reporting_call,
+    ties_to_caller,
+};
+use crate::detectors::scope::is_inert_type;
 use crate::detectors::scope::python as scope;
 use crate::detectors::syntax::{ancestor_of_kind, descendants, is_constant_name, named_children};
 use crate::detectors::Match;
-use crate::model::FileModel;
+use crate::model::{FileModel, Framework};
 use crate::parse::ParsedFile;
 use regex::Regex;
 use std::sync::LazyLock;
@@ -120,6 +125,9 @@ const MAX_DEPTH: usize = 3;
 /// Report handlers that fetch an object by a request id alone, and detail views whose queryset
 /// is every row of a model.
 pub fn check(file: &ParsedFile, out: &mut Vec<Match>) {
+    if is_admin_area(&file.source.display_path) {
+        return;
+    }
     let model = FileModel::build(file);
     for node in descendants(file.tree.root_node()) {
         let found = match node.kind() {
@@ -150,6 +158,8 @@ struct Context<'t> {
     name: String,
     function: Node<'t>,
     admin: bool,
+    /// A Django or DRF view, whose URL arguments are strings, numbers or UUIDs.
+    django: bool,
 }
 
 fn call_lookup(file: &ParsedFile, model: &FileModel, call: Node) -> Option<Match> {
@@ -159,13 +169,27 @@ fn call_lookup(file: &ParsedFile, model: &FileModel, call: Node) -> Option<Match
     let lookup = django_lookup(file, call)
         .or_else(|| get_object_or_404(file, call))
         .or_else(|| sqlalchemy_lookup(file, call))?;
+    if is_reference_model(&lookup.model) {
+        return None;
+    }
     let context = context(file, model, call)?;
     if context.admin {
         return None;
     }
     let mut id = None;
+    // Request values the conditions use: a check on any of them (`if account_id !=
+    // request.user.account_id`) covers the look-up.
+    let mut requested_values = Vec::new();
     for condition in &lookup.conditions {
-        let requested = from_request(file, model, condition.value, 0);
+        if is_public_condition(&condition.key) {
+            return None;
+        }
+        let requested = from_request(file, model, condition.value, 0)
+            && !(context.django && typed_object(file, context.function, condition.value))
+            && !through_barrier(file, condition.value, 0);
+        if requested {
+            requested_values.push(condition.value);
+        }
         if requested && is_id_name(&condition.key) {
             id = id.or(Some(condition.value));
         } else if !requested && !is_literal(file, condition.value) {
@@ -175,9 +199,14 @@ fn call_lookup(file: &ParsedFile, model: &FileModel, call: Node) -> Option<Match
         }
     }
     let id = id?;
+    if is_oauth_client(&lookup.model, file.text(id)) {
+        return None;
+    }
     let mut names = bound_names(file, context.function, call);
     names.extend(
-        descendants(id)
+        requested_values
+            .iter()
+            .flat_map(|value| descendants(*value))
             .filter(|n| n.kind() == "identifier" && !is_field(*n))
             .map(|n| file.text(n).to_string())
             .filter(|n| !NOT_ID_NAMES.contains(&n.as_str())),
@@ -316,7 +345,7 @@ fn get_object_or_404<'t>(file: &ParsedFile, call: Node<'t>) -> Option<Lookup<'t>
     if file.text(function).rsplit('.').next() != Some("get_object_or_404") {
         return None;
     }
-    let arguments = named_children(call.child_by_field_name("arguments")?);
+    let arguments = arguments_of(call);
     let (first, rest) = arguments.split_first()?;
     let (model, mut conditions) = match first.kind() {
         "identifier" | "attribute" if starts_upper(file.text(*first).rsplit('.').next()?) => {
@@ -357,6 +386,16 @@ fn argument_conditions<'t>(file: &ParsedFile, arguments: &[Node<'t>]) -> Option<
     Some(conditions)
 }
 
+/// The arguments of a call, without comments.
+fn arguments_of(call: Node) -> Vec<Node> {
+    call.child_by_field_name("arguments")
+        .map(named_children)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|n| n.kind() != "comment")
+        .collect()
+}
+
 fn is_q(file: &ParsedFile, call: Node) -> bool {
     call.child_by_field_name("function")
         .is_some_and(|f| matches!(file.text(f), "Q" | "models.Q"))
@@ -371,9 +410,9 @@ fn sqlalchemy_lookup<'t>(file: &ParsedFile, call: Node<'t>) -> Option<Lookup<'t>
     // session.get(Model, id) / db.get_or_404(Model, id)
     if let [(method, only)] = chain.calls.as_slice() {
         if matches!(method.as_str(), "get" | "get_or_404") && is_session(file, chain.root) {
-            let arguments: Vec<Node> = named_children(only.child_by_field_name("arguments")?)
+            let arguments: Vec<Node> = arguments_of(*only)
                 .into_iter()
-                .filter(|a| !matches!(a.kind(), "keyword_argument" | "comment"))
+                .filter(|a| a.kind() != "keyword_argument")
                 .collect();
             let [model, id] = arguments.as_slice() else {
                 return None;
@@ -407,9 +446,7 @@ fn sqlalchemy_lookup<'t>(file: &ParsedFile, call: Node<'t>) -> Option<Lookup<'t>
             if !matches!(name, "select" | "update" | "delete") || chain.calls.is_empty() {
                 return None;
             }
-            let first = named_children(chain.root.child_by_field_name("arguments")?)
-                .into_iter()
-                .next()?;
+            let first = arguments_of(chain.root).into_iter().next()?;
             (model_name(file, first)?, &chain.calls[..], false)
         }
         // session.query(Model)...
@@ -418,9 +455,7 @@ fn sqlalchemy_lookup<'t>(file: &ParsedFile, call: Node<'t>) -> Option<Lookup<'t>
             if method != "query" {
                 return None;
             }
-            let first = named_children(query.child_by_field_name("arguments")?)
-                .into_iter()
-                .next()?;
+            let first = arguments_of(*query).into_iter().next()?;
             (model_name(file, first)?, rest, true)
         }
         _ => return None,
@@ -434,7 +469,7 @@ fn sqlalchemy_lookup<'t>(file: &ParsedFile, call: Node<'t>) -> Option<Lookup<'t>
     }
     let mut conditions = Vec::new();
     for (method, call) in calls {
-        let arguments = named_children(call.child_by_field_name("arguments")?);
+        let arguments = arguments_of(*call);
         match method.as_str() {
             "filter" | "where" => {
                 for argument in arguments {
@@ -505,7 +540,7 @@ fn expression_conditions<'t>(
             if !matches!(function, "and_" | "sa.and_" | "sqlalchemy.and_") {
                 return None;
             }
-            for argument in named_children(expression.child_by_field_name("arguments")?) {
+            for argument in arguments_of(expression) {
                 expression_conditions(file, argument, out)?;
             }
             Some(())
@@ -579,6 +614,57 @@ fn from_request(file: &ParsedFile, model: &FileModel, node: Node, depth: usize) 
     })
 }
 
+/// Whether a value reads a parameter annotated with a class (`email: EmailAddress`): Django URL
+/// converters only produce strings, numbers and UUIDs, so such a function is a helper that takes
+/// `request` first, not a view.
+fn typed_object(file: &ParsedFile, function: Node, value: Node) -> bool {
+    let Some(parameters) = function.child_by_field_name("parameters") else {
+        return false;
+    };
+    let root = descendants(value)
+        .find(|n| n.kind() == "identifier" && !is_field(*n))
+        .map(|n| file.text(n));
+    named_children(parameters).into_iter().any(|parameter| {
+        let named = named_children(parameter)
+            .first()
+            .is_some_and(|first| first.kind() == "identifier" && Some(file.text(*first)) == root);
+        named
+            && parameter.child_by_field_name("type").is_some_and(|annotation| {
+                let text = file.text(annotation);
+                let head = text.trim_start_matches("Optional[").trim();
+                starts_upper(head) && !is_inert_type(text)
+            })
+    })
+}
+
+/// Whether a value went through an `await` or a call that resolves it (a token, a signature, a
+/// database look-up) on its way from the request: then it is not the id the client chose.
+fn through_barrier(file: &ParsedFile, node: Node, depth: usize) -> bool {
+    descendants(node).any(|part| match part.kind() {
+        "await" => true,
+        "call" => part
+            .child_by_field_name("function")
+            .is_some_and(|f| {
+                let name = file.text(f).rsplit('.').next().unwrap_or_default();
+                // `signing.loads(...)`, `jwt.decode(...)`: the module says what the call does.
+                let module = f
+                    .child_by_field_name("object")
+                    .filter(|object| object.kind() == "identifier")
+                    .map(|object| file.text(object));
+                is_barrier_call(name)
+                    || module.is_some_and(|m| {
+                        matches!(m, "signing" | "signer" | "jwt" | "fernet" | "tokens")
+                    })
+            }),
+        "identifier" if depth < MAX_DEPTH && !is_field(part) && !is_callee(part) => {
+            scope::assignments_before(file, part, file.text(part))
+                .and_then(|assigned| assigned.value)
+                .is_some_and(|value| through_barrier(file, value, depth + 1))
+        }
+        _ => false,
+    })
+}
+
 fn is_callee(node: Node) -> bool {
     node.parent().is_some_and(|parent| {
         parent.kind() == "call"
@@ -608,7 +694,17 @@ fn is_field(node: Node) -> bool {
 
 fn context<'t>(file: &ParsedFile, model: &FileModel, node: Node<'t>) -> Option<Context<'t>> {
     let function = ancestor_of_kind(node, &["function_definition"])?;
-    let (name, mut admin) = match model.handler_at(node.start_byte()) {
+    let handler = model.handler_at(node.start_byte());
+    if handler
+        .and_then(|handler| handler.route.as_deref())
+        .is_some_and(is_admin_area)
+    {
+        return None;
+    }
+    let django = handler.is_none_or(|handler| {
+        matches!(handler.framework, Framework::Django | Framework::Drf)
+    });
+    let (name, mut admin) = match handler {
         Some(handler) => {
             // `CardViewSet.retrieve` rather than `retrieve`.
             let class = enclosing_class(function)
@@ -643,6 +739,7 @@ fn context<'t>(file: &ParsedFile, model: &FileModel, node: Node<'t>) -> Option<C
         name,
         function,
         admin,
+        django,
     })
 }
 
@@ -745,8 +842,11 @@ fn identifiers<'f>(file: &'f ParsedFile, node: Node<'f>) -> impl Iterator<Item =
 /// given it (`self.check_object_permissions(request, obj)`, `user.has_perm(perm, obj)`), or a
 /// later narrowing of the query it was bound to (`stmt = stmt.where(X.owner_id == user.id)`).
 fn object_checked(file: &ParsedFile, function: Node, lookup: Node, names: &[String]) -> bool {
+    // The look-up itself and the expressions around it (`.bind(…)`, `session.execute(stmt)`).
     let inside = |node: Node| {
-        lookup.start_byte() <= node.start_byte() && node.end_byte() <= lookup.end_byte()
+        let within = lookup.start_byte() <= node.start_byte() && node.end_byte() <= lookup.end_byte();
+        let around = node.start_byte() <= lookup.start_byte() && lookup.end_byte() <= node.end_byte();
+        within || around
     };
     descendants(function).any(|node| {
         if inside(node) {
@@ -761,10 +861,16 @@ fn object_checked(file: &ParsedFile, function: Node, lookup: Node, names: &[Stri
                     return false;
                 };
                 let name = file.text(function).rsplit('.').next().unwrap_or_default();
-                is_authz_call(name)
-                    && node.child_by_field_name("arguments").is_some_and(|arguments| {
-                        identifiers(file, arguments).any(|n| names.iter().any(|name| name == n))
-                    })
+                let Some(arguments) = node.child_by_field_name("arguments") else {
+                    return false;
+                };
+                let mentions =
+                    identifiers(file, arguments).any(|n| names.iter().any(|name| name == n));
+                // `authorize(user, invoice)`, or a helper handed the object and the caller:
+                // `get_owned_account(db, account_id, current_user)`.
+                (is_authz_call(name) && mentions)
+                    || (!is_reporting_call(name)
+                        && ties_to_caller(identifiers(file, arguments), names))
             }
             "assignment" if node.start_byte() > lookup.end_byte() => {
                 let (Some(left), Some(right)) = (
@@ -773,7 +879,10 @@ fn object_checked(file: &ParsedFile, function: Node, lookup: Node, names: &[Stri
                 ) else {
                     return false;
                 };
-                identifiers(file, left).any(|n| names.iter().any(|name| name == n))
+                // `stmt = stmt.where(...)`, `qs = qs.filter(...)`: the same name narrowed.
+                let target = file.text(left);
+                names.iter().any(|name| name == target)
+                    && identifiers(file, right).any(|n| n == target)
                     && ties_to_caller(identifiers(file, right), names)
             }
             _ => false,
@@ -882,6 +991,9 @@ fn class_lookup(file: &ParsedFile, class: Node) -> Option<Match> {
             (model, model_name(file, model)?)
         }
     };
+    if is_reference_model(&model) {
+        return None;
+    }
     let statement = value.parent()?;
     let id = class_attribute(file, class, "lookup_field")
         .or_else(|| class_attribute(file, class, "pk_url_kwarg"))

@@ -2,7 +2,11 @@
 //! tokio-postgres (`client.query_one(sql, &[&id])`) and diesel (`table.find(id)`,
 //! `.filter(id.eq(...))`) in axum and actix-web handlers.
 
-use super::{finding, is_admin_marker, is_authz_call, is_id_name, sql_lookup, ties_to_caller};
+use super::{
+    finding, is_admin_area, is_admin_marker, is_authz_call, is_barrier_call, is_id_name,
+    is_oauth_client, is_public_condition, is_reference_model, is_reporting_call, sql_lookup,
+    ties_to_caller,
+};
 use crate::detectors::scope::rust as scope;
 use crate::detectors::syntax::{descendants, is_constant_name, named_children};
 use crate::detectors::Match;
@@ -32,6 +36,9 @@ const ASSERTIONS: &[&str] = &["ensure", "assert", "assert_eq", "assert_ne", "ens
 
 /// Report handlers that fetch rows by a request id alone.
 pub fn check(file: &ParsedFile, out: &mut Vec<Match>) {
+    if is_admin_area(&file.source.display_path) {
+        return;
+    }
     let model = FileModel::build(file);
     if model.handlers.is_empty() {
         return;
@@ -59,11 +66,16 @@ struct Lookup<'t> {
     table: String,
     /// The tokens or expression of the id.
     id: Vec<Node<'t>>,
+    /// Every request value the conditions use, the id included.
+    requested: Vec<Node<'t>>,
 }
 
 fn judge(file: &ParsedFile, model: &FileModel, lookup: Lookup) -> Option<Match> {
     let handler = model.handler_at(lookup.node.start_byte())?;
-    if handler.guards.iter().any(|guard| is_admin_marker(guard)) {
+    if handler.guards.iter().any(|guard| is_admin_marker(guard))
+        || handler.route.as_deref().is_some_and(is_admin_area)
+        || is_reference_model(&lookup.table)
+    {
         return None;
     }
     let function = scope::enclosing_function(lookup.node);
@@ -73,7 +85,7 @@ fn judge(file: &ParsedFile, model: &FileModel, lookup: Lookup) -> Option<Match> 
     let mut names = bound_names(file, function, lookup.node);
     names.extend(
         lookup
-            .id
+            .requested
             .iter()
             .flat_map(|node| value_identifiers(*node))
             .map(|n| file.text(n).to_string())
@@ -88,6 +100,9 @@ fn judge(file: &ParsedFile, model: &FileModel, lookup: Lookup) -> Option<Match> 
         .map(|n| file.text(*n))
         .collect::<Vec<_>>()
         .join("");
+    if is_oauth_client(&lookup.table, &id_text) {
+        return None;
+    }
     Some(finding(
         lookup.start..lookup.node.end_byte(),
         &handler.name,
@@ -112,12 +127,13 @@ fn sqlx_macro<'t>(file: &ParsedFile, model: &FileModel, invocation: Node<'t>) ->
     })?;
     let sql = literal_text(file, groups[sql_at][0]);
     let values = &groups[sql_at + 1..];
-    let (table, id) = sql_id(file, model, &sql, values)?;
+    let found = sql_id(file, model, &sql, values)?;
     Some(Lookup {
         node: invocation,
         start: invocation.start_byte(),
-        table,
-        id,
+        table: found.table,
+        id: found.id,
+        requested: found.requested,
     })
 }
 
@@ -133,17 +149,16 @@ fn sqlx_call<'t>(file: &ParsedFile, model: &FileModel, call: Node<'t>) -> Option
     if !SQLX_FUNCTIONS.contains(&file.text(function).rsplit("::").next()?) {
         return None;
     }
-    let sql_argument = named_children(call.child_by_field_name("arguments")?)
-        .into_iter()
-        .next()?;
+    let sql_argument = arguments_of(call).into_iter().next()?;
     let sql = sql_text(file, sql_argument, 0)?;
     let values: Vec<Vec<Node>> = binds(file, call).into_iter().map(|v| vec![v]).collect();
-    let (table, id) = sql_id(file, model, &sql, &values)?;
+    let found = sql_id(file, model, &sql, &values)?;
     Some(Lookup {
         node: call,
         start: call.start_byte(),
-        table,
-        id,
+        table: found.table,
+        id: found.id,
+        requested: found.requested,
     })
 }
 
@@ -157,7 +172,7 @@ fn client_call<'t>(file: &ParsedFile, model: &FileModel, call: Node<'t>) -> Opti
     if !CLIENT_METHODS.contains(&file.text(method)) {
         return None;
     }
-    let arguments = named_children(call.child_by_field_name("arguments")?);
+    let arguments = arguments_of(call);
     let [sql, values] = arguments.as_slice() else {
         return None;
     };
@@ -169,13 +184,18 @@ fn client_call<'t>(file: &ParsedFile, model: &FileModel, call: Node<'t>) -> Opti
     if array.kind() != "array_expression" {
         return None;
     }
-    let values: Vec<Vec<Node>> = named_children(array).into_iter().map(|v| vec![v]).collect();
-    let (table, id) = sql_id(file, model, &sql, &values)?;
+    let values: Vec<Vec<Node>> = named_children(array)
+        .into_iter()
+        .filter(|n| !n.kind().ends_with("comment"))
+        .map(|v| vec![v])
+        .collect();
+    let found = sql_id(file, model, &sql, &values)?;
     Some(Lookup {
         node: call,
         start: method.start_byte(),
-        table,
-        id,
+        table: found.table,
+        id: found.id,
+        requested: found.requested,
     })
 }
 
@@ -187,19 +207,33 @@ fn sql_id<'t>(
     model: &FileModel,
     sql: &str,
     values: &[Vec<Node<'t>>],
-) -> Option<(String, Vec<Node<'t>>)> {
+) -> Option<SqlId<'t>> {
     let lookup = sql_lookup(sql)?;
     let id = values.get(lookup.id_value)?;
-    if !from_request(file, model, id) {
+    if !requested_id(file, model, id) {
         return None;
     }
+    let mut requested = id.clone();
     for other in &lookup.other_conditions {
         let value = values.get(*other)?;
-        if !from_request(file, model, value) && !is_literal(file, value) {
+        if from_request(file, model, value) {
+            requested.extend(value.iter().copied());
+        } else if !is_literal(file, value) {
             return None;
         }
     }
-    Some((lookup.table, id.clone()))
+    Some(SqlId {
+        table: lookup.table,
+        id: id.clone(),
+        requested,
+    })
+}
+
+/// What [`sql_id`] finds.
+struct SqlId<'t> {
+    table: String,
+    id: Vec<Node<'t>>,
+    requested: Vec<Node<'t>>,
 }
 
 /// diesel: `invoices::table.find(id)`, `invoices::table.filter(invoices::id.eq(id))`, with no
@@ -211,9 +245,10 @@ fn diesel<'t>(file: &ParsedFile, model: &FileModel, call: Node<'t>) -> Option<Lo
     let (root, calls) = chain(file, call);
     let table = table_name(file, root)?;
     let mut id = None;
+    let mut requested_values = Vec::new();
     let mut saw_condition = false;
     for (method, call) in &calls {
-        let arguments = named_children(call.child_by_field_name("arguments")?);
+        let arguments = arguments_of(*call);
         match method.as_str() {
             "find" => {
                 let value = arguments.into_iter().next()?;
@@ -221,9 +256,10 @@ fn diesel<'t>(file: &ParsedFile, model: &FileModel, call: Node<'t>) -> Option<Lo
                     return None;
                 }
                 saw_condition = true;
-                if !from_request(file, model, &[value]) {
+                if !requested_id(file, model, &[value]) {
                     return None;
                 }
+                requested_values.push(value);
                 id = id.or(Some(value));
             }
             "filter" => {
@@ -234,8 +270,17 @@ fn diesel<'t>(file: &ParsedFile, model: &FileModel, call: Node<'t>) -> Option<Lo
                     return None;
                 }
                 for (method, column, value) in comparisons {
+                    if is_public_condition(&column) {
+                        return None;
+                    }
                     let requested = from_request(file, model, &[value]);
+                    if requested {
+                        requested_values.push(value);
+                    }
                     if requested && method == "eq" && is_id_name(&column) {
+                        if through_barrier(file, &[value], 0) {
+                            return None;
+                        }
                         id = id.or(Some(value));
                     } else if !requested && !is_literal(file, &[value]) {
                         return None;
@@ -252,6 +297,7 @@ fn diesel<'t>(file: &ParsedFile, model: &FileModel, call: Node<'t>) -> Option<Lo
         start: root.start_byte(),
         table,
         id: vec![id],
+        requested: requested_values,
     })
 }
 
@@ -281,9 +327,7 @@ fn comparisons<'t>(file: &ParsedFile, expression: Node<'t>) -> Vec<(String, Stri
             }
             let column = file.text(function.child_by_field_name("value")?);
             let column = column.rsplit("::").next()?.rsplit('.').next()?.to_string();
-            let value = named_children(call.child_by_field_name("arguments")?)
-                .into_iter()
-                .next()?;
+            let value = arguments_of(call).into_iter().next()?;
             Some((method.to_string(), column, value))
         })
         .collect()
@@ -369,10 +413,7 @@ fn binds<'t>(file: &ParsedFile, call: Node<'t>) -> Vec<Node<'t>> {
                     .child_by_field_name("field")
                     .is_some_and(|field| file.text(field) == "bind");
                 if is_bind {
-                    if let Some(value) = outer
-                        .child_by_field_name("arguments")
-                        .and_then(|arguments| named_children(arguments).into_iter().next())
-                    {
+                    if let Some(value) = arguments_of(outer).into_iter().next() {
                         values.push(value);
                     }
                 }
@@ -423,6 +464,16 @@ fn literal_text(file: &ParsedFile, literal: Node) -> String {
     text.trim_matches('"').replace("\\\n", " ")
 }
 
+/// The arguments of a call, without comments.
+fn arguments_of(call: Node) -> Vec<Node> {
+    call.child_by_field_name("arguments")
+        .map(named_children)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|n| !n.kind().ends_with("comment"))
+        .collect()
+}
+
 /// Split a macro's token tree at its top-level commas.
 fn token_groups(tree: Node) -> Vec<Vec<Node>> {
     let mut groups = vec![Vec::new()];
@@ -434,6 +485,8 @@ fn token_groups(tree: Node) -> Vec<Vec<Node>> {
     for child in inner {
         if child.kind() == "," {
             groups.push(Vec::new());
+        } else if child.kind().ends_with("comment") {
+            continue;
         } else if let Some(group) = groups.last_mut() {
             group.push(*child);
         }
@@ -452,6 +505,37 @@ fn value_identifiers(node: Node) -> impl Iterator<Item = Node> {
                 p.kind() != "scoped_identifier"
                     || p.child_by_field_name("path").is_some_and(|path| path.id() == n.id())
             })
+    })
+}
+
+/// An id the client chose: from the request, not through a look-up or a token check.
+fn requested_id(file: &ParsedFile, model: &FileModel, value: &[Node]) -> bool {
+    from_request(file, model, value) && !through_barrier(file, value, 0)
+}
+
+/// Whether a value went through an `.await` or a call that resolves it (a token, a signature, a
+/// database look-up) on its way from the request.
+fn through_barrier(file: &ParsedFile, value: &[Node], depth: usize) -> bool {
+    value.iter().any(|node| {
+        descendants(*node).any(|part| match part.kind() {
+            "await_expression" => true,
+            "call_expression" => part.child_by_field_name("function").is_some_and(|f| {
+                // The method name, or the whole path of a function (`token::verify`).
+                let name = match f.kind() {
+                    "field_expression" => f
+                        .child_by_field_name("field")
+                        .map_or("", |field| file.text(field)),
+                    _ => file.text(f),
+                };
+                is_barrier_call(name)
+            }),
+            "identifier" if depth < 3 && value_identifiers(part).next().is_some() => {
+                scope::assignments_before(file, part, file.text(part))
+                    .and_then(|assigned| assigned.value)
+                    .is_some_and(|v| through_barrier(file, &[v], depth + 1))
+            }
+            _ => false,
+        })
     })
 }
 
@@ -574,8 +658,11 @@ fn tokens<'f>(file: &'f ParsedFile, node: Node<'f>) -> impl Iterator<Item = &'f 
 /// comparison mentioning it and the caller (`if card.user_id != user.id`), or an authorization
 /// call given it (`authorize(&user, &invoice)`).
 fn object_checked(file: &ParsedFile, function: Node, lookup: Node, names: &[String]) -> bool {
+    // The look-up itself and the expressions around it (`.bind(…)`, `session.execute(stmt)`).
     let inside = |node: Node| {
-        lookup.start_byte() <= node.start_byte() && node.end_byte() <= lookup.end_byte()
+        let within = lookup.start_byte() <= node.start_byte() && node.end_byte() <= lookup.end_byte();
+        let around = node.start_byte() <= lookup.start_byte() && lookup.end_byte() <= node.end_byte();
+        within || around
     };
     descendants(function).any(|node| {
         if inside(node) {
@@ -622,10 +709,14 @@ fn object_checked(file: &ParsedFile, function: Node, lookup: Node, names: &[Stri
                         .map_or("", |field| file.text(field)),
                     _ => file.text(function).rsplit("::").next().unwrap_or_default(),
                 };
-                is_authz_call(name)
-                    && node.child_by_field_name("arguments").is_some_and(|arguments| {
-                        tokens(file, arguments).any(|n| names.iter().any(|name| name == n))
-                    })
+                let Some(arguments) = node.child_by_field_name("arguments") else {
+                    return false;
+                };
+                let mentions = tokens(file, arguments).any(|n| names.iter().any(|name| name == n));
+                // `authorize(&user, &invoice)`, or a helper handed the object and the caller:
+                // `load_owned_card(&pool, card_id, user.id)`.
+                (is_authz_call(name) && mentions)
+                    || (!is_reporting_call(name) && ties_to_caller(tokens(file, arguments), names))
             }
             _ => false,
         }
