@@ -23,11 +23,12 @@ pub const PYTHON_NEEDS: &[&str] = &[
     "select(",
     ".get(",
     "get_or_404",
+    "where(",
     "queryset",
     "model",
 ];
 /// Every Rust look-up contains one of these.
-pub const RUST_NEEDS: &[&str] = &["query", "find(", ".eq("];
+pub const RUST_NEEDS: &[&str] = &["query", "execute", "find(", ".eq("];
 
 /// Words that tie a condition to the caller: `owner_id`, `request.user`, `current_user`,
 /// `merchant`, `has_perm`.
@@ -83,8 +84,10 @@ pub fn is_caller_word(token: &str) -> bool {
 /// `Depends(get_current_superuser)`.
 pub fn is_admin_marker(text: &str) -> bool {
     static ADMIN: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?i)admin|staff|superuser|permission_?required|has_perm|backoffice|back_office")
-            .expect("the admin regex is valid")
+        Regex::new(
+            r"(?i)admin|staff|superuser|permission_?required|has_perm|backoffice|back_office",
+        )
+        .expect("the admin regex is valid")
     });
     ADMIN.is_match(text)
 }
@@ -202,9 +205,8 @@ pub fn sql_lookup(sql: &str) -> Option<SqlLookup> {
         )
         .expect("the clause regex is valid")
     });
-    static CONDITIONS_START: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?i)\b(where|join)\b").expect("the where regex is valid")
-    });
+    static CONDITIONS_START: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?i)\b(where|join)\b").expect("the where regex is valid"));
     let table = TABLE.captures(sql)?.get(1)?.as_str().to_string();
     let start = CONDITIONS_START.find(sql)?.start();
     if !sql[start..].to_ascii_lowercase().contains("where") {
@@ -310,7 +312,9 @@ fn words(name: &str) -> Vec<String> {
 pub fn is_oauth_client(model: &str, id: &str) -> bool {
     let model = model.to_ascii_lowercase();
     id.to_ascii_lowercase().contains("client_id")
-        && (model.ends_with("client") || model.ends_with("clients") || model.contains("application"))
+        && (model.ends_with("client")
+            || model.ends_with("clients")
+            || model.contains("application"))
 }
 
 /// Conditions that restrict a look-up to published objects: `is_public=True`, `published`.
@@ -324,7 +328,13 @@ pub fn is_public_condition(name: &str) -> bool {
 /// `dashboard`, `backoffice`, `staff`.
 pub fn is_admin_area(path: &str) -> bool {
     path.split(['/', '\\'])
-        .map(|segment| segment.split('.').next().unwrap_or(segment).to_ascii_lowercase())
+        .map(|segment| {
+            segment
+                .split('.')
+                .next()
+                .unwrap_or(segment)
+                .to_ascii_lowercase()
+        })
         .any(|segment| {
             segment.starts_with("admin")
                 || segment.starts_with("dashboard")
@@ -363,7 +373,15 @@ mod tests {
 
     #[test]
     fn id_names() {
-        for name in ["pk", "id", "uuid", "invoice_id", "pk__exact", "card__id", "public_uuid"] {
+        for name in [
+            "pk",
+            "id",
+            "uuid",
+            "invoice_id",
+            "pk__exact",
+            "card__id",
+            "public_uuid",
+        ] {
             assert!(is_id_name(name), "{name}");
         }
         for name in ["number", "status", "paid", "slug", "valid"] {
@@ -373,7 +391,14 @@ mod tests {
 
     #[test]
     fn caller_words() {
-        for word in ["user", "owner_id", "request_user", "is_owner", "account_holder_id", "has_perm"] {
+        for word in [
+            "user",
+            "owner_id",
+            "request_user",
+            "is_owner",
+            "account_holder_id",
+            "has_perm",
+        ] {
             assert!(is_caller_word(word), "{word}");
         }
         for word in ["invoice", "status", "userland", "payment_id", "id"] {
@@ -383,13 +408,30 @@ mod tests {
 
     #[test]
     fn reference_models_and_admin_areas() {
-        for name in ["Product", "ProductReview", "ContentType", "merchant_categories", "Currency"] {
+        for name in [
+            "Product",
+            "ProductReview",
+            "ContentType",
+            "merchant_categories",
+            "Currency",
+        ] {
             assert!(is_reference_model(name), "{name}");
         }
-        for name in ["Invoice", "Payment", "cards", "Account", "Postings", "PaymentPlan"] {
+        for name in [
+            "Invoice",
+            "Payment",
+            "cards",
+            "Account",
+            "Postings",
+            "PaymentPlan",
+        ] {
             assert!(!is_reference_model(name), "{name}");
         }
-        for path in ["shop/dashboard/views.py", "billing/admin_views.py", "/admin/invoices/{id}"] {
+        for path in [
+            "shop/dashboard/views.py",
+            "billing/admin_views.py",
+            "/admin/invoices/{id}",
+        ] {
             assert!(is_admin_area(path), "{path}");
         }
         for path in ["billing/views.py", "src/handlers.rs", "/invoices/{id}"] {
@@ -433,7 +475,13 @@ mod tests {
 
     #[test]
     fn authz_calls() {
-        for name in ["check_object_permissions", "has_perm", "authorize", "ensure_owner", "can_view"] {
+        for name in [
+            "check_object_permissions",
+            "has_perm",
+            "authorize",
+            "ensure_owner",
+            "can_view",
+        ] {
             assert!(is_authz_call(name), "{name}");
         }
         for name in ["get", "save", "canonical", "serialize"] {

@@ -18,7 +18,12 @@ use std::sync::LazyLock;
 use tree_sitter::Node;
 
 /// Manager attributes that reach every row of a model.
-const MANAGERS: &[&str] = &["objects", "_default_manager", "_base_manager", "all_objects"];
+const MANAGERS: &[&str] = &[
+    "objects",
+    "_default_manager",
+    "_base_manager",
+    "all_objects",
+];
 /// Queryset methods that neither narrow nor widen the rows a look-up can reach.
 const DJANGO_NEUTRAL: &[&str] = &[
     "all",
@@ -38,7 +43,9 @@ const DJANGO_NEUTRAL: &[&str] = &[
 /// Queryset methods that carry conditions in their keyword arguments.
 const DJANGO_CONDITIONS: &[&str] = &["filter", "get"];
 /// The last call of a Django look-up: one row, or a write to the rows found.
-const DJANGO_TERMINALS: &[&str] = &["get", "first", "last", "earliest", "latest", "update", "delete"];
+const DJANGO_TERMINALS: &[&str] = &[
+    "get", "first", "last", "earliest", "latest", "update", "delete",
+];
 /// SQLAlchemy query methods that do not change which rows are reachable.
 const SQLA_NEUTRAL: &[&str] = &[
     "options",
@@ -348,9 +355,10 @@ fn get_object_or_404<'t>(file: &ParsedFile, call: Node<'t>) -> Option<Lookup<'t>
     let arguments = arguments_of(call);
     let (first, rest) = arguments.split_first()?;
     let (model, mut conditions) = match first.kind() {
-        "identifier" | "attribute" if starts_upper(file.text(*first).rsplit('.').next()?) => {
-            (file.text(*first).rsplit('.').next()?.to_string(), Vec::new())
-        }
+        "identifier" | "attribute" if starts_upper(file.text(*first).rsplit('.').next()?) => (
+            file.text(*first).rsplit('.').next()?.to_string(),
+            Vec::new(),
+        ),
         _ => django_queryset(file, *first, 0)?,
     };
     conditions.extend(argument_conditions(file, rest)?);
@@ -368,7 +376,10 @@ fn keyword_conditions<'t>(file: &ParsedFile, call: Node<'t>) -> Option<Vec<Condi
     argument_conditions(file, &named_children(arguments))
 }
 
-fn argument_conditions<'t>(file: &ParsedFile, arguments: &[Node<'t>]) -> Option<Vec<Condition<'t>>> {
+fn argument_conditions<'t>(
+    file: &ParsedFile,
+    arguments: &[Node<'t>],
+) -> Option<Vec<Condition<'t>>> {
     let mut conditions = Vec::new();
     for argument in arguments {
         match argument.kind() {
@@ -585,7 +596,9 @@ fn is_literal(file: &ParsedFile, node: Node) -> bool {
         "string" | "integer" | "float" | "true" | "false" | "none" | "concatenated_string" => true,
         "identifier" | "attribute" => scope::is_constant(file, node),
         "unary_operator" | "parenthesized_expression" | "list" | "tuple" | "set" => {
-            named_children(node).into_iter().all(|n| is_literal(file, n))
+            named_children(node)
+                .into_iter()
+                .all(|n| is_literal(file, n))
         }
         _ => false,
     }
@@ -629,11 +642,13 @@ fn typed_object(file: &ParsedFile, function: Node, value: Node) -> bool {
             .first()
             .is_some_and(|first| first.kind() == "identifier" && Some(file.text(*first)) == root);
         named
-            && parameter.child_by_field_name("type").is_some_and(|annotation| {
-                let text = file.text(annotation);
-                let head = text.trim_start_matches("Optional[").trim();
-                starts_upper(head) && !is_inert_type(text)
-            })
+            && parameter
+                .child_by_field_name("type")
+                .is_some_and(|annotation| {
+                    let text = file.text(annotation);
+                    let head = text.trim_start_matches("Optional[").trim();
+                    starts_upper(head) && !is_inert_type(text)
+                })
     })
 }
 
@@ -642,20 +657,18 @@ fn typed_object(file: &ParsedFile, function: Node, value: Node) -> bool {
 fn through_barrier(file: &ParsedFile, node: Node, depth: usize) -> bool {
     descendants(node).any(|part| match part.kind() {
         "await" => true,
-        "call" => part
-            .child_by_field_name("function")
-            .is_some_and(|f| {
-                let name = file.text(f).rsplit('.').next().unwrap_or_default();
-                // `signing.loads(...)`, `jwt.decode(...)`: the module says what the call does.
-                let module = f
-                    .child_by_field_name("object")
-                    .filter(|object| object.kind() == "identifier")
-                    .map(|object| file.text(object));
-                is_barrier_call(name)
-                    || module.is_some_and(|m| {
-                        matches!(m, "signing" | "signer" | "jwt" | "fernet" | "tokens")
-                    })
-            }),
+        "call" => part.child_by_field_name("function").is_some_and(|f| {
+            let name = file.text(f).rsplit('.').next().unwrap_or_default();
+            // `signing.loads(...)`, `jwt.decode(...)`: the module says what the call does.
+            let module = f
+                .child_by_field_name("object")
+                .filter(|object| object.kind() == "identifier")
+                .map(|object| file.text(object));
+            is_barrier_call(name)
+                || module.is_some_and(|m| {
+                    matches!(m, "signing" | "signer" | "jwt" | "fernet" | "tokens")
+                })
+        }),
         "identifier" if depth < MAX_DEPTH && !is_field(part) && !is_callee(part) => {
             scope::assignments_before(file, part, file.text(part))
                 .and_then(|assigned| assigned.value)
@@ -701,9 +714,8 @@ fn context<'t>(file: &ParsedFile, model: &FileModel, node: Node<'t>) -> Option<C
     {
         return None;
     }
-    let django = handler.is_none_or(|handler| {
-        matches!(handler.framework, Framework::Django | Framework::Drf)
-    });
+    let django = handler
+        .is_none_or(|handler| matches!(handler.framework, Framework::Django | Framework::Drf));
     let (name, mut admin) = match handler {
         Some(handler) => {
             // `CardViewSet.retrieve` rather than `retrieve`.
@@ -753,7 +765,10 @@ fn class_markers(file: &ParsedFile, class: Node) -> String {
     if let Some(bases) = class.child_by_field_name("superclasses") {
         text.push_str(file.text(bases));
     }
-    if let Some(decorated) = class.parent().filter(|p| p.kind() == "decorated_definition") {
+    if let Some(decorated) = class
+        .parent()
+        .filter(|p| p.kind() == "decorated_definition")
+    {
         for decorator in named_children(decorated)
             .into_iter()
             .filter(|n| n.kind() == "decorator")
@@ -844,8 +859,10 @@ fn identifiers<'f>(file: &'f ParsedFile, node: Node<'f>) -> impl Iterator<Item =
 fn object_checked(file: &ParsedFile, function: Node, lookup: Node, names: &[String]) -> bool {
     // The look-up itself and the expressions around it (`.bind(…)`, `session.execute(stmt)`).
     let inside = |node: Node| {
-        let within = lookup.start_byte() <= node.start_byte() && node.end_byte() <= lookup.end_byte();
-        let around = node.start_byte() <= lookup.start_byte() && lookup.end_byte() <= node.end_byte();
+        let within =
+            lookup.start_byte() <= node.start_byte() && node.end_byte() <= lookup.end_byte();
+        let around =
+            node.start_byte() <= lookup.start_byte() && lookup.end_byte() <= node.end_byte();
         within || around
     };
     descendants(function).any(|node| {

@@ -10,7 +10,7 @@ use super::{
 use crate::detectors::scope::rust as scope;
 use crate::detectors::syntax::{descendants, is_constant_name, named_children};
 use crate::detectors::Match;
-use crate::model::FileModel;
+use crate::model::{looks_like_auth, FileModel};
 use crate::parse::ParsedFile;
 use tree_sitter::Node;
 
@@ -40,7 +40,7 @@ pub fn check(file: &ParsedFile, out: &mut Vec<Match>) {
         return;
     }
     let model = FileModel::build(file);
-    if model.handlers.is_empty() {
+    if model.handlers.is_empty() || !shows_authentication(file, &model) {
         return;
     }
     for node in descendants(file.tree.root_node()) {
@@ -56,6 +56,21 @@ pub fn check(file: &ParsedFile, out: &mut Vec<Match>) {
             out.push(found);
         }
     }
+}
+
+/// Whether the file shows any authentication: a handler with a guard (an auth extractor, an
+/// auth layer), or an auth-looking import (`use crate::auth::CurrentUser`). A Rust handler gets
+/// its caller from an extractor; in a file with no sign of one, a public endpoint cannot be told
+/// from one authenticated elsewhere, and there is no caller to scope to.
+fn shows_authentication(file: &ParsedFile, model: &FileModel) -> bool {
+    model
+        .handlers
+        .iter()
+        .any(|handler| !handler.guards.is_empty())
+        || named_children(file.tree.root_node())
+            .into_iter()
+            .filter(|item| item.kind() == "use_declaration")
+            .any(|item| looks_like_auth(file.text(item)))
 }
 
 /// A look-up by one request id, before the handler is examined.
@@ -112,7 +127,11 @@ fn judge(file: &ParsedFile, model: &FileModel, lookup: Lookup) -> Option<Match> 
 }
 
 /// `sqlx::query_as!(Invoice, "SELECT … WHERE id = $1", id)`.
-fn sqlx_macro<'t>(file: &ParsedFile, model: &FileModel, invocation: Node<'t>) -> Option<Lookup<'t>> {
+fn sqlx_macro<'t>(
+    file: &ParsedFile,
+    model: &FileModel,
+    invocation: Node<'t>,
+) -> Option<Lookup<'t>> {
     let name = invocation.child_by_field_name("macro")?;
     let last = file.text(name).rsplit("::").next()?;
     if !SQLX_MACROS.contains(&last) {
@@ -500,10 +519,12 @@ fn token_groups(tree: Node) -> Vec<Vec<Node>> {
 fn value_identifiers(node: Node) -> impl Iterator<Item = Node> {
     descendants(node).filter(|n| {
         n.kind() == "identifier"
-            && n.prev_sibling().is_none_or(|p| !matches!(p.kind(), "." | "::"))
+            && n.prev_sibling()
+                .is_none_or(|p| !matches!(p.kind(), "." | "::"))
             && n.parent().is_none_or(|p| {
                 p.kind() != "scoped_identifier"
-                    || p.child_by_field_name("path").is_some_and(|path| path.id() == n.id())
+                    || p.child_by_field_name("path")
+                        .is_some_and(|path| path.id() == n.id())
             })
     })
 }
@@ -599,7 +620,10 @@ fn bound_names(file: &ParsedFile, function: Node, lookup: Node) -> Vec<String> {
             }
             "match_expression" => {
                 if let Some(body) = parent.child_by_field_name("body") {
-                    for arm in named_children(body).into_iter().filter(|n| n.kind() == "match_arm") {
+                    for arm in named_children(body)
+                        .into_iter()
+                        .filter(|n| n.kind() == "match_arm")
+                    {
                         if let Some(pattern) = arm.child_by_field_name("pattern") {
                             names.extend(pattern_names(file, pattern));
                         }
@@ -622,7 +646,8 @@ fn bound_names(file: &ParsedFile, function: Node, lookup: Node) -> Vec<String> {
         ) else {
             continue;
         };
-        let mentions = value_identifiers(value).any(|n| names.iter().any(|name| name == file.text(n)));
+        let mentions =
+            value_identifiers(value).any(|n| names.iter().any(|name| name == file.text(n)));
         if mentions {
             let new: Vec<String> = pattern_names(file, pattern)
                 .into_iter()
@@ -660,8 +685,10 @@ fn tokens<'f>(file: &'f ParsedFile, node: Node<'f>) -> impl Iterator<Item = &'f 
 fn object_checked(file: &ParsedFile, function: Node, lookup: Node, names: &[String]) -> bool {
     // The look-up itself and the expressions around it (`.bind(…)`, `session.execute(stmt)`).
     let inside = |node: Node| {
-        let within = lookup.start_byte() <= node.start_byte() && node.end_byte() <= lookup.end_byte();
-        let around = node.start_byte() <= lookup.start_byte() && lookup.end_byte() <= node.end_byte();
+        let within =
+            lookup.start_byte() <= node.start_byte() && node.end_byte() <= lookup.end_byte();
+        let around =
+            node.start_byte() <= lookup.start_byte() && lookup.end_byte() <= node.end_byte();
         within || around
     };
     descendants(function).any(|node| {
