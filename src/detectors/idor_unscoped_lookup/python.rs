@@ -192,7 +192,7 @@ fn call_lookup(file: &ParsedFile, model: &FileModel, call: Node) -> Option<Match
             return None;
         }
         let requested = from_request(file, model, condition.value, 0)
-            && !(context.django && typed_object(file, context.function, condition.value))
+            && !(context.django && object_parameter(file, context.function, condition.value))
             && !through_barrier(file, condition.value, 0);
         if requested {
             requested_values.push(condition.value);
@@ -292,7 +292,10 @@ fn manager_model(file: &ParsedFile, root: Node) -> Option<String> {
     let attribute = file.text(root.child_by_field_name("attribute")?);
     let object = root.child_by_field_name("object")?;
     let model = file.text(object).rsplit('.').next()?;
-    (MANAGERS.contains(&attribute) && starts_upper(model)).then(|| model.to_string())
+    // `Invoice.objects`, `models.Invoice.objects`, and lower-case model classes (`login.objects`);
+    // not `self.model.objects`, whose model is not named here.
+    let named = object.kind() == "identifier" || starts_upper(model);
+    (MANAGERS.contains(&attribute) && named).then(|| model.to_string())
 }
 
 fn starts_upper(name: &str) -> bool {
@@ -627,28 +630,42 @@ fn from_request(file: &ParsedFile, model: &FileModel, node: Node, depth: usize) 
     })
 }
 
-/// Whether a value reads a parameter annotated with a class (`email: EmailAddress`): Django URL
-/// converters only produce strings, numbers and UUIDs, so such a function is a helper that takes
-/// `request` first, not a view.
-fn typed_object(file: &ParsedFile, function: Node, value: Node) -> bool {
+/// Whether a value reads an object parameter: one annotated with a class (`email: EmailAddress`)
+/// or whose attribute is read (`invoice.pk`). Django URL converters only produce strings,
+/// numbers and UUIDs, so such a function is a helper that takes `request` first, not a view.
+fn object_parameter(file: &ParsedFile, function: Node, value: Node) -> bool {
     let Some(parameters) = function.child_by_field_name("parameters") else {
         return false;
     };
-    let root = descendants(value)
-        .find(|n| n.kind() == "identifier" && !is_field(*n))
-        .map(|n| file.text(n));
+    let Some(root) = descendants(value).find(|n| n.kind() == "identifier" && !is_field(*n)) else {
+        return false;
+    };
+    let name = file.text(root);
+    if NOT_ID_NAMES.contains(&name) {
+        return false;
+    }
+    let attribute_read = root.parent().is_some_and(|parent| {
+        parent.kind() == "attribute"
+            && parent
+                .child_by_field_name("object")
+                .is_some_and(|object| object.id() == root.id())
+            && parent.parent().is_none_or(|grand| grand.kind() != "call")
+    });
     named_children(parameters).into_iter().any(|parameter| {
-        let named = named_children(parameter)
-            .first()
-            .is_some_and(|first| first.kind() == "identifier" && Some(file.text(*first)) == root);
-        named
-            && parameter
-                .child_by_field_name("type")
-                .is_some_and(|annotation| {
-                    let text = file.text(annotation);
-                    let head = text.trim_start_matches("Optional[").trim();
-                    starts_upper(head) && !is_inert_type(text)
-                })
+        let named = match parameter.kind() {
+            "identifier" => file.text(parameter) == name,
+            _ => named_children(parameter)
+                .first()
+                .is_some_and(|first| first.kind() == "identifier" && file.text(*first) == name),
+        };
+        let typed = parameter
+            .child_by_field_name("type")
+            .is_some_and(|annotation| {
+                let text = file.text(annotation);
+                let head = text.trim_start_matches("Optional[").trim();
+                starts_upper(head) && !is_inert_type(text)
+            });
+        named && (typed || attribute_read)
     })
 }
 
