@@ -4,6 +4,7 @@
 //! supplies the id, severity, message and help. Each detector exists per language.
 
 mod broad_exception_swallowed;
+mod idor_unscoped_lookup;
 pub(crate) mod scope;
 mod sql_string_built;
 pub mod syntax;
@@ -59,6 +60,20 @@ const DETECTORS: &[Detector] = &[
         captures: broad_exception_swallowed::CAPTURES,
         needs_any: broad_exception_swallowed::RUST_NEEDS,
         check: broad_exception_swallowed::rust::check,
+    },
+    Detector {
+        name: "idor-unscoped-lookup",
+        language: Language::Python,
+        captures: idor_unscoped_lookup::CAPTURES,
+        needs_any: idor_unscoped_lookup::PYTHON_NEEDS,
+        check: idor_unscoped_lookup::python::check,
+    },
+    Detector {
+        name: "idor-unscoped-lookup",
+        language: Language::Rust,
+        captures: idor_unscoped_lookup::CAPTURES,
+        needs_any: idor_unscoped_lookup::RUST_NEEDS,
+        check: idor_unscoped_lookup::rust::check,
     },
 ];
 

@@ -1,0 +1,491 @@
+//! `idor-unscoped-lookup`: inside a request handler, an object fetched by an id that comes from
+//! the request, by that id alone: no condition ties it to the caller (owner, user, tenant), no
+//! lookup through the caller's related objects, and no object-level check before or after it.
+//! Handlers restricted to administrators and ids that do not come from the request do not count.
+
+pub mod python;
+pub mod rust;
+
+use crate::detectors::Match;
+use regex::Regex;
+use std::ops::Range;
+use std::sync::LazyLock;
+
+/// Names this detector fills in for rule messages.
+pub const CAPTURES: &[&str] = &["HANDLER", "MODEL", "ID"];
+
+/// Every Python look-up contains one of these.
+pub const PYTHON_NEEDS: &[&str] = &[
+    "objects",
+    "_manager",
+    "get_object_or_404",
+    "query",
+    "select(",
+    ".get(",
+    "get_or_404",
+    "where(",
+    "queryset",
+    "model",
+];
+/// Every Rust look-up contains one of these.
+pub const RUST_NEEDS: &[&str] = &["query", "execute", "find(", ".eq("];
+
+/// Words that tie a condition to the caller: `owner_id`, `request.user`, `current_user`,
+/// `merchant`, `has_perm`.
+const CALLER_WORDS: &[&str] = &[
+    "user",
+    "users",
+    "current_user",
+    "owner",
+    "owners",
+    "owned",
+    "customer",
+    "merchant",
+    "tenant",
+    "org",
+    "organization",
+    "organisation",
+    "company",
+    "member",
+    "members",
+    "membership",
+    "team",
+    "workspace",
+    "account",
+    "accounts",
+    "holder",
+    "cardholder",
+    "principal",
+    "identity",
+    "claims",
+    "subject",
+    "author",
+    "created_by",
+    "perm",
+    "perms",
+    "permission",
+    "permissions",
+];
+
+/// Whether an identifier refers to the caller or to an ownership relation (`owner_id`,
+/// `request_user`, `is_owner`, `account_holder_id`).
+pub fn is_caller_word(token: &str) -> bool {
+    let token = token.to_ascii_lowercase();
+    CALLER_WORDS.iter().any(|word| {
+        token == *word
+            || token.starts_with(&format!("{word}_"))
+            || token.ends_with(&format!("_{word}"))
+            || token.contains(&format!("_{word}_"))
+    })
+}
+
+/// Whether a guard, decorator, extractor or permission class restricts a handler to staff:
+/// `IsAdminUser`, `staff_member_required`, `permission_required`, `AdminUser`,
+/// `Depends(get_current_superuser)`.
+pub fn is_admin_marker(text: &str) -> bool {
+    static ADMIN: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(?i)admin|staff|superuser|permission_?required|has_perm|backoffice|back_office",
+        )
+        .expect("the admin regex is valid")
+    });
+    ADMIN.is_match(text)
+}
+
+/// Calls that perform an object-level authorization check: DRF's
+/// `check_object_permissions(request, obj)`, `has_perm(perm, obj)`, `authorize(…)`,
+/// `ensure_owner(…)`, `can_view(…)`.
+pub fn is_authz_call(name: &str) -> bool {
+    static AUTHZ: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(?i)^(check_object_permissions?|has_object_permission|has_perms?|has_\w*permission|check_\w*(perm|owner|access|ownership)\w*|\w*authori[sz]e\w*|ensure_\w*(owner|access|perm|belongs)\w*|verify_\w*(owner|access|ownership)\w*|assert_\w*(owner|access|perm|belongs)\w*|require_\w*(owner|access|perm)\w*|can_\w+|user_can_\w+|is_owner|owns|belongs_to\w*|enforce)$",
+        )
+        .expect("the authorization regex is valid")
+    });
+    AUTHZ.is_match(name)
+}
+
+/// Calls through which a request value stops being the id the client chose: a token resolved,
+/// a signed value checked, a row looked up (`get_subscriber_id_from_token(...)`,
+/// `signing.loads(...)`, `urlsafe_base64_decode(...)`).
+pub fn is_barrier_call(name: &str) -> bool {
+    static BARRIER: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(?i)token|verify|unsign|signer|signing|decrypt|decode|lookup|resolve|fetch|find|query|select|from_db|load_|_for_user|for_caller",
+        )
+        .expect("the barrier regex is valid")
+    });
+    BARRIER.is_match(name)
+}
+
+/// Calls that only record or report, whatever arguments they get.
+pub fn is_reporting_call(name: &str) -> bool {
+    matches!(
+        name,
+        "debug"
+            | "info"
+            | "warning"
+            | "warn"
+            | "error"
+            | "exception"
+            | "critical"
+            | "log"
+            | "print"
+            | "println"
+            | "format"
+            | "success"
+            | "add_message"
+            | "send"
+            | "delay"
+            | "apply_async"
+            | "Response"
+            | "JsonResponse"
+            | "jsonify"
+            | "render"
+            | "Json"
+    ) || name.ends_with("Serializer")
+}
+
+/// A column or keyword that names an object's identifier: `pk`, `id`, `uuid`, `invoice_id`,
+/// `public_uuid`, `pk__exact`.
+pub fn is_id_name(name: &str) -> bool {
+    let name = name
+        .trim_end_matches("__exact")
+        .trim_end_matches("__iexact")
+        .to_ascii_lowercase();
+    let column = name.rsplit("__").next().unwrap_or(&name);
+    matches!(column, "pk" | "id" | "uuid")
+        || column.ends_with("_id")
+        || column.ends_with("_pk")
+        || column.ends_with("_uuid")
+}
+
+/// Whether the identifiers of a condition tie the object (one of `names`) to the caller: it
+/// mentions one of `names` and a caller word that is not one of them (class names, such as
+/// `Account` in `Account.id`, do not count).
+pub fn ties_to_caller<'a>(tokens: impl IntoIterator<Item = &'a str>, names: &[String]) -> bool {
+    let (mut mentions, mut caller) = (false, false);
+    for token in tokens {
+        if names.iter().any(|name| name == token) {
+            mentions = true;
+        } else if !token.starts_with(|c: char| c.is_ascii_uppercase()) && is_caller_word(token) {
+            caller = true;
+        }
+    }
+    mentions && caller
+}
+
+/// A look-up by a single request id in SQL text: the table and which placeholder holds the id.
+#[derive(Debug, PartialEq, Eq)]
+pub struct SqlLookup {
+    pub table: String,
+    /// Zero-based index into the bound values of the placeholder compared with the id column.
+    pub id_value: usize,
+    /// Zero-based indexes of the other values bound in `WHERE` and `JOIN … ON`.
+    pub other_conditions: Vec<usize>,
+}
+
+/// Parse a `SELECT`/`UPDATE`/`DELETE` that finds rows by an id column compared with a
+/// placeholder (`$1` or `?`). Placeholders outside `WHERE`/`JOIN … ON` (in `SET`, `LIMIT`) are
+/// not conditions.
+pub fn sql_lookup(sql: &str) -> Option<SqlLookup> {
+    static TABLE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?is)^\s*(?:select\b.*?\bfrom|update|delete\s+from)\s+([A-Za-z_][\w.]*)")
+            .expect("the table regex is valid")
+    });
+    static PLACEHOLDER: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"\$(\d+)|\?").expect("the placeholder regex is valid"));
+    static ID_CONDITION: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)\b(?:[A-Za-z_]\w*\.)?([A-Za-z_]\w*)\s*=\s*(\$\d+|\?)")
+            .expect("the condition regex is valid")
+    });
+    static CONDITIONS_END: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(?i)\b(order\s+by|group\s+by|limit|offset|returning|for\s+update|for\s+share|having|union)\b",
+        )
+        .expect("the clause regex is valid")
+    });
+    static CONDITIONS_START: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?i)\b(where|join)\b").expect("the where regex is valid"));
+    let table = TABLE.captures(sql)?.get(1)?.as_str().to_string();
+    let start = CONDITIONS_START.find(sql)?.start();
+    if !sql[start..].to_ascii_lowercase().contains("where") {
+        return None;
+    }
+    let end = CONDITIONS_END
+        .find_at(sql, start)
+        .map_or(sql.len(), |m| m.start());
+    // Map each placeholder to its bound value: `$n` names it, `?` counts from the start.
+    let index_of = |at: usize, text: &str| -> Option<usize> {
+        match text.strip_prefix('$') {
+            Some(number) => number.parse::<usize>().ok()?.checked_sub(1),
+            None => Some(sql[..at].matches('?').count()),
+        }
+    };
+    let conditions = &sql[start..end];
+    if is_public_condition(conditions) {
+        return None;
+    }
+    let mut id_value = None;
+    for found in ID_CONDITION.captures_iter(conditions) {
+        let (column, placeholder) = (found.get(1)?, found.get(2)?);
+        if is_id_name(column.as_str()) && id_value.is_none() {
+            id_value = Some(index_of(start + placeholder.start(), placeholder.as_str())?);
+        }
+    }
+    let id_value = id_value?;
+    let mut other_conditions: Vec<usize> = PLACEHOLDER
+        .find_iter(conditions)
+        .filter_map(|m| index_of(start + m.start(), m.as_str()))
+        .filter(|index| *index != id_value)
+        .collect();
+    other_conditions.dedup();
+    Some(SqlLookup {
+        table,
+        id_value,
+        other_conditions,
+    })
+}
+
+/// Models and tables that hold public or reference data rather than anything a user owns: a
+/// catalogue, taxonomies, currencies, the framework's own metadata. Any CamelCase or snake_case
+/// word of the name counts (`ProductReview`, `merchant_categories`).
+pub fn is_reference_model(name: &str) -> bool {
+    const REFERENCE: &[&str] = &[
+        "product",
+        "catalog",
+        "catalogue",
+        "category",
+        "tag",
+        "brand",
+        "country",
+        "currency",
+        "language",
+        "locale",
+        "region",
+        "timezone",
+        "faq",
+        "article",
+        "post",
+        "blog",
+        "page",
+        "flatpage",
+        "contenttype",
+        "permission",
+        "site",
+        "migration",
+    ];
+    words(name).iter().any(|word| {
+        let singular = if let Some(stem) = word.strip_suffix("ies") {
+            format!("{stem}y")
+        } else {
+            word.strip_suffix('s').unwrap_or(word).to_string()
+        };
+        REFERENCE.contains(&word.as_str()) || REFERENCE.contains(&singular.as_str())
+    }) || name.eq_ignore_ascii_case("ContentType")
+        || name.eq_ignore_ascii_case("django_content_type")
+}
+
+/// The lower-case words of a CamelCase or snake_case name.
+fn words(name: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for c in name.chars() {
+        if c == '_' || c == '.' || c == ':' {
+            if !current.is_empty() {
+                out.push(std::mem::take(&mut current));
+            }
+        } else if c.is_ascii_uppercase() && !current.is_empty() {
+            out.push(std::mem::take(&mut current));
+            current.push(c.to_ascii_lowercase());
+        } else {
+            current.push(c.to_ascii_lowercase());
+        }
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+/// OAuth clients are looked up by the `client_id` a client sends to identify itself.
+pub fn is_oauth_client(model: &str, id: &str) -> bool {
+    let model = model.to_ascii_lowercase();
+    id.to_ascii_lowercase().contains("client_id")
+        && (model.ends_with("client")
+            || model.ends_with("clients")
+            || model.contains("application"))
+}
+
+/// Conditions that restrict a look-up to published objects: `is_public=True`, `published`.
+pub fn is_public_condition(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    name.contains("public") || name.contains("published") || name.contains("visible")
+}
+
+/// Staff areas whose access control usually lives in URL configuration or middleware that a
+/// single file does not show: a path segment or route starting with `admin`, or named
+/// `dashboard`, `backoffice`, `staff`.
+pub fn is_admin_area(path: &str) -> bool {
+    path.split(['/', '\\'])
+        .map(|segment| {
+            segment
+                .split('.')
+                .next()
+                .unwrap_or(segment)
+                .to_ascii_lowercase()
+        })
+        .any(|segment| {
+            segment.starts_with("admin")
+                || segment.starts_with("dashboard")
+                || matches!(
+                    segment.as_str(),
+                    "backoffice" | "back_office" | "back-office" | "staff" | "superuser"
+                )
+        })
+}
+
+/// Shorten an expression for a message.
+pub fn brief(text: &str) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() > 40 {
+        let cut: String = flat.chars().take(37).collect();
+        format!("{cut}...")
+    } else {
+        flat
+    }
+}
+
+fn finding(bytes: Range<usize>, handler: &str, model: &str, id: &str) -> Match {
+    Match {
+        bytes,
+        captures: vec![
+            ("HANDLER", handler.to_string()),
+            ("MODEL", model.to_string()),
+            ("ID", brief(id)),
+        ],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn id_names() {
+        for name in [
+            "pk",
+            "id",
+            "uuid",
+            "invoice_id",
+            "pk__exact",
+            "card__id",
+            "public_uuid",
+        ] {
+            assert!(is_id_name(name), "{name}");
+        }
+        for name in ["number", "status", "paid", "slug", "valid"] {
+            assert!(!is_id_name(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn caller_words() {
+        for word in [
+            "user",
+            "owner_id",
+            "request_user",
+            "is_owner",
+            "account_holder_id",
+            "has_perm",
+        ] {
+            assert!(is_caller_word(word), "{word}");
+        }
+        for word in ["invoice", "status", "userland", "payment_id", "id"] {
+            assert!(!is_caller_word(word), "{word}");
+        }
+    }
+
+    #[test]
+    fn reference_models_and_admin_areas() {
+        for name in [
+            "Product",
+            "ProductReview",
+            "ContentType",
+            "merchant_categories",
+            "Currency",
+        ] {
+            assert!(is_reference_model(name), "{name}");
+        }
+        for name in [
+            "Invoice",
+            "Payment",
+            "cards",
+            "Account",
+            "Postings",
+            "PaymentPlan",
+        ] {
+            assert!(!is_reference_model(name), "{name}");
+        }
+        for path in [
+            "shop/dashboard/views.py",
+            "billing/admin_views.py",
+            "/admin/invoices/{id}",
+        ] {
+            assert!(is_admin_area(path), "{path}");
+        }
+        for path in ["billing/views.py", "src/handlers.rs", "/invoices/{id}"] {
+            assert!(!is_admin_area(path), "{path}");
+        }
+        assert!(is_oauth_client("Client", "client_id"));
+        assert!(!is_oauth_client("Invoice", "client_id"));
+        assert!(is_public_condition("is_public"));
+    }
+
+    #[test]
+    fn sql_lookups() {
+        let found = sql_lookup("SELECT id, total FROM invoices WHERE id = $1").unwrap();
+        assert_eq!(found.table, "invoices");
+        assert_eq!(found.id_value, 0);
+        assert!(found.other_conditions.is_empty());
+
+        let found = sql_lookup("UPDATE payments SET status = $1 WHERE payment_id = $2").unwrap();
+        assert_eq!((found.table.as_str(), found.id_value), ("payments", 1));
+        assert!(found.other_conditions.is_empty());
+
+        let found = sql_lookup("DELETE FROM cards WHERE id = ? AND user_id = ?").unwrap();
+        assert_eq!(found.id_value, 0);
+        assert_eq!(found.other_conditions, vec![1]);
+
+        let found = sql_lookup(
+            "SELECT p.status FROM payments p JOIN accounts a ON a.id = p.account_id \
+             WHERE p.id = $1 AND a.owner_id = $2",
+        )
+        .unwrap();
+        assert_eq!((found.table.as_str(), found.id_value), ("payments", 0));
+        assert_eq!(found.other_conditions, vec![1]);
+
+        let found = sql_lookup("SELECT * FROM t WHERE id = $1 ORDER BY id LIMIT $2").unwrap();
+        assert!(found.other_conditions.is_empty());
+
+        assert!(sql_lookup("SELECT * FROM invoices WHERE status = $1").is_none());
+        assert!(sql_lookup("INSERT INTO invoices (id) VALUES ($1)").is_none());
+        assert!(sql_lookup("SELECT * FROM invoices").is_none());
+    }
+
+    #[test]
+    fn authz_calls() {
+        for name in [
+            "check_object_permissions",
+            "has_perm",
+            "authorize",
+            "ensure_owner",
+            "can_view",
+        ] {
+            assert!(is_authz_call(name), "{name}");
+        }
+        for name in ["get", "save", "canonical", "serialize"] {
+            assert!(!is_authz_call(name), "{name}");
+        }
+    }
+}

@@ -1,0 +1,1075 @@
+//! `idor-unscoped-lookup` for Python: Django (managers, `get_object_or_404`, DRF generic views
+//! and viewsets, generic detail views), SQLAlchemy (`session.get`, `query(...)`, `select(...)`)
+//! and Flask-SQLAlchemy (`Model.query.get_or_404`, `db.get_or_404`).
+
+use super::{
+    finding, is_admin_area, is_admin_marker, is_authz_call, is_barrier_call, is_caller_word,
+    is_id_name, is_oauth_client, is_public_condition, is_reference_model, is_reporting_call,
+    ties_to_caller,
+};
+use crate::detectors::scope::is_inert_type;
+use crate::detectors::scope::python as scope;
+use crate::detectors::syntax::{ancestor_of_kind, descendants, is_constant_name, named_children};
+use crate::detectors::Match;
+use crate::model::{FileModel, Framework};
+use crate::parse::ParsedFile;
+use regex::Regex;
+use std::sync::LazyLock;
+use tree_sitter::Node;
+
+/// Manager attributes that reach every row of a model.
+const MANAGERS: &[&str] = &[
+    "objects",
+    "_default_manager",
+    "_base_manager",
+    "all_objects",
+];
+/// Queryset methods that neither narrow nor widen the rows a look-up can reach.
+const DJANGO_NEUTRAL: &[&str] = &[
+    "all",
+    "select_related",
+    "prefetch_related",
+    "only",
+    "defer",
+    "order_by",
+    "using",
+    "select_for_update",
+    "annotate",
+    "distinct",
+    "values",
+    "values_list",
+    "exclude",
+];
+/// Queryset methods that carry conditions in their keyword arguments.
+const DJANGO_CONDITIONS: &[&str] = &["filter", "get"];
+/// The last call of a Django look-up: one row, or a write to the rows found.
+const DJANGO_TERMINALS: &[&str] = &[
+    "get", "first", "last", "earliest", "latest", "update", "delete",
+];
+/// SQLAlchemy query methods that do not change which rows are reachable.
+const SQLA_NEUTRAL: &[&str] = &[
+    "options",
+    "join",
+    "outerjoin",
+    "order_by",
+    "limit",
+    "with_for_update",
+    "execution_options",
+    "populate_existing",
+    "select_from",
+    "add_columns",
+    "with_entities",
+];
+/// The last call of a SQLAlchemy query that returns or writes the rows found.
+const SQLA_TERMINALS: &[&str] = &[
+    "first",
+    "one",
+    "one_or_none",
+    "scalar",
+    "scalar_one",
+    "scalar_one_or_none",
+    "get",
+    "get_or_404",
+    "first_or_404",
+    "one_or_404",
+    "delete",
+    "update",
+];
+/// Class-based views that serve single objects found by the `pk` in the URL.
+const DETAIL_BASES: &[&str] = &[
+    "ModelViewSet",
+    "ReadOnlyModelViewSet",
+    "RetrieveAPIView",
+    "RetrieveUpdateAPIView",
+    "RetrieveDestroyAPIView",
+    "RetrieveUpdateDestroyAPIView",
+    "UpdateAPIView",
+    "DestroyAPIView",
+    "RetrieveModelMixin",
+    "UpdateModelMixin",
+    "DestroyModelMixin",
+    "DetailView",
+    "UpdateView",
+    "DeleteView",
+    "BaseDetailView",
+    "BaseUpdateView",
+    "BaseDeleteView",
+];
+/// Other bases a view may list without changing which objects it serves.
+const HARMLESS_BASES: &[&str] = &[
+    "GenericViewSet",
+    "ViewSet",
+    "GenericAPIView",
+    "APIView",
+    "View",
+    "ListModelMixin",
+    "CreateModelMixin",
+    "LoginRequiredMixin",
+    "SuccessMessageMixin",
+    "FormMixin",
+    "ContextMixin",
+    "TemplateResponseMixin",
+    "SingleObjectTemplateResponseMixin",
+    "object",
+];
+/// Permission classes that do not look at the object.
+const NON_OBJECT_PERMISSIONS: &[&str] = &[
+    "IsAuthenticated",
+    "IsAuthenticatedOrReadOnly",
+    "AllowAny",
+    "DjangoModelPermissions",
+    "DjangoModelPermissionsOrAnonReadOnly",
+    "TokenHasScope",
+    "TokenHasReadWriteScope",
+    "TokenHasResourceScope",
+    "IsAuthenticatedOrTokenHasScope",
+    "HasAPIKey",
+];
+/// Identifiers in an id expression that are not the id's own name.
+const NOT_ID_NAMES: &[&str] = &["request", "self", "kwargs", "int", "str", "UUID", "uuid"];
+const MAX_DEPTH: usize = 3;
+
+/// Report handlers that fetch an object by a request id alone, and detail views whose queryset
+/// is every row of a model.
+pub fn check(file: &ParsedFile, out: &mut Vec<Match>) {
+    if is_admin_area(&file.source.display_path) {
+        return;
+    }
+    let model = FileModel::build(file);
+    for node in descendants(file.tree.root_node()) {
+        let found = match node.kind() {
+            "call" => call_lookup(file, &model, node),
+            "class_definition" => class_lookup(file, node),
+            _ => None,
+        };
+        out.extend(found);
+    }
+}
+
+/// One condition of a look-up: `pk=invoice_id`, `Payment.id == payment_id`.
+struct Condition<'t> {
+    key: String,
+    value: Node<'t>,
+}
+
+/// A query that fetches or writes rows of one model, with the conditions it applies.
+struct Lookup<'t> {
+    model: String,
+    /// Where the finding starts.
+    start: usize,
+    conditions: Vec<Condition<'t>>,
+}
+
+/// The handler a look-up sits in.
+struct Context<'t> {
+    name: String,
+    function: Node<'t>,
+    admin: bool,
+    /// A Django or DRF view, whose URL arguments are strings, numbers or UUIDs.
+    django: bool,
+}
+
+fn call_lookup(file: &ParsedFile, model: &FileModel, call: Node) -> Option<Match> {
+    if continues_chain(call) {
+        return None;
+    }
+    let lookup = django_lookup(file, call)
+        .or_else(|| get_object_or_404(file, call))
+        .or_else(|| sqlalchemy_lookup(file, call))?;
+    if is_reference_model(&lookup.model) {
+        return None;
+    }
+    let context = context(file, model, call)?;
+    if context.admin {
+        return None;
+    }
+    let mut id = None;
+    // Request values the conditions use: a check on any of them (`if account_id !=
+    // request.user.account_id`) covers the look-up.
+    let mut requested_values = Vec::new();
+    for condition in &lookup.conditions {
+        if is_public_condition(&condition.key) {
+            return None;
+        }
+        let requested = from_request(file, model, condition.value, 0)
+            && !(context.django && object_parameter(file, context.function, condition.value))
+            && !through_barrier(file, condition.value, 0);
+        if requested {
+            requested_values.push(condition.value);
+        }
+        if requested && is_id_name(&condition.key) {
+            id = id.or(Some(condition.value));
+        } else if !requested && !is_literal(file, condition.value) {
+            // Another condition on something that is neither a literal nor request input:
+            // the caller, a tenant, an object fetched for the caller.
+            return None;
+        }
+    }
+    let id = id?;
+    if is_oauth_client(&lookup.model, file.text(id)) {
+        return None;
+    }
+    let mut names = bound_names(file, context.function, call);
+    names.extend(
+        requested_values
+            .iter()
+            .flat_map(|value| descendants(*value))
+            .filter(|n| n.kind() == "identifier" && !is_field(*n))
+            .map(|n| file.text(n).to_string())
+            .filter(|n| !NOT_ID_NAMES.contains(&n.as_str())),
+    );
+    if object_checked(file, context.function, call, &names) {
+        return None;
+    }
+    Some(finding(
+        lookup.start..call.end_byte(),
+        &context.name,
+        &lookup.model,
+        file.text(id),
+    ))
+}
+
+/// Whether `call` is the receiver of a further method call (`…get(...).first()`): only the
+/// outermost call of a chain is judged.
+fn continues_chain(call: Node) -> bool {
+    call.parent().is_some_and(|parent| {
+        parent.kind() == "attribute"
+            && parent
+                .child_by_field_name("object")
+                .is_some_and(|object| object.id() == call.id())
+            && parent.parent().is_some_and(|grand| grand.kind() == "call")
+    })
+}
+
+/// A method chain: its root and the calls made on it, innermost first.
+struct Chain<'t> {
+    root: Node<'t>,
+    calls: Vec<(String, Node<'t>)>,
+}
+
+fn chain<'t>(file: &ParsedFile, expression: Node<'t>) -> Chain<'t> {
+    let mut calls = Vec::new();
+    let mut current = expression;
+    loop {
+        match current.kind() {
+            "call" => {
+                let Some(function) = current
+                    .child_by_field_name("function")
+                    .filter(|f| f.kind() == "attribute")
+                else {
+                    break;
+                };
+                let (Some(object), Some(attribute)) = (
+                    function.child_by_field_name("object"),
+                    function.child_by_field_name("attribute"),
+                ) else {
+                    break;
+                };
+                calls.push((file.text(attribute).to_string(), current));
+                current = object;
+            }
+            "await" | "parenthesized_expression" => {
+                let Some(inner) = named_children(current).into_iter().next() else {
+                    break;
+                };
+                current = inner;
+            }
+            _ => break,
+        }
+    }
+    calls.reverse();
+    Chain {
+        root: current,
+        calls,
+    }
+}
+
+/// `Invoice.objects`, `models.Invoice._default_manager` → `Invoice`.
+fn manager_model(file: &ParsedFile, root: Node) -> Option<String> {
+    if root.kind() != "attribute" {
+        return None;
+    }
+    let attribute = file.text(root.child_by_field_name("attribute")?);
+    let object = root.child_by_field_name("object")?;
+    let model = file.text(object).rsplit('.').next()?;
+    // `Invoice.objects`, `models.Invoice.objects`, and lower-case model classes (`login.objects`);
+    // not `self.model.objects`, whose model is not named here.
+    let named = object.kind() == "identifier" || starts_upper(model);
+    (MANAGERS.contains(&attribute) && named).then(|| model.to_string())
+}
+
+fn starts_upper(name: &str) -> bool {
+    name.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+}
+
+/// A Django queryset expression rooted at a model's manager, possibly through a local variable:
+/// the model and its conditions. `None` for anything else (related managers, `get_queryset()`,
+/// custom manager methods, `**kwargs`).
+fn django_queryset<'t>(
+    file: &ParsedFile,
+    expression: Node<'t>,
+    depth: usize,
+) -> Option<(String, Vec<Condition<'t>>)> {
+    let chain = chain(file, expression);
+    let (model, mut conditions) = match chain.root.kind() {
+        "identifier" if depth < MAX_DEPTH && !starts_upper(file.text(chain.root)) => {
+            let assigned = scope::assignments_before(file, chain.root, file.text(chain.root))?;
+            if !assigned.appended.is_empty() {
+                return None;
+            }
+            django_queryset(file, assigned.value?, depth + 1)?
+        }
+        _ => (manager_model(file, chain.root)?, Vec::new()),
+    };
+    for (method, call) in &chain.calls {
+        if DJANGO_CONDITIONS.contains(&method.as_str()) {
+            conditions.extend(keyword_conditions(file, *call)?);
+        } else if !DJANGO_NEUTRAL.contains(&method.as_str())
+            && !DJANGO_TERMINALS.contains(&method.as_str())
+        {
+            return None;
+        }
+    }
+    Some((model, conditions))
+}
+
+/// `Invoice.objects.get(pk=pk)`, `Payment.objects.filter(id=x).first()`,
+/// `qs.select_related(...).get(pk=pk)` where `qs = Model.objects.all()`.
+fn django_lookup<'t>(file: &ParsedFile, call: Node<'t>) -> Option<Lookup<'t>> {
+    let chain = chain(file, call);
+    let (terminal, _) = chain.calls.last()?;
+    if !DJANGO_TERMINALS.contains(&terminal.as_str()) {
+        return None;
+    }
+    let (model, conditions) = django_queryset(file, call, 0)?;
+    Some(Lookup {
+        model,
+        start: chain.root.start_byte(),
+        conditions,
+    })
+}
+
+/// `get_object_or_404(Invoice, pk=pk)`, `get_object_or_404(Invoice.objects.filter(...), pk=pk)`.
+fn get_object_or_404<'t>(file: &ParsedFile, call: Node<'t>) -> Option<Lookup<'t>> {
+    let function = call.child_by_field_name("function")?;
+    if file.text(function).rsplit('.').next() != Some("get_object_or_404") {
+        return None;
+    }
+    let arguments = arguments_of(call);
+    let (first, rest) = arguments.split_first()?;
+    let (model, mut conditions) = match first.kind() {
+        "identifier" | "attribute" if starts_upper(file.text(*first).rsplit('.').next()?) => (
+            file.text(*first).rsplit('.').next()?.to_string(),
+            Vec::new(),
+        ),
+        _ => django_queryset(file, *first, 0)?,
+    };
+    conditions.extend(argument_conditions(file, rest)?);
+    Some(Lookup {
+        model,
+        start: call.start_byte(),
+        conditions,
+    })
+}
+
+/// The keyword conditions of a call, including those inside `Q(...)`; `None` if it has other
+/// positional arguments or `**` expansions, whose conditions cannot be read.
+fn keyword_conditions<'t>(file: &ParsedFile, call: Node<'t>) -> Option<Vec<Condition<'t>>> {
+    let arguments = call.child_by_field_name("arguments")?;
+    argument_conditions(file, &named_children(arguments))
+}
+
+fn argument_conditions<'t>(
+    file: &ParsedFile,
+    arguments: &[Node<'t>],
+) -> Option<Vec<Condition<'t>>> {
+    let mut conditions = Vec::new();
+    for argument in arguments {
+        match argument.kind() {
+            "keyword_argument" => conditions.push(Condition {
+                key: file.text(argument.child_by_field_name("name")?).to_string(),
+                value: argument.child_by_field_name("value")?,
+            }),
+            "call" if is_q(file, *argument) => {
+                conditions.extend(keyword_conditions(file, *argument)?);
+            }
+            "comment" => {}
+            _ => return None,
+        }
+    }
+    Some(conditions)
+}
+
+/// The arguments of a call, without comments.
+fn arguments_of(call: Node) -> Vec<Node> {
+    call.child_by_field_name("arguments")
+        .map(named_children)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|n| n.kind() != "comment")
+        .collect()
+}
+
+fn is_q(file: &ParsedFile, call: Node) -> bool {
+    call.child_by_field_name("function")
+        .is_some_and(|f| matches!(file.text(f), "Q" | "models.Q"))
+}
+
+/// SQLAlchemy and Flask-SQLAlchemy: `session.get(Model, id)`, `db.get_or_404(Model, id)`,
+/// `db.query(Model).filter(Model.id == id).first()`, `Model.query.get_or_404(id)`,
+/// `select(Model).where(Model.id == id)`.
+fn sqlalchemy_lookup<'t>(file: &ParsedFile, call: Node<'t>) -> Option<Lookup<'t>> {
+    let chain = chain(file, call);
+    let start = chain.root.start_byte();
+    // session.get(Model, id) / db.get_or_404(Model, id)
+    if let [(method, only)] = chain.calls.as_slice() {
+        if matches!(method.as_str(), "get" | "get_or_404") && is_session(file, chain.root) {
+            let arguments: Vec<Node> = arguments_of(*only)
+                .into_iter()
+                .filter(|a| a.kind() != "keyword_argument")
+                .collect();
+            let [model, id] = arguments.as_slice() else {
+                return None;
+            };
+            let model = model_name(file, *model)?;
+            return Some(Lookup {
+                model,
+                start,
+                conditions: vec![Condition {
+                    key: "id".into(),
+                    value: *id,
+                }],
+            });
+        }
+    }
+    // The model and the calls that follow it.
+    let (model, calls, needs_terminal) = match chain.root.kind() {
+        // Model.query...
+        "attribute" => {
+            let attribute = file.text(chain.root.child_by_field_name("attribute")?);
+            let object = chain.root.child_by_field_name("object")?;
+            if attribute != "query" || object.kind() != "identifier" {
+                return None;
+            }
+            (model_name(file, object)?, &chain.calls[..], true)
+        }
+        // select(Model).where(...), update(Model).where(...), delete(Model).where(...)
+        "call" => {
+            let function = file.text(chain.root.child_by_field_name("function")?);
+            let name = function.rsplit('.').next()?;
+            if !matches!(name, "select" | "update" | "delete") || chain.calls.is_empty() {
+                return None;
+            }
+            let first = arguments_of(chain.root).into_iter().next()?;
+            (model_name(file, first)?, &chain.calls[..], false)
+        }
+        // session.query(Model)...
+        _ if is_session(file, chain.root) => {
+            let ((method, query), rest) = chain.calls.split_first()?;
+            if method != "query" {
+                return None;
+            }
+            let first = arguments_of(*query).into_iter().next()?;
+            (model_name(file, first)?, rest, true)
+        }
+        _ => return None,
+    };
+    if needs_terminal
+        && !calls
+            .last()
+            .is_some_and(|(method, _)| SQLA_TERMINALS.contains(&method.as_str()))
+    {
+        return None;
+    }
+    let mut conditions = Vec::new();
+    for (method, call) in calls {
+        let arguments = arguments_of(*call);
+        match method.as_str() {
+            "filter" | "where" => {
+                for argument in arguments {
+                    expression_conditions(file, argument, &mut conditions)?;
+                }
+            }
+            "filter_by" => conditions.extend(argument_conditions(file, &arguments)?),
+            "get" | "get_or_404" => {
+                let id = arguments.into_iter().next()?;
+                conditions.push(Condition {
+                    key: "id".into(),
+                    value: id,
+                });
+            }
+            "update" | "values" => {}
+            other if SQLA_TERMINALS.contains(&other) || SQLA_NEUTRAL.contains(&other) => {}
+            _ => return None,
+        }
+    }
+    Some(Lookup {
+        model,
+        start,
+        conditions,
+    })
+}
+
+/// `Payment.id == payment_id` and `and_(...)` of such; `None` for anything else.
+fn expression_conditions<'t>(
+    file: &ParsedFile,
+    expression: Node<'t>,
+    out: &mut Vec<Condition<'t>>,
+) -> Option<()> {
+    match expression.kind() {
+        "comment" => Some(()),
+        "comparison_operator" => {
+            let operands = named_children(expression);
+            let [left, right] = operands.as_slice() else {
+                return None;
+            };
+            let mut cursor = expression.walk();
+            let equals = expression
+                .children(&mut cursor)
+                .filter(|c| !c.is_named())
+                .all(|c| c.kind() == "==");
+            if !equals {
+                return None;
+            }
+            let (column, value) = if is_column(file, *left) {
+                (*left, *right)
+            } else if is_column(file, *right) {
+                (*right, *left)
+            } else {
+                return None;
+            };
+            out.push(Condition {
+                key: file
+                    .text(column)
+                    .rsplit('.')
+                    .next()
+                    .unwrap_or_default()
+                    .to_string(),
+                value,
+            });
+            Some(())
+        }
+        "call" => {
+            let function = file.text(expression.child_by_field_name("function")?);
+            if !matches!(function, "and_" | "sa.and_" | "sqlalchemy.and_") {
+                return None;
+            }
+            for argument in arguments_of(expression) {
+                expression_conditions(file, argument, out)?;
+            }
+            Some(())
+        }
+        _ => None,
+    }
+}
+
+/// `Payment.id`, `Payment.__table__.c.id`: an attribute of a model class.
+fn is_column(file: &ParsedFile, node: Node) -> bool {
+    node.kind() == "attribute" && starts_upper(file.text(node))
+}
+
+/// `Invoice`, `models.Invoice`, `Invoice.id` (a column of it) → `Invoice`.
+fn model_name(file: &ParsedFile, node: Node) -> Option<String> {
+    let text = file.text(node);
+    let model = match node.kind() {
+        "identifier" => text,
+        "attribute" => text
+            .split('.')
+            .find(|segment| starts_upper(segment))
+            .unwrap_or_default(),
+        _ => return None,
+    };
+    (starts_upper(model) && !is_constant_name(model)).then(|| model.to_string())
+}
+
+/// `session`, `db`, `db.session`, `self.session`, `async_session`.
+fn is_session(file: &ParsedFile, node: Node) -> bool {
+    let last = file
+        .text(node)
+        .rsplit('.')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    last == "db" || last == "sess" || last.ends_with("session") || last.ends_with("_db")
+}
+
+/// Whether a value is fixed in the code: literals, `UPPER_CASE` constants, collections of them.
+fn is_literal(file: &ParsedFile, node: Node) -> bool {
+    match node.kind() {
+        "string" | "integer" | "float" | "true" | "false" | "none" | "concatenated_string" => true,
+        "identifier" | "attribute" => scope::is_constant(file, node),
+        "unary_operator" | "parenthesized_expression" | "list" | "tuple" | "set" => {
+            named_children(node)
+                .into_iter()
+                .all(|n| is_literal(file, n))
+        }
+        _ => false,
+    }
+}
+
+/// Whether a value comes from the request: the model's `from-request`, plus the URL keyword
+/// arguments of class-based views (`kwargs["pk"]`, `self.kwargs.get("pk")`).
+fn from_request(file: &ParsedFile, model: &FileModel, node: Node, depth: usize) -> bool {
+    if model.from_request(file, node) {
+        return true;
+    }
+    descendants(node).any(|part| match part.kind() {
+        "subscript" => part
+            .child_by_field_name("value")
+            .is_some_and(|value| is_kwargs(file, value)),
+        "call" => part
+            .child_by_field_name("function")
+            .and_then(|f| f.child_by_field_name("object"))
+            .is_some_and(|object| is_kwargs(file, object)),
+        "identifier" if depth < MAX_DEPTH && !is_field(part) && !is_callee(part) => {
+            scope::assignments_before(file, part, file.text(part))
+                .and_then(|assigned| assigned.value)
+                .is_some_and(|value| from_request(file, model, value, depth + 1))
+        }
+        _ => false,
+    })
+}
+
+/// Whether a value reads an object parameter: one annotated with a class (`email: EmailAddress`)
+/// or whose attribute is read (`invoice.pk`). Django URL converters only produce strings,
+/// numbers and UUIDs, so such a function is a helper that takes `request` first, not a view.
+fn object_parameter(file: &ParsedFile, function: Node, value: Node) -> bool {
+    let Some(parameters) = function.child_by_field_name("parameters") else {
+        return false;
+    };
+    let Some(root) = descendants(value).find(|n| n.kind() == "identifier" && !is_field(*n)) else {
+        return false;
+    };
+    let name = file.text(root);
+    if NOT_ID_NAMES.contains(&name) {
+        return false;
+    }
+    let attribute_read = root.parent().is_some_and(|parent| {
+        parent.kind() == "attribute"
+            && parent
+                .child_by_field_name("object")
+                .is_some_and(|object| object.id() == root.id())
+            && parent.parent().is_none_or(|grand| grand.kind() != "call")
+    });
+    named_children(parameters).into_iter().any(|parameter| {
+        let named = match parameter.kind() {
+            "identifier" => file.text(parameter) == name,
+            _ => named_children(parameter)
+                .first()
+                .is_some_and(|first| first.kind() == "identifier" && file.text(*first) == name),
+        };
+        let typed = parameter
+            .child_by_field_name("type")
+            .is_some_and(|annotation| {
+                let text = file.text(annotation);
+                let head = text.trim_start_matches("Optional[").trim();
+                starts_upper(head) && !is_inert_type(text)
+            });
+        named && (typed || attribute_read)
+    })
+}
+
+/// Whether a value went through an `await` or a call that resolves it (a token, a signature, a
+/// database look-up) on its way from the request: then it is not the id the client chose.
+fn through_barrier(file: &ParsedFile, node: Node, depth: usize) -> bool {
+    descendants(node).any(|part| match part.kind() {
+        "await" => true,
+        "call" => part.child_by_field_name("function").is_some_and(|f| {
+            let name = file.text(f).rsplit('.').next().unwrap_or_default();
+            // `signing.loads(...)`, `jwt.decode(...)`: the module says what the call does.
+            let module = f
+                .child_by_field_name("object")
+                .filter(|object| object.kind() == "identifier")
+                .map(|object| file.text(object));
+            is_barrier_call(name)
+                || module.is_some_and(|m| {
+                    matches!(m, "signing" | "signer" | "jwt" | "fernet" | "tokens")
+                })
+        }),
+        "identifier" if depth < MAX_DEPTH && !is_field(part) && !is_callee(part) => {
+            scope::assignments_before(file, part, file.text(part))
+                .and_then(|assigned| assigned.value)
+                .is_some_and(|value| through_barrier(file, value, depth + 1))
+        }
+        _ => false,
+    })
+}
+
+fn is_callee(node: Node) -> bool {
+    node.parent().is_some_and(|parent| {
+        parent.kind() == "call"
+            && parent
+                .child_by_field_name("function")
+                .is_some_and(|function| function.id() == node.id())
+    })
+}
+
+fn is_kwargs(file: &ParsedFile, node: Node) -> bool {
+    matches!(file.text(node), "kwargs" | "self.kwargs" | "view_kwargs")
+}
+
+/// An identifier that names an attribute or a keyword rather than a value.
+fn is_field(node: Node) -> bool {
+    node.parent().is_some_and(|parent| {
+        let field = match parent.kind() {
+            "attribute" => "attribute",
+            "keyword_argument" => "name",
+            _ => return false,
+        };
+        parent
+            .child_by_field_name(field)
+            .is_some_and(|child| child.id() == node.id())
+    })
+}
+
+fn context<'t>(file: &ParsedFile, model: &FileModel, node: Node<'t>) -> Option<Context<'t>> {
+    let function = ancestor_of_kind(node, &["function_definition"])?;
+    let handler = model.handler_at(node.start_byte());
+    if handler
+        .and_then(|handler| handler.route.as_deref())
+        .is_some_and(is_admin_area)
+    {
+        return None;
+    }
+    let django = handler
+        .is_none_or(|handler| matches!(handler.framework, Framework::Django | Framework::Drf));
+    let (name, mut admin) = match handler {
+        Some(handler) => {
+            // `CardViewSet.retrieve` rather than `retrieve`.
+            let class = enclosing_class(function)
+                .and_then(|class| class.child_by_field_name("name"))
+                .map(|name| format!("{}.", file.text(name)))
+                .unwrap_or_default();
+            (
+                format!("{class}{}", handler.name),
+                handler.guards.iter().any(|guard| is_admin_marker(guard)),
+            )
+        }
+        // A method of a class-based view that is not a handler itself (`get_object`, `dispatch`).
+        None => {
+            let class = enclosing_class(function)?;
+            let bases = class.child_by_field_name("superclasses")?;
+            let is_view = ["View", "ViewSet", "APIView", "Mixin"]
+                .iter()
+                .any(|base| file.text(bases).contains(base));
+            if !is_view {
+                return None;
+            }
+            let class_name = file.text(class.child_by_field_name("name")?);
+            let method = file.text(function.child_by_field_name("name")?);
+            (format!("{class_name}.{method}"), false)
+        }
+    };
+    if let Some(class) = enclosing_class(function) {
+        admin |= is_admin_marker(&class_markers(file, class));
+    }
+    admin |= checks_admin(file, function);
+    Some(Context {
+        name,
+        function,
+        admin,
+        django,
+    })
+}
+
+fn enclosing_class(function: Node) -> Option<Node> {
+    ancestor_of_kind(function, &["class_definition"])
+}
+
+/// The bases, decorators and `permission_classes` of a class, as text.
+fn class_markers(file: &ParsedFile, class: Node) -> String {
+    let mut text = String::new();
+    if let Some(bases) = class.child_by_field_name("superclasses") {
+        text.push_str(file.text(bases));
+    }
+    if let Some(decorated) = class
+        .parent()
+        .filter(|p| p.kind() == "decorated_definition")
+    {
+        for decorator in named_children(decorated)
+            .into_iter()
+            .filter(|n| n.kind() == "decorator")
+        {
+            text.push_str(file.text(decorator));
+        }
+    }
+    if let Some(value) = class_attribute(file, class, "permission_classes") {
+        text.push_str(file.text(value));
+    }
+    text
+}
+
+/// Whether the function tests for staff before doing anything: `if not request.user.is_staff:`.
+fn checks_admin(file: &ParsedFile, function: Node) -> bool {
+    descendants(function).any(|node| {
+        condition_of(node).is_some_and(|condition| {
+            let text = file.text(condition);
+            text.contains("is_staff") || text.contains("is_superuser") || text.contains("is_admin")
+        })
+    })
+}
+
+/// The condition of an `if`, `elif`, `while` or `assert`.
+fn condition_of(node: Node) -> Option<Node> {
+    match node.kind() {
+        "if_statement" | "elif_clause" | "while_statement" => node.child_by_field_name("condition"),
+        "assert_statement" => named_children(node).into_iter().next(),
+        _ => None,
+    }
+}
+
+/// Names the result of a look-up is bound to (`invoice = …`), and names later assigned from
+/// them (`stmt = select(...)…; payment = session.scalars(stmt).one()`).
+fn bound_names(file: &ParsedFile, function: Node, lookup: Node) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    let mut current = lookup;
+    while let Some(parent) = current.parent() {
+        match parent.kind() {
+            "assignment" | "named_expression" | "augmented_assignment" => {
+                if let Some(target) = parent
+                    .child_by_field_name("left")
+                    .or_else(|| parent.child_by_field_name("name"))
+                {
+                    names.extend(identifiers(file, target).map(str::to_string));
+                }
+                break;
+            }
+            "expression_statement" | "return_statement" | "block" | "function_definition" => break,
+            _ => current = parent,
+        }
+    }
+    if names.is_empty() {
+        return names;
+    }
+    for node in descendants(function) {
+        if node.kind() != "assignment" || node.start_byte() < lookup.end_byte() {
+            continue;
+        }
+        let (Some(left), Some(right)) = (
+            node.child_by_field_name("left"),
+            node.child_by_field_name("right"),
+        ) else {
+            continue;
+        };
+        let mentions = identifiers(file, right).any(|n| names.iter().any(|name| name == n));
+        if mentions {
+            let new: Vec<String> = identifiers(file, left)
+                .map(str::to_string)
+                .filter(|n| !names.contains(n))
+                .collect();
+            names.extend(new);
+        }
+    }
+    names
+}
+
+fn identifiers<'f>(file: &'f ParsedFile, node: Node<'f>) -> impl Iterator<Item = &'f str> + 'f {
+    descendants(node)
+        .filter(|n| n.kind() == "identifier")
+        .map(|n| file.text(n))
+}
+
+/// Whether the object is checked against the caller elsewhere in the handler: a condition that
+/// mentions it and the caller (`if invoice.owner_id != request.user.id`), an authorization call
+/// given it (`self.check_object_permissions(request, obj)`, `user.has_perm(perm, obj)`), or a
+/// later narrowing of the query it was bound to (`stmt = stmt.where(X.owner_id == user.id)`).
+fn object_checked(file: &ParsedFile, function: Node, lookup: Node, names: &[String]) -> bool {
+    // The look-up itself and the expressions around it (`.bind(…)`, `session.execute(stmt)`).
+    let inside = |node: Node| {
+        let within =
+            lookup.start_byte() <= node.start_byte() && node.end_byte() <= lookup.end_byte();
+        let around =
+            node.start_byte() <= lookup.start_byte() && lookup.end_byte() <= node.end_byte();
+        within || around
+    };
+    descendants(function).any(|node| {
+        if inside(node) {
+            return false;
+        }
+        if let Some(condition) = condition_of(node) {
+            return ties_to_caller(identifiers(file, condition), names);
+        }
+        match node.kind() {
+            "call" => {
+                let Some(function) = node.child_by_field_name("function") else {
+                    return false;
+                };
+                let name = file.text(function).rsplit('.').next().unwrap_or_default();
+                let Some(arguments) = node.child_by_field_name("arguments") else {
+                    return false;
+                };
+                let mentions =
+                    identifiers(file, arguments).any(|n| names.iter().any(|name| name == n));
+                // `authorize(user, invoice)`, or a helper handed the object and the caller:
+                // `get_owned_account(db, account_id, current_user)`.
+                (is_authz_call(name) && mentions)
+                    || (!is_reporting_call(name)
+                        && ties_to_caller(identifiers(file, arguments), names))
+            }
+            "assignment" if node.start_byte() > lookup.end_byte() => {
+                let (Some(left), Some(right)) = (
+                    node.child_by_field_name("left"),
+                    node.child_by_field_name("right"),
+                ) else {
+                    return false;
+                };
+                // `stmt = stmt.where(...)`, `qs = qs.filter(...)`: the same name narrowed.
+                let target = file.text(left);
+                names.iter().any(|name| name == target)
+                    && identifiers(file, right).any(|n| n == target)
+                    && ties_to_caller(identifiers(file, right), names)
+            }
+            _ => false,
+        }
+    })
+}
+
+/// The value of `name = …` in a class body.
+fn class_attribute<'t>(file: &ParsedFile, class: Node<'t>, name: &str) -> Option<Node<'t>> {
+    let body = class.child_by_field_name("body")?;
+    named_children(body).into_iter().find_map(|statement| {
+        let assignment = named_children(statement)
+            .into_iter()
+            .find(|n| n.kind() == "assignment")?;
+        let left = assignment.child_by_field_name("left")?;
+        (file.text(left) == name)
+            .then(|| assignment.child_by_field_name("right"))
+            .flatten()
+    })
+}
+
+/// The methods a class body defines, by name.
+fn class_methods<'t>(file: &ParsedFile, class: Node<'t>) -> Vec<(String, Node<'t>)> {
+    let Some(body) = class.child_by_field_name("body") else {
+        return Vec::new();
+    };
+    named_children(body)
+        .into_iter()
+        .filter_map(|statement| {
+            let function = match statement.kind() {
+                "function_definition" => statement,
+                "decorated_definition" => statement.child_by_field_name("definition")?,
+                _ => return None,
+            };
+            let name = function.child_by_field_name("name")?;
+            Some((file.text(name).to_string(), function))
+        })
+        .collect()
+}
+
+/// CamelCase names that refer to the caller or ownership: `IsOwner`, `TenantScopedMixin`.
+fn names_caller(text: &str) -> bool {
+    static CALLER: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(?i)owner|user|tenant|merchant|customer|account|organi[sz]ation|member|company|team|workspace|object",
+        )
+        .expect("the caller regex is valid")
+    });
+    CALLER.is_match(text)
+}
+
+/// DRF generic views and viewsets, and Django generic detail views, whose `queryset` (or
+/// `model`) is every row of a model, with no `get_queryset` scoped to the caller and no
+/// object-level permission: the `pk` in the URL reaches any row.
+fn class_lookup(file: &ParsedFile, class: Node) -> Option<Match> {
+    let bases: Vec<Node> = named_children(class.child_by_field_name("superclasses")?)
+        .into_iter()
+        .filter(|b| b.kind() != "keyword_argument" && b.kind() != "comment")
+        .collect();
+    let base_names: Vec<&str> = bases
+        .iter()
+        .map(|b| file.text(*b).rsplit('.').next().unwrap_or_default())
+        .collect();
+    if !base_names.iter().any(|b| DETAIL_BASES.contains(b)) {
+        return None;
+    }
+    // Unknown bases may scope the queryset; admin-only and ownership mixins do.
+    let unknown_base = base_names
+        .iter()
+        .any(|b| !DETAIL_BASES.contains(b) && !HARMLESS_BASES.contains(b));
+    if unknown_base || is_admin_marker(&class_markers(file, class)) {
+        return None;
+    }
+    let methods = class_methods(file, class);
+    for (name, method) in &methods {
+        let overrides_access = matches!(
+            name.as_str(),
+            "get_object" | "get_permissions" | "check_object_permissions" | "has_object_permission"
+        );
+        let scopes = matches!(name.as_str(), "get_queryset" | "filter_queryset")
+            && identifiers(file, *method).any(is_caller_word);
+        if overrides_access || scopes {
+            return None;
+        }
+    }
+    if let Some(backends) = class_attribute(file, class, "filter_backends") {
+        if names_caller(file.text(backends)) {
+            return None;
+        }
+    }
+    if let Some(permissions) = class_attribute(file, class, "permission_classes") {
+        if !permissions_blind_to_objects(file, permissions) {
+            return None;
+        }
+    }
+    let (value, model) = match class_attribute(file, class, "queryset") {
+        Some(queryset) => {
+            let (model, conditions) = django_queryset(file, queryset, MAX_DEPTH)?;
+            if conditions.iter().any(|c| !is_literal(file, c.value)) {
+                return None;
+            }
+            (queryset, model)
+        }
+        None => {
+            let model = class_attribute(file, class, "model")?;
+            (model, model_name(file, model)?)
+        }
+    };
+    if is_reference_model(&model) {
+        return None;
+    }
+    let statement = value.parent()?;
+    let id = class_attribute(file, class, "lookup_field")
+        .or_else(|| class_attribute(file, class, "pk_url_kwarg"))
+        .map(|value| file.text(value).trim_matches(['"', '\'']).to_string())
+        .unwrap_or_else(|| "pk".to_string());
+    let handler = file.text(class.child_by_field_name("name")?);
+    Some(finding(
+        statement.start_byte()..statement.end_byte(),
+        handler,
+        &model,
+        &id,
+    ))
+}
+
+/// Whether every permission class listed only looks at the request, not at the object:
+/// DRF's own classes, or classes in this file without `has_object_permission`. Unknown classes
+/// may check the object, so they count as checking it.
+fn permissions_blind_to_objects(file: &ParsedFile, permissions: Node) -> bool {
+    let text = file.text(permissions);
+    text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|name| starts_upper(name))
+        .all(|name| {
+            if NON_OBJECT_PERMISSIONS.contains(&name) {
+                return true;
+            }
+            local_class(file, name).is_some_and(|class| {
+                !identifiers(file, class).any(|n| n == "has_object_permission")
+            })
+        })
+}
+
+/// A class defined at the top level of this file.
+fn local_class<'t>(file: &'t ParsedFile, name: &str) -> Option<Node<'t>> {
+    named_children(file.tree.root_node())
+        .into_iter()
+        .map(|statement| match statement.kind() {
+            "decorated_definition" => statement.child_by_field_name("definition"),
+            _ => Some(statement),
+        })
+        .find_map(|statement| {
+            let statement = statement.filter(|s| s.kind() == "class_definition")?;
+            let class_name = statement.child_by_field_name("name")?;
+            (file.text(class_name) == name).then_some(statement)
+        })
+}

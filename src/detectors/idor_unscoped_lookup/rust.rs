@@ -1,0 +1,751 @@
+//! `idor-unscoped-lookup` for Rust: sqlx (`query!`, `query_as!`, `query(...).bind(...)`),
+//! tokio-postgres (`client.query_one(sql, &[&id])`) and diesel (`table.find(id)`,
+//! `.filter(id.eq(...))`) in axum and actix-web handlers.
+
+use super::{
+    finding, is_admin_area, is_admin_marker, is_authz_call, is_barrier_call, is_id_name,
+    is_oauth_client, is_public_condition, is_reference_model, is_reporting_call, sql_lookup,
+    ties_to_caller,
+};
+use crate::detectors::scope::rust as scope;
+use crate::detectors::syntax::{descendants, is_constant_name, named_children};
+use crate::detectors::Match;
+use crate::model::{looks_like_auth, FileModel};
+use crate::parse::ParsedFile;
+use tree_sitter::Node;
+
+/// sqlx macros that take the SQL text and then the bound values.
+const SQLX_MACROS: &[&str] = &[
+    "query",
+    "query_as",
+    "query_scalar",
+    "query_unchecked",
+    "query_as_unchecked",
+    "query_scalar_unchecked",
+];
+/// sqlx functions whose first argument is the SQL text; values follow in `.bind(...)`.
+const SQLX_FUNCTIONS: &[&str] = &["query", "query_as", "query_scalar"];
+/// tokio-postgres / postgres client methods taking `(sql, &[&values])`.
+const CLIENT_METHODS: &[&str] = &["query", "query_one", "query_opt", "query_raw", "execute"];
+/// diesel comparison methods: `column.eq(value)`.
+const COMPARATORS: &[&str] = &[
+    "eq", "ne", "eq_any", "ne_all", "gt", "ge", "lt", "le", "like", "ilike",
+];
+/// Macros that assert a condition and leave the handler when it fails.
+const ASSERTIONS: &[&str] = &["ensure", "assert", "assert_eq", "assert_ne", "ensure_eq"];
+
+/// Report handlers that fetch rows by a request id alone.
+pub fn check(file: &ParsedFile, out: &mut Vec<Match>) {
+    if is_admin_area(&file.source.display_path) {
+        return;
+    }
+    let model = FileModel::build(file);
+    if model.handlers.is_empty() || !shows_authentication(file, &model) {
+        return;
+    }
+    for node in descendants(file.tree.root_node()) {
+        let found = match node.kind() {
+            "macro_invocation" => sqlx_macro(file, &model, node),
+            "call_expression" => sqlx_call(file, &model, node)
+                .or_else(|| client_call(file, &model, node))
+                .or_else(|| diesel(file, &model, node)),
+            _ => None,
+        };
+        let Some(lookup) = found else { continue };
+        if let Some(found) = judge(file, &model, lookup) {
+            out.push(found);
+        }
+    }
+}
+
+/// Whether the file shows any authentication: a handler with a guard (an auth extractor, an
+/// auth layer), or an auth-looking import (`use crate::auth::CurrentUser`). A Rust handler gets
+/// its caller from an extractor; in a file with no sign of one, a public endpoint cannot be told
+/// from one authenticated elsewhere, and there is no caller to scope to.
+fn shows_authentication(file: &ParsedFile, model: &FileModel) -> bool {
+    model
+        .handlers
+        .iter()
+        .any(|handler| !handler.guards.is_empty())
+        || named_children(file.tree.root_node())
+            .into_iter()
+            .filter(|item| item.kind() == "use_declaration")
+            .any(|item| looks_like_auth(file.text(item)))
+}
+
+/// A look-up by one request id, before the handler is examined.
+struct Lookup<'t> {
+    /// The whole look-up expression.
+    node: Node<'t>,
+    start: usize,
+    table: String,
+    /// The tokens or expression of the id.
+    id: Vec<Node<'t>>,
+    /// Every request value the conditions use, the id included.
+    requested: Vec<Node<'t>>,
+}
+
+fn judge(file: &ParsedFile, model: &FileModel, lookup: Lookup) -> Option<Match> {
+    let handler = model.handler_at(lookup.node.start_byte())?;
+    if handler.guards.iter().any(|guard| is_admin_marker(guard))
+        || handler.route.as_deref().is_some_and(is_admin_area)
+        || is_reference_model(&lookup.table)
+    {
+        return None;
+    }
+    let function = scope::enclosing_function(lookup.node);
+    if scope::in_test_code(file, lookup.node) || checks_admin(file, function) {
+        return None;
+    }
+    let mut names = bound_names(file, function, lookup.node);
+    names.extend(
+        lookup
+            .requested
+            .iter()
+            .flat_map(|node| value_identifiers(*node))
+            .map(|n| file.text(n).to_string())
+            .filter(|n| n != "self"),
+    );
+    if object_checked(file, function, lookup.node, &names) {
+        return None;
+    }
+    let id_text = lookup
+        .id
+        .iter()
+        .map(|n| file.text(*n))
+        .collect::<Vec<_>>()
+        .join("");
+    if is_oauth_client(&lookup.table, &id_text) {
+        return None;
+    }
+    Some(finding(
+        lookup.start..lookup.node.end_byte(),
+        &handler.name,
+        &lookup.table,
+        &id_text,
+    ))
+}
+
+/// `sqlx::query_as!(Invoice, "SELECT … WHERE id = $1", id)`.
+fn sqlx_macro<'t>(
+    file: &ParsedFile,
+    model: &FileModel,
+    invocation: Node<'t>,
+) -> Option<Lookup<'t>> {
+    let name = invocation.child_by_field_name("macro")?;
+    let last = file.text(name).rsplit("::").next()?;
+    if !SQLX_MACROS.contains(&last) {
+        return None;
+    }
+    let tree = named_children(invocation)
+        .into_iter()
+        .find(|child| child.kind() == "token_tree")?;
+    let groups = token_groups(tree);
+    let sql_at = groups.iter().position(|group| {
+        matches!(group.as_slice(), [only] if matches!(only.kind(), "string_literal" | "raw_string_literal"))
+    })?;
+    let sql = literal_text(file, groups[sql_at][0]);
+    let values = &groups[sql_at + 1..];
+    let found = sql_id(file, model, &sql, values)?;
+    Some(Lookup {
+        node: invocation,
+        start: invocation.start_byte(),
+        table: found.table,
+        id: found.id,
+        requested: found.requested,
+    })
+}
+
+/// `sqlx::query("SELECT … WHERE id = $1").bind(id)`, `query_as::<_, T>(…)`.
+fn sqlx_call<'t>(file: &ParsedFile, model: &FileModel, call: Node<'t>) -> Option<Lookup<'t>> {
+    let mut function = call.child_by_field_name("function")?;
+    if function.kind() == "generic_function" {
+        function = function.child_by_field_name("function")?;
+    }
+    if !matches!(function.kind(), "identifier" | "scoped_identifier") {
+        return None;
+    }
+    if !SQLX_FUNCTIONS.contains(&file.text(function).rsplit("::").next()?) {
+        return None;
+    }
+    let sql_argument = arguments_of(call).into_iter().next()?;
+    let sql = sql_text(file, sql_argument, 0)?;
+    let values: Vec<Vec<Node>> = binds(file, call).into_iter().map(|v| vec![v]).collect();
+    let found = sql_id(file, model, &sql, &values)?;
+    Some(Lookup {
+        node: call,
+        start: call.start_byte(),
+        table: found.table,
+        id: found.id,
+        requested: found.requested,
+    })
+}
+
+/// `client.query_one("SELECT … WHERE id = $1", &[&id])` (tokio-postgres, postgres).
+fn client_call<'t>(file: &ParsedFile, model: &FileModel, call: Node<'t>) -> Option<Lookup<'t>> {
+    let function = call.child_by_field_name("function")?;
+    if function.kind() != "field_expression" {
+        return None;
+    }
+    let method = function.child_by_field_name("field")?;
+    if !CLIENT_METHODS.contains(&file.text(method)) {
+        return None;
+    }
+    let arguments = arguments_of(call);
+    let [sql, values] = arguments.as_slice() else {
+        return None;
+    };
+    let sql = sql_text(file, *sql, 0)?;
+    let mut array = *values;
+    while array.kind() == "reference_expression" {
+        array = array.child_by_field_name("value")?;
+    }
+    if array.kind() != "array_expression" {
+        return None;
+    }
+    let values: Vec<Vec<Node>> = named_children(array)
+        .into_iter()
+        .filter(|n| !n.kind().ends_with("comment"))
+        .map(|v| vec![v])
+        .collect();
+    let found = sql_id(file, model, &sql, &values)?;
+    Some(Lookup {
+        node: call,
+        start: method.start_byte(),
+        table: found.table,
+        id: found.id,
+        requested: found.requested,
+    })
+}
+
+/// The table and the id of SQL that finds rows by one request id, given the bound values in
+/// order; `None` when another condition binds something that is neither a literal nor request
+/// input (the caller's id, most likely).
+fn sql_id<'t>(
+    file: &ParsedFile,
+    model: &FileModel,
+    sql: &str,
+    values: &[Vec<Node<'t>>],
+) -> Option<SqlId<'t>> {
+    let lookup = sql_lookup(sql)?;
+    let id = values.get(lookup.id_value)?;
+    if !requested_id(file, model, id) {
+        return None;
+    }
+    let mut requested = id.clone();
+    for other in &lookup.other_conditions {
+        let value = values.get(*other)?;
+        if from_request(file, model, value) {
+            requested.extend(value.iter().copied());
+        } else if !is_literal(file, value) {
+            return None;
+        }
+    }
+    Some(SqlId {
+        table: lookup.table,
+        id: id.clone(),
+        requested,
+    })
+}
+
+/// What [`sql_id`] finds.
+struct SqlId<'t> {
+    table: String,
+    id: Vec<Node<'t>>,
+    requested: Vec<Node<'t>>,
+}
+
+/// diesel: `invoices::table.find(id)`, `invoices::table.filter(invoices::id.eq(id))`, with no
+/// other condition on a value that is neither a literal nor request input.
+fn diesel<'t>(file: &ParsedFile, model: &FileModel, call: Node<'t>) -> Option<Lookup<'t>> {
+    if continues_chain(call) {
+        return None;
+    }
+    let (root, calls) = chain(file, call);
+    let table = table_name(file, root)?;
+    let mut id = None;
+    let mut requested_values = Vec::new();
+    let mut saw_condition = false;
+    for (method, call) in &calls {
+        let arguments = arguments_of(*call);
+        match method.as_str() {
+            "find" => {
+                let value = arguments.into_iter().next()?;
+                if value.kind() == "closure_expression" {
+                    return None;
+                }
+                saw_condition = true;
+                if !requested_id(file, model, &[value]) {
+                    return None;
+                }
+                requested_values.push(value);
+                id = id.or(Some(value));
+            }
+            "filter" => {
+                saw_condition = true;
+                let argument = arguments.into_iter().next()?;
+                let comparisons = comparisons(file, argument);
+                if comparisons.is_empty() {
+                    return None;
+                }
+                for (method, column, value) in comparisons {
+                    if is_public_condition(&column) {
+                        return None;
+                    }
+                    let requested = from_request(file, model, &[value]);
+                    if requested {
+                        requested_values.push(value);
+                    }
+                    if requested && method == "eq" && is_id_name(&column) {
+                        if through_barrier(file, &[value], 0) {
+                            return None;
+                        }
+                        id = id.or(Some(value));
+                    } else if !requested && !is_literal(file, &[value]) {
+                        return None;
+                    }
+                }
+            }
+            "or_filter" => return None,
+            _ => {}
+        }
+    }
+    let id = id.filter(|_| saw_condition)?;
+    Some(Lookup {
+        node: call,
+        start: root.start_byte(),
+        table,
+        id: vec![id],
+        requested: requested_values,
+    })
+}
+
+/// `invoices::table`, `schema::invoices::table`, or a bare `invoices` in a file that imports a
+/// diesel `dsl` → `invoices`.
+fn table_name(file: &ParsedFile, root: Node) -> Option<String> {
+    let text = file.text(root);
+    if let Some(path) = text.strip_suffix("::table") {
+        return path.rsplit("::").next().map(str::to_string);
+    }
+    let dsl = file.source.text.contains("diesel") && file.source.text.contains("dsl::");
+    (root.kind() == "identifier" && dsl && !is_constant_name(text)).then(|| text.to_string())
+}
+
+/// `column.eq(value)` calls in a diesel filter expression: `(method, column, value)`.
+fn comparisons<'t>(file: &ParsedFile, expression: Node<'t>) -> Vec<(String, String, Node<'t>)> {
+    descendants(expression)
+        .filter(|n| n.kind() == "call_expression")
+        .filter_map(|call| {
+            let function = call.child_by_field_name("function")?;
+            if function.kind() != "field_expression" {
+                return None;
+            }
+            let method = file.text(function.child_by_field_name("field")?);
+            if !COMPARATORS.contains(&method) {
+                return None;
+            }
+            let column = file.text(function.child_by_field_name("value")?);
+            let column = column.rsplit("::").next()?.rsplit('.').next()?.to_string();
+            let value = arguments_of(call).into_iter().next()?;
+            Some((method.to_string(), column, value))
+        })
+        .collect()
+}
+
+/// Whether `call` is the receiver of a further method call: only the outermost call of a chain
+/// is judged.
+fn continues_chain(call: Node) -> bool {
+    let mut current = call;
+    while let Some(parent) = current.parent() {
+        match parent.kind() {
+            "try_expression" | "await_expression" => current = parent,
+            "field_expression" => {
+                return parent
+                    .child_by_field_name("value")
+                    .is_some_and(|value| value.id() == current.id())
+                    && parent.parent().is_some_and(|grand| {
+                        matches!(grand.kind(), "call_expression" | "generic_function")
+                    })
+            }
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// A method chain: its root and the method calls on it, innermost first.
+fn chain<'t>(file: &ParsedFile, expression: Node<'t>) -> (Node<'t>, Vec<(String, Node<'t>)>) {
+    let mut calls = Vec::new();
+    let mut current = expression;
+    loop {
+        match current.kind() {
+            "call_expression" => {
+                let Some(mut function) = current.child_by_field_name("function") else {
+                    break;
+                };
+                if function.kind() == "generic_function" {
+                    match function.child_by_field_name("function") {
+                        Some(inner) => function = inner,
+                        None => break,
+                    }
+                }
+                if function.kind() != "field_expression" {
+                    break;
+                }
+                let (Some(value), Some(field)) = (
+                    function.child_by_field_name("value"),
+                    function.child_by_field_name("field"),
+                ) else {
+                    break;
+                };
+                calls.push((file.text(field).to_string(), current));
+                current = value;
+            }
+            "try_expression" | "await_expression" | "parenthesized_expression" => {
+                let Some(inner) = named_children(current).into_iter().next() else {
+                    break;
+                };
+                current = inner;
+            }
+            _ => break,
+        }
+    }
+    calls.reverse();
+    (current, calls)
+}
+
+/// The values bound to a sqlx query in `.bind(...)` calls after it, in order.
+fn binds<'t>(file: &ParsedFile, call: Node<'t>) -> Vec<Node<'t>> {
+    let mut values = Vec::new();
+    let mut current = call;
+    while let Some(parent) = current.parent() {
+        match parent.kind() {
+            "try_expression" | "await_expression" => current = parent,
+            "field_expression" => {
+                let Some(outer) = parent
+                    .parent()
+                    .filter(|grand| grand.kind() == "call_expression")
+                else {
+                    break;
+                };
+                let is_bind = parent
+                    .child_by_field_name("field")
+                    .is_some_and(|field| file.text(field) == "bind");
+                if is_bind {
+                    if let Some(value) = arguments_of(outer).into_iter().next() {
+                        values.push(value);
+                    }
+                }
+                current = outer;
+            }
+            _ => break,
+        }
+    }
+    values
+}
+
+/// The text of SQL given as a literal, a reference to one, a local bound to one, or a constant.
+fn sql_text(file: &ParsedFile, node: Node, depth: usize) -> Option<String> {
+    match node.kind() {
+        "string_literal" | "raw_string_literal" => Some(literal_text(file, node)),
+        "reference_expression" => sql_text(file, node.child_by_field_name("value")?, depth),
+        "identifier" if depth < 2 => {
+            let name = file.text(node);
+            if is_constant_name(name) {
+                let value = descendants(file.tree.root_node())
+                    .filter(|n| matches!(n.kind(), "const_item" | "static_item"))
+                    .find(|n| {
+                        n.child_by_field_name("name")
+                            .is_some_and(|n| file.text(n) == name)
+                    })?
+                    .child_by_field_name("value")?;
+                return sql_text(file, value, depth + 1);
+            }
+            let assigned = scope::assignments_before(file, node, name)?;
+            if !assigned.appended.is_empty() {
+                return None;
+            }
+            sql_text(file, assigned.value?, depth + 1)
+        }
+        _ => None,
+    }
+}
+
+fn literal_text(file: &ParsedFile, literal: Node) -> String {
+    let text = file.text(literal);
+    if literal.kind() == "raw_string_literal" {
+        return text
+            .trim_start_matches('r')
+            .trim_matches('#')
+            .trim_matches('"')
+            .to_string();
+    }
+    text.trim_matches('"').replace("\\\n", " ")
+}
+
+/// The arguments of a call, without comments.
+fn arguments_of(call: Node) -> Vec<Node> {
+    call.child_by_field_name("arguments")
+        .map(named_children)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|n| !n.kind().ends_with("comment"))
+        .collect()
+}
+
+/// Split a macro's token tree at its top-level commas.
+fn token_groups(tree: Node) -> Vec<Vec<Node>> {
+    let mut groups = vec![Vec::new()];
+    let mut cursor = tree.walk();
+    let children: Vec<Node> = tree.children(&mut cursor).collect();
+    let inner = children
+        .get(1..children.len().saturating_sub(1))
+        .unwrap_or_default();
+    for child in inner {
+        if child.kind() == "," {
+            groups.push(Vec::new());
+        } else if child.kind().ends_with("comment") {
+            continue;
+        } else if let Some(group) = groups.last_mut() {
+            group.push(*child);
+        }
+    }
+    groups.retain(|group| !group.is_empty());
+    groups
+}
+
+/// Identifiers that read a value: not a field after `.` nor a path segment after `::`, as
+/// written in expressions and in macro token trees.
+fn value_identifiers(node: Node) -> impl Iterator<Item = Node> {
+    descendants(node).filter(|n| {
+        n.kind() == "identifier"
+            && n.prev_sibling()
+                .is_none_or(|p| !matches!(p.kind(), "." | "::"))
+            && n.parent().is_none_or(|p| {
+                p.kind() != "scoped_identifier"
+                    || p.child_by_field_name("path")
+                        .is_some_and(|path| path.id() == n.id())
+            })
+    })
+}
+
+/// An id the client chose: from the request, not through a look-up or a token check.
+fn requested_id(file: &ParsedFile, model: &FileModel, value: &[Node]) -> bool {
+    from_request(file, model, value) && !through_barrier(file, value, 0)
+}
+
+/// Whether a value went through an `.await` or a call that resolves it (a token, a signature, a
+/// database look-up) on its way from the request.
+fn through_barrier(file: &ParsedFile, value: &[Node], depth: usize) -> bool {
+    value.iter().any(|node| {
+        descendants(*node).any(|part| match part.kind() {
+            "await_expression" => true,
+            "call_expression" => part.child_by_field_name("function").is_some_and(|f| {
+                // The method name, or the whole path of a function (`token::verify`).
+                let name = match f.kind() {
+                    "field_expression" => f
+                        .child_by_field_name("field")
+                        .map_or("", |field| file.text(field)),
+                    _ => file.text(f),
+                };
+                is_barrier_call(name)
+            }),
+            "identifier" if depth < 3 && value_identifiers(part).next().is_some() => {
+                scope::assignments_before(file, part, file.text(part))
+                    .and_then(|assigned| assigned.value)
+                    .is_some_and(|v| through_barrier(file, &[v], depth + 1))
+            }
+            _ => false,
+        })
+    })
+}
+
+fn from_request(file: &ParsedFile, model: &FileModel, value: &[Node]) -> bool {
+    value
+        .iter()
+        .flat_map(|node| value_identifiers(*node))
+        .any(|identifier| model.from_request(file, identifier))
+}
+
+/// Literals and `UPPER_CASE` constants, possibly borrowed (`&"settled"`, `1`, `LIMIT`).
+fn is_literal(file: &ParsedFile, value: &[Node]) -> bool {
+    let mut any = false;
+    for node in value {
+        if node.kind() == "&" {
+            continue;
+        }
+        let mut node = *node;
+        while node.kind() == "reference_expression" {
+            match node.child_by_field_name("value") {
+                Some(inner) => node = inner,
+                None => return false,
+            }
+        }
+        let literal = match node.kind() {
+            "string_literal" | "raw_string_literal" | "integer_literal" | "float_literal"
+            | "boolean_literal" | "char_literal" => true,
+            "identifier" => is_constant_name(file.text(node)),
+            _ => false,
+        };
+        if !literal {
+            return false;
+        }
+        any = true;
+    }
+    any
+}
+
+/// Whether the handler tests for an administrator: `if !user.is_admin { … }`.
+fn checks_admin(file: &ParsedFile, function: Node) -> bool {
+    descendants(function).any(|node| {
+        node.kind() == "if_expression"
+            && node
+                .child_by_field_name("condition")
+                .is_some_and(|condition| is_admin_marker(file.text(condition)))
+    })
+}
+
+/// Names the result of the look-up is bound to: `let invoice = …`, `Ok(invoice) =>` arms of a
+/// `match` on it, `if let Some(invoice) = …`, and `let`s later assigned from those.
+fn bound_names(file: &ParsedFile, function: Node, lookup: Node) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut current = lookup;
+    while let Some(parent) = current.parent() {
+        match parent.kind() {
+            "let_declaration" | "let_condition" => {
+                if let Some(pattern) = parent.child_by_field_name("pattern") {
+                    names.extend(pattern_names(file, pattern));
+                }
+                break;
+            }
+            "match_expression" => {
+                if let Some(body) = parent.child_by_field_name("body") {
+                    for arm in named_children(body)
+                        .into_iter()
+                        .filter(|n| n.kind() == "match_arm")
+                    {
+                        if let Some(pattern) = arm.child_by_field_name("pattern") {
+                            names.extend(pattern_names(file, pattern));
+                        }
+                    }
+                }
+                current = parent;
+            }
+            "expression_statement" | "function_item" | "closure_expression" => break,
+            "block" if current.kind() != "match_block" => break,
+            _ => current = parent,
+        }
+    }
+    for node in descendants(function) {
+        if node.kind() != "let_declaration" || node.start_byte() < lookup.end_byte() {
+            continue;
+        }
+        let (Some(pattern), Some(value)) = (
+            node.child_by_field_name("pattern"),
+            node.child_by_field_name("value"),
+        ) else {
+            continue;
+        };
+        let mentions =
+            value_identifiers(value).any(|n| names.iter().any(|name| name == file.text(n)));
+        if mentions {
+            let new: Vec<String> = pattern_names(file, pattern)
+                .into_iter()
+                .filter(|n| !names.contains(n))
+                .collect();
+            names.extend(new);
+        }
+    }
+    names
+}
+
+fn pattern_names(file: &ParsedFile, pattern: Node) -> Vec<String> {
+    descendants(pattern)
+        .filter(|n| n.kind() == "identifier")
+        .map(|n| file.text(n).to_string())
+        .filter(|n| !matches!(n.as_str(), "Ok" | "Some" | "Err" | "None" | "mut" | "_"))
+        .collect()
+}
+
+/// The identifiers and field names in a condition.
+fn tokens<'f>(file: &'f ParsedFile, node: Node<'f>) -> impl Iterator<Item = &'f str> + 'f {
+    descendants(node)
+        .filter(|n| {
+            matches!(
+                n.kind(),
+                "identifier" | "field_identifier" | "shorthand_field_identifier"
+            )
+        })
+        .map(|n| file.text(n))
+}
+
+/// Whether the object is checked against the caller in the handler: an `if`, `ensure!` or
+/// comparison mentioning it and the caller (`if card.user_id != user.id`), or an authorization
+/// call given it (`authorize(&user, &invoice)`).
+fn object_checked(file: &ParsedFile, function: Node, lookup: Node, names: &[String]) -> bool {
+    // The look-up itself and the expressions around it (`.bind(…)`, `session.execute(stmt)`).
+    let inside = |node: Node| {
+        let within =
+            lookup.start_byte() <= node.start_byte() && node.end_byte() <= lookup.end_byte();
+        let around =
+            node.start_byte() <= lookup.start_byte() && lookup.end_byte() <= node.end_byte();
+        within || around
+    };
+    descendants(function).any(|node| {
+        if inside(node) {
+            return false;
+        }
+        match node.kind() {
+            "if_expression" => node
+                .child_by_field_name("condition")
+                .is_some_and(|condition| ties_to_caller(tokens(file, condition), names)),
+            "binary_expression" => {
+                let comparison = node
+                    .child_by_field_name("operator")
+                    .is_some_and(|operator| matches!(operator.kind(), "==" | "!="));
+                if !comparison {
+                    return false;
+                }
+                // Closure parameters stand for the object: `.filter(|c| c.user_id == user.id)`.
+                let mut local = names.to_vec();
+                let mut ancestor = node.parent();
+                while let Some(parent) = ancestor {
+                    if parent.kind() == "closure_expression" {
+                        if let Some(parameters) = parent.child_by_field_name("parameters") {
+                            local.extend(pattern_names(file, parameters));
+                        }
+                    }
+                    ancestor = parent.parent();
+                }
+                ties_to_caller(tokens(file, node), &local)
+            }
+            "macro_invocation" => {
+                let is_assertion = node
+                    .child_by_field_name("macro")
+                    .and_then(|m| file.text(m).rsplit("::").next())
+                    .is_some_and(|name| ASSERTIONS.contains(&name));
+                is_assertion && ties_to_caller(tokens(file, node), names)
+            }
+            "call_expression" => {
+                let Some(function) = node.child_by_field_name("function") else {
+                    return false;
+                };
+                let name = match function.kind() {
+                    "field_expression" => function
+                        .child_by_field_name("field")
+                        .map_or("", |field| file.text(field)),
+                    _ => file.text(function).rsplit("::").next().unwrap_or_default(),
+                };
+                let Some(arguments) = node.child_by_field_name("arguments") else {
+                    return false;
+                };
+                let mentions = tokens(file, arguments).any(|n| names.iter().any(|name| name == n));
+                // `authorize(&user, &invoice)`, or a helper handed the object and the caller:
+                // `load_owned_card(&pool, card_id, user.id)`.
+                (is_authz_call(name) && mentions)
+                    || (!is_reporting_call(name) && ties_to_caller(tokens(file, arguments), names))
+            }
+            _ => false,
+        }
+    })
+}
