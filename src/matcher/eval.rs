@@ -213,7 +213,9 @@ impl<'f> FileMatches<'f> {
                 !values.iter().any(|v| strip_quotes(&bound.text()) == v)
             }
             ConstraintTest::FromRequest(wanted) => {
-                let flow = self.trace(&TaintSpec::requests_only(), bound.get_inner_node());
+                let flow = Tracer::new(self.file, self.model(), &|_| None, true)
+                    .origins_only()
+                    .trace(bound.get_inner_node());
                 self.keep_flow(flow, *wanted)
             }
             ConstraintTest::Tainted(wanted) => {

@@ -101,16 +101,6 @@ pub struct TaintSpec {
     pub request: bool,
 }
 
-impl TaintSpec {
-    /// Request input as the only source, built-in sanitizers only (`from-request`).
-    pub fn requests_only() -> TaintSpec {
-        TaintSpec {
-            request: true,
-            ..TaintSpec::default()
-        }
-    }
-}
-
 /// A rule's compiled matching logic.
 pub struct Matcher {
     pub condition: Condition,

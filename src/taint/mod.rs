@@ -87,9 +87,10 @@ struct Call<'t> {
 struct Binding<'t> {
     /// The statement that binds it, for the step's location.
     at: Node<'t>,
-    /// The value bound (right-hand side, iterable, or a mutation's argument); `None` when the
-    /// binding makes the value clean (`let id: i64 = …`).
-    value: Option<Node<'t>>,
+    /// The value bound (right-hand side, iterable, or a mutation's argument).
+    value: Node<'t>,
+    /// The binding converts to a number or id type (`let id: i64 = …`, `n: int = …`).
+    typed: bool,
 }
 
 /// Traces values in one file.
@@ -103,6 +104,9 @@ pub struct Tracer<'a, 'f> {
     params: Option<(usize, Vec<String>)>,
     /// Request accessors and handler parameters are sources.
     request: bool,
+    /// Numeric, UUID and boolean conversions and typed parameters make a value clean (for
+    /// injection); off when the question is only where a value comes from (an object id).
+    conversions_sanitize: bool,
 }
 
 impl<'a, 'f> Tracer<'a, 'f> {
@@ -120,7 +124,15 @@ impl<'a, 'f> Tracer<'a, 'f> {
             summaries: RefCell::new(HashMap::new()),
             params: None,
             request,
+            conversions_sanitize: true,
         }
+    }
+
+    /// Where values come from, regardless of conversions: `int(request.GET["id"])` and a
+    /// `Path<i64>` parameter still count as request input.
+    pub fn origins_only(mut self) -> Self {
+        self.conversions_sanitize = false;
+        self
     }
 
     /// The flow from a source to `node`, if its value derives from one.
@@ -139,6 +151,9 @@ impl<'a, 'f> Tracer<'a, 'f> {
         }
         match self.shape(node) {
             Shape::Source(label) => self.request.then(|| self.start(node, label)),
+            Shape::Clean if !self.conversions_sanitize && is_call(node) => named_children(node)
+                .into_iter()
+                .find_map(|child| self.value(child, depth + 1)),
             Shape::Clean => None,
             Shape::Name(name) => self.name(node, &name, depth),
             Shape::Captures(names) => names.iter().find_map(|name| self.name(node, name, depth)),
@@ -188,7 +203,10 @@ impl<'a, 'f> Tracer<'a, 'f> {
             return self.parameter(node, name);
         }
         bindings.into_iter().find_map(|binding| {
-            let mut flow = self.value(binding.value?, depth + 1)?;
+            if binding.typed && self.conversions_sanitize {
+                return None;
+            }
+            let mut flow = self.value(binding.value, depth + 1)?;
             let line = self
                 .file
                 .text(binding.at)
@@ -227,7 +245,8 @@ impl<'a, 'f> Tracer<'a, 'f> {
                 crate::detectors::scope::rust::is_inert_parameter(self.file, node, name)
             }
         };
-        if inert || typed_in_route(handler.route.as_deref().unwrap_or(""), name) {
+        let typed = inert || typed_in_route(handler.route.as_deref().unwrap_or(""), name);
+        if typed && self.conversions_sanitize {
             return None;
         }
         let declared = self
@@ -310,6 +329,7 @@ impl<'a, 'f> Tracer<'a, 'f> {
                     summaries: RefCell::new(self.summaries.borrow().clone()),
                     params: Some((function.id(), vec![name.clone()])),
                     request: false,
+                    conversions_sanitize: self.conversions_sanitize,
                 };
                 returns.iter().any(|value| inner.value(*value, 0).is_some())
             })
@@ -330,6 +350,19 @@ fn typed_in_route(route: &str, name: &str) -> bool {
             route.contains(&format!("<{converter}:{name}>"))
                 || route.contains(&format!("{{{name}:{converter}}}"))
         })
+}
+
+/// Whether `node`'s value derives from request input, conversions included (`int(x)` of
+/// request input still comes from the request).
+pub fn from_request(file: &ParsedFile, model: &FileModel, node: Node) -> bool {
+    Tracer::new(file, model, &|_| None, true)
+        .origins_only()
+        .trace(node)
+        .is_some()
+}
+
+fn is_call(node: Node) -> bool {
+    matches!(node.kind(), "call" | "call_expression")
 }
 
 fn ancestors(node: Node) -> impl Iterator<Item = Node> {

@@ -278,7 +278,8 @@ pub(super) fn bindings<'t>(file: &ParsedFile, use_site: Node<'t>, name: &str) ->
                     if let Some(args) = node.child_by_field_name("arguments") {
                         mutations.push(Binding {
                             at: node,
-                            value: Some(args),
+                            value: args,
+                            typed: false,
                         });
                     }
                 }
@@ -298,13 +299,15 @@ pub(super) fn bindings<'t>(file: &ParsedFile, use_site: Node<'t>, name: &str) ->
                     .is_some_and(|t| crate::detectors::scope::is_inert_type(file.text(t)));
             latest = Some(Binding {
                 at: node,
-                value: (!clean).then_some(value),
+                value: value,
+                typed: clean,
             });
             // `x += …` keeps what x held before: keep looking for the earlier assignment too.
             if node.kind() == "augmented_assignment" {
                 mutations.push(Binding {
                     at: node,
-                    value: Some(value),
+                    value: value,
+                    typed: false,
                 });
             } else {
                 mutations.clear();

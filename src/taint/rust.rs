@@ -237,7 +237,8 @@ pub(super) fn bindings<'t>(file: &ParsedFile, use_site: Node<'t>, name: &str) ->
                         .is_some_and(|t| is_inert(file.text(t)));
                     latest = Some(Binding {
                         at: node,
-                        value: (!clean).then_some(value),
+                        value: value,
+                        typed: clean,
                     });
                     mutations.clear();
                 }
@@ -252,7 +253,8 @@ pub(super) fn bindings<'t>(file: &ParsedFile, use_site: Node<'t>, name: &str) ->
                 if file.text(left) == name {
                     mutations.push(Binding {
                         at: node,
-                        value: Some(right),
+                        value: right,
+                        typed: false,
                     });
                 }
             }
@@ -274,7 +276,8 @@ pub(super) fn bindings<'t>(file: &ParsedFile, use_site: Node<'t>, name: &str) ->
                     if let Some(args) = node.child_by_field_name("arguments") {
                         mutations.push(Binding {
                             at: node,
-                            value: Some(args),
+                            value: args,
+                            typed: false,
                         });
                     }
                 }

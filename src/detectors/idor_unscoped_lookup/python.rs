@@ -610,7 +610,7 @@ fn is_literal(file: &ParsedFile, node: Node) -> bool {
 /// Whether a value comes from the request: the model's `from-request`, plus the URL keyword
 /// arguments of class-based views (`kwargs["pk"]`, `self.kwargs.get("pk")`).
 fn from_request(file: &ParsedFile, model: &FileModel, node: Node, depth: usize) -> bool {
-    if model.from_request(file, node) {
+    if crate::taint::from_request(file, model, node) {
         return true;
     }
     descendants(node).any(|part| match part.kind() {

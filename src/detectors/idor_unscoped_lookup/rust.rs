@@ -564,7 +564,7 @@ fn from_request(file: &ParsedFile, model: &FileModel, value: &[Node]) -> bool {
     value
         .iter()
         .flat_map(|node| value_identifiers(*node))
-        .any(|identifier| model.from_request(file, identifier))
+        .any(|identifier| crate::taint::from_request(file, model, identifier))
 }
 
 /// Literals and `UPPER_CASE` constants, possibly borrowed (`&"settled"`, `1`, `LIMIT`).
