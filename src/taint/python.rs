@@ -299,14 +299,14 @@ pub(super) fn bindings<'t>(file: &ParsedFile, use_site: Node<'t>, name: &str) ->
                     .is_some_and(|t| crate::detectors::scope::is_inert_type(file.text(t)));
             latest = Some(Binding {
                 at: node,
-                value: value,
+                value,
                 typed: clean,
             });
             // `x += …` keeps what x held before: keep looking for the earlier assignment too.
             if node.kind() == "augmented_assignment" {
                 mutations.push(Binding {
                     at: node,
-                    value: value,
+                    value,
                     typed: false,
                 });
             } else {

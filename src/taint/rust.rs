@@ -237,7 +237,7 @@ pub(super) fn bindings<'t>(file: &ParsedFile, use_site: Node<'t>, name: &str) ->
                         .is_some_and(|t| is_inert(file.text(t)));
                     latest = Some(Binding {
                         at: node,
-                        value: value,
+                        value,
                         typed: clean,
                     });
                     mutations.clear();
