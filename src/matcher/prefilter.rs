@@ -18,18 +18,21 @@ impl Prefilter {
     /// selective of the literal sets each of them requires.
     pub fn of(condition: &Condition, constraints: &[Constraint]) -> Prefilter {
         let candidates =
-            std::iter::once(required(condition)).chain(constraints.iter().map(|constraint| {
-                match &constraint.test {
-                    ConstraintTest::Regex(regex) => regex_literals(regex.as_str()),
-                    ConstraintTest::OneOf(values) => (!values.is_empty()
-                        && values.iter().all(|value| value.trim().len() >= MIN_LITERAL))
-                    .then(|| values.clone()),
-                    _ => None,
-                }
-            }));
+            std::iter::once(required(condition)).chain(constraints.iter().map(constraint_literals));
         Prefilter {
             any_of: most_selective(candidates),
         }
+    }
+}
+
+/// Literals one of which a constraint's bound text must contain.
+fn constraint_literals(constraint: &Constraint) -> Option<Vec<String>> {
+    match &constraint.test {
+        ConstraintTest::Regex(regex) => regex_literals(regex.as_str()),
+        ConstraintTest::OneOf(values) => (!values.is_empty()
+            && values.iter().all(|value| value.trim().len() >= MIN_LITERAL))
+        .then(|| values.clone()),
+        _ => None,
     }
 }
 
@@ -59,7 +62,9 @@ fn required(condition: &Condition) -> Option<Vec<String>> {
             .route
             .as_ref()
             .and_then(|route| regex_literals(route.as_str())),
-        Condition::Kind(_) | Condition::Not(_) | Condition::Where(_) => None,
+        // A nested `where:` tests text bound in this file.
+        Condition::Where(constraints) => most_selective(constraints.iter().map(constraint_literals)),
+        Condition::Kind(_) | Condition::Not(_) => None,
     }
 }
 

@@ -29,6 +29,9 @@ use tree_sitter::Node;
 
 /// How many bindings and calls deep a value is followed.
 const MAX_DEPTH: usize = 12;
+/// How many nodes one trace may visit before it gives up (no flow): a bound on pathological
+/// functions, far above what real sinks need.
+const MAX_VISITS: usize = 4000;
 
 /// One place a tainted value passes through.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -107,6 +110,10 @@ pub struct Tracer<'a, 'f> {
     /// Numeric, UUID and boolean conversions and typed parameters make a value clean (for
     /// injection); off when the question is only where a value comes from (an object id).
     conversions_sanitize: bool,
+    /// Results by node id: a variable read in many places is traced once.
+    memo: RefCell<HashMap<usize, Option<Flow>>>,
+    /// Nodes visited so far.
+    visits: std::cell::Cell<usize>,
 }
 
 impl<'a, 'f> Tracer<'a, 'f> {
@@ -125,6 +132,8 @@ impl<'a, 'f> Tracer<'a, 'f> {
             params: None,
             request,
             conversions_sanitize: true,
+            memo: RefCell::new(HashMap::new()),
+            visits: std::cell::Cell::new(0),
         }
     }
 
@@ -141,9 +150,19 @@ impl<'a, 'f> Tracer<'a, 'f> {
     }
 
     fn value(&self, node: Node, depth: usize) -> Option<Flow> {
-        if depth > MAX_DEPTH {
+        if depth > MAX_DEPTH || self.visits.get() > MAX_VISITS {
             return None;
         }
+        self.visits.set(self.visits.get() + 1);
+        if let Some(known) = self.memo.borrow().get(&node.id()) {
+            return known.clone();
+        }
+        let flow = self.value_uncached(node, depth);
+        self.memo.borrow_mut().insert(node.id(), flow.clone());
+        flow
+    }
+
+    fn value_uncached(&self, node: Node, depth: usize) -> Option<Flow> {
         match (self.custom)(node) {
             Some(Custom::Sanitizer) => return None,
             Some(Custom::Source(label)) => return Some(self.start(node, label)),
@@ -330,6 +349,8 @@ impl<'a, 'f> Tracer<'a, 'f> {
                     params: Some((function.id(), vec![name.clone()])),
                     request: false,
                     conversions_sanitize: self.conversions_sanitize,
+                    memo: RefCell::new(HashMap::new()),
+                    visits: std::cell::Cell::new(0),
                 };
                 returns.iter().any(|value| inner.value(*value, 0).is_some())
             })
