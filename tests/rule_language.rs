@@ -65,6 +65,52 @@ fn a_wrong_annotation_fails() {
     assert_eq!(report.failed(), 2);
 }
 
+/// A `where` constraint holds only the `any` branches that bind its metavariable, and a file
+/// without the constraint's literal is still searched for the other branches.
+#[test]
+fn a_constraint_holds_only_the_branches_that_bind_its_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules.yaml");
+    std::fs::write(
+        &rules,
+        r#"rules:
+  - id: eval-or-exec-of-payload
+    name: eval or exec
+    message: "dynamic code"
+    severity: high
+    confidence: high
+    languages: [python]
+    cwe: [95]
+    owasp: ["A03:2021", "A05:2025"]
+    fix: Do not run dynamic code.
+    help: "`eval(payload)`"
+    match:
+      any:
+        - pattern: exec($CODE)
+        - pattern: eval($ARG)
+    where:
+      ARG: { regex: ^payload$ }
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("a.py"),
+        "exec(source)  # expect: eval-or-exec-of-payload\neval(other)  # ok: eval-or-exec-of-payload\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("b.py"),
+        "eval(payload)  # expect: eval-or-exec-of-payload\n",
+    )
+    .unwrap();
+    let rules = load_rule_paths(&[rules], &RuleSet::default()).unwrap();
+    let report = run(&rules, dir.path());
+    let mut out = Vec::new();
+    testing::render(&report, &rules, &mut out).unwrap();
+    assert_eq!(report.failed(), 0, "{}", String::from_utf8_lossy(&out));
+    assert_eq!(report.rules["eval-or-exec-of-payload"].0, 3);
+}
+
 /// Each file in `broken/` starts with `# error: TEXT [| HELP] @ LINE`.
 #[test]
 fn broken_rule_files_point_at_the_line() {

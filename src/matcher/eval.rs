@@ -71,7 +71,13 @@ impl<'f> FileMatches<'f> {
             return None;
         }
         for constraint in &matcher.constraints {
-            let bound = env.get_match(&constraint.var)?;
+            let Some(bound) = env.get_match(&constraint.var) else {
+                // A branch of an `any` that does not bind the metavariable is not held to it.
+                if binds(&env, &constraint.var) {
+                    return None;
+                }
+                continue;
+            };
             if !self.satisfies(&matcher.taint, &constraint.test, bound) {
                 return None;
             }
@@ -288,4 +294,13 @@ fn strip_quotes(text: &str) -> &str {
         }
     }
     text
+}
+
+/// Whether the match bound `var` at all (as a single node or a sequence).
+fn binds(env: &Env<'_>, var: &str) -> bool {
+    env.get_matched_variables().any(|bound| match bound {
+        ast_grep_core::meta_var::MetaVariable::Capture(name, _)
+        | ast_grep_core::meta_var::MetaVariable::MultiCapture(name) => name == var,
+        _ => false,
+    })
 }

@@ -2,6 +2,7 @@
 //! They are derived from the rule's code patterns, so rule authors never write them.
 
 use super::{Condition, Constraint, ConstraintTest};
+use std::collections::BTreeSet;
 
 /// Literals shorter than this are too common to rule a file out.
 const MIN_LITERAL: usize = 3;
@@ -17,8 +18,13 @@ impl Prefilter {
     /// What a file must contain for `condition` and every `constraints` test to hold: the most
     /// selective of the literal sets each of them requires.
     pub fn of(condition: &Condition, constraints: &[Constraint]) -> Prefilter {
+        // A constraint only binds the file when every match binds its metavariable.
+        let always = always_bound(condition);
+        let constraints = constraints
+            .iter()
+            .filter(|constraint| always.contains(constraint.var.as_str()));
         let candidates =
-            std::iter::once(required(condition)).chain(constraints.iter().map(constraint_literals));
+            std::iter::once(required(condition)).chain(constraints.map(constraint_literals));
         Prefilter {
             any_of: most_selective(candidates),
         }
@@ -65,6 +71,27 @@ fn required(condition: &Condition) -> Option<Vec<String>> {
         // A nested `where:` tests text bound in this file.
         Condition::Where(constraints) => most_selective(constraints.iter().map(constraint_literals)),
         Condition::Kind(_) | Condition::Not(_) => None,
+    }
+}
+
+/// The metavariables every match of `condition` binds (conservatively: relations and queries
+/// count as binding nothing).
+fn always_bound(condition: &Condition) -> BTreeSet<String> {
+    match condition {
+        Condition::Pattern(pattern) => pattern
+            .defined_vars()
+            .into_iter()
+            .map(str::to_string)
+            .collect(),
+        Condition::All(all) => all.iter().flat_map(always_bound).collect(),
+        Condition::Any(any) => {
+            let mut branches = any.iter().map(always_bound);
+            let first = branches.next().unwrap_or_default();
+            branches.fold(first, |common, branch| {
+                common.intersection(&branch).cloned().collect()
+            })
+        }
+        _ => BTreeSet::new(),
     }
 }
 

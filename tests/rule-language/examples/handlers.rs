@@ -8,6 +8,15 @@ async fn order(Path(id): Path<String>, pool: PgPool) -> String {
     format!("{rows:?}{fixed:?}")
 }
 
+async fn line(Path(index): Path<usize>, lines: Vec<i64>) -> String {
+    let first = lines[0]; // ok: lang-rs-where-one-branch
+    let chosen = lines[index]; // expect: lang-rs-where-one-branch
+    if first == chosen {
+        todo!() // expect: lang-rs-where-one-branch
+    }
+    format!("{chosen}")
+}
+
 async fn purge() -> &'static str { // expect: lang-rs-admin-route
     "purged"
 }
@@ -28,6 +37,7 @@ fn run(cmd: &str) {
 pub fn router() -> Router {
     Router::new()
         .route("/orders/{id}", get(order))
+        .route("/lines/{index}", get(line))
         .route("/admin/purge", post(purge))
         .route("/admin/audit", post(audit))
 }
