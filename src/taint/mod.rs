@@ -259,6 +259,8 @@ impl<'a, 'f> Tracer<'a, 'f> {
         let inert = match self.file.language() {
             Language::Python => {
                 crate::detectors::scope::python::is_inert_parameter(self.file, node, name)
+                    || (url_strings(handler.framework)
+                        && python::read_as_object(self.file, handler.bytes.clone(), name))
             }
             Language::Rust => {
                 crate::detectors::scope::rust::is_inert_parameter(self.file, node, name)
@@ -360,6 +362,16 @@ impl<'a, 'f> Tracer<'a, 'f> {
             .insert(function.id(), reaching.clone());
         reaching
     }
+}
+
+/// Whether the framework fills a handler's extra parameters from URL segments, as strings
+/// (or numbers and UUIDs, with a converter): Django and DRF views, Flask routes.
+fn url_strings(framework: crate::model::Framework) -> bool {
+    use crate::model::Framework;
+    matches!(
+        framework,
+        Framework::Django | Framework::Drf | Framework::Flask
+    )
 }
 
 /// Whether the route converts the path parameter `name` to a number or UUID

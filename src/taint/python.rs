@@ -3,6 +3,7 @@
 use super::{Binding, Call, Shape};
 use crate::detectors::syntax::{descendants, named_children};
 use crate::parse::ParsedFile;
+use std::ops::Range;
 use tree_sitter::Node;
 
 /// Attributes of Django, DRF, Flask and Starlette request objects that carry client input.
@@ -331,6 +332,29 @@ fn enclosing_function(node: Node) -> Option<Node> {
         current = candidate.parent();
     }
     None
+}
+
+/// Whether the function defined over `function` reads an attribute of its parameter `name`
+/// (`page.title`, not a method call such as `slug.upper()`): a URL segment is a string, so such
+/// a parameter is an object a caller passes (`def render_page(request, page)` called by a view),
+/// not request input.
+pub(super) fn read_as_object(file: &ParsedFile, function: Range<usize>, name: &str) -> bool {
+    let root = file.tree.root_node();
+    let Some(outer) = root.descendant_for_byte_range(function.start, function.end) else {
+        return false;
+    };
+    descendants(outer).any(|node| {
+        node.kind() == "attribute"
+            && node
+                .child_by_field_name("object")
+                .is_some_and(|object| object.kind() == "identifier" && file.text(object) == name)
+            && !node.parent().is_some_and(|parent| {
+                parent.kind() == "call"
+                    && parent
+                        .child_by_field_name("function")
+                        .is_some_and(|f| f.id() == node.id())
+            })
+    })
 }
 
 pub(super) fn parameter_names(file: &ParsedFile, function: Node) -> Vec<String> {

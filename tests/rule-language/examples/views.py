@@ -72,6 +72,18 @@ def thumbnail():
     return "ok"
 
 
+@app.post("/thumbnails/<name>")
+def thumbnail_named(name):
+    os.system("convert " + name)  # expect: lang-py-taint
+    return "ok"
+
+
+def render_thumbnail(request, image):
+    # Called by a view with a model instance: a URL segment would be a string, not an object.
+    os.system("convert " + image.path)  # ok: lang-py-taint
+    return "ok"
+
+
 def consume():
     message = queue.receive()
     os.system("echo " + message)  # expect: lang-py-taint
