@@ -69,7 +69,9 @@ fn required(condition: &Condition) -> Option<Vec<String>> {
             .as_ref()
             .and_then(|route| regex_literals(route.as_str())),
         // A nested `where:` tests text bound in this file.
-        Condition::Where(constraints) => most_selective(constraints.iter().map(constraint_literals)),
+        Condition::Where(constraints) => {
+            most_selective(constraints.iter().map(constraint_literals))
+        }
         Condition::Kind(_) | Condition::Not(_) => None,
     }
 }
