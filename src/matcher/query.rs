@@ -9,6 +9,7 @@ use ast_grep_core::meta_var::MetaVarEnv;
 use ast_grep_core::AstGrep as Root;
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
 use tree_sitter::{Query, QueryCursor, StreamingIterator};
 
 /// Identifies a node by what tree-sitter knows of it: byte range and kind.
@@ -16,7 +17,7 @@ type NodeKey = (usize, usize, u16);
 
 /// A compiled query and where its `@match` capture is.
 pub struct QueryAtom {
-    query: Query,
+    query: Arc<Query>,
     match_capture: u32,
     /// Node types the `@match` capture can have, when the source says so.
     match_kinds: Option<Vec<String>>,
@@ -33,7 +34,7 @@ pub(super) type QueryHits = HashMap<NodeKey, Vec<Captures>>;
 impl QueryAtom {
     /// Compile `source` for `language`; the error text explains what is wrong.
     pub fn new(source: &str, language: &tree_sitter::Language) -> Result<QueryAtom, String> {
-        let query = Query::new(language, source).map_err(|err| err.to_string())?;
+        let query = compiled(source, language)?;
         let match_capture = query
             .capture_index_for_name("match")
             .ok_or_else(|| "the query has no `@match` capture to report".to_string())?;
@@ -94,6 +95,28 @@ impl QueryAtom {
         }
         hits
     }
+}
+
+/// The compiled query for `source`: tree-sitter's query analysis takes milliseconds, and rules
+/// repeat the same query (a taint sanitizer binding `(identifier) @V @match`), so each text is
+/// compiled once per grammar and shared.
+fn compiled(source: &str, language: &tree_sitter::Language) -> Result<Arc<Query>, String> {
+    type Cache = Mutex<HashMap<(String, usize, String), Arc<Query>>>;
+    static CACHE: LazyLock<Cache> = LazyLock::new(|| Mutex::new(HashMap::new()));
+    let key = (
+        language.name().unwrap_or_default().to_string(),
+        language.node_kind_count(),
+        source.to_string(),
+    );
+    if let Some(query) = CACHE.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        return Ok(Arc::clone(query));
+    }
+    let query = Arc::new(Query::new(language, source).map_err(|err| err.to_string())?);
+    CACHE
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(key, Arc::clone(&query));
+    Ok(query)
 }
 
 /// Bind the captures of the first hit on `node` into `env`; false when the query has no hit there.
@@ -191,4 +214,23 @@ fn resolve(root: &Root<SgDoc>, (start, end, kind): NodeKey) -> Option<SgNode<'_>
         }
     }
     Some(root.adopt(inner))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::QueryAtom;
+    use std::sync::Arc;
+
+    #[test]
+    fn the_same_query_is_compiled_once_per_grammar() {
+        let python = crate::source::Language::Python.grammar();
+        let rust = crate::source::Language::Rust.grammar();
+        let text = "(identifier) @V @match";
+        let first = QueryAtom::new(text, &python).unwrap();
+        let second = QueryAtom::new(text, &python).unwrap();
+        let other = QueryAtom::new(text, &rust).unwrap();
+        assert!(Arc::ptr_eq(&first.query, &second.query));
+        assert!(!Arc::ptr_eq(&first.query, &other.query));
+        assert!(QueryAtom::new("(no_such_kind) @match", &python).is_err());
+    }
 }

@@ -81,21 +81,36 @@ pub(super) fn compile(
     })
 }
 
-/// Compile a rule's `taint:` sources and sanitizers (each a condition of its own).
+/// Compile a rule's `taint:` sources and sanitizers (each a condition of its own). An entry
+/// split into `python:`/`rust:` branches applies only to the languages it has a branch for.
 fn taint_spec(raw: &RawTaint, language: Language) -> Result<TaintSpec, Problem> {
     let compile_all = |list: &[Spanned<RawCondition>]| {
-        list.iter()
-            .map(|item| {
-                let mut bound = BTreeSet::new();
-                condition(
-                    &item.value,
-                    item.referenced,
-                    language,
-                    &mut bound,
-                    Place::Top,
-                )
-            })
-            .collect::<Result<Vec<_>, _>>()
+        let mut compiled = Vec::new();
+        for item in list {
+            let split = item.value.python.is_some() || item.value.rust.is_some();
+            let (value, at) = if split {
+                if item.value.has_condition_keys() {
+                    return Err(problem(
+                        item.referenced,
+                        "a taint entry split into `python:`/`rust:` branches cannot have other keys beside them",
+                        None,
+                    ));
+                }
+                let branch = match language {
+                    Language::Python => item.value.python.as_deref(),
+                    Language::Rust => item.value.rust.as_deref(),
+                };
+                match branch {
+                    Some(branch) => (&branch.value, branch.referenced),
+                    None => continue,
+                }
+            } else {
+                (&item.value, item.referenced)
+            };
+            let mut bound = BTreeSet::new();
+            compiled.push(condition(value, at, language, &mut bound, Place::Top)?);
+        }
+        Ok::<_, Problem>(compiled)
     };
     Ok(TaintSpec {
         sources: compile_all(&raw.sources)?,

@@ -34,6 +34,12 @@ fn run(cmd: &str) {
     Command::new("ls").arg("-c").arg(cmd).status().ok(); // ok: lang-rs-shell-query
 }
 
+async fn compress(Path(name): Path<String>) -> &'static str {
+    Command::new("sh").arg("-c").arg(format!("gzip {name}")).status().ok(); // expect: lang-taint-per-language, lang-rs-shell-query
+    Command::new("sh").arg("-c").arg(shell_quote!(name)).status().ok(); // expect: lang-rs-shell-query // ok: lang-taint-per-language
+    "compressed"
+}
+
 pub fn router() -> Router {
     Router::new()
         .route("/orders/{id}", get(order))

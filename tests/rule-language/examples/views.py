@@ -88,3 +88,11 @@ def consume():
     message = queue.receive()
     os.system("echo " + message)  # expect: lang-py-taint
     os.system("echo " + audit_label())  # ok: lang-py-taint
+
+
+@app.post("/archives")
+def archive():
+    name = request.args["name"]
+    os.popen("gzip " + name)  # expect: lang-taint-per-language
+    os.popen("gzip " + quote(name))  # ok: lang-taint-per-language
+    return "ok"
