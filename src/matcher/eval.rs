@@ -62,7 +62,11 @@ impl<'f> FileMatches<'f> {
             return None;
         }
         for constraint in &matcher.constraints {
-            let bound = env.get_match(&constraint.var)?;
+            // As in ast-grep, a constraint only tests a variable this match bound: a variable of
+            // one `any` branch does not constrain the others.
+            let Some(bound) = env.get_match(&constraint.var) else {
+                continue;
+            };
             if !self.satisfies(&constraint.test, bound) {
                 return None;
             }

@@ -43,7 +43,9 @@ pub(super) fn compile(
     constraints: &BTreeMap<String, Spanned<RawConstraint>>,
     focus: Option<&Spanned<String>>,
 ) -> Result<Compiled, Problem> {
-    let (top, at) = match language_branch(raw, language)? {
+    let branch = language_branch(raw, language)?;
+    let split = branch.is_some();
+    let (top, at) = match branch {
         Some(branch) => (&branch.value, branch.referenced),
         None => (&raw.value, raw.referenced),
     };
@@ -53,6 +55,10 @@ pub(super) fn compile(
     for (name, raw_constraint) in constraints {
         let var = name.trim_start_matches('$').to_string();
         if !bound.contains(&var) {
+            if split {
+                // Bound in another language's branch, which the caller checks.
+                continue;
+            }
             return Err(unbound(raw_constraint.referenced, &var, &bound, "`where`"));
         }
         for test in constraint_tests(&raw_constraint.value, raw_constraint.referenced, language)? {
