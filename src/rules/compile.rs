@@ -44,13 +44,15 @@ pub(super) fn compile(
     focus: Option<&Spanned<String>>,
     taint: Option<&Spanned<RawTaint>>,
 ) -> Result<Compiled, Problem> {
-    let (top, at) = match language_branch(raw, language)? {
+    let branch = language_branch(raw, language)?;
+    let split = branch.is_some();
+    let (top, at) = match branch {
         Some(branch) => (&branch.value, branch.referenced),
         None => (&raw.value, raw.referenced),
     };
     let mut bound = BTreeSet::new();
     let condition = condition(top, at, language, &mut bound, Place::Top)?;
-    let compiled_constraints = compile_constraints(constraints, &bound, language)?;
+    let compiled_constraints = compile_constraints(constraints, &bound, language, split)?;
     let focus = match focus {
         Some(focus) => {
             let var = focus.value.trim_start_matches('$').to_string();
@@ -120,15 +122,29 @@ fn taint_spec(raw: &RawTaint, language: Language) -> Result<TaintSpec, Problem> 
 }
 
 /// The tests of a `where:` mapping, each on a metavariable that `bound` holds.
+fn compile_constraints_strict(
+    constraints: &BTreeMap<String, Spanned<RawConstraint>>,
+    bound: &BTreeSet<String>,
+    language: Language,
+) -> Result<Vec<Constraint>, Problem> {
+    compile_constraints(constraints, bound, language, false)
+}
+
+/// The tests of a `where:` mapping; with `split` (a `match` split by language), a variable this
+/// language's branch does not bind is left to the branch that does (the caller checks one does).
 fn compile_constraints(
     constraints: &BTreeMap<String, Spanned<RawConstraint>>,
     bound: &BTreeSet<String>,
     language: Language,
+    split: bool,
 ) -> Result<Vec<Constraint>, Problem> {
     let mut compiled = Vec::new();
     for (name, raw_constraint) in constraints {
         let var = name.trim_start_matches('$').to_string();
         if !bound.contains(&var) {
+            if split {
+                continue;
+            }
             return Err(unbound(raw_constraint.referenced, &var, bound, "`where`"));
         }
         for test in constraint_tests(&raw_constraint.value, raw_constraint.referenced, language)? {
@@ -307,7 +323,7 @@ fn condition(
     }
     // Last, so that it sees what this mapping's pattern and relations bound.
     if let Some(constraints) = &raw.constraints {
-        parts.push(Condition::Where(compile_constraints(
+        parts.push(Condition::Where(compile_constraints_strict(
             constraints,
             bound,
             language,

@@ -146,6 +146,7 @@ fn build_rule(
         }
         (None, Some(matching)) => {
             let mut matchers = Vec::new();
+            let mut bound_anywhere = BTreeSet::new();
             for &language in &languages {
                 let compiled = compile::compile(
                     matching,
@@ -154,6 +155,7 @@ fn build_rule(
                     raw.focus.as_ref(),
                     raw.taint.as_ref(),
                 )?;
+                bound_anywhere.extend(compiled.bound.iter().cloned());
                 if let Some(var) = unbound_placeholder(&raw.message.value, &compiled.bound) {
                     return Err(compile::unbound(
                         raw.message.referenced,
@@ -163,6 +165,18 @@ fn build_rule(
                     ));
                 }
                 matchers.push((language, compiled.matcher));
+            }
+            // A `where` variable of a per-language match must be bound in some branch.
+            for (name, constraint) in &raw.constraints {
+                let var = name.trim_start_matches('$');
+                if !bound_anywhere.contains(var) {
+                    return Err(compile::unbound(
+                        constraint.referenced,
+                        var,
+                        &bound_anywhere,
+                        "`where`",
+                    ));
+                }
             }
             Logic::Matchers(std::sync::Arc::new(matchers))
         }

@@ -25,6 +25,12 @@ async fn audit(_admin: AdminUser) -> &'static str { // ok: lang-rs-admin-route
     "audited"
 }
 
+fn quote(raw: &str) -> Result<Decimal, Error> {
+    let amount = Decimal::from_str_exact(raw); // expect: lang-py-where-per-branch
+    let fee = Decimal::from_str_exact(raw); // ok: lang-py-where-per-branch
+    Ok(amount? + fee?)
+}
+
 fn helper(raw: &str) -> i64 {
     raw.parse().unwrap() // ok: lang-rs-unwrap-in-handler
 }

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 import requests
 from flask import Flask, request
 from flask_login import login_required
@@ -28,6 +30,14 @@ def calc():  # ok: lang-py-in-handler
     eval("1 + 1")  # ok: lang-py-from-request
     exec(compile_plan())  # expect: lang-py-query
     return "ok"
+
+
+@app.post("/quote")
+def quote():
+    amount = Decimal(request.args["amount"])  # expect: lang-py-where-per-branch
+    amount = Decimal.from_float(1.5)  # expect: lang-py-where-per-branch
+    amount = Decimal("1.00")  # ok: lang-py-where-per-branch
+    return str(amount)
 
 
 def settle(session, producer, event):
