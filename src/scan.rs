@@ -211,11 +211,10 @@ fn project_findings(project: &Project, rules: &RuleSet) -> BTreeMap<String, Vec<
 
 /// Every rule id a suppression may name: the rules of this run and all built-in ones.
 fn suppress_ids(rules: &RuleSet) -> BTreeSet<String> {
-    let builtin = RuleSet::builtin().ok();
     rules
         .iter()
-        .chain(builtin.iter().flat_map(|set| set.iter()))
         .map(|rule| rule.id.clone())
+        .chain(RuleSet::builtin_ids().map(str::to_string))
         .collect()
 }
 

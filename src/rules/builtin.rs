@@ -5,14 +5,29 @@ use super::{parse_rule_file, Rule, RuleFileError, RuleSet};
 /// `(path under rules/, contents)` of every built-in rule file, listed by `build.rs`.
 pub(super) const FILES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 
-/// Load the embedded rules. The test suite validates them, so an error here is a build defect.
+/// Load the embedded rules, compiling the files in parallel. The test suite validates them, so
+/// an error here is a build defect.
 pub(super) fn rules() -> Result<RuleSet, RuleFileError> {
-    let mut rules: Vec<Rule> = Vec::new();
-    for (path, text) in FILES {
-        let pack = path.split('/').next().unwrap_or("builtin");
-        rules.extend(parse_rule_file(path, text, pack)?);
-    }
-    Ok(RuleSet::from_rules(rules))
+    use rayon::prelude::*;
+    let per_file: Vec<Vec<Rule>> = FILES
+        .par_iter()
+        .map(|(path, text)| {
+            let pack = path.split('/').next().unwrap_or("builtin");
+            parse_rule_file(path, text, pack)
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(RuleSet::from_rules(
+        per_file.into_iter().flatten().collect(),
+    ))
+}
+
+/// The ids of the built-in rules without compiling them: every file is named after its rule
+/// (checked by the test below).
+pub(super) fn ids() -> impl Iterator<Item = &'static str> {
+    FILES.iter().map(|(path, _)| {
+        let file = path.rsplit('/').next().unwrap_or(path);
+        file.strip_suffix(".yaml").unwrap_or(file)
+    })
 }
 
 #[cfg(test)]
@@ -62,5 +77,11 @@ mod tests {
             .collect();
         let unique: BTreeSet<_> = ids.iter().collect();
         assert_eq!(ids.len(), unique.len(), "duplicate rule ids");
+        let named: BTreeSet<String> = super::ids().map(str::to_string).collect();
+        assert_eq!(
+            named,
+            ids.into_iter().collect(),
+            "file names and rule ids differ"
+        );
     }
 }

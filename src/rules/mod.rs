@@ -228,6 +228,11 @@ impl RuleSet {
         builtin::rules()
     }
 
+    /// The ids of the built-in rules, without compiling them.
+    pub fn builtin_ids() -> impl Iterator<Item = &'static str> {
+        builtin::ids()
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = &Rule> {
         self.rules.iter()
     }
