@@ -197,14 +197,20 @@ impl<'f> FileMatches<'f> {
         &'t self,
         spec: &TaintSpec,
         rel: &Relation,
-        mut candidates: impl Iterator<Item = SgNode<'t>>,
+        candidates: impl Iterator<Item = SgNode<'t>>,
         env: &mut Env<'t>,
     ) -> bool {
-        candidates.any(|candidate| {
-            attempt(env, |trial| {
-                self.eval(spec, &rel.condition, &candidate, trial)
+        candidates
+            .filter(|candidate| {
+                rel.kinds.as_ref().is_none_or(|kinds| {
+                    kinds.contains(usize::from(candidate.get_inner_node().kind_id()))
+                })
             })
-        })
+            .any(|candidate| {
+                attempt(env, |trial| {
+                    self.eval(spec, &rel.condition, &candidate, trial)
+                })
+            })
     }
 
     fn satisfies(&self, spec: &TaintSpec, test: &ConstraintTest, bound: &SgNode<'_>) -> bool {

@@ -60,6 +60,9 @@ pub struct Relation {
     pub stop_by: StopBy,
     /// Only look at children in this grammar field (e.g. `arguments`), for `has`.
     pub field: Option<String>,
+    /// The node kinds the condition can match (`None`: any), so that a relation over many
+    /// candidates (every descendant, every ancestor) skips the others without evaluating.
+    pub kinds: Option<bit_set::BitSet>,
 }
 
 /// A test on what a metavariable is bound to.

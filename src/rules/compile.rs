@@ -376,6 +376,7 @@ fn relation(
         Place::Relation,
     )?;
     Ok(Relation {
+        kinds: inner.potential_kinds(language),
         condition: Box::new(inner),
         stop_by,
         field: target.value.field.as_ref().map(|f| f.value.clone()),
