@@ -1,13 +1,16 @@
 //! Parsing with tree-sitter: one parser per language per worker thread.
 
+use crate::model::FileModel;
 use crate::source::{Language, SourceFile};
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use tree_sitter::{Node, Parser, Tree};
 
-/// A source file with its syntax tree.
+/// A source file with its syntax tree and, built on first use, its handler model (shared by
+/// the rules, the detectors and the project facts of the file).
 pub struct ParsedFile<'a> {
     pub source: &'a SourceFile,
     pub tree: Tree,
+    model: OnceCell<FileModel>,
 }
 
 impl<'a> ParsedFile<'a> {
@@ -18,6 +21,11 @@ impl<'a> ParsedFile<'a> {
 
     pub fn language(&self) -> Language {
         self.source.language
+    }
+
+    /// The file's handlers and their guards, built once.
+    pub fn model(&self) -> &FileModel {
+        self.model.get_or_init(|| FileModel::build(self))
     }
 
     /// The first node tree-sitter had to recover from, if the file has syntax errors.
@@ -66,5 +74,9 @@ pub fn parse(source: &SourceFile) -> Option<ParsedFile<'_>> {
         };
         parser.parse(&source.text, None)
     })?;
-    Some(ParsedFile { source, tree })
+    Some(ParsedFile {
+        source,
+        tree,
+        model: OnceCell::new(),
+    })
 }

@@ -11,19 +11,18 @@ use ast_grep_core::meta_var::MetaVarEnv;
 use ast_grep_core::tree_sitter::StrDoc;
 use ast_grep_core::{AstGrep as Root, Matcher as _};
 use std::borrow::Cow;
-use std::cell::{OnceCell, RefCell};
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ops::Range;
 use std::rc::Rc;
 
 type Env<'t> = Cow<'t, MetaVarEnv<'t, SgDoc>>;
 
-/// One file prepared for declarative matching: the ast-grep view of its tree and, built on first
-/// use, its model (handlers, request-derived values).
+/// One file prepared for declarative matching: the ast-grep view of its tree; the file's model
+/// (handlers, guards) comes from [`ParsedFile::model`].
 pub struct FileMatches<'f> {
     file: &'f ParsedFile<'f>,
     root: Root<SgDoc>,
-    model: OnceCell<FileModel>,
     /// Query hits by query address: each query runs once per file.
     query_hits: RefCell<HashMap<usize, Rc<QueryHits>>>,
     /// The taint flow found while matching the current node, for its finding.
@@ -48,7 +47,6 @@ impl<'f> FileMatches<'f> {
         FileMatches {
             file,
             root: Root::doc(doc),
-            model: OnceCell::new(),
             query_hits: RefCell::new(HashMap::new()),
             flow: RefCell::new(None),
         }
@@ -60,7 +58,7 @@ impl<'f> FileMatches<'f> {
     }
 
     fn model(&self) -> &FileModel {
-        self.model.get_or_init(|| FileModel::build(self.file))
+        self.file.model()
     }
 
     /// Match `matcher` against `node`; on success, what to report.

@@ -7,7 +7,7 @@ use crate::model::python::{
     callee_attribute, class_guards, class_markers, first_string_arg, keyword_argument,
     keyword_text, statement_level,
 };
-use crate::model::{looks_like_auth, FileModel, Framework, Handler};
+use crate::model::{looks_like_auth, Framework, Handler};
 use crate::parse::ParsedFile;
 use crate::source::Position;
 use crate::suppress;
@@ -38,7 +38,7 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
     if !NEEDS_ANY.iter().any(|needle| text.contains(needle)) {
         return FileFacts::default();
     }
-    let model = FileModel::build(file);
+    let model = file.model();
     let public = suppress::public_markers(file);
     let mut facts = FileFacts {
         handlers: model

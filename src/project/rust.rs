@@ -4,7 +4,7 @@
 
 use super::facts::{join_path, Edge, FileFacts, HandlerFact, Target};
 use crate::detectors::syntax::{descendants, named_children};
-use crate::model::{looks_like_auth, FileModel};
+use crate::model::looks_like_auth;
 use crate::parse::ParsedFile;
 use crate::source::Position;
 use crate::suppress;
@@ -55,7 +55,7 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
     if !NEEDS_ANY.iter().any(|needle| text.contains(needle)) {
         return FileFacts::default();
     }
-    let model = FileModel::build(file);
+    let model = file.model();
     let public = suppress::public_markers(file);
     let mut facts = FileFacts {
         handlers: model

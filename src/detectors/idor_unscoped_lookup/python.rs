@@ -135,10 +135,10 @@ pub fn check(file: &ParsedFile, out: &mut Vec<Match>) {
     if is_admin_area(&file.source.display_path) {
         return;
     }
-    let model = FileModel::build(file);
+    let model = file.model();
     for node in descendants(file.tree.root_node()) {
         let found = match node.kind() {
-            "call" => call_lookup(file, &model, node),
+            "call" => call_lookup(file, model, node),
             "class_definition" => class_lookup(file, node),
             _ => None,
         };

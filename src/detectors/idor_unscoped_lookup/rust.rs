@@ -39,20 +39,20 @@ pub fn check(file: &ParsedFile, out: &mut Vec<Match>) {
     if is_admin_area(&file.source.display_path) {
         return;
     }
-    let model = FileModel::build(file);
-    if model.handlers.is_empty() || !shows_authentication(file, &model) {
+    let model = file.model();
+    if model.handlers.is_empty() || !shows_authentication(file, model) {
         return;
     }
     for node in descendants(file.tree.root_node()) {
         let found = match node.kind() {
-            "macro_invocation" => sqlx_macro(file, &model, node),
-            "call_expression" => sqlx_call(file, &model, node)
-                .or_else(|| client_call(file, &model, node))
-                .or_else(|| diesel(file, &model, node)),
+            "macro_invocation" => sqlx_macro(file, model, node),
+            "call_expression" => sqlx_call(file, model, node)
+                .or_else(|| client_call(file, model, node))
+                .or_else(|| diesel(file, model, node)),
             _ => None,
         };
         let Some(lookup) = found else { continue };
-        if let Some(found) = judge(file, &model, lookup) {
+        if let Some(found) = judge(file, model, lookup) {
             out.push(found);
         }
     }
