@@ -61,8 +61,7 @@ pub fn collect(file: &ParsedFile) -> Vec<Suppression> {
     if !source.text.contains("tollgate:") {
         return Vec::new();
     }
-    descendants(file.tree.root_node())
-        .filter(|node| matches!(node.kind(), "comment" | "line_comment" | "block_comment"))
+    comments(file)
         .filter_map(|comment| {
             let Directive::Ignore { rules, reason } = parse(file.text(comment))? else {
                 return None;
@@ -90,8 +89,7 @@ pub fn public_markers(file: &ParsedFile) -> Vec<(usize, Option<String>)> {
     if !source.text.contains("tollgate: public") {
         return Vec::new();
     }
-    descendants(file.tree.root_node())
-        .filter(|node| matches!(node.kind(), "comment" | "line_comment" | "block_comment"))
+    comments(file)
         .filter_map(|comment| match parse(file.text(comment))? {
             Directive::Public { reason } => {
                 Some((source.position(comment.start_byte()).line, reason))
@@ -99,6 +97,12 @@ pub fn public_markers(file: &ParsedFile) -> Vec<(usize, Option<String>)> {
             Directive::Ignore { .. } => None,
         })
         .collect()
+}
+
+/// The comment nodes of a file (Python `#`, Rust `//` and `/* */`).
+fn comments<'t>(file: &'t ParsedFile) -> impl Iterator<Item = tree_sitter::Node<'t>> {
+    descendants(file.tree.root_node())
+        .filter(|node| matches!(node.kind(), "comment" | "line_comment" | "block_comment"))
 }
 
 /// Parse `# tollgate: ignore[a, b] -- reason` or `# tollgate: public -- reason` (or `//`,

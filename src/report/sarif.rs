@@ -4,7 +4,7 @@
 //! `partialFingerprints` on results, and shows `toolExecutionNotifications` for skipped files.
 //! Paths are relative to `%SRCROOT%`, the working directory of the scan.
 
-use crate::finding::{Finding, Notice, NoticeKind};
+use crate::finding::{Finding, Notice, NoticeKind, Related};
 use crate::rules::{Confidence, Rule, RuleSet, Severity};
 use crate::scan::ScanOutcome;
 use serde_json::json;
@@ -127,20 +127,7 @@ fn result(finding: &Finding, rule_index: Option<usize>) -> SarifResult {
         .rule_id(finding.rule_id.clone())
         .level(level(finding.severity))
         .message(text_message(&finding.message))
-        .locations(vec![Location {
-            physical_location: Some(PhysicalLocation {
-                artifact_location: Some(artifact(&finding.path)),
-                region: Some(Region {
-                    start_line: Some(to_i64(finding.start.line)),
-                    start_column: Some(to_i64(finding.start.column)),
-                    end_line: Some(to_i64(finding.end.line)),
-                    end_column: Some(to_i64(finding.end.column)),
-                    ..Default::default()
-                }),
-                ..Default::default()
-            }),
-            ..Default::default()
-        }])
+        .locations(vec![finding_location(finding, None)])
         .partial_fingerprints(BTreeMap::from([(
             FINGERPRINT_KEY.to_string(),
             finding.fingerprint.clone(),
@@ -160,19 +147,9 @@ fn result(finding: &Finding, rule_index: Option<usize>) -> SarifResult {
         .enumerate()
         .map(|(id, related)| Location {
             id: i64::try_from(id).ok(),
-            message: Some(text_message(&related.message)),
-            physical_location: Some(PhysicalLocation {
-                artifact_location: Some(artifact(&related.path)),
-                region: Some(Region {
-                    start_line: Some(to_i64(related.start.line)),
-                    start_column: Some(to_i64(related.start.column)),
-                    ..Default::default()
-                }),
-                ..Default::default()
-            }),
-            ..Default::default()
+            ..related_location(related)
         })
-        .collect::<Vec<_>>();
+        .collect();
     result.related_locations = (!related.is_empty()).then_some(related);
     if !finding.flow.is_empty() {
         result.code_flows = Some(vec![code_flow(finding)]);
@@ -180,49 +157,58 @@ fn result(finding: &Finding, rule_index: Option<usize>) -> SarifResult {
     result
 }
 
-/// A taint flow as a SARIF code flow: one thread, source first.
+/// A taint flow as a SARIF code flow: one thread, source first, the sink last.
 fn code_flow(finding: &Finding) -> CodeFlow {
-    let mut locations: Vec<ThreadFlowLocation> = finding
+    let thread_location = |location: Location| ThreadFlowLocation {
+        location: Some(location),
+        ..Default::default()
+    };
+    let locations: Vec<ThreadFlowLocation> = finding
         .flow
         .iter()
-        .map(|step| ThreadFlowLocation {
-            location: Some(Location {
-                message: Some(text_message(&step.message)),
-                physical_location: Some(PhysicalLocation {
-                    artifact_location: Some(artifact(&step.path)),
-                    region: Some(Region {
-                        start_line: Some(to_i64(step.start.line)),
-                        start_column: Some(to_i64(step.start.column)),
-                        ..Default::default()
-                    }),
-                    ..Default::default()
-                }),
-                ..Default::default()
-            }),
-            ..Default::default()
-        })
+        .map(|step| thread_location(related_location(step)))
+        .chain(std::iter::once(thread_location(finding_location(
+            finding,
+            Some("reaches the sink here"),
+        ))))
         .collect();
-    locations.push(ThreadFlowLocation {
-        location: Some(Location {
-            message: Some(text_message("reaches the sink here")),
-            physical_location: Some(PhysicalLocation {
-                artifact_location: Some(artifact(&finding.path)),
-                region: Some(Region {
-                    start_line: Some(to_i64(finding.start.line)),
-                    start_column: Some(to_i64(finding.start.column)),
-                    end_line: Some(to_i64(finding.end.line)),
-                    end_column: Some(to_i64(finding.end.column)),
-                    ..Default::default()
-                }),
-                ..Default::default()
-            }),
-            ..Default::default()
-        }),
-        ..Default::default()
-    });
     CodeFlow::builder()
         .thread_flows(vec![ThreadFlow::builder().locations(locations).build()])
         .build()
+}
+
+/// The finding's whole region, with an optional message.
+fn finding_location(finding: &Finding, message: Option<&str>) -> Location {
+    let region = Region {
+        start_line: Some(to_i64(finding.start.line)),
+        start_column: Some(to_i64(finding.start.column)),
+        end_line: Some(to_i64(finding.end.line)),
+        end_column: Some(to_i64(finding.end.column)),
+        ..Default::default()
+    };
+    location(&finding.path, region, message)
+}
+
+/// A related place or flow step: its start and what it has to do with the finding.
+fn related_location(related: &Related) -> Location {
+    let region = Region {
+        start_line: Some(to_i64(related.start.line)),
+        start_column: Some(to_i64(related.start.column)),
+        ..Default::default()
+    };
+    location(&related.path, region, Some(&related.message))
+}
+
+fn location(path: &str, region: Region, message: Option<&str>) -> Location {
+    Location {
+        message: message.map(text_message),
+        physical_location: Some(PhysicalLocation {
+            artifact_location: Some(artifact(path)),
+            region: Some(region),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
 }
 
 fn notification(notice: &Notice) -> Notification {

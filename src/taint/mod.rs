@@ -398,6 +398,12 @@ fn is_call(node: Node) -> bool {
     matches!(node.kind(), "call" | "call_expression")
 }
 
+/// A variable's bindings in the order they are tried: the latest assignment (if any), then the
+/// mutations after it.
+fn latest_then<'t>(latest: Option<Binding<'t>>, mutations: Vec<Binding<'t>>) -> Vec<Binding<'t>> {
+    latest.into_iter().chain(mutations).collect()
+}
+
 fn ancestors(node: Node) -> impl Iterator<Item = Node> {
     std::iter::successors(node.parent(), |n| n.parent())
 }

@@ -1,7 +1,7 @@
 //! Python specifics of taint tracking: sources, sanitizers, bindings, calls.
 
 use super::{Binding, Call, Shape};
-use crate::detectors::syntax::{descendants, named_children};
+use crate::detectors::syntax::{ancestor_of_kind, descendants, named_children};
 use crate::parse::ParsedFile;
 use std::ops::Range;
 use tree_sitter::Node;
@@ -315,23 +315,11 @@ pub(super) fn bindings<'t>(file: &ParsedFile, use_site: Node<'t>, name: &str) ->
             }
         }
     }
-    let Some(latest) = latest else {
-        return mutations;
-    };
-    let mut out = vec![latest];
-    out.extend(mutations);
-    out
+    super::latest_then(latest, mutations)
 }
 
 fn enclosing_function(node: Node) -> Option<Node> {
-    let mut current = node.parent();
-    while let Some(candidate) = current {
-        if matches!(candidate.kind(), "function_definition" | "lambda") {
-            return Some(candidate);
-        }
-        current = candidate.parent();
-    }
-    None
+    ancestor_of_kind(node, &["function_definition", "lambda"])
 }
 
 /// Whether the function defined over `function` reads an attribute of its parameter `name`
