@@ -194,6 +194,12 @@ pub fn check_file(file: &ParsedFile, plan: &Plan) -> Vec<Finding> {
                         .collect();
                     let message = planned.rule.render_message(&bindings);
                     let mut finding = finding(planned.rule, source, found.bytes, message);
+                    if let Some(name) = found.unresolved {
+                        finding.confidence = finding.confidence.lower();
+                        finding.message.push_str(&format!(
+                            " (`{name}` is not imported in this file: matched by its name alone)"
+                        ));
+                    }
                     if let Some(flow) = found.flow {
                         if flow.through_unknown_call {
                             finding.confidence = finding.confidence.lower();

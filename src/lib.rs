@@ -26,5 +26,6 @@ pub mod rules;
 pub mod scan;
 pub mod source;
 pub mod suppress;
+pub mod symbols;
 pub mod taint;
 pub mod testing;

@@ -2,6 +2,7 @@
 
 use crate::model::FileModel;
 use crate::source::{Language, SourceFile};
+use crate::symbols::FileSymbols;
 use std::cell::{OnceCell, RefCell};
 use tree_sitter::{Node, Parser, Tree};
 
@@ -11,6 +12,7 @@ pub struct ParsedFile<'a> {
     pub source: &'a SourceFile,
     pub tree: Tree,
     model: OnceCell<FileModel>,
+    symbols: OnceCell<FileSymbols>,
 }
 
 impl<'a> ParsedFile<'a> {
@@ -26,6 +28,11 @@ impl<'a> ParsedFile<'a> {
     /// The file's handlers and their guards, built once.
     pub fn model(&self) -> &FileModel {
         self.model.get_or_init(|| FileModel::build(self))
+    }
+
+    /// What the file's names refer to (imports, aliases, definitions), built once.
+    pub fn symbols(&self) -> &FileSymbols {
+        self.symbols.get_or_init(|| FileSymbols::build(self))
     }
 
     /// The first node tree-sitter had to recover from, if the file has syntax errors.
@@ -78,5 +85,6 @@ pub fn parse(source: &SourceFile) -> Option<ParsedFile<'_>> {
         source,
         tree,
         model: OnceCell::new(),
+        symbols: OnceCell::new(),
     })
 }

@@ -27,14 +27,18 @@ pub struct FileMatches<'f> {
     query_hits: RefCell<HashMap<usize, Rc<QueryHits>>>,
     /// The taint flow found while matching the current node, for its finding.
     flow: RefCell<Option<Flow>>,
+    /// A name the current match accepted by its text alone, since nothing in the file binds it.
+    by_text: RefCell<Option<String>>,
 }
 
-/// A match: the reported byte range, the metavariables' source texts, and the taint flow that
-/// satisfied a `tainted`/`from-request` constraint.
+/// A match: the reported byte range, the metavariables' source texts, the taint flow that
+/// satisfied a `tainted`/`from-request` constraint, and a name `resolves-to` accepted by its text
+/// alone (the finding is then less certain).
 pub struct Found {
     pub bytes: Range<usize>,
     pub bindings: Vec<(String, String)>,
     pub flow: Option<Flow>,
+    pub unresolved: Option<String>,
 }
 
 impl<'f> FileMatches<'f> {
@@ -49,6 +53,7 @@ impl<'f> FileMatches<'f> {
             root: Root::doc(doc),
             query_hits: RefCell::new(HashMap::new()),
             flow: RefCell::new(None),
+            by_text: RefCell::new(None),
         }
     }
 
@@ -65,6 +70,7 @@ impl<'f> FileMatches<'f> {
     pub fn match_node<'t>(&'t self, matcher: &Matcher, node: &SgNode<'t>) -> Option<Found> {
         let mut env: Env<'t> = Cow::Owned(MetaVarEnv::new());
         self.flow.borrow_mut().take();
+        self.by_text.borrow_mut().take();
         if !self.eval(&matcher.taint, &matcher.condition, node, &mut env) {
             return None;
         }
@@ -108,6 +114,7 @@ impl<'f> FileMatches<'f> {
             bytes: reported,
             bindings,
             flow: self.flow.borrow_mut().take(),
+            unresolved: self.by_text.borrow_mut().take(),
         })
     }
 
@@ -231,6 +238,41 @@ impl<'f> FileMatches<'f> {
             ConstraintTest::Tainted(wanted) => {
                 let flow = self.trace(spec, bound.get_inner_node());
                 self.keep_flow(flow, *wanted)
+            }
+            ConstraintTest::ResolvesTo(names) => self.resolves_to(names, bound.get_inner_node()),
+        }
+    }
+
+    /// Whether a name (or a call's callee) refers to one of `names`. A name the file does not
+    /// bind is accepted by its text alone, and the match remembers that.
+    fn resolves_to(&self, names: &crate::symbols::NamePatterns, node: tree_sitter::Node) -> bool {
+        use crate::symbols::Resolved;
+        let callee = match node.kind() {
+            "call" | "call_expression" => node.child_by_field_name("function").unwrap_or(node),
+            _ => node,
+        };
+        let written = &self.file.source.text[callee.byte_range()];
+        match self.file.symbols().resolve(self.file.language(), written) {
+            Resolved::Qualified(name) => names.matches(&name),
+            Resolved::Unresolved(name) => {
+                // A name from a glob import (`from x import *`, `use sqlx::*`).
+                let symbols = self.file.symbols();
+                let sep = match self.file.language() {
+                    crate::source::Language::Python => ".",
+                    crate::source::Language::Rust => "::",
+                };
+                if symbols
+                    .globs
+                    .iter()
+                    .any(|glob| names.matches(&format!("{glob}{sep}{name}")))
+                {
+                    return true;
+                }
+                let matched = names.matches(&name);
+                if matched {
+                    self.by_text.borrow_mut().get_or_insert(name);
+                }
+                matched
             }
         }
     }

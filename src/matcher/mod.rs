@@ -83,6 +83,9 @@ pub enum ConstraintTest {
     FromRequest(bool),
     /// The bound value is (or is not) tainted by the rule's sources, past its sanitizers.
     Tainted(bool),
+    /// The bound name (or a call's callee) refers to one of these qualified names, through the
+    /// file's imports and aliases.
+    ResolvesTo(crate::symbols::NamePatterns),
 }
 
 impl ConstraintTest {

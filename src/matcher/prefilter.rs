@@ -38,6 +38,10 @@ fn constraint_literals(constraint: &Constraint) -> Option<Vec<String>> {
         ConstraintTest::OneOf(values) => (!values.is_empty()
             && values.iter().all(|value| value.trim().len() >= MIN_LITERAL))
         .then(|| values.clone()),
+        ConstraintTest::ResolvesTo(names) => names
+            .last_parts
+            .clone()
+            .filter(|parts| !parts.is_empty() && parts.iter().all(|p| p.len() >= MIN_LITERAL)),
         _ => None,
     }
 }

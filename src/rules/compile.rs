@@ -508,11 +508,19 @@ fn constraint_tests(
     if let Some(wanted) = raw.tainted {
         tests.push(ConstraintTest::Tainted(wanted));
     }
+    if let Some(names) = &raw.resolves_to {
+        let patterns = crate::symbols::NamePatterns::new(&names.clone().into_vec())
+            .map_err(|err| problem(at, "invalid resolves-to", Some(err)))?;
+        tests.push(ConstraintTest::ResolvesTo(patterns));
+    }
     if tests.is_empty() {
         return Err(problem(
             at,
             "empty constraint",
-            Some("give regex, not-regex, kind, one-of, not-one-of or from-request".into()),
+            Some(
+                "give regex, not-regex, kind, one-of, not-one-of, from-request, tainted or resolves-to"
+                    .into(),
+            ),
         ));
     }
     Ok(tests)

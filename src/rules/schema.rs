@@ -132,6 +132,8 @@ pub(super) struct RawConstraint {
     pub not_one_of: Option<Vec<String>>,
     pub from_request: Option<bool>,
     pub tainted: Option<bool>,
+    /// Qualified names (or patterns of them) the bound name must refer to.
+    pub resolves_to: Option<OneOrMany>,
 }
 
 /// `taint:` — what a rule adds to (or takes from) the built-in taint tracking.

@@ -1,0 +1,210 @@
+//! Python symbols: imports, module-level aliases and definitions.
+
+use super::FileSymbols;
+use crate::detectors::syntax::named_children;
+use crate::parse::ParsedFile;
+use tree_sitter::Node;
+
+/// Names Python binds in every module (those a rule may want to name: `builtins.eval`).
+const BUILTINS: &[&str] = &[
+    "__import__",
+    "compile",
+    "eval",
+    "exec",
+    "open",
+    "input",
+    "getattr",
+    "setattr",
+    "delattr",
+    "globals",
+    "locals",
+    "vars",
+    "hash",
+    "id",
+    "int",
+    "float",
+    "str",
+    "bytes",
+    "bool",
+    "len",
+    "print",
+    "format",
+    "repr",
+    "round",
+];
+
+pub(crate) fn is_builtin(name: &str) -> bool {
+    BUILTINS.contains(&name)
+}
+
+/// The dotted module path of a file (`payments/api/views.py` → `payments.api.views`,
+/// `payments/__init__.py` → `payments`), and whether it is a package's `__init__`.
+pub(crate) fn module_path(display_path: &str) -> (String, bool) {
+    let path = display_path.trim_start_matches("./").replace('\\', "/");
+    let stem = path
+        .strip_suffix(".py")
+        .or_else(|| path.strip_suffix(".pyi"))
+        .unwrap_or(&path);
+    let (stem, package) = match stem.strip_suffix("__init__") {
+        Some(parent) => (parent.trim_end_matches('/'), true),
+        None => (stem, false),
+    };
+    let module = stem
+        .split('/')
+        .filter(|part| !part.is_empty() && *part != ".")
+        .collect::<Vec<_>>()
+        .join(".");
+    (module, package)
+}
+
+pub(super) fn symbols(file: &ParsedFile) -> FileSymbols {
+    let (module, package) = module_path(&file.source.display_path);
+    let mut symbols = FileSymbols {
+        module: module.clone(),
+        ..FileSymbols::default()
+    };
+    // The package relative imports start from: the module itself for an `__init__`.
+    let base: Vec<&str> = if package {
+        module.split('.').collect()
+    } else {
+        let mut parts: Vec<&str> = module.split('.').collect();
+        parts.pop();
+        parts
+    };
+    for node in crate::model::python::statement_level(file.tree.root_node()) {
+        match node.kind() {
+            "import_statement" => plain_import(file, node, &mut symbols),
+            "import_from_statement" => from_import(file, node, &base, &mut symbols),
+            "function_definition" | "class_definition" if at_module_level(node) => {
+                if let Some(name) = node.child_by_field_name("name") {
+                    symbols.definitions.push(file.text(name).to_string());
+                }
+            }
+            "assignment" if at_module_level(node) => alias(file, node, &mut symbols),
+            "type_alias_statement" if at_module_level(node) => {
+                let parts = named_children(node);
+                if let [name, value, ..] = parts.as_slice() {
+                    let name = file.text(*name);
+                    let name = name.split('[').next().unwrap_or(name).trim();
+                    symbols
+                        .aliases
+                        .push((name.to_string(), file.text(*value).to_string()));
+                }
+            }
+            _ => {}
+        }
+    }
+    symbols
+}
+
+/// Whether a statement (or the assignment inside an expression statement) is at the top of the
+/// module, possibly inside `if`/`try` blocks, but not in a function or class.
+fn at_module_level(node: Node) -> bool {
+    let mut current = node.parent();
+    while let Some(parent) = current {
+        match parent.kind() {
+            "module" => return true,
+            "function_definition" | "class_definition" | "lambda" => return false,
+            _ => current = parent.parent(),
+        }
+    }
+    false
+}
+
+/// `import a.b` binds `a`; `import a.b as c` binds `c` to `a.b`.
+fn plain_import(file: &ParsedFile, node: Node, symbols: &mut FileSymbols) {
+    let mut cursor = node.walk();
+    for name in node.children_by_field_name("name", &mut cursor) {
+        match name.kind() {
+            "aliased_import" => {
+                if let (Some(original), Some(alias)) = (
+                    name.child_by_field_name("name"),
+                    name.child_by_field_name("alias"),
+                ) {
+                    symbols.imports.push((
+                        file.text(alias).to_string(),
+                        file.text(original).to_string(),
+                    ));
+                }
+            }
+            _ => {
+                let text = file.text(name);
+                let head = text.split('.').next().unwrap_or(text);
+                symbols.imports.push((head.to_string(), head.to_string()));
+            }
+        }
+    }
+}
+
+/// `from x import y as z`, relative (`from ..a import b`) and star imports.
+fn from_import(file: &ParsedFile, node: Node, base: &[&str], symbols: &mut FileSymbols) {
+    let Some(module_node) = node.child_by_field_name("module_name") else {
+        return;
+    };
+    let module = match module_node.kind() {
+        "relative_import" => relative(file, module_node, base),
+        _ => file.text(module_node).to_string(),
+    };
+    let join = |name: &str| {
+        if module.is_empty() {
+            name.to_string()
+        } else {
+            format!("{module}.{name}")
+        }
+    };
+    if named_children(node)
+        .iter()
+        .any(|n| n.kind() == "wildcard_import")
+    {
+        symbols.globs.push(module.clone());
+    }
+    let mut cursor = node.walk();
+    for name in node.children_by_field_name("name", &mut cursor) {
+        let (original, local) = match name.kind() {
+            "aliased_import" => (
+                name.child_by_field_name("name").map(|n| file.text(n)),
+                name.child_by_field_name("alias").map(|n| file.text(n)),
+            ),
+            _ => (Some(file.text(name)), None),
+        };
+        let Some(original) = original else { continue };
+        let local = local.unwrap_or(original);
+        symbols.imports.push((local.to_string(), join(original)));
+    }
+}
+
+/// The absolute module a relative import names: one dot is the current package, each further
+/// dot one package up.
+fn relative(file: &ParsedFile, node: Node, base: &[&str]) -> String {
+    let text = file.text(node);
+    let dots = text.chars().take_while(|c| *c == '.').count();
+    let rest = text[dots..].trim();
+    let keep = base.len().saturating_sub(dots.saturating_sub(1));
+    let mut parts: Vec<&str> = base[..keep].to_vec();
+    if !rest.is_empty() {
+        parts.push(rest);
+    }
+    parts.join(".")
+}
+
+/// `name = value` at module level: an alias when the value is a name, a call or a subscript
+/// (`get = requests.get`, `Dep = Depends(auth)`, `User = Annotated[U, Depends(auth)]`).
+fn alias(file: &ParsedFile, node: Node, symbols: &mut FileSymbols) {
+    let (Some(left), Some(right)) = (
+        node.child_by_field_name("left"),
+        node.child_by_field_name("right"),
+    ) else {
+        return;
+    };
+    if left.kind() != "identifier" {
+        return;
+    }
+    if matches!(
+        right.kind(),
+        "identifier" | "attribute" | "call" | "subscript"
+    ) {
+        symbols
+            .aliases
+            .push((file.text(left).to_string(), file.text(right).to_string()));
+    }
+}
