@@ -68,6 +68,10 @@ pub struct Handler {
     /// Parameters whose values come from the request (path, query, body, headers).
     #[serde(skip)]
     pub request_params: Vec<String>,
+    /// Dependencies, decorators and typed parameters that may guard the handler, judged by
+    /// what they do when the project is linked.
+    #[serde(skip)]
+    pub guard_calls: Vec<crate::project::GuardCall>,
 }
 
 impl Handler {
@@ -130,6 +134,20 @@ impl HandlerFilter {
                     .iter()
                     .any(|f| f == handler.framework.name()))
     }
+}
+
+/// Names of dependencies that hold a resource rather than check the caller (`get_db_session`,
+/// `get_settings`), though some of their words (`session`) also name guards.
+pub(crate) fn is_session_like(name: &str) -> bool {
+    const RESOURCES: &[&str] = &[
+        "db", "database", "engine", "settings", "config", "paginat", "cache", "redis", "storage",
+    ];
+    const CALLER: &[&str] = &[
+        "user", "auth", "login", "token", "require", "verify", "current",
+    ];
+    let lower = name.to_ascii_lowercase();
+    RESOURCES.iter().any(|w| lower.contains(w))
+        || (lower.contains("session") && !CALLER.iter().any(|w| lower.contains(w)))
 }
 
 /// Names that suggest an authentication or authorization guard.

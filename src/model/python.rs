@@ -3,6 +3,9 @@
 use super::{looks_like_auth, Framework, Handler};
 use crate::detectors::syntax::{descendants, named_children};
 use crate::parse::ParsedFile;
+use crate::project::guards::{
+    dependency_calls, python_decorator_guards, python_parameter_guards, GuardCall, Via,
+};
 use std::collections::{HashMap, HashSet};
 use tree_sitter::Node;
 
@@ -214,6 +217,26 @@ fn handler_for(file: &ParsedFile, facts: &FileFacts, function: Node) -> Option<H
         _ => None,
     };
     let declared_route = matches!(kind, Kind::Routed { .. });
+    let mut guard_calls: Vec<GuardCall> = python_decorator_guards(file, function)
+        .into_iter()
+        .filter(|call| {
+            let last = call.callee.rsplit('.').next().unwrap_or(&call.callee);
+            !ROUTE_METHODS.contains(&last) && !NOT_GUARDS.contains(&last) && last != "api_view"
+        })
+        .collect();
+    if let Kind::Routed { call, .. } = &kind {
+        if let Some(list) = keyword_argument(file, *call, "dependencies") {
+            guard_calls.extend(dependency_calls(file, list, None));
+        }
+    }
+    let fastapi_route = matches!(&kind, Kind::Routed { method, .. }
+        if facts.imports_fastapi || *method == "api_route");
+    let dependencies = if fastapi_route {
+        python_parameter_guards(file, function)
+    } else {
+        Vec::new()
+    };
+    guard_calls.extend(dependencies.iter().cloned());
     let handler = |framework, methods, route, guards, request_params| Handler {
         name: name.clone(),
         framework,
@@ -226,6 +249,7 @@ fn handler_for(file: &ParsedFile, facts: &FileFacts, function: Node) -> Option<H
         bytes: outer.byte_range(),
         name_bytes: name_node.byte_range(),
         request_params,
+        guard_calls: guard_calls.clone(),
     };
     Some(match kind {
         // @app.get("/x"), @bp.route("/x", methods=[...]), @router.post(...)
@@ -250,10 +274,21 @@ fn handler_for(file: &ParsedFile, facts: &FileFacts, function: Node) -> Option<H
             guards.extend(keyword_text(file, call, "dependencies").filter(|t| looks_like_auth(t)));
             let request_params = if fastapi {
                 guards.extend(
-                    params
+                    dependencies
                         .iter()
-                        .filter(|p| p.auth_dependency)
-                        .map(|p| p.name.clone()),
+                        .filter(|call| {
+                            call.how != Via::Annotation
+                                && params.iter().any(|p| {
+                                    p.auth_dependency
+                                        && p.dependency.as_deref().is_some_and(|d| {
+                                            d.contains(&format!("({}", call.callee))
+                                                || d.contains(&format!("({}(", call.callee))
+                                                || (d.contains("Depends()")
+                                                    || d.contains("Security()"))
+                                        })
+                                })
+                        })
+                        .map(|call| call.text.clone()),
                 );
                 params
                     .iter()

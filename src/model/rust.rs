@@ -97,6 +97,7 @@ fn handler_for(
         owner: None,
         declared_route,
         markers: params.iter().map(|p| p.type_text.clone()).collect(),
+        guard_calls: Vec::new(),
         bytes: function.byte_range(),
         name_bytes: name_node.byte_range(),
         request_params: params

@@ -1,8 +1,10 @@
 //! What one file tells the project model, in a form the cache can store.
 
+use super::guards::{self, ClassFact, FunctionFact, GuardCall};
 use crate::model::{Framework, Handler};
 use crate::parse::ParsedFile;
 use crate::source::Position;
+use crate::symbols::FileSymbols;
 use serde::{Deserialize, Serialize};
 
 /// One file's contribution to the project model.
@@ -18,6 +20,13 @@ pub struct FileFacts {
     /// Guards that settings apply to every view of a framework (DRF
     /// `DEFAULT_PERMISSION_CLASSES`, Django's `LoginRequiredMiddleware`).
     pub defaults: Vec<(Framework, String)>,
+    /// What the file's names refer to, for judging guards written here.
+    pub symbols: Option<FileSymbols>,
+    /// What each function does about the caller's identity.
+    pub functions: Vec<FunctionFact>,
+    pub classes: Vec<ClassFact>,
+    /// Module-level aliases that carry a dependency (`Auth = Annotated[U, Depends(f)]`).
+    pub alias_guards: Vec<(String, Vec<GuardCall>)>,
 }
 
 impl FileFacts {
@@ -26,6 +35,8 @@ impl FileFacts {
             && self.containers.is_empty()
             && self.edges.is_empty()
             && self.defaults.is_empty()
+            && self.functions.is_empty()
+            && self.alias_guards.is_empty()
     }
 }
 
@@ -43,6 +54,11 @@ pub struct HandlerFact {
     /// For a DRF `@action`: whether it acts on one object, and its URL segment.
     pub action: Option<(bool, String)>,
     pub guards: Vec<String>,
+    /// Dependencies, decorators and typed parameters judged when linking (their guesses by
+    /// name are not in `guards`).
+    pub guard_calls: Vec<GuardCall>,
+    /// The handler's own check of the caller (`if not request.user.is_authenticated: …`).
+    pub inline_check: Option<String>,
     pub markers: Vec<String>,
     /// The reason given by a `tollgate: public -- reason` comment on the handler.
     pub public: Option<String>,
@@ -142,7 +158,14 @@ impl HandlerFact {
             methods: handler.methods.clone(),
             route: handler.route.clone().filter(|_| handler.declared_route),
             action: None,
-            guards: handler.guards.clone(),
+            guards: handler
+                .guards
+                .iter()
+                .filter(|g| !handler.guard_calls.iter().any(|call| call.text == **g))
+                .cloned()
+                .collect(),
+            guard_calls: handler.guard_calls.clone(),
+            inline_check: inline_check(file, handler),
             markers: handler.markers.clone(),
             public,
             writes: WRITE_HINTS.iter().any(|hint| body.contains(hint)),
@@ -153,6 +176,20 @@ impl HandlerFact {
             snippet: source.line_text(start.line).to_string(),
         }
     }
+}
+
+/// The handler's own refusal of callers without credentials, if its body has one.
+fn inline_check(file: &ParsedFile, handler: &Handler) -> Option<String> {
+    if file.language() != crate::source::Language::Python {
+        return None;
+    }
+    let function = file
+        .tree
+        .root_node()
+        .descendant_for_byte_range(handler.name_bytes.start, handler.name_bytes.end)?
+        .parent()
+        .filter(|node| node.kind() == "function_definition")?;
+    guards::rejects(file, function, true)
 }
 
 /// `/a/` + `b/{id}` → `/a/b/{id}`: one slash between parts, a leading slash.

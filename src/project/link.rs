@@ -7,6 +7,7 @@
 //! then collected from every container that nothing mounts, depth first.
 
 use super::facts::{join_path, FileFacts, HandlerFact, Target};
+use super::guards::{Judge, Verdict};
 use super::{AuthConfig, Location, Project, Route};
 use crate::model::Framework;
 use crate::source::Position;
@@ -51,6 +52,8 @@ struct Linker<'a> {
     by_name: HashMap<&'a str, Vec<usize>>,
     containers: BTreeSet<ContainerId>,
     auth: &'a AuthConfig,
+    /// Judges dependencies and decorators by what they do.
+    judge: Judge<'a>,
     routes: Vec<Route>,
     routed: Vec<bool>,
 }
@@ -77,6 +80,7 @@ pub(super) fn link(files: &[(String, &FileFacts)], auth: &AuthConfig) -> Project
         by_name,
         containers,
         auth,
+        judge: Judge::new(files),
         routes: Vec::new(),
         routed,
     };
@@ -254,6 +258,17 @@ impl<'a> Linker<'a> {
         let (file, handler) = self.handlers[h];
         let mut guards: Vec<String> = handler.guards.clone();
         guards.extend(trail.guards.iter().cloned());
+        let mut guessed = Vec::new();
+        for call in &handler.guard_calls {
+            match self.judge.judge(file, call) {
+                Verdict::Guard(why) => guards.push(format!("{} ({why})", call.text)),
+                Verdict::ByName => guessed.push(call.text.clone()),
+                Verdict::No => {}
+            }
+        }
+        if let Some(check) = &handler.inline_check {
+            guards.push(format!("inline check: {check}"));
+        }
         let markers = handler.markers.iter().chain(&trail.markers);
         let explicit_permissions = handler
             .markers
@@ -312,6 +327,7 @@ impl<'a> Linker<'a> {
             file: self.files[file].0.clone(),
             line: handler.start.line,
             guards,
+            guessed_guards: guessed,
             public,
             registered_at: trail
                 .via

@@ -90,6 +90,10 @@ pub fn findings(project: &Project, rule: &Rule) -> BTreeMap<String, Vec<Finding>
                 .any(|m| WRITE_METHODS.contains(&m.as_str()))
                 || (r.methods.is_empty() && h.writes)
         });
+        let guessed: Vec<&str> = routes
+            .iter()
+            .flat_map(|r| r.guessed_guards.iter().map(String::as_str))
+            .collect();
         let (severity, confidence, exposure) = if writes {
             (rule.severity, rule.confidence, "changes state")
         } else if reads_account_data(&handler.name, &routes) {
@@ -134,11 +138,20 @@ pub fn findings(project: &Project, rule: &Rule) -> BTreeMap<String, Vec<Finding>
             ("ROUTE", route_texts.join(", ")),
             ("EXPOSURE", exposure.to_string()),
         ];
+        let mut message = rule.render_message(&captures);
+        let confidence = if let Some(first) = guessed.first() {
+            message.push_str(&format!(
+                " (`{first}` may guard it, but its code is not in the scan: judged by its name alone)"
+            ));
+            Confidence::Low
+        } else {
+            confidence
+        };
         out.entry(path.to_string()).or_default().push(Finding {
             rule_id: rule.id.clone(),
             severity,
             confidence,
-            message: rule.render_message(&captures),
+            message,
             path: path.to_string(),
             start: handler.start,
             end: handler.end,

@@ -9,6 +9,7 @@
 
 mod auth;
 mod facts;
+pub(crate) mod guards;
 mod link;
 pub mod missing_authorization;
 mod python;
@@ -16,6 +17,7 @@ mod rust;
 
 pub use auth::{AuthConfig, AuthSettings};
 pub use facts::{Edge, FileFacts, HandlerFact, Target};
+pub use guards::GuardCall;
 
 use crate::model::Framework;
 use crate::parse::ParsedFile;
@@ -44,6 +46,10 @@ pub struct Route {
     pub line: usize,
     /// Guards on any level: decorators, dependencies, extractors, router layers, settings.
     pub guards: Vec<String>,
+    /// Dependencies and decorators whose code tollgate cannot see and whose names suggest a
+    /// guard: the route is reported, with lower confidence.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub guessed_guards: Vec<String>,
     /// Why the handler is public, when it is marked or configured so.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub public: Option<String>,

@@ -2,6 +2,7 @@
 //! `include_router`, Flask blueprints and `register_blueprint`, settings defaults, imports.
 
 use super::facts::{Container, Edge, FileFacts, HandlerFact, Target};
+use super::guards;
 use crate::detectors::syntax::{descendants, named_children};
 use crate::model::python::{
     callee_attribute, class_guards, class_markers, first_string_arg, keyword_argument,
@@ -35,8 +36,17 @@ const DRF_ROUTERS: &[&str] = &["DefaultRouter", "SimpleRouter", "ExtendedSimpleR
 
 pub(super) fn facts(file: &ParsedFile) -> FileFacts {
     let text = &file.source.text;
+    let (functions, classes) = guards::python_functions(file);
+    let alias_guards = guards::python_alias_guards(file);
+    let summaries = FileFacts {
+        symbols: Some(file.symbols().clone()),
+        functions,
+        classes,
+        alias_guards,
+        ..FileFacts::default()
+    };
     if !NEEDS_ANY.iter().any(|needle| text.contains(needle)) {
-        return FileFacts::default();
+        return summaries;
     }
     let model = file.model();
     let public = suppress::public_markers(file);
@@ -50,7 +60,7 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
                 fact
             })
             .collect(),
-        ..FileFacts::default()
+        ..summaries
     };
     for node in statement_level(file.tree.root_node()) {
         match node.kind() {
@@ -161,6 +171,7 @@ fn inherited_handlers(
             bytes: outer.byte_range(),
             name_bytes: name_node.byte_range(),
             request_params: Vec::new(),
+            guard_calls: Vec::new(),
         };
         facts.handlers.push(HandlerFact::of(file, &handler, public));
     }

@@ -53,9 +53,14 @@ pub fn text(project: &Project, out: &mut dyn Write) -> io::Result<()> {
         .routes
         .iter()
         .map(|route| {
+            let guessed = route
+                .guessed_guards
+                .iter()
+                .map(|g| format!("{g}? (not seen: judged by its name)"));
             let guards = match (&route.public, route.guards.is_empty()) {
                 (Some(reason), _) => format!("public: {reason}"),
-                (None, true) => "NONE".to_string(),
+                (None, true) if route.guessed_guards.is_empty() => "NONE".to_string(),
+                (None, true) => guessed.collect::<Vec<_>>().join("; "),
                 (None, false) => route.guards.join("; "),
             };
             [

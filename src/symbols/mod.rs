@@ -84,14 +84,27 @@ impl FileSymbols {
                 Some(rest) => format!("{base}{sep}{rest}"),
                 None => base.to_string(),
             };
-            if let Some((_, target)) = self.imports.iter().rev().find(|(local, _)| *local == head)
-            {
+            if let Some((_, target)) = self.imports.iter().rev().find(|(local, _)| *local == head) {
                 return Resolved::Qualified(self.absolute(language, &join(target)));
             }
             if let Some((_, value)) = self.aliases.iter().rev().find(|(local, _)| *local == head) {
                 if is_dotted(language, value) && *value != head {
                     current = join(value);
                     continue;
+                }
+                // An instance: `auth = HTTPTokenAuth()` makes `auth.login_required` a method of
+                // `flask_httpauth.HTTPTokenAuth()`.
+                if let Some(class) = constructor(language, value) {
+                    if class != head {
+                        return match self.resolve(language, class) {
+                            Resolved::Qualified(class) => {
+                                Resolved::Qualified(join(&format!("{class}()")))
+                            }
+                            Resolved::Unresolved(class) => {
+                                Resolved::Unresolved(join(&format!("{class}()")))
+                            }
+                        };
+                    }
                 }
             }
             if self.definitions.iter().any(|d| *d == head) {
@@ -147,6 +160,14 @@ fn normalise(language: Language, written: &str) -> String {
             out.replace("::::", "::").trim_end_matches("::").to_string()
         }
     }
+}
+
+/// The class a module-level value constructs (`HTTPTokenAuth(scheme="Bearer")` →
+/// `HTTPTokenAuth`), when the value is a call of a plain name.
+fn constructor(language: Language, value: &str) -> Option<&str> {
+    let (callee, _) = value.split_once('(')?;
+    let callee = callee.trim();
+    (value.trim_end().ends_with(')') && is_dotted(language, callee)).then_some(callee)
 }
 
 /// Whether `text` is a plain (dotted or `::`) name.

@@ -23,18 +23,45 @@ fn python_imports_in_every_form() {
     );
     let py = Language::Python;
     assert_eq!(s.module, "shop.payments.views");
-    assert_eq!(s.resolve(py, "stripe_lib.Refund.create"), q("stripe.Refund.create"));
+    assert_eq!(
+        s.resolve(py, "stripe_lib.Refund.create"),
+        q("stripe.Refund.create")
+    );
     assert_eq!(s.resolve(py, "os.path.join"), q("os.path.join"));
     assert_eq!(s.resolve(py, "sql_text"), q("sqlalchemy.text"));
-    assert_eq!(s.resolve(py, "Payment.objects.get"), q("shop.payments.models.Payment.objects.get"));
+    assert_eq!(
+        s.resolve(py, "Payment.objects.get"),
+        q("shop.payments.models.Payment.objects.get")
+    );
     assert_eq!(s.resolve(py, "db.session"), q("shop.core.db.session"));
     assert_eq!(s.resolve(py, "md5"), q("hashlib.md5"));
     assert_eq!(s.resolve(py, "get"), q("requests.get"));
     assert_eq!(s.resolve(py, "helper"), q("shop.payments.views.helper"));
-    assert_eq!(s.resolve(py, "Wrapper.go"), q("shop.payments.views.Wrapper.go"));
+    assert_eq!(
+        s.resolve(py, "Wrapper.go"),
+        q("shop.payments.views.Wrapper.go")
+    );
     assert_eq!(s.resolve(py, "eval"), q("builtins.eval"));
     assert_eq!(s.resolve(py, "text"), Resolved::Unresolved("text".into()));
     assert_eq!(s.globs, vec!["x.y".to_string()]);
+}
+
+#[test]
+fn python_instances_are_written_with_parentheses() {
+    let s = symbols(
+        "bank/views.py",
+        Language::Python,
+        "from flask_httpauth import HTTPTokenAuth\nimport graphene\nauth = HTTPTokenAuth(scheme='Bearer')\nschema = graphene.Schema(query=Query)\n",
+    );
+    let py = Language::Python;
+    assert_eq!(
+        s.resolve(py, "auth.login_required"),
+        q("flask_httpauth.HTTPTokenAuth().login_required")
+    );
+    assert_eq!(
+        s.resolve(py, "schema.execute"),
+        q("graphene.Schema().execute")
+    );
 }
 
 #[test]
@@ -44,8 +71,14 @@ fn python_relative_imports_from_a_package() {
         Language::Python,
         "from . import views\nfrom .api import router\n",
     );
-    assert_eq!(s.resolve(Language::Python, "views.pay"), q("shop.payments.views.pay"));
-    assert_eq!(s.resolve(Language::Python, "router"), q("shop.payments.api.router"));
+    assert_eq!(
+        s.resolve(Language::Python, "views.pay"),
+        q("shop.payments.views.pay")
+    );
+    assert_eq!(
+        s.resolve(Language::Python, "router"),
+        q("shop.payments.api.router")
+    );
 }
 
 #[test]
@@ -72,8 +105,14 @@ fn rust_use_trees() {
     assert_eq!(s.resolve(rs, "query_as::<_, Row>"), q("sqlx::query_as"));
     assert_eq!(s.resolve(rs, "sqlx::query"), q("sqlx::query"));
     assert_eq!(s.resolve(rs, "DbPool::connect"), q("sqlx::Pool::connect"));
-    assert_eq!(s.resolve(rs, "Command::new"), q("std::process::Command::new"));
-    assert_eq!(s.resolve(rs, "require_user"), q("crate::auth::require_user"));
+    assert_eq!(
+        s.resolve(rs, "Command::new"),
+        q("std::process::Command::new")
+    );
+    assert_eq!(
+        s.resolve(rs, "require_user"),
+        q("crate::auth::require_user")
+    );
     assert_eq!(s.resolve(rs, "auth::check"), q("crate::auth::check"));
     assert_eq!(s.resolve(rs, "create"), q("crate::handlers::create"));
     assert_eq!(s.resolve(rs, "super::db::run"), q("crate::db::run"));
@@ -84,7 +123,10 @@ fn rust_use_trees() {
 fn rust_module_paths() {
     use super::rust::module_path;
     assert_eq!(module_path("src/lib.rs"), "crate");
-    assert_eq!(module_path("crates/api/src/routes/users.rs"), "crate::routes::users");
+    assert_eq!(
+        module_path("crates/api/src/routes/users.rs"),
+        "crate::routes::users"
+    );
     assert_eq!(module_path("src/bin/tool.rs"), "crate");
 }
 
@@ -102,10 +144,18 @@ fn name_patterns() {
     assert!(!p.matches("markup.text"));
     assert!(p.matches("std::process::Command::new"));
     assert_eq!(p.last_parts, None);
-    let braces = NamePatterns::new(&["sqlalchemy.{text,sql.text}".into(), "pandas.read_{sql,csv}".into()]).unwrap();
+    let braces = NamePatterns::new(&[
+        "sqlalchemy.{text,sql.text}".into(),
+        "pandas.read_{sql,csv}".into(),
+    ])
+    .unwrap();
     assert_eq!(
         braces.last_parts,
-        Some(vec!["read_csv".to_string(), "read_sql".to_string(), "text".to_string()])
+        Some(vec![
+            "read_csv".to_string(),
+            "read_sql".to_string(),
+            "text".to_string()
+        ])
     );
     let plain = NamePatterns::new(&["hashlib.md5".into()]).unwrap();
     assert_eq!(plain.last_parts, Some(vec!["md5".to_string()]));

@@ -1,0 +1,701 @@
+//! Guards decided by what they do.
+//!
+//! Per file, each function gets a summary of what it does about the caller's identity
+//! ([`FunctionFact`]): whether it rejects a request without valid credentials (raises or returns
+//! 401/403, aborts, redirects to the login page, verifies a token), the FastAPI dependencies it
+//! declares itself, and the functions it calls. Handlers record the calls that may guard them
+//! ([`GuardCall`]: dependencies, decorators, `Annotated` aliases). When linking, each guard call
+//! is resolved to a qualified name and judged: a framework guard known by its qualified name, a
+//! project function whose summary (composed through its own dependencies and calls) authenticates,
+//! or, for code tollgate cannot see, a guess from the name alone, which only lowers confidence.
+
+use super::facts::FileFacts;
+use crate::detectors::syntax::{descendants, named_children};
+use crate::parse::ParsedFile;
+use crate::symbols::{NamePatterns, Resolved};
+use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::LazyLock;
+use tree_sitter::Node;
+
+/// How many calls deep a guard's summary is composed.
+const MAX_DEPTH: usize = 6;
+/// At most this many callees are kept per function.
+const MAX_CALLS: usize = 32;
+
+/// A call that may guard a handler: a dependency, a decorator, a typed parameter.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GuardCall {
+    /// As shown in `routes` (`Depends(get_current_user)`, `login_required`).
+    pub text: String,
+    /// The callable as written in its file (`get_current_user`, `auth.Authenticator`).
+    pub callee: String,
+    pub how: Via,
+}
+
+/// How a guard call reaches the handler.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Via {
+    /// `Depends(f)`, a decorator: the callable itself runs.
+    Call,
+    /// `Depends(Authenticator(...))`: an instance, whose class's `__call__` runs.
+    Instance,
+    /// A parameter's type (`subject: WalletsWrite`): a guard when it names an `Annotated`
+    /// alias with a dependency.
+    Annotation,
+}
+
+/// What one function does about the caller's identity.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FunctionFact {
+    /// `name`, or `Class.name` for a method.
+    pub name: String,
+    /// How it rejects a request without credentials, if it does (`raises HTTPException(401)`).
+    pub authenticates: Option<String>,
+    /// Its own dependencies (FastAPI sub-dependencies) and decorators.
+    pub guard_calls: Vec<GuardCall>,
+    /// What it calls, as written.
+    pub calls: Vec<String>,
+}
+
+/// A class and its bases, as written (for `class Bearer(HTTPBearer)`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClassFact {
+    pub name: String,
+    pub bases: Vec<String>,
+}
+
+/// Guards known by their qualified names: framework decorators, dependencies, permissions.
+static KNOWN_GUARDS: LazyLock<NamePatterns> = LazyLock::new(|| {
+    NamePatterns::new(&[
+        "django.contrib.auth.decorators.{login_required,permission_required,user_passes_test}".into(),
+        "django.contrib.admin.views.decorators.staff_member_required".into(),
+        "django.contrib.auth.mixins.*".into(),
+        "flask_login.{login_required,utils.login_required,fresh_login_required}".into(),
+        "flask_jwt_extended.{jwt_required,verify_jwt_in_request,view_decorators.jwt_required}".into(),
+        "flask_security.**".into(),
+        "flask_httpauth.**".into(),
+        "fastapi.security.**".into(),
+        "starlette.authentication.requires".into(),
+        "rest_framework.permissions.{IsAuthenticated,IsAdminUser,IsAuthenticatedOrReadOnly,DjangoModelPermissions,DjangoObjectPermissions}".into(),
+        "rest_framework.decorators.permission_classes".into(),
+    ])
+    .expect("valid patterns")
+});
+
+/// Calls that verify a credential.
+static VERIFIERS: LazyLock<NamePatterns> = LazyLock::new(|| {
+    NamePatterns::new(&[
+        "jwt.decode".into(),
+        "jose.jwt.decode".into(),
+        "jwt.{PyJWT.decode,api_jwt.decode}".into(),
+        "django.contrib.auth.authenticate".into(),
+        "flask_jwt_extended.{verify_jwt_in_request,get_jwt_identity,get_jwt}".into(),
+        "fastapi.security.**".into(),
+        "authlib.**.{validate_token,acquire_token,parse_request_authorization}".into(),
+    ])
+    .expect("valid patterns")
+});
+
+/// Status codes and responses that refuse a request for want of credentials or rights.
+const REJECTIONS: &[&str] = &[
+    "401",
+    "403",
+    "HTTP_401",
+    "HTTP_403",
+    "UNAUTHORIZED",
+    "FORBIDDEN",
+    "HttpResponseForbidden",
+    "PermissionDenied",
+    "NotAuthenticated",
+    "AuthenticationFailed",
+    "Unauthorized",
+    "Unauthorised",
+    "Forbidden",
+    "redirect_to_login",
+    "login_url",
+    "LOGIN_URL",
+    "unauthorized(",
+    "InvalidToken",
+    "InvalidCredentials",
+    "AuthenticationError",
+    "NotAuthorized",
+];
+/// Words in a condition that show it tests the caller's identity or rights.
+const CREDENTIAL_WORDS: &[&str] = &[
+    "user",
+    "session",
+    "auth",
+    "token",
+    "login",
+    "credential",
+    "api_key",
+    "apikey",
+    "identity",
+    "principal",
+    "permission",
+    "is_staff",
+    "is_superuser",
+    "role",
+    "jwt",
+    "claims",
+    "scope",
+];
+
+/// The summaries of every function and method of a Python file, and its classes.
+pub fn python_functions(file: &ParsedFile) -> (Vec<FunctionFact>, Vec<ClassFact>) {
+    let mut functions = Vec::new();
+    let mut classes = Vec::new();
+    for node in crate::model::python::statement_level(file.tree.root_node()) {
+        match node.kind() {
+            "function_definition" => {
+                let Some(name) = node.child_by_field_name("name") else {
+                    continue;
+                };
+                let name = match enclosing_class_name(file, node) {
+                    Some(class) => format!("{class}.{}", file.text(name)),
+                    None => file.text(name).to_string(),
+                };
+                let mut guard_calls = python_parameter_guards(file, node);
+                guard_calls.extend(python_decorator_guards(file, node));
+                functions.push(FunctionFact {
+                    name,
+                    authenticates: rejects(file, node, false),
+                    guard_calls,
+                    calls: callees(file, node),
+                });
+            }
+            "class_definition" => {
+                let Some(name) = node.child_by_field_name("name") else {
+                    continue;
+                };
+                let bases = node
+                    .child_by_field_name("superclasses")
+                    .map(|b| {
+                        named_children(b)
+                            .into_iter()
+                            .filter(|n| n.kind() != "keyword_argument")
+                            .map(|n| file.text(n).to_string())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                classes.push(ClassFact {
+                    name: file.text(name).to_string(),
+                    bases,
+                });
+            }
+            _ => {}
+        }
+    }
+    (functions, classes)
+}
+
+fn enclosing_class_name<'f>(file: &ParsedFile<'f>, function: Node) -> Option<&'f str> {
+    let mut node = function.parent()?;
+    if node.kind() == "decorated_definition" {
+        node = node.parent()?;
+    }
+    let class = node.parent().filter(|p| p.kind() == "class_definition")?;
+    Some(file.text(class.child_by_field_name("name")?))
+}
+
+/// Module-level aliases that carry a dependency (`WalletsWrite = Annotated[S, Depends(auth)]`).
+pub fn python_alias_guards(file: &ParsedFile) -> Vec<(String, Vec<GuardCall>)> {
+    let mut out = Vec::new();
+    let text = &file.source.text;
+    if !text.contains("Depends") && !text.contains("Security") {
+        return out;
+    }
+    for node in named_children(file.tree.root_node()) {
+        let inner = match node.kind() {
+            "expression_statement" => named_children(node).into_iter().next(),
+            "type_alias_statement" => Some(node),
+            _ => None,
+        };
+        let Some(inner) = inner else { continue };
+        let (name, value) = match inner.kind() {
+            "assignment" => (
+                inner.child_by_field_name("left"),
+                inner.child_by_field_name("right"),
+            ),
+            "type_alias_statement" => {
+                let parts = named_children(inner);
+                (parts.first().copied(), parts.get(1).copied())
+            }
+            _ => (None, None),
+        };
+        let (Some(name), Some(value)) = (name, value) else {
+            continue;
+        };
+        let calls = dependency_calls(file, value, None);
+        if !calls.is_empty() {
+            let name = file.text(name);
+            let name = name.split('[').next().unwrap_or(name).trim();
+            out.push((name.to_string(), calls));
+        }
+    }
+    out
+}
+
+/// The guard calls of a function's parameters: `Depends(f)`/`Security(f)` defaults and
+/// `Annotated` parts, and parameter types that may name such an alias.
+pub fn python_parameter_guards(file: &ParsedFile, function: Node) -> Vec<GuardCall> {
+    let Some(params) = function.child_by_field_name("parameters") else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for param in named_children(params) {
+        let annotation = param.child_by_field_name("type");
+        let calls = dependency_calls(file, param, annotation);
+        if calls.is_empty() {
+            if let Some(annotation) = annotation {
+                let text = file.text(annotation);
+                let base = text.split('|').next().unwrap_or(text).trim();
+                if is_name(base) {
+                    out.push(GuardCall {
+                        text: base.to_string(),
+                        callee: base.to_string(),
+                        how: Via::Annotation,
+                    });
+                }
+            }
+        }
+        out.extend(calls);
+    }
+    out
+}
+
+/// The decorators of a function, as guard calls (route decorators excluded).
+pub fn python_decorator_guards(file: &ParsedFile, function: Node) -> Vec<GuardCall> {
+    let Some(outer) = function
+        .parent()
+        .filter(|p| p.kind() == "decorated_definition")
+    else {
+        return Vec::new();
+    };
+    named_children(outer)
+        .into_iter()
+        .filter(|n| n.kind() == "decorator")
+        .filter_map(|decorator| {
+            let expression = named_children(decorator).into_iter().next()?;
+            let callee = match expression.kind() {
+                "call" => expression.child_by_field_name("function")?,
+                _ => expression,
+            };
+            let callee_text = file.text(callee);
+            is_name(callee_text).then(|| GuardCall {
+                text: file.text(expression).to_string(),
+                callee: callee_text.to_string(),
+                how: Via::Call,
+            })
+        })
+        .collect()
+}
+
+/// `Depends(f)`, `Security(f, scopes=…)` and `Depends(Cls(...))` calls under `node`; a bare
+/// `Depends()` takes the parameter's type as the callable.
+pub fn dependency_calls(file: &ParsedFile, node: Node, annotation: Option<Node>) -> Vec<GuardCall> {
+    let mut out = Vec::new();
+    for call in descendants(node).filter(|n| n.kind() == "call") {
+        let Some(function) = call.child_by_field_name("function") else {
+            continue;
+        };
+        let name = file.text(function);
+        let last = name.rsplit('.').next().unwrap_or(name);
+        if last != "Depends" && last != "Security" {
+            continue;
+        }
+        let first = call.child_by_field_name("arguments").and_then(|args| {
+            named_children(args)
+                .into_iter()
+                .find(|a| a.kind() != "keyword_argument" && a.kind() != "comment")
+        });
+        let (callee, how) = match first {
+            Some(arg) if arg.kind() == "call" => match arg.child_by_field_name("function") {
+                Some(class) => (file.text(class).to_string(), Via::Instance),
+                None => continue,
+            },
+            Some(arg) => (file.text(arg).to_string(), Via::Call),
+            None => match annotation.map(|a| annotated_type(file, a)) {
+                Some(class) => (class, Via::Instance),
+                None => continue,
+            },
+        };
+        if is_name(&callee) {
+            let text = file.text(call).to_string();
+            out.push(GuardCall {
+                text: if last == "Security" {
+                    text
+                } else {
+                    format!("Depends({callee})")
+                },
+                callee,
+                how,
+            });
+        }
+    }
+    out
+}
+
+/// `Annotated[User, Depends()]` → `User`; `User` → `User`.
+fn annotated_type(file: &ParsedFile, annotation: Node) -> String {
+    let text = file.text(annotation);
+    let inner = text
+        .strip_prefix("Annotated[")
+        .or_else(|| text.split_once(".Annotated[").map(|(_, rest)| rest))
+        .unwrap_or(text);
+    inner
+        .split([',', ']', '['])
+        .next()
+        .unwrap_or(inner)
+        .trim()
+        .to_string()
+}
+
+fn is_name(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
+        && !text.starts_with(|c: char| c.is_ascii_digit())
+}
+
+/// The callees of a function body, as written (nested functions included: a decorator's
+/// wrapper does the work).
+fn callees(file: &ParsedFile, function: Node) -> Vec<String> {
+    let Some(body) = function.child_by_field_name("body") else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = Vec::new();
+    for call in descendants(body).filter(|n| n.kind() == "call") {
+        let Some(callee) = call.child_by_field_name("function") else {
+            continue;
+        };
+        let text = file.text(callee);
+        if is_name(text) && !out.iter().any(|c| c == text) {
+            out.push(text.to_string());
+            if out.len() == MAX_CALLS {
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// How `function` refuses a request without credentials, if it does: it raises or returns a
+/// 401/403 (or an authentication exception, a redirect to the login page), or it verifies a
+/// credential. With `inline`, only refusals under a condition about the caller's identity
+/// count (a handler's own check, as opposed to a guard function, whose only job it is).
+pub fn rejects(file: &ParsedFile, function: Node, inline: bool) -> Option<String> {
+    let body = function.child_by_field_name("body")?;
+    let symbols = file.symbols();
+    for node in descendants(body) {
+        match node.kind() {
+            "raise_statement" | "return_statement" => {
+                let text = file.text(node);
+                if !REJECTIONS.iter().any(|r| text.contains(r)) {
+                    continue;
+                }
+                if inline && !under_credential_condition(file, node, body) {
+                    continue;
+                }
+                let first = text.lines().next().unwrap_or(text).trim();
+                return Some(first.chars().take(80).collect());
+            }
+            "call" => {
+                let Some(callee) = node.child_by_field_name("function") else {
+                    continue;
+                };
+                let written = file.text(callee);
+                let last = written.rsplit('.').next().unwrap_or(written);
+                if last == "abort" {
+                    let args = node
+                        .child_by_field_name("arguments")
+                        .map(|a| file.text(a))
+                        .unwrap_or("");
+                    if (args.contains("401") || args.contains("403"))
+                        && (!inline || under_credential_condition(file, node, body))
+                    {
+                        return Some(format!("{written}{args}"));
+                    }
+                    continue;
+                }
+                if inline {
+                    continue;
+                }
+                let resolved = symbols.resolve(file.language(), written);
+                if let Resolved::Qualified(name) = &resolved {
+                    if VERIFIERS.matches(name) {
+                        return Some(format!("verifies a credential with `{name}`"));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Whether `node` sits under an `if` (between it and `body`) whose condition tests the caller's
+/// identity or rights.
+fn under_credential_condition(file: &ParsedFile, node: Node, body: Node) -> bool {
+    let mut current = node.parent();
+    while let Some(parent) = current {
+        if parent.id() == body.id() {
+            return false;
+        }
+        if matches!(parent.kind(), "if_statement" | "elif_clause") {
+            let condition = parent
+                .child_by_field_name("condition")
+                .map(|c| file.text(c).to_ascii_lowercase())
+                .unwrap_or_default();
+            if CREDENTIAL_WORDS.iter().any(|w| condition.contains(w)) {
+                return true;
+            }
+        }
+        current = parent.parent();
+    }
+    false
+}
+
+/// What linking decided about one guard call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// It authenticates; the reason says how tollgate knows.
+    Guard(String),
+    /// tollgate cannot see its code, and its name suggests a guard.
+    ByName,
+    /// It does not authenticate (a database session, a settings object), or is no guard.
+    No,
+}
+
+/// Judges guard calls against every file's summaries.
+pub(super) struct Judge<'a> {
+    files: &'a [(String, &'a FileFacts)],
+    /// Function name (last part) → (file, summary).
+    functions: HashMap<&'a str, Vec<(usize, &'a FunctionFact)>>,
+    /// Alias name → (file, its guard calls).
+    aliases: HashMap<&'a str, Vec<(usize, &'a [GuardCall])>>,
+    classes: HashMap<&'a str, Vec<(usize, &'a ClassFact)>>,
+    memo: RefCell<HashMap<(usize, String), Verdict>>,
+}
+
+impl<'a> Judge<'a> {
+    pub fn new(files: &'a [(String, &'a FileFacts)]) -> Self {
+        let mut functions: HashMap<&str, Vec<_>> = HashMap::new();
+        let mut aliases: HashMap<&str, Vec<_>> = HashMap::new();
+        let mut classes: HashMap<&str, Vec<_>> = HashMap::new();
+        for (index, (_, facts)) in files.iter().enumerate() {
+            for function in &facts.functions {
+                functions
+                    .entry(function.name.as_str())
+                    .or_default()
+                    .push((index, function));
+            }
+            for (name, calls) in &facts.alias_guards {
+                aliases
+                    .entry(name.as_str())
+                    .or_default()
+                    .push((index, calls.as_slice()));
+            }
+            for class in &facts.classes {
+                classes
+                    .entry(class.name.as_str())
+                    .or_default()
+                    .push((index, class));
+            }
+        }
+        Judge {
+            files,
+            functions,
+            aliases,
+            classes,
+            memo: RefCell::new(HashMap::new()),
+        }
+    }
+
+    /// The verdict on a guard call written in `file`.
+    pub fn judge(&self, file: usize, call: &GuardCall) -> Verdict {
+        self.judge_at(file, call, 0)
+    }
+
+    fn judge_at(&self, file: usize, call: &GuardCall, depth: usize) -> Verdict {
+        if depth > MAX_DEPTH {
+            return Verdict::No;
+        }
+        let key = (file, format!("{:?}:{}", call.how, call.callee));
+        if let Some(known) = self.memo.borrow().get(&key) {
+            return known.clone();
+        }
+        // A cycle sees no guard while it is being judged.
+        self.memo.borrow_mut().insert(key.clone(), Verdict::No);
+        let verdict = self.judge_uncached(file, call, depth);
+        self.memo.borrow_mut().insert(key, verdict.clone());
+        verdict
+    }
+
+    fn judge_uncached(&self, file: usize, call: &GuardCall, depth: usize) -> Verdict {
+        let Some(symbols) = &self.files[file].1.symbols else {
+            return Verdict::No;
+        };
+        let language = crate::source::Language::Python;
+        let resolved = symbols.resolve(language, &call.callee);
+        let qualified = resolved.name().to_string();
+        if KNOWN_GUARDS.matches(&qualified) || VERIFIERS.matches(&qualified) {
+            return Verdict::Guard(format!("`{qualified}`"));
+        }
+        let last = qualified.rsplit('.').next().unwrap_or(&qualified);
+        let module = qualified
+            .rsplit_once('.')
+            .map(|(module, _)| module)
+            .unwrap_or("");
+        if call.how == Via::Annotation {
+            // A typed parameter guards only through an `Annotated` alias with a dependency.
+            return match self.find(&self.aliases, file, module, last) {
+                Some((at, calls)) => self.any_guard(at, calls, depth),
+                None => Verdict::No,
+            };
+        }
+        if let Some((at, calls)) = self.find(&self.aliases, file, module, last) {
+            return self.any_guard(at, calls, depth);
+        }
+        // `Depends(Guard(...))` runs `Guard.__call__`; `Guard.check` names a method.
+        let owner = module.rsplit('.').next().unwrap_or(module);
+        let (class, class_module, method) = match call.how {
+            Via::Instance => (Some(last), module, "__call__".to_string()),
+            _ if self.classes.contains_key(owner) => (
+                Some(owner),
+                module.rsplit_once('.').map(|(m, _)| m).unwrap_or(""),
+                last.to_string(),
+            ),
+            _ => (None, module, last.to_string()),
+        };
+        if let Some(class) = class {
+            if let Some((at, fact)) = self.find(&self.classes, file, class_module, class) {
+                let mut verdict = Verdict::No;
+                let method_name = format!("{class}.{method}");
+                if let Some(function) = self.functions_in(at, &method_name) {
+                    verdict = self.summary(at, function, depth);
+                }
+                if verdict == Verdict::No {
+                    for base in &fact.bases {
+                        let inherited = GuardCall {
+                            text: call.text.clone(),
+                            callee: base.clone(),
+                            how: call.how,
+                        };
+                        if let Verdict::Guard(why) = self.judge_at(at, &inherited, depth + 1) {
+                            return Verdict::Guard(why);
+                        }
+                    }
+                }
+                return verdict;
+            }
+        }
+        if let Some((at, function)) = self.find(&self.functions, file, class_module, &method) {
+            return self.summary(at, function, depth);
+        }
+        if matches!(resolved, Resolved::Qualified(_)) && qualified.starts_with("builtins.") {
+            return Verdict::No;
+        }
+        // Code tollgate cannot see: a third-party guard, or a name imported from outside.
+        if crate::model::looks_like_auth(last) && !crate::model::is_session_like(last) {
+            Verdict::ByName
+        } else {
+            Verdict::No
+        }
+    }
+
+    fn any_guard(&self, file: usize, calls: &[GuardCall], depth: usize) -> Verdict {
+        let mut by_name = false;
+        for call in calls {
+            match self.judge_at(file, call, depth + 1) {
+                Verdict::Guard(why) => return Verdict::Guard(why),
+                Verdict::ByName => by_name = true,
+                Verdict::No => {}
+            }
+        }
+        if by_name {
+            Verdict::ByName
+        } else {
+            Verdict::No
+        }
+    }
+
+    /// A function's verdict: it rejects requests itself, or one of its dependencies or calls
+    /// authenticates.
+    fn summary(&self, file: usize, function: &FunctionFact, depth: usize) -> Verdict {
+        if let Some(how) = &function.authenticates {
+            return Verdict::Guard(format!("`{}` {how}", function.name));
+        }
+        if let Verdict::Guard(why) = self.any_guard(file, &function.guard_calls, depth) {
+            return Verdict::Guard(why);
+        }
+        for callee in &function.calls {
+            let call = GuardCall {
+                text: callee.clone(),
+                callee: callee.clone(),
+                how: Via::Call,
+            };
+            // Only what can be resolved counts here: a name guess about a callee is no guard.
+            if let Verdict::Guard(why) = self.judge_known(file, &call, depth + 1) {
+                return Verdict::Guard(why);
+            }
+        }
+        Verdict::No
+    }
+
+    /// Like [`Judge::judge_at`], without guesses from names.
+    fn judge_known(&self, file: usize, call: &GuardCall, depth: usize) -> Verdict {
+        match self.judge_at(file, call, depth) {
+            Verdict::ByName => Verdict::No,
+            other => other,
+        }
+    }
+
+    fn functions_in(&self, file: usize, name: &str) -> Option<&'a FunctionFact> {
+        self.functions
+            .get(name)?
+            .iter()
+            .find(|(f, _)| *f == file)
+            .map(|(_, fact)| *fact)
+    }
+
+    /// The item named `name` in the module `module` (by the end of its file's module path), or
+    /// in `file` itself when no module is named.
+    fn find<T: Copy>(
+        &self,
+        map: &HashMap<&'a str, Vec<(usize, T)>>,
+        file: usize,
+        module: &str,
+        name: &str,
+    ) -> Option<(usize, T)> {
+        let candidates = map.get(name)?;
+        let module_of = |f: usize| {
+            self.files[f]
+                .1
+                .symbols
+                .as_ref()
+                .map(|s| s.module.as_str())
+                .unwrap_or("")
+        };
+        let here = module_of(file);
+        candidates
+            .iter()
+            .find(|(f, _)| {
+                let candidate = module_of(*f);
+                if module.is_empty() || module == here {
+                    *f == file
+                } else {
+                    candidate == module
+                        || candidate.ends_with(&format!(".{module}"))
+                        || module.ends_with(&format!(".{candidate}"))
+                        // `pkg/__init__.py` re-exports: `from pkg import f` where f is in
+                        // `pkg/auth.py`.
+                        || candidate.starts_with(&format!("{module}."))
+                }
+            })
+            .copied()
+    }
+}
