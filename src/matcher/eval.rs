@@ -240,6 +240,13 @@ impl<'f> FileMatches<'f> {
                 self.keep_flow(flow, *wanted)
             }
             ConstraintTest::ResolvesTo(names) => self.resolves_to(names, bound.get_inner_node()),
+            ConstraintTest::NotResolvesTo(names) => {
+                let written = &self.file.source.text[bound.get_inner_node().byte_range()];
+                match self.file.symbols().resolve(self.file.language(), written) {
+                    crate::symbols::Resolved::Qualified(name) => !names.matches(&name),
+                    crate::symbols::Resolved::Unresolved(_) => true,
+                }
+            }
         }
     }
 

@@ -86,6 +86,8 @@ pub enum ConstraintTest {
     /// The bound name (or a call's callee) refers to one of these qualified names, through the
     /// file's imports and aliases.
     ResolvesTo(crate::symbols::NamePatterns),
+    /// The bound name does not refer to any of these (judged on resolved names only).
+    NotResolvesTo(crate::symbols::NamePatterns),
 }
 
 impl ConstraintTest {

@@ -62,6 +62,9 @@ const FRAMEWORK_TYPES: &[&str] = &[
 struct FileFacts {
     imports_fastapi: bool,
     imports_drf: bool,
+    imports_django: bool,
+    /// Flask, Starlette, aiohttp, Quart: a `request` parameter there is no Django request.
+    imports_other_framework: bool,
     /// Router or app variable → guard text from `dependencies=[...]` (FastAPI) or a
     /// `before_request` hook (Flask).
     object_guards: HashMap<String, String>,
@@ -122,6 +125,11 @@ fn file_facts<'t>(file: &ParsedFile, root: Node<'t>, functions: &mut Vec<Node<'t
                 let text = file.text(node);
                 facts.imports_fastapi |= text.contains("fastapi");
                 facts.imports_drf |= text.contains("rest_framework");
+                facts.imports_django |= text.contains("django");
+                facts.imports_other_framework |=
+                    ["fastapi", "flask", "starlette", "aiohttp", "quart"]
+                        .iter()
+                        .any(|framework| text.contains(framework));
             }
             // router = APIRouter(dependencies=[Depends(auth)])
             "assignment" => {
@@ -194,6 +202,13 @@ fn handler_for(file: &ParsedFile, facts: &FileFacts, function: Node) -> Option<H
     };
     // Decide cheaply whether this is a handler at all; most functions are not.
     let kind = classify(file, function, outer, &decorators)?;
+    if matches!(kind, Kind::DjangoFunction)
+        && facts.imports_other_framework
+        && !facts.imports_django
+    {
+        // A helper taking another framework's request (`async def load(request: Request)`).
+        return None;
+    }
     let name_node = function.child_by_field_name("name")?;
     let name = file.text(name_node).to_string();
     let params = parameters(file, function);

@@ -513,12 +513,17 @@ fn constraint_tests(
             .map_err(|err| problem(at, "invalid resolves-to", Some(err)))?;
         tests.push(ConstraintTest::ResolvesTo(patterns));
     }
+    if let Some(names) = &raw.not_resolves_to {
+        let patterns = crate::symbols::NamePatterns::new(&names.clone().into_vec())
+            .map_err(|err| problem(at, "invalid not-resolves-to", Some(err)))?;
+        tests.push(ConstraintTest::NotResolvesTo(patterns));
+    }
     if tests.is_empty() {
         return Err(problem(
             at,
             "empty constraint",
             Some(
-                "give regex, not-regex, kind, one-of, not-one-of, from-request, tainted or resolves-to"
+                "give regex, not-regex, kind, one-of, not-one-of, from-request, tainted, resolves-to or not-resolves-to"
                     .into(),
             ),
         ));

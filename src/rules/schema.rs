@@ -134,6 +134,8 @@ pub(super) struct RawConstraint {
     pub tainted: Option<bool>,
     /// Qualified names (or patterns of them) the bound name must refer to.
     pub resolves_to: Option<OneOrMany>,
+    /// … or must not refer to (a name nothing in the file binds never does).
+    pub not_resolves_to: Option<OneOrMany>,
 }
 
 /// `taint:` — what a rule adds to (or takes from) the built-in taint tracking.
