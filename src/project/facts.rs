@@ -20,6 +20,8 @@ pub struct FileFacts {
     /// Guards that settings apply to every view of a framework (DRF
     /// `DEFAULT_PERMISSION_CLASSES`, Django's `LoginRequiredMiddleware`).
     pub defaults: Vec<(Framework, String)>,
+    /// Django `MIDDLEWARE` entries (dotted class paths), judged by what they do when linking.
+    pub middleware: Vec<String>,
     /// What the file's names refer to, for judging guards written here.
     pub symbols: Option<FileSymbols>,
     /// What each function does about the caller's identity.
@@ -35,6 +37,7 @@ impl FileFacts {
             && self.containers.is_empty()
             && self.edges.is_empty()
             && self.defaults.is_empty()
+            && self.middleware.is_empty()
             && self.functions.is_empty()
             && self.alias_guards.is_empty()
     }

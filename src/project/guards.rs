@@ -44,6 +44,9 @@ pub enum Via {
     /// A parameter's type (`subject: WalletsWrite`): a guard when it names an `Annotated`
     /// alias with a dependency.
     Annotation,
+    /// A Django middleware class named in `MIDDLEWARE`: its `__call__`, `process_request` or
+    /// `process_view` runs on every request.
+    Middleware,
 }
 
 /// What one function does about the caller's identity.
@@ -564,6 +567,7 @@ impl<'a> Judge<'a> {
         let owner = module.rsplit('.').next().unwrap_or(module);
         let (class, class_module, method) = match call.how {
             Via::Instance => (Some(last), module, "__call__".to_string()),
+            Via::Middleware => (Some(last), module, "process_request".to_string()),
             _ if self.classes.contains_key(owner) => (
                 Some(owner),
                 module.rsplit_once('.').map(|(m, _)| m).unwrap_or(""),
@@ -574,9 +578,17 @@ impl<'a> Judge<'a> {
         if let Some(class) = class {
             if let Some((at, fact)) = self.find(&self.classes, file, class_module, class) {
                 let mut verdict = Verdict::No;
-                let method_name = format!("{class}.{method}");
-                if let Some(function) = self.functions_in(at, &method_name) {
-                    verdict = self.summary(at, function, depth);
+                let methods: Vec<&str> = match call.how {
+                    Via::Middleware => vec!["__call__", "process_request", "process_view"],
+                    _ => vec![method.as_str()],
+                };
+                for method in methods {
+                    if let Some(function) = self.functions_in(at, &format!("{class}.{method}")) {
+                        verdict = self.summary(at, function, depth);
+                        if verdict != Verdict::No {
+                            break;
+                        }
+                    }
                 }
                 if verdict == Verdict::No {
                     for base in &fact.bases {
@@ -626,13 +638,26 @@ impl<'a> Judge<'a> {
     /// A function's verdict: it rejects requests itself, or one of its dependencies or calls
     /// authenticates.
     fn summary(&self, file: usize, function: &FunctionFact, depth: usize) -> Verdict {
+        if depth > MAX_DEPTH {
+            return Verdict::No;
+        }
         if let Some(how) = &function.authenticates {
             return Verdict::Guard(format!("`{}` {how}", function.name));
         }
         if let Verdict::Guard(why) = self.any_guard(file, &function.guard_calls, depth) {
             return Verdict::Guard(why);
         }
+        let class = function.name.rsplit_once('.').map(|(class, _)| class);
         for callee in &function.calls {
+            // `self.helper()` is a method of the same class.
+            if let (Some(class), Some(method)) = (class, callee.strip_prefix("self.")) {
+                if let Some(helper) = self.functions_in(file, &format!("{class}.{method}")) {
+                    if let Verdict::Guard(why) = self.summary(file, helper, depth + 1) {
+                        return Verdict::Guard(why);
+                    }
+                }
+                continue;
+            }
             let call = GuardCall {
                 text: callee.clone(),
                 callee: callee.clone(),

@@ -7,7 +7,7 @@
 //! then collected from every container that nothing mounts, depth first.
 
 use super::facts::{join_path, FileFacts, HandlerFact, Target};
-use super::guards::{Judge, Verdict};
+use super::guards::{GuardCall, Judge, Verdict, Via};
 use super::{AuthConfig, Location, Project, Route};
 use crate::model::Framework;
 use crate::source::Position;
@@ -276,7 +276,14 @@ impl<'a> Linker<'a> {
             .any(|m| m.contains("permission_classes"));
         let here = &self.files[file].0;
         for (settings, facts) in self.files {
-            if facts.defaults.is_empty() || !settings_cover(settings, here) {
+            if !settings_cover(settings, here) {
+                continue;
+            }
+            let django = matches!(handler.framework, Framework::Django | Framework::Drf);
+            if django && !facts.middleware.is_empty() {
+                guards.extend(self.middleware_guards(settings));
+            }
+            if facts.defaults.is_empty() {
                 continue;
             }
             for (framework, guard) in &facts.defaults {
@@ -340,6 +347,29 @@ impl<'a> Linker<'a> {
                 .collect(),
             handler_index: h,
         });
+    }
+
+    /// The middleware of a settings file that authenticates every request, judged once.
+    fn middleware_guards(&self, settings: &str) -> Vec<String> {
+        let Some(index) = self.files.iter().position(|(path, _)| path == settings) else {
+            return Vec::new();
+        };
+        self.files[index]
+            .1
+            .middleware
+            .iter()
+            .filter_map(|entry| {
+                let call = GuardCall {
+                    text: entry.clone(),
+                    callee: entry.clone(),
+                    how: Via::Middleware,
+                };
+                match self.judge.judge(index, &call) {
+                    Verdict::Guard(why) => Some(format!("middleware {entry} ({why})")),
+                    _ => None,
+                }
+            })
+            .collect()
     }
 
     /// What `target`, named in `file` on an edge from `from`, refers to.

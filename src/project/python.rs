@@ -246,10 +246,17 @@ fn assignment(file: &ParsedFile, node: Node, facts: &mut FileFacts) {
                 }
             }
         }
-        "MIDDLEWARE" if file.text(right).contains("LoginRequiredMiddleware") => {
-            let guard = "LoginRequiredMiddleware".to_string();
-            facts.defaults.push((Framework::Django, guard.clone()));
-            facts.defaults.push((Framework::Drf, guard));
+        "MIDDLEWARE" => {
+            if file.text(right).contains("LoginRequiredMiddleware") {
+                let guard = "LoginRequiredMiddleware".to_string();
+                facts.defaults.push((Framework::Django, guard.clone()));
+                facts.defaults.push((Framework::Drf, guard));
+            }
+            facts.middleware = descendants(right)
+                .filter(|n| n.kind() == "string_content")
+                .map(|n| file.text(n).to_string())
+                .filter(|entry| !entry.starts_with("django."))
+                .collect();
         }
         _ if right.kind() == "call" => {
             let callee = right

@@ -143,7 +143,12 @@ fn name_patterns() {
     assert!(p.matches("sqlalchemy.sql.text"));
     assert!(!p.matches("markup.text"));
     assert!(p.matches("std::process::Command::new"));
-    assert_eq!(p.last_parts, None);
+    assert_eq!(
+        p.last_parts,
+        Some(vec!["create".to_string(), "new".to_string(), "text".to_string()])
+    );
+    let wild = NamePatterns::new(&["stripe.Refund.*".into()]).unwrap();
+    assert_eq!(wild.last_parts, None);
     let braces = NamePatterns::new(&[
         "sqlalchemy.{text,sql.text}".into(),
         "pandas.read_{sql,csv}".into(),
