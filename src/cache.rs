@@ -247,6 +247,7 @@ mod tests {
             fingerprint: "0123456789abcdef".into(),
             related: Vec::new(),
             flow: Vec::new(),
+            request_model: None,
         };
         let notice = Notice {
             path: "app/views.py".into(),

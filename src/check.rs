@@ -194,6 +194,7 @@ pub fn check_file(file: &ParsedFile, plan: &Plan) -> Vec<Finding> {
                         .collect();
                     let message = planned.rule.render_message(&bindings);
                     let mut finding = finding(planned.rule, source, found.bytes, message);
+                    finding.request_model = found.request_model;
                     if let Some(name) = found.unresolved {
                         finding.confidence = finding.confidence.lower();
                         finding.message.push_str(&format!(
@@ -261,6 +262,7 @@ fn finding(rule: &Rule, source: &SourceFile, bytes: Range<usize>, message: Strin
         fingerprint: String::new(),
         related: Vec::new(),
         flow: Vec::new(),
+        request_model: None,
     }
 }
 

@@ -29,6 +29,10 @@ pub struct Finding {
     /// How client input reaches the finding, source first (taint rules).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub flow: Vec<Related>,
+    /// The finding stands only if a handler takes this class (a qualified name) from the
+    /// client; decided when the project is linked (`request-model:` in a rule).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_model: Option<String>,
 }
 
 /// A place related to a finding, with what it has to do with it.

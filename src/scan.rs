@@ -8,6 +8,7 @@ use crate::finding::{Finding, Notice, NoticeKind};
 use crate::fingerprint;
 use crate::parse;
 use crate::progress::Progress;
+use crate::project::models::RequestModels;
 use crate::project::{self, missing_authorization, AuthConfig, FileFacts, Project};
 use crate::rules::Logic;
 use crate::rules::RuleSet;
@@ -139,14 +140,14 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
         );
     }
 
-    let project = Project::link(
-        &scanned
-            .iter()
-            .filter(|file| !file.result.facts.is_empty())
-            .map(|file| (file.result.path.clone(), &file.result.facts))
-            .collect::<Vec<_>>(),
-        &options.auth,
-    );
+    let linked: Vec<(String, &FileFacts)> = scanned
+        .iter()
+        .filter(|file| !file.result.facts.is_empty())
+        .map(|file| (file.result.path.clone(), &file.result.facts))
+        .collect();
+    let project = Project::link(&linked, &options.auth);
+    let request_models = RequestModels::new(&linked);
+    drop(linked);
     let mut project_findings = project_findings(&project, rules);
 
     let mut findings = Vec::new();
@@ -160,6 +161,13 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
         if let Some(more) = project_findings.remove(&result.path) {
             result.findings.extend(more);
         }
+        // Findings on models hold only for the classes some handler takes from the client.
+        result.findings.retain(|finding| {
+            finding
+                .request_model
+                .as_deref()
+                .is_none_or(|class| request_models.contains(class))
+        });
         stats.files_cached += usize::from(cached);
         if result.scanned {
             stats.files_scanned += 1;

@@ -29,6 +29,8 @@ pub struct FileMatches<'f> {
     flow: RefCell<Option<Flow>>,
     /// A name the current match accepted by its text alone, since nothing in the file binds it.
     by_text: RefCell<Option<String>>,
+    /// The class the current match requires to be a request model (decided after linking).
+    request_model: RefCell<Option<String>>,
 }
 
 /// A match: the reported byte range, the metavariables' source texts, the taint flow that
@@ -39,6 +41,8 @@ pub struct Found {
     pub bindings: Vec<(String, String)>,
     pub flow: Option<Flow>,
     pub unresolved: Option<String>,
+    /// The qualified class name a `request-model` constraint deferred to linking.
+    pub request_model: Option<String>,
 }
 
 impl<'f> FileMatches<'f> {
@@ -54,6 +58,7 @@ impl<'f> FileMatches<'f> {
             query_hits: RefCell::new(HashMap::new()),
             flow: RefCell::new(None),
             by_text: RefCell::new(None),
+            request_model: RefCell::new(None),
         }
     }
 
@@ -71,6 +76,7 @@ impl<'f> FileMatches<'f> {
         let mut env: Env<'t> = Cow::Owned(MetaVarEnv::new());
         self.flow.borrow_mut().take();
         self.by_text.borrow_mut().take();
+        self.request_model.borrow_mut().take();
         if !self.eval(&matcher.taint, &matcher.condition, node, &mut env) {
             return None;
         }
@@ -115,6 +121,7 @@ impl<'f> FileMatches<'f> {
             bindings,
             flow: self.flow.borrow_mut().take(),
             unresolved: self.by_text.borrow_mut().take(),
+            request_model: self.request_model.borrow_mut().take(),
         })
     }
 
@@ -240,6 +247,23 @@ impl<'f> FileMatches<'f> {
                 self.keep_flow(flow, *wanted)
             }
             ConstraintTest::ResolvesTo(names) => self.resolves_to(names, bound.get_inner_node()),
+            // Request models are known for Python; Rust structs are judged where they are.
+            ConstraintTest::RequestModel
+                if self.file.language() == crate::source::Language::Rust =>
+            {
+                true
+            }
+            ConstraintTest::RequestModel => {
+                let written = &self.file.source.text[bound.get_inner_node().byte_range()];
+                let qualified = self
+                    .file
+                    .symbols()
+                    .resolve(self.file.language(), written)
+                    .name()
+                    .to_string();
+                self.request_model.borrow_mut().get_or_insert(qualified);
+                true
+            }
             ConstraintTest::NotResolvesTo(names) => {
                 let written = &self.file.source.text[bound.get_inner_node().byte_range()];
                 match self.file.symbols().resolve(self.file.language(), written) {

@@ -88,6 +88,9 @@ pub enum ConstraintTest {
     ResolvesTo(crate::symbols::NamePatterns),
     /// The bound name does not refer to any of these (judged on resolved names only).
     NotResolvesTo(crate::symbols::NamePatterns),
+    /// The bound class name is one a handler takes from the client: recorded on the finding
+    /// and decided after linking.
+    RequestModel,
 }
 
 impl ConstraintTest {

@@ -29,6 +29,10 @@ pub struct FileFacts {
     pub classes: Vec<ClassFact>,
     /// Module-level aliases that carry a dependency (`Auth = Annotated[U, Depends(f)]`).
     pub alias_guards: Vec<(String, Vec<GuardCall>)>,
+    /// Classes the file's handlers take from the client (qualified names).
+    pub request_models: Vec<String>,
+    /// Each class's class-typed fields (qualified names), to find nested request models.
+    pub model_fields: Vec<(String, Vec<String>)>,
 }
 
 impl FileFacts {
@@ -40,6 +44,8 @@ impl FileFacts {
             && self.middleware.is_empty()
             && self.functions.is_empty()
             && self.alias_guards.is_empty()
+            && self.request_models.is_empty()
+            && self.model_fields.is_empty()
     }
 }
 

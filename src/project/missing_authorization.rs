@@ -160,6 +160,7 @@ pub fn findings(project: &Project, rule: &Rule) -> BTreeMap<String, Vec<Finding>
             fingerprint: String::new(),
             related: registrations(&routes),
             flow: Vec::new(),
+            request_model: None,
         });
     }
     out

@@ -12,6 +12,7 @@ mod facts;
 pub(crate) mod guards;
 mod link;
 pub mod missing_authorization;
+pub mod models;
 mod python;
 mod rust;
 

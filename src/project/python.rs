@@ -38,13 +38,14 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
     let text = &file.source.text;
     let (functions, classes) = guards::python_functions(file);
     let alias_guards = guards::python_alias_guards(file);
-    let summaries = FileFacts {
+    let mut summaries = FileFacts {
         symbols: Some(file.symbols().clone()),
         functions,
         classes,
         alias_guards,
         ..FileFacts::default()
     };
+    super::models::python(file, &mut summaries);
     if !NEEDS_ANY.iter().any(|needle| text.contains(needle)) {
         return summaries;
     }

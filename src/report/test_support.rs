@@ -77,6 +77,7 @@ pub fn finding(
         fingerprint: "0".into(),
         related: Vec::new(),
         flow: Vec::new(),
+        request_model: None,
     }
 }
 

@@ -513,6 +513,16 @@ fn constraint_tests(
             .map_err(|err| problem(at, "invalid resolves-to", Some(err)))?;
         tests.push(ConstraintTest::ResolvesTo(patterns));
     }
+    if let Some(wanted) = raw.request_model {
+        if !wanted {
+            return Err(problem(
+                at,
+                "request-model takes only `true`",
+                Some("leave it out to accept any class".into()),
+            ));
+        }
+        tests.push(ConstraintTest::RequestModel);
+    }
     if let Some(names) = &raw.not_resolves_to {
         let patterns = crate::symbols::NamePatterns::new(&names.clone().into_vec())
             .map_err(|err| problem(at, "invalid not-resolves-to", Some(err)))?;
@@ -523,7 +533,7 @@ fn constraint_tests(
             at,
             "empty constraint",
             Some(
-                "give regex, not-regex, kind, one-of, not-one-of, from-request, tainted, resolves-to or not-resolves-to"
+                "give regex, not-regex, kind, one-of, not-one-of, from-request, tainted, resolves-to, not-resolves-to or request-model"
                     .into(),
             ),
         ));

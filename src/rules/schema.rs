@@ -136,6 +136,9 @@ pub(super) struct RawConstraint {
     pub resolves_to: Option<OneOrMany>,
     /// … or must not refer to (a name nothing in the file binds never does).
     pub not_resolves_to: Option<OneOrMany>,
+    /// The bound name is a class that some handler takes from the client (decided when the
+    /// project is linked).
+    pub request_model: Option<bool>,
 }
 
 /// `taint:` — what a rule adds to (or takes from) the built-in taint tracking.

@@ -145,7 +145,11 @@ fn name_patterns() {
     assert!(p.matches("std::process::Command::new"));
     assert_eq!(
         p.last_parts,
-        Some(vec!["create".to_string(), "new".to_string(), "text".to_string()])
+        Some(vec![
+            "create".to_string(),
+            "new".to_string(),
+            "text".to_string()
+        ])
     );
     let wild = NamePatterns::new(&["stripe.Refund.*".into()]).unwrap();
     assert_eq!(wild.last_parts, None);
