@@ -343,11 +343,13 @@ fn type_head(type_text: &str) -> &str {
         .unwrap_or(before_generics)
 }
 
+/// Whether the function is `async` (`pub(crate) async fn`: the words before its name).
 fn is_async(file: &ParsedFile, function: Node) -> bool {
-    file.text(function)
-        .split('(')
-        .next()
-        .is_some_and(|head| head.contains("async"))
+    function.child_by_field_name("name").is_some_and(|name| {
+        file.source.text[function.start_byte()..name.start_byte()]
+            .split_whitespace()
+            .any(|word| word == "async")
+    })
 }
 
 fn last_segment(path: &str) -> String {

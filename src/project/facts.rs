@@ -75,6 +75,10 @@ pub struct HandlerFact {
     pub writes: bool,
     /// The body verifies a signature (webhooks).
     pub verifies_signature: bool,
+    /// A function that is a handler only if a registration in another file mounts it (a
+    /// `pub(crate) async fn` in a handlers module).
+    #[serde(default)]
+    pub candidate: bool,
     /// Where the handler's name is.
     pub start: Position,
     pub end: Position,
@@ -179,6 +183,7 @@ impl HandlerFact {
             public,
             writes: WRITE_HINTS.iter().any(|hint| body.contains(hint)),
             verifies_signature: SIGNATURE_HINTS.iter().any(|hint| body.contains(hint)),
+            candidate: false,
             start,
             end: source.position(handler.name_bytes.end),
             bytes: handler.name_bytes.clone(),

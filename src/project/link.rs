@@ -145,6 +145,10 @@ impl<'a> Linker<'a> {
         for id in 0..self.handlers.len() {
             if !self.routed[id] {
                 let (_, handler) = self.handlers[id];
+                if handler.candidate {
+                    // A function that only a registration makes a handler, and none did.
+                    continue;
+                }
                 let path = handler.route.as_deref().map(|route| join_path("", route));
                 self.emit(id, path, handler.methods.clone(), &Trail::default());
             }

@@ -4,7 +4,7 @@
 
 use super::facts::{join_path, Edge, FileFacts, HandlerFact, Target};
 use crate::detectors::syntax::{descendants, named_children};
-use crate::model::looks_like_auth;
+use crate::model::{looks_like_auth, Framework, Handler};
 use crate::parse::ParsedFile;
 use crate::source::Position;
 use crate::suppress;
@@ -52,7 +52,14 @@ const VERBS: &[&str] = &["get", "post", "put", "patch", "delete", "head", "optio
 
 pub(super) fn facts(file: &ParsedFile) -> FileFacts {
     let text = &file.source.text;
-    if !NEEDS_ANY.iter().any(|needle| text.contains(needle)) {
+    let framework = if text.contains("actix_web") {
+        Some(Framework::Actix)
+    } else if text.contains("axum") {
+        Some(Framework::Axum)
+    } else {
+        None
+    };
+    if framework.is_none() && !NEEDS_ANY.iter().any(|needle| text.contains(needle)) {
         return FileFacts::default();
     }
     let model = file.model();
@@ -65,6 +72,9 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
             .collect(),
         ..FileFacts::default()
     };
+    if let Some(framework) = framework {
+        candidates(file, framework, &public, &mut facts);
+    }
     for node in descendants(file.tree.root_node()) {
         if is_chain_end(file, node) {
             let container = container_name(file, node);
@@ -73,6 +83,48 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
         }
     }
     facts
+}
+
+/// Async functions of a file that uses a web framework but registers nothing itself: handlers
+/// if a router in another file mounts them (`use crate::handlers::{create}` … `.to(create)`).
+fn candidates(
+    file: &ParsedFile,
+    framework: Framework,
+    public: &[(usize, Option<String>)],
+    facts: &mut FileFacts,
+) {
+    for item in named_children(file.tree.root_node()) {
+        if item.kind() != "function_item" {
+            continue;
+        }
+        let Some(name_node) = item.child_by_field_name("name") else {
+            continue;
+        };
+        let name = file.text(name_node);
+        // `pub(crate) async fn`: the words before the name.
+        let head = &file.source.text[item.start_byte()..name_node.start_byte()];
+        let is_async = head.split_whitespace().any(|word| word == "async");
+        if !is_async || name == "main" || facts.handlers.iter().any(|h| h.name == name) {
+            continue;
+        }
+        let handler = Handler {
+            name: name.to_string(),
+            framework,
+            methods: Vec::new(),
+            route: None,
+            guards: Vec::new(),
+            owner: None,
+            declared_route: false,
+            markers: Vec::new(),
+            bytes: item.byte_range(),
+            name_bytes: name_node.byte_range(),
+            request_params: Vec::new(),
+            guard_calls: Vec::new(),
+        };
+        let mut fact = HandlerFact::of(file, &handler, public);
+        fact.candidate = true;
+        facts.handlers.push(fact);
+    }
 }
 
 /// The last call of a builder chain that is not itself an argument of another chain's mount.
