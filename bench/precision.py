@@ -187,7 +187,7 @@ def print_table(per_rule, per_severity, markdown: bool) -> None:
     severe = per_severity["critical"] + per_severity["high"]
     rest = per_severity["medium"] + per_severity["low"]
     summary = [
-        cells("all judged", total),
+        cells("all", total),
         cells("critical/high", severe),
         cells("medium/low (sample)", rest),
     ]
