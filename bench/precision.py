@@ -125,6 +125,9 @@ def main() -> int:
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     args = parser.parse_args()
 
+    binary = Path(args.binary).resolve()
+    if not binary.is_file():
+        sys.exit(f"bench/precision: the tollgate binary {args.binary} does not exist")
     corpus = Path(args.corpus)
     if not corpus.is_dir():
         sys.exit(f"bench/precision: corpus folder {corpus} does not exist; run bench/corpus.sh first")
@@ -140,7 +143,7 @@ def main() -> int:
         name = service.name
         ledger = triage / f"{name}.tsv"
         rows = read_ledger(ledger)
-        findings = scan(args.binary, service)
+        findings = scan(str(binary), service)
         pairs, leftover = match(findings, rows)
         lost += [(name, r) for r in leftover if r.verdict == "TP"]
         new_rows = []
