@@ -144,14 +144,20 @@ fn min_confidence_hides_less_sure_findings_and_defaults_to_medium() {
     assert_eq!(ids(&[]), (1, vec!["sure-eval".to_string()], 1));
     assert_eq!(
         ids(&["--min-confidence", "low"]),
-        (1, vec!["sure-eval".to_string(), "unsure-eval".to_string()], 2)
+        (
+            1,
+            vec!["sure-eval".to_string(), "unsure-eval".to_string()],
+            2
+        )
     );
     // A hidden critical finding does not fail the run.
     assert_eq!(ids(&["--fail-on", "critical"]).0, 0);
     assert_eq!(ids(&["--min-confidence", "high"]).1, vec!["sure-eval"]);
     let output = tollgate(dir.path(), &["scan", "--min-confidence", "certain"]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8(output.stderr).unwrap().contains("certain"));
+    assert!(String::from_utf8(output.stderr)
+        .unwrap()
+        .contains("certain"));
 }
 
 #[test]
