@@ -7,7 +7,7 @@ use crate::diff::ChangedLines;
 use crate::filter;
 use crate::project::AuthConfig;
 use crate::report::{self, Format, TextStyle};
-use crate::rules::{load_rule_paths, RuleSet, Severity, CUSTOM_PACK};
+use crate::rules::{load_rule_paths, Confidence, RuleSet, Severity, CUSTOM_PACK};
 use crate::scan::{self, ScanOptions};
 use crate::testing;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -119,6 +119,9 @@ struct ScanArgs {
     /// Exit with status 1 when a finding is at or above this severity.
     #[arg(long, value_enum, default_value_t = Severity::Low, value_name = "SEVERITY")]
     fail_on: Severity,
+    /// Hide findings whose confidence is below this (`low` shows every finding).
+    #[arg(long, value_enum, default_value_t = Confidence::Medium, value_name = "CONFIDENCE")]
+    min_confidence: Confidence,
     /// Leave out paths matching this gitignore-style glob (repeatable).
     #[arg(long, value_name = "GLOB")]
     exclude: Vec<String>,
@@ -251,7 +254,8 @@ fn scan_with(
         no_suppress: args.no_suppress,
         auth,
     };
-    let outcome = scan::scan(&options, &rules).map_err(boxed)?;
+    let mut outcome = scan::scan(&options, &rules).map_err(boxed)?;
+    filter::at_least(&mut outcome.findings, args.min_confidence);
     Ok((rules, outcome))
 }
 

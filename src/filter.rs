@@ -1,7 +1,7 @@
-//! The filter stage: ordering and the `--fail-on` threshold.
+//! The filter stage: ordering, the `--min-confidence` floor and the `--fail-on` threshold.
 
 use crate::finding::Finding;
-use crate::rules::Severity;
+use crate::rules::{Confidence, Severity};
 
 /// Sort findings by (path, line, column, rule id), the order every report uses.
 /// (Duplicates within a file are already merged by the check stage.)
@@ -14,4 +14,9 @@ pub fn order(findings: &mut [Finding]) {
 /// Whether any finding is at or above `threshold`: the scan then exits with status 1.
 pub fn fails(findings: &[Finding], threshold: Severity) -> bool {
     findings.iter().any(|finding| finding.severity >= threshold)
+}
+
+/// Keep only the findings whose confidence is at least `floor` (`--min-confidence`).
+pub fn at_least(findings: &mut Vec<Finding>, floor: Confidence) {
+    findings.retain(|finding| finding.confidence >= floor);
 }

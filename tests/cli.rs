@@ -99,6 +99,67 @@ fn findings_exit_1_and_fail_on_raises_the_bar() {
     assert_eq!(code, 0, "no critical finding, so --fail-on critical passes");
 }
 
+/// Two rules that differ only in confidence, both matching `eval(...)`.
+const CONFIDENCE_RULES: &str = r#"rules:
+  - id: sure-eval
+    name: eval call
+    message: eval is called
+    severity: high
+    confidence: high
+    languages: [python]
+    cwe: [95]
+    owasp: ["A03:2021", "A05:2025"]
+    fix: Do not call eval.
+    help: eval runs code.
+    match:
+      pattern: eval($X)
+  - id: unsure-eval
+    name: eval call, maybe
+    message: eval may be called
+    severity: critical
+    confidence: low
+    languages: [python]
+    cwe: [95]
+    owasp: ["A03:2021", "A05:2025"]
+    fix: Do not call eval.
+    help: eval runs code.
+    match:
+      pattern: eval($X)
+"#;
+
+#[test]
+fn min_confidence_hides_less_sure_findings_and_defaults_to_medium() {
+    let dir = project(&[
+        ("rules.yaml", CONFIDENCE_RULES.as_bytes()),
+        ("app.py", b"def f(x):\n    return eval(x)\n"),
+    ]);
+    let only = ["--rules", "rules.yaml", "--rules-only", "app.py"];
+    let ids = |extra: &[&str]| {
+        let mut args = only.to_vec();
+        args.extend_from_slice(extra);
+        let (code, report) = json_scan(dir.path(), &args);
+        let ids: Vec<String> = rule_ids(&report).into_iter().map(|(_, id, _)| id).collect();
+        (code, ids, report["summary"]["findings"].as_u64().unwrap())
+    };
+    assert_eq!(ids(&[]), (1, vec!["sure-eval".to_string()], 1));
+    assert_eq!(
+        ids(&["--min-confidence", "low"]),
+        (
+            1,
+            vec!["sure-eval".to_string(), "unsure-eval".to_string()],
+            2
+        )
+    );
+    // A hidden critical finding does not fail the run.
+    assert_eq!(ids(&["--fail-on", "critical"]).0, 0);
+    assert_eq!(ids(&["--min-confidence", "high"]).1, vec!["sure-eval"]);
+    let output = tollgate(dir.path(), &["scan", "--min-confidence", "certain"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8(output.stderr)
+        .unwrap()
+        .contains("certain"));
+}
+
 #[test]
 fn clean_code_exits_0() {
     let dir = project(&[("safe.py", SAFE_PY.as_bytes())]);
