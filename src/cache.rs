@@ -146,7 +146,14 @@ pub fn default_dir() -> Option<PathBuf> {
 fn read_cache_file(path: &Path) -> Result<Option<Vec<u8>>, String> {
     let link = match std::fs::symlink_metadata(path) {
         Ok(link) => link,
-        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(err)
+            if matches!(
+                err.kind(),
+                io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+            ) =>
+        {
+            return Ok(None)
+        }
         Err(err) => return Err(err.to_string()),
     };
     if !link.file_type().is_file() {
@@ -493,6 +500,37 @@ mod tests {
         assert_eq!(lookup(&cache, root.path(), "a.py"), None);
         let key = cache.key("a.py".into(), b"x = 1\n");
         assert!(cache.save([(&key, &result())]).is_err());
+    }
+
+    #[test]
+    fn only_regular_files_within_the_size_limit_are_read() {
+        let root = tempfile::tempdir().unwrap();
+        let path = root.path().join(FILE_NAME);
+        assert_eq!(read_cache_file(&path), Ok(None));
+        std::fs::write(&path, b"{}").unwrap();
+        assert_eq!(
+            read_cache_file(&path.join("x")),
+            Ok(None),
+            "not a directory"
+        );
+        assert_eq!(read_cache_file(&path), Ok(Some(b"{}".to_vec())));
+        // A sparse file just over the limit is refused before anything is read.
+        let big = std::fs::File::create(&path).unwrap();
+        big.set_len(MAX_CACHE_BYTES + 1).unwrap();
+        assert!(read_cache_file(&path).unwrap_err().contains("over"));
+        std::fs::remove_file(&path).unwrap();
+        std::fs::create_dir(&path).unwrap();
+        assert!(read_cache_file(&path)
+            .unwrap_err()
+            .contains("not a regular file"));
+    }
+
+    #[test]
+    fn default_dir_is_outside_the_working_directory() {
+        let dir = default_dir().expect("a home or cache directory");
+        let cwd = std::fs::canonicalize(std::env::current_dir().unwrap()).unwrap();
+        assert!(!dir.starts_with(&cwd), "{}", dir.display());
+        assert_eq!(dir.parent().unwrap().file_name().unwrap(), "tollgate");
     }
 
     #[test]

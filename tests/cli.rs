@@ -93,7 +93,10 @@ fn findings_exit_1_and_fail_on_raises_the_bar() {
             ("app/views.py".into(), "broad-exception-swallowed".into(), 9),
         ]
     );
-    assert_eq!(report["schema_version"], "1.2");
+    assert_eq!(
+        report["schema_version"],
+        tollgate::report::JSON_SCHEMA_VERSION
+    );
     assert_eq!(report["summary"]["files_scanned"], 2);
     let (code, _) = json_scan(dir.path(), &["--fail-on", "critical"]);
     assert_eq!(code, 0, "no critical finding, so --fail-on critical passes");

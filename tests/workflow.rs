@@ -287,17 +287,31 @@ fn diff_base_sees_every_name_and_ignores_the_repository_settings() {
     let padding: String = (0..20).map(|i| format!("X{i} = {i}\n")).collect();
     std::fs::write(path.join("keep.py"), EVAL).unwrap();
     std::fs::write(path.join("old.py"), format!("{EVAL}{padding}")).unwrap();
-    std::fs::write(path.join("gone.py"), "def gone(y):\n    return eval(y) + 1\n").unwrap();
+    std::fs::write(
+        path.join("gone.py"),
+        "def gone(y):\n    return eval(y) + 1\n",
+    )
+    .unwrap();
     git(path, &["add", "."]);
     git(path, &["commit", "-q", "-m", "old code"]);
     git(path, &["checkout", "-q", "-b", "feature"]);
 
-    let committed = ["with space.py", "été.py", "q\"uote.py", "new\nline.py", "tab\there.py"];
+    let committed = [
+        "with space.py",
+        "été.py",
+        "q\"uote.py",
+        "new\nline.py",
+        "tab\there.py",
+    ];
     let untracked = ["un space.py", "ünï.py", "un\"q.py", "un\nnl.py"];
     for name in committed.iter().chain(&untracked) {
         std::fs::write(path.join(name), EVAL).unwrap();
     }
-    std::fs::write(path.join("keep.py"), format!("{EVAL}\n\ndef g(y):\n    return eval(y)\n")).unwrap();
+    std::fs::write(
+        path.join("keep.py"),
+        format!("{EVAL}\n\ndef g(y):\n    return eval(y)\n"),
+    )
+    .unwrap();
     git(path, &["mv", "old.py", "renamed.py"]);
     std::fs::write(
         path.join("renamed.py"),
@@ -321,8 +335,14 @@ fn diff_base_sees_every_name_and_ignores_the_repository_settings() {
         ("diff.relative", "true".to_string()),
         ("core.quotePath", "true".to_string()),
         ("diff.interHunkContext", "5".to_string()),
-        ("core.fsmonitor", outside.path().join("fsmonitor.sh").display().to_string()),
-        ("diff.external", outside.path().join("external.sh").display().to_string()),
+        (
+            "core.fsmonitor",
+            outside.path().join("fsmonitor.sh").display().to_string(),
+        ),
+        (
+            "diff.external",
+            outside.path().join("external.sh").display().to_string(),
+        ),
     ] {
         git(path, &["config", key, &value]);
     }
@@ -403,7 +423,10 @@ fn ignore_files_cannot_hide_tracked_files_and_say_what_they_hid() {
     let (code, report, _) = scan_report(path, &[]);
     assert_eq!(code, 1);
     assert_eq!(paths(&report), ["forced.py", "views.py"]);
-    assert_eq!(report["summary"]["left_out"], serde_json::json!({"ignored": 1}));
+    assert_eq!(
+        report["summary"]["left_out"],
+        serde_json::json!({"ignored": 1})
+    );
 
     // A committed `.ignore` hiding everything still scans what git tracks.
     std::fs::write(path.join(".ignore"), "*\n").unwrap();
@@ -416,10 +439,16 @@ fn ignore_files_cannot_hide_tracked_files_and_say_what_they_hid() {
     assert_eq!(report["summary"]["left_out"], serde_json::json!({}));
     // `--exclude` is counted apart.
     let (_, report, _) = scan_report(path, &["--no-ignore-files", "--exclude", "scratch.py"]);
-    assert_eq!(report["summary"]["left_out"], serde_json::json!({"excluded": 1}));
+    assert_eq!(
+        report["summary"]["left_out"],
+        serde_json::json!({"excluded": 1})
+    );
 
     // The text summary says it too.
-    let output = tollgate(path, &["scan", "--no-cache", "--rules-only", "--rules", "rule.yaml"]);
+    let output = tollgate(
+        path,
+        &["scan", "--no-cache", "--rules-only", "--rules", "rule.yaml"],
+    );
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(
         text.contains("2 findings (2 high); 1 file left out (1 ignored)."),
@@ -437,7 +466,9 @@ fn scanning_no_source_file_is_an_error_unless_allowed() {
     let (code, _, stderr) = scan_report(path, &[]);
     assert_eq!(code, 2);
     assert!(
-        stderr.contains("no Python or Rust file was scanned (left out: 1 ignored); pass --allow-empty"),
+        stderr.contains(
+            "no Python or Rust file was scanned (left out: 1 ignored); pass --allow-empty"
+        ),
         "{stderr}"
     );
     let (code, report, _) = scan_report(path, &["--allow-empty"]);
@@ -449,14 +480,18 @@ fn scanning_no_source_file_is_an_error_unless_allowed() {
 #[test]
 fn links_out_of_the_tree_are_not_followed_and_loops_are_reported() {
     let outside = tempfile::tempdir().unwrap();
-    std::fs::write(outside.path().join("secret.py"), "TOKEN = 1\ndef f(x):\n    return eval(x)\n")
-        .unwrap();
+    std::fs::write(
+        outside.path().join("secret.py"),
+        "TOKEN = 1\ndef f(x):\n    return eval(x)\n",
+    )
+    .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path();
     std::fs::write(path.join("rule.yaml"), RULE).unwrap();
     std::fs::create_dir(path.join("app")).unwrap();
     std::fs::write(path.join("app/views.py"), EVAL).unwrap();
-    let link = |target: &Path, name: &str| std::os::unix::fs::symlink(target, path.join(name)).unwrap();
+    let link =
+        |target: &Path, name: &str| std::os::unix::fs::symlink(target, path.join(name)).unwrap();
     link(&outside.path().join("secret.py"), "app/secret.py");
     link(outside.path(), "app/outside");
     link(Path::new("views.py"), "app/alias.py");
@@ -465,7 +500,11 @@ fn links_out_of_the_tree_are_not_followed_and_loops_are_reported() {
 
     let (code, report, _) = scan_report(path, &[]);
     assert_eq!(code, 1);
-    assert_eq!(paths(&report), ["app/views.py"], "the outside file is not read");
+    assert_eq!(
+        paths(&report),
+        ["app/views.py"],
+        "the outside file is not read"
+    );
     let text = report.to_string();
     assert!(!text.contains("TOKEN"), "{text}");
     let notices: Vec<(&str, &str)> = report["notices"]
@@ -476,10 +515,17 @@ fn links_out_of_the_tree_are_not_followed_and_loops_are_reported() {
         .collect();
     assert_eq!(
         notices,
-        [("app/loop", "symlink"), ("app/outside", "symlink"), ("app/secret.py", "symlink")]
+        [
+            ("app/loop", "symlink"),
+            ("app/outside", "symlink"),
+            ("app/secret.py", "symlink")
+        ]
     );
     let loop_notice = &report["notices"][0]["message"];
-    assert!(loop_notice.as_str().unwrap().contains("cannot be resolved"), "{loop_notice}");
+    assert!(
+        loop_notice.as_str().unwrap().contains("cannot be resolved"),
+        "{loop_notice}"
+    );
     assert_eq!(
         report["summary"]["left_out"],
         serde_json::json!({"linked": 1, "symlink": 3})
