@@ -143,8 +143,8 @@ struct ScanArgs {
     /// Report findings that `tollgate: ignore[…]` comments suppress, too.
     #[arg(long)]
     no_suppress: bool,
-    /// Disregard `.gitignore` and `.ignore` files inside the scanned tree (files git tracks are
-    /// scanned either way).
+    /// Read no ignore file (`.gitignore`, `.ignore`, `.git/info/exclude`, global excludes); files
+    /// git tracks are scanned either way.
     #[arg(long)]
     no_ignore_files: bool,
     /// Succeed when there is no Python or Rust file to scan (otherwise exit status 2).

@@ -147,9 +147,7 @@ fn new_name(name: &[u8]) -> Option<PathBuf> {
         let name = name.strip_suffix(b"\t").unwrap_or(name);
         name.to_vec()
     };
-    unquoted
-        .strip_prefix(b"b/")
-        .map(|path| path_from_bytes(path))
+    unquoted.strip_prefix(b"b/").map(path_from_bytes)
 }
 
 /// A C-style quoted name as git writes it (`"a\tb\303\251\""`), unquoted to its bytes.

@@ -40,8 +40,8 @@ pub struct DiscoverOptions {
     pub max_file_size: u64,
     /// Threads for the directory walk.
     pub threads: usize,
-    /// Honour `.gitignore` and `.ignore` files inside the scanned tree (`--no-ignore-files` turns
-    /// this off; `.git/info/exclude` and the user's global excludes still apply).
+    /// Honour ignore files: `.gitignore` and `.ignore` in the tree, `.git/info/exclude` and the
+    /// user's global excludes (`--no-ignore-files` turns them all off).
     pub ignore_files: bool,
 }
 
@@ -133,12 +133,22 @@ fn walk_directory(
     let walker = builder(walk_root, options.threads, &overrides)
         .git_ignore(options.ignore_files)
         .ignore(options.ignore_files)
+        .git_exclude(options.ignore_files)
+        .git_global(options.ignore_files)
         .build_parallel();
-    let before = found.lock().unwrap_or_else(|e| e.into_inner()).files.len();
+    // Every source file the walk reached, scanned or skipped with a notice.
+    let walked = Mutex::new(HashSet::new());
     walker.run(|| {
         Box::new(|entry| {
             match entry {
-                Ok(entry) => visit(&entry, &real_root, options, found),
+                Ok(entry) => {
+                    let is_file = entry.file_type().is_some_and(|kind| kind.is_file());
+                    if is_file && Language::from_path(entry.path()).is_some() {
+                        let mut walked = walked.lock().unwrap_or_else(|e| e.into_inner());
+                        walked.insert(entry.path().to_path_buf());
+                    }
+                    visit(&entry, &real_root, options, found)
+                }
                 Err(err) => {
                     let mut found = found.lock().unwrap_or_else(|e| e.into_inner());
                     found.notices.push(walk_notice(&err, root));
@@ -147,12 +157,12 @@ fn walk_directory(
             WalkState::Continue
         })
     });
-    let mut found = found.lock().unwrap_or_else(|e| e.into_inner());
-    let walked: HashSet<PathBuf> = found.files[before..]
-        .iter()
-        .map(|c| c.path.clone())
-        .collect();
-    account_for_unwalked(walk_root, &overrides, &walked, options, &mut found);
+    // Without ignore files and excludes the walk saw every file there is to count.
+    if options.ignore_files || !options.excludes.is_empty() {
+        let mut found = found.lock().unwrap_or_else(|e| e.into_inner());
+        let walked = walked.into_inner().unwrap_or_else(|e| e.into_inner());
+        account_for_unwalked(walk_root, &overrides, &walked, options, &mut found);
+    }
     Ok(())
 }
 

@@ -427,6 +427,14 @@ fn ignore_files_cannot_hide_tracked_files_and_say_what_they_hid() {
         report["summary"]["left_out"],
         serde_json::json!({"ignored": 1})
     );
+    // A file skipped with a notice is counted by its notice, not as ignored.
+    std::fs::write(path.join("big.py"), format!("{EVAL}{}", "#".repeat(100))).unwrap();
+    let (_, report, _) = scan_report(path, &["--max-file-size", "64"]);
+    assert_eq!(
+        report["summary"]["left_out"],
+        serde_json::json!({"ignored": 1, "too-large": 1})
+    );
+    std::fs::remove_file(path.join("big.py")).unwrap();
 
     // A committed `.ignore` hiding everything still scans what git tracks.
     std::fs::write(path.join(".ignore"), "*\n").unwrap();
