@@ -566,3 +566,24 @@ fn jobs_are_clamped_with_a_warning() {
     assert_eq!(paths(&report), ["app.py"]);
     assert!(stderr.contains("--jobs 100000 is more than"), "{stderr}");
 }
+
+#[cfg(unix)]
+#[test]
+fn rule_file_errors_escape_names_and_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules");
+    std::fs::create_dir(&rules).unwrap();
+    let name = "bad\n::stop-commands::tok\n::error file=a.py::forged\u{1b}[2J.yaml";
+    std::fs::write(rules.join(name), "rules:\n  - id: Bad\u{1b}[31m\n").unwrap();
+    let output = tollgate(dir.path(), &["rules", "validate", "rules"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains('\u{1b}'), "{stderr}");
+    assert!(
+        stderr
+            .lines()
+            .all(|line| !line.trim_start().starts_with("::")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("bad\\n::stop-commands::tok"), "{stderr}");
+}

@@ -224,3 +224,62 @@ impl Diagnostic for FindingDiagnostic<'_> {
         Some(Box::new(std::iter::once(span)))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::{Notice, NoticeKind};
+    use crate::report::test_support::{finding, outcome, rules};
+
+    #[test]
+    fn code_names_and_messages_reach_the_terminal_inert() {
+        let style = TextStyle {
+            color: false,
+            fail_on: Severity::Low,
+        };
+        let text = "x = 1\nbad_high(\"\u{1b}]0;owned\u{7}\u{1b}[2J\")\n";
+        let mut hostile = finding(
+            "demo-high",
+            Severity::High,
+            "app/a\n::error::forged\u{1b}[31m.py",
+            (2, 1),
+            (2, 10),
+        );
+        hostile.bytes = 6..15;
+        hostile.message = "message\r\n::warning::forged \u{202e}txt".into();
+        let drawn = frame(&hostile, &rules(), style, text).unwrap();
+        assert!(
+            !drawn
+                .chars()
+                .any(|c| c == '\u{1b}' || c == '\u{7}' || c == '\u{202e}'),
+            "{drawn}"
+        );
+        assert!(drawn.contains("bad_high(\"?]0;owned??[2J\")"), "{drawn}");
+        assert!(
+            drawn
+                .lines()
+                .all(|line| !line.trim_start().starts_with("::")),
+            "{drawn}"
+        );
+
+        let notice = Notice {
+            path: "n\n::stop-commands::t.py".into(),
+            kind: NoticeKind::Binary,
+            message: "looks binary".into(),
+            line: None,
+        };
+        let mut out = Vec::new();
+        render(
+            &outcome(Vec::new(), vec![notice]),
+            &rules(),
+            style,
+            &mut out,
+        )
+        .unwrap();
+        let out = String::from_utf8(out).unwrap();
+        assert!(
+            out.starts_with("note: n\\n::stop-commands::t.py: looks binary\n"),
+            "{out}"
+        );
+    }
+}
