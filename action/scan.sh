@@ -68,7 +68,7 @@ else
   args+=(--format text --color never)
 fi
 if [ -n "$sarif_file" ]; then
-  rm -f "$sarif_file"
+  rm -f -- "$sarif_file"
   args+=("--sarif=$sarif_file")
 fi
 markdown="$(mktemp "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/tollgate-summary.XXXXXX")"
