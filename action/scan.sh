@@ -8,9 +8,32 @@
 set -euo pipefail
 set -f
 
+# A workflow command's message with `%`, CR and LF escaped, so an input cannot start a command.
+escape_data() {
+  local text="${1//%/%25}"
+  text="${text//$'\r'/%0D}"
+  printf '%s' "${text//$'\n'/%0A}"
+}
+
 fail() {
-  echo "::error title=tollgate::$*"
+  echo "::error title=tollgate::$(escape_data "$*")"
   exit 2
+}
+
+# Stop unless path input $1 (value $2) is free of control characters (a newline could forge lines
+# in $GITHUB_OUTPUT or in the log).
+check_path() {
+  if [[ "$2" =~ [[:cntrl:]] ]]; then
+    fail "input $1 must not contain control characters or line breaks"
+  fi
+}
+
+# Set step output $1 to $2 in the delimiter form, with a random delimiter the value cannot contain.
+set_output() {
+  local delimiter
+  delimiter="tollgate_$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+  case "$2" in *"$delimiter"*) fail "output $1 contains its delimiter" ;; esac
+  printf '%s<<%s\n%s\n%s\n' "$1" "$delimiter" "$2" "$delimiter" >>"$output"
 }
 
 # Whether boolean input $1 (value $2, any case) is true; stops with an error if it is not a boolean.
@@ -25,6 +48,8 @@ is_true() {
 output="${GITHUB_OUTPUT:?GITHUB_OUTPUT is not set}"
 summary="${GITHUB_STEP_SUMMARY:-}"
 sarif_file="${INPUT_SARIF_FILE-tollgate.sarif}"
+check_path sarif-file "$sarif_file"
+check_path config "${INPUT_CONFIG:-}"
 command -v tollgate >/dev/null || fail "tollgate is not on PATH; the install step did not run"
 
 cd "${GITHUB_WORKSPACE:-.}"
@@ -43,16 +68,20 @@ else
   args+=(--format text --color never)
 fi
 if [ -n "$sarif_file" ]; then
-  rm -f "$sarif_file"
-  args+=(--sarif "$sarif_file")
+  rm -f -- "$sarif_file"
+  args+=("--sarif=$sarif_file")
 fi
 markdown="$(mktemp "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/tollgate-summary.XXXXXX")"
-args+=(--markdown "$markdown")
+args+=("--markdown=$markdown")
+# Ignore files in the checked-out tree are the pull request's to write: disregard them unless asked.
+if ! is_true ignore-files "${INPUT_IGNORE_FILES:-false}"; then
+  args+=(--no-ignore-files)
+fi
 for rule_path in ${rule_paths[@]+"${rule_paths[@]}"}; do
   args+=(--rules "$rule_path")
 done
 if [ -n "${INPUT_CONFIG:-}" ]; then
-  args+=(--config "$INPUT_CONFIG")
+  args+=("--config=$INPUT_CONFIG")
 fi
 # A cache in the workspace would not outlive the job; leave none unless asked for.
 case " ${extra[*]-} " in
@@ -65,11 +94,11 @@ echo "tollgate ${args[*]}" >&2
 status=0
 tollgate "${args[@]}" || status=$?
 
-echo "exit-code=$status" >>"$output"
+set_output exit-code "$status"
 if [ -n "$sarif_file" ] && [ -f "$sarif_file" ]; then
   case "$sarif_file" in
-    /*) echo "sarif-file=$sarif_file" >>"$output" ;;
-    *) echo "sarif-file=$PWD/$sarif_file" >>"$output" ;;
+    /*) set_output sarif-file "$sarif_file" ;;
+    *) set_output sarif-file "$PWD/$sarif_file" ;;
   esac
 fi
 if [ -n "$summary" ]; then

@@ -17,6 +17,7 @@ fn main() {
         excludes: Vec::new(),
         max_file_size: 2 * 1024 * 1024,
         threads,
+        ignore_files: true,
     };
     let discovery = match discover(&roots, &options) {
         Ok(discovery) => discovery,

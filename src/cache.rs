@@ -8,9 +8,15 @@
 //! When a rule reads the project model, every file's hash also covers the paths and content of
 //! all scanned files, so a change anywhere invalidates every file.
 //!
+//! By default the cache lives outside the scanned tree, in the user's cache directory, one per
+//! working directory ([`default_dir`]), so a cache committed to a repository is never read. The
+//! cache file is read only if it is a regular file (never through a link) of at most
+//! [`MAX_CACHE_BYTES`].
+//!
 //! Writes go to a temporary file that is renamed over the cache, so concurrent runs never leave a
 //! torn file (the last writer wins). A cache that is missing, unreadable, corrupt or written with
-//! other settings is treated as empty and rewritten; a cache that cannot be written is skipped.
+//! other settings is treated as empty and rewritten (with a warning, unless it was missing or
+//! from another version); a cache that cannot be written is skipped.
 
 use crate::discover::{self, Candidate};
 use crate::rules::{Rule, RuleSet};
@@ -19,12 +25,12 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use xxhash_rust::xxh3::{xxh3_64, Xxh3};
 
-/// The cache directory unless `--cache-dir` says otherwise, relative to the working directory.
-pub const DEFAULT_DIR: &str = ".tollgate-cache";
+/// The largest cache file read; a larger one is ignored (and replaced).
+pub const MAX_CACHE_BYTES: u64 = 256 * 1024 * 1024;
 /// The cache file inside the cache directory.
 const FILE_NAME: &str = "scan.json";
 /// Bump when what an entry stores changes shape or meaning.
@@ -111,23 +117,109 @@ pub(crate) struct Cache {
     /// Mixed into every key when a rule reads the project model.
     project: Option<u64>,
     previous: BTreeMap<Cow<'static, str>, Entry<'static>>,
+    /// Why an existing cache file was not used, for a warning.
+    pub(crate) warning: Option<String>,
+}
+
+/// The cache directory unless `--cache-dir` says otherwise: `tollgate/<hash of the working
+/// directory>` in the user's cache directory (`$XDG_CACHE_HOME`, else `~/.cache`; on Windows
+/// `%LOCALAPPDATA%`). `None` when there is no such directory.
+pub fn default_dir() -> Option<PathBuf> {
+    let absolute = |var: &str| {
+        std::env::var_os(var)
+            .map(PathBuf::from)
+            .filter(|path| path.is_absolute())
+    };
+    let base = if cfg!(windows) {
+        absolute("LOCALAPPDATA")?
+    } else {
+        absolute("XDG_CACHE_HOME").or_else(|| absolute("HOME").map(|home| home.join(".cache")))?
+    };
+    let cwd = std::env::current_dir().ok()?;
+    let cwd = std::fs::canonicalize(&cwd).unwrap_or(cwd);
+    let hash = xxh3_64(cwd.as_os_str().as_encoded_bytes());
+    Some(base.join("tollgate").join(format!("{hash:016x}")))
+}
+
+/// The bytes of the cache file at `path`: `Ok(None)` when there is none, an error when it is not
+/// a regular file (a link, a device, a directory), is over [`MAX_CACHE_BYTES`] or cannot be read.
+fn read_cache_file(path: &Path) -> Result<Option<Vec<u8>>, String> {
+    let link = match std::fs::symlink_metadata(path) {
+        Ok(link) => link,
+        Err(err)
+            if matches!(
+                err.kind(),
+                io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+            ) =>
+        {
+            return Ok(None)
+        }
+        Err(err) => return Err(err.to_string()),
+    };
+    if !link.file_type().is_file() {
+        return Err("it is not a regular file".into());
+    }
+    let file = std::fs::File::open(path).map_err(|err| err.to_string())?;
+    let opened = file.metadata().map_err(|err| err.to_string())?;
+    if !opened.is_file() || !same_file(&link, &opened) {
+        return Err("it changed while being opened".into());
+    }
+    if opened.len() > MAX_CACHE_BYTES {
+        return Err(format!("it is over {MAX_CACHE_BYTES} bytes"));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_CACHE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|err| err.to_string())?;
+    if bytes.len() as u64 > MAX_CACHE_BYTES {
+        return Err(format!("it is over {MAX_CACHE_BYTES} bytes"));
+    }
+    Ok(Some(bytes))
+}
+
+#[cfg(unix)]
+fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    (a.dev(), a.ino()) == (b.dev(), b.ino())
+}
+
+#[cfg(not(unix))]
+fn same_file(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
+    true
 }
 
 impl Cache {
     /// Open the cache in `dir` for a scan of `files`. Never fails: a cache that cannot be used is empty.
     pub(crate) fn open(dir: &Path, settings: Settings, files: &[Candidate]) -> Cache {
         let project = settings.project_model.then(|| project_hash(files));
-        let previous = std::fs::read(dir.join(FILE_NAME))
-            .ok()
-            .and_then(|bytes| serde_json::from_slice::<CacheFile<'static>>(&bytes).ok())
-            .filter(|file| *file.settings == settings)
-            .map(|file| file.files)
-            .unwrap_or_default();
+        let path = dir.join(FILE_NAME);
+        let parsed = read_cache_file(&path).and_then(|bytes| {
+            bytes
+                .map(|bytes| serde_json::from_slice::<CacheFile<'static>>(&bytes))
+                .transpose()
+                .map_err(|err| format!("it is corrupt ({err})"))
+        });
+        let (previous, warning) = match parsed {
+            Ok(file) => (
+                file.filter(|file| *file.settings == settings)
+                    .map(|file| file.files)
+                    .unwrap_or_default(),
+                None,
+            ),
+            Err(reason) => (
+                BTreeMap::new(),
+                Some(format!(
+                    "cache `{}` ignored because {reason}; every file is scanned afresh",
+                    crate::report::sanitize(&path.to_string_lossy())
+                )),
+            ),
+        };
         Cache {
             dir: dir.to_path_buf(),
             settings,
             project,
             previous,
+            warning,
         }
     }
 
@@ -409,6 +501,37 @@ mod tests {
         assert_eq!(lookup(&cache, root.path(), "a.py"), None);
         let key = cache.key("a.py".into(), b"x = 1\n");
         assert!(cache.save([(&key, &result())]).is_err());
+    }
+
+    #[test]
+    fn only_regular_files_within_the_size_limit_are_read() {
+        let root = tempfile::tempdir().unwrap();
+        let path = root.path().join(FILE_NAME);
+        assert_eq!(read_cache_file(&path), Ok(None));
+        std::fs::write(&path, b"{}").unwrap();
+        assert_eq!(
+            read_cache_file(&path.join("x")),
+            Ok(None),
+            "not a directory"
+        );
+        assert_eq!(read_cache_file(&path), Ok(Some(b"{}".to_vec())));
+        // A sparse file just over the limit is refused before anything is read.
+        let big = std::fs::File::create(&path).unwrap();
+        big.set_len(MAX_CACHE_BYTES + 1).unwrap();
+        assert!(read_cache_file(&path).unwrap_err().contains("over"));
+        std::fs::remove_file(&path).unwrap();
+        std::fs::create_dir(&path).unwrap();
+        assert!(read_cache_file(&path)
+            .unwrap_err()
+            .contains("not a regular file"));
+    }
+
+    #[test]
+    fn default_dir_is_outside_the_working_directory() {
+        let dir = default_dir().expect("a home or cache directory");
+        let cwd = std::fs::canonicalize(std::env::current_dir().unwrap()).unwrap();
+        assert!(!dir.starts_with(&cwd), "{}", dir.display());
+        assert_eq!(dir.parent().unwrap().file_name().unwrap(), "tollgate");
     }
 
     #[test]

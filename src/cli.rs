@@ -128,7 +128,7 @@ struct ScanArgs {
     /// Skip files larger than this many bytes.
     #[arg(long, value_name = "BYTES", default_value_t = scan::DEFAULT_MAX_FILE_SIZE)]
     max_file_size: u64,
-    /// Worker threads (default: one per core).
+    /// Worker threads (default: one per core; at most 4 per core and 256).
     #[arg(long, short, value_name = "N")]
     jobs: Option<usize>,
     /// When to color text output.
@@ -136,15 +136,23 @@ struct ScanArgs {
     color: ColorChoice,
     #[command(flatten)]
     sources: RuleArgs,
-    /// Keep per-file results in DIR, so unchanged files are not parsed again.
-    #[arg(long, value_name = "DIR", default_value = cache::DEFAULT_DIR)]
-    cache_dir: PathBuf,
+    /// Keep per-file results in DIR, so unchanged files are not parsed again (default: a
+    /// directory for the working directory under the user's cache directory, ~/.cache/tollgate).
+    #[arg(long, value_name = "DIR")]
+    cache_dir: Option<PathBuf>,
     /// Scan every file afresh; neither read nor write the cache.
     #[arg(long, conflicts_with = "cache_dir")]
     no_cache: bool,
     /// Report findings that `tollgate: ignore[…]` comments suppress, too.
     #[arg(long)]
     no_suppress: bool,
+    /// Read no ignore file (`.gitignore`, `.ignore`, `.git/info/exclude`, global excludes); files
+    /// git tracks are scanned either way.
+    #[arg(long)]
+    no_ignore_files: bool,
+    /// Succeed when there is no Python or Rust file to scan (otherwise exit status 2).
+    #[arg(long)]
+    allow_empty: bool,
     /// Report only findings that the baseline FILE (from `tollgate baseline`) does not know.
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
@@ -248,15 +256,53 @@ fn scan_with(
         paths: args.paths.clone(),
         excludes,
         max_file_size: args.max_file_size,
-        jobs: args.jobs,
-        cache_dir: (!args.no_cache).then(|| args.cache_dir.clone()),
+        jobs: args.jobs.map(clamp_jobs),
+        cache_dir: if args.no_cache {
+            None
+        } else {
+            args.cache_dir.clone().or_else(cache::default_dir)
+        },
         progress: true,
         no_suppress: args.no_suppress,
         auth,
+        ignore_files: !args.no_ignore_files,
     };
     let mut outcome = scan::scan(&options, &rules).map_err(boxed)?;
+    if outcome.stats.files_scanned == 0 && !args.allow_empty {
+        let left_out = report::left_out(&outcome);
+        let why = if left_out.is_empty() {
+            String::new()
+        } else {
+            let reasons: Vec<String> = left_out
+                .iter()
+                .map(|(reason, n)| format!("{n} {reason}"))
+                .collect();
+            format!(" (left out: {})", reasons.join(", "))
+        };
+        for notice in &outcome.notices {
+            eprintln!(
+                "tollgate: {}: {}",
+                report::sanitize(&notice.path),
+                report::sanitize(&notice.message)
+            );
+        }
+        return Err(boxed(CliError::Usage(format!(
+            "no Python or Rust file was scanned{why}; pass --allow-empty if that is expected"
+        ))));
+    }
     filter::at_least(&mut outcome.findings, args.min_confidence);
     Ok((rules, outcome))
+}
+
+/// `--jobs N` within [`scan::max_jobs`], with a warning when it was over.
+fn clamp_jobs(jobs: usize) -> usize {
+    let max = scan::max_jobs();
+    if jobs > max {
+        eprintln!("tollgate: --jobs {jobs} is more than this machine can use (4 per core, at most 256); using {max}");
+        max
+    } else {
+        jobs
+    }
 }
 
 /// The `[auth]` settings of a loaded configuration, compiled.
@@ -297,7 +343,11 @@ fn list_routes(args: &RoutesArgs) -> CliResult {
     };
     let outcome = scan::scan(&options, &RuleSet::default()).map_err(boxed)?;
     for notice in &outcome.notices {
-        eprintln!("tollgate: {}: {}", notice.path, notice.message);
+        let (path, message) = (
+            report::sanitize(&notice.path),
+            report::sanitize(&notice.message),
+        );
+        eprintln!("tollgate: {path}: {message}");
     }
     let mut buffer = Vec::new();
     match args.format {

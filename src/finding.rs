@@ -59,6 +59,8 @@ pub enum NoticeKind {
     SyntaxError,
     /// The directory walk hit a problem (symlink loop, unreadable directory).
     WalkError,
+    /// A symbolic link that leaves the scanned directory or cannot be resolved: not followed.
+    Symlink,
     /// An explicitly named file whose language tollgate does not read.
     UnsupportedLanguage,
     /// A rule failed on this file; its findings are missing.

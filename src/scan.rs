@@ -39,6 +39,8 @@ pub struct ScanOptions {
     pub no_suppress: bool,
     /// The team's own guards and public paths (`[auth]` in the configuration).
     pub auth: AuthConfig,
+    /// Honour `.gitignore`/`.ignore` files in the scanned tree (see [`DiscoverOptions`]).
+    pub ignore_files: bool,
 }
 
 impl Default for ScanOptions {
@@ -52,6 +54,7 @@ impl Default for ScanOptions {
             progress: false,
             no_suppress: false,
             auth: AuthConfig::default(),
+            ignore_files: true,
         }
     }
 }
@@ -75,6 +78,8 @@ pub struct ScanStats {
     pub files_scanned: usize,
     /// Files left out because of a notice.
     pub files_skipped: usize,
+    /// Source files left out without a notice (ignore files, `--exclude`, links), by reason.
+    pub left_out: discover::LeftOut,
     pub bytes_scanned: u64,
     /// Files whose result came from the cache instead of being parsed and checked.
     pub files_cached: usize,
@@ -100,7 +105,8 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
     let jobs = options
         .jobs
         .filter(|&jobs| jobs > 0)
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        .unwrap_or_else(cores)
+        .min(max_jobs());
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
         .build()
@@ -112,12 +118,16 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
         excludes: options.excludes.clone(),
         max_file_size: options.max_file_size,
         threads: jobs,
+        ignore_files: options.ignore_files,
     };
     let discovery = discover::discover(&options.paths, &discover_options)?;
     let plan = Plan::new(rules);
     let cache = options.cache_dir.as_deref().map(|dir| {
         pool.install(|| Cache::open(dir, cache::Settings::new(rules), &discovery.files))
     });
+    if let Some(warning) = cache.as_ref().and_then(|cache| cache.warning.as_ref()) {
+        eprintln!("tollgate: {warning}");
+    }
     let progress = Progress::start(discovery.files.len(), options.progress, started);
     let scanned: Vec<Scanned> = pool.install(|| {
         discovery
@@ -152,7 +162,10 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
 
     let mut findings = Vec::new();
     let mut notices = discovery.notices;
-    let mut stats = ScanStats::default();
+    let mut stats = ScanStats {
+        left_out: discovery.left_out,
+        ..ScanStats::default()
+    };
     let all_ids = suppress_ids(rules);
     for Scanned {
         mut result, cached, ..
@@ -197,6 +210,16 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
         stats,
         project,
     })
+}
+
+/// The processor count (1 when unknown).
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// The most worker threads a scan starts: 4 per core, at most 256; more only cost memory and time.
+pub fn max_jobs() -> usize {
+    (4 * cores()).min(256)
 }
 
 /// Findings of the rules that run on the linked project, by file.

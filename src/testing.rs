@@ -167,6 +167,7 @@ fn scanned_paths(
             excludes: options.excludes.clone(),
             max_file_size: options.max_file_size,
             threads: 1,
+            ignore_files: options.ignore_files,
         },
     )?;
     Ok(discovery.files.into_iter().map(|c| c.path).collect())

@@ -117,13 +117,30 @@ impl Runner {
         self.run("scan.sh", &env)
     }
 
+    /// The step outputs as the runner reads `$GITHUB_OUTPUT`: `name=value` lines and
+    /// `name<<DELIMITER` … `DELIMITER` blocks, in order.
+    fn outputs(&self) -> Vec<(String, String)> {
+        let text = self.read("output");
+        let mut lines = text.lines();
+        let mut outputs = Vec::new();
+        while let Some(line) = lines.next() {
+            if let Some((name, delimiter)) = line.split_once("<<") {
+                let value: Vec<&str> = lines.by_ref().take_while(|l| *l != delimiter).collect();
+                outputs.push((name.to_string(), value.join("\n")));
+            } else if let Some((name, value)) = line.split_once('=') {
+                outputs.push((name.to_string(), value.to_string()));
+            }
+        }
+        outputs
+    }
+
     /// The last value of step output `name`, if the scan step set it.
     fn output(&self, name: &str) -> Option<String> {
-        self.read("output")
-            .lines()
+        self.outputs()
+            .into_iter()
             .rev()
-            .find_map(|line| line.strip_prefix(&format!("{name}=")))
-            .map(str::to_string)
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value)
     }
 
     /// Run the last step with the exit code the scan step saved.
@@ -289,6 +306,81 @@ fn inputs_are_never_run_as_shell_code() {
     // Nor expanded as globs: `*` names a file called `*`, which does not exist.
     runner.scan(&[("INPUT_PATHS", "*")]);
     assert_eq!(runner.output("exit-code").as_deref(), Some("2"));
+}
+
+#[test]
+fn outputs_use_random_delimiters_and_path_inputs_are_checked() {
+    let runner = Runner::new(VULNERABLE);
+    runner.scan(&[]);
+    let text = runner.read("output");
+    let first = text.lines().next().unwrap();
+    let delimiter = first.strip_prefix("exit-code<<tollgate_").unwrap();
+    assert_eq!(delimiter.len(), 32, "{text}");
+    runner.scan(&[]);
+    assert!(
+        !runner.read("output")[text.len()..].contains(delimiter),
+        "fresh each time"
+    );
+
+    // A newline in `sarif-file` would have written `exit-code=0` into the outputs.
+    let runner = Runner::new(VULNERABLE);
+    let scan = runner.scan(&[("INPUT_SARIF_FILE", "x.sarif\nexit-code=0")]);
+    assert_eq!(scan.status.code(), Some(2));
+    assert!(
+        stdout(&scan).contains("::error title=tollgate::input sarif-file must not contain"),
+        "{}",
+        stdout(&scan)
+    );
+    assert_eq!(runner.read("output"), "");
+    assert_eq!(runner.check().status.code(), Some(2));
+    let scan = runner.scan(&[("INPUT_CONFIG", "a\r::stop-commands::x")]);
+    assert_eq!(scan.status.code(), Some(2));
+    // Error messages quoting an input are escaped too.
+    let scan = runner.scan(&[("INPUT_ANNOTATIONS", "no\n::add-mask::x")]);
+    assert!(
+        stdout(&scan).contains("not 'no%0A::add-mask::x'"),
+        "{}",
+        stdout(&scan)
+    );
+}
+
+#[test]
+fn ignore_files_in_the_tree_are_disregarded_unless_asked() {
+    let runner = Runner::new(VULNERABLE);
+    std::fs::write(runner.path("workspace/.ignore"), "*\n").unwrap();
+    runner.scan(&[]);
+    assert_eq!(runner.output("exit-code").as_deref(), Some("1"));
+    // Honouring them, the tree hides everything: an error, not a pass.
+    let scan = runner.scan(&[("INPUT_IGNORE_FILES", "true")]);
+    assert!(scan.status.success(), "{}", stderr(&scan));
+    assert_eq!(runner.output("exit-code").as_deref(), Some("2"));
+    assert!(
+        stderr(&scan).contains("no Python or Rust file was scanned (left out: 1 ignored)"),
+        "{}",
+        stderr(&scan)
+    );
+}
+
+#[test]
+fn file_names_cannot_inject_workflow_commands_in_text_mode() {
+    let runner = Runner::new(VULNERABLE);
+    let name = "app/x\n::stop-commands::tok\n::error::forged\u{1b}[2J.py";
+    std::fs::write(runner.path("workspace").join(name), VULNERABLE).unwrap();
+    std::fs::write(runner.path("workspace/app/bin.py"), b"\0\0").unwrap();
+    for annotations in ["true", "false"] {
+        let scan = runner.scan(&[("INPUT_ANNOTATIONS", annotations)]);
+        let out = stdout(&scan);
+        for line in out.lines() {
+            assert!(
+                !line.starts_with("::stop-commands") && !line.starts_with("::error::forged"),
+                "{out}"
+            );
+        }
+        assert!(!out.contains('\u{1b}'), "{out}");
+        // The name is still shown, with its line breaks made visible.
+        assert!(out.contains("app/x\\n"), "{out}");
+        assert_eq!(runner.output("exit-code").as_deref(), Some("1"));
+    }
 }
 
 /// A Rust target triple for this machine, as install.sh names release archives.
@@ -494,6 +586,7 @@ fn action_yml_is_a_composite_action_with_declared_inputs() {
         ("sarif-file", "tollgate.sarif"),
         ("upload-sarif", "true"),
         ("annotations", "true"),
+        ("ignore-files", "false"),
         ("version", ""),
     ] {
         assert_eq!(inputs[name]["default"], default, "input {name}");

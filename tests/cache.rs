@@ -25,13 +25,31 @@ const VULNERABLE_RS: &str = r#"async fn report(pool: &PgPool, id: &str) {
 }
 "#;
 
-fn tollgate(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tollgate"))
-        .args(args)
+/// The binary, run in `dir` with the user's cache directory at `dir/.cache-home`.
+fn command(dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tollgate"));
+    command
         .current_dir(dir)
         .env("NO_COLOR", "1")
-        .output()
-        .expect("the binary runs")
+        .env("XDG_CACHE_HOME", dir.join(".cache-home"));
+    command
+}
+
+fn tollgate(dir: &Path, args: &[&str]) -> Output {
+    command(dir).args(args).output().expect("the binary runs")
+}
+
+/// The default cache directory of scans run in `dir` (after a first run created it).
+fn default_cache(dir: &Path) -> PathBuf {
+    let base = dir.join(".cache-home/tollgate");
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(&base)
+        .map(|entries| entries.map(|entry| entry.unwrap().path()).collect())
+        .unwrap_or_default();
+    assert!(
+        entries.len() <= 1,
+        "one cache per working directory: {entries:?}"
+    );
+    entries.pop().unwrap_or_else(|| base.join("none"))
 }
 
 fn project(files: &[(&str, &[u8])]) -> TempDir {
@@ -95,7 +113,7 @@ fn blank_timing(text: &str) -> String {
 }
 
 fn cache_file(dir: &Path) -> Value {
-    let text = std::fs::read_to_string(dir.join(".tollgate-cache/scan.json")).unwrap();
+    let text = std::fs::read_to_string(default_cache(dir).join("scan.json")).unwrap();
     serde_json::from_str(&text).unwrap()
 }
 
@@ -115,7 +133,7 @@ fn warm_runs_report_exactly_what_cold_runs_do() {
     let dir = mixed_project();
     for format in ["json", "text", "sarif"] {
         let cold = run(dir.path(), &["--no-cache", "--format", format]);
-        let _ = std::fs::remove_dir_all(dir.path().join(".tollgate-cache"));
+        let _ = std::fs::remove_dir_all(dir.path().join(".cache-home"));
         let first = run(dir.path(), &["--format", format]);
         let warm = run(dir.path(), &["--format", format]);
         assert_eq!(cold, first, "{format}: a run that fills the cache");
@@ -161,7 +179,7 @@ fn a_cached_result_is_used_until_its_file_changes() {
     let mut cache = cache_file(dir.path());
     cache["files"]["broken.py"]["result"]["notice"]["message"] = "served from the cache".into();
     std::fs::write(
-        dir.path().join(".tollgate-cache/scan.json"),
+        default_cache(dir.path()).join("scan.json"),
         cache.to_string(),
     )
     .unwrap();
@@ -186,12 +204,16 @@ fn cache_dir_and_no_cache() {
     let (code, _, _) = run(dir.path(), &["--no-cache"]);
     assert!(code.is_some_and(|code| code < 2));
     assert!(
-        !dir.path().join(".tollgate-cache").exists(),
+        !dir.path().join(".cache-home").exists(),
         "--no-cache writes nothing"
     );
 
     run(dir.path(), &[]);
-    let default = dir.path().join(".tollgate-cache");
+    let default = default_cache(dir.path());
+    assert!(
+        !dir.path().join(".tollgate-cache").exists(),
+        "nothing in the tree"
+    );
     assert_eq!(
         std::fs::read_to_string(default.join(".gitignore"))
             .unwrap()
@@ -219,8 +241,8 @@ fn cache_dir_and_no_cache() {
 fn a_broken_cache_is_ignored_and_rebuilt() {
     let dir = mixed_project();
     let expected = run(dir.path(), &["--no-cache", "--format", "json"]);
-    let cache = dir.path().join(".tollgate-cache");
-    std::fs::create_dir(&cache).unwrap();
+    run(dir.path(), &[]);
+    let cache = default_cache(dir.path());
     for garbage in [
         &b""[..],
         b"{\"settings\":",
@@ -229,7 +251,9 @@ fn a_broken_cache_is_ignored_and_rebuilt() {
         b"{\"settings\":{},\"files\":{}}",
     ] {
         std::fs::write(cache.join("scan.json"), garbage).unwrap();
-        assert_eq!(run(dir.path(), &["--format", "json"]), expected);
+        let (code, stdout, stderr) = run(dir.path(), &["--format", "json"]);
+        assert_eq!((code, stdout), (expected.0, expected.1.clone()));
+        assert!(stderr.contains("ignored because it is corrupt"), "{stderr}");
         assert_eq!(cached_paths(dir.path()).len(), 8, "rebuilt");
     }
     // A cache directory that cannot be created or read is no error either.
@@ -285,10 +309,8 @@ fn concurrent_runs_leave_a_valid_cache() {
     let expected = run(dir.path(), &["--no-cache", "--format", "json"]);
     let children: Vec<_> = (0..6)
         .map(|i| {
-            let mut command = Command::new(env!("CARGO_BIN_EXE_tollgate"));
-            command
-                .args(["scan", "--format", "json", "--jobs", "2"])
-                .current_dir(dir.path());
+            let mut command = command(dir.path());
+            command.args(["scan", "--format", "json", "--jobs", "2"]);
             if i % 2 == 1 {
                 command.arg(format!("pkg{}", i % 4));
             }
@@ -300,7 +322,7 @@ fn concurrent_runs_leave_a_valid_cache() {
     }
     assert!(cached_paths(dir.path()).len() >= 15, "the cache parses");
     assert_eq!(run(dir.path(), &["--format", "json"]), expected);
-    let leftovers: Vec<PathBuf> = std::fs::read_dir(dir.path().join(".tollgate-cache"))
+    let leftovers: Vec<PathBuf> = std::fs::read_dir(default_cache(dir.path()))
         .unwrap()
         .map(|entry| entry.unwrap().path())
         .filter(|path| {
@@ -365,4 +387,41 @@ fn the_library_counts_cache_hits() {
     )
     .unwrap();
     assert_eq!(library_scan(dir.path(), cache.path()).stats.files_cached, 7);
+}
+
+/// A repository as `git clone` leaves it, with a committed `.tollgate-cache/` claiming that the
+/// vulnerable file is clean, and a committed cache file that is a link to `/dev/zero`.
+#[cfg(unix)]
+#[test]
+fn a_cache_in_the_tree_is_never_trusted() {
+    let dir = project(&[("views.py", VULNERABLE_PY.as_bytes())]);
+    let expected = run(dir.path(), &["--no-cache", "--format", "json"]);
+    assert!(expected.1.contains("sql-string-built"), "{}", expected.1);
+    // Forge a cache the old default place would have read: the same file, no findings.
+    run(dir.path(), &["--cache-dir", ".tollgate-cache"]);
+    let forged = dir.path().join(".tollgate-cache/scan.json");
+    let mut cache: Value =
+        serde_json::from_str(&std::fs::read_to_string(&forged).unwrap()).unwrap();
+    cache["files"]["views.py"]["result"]["findings"] = Value::Array(Vec::new());
+    std::fs::write(&forged, cache.to_string()).unwrap();
+    assert_eq!(
+        run(dir.path(), &["--format", "json"]),
+        expected,
+        "the default cache is elsewhere"
+    );
+
+    // A cache file that is a link (here to an endless device) is refused, not read.
+    let cache = default_cache(dir.path());
+    std::fs::remove_file(cache.join("scan.json")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", cache.join("scan.json")).unwrap();
+    let (code, stdout, stderr) = run(dir.path(), &["--format", "json"]);
+    assert_eq!((code, stdout), (expected.0, expected.1.clone()));
+    assert!(
+        stderr.contains("ignored because it is not a regular file"),
+        "{stderr}"
+    );
+    assert!(
+        cache.join("scan.json").is_file(),
+        "replaced by a real cache"
+    );
 }

@@ -257,7 +257,10 @@ fn findings_point_at_the_registration_in_json_sarif_and_text() {
         ],
     );
     let document: Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(document["schema_version"], "1.2");
+    assert_eq!(
+        document["schema_version"],
+        tollgate::report::JSON_SCHEMA_VERSION
+    );
     let transfer = document["findings"]
         .as_array()
         .unwrap()

@@ -265,3 +265,325 @@ fn the_pre_push_hook_blocks_new_findings_only() {
     let output = push(head.trim());
     assert_eq!(output.status.code(), Some(0), "{output:?}");
 }
+
+const EVAL: &str = "def f(x):\n    return eval(x)\n";
+
+/// An executable script at `path` that creates `marker` when run.
+#[cfg(unix)]
+fn marker_script(path: &Path, marker: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, format!("#!/bin/sh\ntouch '{}'\n", marker.display())).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[cfg(unix)]
+#[test]
+fn diff_base_sees_every_name_and_ignores_the_repository_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let path = dir.path();
+    git(path, &["init", "-q", "-b", "main"]);
+    std::fs::write(path.join("rule.yaml"), RULE).unwrap();
+    let padding: String = (0..20).map(|i| format!("X{i} = {i}\n")).collect();
+    std::fs::write(path.join("keep.py"), EVAL).unwrap();
+    std::fs::write(path.join("old.py"), format!("{EVAL}{padding}")).unwrap();
+    std::fs::write(
+        path.join("gone.py"),
+        "def gone(y):\n    return eval(y) + 1\n",
+    )
+    .unwrap();
+    git(path, &["add", "."]);
+    git(path, &["commit", "-q", "-m", "old code"]);
+    git(path, &["checkout", "-q", "-b", "feature"]);
+
+    let committed = [
+        "with space.py",
+        "été.py",
+        "q\"uote.py",
+        "new\nline.py",
+        "tab\there.py",
+    ];
+    let untracked = ["un space.py", "ünï.py", "un\"q.py", "un\nnl.py"];
+    for name in committed.iter().chain(&untracked) {
+        std::fs::write(path.join(name), EVAL).unwrap();
+    }
+    std::fs::write(
+        path.join("keep.py"),
+        format!("{EVAL}\n\ndef g(y):\n    return eval(y)\n"),
+    )
+    .unwrap();
+    git(path, &["mv", "old.py", "renamed.py"]);
+    std::fs::write(
+        path.join("renamed.py"),
+        format!("{EVAL}{padding}\n\ndef g(y):\n    return eval(y)\n"),
+    )
+    .unwrap();
+    git(path, &["rm", "-q", "gone.py"]);
+    for name in committed.iter().chain(["keep.py", "renamed.py"].iter()) {
+        git(path, &["add", "--", name]);
+    }
+    git(path, &["commit", "-q", "-m", "new code"]);
+
+    // Settings that made every file look unchanged, and commands git must not start.
+    let fsmonitor = outside.path().join("fsmonitor-ran");
+    let external = outside.path().join("external-diff-ran");
+    marker_script(&outside.path().join("fsmonitor.sh"), &fsmonitor);
+    marker_script(&outside.path().join("external.sh"), &external);
+    for (key, value) in [
+        ("diff.noprefix", "true".to_string()),
+        ("diff.mnemonicPrefix", "true".to_string()),
+        ("diff.relative", "true".to_string()),
+        ("core.quotePath", "true".to_string()),
+        ("diff.interHunkContext", "5".to_string()),
+        (
+            "core.fsmonitor",
+            outside.path().join("fsmonitor.sh").display().to_string(),
+        ),
+        (
+            "diff.external",
+            outside.path().join("external.sh").display().to_string(),
+        ),
+    ] {
+        git(path, &["config", key, &value]);
+    }
+
+    let (code, mut found, stderr) = scan(path, &["--diff-base", "main"]);
+    assert_eq!(code, 1, "{stderr}");
+    found.sort();
+    let mut expected: Vec<(String, u64)> = committed
+        .iter()
+        .chain(&untracked)
+        .map(|name| (name.to_string(), 2))
+        .chain([("keep.py".to_string(), 6), ("renamed.py".to_string(), 26)])
+        .collect();
+    expected.sort();
+    assert_eq!(found, expected);
+    assert!(!fsmonitor.exists(), "core.fsmonitor ran");
+    assert!(!external.exists(), "diff.external ran");
+    // The same settings do run the commands for a plain git call: the check above means something.
+    run(path, "git", &["status", "--short"]);
+    run(path, "git", &["diff", "main"]);
+    assert!(fsmonitor.exists() && external.exists());
+}
+
+#[test]
+fn a_diff_base_that_looks_like_an_option_is_refused() {
+    let dir = repository();
+    let (code, _, stderr) = scan(dir.path(), &["--diff-base=--output=x"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("is not a git revision"), "{stderr}");
+    assert!(!dir.path().join("x").exists());
+}
+
+/// Scan `dir` with the `no-eval` rule and `extra` options; the exit code, the JSON report (when
+/// there is one) and stderr.
+fn scan_report(dir: &Path, extra: &[&str]) -> (i32, Value, String) {
+    let mut args = vec![
+        "scan",
+        "--format",
+        "json",
+        "--no-cache",
+        "--rules-only",
+        "--rules",
+        "rule.yaml",
+    ];
+    args.extend_from_slice(extra);
+    let output = tollgate(dir, &args);
+    let report = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (output.status.code().unwrap(), report, stderr)
+}
+
+fn paths(report: &Value) -> Vec<&str> {
+    let mut paths: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    paths.sort();
+    paths
+}
+
+#[test]
+fn ignore_files_cannot_hide_tracked_files_and_say_what_they_hid() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path();
+    git(path, &["init", "-q", "-b", "main"]);
+    std::fs::write(path.join("rule.yaml"), RULE).unwrap();
+    std::fs::write(path.join("views.py"), EVAL).unwrap();
+    std::fs::write(path.join("forced.py"), EVAL).unwrap();
+    std::fs::write(path.join("scratch.py"), EVAL).unwrap();
+    std::fs::write(path.join(".gitignore"), "forced.py\nscratch.py\n").unwrap();
+    git(path, &["add", "views.py", ".gitignore"]);
+    git(path, &["add", "-f", "forced.py"]);
+    git(path, &["commit", "-q", "-m", "code"]);
+
+    // A force-added file is scanned; an untracked ignored one is counted.
+    let (code, report, _) = scan_report(path, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(paths(&report), ["forced.py", "views.py"]);
+    assert_eq!(
+        report["summary"]["left_out"],
+        serde_json::json!({"ignored": 1})
+    );
+    // A file skipped with a notice is counted by its notice, not as ignored.
+    std::fs::write(path.join("big.py"), format!("{EVAL}{}", "#".repeat(100))).unwrap();
+    let (_, report, _) = scan_report(path, &["--max-file-size", "64"]);
+    assert_eq!(
+        report["summary"]["left_out"],
+        serde_json::json!({"ignored": 1, "too-large": 1})
+    );
+    std::fs::remove_file(path.join("big.py")).unwrap();
+
+    // A committed `.ignore` hiding everything still scans what git tracks.
+    std::fs::write(path.join(".ignore"), "*\n").unwrap();
+    let (code, report, _) = scan_report(path, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(paths(&report), ["forced.py", "views.py"]);
+    // `--no-ignore-files` reads neither `.ignore` nor `.gitignore`.
+    let (_, report, _) = scan_report(path, &["--no-ignore-files"]);
+    assert_eq!(paths(&report), ["forced.py", "scratch.py", "views.py"]);
+    assert_eq!(report["summary"]["left_out"], serde_json::json!({}));
+    // `--exclude` is counted apart.
+    let (_, report, _) = scan_report(path, &["--no-ignore-files", "--exclude", "scratch.py"]);
+    assert_eq!(
+        report["summary"]["left_out"],
+        serde_json::json!({"excluded": 1})
+    );
+
+    // The text summary says it too.
+    let output = tollgate(
+        path,
+        &["scan", "--no-cache", "--rules-only", "--rules", "rule.yaml"],
+    );
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains("2 findings (2 high); 1 file left out (1 ignored)."),
+        "{text}"
+    );
+}
+
+#[test]
+fn scanning_no_source_file_is_an_error_unless_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path();
+    std::fs::write(path.join("rule.yaml"), RULE).unwrap();
+    std::fs::write(path.join("app.py"), EVAL).unwrap();
+    std::fs::write(path.join(".ignore"), "*.py\n").unwrap();
+    let (code, _, stderr) = scan_report(path, &[]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains(
+            "no Python or Rust file was scanned (left out: 1 ignored); pass --allow-empty"
+        ),
+        "{stderr}"
+    );
+    let (code, report, _) = scan_report(path, &["--allow-empty"]);
+    assert_eq!(code, 0);
+    assert_eq!(report["summary"]["files_scanned"], 0);
+}
+
+#[cfg(unix)]
+#[test]
+fn links_out_of_the_tree_are_not_followed_and_loops_are_reported() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(
+        outside.path().join("secret.py"),
+        "TOKEN = 1\ndef f(x):\n    return eval(x)\n",
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path();
+    std::fs::write(path.join("rule.yaml"), RULE).unwrap();
+    std::fs::create_dir(path.join("app")).unwrap();
+    std::fs::write(path.join("app/views.py"), EVAL).unwrap();
+    let link =
+        |target: &Path, name: &str| std::os::unix::fs::symlink(target, path.join(name)).unwrap();
+    link(&outside.path().join("secret.py"), "app/secret.py");
+    link(outside.path(), "app/outside");
+    link(Path::new("views.py"), "app/alias.py");
+    link(Path::new(".."), "app/parent");
+    link(Path::new("loop"), "app/loop");
+
+    let (code, report, _) = scan_report(path, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        paths(&report),
+        ["app/views.py"],
+        "the outside file is not read"
+    );
+    let text = report.to_string();
+    assert!(!text.contains("TOKEN"), "{text}");
+    let notices: Vec<(&str, &str)> = report["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| (n["path"].as_str().unwrap(), n["kind"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        notices,
+        [
+            ("app/loop", "symlink"),
+            ("app/outside", "symlink"),
+            ("app/secret.py", "symlink")
+        ]
+    );
+    let loop_notice = &report["notices"][0]["message"];
+    assert!(
+        loop_notice.as_str().unwrap().contains("cannot be resolved"),
+        "{loop_notice}"
+    );
+    assert_eq!(
+        report["summary"]["left_out"],
+        serde_json::json!({"linked": 1, "symlink": 3})
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn rule_directories_with_link_loops_load_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules");
+    std::fs::create_dir_all(rules.join("team")).unwrap();
+    std::fs::write(rules.join("team/eval.yaml"), RULE).unwrap();
+    std::os::unix::fs::symlink("..", rules.join("team/up")).unwrap();
+    std::os::unix::fs::symlink("../team", rules.join("team/again")).unwrap();
+    std::os::unix::fs::symlink("eval.yaml", rules.join("team/alias.yaml")).unwrap();
+    let output = tollgate(dir.path(), &["rules", "validate", "rules"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(stdout.trim(), "1 rule valid");
+}
+
+#[test]
+fn jobs_are_clamped_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("rule.yaml"), RULE).unwrap();
+    std::fs::write(dir.path().join("app.py"), EVAL).unwrap();
+    let (code, report, stderr) = scan_report(dir.path(), &["--jobs", "100000"]);
+    assert_eq!(code, 1);
+    assert_eq!(paths(&report), ["app.py"]);
+    assert!(stderr.contains("--jobs 100000 is more than"), "{stderr}");
+}
+
+#[cfg(unix)]
+#[test]
+fn rule_file_errors_escape_names_and_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules");
+    std::fs::create_dir(&rules).unwrap();
+    let name = "bad\n::stop-commands::tok\n::error file=a.py::forged\u{1b}[2J.yaml";
+    std::fs::write(rules.join(name), "rules:\n  - id: Bad\u{1b}[31m\n").unwrap();
+    let output = tollgate(dir.path(), &["rules", "validate", "rules"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains('\u{1b}'), "{stderr}");
+    assert!(
+        stderr
+            .lines()
+            .all(|line| !line.trim_start().starts_with("::")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("bad\\n::stop-commands::tok"), "{stderr}");
+}

@@ -4,6 +4,7 @@
 //! Syntax and escaping follow the runner (`actions/toolkit` `command.ts`): in the message `%`, CR
 //! and LF are percent-encoded; in property values `:` and `,` are as well.
 
+use super::escape::sanitize;
 use super::text;
 use crate::finding::{Finding, Notice, NoticeKind};
 use crate::rules::{RuleSet, Severity};
@@ -31,11 +32,11 @@ pub(super) fn render(
 fn finding_command(finding: &Finding, rules: &RuleSet) -> String {
     let rule = rules.get(&finding.rule_id);
     let title = match rule {
-        Some(rule) => format!("{}: {}", finding.rule_id, rule.name),
+        Some(rule) => format!("{}: {}", finding.rule_id, sanitize(&rule.name)),
         None => finding.rule_id.clone(),
     };
     let mut properties = vec![
-        ("file", finding.path.clone()),
+        ("file", sanitize(&finding.path).into_owned()),
         ("line", finding.start.line.to_string()),
         ("endLine", finding.end.line.to_string()),
     ];
@@ -45,10 +46,10 @@ fn finding_command(finding: &Finding, rules: &RuleSet) -> String {
         properties.push(("endColumn", finding.end.column.to_string()));
     }
     properties.push(("title", title));
-    let mut message = finding.message.clone();
+    let mut message = sanitize(&finding.message).into_owned();
     if let Some(rule) = rule {
         if !rule.fix.trim().is_empty() {
-            message.push_str(&format!("\n\nFix: {}", rule.fix.trim()));
+            message.push_str(&format!("\n\nFix: {}", sanitize(rule.fix.trim())));
         }
         message.push_str(&format!(
             "\nMore: `tollgate explain {}` or {}",
@@ -68,12 +69,12 @@ fn notice_command(notice: &Notice) -> String {
     } else {
         "tollgate: file not scanned"
     };
-    let mut properties = vec![("file", notice.path.clone())];
+    let mut properties = vec![("file", sanitize(&notice.path).into_owned())];
     if let Some(line) = notice.line {
         properties.push(("line", line.to_string()));
     }
     properties.push(("title", title.to_string()));
-    command("warning", &properties, &notice.message)
+    command("warning", &properties, &sanitize(&notice.message))
 }
 
 fn level(severity: Severity) -> &'static str {
@@ -186,5 +187,33 @@ mod tests {
             lines[1],
             "::warning file=blob.py,title=tollgate%3A file not scanned::binary file, not scanned"
         );
+    }
+
+    #[test]
+    fn names_and_messages_cannot_start_a_workflow_command() {
+        let mut hostile = finding(
+            "demo-high",
+            Severity::High,
+            "x\n::stop-commands::t\n::error file=a.py::fake\u{1b}[2J.py",
+            (1, 1),
+            (1, 2),
+        );
+        hostile.message = "eval(\"\r\n::warning::forged\")".into();
+        let notice = Notice {
+            path: "n\n::error::forged.py".into(),
+            kind: NoticeKind::Binary,
+            message: "m\n::add-mask::x".into(),
+            line: None,
+        };
+        let mut out = Vec::new();
+        render(&outcome(vec![hostile], vec![notice]), &rules(), &mut out).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 3, "{out}");
+        assert!(lines[0].starts_with("::error file=x\\n%3A%3Astop-commands%3A%3At"));
+        assert!(lines[0].contains("eval(\"\\r\\n::warning::forged\")"));
+        assert!(!out.contains('\u{1b}'), "{out}");
+        assert!(lines[1].starts_with("::warning file=n\\n%3A%3Aerror%3A%3Aforged.py,"));
+        assert!(lines[1].ends_with("::m\\n::add-mask::x"), "{}", lines[1]);
     }
 }

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 /// The version of the JSON document's schema.
-pub const JSON_SCHEMA_VERSION: &str = "1.2";
+pub const JSON_SCHEMA_VERSION: &str = "1.3";
 
 #[derive(Serialize)]
 struct Document<'a> {
@@ -52,6 +52,8 @@ struct JsonFinding<'a> {
 struct Summary {
     files_scanned: usize,
     files_skipped: usize,
+    /// Files left out, by reason (see [`super::left_out`]).
+    left_out: BTreeMap<String, usize>,
     bytes_scanned: u64,
     findings: usize,
     by_severity: BTreeMap<&'static str, usize>,
@@ -92,6 +94,7 @@ pub(super) fn render(
         summary: Summary {
             files_scanned: outcome.stats.files_scanned,
             files_skipped: outcome.stats.files_skipped,
+            left_out: super::left_out(outcome),
             bytes_scanned: outcome.stats.bytes_scanned,
             findings: outcome.findings.len(),
             by_severity,

@@ -182,6 +182,7 @@ fn escape(text: &str) -> String {
             '&' => escaped.push_str("&amp;"),
             '\r' => {}
             '\n' => escaped.push(' '),
+            c if super::escape::is_unsafe(c) => escaped.push('\u{fffd}'),
             c => escaped.push(c),
         }
     }
@@ -225,6 +226,7 @@ mod tests {
             escape("a|b `c` <script> & *x* [l](u)\nnext\\"),
             r"a\|b \`c\` &lt;script&gt; &amp; \*x\* \[l\](u) next\\"
         );
+        assert_eq!(escape("a\u{1b}[31mb\u{202e}"), "a\u{fffd}\\[31mb\u{fffd}");
     }
 
     #[test]

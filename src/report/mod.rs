@@ -1,5 +1,6 @@
 //! The report stage: every output format renders the same [`ScanOutcome`].
 
+mod escape;
 mod github;
 mod json;
 mod markdown;
@@ -9,11 +10,13 @@ mod sarif;
 mod test_support;
 mod text;
 
+pub use escape::{blank_controls, sanitize};
 pub use json::JSON_SCHEMA_VERSION;
 pub use text::code_frame;
 
 use crate::rules::{RuleSet, Severity};
 use crate::scan::ScanOutcome;
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 /// An output format for `tollgate scan`.
@@ -54,4 +57,32 @@ pub fn render(
         Format::Github => github::render(outcome, rules, out),
         Format::Markdown => markdown::render(outcome, rules, style, out),
     }
+}
+
+/// How many files the scan left out, by reason: `ignored` (ignore files), `excluded`
+/// (`--exclude`), `linked` (links to files scanned under their own name), then each notice kind
+/// that skips a file (`too-large`, `binary`, `symlink`, …). Reasons with no file are left out.
+pub fn left_out(outcome: &ScanOutcome) -> BTreeMap<String, usize> {
+    let counts = outcome.stats.left_out;
+    let mut reasons: BTreeMap<String, usize> = [
+        ("ignored", counts.ignored),
+        ("excluded", counts.excluded),
+        ("linked", counts.symlinks),
+    ]
+    .into_iter()
+    .map(|(reason, n)| (reason.to_string(), n))
+    .collect();
+    for notice in outcome
+        .notices
+        .iter()
+        .filter(|notice| notice.kind.skipped())
+    {
+        let kind = serde_json::to_value(notice.kind)
+            .ok()
+            .and_then(|kind| kind.as_str().map(str::to_string))
+            .unwrap_or_default();
+        *reasons.entry(kind).or_default() += 1;
+    }
+    reasons.retain(|_, n| *n > 0);
+    reasons
 }

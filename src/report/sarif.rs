@@ -59,9 +59,14 @@ pub(super) fn render(
         .information_uri(env!("CARGO_PKG_HOMEPAGE"))
         .rules(rules.iter().map(descriptor).collect::<Vec<_>>())
         .build();
+    let left_out = super::left_out(outcome);
     let invocation = Invocation::builder()
         .execution_successful(true)
         .tool_execution_notifications(notifications)
+        .properties(PropertyBag {
+            additional_properties: BTreeMap::from([("leftOut".to_string(), json!(left_out))]),
+            ..Default::default()
+        })
         .build();
     let run = Run::builder()
         .tool(Tool::builder().driver(driver).build())

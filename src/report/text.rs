@@ -1,5 +1,6 @@
 //! Terminal output: a code frame per finding (drawn by miette), notices, then a summary line.
 
+use super::escape::{blank_controls, sanitize};
 use super::TextStyle;
 use crate::finding::Finding;
 use crate::rules::{Rule, RuleSet, Severity};
@@ -33,7 +34,8 @@ pub(super) fn render(
         writeln!(out, "{}", frame(finding, rules, style, text)?)?;
     }
     for notice in &outcome.notices {
-        writeln!(out, "note: {}: {}", notice.path, notice.message)?;
+        let (path, message) = (sanitize(&notice.path), sanitize(&notice.message));
+        writeln!(out, "note: {path}: {message}")?;
     }
     if !outcome.notices.is_empty() {
         writeln!(out)?;
@@ -65,7 +67,7 @@ fn frame(finding: &Finding, rules: &RuleSet, style: TextStyle, text: &str) -> io
     Ok(rendered)
 }
 
-/// "Scanned 12 files (40.1 KiB) in 0.05s: 3 findings (1 high, 2 medium); 1 file skipped."
+/// "Scanned 12 files in 0.05s: 3 findings (1 high, 2 medium); 3 files left out (2 ignored, 1 too-large)."
 pub(super) fn summary(outcome: &ScanOutcome) -> String {
     let stats = &outcome.stats;
     let mut line = format!(
@@ -93,10 +95,16 @@ pub(super) fn summary(outcome: &ScanOutcome) -> String {
             counts.join(", ")
         ));
     }
-    if stats.files_skipped > 0 {
+    let left_out = super::left_out(outcome);
+    if !left_out.is_empty() {
+        let reasons: Vec<String> = left_out
+            .iter()
+            .map(|(reason, n)| format!("{n} {reason}"))
+            .collect();
         line.push_str(&format!(
-            "; {} skipped",
-            plural(stats.files_skipped, "file")
+            "; {} left out ({})",
+            plural(left_out.values().sum(), "file"),
+            reasons.join(", ")
         ));
     }
     line.push('.');
@@ -120,15 +128,16 @@ struct FindingDiagnostic<'a> {
 
 impl<'a> FindingDiagnostic<'a> {
     fn new(finding: &'a Finding, rule: Option<&'a Rule>, text: &str) -> Self {
+        // The code comes from the scanned file: no control character reaches the terminal.
         let text = if text.get(finding.bytes.clone()).is_some() {
-            text.to_string()
+            blank_controls(text).into_owned()
         } else {
             String::new()
         };
         FindingDiagnostic {
             finding,
             rule,
-            source: NamedSource::new(finding.path.clone(), text).with_language(
+            source: NamedSource::new(sanitize(&finding.path), text).with_language(
                 if finding.path.ends_with(".rs") {
                     "Rust"
                 } else {
@@ -141,13 +150,13 @@ impl<'a> FindingDiagnostic<'a> {
 
 impl fmt::Debug for FindingDiagnostic<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.finding.message)
+        f.write_str(&sanitize(&self.finding.message))
     }
 }
 
 impl fmt::Display for FindingDiagnostic<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.finding.message)
+        f.write_str(&sanitize(&self.finding.message))
     }
 }
 
@@ -175,20 +184,26 @@ impl Diagnostic for FindingDiagnostic<'_> {
             .finding
             .flow
             .iter()
-            .map(|r| format!("\nflow: {}:{}: {}", r.path, r.start.line, r.message))
+            .map(|r| {
+                let (path, message) = (sanitize(&r.path), sanitize(&r.message));
+                format!("\nflow: {path}:{}: {message}", r.start.line)
+            })
             .collect();
         let related: String = self
             .finding
             .related
             .iter()
-            .map(|r| format!("\n{}:{}: {}", r.path, r.start.line, r.message))
+            .map(|r| {
+                let (path, message) = (sanitize(&r.path), sanitize(&r.message));
+                format!("\n{path}:{}: {message}", r.start.line)
+            })
             .collect();
         let related = flow + &related;
         Some(Box::new(format!(
             "{}{related}\nmore: tollgate explain {} | {}",
-            rule.fix,
+            sanitize(&rule.fix),
             rule.id,
-            rule.help_uri()
+            sanitize(&rule.help_uri())
         )))
     }
 
@@ -204,8 +219,67 @@ impl Diagnostic for FindingDiagnostic<'_> {
         if self.source.inner().is_empty() {
             return None;
         }
-        let label = self.rule.map(|rule| rule.name.clone());
+        let label = self.rule.map(|rule| sanitize(&rule.name).into_owned());
         let span = LabeledSpan::new_primary_with_span(label, self.finding.bytes.clone());
         Some(Box::new(std::iter::once(span)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::{Notice, NoticeKind};
+    use crate::report::test_support::{finding, outcome, rules};
+
+    #[test]
+    fn code_names_and_messages_reach_the_terminal_inert() {
+        let style = TextStyle {
+            color: false,
+            fail_on: Severity::Low,
+        };
+        let text = "x = 1\nbad_high(\"\u{1b}]0;owned\u{7}\u{1b}[2J\")\n";
+        let mut hostile = finding(
+            "demo-high",
+            Severity::High,
+            "app/a\n::error::forged\u{1b}[31m.py",
+            (2, 1),
+            (2, 10),
+        );
+        hostile.bytes = 6..15;
+        hostile.message = "message\r\n::warning::forged \u{202e}txt".into();
+        let drawn = frame(&hostile, &rules(), style, text).unwrap();
+        assert!(
+            !drawn
+                .chars()
+                .any(|c| c == '\u{1b}' || c == '\u{7}' || c == '\u{202e}'),
+            "{drawn}"
+        );
+        assert!(drawn.contains("bad_high(\"?]0;owned??[2J\")"), "{drawn}");
+        assert!(
+            drawn
+                .lines()
+                .all(|line| !line.trim_start().starts_with("::")),
+            "{drawn}"
+        );
+
+        let notice = Notice {
+            path: "n\n::stop-commands::t.py".into(),
+            kind: NoticeKind::Binary,
+            message: "looks binary".into(),
+            line: None,
+        };
+        let mut out = Vec::new();
+        render(
+            &outcome(Vec::new(), vec![notice]),
+            &rules(),
+            style,
+            &mut out,
+        )
+        .unwrap();
+        let out = String::from_utf8(out).unwrap();
+        assert!(
+            out.starts_with("note: n\\n::stop-commands::t.py: looks binary\n"),
+            "{out}"
+        );
     }
 }

@@ -34,11 +34,15 @@ impl RuleFileError {
         at: Option<Location>,
         help: Option<String>,
     ) -> Self {
+        // The name and the text may come from the scanned repository: nothing in them may drive
+        // the terminal or start a CI log command.
+        let name = crate::report::sanitize(name);
+        let text = crate::report::blank_controls(text);
         RuleFileError {
-            span: at.map(|location| span_at(text, location)),
-            src: Arc::new(NamedSource::new(name, text.to_string())),
-            message,
-            help,
+            span: at.map(|location| span_at(&text, location)),
+            src: Arc::new(NamedSource::new(name, text.into_owned())),
+            message: crate::report::sanitize(&message).into_owned(),
+            help: help.map(|help| crate::report::sanitize(&help).into_owned()),
         }
     }
 

@@ -2,7 +2,7 @@
 
 use super::{parse_rule_file, Rule, RuleFileError, RuleSet, CUSTOM_PACK};
 use miette::Diagnostic;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// Every problem found while loading rule files; loading goes on past a broken file so that
@@ -20,18 +20,23 @@ pub struct RuleLoadErrors {
 pub fn load_rule_paths(paths: &[PathBuf], existing: &RuleSet) -> Result<RuleSet, RuleLoadErrors> {
     let mut files = Vec::new();
     let mut errors = Vec::new();
+    let mut seen = HashSet::new();
     for path in paths {
-        collect_yaml(path, &mut files, &mut errors);
+        collect_yaml(path, &mut files, &mut errors, &mut seen);
     }
     files.sort();
     files.dedup();
+    // A file reached twice (through a link) is loaded once, under the first name.
+    let mut loaded = HashSet::new();
+    files
+        .retain(|file| loaded.insert(std::fs::canonicalize(file).unwrap_or_else(|_| file.clone())));
     let mut rules: Vec<Rule> = Vec::new();
     let mut first_seen: HashMap<String, String> = existing
         .iter()
         .map(|r| (r.id.clone(), "the built-in rules".to_string()))
         .collect();
     for file in files {
-        let name = file.display().to_string();
+        let name = crate::report::sanitize(&file.to_string_lossy()).into_owned();
         let text = match std::fs::read_to_string(&file) {
             Ok(text) => text,
             Err(err) => {
@@ -66,11 +71,23 @@ pub fn load_rule_paths(paths: &[PathBuf], existing: &RuleSet) -> Result<RuleSet,
     }
 }
 
-fn collect_yaml(path: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<RuleFileError>) {
-    let name = path.display().to_string();
+/// The rule files at `path`, recursively; `seen` holds the directories already walked (by their
+/// real path), so a link back to a parent is walked once.
+fn collect_yaml(
+    path: &Path,
+    files: &mut Vec<PathBuf>,
+    errors: &mut Vec<RuleFileError>,
+    seen: &mut HashSet<PathBuf>,
+) {
+    let name = crate::report::sanitize(&path.to_string_lossy()).into_owned();
     if path.is_file() {
         files.push(path.to_path_buf());
         return;
+    }
+    if let Ok(real) = std::fs::canonicalize(path) {
+        if !seen.insert(real) {
+            return;
+        }
     }
     let entries = match std::fs::read_dir(path) {
         Ok(entries) => entries,
@@ -87,7 +104,7 @@ fn collect_yaml(path: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<RuleFile
     for entry in entries.flatten() {
         let child = entry.path();
         if child.is_dir() {
-            collect_yaml(&child, files, errors);
+            collect_yaml(&child, files, errors, seen);
         } else if child.extension().is_some_and(|e| e == "yaml" || e == "yml") {
             files.push(child);
         }
