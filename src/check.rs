@@ -8,11 +8,13 @@ use crate::finding::{Finding, Related};
 use crate::fingerprint;
 use crate::matcher::FileMatches;
 use crate::parse::ParsedFile;
+use crate::profile::RuleTimes;
 use crate::rules::{Logic, Rule, RuleSet};
 use crate::source::{Language, SourceFile};
 use aho_corasick::AhoCorasick;
 use bit_set::BitSet;
 use std::ops::Range;
+use std::time::{Duration, Instant};
 
 /// At most this many source lines are kept as a finding's snippet.
 const SNIPPET_LINES: usize = 6;
@@ -132,8 +134,9 @@ impl<'r> LanguagePlan<'r> {
     }
 }
 
-/// Findings of every rule in `plan` that applies to the file, in source order.
-pub fn check_file(file: &ParsedFile, plan: &Plan) -> Vec<Finding> {
+/// Findings of every rule in `plan` that applies to the file, in source order. With `times`,
+/// each rule's time on the file is added to it.
+pub fn check_file(file: &ParsedFile, plan: &Plan, mut times: Option<&mut RuleTimes>) -> Vec<Finding> {
     let source = file.source;
     let Some(language_plan) = plan.for_language(source.language) else {
         return Vec::new();
@@ -155,7 +158,11 @@ pub fn check_file(file: &ParsedFile, plan: &Plan) -> Vec<Finding> {
             continue;
         }
         matches.clear();
+        let started = times.is_some().then(Instant::now);
         (detector.check)(file, &mut matches);
+        if let (Some(times), Some(started)) = (times.as_deref_mut(), started) {
+            times.add(&rule.id, started.elapsed(), matches.len());
+        }
         for found in matches.drain(..) {
             let captures: Vec<(&str, String)> = found
                 .captures
@@ -167,6 +174,8 @@ pub fn check_file(file: &ParsedFile, plan: &Plan) -> Vec<Finding> {
         }
     }
     let candidates = language_plan.candidates(source);
+    // Per candidate: time spent and findings, when profiling.
+    let mut spent = vec![(Duration::ZERO, 0usize); if times.is_some() { candidates.len() } else { 0 }];
     if !candidates.is_empty() {
         let prepared = FileMatches::new(file);
         // Only nodes some candidate can match are handed to the matcher.
@@ -182,11 +191,18 @@ pub fn check_file(file: &ParsedFile, plan: &Plan) -> Vec<Finding> {
                 continue;
             }
             let node = prepared.root().adopt(inner);
-            for planned in candidates
+            for (index, planned) in candidates
                 .iter()
-                .filter(|p| p.kinds.as_ref().is_none_or(|k| k.contains(kind)))
+                .enumerate()
+                .filter(|(_, p)| p.kinds.as_ref().is_none_or(|k| k.contains(kind)))
             {
-                if let Some(found) = prepared.match_node(planned.matcher, &node) {
+                let started = (!spent.is_empty()).then(Instant::now);
+                let matched = prepared.match_node(planned.matcher, &node);
+                if let Some(started) = started {
+                    spent[index].0 += started.elapsed();
+                    spent[index].1 += usize::from(matched.is_some());
+                }
+                if let Some(found) = matched {
                     let bindings: Vec<(&str, String)> = found
                         .bindings
                         .iter()
@@ -203,6 +219,11 @@ pub fn check_file(file: &ParsedFile, plan: &Plan) -> Vec<Finding> {
                     findings.push(finding);
                 }
             }
+        }
+    }
+    if let Some(times) = times {
+        for (planned, (time, found)) in candidates.iter().zip(spent) {
+            times.add(&planned.rule.id, time, found);
         }
     }
     findings.sort_by(|a, b| (a.start, &a.rule_id, a.end).cmp(&(b.start, &b.rule_id, b.end)));

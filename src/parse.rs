@@ -2,7 +2,8 @@
 
 use crate::model::FileModel;
 use crate::source::{Language, SourceFile};
-use std::cell::{OnceCell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
+use std::time::{Duration, Instant};
 use tree_sitter::{Node, Parser, Tree};
 
 /// A source file with its syntax tree and, built on first use, its handler model (shared by
@@ -11,6 +12,8 @@ pub struct ParsedFile<'a> {
     pub source: &'a SourceFile,
     pub tree: Tree,
     model: OnceCell<FileModel>,
+    /// How long building the model took (for `--profile`).
+    model_time: Cell<Duration>,
 }
 
 impl<'a> ParsedFile<'a> {
@@ -25,7 +28,17 @@ impl<'a> ParsedFile<'a> {
 
     /// The file's handlers and their guards, built once.
     pub fn model(&self) -> &FileModel {
-        self.model.get_or_init(|| FileModel::build(self))
+        self.model.get_or_init(|| {
+            let started = Instant::now();
+            let model = FileModel::build(self);
+            self.model_time.set(started.elapsed());
+            model
+        })
+    }
+
+    /// How long building the model took, zero if it was not needed.
+    pub fn model_time(&self) -> Duration {
+        self.model_time.get()
     }
 
     /// The first node tree-sitter had to recover from, if the file has syntax errors.
@@ -78,5 +91,6 @@ pub fn parse(source: &SourceFile) -> Option<ParsedFile<'_>> {
         source,
         tree,
         model: OnceCell::new(),
+        model_time: Cell::new(Duration::ZERO),
     })
 }
