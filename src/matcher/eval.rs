@@ -6,6 +6,7 @@ use super::{
 };
 use crate::model::FileModel;
 use crate::parse::ParsedFile;
+use crate::detectors::syntax::descendants;
 use crate::taint::{Custom, Flow, Tracer};
 use ast_grep_core::meta_var::MetaVarEnv;
 use ast_grep_core::tree_sitter::StrDoc;
@@ -16,7 +17,9 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::rc::Rc;
 
-type Env<'t> = Cow<'t, MetaVarEnv<'t, SgDoc>>;
+/// Metavariable bindings: borrowed from the caller until a condition binds something, so that
+/// a failed attempt costs no copy.
+type Env<'c, 't> = Cow<'c, MetaVarEnv<'t, SgDoc>>;
 
 /// One file prepared for declarative matching: the ast-grep view of its tree; the file's model
 /// (handlers, guards) comes from [`ParsedFile::model`].
@@ -63,7 +66,7 @@ impl<'f> FileMatches<'f> {
 
     /// Match `matcher` against `node`; on success, what to report.
     pub fn match_node<'t>(&'t self, matcher: &Matcher, node: &SgNode<'t>) -> Option<Found> {
-        let mut env: Env<'t> = Cow::Owned(MetaVarEnv::new());
+        let mut env: Env<'_, 't> = Cow::Owned(MetaVarEnv::new());
         self.flow.borrow_mut().take();
         if !self.eval(&matcher.taint, &matcher.condition, node, &mut env) {
             return None;
@@ -116,12 +119,11 @@ impl<'f> FileMatches<'f> {
         spec: &TaintSpec,
         condition: &Condition,
         node: &SgNode<'t>,
-        env: &mut Env<'t>,
+        env: &mut Env<'_, 't>,
     ) -> bool {
         match condition {
-            Condition::Pattern(pattern) => attempt(env, |trial| {
-                pattern.match_node_with_env(node.clone(), trial).is_some()
-            }),
+            // ast-grep leaves the bindings alone unless the pattern matches.
+            Condition::Pattern(pattern) => pattern.match_node_with_env(node.clone(), env).is_some(),
             Condition::Kind(kinds) => kinds.iter().any(|kind| node.kind() == kind.as_str()),
             Condition::Regex(regex) => regex.is_match(&node.text()),
             Condition::Query(query) => {
@@ -141,7 +143,7 @@ impl<'f> FileMatches<'f> {
                 .iter()
                 .any(|c| attempt(env, |trial| self.eval(spec, c, node, trial))),
             Condition::Not(inner) => {
-                let mut scratch = env.clone();
+                let mut scratch: Env = Cow::Borrowed(env.as_ref());
                 !self.eval(spec, inner, node, &mut scratch)
             }
             Condition::Inside(rel) => {
@@ -159,15 +161,16 @@ impl<'f> FileMatches<'f> {
                 match rel.stop_by {
                     StopBy::Neighbor => self.any_related(spec, rel, children.into_iter(), env),
                     StopBy::End => {
-                        let descendants = children
-                            .into_iter()
-                            .flat_map(|child| child.dfs().collect::<Vec<_>>());
-                        self.any_related(spec, rel, descendants, env)
+                        let root = &self.root;
+                        let below = children.into_iter().flat_map(|child| {
+                            descendants(child.get_inner_node()).map(|inner| root.adopt(inner))
+                        });
+                        self.any_related(spec, rel, below, env)
                     }
                 }
             }
             Condition::Follows(rel) => {
-                let siblings = node.prev_all().filter(|n| n.is_named());
+                let siblings = earlier_named_siblings(node).into_iter();
                 match rel.stop_by {
                     StopBy::Neighbor => self.any_related(spec, rel, siblings.take(1), env),
                     StopBy::End => self.any_related(spec, rel, siblings, env),
@@ -196,7 +199,7 @@ impl<'f> FileMatches<'f> {
         spec: &TaintSpec,
         rel: &Relation,
         candidates: impl Iterator<Item = SgNode<'t>>,
-        env: &mut Env<'t>,
+        env: &mut Env<'_, 't>,
     ) -> bool {
         candidates
             .filter(|candidate| {
@@ -274,16 +277,17 @@ impl FileMatches<'_> {
     }
 }
 
-/// Run `test` on a copy of the bindings and keep the copy only if it succeeds, so a failed
-/// branch never leaves half-made bindings behind.
-fn attempt<'t>(env: &mut Env<'t>, test: impl FnOnce(&mut Env<'t>) -> bool) -> bool {
-    let mut trial = env.clone();
-    if test(&mut trial) {
-        *env = trial;
-        true
-    } else {
-        false
+/// Run `test` on a view of the bindings (copied on its first write) and keep what it bound
+/// only if it succeeds, so a failed branch never leaves half-made bindings behind.
+fn attempt<'t>(env: &mut Env<'_, 't>, test: impl FnOnce(&mut Env<'_, 't>) -> bool) -> bool {
+    let mut trial: Env<'_, 't> = Cow::Borrowed(env.as_ref());
+    if !test(&mut trial) {
+        return false;
     }
+    if let Cow::Owned(bound) = trial {
+        *env = Cow::Owned(bound);
+    }
+    true
 }
 
 /// The text of a string literal without its quotes (and prefixes like `f`/`b`/`r`), for `one-of`.
@@ -300,8 +304,43 @@ fn strip_quotes(text: &str) -> &str {
     text
 }
 
+/// The named siblings before `node`, nearest first. (A tree-sitter cursor steps back in time
+/// linear in the number of siblings, so they are collected walking forward.)
+fn earlier_named_siblings<'t>(node: &SgNode<'t>) -> Vec<SgNode<'t>> {
+    let inner = node.get_inner_node();
+    let Some(parent) = inner.parent() else {
+        return Vec::new();
+    };
+    let mut cursor = parent.walk();
+    let mut before = Vec::new();
+    let mut found = false;
+    if cursor.goto_first_child() {
+        loop {
+            let child = cursor.node();
+            if child == inner {
+                found = true;
+                break;
+            }
+            if child.is_named() {
+                before.push(child);
+            }
+            if !cursor.goto_next_sibling() {
+                break;
+            }
+        }
+    }
+    if !found {
+        return Vec::new();
+    }
+    before
+        .into_iter()
+        .rev()
+        .map(|sibling| node.root().adopt(sibling))
+        .collect()
+}
+
 /// Whether the match bound `var` at all (as a single node or a sequence).
-fn binds(env: &Env<'_>, var: &str) -> bool {
+fn binds(env: &Env<'_, '_>, var: &str) -> bool {
     env.get_matched_variables().any(|bound| match bound {
         ast_grep_core::meta_var::MetaVariable::Capture(name, _)
         | ast_grep_core::meta_var::MetaVariable::MultiCapture(name) => name == var,

@@ -165,13 +165,15 @@ pub(super) fn bind_hit<'t>(
         return false;
     };
     all.iter().any(|captures| {
-        let mut trial = env.clone();
+        let mut trial = Cow::Borrowed(env.as_ref());
         let bound = captures.iter().all(|(name, key)| {
             resolve(root, *key)
                 .is_some_and(|captured| trial.to_mut().insert(name, captured).is_some())
         });
         if bound {
-            *env = trial;
+            if let Cow::Owned(owned) = trial {
+                *env = Cow::Owned(owned);
+            }
         }
         bound
     })
