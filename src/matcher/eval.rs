@@ -127,6 +127,15 @@ impl<'f> FileMatches<'f> {
             Condition::Kind(kinds) => kinds.iter().any(|kind| node.kind() == kind.as_str()),
             Condition::Regex(regex) => regex.is_match(&node.text()),
             Condition::Query(query) => {
+                if let Some(kind) = query.single_kind() {
+                    return node.is_named()
+                        && node.kind() == kind
+                        && attempt(env, |trial| {
+                            query
+                                .bound_names()
+                                .all(|name| trial.to_mut().insert(name, node.clone()).is_some())
+                        });
+                }
                 let key = std::ptr::from_ref::<super::QueryAtom>(query) as usize;
                 let hits = Rc::clone(
                     self.query_hits
@@ -154,17 +163,17 @@ impl<'f> FileMatches<'f> {
                 self.any_related(spec, rel, candidates, env)
             }
             Condition::Has(rel) => {
-                let children: Vec<SgNode<'t>> = match &rel.field {
-                    Some(field) => node.field_children(field).collect(),
-                    None => node.children().filter(|c| c.is_named()).collect(),
-                };
+                let root = &self.root;
+                let children = children_of(node.get_inner_node(), rel.field);
                 match rel.stop_by {
-                    StopBy::Neighbor => self.any_related(spec, rel, children.into_iter(), env),
+                    StopBy::Neighbor => {
+                        let children = children.map(|inner| root.adopt(inner));
+                        self.any_related(spec, rel, children, env)
+                    }
                     StopBy::End => {
-                        let root = &self.root;
-                        let below = children.into_iter().flat_map(|child| {
-                            descendants(child.get_inner_node()).map(|inner| root.adopt(inner))
-                        });
+                        let below = children
+                            .flat_map(descendants)
+                            .map(|inner| root.adopt(inner));
                         self.any_related(spec, rel, below, env)
                     }
                 }
@@ -302,6 +311,29 @@ fn strip_quotes(text: &str) -> &str {
         }
     }
     text
+}
+
+/// The children of `node` in grammar field `field`, or all its named children.
+fn children_of(
+    node: tree_sitter::Node<'_>,
+    field: Option<std::num::NonZeroU16>,
+) -> impl Iterator<Item = tree_sitter::Node<'_>> {
+    let mut cursor = node.walk();
+    let mut next = cursor.goto_first_child();
+    std::iter::from_fn(move || {
+        while next {
+            let child = cursor.node();
+            let wanted = match field {
+                Some(field) => cursor.field_id() == Some(field),
+                None => child.is_named(),
+            };
+            next = cursor.goto_next_sibling();
+            if wanted {
+                return Some(child);
+            }
+        }
+        None
+    })
 }
 
 /// The named siblings before `node`, nearest first. (A tree-sitter cursor steps back in time

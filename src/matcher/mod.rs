@@ -60,7 +60,7 @@ pub struct Relation {
     pub condition: Box<Condition>,
     pub stop_by: StopBy,
     /// Only look at children in this grammar field (e.g. `arguments`), for `has`.
-    pub field: Option<String>,
+    pub field: Option<std::num::NonZeroU16>,
     /// The node kinds the condition can match (`None`: any), so that a relation over many
     /// candidates (every descendant, every ancestor) skips the others without evaluating.
     pub kinds: Option<bit_set::BitSet>,

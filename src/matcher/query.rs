@@ -28,6 +28,9 @@ pub struct QueryAtom {
     match_kinds: Option<Vec<String>>,
     /// Literals one of which every match needs (from `#eq?` predicates of a one-pattern query).
     literals: Option<Vec<String>>,
+    /// For a query that is one node type with captures on it, like `(identifier) @V @match`:
+    /// the type. Such a query is answered by looking at the node, without running it on the file.
+    single_kind: Option<String>,
 }
 
 /// The captures of one query match: `(name, node)` for every capture but `@match`.
@@ -71,7 +74,13 @@ impl QueryAtom {
             bound: captures.into_iter().filter(|name| name != "match").collect(),
             match_kinds: match_kinds(source),
             literals: (patterns == 1).then(|| eq_literals(source)).flatten(),
+            single_kind: single_kind(source),
         }
+    }
+
+    /// The node type of a one-node query (see [`QueryAtom::single_kind`]).
+    pub(super) fn single_kind(&self) -> Option<&str> {
+        self.single_kind.as_deref()
     }
 
     /// The compiled query and the index of its `@match` capture.
@@ -234,6 +243,29 @@ fn eq_literals(source: &str) -> Option<Vec<String>> {
         .map(|longest| vec![longest])
 }
 
+/// `identifier` for `(identifier) @V @match`: a query of one node type, without fields, children
+/// or predicates, whose captures are all on that node.
+fn single_kind(source: &str) -> Option<String> {
+    let rest = source.trim().strip_prefix('(')?;
+    let (kind, captures) = rest.split_once(')')?;
+    let kind = kind.trim();
+    let plain = |name: &str| {
+        !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    if !plain(kind) || kind == "_" {
+        return None;
+    }
+    let mut has_match = false;
+    for capture in captures.split_whitespace() {
+        let name = capture.strip_prefix('@')?;
+        if !plain(name) {
+            return None;
+        }
+        has_match |= name == "match";
+    }
+    has_match.then(|| kind.to_string())
+}
+
 /// The capture names (in order of first appearance) and the number of top-level patterns of a
 /// query, read from its text: strings and `;` comments are skipped, and every parenthesis or
 /// bracket opened at the top level (other than a predicate) starts a pattern.
@@ -341,6 +373,12 @@ mod tests {
         assert_eq!(deferred.bound, compiled.bound);
         assert_eq!(deferred.literals, compiled.literals);
         assert_eq!(deferred.literals.as_deref(), Some(&["exec".to_string()][..]));
+        assert_eq!(deferred.single_kind(), None);
+        let single = QueryAtom::deferred("(identifier) @V @match", &python);
+        assert_eq!(single.single_kind(), Some("identifier"));
+        assert_eq!(single.bound_names().collect::<Vec<_>>(), ["V"]);
+        assert_eq!(super::single_kind("(call (identifier)) @match"), None);
+        assert_eq!(super::single_kind("(call) @match (#eq? @match \"x\")"), None);
         let two = "(call) @match (identifier) @match";
         assert_eq!(super::outline(two).1, 2);
         assert!(QueryAtom::deferred(two, &python).literals.is_none());

@@ -403,7 +403,11 @@ fn relation(
         kinds: inner.potential_kinds(language),
         condition: Box::new(inner),
         stop_by,
-        field: target.value.field.as_ref().map(|f| f.value.clone()),
+        field: target
+            .value
+            .field
+            .as_ref()
+            .and_then(|f| language.grammar().field_id_for_name(&f.value)),
     })
 }
 
