@@ -9,7 +9,7 @@ use crate::fingerprint;
 use crate::matcher::FileMatches;
 use crate::parse::ParsedFile;
 use crate::profile::RuleTimes;
-use crate::rules::{Logic, Rule, RuleSet};
+use crate::rules::{Logic, PathFilter, Rule, RuleSet};
 use crate::source::{Language, SourceFile};
 use aho_corasick::AhoCorasick;
 use bit_set::BitSet;
@@ -27,8 +27,11 @@ pub struct Plan<'r> {
 }
 
 struct LanguagePlan<'r> {
-    detectors: Vec<&'r Rule>,
+    /// Each rule's path filter, by index into `filters`.
+    detectors: Vec<(&'r Rule, usize)>,
     declarative: Vec<PlannedRule<'r>>,
+    /// The distinct path filters of the rules, each asked once per file.
+    filters: Vec<&'r PathFilter>,
     /// All pre-filter literals of the declarative rules, searched in one pass over the text.
     literals: Option<AhoCorasick>,
 }
@@ -39,6 +42,8 @@ struct PlannedRule<'r> {
     /// Ids (in the automaton) of literals one of which must occur; `None`: always run.
     literal_ids: Option<Vec<usize>>,
     kinds: Option<BitSet>,
+    /// Index of the rule's path filter in [`LanguagePlan::filters`].
+    filter: usize,
 }
 
 impl<'r> Plan<'r> {
@@ -55,7 +60,7 @@ impl<'r> Plan<'r> {
         self.per_language.iter().find_map(|(_, plan)| {
             plan.detectors
                 .iter()
-                .copied()
+                .map(|(rule, _)| *rule)
                 .chain(plan.declarative.iter().map(|p| p.rule))
                 .find(|rule| rule.id == id)
         })
@@ -74,9 +79,17 @@ impl<'r> LanguagePlan<'r> {
         let mut detectors = Vec::new();
         let mut declarative = Vec::new();
         let mut literals: Vec<String> = Vec::new();
+        let mut filters: Vec<&PathFilter> = Vec::new();
         for rule in rules.iter().filter(|rule| rule.applies_to(language)) {
+            let filter = match filters.iter().position(|known| **known == rule.paths) {
+                Some(index) => index,
+                None => {
+                    filters.push(&rule.paths);
+                    filters.len() - 1
+                }
+            };
             match &rule.logic {
-                Logic::Detector(_) => detectors.push(rule),
+                Logic::Detector(_) => detectors.push((rule, filter)),
                 Logic::Matchers(_) => {
                     let Some(matcher) = rule.logic.matcher(language) else {
                         continue;
@@ -95,6 +108,7 @@ impl<'r> LanguagePlan<'r> {
                         matcher,
                         literal_ids,
                         kinds: matcher.condition.potential_kinds(language),
+                        filter,
                     });
                 }
             }
@@ -102,14 +116,23 @@ impl<'r> LanguagePlan<'r> {
         LanguagePlan {
             detectors,
             declarative,
+            filters,
             literals: (!literals.is_empty())
                 .then(|| AhoCorasick::new(&literals).ok())
                 .flatten(),
         }
     }
 
+    /// Whether each of the plan's path filters lets the file through.
+    fn allowed(&self, source: &SourceFile) -> Vec<bool> {
+        self.filters
+            .iter()
+            .map(|filter| filter.allows(&source.display_path))
+            .collect()
+    }
+
     /// The declarative rules that can match this file.
-    fn candidates(&self, source: &SourceFile) -> Vec<&PlannedRule<'r>> {
+    fn candidates(&self, source: &SourceFile, allowed: &[bool]) -> Vec<&PlannedRule<'r>> {
         let present = match &self.literals {
             Some(automaton) => {
                 let mut present = BitSet::new();
@@ -129,7 +152,7 @@ impl<'r> LanguagePlan<'r> {
                         .is_none_or(|present| ids.iter().any(|&id| present.contains(id)))
                 })
             })
-            .filter(|planned| planned.rule.paths.allows(&source.display_path))
+            .filter(|planned| allowed[planned.filter])
             .collect()
     }
 }
@@ -143,10 +166,12 @@ pub fn check_file(file: &ParsedFile, plan: &Plan, mut times: Option<&mut RuleTim
     };
     let mut findings = Vec::new();
     let mut matches = Vec::new();
+    let allowed = language_plan.allowed(source);
     for rule in language_plan
         .detectors
         .iter()
-        .filter(|rule| rule.paths.allows(&source.display_path))
+        .filter(|(_, filter)| allowed[*filter])
+        .map(|(rule, _)| *rule)
     {
         let Logic::Detector(name) = &rule.logic else {
             continue;
@@ -173,7 +198,7 @@ pub fn check_file(file: &ParsedFile, plan: &Plan, mut times: Option<&mut RuleTim
             findings.push(finding(rule, source, found.bytes, message));
         }
     }
-    let candidates = language_plan.candidates(source);
+    let candidates = language_plan.candidates(source, &allowed);
     // Per candidate: time spent and findings, when profiling.
     let mut spent = vec![(Duration::ZERO, 0usize); if times.is_some() { candidates.len() } else { 0 }];
     if !candidates.is_empty() {
