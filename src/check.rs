@@ -159,7 +159,11 @@ impl<'r> LanguagePlan<'r> {
 
 /// Findings of every rule in `plan` that applies to the file, in source order. With `times`,
 /// each rule's time on the file is added to it.
-pub fn check_file(file: &ParsedFile, plan: &Plan, mut times: Option<&mut RuleTimes>) -> Vec<Finding> {
+pub fn check_file(
+    file: &ParsedFile,
+    plan: &Plan,
+    mut times: Option<&mut RuleTimes>,
+) -> Vec<Finding> {
     let source = file.source;
     let Some(language_plan) = plan.for_language(source.language) else {
         return Vec::new();
@@ -200,7 +204,8 @@ pub fn check_file(file: &ParsedFile, plan: &Plan, mut times: Option<&mut RuleTim
     }
     let candidates = language_plan.candidates(source, &allowed);
     // Per candidate: time spent and findings, when profiling.
-    let mut spent = vec![(Duration::ZERO, 0usize); if times.is_some() { candidates.len() } else { 0 }];
+    let mut spent =
+        vec![(Duration::ZERO, 0usize); if times.is_some() { candidates.len() } else { 0 }];
     if !candidates.is_empty() {
         let prepared = FileMatches::new(file);
         // Only nodes some candidate can match are handed to the matcher.

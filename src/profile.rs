@@ -146,7 +146,9 @@ impl Profile {
     pub fn render_text(&self) -> String {
         let ms = |d: Duration| format!("{:>9.1} ms", d.as_secs_f64() * 1000.0);
         let phases = &self.phases;
-        let mut out = String::from("Profile (read, parse, model and rules are summed over threads)\n\nphase\n");
+        let mut out = String::from(
+            "Profile (read, parse, model and rules are summed over threads)\n\nphase\n",
+        );
         for (name, time) in [
             ("startup", phases.startup),
             ("discover", phases.discover),
@@ -194,7 +196,8 @@ mod tests {
                 rules: Duration::from_millis(rule_ms),
                 ..FileProfile::default()
             };
-            file.rule_times.add("slow", Duration::from_millis(rule_ms), 1);
+            file.rule_times
+                .add("slow", Duration::from_millis(rule_ms), 1);
             file.rule_times.add("fast", Duration::from_millis(1), 0);
             profile.add_file(path, file);
         }

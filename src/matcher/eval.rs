@@ -4,9 +4,9 @@ use super::query::{bind_hit, QueryHits};
 use super::{
     Condition, ConstraintTest, Matcher, Relation, SgDoc, SgLang, SgNode, StopBy, TaintSpec,
 };
+use crate::detectors::syntax::descendants;
 use crate::model::FileModel;
 use crate::parse::ParsedFile;
-use crate::detectors::syntax::descendants;
 use crate::taint::{Custom, Flow, Tracer};
 use ast_grep_core::meta_var::MetaVarEnv;
 use ast_grep_core::tree_sitter::StrDoc;

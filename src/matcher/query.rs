@@ -71,7 +71,10 @@ impl QueryAtom {
             source: source.to_string(),
             language: language.clone(),
             query: OnceLock::new(),
-            bound: captures.into_iter().filter(|name| name != "match").collect(),
+            bound: captures
+                .into_iter()
+                .filter(|name| name != "match")
+                .collect(),
             match_kinds: match_kinds(source),
             literals: (patterns == 1).then(|| eq_literals(source)).flatten(),
             single_kind: single_kind(source),
@@ -117,11 +120,7 @@ impl QueryAtom {
         };
         let mut cursor = QueryCursor::new();
         let names = query.capture_names();
-        let mut matches = cursor.matches(
-            query,
-            file.tree.root_node(),
-            file.source.text.as_bytes(),
-        );
+        let mut matches = cursor.matches(query, file.tree.root_node(), file.source.text.as_bytes());
         while let Some(found) = matches.next() {
             let mut target = None;
             let mut captures = Vec::new();
@@ -372,13 +371,19 @@ mod tests {
         let compiled = QueryAtom::new(text, &python).unwrap();
         assert_eq!(deferred.bound, compiled.bound);
         assert_eq!(deferred.literals, compiled.literals);
-        assert_eq!(deferred.literals.as_deref(), Some(&["exec".to_string()][..]));
+        assert_eq!(
+            deferred.literals.as_deref(),
+            Some(&["exec".to_string()][..])
+        );
         assert_eq!(deferred.single_kind(), None);
         let single = QueryAtom::deferred("(identifier) @V @match", &python);
         assert_eq!(single.single_kind(), Some("identifier"));
         assert_eq!(single.bound_names().collect::<Vec<_>>(), ["V"]);
         assert_eq!(super::single_kind("(call (identifier)) @match"), None);
-        assert_eq!(super::single_kind("(call) @match (#eq? @match \"x\")"), None);
+        assert_eq!(
+            super::single_kind("(call) @match (#eq? @match \"x\")"),
+            None
+        );
         let two = "(call) @match (identifier) @match";
         assert_eq!(super::outline(two).1, 2);
         assert!(QueryAtom::deferred(two, &python).literals.is_none());

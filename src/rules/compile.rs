@@ -392,13 +392,7 @@ fn relation(
             ));
         }
     }
-    let inner = condition(
-        &target.value,
-        target.referenced,
-        cx,
-        bound,
-        Place::Relation,
-    )?;
+    let inner = condition(&target.value, target.referenced, cx, bound, Place::Relation)?;
     Ok(Relation {
         kinds: inner.potential_kinds(language),
         condition: Box::new(inner),
@@ -570,8 +564,9 @@ fn handler_condition(raw: &Spanned<RawHandler>) -> Result<Condition, Problem> {
                     .route
                     .as_deref()
                     .map(|r| {
-                        Regex::new(r)
-                            .map_err(|err| problem(raw.referenced, format!("invalid regex: {err}"), None))
+                        Regex::new(r).map_err(|err| {
+                            problem(raw.referenced, format!("invalid regex: {err}"), None)
+                        })
                     })
                     .transpose()?,
                 methods: filter
