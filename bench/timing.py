@@ -1,6 +1,12 @@
 """Time benchmark commands, interleaved round by round, and print a markdown table.
 
-Reads `name|command` lines on stdin (commands run through bash). Used by bench/run.sh.
+Reads `name|command` lines on stdin (commands run through bash), or `name|FILES|command` to
+give a row its own file count. Used by bench/run.sh.
+
+Each run records wall time, CPU time (user + sys of the command and its children, from
+`wait4`) and peak resident memory. The machine may be shared, so CPU time is the figure to
+compare; the table shows medians, and CPU ratios against the `parse floor` and `tollgate` rows
+when present.
 """
 
 import argparse
@@ -11,60 +17,68 @@ import sys
 import time
 
 
-def peak_rss_mib(command):
-    """Peak resident memory of one run, via GNU time, or None where it is missing."""
-    if not os.path.exists("/usr/bin/time"):
-        return None
-    result = subprocess.run(
-        ["/usr/bin/time", "-f", "%M", "bash", "-c", command],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
+def run_once(command):
+    """(wall seconds, CPU seconds, peak RSS in MiB, exit status) of one run of `command`."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        ["bash", "-c", command], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
-    try:
-        return int(result.stderr.strip().splitlines()[-1]) / 1024
-    except (ValueError, IndexError):
-        return None
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    cpu = usage.ru_utime + usage.ru_stime
+    # Linux reports ru_maxrss in KiB: the largest of the process and its waited-for children.
+    return wall, cpu, usage.ru_maxrss / 1024, process.returncode
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--files", type=int, required=True)
-    parser.add_argument("--bytes", type=int, required=True)
     parser.add_argument("--title", required=True)
     args = parser.parse_args()
 
-    commands = [line.split("|", 1) for line in sys.stdin.read().splitlines() if "|" in line]
-    times = {name: [] for name, _ in commands}
+    commands = []
+    files = {}
+    for line in sys.stdin.read().splitlines():
+        parts = line.split("|", 2)
+        if len(parts) == 3 and parts[1].isdigit():
+            files[parts[0]] = int(parts[1])
+            commands.append((parts[0], parts[2]))
+        elif len(parts) >= 2:
+            commands.append((parts[0], line.split("|", 1)[1]))
+    results = {name: [] for name, _ in commands}
     for run in range(args.runs):
         print(f"round {run + 1}/{args.runs}", file=sys.stderr)
         for name, command in commands:
-            started = time.perf_counter()
-            status = subprocess.run(
-                ["bash", "-c", command], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-            ).returncode
-            elapsed = time.perf_counter() - started
+            wall, cpu, rss, status = run_once(command)
             if status not in (0, 1):
                 print(f"{name}: exit status {status}: {command}", file=sys.stderr)
-            times[name].append(elapsed)
+            results[name].append((wall, cpu, rss))
 
-    medians = {name: statistics.median(values) for name, values in times.items()}
-    floor = medians.get("parse floor")
-    base = medians.get("tollgate")
+    def median(name, index):
+        return statistics.median(run[index] for run in results[name])
+
+    floor = median("parse floor", 1) if "parse floor" in results else None
+    base = median("tollgate", 1) if "tollgate" in results else None
     print(f"\n{args.title}\n")
-    print("| command | median | min | files/s | MB/s | peak RSS | vs parse floor | vs tollgate |")
+    print(
+        "| command | median wall | median CPU | min CPU | files/CPU s | peak RSS"
+        " | CPU vs parse floor | CPU vs tollgate |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for name, command in commands:
-        median = medians[name]
-        rss = peak_rss_mib(command)
-        rss_text = f"{rss:.0f} MiB" if rss is not None else "n/a"
-        vs_floor = f"{median / floor:.2f}×" if floor else ""
-        vs_base = f"{median / base:.2f}×" if base else ""
+    for name, _ in commands:
+        wall = median(name, 0)
+        cpu = median(name, 1)
+        rss = max(run[2] for run in results[name])
+        vs_floor = f"{cpu / floor:.2f}×" if floor else ""
+        vs_base = f"{cpu / base:.2f}×" if base else ""
+        count = files.get(name, args.files)
+        per_second = f"{count / cpu:.0f}" if cpu > 0 else ""
         print(
-            f"| {name} | {median * 1000:.0f} ms | {min(times[name]) * 1000:.0f} ms"
-            f" | {args.files / median:.0f} | {args.bytes / median / 1e6:.1f}"
-            f" | {rss_text} | {vs_floor} | {vs_base} |"
+            f"| {name} | {wall * 1000:.0f} ms | {cpu * 1000:.0f} ms"
+            f" | {min(run[1] for run in results[name]) * 1000:.0f} ms"
+            f" | {per_second} | {rss:.0f} MiB | {vs_floor} | {vs_base} |"
         )
 
 

@@ -8,11 +8,13 @@ use crate::finding::{Finding, Related};
 use crate::fingerprint;
 use crate::matcher::FileMatches;
 use crate::parse::ParsedFile;
-use crate::rules::{Logic, Rule, RuleSet};
+use crate::profile::RuleTimes;
+use crate::rules::{Logic, PathFilter, Rule, RuleSet};
 use crate::source::{Language, SourceFile};
 use aho_corasick::AhoCorasick;
 use bit_set::BitSet;
 use std::ops::Range;
+use std::time::{Duration, Instant};
 
 /// At most this many source lines are kept as a finding's snippet.
 const SNIPPET_LINES: usize = 6;
@@ -25,8 +27,11 @@ pub struct Plan<'r> {
 }
 
 struct LanguagePlan<'r> {
-    detectors: Vec<&'r Rule>,
+    /// Each rule's path filter, by index into `filters`.
+    detectors: Vec<(&'r Rule, usize)>,
     declarative: Vec<PlannedRule<'r>>,
+    /// The distinct path filters of the rules, each asked once per file.
+    filters: Vec<&'r PathFilter>,
     /// All pre-filter literals of the declarative rules, searched in one pass over the text.
     literals: Option<AhoCorasick>,
 }
@@ -37,6 +42,8 @@ struct PlannedRule<'r> {
     /// Ids (in the automaton) of literals one of which must occur; `None`: always run.
     literal_ids: Option<Vec<usize>>,
     kinds: Option<BitSet>,
+    /// Index of the rule's path filter in [`LanguagePlan::filters`].
+    filter: usize,
 }
 
 impl<'r> Plan<'r> {
@@ -53,7 +60,7 @@ impl<'r> Plan<'r> {
         self.per_language.iter().find_map(|(_, plan)| {
             plan.detectors
                 .iter()
-                .copied()
+                .map(|(rule, _)| *rule)
                 .chain(plan.declarative.iter().map(|p| p.rule))
                 .find(|rule| rule.id == id)
         })
@@ -72,9 +79,17 @@ impl<'r> LanguagePlan<'r> {
         let mut detectors = Vec::new();
         let mut declarative = Vec::new();
         let mut literals: Vec<String> = Vec::new();
+        let mut filters: Vec<&PathFilter> = Vec::new();
         for rule in rules.iter().filter(|rule| rule.applies_to(language)) {
+            let filter = match filters.iter().position(|known| **known == rule.paths) {
+                Some(index) => index,
+                None => {
+                    filters.push(&rule.paths);
+                    filters.len() - 1
+                }
+            };
             match &rule.logic {
-                Logic::Detector(_) => detectors.push(rule),
+                Logic::Detector(_) => detectors.push((rule, filter)),
                 Logic::Matchers(_) => {
                     let Some(matcher) = rule.logic.matcher(language) else {
                         continue;
@@ -93,6 +108,7 @@ impl<'r> LanguagePlan<'r> {
                         matcher,
                         literal_ids,
                         kinds: matcher.condition.potential_kinds(language),
+                        filter,
                     });
                 }
             }
@@ -100,14 +116,23 @@ impl<'r> LanguagePlan<'r> {
         LanguagePlan {
             detectors,
             declarative,
+            filters,
             literals: (!literals.is_empty())
                 .then(|| AhoCorasick::new(&literals).ok())
                 .flatten(),
         }
     }
 
+    /// Whether each of the plan's path filters lets the file through.
+    fn allowed(&self, source: &SourceFile) -> Vec<bool> {
+        self.filters
+            .iter()
+            .map(|filter| filter.allows(&source.display_path))
+            .collect()
+    }
+
     /// The declarative rules that can match this file.
-    fn candidates(&self, source: &SourceFile) -> Vec<&PlannedRule<'r>> {
+    fn candidates(&self, source: &SourceFile, allowed: &[bool]) -> Vec<&PlannedRule<'r>> {
         let present = match &self.literals {
             Some(automaton) => {
                 let mut present = BitSet::new();
@@ -127,23 +152,30 @@ impl<'r> LanguagePlan<'r> {
                         .is_none_or(|present| ids.iter().any(|&id| present.contains(id)))
                 })
             })
-            .filter(|planned| planned.rule.paths.allows(&source.display_path))
+            .filter(|planned| allowed[planned.filter])
             .collect()
     }
 }
 
-/// Findings of every rule in `plan` that applies to the file, in source order.
-pub fn check_file(file: &ParsedFile, plan: &Plan) -> Vec<Finding> {
+/// Findings of every rule in `plan` that applies to the file, in source order. With `times`,
+/// each rule's time on the file is added to it.
+pub fn check_file(
+    file: &ParsedFile,
+    plan: &Plan,
+    mut times: Option<&mut RuleTimes>,
+) -> Vec<Finding> {
     let source = file.source;
     let Some(language_plan) = plan.for_language(source.language) else {
         return Vec::new();
     };
     let mut findings = Vec::new();
     let mut matches = Vec::new();
+    let allowed = language_plan.allowed(source);
     for rule in language_plan
         .detectors
         .iter()
-        .filter(|rule| rule.paths.allows(&source.display_path))
+        .filter(|(_, filter)| allowed[*filter])
+        .map(|(rule, _)| *rule)
     {
         let Logic::Detector(name) = &rule.logic else {
             continue;
@@ -155,7 +187,11 @@ pub fn check_file(file: &ParsedFile, plan: &Plan) -> Vec<Finding> {
             continue;
         }
         matches.clear();
+        let started = times.is_some().then(Instant::now);
         (detector.check)(file, &mut matches);
+        if let (Some(times), Some(started)) = (times.as_deref_mut(), started) {
+            times.add(&rule.id, started.elapsed(), matches.len());
+        }
         for found in matches.drain(..) {
             let captures: Vec<(&str, String)> = found
                 .captures
@@ -166,7 +202,10 @@ pub fn check_file(file: &ParsedFile, plan: &Plan) -> Vec<Finding> {
             findings.push(finding(rule, source, found.bytes, message));
         }
     }
-    let candidates = language_plan.candidates(source);
+    let candidates = language_plan.candidates(source, &allowed);
+    // Per candidate: time spent and findings, when profiling.
+    let mut spent =
+        vec![(Duration::ZERO, 0usize); if times.is_some() { candidates.len() } else { 0 }];
     if !candidates.is_empty() {
         let prepared = FileMatches::new(file);
         // Only nodes some candidate can match are handed to the matcher.
@@ -182,11 +221,18 @@ pub fn check_file(file: &ParsedFile, plan: &Plan) -> Vec<Finding> {
                 continue;
             }
             let node = prepared.root().adopt(inner);
-            for planned in candidates
+            for (index, planned) in candidates
                 .iter()
-                .filter(|p| p.kinds.as_ref().is_none_or(|k| k.contains(kind)))
+                .enumerate()
+                .filter(|(_, p)| p.kinds.as_ref().is_none_or(|k| k.contains(kind)))
             {
-                if let Some(found) = prepared.match_node(planned.matcher, &node) {
+                let started = (!spent.is_empty()).then(Instant::now);
+                let matched = prepared.match_node(planned.matcher, &node);
+                if let Some(started) = started {
+                    spent[index].0 += started.elapsed();
+                    spent[index].1 += usize::from(matched.is_some());
+                }
+                if let Some(found) = matched {
                     let bindings: Vec<(&str, String)> = found
                         .bindings
                         .iter()
@@ -210,6 +256,11 @@ pub fn check_file(file: &ParsedFile, plan: &Plan) -> Vec<Finding> {
                     findings.push(finding);
                 }
             }
+        }
+    }
+    if let Some(times) = times {
+        for (planned, (time, found)) in candidates.iter().zip(spent) {
+            times.add(&planned.rule.id, time, found);
         }
     }
     findings.sort_by(|a, b| (a.start, &a.rule_id, a.end).cmp(&(b.start, &b.rule_id, b.end)));

@@ -5,6 +5,7 @@ use crate::cache;
 use crate::config::{self, RuleSources};
 use crate::diff::ChangedLines;
 use crate::filter;
+use crate::profile;
 use crate::project::AuthConfig;
 use crate::report::{self, Format, TextStyle};
 use crate::rules::{load_rule_paths, Confidence, RuleSet, Severity, CUSTOM_PACK};
@@ -159,6 +160,10 @@ struct ScanArgs {
     /// Report only findings on lines added or changed since the merge base of REF and HEAD.
     #[arg(long, value_name = "REF")]
     diff_base: Option<String>,
+    /// Measure where the time goes: per phase, per rule and the slowest files (on standard
+    /// error; in the document with `--format json`).
+    #[arg(long)]
+    profile: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -195,6 +200,7 @@ enum ColorChoice {
 
 /// Run the command line and return the process exit code.
 pub fn main() -> ExitCode {
+    profile::process_start();
     // Panics are turned into notices or exit code 2; print one line, not a backtrace.
     std::panic::set_hook(Box::new(|info| {
         eprintln!("tollgate: internal error: {info}");
@@ -266,8 +272,15 @@ fn scan_with(
         no_suppress: args.no_suppress,
         auth,
         ignore_files: !args.no_ignore_files,
+        profile: args.profile,
     };
+    let startup = profile::process_start().elapsed();
     let mut outcome = scan::scan(&options, &rules).map_err(boxed)?;
+    if let Some(profile) = &mut outcome.profile {
+        profile.phases.startup = startup;
+    }
+    // The summary states the whole process time, rule loading included.
+    outcome.stats.duration = profile::process_start().elapsed();
     if outcome.stats.files_scanned == 0 && !args.allow_empty {
         let left_out = report::left_out(&outcome);
         let why = if left_out.is_empty() {
@@ -428,12 +441,19 @@ fn run_scan(args: ScanArgs) -> CliResult {
         color,
         fail_on: args.fail_on,
     };
+    let reporting = std::time::Instant::now();
     write_report(args.format, args.output.as_ref(), &outcome, rules, style)?;
     if let Some(path) = &args.sarif {
         write_report(Format::Sarif, Some(path), &outcome, rules, style)?;
     }
     if let Some(path) = &args.markdown {
         write_report(Format::Markdown, Some(path), &outcome, rules, style)?;
+    }
+    if let Some(profile) = &mut outcome.profile {
+        profile.phases.report = reporting.elapsed();
+        if args.format != Format::Json {
+            eprint!("{}", profile.render_text());
+        }
     }
     Ok(if filter::fails(&outcome.findings, args.fail_on) {
         EXIT_FINDINGS

@@ -19,6 +19,7 @@ pub mod fingerprint;
 pub mod matcher;
 pub mod model;
 pub mod parse;
+pub mod profile;
 mod progress;
 pub mod project;
 pub mod report;

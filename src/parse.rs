@@ -3,7 +3,8 @@
 use crate::model::FileModel;
 use crate::source::{Language, SourceFile};
 use crate::symbols::FileSymbols;
-use std::cell::{OnceCell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
+use std::time::{Duration, Instant};
 use tree_sitter::{Node, Parser, Tree};
 
 /// A source file with its syntax tree and, built on first use, its handler model (shared by
@@ -13,6 +14,8 @@ pub struct ParsedFile<'a> {
     pub tree: Tree,
     model: OnceCell<FileModel>,
     symbols: OnceCell<FileSymbols>,
+    /// How long building the model took (for `--profile`).
+    model_time: Cell<Duration>,
 }
 
 impl<'a> ParsedFile<'a> {
@@ -27,7 +30,17 @@ impl<'a> ParsedFile<'a> {
 
     /// The file's handlers and their guards, built once.
     pub fn model(&self) -> &FileModel {
-        self.model.get_or_init(|| FileModel::build(self))
+        self.model.get_or_init(|| {
+            let started = Instant::now();
+            let model = FileModel::build(self);
+            self.model_time.set(started.elapsed());
+            model
+        })
+    }
+
+    /// How long building the model took, zero if it was not needed.
+    pub fn model_time(&self) -> Duration {
+        self.model_time.get()
     }
 
     /// What the file's names refer to (imports, aliases, definitions), built once.
@@ -86,5 +99,6 @@ pub fn parse(source: &SourceFile) -> Option<ParsedFile<'_>> {
         tree,
         model: OnceCell::new(),
         symbols: OnceCell::new(),
+        model_time: Cell::new(Duration::ZERO),
     })
 }

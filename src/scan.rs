@@ -7,6 +7,7 @@ use crate::filter;
 use crate::finding::{Finding, Notice, NoticeKind};
 use crate::fingerprint;
 use crate::parse;
+use crate::profile::{FileProfile, Profile, RuleTimes};
 use crate::progress::Progress;
 use crate::project::models::RequestModels;
 use crate::project::{self, missing_authorization, AuthConfig, FileFacts, Project};
@@ -41,6 +42,8 @@ pub struct ScanOptions {
     pub auth: AuthConfig,
     /// Honour `.gitignore`/`.ignore` files in the scanned tree (see [`DiscoverOptions`]).
     pub ignore_files: bool,
+    /// Measure time per phase, rule and file (`--profile`).
+    pub profile: bool,
 }
 
 impl Default for ScanOptions {
@@ -55,6 +58,7 @@ impl Default for ScanOptions {
             no_suppress: false,
             auth: AuthConfig::default(),
             ignore_files: true,
+            profile: false,
         }
     }
 }
@@ -69,6 +73,8 @@ pub struct ScanOutcome {
     pub stats: ScanStats,
     /// The application's routes and guards across the scanned files.
     pub project: Project,
+    /// Where the time went, with `--profile`.
+    pub profile: Option<Profile>,
 }
 
 /// Counts and timing for the summary line.
@@ -121,6 +127,7 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
         ignore_files: options.ignore_files,
     };
     let discovery = discover::discover(&options.paths, &discover_options)?;
+    let discovered = started.elapsed();
     let plan = Plan::new(rules);
     let cache = options.cache_dir.as_deref().map(|dir| {
         pool.install(|| Cache::open(dir, cache::Settings::new(rules), &discovery.files))
@@ -134,7 +141,7 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
             .files
             .par_iter()
             .map(|candidate| {
-                let scanned = scan_file(candidate, &plan, cache.as_ref());
+                let scanned = scan_file(candidate, &plan, cache.as_ref(), options.profile);
                 progress.inc();
                 scanned
             })
@@ -150,6 +157,8 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
         );
     }
 
+    let mut profile = options.profile.then(Profile::default);
+    let linking = Instant::now();
     let linked: Vec<(String, &FileFacts)> = scanned
         .iter()
         .filter(|file| !file.result.facts.is_empty())
@@ -159,6 +168,10 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
     let request_models = RequestModels::new(&linked);
     drop(linked);
     let mut project_findings = project_findings(&project, rules);
+    if let Some(profile) = &mut profile {
+        profile.phases.discover = discovered;
+        profile.phases.link = linking.elapsed();
+    }
 
     let mut findings = Vec::new();
     let mut notices = discovery.notices;
@@ -168,9 +181,15 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
     };
     let all_ids = suppress_ids(rules);
     for Scanned {
-        mut result, cached, ..
+        mut result,
+        cached,
+        profile: file_profile,
+        ..
     } in scanned
     {
+        if let (Some(profile), Some(file_profile)) = (&mut profile, file_profile) {
+            profile.add_file(&result.path, file_profile);
+        }
         if let Some(more) = project_findings.remove(&result.path) {
             result.findings.extend(more);
         }
@@ -204,11 +223,15 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
     filter::order(&mut findings);
     notices.sort();
     stats.duration = started.elapsed();
+    if let Some(profile) = &mut profile {
+        profile.finish();
+    }
     Ok(ScanOutcome {
         findings,
         notices,
         stats,
         project,
+        profile,
     })
 }
 
@@ -284,16 +307,24 @@ impl FileResult {
     }
 }
 
-/// A file's result, its cache key when the cache is on, and whether the result came from the cache.
+/// A file's result, its cache key when the cache is on, whether the result came from the
+/// cache, and its timings when profiling.
 struct Scanned {
     result: FileResult,
     key: Option<cache::Key>,
     cached: bool,
+    profile: Option<FileProfile>,
 }
 
-fn scan_file(candidate: &Candidate, plan: &Plan, cache: Option<&Cache>) -> Scanned {
+fn scan_file(candidate: &Candidate, plan: &Plan, cache: Option<&Cache>, profile: bool) -> Scanned {
     let display_path = discover::display_path(&candidate.path);
-    let bytes = match std::fs::read(&candidate.path) {
+    let mut profile = profile.then(FileProfile::default);
+    let reading = Instant::now();
+    let read = std::fs::read(&candidate.path);
+    if let Some(profile) = &mut profile {
+        profile.read = reading.elapsed();
+    }
+    let bytes = match read {
         Ok(bytes) => bytes,
         Err(err) => {
             let message = format!("could not read: {err}; skipped");
@@ -302,22 +333,24 @@ fn scan_file(candidate: &Candidate, plan: &Plan, cache: Option<&Cache>) -> Scann
                 result,
                 key: None,
                 cached: false,
+                profile,
             };
         }
     };
     let Some(cache) = cache else {
-        let result = check_bytes(candidate, display_path, bytes, plan);
+        let result = check_bytes(candidate, display_path, bytes, plan, profile.as_mut());
         return Scanned {
             result,
             key: None,
             cached: false,
+            profile,
         };
     };
     let key = cache.key(display_path, &bytes);
     let (result, cached) = match cache.get(&key) {
         Some(result) => (result, true),
         None => {
-            let result = check_bytes(candidate, key.path.clone(), bytes, plan);
+            let result = check_bytes(candidate, key.path.clone(), bytes, plan, profile.as_mut());
             (result, false)
         }
     };
@@ -325,6 +358,7 @@ fn scan_file(candidate: &Candidate, plan: &Plan, cache: Option<&Cache>) -> Scann
         result,
         key: Some(key),
         cached,
+        profile,
     }
 }
 
@@ -334,6 +368,7 @@ fn check_bytes(
     display_path: String,
     bytes: Vec<u8>,
     plan: &Plan,
+    mut profile: Option<&mut FileProfile>,
 ) -> FileResult {
     let skipped =
         |kind, message| FileResult::skipped(discover::display_path(&candidate.path), kind, message);
@@ -360,7 +395,12 @@ fn check_bytes(
         candidate.language,
         text,
     );
-    let Some(parsed) = parse::parse(&source) else {
+    let parsing = Instant::now();
+    let parsed = parse::parse(&source);
+    if let Some(profile) = profile.as_deref_mut() {
+        profile.parse = parsing.elapsed();
+    }
+    let Some(parsed) = parsed else {
         return skipped(
             NoticeKind::SyntaxError,
             "tree-sitter could not parse this file; skipped".into(),
@@ -377,7 +417,19 @@ fn check_bytes(
     });
     // A defect in one rule must not take the scan down: the file gets a notice instead.
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        (check_file(&parsed, plan), project::facts(&parsed))
+        let mut times = profile.is_some().then(RuleTimes::default);
+        let checking = Instant::now();
+        let findings = check_file(&parsed, plan, times.as_mut());
+        let checked = checking.elapsed();
+        let model_in_check = parsed.model_time();
+        let facts = project::facts(&parsed);
+        if let (Some(profile), Some(times)) = (profile, times) {
+            // The model is built on first use, by a rule or by the project facts.
+            profile.rules = checked.saturating_sub(model_in_check);
+            profile.model = checking.elapsed().saturating_sub(profile.rules);
+            profile.rule_times = times;
+        }
+        (findings, facts)
     })) {
         Ok((findings, facts)) => FileResult {
             path: source.display_path.clone(),

@@ -4,6 +4,7 @@ use super::query::{bind_hit, QueryHits};
 use super::{
     Condition, ConstraintTest, Matcher, Relation, SgDoc, SgLang, SgNode, StopBy, TaintSpec,
 };
+use crate::detectors::syntax::descendants;
 use crate::model::FileModel;
 use crate::parse::ParsedFile;
 use crate::taint::{Custom, Flow, Tracer};
@@ -16,7 +17,9 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::rc::Rc;
 
-type Env<'t> = Cow<'t, MetaVarEnv<'t, SgDoc>>;
+/// Metavariable bindings: borrowed from the caller until a condition binds something, so that
+/// a failed attempt costs no copy.
+type Env<'c, 't> = Cow<'c, MetaVarEnv<'t, SgDoc>>;
 
 /// One file prepared for declarative matching: the ast-grep view of its tree; the file's model
 /// (handlers, guards) comes from [`ParsedFile::model`].
@@ -73,7 +76,7 @@ impl<'f> FileMatches<'f> {
 
     /// Match `matcher` against `node`; on success, what to report.
     pub fn match_node<'t>(&'t self, matcher: &Matcher, node: &SgNode<'t>) -> Option<Found> {
-        let mut env: Env<'t> = Cow::Owned(MetaVarEnv::new());
+        let mut env: Env<'_, 't> = Cow::Owned(MetaVarEnv::new());
         self.flow.borrow_mut().take();
         self.by_text.borrow_mut().take();
         self.request_model.borrow_mut().take();
@@ -130,15 +133,23 @@ impl<'f> FileMatches<'f> {
         spec: &TaintSpec,
         condition: &Condition,
         node: &SgNode<'t>,
-        env: &mut Env<'t>,
+        env: &mut Env<'_, 't>,
     ) -> bool {
         match condition {
-            Condition::Pattern(pattern) => attempt(env, |trial| {
-                pattern.match_node_with_env(node.clone(), trial).is_some()
-            }),
+            // ast-grep leaves the bindings alone unless the pattern matches.
+            Condition::Pattern(pattern) => pattern.match_node_with_env(node.clone(), env).is_some(),
             Condition::Kind(kinds) => kinds.iter().any(|kind| node.kind() == kind.as_str()),
             Condition::Regex(regex) => regex.is_match(&node.text()),
             Condition::Query(query) => {
+                if let Some(kind) = query.single_kind() {
+                    return node.is_named()
+                        && node.kind() == kind
+                        && attempt(env, |trial| {
+                            query
+                                .bound_names()
+                                .all(|name| trial.to_mut().insert(name, node.clone()).is_some())
+                        });
+                }
                 let key = std::ptr::from_ref::<super::QueryAtom>(query) as usize;
                 let hits = Rc::clone(
                     self.query_hits
@@ -155,7 +166,7 @@ impl<'f> FileMatches<'f> {
                 .iter()
                 .any(|c| attempt(env, |trial| self.eval(spec, c, node, trial))),
             Condition::Not(inner) => {
-                let mut scratch = env.clone();
+                let mut scratch: Env = Cow::Borrowed(env.as_ref());
                 !self.eval(spec, inner, node, &mut scratch)
             }
             Condition::Inside(rel) => {
@@ -166,22 +177,23 @@ impl<'f> FileMatches<'f> {
                 self.any_related(spec, rel, candidates, env)
             }
             Condition::Has(rel) => {
-                let children: Vec<SgNode<'t>> = match &rel.field {
-                    Some(field) => node.field_children(field).collect(),
-                    None => node.children().filter(|c| c.is_named()).collect(),
-                };
+                let root = &self.root;
+                let children = children_of(node.get_inner_node(), rel.field);
                 match rel.stop_by {
-                    StopBy::Neighbor => self.any_related(spec, rel, children.into_iter(), env),
+                    StopBy::Neighbor => {
+                        let children = children.map(|inner| root.adopt(inner));
+                        self.any_related(spec, rel, children, env)
+                    }
                     StopBy::End => {
-                        let descendants = children
-                            .into_iter()
-                            .flat_map(|child| child.dfs().collect::<Vec<_>>());
-                        self.any_related(spec, rel, descendants, env)
+                        let below = children
+                            .flat_map(descendants)
+                            .map(|inner| root.adopt(inner));
+                        self.any_related(spec, rel, below, env)
                     }
                 }
             }
             Condition::Follows(rel) => {
-                let siblings = node.prev_all().filter(|n| n.is_named());
+                let siblings = earlier_named_siblings(node).into_iter();
                 match rel.stop_by {
                     StopBy::Neighbor => self.any_related(spec, rel, siblings.take(1), env),
                     StopBy::End => self.any_related(spec, rel, siblings, env),
@@ -210,7 +222,7 @@ impl<'f> FileMatches<'f> {
         spec: &TaintSpec,
         rel: &Relation,
         candidates: impl Iterator<Item = SgNode<'t>>,
-        env: &mut Env<'t>,
+        env: &mut Env<'_, 't>,
     ) -> bool {
         candidates
             .filter(|candidate| {
@@ -347,16 +359,17 @@ impl FileMatches<'_> {
     }
 }
 
-/// Run `test` on a copy of the bindings and keep the copy only if it succeeds, so a failed
-/// branch never leaves half-made bindings behind.
-fn attempt<'t>(env: &mut Env<'t>, test: impl FnOnce(&mut Env<'t>) -> bool) -> bool {
-    let mut trial = env.clone();
-    if test(&mut trial) {
-        *env = trial;
-        true
-    } else {
-        false
+/// Run `test` on a view of the bindings (copied on its first write) and keep what it bound
+/// only if it succeeds, so a failed branch never leaves half-made bindings behind.
+fn attempt<'t>(env: &mut Env<'_, 't>, test: impl FnOnce(&mut Env<'_, 't>) -> bool) -> bool {
+    let mut trial: Env<'_, 't> = Cow::Borrowed(env.as_ref());
+    if !test(&mut trial) {
+        return false;
     }
+    if let Cow::Owned(bound) = trial {
+        *env = Cow::Owned(bound);
+    }
+    true
 }
 
 /// The text of a string literal without its quotes (and prefixes like `f`/`b`/`r`), for `one-of`.
@@ -373,8 +386,66 @@ fn strip_quotes(text: &str) -> &str {
     text
 }
 
+/// The children of `node` in grammar field `field`, or all its named children.
+fn children_of(
+    node: tree_sitter::Node<'_>,
+    field: Option<std::num::NonZeroU16>,
+) -> impl Iterator<Item = tree_sitter::Node<'_>> {
+    let mut cursor = node.walk();
+    let mut next = cursor.goto_first_child();
+    std::iter::from_fn(move || {
+        while next {
+            let child = cursor.node();
+            let wanted = match field {
+                Some(field) => cursor.field_id() == Some(field),
+                None => child.is_named(),
+            };
+            next = cursor.goto_next_sibling();
+            if wanted {
+                return Some(child);
+            }
+        }
+        None
+    })
+}
+
+/// The named siblings before `node`, nearest first. (A tree-sitter cursor steps back in time
+/// linear in the number of siblings, so they are collected walking forward.)
+fn earlier_named_siblings<'t>(node: &SgNode<'t>) -> Vec<SgNode<'t>> {
+    let inner = node.get_inner_node();
+    let Some(parent) = inner.parent() else {
+        return Vec::new();
+    };
+    let mut cursor = parent.walk();
+    let mut before = Vec::new();
+    let mut found = false;
+    if cursor.goto_first_child() {
+        loop {
+            let child = cursor.node();
+            if child == inner {
+                found = true;
+                break;
+            }
+            if child.is_named() {
+                before.push(child);
+            }
+            if !cursor.goto_next_sibling() {
+                break;
+            }
+        }
+    }
+    if !found {
+        return Vec::new();
+    }
+    before
+        .into_iter()
+        .rev()
+        .map(|sibling| node.root().adopt(sibling))
+        .collect()
+}
+
 /// Whether the match bound `var` at all (as a single node or a sequence).
-fn binds(env: &Env<'_>, var: &str) -> bool {
+fn binds(env: &Env<'_, '_>, var: &str) -> bool {
     env.get_matched_variables().any(|bound| match bound {
         ast_grep_core::meta_var::MetaVariable::Capture(name, _)
         | ast_grep_core::meta_var::MetaVariable::MultiCapture(name) => name == var,

@@ -6,17 +6,18 @@
 
 mod eval;
 mod lang;
+mod lazy_regex;
 mod prefilter;
 mod query;
 
 pub use eval::FileMatches;
 pub use lang::{expand_metavariables, SgDoc, SgLang, SgNode};
+pub use lazy_regex::LazyRegex;
 pub use prefilter::Prefilter;
 pub use query::QueryAtom;
 
 use crate::model::HandlerFilter;
 use ast_grep_core::Pattern;
-use regex::Regex;
 
 /// One condition on a node. Several conditions in one YAML mapping are combined with [`Condition::All`].
 pub enum Condition {
@@ -25,7 +26,7 @@ pub enum Condition {
     /// The node's kind (grammar type) is one of these names.
     Kind(Vec<String>),
     /// The node's source text matches.
-    Regex(Regex),
+    Regex(LazyRegex),
     /// A raw tree-sitter query whose `@match` capture is this node.
     Query(Box<QueryAtom>),
     All(Vec<Condition>),
@@ -59,7 +60,7 @@ pub struct Relation {
     pub condition: Box<Condition>,
     pub stop_by: StopBy,
     /// Only look at children in this grammar field (e.g. `arguments`), for `has`.
-    pub field: Option<String>,
+    pub field: Option<std::num::NonZeroU16>,
     /// The node kinds the condition can match (`None`: any), so that a relation over many
     /// candidates (every descendant, every ancestor) skips the others without evaluating.
     pub kinds: Option<bit_set::BitSet>,
@@ -74,8 +75,8 @@ pub struct Constraint {
 
 /// What a [`Constraint`] checks.
 pub enum ConstraintTest {
-    Regex(Regex),
-    NotRegex(Regex),
+    Regex(LazyRegex),
+    NotRegex(LazyRegex),
     Kind(Vec<String>),
     OneOf(Vec<String>),
     NotOneOf(Vec<String>),

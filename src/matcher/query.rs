@@ -9,20 +9,28 @@ use ast_grep_core::meta_var::MetaVarEnv;
 use ast_grep_core::AstGrep as Root;
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 use tree_sitter::{Query, QueryCursor, StreamingIterator};
 
 /// Identifies a node by what tree-sitter knows of it: byte range and kind.
 type NodeKey = (usize, usize, u16);
 
-/// A compiled query and where its `@match` capture is.
+/// A tree-sitter query, compiled when first run (see [`QueryAtom::deferred`]), and what its text
+/// says about its matches.
 pub struct QueryAtom {
-    query: Arc<Query>,
-    match_capture: u32,
+    source: String,
+    language: tree_sitter::Language,
+    /// The compiled query and the index of `@match`; `None` if it does not compile.
+    query: OnceLock<Option<(Arc<Query>, u32)>>,
+    /// Capture names other than `match`: the metavariables the query binds.
+    bound: Vec<String>,
     /// Node types the `@match` capture can have, when the source says so.
     match_kinds: Option<Vec<String>>,
     /// Literals one of which every match needs (from `#eq?` predicates of a one-pattern query).
     literals: Option<Vec<String>>,
+    /// For a query that is one node type with captures on it, like `(identifier) @V @match`:
+    /// the type. Such a query is answered by looking at the node, without running it on the file.
+    single_kind: Option<String>,
 }
 
 /// The captures of one query match: `(name, node)` for every capture but `@match`.
@@ -38,15 +46,55 @@ impl QueryAtom {
         let match_capture = query
             .capture_index_for_name("match")
             .ok_or_else(|| "the query has no `@match` capture to report".to_string())?;
-        let literals = (query.pattern_count() == 1)
-            .then(|| eq_literals(source))
-            .flatten();
-        Ok(QueryAtom {
+        let atom = QueryAtom {
+            bound: query
+                .capture_names()
+                .iter()
+                .filter(|name| **name != "match")
+                .map(|name| name.to_string())
+                .collect(),
+            literals: (query.pattern_count() == 1)
+                .then(|| eq_literals(source))
+                .flatten(),
+            ..QueryAtom::deferred(source, language)
+        };
+        let _ = atom.query.set(Some((query, match_capture)));
+        Ok(atom)
+    }
+
+    /// A query of a built-in rule (which the test suite compiles): its captures and patterns are
+    /// read from the text, and tree-sitter's query analysis, which takes milliseconds per query,
+    /// waits until a file needs it.
+    pub fn deferred(source: &str, language: &tree_sitter::Language) -> QueryAtom {
+        let (captures, patterns) = outline(source);
+        QueryAtom {
+            source: source.to_string(),
+            language: language.clone(),
+            query: OnceLock::new(),
+            bound: captures
+                .into_iter()
+                .filter(|name| name != "match")
+                .collect(),
             match_kinds: match_kinds(source),
-            literals,
-            query,
-            match_capture,
-        })
+            literals: (patterns == 1).then(|| eq_literals(source)).flatten(),
+            single_kind: single_kind(source),
+        }
+    }
+
+    /// The node type of a one-node query (see [`QueryAtom::single_kind`]).
+    pub(super) fn single_kind(&self) -> Option<&str> {
+        self.single_kind.as_deref()
+    }
+
+    /// The compiled query and the index of its `@match` capture.
+    fn compiled(&self) -> Option<&(Arc<Query>, u32)> {
+        self.query
+            .get_or_init(|| {
+                let query = compiled(&self.source, &self.language).ok()?;
+                let index = query.capture_index_for_name("match")?;
+                Some((query, index))
+            })
+            .as_ref()
     }
 
     /// Node types the `@match` capture can have, if known.
@@ -61,29 +109,24 @@ impl QueryAtom {
 
     /// Capture names other than `match`, i.e. the metavariables the query binds.
     pub fn bound_names(&self) -> impl Iterator<Item = &str> {
-        self.query
-            .capture_names()
-            .iter()
-            .copied()
-            .filter(|name| *name != "match")
+        self.bound.iter().map(String::as_str)
     }
 
     /// Run the query over a whole file: `@match` node → the captures of each match there.
     pub(super) fn run(&self, file: &ParsedFile) -> QueryHits {
         let mut hits = QueryHits::new();
+        let Some((query, match_capture)) = self.compiled() else {
+            return hits;
+        };
         let mut cursor = QueryCursor::new();
-        let names = self.query.capture_names();
-        let mut matches = cursor.matches(
-            &self.query,
-            file.tree.root_node(),
-            file.source.text.as_bytes(),
-        );
+        let names = query.capture_names();
+        let mut matches = cursor.matches(query, file.tree.root_node(), file.source.text.as_bytes());
         while let Some(found) = matches.next() {
             let mut target = None;
             let mut captures = Vec::new();
             for capture in found.captures() {
                 let key = key_of(capture.node);
-                if capture.index == self.match_capture {
+                if capture.index == *match_capture {
                     target = Some(key);
                 } else {
                     captures.push((names[capture.index as usize].to_string(), key));
@@ -130,13 +173,15 @@ pub(super) fn bind_hit<'t>(
         return false;
     };
     all.iter().any(|captures| {
-        let mut trial = env.clone();
+        let mut trial = Cow::Borrowed(env.as_ref());
         let bound = captures.iter().all(|(name, key)| {
             resolve(root, *key)
                 .is_some_and(|captured| trial.to_mut().insert(name, captured).is_some())
         });
         if bound {
-            *env = trial;
+            if let Cow::Owned(owned) = trial {
+                *env = Cow::Owned(owned);
+            }
         }
         bound
     })
@@ -197,6 +242,86 @@ fn eq_literals(source: &str) -> Option<Vec<String>> {
         .map(|longest| vec![longest])
 }
 
+/// `identifier` for `(identifier) @V @match`: a query of one node type, without fields, children
+/// or predicates, whose captures are all on that node.
+fn single_kind(source: &str) -> Option<String> {
+    let rest = source.trim().strip_prefix('(')?;
+    let (kind, captures) = rest.split_once(')')?;
+    let kind = kind.trim();
+    let plain = |name: &str| {
+        !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    if !plain(kind) || kind == "_" {
+        return None;
+    }
+    let mut has_match = false;
+    for capture in captures.split_whitespace() {
+        let name = capture.strip_prefix('@')?;
+        if !plain(name) {
+            return None;
+        }
+        has_match |= name == "match";
+    }
+    has_match.then(|| kind.to_string())
+}
+
+/// The capture names (in order of first appearance) and the number of top-level patterns of a
+/// query, read from its text: strings and `;` comments are skipped, and every parenthesis or
+/// bracket opened at the top level (other than a predicate) starts a pattern.
+fn outline(source: &str) -> (Vec<String>, usize) {
+    let mut captures: Vec<String> = Vec::new();
+    let mut patterns = 0;
+    let mut depth = 0usize;
+    let mut chars = source.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                if depth == 0 {
+                    patterns += 1;
+                }
+                while let Some(c) = chars.next() {
+                    match c {
+                        '\\' => {
+                            chars.next();
+                        }
+                        '"' => break,
+                        _ => {}
+                    }
+                }
+            }
+            ';' => {
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        break;
+                    }
+                }
+            }
+            '(' | '[' => {
+                if depth == 0 && chars.peek() != Some(&'#') {
+                    patterns += 1;
+                }
+                depth += 1;
+            }
+            ')' | ']' => depth = depth.saturating_sub(1),
+            '@' => {
+                let mut name = String::new();
+                while let Some(&c) = chars.peek() {
+                    if !(c.is_alphanumeric() || "_-.?!".contains(c)) {
+                        break;
+                    }
+                    name.push(c);
+                    chars.next();
+                }
+                if !name.is_empty() && !captures.contains(&name) {
+                    captures.push(name);
+                }
+            }
+            _ => {}
+        }
+    }
+    (captures, patterns)
+}
+
 fn key_of(node: tree_sitter::Node) -> NodeKey {
     (node.start_byte(), node.end_byte(), node.kind_id())
 }
@@ -229,8 +354,38 @@ mod tests {
         let first = QueryAtom::new(text, &python).unwrap();
         let second = QueryAtom::new(text, &python).unwrap();
         let other = QueryAtom::new(text, &rust).unwrap();
-        assert!(Arc::ptr_eq(&first.query, &second.query));
-        assert!(!Arc::ptr_eq(&first.query, &other.query));
+        let query = |atom: &QueryAtom| Arc::clone(&atom.compiled().unwrap().0);
+        assert!(Arc::ptr_eq(&query(&first), &query(&second)));
+        assert!(!Arc::ptr_eq(&query(&first), &query(&other)));
         assert!(QueryAtom::new("(no_such_kind) @match", &python).is_err());
+    }
+
+    #[test]
+    fn deferred_queries_read_captures_and_patterns_from_the_text() {
+        let python = crate::source::Language::Python.grammar();
+        let text = r#"
+            ; a comment with @not_a_capture and (parens
+            ((call function: (identifier) @F) @match (#eq? @F "exec"))
+        "#;
+        let deferred = QueryAtom::deferred(text, &python);
+        let compiled = QueryAtom::new(text, &python).unwrap();
+        assert_eq!(deferred.bound, compiled.bound);
+        assert_eq!(deferred.literals, compiled.literals);
+        assert_eq!(
+            deferred.literals.as_deref(),
+            Some(&["exec".to_string()][..])
+        );
+        assert_eq!(deferred.single_kind(), None);
+        let single = QueryAtom::deferred("(identifier) @V @match", &python);
+        assert_eq!(single.single_kind(), Some("identifier"));
+        assert_eq!(single.bound_names().collect::<Vec<_>>(), ["V"]);
+        assert_eq!(super::single_kind("(call (identifier)) @match"), None);
+        assert_eq!(
+            super::single_kind("(call) @match (#eq? @match \"x\")"),
+            None
+        );
+        let two = "(call) @match (identifier) @match";
+        assert_eq!(super::outline(two).1, 2);
+        assert!(QueryAtom::deferred(two, &python).literals.is_none());
     }
 }

@@ -2,6 +2,7 @@
 //! on any change that could break a consumer.
 
 use crate::finding::{Finding, Notice, Related};
+use crate::profile::Profile;
 use crate::rules::{Confidence, RuleSet, Severity};
 use crate::scan::ScanOutcome;
 use crate::source::Position;
@@ -19,6 +20,9 @@ struct Document<'a> {
     findings: Vec<JsonFinding<'a>>,
     notices: &'a [Notice],
     summary: Summary,
+    /// With `--profile`: time per phase, rule and file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    profile: Option<&'a Profile>,
 }
 
 #[derive(Serialize)]
@@ -101,6 +105,7 @@ pub(super) fn render(
             suppressed: outcome.stats.suppressed,
             duration_ms: u64::try_from(outcome.stats.duration.as_millis()).unwrap_or(u64::MAX),
         },
+        profile: outcome.profile.as_ref(),
     };
     serde_json::to_writer_pretty(&mut *out, &document)?;
     writeln!(out)

@@ -91,5 +91,6 @@ pub fn outcome(findings: Vec<Finding>, notices: Vec<Notice>) -> ScanOutcome {
             ..ScanStats::default()
         },
         project: crate::project::Project::default(),
+        profile: None,
     }
 }

@@ -1,19 +1,32 @@
 //! The built-in rule files, embedded in the binary at compile time.
 
-use super::{parse_rule_file, Rule, RuleFileError, RuleSet};
+use super::compile::Checked;
+use super::load::parse_rule_file_checked;
+use super::{Rule, RuleFileError, RuleSet};
+use std::sync::OnceLock;
 
 /// `(path under rules/, contents)` of every built-in rule file, listed by `build.rs`.
 pub(super) const FILES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 
-/// Load the embedded rules, compiling the files in parallel. The test suite validates them, so
-/// an error here is a build defect.
+/// The embedded rules, compiled once per process (a clone shares the compiled matchers). The
+/// test suite validates them, so an error here is a build defect.
 pub(super) fn rules() -> Result<RuleSet, RuleFileError> {
+    static COMPILED: OnceLock<RuleSet> = OnceLock::new();
+    if let Some(rules) = COMPILED.get() {
+        return Ok(rules.clone());
+    }
+    let rules = compile_all()?;
+    Ok(COMPILED.get_or_init(|| rules).clone())
+}
+
+/// Compile the embedded rule files, in parallel.
+fn compile_all() -> Result<RuleSet, RuleFileError> {
     use rayon::prelude::*;
     let per_file: Vec<Vec<Rule>> = FILES
         .par_iter()
         .map(|(path, text)| {
             let pack = path.split('/').next().unwrap_or("builtin");
-            parse_rule_file(path, text, pack)
+            parse_rule_file_checked(path, text, pack, Checked::ByTests)
         })
         .collect::<Result<_, _>>()?;
     Ok(RuleSet::from_rules(
@@ -33,6 +46,7 @@ pub(super) fn ids() -> impl Iterator<Item = &'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::parse_rule_file;
     use std::collections::BTreeSet;
     use std::path::Path;
 
@@ -68,6 +82,21 @@ mod tests {
                     "{}: help needs a vulnerable and a fixed example",
                     rule.id
                 );
+            }
+        }
+        // Deferred queries read their captures and patterns from the text: the same as compiled.
+        for (path, text) in FILES {
+            let eager = parse_rule_file(path, text, "test").unwrap();
+            let deferred = parse_rule_file_checked(path, text, "test", Checked::ByTests).unwrap();
+            for (now, later) in eager.iter().zip(&deferred) {
+                for &language in &now.languages {
+                    let (Some(now), Some(later)) =
+                        (now.logic.matcher(language), later.logic.matcher(language))
+                    else {
+                        continue;
+                    };
+                    assert_eq!(now.prefilter, later.prefilter, "{path}");
+                }
             }
         }
         let ids: Vec<_> = rules()

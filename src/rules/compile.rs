@@ -3,8 +3,8 @@
 
 use super::schema::{RawCondition, RawConstraint, RawHandler, RawTaint};
 use crate::matcher::{
-    expand_metavariables, Condition, Constraint, ConstraintTest, Matcher, Prefilter, QueryAtom,
-    Relation, SgLang, StopBy, TaintSpec,
+    expand_metavariables, Condition, Constraint, ConstraintTest, LazyRegex, Matcher, Prefilter,
+    QueryAtom, Relation, SgLang, StopBy, TaintSpec,
 };
 use crate::model::HandlerFilter;
 use crate::source::Language;
@@ -43,7 +43,9 @@ pub(super) fn compile(
     constraints: &BTreeMap<String, Spanned<RawConstraint>>,
     focus: Option<&Spanned<String>>,
     taint: Option<&Spanned<RawTaint>>,
+    checked: Checked,
 ) -> Result<Compiled, Problem> {
+    let cx = Cx { language, checked };
     let branch = language_branch(raw, language)?;
     let split = branch.is_some();
     let (top, at) = match branch {
@@ -51,7 +53,7 @@ pub(super) fn compile(
         None => (&raw.value, raw.referenced),
     };
     let mut bound = BTreeSet::new();
-    let condition = condition(top, at, language, &mut bound, Place::Top)?;
+    let condition = condition(top, at, cx, &mut bound, Place::Top)?;
     let compiled_constraints = compile_constraints(constraints, &bound, language, split)?;
     let focus = match focus {
         Some(focus) => {
@@ -65,7 +67,7 @@ pub(super) fn compile(
     };
     let prefilter = Prefilter::of(&condition, &compiled_constraints);
     let taint = match taint {
-        Some(taint) => taint_spec(&taint.value, language)?,
+        Some(taint) => taint_spec(&taint.value, cx)?,
         None => TaintSpec {
             request: true,
             ..TaintSpec::default()
@@ -85,7 +87,8 @@ pub(super) fn compile(
 
 /// Compile a rule's `taint:` sources and sanitizers (each a condition of its own). An entry
 /// split into `python:`/`rust:` branches applies only to the languages it has a branch for.
-fn taint_spec(raw: &RawTaint, language: Language) -> Result<TaintSpec, Problem> {
+fn taint_spec(raw: &RawTaint, cx: Cx) -> Result<TaintSpec, Problem> {
+    let language = cx.language;
     let compile_all = |list: &[Spanned<RawCondition>]| {
         let mut compiled = Vec::new();
         for item in list {
@@ -110,7 +113,7 @@ fn taint_spec(raw: &RawTaint, language: Language) -> Result<TaintSpec, Problem> 
                 (&item.value, item.referenced)
             };
             let mut bound = BTreeSet::new();
-            compiled.push(condition(value, at, language, &mut bound, Place::Top)?);
+            compiled.push(condition(value, at, cx, &mut bound, Place::Top)?);
         }
         Ok::<_, Problem>(compiled)
     };
@@ -205,6 +208,22 @@ fn language_branch(
     })
 }
 
+/// When a rule's tree-sitter queries are compiled and checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Checked {
+    /// While loading, so that a broken query is reported at its line (rule files from disk).
+    Now,
+    /// When a file first needs them: the built-in rules, which the test suite loads with `Now`.
+    ByTests,
+}
+
+/// What every condition of one rule is compiled for.
+#[derive(Clone, Copy)]
+struct Cx {
+    language: Language,
+    checked: Checked,
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Place {
     Top,
@@ -216,10 +235,11 @@ enum Place {
 fn condition(
     raw: &RawCondition,
     at: Location,
-    language: Language,
+    cx: Cx,
     bound: &mut BTreeSet<String>,
     place: Place,
 ) -> Result<Condition, Problem> {
+    let language = cx.language;
     if raw.python.is_some() || raw.rust.is_some() {
         return Err(problem(
             at,
@@ -261,27 +281,30 @@ fn condition(
         )?));
     }
     if let Some(query) = &raw.query {
-        let atom = QueryAtom::new(&query.value, &language.grammar()).map_err(|err| {
-            problem(
-                query.referenced,
-                format!("invalid tree-sitter query for {}: {err}", language.name()),
-                None,
-            )
-        })?;
+        let atom = match cx.checked {
+            Checked::Now => QueryAtom::new(&query.value, &language.grammar()).map_err(|err| {
+                problem(
+                    query.referenced,
+                    format!("invalid tree-sitter query for {}: {err}", language.name()),
+                    None,
+                )
+            })?,
+            Checked::ByTests => QueryAtom::deferred(&query.value, &language.grammar()),
+        };
         bound.extend(atom.bound_names().map(str::to_string));
         parts.push(Condition::Query(Box::new(atom)));
     }
     if let Some(all) = &raw.all {
         let inner = all
             .iter()
-            .map(|c| condition(&c.value, c.referenced, language, bound, Place::Nested))
+            .map(|c| condition(&c.value, c.referenced, cx, bound, Place::Nested))
             .collect::<Result<_, _>>()?;
         parts.push(Condition::All(inner));
     }
     if let Some(any) = &raw.any {
         let inner = any
             .iter()
-            .map(|c| condition(&c.value, c.referenced, language, bound, Place::Nested))
+            .map(|c| condition(&c.value, c.referenced, cx, bound, Place::Nested))
             .collect::<Result<_, _>>()?;
         parts.push(Condition::Any(inner));
     }
@@ -290,7 +313,7 @@ fn condition(
         let inner = condition(
             &not.value,
             not.referenced,
-            language,
+            cx,
             &mut bound.clone(),
             Place::Nested,
         )?;
@@ -310,7 +333,7 @@ fn condition(
         let Some(target) = target else { continue };
         let mut scratch = bound.clone();
         let bindings = if negated { &mut scratch } else { &mut *bound };
-        let relation = relation(target, language, bindings)?;
+        let relation = relation(target, cx, bindings)?;
         let wrapped = wrap(relation);
         parts.push(if negated {
             Condition::Not(Box::new(wrapped))
@@ -342,9 +365,10 @@ fn condition(
 
 fn relation(
     target: &Spanned<RawCondition>,
-    language: Language,
+    cx: Cx,
     bound: &mut BTreeSet<String>,
 ) -> Result<Relation, Problem> {
+    let language = cx.language;
     let stop_by = match target.value.stop_by.as_ref() {
         None => StopBy::End,
         Some(stop) => match stop.value.as_str() {
@@ -368,18 +392,16 @@ fn relation(
             ));
         }
     }
-    let inner = condition(
-        &target.value,
-        target.referenced,
-        language,
-        bound,
-        Place::Relation,
-    )?;
+    let inner = condition(&target.value, target.referenced, cx, bound, Place::Relation)?;
     Ok(Relation {
         kinds: inner.potential_kinds(language),
         condition: Box::new(inner),
         stop_by,
-        field: target.value.field.as_ref().map(|f| f.value.clone()),
+        field: target
+            .value
+            .field
+            .as_ref()
+            .and_then(|f| language.grammar().field_id_for_name(&f.value)),
     })
 }
 
@@ -473,8 +495,8 @@ fn check_kind(name: &str, language: Language, at: Location) -> Result<(), Proble
     ))
 }
 
-fn compile_regex(source: &str, at: Location) -> Result<Regex, Problem> {
-    Regex::new(source).map_err(|err| problem(at, format!("invalid regex: {err}"), None))
+fn compile_regex(source: &str, at: Location) -> Result<LazyRegex, Problem> {
+    LazyRegex::new(source).map_err(|err| problem(at, format!("invalid regex: {err}"), None))
 }
 
 fn constraint_tests(
@@ -564,7 +586,11 @@ fn handler_condition(raw: &Spanned<RawHandler>) -> Result<Condition, Problem> {
                 route: filter
                     .route
                     .as_deref()
-                    .map(|r| compile_regex(r, raw.referenced))
+                    .map(|r| {
+                        Regex::new(r).map_err(|err| {
+                            problem(raw.referenced, format!("invalid regex: {err}"), None)
+                        })
+                    })
                     .transpose()?,
                 methods: filter
                     .methods

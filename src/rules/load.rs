@@ -1,6 +1,6 @@
 //! Reading rule files: YAML in, validated [`Rule`]s out, or an error that points at the line.
 
-use super::compile::{self, Problem};
+use super::compile::{self, Checked, Problem};
 use super::schema::{RawFile, RawRule};
 use super::{Logic, OwaspId, PathFilter, Rule};
 use crate::detectors;
@@ -60,6 +60,16 @@ impl RuleFileError {
 
 /// Parse one rule file. `name` is shown in errors; `pack` is recorded on every rule.
 pub fn parse_rule_file(name: &str, text: &str, pack: &str) -> Result<Vec<Rule>, RuleFileError> {
+    parse_rule_file_checked(name, text, pack, Checked::Now)
+}
+
+/// [`parse_rule_file`], with tree-sitter queries checked when `checked` says.
+pub(super) fn parse_rule_file_checked(
+    name: &str,
+    text: &str,
+    pack: &str,
+    checked: Checked,
+) -> Result<Vec<Rule>, RuleFileError> {
     let fail = |p: Problem| RuleFileError::new(name, text, p.message, Some(p.at), p.help);
     let raw: RawFile = serde_saphyr::from_str(text).map_err(|err| {
         let rendered = err.to_string();
@@ -74,7 +84,7 @@ pub fn parse_rule_file(name: &str, text: &str, pack: &str) -> Result<Vec<Rule>, 
     let source_hash = xxhash_rust::xxh3::xxh3_64(text.as_bytes());
     raw.rules
         .into_iter()
-        .map(|rule| build_rule(rule, pack, source_hash).map_err(fail))
+        .map(|rule| build_rule(rule, pack, source_hash, checked).map_err(fail))
         .collect()
 }
 
@@ -86,6 +96,7 @@ fn build_rule(
     }: Spanned<RawRule>,
     pack: &str,
     source_hash: u64,
+    checked: Checked,
 ) -> Result<Rule, Problem> {
     let problem = |at: Location, message: String, help: Option<&str>| Problem {
         message,
@@ -158,6 +169,7 @@ fn build_rule(
                     &raw.constraints,
                     raw.focus.as_ref(),
                     raw.taint.as_ref(),
+                    checked,
                 )?;
                 bound_anywhere.extend(compiled.bound.iter().cloned());
                 if let Some(var) = unbound_placeholder(&raw.message.value, &compiled.bound) {

@@ -8,6 +8,16 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 pub struct PathFilter {
     include: Option<GlobSet>,
     exclude: Option<GlobSet>,
+    /// The globs as written, so that equal filters can be told apart cheaply.
+    written: (Vec<String>, Vec<String>),
+}
+
+/// Filters are equal when their globs are (rules share the same test-code exclusions, so a
+/// scan asks each distinct filter once per file).
+impl PartialEq for PathFilter {
+    fn eq(&self, other: &PathFilter) -> bool {
+        self.written == other.written
+    }
 }
 
 impl PathFilter {
@@ -15,6 +25,7 @@ impl PathFilter {
         Ok(PathFilter {
             include: glob_set(include)?,
             exclude: glob_set(exclude)?,
+            written: (include.to_vec(), exclude.to_vec()),
         })
     }
 
