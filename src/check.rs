@@ -8,7 +8,8 @@ use crate::finding::{Finding, Related};
 use crate::fingerprint;
 use crate::matcher::FileMatches;
 use crate::parse::ParsedFile;
-use crate::rules::{Logic, Rule, RuleSet};
+use crate::rules::{Logic, Rule, RuleSet, TestCodePolicy};
+use crate::testcode::TestCode;
 use crate::source::{Language, SourceFile};
 use aho_corasick::AhoCorasick;
 use bit_set::BitSet;
@@ -22,6 +23,8 @@ const MAX_BINDING_CHARS: usize = 60;
 /// The rules of a rule set arranged for fast checking, per language. Built once per scan.
 pub struct Plan<'r> {
     per_language: Vec<(Language, LanguagePlan<'r>)>,
+    /// Run `test-code: skip` rules on test code too (`[scan] include-tests`).
+    include_tests: bool,
 }
 
 struct LanguagePlan<'r> {
@@ -45,7 +48,18 @@ impl<'r> Plan<'r> {
             .into_iter()
             .map(|language| (language, LanguagePlan::new(rules, language)))
             .collect();
-        Plan { per_language }
+        Plan {
+            per_language,
+            include_tests: false,
+        }
+    }
+
+    /// The same plan, running `test-code: skip` rules on test code too when `include` holds.
+    pub fn including_tests(self, include: bool) -> Plan<'r> {
+        Plan {
+            include_tests: include,
+            ..self
+        }
     }
 
     /// The rule with this id, if the plan holds it.
@@ -127,24 +141,30 @@ impl<'r> LanguagePlan<'r> {
                         .is_none_or(|present| ids.iter().any(|&id| present.contains(id)))
                 })
             })
-            .filter(|planned| planned.rule.paths.allows(&source.display_path))
             .collect()
     }
 }
 
-/// Findings of every rule in `plan` that applies to the file, in source order.
-pub fn check_file(file: &ParsedFile, plan: &Plan) -> Vec<Finding> {
+/// Findings of every rule in `plan` that applies to the file, in source order. `test_path`: the
+/// file is test code by its path (see [`crate::testcode::is_test_path`]).
+pub fn check_file(file: &ParsedFile, plan: &Plan, test_path: bool) -> Vec<Finding> {
     let source = file.source;
     let Some(language_plan) = plan.for_language(source.language) else {
         return Vec::new();
     };
+    let tests = if plan.include_tests {
+        TestCode::none()
+    } else {
+        TestCode::of(file, test_path)
+    };
+    // Rules that skip test code do not run on a test file at all.
+    let runs = |rule: &Rule| {
+        rule.paths.allows(&source.display_path)
+            && !(test_path && !plan.include_tests && rule.test_code == TestCodePolicy::Skip)
+    };
     let mut findings = Vec::new();
     let mut matches = Vec::new();
-    for rule in language_plan
-        .detectors
-        .iter()
-        .filter(|rule| rule.paths.allows(&source.display_path))
-    {
+    for rule in language_plan.detectors.iter().filter(|rule| runs(rule)) {
         let Logic::Detector(name) = &rule.logic else {
             continue;
         };
@@ -166,9 +186,13 @@ pub fn check_file(file: &ParsedFile, plan: &Plan) -> Vec<Finding> {
             findings.push(finding(rule, source, found.bytes, message));
         }
     }
-    let candidates = language_plan.candidates(source);
+    let candidates: Vec<_> = language_plan
+        .candidates(source)
+        .into_iter()
+        .filter(|planned| runs(planned.rule))
+        .collect();
     if !candidates.is_empty() {
-        let prepared = FileMatches::new(file);
+        let prepared = FileMatches::new(file, &tests);
         // Only nodes some candidate can match are handed to the matcher.
         let wanted = candidates
             .iter()
@@ -205,6 +229,12 @@ pub fn check_file(file: &ParsedFile, plan: &Plan) -> Vec<Finding> {
             }
         }
     }
+    findings.retain(|finding| {
+        !(tests.contains(finding.bytes.start)
+            && plan
+                .rule(&finding.rule_id)
+                .is_some_and(|rule| rule.test_code == TestCodePolicy::Skip))
+    });
     findings.sort_by(|a, b| (a.start, &a.rule_id, a.end).cmp(&(b.start, &b.rule_id, b.end)));
     findings.dedup_by(|a, b| a.rule_id == b.rule_id && a.bytes == b.bytes);
     drop_superseded(&mut findings, plan);

@@ -238,6 +238,9 @@ fn scan_with(
     let (rules, loaded) = config::assemble(&args.sources.sources())?;
     let mut excludes = args.exclude.clone();
     let auth = auth_config(loaded.as_ref())?;
+    let include_tests = loaded
+        .as_ref()
+        .is_some_and(|loaded| loaded.config.scan.include_tests);
     if let Some(loaded) = loaded {
         excludes.extend(loaded.config.exclude);
     }
@@ -250,6 +253,7 @@ fn scan_with(
         progress: true,
         no_suppress: args.no_suppress,
         auth,
+        include_tests,
     };
     let outcome = scan::scan(&options, &rules).map_err(boxed)?;
     Ok((rules, outcome))

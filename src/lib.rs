@@ -27,4 +27,5 @@ pub mod scan;
 pub mod source;
 pub mod suppress;
 pub mod taint;
+pub mod testcode;
 pub mod testing;

@@ -9,7 +9,8 @@ use crate::fingerprint;
 use crate::parse;
 use crate::progress::Progress;
 use crate::project::{self, missing_authorization, AuthConfig, FileFacts, Project};
-use crate::rules::Logic;
+use crate::rules::{Logic, TestCodePolicy};
+use crate::testcode;
 use crate::rules::RuleSet;
 use crate::source::SourceFile;
 use crate::suppress::{self, Suppression};
@@ -38,6 +39,8 @@ pub struct ScanOptions {
     pub no_suppress: bool,
     /// The team's own guards and public paths (`[auth]` in the configuration).
     pub auth: AuthConfig,
+    /// Run `test-code: skip` rules on test code too (`[scan] include-tests`).
+    pub include_tests: bool,
 }
 
 impl Default for ScanOptions {
@@ -51,6 +54,7 @@ impl Default for ScanOptions {
             progress: false,
             no_suppress: false,
             auth: AuthConfig::default(),
+            include_tests: false,
         }
     }
 }
@@ -113,17 +117,20 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
         threads: jobs,
     };
     let discovery = discover::discover(&options.paths, &discover_options)?;
-    let plan = Plan::new(rules);
-    let cache = options.cache_dir.as_deref().map(|dir| {
-        pool.install(|| Cache::open(dir, cache::Settings::new(rules), &discovery.files))
-    });
+    let plan = Plan::new(rules).including_tests(options.include_tests);
+    let settings = cache::Settings::new(rules).including_tests(options.include_tests);
+    let cache = options
+        .cache_dir
+        .as_deref()
+        .map(|dir| pool.install(|| Cache::open(dir, settings, &discovery.files)));
     let progress = Progress::start(discovery.files.len(), options.progress, started);
     let scanned: Vec<Scanned> = pool.install(|| {
         discovery
             .files
             .par_iter()
             .map(|candidate| {
-                let scanned = scan_file(candidate, &plan, cache.as_ref());
+                let test_path = is_test_candidate(candidate, &options.paths);
+                let scanned = scan_file(candidate, test_path, &plan, cache.as_ref());
                 progress.inc();
                 scanned
             })
@@ -147,7 +154,17 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
             .collect::<Vec<_>>(),
         &options.auth,
     );
-    let mut project_findings = project_findings(&project, rules);
+    let test_files: BTreeSet<String> = if options.include_tests {
+        BTreeSet::new()
+    } else {
+        discovery
+            .files
+            .iter()
+            .filter(|candidate| is_test_candidate(candidate, &options.paths))
+            .map(|candidate| discover::display_path(&candidate.path))
+            .collect()
+    };
+    let mut project_findings = project_findings(&project, rules, &test_files);
 
     let mut findings = Vec::new();
     let mut notices = discovery.notices;
@@ -191,13 +208,33 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
     })
 }
 
-/// Findings of the rules that run on the linked project, by file.
-fn project_findings(project: &Project, rules: &RuleSet) -> BTreeMap<String, Vec<Finding>> {
+/// Whether a file is test code by its path below the scanned directory it was found in (a file
+/// named on the command line: by its name).
+fn is_test_candidate(candidate: &Candidate, roots: &[PathBuf]) -> bool {
+    let relative = roots
+        .iter()
+        .filter_map(|root| candidate.path.strip_prefix(root).ok())
+        .find(|relative| !relative.as_os_str().is_empty())
+        .or_else(|| candidate.path.file_name().map(std::path::Path::new))
+        .unwrap_or(&candidate.path);
+    testcode::is_test_path(&relative.to_string_lossy().replace('\\', "/"))
+}
+
+/// Findings of the rules that run on the linked project, by file; rules that skip test code
+/// report nothing in `test_files`.
+fn project_findings(
+    project: &Project,
+    rules: &RuleSet,
+    test_files: &BTreeSet<String>,
+) -> BTreeMap<String, Vec<Finding>> {
     let mut out: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
     for rule in rules.iter() {
         if let Logic::Detector(name) = &rule.logic {
             if name == missing_authorization::NAME {
                 for (path, found) in missing_authorization::findings(project, rule) {
+                    if rule.test_code == TestCodePolicy::Skip && test_files.contains(&path) {
+                        continue;
+                    }
                     out.entry(path).or_default().extend(found);
                 }
             }
@@ -260,7 +297,12 @@ struct Scanned {
     cached: bool,
 }
 
-fn scan_file(candidate: &Candidate, plan: &Plan, cache: Option<&Cache>) -> Scanned {
+fn scan_file(
+    candidate: &Candidate,
+    test_path: bool,
+    plan: &Plan,
+    cache: Option<&Cache>,
+) -> Scanned {
     let display_path = discover::display_path(&candidate.path);
     let bytes = match std::fs::read(&candidate.path) {
         Ok(bytes) => bytes,
@@ -275,18 +317,18 @@ fn scan_file(candidate: &Candidate, plan: &Plan, cache: Option<&Cache>) -> Scann
         }
     };
     let Some(cache) = cache else {
-        let result = check_bytes(candidate, display_path, bytes, plan);
+        let result = check_bytes(candidate, display_path, bytes, test_path, plan);
         return Scanned {
             result,
             key: None,
             cached: false,
         };
     };
-    let key = cache.key(display_path, &bytes);
+    let key = cache.key(display_path, &bytes).for_test_path(test_path);
     let (result, cached) = match cache.get(&key) {
         Some(result) => (result, true),
         None => {
-            let result = check_bytes(candidate, key.path.clone(), bytes, plan);
+            let result = check_bytes(candidate, key.path.clone(), bytes, test_path, plan);
             (result, false)
         }
     };
@@ -302,6 +344,7 @@ fn check_bytes(
     candidate: &Candidate,
     display_path: String,
     bytes: Vec<u8>,
+    test_path: bool,
     plan: &Plan,
 ) -> FileResult {
     let skipped =
@@ -346,7 +389,7 @@ fn check_bytes(
     });
     // A defect in one rule must not take the scan down: the file gets a notice instead.
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        (check_file(&parsed, plan), project::facts(&parsed))
+        (check_file(&parsed, plan, test_path), project::facts(&parsed))
     })) {
         Ok((findings, facts)) => FileResult {
             path: source.display_path.clone(),
