@@ -35,6 +35,7 @@ pub fn is_test_path(relative: &str) -> bool {
         return stem.starts_with("test_")
             || stem.ends_with("_test")
             || stem.ends_with("_tests")
+            || stem.ends_with("_testing")
             || matches!(stem, "tests" | "conftest");
     }
     name.strip_suffix(".rs").is_some_and(|stem| {
@@ -209,6 +210,7 @@ mod tests {
             "app/views_test.py",
             "conftest.py",
             "app/tests.py",
+            "netbox/configuration_testing.py",
             "crates/api/benches/load.rs",
             "crates/api/examples/demo.rs",
             "src/tests.rs",
