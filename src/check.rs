@@ -183,7 +183,11 @@ pub fn check_file(file: &ParsedFile, plan: &Plan, test_path: bool) -> Vec<Findin
                 .map(|(name, text)| (*name, shorten(text)))
                 .collect();
             let message = rule.render_message(&captures);
-            findings.push(finding(rule, source, found.bytes, message));
+            let mut finding = finding(rule, source, found.bytes, message);
+            if captures.iter().any(|(name, _)| *name == detectors::CONFIDENCE) {
+                finding.confidence = finding.confidence.lower();
+            }
+            findings.push(finding);
         }
     }
     let candidates: Vec<_> = language_plan
