@@ -93,14 +93,17 @@ pub fn check(file: &ParsedFile, out: &mut Vec<Match>) {
         if worst == Step::Nothing && !sensitive && explains_itself(file, clause) {
             continue;
         }
-        // Best-effort work (telemetry, notifications) that logs the traceback is seen: reported
+        // Best-effort work (notifications, telemetry, caches) whose failure is logged, or other
+        // work outside payments and authentication that logs the traceback, is seen: reported
         // with less confidence, not called silent.
-        let best_effort = worst == Step::Logs && !sensitive && logs_traceback(file, block);
+        let best_effort = worst == Step::Logs
+            && (guards_best_effort_work(file, clause)
+                || (!sensitive && logs_traceback(file, block)));
         let outcome = match worst {
             Step::Handles => continue,
             Step::Nothing => "does nothing",
             Step::Continues => "moves on to the next iteration",
-            Step::Logs if best_effort => "logs it with the traceback and carries on",
+            Step::Logs if best_effort => "logs it and carries on, as best-effort work",
             Step::Logs => "only logs it and carries on",
             Step::ReturnsNone => "returns None",
             Step::ReturnsSuccess => "returns a success response",
@@ -153,6 +156,32 @@ static MONEY_OR_AUTH: LazyLock<Regex> = LazyLock::new(|| {
     )
     .unwrap_or_else(|_| unreachable!("constant regex"))
 });
+
+/// Calls whose failure a service routinely tolerates: notifications, telemetry, caches, avatars.
+static BEST_EFFORT_CALL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\w*(notif|notify|send_mail|mail_|email|sms|push_notification|websocket|ws_|broadcast|metric|telemetry|analytics|track_|statsd|thumbnail|gravatar|avatar)\w*\(",
+    )
+    .unwrap_or_else(|_| unreachable!("constant regex"))
+});
+
+/// Whether every statement the `try` guards is a best-effort call.
+fn guards_best_effort_work(file: &ParsedFile, clause: Node) -> bool {
+    let Some(body) = clause
+        .parent()
+        .and_then(|statement| statement.child_by_field_name("body"))
+    else {
+        return false;
+    };
+    let statements: Vec<Node> = named_children(body)
+        .into_iter()
+        .filter(|statement| statement.kind() != "comment")
+        .collect();
+    !statements.is_empty()
+        && statements
+            .iter()
+            .all(|statement| BEST_EFFORT_CALL.is_match(file.text(*statement)))
+}
 
 /// Whether the handler guards payment or authentication code.
 fn guards_money_or_auth(file: &ParsedFile, clause: Node) -> bool {
@@ -427,12 +456,17 @@ mod tests {
         let text = "def notify(user):\n    try:\n        mailer.send(user)\n    except Exception:\n        logger.exception(\"failed\")\n";
         assert_eq!(
             outcomes(text),
-            vec![("logs it with the traceback and carries on".into(), true)]
+            vec![("logs it and carries on, as best-effort work".into(), true)]
         );
         let payment = "def notify(user):\n    try:\n        stripe.Refund.create(payment_intent=user.pi)\n    except Exception:\n        logger.exception(\"failed\")\n";
         assert_eq!(
             outcomes(payment),
             vec![("only logs it and carries on".into(), false)]
+        );
+        let notification = "def settle(payment):\n    try:\n        send_payment_notification(payment)\n    except Exception as e:\n        logger.error(f\"notification failed {e}\")\n";
+        assert_eq!(
+            outcomes(notification),
+            vec![("logs it and carries on, as best-effort work".into(), true)]
         );
         let plain = "def notify(user):\n    try:\n        mailer.send(user)\n    except Exception:\n        logger.warning(\"failed\")\n";
         assert_eq!(
