@@ -9,8 +9,8 @@ use crate::fingerprint;
 use crate::matcher::FileMatches;
 use crate::parse::ParsedFile;
 use crate::rules::{Logic, Rule, RuleSet, TestCodePolicy};
-use crate::testcode::TestCode;
 use crate::source::{Language, SourceFile};
+use crate::testcode::TestCode;
 use aho_corasick::AhoCorasick;
 use bit_set::BitSet;
 use std::ops::Range;
@@ -184,7 +184,10 @@ pub fn check_file(file: &ParsedFile, plan: &Plan, test_path: bool) -> Vec<Findin
                 .collect();
             let message = rule.render_message(&captures);
             let mut finding = finding(rule, source, found.bytes, message);
-            if captures.iter().any(|(name, _)| *name == detectors::CONFIDENCE) {
+            if captures
+                .iter()
+                .any(|(name, _)| *name == detectors::CONFIDENCE)
+            {
                 finding.confidence = finding.confidence.lower();
             }
             findings.push(finding);

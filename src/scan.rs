@@ -9,11 +9,11 @@ use crate::fingerprint;
 use crate::parse;
 use crate::progress::Progress;
 use crate::project::{self, missing_authorization, AuthConfig, FileFacts, Project};
-use crate::rules::{Logic, TestCodePolicy};
-use crate::testcode;
 use crate::rules::RuleSet;
+use crate::rules::{Logic, TestCodePolicy};
 use crate::source::SourceFile;
 use crate::suppress::{self, Suppression};
+use crate::testcode;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -389,7 +389,10 @@ fn check_bytes(
     });
     // A defect in one rule must not take the scan down: the file gets a notice instead.
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        (check_file(&parsed, plan, test_path), project::facts(&parsed))
+        (
+            check_file(&parsed, plan, test_path),
+            project::facts(&parsed),
+        )
     })) {
         Ok((findings, facts)) => FileResult {
             path: source.display_path.clone(),

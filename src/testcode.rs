@@ -31,7 +31,10 @@ pub fn is_test_path(relative: &str) -> bool {
     if parts.any(|dir| TEST_DIRS.contains(&dir)) {
         return true;
     }
-    if let Some(stem) = name.strip_suffix(".py").or_else(|| name.strip_suffix(".pyi")) {
+    if let Some(stem) = name
+        .strip_suffix(".py")
+        .or_else(|| name.strip_suffix(".pyi"))
+    {
         return stem.starts_with("test_")
             || stem.ends_with("_test")
             || stem.ends_with("_tests")
@@ -121,7 +124,10 @@ fn python_regions(file: &ParsedFile, node: Node, out: &mut Vec<Range<usize>>) {
         };
         if is_test {
             out.push(child.byte_range());
-        } else if matches!(definition.kind(), "class_definition" | "function_definition") {
+        } else if matches!(
+            definition.kind(),
+            "class_definition" | "function_definition"
+        ) {
             if let Some(body) = definition.child_by_field_name("body") {
                 python_regions(file, body, out);
             }
@@ -136,8 +142,9 @@ fn python_regions(file: &ParsedFile, node: Node, out: &mut Vec<Range<usize>>) {
 
 /// pytest collects `test*` functions; unittest runs `test*` methods.
 fn is_test_function_name(name: &str) -> bool {
-    name.strip_prefix("test")
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with('_') || rest.starts_with(char::is_uppercase))
+    name.strip_prefix("test").is_some_and(|rest| {
+        rest.is_empty() || rest.starts_with('_') || rest.starts_with(char::is_uppercase)
+    })
 }
 
 /// `@mock.patch(…)`, `@patch.object(…)`, `@pytest.fixture`, `@pytest.mark.…`.

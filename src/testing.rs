@@ -3,7 +3,8 @@
 //! `# expect: RULE-ID` (`// expect: RULE-ID` in Rust) says the rule must report a finding that
 //! starts on that line; `# ok: RULE-ID` marks a safe look-alike where it must not. Several ids
 //! may be listed, separated by commas. Where a rule's finding is replaced by one of a rule that
-//! supersedes it, the line names both (`# expect: sql-injection, sql-string-built`). A rule is under test when an annotation names it, or when
+//! supersedes it, the superseding finding must be expected too, and the line usually names both
+//! (`# expect: sql-injection, sql-string-built`). A rule is under test when an annotation names it, or when
 //! it is listed in `also` (e.g. every rule of a `--rules` file); its findings anywhere in the
 //! example files must be exactly the expected ones.
 
@@ -165,9 +166,9 @@ pub fn run(
     Ok(report)
 }
 
-/// Whether an expected finding of `rule` at `path:line` was replaced by the finding of a rule
-/// that supersedes it on that line, and the annotation names that rule too
-/// (`# expect: sql-injection, sql-string-built`).
+/// Whether an expected finding of `rule` at `path:line` was replaced by an expected finding of a
+/// rule that supersedes it, on lines that include this one (annotated where it starts:
+/// `# expect: sql-injection, sql-string-built`).
 fn superseded_here(
     findings: &[Finding],
     expected: &BTreeMap<(String, usize, String), Expectation>,
@@ -183,8 +184,11 @@ fn superseded_here(
             && rules
                 .get(&finding.rule_id)
                 .is_some_and(|by| by.supersedes.iter().any(|id| id == rule))
-            && expected.get(&(path.to_string(), line, finding.rule_id.clone()))
-                == Some(&Expectation::Finding)
+            && expected.get(&(
+                path.to_string(),
+                finding.start.line,
+                finding.rule_id.clone(),
+            )) == Some(&Expectation::Finding)
     })
 }
 
