@@ -51,6 +51,9 @@ pub(crate) struct Settings {
     rules: u64,
     /// Whether a rule reads the project model, so that every key covers every file.
     project_model: bool,
+    /// Whether `test-code: skip` rules ran on test code (`[scan] include-tests`).
+    #[serde(default)]
+    include_tests: bool,
 }
 
 impl Settings {
@@ -60,6 +63,15 @@ impl Settings {
             tool: concat!(env!("CARGO_PKG_VERSION"), "+", env!("TOLLGATE_BUILD_HASH")).to_string(),
             rules: rules_hash(rules.iter()),
             project_model: rules.iter().any(Rule::uses_project_model),
+            include_tests: false,
+        }
+    }
+
+    /// The same settings for a scan that does (or does not) include test code.
+    pub(crate) fn including_tests(self, include_tests: bool) -> Settings {
+        Settings {
+            include_tests,
+            ..self
         }
     }
 }
@@ -94,6 +106,18 @@ fn project_hash(files: &[Candidate]) -> u64 {
 pub(crate) struct Key {
     pub(crate) path: String,
     hash: u64,
+}
+
+impl Key {
+    /// The same key, distinct for a file that is test code by its path (which depends on the
+    /// directory scanned, not only on the file).
+    pub(crate) fn for_test_path(self, test_path: bool) -> Key {
+        if !test_path {
+            return self;
+        }
+        let hash = xxh3_64(&[self.hash.to_le_bytes(), *b"testpath"].concat());
+        Key { hash, ..self }
+    }
 }
 
 /// The cache file as stored.

@@ -9,8 +9,9 @@ use crate::fingerprint;
 use crate::matcher::FileMatches;
 use crate::parse::ParsedFile;
 use crate::profile::RuleTimes;
-use crate::rules::{Logic, PathFilter, Rule, RuleSet};
+use crate::rules::{Logic, PathFilter, Rule, RuleSet, TestCodePolicy};
 use crate::source::{Language, SourceFile};
+use crate::testcode::TestCode;
 use aho_corasick::AhoCorasick;
 use bit_set::BitSet;
 use std::ops::Range;
@@ -24,6 +25,8 @@ const MAX_BINDING_CHARS: usize = 60;
 /// The rules of a rule set arranged for fast checking, per language. Built once per scan.
 pub struct Plan<'r> {
     per_language: Vec<(Language, LanguagePlan<'r>)>,
+    /// Run `test-code: skip` rules on test code too (`[scan] include-tests`).
+    include_tests: bool,
 }
 
 struct LanguagePlan<'r> {
@@ -52,7 +55,18 @@ impl<'r> Plan<'r> {
             .into_iter()
             .map(|language| (language, LanguagePlan::new(rules, language)))
             .collect();
-        Plan { per_language }
+        Plan {
+            per_language,
+            include_tests: false,
+        }
+    }
+
+    /// The same plan, running `test-code: skip` rules on test code too when `include` holds.
+    pub fn including_tests(self, include: bool) -> Plan<'r> {
+        Plan {
+            include_tests: include,
+            ..self
+        }
     }
 
     /// The rule with this id, if the plan holds it.
@@ -157,17 +171,27 @@ impl<'r> LanguagePlan<'r> {
     }
 }
 
-/// Findings of every rule in `plan` that applies to the file, in source order. With `times`,
-/// each rule's time on the file is added to it.
+/// Findings of every rule in `plan` that applies to the file, in source order. `test_path`: the
+/// file is test code by its path (see [`crate::testcode::is_test_path`]). With `times`, each
+/// rule's time on the file is added to it.
 pub fn check_file(
     file: &ParsedFile,
     plan: &Plan,
+    test_path: bool,
     mut times: Option<&mut RuleTimes>,
 ) -> Vec<Finding> {
     let source = file.source;
     let Some(language_plan) = plan.for_language(source.language) else {
         return Vec::new();
     };
+    let tests = if plan.include_tests {
+        TestCode::none()
+    } else {
+        TestCode::of(file, test_path)
+    };
+    // Rules that skip test code do not run on a test file at all.
+    let skips =
+        |rule: &Rule| test_path && !plan.include_tests && rule.test_code == TestCodePolicy::Skip;
     let mut findings = Vec::new();
     let mut matches = Vec::new();
     let allowed = language_plan.allowed(source);
@@ -176,6 +200,7 @@ pub fn check_file(
         .iter()
         .filter(|(_, filter)| allowed[*filter])
         .map(|(rule, _)| *rule)
+        .filter(|rule| !skips(rule))
     {
         let Logic::Detector(name) = &rule.logic else {
             continue;
@@ -199,15 +224,26 @@ pub fn check_file(
                 .map(|(name, text)| (*name, shorten(text)))
                 .collect();
             let message = rule.render_message(&captures);
-            findings.push(finding(rule, source, found.bytes, message));
+            let mut finding = finding(rule, source, found.bytes, message);
+            if captures
+                .iter()
+                .any(|(name, _)| *name == detectors::CONFIDENCE)
+            {
+                finding.confidence = finding.confidence.lower();
+            }
+            findings.push(finding);
         }
     }
-    let candidates = language_plan.candidates(source, &allowed);
+    let candidates: Vec<_> = language_plan
+        .candidates(source, &allowed)
+        .into_iter()
+        .filter(|planned| !skips(planned.rule))
+        .collect();
     // Per candidate: time spent and findings, when profiling.
     let mut spent =
         vec![(Duration::ZERO, 0usize); if times.is_some() { candidates.len() } else { 0 }];
     if !candidates.is_empty() {
-        let prepared = FileMatches::new(file);
+        let prepared = FileMatches::new(file, &tests);
         // Only nodes some candidate can match are handed to the matcher.
         let wanted = candidates
             .iter()
@@ -263,6 +299,12 @@ pub fn check_file(
             times.add(&planned.rule.id, time, found);
         }
     }
+    findings.retain(|finding| {
+        !(tests.contains(finding.bytes.start)
+            && plan
+                .rule(&finding.rule_id)
+                .is_some_and(|rule| rule.test_code == TestCodePolicy::Skip))
+    });
     findings.sort_by(|a, b| (a.start, &a.rule_id, a.end).cmp(&(b.start, &b.rule_id, b.end)));
     findings.dedup_by(|a, b| a.rule_id == b.rule_id && a.bytes == b.bytes);
     drop_superseded(&mut findings, plan);

@@ -255,6 +255,9 @@ fn scan_with(
     let (rules, loaded) = config::assemble(&args.sources.sources())?;
     let mut excludes = args.exclude.clone();
     let auth = auth_config(loaded.as_ref())?;
+    let include_tests = loaded
+        .as_ref()
+        .is_some_and(|loaded| loaded.config.scan.include_tests);
     if let Some(loaded) = loaded {
         excludes.extend(loaded.config.exclude);
     }
@@ -273,6 +276,7 @@ fn scan_with(
         auth,
         ignore_files: !args.no_ignore_files,
         profile: args.profile,
+        include_tests,
     };
     let startup = profile::process_start().elapsed();
     let mut outcome = scan::scan(&options, &rules).map_err(boxed)?;

@@ -36,6 +36,18 @@ pub struct Config {
     /// The team's own authentication guards and public paths.
     #[serde(default)]
     pub auth: AuthSettings,
+    /// How files are scanned.
+    #[serde(default)]
+    pub scan: ScanSettings,
+}
+
+/// `[scan]`: how files are scanned.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ScanSettings {
+    /// Run the rules that skip test code (`test-code: skip`) on tests and fixtures too.
+    #[serde(default)]
+    pub include_tests: bool,
 }
 
 /// `[paths.RULE-ID]`: which files a rule runs on.

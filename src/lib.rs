@@ -29,4 +29,5 @@ pub mod source;
 pub mod suppress;
 pub mod symbols;
 pub mod taint;
+pub mod testcode;
 pub mod testing;

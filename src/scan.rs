@@ -11,10 +11,11 @@ use crate::profile::{FileProfile, Profile, RuleTimes};
 use crate::progress::Progress;
 use crate::project::models::RequestModels;
 use crate::project::{self, missing_authorization, AuthConfig, FileFacts, Project};
-use crate::rules::Logic;
 use crate::rules::RuleSet;
+use crate::rules::{Logic, TestCodePolicy};
 use crate::source::SourceFile;
 use crate::suppress::{self, Suppression};
+use crate::testcode;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -44,6 +45,8 @@ pub struct ScanOptions {
     pub ignore_files: bool,
     /// Measure time per phase, rule and file (`--profile`).
     pub profile: bool,
+    /// Run `test-code: skip` rules on test code too (`[scan] include-tests`).
+    pub include_tests: bool,
 }
 
 impl Default for ScanOptions {
@@ -59,6 +62,7 @@ impl Default for ScanOptions {
             auth: AuthConfig::default(),
             ignore_files: true,
             profile: false,
+            include_tests: false,
         }
     }
 }
@@ -128,10 +132,12 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
     };
     let discovery = discover::discover(&options.paths, &discover_options)?;
     let discovered = started.elapsed();
-    let plan = Plan::new(rules);
-    let cache = options.cache_dir.as_deref().map(|dir| {
-        pool.install(|| Cache::open(dir, cache::Settings::new(rules), &discovery.files))
-    });
+    let plan = Plan::new(rules).including_tests(options.include_tests);
+    let settings = cache::Settings::new(rules).including_tests(options.include_tests);
+    let cache = options
+        .cache_dir
+        .as_deref()
+        .map(|dir| pool.install(|| Cache::open(dir, settings, &discovery.files)));
     if let Some(warning) = cache.as_ref().and_then(|cache| cache.warning.as_ref()) {
         eprintln!("tollgate: {warning}");
     }
@@ -141,7 +147,9 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
             .files
             .par_iter()
             .map(|candidate| {
-                let scanned = scan_file(candidate, &plan, cache.as_ref(), options.profile);
+                let test_path = is_test_candidate(candidate, &options.paths);
+                let scanned =
+                    scan_file(candidate, test_path, &plan, cache.as_ref(), options.profile);
                 progress.inc();
                 scanned
             })
@@ -167,7 +175,17 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
     let project = Project::link(&linked, &options.auth);
     let request_models = RequestModels::new(&linked);
     drop(linked);
-    let mut project_findings = project_findings(&project, rules);
+    let test_files: BTreeSet<String> = if options.include_tests {
+        BTreeSet::new()
+    } else {
+        discovery
+            .files
+            .iter()
+            .filter(|candidate| is_test_candidate(candidate, &options.paths))
+            .map(|candidate| discover::display_path(&candidate.path))
+            .collect()
+    };
+    let mut project_findings = project_findings(&project, rules, &test_files);
     if let Some(profile) = &mut profile {
         profile.phases.discover = discovered;
         profile.phases.link = linking.elapsed();
@@ -245,13 +263,33 @@ pub fn max_jobs() -> usize {
     (4 * cores()).min(256)
 }
 
-/// Findings of the rules that run on the linked project, by file.
-fn project_findings(project: &Project, rules: &RuleSet) -> BTreeMap<String, Vec<Finding>> {
+/// Whether a file is test code by its path below the scanned directory it was found in (a file
+/// named on the command line: by its name).
+fn is_test_candidate(candidate: &Candidate, roots: &[PathBuf]) -> bool {
+    let relative = roots
+        .iter()
+        .filter_map(|root| candidate.path.strip_prefix(root).ok())
+        .find(|relative| !relative.as_os_str().is_empty())
+        .or_else(|| candidate.path.file_name().map(std::path::Path::new))
+        .unwrap_or(&candidate.path);
+    testcode::is_test_path(&relative.to_string_lossy().replace('\\', "/"))
+}
+
+/// Findings of the rules that run on the linked project, by file; rules that skip test code
+/// report nothing in `test_files`.
+fn project_findings(
+    project: &Project,
+    rules: &RuleSet,
+    test_files: &BTreeSet<String>,
+) -> BTreeMap<String, Vec<Finding>> {
     let mut out: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
     for rule in rules.iter() {
         if let Logic::Detector(name) = &rule.logic {
             if name == missing_authorization::NAME {
                 for (path, found) in missing_authorization::findings(project, rule) {
+                    if rule.test_code == TestCodePolicy::Skip && test_files.contains(&path) {
+                        continue;
+                    }
                     out.entry(path).or_default().extend(found);
                 }
             }
@@ -316,7 +354,13 @@ struct Scanned {
     profile: Option<FileProfile>,
 }
 
-fn scan_file(candidate: &Candidate, plan: &Plan, cache: Option<&Cache>, profile: bool) -> Scanned {
+fn scan_file(
+    candidate: &Candidate,
+    test_path: bool,
+    plan: &Plan,
+    cache: Option<&Cache>,
+    profile: bool,
+) -> Scanned {
     let display_path = discover::display_path(&candidate.path);
     let mut profile = profile.then(FileProfile::default);
     let reading = Instant::now();
@@ -338,7 +382,7 @@ fn scan_file(candidate: &Candidate, plan: &Plan, cache: Option<&Cache>, profile:
         }
     };
     let Some(cache) = cache else {
-        let result = check_bytes(candidate, display_path, bytes, plan, profile.as_mut());
+        let result = check_bytes(candidate, display_path, bytes, test_path, plan, profile.as_mut());
         return Scanned {
             result,
             key: None,
@@ -346,11 +390,18 @@ fn scan_file(candidate: &Candidate, plan: &Plan, cache: Option<&Cache>, profile:
             profile,
         };
     };
-    let key = cache.key(display_path, &bytes);
+    let key = cache.key(display_path, &bytes).for_test_path(test_path);
     let (result, cached) = match cache.get(&key) {
         Some(result) => (result, true),
         None => {
-            let result = check_bytes(candidate, key.path.clone(), bytes, plan, profile.as_mut());
+            let result = check_bytes(
+                candidate,
+                key.path.clone(),
+                bytes,
+                test_path,
+                plan,
+                profile.as_mut(),
+            );
             (result, false)
         }
     };
@@ -367,6 +418,7 @@ fn check_bytes(
     candidate: &Candidate,
     display_path: String,
     bytes: Vec<u8>,
+    test_path: bool,
     plan: &Plan,
     mut profile: Option<&mut FileProfile>,
 ) -> FileResult {
@@ -419,7 +471,7 @@ fn check_bytes(
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let mut times = profile.is_some().then(RuleTimes::default);
         let checking = Instant::now();
-        let findings = check_file(&parsed, plan, times.as_mut());
+        let findings = check_file(&parsed, plan, test_path, times.as_mut());
         let checked = checking.elapsed();
         let model_in_check = parsed.model_time();
         let facts = project::facts(&parsed);

@@ -261,3 +261,33 @@ fn tollgate_test_reports_per_rule_and_exits_1_on_failure() {
     );
     assert!(stdout.contains("eval(data)"), "code frame: {stdout}");
 }
+
+#[test]
+fn test_code_is_skipped_unless_the_configuration_includes_it() {
+    let code =
+        "import random\n\ndef make_token():\n    token = random.random()\n    return token\n";
+    let files = [
+        ("app/tokens.py", code),
+        ("app/tests/test_tokens.py", code),
+        ("app/conftest.py", code),
+    ];
+    let dir = project(&files);
+    let (_, found) = findings(dir.path(), &["--no-cache", "."]);
+    assert_eq!(
+        found,
+        vec![("insecure-randomness".into(), "high".into())],
+        "only app/tokens.py is application code"
+    );
+    let dir = project(&[
+        files[0],
+        files[1],
+        files[2],
+        ("tollgate.toml", "[scan]\ninclude-tests = true\n"),
+    ]);
+    let (_, found) = findings(dir.path(), &["--no-cache", "."]);
+    assert_eq!(
+        found.len(),
+        3,
+        "include-tests brings the tests back: {found:?}"
+    );
+}

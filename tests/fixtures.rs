@@ -1,16 +1,16 @@
-//! The built-in rules against `fixtures/`, through the same code as `tollgate test`: every
-//! finding of a rule in its own `fixtures/<rule-id>/` directory must sit on a line annotated
+//! The built-in rules against `fixtures/`, through the same code as `tollgate test fixtures`:
+//! with every rule at once, every finding anywhere in `fixtures/` must sit on a line annotated
 //! `# expect: RULE-ID` (`// expect: RULE-ID` in Rust), and every such line must have its
-//! finding. `# ok: RULE-ID` marks a safe look-alike.
+//! finding (or one of a rule that supersedes it). `# ok: RULE-ID` marks a safe look-alike.
 //!
 //! Layout: `fixtures/<rule-id>/<framework>/<file>`. Every rule must have, for each framework of
 //! each language it claims, at least one vulnerable (`expect`) and one safe (`ok`) case.
 
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
 use tollgate::rules::RuleSet;
 use tollgate::scan::ScanOptions;
 use tollgate::source::Language;
-use tollgate::suppress;
 use tollgate::testing::{self, annotations, Expectation};
 
 const PYTHON_FRAMEWORKS: &[&str] = &["django", "fastapi", "flask"];
@@ -27,53 +27,44 @@ fn fixture_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// The built-in rules, compiled once for every test of this file.
+static RULES: LazyLock<RuleSet> = LazyLock::new(|| RuleSet::builtin().unwrap());
+
 #[test]
 fn fixtures_match_their_annotations() {
-    let rules = RuleSet::builtin().unwrap();
-    let mut failures = String::new();
-    let mut tested = 0;
-    for rule in rules.iter() {
-        let dir = Path::new("fixtures").join(&rule.id);
-        if !dir.is_dir() {
-            continue;
-        }
-        // Each rule is held to its own directory (the project model links the files of one
-        // fixture service, as it would in a real scan) and runs alone, so that a rule that
-        // supersedes another does not hide the other's cases. Meta rules about suppressions
-        // need the rules the suppressions name.
-        let options = ScanOptions {
-            paths: vec![dir],
-            ..ScanOptions::default()
-        };
-        let mut alone = RuleSet::builtin().unwrap();
-        if !suppress::is_meta_rule(&rule.id) {
-            alone.retain(|other| other.id == rule.id);
-        }
-        let report = testing::run(&options, &alone, std::slice::from_ref(&rule.id)).unwrap();
-        let notices = &report.scan.as_ref().unwrap().notices;
-        assert!(
-            notices.is_empty(),
-            "fixtures should parse cleanly: {notices:#?}"
-        );
-        if report.failed() > 0 {
-            let mut out = Vec::new();
-            testing::render(&report, &rules, &mut out).unwrap();
-            failures.push_str(&String::from_utf8_lossy(&out));
-        }
-        tested += 1;
+    // Every rule at once over the whole suite, as `tollgate test fixtures` runs it: each finding
+    // anywhere in `fixtures/` must be expected, superseded findings included.
+    let options = ScanOptions {
+        paths: vec![PathBuf::from("fixtures")],
+        ..ScanOptions::default()
+    };
+    let report = testing::run(&options, &RULES, &[]).unwrap();
+    let notices = &report.scan.as_ref().unwrap().notices;
+    assert!(
+        notices.is_empty(),
+        "fixtures should parse cleanly: {notices:#?}"
+    );
+    let untested: Vec<&str> = RULES
+        .iter()
+        .map(|rule| rule.id.as_str())
+        .filter(|id| Path::new("fixtures").join(id).is_dir() && !report.rules.contains_key(*id))
+        .collect();
+    assert!(untested.is_empty(), "rules not under test: {untested:?}");
+    if report.failed() > 0 {
+        let mut out = Vec::new();
+        testing::render(&report, &RULES, &mut out).unwrap();
+        panic!("{}", String::from_utf8_lossy(&out));
     }
-    assert!(tested > 0, "no rule has fixtures");
-    assert!(failures.is_empty(), "{failures}");
 }
 
 #[test]
 fn taint_rules_replace_the_pattern_rule_on_the_same_line() {
-    let rules = RuleSet::builtin().unwrap();
+    let rules = &*RULES;
     let options = ScanOptions {
         paths: vec![PathBuf::from("fixtures/sql-injection")],
         ..ScanOptions::default()
     };
-    let outcome = tollgate::scan::scan(&options, &rules).unwrap();
+    let outcome = tollgate::scan::scan(&options, rules).unwrap();
     let lines = |id: &str| -> Vec<(String, usize)> {
         outcome
             .findings
@@ -90,7 +81,7 @@ fn taint_rules_replace_the_pattern_rule_on_the_same_line() {
         "sql-string-built repeats sql-injection at {built:?}"
     );
     // Without the taint rule, the pattern rule reports those lines.
-    let mut pattern_only = RuleSet::builtin().unwrap();
+    let mut pattern_only = rules.clone();
     pattern_only.retain(|rule| rule.id == "sql-string-built");
     let alone = tollgate::scan::scan(&options, &pattern_only).unwrap();
     assert!(alone
@@ -101,7 +92,7 @@ fn taint_rules_replace_the_pattern_rule_on_the_same_line() {
 
 #[test]
 fn every_rule_has_vulnerable_and_safe_fixtures_per_framework() {
-    let rules = RuleSet::builtin().unwrap();
+    let rules = &*RULES;
     let mut missing = Vec::new();
     for rule in rules.iter() {
         for language in &rule.languages {

@@ -13,6 +13,10 @@ use crate::parse::ParsedFile;
 use crate::source::Language;
 use std::ops::Range;
 
+/// A capture a detector adds to a match (with the value `lower`) to report it one step less
+/// confident than its rule.
+pub const CONFIDENCE: &str = "CONFIDENCE";
+
 /// A place a detector flags, with named values for the rule's message (`$NAME`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Match {

@@ -8,6 +8,7 @@ use crate::detectors::syntax::descendants;
 use crate::model::FileModel;
 use crate::parse::ParsedFile;
 use crate::taint::{Custom, Flow, Tracer};
+use crate::testcode::TestCode;
 use ast_grep_core::meta_var::MetaVarEnv;
 use ast_grep_core::tree_sitter::StrDoc;
 use ast_grep_core::{AstGrep as Root, Matcher as _};
@@ -25,6 +26,8 @@ type Env<'c, 't> = Cow<'c, MetaVarEnv<'t, SgDoc>>;
 /// (handlers, guards) comes from [`ParsedFile::model`].
 pub struct FileMatches<'f> {
     file: &'f ParsedFile<'f>,
+    /// The file's test code, for `in-test-code`.
+    tests: &'f TestCode,
     root: Root<SgDoc>,
     /// Query hits by query address: each query runs once per file.
     query_hits: RefCell<HashMap<usize, Rc<QueryHits>>>,
@@ -49,7 +52,7 @@ pub struct Found {
 }
 
 impl<'f> FileMatches<'f> {
-    pub fn new(file: &'f ParsedFile<'f>) -> Self {
+    pub fn new(file: &'f ParsedFile<'f>, tests: &'f TestCode) -> Self {
         let doc = StrDoc {
             src: file.source.text.clone(),
             lang: SgLang(file.language()),
@@ -57,6 +60,7 @@ impl<'f> FileMatches<'f> {
         };
         FileMatches {
             file,
+            tests,
             root: Root::doc(doc),
             query_hits: RefCell::new(HashMap::new()),
             flow: RefCell::new(None),
@@ -210,6 +214,7 @@ impl<'f> FileMatches<'f> {
                 .model()
                 .handler_at(node.range().start)
                 .is_some_and(|handler| filter.accepts(handler)),
+            Condition::InTestCode => self.tests.contains(node.range().start),
             Condition::Where(constraints) => constraints.iter().all(|constraint| {
                 env.get_match(&constraint.var)
                     .is_some_and(|bound| self.satisfies(spec, &constraint.test, bound))

@@ -42,6 +42,8 @@ pub enum Condition {
     Precedes(Relation),
     /// The node is inside an HTTP handler accepted by the filter.
     InHandler(HandlerFilter),
+    /// The node is test code (see [`crate::testcode`]).
+    InTestCode,
     /// The metavariables bound so far satisfy every constraint (a nested `where:`).
     Where(Vec<Constraint>),
 }
@@ -145,7 +147,8 @@ impl Condition {
             Condition::Pattern(_)
             | Condition::Kind(_)
             | Condition::Regex(_)
-            | Condition::Query(_) => false,
+            | Condition::Query(_)
+            | Condition::InTestCode => false,
         }
     }
 }

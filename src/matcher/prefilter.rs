@@ -76,7 +76,7 @@ fn required(condition: &Condition) -> Option<Vec<String>> {
         Condition::Where(constraints) => {
             most_selective(constraints.iter().map(constraint_literals))
         }
-        Condition::Kind(_) | Condition::Not(_) => None,
+        Condition::Kind(_) | Condition::Not(_) | Condition::InTestCode => None,
     }
 }
 

@@ -393,8 +393,9 @@ fn classify<'t, 'f>(
     decorators: &[Node<'t>],
 ) -> Option<Kind<'t, 'f>> {
     for call in decorators.iter().filter_map(|d| decorator_call(*d)) {
-        if let Some((object, method)) =
-            callee_attribute(file, call).filter(|(_, m)| ROUTE_METHODS.contains(m))
+        if let Some((object, method)) = callee_attribute(file, call)
+            .filter(|(_, m)| ROUTE_METHODS.contains(m))
+            .filter(|_| !is_mock_patch(file, call))
         {
             return Some(Kind::Routed {
                 call,
@@ -648,6 +649,25 @@ fn decorator_call(decorator: Node) -> Option<Node> {
 }
 
 /// `object.method(...)` → `(object, method)`.
+/// `@mock.patch("billing.stripe.Refund")` in a test, not a `PATCH` route: a `mock` object, or a
+/// first argument that is a dotted target rather than a URL path.
+fn is_mock_patch(file: &ParsedFile, call: Node) -> bool {
+    let Some((object, _)) = callee_attribute(file, call) else {
+        return false;
+    };
+    let target = call
+        .child_by_field_name("arguments")
+        .and_then(|args| named_children(args).into_iter().next())
+        .filter(|first| first.kind() == "string")
+        .map(|first| {
+            file.text(first)
+                .trim_start_matches(|c: char| c.is_ascii_alphabetic())
+                .trim_matches(|c| c == '"' || c == '\'')
+        });
+    object.rsplit('.').next() == Some("mock")
+        || target.is_some_and(|t| !t.is_empty() && !t.starts_with('/') && !t.starts_with('<'))
+}
+
 pub(crate) fn callee_attribute<'f>(
     file: &ParsedFile<'f>,
     call: Node,

@@ -344,6 +344,13 @@ fn condition(
     if let Some(handler) = &raw.in_handler {
         parts.push(handler_condition(handler)?);
     }
+    if let Some(wanted) = raw.in_test_code {
+        parts.push(if wanted {
+            Condition::InTestCode
+        } else {
+            Condition::Not(Box::new(Condition::InTestCode))
+        });
+    }
     // Last, so that it sees what this mapping's pattern and relations bound.
     if let Some(constraints) = &raw.constraints {
         parts.push(Condition::Where(compile_constraints_strict(
@@ -356,7 +363,7 @@ fn condition(
         0 => Err(problem(
             at,
             "empty condition",
-            Some("give at least one of pattern, kind, regex, query, all, any, not, inside, not-inside, has, not-has, follows, precedes, in-handler, where".into()),
+            Some("give at least one of pattern, kind, regex, query, all, any, not, inside, not-inside, has, not-has, follows, precedes, in-handler, in-test-code, where".into()),
         )),
         1 => Ok(parts.remove(0)),
         _ => Ok(Condition::All(parts)),

@@ -228,6 +228,7 @@ fn build_rule(
         help: raw.help,
         logic,
         paths,
+        test_code: raw.test_code,
         pack: pack.to_string(),
         source_hash,
     })

@@ -141,12 +141,25 @@ pub struct Rule {
     /// Which files the rule applies to.
     #[serde(skip)]
     pub paths: PathFilter,
+    /// Whether the rule reports findings in test code.
+    pub test_code: TestCodePolicy,
     /// The pack the rule belongs to: its folder under `rules/`, or `custom`.
     pub pack: String,
     /// A hash of the rule file that defined the rule, so caches notice any edit to it
     /// (compiled matchers cannot be compared).
     #[serde(skip)]
     pub source_hash: u64,
+}
+
+/// Whether a rule runs on test code (see [`crate::testcode`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TestCodePolicy {
+    /// Report in test code like anywhere else (the default).
+    #[default]
+    Scan,
+    /// Report nothing in test files, test functions and test modules, unless the scan includes tests.
+    Skip,
 }
 
 /// How a rule finds matches.

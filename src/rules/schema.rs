@@ -1,7 +1,7 @@
 //! The YAML shape of rule files, as written by people. Every value that can be wrong keeps its
 //! location so errors point at the line. See docs/rules.md for the language.
 
-use super::{Confidence, Severity};
+use super::{Confidence, Severity, TestCodePolicy};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 use std::collections::BTreeMap;
@@ -44,6 +44,9 @@ pub(super) struct RawRule {
     pub taint: Option<Spanned<RawTaint>>,
     #[serde(default)]
     pub paths: RawPaths,
+    /// Whether the rule runs on test code.
+    #[serde(default)]
+    pub test_code: TestCodePolicy,
 }
 
 /// One condition; several keys in one mapping must all hold.
@@ -64,6 +67,8 @@ pub(super) struct RawCondition {
     pub follows: Option<Box<Spanned<RawCondition>>>,
     pub precedes: Option<Box<Spanned<RawCondition>>>,
     pub in_handler: Option<Spanned<RawHandler>>,
+    /// The node is (true) or is not (false) test code.
+    pub in_test_code: Option<bool>,
     /// Constraints on the metavariables bound so far, tested after this mapping's other keys
     /// (so one branch of an `any` can constrain what only it binds).
     #[serde(default, rename = "where")]
@@ -95,6 +100,7 @@ impl RawCondition {
             self.follows.is_some(),
             self.precedes.is_some(),
             self.in_handler.is_some(),
+            self.in_test_code.is_some(),
             self.constraints.is_some(),
             self.stop_by.is_some(),
             self.field.is_some(),

@@ -3,6 +3,8 @@
 use crate::detectors::syntax::{ancestor_of_kind, descendants, named_children};
 use crate::detectors::Match;
 use crate::parse::ParsedFile;
+use regex::Regex;
+use std::sync::LazyLock;
 use tree_sitter::Node;
 
 /// Exception types that catch (nearly) everything.
@@ -86,20 +88,33 @@ pub fn check(file: &ParsedFile, out: &mut Vec<Match>) {
             }
             worst = worst.max(step(file, statement));
         }
-        if worst == Step::Nothing && explains_itself(file, clause) {
+        let sensitive = guards_money_or_auth(file, clause);
+        // A comment saying why is a documented decision, except where money or access is at stake.
+        if worst == Step::Nothing && !sensitive && explains_itself(file, clause) {
             continue;
         }
+        // Best-effort work (notifications, telemetry, caches) whose failure is logged, or other
+        // work outside payments and authentication that logs the traceback, is seen: reported
+        // with less confidence, not called silent.
+        let best_effort = worst == Step::Logs
+            && (guards_best_effort_work(file, clause)
+                || (!sensitive && logs_traceback(file, block)));
         let outcome = match worst {
             Step::Handles => continue,
             Step::Nothing => "does nothing",
             Step::Continues => "moves on to the next iteration",
+            Step::Logs if best_effort => "logs it and carries on, as best-effort work",
             Step::Logs => "only logs it and carries on",
             Step::ReturnsNone => "returns None",
             Step::ReturnsSuccess => "returns a success response",
         };
+        let mut captures = vec![("CAUGHT", caught), ("OUTCOME", outcome.to_string())];
+        if best_effort {
+            captures.push((crate::detectors::CONFIDENCE, "lower".to_string()));
+        }
         out.push(Match {
             bytes: clause.start_byte()..block.start_byte(),
-            captures: vec![("CAUGHT", caught), ("OUTCOME", outcome.to_string())],
+            captures,
         });
     }
 }
@@ -131,6 +146,68 @@ fn broad_type(file: &ParsedFile, clause: Node) -> Option<String> {
         .map(|ty| file.text(ty))
         .find(|ty| BROAD.contains(ty))
         .map(|ty| format!("`except {ty}`"))
+}
+
+/// Words that put a `try` in payment or authentication code, in the enclosing function's name or
+/// the guarded code.
+static MONEY_OR_AUTH: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)auth|login|password|passwd|token|jwt|session|permission|credential|secret|signature|verify|payment|charge|refund|payout|transfer|billing|invoice|ledger|balance|capture|checkout|settle|withdraw|deposit|stripe|paypal|webhook|wallet",
+    )
+    .unwrap_or_else(|_| unreachable!("constant regex"))
+});
+
+/// Calls whose failure a service routinely tolerates: notifications, telemetry, caches, avatars.
+static BEST_EFFORT_CALL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\w*(notif|notify|send_mail|mail_|email|sms|push_notification|websocket|ws_|broadcast|metric|telemetry|analytics|track_|statsd|thumbnail|gravatar|avatar)\w*\(",
+    )
+    .unwrap_or_else(|_| unreachable!("constant regex"))
+});
+
+/// Whether every statement the `try` guards is a best-effort call.
+fn guards_best_effort_work(file: &ParsedFile, clause: Node) -> bool {
+    let Some(body) = clause
+        .parent()
+        .and_then(|statement| statement.child_by_field_name("body"))
+    else {
+        return false;
+    };
+    let statements: Vec<Node> = named_children(body)
+        .into_iter()
+        .filter(|statement| statement.kind() != "comment")
+        .collect();
+    !statements.is_empty()
+        && statements
+            .iter()
+            .all(|statement| BEST_EFFORT_CALL.is_match(file.text(*statement)))
+}
+
+/// Whether the handler guards payment or authentication code.
+fn guards_money_or_auth(file: &ParsedFile, clause: Node) -> bool {
+    let function_name = ancestor_of_kind(clause, &["function_definition"])
+        .and_then(|function| function.child_by_field_name("name"))
+        .map_or("", |name| file.text(name));
+    let guarded = clause
+        .parent()
+        .and_then(|statement| statement.child_by_field_name("body"))
+        .map_or("", |body| file.text(body));
+    MONEY_OR_AUTH.is_match(function_name) || MONEY_OR_AUTH.is_match(guarded)
+}
+
+/// Whether a logging call of the handler records the traceback: `logger.exception(…)`,
+/// `exc_info=…`, `traceback.print_exc()`, `capture_exception(…)`.
+fn logs_traceback(file: &ParsedFile, block: Node) -> bool {
+    named_children(block)
+        .into_iter()
+        .filter(|statement| is_logging(file, *statement))
+        .any(|statement| {
+            let text = file.text(statement);
+            text.contains(".exception(")
+                || text.contains("print_exc(")
+                || text.contains("capture_exception(")
+                || (text.contains("exc_info") && !text.contains("exc_info=False"))
+        })
 }
 
 /// `try: … except …: … else: …`: the `except` branch is a deliberate alternative path.
@@ -344,4 +421,65 @@ fn is_error_status(text: &str) -> bool {
         ]
         .iter()
         .any(|name| text.ends_with(name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::{Language, SourceFile};
+    use std::path::PathBuf;
+
+    fn outcomes(text: &str) -> Vec<(String, bool)> {
+        let source = SourceFile::new(
+            PathBuf::from("a.py"),
+            "a.py".into(),
+            Language::Python,
+            text.into(),
+        );
+        let parsed = crate::parse::parse(&source).unwrap();
+        let mut out = Vec::new();
+        check(&parsed, &mut out);
+        out.into_iter()
+            .map(|found| {
+                let outcome = found.captures[1].1.clone();
+                let lowered = found
+                    .captures
+                    .iter()
+                    .any(|(name, _)| *name == crate::detectors::CONFIDENCE);
+                (outcome, lowered)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn best_effort_logging_with_the_traceback_is_less_confident() {
+        let text = "def notify(user):\n    try:\n        mailer.send(user)\n    except Exception:\n        logger.exception(\"failed\")\n";
+        assert_eq!(
+            outcomes(text),
+            vec![("logs it and carries on, as best-effort work".into(), true)]
+        );
+        let payment = "def notify(user):\n    try:\n        stripe.Refund.create(payment_intent=user.pi)\n    except Exception:\n        logger.exception(\"failed\")\n";
+        assert_eq!(
+            outcomes(payment),
+            vec![("only logs it and carries on".into(), false)]
+        );
+        let notification = "def settle(payment):\n    try:\n        send_payment_notification(payment)\n    except Exception as e:\n        logger.error(f\"notification failed {e}\")\n";
+        assert_eq!(
+            outcomes(notification),
+            vec![("logs it and carries on, as best-effort work".into(), true)]
+        );
+        let plain = "def notify(user):\n    try:\n        mailer.send(user)\n    except Exception:\n        logger.warning(\"failed\")\n";
+        assert_eq!(
+            outcomes(plain),
+            vec![("only logs it and carries on".into(), false)]
+        );
+    }
+
+    #[test]
+    fn a_comment_does_not_excuse_a_swallowed_payment_error() {
+        let refund = "def refund(p):\n    try:\n        gateway.refund(p)\n    except Exception:\n        pass  # retried nightly\n";
+        assert_eq!(outcomes(refund), vec![("does nothing".into(), false)]);
+        let parse = "def parse(v):\n    try:\n        return int(v)\n    except Exception:\n        pass  # not a number: no value\n";
+        assert!(outcomes(parse).is_empty());
+    }
 }

@@ -1,0 +1,279 @@
+//! Test code recognition: test files and directories, rule or scanner fixture directories, and
+//! test functions, classes and modules inside other files. Rules declared `test-code: skip`
+//! report nothing there unless `[scan] include-tests = true`; the `in-test-code` condition asks
+//! the same question of one node.
+
+use crate::detectors::syntax::named_children;
+use crate::parse::ParsedFile;
+use crate::source::Language;
+use std::ops::Range;
+use tree_sitter::Node;
+
+/// Directories whose files are tests, benchmarks, examples or fixtures of rules and scanners.
+const TEST_DIRS: &[&str] = &[
+    "tests",
+    "test",
+    "benches",
+    "examples",
+    "testdata",
+    "test_data",
+    "fixtures",
+    ".semgrep",
+];
+
+/// Whether a file is test code by its path, relative to the scanned directory (`/`-separated):
+/// a component in [`TEST_DIRS`], or a pytest/unittest or Rust test file name.
+pub fn is_test_path(relative: &str) -> bool {
+    let mut parts = relative.split('/').filter(|part| !part.is_empty());
+    let Some(name) = parts.next_back() else {
+        return false;
+    };
+    if parts.any(|dir| TEST_DIRS.contains(&dir)) {
+        return true;
+    }
+    if let Some(stem) = name
+        .strip_suffix(".py")
+        .or_else(|| name.strip_suffix(".pyi"))
+    {
+        return stem.starts_with("test_")
+            || stem.ends_with("_test")
+            || stem.ends_with("_tests")
+            || stem.ends_with("_testing")
+            || matches!(stem, "tests" | "conftest");
+    }
+    name.strip_suffix(".rs").is_some_and(|stem| {
+        matches!(stem, "tests" | "test") || stem.ends_with("_test") || stem.ends_with("_tests")
+    })
+}
+
+/// The parts of one file that are test code.
+#[derive(Debug, Default)]
+pub struct TestCode {
+    /// The whole file (by its path).
+    whole: bool,
+    /// Byte ranges of test functions, test classes and `#[cfg(test)]` items.
+    regions: Vec<Range<usize>>,
+}
+
+impl TestCode {
+    /// No test code at all (what `include-tests = true` asks for).
+    pub fn none() -> TestCode {
+        TestCode::default()
+    }
+
+    /// The test code of `file`, a test file as a whole when `test_path` says so.
+    pub fn of(file: &ParsedFile, test_path: bool) -> TestCode {
+        if test_path {
+            return TestCode {
+                whole: true,
+                regions: Vec::new(),
+            };
+        }
+        let mut regions = Vec::new();
+        let root = file.tree.root_node();
+        match file.language() {
+            Language::Python => python_regions(file, root, &mut regions),
+            Language::Rust => rust_regions(file, root, &mut regions),
+        }
+        TestCode {
+            whole: false,
+            regions,
+        }
+    }
+
+    /// Whether the code starting at byte `at` is test code.
+    pub fn contains(&self, at: usize) -> bool {
+        self.whole || self.regions.iter().any(|region| region.contains(&at))
+    }
+}
+
+/// Python: functions named `test…` (unless they are HTTP handlers), functions under
+/// `mock.patch`/`patch`/`pytest` decorators, and classes named `Test…` or derived from a `TestCase`.
+fn python_regions(file: &ParsedFile, node: Node, out: &mut Vec<Range<usize>>) {
+    for child in named_children(node) {
+        let (definition, decorators) = if child.kind() == "decorated_definition" {
+            let decorators: Vec<&str> = named_children(child)
+                .into_iter()
+                .filter(|d| d.kind() == "decorator")
+                .map(|d| file.text(d))
+                .collect();
+            match child.child_by_field_name("definition") {
+                Some(definition) => (definition, decorators),
+                None => continue,
+            }
+        } else {
+            (child, Vec::new())
+        };
+        let name = definition
+            .child_by_field_name("name")
+            .map_or("", |n| file.text(n));
+        let is_test = match definition.kind() {
+            // A handler named `test_webhook` is an endpoint, not a test.
+            "function_definition" => {
+                decorators.iter().any(|d| is_test_decorator(d))
+                    || (is_test_function_name(name)
+                        && file.model().handler_at(definition.start_byte()).is_none())
+            }
+            "class_definition" => {
+                name.starts_with("Test")
+                    || definition
+                        .child_by_field_name("superclasses")
+                        .is_some_and(|bases| file.text(bases).contains("TestCase"))
+            }
+            _ => false,
+        };
+        if is_test {
+            out.push(child.byte_range());
+        } else if matches!(
+            definition.kind(),
+            "class_definition" | "function_definition"
+        ) {
+            if let Some(body) = definition.child_by_field_name("body") {
+                python_regions(file, body, out);
+            }
+        } else if matches!(
+            child.kind(),
+            "if_statement" | "try_statement" | "block" | "else_clause" | "elif_clause"
+        ) {
+            python_regions(file, child, out);
+        }
+    }
+}
+
+/// pytest collects `test*` functions; unittest runs `test*` methods.
+fn is_test_function_name(name: &str) -> bool {
+    name.strip_prefix("test").is_some_and(|rest| {
+        rest.is_empty() || rest.starts_with('_') || rest.starts_with(char::is_uppercase)
+    })
+}
+
+/// `@mock.patch(…)`, `@patch.object(…)`, `@pytest.fixture`, `@pytest.mark.…`.
+fn is_test_decorator(decorator: &str) -> bool {
+    let callee = decorator
+        .trim_start_matches('@')
+        .split('(')
+        .next()
+        .unwrap_or("")
+        .trim();
+    callee == "patch"
+        || callee.starts_with("patch.")
+        || callee.starts_with("mock.patch")
+        || callee.starts_with("unittest.mock.patch")
+        || callee.starts_with("pytest.")
+}
+
+/// Rust: items under `#[cfg(test)]`, `#[test]` and the async runtimes' test attributes.
+fn rust_regions(file: &ParsedFile, node: Node, out: &mut Vec<Range<usize>>) {
+    let mut attributes: Option<usize> = None;
+    let mut is_test = false;
+    for child in named_children(node) {
+        if child.kind() == "attribute_item" {
+            attributes.get_or_insert(child.start_byte());
+            is_test |= is_test_attribute(file.text(child));
+            continue;
+        }
+        if child.kind().ends_with("comment") {
+            continue;
+        }
+        if is_test {
+            out.push(attributes.unwrap_or(child.start_byte())..child.end_byte());
+        } else if let Some(body) = matches!(child.kind(), "mod_item" | "impl_item")
+            .then(|| child.child_by_field_name("body"))
+            .flatten()
+        {
+            rust_regions(file, body, out);
+        }
+        attributes = None;
+        is_test = false;
+    }
+}
+
+fn is_test_attribute(attribute: &str) -> bool {
+    let inner: String = attribute
+        .trim_start_matches("#[")
+        .trim_end_matches(']')
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let path = inner.split('(').next().unwrap_or("");
+    path == "test"
+        || path.ends_with("::test")
+        || path == "rstest"
+        || (path == "cfg" && inner.contains("test") && !inner.contains("not(test)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceFile;
+    use std::path::PathBuf;
+
+    #[test]
+    fn test_paths() {
+        for path in [
+            "tests/test_views.py",
+            "app/tests/helpers.py",
+            "app/test_views.py",
+            "app/views_test.py",
+            "conftest.py",
+            "app/tests.py",
+            "netbox/configuration_testing.py",
+            "crates/api/benches/load.rs",
+            "crates/api/examples/demo.rs",
+            "src/tests.rs",
+            "rules/.semgrep/secrets.py",
+            "pkg/testdata/app.py",
+            "pkg/fixtures/app.py",
+        ] {
+            assert!(is_test_path(path), "{path} is test code");
+        }
+        for path in [
+            "app/views.py",
+            "app/testimonials.py",
+            "app/contest.py",
+            "src/attestation.rs",
+            "src/latest/handlers.rs",
+            "",
+        ] {
+            assert!(!is_test_path(path), "{path} is not test code");
+        }
+    }
+
+    fn regions(language: Language, text: &str) -> Vec<String> {
+        let name = if language == Language::Python {
+            "a.py"
+        } else {
+            "a.rs"
+        };
+        let source = SourceFile::new(PathBuf::from(name), name.into(), language, text.into());
+        let parsed = crate::parse::parse(&source).unwrap();
+        let code = TestCode::of(&parsed, false);
+        code.regions
+            .iter()
+            .map(|r| text[r.clone()].lines().next().unwrap().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn python_test_functions_and_classes() {
+        let text = "def test_refund():\n    pass\n\n@app.post(\"/webhooks/test\")\ndef test_webhook():\n    pass\n\ndef testimonial():\n    pass\n\n@mock.patch(\"a.b\")\ndef helper(m):\n    pass\n\n@app.patch(\"/x\")\ndef view():\n    pass\n\nclass Refunds(TestCase):\n    def setUp(self):\n        pass\n\nclass Views:\n    def test_x(self):\n        pass\n";
+        assert_eq!(
+            regions(Language::Python, text),
+            vec![
+                "def test_refund():",
+                "@mock.patch(\"a.b\")",
+                "class Refunds(TestCase):",
+                "def test_x(self):",
+            ]
+        );
+    }
+
+    #[test]
+    fn rust_test_items() {
+        let text = "fn live() {}\n\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn t() {}\n}\n\n#[tokio::test]\n#[ignore]\nasync fn slow() {}\n\n#[cfg(not(test))]\nfn real() {}\n\n#[derive(Debug)]\nstruct S;\n";
+        assert_eq!(
+            regions(Language::Rust, text),
+            vec!["#[cfg(test)]", "#[tokio::test]"]
+        );
+    }
+}
