@@ -382,7 +382,14 @@ fn scan_file(
         }
     };
     let Some(cache) = cache else {
-        let result = check_bytes(candidate, display_path, bytes, test_path, plan, profile.as_mut());
+        let result = check_bytes(
+            candidate,
+            display_path,
+            bytes,
+            test_path,
+            plan,
+            profile.as_mut(),
+        );
         return Scanned {
             result,
             key: None,
