@@ -2,17 +2,19 @@
 //! tree themselves; declarative rules share one walk, dispatched by node kind, after a literal
 //! pre-filter has ruled out the rules that cannot match the file's text.
 
+use crate::budget::{self, Stopped};
 use crate::detectors;
-use crate::detectors::syntax::descendants;
-use crate::finding::{Finding, Related};
+use crate::detectors::syntax::descendants_with_depth;
+use crate::finding::{Finding, Notice, NoticeKind, Related};
 use crate::fingerprint;
-use crate::matcher::FileMatches;
+use crate::matcher::{FileMatches, Found};
 use crate::parse::ParsedFile;
 use crate::rules::{Logic, Rule, RuleSet};
 use crate::source::{Language, SourceFile};
 use aho_corasick::AhoCorasick;
 use bit_set::BitSet;
 use std::ops::Range;
+use std::time::{Duration, Instant};
 
 /// At most this many source lines are kept as a finding's snippet.
 const SNIPPET_LINES: usize = 6;
@@ -132,13 +134,25 @@ impl<'r> LanguagePlan<'r> {
     }
 }
 
-/// Findings of every rule in `plan` that applies to the file, in source order.
-pub fn check_file(file: &ParsedFile, plan: &Plan) -> Vec<Finding> {
+/// What checking one file produced.
+#[derive(Debug, Default)]
+pub struct Checked {
+    /// In source order.
+    pub findings: Vec<Finding>,
+    /// One per rule that failed or ran out of time on the file; its findings are missing.
+    pub notices: Vec<Notice>,
+}
+
+/// Findings of every rule in `plan` that applies to the file. Each rule runs with `timeout` (none
+/// when `None`) and in isolation: a rule that panics or runs out of time leaves a notice, and the
+/// other rules' findings stand.
+pub fn check_file(file: &ParsedFile, plan: &Plan, timeout: Option<Duration>) -> Checked {
     let source = file.source;
     let Some(language_plan) = plan.for_language(source.language) else {
-        return Vec::new();
+        return Checked::default();
     };
     let mut findings = Vec::new();
+    let mut notices = Vec::new();
     let mut matches = Vec::new();
     for rule in language_plan
         .detectors
@@ -155,7 +169,10 @@ pub fn check_file(file: &ParsedFile, plan: &Plan) -> Vec<Finding> {
             continue;
         }
         matches.clear();
-        (detector.check)(file, &mut matches);
+        if let Err(stopped) = budget::bounded(timeout, || (detector.check)(file, &mut matches)) {
+            notices.push(rule_notice(source, &rule.id, &stopped, timeout));
+            continue;
+        }
         for found in matches.drain(..) {
             let captures: Vec<(&str, String)> = found
                 .captures
@@ -176,40 +193,101 @@ pub fn check_file(file: &ParsedFile, plan: &Plan) -> Vec<Finding> {
                 union.union_with(planned.kinds.as_ref()?);
                 Some(union)
             });
-        for inner in descendants(prepared.root().root().get_inner_node()) {
+        // Time left per candidate rule (`None`: no limit), and whether it still runs.
+        let mut left = vec![timeout; candidates.len()];
+        let mut running = vec![true; candidates.len()];
+        // The current node's ancestors, root first, kept by the walk for `inside`.
+        let mut lineage = Vec::new();
+        for (inner, depth) in descendants_with_depth(prepared.root().root().get_inner_node()) {
+            lineage.truncate(depth);
             let kind = usize::from(inner.kind_id());
             if wanted.as_ref().is_some_and(|wanted| !wanted.contains(kind)) {
+                lineage.push(inner);
                 continue;
             }
             let node = prepared.root().adopt(inner);
-            for planned in candidates
-                .iter()
-                .filter(|p| p.kinds.as_ref().is_none_or(|k| k.contains(kind)))
-            {
-                if let Some(found) = prepared.match_node(planned.matcher, &node) {
-                    let bindings: Vec<(&str, String)> = found
-                        .bindings
-                        .iter()
-                        .map(|(name, text)| (name.as_str(), shorten(text)))
-                        .collect();
-                    let message = planned.rule.render_message(&bindings);
-                    let mut finding = finding(planned.rule, source, found.bytes, message);
-                    if let Some(flow) = found.flow {
-                        if flow.through_unknown_call {
-                            finding.confidence = finding.confidence.lower();
+            for (index, planned) in candidates.iter().enumerate() {
+                if !running[index] || planned.kinds.as_ref().is_some_and(|k| !k.contains(kind)) {
+                    continue;
+                }
+                let started = Instant::now();
+                let result = budget::bounded(left[index], || {
+                    prepared.match_node(planned.matcher, &node, &lineage)
+                });
+                if let Some(left) = &mut left[index] {
+                    *left = left.saturating_sub(started.elapsed());
+                }
+                let stopped = match result {
+                    Ok(found) => {
+                        if let Some(found) = found {
+                            findings.push(declarative_finding(planned.rule, source, found));
                         }
-                        finding.flow = flow_locations(source, flow);
+                        (left[index] == Some(Duration::ZERO)).then_some(Stopped::TimedOut)
                     }
-                    findings.push(finding);
+                    Err(stopped) => Some(stopped),
+                };
+                if let Some(stopped) = stopped {
+                    notices.push(rule_notice(source, &planned.rule.id, &stopped, timeout));
+                    running[index] = false;
                 }
             }
+            lineage.push(inner);
         }
     }
     findings.sort_by(|a, b| (a.start, &a.rule_id, a.end).cmp(&(b.start, &b.rule_id, b.end)));
     findings.dedup_by(|a, b| a.rule_id == b.rule_id && a.bytes == b.bytes);
     drop_superseded(&mut findings, plan);
     fingerprint::assign(&mut findings);
-    findings
+    Checked { findings, notices }
+}
+
+/// The finding for a declarative rule's match.
+fn declarative_finding(rule: &Rule, source: &SourceFile, found: Found) -> Finding {
+    let bindings: Vec<(&str, String)> = found
+        .bindings
+        .iter()
+        .map(|(name, text)| (name.as_str(), shorten(text)))
+        .collect();
+    let message = rule.render_message(&bindings);
+    let mut finding = finding(rule, source, found.bytes, message);
+    if let Some(flow) = found.flow {
+        if flow.through_unknown_call {
+            finding.confidence = finding.confidence.lower();
+        }
+        finding.flow = flow_locations(source, flow);
+    }
+    finding
+}
+
+/// The notice for a rule that stopped on a file.
+pub fn rule_notice(
+    source: &SourceFile,
+    rule: &str,
+    stopped: &Stopped,
+    timeout: Option<Duration>,
+) -> Notice {
+    let (kind, message) = match stopped {
+        Stopped::TimedOut => (
+            NoticeKind::Timeout,
+            format!(
+                "`{rule}` ran out of time on this file (limit {} s, `--timeout-per-file`); its findings here may be missing",
+                timeout.unwrap_or_default().as_secs_f64()
+            ),
+        ),
+        Stopped::Panicked(reason) => (
+            NoticeKind::InternalError,
+            format!(
+                "internal error in `{rule}` on this file ({}; please report it); its findings here are missing",
+                reason.lines().next().unwrap_or_default()
+            ),
+        ),
+    };
+    Notice {
+        path: source.display_path.clone(),
+        kind,
+        message,
+        line: None,
+    }
 }
 
 /// Remove findings that a finding of a superseding rule covers (same lines).

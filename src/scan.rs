@@ -1,7 +1,8 @@
 //! The whole pipeline for one run: discover → read → parse → check → filter.
 
+use crate::budget::{self, Stopped};
 use crate::cache::{self, Cache};
-use crate::check::{check_file, Plan};
+use crate::check::{check_file, rule_notice, Checked, Plan};
 use crate::discover::{self, Candidate, DiscoverError, DiscoverOptions};
 use crate::filter;
 use crate::finding::{Finding, Notice, NoticeKind};
@@ -38,6 +39,8 @@ pub struct ScanOptions {
     pub no_suppress: bool,
     /// The team's own guards and public paths (`[auth]` in the configuration).
     pub auth: AuthConfig,
+    /// What one rule may spend on one file (`--timeout-per-file`); `None`: no limit.
+    pub timeout: Option<Duration>,
 }
 
 impl Default for ScanOptions {
@@ -51,6 +54,7 @@ impl Default for ScanOptions {
             progress: false,
             no_suppress: false,
             auth: AuthConfig::default(),
+            timeout: Some(budget::DEFAULT_TIMEOUT),
         }
     }
 }
@@ -102,6 +106,7 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
+        .stack_size(budget::WORKER_STACK)
         .build()
         .map_err(|err| ScanError::Threads {
             jobs,
@@ -123,7 +128,7 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
             .files
             .par_iter()
             .map(|candidate| {
-                let scanned = scan_file(candidate, &plan, cache.as_ref());
+                let scanned = scan_file(candidate, &plan, cache.as_ref(), options.timeout);
                 progress.inc();
                 scanned
             })
@@ -132,9 +137,11 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
     progress.finish();
     if let Some(cache) = &cache {
         // A cache that cannot be written only makes the next run slower; the scan has its results.
+        // Timeouts depend on the machine's load and failures on this build: not kept.
         let _ = cache.save(
             scanned
                 .iter()
+                .filter(|file| !file.result.notices.iter().any(|n| n.kind.internal()))
                 .filter_map(|file| Some((file.key.as_ref()?, &file.result))),
         );
     }
@@ -174,7 +181,7 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
             fingerprint::assign(&mut kept);
             findings.extend(kept);
         }
-        notices.extend(result.notice);
+        notices.extend(result.notices);
     }
     stats.files_skipped = notices
         .iter()
@@ -227,7 +234,8 @@ pub(crate) struct FileResult {
     pub(crate) bytes: u64,
     /// Every finding, before suppressions are applied.
     pub(crate) findings: Vec<Finding>,
-    pub(crate) notice: Option<Notice>,
+    /// Why the file was skipped or only partly checked.
+    pub(crate) notices: Vec<Notice>,
     /// The file's `tollgate: ignore` comments.
     pub(crate) suppressions: Vec<Suppression>,
     /// What the file tells the project model.
@@ -243,12 +251,12 @@ impl FileResult {
             findings: Vec::new(),
             suppressions: Vec::new(),
             facts: FileFacts::default(),
-            notice: Some(Notice {
+            notices: vec![Notice {
                 path,
                 kind,
                 message,
                 line: None,
-            }),
+            }],
         }
     }
 }
@@ -260,7 +268,68 @@ struct Scanned {
     cached: bool,
 }
 
-fn scan_file(candidate: &Candidate, plan: &Plan, cache: Option<&Cache>) -> Scanned {
+/// The per-file stage on text in memory, as a scan runs it on a file at `path` (the file is not
+/// read): findings before suppressions, and notices. For the fuzzer (`examples/fuzz.rs`).
+pub fn check_contents(
+    path: &std::path::Path,
+    language: crate::source::Language,
+    bytes: Vec<u8>,
+    plan: &Plan,
+    timeout: Option<Duration>,
+) -> (Vec<Finding>, Vec<Notice>) {
+    let candidate = Candidate {
+        path: path.to_path_buf(),
+        language,
+    };
+    let display_path = discover::display_path(path);
+    let result = budget::bounded(None, || {
+        check_bytes(&candidate, display_path, bytes, plan, timeout)
+    })
+    .unwrap_or_else(|stopped| {
+        let path = discover::display_path(path);
+        FileResult::skipped(path, NoticeKind::InternalError, failure(&stopped))
+    });
+    (result.findings, result.notices)
+}
+
+/// The message for a file whose check failed as a whole.
+fn failure(stopped: &Stopped) -> String {
+    match stopped {
+        Stopped::TimedOut => "ran out of time; skipped".to_string(),
+        Stopped::Panicked(reason) => format!(
+            "internal error while checking this file ({}; please report it); its findings are missing",
+            reason.lines().next().unwrap_or_default()
+        ),
+    }
+}
+
+/// Read, parse and check one file. Nothing in it can take the scan down: a failure anywhere
+/// becomes a notice on the file.
+fn scan_file(
+    candidate: &Candidate,
+    plan: &Plan,
+    cache: Option<&Cache>,
+    timeout: Option<Duration>,
+) -> Scanned {
+    budget::bounded(None, || {
+        scan_file_unguarded(candidate, plan, cache, timeout)
+    })
+    .unwrap_or_else(|stopped| {
+        let path = discover::display_path(&candidate.path);
+        Scanned {
+            result: FileResult::skipped(path, NoticeKind::InternalError, failure(&stopped)),
+            key: None,
+            cached: false,
+        }
+    })
+}
+
+fn scan_file_unguarded(
+    candidate: &Candidate,
+    plan: &Plan,
+    cache: Option<&Cache>,
+    timeout: Option<Duration>,
+) -> Scanned {
     let display_path = discover::display_path(&candidate.path);
     let bytes = match std::fs::read(&candidate.path) {
         Ok(bytes) => bytes,
@@ -275,7 +344,7 @@ fn scan_file(candidate: &Candidate, plan: &Plan, cache: Option<&Cache>) -> Scann
         }
     };
     let Some(cache) = cache else {
-        let result = check_bytes(candidate, display_path, bytes, plan);
+        let result = check_bytes(candidate, display_path, bytes, plan, timeout);
         return Scanned {
             result,
             key: None,
@@ -286,7 +355,7 @@ fn scan_file(candidate: &Candidate, plan: &Plan, cache: Option<&Cache>) -> Scann
     let (result, cached) = match cache.get(&key) {
         Some(result) => (result, true),
         None => {
-            let result = check_bytes(candidate, key.path.clone(), bytes, plan);
+            let result = check_bytes(candidate, key.path.clone(), bytes, plan, timeout);
             (result, false)
         }
     };
@@ -303,6 +372,7 @@ fn check_bytes(
     display_path: String,
     bytes: Vec<u8>,
     plan: &Plan,
+    timeout: Option<Duration>,
 ) -> FileResult {
     let skipped =
         |kind, message| FileResult::skipped(discover::display_path(&candidate.path), kind, message);
@@ -329,13 +399,26 @@ fn check_bytes(
         candidate.language,
         text,
     );
-    let Some(parsed) = parse::parse(&source) else {
-        return skipped(
-            NoticeKind::SyntaxError,
-            "tree-sitter could not parse this file; skipped".into(),
-        );
+    if let Some(message) = parse::unparsable(&source) {
+        return skipped(NoticeKind::TooDeep, message);
+    }
+    let parsed = match budget::bounded(timeout, || parse::parse(&source)) {
+        Ok(Some(parsed)) => parsed,
+        Ok(None) => {
+            return skipped(
+                NoticeKind::SyntaxError,
+                "tree-sitter could not parse this file; skipped".into(),
+            )
+        }
+        Err(Stopped::TimedOut) => {
+            let limit = timeout.unwrap_or_default().as_secs_f64();
+            let message =
+                format!("parsing ran out of time (limit {limit} s, `--timeout-per-file`); skipped");
+            return skipped(NoticeKind::Timeout, message);
+        }
+        Err(stopped) => return skipped(NoticeKind::InternalError, failure(&stopped)),
     };
-    let notice = parsed.first_syntax_error().map(|node| {
+    let syntax = parsed.first_syntax_error().map(|node| {
         let line = node.start_position().row + 1;
         Notice {
             path: source.display_path.clone(),
@@ -344,23 +427,28 @@ fn check_bytes(
             line: Some(line),
         }
     });
-    // A defect in one rule must not take the scan down: the file gets a notice instead.
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        (check_file(&parsed, plan), project::facts(&parsed))
-    })) {
-        Ok((findings, facts)) => FileResult {
-            path: source.display_path.clone(),
-            scanned: true,
-            bytes: size,
-            findings,
-            notice,
-            suppressions: suppress::collect(&parsed),
-            facts,
-        },
-        Err(_) => skipped(
-            NoticeKind::InternalError,
-            "internal error while checking this file (please report it); its findings are missing"
-                .into(),
-        ),
+    let Checked {
+        findings,
+        mut notices,
+    } = check_file(&parsed, plan, timeout);
+    notices.extend(syntax);
+    // The project facts and the suppressions are bounded like a rule.
+    let facts = budget::bounded(timeout, || project::facts(&parsed)).unwrap_or_else(|stopped| {
+        notices.push(rule_notice(&source, "routes and guards", &stopped, timeout));
+        FileFacts::default()
+    });
+    let suppressions =
+        budget::bounded(timeout, || suppress::collect(&parsed)).unwrap_or_else(|stopped| {
+            notices.push(rule_notice(&source, "suppressions", &stopped, timeout));
+            Vec::new()
+        });
+    FileResult {
+        path: source.display_path.clone(),
+        scanned: true,
+        bytes: size,
+        findings,
+        notices,
+        suppressions,
+        facts,
     }
 }

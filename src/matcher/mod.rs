@@ -9,7 +9,7 @@ mod lang;
 mod prefilter;
 mod query;
 
-pub use eval::FileMatches;
+pub use eval::{FileMatches, Found};
 pub use lang::{expand_metavariables, SgDoc, SgLang, SgNode};
 pub use prefilter::Prefilter;
 pub use query::QueryAtom;
