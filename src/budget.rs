@@ -79,7 +79,7 @@ fn stopped(payload: &(dyn Any + Send)) -> Stopped {
 pub fn checkpoint() {
     let ticks = TICKS.get().wrapping_add(1);
     TICKS.set(ticks);
-    if ticks % CHECK_EVERY == 0 {
+    if ticks.is_multiple_of(CHECK_EVERY) {
         check_clock();
     }
 }

@@ -99,9 +99,8 @@ fn indentation_widths(text: &str) -> usize {
             b' ' if at_line_start => width = width.wrapping_add(1),
             b'\t' if at_line_start => width = width.wrapping_add(8),
             b'\\' if at_line_start && matches!(bytes.peek(), Some(b'\n' | b'\r')) => {
-                if bytes.next() == Some(b'\r') && bytes.peek() == Some(&b'\n') {
-                    bytes.next();
-                }
+                bytes.next_if_eq(&b'\r');
+                bytes.next_if_eq(&b'\n');
             }
             _ if at_line_start => {
                 at_line_start = false;

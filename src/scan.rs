@@ -23,6 +23,10 @@ use std::time::{Duration, Instant};
 /// Files above this size are skipped unless `--max-file-size` says otherwise (2 MiB).
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 2 * 1024 * 1024;
 
+/// Parsing gets at least this long, however short `--timeout-per-file` is: without a tree, no
+/// rule can run on the file.
+const MIN_PARSE_TIMEOUT: Duration = Duration::from_secs(1);
+
 /// What to scan and how.
 #[derive(Clone, Debug)]
 pub struct ScanOptions {
@@ -402,7 +406,8 @@ fn check_bytes(
     if let Some(message) = parse::unparsable(&source) {
         return skipped(NoticeKind::TooDeep, message);
     }
-    let parsed = match budget::bounded(timeout, || parse::parse(&source)) {
+    let parse_timeout = timeout.map(|timeout| timeout.max(MIN_PARSE_TIMEOUT));
+    let parsed = match budget::bounded(parse_timeout, || parse::parse(&source)) {
         Ok(Some(parsed)) => parsed,
         Ok(None) => {
             return skipped(
@@ -411,7 +416,7 @@ fn check_bytes(
             )
         }
         Err(Stopped::TimedOut) => {
-            let limit = timeout.unwrap_or_default().as_secs_f64();
+            let limit = parse_timeout.unwrap_or_default().as_secs_f64();
             let message =
                 format!("parsing ran out of time (limit {limit} s, `--timeout-per-file`); skipped");
             return skipped(NoticeKind::Timeout, message);

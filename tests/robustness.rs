@@ -97,9 +97,12 @@ fn pathological_files_beside_vulnerable_ones_keep_their_findings() {
     let (code, report) = json_scan(dir.path(), &["--timeout-per-file", "0.2"]);
     assert_eq!(code, 1, "{report}");
     let found = findings(&report);
-    for path in ["vulnerable.py", "vulnerable.rs"] {
+    for (path, rule) in [
+        ("vulnerable.py", "sql-string-built"),
+        ("vulnerable.rs", "sql-injection"),
+    ] {
         assert!(
-            found.contains(&(path.to_string(), "sql-string-built".to_string())),
+            found.contains(&(path.to_string(), rule.to_string())),
             "{path}: {found:?}"
         );
     }
@@ -185,7 +188,8 @@ fn without_a_timeout_the_slow_rule_finishes() {
 fn bad_timeouts_are_usage_errors() {
     let dir = project(&[("app.py", "x = 1\n".into())]);
     for bad in ["-1", "soon", "NaN", "inf"] {
-        let output = tollgate(dir.path(), &["scan", "--timeout-per-file", bad]);
+        let flag = format!("--timeout-per-file={bad}");
+        let output = tollgate(dir.path(), &["scan", &flag]);
         assert_eq!(output.status.code(), Some(2), "{bad}");
         assert!(
             String::from_utf8_lossy(&output.stderr).contains("seconds"),
