@@ -148,66 +148,67 @@ impl<'a> Linker<'a> {
     }
 
     fn visit(&mut self, id: &ContainerId, trail: Trail, stack: &mut Vec<ContainerId>) {
-        crate::budget::deep(|| {
-            if stack.len() > MAX_DEPTH || stack.contains(id) {
-                return;
-            }
-            stack.push(id.clone());
-            let (file, name) = id;
-            let facts = self.files[*file].1;
-            let mut trail = trail;
-            if let Some(container) = facts.containers.iter().find(|c| &c.name == name) {
-                trail.prefix = join_path(&trail.prefix, &container.prefix);
-                trail.guards.extend(container.guards.iter().cloned());
-                trail.markers.extend(container.markers.iter().cloned());
-            }
-            // Handlers decorated with this container (`@router.get("/x")`).
-            let members: Vec<usize> = (0..self.handlers.len())
-                .filter(|&h| {
-                    let (hfile, handler) = self.handlers[h];
-                    hfile == *file
-                        && handler.route.is_some()
-                        && handler.owner.as_ref() == Some(name)
-                })
-                .collect();
-            for h in members {
-                let handler = self.handlers[h].1;
-                let path = join_path(&trail.prefix, handler.route.as_deref().unwrap_or(""));
-                self.emit(h, Some(path), handler.methods.clone(), &trail);
-            }
-            for edge in facts.edges.iter().filter(|e| &e.from == name) {
-                let mut next = trail.clone();
-                next.prefix = join_path(&trail.prefix, &edge.prefix);
-                next.guards.extend(edge.guards.iter().cloned());
-                next.markers.extend(edge.markers.iter().cloned());
-                next.via.push((*file, edge.at));
-                for resolved in self.resolve(*file, &edge.from, &edge.target) {
-                    match resolved {
-                        Resolved::Container(child) => self.visit(&child, next.clone(), stack),
-                        Resolved::Handler(h) => {
-                            let handler = self.handlers[h].1;
-                            // actix: `scope("/api").service(h)` where `h` has `#[post("/x")]`.
-                            let path = match &handler.route {
-                                Some(route) => join_path(&next.prefix, route),
-                                None => next.prefix.clone(),
-                            };
-                            let methods = if edge.methods.is_empty() {
-                                handler.methods.clone()
-                            } else {
-                                edge.methods.clone()
-                            };
-                            self.emit(h, Some(path), methods, &next);
-                        }
-                        Resolved::Class { handlers, viewset } => {
-                            for h in handlers {
-                                self.emit_class_member(h, viewset, &next);
-                            }
+        crate::budget::deep(|| self.visit_unguarded(id, trail, stack))
+    }
+
+    /// Guarded by [`Self::visit`], which grows the stack for deep trees.
+    fn visit_unguarded(&mut self, id: &ContainerId, trail: Trail, stack: &mut Vec<ContainerId>) {
+        if stack.len() > MAX_DEPTH || stack.contains(id) {
+            return;
+        }
+        stack.push(id.clone());
+        let (file, name) = id;
+        let facts = self.files[*file].1;
+        let mut trail = trail;
+        if let Some(container) = facts.containers.iter().find(|c| &c.name == name) {
+            trail.prefix = join_path(&trail.prefix, &container.prefix);
+            trail.guards.extend(container.guards.iter().cloned());
+            trail.markers.extend(container.markers.iter().cloned());
+        }
+        // Handlers decorated with this container (`@router.get("/x")`).
+        let members: Vec<usize> = (0..self.handlers.len())
+            .filter(|&h| {
+                let (hfile, handler) = self.handlers[h];
+                hfile == *file && handler.route.is_some() && handler.owner.as_ref() == Some(name)
+            })
+            .collect();
+        for h in members {
+            let handler = self.handlers[h].1;
+            let path = join_path(&trail.prefix, handler.route.as_deref().unwrap_or(""));
+            self.emit(h, Some(path), handler.methods.clone(), &trail);
+        }
+        for edge in facts.edges.iter().filter(|e| &e.from == name) {
+            let mut next = trail.clone();
+            next.prefix = join_path(&trail.prefix, &edge.prefix);
+            next.guards.extend(edge.guards.iter().cloned());
+            next.markers.extend(edge.markers.iter().cloned());
+            next.via.push((*file, edge.at));
+            for resolved in self.resolve(*file, &edge.from, &edge.target) {
+                match resolved {
+                    Resolved::Container(child) => self.visit(&child, next.clone(), stack),
+                    Resolved::Handler(h) => {
+                        let handler = self.handlers[h].1;
+                        // actix: `scope("/api").service(h)` where `h` has `#[post("/x")]`.
+                        let path = match &handler.route {
+                            Some(route) => join_path(&next.prefix, route),
+                            None => next.prefix.clone(),
+                        };
+                        let methods = if edge.methods.is_empty() {
+                            handler.methods.clone()
+                        } else {
+                            edge.methods.clone()
+                        };
+                        self.emit(h, Some(path), methods, &next);
+                    }
+                    Resolved::Class { handlers, viewset } => {
+                        for h in handlers {
+                            self.emit_class_member(h, viewset, &next);
                         }
                     }
                 }
             }
-            stack.pop();
-        })
+        }
+        stack.pop();
     }
 
     /// A method of a class-based view or viewset mounted at `trail.prefix`.

@@ -290,52 +290,62 @@ fn url_list(
     guards: &[String],
     facts: &mut FileFacts,
 ) {
-    crate::budget::deep(|| {
-        if list.kind() == "binary_operator" {
-            for side in named_children(list) {
-                url_list(file, side, from, prefix, guards, facts);
-            }
-            return;
+    crate::budget::deep(|| url_list_unguarded(file, list, from, prefix, guards, facts))
+}
+
+/// Guarded by [`url_list`], which grows the stack for deep trees.
+fn url_list_unguarded(
+    file: &ParsedFile,
+    list: Node,
+    from: &str,
+    prefix: &str,
+    guards: &[String],
+    facts: &mut FileFacts,
+) {
+    if list.kind() == "binary_operator" {
+        for side in named_children(list) {
+            url_list(file, side, from, prefix, guards, facts);
         }
-        // urlpatterns += router.urls
-        if list.kind() == "attribute" && file.text(list).ends_with(".urls") {
-            if let Some(object) = list.child_by_field_name("object") {
-                facts.edges.push(edge(
-                    file.source.position(list.start_byte()),
-                    from,
-                    prefix,
-                    target_container(file, object),
-                    guards,
-                ));
-            }
-            return;
+        return;
+    }
+    // urlpatterns += router.urls
+    if list.kind() == "attribute" && file.text(list).ends_with(".urls") {
+        if let Some(object) = list.child_by_field_name("object") {
+            facts.edges.push(edge(
+                file.source.position(list.start_byte()),
+                from,
+                prefix,
+                target_container(file, object),
+                guards,
+            ));
         }
-        if !matches!(list.kind(), "list" | "tuple") {
-            return;
+        return;
+    }
+    if !matches!(list.kind(), "list" | "tuple") {
+        return;
+    }
+    for item in named_children(list) {
+        if item.kind() != "call" {
+            continue;
         }
-        for item in named_children(list) {
-            if item.kind() != "call" {
-                continue;
-            }
-            let callee = item
-                .child_by_field_name("function")
-                .map(|f| file.text(f))
-                .unwrap_or("");
-            if !matches!(
-                callee.rsplit('.').next(),
-                Some("path" | "re_path" | "url" | "register")
-            ) {
-                continue;
-            }
-            let Some(args) = item.child_by_field_name("arguments") else {
-                continue;
-            };
-            let args = named_children(args);
-            let route = first_string_arg(file, item).unwrap_or_default();
-            let Some(view) = args.get(1) else { continue };
-            url_view(file, *view, from, &route, prefix, guards, facts);
+        let callee = item
+            .child_by_field_name("function")
+            .map(|f| file.text(f))
+            .unwrap_or("");
+        if !matches!(
+            callee.rsplit('.').next(),
+            Some("path" | "re_path" | "url" | "register")
+        ) {
+            continue;
         }
-    })
+        let Some(args) = item.child_by_field_name("arguments") else {
+            continue;
+        };
+        let args = named_children(args);
+        let route = first_string_arg(file, item).unwrap_or_default();
+        let Some(view) = args.get(1) else { continue };
+        url_view(file, *view, from, &route, prefix, guards, facts);
+    }
 }
 
 /// The view argument of `path(route, view)`.
@@ -348,62 +358,56 @@ fn url_view(
     guards: &[String],
     facts: &mut FileFacts,
 ) {
-    crate::budget::deep(|| {
-        let full = super::facts::join_path(prefix, route);
-        match view.kind() {
-            "call" => {
-                let function = view.child_by_field_name("function");
-                let callee = function.map(|f| file.text(f)).unwrap_or("");
-                let last = callee.rsplit('.').next().unwrap_or(callee);
-                let first = view
-                    .child_by_field_name("arguments")
-                    .and_then(|a| named_children(a).into_iter().next());
-                if last == "include" {
-                    let Some(first) = first else { return };
-                    match first.kind() {
-                        "string" => {
-                            let module = string_value(file, first);
-                            facts.edges.push(edge(
-                                file.source.position(view.start_byte()),
-                                from,
-                                &full,
-                                Target::Module(module),
-                                guards,
-                            ));
-                        }
-                        "tuple" => {
-                            if let Some(inner) = named_children(first).into_iter().next() {
-                                url_view_include(file, inner, from, &full, guards, facts);
-                            }
-                        }
-                        _ => url_view_include(file, first, from, &full, guards, facts),
+    crate::budget::deep(|| url_view_unguarded(file, view, from, route, prefix, guards, facts))
+}
+
+/// Guarded by [`url_view`], which grows the stack for deep trees.
+fn url_view_unguarded(
+    file: &ParsedFile,
+    view: Node,
+    from: &str,
+    route: &str,
+    prefix: &str,
+    guards: &[String],
+    facts: &mut FileFacts,
+) {
+    let full = super::facts::join_path(prefix, route);
+    match view.kind() {
+        "call" => {
+            let function = view.child_by_field_name("function");
+            let callee = function.map(|f| file.text(f)).unwrap_or("");
+            let last = callee.rsplit('.').next().unwrap_or(callee);
+            let first = view
+                .child_by_field_name("arguments")
+                .and_then(|a| named_children(a).into_iter().next());
+            if last == "include" {
+                let Some(first) = first else { return };
+                match first.kind() {
+                    "string" => {
+                        let module = string_value(file, first);
+                        facts.edges.push(edge(
+                            file.source.position(view.start_byte()),
+                            from,
+                            &full,
+                            Target::Module(module),
+                            guards,
+                        ));
                     }
-                } else if last == "as_view" {
-                    let Some(class) = function.and_then(|f| f.child_by_field_name("object")) else {
-                        return;
-                    };
-                    let target = Target::Class {
-                        path: dotted(file.text(class)),
-                        viewset: false,
-                    };
-                    facts.edges.push(edge(
-                        file.source.position(view.start_byte()),
-                        from,
-                        &full,
-                        target,
-                        guards,
-                    ));
-                } else if let Some(inner) = first {
-                    // login_required(views.detail), staff_member_required(...)
-                    let mut guards = guards.to_vec();
-                    if looks_like_auth(last) {
-                        guards.push(callee.to_string());
+                    "tuple" => {
+                        if let Some(inner) = named_children(first).into_iter().next() {
+                            url_view_include(file, inner, from, &full, guards, facts);
+                        }
                     }
-                    url_view(file, inner, from, route, prefix, &guards, facts);
+                    _ => url_view_include(file, first, from, &full, guards, facts),
                 }
-            }
-            "identifier" | "attribute" => {
-                let target = Target::Handler(dotted(file.text(view)));
+            } else if last == "as_view" {
+                let Some(class) = function.and_then(|f| f.child_by_field_name("object")) else {
+                    return;
+                };
+                let target = Target::Class {
+                    path: dotted(file.text(class)),
+                    viewset: false,
+                };
                 facts.edges.push(edge(
                     file.source.position(view.start_byte()),
                     from,
@@ -411,10 +415,27 @@ fn url_view(
                     target,
                     guards,
                 ));
+            } else if let Some(inner) = first {
+                // login_required(views.detail), staff_member_required(...)
+                let mut guards = guards.to_vec();
+                if looks_like_auth(last) {
+                    guards.push(callee.to_string());
+                }
+                url_view(file, inner, from, route, prefix, &guards, facts);
             }
-            _ => {}
         }
-    })
+        "identifier" | "attribute" => {
+            let target = Target::Handler(dotted(file.text(view)));
+            facts.edges.push(edge(
+                file.source.position(view.start_byte()),
+                from,
+                &full,
+                target,
+                guards,
+            ));
+        }
+        _ => {}
+    }
 }
 
 /// `include(router.urls)`, `include([path(...), ...])`.
@@ -555,12 +576,15 @@ fn dotted(text: &str) -> Vec<String> {
 }
 
 fn string_value(file: &ParsedFile, node: Node) -> String {
-    crate::budget::deep(|| {
-        descendants(node)
-            .filter(|n| n.kind() == "string_content")
-            .map(|n| file.text(n))
-            .collect()
-    })
+    crate::budget::deep(|| string_value_unguarded(file, node))
+}
+
+/// Guarded by [`string_value`], which grows the stack for deep trees.
+fn string_value_unguarded(file: &ParsedFile, node: Node) -> String {
+    descendants(node)
+        .filter(|n| n.kind() == "string_content")
+        .map(|n| file.text(n))
+        .collect()
 }
 
 fn keyword_string(file: &ParsedFile, call: Node, name: &str) -> Option<String> {

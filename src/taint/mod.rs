@@ -150,18 +150,16 @@ impl<'a, 'f> Tracer<'a, 'f> {
     }
 
     fn value(&self, node: Node, depth: usize) -> Option<Flow> {
-        crate::budget::deep(|| {
-            if depth > MAX_DEPTH || self.visits.get() > MAX_VISITS {
-                return None;
-            }
-            self.visits.set(self.visits.get() + 1);
-            if let Some(known) = self.memo.borrow().get(&node.id()) {
-                return known.clone();
-            }
-            let flow = self.value_uncached(node, depth);
-            self.memo.borrow_mut().insert(node.id(), flow.clone());
-            flow
-        })
+        if depth > MAX_DEPTH || self.visits.get() > MAX_VISITS {
+            return None;
+        }
+        self.visits.set(self.visits.get() + 1);
+        if let Some(known) = self.memo.borrow().get(&node.id()) {
+            return known.clone();
+        }
+        let flow = crate::budget::deep(|| self.value_uncached(node, depth));
+        self.memo.borrow_mut().insert(node.id(), flow.clone());
+        flow
     }
 
     fn value_uncached(&self, node: Node, depth: usize) -> Option<Flow> {

@@ -310,29 +310,36 @@ fn django_queryset<'t>(
     expression: Node<'t>,
     depth: usize,
 ) -> Option<(String, Vec<Condition<'t>>)> {
-    crate::budget::deep(|| {
-        let chain = chain(file, expression);
-        let (model, mut conditions) = match chain.root.kind() {
-            "identifier" if depth < MAX_DEPTH && !starts_upper(file.text(chain.root)) => {
-                let assigned = scope::assignments_before(file, chain.root, file.text(chain.root))?;
-                if !assigned.appended.is_empty() {
-                    return None;
-                }
-                django_queryset(file, assigned.value?, depth + 1)?
-            }
-            _ => (manager_model(file, chain.root)?, Vec::new()),
-        };
-        for (method, call) in &chain.calls {
-            if DJANGO_CONDITIONS.contains(&method.as_str()) {
-                conditions.extend(keyword_conditions(file, *call)?);
-            } else if !DJANGO_NEUTRAL.contains(&method.as_str())
-                && !DJANGO_TERMINALS.contains(&method.as_str())
-            {
+    crate::budget::deep(|| django_queryset_unguarded(file, expression, depth))
+}
+
+/// Guarded by [`django_queryset`], which grows the stack for deep trees.
+fn django_queryset_unguarded<'t>(
+    file: &'t ParsedFile,
+    expression: Node<'t>,
+    depth: usize,
+) -> Option<(String, Vec<Condition<'t>>)> {
+    let chain = chain(file, expression);
+    let (model, mut conditions) = match chain.root.kind() {
+        "identifier" if depth < MAX_DEPTH && !starts_upper(file.text(chain.root)) => {
+            let assigned = scope::assignments_before(file, chain.root, file.text(chain.root))?;
+            if !assigned.appended.is_empty() {
                 return None;
             }
+            django_queryset(file, assigned.value?, depth + 1)?
         }
-        Some((model, conditions))
-    })
+        _ => (manager_model(file, chain.root)?, Vec::new()),
+    };
+    for (method, call) in &chain.calls {
+        if DJANGO_CONDITIONS.contains(&method.as_str()) {
+            conditions.extend(keyword_conditions(file, *call)?);
+        } else if !DJANGO_NEUTRAL.contains(&method.as_str())
+            && !DJANGO_TERMINALS.contains(&method.as_str())
+        {
+            return None;
+        }
+    }
+    Some((model, conditions))
 }
 
 /// `Invoice.objects.get(pk=pk)`, `Payment.objects.filter(id=x).first()`,
@@ -385,23 +392,29 @@ fn argument_conditions<'t>(
     file: &ParsedFile,
     arguments: &[Node<'t>],
 ) -> Option<Vec<Condition<'t>>> {
-    crate::budget::deep(|| {
-        let mut conditions = Vec::new();
-        for argument in arguments {
-            match argument.kind() {
-                "keyword_argument" => conditions.push(Condition {
-                    key: file.text(argument.child_by_field_name("name")?).to_string(),
-                    value: argument.child_by_field_name("value")?,
-                }),
-                "call" if is_q(file, *argument) => {
-                    conditions.extend(keyword_conditions(file, *argument)?);
-                }
-                "comment" => {}
-                _ => return None,
+    crate::budget::deep(|| argument_conditions_unguarded(file, arguments))
+}
+
+/// Guarded by [`argument_conditions`], which grows the stack for deep trees.
+fn argument_conditions_unguarded<'t>(
+    file: &ParsedFile,
+    arguments: &[Node<'t>],
+) -> Option<Vec<Condition<'t>>> {
+    let mut conditions = Vec::new();
+    for argument in arguments {
+        match argument.kind() {
+            "keyword_argument" => conditions.push(Condition {
+                key: file.text(argument.child_by_field_name("name")?).to_string(),
+                value: argument.child_by_field_name("value")?,
+            }),
+            "call" if is_q(file, *argument) => {
+                conditions.extend(keyword_conditions(file, *argument)?);
             }
+            "comment" => {}
+            _ => return None,
         }
-        Some(conditions)
-    })
+    }
+    Some(conditions)
 }
 
 /// The arguments of a call, without comments.
@@ -520,7 +533,16 @@ fn expression_conditions<'t>(
     expression: Node<'t>,
     out: &mut Vec<Condition<'t>>,
 ) -> Option<()> {
-    crate::budget::deep(|| match expression.kind() {
+    crate::budget::deep(|| expression_conditions_unguarded(file, expression, out))
+}
+
+/// Guarded by [`expression_conditions`], which grows the stack for deep trees.
+fn expression_conditions_unguarded<'t>(
+    file: &ParsedFile,
+    expression: Node<'t>,
+    out: &mut Vec<Condition<'t>>,
+) -> Option<()> {
+    match expression.kind() {
         "comment" => Some(()),
         "comparison_operator" => {
             let operands = named_children(expression);
@@ -564,7 +586,7 @@ fn expression_conditions<'t>(
             Some(())
         }
         _ => None,
-    })
+    }
 }
 
 /// `Payment.id`, `Payment.__table__.c.id`: an attribute of a model class.
@@ -599,7 +621,12 @@ fn is_session(file: &ParsedFile, node: Node) -> bool {
 
 /// Whether a value is fixed in the code: literals, `UPPER_CASE` constants, collections of them.
 fn is_literal(file: &ParsedFile, node: Node) -> bool {
-    crate::budget::deep(|| match node.kind() {
+    crate::budget::deep(|| is_literal_unguarded(file, node))
+}
+
+/// Guarded by [`is_literal`], which grows the stack for deep trees.
+fn is_literal_unguarded(file: &ParsedFile, node: Node) -> bool {
+    match node.kind() {
         "string" | "integer" | "float" | "true" | "false" | "none" | "concatenated_string" => true,
         "identifier" | "attribute" => scope::is_constant(file, node),
         "unary_operator" | "parenthesized_expression" | "list" | "tuple" | "set" => {
@@ -608,31 +635,34 @@ fn is_literal(file: &ParsedFile, node: Node) -> bool {
                 .all(|n| is_literal(file, n))
         }
         _ => false,
-    })
+    }
 }
 
 /// Whether a value comes from the request: the model's `from-request`, plus the URL keyword
 /// arguments of class-based views (`kwargs["pk"]`, `self.kwargs.get("pk")`).
 fn from_request(file: &ParsedFile, model: &FileModel, node: Node, depth: usize) -> bool {
-    crate::budget::deep(|| {
-        if crate::taint::from_request(file, model, node) {
-            return true;
+    crate::budget::deep(|| from_request_unguarded(file, model, node, depth))
+}
+
+/// Guarded by [`from_request`], which grows the stack for deep trees.
+fn from_request_unguarded(file: &ParsedFile, model: &FileModel, node: Node, depth: usize) -> bool {
+    if crate::taint::from_request(file, model, node) {
+        return true;
+    }
+    descendants(node).any(|part| match part.kind() {
+        "subscript" => part
+            .child_by_field_name("value")
+            .is_some_and(|value| is_kwargs(file, value)),
+        "call" => part
+            .child_by_field_name("function")
+            .and_then(|f| f.child_by_field_name("object"))
+            .is_some_and(|object| is_kwargs(file, object)),
+        "identifier" if depth < MAX_DEPTH && !is_field(part) && !is_callee(part) => {
+            scope::assignments_before(file, part, file.text(part))
+                .and_then(|assigned| assigned.value)
+                .is_some_and(|value| from_request(file, model, value, depth + 1))
         }
-        descendants(node).any(|part| match part.kind() {
-            "subscript" => part
-                .child_by_field_name("value")
-                .is_some_and(|value| is_kwargs(file, value)),
-            "call" => part
-                .child_by_field_name("function")
-                .and_then(|f| f.child_by_field_name("object"))
-                .is_some_and(|object| is_kwargs(file, object)),
-            "identifier" if depth < MAX_DEPTH && !is_field(part) && !is_callee(part) => {
-                scope::assignments_before(file, part, file.text(part))
-                    .and_then(|assigned| assigned.value)
-                    .is_some_and(|value| from_request(file, model, value, depth + 1))
-            }
-            _ => false,
-        })
+        _ => false,
     })
 }
 
@@ -678,28 +708,31 @@ fn object_parameter(file: &ParsedFile, function: Node, value: Node) -> bool {
 /// Whether a value went through an `await` or a call that resolves it (a token, a signature, a
 /// database look-up) on its way from the request: then it is not the id the client chose.
 fn through_barrier(file: &ParsedFile, node: Node, depth: usize) -> bool {
-    crate::budget::deep(|| {
-        descendants(node).any(|part| match part.kind() {
-            "await" => true,
-            "call" => part.child_by_field_name("function").is_some_and(|f| {
-                let name = file.text(f).rsplit('.').next().unwrap_or_default();
-                // `signing.loads(...)`, `jwt.decode(...)`: the module says what the call does.
-                let module = f
-                    .child_by_field_name("object")
-                    .filter(|object| object.kind() == "identifier")
-                    .map(|object| file.text(object));
-                is_barrier_call(name)
-                    || module.is_some_and(|m| {
-                        matches!(m, "signing" | "signer" | "jwt" | "fernet" | "tokens")
-                    })
-            }),
-            "identifier" if depth < MAX_DEPTH && !is_field(part) && !is_callee(part) => {
-                scope::assignments_before(file, part, file.text(part))
-                    .and_then(|assigned| assigned.value)
-                    .is_some_and(|value| through_barrier(file, value, depth + 1))
-            }
-            _ => false,
-        })
+    crate::budget::deep(|| through_barrier_unguarded(file, node, depth))
+}
+
+/// Guarded by [`through_barrier`], which grows the stack for deep trees.
+fn through_barrier_unguarded(file: &ParsedFile, node: Node, depth: usize) -> bool {
+    descendants(node).any(|part| match part.kind() {
+        "await" => true,
+        "call" => part.child_by_field_name("function").is_some_and(|f| {
+            let name = file.text(f).rsplit('.').next().unwrap_or_default();
+            // `signing.loads(...)`, `jwt.decode(...)`: the module says what the call does.
+            let module = f
+                .child_by_field_name("object")
+                .filter(|object| object.kind() == "identifier")
+                .map(|object| file.text(object));
+            is_barrier_call(name)
+                || module.is_some_and(|m| {
+                    matches!(m, "signing" | "signer" | "jwt" | "fernet" | "tokens")
+                })
+        }),
+        "identifier" if depth < MAX_DEPTH && !is_field(part) && !is_callee(part) => {
+            scope::assignments_before(file, part, file.text(part))
+                .and_then(|assigned| assigned.value)
+                .is_some_and(|value| through_barrier(file, value, depth + 1))
+        }
+        _ => false,
     })
 }
 

@@ -446,7 +446,12 @@ fn binds<'t>(file: &ParsedFile, call: Node<'t>) -> Vec<Node<'t>> {
 
 /// The text of SQL given as a literal, a reference to one, a local bound to one, or a constant.
 fn sql_text(file: &ParsedFile, node: Node, depth: usize) -> Option<String> {
-    crate::budget::deep(|| match node.kind() {
+    crate::budget::deep(|| sql_text_unguarded(file, node, depth))
+}
+
+/// Guarded by [`sql_text`], which grows the stack for deep trees.
+fn sql_text_unguarded(file: &ParsedFile, node: Node, depth: usize) -> Option<String> {
+    match node.kind() {
         "string_literal" | "raw_string_literal" => Some(literal_text(file, node)),
         "reference_expression" => sql_text(file, node.child_by_field_name("value")?, depth),
         "identifier" if depth < 2 => {
@@ -468,7 +473,7 @@ fn sql_text(file: &ParsedFile, node: Node, depth: usize) -> Option<String> {
             sql_text(file, assigned.value?, depth + 1)
         }
         _ => None,
-    })
+    }
 }
 
 fn literal_text(file: &ParsedFile, literal: Node) -> String {
@@ -537,27 +542,30 @@ fn requested_id(file: &ParsedFile, model: &FileModel, value: &[Node]) -> bool {
 /// Whether a value went through an `.await` or a call that resolves it (a token, a signature, a
 /// database look-up) on its way from the request.
 fn through_barrier(file: &ParsedFile, value: &[Node], depth: usize) -> bool {
-    crate::budget::deep(|| {
-        value.iter().any(|node| {
-            descendants(*node).any(|part| match part.kind() {
-                "await_expression" => true,
-                "call_expression" => part.child_by_field_name("function").is_some_and(|f| {
-                    // The method name, or the whole path of a function (`token::verify`).
-                    let name = match f.kind() {
-                        "field_expression" => f
-                            .child_by_field_name("field")
-                            .map_or("", |field| file.text(field)),
-                        _ => file.text(f),
-                    };
-                    is_barrier_call(name)
-                }),
-                "identifier" if depth < 3 && value_identifiers(part).next().is_some() => {
-                    scope::assignments_before(file, part, file.text(part))
-                        .and_then(|assigned| assigned.value)
-                        .is_some_and(|v| through_barrier(file, &[v], depth + 1))
-                }
-                _ => false,
-            })
+    crate::budget::deep(|| through_barrier_unguarded(file, value, depth))
+}
+
+/// Guarded by [`through_barrier`], which grows the stack for deep trees.
+fn through_barrier_unguarded(file: &ParsedFile, value: &[Node], depth: usize) -> bool {
+    value.iter().any(|node| {
+        descendants(*node).any(|part| match part.kind() {
+            "await_expression" => true,
+            "call_expression" => part.child_by_field_name("function").is_some_and(|f| {
+                // The method name, or the whole path of a function (`token::verify`).
+                let name = match f.kind() {
+                    "field_expression" => f
+                        .child_by_field_name("field")
+                        .map_or("", |field| file.text(field)),
+                    _ => file.text(f),
+                };
+                is_barrier_call(name)
+            }),
+            "identifier" if depth < 3 && value_identifiers(part).next().is_some() => {
+                scope::assignments_before(file, part, file.text(part))
+                    .and_then(|assigned| assigned.value)
+                    .is_some_and(|v| through_barrier(file, &[v], depth + 1))
+            }
+            _ => false,
         })
     })
 }
@@ -662,13 +670,16 @@ fn bound_names(file: &ParsedFile, function: Node, lookup: Node) -> Vec<String> {
 }
 
 fn pattern_names(file: &ParsedFile, pattern: Node) -> Vec<String> {
-    crate::budget::deep(|| {
-        descendants(pattern)
-            .filter(|n| n.kind() == "identifier")
-            .map(|n| file.text(n).to_string())
-            .filter(|n| !matches!(n.as_str(), "Ok" | "Some" | "Err" | "None" | "mut" | "_"))
-            .collect()
-    })
+    crate::budget::deep(|| pattern_names_unguarded(file, pattern))
+}
+
+/// Guarded by [`pattern_names`], which grows the stack for deep trees.
+fn pattern_names_unguarded(file: &ParsedFile, pattern: Node) -> Vec<String> {
+    descendants(pattern)
+        .filter(|n| n.kind() == "identifier")
+        .map(|n| file.text(n).to_string())
+        .filter(|n| !matches!(n.as_str(), "Ok" | "Some" | "Err" | "None" | "mut" | "_"))
+        .collect()
 }
 
 /// The identifiers and field names in a condition.

@@ -157,7 +157,12 @@ fn fragments(value: Node<'_>) -> Vec<Node<'_>> {
 
 /// Gather the literal text of a SQL expression and the first way a non-constant value got in.
 fn collect(file: &ParsedFile, node: Node, depth: usize, built: &mut SqlText) {
-    crate::budget::deep(|| match node.kind() {
+    crate::budget::deep(|| collect_unguarded(file, node, depth, built))
+}
+
+/// Guarded by [`collect`], which grows the stack for deep trees.
+fn collect_unguarded(file: &ParsedFile, node: Node, depth: usize, built: &mut SqlText) {
+    match node.kind() {
         "string" => {
             for part in named_children(node) {
                 match part.kind() {
@@ -229,7 +234,7 @@ fn collect(file: &ParsedFile, node: Node, depth: usize, built: &mut SqlText) {
             }
         }
         _ => {}
-    })
+    }
 }
 
 /// One operand of `+` (or the right side of `+=`): text is gathered, other values checked.
@@ -261,7 +266,12 @@ fn format_call<'t>(file: &ParsedFile, call: Node<'t>) -> Option<(Node<'t>, Node<
 
 /// Whether an expression evaluates to a string built from literals (possibly with holes).
 fn is_stringish(file: &ParsedFile, node: Node) -> bool {
-    crate::budget::deep(|| match node.kind() {
+    crate::budget::deep(|| is_stringish_unguarded(file, node))
+}
+
+/// Guarded by [`is_stringish`], which grows the stack for deep trees.
+fn is_stringish_unguarded(file: &ParsedFile, node: Node) -> bool {
+    match node.kind() {
         "string" | "concatenated_string" => true,
         "parenthesized_expression" => named_children(node)
             .first()
@@ -272,133 +282,139 @@ fn is_stringish(file: &ParsedFile, node: Node) -> bool {
         }),
         "call" => format_call(file, node).is_some(),
         _ => false,
-    })
+    }
 }
 
 /// Whether a value spliced into SQL cannot carry attacker-controlled SQL: literals, constants,
 /// numbers, quoted identifiers, placeholders, and names assigned only from such values or checked
 /// against a constant allowlist.
 fn is_safe(file: &ParsedFile, node: Node, depth: usize) -> bool {
-    crate::budget::deep(|| {
-        match node.kind() {
-            "string" => named_children(node)
-                .into_iter()
-                .filter(|part| part.kind() == "interpolation")
-                .all(|part| {
-                    part.child_by_field_name("expression")
-                        .is_some_and(|value| is_safe(file, value, depth))
-                }),
-            "integer" | "float" | "true" | "false" | "none" => true,
-            "concatenated_string"
-            | "parenthesized_expression"
-            | "tuple"
-            | "list"
-            | "expression_list" => named_children(node)
-                .into_iter()
-                .all(|part| is_safe(file, part, depth)),
-            "dictionary" => named_children(node).into_iter().all(|pair| {
-                pair.child_by_field_name("value")
-                    .is_none_or(|value| is_safe(file, value, depth))
+    crate::budget::deep(|| is_safe_unguarded(file, node, depth))
+}
+
+/// Guarded by [`is_safe`], which grows the stack for deep trees.
+fn is_safe_unguarded(file: &ParsedFile, node: Node, depth: usize) -> bool {
+    match node.kind() {
+        "string" => named_children(node)
+            .into_iter()
+            .filter(|part| part.kind() == "interpolation")
+            .all(|part| {
+                part.child_by_field_name("expression")
+                    .is_some_and(|value| is_safe(file, value, depth))
             }),
-            "conditional_expression" => {
-                let parts = named_children(node);
-                // `a if condition else b`: the condition does not end up in the text.
-                parts
-                    .iter()
-                    .enumerate()
-                    .filter(|(index, _)| *index != 1)
-                    .all(|(_, part)| is_safe(file, *part, depth))
-            }
-            "binary_operator" => ["left", "right"].iter().all(|side| {
-                node.child_by_field_name(side)
-                    .is_some_and(|operand| is_safe(file, operand, depth))
-            }),
-            "identifier" => {
-                let name = file.text(node);
-                if is_constant_name(name) {
-                    return true;
-                }
-                if depth >= MAX_DEPTH {
-                    return false;
-                }
-                if scope::checked_against_allowlist(file, node, name)
-                    || scope::is_inert_parameter(file, node, name)
-                {
-                    return true;
-                }
-                match scope::assignments_before(file, node, name) {
-                    Some(assigned) => {
-                        assigned
-                            .value
-                            .is_some_and(|value| is_safe(file, value, depth + 1))
-                            && assigned
-                                .appended
-                                .iter()
-                                .all(|part| is_safe(file, *part, depth + 1))
-                    }
-                    // A fragment compiled elsewhere (`sql, params = query.as_sql()`) is composed, not
-                    // interpolated data.
-                    None => name == "sql" || name.ends_with("_sql"),
-                }
-            }
-            "attribute" => {
-                let text = file.text(node);
-                text.contains("_meta.") || scope::is_constant(file, node)
-            }
-            "subscript" => node
-                .child_by_field_name("value")
-                .is_some_and(|mapping| scope::is_constant(file, mapping)),
-            "call" => is_safe_call(file, node, depth),
-            _ => false,
+        "integer" | "float" | "true" | "false" | "none" => true,
+        "concatenated_string"
+        | "parenthesized_expression"
+        | "tuple"
+        | "list"
+        | "expression_list" => named_children(node)
+            .into_iter()
+            .all(|part| is_safe(file, part, depth)),
+        "dictionary" => named_children(node).into_iter().all(|pair| {
+            pair.child_by_field_name("value")
+                .is_none_or(|value| is_safe(file, value, depth))
+        }),
+        "conditional_expression" => {
+            let parts = named_children(node);
+            // `a if condition else b`: the condition does not end up in the text.
+            parts
+                .iter()
+                .enumerate()
+                .filter(|(index, _)| *index != 1)
+                .all(|(_, part)| is_safe(file, *part, depth))
         }
-    })
+        "binary_operator" => ["left", "right"].iter().all(|side| {
+            node.child_by_field_name(side)
+                .is_some_and(|operand| is_safe(file, operand, depth))
+        }),
+        "identifier" => {
+            let name = file.text(node);
+            if is_constant_name(name) {
+                return true;
+            }
+            if depth >= MAX_DEPTH {
+                return false;
+            }
+            if scope::checked_against_allowlist(file, node, name)
+                || scope::is_inert_parameter(file, node, name)
+            {
+                return true;
+            }
+            match scope::assignments_before(file, node, name) {
+                Some(assigned) => {
+                    assigned
+                        .value
+                        .is_some_and(|value| is_safe(file, value, depth + 1))
+                        && assigned
+                            .appended
+                            .iter()
+                            .all(|part| is_safe(file, *part, depth + 1))
+                }
+                // A fragment compiled elsewhere (`sql, params = query.as_sql()`) is composed, not
+                // interpolated data.
+                None => name == "sql" || name.ends_with("_sql"),
+            }
+        }
+        "attribute" => {
+            let text = file.text(node);
+            text.contains("_meta.") || scope::is_constant(file, node)
+        }
+        "subscript" => node
+            .child_by_field_name("value")
+            .is_some_and(|mapping| scope::is_constant(file, mapping)),
+        "call" => is_safe_call(file, node, depth),
+        _ => false,
+    }
 }
 
 /// Sanitizing calls, `CONSTANT.get(key)` look-ups and placeholder lists such as
 /// `", ".join(["%s"] * len(ids))`.
 fn is_safe_call(file: &ParsedFile, call: Node, depth: usize) -> bool {
-    crate::budget::deep(|| {
-        let Some(function) = call.child_by_field_name("function") else {
-            return false;
-        };
-        let (object, name) = match function.kind() {
-            "identifier" => (None, file.text(function)),
-            "attribute" => (
-                function.child_by_field_name("object"),
-                function
-                    .child_by_field_name("attribute")
-                    .map_or("", |attribute| file.text(attribute)),
-            ),
-            _ => return false,
-        };
-        if SANITIZERS.contains(&name) || name.starts_with("quote_name") {
-            return true;
+    crate::budget::deep(|| is_safe_call_unguarded(file, call, depth))
+}
+
+/// Guarded by [`is_safe_call`], which grows the stack for deep trees.
+fn is_safe_call_unguarded(file: &ParsedFile, call: Node, depth: usize) -> bool {
+    let Some(function) = call.child_by_field_name("function") else {
+        return false;
+    };
+    let (object, name) = match function.kind() {
+        "identifier" => (None, file.text(function)),
+        "attribute" => (
+            function.child_by_field_name("object"),
+            function
+                .child_by_field_name("attribute")
+                .map_or("", |attribute| file.text(attribute)),
+        ),
+        _ => return false,
+    };
+    if SANITIZERS.contains(&name) || name.starts_with("quote_name") {
+        return true;
+    }
+    match (name, object) {
+        ("get", Some(mapping)) => scope::is_constant(file, mapping),
+        ("join", Some(separator)) if separator.kind() == "string" => {
+            let Some(arguments) = call.child_by_field_name("arguments") else {
+                return false;
+            };
+            descendants(arguments).any(|part| {
+                (part.kind() == "string" && is_placeholder(file.text(part)))
+                    || (part.kind() == "call"
+                        && part != call
+                        && is_safe_call(file, part, depth)
+                        && !file.text(part).starts_with("str("))
+            })
         }
-        match (name, object) {
-            ("get", Some(mapping)) => scope::is_constant(file, mapping),
-            ("join", Some(separator)) if separator.kind() == "string" => {
-                let Some(arguments) = call.child_by_field_name("arguments") else {
-                    return false;
-                };
-                descendants(arguments).any(|part| {
-                    (part.kind() == "string" && is_placeholder(file.text(part)))
-                        || (part.kind() == "call"
-                            && part != call
-                            && is_safe_call(file, part, depth)
-                            && !file.text(part).starts_with("str("))
+        ("format", Some(template)) if template.kind() == "string" => {
+            is_safe(file, template, depth)
+                && call.child_by_field_name("arguments").is_some_and(|args| {
+                    named_children(args)
+                        .into_iter()
+                        .all(|arg| is_safe(file, arg, depth))
                 })
-            }
-            ("format", Some(template)) if template.kind() == "string" => {
-                is_safe(file, template, depth)
-                    && call.child_by_field_name("arguments").is_some_and(|args| {
-                        named_children(args)
-                            .into_iter()
-                            .all(|arg| is_safe(file, arg, depth))
-                    })
-            }
-            _ => false,
         }
-    })
+        _ => false,
+    }
 }
 
 /// A bound-parameter placeholder literal: `"%s"`, `"?"`, `"%(name)s"`, `"$1"`, `":name"`.

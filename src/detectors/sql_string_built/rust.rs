@@ -76,7 +76,12 @@ fn executor_name(file: &ParsedFile, call: Node) -> Option<(String, usize)> {
 
 /// Gather the literal text of an expression producing SQL and how non-constant values got in.
 fn collect(file: &ParsedFile, node: Node, depth: usize, built: &mut SqlText) {
-    crate::budget::deep(|| match node.kind() {
+    crate::budget::deep(|| collect_unguarded(file, node, depth, built))
+}
+
+/// Guarded by [`collect`], which grows the stack for deep trees.
+fn collect_unguarded(file: &ParsedFile, node: Node, depth: usize, built: &mut SqlText) {
+    match node.kind() {
         "string_literal" | "raw_string_literal" => {
             built.literal.push_str(&literal_text(file, node))
         }
@@ -132,7 +137,7 @@ fn collect(file: &ParsedFile, node: Node, depth: usize, built: &mut SqlText) {
             }
         }
         _ => {}
-    })
+    }
 }
 
 /// One operand of `+` or a `push_str`/`+=` argument.
@@ -276,75 +281,81 @@ fn is_safe_tokens(file: &ParsedFile, invocation: Node, tokens: &[Node], depth: u
 }
 
 fn is_safe_name(file: &ParsedFile, at: Node, name: &str, depth: usize) -> bool {
-    crate::budget::deep(|| {
-        if is_constant_name(name) {
-            return true;
-        }
-        if depth >= MAX_DEPTH {
-            return false;
-        }
-        if scope::is_inert_parameter(file, at, name) {
-            return true;
-        }
-        scope::assignments_before(file, at, name).is_some_and(|assigned| {
-            assigned
-                .value
-                .is_some_and(|value| is_safe(file, value, depth + 1))
-                && assigned
-                    .appended
-                    .iter()
-                    .all(|part| is_safe(file, *part, depth + 1))
-        })
+    crate::budget::deep(|| is_safe_name_unguarded(file, at, name, depth))
+}
+
+/// Guarded by [`is_safe_name`], which grows the stack for deep trees.
+fn is_safe_name_unguarded(file: &ParsedFile, at: Node, name: &str, depth: usize) -> bool {
+    if is_constant_name(name) {
+        return true;
+    }
+    if depth >= MAX_DEPTH {
+        return false;
+    }
+    if scope::is_inert_parameter(file, at, name) {
+        return true;
+    }
+    scope::assignments_before(file, at, name).is_some_and(|assigned| {
+        assigned
+            .value
+            .is_some_and(|value| is_safe(file, value, depth + 1))
+            && assigned
+                .appended
+                .iter()
+                .all(|part| is_safe(file, *part, depth + 1))
     })
 }
 
 /// Whether an expression cannot carry attacker-controlled SQL.
 fn is_safe(file: &ParsedFile, node: Node, depth: usize) -> bool {
-    crate::budget::deep(|| {
-        match node.kind() {
-            "string_literal" | "raw_string_literal" => {
-                // A literal used as a format template is checked through its captures elsewhere.
-                true
-            }
-            "integer_literal" | "float_literal" | "boolean_literal" | "char_literal" => true,
-            "identifier" => is_safe_name(file, node, file.text(node), depth),
-            "scoped_identifier" => node
-                .child_by_field_name("name")
-                .is_some_and(|name| is_constant_name(file.text(name))),
-            "reference_expression" | "parenthesized_expression" => named_children(node)
-                .into_iter()
-                .all(|inner| is_safe(file, inner, depth)),
-            "match_expression" => node.child_by_field_name("body").is_some_and(|body| {
-                named_children(body)
-                    .into_iter()
-                    .filter_map(|arm| arm.child_by_field_name("value"))
-                    .all(|value| is_safe(file, value, depth))
-            }),
-            "if_expression" => {
-                let branches = [
-                    node.child_by_field_name("consequence"),
-                    node.child_by_field_name("alternative"),
-                ];
-                branches
-                    .into_iter()
-                    .all(|branch| branch.is_some_and(|branch| is_safe_block(file, branch, depth)))
-            }
-            "block" | "else_clause" => is_safe_block(file, node, depth),
-            "macro_invocation" if macro_name(file, node) == Some("format") => {
-                format_arguments(file, node).is_some_and(|arguments| {
-                    arguments
-                        .values
-                        .iter()
-                        .all(|value| is_safe_tokens(file, node, value, depth))
-                })
-            }
-            "call_expression" => {
-                pass_through(file, node).is_some_and(|inner| is_safe(file, inner, depth))
-                    || is_placeholder_list(file, node)
-            }
-            _ => false,
+    crate::budget::deep(|| is_safe_unguarded(file, node, depth))
+}
+
+/// Guarded by [`is_safe`], which grows the stack for deep trees.
+fn is_safe_unguarded(file: &ParsedFile, node: Node, depth: usize) -> bool {
+    match node.kind() {
+        "string_literal" | "raw_string_literal" => {
+            // A literal used as a format template is checked through its captures elsewhere.
+            true
         }
-    })
+        "integer_literal" | "float_literal" | "boolean_literal" | "char_literal" => true,
+        "identifier" => is_safe_name(file, node, file.text(node), depth),
+        "scoped_identifier" => node
+            .child_by_field_name("name")
+            .is_some_and(|name| is_constant_name(file.text(name))),
+        "reference_expression" | "parenthesized_expression" => named_children(node)
+            .into_iter()
+            .all(|inner| is_safe(file, inner, depth)),
+        "match_expression" => node.child_by_field_name("body").is_some_and(|body| {
+            named_children(body)
+                .into_iter()
+                .filter_map(|arm| arm.child_by_field_name("value"))
+                .all(|value| is_safe(file, value, depth))
+        }),
+        "if_expression" => {
+            let branches = [
+                node.child_by_field_name("consequence"),
+                node.child_by_field_name("alternative"),
+            ];
+            branches
+                .into_iter()
+                .all(|branch| branch.is_some_and(|branch| is_safe_block(file, branch, depth)))
+        }
+        "block" | "else_clause" => is_safe_block(file, node, depth),
+        "macro_invocation" if macro_name(file, node) == Some("format") => {
+            format_arguments(file, node).is_some_and(|arguments| {
+                arguments
+                    .values
+                    .iter()
+                    .all(|value| is_safe_tokens(file, node, value, depth))
+            })
+        }
+        "call_expression" => {
+            pass_through(file, node).is_some_and(|inner| is_safe(file, inner, depth))
+                || is_placeholder_list(file, node)
+        }
+        _ => false,
+    }
 }
 
 /// A block (or `else` clause) whose value is safe.
