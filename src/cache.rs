@@ -376,7 +376,7 @@ mod tests {
             scanned: true,
             bytes: 120,
             findings: vec![finding],
-            notice: Some(notice),
+            notices: vec![notice],
             suppressions: Vec::new(),
             facts: crate::project::FileFacts::default(),
         }

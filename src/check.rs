@@ -2,11 +2,12 @@
 //! tree themselves; declarative rules share one walk, dispatched by node kind, after a literal
 //! pre-filter has ruled out the rules that cannot match the file's text.
 
+use crate::budget::{self, Stopped};
 use crate::detectors;
-use crate::detectors::syntax::descendants;
-use crate::finding::{Finding, Related};
+use crate::detectors::syntax::descendants_with_depth;
+use crate::finding::{Finding, Notice, NoticeKind, Related};
 use crate::fingerprint;
-use crate::matcher::FileMatches;
+use crate::matcher::{FileMatches, Found};
 use crate::parse::ParsedFile;
 use crate::profile::RuleTimes;
 use crate::rules::{Logic, PathFilter, Rule, RuleSet, TestCodePolicy};
@@ -171,18 +172,29 @@ impl<'r> LanguagePlan<'r> {
     }
 }
 
-/// Findings of every rule in `plan` that applies to the file, in source order. `test_path`: the
-/// file is test code by its path (see [`crate::testcode::is_test_path`]). With `times`, each
-/// rule's time on the file is added to it.
+/// What checking one file produced.
+#[derive(Debug, Default)]
+pub struct Checked {
+    /// In source order.
+    pub findings: Vec<Finding>,
+    /// One per rule that failed or ran out of time on the file; its findings are missing.
+    pub notices: Vec<Notice>,
+}
+
+/// Findings of every rule in `plan` that applies to the file. `test_path`: the file is test code
+/// by its path (see [`crate::testcode::is_test_path`]). Each rule runs with `timeout` (none when
+/// `None`) and in isolation: a rule that panics or runs out of time leaves a notice, and the
+/// other rules' findings stand. With `times`, each rule's time on the file is added to it.
 pub fn check_file(
     file: &ParsedFile,
     plan: &Plan,
     test_path: bool,
+    timeout: Option<Duration>,
     mut times: Option<&mut RuleTimes>,
-) -> Vec<Finding> {
+) -> Checked {
     let source = file.source;
     let Some(language_plan) = plan.for_language(source.language) else {
-        return Vec::new();
+        return Checked::default();
     };
     let tests = if plan.include_tests {
         TestCode::none()
@@ -193,6 +205,7 @@ pub fn check_file(
     let skips =
         |rule: &Rule| test_path && !plan.include_tests && rule.test_code == TestCodePolicy::Skip;
     let mut findings = Vec::new();
+    let mut notices = Vec::new();
     let mut matches = Vec::new();
     let allowed = language_plan.allowed(source);
     for rule in language_plan
@@ -213,7 +226,10 @@ pub fn check_file(
         }
         matches.clear();
         let started = times.is_some().then(Instant::now);
-        (detector.check)(file, &mut matches);
+        if let Err(stopped) = budget::bounded(timeout, || (detector.check)(file, &mut matches)) {
+            notices.push(rule_notice(source, &rule.id, &stopped, timeout));
+            continue;
+        }
         if let (Some(times), Some(started)) = (times.as_deref_mut(), started) {
             times.add(&rule.id, started.elapsed(), matches.len());
         }
@@ -251,47 +267,49 @@ pub fn check_file(
                 union.union_with(planned.kinds.as_ref()?);
                 Some(union)
             });
-        for inner in descendants(prepared.root().root().get_inner_node()) {
+        // Time left per candidate rule (`None`: no limit), and whether it still runs.
+        let mut left = vec![timeout; candidates.len()];
+        let mut running = vec![true; candidates.len()];
+        // The current node's ancestors, root first, kept by the walk for `inside`.
+        let mut lineage = Vec::new();
+        for (inner, depth) in descendants_with_depth(prepared.root().root().get_inner_node()) {
+            lineage.truncate(depth);
             let kind = usize::from(inner.kind_id());
             if wanted.as_ref().is_some_and(|wanted| !wanted.contains(kind)) {
+                lineage.push(inner);
                 continue;
             }
             let node = prepared.root().adopt(inner);
-            for (index, planned) in candidates
-                .iter()
-                .enumerate()
-                .filter(|(_, p)| p.kinds.as_ref().is_none_or(|k| k.contains(kind)))
-            {
-                let started = (!spent.is_empty()).then(Instant::now);
-                let matched = prepared.match_node(planned.matcher, &node);
-                if let Some(started) = started {
-                    spent[index].0 += started.elapsed();
-                    spent[index].1 += usize::from(matched.is_some());
+            for (index, planned) in candidates.iter().enumerate() {
+                if !running[index] || planned.kinds.as_ref().is_some_and(|k| !k.contains(kind)) {
+                    continue;
                 }
-                if let Some(found) = matched {
-                    let bindings: Vec<(&str, String)> = found
-                        .bindings
-                        .iter()
-                        .map(|(name, text)| (name.as_str(), shorten(text)))
-                        .collect();
-                    let message = planned.rule.render_message(&bindings);
-                    let mut finding = finding(planned.rule, source, found.bytes, message);
-                    finding.request_model = found.request_model;
-                    if let Some(name) = found.unresolved {
-                        finding.confidence = finding.confidence.lower();
-                        finding.message.push_str(&format!(
-                            " (`{name}` is not imported in this file: matched by its name alone)"
-                        ));
-                    }
-                    if let Some(flow) = found.flow {
-                        if flow.through_unknown_call {
-                            finding.confidence = finding.confidence.lower();
+                let started = Instant::now();
+                let result = budget::bounded(left[index], || {
+                    prepared.match_node(planned.matcher, &node, &lineage)
+                });
+                if let Some(left) = &mut left[index] {
+                    *left = left.saturating_sub(started.elapsed());
+                }
+                if let Some(spent) = spent.get_mut(index) {
+                    spent.0 += started.elapsed();
+                    spent.1 += usize::from(matches!(result, Ok(Some(_))));
+                }
+                let stopped = match result {
+                    Ok(found) => {
+                        if let Some(found) = found {
+                            findings.push(declarative_finding(planned.rule, source, found));
                         }
-                        finding.flow = flow_locations(source, flow);
+                        (left[index] == Some(Duration::ZERO)).then_some(Stopped::TimedOut)
                     }
-                    findings.push(finding);
+                    Err(stopped) => Some(stopped),
+                };
+                if let Some(stopped) = stopped {
+                    notices.push(rule_notice(source, &planned.rule.id, &stopped, timeout));
+                    running[index] = false;
                 }
             }
+            lineage.push(inner);
         }
     }
     if let Some(times) = times {
@@ -309,7 +327,63 @@ pub fn check_file(
     findings.dedup_by(|a, b| a.rule_id == b.rule_id && a.bytes == b.bytes);
     drop_superseded(&mut findings, plan);
     fingerprint::assign(&mut findings);
-    findings
+    Checked { findings, notices }
+}
+
+/// The finding for a declarative rule's match.
+fn declarative_finding(rule: &Rule, source: &SourceFile, found: Found) -> Finding {
+    let bindings: Vec<(&str, String)> = found
+        .bindings
+        .iter()
+        .map(|(name, text)| (name.as_str(), shorten(text)))
+        .collect();
+    let message = rule.render_message(&bindings);
+    let mut finding = finding(rule, source, found.bytes, message);
+    finding.request_model = found.request_model;
+    if let Some(name) = found.unresolved {
+        finding.confidence = finding.confidence.lower();
+        finding.message.push_str(&format!(
+            " (`{name}` is not imported in this file: matched by its name alone)"
+        ));
+    }
+    if let Some(flow) = found.flow {
+        if flow.through_unknown_call {
+            finding.confidence = finding.confidence.lower();
+        }
+        finding.flow = flow_locations(source, flow);
+    }
+    finding
+}
+
+/// The notice for a rule that stopped on a file.
+pub fn rule_notice(
+    source: &SourceFile,
+    rule: &str,
+    stopped: &Stopped,
+    timeout: Option<Duration>,
+) -> Notice {
+    let (kind, message) = match stopped {
+        Stopped::TimedOut => (
+            NoticeKind::Timeout,
+            format!(
+                "`{rule}` ran out of time on this file (limit {} s, `--timeout-per-file`); its findings here may be missing",
+                timeout.unwrap_or_default().as_secs_f64()
+            ),
+        ),
+        Stopped::Panicked(reason) => (
+            NoticeKind::InternalError,
+            format!(
+                "internal error in `{rule}` on this file ({}; please report it); its findings here are missing",
+                reason.lines().next().unwrap_or_default()
+            ),
+        ),
+    };
+    Notice {
+        path: source.display_path.clone(),
+        kind,
+        message,
+        line: None,
+    }
 }
 
 /// Remove findings that a finding of a superseding rule covers (same lines).

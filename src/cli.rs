@@ -1,6 +1,7 @@
 //! The command-line interface: argument parsing and the `scan`, `rules` and `explain` commands.
 
 use crate::baseline::Baseline;
+use crate::budget;
 use crate::cache;
 use crate::config::{self, RuleSources};
 use crate::diff::ChangedLines;
@@ -16,6 +17,7 @@ use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 /// Exit status when no finding reaches `--fail-on`.
 const EXIT_CLEAN: u8 = 0;
@@ -164,6 +166,26 @@ struct ScanArgs {
     /// error; in the document with `--format json`).
     #[arg(long)]
     profile: bool,
+    /// Stop a rule that spends more than SECONDS on one file, with a notice (0: no limit;
+    /// default 5, or `timeout-per-file` in the configuration).
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    timeout_per_file: Option<f64>,
+    /// Exit with status 2 when a rule failed or ran out of time on some file.
+    #[arg(long)]
+    strict: bool,
+}
+
+/// A time limit in seconds: a finite number, not negative.
+fn parse_seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(seconds) if seconds.is_finite() && (0.0..=1e9).contains(&seconds) => Ok(seconds),
+        _ => Err("expected a number of seconds, 0 or more (0: no limit)".into()),
+    }
+}
+
+/// The per-file time limit: 0 means none.
+fn timeout(seconds: f64) -> Option<Duration> {
+    (seconds > 0.0).then(|| Duration::from_secs_f64(seconds))
 }
 
 #[derive(clap::Args, Debug)]
@@ -258,8 +280,18 @@ fn scan_with(
     let include_tests = loaded
         .as_ref()
         .is_some_and(|loaded| loaded.config.scan.include_tests);
+    let mut timeout_per_file = args.timeout_per_file;
     if let Some(loaded) = loaded {
         excludes.extend(loaded.config.exclude);
+        if let Some(seconds) = loaded.config.timeout_per_file {
+            if parse_seconds(&seconds.to_string()).is_err() {
+                return Err(boxed(CliError::Usage(format!(
+                    "{}: `timeout-per-file` must be a number of seconds, 0 or more (0: no limit)",
+                    loaded.path.display()
+                ))));
+            }
+        }
+        timeout_per_file = timeout_per_file.or(loaded.config.timeout_per_file);
     }
     let options = ScanOptions {
         paths: args.paths.clone(),
@@ -277,6 +309,7 @@ fn scan_with(
         ignore_files: !args.no_ignore_files,
         profile: args.profile,
         include_tests,
+        timeout: timeout_per_file.map_or(Some(budget::DEFAULT_TIMEOUT), timeout),
     };
     let startup = profile::process_start().elapsed();
     let mut outcome = scan::scan(&options, &rules).map_err(boxed)?;
@@ -457,6 +490,15 @@ fn run_scan(args: ScanArgs) -> CliResult {
         profile.phases.report = reporting.elapsed();
         if args.format != Format::Json {
             eprint!("{}", profile.render_text());
+        }
+    }
+    if args.strict {
+        if let Some(notice) = outcome.notices.iter().find(|n| n.kind.internal()) {
+            eprintln!(
+                "tollgate: --strict: {}: {} (exit status {EXIT_ERROR})",
+                notice.path, notice.message
+            );
+            return Ok(EXIT_ERROR);
         }
     }
     Ok(if filter::fails(&outcome.findings, args.fail_on) {

@@ -36,6 +36,9 @@ pub struct Config {
     /// The team's own authentication guards and public paths.
     #[serde(default)]
     pub auth: AuthSettings,
+    /// What one rule may spend on one file, in seconds (0: no limit); `--timeout-per-file` wins.
+    #[serde(default)]
+    pub timeout_per_file: Option<f64>,
     /// How files are scanned.
     #[serde(default)]
     pub scan: ScanSettings,

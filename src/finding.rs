@@ -63,14 +63,28 @@ pub enum NoticeKind {
     Symlink,
     /// An explicitly named file whose language tollgate does not read.
     UnsupportedLanguage,
-    /// A rule failed on this file; its findings are missing.
+    /// Nested deeper than the parser can handle: not scanned.
+    TooDeep,
+    /// A rule failed on this file (or the file could not be checked at all); its findings are
+    /// missing, the other rules' findings stand.
     InternalError,
+    /// A rule ran out of time on this file (`--timeout-per-file`); the other rules' findings stand.
+    Timeout,
 }
 
 impl NoticeKind {
     /// Whether the file was left out of the scan entirely.
     pub fn skipped(self) -> bool {
-        !matches!(self, NoticeKind::SyntaxError)
+        !matches!(
+            self,
+            NoticeKind::SyntaxError | NoticeKind::InternalError | NoticeKind::Timeout
+        )
+    }
+
+    /// Whether the notice reports a failure of tollgate itself (which `--strict` turns into an
+    /// error), rather than something about the file.
+    pub fn internal(self) -> bool {
+        matches!(self, NoticeKind::InternalError | NoticeKind::Timeout)
     }
 }
 

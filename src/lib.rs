@@ -6,6 +6,7 @@
 //! command-line front end used by the binary.
 
 pub mod baseline;
+pub mod budget;
 pub mod cache;
 pub mod check;
 pub mod cli;

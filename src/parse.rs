@@ -1,18 +1,27 @@
 //! Parsing with tree-sitter: one parser per language per worker thread.
 
+use crate::budget::{self, Stopped};
 use crate::model::FileModel;
 use crate::source::{Language, SourceFile};
 use crate::symbols::FileSymbols;
 use std::cell::{Cell, OnceCell, RefCell};
+use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
-use tree_sitter::{Node, Parser, Tree};
+use tree_sitter::{Node, ParseOptions, ParseState, Parser, Tree};
+
+/// Python files with this many different indentation widths are not parsed: tree-sitter-python's
+/// scanner keeps one entry per open indentation level and aborts the process (a C assertion,
+/// after a one-byte buffer overrun) when they no longer fit its 1,024-byte state buffer at two
+/// bytes each, from about 511 levels.
+pub const MAX_PYTHON_INDENT_WIDTHS: usize = 500;
 
 /// A source file with its syntax tree and, built on first use, its handler model (shared by
 /// the rules, the detectors and the project facts of the file).
 pub struct ParsedFile<'a> {
     pub source: &'a SourceFile,
     pub tree: Tree,
-    model: OnceCell<FileModel>,
+    /// Built on first use; a build that failed or ran out of time stops every later user too.
+    model: OnceCell<Result<FileModel, Stopped>>,
     symbols: OnceCell<FileSymbols>,
     /// How long building the model took (for `--profile`).
     model_time: Cell<Duration>,
@@ -28,14 +37,19 @@ impl<'a> ParsedFile<'a> {
         self.source.language
     }
 
-    /// The file's handlers and their guards, built once.
+    /// The file's handlers and their guards, built once, within the deadline of the rule that
+    /// asks first.
     pub fn model(&self) -> &FileModel {
-        self.model.get_or_init(|| {
+        let built = self.model.get_or_init(|| {
             let started = Instant::now();
-            let model = FileModel::build(self);
+            let model = budget::bounded(None, || FileModel::build(self));
             self.model_time.set(started.elapsed());
             model
-        })
+        });
+        match built {
+            Ok(model) => model,
+            Err(stopped) => budget::resume(stopped),
+        }
     }
 
     /// How long building the model took, zero if it was not needed.
@@ -71,12 +85,63 @@ impl<'a> ParsedFile<'a> {
     }
 }
 
+/// Why a file is not parsed at all, when its shape would crash the parser.
+pub fn unparsable(source: &SourceFile) -> Option<String> {
+    if source.language != Language::Python {
+        return None;
+    }
+    let widths = indentation_widths(&source.text);
+    (widths >= MAX_PYTHON_INDENT_WIDTHS).then(|| {
+        format!(
+            "indented more than the Python parser can handle ({widths} different indentation widths, limit {MAX_PYTHON_INDENT_WIDTHS}); skipped"
+        )
+    })
+}
+
+/// How many different indentation widths the lines of `text` have, counted as tree-sitter-python's
+/// scanner counts them (a space 1, a tab 8, `\r` and `\f` start again, a backslash-newline
+/// continues the run), up to [`MAX_PYTHON_INDENT_WIDTHS`]. Its indentation stack holds increasing
+/// widths, so it never grows deeper than this.
+fn indentation_widths(text: &str) -> usize {
+    let mut seen = vec![false; usize::from(u16::MAX) + 1];
+    let mut count = 0;
+    let mut width: u16 = 0;
+    let mut at_line_start = true;
+    let mut bytes = text.bytes().peekable();
+    while let Some(byte) = bytes.next() {
+        match byte {
+            b'\n' | b'\r' | b'\x0c' => {
+                width = 0;
+                at_line_start = true;
+            }
+            b' ' if at_line_start => width = width.wrapping_add(1),
+            b'\t' if at_line_start => width = width.wrapping_add(8),
+            b'\\' if at_line_start && matches!(bytes.peek(), Some(b'\n' | b'\r')) => {
+                bytes.next_if_eq(&b'\r');
+                bytes.next_if_eq(&b'\n');
+            }
+            _ if at_line_start => {
+                at_line_start = false;
+                if !std::mem::replace(&mut seen[usize::from(width)], true) {
+                    count += 1;
+                    if count >= MAX_PYTHON_INDENT_WIDTHS {
+                        break;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    count
+}
+
 thread_local! {
     static PARSERS: RefCell<[Option<Parser>; 2]> = const { RefCell::new([None, None]) };
 }
 
-/// Parse a file with this thread's parser for its language. `None` only if tree-sitter gives up
-/// (it recovers from syntax errors, so in practice on cancellation or an incompatible grammar).
+/// Parse a file with this thread's parser for its language, within the current deadline (see
+/// [`budget`]; past it the work stops as timed out). `None` only if tree-sitter gives up (it
+/// recovers from syntax errors, so in practice only with an incompatible grammar).
 pub fn parse(source: &SourceFile) -> Option<ParsedFile<'_>> {
     let slot = match source.language {
         Language::Python => 0,
@@ -92,8 +157,30 @@ pub fn parse(source: &SourceFile) -> Option<ParsedFile<'_>> {
                 empty.insert(parser)
             }
         };
-        parser.parse(&source.text, None)
-    })?;
+        // Error recovery can take long on a hostile file: parsing stops at the deadline.
+        let mut progress = |_: &ParseState| {
+            if budget::expired() {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        };
+        let bytes = source.text.as_bytes();
+        let tree = parser.parse_with_options(
+            &mut |offset, _| &bytes[offset.min(bytes.len())..],
+            None,
+            Some(ParseOptions::new().progress_callback(&mut progress)),
+        );
+        if tree.is_none() {
+            // A stopped parse would resume on the next file otherwise.
+            parser.reset();
+        }
+        tree
+    });
+    let Some(tree) = tree else {
+        budget::check_clock();
+        return None;
+    };
     Some(ParsedFile {
         source,
         tree,
@@ -101,4 +188,47 @@ pub fn parse(source: &SourceFile) -> Option<ParsedFile<'_>> {
         symbols: OnceCell::new(),
         model_time: Cell::new(Duration::ZERO),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source(language: Language, text: String) -> SourceFile {
+        SourceFile::new("t".into(), "t".into(), language, text)
+    }
+
+    /// `depth` nested `if` blocks, `step` columns apart, and an open string at the bottom.
+    fn nested(depth: usize, step: &str) -> String {
+        let mut text = String::new();
+        for level in 0..depth {
+            text.push_str(&format!("{}if x:\n", step.repeat(level)));
+        }
+        text + &step.repeat(depth) + "s = '''open\n"
+    }
+
+    #[test]
+    fn python_nested_past_the_scanner_is_not_parsed() {
+        let deep = source(Language::Python, nested(520, " "));
+        assert!(unparsable(&deep).is_some_and(|why| why.contains("indent")));
+        // Tabs count 8 columns, as in the scanner; still one width per level.
+        assert!(unparsable(&source(Language::Python, nested(520, "\t"))).is_some());
+        // Backslash-newline continues the indentation run instead of starting a new line.
+        let continued = (0..520)
+            .map(|level| format!("{}\\\n{}x = 1\n", " ".repeat(level), " ".repeat(level)))
+            .collect::<String>();
+        assert!(unparsable(&source(Language::Python, continued)).is_some());
+    }
+
+    #[test]
+    fn ordinary_and_rust_files_are_parsed() {
+        // Deep but within the limit, with many lines at few widths.
+        let text = nested(100, "    ") + &"x = 1\n".repeat(10_000);
+        assert!(unparsable(&source(Language::Python, text)).is_none());
+        assert!(unparsable(&source(Language::Rust, nested(600, " "))).is_none());
+        // A file at the limit's edge parses without aborting the process.
+        let edge = source(Language::Python, nested(MAX_PYTHON_INDENT_WIDTHS - 2, " "));
+        assert!(unparsable(&edge).is_none());
+        assert!(parse(&edge).is_some());
+    }
 }

@@ -1,7 +1,8 @@
 //! The whole pipeline for one run: discover → read → parse → check → filter.
 
+use crate::budget::{self, Stopped};
 use crate::cache::{self, Cache};
-use crate::check::{check_file, Plan};
+use crate::check::{check_file, rule_notice, Checked, Plan};
 use crate::discover::{self, Candidate, DiscoverError, DiscoverOptions};
 use crate::filter;
 use crate::finding::{Finding, Notice, NoticeKind};
@@ -25,6 +26,10 @@ use std::time::{Duration, Instant};
 /// Files above this size are skipped unless `--max-file-size` says otherwise (2 MiB).
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 2 * 1024 * 1024;
 
+/// Parsing gets at least this long, however short `--timeout-per-file` is: without a tree, no
+/// rule can run on the file.
+const MIN_PARSE_TIMEOUT: Duration = Duration::from_secs(1);
+
 /// What to scan and how.
 #[derive(Clone, Debug)]
 pub struct ScanOptions {
@@ -47,6 +52,8 @@ pub struct ScanOptions {
     pub profile: bool,
     /// Run `test-code: skip` rules on test code too (`[scan] include-tests`).
     pub include_tests: bool,
+    /// What one rule may spend on one file (`--timeout-per-file`); `None`: no limit.
+    pub timeout: Option<Duration>,
 }
 
 impl Default for ScanOptions {
@@ -63,6 +70,7 @@ impl Default for ScanOptions {
             ignore_files: true,
             profile: false,
             include_tests: false,
+            timeout: Some(budget::DEFAULT_TIMEOUT),
         }
     }
 }
@@ -119,6 +127,7 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
         .min(max_jobs());
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
+        .stack_size(budget::WORKER_STACK)
         .build()
         .map_err(|err| ScanError::Threads {
             jobs,
@@ -148,8 +157,14 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
             .par_iter()
             .map(|candidate| {
                 let test_path = is_test_candidate(candidate, &options.paths);
-                let scanned =
-                    scan_file(candidate, test_path, &plan, cache.as_ref(), options.profile);
+                let scanned = scan_file(
+                    candidate,
+                    test_path,
+                    &plan,
+                    cache.as_ref(),
+                    options.profile,
+                    options.timeout,
+                );
                 progress.inc();
                 scanned
             })
@@ -158,9 +173,11 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
     progress.finish();
     if let Some(cache) = &cache {
         // A cache that cannot be written only makes the next run slower; the scan has its results.
+        // Timeouts depend on the machine's load and failures on this build: not kept.
         let _ = cache.save(
             scanned
                 .iter()
+                .filter(|file| !file.result.notices.iter().any(|n| n.kind.internal()))
                 .filter_map(|file| Some((file.key.as_ref()?, &file.result))),
         );
     }
@@ -232,7 +249,7 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
             fingerprint::assign(&mut kept);
             findings.extend(kept);
         }
-        notices.extend(result.notice);
+        notices.extend(result.notices);
     }
     stats.files_skipped = notices
         .iter()
@@ -319,7 +336,8 @@ pub(crate) struct FileResult {
     pub(crate) bytes: u64,
     /// Every finding, before suppressions are applied.
     pub(crate) findings: Vec<Finding>,
-    pub(crate) notice: Option<Notice>,
+    /// Why the file was skipped or only partly checked.
+    pub(crate) notices: Vec<Notice>,
     /// The file's `tollgate: ignore` comments.
     pub(crate) suppressions: Vec<Suppression>,
     /// What the file tells the project model.
@@ -335,12 +353,12 @@ impl FileResult {
             findings: Vec::new(),
             suppressions: Vec::new(),
             facts: FileFacts::default(),
-            notice: Some(Notice {
+            notices: vec![Notice {
                 path,
                 kind,
                 message,
                 line: None,
-            }),
+            }],
         }
     }
 }
@@ -354,12 +372,72 @@ struct Scanned {
     profile: Option<FileProfile>,
 }
 
+/// The per-file stage on text in memory, as a scan runs it on a file at `path` (the file is not
+/// read): findings before suppressions, and notices. For the fuzzer (`examples/fuzz.rs`).
+pub fn check_contents(
+    path: &std::path::Path,
+    language: crate::source::Language,
+    bytes: Vec<u8>,
+    plan: &Plan,
+    timeout: Option<Duration>,
+) -> (Vec<Finding>, Vec<Notice>) {
+    let candidate = Candidate {
+        path: path.to_path_buf(),
+        language,
+    };
+    let display_path = discover::display_path(path);
+    let result = budget::bounded(None, || {
+        check_bytes(&candidate, display_path, bytes, false, plan, None, timeout)
+    })
+    .unwrap_or_else(|stopped| {
+        let path = discover::display_path(path);
+        FileResult::skipped(path, NoticeKind::InternalError, failure(&stopped))
+    });
+    (result.findings, result.notices)
+}
+
+/// The message for a file whose check failed as a whole.
+fn failure(stopped: &Stopped) -> String {
+    match stopped {
+        Stopped::TimedOut => "ran out of time; skipped".to_string(),
+        Stopped::Panicked(reason) => format!(
+            "internal error while checking this file ({}; please report it); its findings are missing",
+            reason.lines().next().unwrap_or_default()
+        ),
+    }
+}
+
+/// Read, parse and check one file. Nothing in it can take the scan down: a failure anywhere
+/// becomes a notice on the file.
 fn scan_file(
     candidate: &Candidate,
     test_path: bool,
     plan: &Plan,
     cache: Option<&Cache>,
     profile: bool,
+    timeout: Option<Duration>,
+) -> Scanned {
+    budget::bounded(None, || {
+        scan_file_unguarded(candidate, test_path, plan, cache, profile, timeout)
+    })
+    .unwrap_or_else(|stopped| {
+        let path = discover::display_path(&candidate.path);
+        Scanned {
+            result: FileResult::skipped(path, NoticeKind::InternalError, failure(&stopped)),
+            key: None,
+            cached: false,
+            profile: None,
+        }
+    })
+}
+
+fn scan_file_unguarded(
+    candidate: &Candidate,
+    test_path: bool,
+    plan: &Plan,
+    cache: Option<&Cache>,
+    profile: bool,
+    timeout: Option<Duration>,
 ) -> Scanned {
     let display_path = discover::display_path(&candidate.path);
     let mut profile = profile.then(FileProfile::default);
@@ -389,6 +467,7 @@ fn scan_file(
             test_path,
             plan,
             profile.as_mut(),
+            timeout,
         );
         return Scanned {
             result,
@@ -408,6 +487,7 @@ fn scan_file(
                 test_path,
                 plan,
                 profile.as_mut(),
+                timeout,
             );
             (result, false)
         }
@@ -428,6 +508,7 @@ fn check_bytes(
     test_path: bool,
     plan: &Plan,
     mut profile: Option<&mut FileProfile>,
+    timeout: Option<Duration>,
 ) -> FileResult {
     let skipped =
         |kind, message| FileResult::skipped(discover::display_path(&candidate.path), kind, message);
@@ -454,18 +535,32 @@ fn check_bytes(
         candidate.language,
         text,
     );
+    if let Some(message) = parse::unparsable(&source) {
+        return skipped(NoticeKind::TooDeep, message);
+    }
+    let parse_timeout = timeout.map(|timeout| timeout.max(MIN_PARSE_TIMEOUT));
     let parsing = Instant::now();
-    let parsed = parse::parse(&source);
+    let parsed = budget::bounded(parse_timeout, || parse::parse(&source));
     if let Some(profile) = profile.as_deref_mut() {
         profile.parse = parsing.elapsed();
     }
-    let Some(parsed) = parsed else {
-        return skipped(
-            NoticeKind::SyntaxError,
-            "tree-sitter could not parse this file; skipped".into(),
-        );
+    let parsed = match parsed {
+        Ok(Some(parsed)) => parsed,
+        Ok(None) => {
+            return skipped(
+                NoticeKind::SyntaxError,
+                "tree-sitter could not parse this file; skipped".into(),
+            )
+        }
+        Err(Stopped::TimedOut) => {
+            let limit = parse_timeout.unwrap_or_default().as_secs_f64();
+            let message =
+                format!("parsing ran out of time (limit {limit} s, `--timeout-per-file`); skipped");
+            return skipped(NoticeKind::Timeout, message);
+        }
+        Err(stopped) => return skipped(NoticeKind::InternalError, failure(&stopped)),
     };
-    let notice = parsed.first_syntax_error().map(|node| {
+    let syntax = parsed.first_syntax_error().map(|node| {
         let line = node.start_position().row + 1;
         Notice {
             path: source.display_path.clone(),
@@ -474,35 +569,38 @@ fn check_bytes(
             line: Some(line),
         }
     });
-    // A defect in one rule must not take the scan down: the file gets a notice instead.
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let mut times = profile.is_some().then(RuleTimes::default);
-        let checking = Instant::now();
-        let findings = check_file(&parsed, plan, test_path, times.as_mut());
-        let checked = checking.elapsed();
-        let model_in_check = parsed.model_time();
-        let facts = project::facts(&parsed);
-        if let (Some(profile), Some(times)) = (profile, times) {
-            // The model is built on first use, by a rule or by the project facts.
-            profile.rules = checked.saturating_sub(model_in_check);
-            profile.model = checking.elapsed().saturating_sub(profile.rules);
-            profile.rule_times = times;
-        }
-        (findings, facts)
-    })) {
-        Ok((findings, facts)) => FileResult {
-            path: source.display_path.clone(),
-            scanned: true,
-            bytes: size,
-            findings,
-            notice,
-            suppressions: suppress::collect(&parsed),
-            facts,
-        },
-        Err(_) => skipped(
-            NoticeKind::InternalError,
-            "internal error while checking this file (please report it); its findings are missing"
-                .into(),
-        ),
+    let mut times = profile.is_some().then(RuleTimes::default);
+    let checking = Instant::now();
+    let Checked {
+        findings,
+        mut notices,
+    } = check_file(&parsed, plan, test_path, timeout, times.as_mut());
+    let checked = checking.elapsed();
+    let model_in_check = parsed.model_time();
+    notices.extend(syntax);
+    // The project facts and the suppressions are bounded like a rule.
+    let facts = budget::bounded(timeout, || project::facts(&parsed)).unwrap_or_else(|stopped| {
+        notices.push(rule_notice(&source, "routes and guards", &stopped, timeout));
+        FileFacts::default()
+    });
+    if let (Some(profile), Some(times)) = (profile, times) {
+        // The model is built on first use, by a rule or by the project facts.
+        profile.rules = checked.saturating_sub(model_in_check);
+        profile.model = checking.elapsed().saturating_sub(profile.rules);
+        profile.rule_times = times;
+    }
+    let suppressions =
+        budget::bounded(timeout, || suppress::collect(&parsed)).unwrap_or_else(|stopped| {
+            notices.push(rule_notice(&source, "suppressions", &stopped, timeout));
+            Vec::new()
+        });
+    FileResult {
+        path: source.display_path.clone(),
+        scanned: true,
+        bytes: size,
+        findings,
+        notices,
+        suppressions,
+        facts,
     }
 }

@@ -177,7 +177,7 @@ fn a_cached_result_is_used_until_its_file_changes() {
 
     // Plant a marker in the cached result: a run that prints it did not parse the file again.
     let mut cache = cache_file(dir.path());
-    cache["files"]["broken.py"]["result"]["notice"]["message"] = "served from the cache".into();
+    cache["files"]["broken.py"]["result"]["notices"][0]["message"] = "served from the cache".into();
     std::fs::write(
         default_cache(dir.path()).join("scan.json"),
         cache.to_string(),

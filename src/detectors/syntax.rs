@@ -3,7 +3,13 @@
 use tree_sitter::{Node, TreeCursor};
 
 /// Every node under `node` (itself included), in document order.
-pub fn descendants(node: Node<'_>) -> Descendants<'_> {
+pub fn descendants(node: Node<'_>) -> impl Iterator<Item = Node<'_>> {
+    descendants_with_depth(node).map(|(node, _)| node)
+}
+
+/// Every node under `node` (itself included), in document order, with its depth below `node`.
+/// The walk checks the rule's deadline as it goes (see [`crate::budget`]).
+pub fn descendants_with_depth(node: Node<'_>) -> Descendants<'_> {
     Descendants {
         cursor: node.walk(),
         depth: 0,
@@ -11,7 +17,7 @@ pub fn descendants(node: Node<'_>) -> Descendants<'_> {
     }
 }
 
-/// Iterator returned by [`descendants`].
+/// Iterator returned by [`descendants_with_depth`].
 pub struct Descendants<'tree> {
     cursor: TreeCursor<'tree>,
     /// Depth below the start node, tracked here because asking the cursor is not O(1).
@@ -20,24 +26,26 @@ pub struct Descendants<'tree> {
 }
 
 impl<'tree> Iterator for Descendants<'tree> {
-    type Item = Node<'tree>;
+    type Item = (Node<'tree>, usize);
 
-    fn next(&mut self) -> Option<Node<'tree>> {
+    fn next(&mut self) -> Option<(Node<'tree>, usize)> {
         if self.done {
             return None;
         }
+        crate::budget::checkpoint();
         let node = self.cursor.node();
+        let depth = self.depth;
         if self.cursor.goto_first_child() {
             self.depth += 1;
-            return Some(node);
+            return Some((node, depth));
         }
         loop {
             if self.depth == 0 {
                 self.done = true;
-                return Some(node);
+                return Some((node, depth));
             }
             if self.cursor.goto_next_sibling() {
-                return Some(node);
+                return Some((node, depth));
             }
             self.cursor.goto_parent();
             self.depth -= 1;
@@ -51,10 +59,29 @@ pub fn named_children(node: Node<'_>) -> Vec<Node<'_>> {
     node.named_children(&mut cursor).collect()
 }
 
+/// The ancestors of `node` in the tree whose root is `root`, nearest first. Found going down from
+/// the root once: tree-sitter's `parent()` searches from the root on every call, so walking up
+/// with it is quadratic in the depth.
+pub fn ancestors_from<'t>(root: Node<'t>, node: Node<'t>) -> Vec<Node<'t>> {
+    let mut chain = Vec::new();
+    let mut current = root;
+    while current.id() != node.id() {
+        crate::budget::checkpoint();
+        chain.push(current);
+        match current.child_with_descendant(node) {
+            Some(next) => current = next,
+            None => break,
+        }
+    }
+    chain.reverse();
+    chain
+}
+
 /// The nearest ancestor (not `node` itself) whose kind is one of `kinds`.
 pub fn ancestor_of_kind<'t>(node: Node<'t>, kinds: &[&str]) -> Option<Node<'t>> {
     let mut current = node.parent();
     while let Some(parent) = current {
+        crate::budget::checkpoint();
         if kinds.contains(&parent.kind()) {
             return Some(parent);
         }

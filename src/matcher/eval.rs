@@ -17,6 +17,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ops::Range;
 use std::rc::Rc;
+use tree_sitter::Node;
 
 /// Metavariable bindings: borrowed from the caller until a condition binds something, so that
 /// a failed attempt costs no copy.
@@ -78,13 +79,26 @@ impl<'f> FileMatches<'f> {
         self.file.model()
     }
 
-    /// Match `matcher` against `node`; on success, what to report.
-    pub fn match_node<'t>(&'t self, matcher: &Matcher, node: &SgNode<'t>) -> Option<Found> {
+    /// Match `matcher` against `node`, whose ancestors are `lineage` (root first, parent last: the
+    /// walk keeps them, so that `inside` never searches the tree for them); on success, what to
+    /// report.
+    pub fn match_node<'t>(
+        &'t self,
+        matcher: &Matcher,
+        node: &SgNode<'t>,
+        lineage: &[Node<'t>],
+    ) -> Option<Found> {
         let mut env: Env<'_, 't> = Cow::Owned(MetaVarEnv::new());
         self.flow.borrow_mut().take();
         self.by_text.borrow_mut().take();
         self.request_model.borrow_mut().take();
-        if !self.eval(&matcher.taint, &matcher.condition, node, &mut env) {
+        if !self.eval(
+            &matcher.taint,
+            &matcher.condition,
+            node,
+            Some(lineage),
+            &mut env,
+        ) {
             return None;
         }
         for constraint in &matcher.constraints {
@@ -132,11 +146,24 @@ impl<'f> FileMatches<'f> {
         })
     }
 
+    /// Whether `condition` holds on `node`; `lineage` holds the node's ancestors when known.
     fn eval<'t>(
         &'t self,
         spec: &TaintSpec,
         condition: &Condition,
         node: &SgNode<'t>,
+        lineage: Option<&[Node<'t>]>,
+        env: &mut Env<'_, 't>,
+    ) -> bool {
+        crate::budget::deep(|| self.eval_here(spec, condition, node, lineage, env))
+    }
+
+    fn eval_here<'t>(
+        &'t self,
+        spec: &TaintSpec,
+        condition: &Condition,
+        node: &SgNode<'t>,
+        lineage: Option<&[Node<'t>]>,
         env: &mut Env<'_, 't>,
     ) -> bool {
         match condition {
@@ -164,22 +191,35 @@ impl<'f> FileMatches<'f> {
                 bind_hit(&hits, &self.root, node, env)
             }
             Condition::All(all) => attempt(env, |trial| {
-                all.iter().all(|c| self.eval(spec, c, node, trial))
+                all.iter().all(|c| self.eval(spec, c, node, lineage, trial))
             }),
             Condition::Any(any) => any
                 .iter()
-                .any(|c| attempt(env, |trial| self.eval(spec, c, node, trial))),
+                .any(|c| attempt(env, |trial| self.eval(spec, c, node, lineage, trial))),
             Condition::Not(inner) => {
                 let mut scratch: Env = Cow::Borrowed(env.as_ref());
-                !self.eval(spec, inner, node, &mut scratch)
+                !self.eval(spec, inner, node, lineage, &mut scratch)
             }
-            Condition::Inside(rel) => {
-                let candidates: Box<dyn Iterator<Item = SgNode<'t>>> = match rel.stop_by {
-                    StopBy::Neighbor => Box::new(node.parent().into_iter()),
-                    StopBy::End => Box::new(node.ancestors()),
-                };
-                self.any_related(spec, rel, candidates, env)
-            }
+            Condition::Inside(rel) => match lineage {
+                // Each ancestor's own ancestors are the part of the lineage above it.
+                Some(lineage) => {
+                    let take = match rel.stop_by {
+                        StopBy::Neighbor => 1,
+                        StopBy::End => lineage.len(),
+                    };
+                    (0..lineage.len()).rev().take(take).any(|at| {
+                        let candidate = self.root.adopt(lineage[at]);
+                        self.related(spec, rel, &candidate, Some(&lineage[..at]), env)
+                    })
+                }
+                None => {
+                    let candidates: Box<dyn Iterator<Item = SgNode<'t>>> = match rel.stop_by {
+                        StopBy::Neighbor => Box::new(node.parent().into_iter()),
+                        StopBy::End => Box::new(node.ancestors()),
+                    };
+                    self.any_related(spec, rel, candidates, env)
+                }
+            },
             Condition::Has(rel) => {
                 let root = &self.root;
                 let children = children_of(node.get_inner_node(), rel.field);
@@ -237,8 +277,24 @@ impl<'f> FileMatches<'f> {
             })
             .any(|candidate| {
                 attempt(env, |trial| {
-                    self.eval(spec, &rel.condition, &candidate, trial)
+                    self.eval(spec, &rel.condition, &candidate, None, trial)
                 })
+            })
+    }
+
+    /// Whether `candidate` (with its ancestors `lineage`) satisfies the relation's condition.
+    fn related<'t>(
+        &'t self,
+        spec: &TaintSpec,
+        rel: &Relation,
+        candidate: &SgNode<'t>,
+        lineage: Option<&[Node<'t>]>,
+        env: &mut Env<'_, 't>,
+    ) -> bool {
+        let kind = usize::from(candidate.get_inner_node().kind_id());
+        rel.kinds.as_ref().is_none_or(|kinds| kinds.contains(kind))
+            && attempt(env, |trial| {
+                self.eval(spec, &rel.condition, candidate, lineage, trial)
             })
     }
 
@@ -336,7 +392,7 @@ impl FileMatches<'_> {
             let adopted = self.root.adopt(candidate);
             let holds = |condition: &Condition| {
                 let mut env: Env = Cow::Owned(MetaVarEnv::new());
-                self.eval(spec, condition, &adopted, &mut env)
+                self.eval(spec, condition, &adopted, None, &mut env)
             };
             if spec.sanitizers.iter().any(holds) {
                 return Some(Custom::Sanitizer);

@@ -10,7 +10,7 @@ mod lazy_regex;
 mod prefilter;
 mod query;
 
-pub use eval::FileMatches;
+pub use eval::{FileMatches, Found};
 pub use lang::{expand_metavariables, SgDoc, SgLang, SgNode};
 pub use lazy_regex::LazyRegex;
 pub use prefilter::Prefilter;

@@ -9,8 +9,9 @@ use ast_grep_core::meta_var::MetaVarEnv;
 use ast_grep_core::AstGrep as Root;
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::ops::ControlFlow;
 use std::sync::{Arc, LazyLock, Mutex, OnceLock};
-use tree_sitter::{Query, QueryCursor, StreamingIterator};
+use tree_sitter::{Query, QueryCursor, QueryCursorOptions, QueryCursorState, StreamingIterator};
 
 /// Identifies a node by what tree-sitter knows of it: byte range and kind.
 type NodeKey = (usize, usize, u16);
@@ -120,7 +121,20 @@ impl QueryAtom {
         };
         let mut cursor = QueryCursor::new();
         let names = query.capture_names();
-        let mut matches = cursor.matches(query, file.tree.root_node(), file.source.text.as_bytes());
+        // A query can take long on a pathological tree: it stops at the rule's deadline.
+        let mut progress = |_: &QueryCursorState| {
+            if crate::budget::expired() {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        };
+        let mut matches = cursor.matches_with_options(
+            query,
+            file.tree.root_node(),
+            file.source.text.as_bytes(),
+            QueryCursorOptions::new().progress_callback(&mut progress),
+        );
         while let Some(found) = matches.next() {
             let mut target = None;
             let mut captures = Vec::new();
@@ -136,6 +150,7 @@ impl QueryAtom {
                 hits.entry(target).or_default().push(captures);
             }
         }
+        crate::budget::check_clock();
         hits
     }
 }

@@ -156,6 +156,11 @@ impl<'a> Linker<'a> {
     }
 
     fn visit(&mut self, id: &ContainerId, trail: Trail, stack: &mut Vec<ContainerId>) {
+        crate::budget::deep(|| self.visit_unguarded(id, trail, stack))
+    }
+
+    /// Guarded by [`Self::visit`], which grows the stack for deep trees.
+    fn visit_unguarded(&mut self, id: &ContainerId, trail: Trail, stack: &mut Vec<ContainerId>) {
         if stack.len() > MAX_DEPTH || stack.contains(id) {
             return;
         }

@@ -309,6 +309,18 @@ fn url_list(
     guards: &[String],
     facts: &mut FileFacts,
 ) {
+    crate::budget::deep(|| url_list_unguarded(file, list, from, prefix, guards, facts))
+}
+
+/// Guarded by [`url_list`], which grows the stack for deep trees.
+fn url_list_unguarded(
+    file: &ParsedFile,
+    list: Node,
+    from: &str,
+    prefix: &str,
+    guards: &[String],
+    facts: &mut FileFacts,
+) {
     if list.kind() == "binary_operator" {
         for side in named_children(list) {
             url_list(file, side, from, prefix, guards, facts);
@@ -357,6 +369,19 @@ fn url_list(
 
 /// The view argument of `path(route, view)`.
 fn url_view(
+    file: &ParsedFile,
+    view: Node,
+    from: &str,
+    route: &str,
+    prefix: &str,
+    guards: &[String],
+    facts: &mut FileFacts,
+) {
+    crate::budget::deep(|| url_view_unguarded(file, view, from, route, prefix, guards, facts))
+}
+
+/// Guarded by [`url_view`], which grows the stack for deep trees.
+fn url_view_unguarded(
     file: &ParsedFile,
     view: Node,
     from: &str,
@@ -570,6 +595,11 @@ fn dotted(text: &str) -> Vec<String> {
 }
 
 fn string_value(file: &ParsedFile, node: Node) -> String {
+    crate::budget::deep(|| string_value_unguarded(file, node))
+}
+
+/// Guarded by [`string_value`], which grows the stack for deep trees.
+fn string_value_unguarded(file: &ParsedFile, node: Node) -> String {
     descendants(node)
         .filter(|n| n.kind() == "string_content")
         .map(|n| file.text(n))

@@ -66,6 +66,8 @@ fn notice_command(notice: &Notice) -> String {
         "tollgate: syntax error, findings may be incomplete"
     } else if notice.kind == NoticeKind::InternalError {
         "tollgate: a rule failed on this file"
+    } else if notice.kind == NoticeKind::Timeout {
+        "tollgate: a rule ran out of time on this file"
     } else {
         "tollgate: file not scanned"
     };

@@ -2,7 +2,7 @@
 //! pull-request comment: the verdict, counts by severity and by rule, then the findings.
 
 use super::{text, TextStyle};
-use crate::finding::{Finding, NoticeKind};
+use crate::finding::Finding;
 use crate::rules::{RuleSet, Severity};
 use crate::scan::ScanOutcome;
 use std::collections::BTreeMap;
@@ -134,17 +134,17 @@ fn notices(outcome: &ScanOutcome, out: &mut dyn Write) -> io::Result<()> {
     }
     if partial > 0 {
         parts.push(format!(
-            "{} with syntax errors (findings there may be incomplete)",
+            "{} partly checked (syntax errors, or a rule failed or ran out of time; findings there may be incomplete)",
             plural(partial, "file")
         ));
     }
     writeln!(out, "### Notices\n\n{}.\n", parts.join(", "))?;
     for notice in notices.iter().take(MAX_NOTICE_ROWS) {
         let line = notice.line.map_or(String::new(), |line| format!(":{line}"));
-        let marker = if notice.kind == NoticeKind::SyntaxError {
-            "partly scanned"
-        } else {
+        let marker = if notice.kind.skipped() {
             "not scanned"
+        } else {
+            "partly scanned"
         };
         writeln!(
             out,
@@ -207,7 +207,7 @@ fn plural(n: usize, noun: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::Notice;
+    use crate::finding::{Notice, NoticeKind};
     use crate::report::test_support::{finding, outcome, rules};
 
     fn rendered(outcome: &ScanOutcome, fail_on: Severity) -> String {
@@ -313,7 +313,7 @@ mod tests {
         ];
         let out = rendered(&outcome(Vec::new(), notices), Severity::Low);
         assert!(
-            out.contains("1 file not scanned, 1 file with syntax errors"),
+            out.contains("1 file not scanned, 1 file partly checked"),
             "{out}"
         );
         assert!(

@@ -157,7 +157,7 @@ impl<'a, 'f> Tracer<'a, 'f> {
         if let Some(known) = self.memo.borrow().get(&node.id()) {
             return known.clone();
         }
-        let flow = self.value_uncached(node, depth);
+        let flow = crate::budget::deep(|| self.value_uncached(node, depth));
         self.memo.borrow_mut().insert(node.id(), flow.clone());
         flow
     }

@@ -306,7 +306,16 @@ fn starts_upper(name: &str) -> bool {
 /// the model and its conditions. `None` for anything else (related managers, `get_queryset()`,
 /// custom manager methods, `**kwargs`).
 fn django_queryset<'t>(
-    file: &ParsedFile,
+    file: &'t ParsedFile,
+    expression: Node<'t>,
+    depth: usize,
+) -> Option<(String, Vec<Condition<'t>>)> {
+    crate::budget::deep(|| django_queryset_unguarded(file, expression, depth))
+}
+
+/// Guarded by [`django_queryset`], which grows the stack for deep trees.
+fn django_queryset_unguarded<'t>(
+    file: &'t ParsedFile,
     expression: Node<'t>,
     depth: usize,
 ) -> Option<(String, Vec<Condition<'t>>)> {
@@ -335,7 +344,7 @@ fn django_queryset<'t>(
 
 /// `Invoice.objects.get(pk=pk)`, `Payment.objects.filter(id=x).first()`,
 /// `qs.select_related(...).get(pk=pk)` where `qs = Model.objects.all()`.
-fn django_lookup<'t>(file: &ParsedFile, call: Node<'t>) -> Option<Lookup<'t>> {
+fn django_lookup<'t>(file: &'t ParsedFile, call: Node<'t>) -> Option<Lookup<'t>> {
     let chain = chain(file, call);
     let (terminal, _) = chain.calls.last()?;
     if !DJANGO_TERMINALS.contains(&terminal.as_str()) {
@@ -350,7 +359,7 @@ fn django_lookup<'t>(file: &ParsedFile, call: Node<'t>) -> Option<Lookup<'t>> {
 }
 
 /// `get_object_or_404(Invoice, pk=pk)`, `get_object_or_404(Invoice.objects.filter(...), pk=pk)`.
-fn get_object_or_404<'t>(file: &ParsedFile, call: Node<'t>) -> Option<Lookup<'t>> {
+fn get_object_or_404<'t>(file: &'t ParsedFile, call: Node<'t>) -> Option<Lookup<'t>> {
     let function = call.child_by_field_name("function")?;
     if file.text(function).rsplit('.').next() != Some("get_object_or_404") {
         return None;
@@ -380,6 +389,14 @@ fn keyword_conditions<'t>(file: &ParsedFile, call: Node<'t>) -> Option<Vec<Condi
 }
 
 fn argument_conditions<'t>(
+    file: &ParsedFile,
+    arguments: &[Node<'t>],
+) -> Option<Vec<Condition<'t>>> {
+    crate::budget::deep(|| argument_conditions_unguarded(file, arguments))
+}
+
+/// Guarded by [`argument_conditions`], which grows the stack for deep trees.
+fn argument_conditions_unguarded<'t>(
     file: &ParsedFile,
     arguments: &[Node<'t>],
 ) -> Option<Vec<Condition<'t>>> {
@@ -516,6 +533,15 @@ fn expression_conditions<'t>(
     expression: Node<'t>,
     out: &mut Vec<Condition<'t>>,
 ) -> Option<()> {
+    crate::budget::deep(|| expression_conditions_unguarded(file, expression, out))
+}
+
+/// Guarded by [`expression_conditions`], which grows the stack for deep trees.
+fn expression_conditions_unguarded<'t>(
+    file: &ParsedFile,
+    expression: Node<'t>,
+    out: &mut Vec<Condition<'t>>,
+) -> Option<()> {
     match expression.kind() {
         "comment" => Some(()),
         "comparison_operator" => {
@@ -595,6 +621,11 @@ fn is_session(file: &ParsedFile, node: Node) -> bool {
 
 /// Whether a value is fixed in the code: literals, `UPPER_CASE` constants, collections of them.
 fn is_literal(file: &ParsedFile, node: Node) -> bool {
+    crate::budget::deep(|| is_literal_unguarded(file, node))
+}
+
+/// Guarded by [`is_literal`], which grows the stack for deep trees.
+fn is_literal_unguarded(file: &ParsedFile, node: Node) -> bool {
     match node.kind() {
         "string" | "integer" | "float" | "true" | "false" | "none" | "concatenated_string" => true,
         "identifier" | "attribute" => scope::is_constant(file, node),
@@ -610,6 +641,11 @@ fn is_literal(file: &ParsedFile, node: Node) -> bool {
 /// Whether a value comes from the request: the model's `from-request`, plus the URL keyword
 /// arguments of class-based views (`kwargs["pk"]`, `self.kwargs.get("pk")`).
 fn from_request(file: &ParsedFile, model: &FileModel, node: Node, depth: usize) -> bool {
+    crate::budget::deep(|| from_request_unguarded(file, model, node, depth))
+}
+
+/// Guarded by [`from_request`], which grows the stack for deep trees.
+fn from_request_unguarded(file: &ParsedFile, model: &FileModel, node: Node, depth: usize) -> bool {
     if crate::taint::from_request(file, model, node) {
         return true;
     }
@@ -672,6 +708,11 @@ fn object_parameter(file: &ParsedFile, function: Node, value: Node) -> bool {
 /// Whether a value went through an `await` or a call that resolves it (a token, a signature, a
 /// database look-up) on its way from the request: then it is not the id the client chose.
 fn through_barrier(file: &ParsedFile, node: Node, depth: usize) -> bool {
+    crate::budget::deep(|| through_barrier_unguarded(file, node, depth))
+}
+
+/// Guarded by [`through_barrier`], which grows the stack for deep trees.
+fn through_barrier_unguarded(file: &ParsedFile, node: Node, depth: usize) -> bool {
     descendants(node).any(|part| match part.kind() {
         "await" => true,
         "call" => part.child_by_field_name("function").is_some_and(|f| {

@@ -446,6 +446,11 @@ fn binds<'t>(file: &ParsedFile, call: Node<'t>) -> Vec<Node<'t>> {
 
 /// The text of SQL given as a literal, a reference to one, a local bound to one, or a constant.
 fn sql_text(file: &ParsedFile, node: Node, depth: usize) -> Option<String> {
+    crate::budget::deep(|| sql_text_unguarded(file, node, depth))
+}
+
+/// Guarded by [`sql_text`], which grows the stack for deep trees.
+fn sql_text_unguarded(file: &ParsedFile, node: Node, depth: usize) -> Option<String> {
     match node.kind() {
         "string_literal" | "raw_string_literal" => Some(literal_text(file, node)),
         "reference_expression" => sql_text(file, node.child_by_field_name("value")?, depth),
@@ -537,6 +542,11 @@ fn requested_id(file: &ParsedFile, model: &FileModel, value: &[Node]) -> bool {
 /// Whether a value went through an `.await` or a call that resolves it (a token, a signature, a
 /// database look-up) on its way from the request.
 fn through_barrier(file: &ParsedFile, value: &[Node], depth: usize) -> bool {
+    crate::budget::deep(|| through_barrier_unguarded(file, value, depth))
+}
+
+/// Guarded by [`through_barrier`], which grows the stack for deep trees.
+fn through_barrier_unguarded(file: &ParsedFile, value: &[Node], depth: usize) -> bool {
     value.iter().any(|node| {
         descendants(*node).any(|part| match part.kind() {
             "await_expression" => true,
@@ -660,6 +670,11 @@ fn bound_names(file: &ParsedFile, function: Node, lookup: Node) -> Vec<String> {
 }
 
 fn pattern_names(file: &ParsedFile, pattern: Node) -> Vec<String> {
+    crate::budget::deep(|| pattern_names_unguarded(file, pattern))
+}
+
+/// Guarded by [`pattern_names`], which grows the stack for deep trees.
+fn pattern_names_unguarded(file: &ParsedFile, pattern: Node) -> Vec<String> {
     descendants(pattern)
         .filter(|n| n.kind() == "identifier")
         .map(|n| file.text(n).to_string())

@@ -1,7 +1,7 @@
 //! Scope look-ups for Python.
 
 use super::{contains, Assigned};
-use crate::detectors::syntax::{is_constant_name, named_children};
+use crate::detectors::syntax::{ancestors_from, is_constant_name, named_children};
 use crate::parse::ParsedFile;
 use tree_sitter::Node;
 
@@ -9,37 +9,36 @@ use tree_sitter::Node;
 const SCOPES: &[&str] = &["function_definition", "class_definition", "lambda"];
 
 /// The function (or module) a node belongs to.
-pub fn enclosing_scope(node: Node<'_>) -> Node<'_> {
-    let mut current = node;
-    while let Some(parent) = current.parent() {
-        if SCOPES.contains(&parent.kind()) {
-            return parent;
-        }
-        current = parent;
-    }
-    current
+pub fn enclosing_scope<'t>(file: &'t ParsedFile, node: Node<'t>) -> Node<'t> {
+    let root = file.tree.root_node();
+    ancestors_from(root, node)
+        .into_iter()
+        .find(|ancestor| SCOPES.contains(&ancestor.kind()))
+        .unwrap_or(root)
 }
 
-/// Statements and expressions of `scope` itself, not of functions or classes nested in it.
+/// Statements and expressions of `scope` itself, not of functions or classes nested in it, in
+/// document order (a walk with its own stack: nesting depth is the attacker's to choose).
 fn scope_nodes<'t>(scope: Node<'t>, out: &mut Vec<Node<'t>>) {
-    let mut cursor = scope.walk();
-    for child in scope.named_children(&mut cursor) {
-        if SCOPES.contains(&child.kind()) {
+    let mut pending: Vec<Node<'t>> = named_children(scope).into_iter().rev().collect();
+    while let Some(node) = pending.pop() {
+        crate::budget::checkpoint();
+        if SCOPES.contains(&node.kind()) {
             continue;
         }
-        out.push(child);
-        scope_nodes(child, out);
+        out.push(node);
+        pending.extend(named_children(node).into_iter().rev());
     }
 }
 
 /// The last `name = …` before `use_site` in its scope, and the `name += …` after it.
 pub fn assignments_before<'t>(
-    file: &ParsedFile,
+    file: &'t ParsedFile,
     use_site: Node<'t>,
     name: &str,
 ) -> Option<Assigned<'t>> {
     let mut nodes = Vec::new();
-    scope_nodes(enclosing_scope(use_site), &mut nodes);
+    scope_nodes(enclosing_scope(file, use_site), &mut nodes);
     let before = |node: &Node| node.end_byte() <= use_site.start_byte();
     let targets = |node: &Node| {
         node.child_by_field_name("left")
@@ -72,7 +71,7 @@ pub fn assignments_before<'t>(
 /// `if name in ALLOWED:`.
 pub fn checked_against_allowlist(file: &ParsedFile, use_site: Node, name: &str) -> bool {
     let mut nodes = Vec::new();
-    scope_nodes(enclosing_scope(use_site), &mut nodes);
+    scope_nodes(enclosing_scope(file, use_site), &mut nodes);
     nodes.iter().any(|node| {
         if node.start_byte() >= use_site.start_byte() {
             return false;
@@ -179,7 +178,7 @@ pub fn is_constant(file: &ParsedFile, node: Node) -> bool {
 /// Whether `name` is a parameter of the enclosing function annotated with an inert type
 /// (`account_id: int`, `payment_id: UUID`).
 pub fn is_inert_parameter(file: &ParsedFile, use_site: Node, name: &str) -> bool {
-    let function = enclosing_scope(use_site);
+    let function = enclosing_scope(file, use_site);
     let Some(parameters) = function.child_by_field_name("parameters") else {
         return false;
     };

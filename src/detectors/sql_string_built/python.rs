@@ -157,6 +157,11 @@ fn fragments(value: Node<'_>) -> Vec<Node<'_>> {
 
 /// Gather the literal text of a SQL expression and the first way a non-constant value got in.
 fn collect(file: &ParsedFile, node: Node, depth: usize, built: &mut SqlText) {
+    crate::budget::deep(|| collect_unguarded(file, node, depth, built))
+}
+
+/// Guarded by [`collect`], which grows the stack for deep trees.
+fn collect_unguarded(file: &ParsedFile, node: Node, depth: usize, built: &mut SqlText) {
     match node.kind() {
         "string" => {
             for part in named_children(node) {
@@ -261,6 +266,11 @@ fn format_call<'t>(file: &ParsedFile, call: Node<'t>) -> Option<(Node<'t>, Node<
 
 /// Whether an expression evaluates to a string built from literals (possibly with holes).
 fn is_stringish(file: &ParsedFile, node: Node) -> bool {
+    crate::budget::deep(|| is_stringish_unguarded(file, node))
+}
+
+/// Guarded by [`is_stringish`], which grows the stack for deep trees.
+fn is_stringish_unguarded(file: &ParsedFile, node: Node) -> bool {
     match node.kind() {
         "string" | "concatenated_string" => true,
         "parenthesized_expression" => named_children(node)
@@ -279,6 +289,11 @@ fn is_stringish(file: &ParsedFile, node: Node) -> bool {
 /// numbers, quoted identifiers, placeholders, and names assigned only from such values or checked
 /// against a constant allowlist.
 fn is_safe(file: &ParsedFile, node: Node, depth: usize) -> bool {
+    crate::budget::deep(|| is_safe_unguarded(file, node, depth))
+}
+
+/// Guarded by [`is_safe`], which grows the stack for deep trees.
+fn is_safe_unguarded(file: &ParsedFile, node: Node, depth: usize) -> bool {
     match node.kind() {
         "string" => named_children(node)
             .into_iter()
@@ -355,6 +370,11 @@ fn is_safe(file: &ParsedFile, node: Node, depth: usize) -> bool {
 /// Sanitizing calls, `CONSTANT.get(key)` look-ups and placeholder lists such as
 /// `", ".join(["%s"] * len(ids))`.
 fn is_safe_call(file: &ParsedFile, call: Node, depth: usize) -> bool {
+    crate::budget::deep(|| is_safe_call_unguarded(file, call, depth))
+}
+
+/// Guarded by [`is_safe_call`], which grows the stack for deep trees.
+fn is_safe_call_unguarded(file: &ParsedFile, call: Node, depth: usize) -> bool {
     let Some(function) = call.child_by_field_name("function") else {
         return false;
     };

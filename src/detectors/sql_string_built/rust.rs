@@ -76,6 +76,11 @@ fn executor_name(file: &ParsedFile, call: Node) -> Option<(String, usize)> {
 
 /// Gather the literal text of an expression producing SQL and how non-constant values got in.
 fn collect(file: &ParsedFile, node: Node, depth: usize, built: &mut SqlText) {
+    crate::budget::deep(|| collect_unguarded(file, node, depth, built))
+}
+
+/// Guarded by [`collect`], which grows the stack for deep trees.
+fn collect_unguarded(file: &ParsedFile, node: Node, depth: usize, built: &mut SqlText) {
     match node.kind() {
         "string_literal" | "raw_string_literal" => {
             built.literal.push_str(&literal_text(file, node))
@@ -276,6 +281,11 @@ fn is_safe_tokens(file: &ParsedFile, invocation: Node, tokens: &[Node], depth: u
 }
 
 fn is_safe_name(file: &ParsedFile, at: Node, name: &str, depth: usize) -> bool {
+    crate::budget::deep(|| is_safe_name_unguarded(file, at, name, depth))
+}
+
+/// Guarded by [`is_safe_name`], which grows the stack for deep trees.
+fn is_safe_name_unguarded(file: &ParsedFile, at: Node, name: &str, depth: usize) -> bool {
     if is_constant_name(name) {
         return true;
     }
@@ -298,6 +308,11 @@ fn is_safe_name(file: &ParsedFile, at: Node, name: &str, depth: usize) -> bool {
 
 /// Whether an expression cannot carry attacker-controlled SQL.
 fn is_safe(file: &ParsedFile, node: Node, depth: usize) -> bool {
+    crate::budget::deep(|| is_safe_unguarded(file, node, depth))
+}
+
+/// Guarded by [`is_safe`], which grows the stack for deep trees.
+fn is_safe_unguarded(file: &ParsedFile, node: Node, depth: usize) -> bool {
     match node.kind() {
         "string_literal" | "raw_string_literal" => {
             // A literal used as a format template is checked through its captures elsewhere.

@@ -1,0 +1,158 @@
+//! Limits on the work one rule may do on one file, so that no input can hang or abort a scan:
+//! a deadline that the walks of the matcher, the detectors and the taint tracker check as they go
+//! ([`checkpoint`]), stack growth for their deep recursive walks ([`deep`]), and the boundary
+//! that turns a timeout or a panic into a value ([`bounded`]). See docs/reliability.md.
+
+use std::any::Any;
+use std::cell::Cell;
+use std::panic::{self, AssertUnwindSafe};
+use std::time::{Duration, Instant};
+
+/// Default for `--timeout-per-file`: what one rule may spend on one file.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Stack that per-file worker threads start with; deep walks grow it further on the heap.
+pub const WORKER_STACK: usize = 64 * 1024 * 1024;
+
+/// A recursive walk grows the stack when less than this is left …
+const RED_ZONE: usize = 256 * 1024;
+/// … by a new segment of this size.
+const STACK_SEGMENT: usize = 8 * 1024 * 1024;
+/// The clock is read once per this many checkpoints.
+const CHECK_EVERY: u32 = 64;
+
+/// The unwinding payload that stops work whose deadline has passed.
+struct TimedOut;
+
+thread_local! {
+    static DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
+    static TICKS: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Why bounded work did not finish.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Stopped {
+    /// The deadline passed.
+    TimedOut,
+    /// The work panicked, with this message.
+    Panicked(String),
+}
+
+/// Run `work` with a deadline `budget` from now (none when `None`), catching timeouts and panics.
+/// Deadlines nest: inner work never gets more time than the work around it.
+pub fn bounded<T>(budget: Option<Duration>, work: impl FnOnce() -> T) -> Result<T, Stopped> {
+    let outer = DEADLINE.get();
+    let inner = budget.and_then(|budget| Instant::now().checked_add(budget));
+    let deadline = match (outer, inner) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    DEADLINE.set(deadline);
+    let result = panic::catch_unwind(AssertUnwindSafe(work));
+    DEADLINE.set(outer);
+    result.map_err(|payload| stopped(payload.as_ref()))
+}
+
+/// Re-raise what [`bounded`] caught, for work that shares its caller's budget (a file's model,
+/// built once for several rules, stops each of them the same way).
+pub fn resume(stopped: &Stopped) -> ! {
+    match stopped {
+        Stopped::TimedOut => panic::resume_unwind(Box::new(TimedOut)),
+        Stopped::Panicked(message) => panic::resume_unwind(Box::new(message.clone())),
+    }
+}
+
+fn stopped(payload: &(dyn Any + Send)) -> Stopped {
+    if payload.is::<TimedOut>() {
+        Stopped::TimedOut
+    } else if let Some(message) = payload.downcast_ref::<&str>() {
+        Stopped::Panicked((*message).to_string())
+    } else if let Some(message) = payload.downcast_ref::<String>() {
+        Stopped::Panicked(message.clone())
+    } else {
+        Stopped::Panicked("unknown panic".into())
+    }
+}
+
+/// Stop the current work if its deadline has passed. Cheap: the clock is read now and then.
+#[inline]
+pub fn checkpoint() {
+    let ticks = TICKS.get().wrapping_add(1);
+    TICKS.set(ticks);
+    if ticks.is_multiple_of(CHECK_EVERY) {
+        check_clock();
+    }
+}
+
+/// Stop the current work now if its deadline has passed (after work that could not check it as
+/// it went, such as a tree-sitter query stopped by [`expired`]).
+#[cold]
+pub fn check_clock() {
+    if expired() {
+        // `resume_unwind` skips the panic hook: a timeout is not an internal error.
+        panic::resume_unwind(Box::new(TimedOut));
+    }
+}
+
+/// Whether the current work's deadline has passed, for tree-sitter's progress callbacks.
+pub fn expired() -> bool {
+    DEADLINE
+        .get()
+        .is_some_and(|deadline| Instant::now() >= deadline)
+}
+
+/// One level of a recursive walk over a syntax tree: grows the stack on the heap when it runs
+/// low, so that no nesting depth overflows it, and checks the deadline.
+#[inline]
+pub fn deep<T>(walk: impl FnOnce() -> T) -> T {
+    checkpoint();
+    stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, walk)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_runaway_loop_stops_at_its_deadline() {
+        let result = bounded(Some(Duration::from_millis(20)), || loop {
+            checkpoint();
+        });
+        assert_eq!(result, Err::<(), _>(Stopped::TimedOut));
+        // The deadline is gone afterwards.
+        assert_eq!(
+            bounded(None, || (0..10_000).for_each(|_| checkpoint())),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn panics_become_values() {
+        let result = bounded(None, || -> u8 {
+            std::panic::resume_unwind(Box::new("boom"))
+        });
+        assert_eq!(result, Err(Stopped::Panicked("boom".into())));
+    }
+
+    #[test]
+    fn inner_work_keeps_the_outer_deadline() {
+        let outer = bounded(Some(Duration::from_millis(20)), || {
+            bounded(Some(Duration::from_secs(3600)), || loop {
+                checkpoint();
+            })
+        });
+        assert_eq!(outer, Ok(Err(Stopped::TimedOut)));
+    }
+
+    #[test]
+    fn deep_recursion_does_not_overflow_the_stack() {
+        fn depth(n: u32) -> u32 {
+            deep(|| if n == 0 { 0 } else { 1 + depth(n - 1) })
+        }
+        let deep_thread = std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn(|| depth(200_000))
+            .unwrap();
+        assert_eq!(deep_thread.join().unwrap(), 200_000);
+    }
+}
