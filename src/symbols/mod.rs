@@ -107,7 +107,7 @@ impl FileSymbols {
                     }
                 }
             }
-            if self.definitions.iter().any(|d| *d == head) {
+            if self.definitions.contains(&head) {
                 return Resolved::Qualified(join(&format!("{}{sep}{head}", self.module)));
             }
             return match language {

@@ -298,12 +298,8 @@ pub(super) fn bindings<'t>(file: &ParsedFile, use_site: Node<'t>, name: &str) ->
                 && node
                     .child_by_field_name("type")
                     .is_some_and(|t| crate::detectors::scope::is_inert_type(file.text(t)));
-            latest = Some(Binding {
-                at: node,
-                value,
-                typed: clean,
-            });
-            // `x += …` keeps what x held before: keep looking for the earlier assignment too.
+            // `x += …` keeps what x held before: the earlier assignment stays the latest, and
+            // the addition is traced after it, like a mutation.
             if node.kind() == "augmented_assignment" {
                 mutations.push(Binding {
                     at: node,
@@ -311,6 +307,11 @@ pub(super) fn bindings<'t>(file: &ParsedFile, use_site: Node<'t>, name: &str) ->
                     typed: false,
                 });
             } else {
+                latest = Some(Binding {
+                    at: node,
+                    value,
+                    typed: clean,
+                });
                 mutations.clear();
             }
         }
