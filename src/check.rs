@@ -208,9 +208,6 @@ pub fn check_file(
     let mut notices = Vec::new();
     let mut matches = Vec::new();
     let allowed = language_plan.allowed(source);
-    // The whole file gets a few rules' worth of time: past it, the remaining rules stop too.
-    let file_deadline = timeout.map(|timeout| Instant::now() + timeout * FILE_BUDGET_RULES);
-    let out_of_time = || file_deadline.is_some_and(|deadline| Instant::now() >= deadline);
     for rule in language_plan
         .detectors
         .iter()
@@ -218,10 +215,6 @@ pub fn check_file(
         .map(|(rule, _)| *rule)
         .filter(|rule| !skips(rule))
     {
-        if out_of_time() {
-            notices.push(file_budget_notice(source, &rule.id, timeout));
-            continue;
-        }
         let Logic::Detector(name) = &rule.logic else {
             continue;
         };
@@ -285,15 +278,6 @@ pub fn check_file(
             if wanted.as_ref().is_some_and(|wanted| !wanted.contains(kind)) {
                 lineage.push(inner);
                 continue;
-            }
-            if out_of_time() {
-                for (index, planned) in candidates.iter().enumerate() {
-                    if running[index] {
-                        notices.push(file_budget_notice(source, &planned.rule.id, timeout));
-                        running[index] = false;
-                    }
-                }
-                break;
             }
             let node = prepared.root().adopt(inner);
             for (index, planned) in candidates.iter().enumerate() {
@@ -369,23 +353,6 @@ fn declarative_finding(rule: &Rule, source: &SourceFile, found: Found) -> Findin
         finding.flow = flow_locations(source, flow);
     }
     finding
-}
-
-/// How many rules' time limits one file may spend in all.
-const FILE_BUDGET_RULES: u32 = 4;
-
-/// The notice for a rule that did not run to the end because the file used up its time.
-fn file_budget_notice(source: &SourceFile, rule: &str, timeout: Option<Duration>) -> Notice {
-    let budget = timeout.unwrap_or_default() * FILE_BUDGET_RULES;
-    Notice {
-        path: source.display_path.clone(),
-        kind: NoticeKind::Timeout,
-        message: format!(
-            "the file used up its time ({} s, {FILE_BUDGET_RULES} × `--timeout-per-file`) before `{rule}` finished; its findings here may be missing",
-            budget.as_secs_f64()
-        ),
-        line: None,
-    }
 }
 
 /// The notice for a rule that stopped on a file.
