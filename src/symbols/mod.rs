@@ -73,9 +73,15 @@ impl FileSymbols {
     /// `Command::new`, `query_as::<_, T>`): its first part expanded through the file's imports,
     /// aliases and definitions.
     pub fn resolve(&self, language: Language, written: &str) -> Resolved {
+        self.resolve_within(language, written, MAX_ALIAS_DEPTH)
+    }
+
+    /// [`FileSymbols::resolve`], following at most `budget` aliases (they may form cycles:
+    /// `a = b()`, `b = a()`).
+    fn resolve_within(&self, language: Language, written: &str, budget: usize) -> Resolved {
         let sep = self.separator(language);
         let mut current = normalise(language, written);
-        for _ in 0..MAX_ALIAS_DEPTH {
+        for step in 0..budget {
             let (head, rest) = match current.split_once(sep) {
                 Some((head, rest)) => (head.to_string(), Some(rest.to_string())),
                 None => (current.clone(), None),
@@ -96,7 +102,8 @@ impl FileSymbols {
                 // `flask_httpauth.HTTPTokenAuth()`.
                 if let Some(class) = constructor(language, value) {
                     if class != head {
-                        return match self.resolve(language, class) {
+                        let left = budget.saturating_sub(step + 1);
+                        return match self.resolve_within(language, class, left) {
                             Resolved::Qualified(class) => {
                                 Resolved::Qualified(join(&format!("{class}()")))
                             }

@@ -169,3 +169,15 @@ fn name_patterns() {
     let plain = NamePatterns::new(&["hashlib.md5".into()]).unwrap();
     assert_eq!(plain.last_parts, Some(vec!["md5".to_string()]));
 }
+
+#[test]
+fn alias_cycles_end() {
+    let s = symbols(
+        "cycle.py",
+        Language::Python,
+        "a = b()\nb = a()\nc = c.d\nx = y\ny = x\n",
+    );
+    let py = Language::Python;
+    assert!(matches!(s.resolve(py, "a.run"), Resolved::Unresolved(_)));
+    assert!(matches!(s.resolve(py, "x"), Resolved::Unresolved(_)));
+}
