@@ -17,6 +17,8 @@ use serde::{Deserialize, Serialize};
 
 /// How many aliases deep a name is followed (`a = b; b = c.d`).
 const MAX_ALIAS_DEPTH: usize = 8;
+/// A name pattern with more `{a,b}` groups than this gets no pre-filter literal.
+const MAX_ALTERNATIONS: usize = 4;
 
 /// What one file's names refer to.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -212,6 +214,11 @@ impl NamePatterns {
                 .build()
                 .map_err(|err| format!("`{pattern}` is not a valid name pattern: {err}"))?;
             builder.add(glob);
+            // Spelling out alternations is exponential in their number: past a few, no literal.
+            if slashed.matches('{').count() > MAX_ALTERNATIONS {
+                last_parts = None;
+                continue;
+            }
             for expanded in expand_braces(&slashed) {
                 let last = expanded.rsplit('/').next().unwrap_or("");
                 match &mut last_parts {

@@ -153,6 +153,10 @@ fn name_patterns() {
     );
     let wild = NamePatterns::new(&["stripe.Refund.*".into()]).unwrap();
     assert_eq!(wild.last_parts, None);
+    // Many alternations are not spelled out (that is exponential): no literal, still matching.
+    let many = NamePatterns::new(&["{a,b}.{a,b}.{a,b}.{a,b}.{a,b}.{a,b}.f".into()]).unwrap();
+    assert_eq!(many.last_parts, None);
+    assert!(many.matches("a.b.a.b.a.b.f"));
     let braces = NamePatterns::new(&[
         "sqlalchemy.{text,sql.text}".into(),
         "pandas.read_{sql,csv}".into(),
