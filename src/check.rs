@@ -325,7 +325,7 @@ pub fn check_file(
     });
     findings.sort_by(|a, b| (a.start, &a.rule_id, a.end).cmp(&(b.start, &b.rule_id, b.end)));
     findings.dedup_by(|a, b| a.rule_id == b.rule_id && a.bytes == b.bytes);
-    drop_superseded(&mut findings, plan);
+    drop_superseded(&mut findings, |id| plan.rule(id));
     fingerprint::assign(&mut findings);
     Checked { findings, notices }
 }
@@ -340,6 +340,7 @@ fn declarative_finding(rule: &Rule, source: &SourceFile, found: Found) -> Findin
     let message = rule.render_message(&bindings);
     let mut finding = finding(rule, source, found.bytes, message);
     finding.request_model = found.request_model;
+    finding.via_parameter = found.via_parameter;
     if let Some(name) = found.unresolved {
         finding.confidence = finding.confidence.lower();
         finding.message.push_str(&format!(
@@ -386,12 +387,17 @@ pub fn rule_notice(
     }
 }
 
-/// Remove findings that a finding of a superseding rule covers (same lines).
-fn drop_superseded(findings: &mut Vec<Finding>, plan: &Plan) {
+/// Remove findings that a finding of a superseding rule covers (same lines). A finding that
+/// waits for its function's callers ([`Finding::via_parameter`]) covers nothing yet.
+pub(crate) fn drop_superseded<'r>(
+    findings: &mut Vec<Finding>,
+    rule_of: impl Fn(&str) -> Option<&'r Rule>,
+) {
     let covering: Vec<(String, usize, usize)> = findings
         .iter()
+        .filter(|f| f.via_parameter.is_none())
         .filter_map(|f| {
-            let rule = plan.rule(&f.rule_id)?;
+            let rule = rule_of(&f.rule_id)?;
             (!rule.supersedes.is_empty()).then(|| (f.rule_id.clone(), f.start.line, f.end.line))
         })
         .collect();
@@ -400,8 +406,7 @@ fn drop_superseded(findings: &mut Vec<Finding>, plan: &Plan) {
     }
     findings.retain(|finding| {
         !covering.iter().any(|(by, first, last)| {
-            plan.rule(by)
-                .is_some_and(|rule| rule.supersedes.contains(&finding.rule_id))
+            rule_of(by).is_some_and(|rule| rule.supersedes.contains(&finding.rule_id))
                 && finding.start.line <= *last
                 && finding.end.line >= *first
         })
@@ -430,11 +435,12 @@ fn finding(rule: &Rule, source: &SourceFile, bytes: Range<usize>, message: Strin
         related: Vec::new(),
         flow: Vec::new(),
         request_model: None,
+        via_parameter: None,
     }
 }
 
 /// A taint flow as locations in the file, source first.
-fn flow_locations(source: &SourceFile, flow: crate::taint::Flow) -> Vec<Related> {
+pub(crate) fn flow_locations(source: &SourceFile, flow: crate::taint::Flow) -> Vec<Related> {
     flow.steps
         .into_iter()
         .map(|step| Related {

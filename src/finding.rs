@@ -33,6 +33,10 @@ pub struct Finding {
     /// client; decided when the project is linked (`request-model:` in a rule).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_model: Option<String>,
+    /// The finding stands only if a caller passes request input to this parameter of the
+    /// function around it; decided across the project's files (see [`crate::taint::across`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via_parameter: Option<crate::taint::across::ParamSink>,
 }
 
 /// A place related to a finding, with what it has to do with it.

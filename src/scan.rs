@@ -2,7 +2,7 @@
 
 use crate::budget::{self, Stopped};
 use crate::cache::{self, Cache};
-use crate::check::{check_file, rule_notice, Checked, Plan};
+use crate::check::{self, check_file, rule_notice, Checked, Plan};
 use crate::discover::{self, Candidate, DiscoverError, DiscoverOptions};
 use crate::filter;
 use crate::finding::{Finding, Notice, NoticeKind};
@@ -16,6 +16,7 @@ use crate::rules::RuleSet;
 use crate::rules::{Logic, TestCodePolicy};
 use crate::source::SourceFile;
 use crate::suppress::{self, Suppression};
+use crate::taint;
 use crate::testcode;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -184,6 +185,38 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
 
     let mut profile = options.profile.then(Profile::default);
     let linking = Instant::now();
+    // Findings that wait for their function's callers are decided across the files.
+    let mut scanned = scanned;
+    let pending: Vec<Finding> = scanned
+        .iter_mut()
+        .flat_map(|file| {
+            let (waiting, kept) = std::mem::take(&mut file.result.findings)
+                .into_iter()
+                .partition(|finding: &Finding| finding.via_parameter.is_some());
+            file.result.findings = kept;
+            waiting
+        })
+        .collect();
+    let mut across_findings: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
+    if !pending.is_empty() {
+        let files: Vec<(Candidate, bool)> = discovery
+            .files
+            .iter()
+            .map(|candidate| {
+                let test = is_test_candidate(candidate, &options.paths);
+                (candidate.clone(), test)
+            })
+            .collect();
+        let joined = pool.install(|| {
+            taint::across::link(pending, &files, rules, options.include_tests, options.timeout)
+        });
+        for finding in joined {
+            across_findings
+                .entry(finding.path.clone())
+                .or_default()
+                .push(finding);
+        }
+    }
     let linked: Vec<(String, &FileFacts)> = scanned
         .iter()
         .filter(|file| !file.result.facts.is_empty())
@@ -227,6 +260,20 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
         }
         if let Some(more) = project_findings.remove(&result.path) {
             result.findings.extend(more);
+        }
+        if let Some(mut more) = across_findings.remove(&result.path) {
+            more.retain(|finding| {
+                !result
+                    .findings
+                    .iter()
+                    .any(|known| known.rule_id == finding.rule_id && known.bytes == finding.bytes)
+            });
+            result.findings.extend(more);
+            result
+                .findings
+                .sort_by(|a, b| (a.start, &a.rule_id, a.end).cmp(&(b.start, &b.rule_id, b.end)));
+            check::drop_superseded(&mut result.findings, |id| rules.get(id));
+            fingerprint::assign(&mut result.findings);
         }
         // Findings on models hold only for the classes some handler takes from the client.
         result.findings.retain(|finding| {

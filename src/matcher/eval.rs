@@ -7,6 +7,7 @@ use super::{
 use crate::detectors::syntax::descendants;
 use crate::model::FileModel;
 use crate::parse::ParsedFile;
+use crate::taint::across::{self, ParamSink};
 use crate::taint::{Custom, Flow, Tracer};
 use crate::testcode::TestCode;
 use ast_grep_core::meta_var::MetaVarEnv;
@@ -38,6 +39,9 @@ pub struct FileMatches<'f> {
     by_text: RefCell<Option<String>>,
     /// The class the current match requires to be a request model (decided after linking).
     request_model: RefCell<Option<String>>,
+    /// The parameter the current match's tainted value comes from, when no source in this
+    /// function reaches it (decided across the project's callers).
+    via_parameter: RefCell<Option<ParamSink>>,
 }
 
 /// A match: the reported byte range, the metavariables' source texts, the taint flow that
@@ -50,6 +54,8 @@ pub struct Found {
     pub unresolved: Option<String>,
     /// The qualified class name a `request-model` constraint deferred to linking.
     pub request_model: Option<String>,
+    /// The parameter a `tainted` constraint deferred to the function's callers.
+    pub via_parameter: Option<ParamSink>,
 }
 
 impl<'f> FileMatches<'f> {
@@ -67,6 +73,7 @@ impl<'f> FileMatches<'f> {
             flow: RefCell::new(None),
             by_text: RefCell::new(None),
             request_model: RefCell::new(None),
+            via_parameter: RefCell::new(None),
         }
     }
 
@@ -92,6 +99,7 @@ impl<'f> FileMatches<'f> {
         self.flow.borrow_mut().take();
         self.by_text.borrow_mut().take();
         self.request_model.borrow_mut().take();
+        self.via_parameter.borrow_mut().take();
         if !self.eval(
             &matcher.taint,
             &matcher.condition,
@@ -109,7 +117,10 @@ impl<'f> FileMatches<'f> {
                 }
                 continue;
             };
-            if !self.satisfies(&matcher.taint, &constraint.test, bound) {
+            if !self.satisfies(&matcher.taint, &constraint.test, bound)
+                && !(matches!(constraint.test, ConstraintTest::Tainted(true))
+                    && self.defer_to_callers(&matcher.taint, bound))
+            {
                 return None;
             }
         }
@@ -143,6 +154,7 @@ impl<'f> FileMatches<'f> {
             flow: self.flow.borrow_mut().take(),
             unresolved: self.by_text.borrow_mut().take(),
             request_model: self.request_model.borrow_mut().take(),
+            via_parameter: self.via_parameter.borrow_mut().take(),
         })
     }
 
@@ -384,28 +396,64 @@ impl<'f> FileMatches<'f> {
 
 impl FileMatches<'_> {
     /// The flow from one of the rule's sources to `node`, past its sanitizers.
-    fn trace(&self, spec: &TaintSpec, node: tree_sitter::Node) -> Option<Flow> {
-        let hook = |candidate: tree_sitter::Node| -> Option<Custom> {
-            if spec.sanitizers.is_empty() && spec.sources.is_empty() {
-                return None;
-            }
-            let adopted = self.root.adopt(candidate);
-            let holds = |condition: &Condition| {
-                let mut env: Env = Cow::Owned(MetaVarEnv::new());
-                self.eval(spec, condition, &adopted, None, &mut env)
-            };
-            if spec.sanitizers.iter().any(holds) {
-                return Some(Custom::Sanitizer);
-            }
-            spec.sources.iter().any(holds).then(|| {
-                let text = candidate
-                    .utf8_text(self.file.source.text.as_bytes())
-                    .unwrap_or("");
-                let first = text.lines().next().unwrap_or("");
-                Custom::Source(format!("`{first}` is a source of this rule"))
-            })
-        };
+    pub(crate) fn trace(&self, spec: &TaintSpec, node: tree_sitter::Node) -> Option<Flow> {
+        let hook = |candidate: tree_sitter::Node| self.custom(spec, candidate);
         Tracer::new(self.file, self.model(), &hook, spec.request).trace(node)
+    }
+
+    /// The flow from a parameter of the function around `node` to it, past the rule's
+    /// sanitizers, and the sink that makes of that parameter for the function's callers.
+    pub(crate) fn parameter_trace(
+        &self,
+        spec: &TaintSpec,
+        node: tree_sitter::Node,
+    ) -> Option<(ParamSink, Flow)> {
+        let (function, id) = across::function_at(self.file, node)?;
+        let hook = |candidate: tree_sitter::Node| self.custom(spec, candidate);
+        let flow = Tracer::from_parameters(self.file, self.model(), &hook, function).trace(node)?;
+        let (index, parameter) = flow.parameter.clone()?;
+        let sink = ParamSink {
+            function: id,
+            index,
+            parameter,
+        };
+        Some((sink, flow))
+    }
+
+    /// A `tainted` value with no source in its function that comes from one of the function's
+    /// parameters: the match stands if a caller passes request input there (see [`across`]).
+    fn defer_to_callers(&self, spec: &TaintSpec, bound: &SgNode<'_>) -> bool {
+        if self.via_parameter.borrow().is_some() {
+            return false;
+        }
+        let Some((sink, flow)) = self.parameter_trace(spec, bound.get_inner_node()) else {
+            return false;
+        };
+        *self.via_parameter.borrow_mut() = Some(sink);
+        *self.flow.borrow_mut() = Some(flow);
+        true
+    }
+
+    /// What the rule's own `taint:` declarations say about `candidate`.
+    fn custom(&self, spec: &TaintSpec, candidate: tree_sitter::Node) -> Option<Custom> {
+        if spec.sanitizers.is_empty() && spec.sources.is_empty() {
+            return None;
+        }
+        let adopted = self.root.adopt(candidate);
+        let holds = |condition: &Condition| {
+            let mut env: Env = Cow::Owned(MetaVarEnv::new());
+            self.eval(spec, condition, &adopted, None, &mut env)
+        };
+        if spec.sanitizers.iter().any(holds) {
+            return Some(Custom::Sanitizer);
+        }
+        spec.sources.iter().any(holds).then(|| {
+            let text = candidate
+                .utf8_text(self.file.source.text.as_bytes())
+                .unwrap_or("");
+            let first = text.lines().next().unwrap_or("");
+            Custom::Source(format!("`{first}` is a source of this rule"))
+        })
     }
 
     /// Whether a traced flow satisfies `wanted`; a flow that does is kept for the finding.

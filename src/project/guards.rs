@@ -713,12 +713,7 @@ impl<'a> Judge<'a> {
                 if module.is_empty() || module == here {
                     *f == file
                 } else {
-                    candidate == module
-                        || candidate.ends_with(&format!(".{module}"))
-                        || module.ends_with(&format!(".{candidate}"))
-                        // `pkg/__init__.py` re-exports: `from pkg import f` where f is in
-                        // `pkg/auth.py`.
-                        || candidate.starts_with(&format!("{module}."))
+                    crate::symbols::same_module(candidate, module)
                 }
             })
             .copied()

@@ -161,6 +161,7 @@ pub fn findings(project: &Project, rule: &Rule) -> BTreeMap<String, Vec<Finding>
             related: registrations(&routes),
             flow: Vec::new(),
             request_model: None,
+            via_parameter: None,
         });
     }
     out

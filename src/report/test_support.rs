@@ -78,6 +78,7 @@ pub fn finding(
         related: Vec::new(),
         flow: Vec::new(),
         request_model: None,
+        via_parameter: None,
     }
 }
 

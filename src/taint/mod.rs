@@ -15,6 +15,7 @@
 //! Sources are the request accessors and handler parameters of the application model
 //! ([`crate::model`]) plus what the rule declares. The result is the path: source first.
 
+pub mod across;
 mod python;
 mod rust;
 
@@ -47,6 +48,9 @@ pub struct Flow {
     pub steps: Vec<Step>,
     /// The value passed through a call tollgate knows nothing about (assumed to propagate).
     pub through_unknown_call: bool,
+    /// When traced from a function's parameters ([`Tracer::from_parameters`]): the parameter the
+    /// flow starts at, by position (receivers not counted) and name.
+    pub parameter: Option<(usize, String)>,
 }
 
 /// What a rule's own `taint:` declarations say about a node.
@@ -74,6 +78,9 @@ enum Shape<'t> {
     Call(Call<'t>),
     /// Anything else: tainted when a part is.
     Composite,
+    /// Tainted when one of these parts is (a comprehension: its element, whose loop variables
+    /// are bindings of their own).
+    Parts(Vec<Node<'t>>),
 }
 
 struct Call<'t> {
@@ -137,6 +144,26 @@ impl<'a, 'f> Tracer<'a, 'f> {
         }
     }
 
+    /// A tracer whose sources are the parameters of `function` (request input is not): which
+    /// parameter a value at a sink inside it comes from. Callers across the project then say
+    /// whether that parameter carries request input ([`across`]).
+    pub fn from_parameters(
+        file: &'a ParsedFile<'f>,
+        model: &'a FileModel,
+        custom: CustomHook<'a>,
+        function: Node,
+    ) -> Self {
+        let names = match file.language() {
+            Language::Python => python::parameter_names(file, function),
+            Language::Rust => rust::parameter_names(file, function),
+        };
+        Tracer {
+            params: Some((function.id(), names)),
+            request: false,
+            ..Tracer::new(file, model, custom, false)
+        }
+    }
+
     /// Where values come from, regardless of conversions: `int(request.GET["id"])` and a
     /// `Path<i64>` parameter still count as request input.
     pub fn origins_only(mut self) -> Self {
@@ -180,6 +207,9 @@ impl<'a, 'f> Tracer<'a, 'f> {
             Shape::Composite => named_children(node)
                 .into_iter()
                 .find_map(|child| self.value(child, depth + 1)),
+            Shape::Parts(parts) => parts
+                .into_iter()
+                .find_map(|part| self.value(part, depth + 1)),
         }
     }
 
@@ -197,6 +227,7 @@ impl<'a, 'f> Tracer<'a, 'f> {
                 label,
             }],
             through_unknown_call: false,
+            parameter: None,
         }
     }
 
@@ -244,8 +275,10 @@ impl<'a, 'f> Tracer<'a, 'f> {
     fn parameter(&self, node: Node, name: &str) -> Option<Flow> {
         if let Some((function, params)) = &self.params {
             let in_function = ancestors(node).any(|a| a.id() == *function);
-            if in_function && params.iter().any(|p| p == name) {
-                return Some(self.start(node, format!("parameter `{name}`")));
+            if let Some(index) = params.iter().position(|p| p == name).filter(|_| in_function) {
+                let mut flow = self.start(node, format!("parameter `{name}`"));
+                flow.parameter = Some((index, name.to_string()));
+                return Some(flow);
             }
             return None;
         }

@@ -119,6 +119,16 @@ pub(super) fn shape<'t>(file: &ParsedFile, node: Node<'t>) -> Shape<'t> {
         },
         "identifier" if !is_name_position(node) => Shape::Name(file.text(node).to_string()),
         "call" => call(file, node),
+        // `[int(pk) for pk in ids]` holds what its element holds; the loop variables are bound
+        // by the `for` clauses (see [`bindings`]), filters add nothing.
+        "list_comprehension" | "set_comprehension" | "generator_expression" => {
+            Shape::Parts(node.child_by_field_name("body").into_iter().collect())
+        }
+        "dictionary_comprehension" => Shape::Parts(
+            node.child_by_field_name("body")
+                .map(named_children)
+                .unwrap_or_default(),
+        ),
         // Comparisons, boolean tests, literals and definitions carry no client text.
         "comparison_operator"
         | "not_operator"
@@ -246,6 +256,9 @@ fn local_function<'t>(
 /// The latest assignment to `name` before `use_site` in its function, then the mutations after
 /// it (`name.append(value)`, `name += value` is an assignment).
 pub(super) fn bindings<'t>(file: &ParsedFile, use_site: Node<'t>, name: &str) -> Vec<Binding<'t>> {
+    if let Some(binding) = comprehension_binding(file, use_site, name) {
+        return vec![binding];
+    }
     let Some(scope) = enclosing_function(use_site) else {
         return Vec::new();
     };
@@ -317,6 +330,40 @@ pub(super) fn bindings<'t>(file: &ParsedFile, use_site: Node<'t>, name: &str) ->
         }
     }
     super::latest_then(latest, mutations)
+}
+
+/// The `for` clause of a comprehension around `use_site` that binds `name` (the clause comes
+/// after the element that uses it).
+fn comprehension_binding<'t>(file: &ParsedFile, use_site: Node<'t>, name: &str) -> Option<Binding<'t>> {
+    let mut current = use_site.parent();
+    while let Some(node) = current {
+        match node.kind() {
+            "function_definition" | "lambda" | "class_definition" => return None,
+            "list_comprehension"
+            | "set_comprehension"
+            | "generator_expression"
+            | "dictionary_comprehension" => {
+                let clause = named_children(node).into_iter().find(|clause| {
+                    clause.kind() == "for_in_clause"
+                        && clause.child_by_field_name("left").is_some_and(|target| {
+                            std::iter::once(target)
+                                .chain(descendants(target))
+                                .any(|n| n.kind() == "identifier" && file.text(n) == name)
+                        })
+                });
+                if let Some(clause) = clause {
+                    return Some(Binding {
+                        at: clause,
+                        value: clause.child_by_field_name("right")?,
+                        typed: false,
+                    });
+                }
+            }
+            _ => {}
+        }
+        current = node.parent();
+    }
+    None
 }
 
 fn enclosing_function(node: Node) -> Option<Node> {

@@ -1,0 +1,571 @@
+//! Taint across functions and files: a sink inside a function that one of the function's
+//! parameters reaches is reported when a caller, anywhere in the project, passes request input
+//! to that parameter.
+//!
+//! In the per-file stage, a `tainted` constraint that finds no source in the sink's function
+//! traces the value back to the function's parameters instead ([`Tracer::from_parameters`](super::Tracer::from_parameters));
+//! the match becomes a finding that waits for its callers ([`Finding::via_parameter`], cached
+//! with the file). Once every file is checked, [`link`] reads the files that call such a
+//! function (by name first, then by resolving each call with the caller's symbols), traces the
+//! argument in the caller with the same rule's sources and sanitizers, and reports the finding
+//! with the whole path: the caller's source, the call, the callee's steps to the sink. An
+//! argument that is itself a parameter of the caller makes the caller wait for its own callers,
+//! up to [`MAX_ROUNDS`] calls deep.
+
+use crate::budget;
+use crate::check::flow_locations;
+use crate::detectors::syntax::{ancestor_of_kind, descendants, named_children};
+use crate::discover::{self, Candidate};
+use crate::finding::{Finding, Related};
+use crate::matcher::FileMatches;
+use crate::parse::{self, ParsedFile};
+use crate::rules::{RuleSet, TestCodePolicy};
+use crate::source::{Language, SourceFile};
+use crate::symbols::{same_module, Resolved};
+use crate::testcode::TestCode;
+use aho_corasick::AhoCorasick;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::Duration;
+use tree_sitter::Node;
+
+/// How many calls deep a parameter is followed to the callers that fill it.
+const MAX_ROUNDS: usize = 4;
+
+/// A function as its callers name it: its module (from the file's path) and its name in the
+/// module (`payments.db` and `run_query` or `Ledger.post`; `crate::db` and `run` or
+/// `Store::get`).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct FunctionId {
+    pub module: String,
+    pub name: String,
+}
+
+impl FunctionId {
+    /// The name a call is written with: the last part (`post` of `Ledger.post`).
+    fn short(&self) -> &str {
+        self.name
+            .rsplit(['.', ':'])
+            .next()
+            .unwrap_or(&self.name)
+    }
+}
+
+/// A parameter of a function that reaches a sink inside it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ParamSink {
+    pub function: FunctionId,
+    /// By position, receivers (`self`, `&self`) not counted.
+    pub index: usize,
+    pub parameter: String,
+}
+
+/// The function around `node` that callers outside it can name (module-level functions,
+/// methods of module-level classes and impl blocks), with its identity.
+pub fn function_at<'t>(file: &ParsedFile, node: Node<'t>) -> Option<(Node<'t>, FunctionId)> {
+    match file.language() {
+        Language::Python => python_function(file, node),
+        Language::Rust => rust_function(file, node),
+    }
+}
+
+fn python_function<'t>(file: &ParsedFile, node: Node<'t>) -> Option<(Node<'t>, FunctionId)> {
+    let function = ancestor_of_kind(node, &["function_definition"])?;
+    let name = file.text(function.child_by_field_name("name")?);
+    let module = file.symbols().module.clone();
+    let outer = undecorated_parent(function)?;
+    let name = match outer.kind() {
+        "module" => name.to_string(),
+        "block" => {
+            let class = outer.parent().filter(|c| c.kind() == "class_definition")?;
+            if undecorated_parent(class)?.kind() != "module" {
+                return None;
+            }
+            format!("{}.{name}", file.text(class.child_by_field_name("name")?))
+        }
+        _ => return None,
+    };
+    Some((function, FunctionId { module, name }))
+}
+
+/// The parent of a definition, above its decorators.
+fn undecorated_parent(definition: Node) -> Option<Node> {
+    let parent = definition.parent()?;
+    if parent.kind() == "decorated_definition" {
+        parent.parent()
+    } else {
+        Some(parent)
+    }
+}
+
+fn rust_function<'t>(file: &ParsedFile, node: Node<'t>) -> Option<(Node<'t>, FunctionId)> {
+    let function = ancestor_of_kind(node, &["function_item"])?;
+    let name = file.text(function.child_by_field_name("name")?);
+    let mut owner = None;
+    let mut modules = Vec::new();
+    let mut current = function.parent();
+    while let Some(outer) = current {
+        match outer.kind() {
+            "function_item" => return None,
+            "impl_item" if owner.is_none() => {
+                owner = Some(type_name(file.text(outer.child_by_field_name("type")?)));
+            }
+            "mod_item" => modules.push(file.text(outer.child_by_field_name("name")?)),
+            _ => {}
+        }
+        current = outer.parent();
+    }
+    let mut module = file.symbols().module.clone();
+    for inner in modules.iter().rev() {
+        module.push_str("::");
+        module.push_str(inner);
+    }
+    let name = match owner {
+        Some(owner) => format!("{owner}::{name}"),
+        None => name.to_string(),
+    };
+    Some((function, FunctionId { module, name }))
+}
+
+/// `Store` of `crate::store::Store<T>`.
+fn type_name(written: &str) -> String {
+    let bare = written.split('<').next().unwrap_or(written).trim();
+    bare.rsplit("::").next().unwrap_or(bare).to_string()
+}
+
+/// What a call may refer to.
+struct Callee<'t> {
+    /// Functions the call resolves to.
+    functions: Vec<FunctionId>,
+    /// Positional arguments in order, and keyword arguments by name.
+    positional: Vec<Node<'t>>,
+    keywords: Vec<(String, Node<'t>)>,
+}
+
+impl<'t> Callee<'t> {
+    fn argument(&self, sink: &ParamSink) -> Option<Node<'t>> {
+        self.keywords
+            .iter()
+            .find(|(name, _)| *name == sink.parameter)
+            .map(|(_, value)| *value)
+            .or_else(|| self.positional.get(sink.index).copied())
+    }
+}
+
+fn callee<'t>(file: &ParsedFile, call: Node<'t>) -> Option<Callee<'t>> {
+    let function = call.child_by_field_name("function")?;
+    let (separator, receiver_kind) = match file.language() {
+        Language::Python => (".", "attribute"),
+        Language::Rust => ("::", "field_expression"),
+    };
+    let mut callee = Callee {
+        functions: Vec::new(),
+        positional: Vec::new(),
+        keywords: Vec::new(),
+    };
+    for argument in call
+        .child_by_field_name("arguments")
+        .map(named_children)
+        .unwrap_or_default()
+    {
+        match argument.kind() {
+            "keyword_argument" => {
+                if let (Some(name), Some(value)) = (
+                    argument.child_by_field_name("name"),
+                    argument.child_by_field_name("value"),
+                ) {
+                    callee.keywords.push((file.text(name).to_string(), value));
+                }
+            }
+            "list_splat" | "dictionary_splat" | "comment" => {}
+            _ => callee.positional.push(argument),
+        }
+    }
+    if function.kind() == receiver_kind {
+        let (object, method) = match file.language() {
+            Language::Python => ("object", "attribute"),
+            Language::Rust => ("value", "field"),
+        };
+        let receiver = file.text(function.child_by_field_name(object)?);
+        let method = file.text(function.child_by_field_name(method)?);
+        if matches!(receiver, "self" | "cls") {
+            let (_, caller) = function_at(file, call)?;
+            let (owner, _) = caller.name.rsplit_once(separator)?;
+            callee.functions.push(FunctionId {
+                module: caller.module,
+                name: format!("{owner}{separator}{method}"),
+            });
+            return Some(callee);
+        }
+        // `printer = Printer()` earlier in the function: a method of that class.
+        if let Some(class) = constructed_class(file, function, receiver) {
+            if let Some((module, owner)) = class.rsplit_once(separator) {
+                callee.functions.push(FunctionId {
+                    module: module.to_string(),
+                    name: format!("{owner}{separator}{method}"),
+                });
+                return Some(callee);
+            }
+        }
+        // A method of an object whose type is not known here: no call to resolve.
+        if file.language() == Language::Rust {
+            return Some(callee);
+        }
+    }
+    let written = match function.kind() {
+        "generic_function" => file.text(function.child_by_field_name("function")?),
+        _ => file.text(function),
+    };
+    match file.symbols().resolve(file.language(), written) {
+        Resolved::Qualified(name) => {
+            // `ledger.post` with `ledger = Ledger(…)` resolves to `….Ledger().post`.
+            let name = name.replace("()", "");
+            let Some((module, last)) = name.rsplit_once(separator) else {
+                return Some(callee);
+            };
+            callee.functions.push(FunctionId {
+                module: module.to_string(),
+                name: last.to_string(),
+            });
+            // `Ledger.post(…)`, `Store::get(…)`: a method named through its type.
+            if let Some((outer, owner)) = module.rsplit_once(separator) {
+                callee.functions.push(FunctionId {
+                    module: outer.to_string(),
+                    name: format!("{owner}{separator}{last}"),
+                });
+            }
+        }
+        Resolved::Unresolved(_) => {}
+    }
+    Some(callee)
+}
+
+/// The class a local variable holds: built with a constructor earlier in the function
+/// (`printer = Printer()`, `let store = Store::new(pool);`) or declared by the parameter's type
+/// (`ledger: Ledger`, `State(store): State<Store>`), by qualified name.
+fn constructed_class(file: &ParsedFile, at: Node, receiver: &str) -> Option<String> {
+    let bindings = match file.language() {
+        Language::Python => super::python::bindings(file, at, receiver),
+        Language::Rust => super::rust::bindings(file, at, receiver),
+    };
+    let separator = match file.language() {
+        Language::Python => ".",
+        Language::Rust => "::",
+    };
+    let class = match bindings.first() {
+        Some(binding) => {
+            let value = binding.value;
+            let value = match value.kind() {
+                "await" | "await_expression" | "try_expression" => value.named_child(0)?,
+                _ => value,
+            };
+            let function = value.child_by_field_name("function")?;
+            let qualified = resolved(file, file.text(function))?;
+            match file.language() {
+                Language::Python => qualified,
+                // `Store::new`: the type is the path without its constructor.
+                Language::Rust => qualified.rsplit_once("::")?.0.to_string(),
+            }
+        }
+        None => resolved(file, &innermost_type(parameter_type(file, at, receiver)?))?,
+    };
+    let last = class.rsplit(separator).next()?;
+    last.starts_with(|c: char| c.is_ascii_uppercase())
+        .then_some(class)
+}
+
+fn resolved(file: &ParsedFile, written: &str) -> Option<String> {
+    match file.symbols().resolve(file.language(), written) {
+        Resolved::Qualified(name) => Some(name),
+        Resolved::Unresolved(_) => None,
+    }
+}
+
+/// The type annotation of the parameter `name` of the function around `at`.
+fn parameter_type<'f>(file: &ParsedFile<'f>, at: Node, name: &str) -> Option<&'f str> {
+    let function = ancestor_of_kind(at, &["function_definition", "function_item"])?;
+    let parameters = function.child_by_field_name("parameters")?;
+    named_children(parameters).into_iter().find_map(|parameter| {
+        let pattern = match file.language() {
+            Language::Python => parameter.named_child(0)?,
+            Language::Rust => parameter.child_by_field_name("pattern")?,
+        };
+        let binds = std::iter::once(pattern)
+            .chain(descendants(pattern))
+            .any(|n| n.kind() == "identifier" && file.text(n) == name);
+        binds
+            .then(|| parameter.child_by_field_name("type"))
+            .flatten()
+            .map(|annotation| file.text(annotation))
+    })
+}
+
+/// The type a wrapper holds: `Store` of `State<Arc<Store>>`, `&Store` or `Optional[Store]`.
+fn innermost_type(annotation: &str) -> String {
+    let mut inner = annotation.trim();
+    while let Some(open) = inner.find(['[', '<']) {
+        inner = &inner[open + 1..];
+    }
+    let first = inner
+        .split([',', ']', '>', '|', ' '])
+        .find(|part| !part.is_empty() && !matches!(*part, "&" | "mut" | "dyn"))
+        .unwrap_or_default();
+    first.trim_start_matches('&').to_string()
+}
+
+/// A finding waiting for callers, as the link knows it.
+#[derive(Clone)]
+struct Waiting {
+    finding: Finding,
+    sink: ParamSink,
+    /// The sink's module, with the crate's name for `crate::…` in Rust.
+    module: String,
+}
+
+/// What the callers in one file did with the waiting findings.
+#[derive(Default)]
+struct Joined {
+    /// Findings a caller fills with request input.
+    reported: Vec<Finding>,
+    /// Findings that now wait for the callers of a caller.
+    waiting: Vec<Finding>,
+}
+
+/// The findings that wait for callers (`pending`), decided across the files of the scan
+/// (`files`, with whether each is test code): the ones some caller passes request input to,
+/// with their whole path. Files are read again; those that call none of the functions by name
+/// are not parsed.
+pub fn link(
+    pending: Vec<Finding>,
+    files: &[(Candidate, bool)],
+    rules: &RuleSet,
+    include_tests: bool,
+    timeout: Option<Duration>,
+) -> Vec<Finding> {
+    let crates = Crates::default();
+    let mut reported: BTreeMap<(String, String, usize), Finding> = BTreeMap::new();
+    let mut seen: BTreeSet<(ParamSink, String, String, usize)> = BTreeSet::new();
+    let mut frontier: Vec<Waiting> = Vec::new();
+    for finding in pending {
+        let Some(sink) = finding.via_parameter.clone() else {
+            continue;
+        };
+        if seen.insert((sink.clone(), finding.rule_id.clone(), finding.path.clone(), finding.bytes.start)) {
+            let module = crates.canonical(&sink.function.module, &finding.path);
+            frontier.push(Waiting {
+                finding,
+                sink,
+                module,
+            });
+        }
+    }
+    for _ in 0..MAX_ROUNDS {
+        if frontier.is_empty() {
+            break;
+        }
+        let names: BTreeSet<&str> = frontier.iter().map(|w| w.sink.function.short()).collect();
+        let Ok(names) = AhoCorasick::new(names) else {
+            break;
+        };
+        let joined: Vec<Joined> = files
+            .par_iter()
+            .filter_map(|(candidate, test_path)| {
+                if *test_path && !include_tests {
+                    return None;
+                }
+                let text = std::fs::read_to_string(&candidate.path).ok()?;
+                if !names.is_match(&text) {
+                    return None;
+                }
+                let display = discover::display_path(&candidate.path);
+                let source = SourceFile::new(
+                    candidate.path.clone(),
+                    display,
+                    candidate.language,
+                    text,
+                );
+                budget::bounded(timeout, || {
+                    join_file(&source, &frontier, rules, &crates, include_tests)
+                })
+                .ok()
+            })
+            .collect();
+        let mut next = Vec::new();
+        for found in joined {
+            for finding in found.reported {
+                let key = (
+                    finding.path.clone(),
+                    finding.rule_id.clone(),
+                    finding.bytes.start,
+                );
+                reported.entry(key).or_insert(finding);
+            }
+            for finding in found.waiting {
+                let Some(sink) = finding.via_parameter.clone() else {
+                    continue;
+                };
+                let key = (
+                    sink.clone(),
+                    finding.rule_id.clone(),
+                    finding.path.clone(),
+                    finding.bytes.start,
+                );
+                if seen.insert(key) {
+                    let module = crates.canonical(&sink.function.module, &finding.path);
+                    next.push(Waiting {
+                        finding,
+                        sink,
+                        module,
+                    });
+                }
+            }
+        }
+        frontier = next;
+    }
+    reported.into_values().collect()
+}
+
+/// The calls in one file to the functions the `waiting` findings wait on, traced.
+fn join_file(
+    source: &SourceFile,
+    waiting: &[Waiting],
+    rules: &RuleSet,
+    crates: &Crates,
+    include_tests: bool,
+) -> Joined {
+    let mut joined = Joined::default();
+    let Some(file) = parse::parse(source) else {
+        return joined;
+    };
+    let tests = if include_tests {
+        TestCode::none()
+    } else {
+        TestCode::of(&file, false)
+    };
+    let matches = FileMatches::new(&file, &tests);
+    let call_kind = match source.language {
+        Language::Python => "call",
+        Language::Rust => "call_expression",
+    };
+    for call in descendants(file.tree.root_node()).filter(|n| n.kind() == call_kind) {
+        let Some(callee) = callee(&file, call) else {
+            continue;
+        };
+        let resolved: Vec<String> = callee
+            .functions
+            .iter()
+            .map(|id| crates.canonical(&id.module, &source.display_path))
+            .collect();
+        for waiting in waiting {
+            let target = &waiting.sink.function;
+            let named = callee.functions.iter().zip(&resolved).any(|(id, module)| {
+                id.name == target.name && same_module(module, &waiting.module)
+            });
+            if !named {
+                continue;
+            }
+            let rule = rules.get(&waiting.finding.rule_id);
+            if rule.is_some_and(|rule| rule.test_code == TestCodePolicy::Skip)
+                && tests.contains(call.start_byte())
+            {
+                continue;
+            }
+            let Some(spec) = rule
+                .and_then(|rule| rule.logic.matcher(source.language))
+                .map(|matcher| &matcher.taint)
+            else {
+                continue;
+            };
+            let Some(argument) = callee.argument(&waiting.sink) else {
+                continue;
+            };
+            let step = Related {
+                path: source.display_path.clone(),
+                start: source.position(call.start_byte()),
+                message: format!(
+                    "passed to `{}()` as `{}`",
+                    target.name, waiting.sink.parameter
+                ),
+            };
+            if let Some(flow) = matches.trace(spec, argument) {
+                let mut finding = waiting.finding.clone();
+                if flow.through_unknown_call {
+                    finding.confidence = finding.confidence.lower();
+                }
+                finding.via_parameter = None;
+                finding.flow = prefixed(source, flow, step, &waiting.finding.flow);
+                joined.reported.push(finding);
+            } else if let Some((sink, flow)) = matches.parameter_trace(spec, argument) {
+                let mut finding = waiting.finding.clone();
+                if flow.through_unknown_call {
+                    finding.confidence = finding.confidence.lower();
+                }
+                finding.via_parameter = Some(sink);
+                finding.flow = prefixed(source, flow, step, &waiting.finding.flow);
+                joined.waiting.push(finding);
+            }
+        }
+    }
+    joined
+}
+
+/// The caller's steps, the call, then the callee's steps.
+fn prefixed(
+    source: &SourceFile,
+    caller: super::Flow,
+    call: Related,
+    callee: &[Related],
+) -> Vec<Related> {
+    let mut steps = flow_locations(source, caller);
+    steps.push(call);
+    steps.extend(callee.iter().cloned());
+    steps
+}
+
+/// The names of the Cargo packages files belong to, read once per directory: `crate::db` in
+/// package `kellnr-db` is `kellnr_db::db` to the other crates of a workspace.
+#[derive(Default)]
+struct Crates {
+    by_dir: Mutex<HashMap<std::path::PathBuf, Option<String>>>,
+}
+
+impl Crates {
+    /// `module` written in the file at `path`, with `crate` replaced by the package's name.
+    fn canonical(&self, module: &str, path: &str) -> String {
+        let Some(rest) = module
+            .strip_prefix("crate")
+            .filter(|rest| rest.is_empty() || rest.starts_with("::"))
+        else {
+            return module.to_string();
+        };
+        match Path::new(path).parent().and_then(|dir| self.package(dir)) {
+            Some(name) => format!("{name}{rest}"),
+            None => module.to_string(),
+        }
+    }
+
+    /// The package name of the nearest `Cargo.toml` at or above `dir`.
+    fn package(&self, dir: &Path) -> Option<String> {
+        if let Some(known) = self.by_dir.lock().ok()?.get(dir) {
+            return known.clone();
+        }
+        let found = std::fs::read_to_string(dir.join("Cargo.toml"))
+            .ok()
+            .and_then(|manifest| package_name(&manifest))
+            .or_else(|| self.package(dir.parent()?));
+        if let Ok(mut known) = self.by_dir.lock() {
+            known.insert(dir.to_path_buf(), found.clone());
+        }
+        found
+    }
+}
+
+/// `[package] name = "kellnr-db"` → `kellnr_db`.
+fn package_name(manifest: &str) -> Option<String> {
+    let table: toml::Table = manifest.parse().ok()?;
+    let name = table.get("package")?.get("name")?.as_str()?;
+    Some(name.replace('-', "_"))
+}
