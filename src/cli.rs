@@ -412,8 +412,7 @@ fn list_routes(args: &RoutesArgs) -> CliResult {
                 path.display()
             )))
         })?,
-        None => std::io::stdout()
-            .write_all(&buffer)
+        None => unless_pipe_closed(std::io::stdout().write_all(&buffer))
             .map_err(|err| boxed(CliError::Write(err.to_string())))?,
     }
     Ok(EXIT_CLEAN)
@@ -459,8 +458,10 @@ fn run_scan(args: ScanArgs) -> CliResult {
         outcome.findings.retain(|finding| changed.touches(finding));
     }
     if let Some(baseline) = &baseline {
+        let before = outcome.findings.len();
         let compared = baseline.compare(std::mem::take(&mut outcome.findings));
         outcome.findings = compared.new;
+        outcome.stats.baselined = before - outcome.findings.len();
         if !compared.stale.is_empty() {
             eprintln!(
                 "tollgate: {} baseline entries no longer found (fixed or changed); refresh the baseline with `tollgate baseline --output FILE`",
@@ -477,6 +478,7 @@ fn run_scan(args: ScanArgs) -> CliResult {
     let style = TextStyle {
         color,
         fail_on: args.fail_on,
+        width: text_width(to_terminal),
     };
     let reporting = std::time::Instant::now();
     write_report(args.format, args.output.as_ref(), &outcome, rules, style)?;
@@ -508,6 +510,19 @@ fn run_scan(args: ScanArgs) -> CliResult {
     })
 }
 
+/// The columns of the text report: the terminal's width when it goes to one (at least 60),
+/// otherwise `$COLUMNS` or [`report::DEFAULT_WIDTH`].
+fn text_width(to_terminal: bool) -> usize {
+    let terminal = to_terminal
+        .then(terminal_size::terminal_size)
+        .flatten()
+        .map(|(width, _)| usize::from(width.0));
+    let columns = || std::env::var("COLUMNS").ok()?.trim().parse::<usize>().ok();
+    terminal
+        .or_else(columns)
+        .map_or(report::DEFAULT_WIDTH, |width| width.max(60))
+}
+
 fn write_report(
     format: Format,
     path: Option<&PathBuf>,
@@ -524,7 +539,9 @@ fn write_report(
         None => {
             let stdout = std::io::stdout();
             let mut out = stdout.lock();
-            report::render(format, outcome, rules, style, &mut out).and_then(|()| out.flush())
+            unless_pipe_closed(
+                report::render(format, outcome, rules, style, &mut out).and_then(|()| out.flush()),
+            )
         }
     };
     written.map_err(|err| {
@@ -561,13 +578,18 @@ fn list_rules(rules: &RuleSet, format: ListFormat) -> CliResult {
             })
         }
     };
-    written.map_err(|err| boxed(CliError::Write(err.to_string())))?;
+    unless_pipe_closed(written).map_err(|err| boxed(CliError::Write(err.to_string())))?;
     Ok(EXIT_CLEAN)
 }
 
 fn validate(paths: &[PathBuf]) -> CliResult {
     let rules = load_rule_paths(paths, &RuleSet::default()).map_err(boxed)?;
-    println!("{} valid", plural(rules.len(), "rule"));
+    unless_pipe_closed(writeln!(
+        std::io::stdout(),
+        "{} valid",
+        plural(rules.len(), "rule")
+    ))
+    .map_err(|err| boxed(CliError::Write(err.to_string())))?;
     Ok(EXIT_CLEAN)
 }
 
@@ -593,13 +615,22 @@ fn run_tests(paths: Vec<PathBuf>, sources: &RuleArgs) -> CliResult {
     }
     let report = testing::run(&options, &rules, &custom).map_err(boxed)?;
     let mut out = std::io::stdout().lock();
-    testing::render(&report, &rules, &mut out)
+    unless_pipe_closed(testing::render(&report, &rules, &mut out))
         .map_err(|err| boxed(CliError::Write(err.to_string())))?;
     Ok(if report.failed() > 0 {
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN
     })
+}
+
+/// Success when standard output was closed by its reader (`tollgate scan | head -3`): the reader
+/// chose to stop, so the command ends quietly with its usual status.
+fn unless_pipe_closed(written: std::io::Result<()>) -> std::io::Result<()> {
+    match written {
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
 }
 
 fn plural(n: usize, noun: &str) -> String {
@@ -642,7 +673,7 @@ fn explain(rules: &RuleSet, rule_id: &str) -> CliResult {
         rule.fix,
         rule.help.trim_end()
     );
-    written.map_err(|err| boxed(CliError::Write(err.to_string())))?;
+    unless_pipe_closed(written).map_err(|err| boxed(CliError::Write(err.to_string())))?;
     Ok(EXIT_CLEAN)
 }
 

@@ -95,7 +95,7 @@ fn collect_yaml(
             let message = if path.exists() {
                 format!("cannot read rule directory: {err}")
             } else {
-                "rule path does not exist".to_string()
+                format!("rule path `{name}` does not exist")
             };
             errors.push(RuleFileError::new(&name, "", message, None, None));
             return;
