@@ -419,57 +419,33 @@ impl<'a> Release<'a> {
         }
     }
 
-    /// Publish the archive (`.zip` for a Windows target) and its `.sha256` file under
-    /// `runner/server`; a stand-in script replaces the binary (a real one is too large to
-    /// archive quickly).
+    /// Publish the archive and its `.sha256` file under `runner/server`, packed by
+    /// dist/package.sh as the release workflow does; a stand-in script replaces the binary (a
+    /// real one is too large to archive quickly).
     fn publish(&self, runner: &Runner) {
         let dir = runner
             .path("server")
             .join(self.repository)
             .join("releases")
             .join(&self.tag);
-        std::fs::create_dir_all(&dir).unwrap();
-        let name = format!("tollgate-{}", self.target);
-        let windows = self.target.contains("windows");
-        let staging = runner.path("staging");
-        let _ = std::fs::remove_dir_all(&staging);
-        std::fs::create_dir_all(staging.join(&name)).unwrap();
-        let binary = staging
-            .join(&name)
-            .join(if windows { "tollgate.exe" } else { "tollgate" });
+        let binary = runner.path("stand-in");
         std::fs::write(&binary, format!("#!/bin/sh\necho '{}'\n", self.says)).unwrap();
-        std::fs::set_permissions(&binary, std::fs::Permissions::from_mode(0o755)).unwrap();
-        let archive = if windows {
-            format!("{name}.zip")
-        } else {
-            format!("{name}.tar.gz")
-        };
-        let packed = if windows {
-            Command::new("zip")
-                .arg("-qr")
-                .arg(dir.join(&archive))
-                .arg(&name)
-                .current_dir(&staging)
-                .status()
-        } else {
-            Command::new("tar")
-                .arg("-czf")
-                .arg(dir.join(&archive))
-                .arg(&name)
-                .current_dir(&staging)
-                .status()
-        };
-        assert!(packed.unwrap().success());
-        let sum = Command::new("sha256sum")
-            .arg(&archive)
-            .current_dir(&dir)
+        let packed = Command::new(repo_root().join("dist/package.sh"))
+            .arg(self.target)
+            .arg(&binary)
+            .arg(&dir)
             .output()
             .unwrap();
-        let mut sum = String::from_utf8(sum.stdout).unwrap();
+        assert!(packed.status.success(), "{}", stderr(&packed));
+        let archive = PathBuf::from(stdout(&packed).trim());
+        let sums = archive.with_file_name(format!(
+            "{}.sha256",
+            archive.file_name().unwrap().to_string_lossy()
+        ));
         if self.corrupt {
-            sum = format!("{}{}", "0".repeat(64), &sum[64..]);
+            let sum = std::fs::read_to_string(&sums).unwrap();
+            std::fs::write(&sums, format!("{}{}", "0".repeat(64), &sum[64..])).unwrap();
         }
-        std::fs::write(dir.join(format!("{archive}.sha256")), sum).unwrap();
     }
 }
 
