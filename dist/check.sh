@@ -2,7 +2,9 @@
 # Check the PyPI package as a user gets it: build the wheel with maturin installed from PyPI (as
 # the release workflow does), install it into a fresh virtualenv with pip, then run
 # `tollgate --version` (it must state Cargo.toml's version) and scan a fixture (a SQL injection
-# must be found, exit status 1). Prints the time from `pip install` to the end of the first scan.
+# must be found, exit status 1); check that the sdist holds the sources and no test data, and
+# that the pre-commit hook installs from the wheel and works (dist/pre-commit-check.sh). Prints
+# the time from `pip install` to the end of the first scan.
 #
 # Usage: dist/check.sh [WORK_DIR]   (default: a temporary directory, removed afterwards)
 # Needs python3 (with venv), cargo and network access to PyPI. Takes minutes: the wheel is a
@@ -45,6 +47,19 @@ case "$(basename "$wheel")" in
 esac
 echo "$(basename "$wheel"): $(du -k "$wheel" | cut -f1) KiB"
 
+echo "== the source distribution holds what the build needs, and no tests or fixtures"
+rm -rf "$work/sdist"
+(cd "$root" && "$work/build-env/bin/maturin" sdist --out "$work/sdist")
+sdist="$work/sdist/tollgate_review-$version.tar.gz"
+[ -f "$sdist" ] || fail "no $sdist"
+listing="$(tar -tzf "$sdist")"
+for needed in Cargo.toml Cargo.lock build.rs pyproject.toml README.md src/main.rs rules/; do
+  grep -q "^tollgate_review-$version/$needed" <<<"$listing" || fail "the sdist lacks $needed"
+done
+if grep -qE "^tollgate_review-$version/(tests|fixtures|bench|target)/" <<<"$listing"; then
+  fail "the sdist holds tests, fixtures, benchmarks or build output"
+fi
+
 echo "== installing it into a fresh virtualenv"
 "$python" -m venv "$work/user-env"
 started="$(date +%s.%N)"
@@ -67,6 +82,9 @@ grep -q '"rule_id": "sql-injection"' <<<"$report" || fail "the scan of $fixture 
 # And a clean file passes.
 printf 'def add(a, b):\n    return a + b\n' >"$work/clean.py"
 "$tollgate" scan --no-cache "$work/clean.py" >/dev/null || fail "a clean file did not pass"
+
+echo "== the pre-commit hook, from the mirror and the wheel"
+"$root/dist/pre-commit-check.sh" "$work/wheels" "$work"
 
 awk -v a="$started" -v b="$installed" -v c="$scanned" \
   'BEGIN { printf "pip install: %.2fs; install to the end of the first scan: %.2fs\n", b - a, c - a }'

@@ -14,8 +14,9 @@ use crate::scan::{self, ScanOptions};
 use crate::testing;
 use clap::{Parser, Subcommand, ValueEnum};
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme};
+use std::collections::HashSet;
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -162,6 +163,10 @@ struct ScanArgs {
     /// Report only findings on lines added or changed since the merge base of REF and HEAD.
     #[arg(long, value_name = "REF")]
     diff_base: Option<String>,
+    /// Report only findings in these files, while the scanned paths (default: the directory)
+    /// still give cross-file context: what a pre-commit hook passes for the staged files.
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    report_only: Vec<PathBuf>,
     /// Measure where the time goes: per phase, per rule and the slowest files (on standard
     /// error; in the document with `--format json`).
     #[arg(long)]
@@ -452,10 +457,16 @@ fn run_scan(args: ScanArgs) -> CliResult {
         Some(base) => Some(ChangedLines::since(base).map_err(|err| boxed(CliError::Usage(err)))?),
         None => None,
     };
+    let reported_files = report_only(&args.report_only)?;
     let (rules, mut outcome) = scan_with(&args)?;
     let rules = &rules;
     if let Some(changed) = &changed {
         outcome.findings.retain(|finding| changed.touches(finding));
+    }
+    if let Some(files) = &reported_files {
+        outcome
+            .findings
+            .retain(|finding| files.contains(&identity(Path::new(&finding.path))));
     }
     if let Some(baseline) = &baseline {
         let before = outcome.findings.len();
@@ -508,6 +519,35 @@ fn run_scan(args: ScanArgs) -> CliResult {
     } else {
         EXIT_CLEAN
     })
+}
+
+/// The `--report-only` files by [`identity`], or `None` without the option; a file that does not
+/// exist is an error.
+fn report_only(
+    files: &[PathBuf],
+) -> Result<Option<HashSet<PathBuf>>, Box<dyn Diagnostic + Send + Sync>> {
+    if files.is_empty() {
+        return Ok(None);
+    }
+    files
+        .iter()
+        .map(|file| {
+            if file.exists() {
+                Ok(identity(file))
+            } else {
+                Err(boxed(CliError::Usage(format!(
+                    "--report-only: path `{}` does not exist",
+                    report::sanitize(&file.to_string_lossy())
+                ))))
+            }
+        })
+        .collect::<Result<_, _>>()
+        .map(Some)
+}
+
+/// A file's real path, so `./app/x.py`, `app/x.py` and an absolute name compare equal.
+fn identity(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 /// The columns of the text report: the terminal's width when it goes to one (at least 60),

@@ -259,3 +259,86 @@ class Transfer(APIView):
     );
     assert!(!out.contains("route not found"), "{out}");
 }
+
+const GUARDED_VIEWS: &str = r#"from django.http import JsonResponse
+from django.views.decorators.http import require_POST
+
+
+@require_POST
+def transfer(request):
+    Payment.objects.create(note=request.POST["note"])
+    return JsonResponse({"ok": True})
+"#;
+
+const GUARDING_URLS: &str = r#"from django.contrib.auth.decorators import login_required
+from django.urls import path
+
+from . import views
+
+urlpatterns = [path("transfer/", login_required(views.transfer))]
+"#;
+
+/// The rule ids of a JSON report, by file.
+fn findings(output: &Output) -> Vec<(String, String)> {
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|err| panic!("{err}: {}", text(&output.stdout)));
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["rule_id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn report_only_keeps_the_projects_context_and_reports_the_named_files() {
+    let dir = project(&[
+        ("app/views.py", GUARDED_VIEWS),
+        ("app/urls.py", GUARDING_URLS),
+        ("app/tasks.py", VULNERABLE_PY),
+    ]);
+    let json = ["scan", "--no-cache", "--format", "json"];
+    // Scanned alone, the view has no guard in sight: a false missing-authorization.
+    let alone = tollgate(dir.path(), &[&json[..], &["app/views.py"]].concat(), &[]);
+    assert!(
+        findings(&alone).contains(&("app/views.py".into(), "missing-authorization".into())),
+        "{}",
+        text(&alone.stdout)
+    );
+    // With the project as context, urls.py's login_required guards it; tasks.py is not reported.
+    for named in ["app/views.py", "./app/views.py"] {
+        let staged = tollgate(
+            dir.path(),
+            &[&json[..], &["--report-only", named]].concat(),
+            &[],
+        );
+        assert_eq!(staged.status.code(), Some(0), "{}", text(&staged.stderr));
+        assert_eq!(findings(&staged), Vec::new(), "{}", text(&staged.stdout));
+    }
+    let absolute = dir.path().join("app/tasks.py").display().to_string();
+    let both = tollgate(
+        dir.path(),
+        &[&json[..], &["--report-only", "app/views.py", &absolute]].concat(),
+        &[],
+    );
+    assert_eq!(both.status.code(), Some(1));
+    let reported = findings(&both);
+    assert!(!reported.is_empty());
+    assert!(
+        reported.iter().all(|(path, _)| path == "app/tasks.py"),
+        "{reported:?}"
+    );
+
+    let missing = tollgate(dir.path(), &["scan", "--report-only", "app/gone.py"], &[]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        text(&missing.stderr).contains("--report-only: path `app/gone.py` does not exist"),
+        "{}",
+        text(&missing.stderr)
+    );
+}
