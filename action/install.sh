@@ -1,35 +1,35 @@
 #!/usr/bin/env bash
-# Put a tollgate binary on PATH for the steps after this one (via $GITHUB_PATH).
+# Put a tollgate binary on PATH for the steps after this one (via $GITHUB_PATH), as resolve.sh
+# decided (TOLLGATE_MODE, TOLLGATE_REPOSITORY, TOLLGATE_VERSION, TOLLGATE_TARGET):
 #
-# INPUT_VERSION names a release (`0.2.0`, `v0.2.0` or `latest`): the binary for this runner is
-# downloaded from that release of ACTION_REPOSITORY and checked against its `.sha256` file. When
-# INPUT_VERSION is empty, or the release has no binary for this runner, tollgate is built from the
-# action's own source ($GITHUB_ACTION_PATH) with `cargo install --locked`.
+# - release: `tollgate-<target>.tar.gz` (`.zip` on Windows) of that release, checked against its
+#   `.sha256` file, kept in the runner's tool cache ($RUNNER_TOOL_CACHE/tollgate/<version>/<arch>)
+#   so later jobs on the same runner skip the download. A release without that archive is an
+#   error; nothing is built instead.
+# - source: `cargo install --locked` of the action's own checkout, with its target directory in
+#   $RUNNER_TEMP/tollgate-target (which action.yml caches with the cargo registry).
 set -euo pipefail
 
 fail() {
-  echo "::error title=tollgate install::$*"
+  local text="${*//%/%25}"
+  text="${text//$'\r'/%0D}"
+  echo "::error title=tollgate install::${text//$'\n'/%0A}"
   exit 1
 }
 
 action_path="${GITHUB_ACTION_PATH:?GITHUB_ACTION_PATH is not set}"
 github_path="${GITHUB_PATH:?GITHUB_PATH is not set}"
-version="${INPUT_VERSION:-}"
-repository="${ACTION_REPOSITORY:-tollgate-dev/tollgate}"
+mode="${TOLLGATE_MODE:?TOLLGATE_MODE is not set; resolve.sh did not run}"
 server="${GITHUB_SERVER_URL:-https://github.com}"
-root="${RUNNER_TEMP:-${TMPDIR:-/tmp}}/tollgate"
-bin_dir="$root/bin"
+temp="${RUNNER_TEMP:-${TMPDIR:-/tmp}}"
+windows=false
+case "$(uname -s)" in MINGW* | MSYS* | CYGWIN*) windows=true ;; esac
+exe=""
+[ "$windows" = true ] && exe=".exe"
 
-# The Rust target triple of the release binary for this runner, or nothing.
-release_target() {
-  case "$(uname -s)-$(uname -m)" in
-    Linux-x86_64) echo x86_64-unknown-linux-gnu ;;
-    Linux-aarch64 | Linux-arm64) echo aarch64-unknown-linux-gnu ;;
-    Darwin-x86_64) echo x86_64-apple-darwin ;;
-    Darwin-arm64) echo aarch64-apple-darwin ;;
-    *) echo "" ;;
-  esac
-}
+# A runner path (`C:\…` on Windows) as this shell names it, and back.
+unix_path() { if [ "$windows" = true ] && command -v cygpath >/dev/null; then cygpath -u "$1"; else printf '%s\n' "$1"; fi; }
+runner_path() { if [ "$windows" = true ] && command -v cygpath >/dev/null; then cygpath -w "$1"; else printf '%s\n' "$1"; fi; }
 
 sha256_of() {
   if command -v sha256sum >/dev/null; then
@@ -39,31 +39,39 @@ sha256_of() {
   fi
 }
 
-# Download and verify the release binary into $bin_dir; return 1 when the release has none.
+extract() {
+  case "$1" in
+    *.zip)
+      if command -v unzip >/dev/null; then
+        unzip -q "$1" -d "$2"
+      elif command -v 7z >/dev/null; then
+        7z x -y -o"$2" "$1" >/dev/null
+      else
+        fail "neither unzip nor 7z is available to unpack $(basename "$1")"
+      fi
+      ;;
+    *) tar -xzf "$1" -C "$2" ;;
+  esac
+}
+
+# Download, verify and unpack the release binary into directory $1.
 download_release() {
-  local target url_base archive work expected actual
-  target="$(release_target)"
-  if [ -z "$target" ]; then
-    echo "No release binary for $(uname -s) $(uname -m)."
-    return 1
-  fi
-  if ! command -v curl >/dev/null; then
-    echo "curl is not available to download the release."
-    return 1
-  fi
+  local dest="$1" repository="${TOLLGATE_REPOSITORY:?}" version="${TOLLGATE_VERSION:?}"
+  local target="${TOLLGATE_TARGET:?}" url_base archive work expected actual binary
   if [ "$version" = latest ]; then
     url_base="$server/$repository/releases/latest/download"
   else
-    url_base="$server/$repository/releases/download/v${version#v}"
+    url_base="$server/$repository/releases/download/v$version"
   fi
   archive="tollgate-$target.tar.gz"
-  work="$(mktemp -d)"
+  [ "$windows" = true ] && archive="tollgate-$target.zip"
+  command -v curl >/dev/null || fail "curl is needed to download $url_base/$archive"
+  work="$(mktemp -d "$temp/tollgate-download.XXXXXX")"
   echo "Downloading $url_base/$archive"
   if ! curl -fsSL --retry 3 -o "$work/$archive" "$url_base/$archive" ||
     ! curl -fsSL --retry 3 -o "$work/$archive.sha256" "$url_base/$archive.sha256"; then
-    echo "The release has no $archive (or no $archive.sha256)."
     rm -rf "$work"
-    return 1
+    fail "release $version of $repository has no $archive (or no $archive.sha256) at $url_base: set the version input to a published release, latest, or source"
   fi
   expected="$(cut -d' ' -f1 <"$work/$archive.sha256" | tr -d '\r\n')"
   actual="$(sha256_of "$work/$archive")"
@@ -71,34 +79,49 @@ download_release() {
     rm -rf "$work"
     fail "checksum mismatch for $archive: expected $expected, got $actual"
   fi
-  tar -xzf "$work/$archive" -C "$work"
-  local binary
-  binary="$(find "$work" -type f -name tollgate | head -n 1)"
-  [ -n "$binary" ] || fail "$archive holds no tollgate binary"
-  mkdir -p "$bin_dir"
-  install -m 0755 "$binary" "$bin_dir/tollgate"
+  mkdir -p "$work/unpacked"
+  extract "$work/$archive" "$work/unpacked"
+  binary="$(find "$work/unpacked" -type f -name "tollgate$exe" | head -n 1)"
+  [ -n "$binary" ] || fail "$archive holds no tollgate$exe"
+  mkdir -p "$dest"
+  install -m 0755 "$binary" "$dest/tollgate$exe"
   rm -rf "$work"
 }
 
-build_from_source() {
-  command -v cargo >/dev/null ||
-    fail "cargo is not installed: add a Rust toolchain step before this action, or set the version input to a release"
-  echo "Building tollgate from $action_path"
-  cargo install --locked --root "$root" --path "$action_path"
-}
+case "$mode" in
+  release)
+    version="${TOLLGATE_VERSION:?TOLLGATE_VERSION is not set}"
+    tool_cache="${RUNNER_TOOL_CACHE:-}"
+    if [ -n "$tool_cache" ] && [ "$version" != latest ]; then
+      arch="$(printf '%s' "${RUNNER_ARCH:-$(uname -m)}" | tr '[:upper:]' '[:lower:]')"
+      cache_dir="$(unix_path "$tool_cache")/tollgate/$version/$arch"
+      if [ -f "$cache_dir.complete" ] && [ -x "$cache_dir/tollgate$exe" ]; then
+        echo "tollgate $version found in the tool cache ($cache_dir)"
+      else
+        rm -rf "$cache_dir" "$cache_dir.complete"
+        download_release "$cache_dir"
+        touch "$cache_dir.complete"
+      fi
+      bin_dir="$cache_dir"
+    else
+      bin_dir="$temp/tollgate/bin"
+      download_release "$bin_dir"
+    fi
+    said="$("$bin_dir/tollgate$exe" --version)" || fail "the downloaded tollgate does not run on this runner"
+    if [ "$version" != latest ] && [ "$said" != "tollgate $version" ]; then
+      fail "the release archive for $version holds '$said'"
+    fi
+    echo "$said"
+    ;;
+  source)
+    command -v cargo >/dev/null ||
+      fail "version: source needs cargo: add a Rust toolchain step before this action, or set version to a release"
+    echo "Building tollgate from $action_path"
+    CARGO_TARGET_DIR="$temp/tollgate-target" cargo install --locked --root "$temp/tollgate" --path "$action_path"
+    bin_dir="$temp/tollgate/bin"
+    "$bin_dir/tollgate$exe" --version || fail "the built tollgate does not run"
+    ;;
+  *) fail "unknown install mode '$mode'" ;;
+esac
 
-if [ -n "$version" ]; then
-  case "$version" in
-    latest | v[0-9]* | [0-9]*) ;;
-    *) fail "version must be a release such as 0.2.0, v0.2.0 or latest, not '$version'" ;;
-  esac
-  case "$version" in
-    *[!A-Za-z0-9.+-]*) fail "version must be a release such as 0.2.0, v0.2.0 or latest, not '$version'" ;;
-  esac
-  download_release || build_from_source
-else
-  build_from_source
-fi
-
-"$bin_dir/tollgate" --version || fail "the installed tollgate does not run"
-echo "$bin_dir" >>"$github_path"
+runner_path "$bin_dir" >>"$github_path"

@@ -14,8 +14,9 @@ use crate::scan::{self, ScanOptions};
 use crate::testing;
 use clap::{Parser, Subcommand, ValueEnum};
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme};
+use std::collections::HashSet;
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -162,6 +163,10 @@ struct ScanArgs {
     /// Report only findings on lines added or changed since the merge base of REF and HEAD.
     #[arg(long, value_name = "REF")]
     diff_base: Option<String>,
+    /// Report only findings in these files, while the scanned paths (default: the directory)
+    /// still give cross-file context: what a pre-commit hook passes for the staged files.
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    report_only: Vec<PathBuf>,
     /// Measure where the time goes: per phase, per rule and the slowest files (on standard
     /// error; in the document with `--format json`).
     #[arg(long)]
@@ -412,8 +417,7 @@ fn list_routes(args: &RoutesArgs) -> CliResult {
                 path.display()
             )))
         })?,
-        None => std::io::stdout()
-            .write_all(&buffer)
+        None => unless_pipe_closed(std::io::stdout().write_all(&buffer))
             .map_err(|err| boxed(CliError::Write(err.to_string())))?,
     }
     Ok(EXIT_CLEAN)
@@ -453,14 +457,22 @@ fn run_scan(args: ScanArgs) -> CliResult {
         Some(base) => Some(ChangedLines::since(base).map_err(|err| boxed(CliError::Usage(err)))?),
         None => None,
     };
+    let reported_files = report_only(&args.report_only)?;
     let (rules, mut outcome) = scan_with(&args)?;
     let rules = &rules;
     if let Some(changed) = &changed {
         outcome.findings.retain(|finding| changed.touches(finding));
     }
+    if let Some(files) = &reported_files {
+        outcome
+            .findings
+            .retain(|finding| files.contains(&identity(Path::new(&finding.path))));
+    }
     if let Some(baseline) = &baseline {
+        let before = outcome.findings.len();
         let compared = baseline.compare(std::mem::take(&mut outcome.findings));
         outcome.findings = compared.new;
+        outcome.stats.baselined = before - outcome.findings.len();
         if !compared.stale.is_empty() {
             eprintln!(
                 "tollgate: {} baseline entries no longer found (fixed or changed); refresh the baseline with `tollgate baseline --output FILE`",
@@ -477,6 +489,7 @@ fn run_scan(args: ScanArgs) -> CliResult {
     let style = TextStyle {
         color,
         fail_on: args.fail_on,
+        width: text_width(to_terminal),
     };
     let reporting = std::time::Instant::now();
     write_report(args.format, args.output.as_ref(), &outcome, rules, style)?;
@@ -508,6 +521,48 @@ fn run_scan(args: ScanArgs) -> CliResult {
     })
 }
 
+/// The `--report-only` files by [`identity`], or `None` without the option; a file that does not
+/// exist is an error.
+fn report_only(
+    files: &[PathBuf],
+) -> Result<Option<HashSet<PathBuf>>, Box<dyn Diagnostic + Send + Sync>> {
+    if files.is_empty() {
+        return Ok(None);
+    }
+    files
+        .iter()
+        .map(|file| {
+            if file.exists() {
+                Ok(identity(file))
+            } else {
+                Err(boxed(CliError::Usage(format!(
+                    "--report-only: path `{}` does not exist",
+                    report::sanitize(&file.to_string_lossy())
+                ))))
+            }
+        })
+        .collect::<Result<_, _>>()
+        .map(Some)
+}
+
+/// A file's real path, so `./app/x.py`, `app/x.py` and an absolute name compare equal.
+fn identity(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// The columns of the text report: the terminal's width when it goes to one (at least 60),
+/// otherwise `$COLUMNS` or [`report::DEFAULT_WIDTH`].
+fn text_width(to_terminal: bool) -> usize {
+    let terminal = to_terminal
+        .then(terminal_size::terminal_size)
+        .flatten()
+        .map(|(width, _)| usize::from(width.0));
+    let columns = || std::env::var("COLUMNS").ok()?.trim().parse::<usize>().ok();
+    terminal
+        .or_else(columns)
+        .map_or(report::DEFAULT_WIDTH, |width| width.max(60))
+}
+
 fn write_report(
     format: Format,
     path: Option<&PathBuf>,
@@ -524,7 +579,9 @@ fn write_report(
         None => {
             let stdout = std::io::stdout();
             let mut out = stdout.lock();
-            report::render(format, outcome, rules, style, &mut out).and_then(|()| out.flush())
+            unless_pipe_closed(
+                report::render(format, outcome, rules, style, &mut out).and_then(|()| out.flush()),
+            )
         }
     };
     written.map_err(|err| {
@@ -561,13 +618,18 @@ fn list_rules(rules: &RuleSet, format: ListFormat) -> CliResult {
             })
         }
     };
-    written.map_err(|err| boxed(CliError::Write(err.to_string())))?;
+    unless_pipe_closed(written).map_err(|err| boxed(CliError::Write(err.to_string())))?;
     Ok(EXIT_CLEAN)
 }
 
 fn validate(paths: &[PathBuf]) -> CliResult {
     let rules = load_rule_paths(paths, &RuleSet::default()).map_err(boxed)?;
-    println!("{} valid", plural(rules.len(), "rule"));
+    unless_pipe_closed(writeln!(
+        std::io::stdout(),
+        "{} valid",
+        plural(rules.len(), "rule")
+    ))
+    .map_err(|err| boxed(CliError::Write(err.to_string())))?;
     Ok(EXIT_CLEAN)
 }
 
@@ -593,13 +655,22 @@ fn run_tests(paths: Vec<PathBuf>, sources: &RuleArgs) -> CliResult {
     }
     let report = testing::run(&options, &rules, &custom).map_err(boxed)?;
     let mut out = std::io::stdout().lock();
-    testing::render(&report, &rules, &mut out)
+    unless_pipe_closed(testing::render(&report, &rules, &mut out))
         .map_err(|err| boxed(CliError::Write(err.to_string())))?;
     Ok(if report.failed() > 0 {
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN
     })
+}
+
+/// Success when standard output was closed by its reader (`tollgate scan | head -3`): the reader
+/// chose to stop, so the command ends quietly with its usual status.
+fn unless_pipe_closed(written: std::io::Result<()>) -> std::io::Result<()> {
+    match written {
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
 }
 
 fn plural(n: usize, noun: &str) -> String {
@@ -642,7 +713,7 @@ fn explain(rules: &RuleSet, rule_id: &str) -> CliResult {
         rule.fix,
         rule.help.trim_end()
     );
-    written.map_err(|err| boxed(CliError::Write(err.to_string())))?;
+    unless_pipe_closed(written).map_err(|err| boxed(CliError::Write(err.to_string())))?;
     Ok(EXIT_CLEAN)
 }
 

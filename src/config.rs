@@ -214,7 +214,13 @@ pub fn assemble(
     let mut paths = sources.rule_paths.clone();
     if let (Some(loaded), false) = (&loaded, sources.rules_only) {
         let base = loaded.path.parent().unwrap_or(Path::new("."));
-        paths.extend(loaded.config.rules.iter().map(|p| base.join(p)));
+        for rule_path in &loaded.config.rules {
+            let path = base.join(rule_path);
+            if !path.exists() {
+                return Err(boxed(missing_rule_path(&loaded.path, rule_path, &path)));
+            }
+            paths.push(path);
+        }
     }
     let custom = load_rule_paths(&paths, &builtin).map_err(boxed)?;
     let mut rules = builtin.merge(custom).map_err(|id| {
@@ -230,6 +236,28 @@ pub fn assemble(
         apply(&loaded.config, &loaded.path, &mut rules)?;
     }
     Ok((rules, loaded))
+}
+
+/// A `rules` entry of the configuration file `config` that names no file or directory, pointed
+/// at in the file.
+fn missing_rule_path(config: &Path, entry: &Path, resolved: &Path) -> ConfigError {
+    let text = std::fs::read_to_string(config).unwrap_or_default();
+    let entry_text = entry.to_string_lossy();
+    let span = text
+        .find(&format!("\"{entry_text}\""))
+        .or_else(|| text.find(&format!("'{entry_text}'")))
+        .map(|at| SourceSpan::new(at.into(), entry_text.len() + 2));
+    ConfigError::new(
+        config,
+        &text,
+        format!(
+            "rule path `{}` does not exist (named in `rules` of {})",
+            crate::report::sanitize(&resolved.to_string_lossy()),
+            crate::report::sanitize(&config.to_string_lossy())
+        ),
+        span,
+        Some("rule paths are relative to the configuration file's directory".into()),
+    )
 }
 
 /// Apply enable/disable and severity overrides; unknown ids and packs are errors.

@@ -104,6 +104,8 @@ pub struct ScanStats {
     pub files_cached: usize,
     /// Findings removed by inline suppressions.
     pub suppressed: usize,
+    /// Findings left out because the `--baseline` file knows them.
+    pub baselined: usize,
     pub duration: Duration,
 }
 

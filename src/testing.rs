@@ -220,6 +220,7 @@ pub fn render(
     let style = crate::report::TextStyle {
         color: false,
         fail_on: crate::rules::Severity::Low,
+        width: crate::report::DEFAULT_WIDTH,
     };
     for (rule, (held, failures)) in &report.rules {
         if failures.is_empty() {

@@ -383,165 +383,470 @@ fn file_names_cannot_inject_workflow_commands_in_text_mode() {
     }
 }
 
-/// A Rust target triple for this machine, as install.sh names release archives.
+/// The release target triple for this machine, as resolve.sh names release archives.
 fn release_target() -> &'static str {
     match (std::env::consts::OS, std::env::consts::ARCH) {
-        ("linux", "x86_64") => "x86_64-unknown-linux-gnu",
-        ("linux", "aarch64") => "aarch64-unknown-linux-gnu",
+        ("linux", "x86_64") => "x86_64-unknown-linux-musl",
+        ("linux", "aarch64") => "aarch64-unknown-linux-musl",
         ("macos", "x86_64") => "x86_64-apple-darwin",
         ("macos", "aarch64") => "aarch64-apple-darwin",
         other => panic!("no release target for {other:?}"),
     }
 }
 
-/// A stand-in for a release binary (the debug build is too large to archive quickly).
-const RELEASE_BINARY: &str = "#!/bin/sh\necho 'tollgate 0.1.0 (release)'\n";
+const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// A release `v0.1.0` of `tollgate-dev/tollgate` served from the file system, with a binary and a
-/// checksum file (`corrupt`: a wrong checksum). Returns the server URL.
-fn local_release(runner: &Runner, corrupt: bool) -> String {
-    let server = runner.path("server");
-    let release = server.join("tollgate-dev/tollgate/releases/download/v0.1.0");
-    std::fs::create_dir_all(&release).unwrap();
-    let staging = runner.path("staging/tollgate-0.1.0");
-    std::fs::create_dir_all(&staging).unwrap();
-    std::fs::write(staging.join("tollgate"), RELEASE_BINARY).unwrap();
-    std::fs::set_permissions(
-        staging.join("tollgate"),
-        std::fs::Permissions::from_mode(0o755),
-    )
-    .unwrap();
-    let archive = format!("tollgate-{}.tar.gz", release_target());
-    let tar = Command::new("tar")
-        .arg("-czf")
-        .arg(release.join(&archive))
-        .arg("-C")
-        .arg(runner.path("staging"))
-        .arg("tollgate-0.1.0")
-        .status()
-        .unwrap();
-    assert!(tar.success());
-    let sum = Command::new("sha256sum")
-        .arg(&archive)
-        .current_dir(&release)
-        .output()
-        .unwrap();
-    let mut sum = String::from_utf8(sum.stdout).unwrap();
-    if corrupt {
-        sum = format!("{}{}", "0".repeat(64), &sum[64..]);
-    }
-    std::fs::write(release.join(format!("{archive}.sha256")), sum).unwrap();
-    format!("file://{}", server.display())
+/// A release archive served from the file system.
+struct Release<'a> {
+    /// OWNER/REPO.
+    repository: &'a str,
+    /// The directory under `releases/`: `download/vX.Y.Z` or `latest/download`.
+    tag: String,
+    target: &'a str,
+    /// What the archived binary says to `--version`.
+    says: String,
+    corrupt: bool,
 }
 
-/// A `cargo` that records its arguments and "installs" a binary under `--root`.
-fn fake_cargo(runner: &Runner) -> PathBuf {
-    let dir = runner.path("fake-cargo");
+impl<'a> Release<'a> {
+    fn new(repository: &'a str) -> Release<'a> {
+        Release {
+            repository,
+            tag: format!("download/v{VERSION}"),
+            target: release_target(),
+            says: format!("tollgate {VERSION}"),
+            corrupt: false,
+        }
+    }
+
+    /// Publish the archive and its `.sha256` file under `runner/server`, packed by
+    /// dist/package.sh as the release workflow does; a stand-in script replaces the binary (a
+    /// real one is too large to archive quickly).
+    fn publish(&self, runner: &Runner) {
+        let dir = runner
+            .path("server")
+            .join(self.repository)
+            .join("releases")
+            .join(&self.tag);
+        let binary = runner.path("stand-in");
+        std::fs::write(&binary, format!("#!/bin/sh\necho '{}'\n", self.says)).unwrap();
+        let packed = Command::new(repo_root().join("dist/package.sh"))
+            .arg(self.target)
+            .arg(&binary)
+            .arg(&dir)
+            .output()
+            .unwrap();
+        assert!(packed.status.success(), "{}", stderr(&packed));
+        let archive = PathBuf::from(stdout(&packed).trim());
+        let sums = archive.with_file_name(format!(
+            "{}.sha256",
+            archive.file_name().unwrap().to_string_lossy()
+        ));
+        if self.corrupt {
+            let sum = std::fs::read_to_string(&sums).unwrap();
+            std::fs::write(&sums, format!("{}{}", "0".repeat(64), &sum[64..])).unwrap();
+        }
+    }
+}
+
+/// The action checked out as the runner does for `uses: OWNER/REPO@REF`:
+/// `runner/_actions/OWNER/REPO/REF`, a link to this repository.
+fn action_checkout(runner: &Runner, repository: &str, reference: &str) -> PathBuf {
+    let path = runner.path("_actions").join(repository).join(reference);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::os::unix::fs::symlink(repo_root(), &path).unwrap();
+    path
+}
+
+/// A `cargo` that records its arguments and CARGO_TARGET_DIR and "installs" a binary under
+/// `--root`, and, when `os` is given, a `uname` that claims that system.
+fn fake_tools(runner: &Runner, os: Option<&str>) -> String {
+    let dir = runner.path("fake-tools");
     std::fs::create_dir_all(&dir).unwrap();
-    let script = format!(
-        "#!/bin/sh\necho \"$@\" > '{log}'\nwhile [ \"$1\" != --root ]; do shift; done\nmkdir -p \"$2/bin\"\nprintf '#!/bin/sh\\necho tollgate built\\n' > \"$2/bin/tollgate\"\nchmod +x \"$2/bin/tollgate\"\n",
+    let cargo = format!(
+        "#!/bin/sh\necho \"$@\" > '{log}'\necho \"$CARGO_TARGET_DIR\" >> '{log}'\nwhile [ \"$1\" != --root ]; do shift; done\nmkdir -p \"$2/bin\"\nprintf '#!/bin/sh\\necho tollgate built\\n' > \"$2/bin/tollgate\"\nchmod +x \"$2/bin/tollgate\"\n",
         log = runner.path("cargo-args").display(),
     );
-    std::fs::write(dir.join("cargo"), script).unwrap();
-    std::fs::set_permissions(dir.join("cargo"), std::fs::Permissions::from_mode(0o755)).unwrap();
-    dir
+    let mut tools = vec![("cargo", cargo)];
+    if let Some(os) = os {
+        tools.push((
+            "uname",
+            format!("#!/bin/sh\ncase \"$1\" in -s) echo '{os}' ;; *) echo x86_64 ;; esac\n"),
+        ));
+    }
+    for (name, script) in tools {
+        std::fs::write(dir.join(name), script).unwrap();
+        std::fs::set_permissions(dir.join(name), std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    format!("{}:/usr/bin:/bin", dir.display())
 }
 
-fn install_path(runner: &Runner) -> String {
-    format!("{}:/usr/bin:/bin", fake_cargo(runner).display())
+/// The action's install steps: resolve.sh, then (when it succeeded) install.sh with its outputs.
+struct Install {
+    resolve: Output,
+    install: Option<Output>,
 }
 
-#[test]
-fn install_downloads_and_verifies_a_release() {
-    let runner = Runner::new(SAFE);
-    let server = local_release(&runner, false);
-    let install = runner.run_with_path(
-        "install.sh",
-        &[("INPUT_VERSION", "0.1.0"), ("GITHUB_SERVER_URL", &server)],
-        &install_path(&runner),
-    );
-    assert!(
-        install.status.success(),
-        "{}{}",
-        stdout(&install),
-        stderr(&install)
-    );
-    assert!(
-        !runner.path("cargo-args").exists(),
-        "no build when the release downloads"
-    );
+impl Install {
+    fn succeeded(&self) -> bool {
+        self.install
+            .as_ref()
+            .is_some_and(|out| out.status.success())
+    }
+
+    /// Everything both steps printed.
+    fn log(&self) -> String {
+        let mut log = stdout(&self.resolve) + &stderr(&self.resolve);
+        if let Some(install) = &self.install {
+            log += &(stdout(install) + &stderr(install));
+        }
+        log
+    }
+}
+
+fn install(runner: &Runner, action_path: &Path, env: &[(&str, &str)], path: &str) -> Install {
+    let server = format!("file://{}", runner.path("server").display());
+    let action_path = action_path.display().to_string();
+    let tool_cache = runner.path("tool-cache").display().to_string();
+    let mut base = vec![
+        ("GITHUB_ACTION_PATH", action_path.as_str()),
+        ("GITHUB_SERVER_URL", server.as_str()),
+        ("RUNNER_TOOL_CACHE", tool_cache.as_str()),
+        ("RUNNER_ARCH", "X64"),
+    ];
+    for (key, value) in env {
+        base.retain(|(k, _)| k != key);
+        base.push((key, value));
+    }
+    std::fs::write(runner.path("output"), "").unwrap();
+    let resolve = runner.run_with_path("resolve.sh", &base, path);
+    if !resolve.status.success() {
+        return Install {
+            resolve,
+            install: None,
+        };
+    }
+    let outputs: Vec<(String, String)> = runner.outputs();
+    let get = |name: &str| {
+        outputs
+            .iter()
+            .find(|(key, _)| key == name)
+            .map_or(String::new(), |(_, value)| value.clone())
+    };
+    let resolved = [
+        ("TOLLGATE_MODE", get("mode")),
+        ("TOLLGATE_REPOSITORY", get("repository")),
+        ("TOLLGATE_VERSION", get("version")),
+        ("TOLLGATE_TARGET", get("target")),
+    ];
+    let mut env = base.clone();
+    env.extend(resolved.iter().map(|(key, value)| (*key, value.as_str())));
+    let install = runner.run_with_path("install.sh", &env, path);
+    Install {
+        resolve,
+        install: Some(install),
+    }
+}
+
+/// The `tollgate --version` of the binary install.sh put on the runner's PATH.
+fn installed_version(runner: &Runner) -> String {
     let bin_dir = runner.read("path").trim().to_string();
-    assert_eq!(
-        bin_dir,
-        runner
-            .path("runner-temp/tollgate/bin")
-            .display()
-            .to_string()
-    );
     let version = Command::new(Path::new(&bin_dir).join("tollgate"))
         .arg("--version")
         .output()
         .unwrap();
-    assert_eq!(stdout(&version), "tollgate 0.1.0 (release)\n");
+    stdout(&version)
 }
 
 #[test]
-fn install_refuses_a_release_whose_checksum_differs() {
+fn install_downloads_the_actions_own_release_verifies_it_and_keeps_it_in_the_tool_cache() {
     let runner = Runner::new(SAFE);
-    let server = local_release(&runner, true);
-    let install = runner.run_with_path(
-        "install.sh",
-        &[("INPUT_VERSION", "v0.1.0"), ("GITHUB_SERVER_URL", &server)],
-        &install_path(&runner),
-    );
-    assert!(!install.status.success());
-    assert!(stdout(&install).contains("::error title=tollgate install::checksum mismatch"));
+    Release::new("tollgate-dev/tollgate").publish(&runner);
+    let action = action_checkout(&runner, "tollgate-dev/tollgate", &format!("v{VERSION}"));
+    let tools = fake_tools(&runner, None);
+    let first = install(&runner, &action, &[("INPUT_VERSION", "")], &tools);
+    assert!(first.succeeded(), "{}", first.log());
     assert!(
         !runner.path("cargo-args").exists(),
-        "a bad checksum is not papered over"
+        "no build when the release downloads"
+    );
+    let cached = runner.path(&format!("tool-cache/tollgate/{VERSION}/x64"));
+    assert_eq!(runner.read("path").trim(), cached.display().to_string());
+    assert!(runner
+        .path(&format!("tool-cache/tollgate/{VERSION}/x64.complete"))
+        .exists());
+    assert_eq!(installed_version(&runner), format!("tollgate {VERSION}\n"));
+
+    // The next job on this runner finds it in the tool cache: no download.
+    std::fs::remove_dir_all(runner.path("server")).unwrap();
+    std::fs::write(runner.path("path"), "").unwrap();
+    let second = install(&runner, &action, &[("INPUT_VERSION", VERSION)], &tools);
+    assert!(second.succeeded(), "{}", second.log());
+    assert!(
+        second.log().contains("found in the tool cache"),
+        "{}",
+        second.log()
+    );
+    assert_eq!(runner.read("path").trim(), cached.display().to_string());
+}
+
+#[test]
+fn a_fork_downloads_its_own_releases() {
+    let runner = Runner::new(SAFE);
+    Release::new("tollgate-dev/tollgate").publish(&runner);
+    let fork = action_checkout(&runner, "someone/tollgate", "main");
+    let tools = fake_tools(&runner, None);
+    let missing = install(&runner, &fork, &[], &tools);
+    assert!(!missing.succeeded());
+    assert!(
+        missing.log().contains(&format!(
+            "::error title=tollgate install::release {VERSION} of someone/tollgate has no tollgate-{}.tar.gz",
+            release_target()
+        )),
+        "{}",
+        missing.log()
+    );
+    Release::new("someone/tollgate").publish(&runner);
+    let found = install(&runner, &fork, &[], &tools);
+    assert!(found.succeeded(), "{}", found.log());
+    assert!(
+        found.log().contains(&format!(
+            "file://{}/someone/tollgate/releases/download/v{VERSION}/",
+            runner.path("server").display()
+        )),
+        "{}",
+        found.log()
+    );
+}
+
+#[test]
+fn install_refuses_a_release_whose_checksum_or_version_differs() {
+    let runner = Runner::new(SAFE);
+    let action = action_checkout(&runner, "tollgate-dev/tollgate", "v1");
+    let tools = fake_tools(&runner, None);
+    let mut release = Release::new("tollgate-dev/tollgate");
+    release.corrupt = true;
+    release.publish(&runner);
+    let bad = install(&runner, &action, &[], &tools);
+    assert!(!bad.succeeded());
+    assert!(
+        bad.log()
+            .contains("::error title=tollgate install::checksum mismatch"),
+        "{}",
+        bad.log()
+    );
+    assert!(!runner.path("cargo-args").exists(), "no build instead");
+    assert_eq!(runner.read("path"), "");
+
+    release.corrupt = false;
+    release.says = "tollgate 0.0.1".into();
+    release.publish(&runner);
+    let wrong = install(&runner, &action, &[], &tools);
+    assert!(!wrong.succeeded());
+    assert!(
+        wrong.log().contains(&format!(
+            "the release archive for {VERSION} holds 'tollgate 0.0.1'"
+        )),
+        "{}",
+        wrong.log()
     );
     assert_eq!(runner.read("path"), "");
 }
 
 #[test]
-fn install_builds_from_source_without_a_release() {
+fn an_unknown_version_is_an_error_not_a_build() {
     let runner = Runner::new(SAFE);
-    let server = local_release(&runner, false);
-    for version in ["", "9.9.9"] {
-        let install = runner.run_with_path(
-            "install.sh",
-            &[("INPUT_VERSION", version), ("GITHUB_SERVER_URL", &server)],
-            &install_path(&runner),
-        );
+    Release::new("tollgate-dev/tollgate").publish(&runner);
+    let action = action_checkout(&runner, "tollgate-dev/tollgate", "v1");
+    let tools = fake_tools(&runner, None);
+    let unknown = install(&runner, &action, &[("INPUT_VERSION", "v9.9.9")], &tools);
+    assert!(!unknown.succeeded());
+    assert!(
+        unknown.log().contains(
+            "::error title=tollgate install::release 9.9.9 of tollgate-dev/tollgate has no"
+        ),
+        "{}",
+        unknown.log()
+    );
+    assert!(
+        unknown.log().contains("latest, or source"),
+        "{}",
+        unknown.log()
+    );
+    assert!(!runner.path("cargo-args").exists());
+    assert_eq!(runner.read("path"), "");
+
+    for bad in ["1.0/../../evil", "main", "1.0", "v1.2.3\n::add-mask::x"] {
+        let rejected = install(&runner, &action, &[("INPUT_VERSION", bad)], &tools);
+        assert!(rejected.install.is_none(), "{bad:?}: {}", rejected.log());
         assert!(
-            install.status.success(),
-            "{}{}",
-            stdout(&install),
-            stderr(&install)
+            stdout(&rejected.resolve).contains("version must be a release"),
+            "{}",
+            rejected.log()
         );
         assert_eq!(
-            runner.read("cargo-args").trim(),
-            format!(
-                "install --locked --root {} --path {}",
-                runner.path("runner-temp/tollgate").display(),
-                repo_root().display()
-            )
+            stdout(&rejected.resolve).lines().count(),
+            1,
+            "no forged command: {}",
+            rejected.log()
         );
-        std::fs::remove_file(runner.path("cargo-args")).unwrap();
     }
+    assert!(!runner.path("cargo-args").exists());
 }
 
 #[test]
-fn install_rejects_a_malformed_version() {
+fn latest_downloads_the_newest_release() {
     let runner = Runner::new(SAFE);
-    let install = runner.run_with_path(
-        "install.sh",
-        &[("INPUT_VERSION", "1.0/../../evil")],
-        &install_path(&runner),
+    let mut release = Release::new("tollgate-dev/tollgate");
+    release.tag = "latest/download".into();
+    release.says = "tollgate 7.0.0".into();
+    release.publish(&runner);
+    let action = action_checkout(&runner, "tollgate-dev/tollgate", "v1");
+    let tools = fake_tools(&runner, None);
+    let latest = install(&runner, &action, &[("INPUT_VERSION", "latest")], &tools);
+    assert!(latest.succeeded(), "{}", latest.log());
+    assert_eq!(installed_version(&runner), "tollgate 7.0.0\n");
+    assert!(
+        !runner.path("tool-cache/tollgate").exists(),
+        "`latest` is not cached"
     );
-    assert!(!install.status.success());
-    assert!(stdout(&install).contains("version must be a release"));
-    assert!(!runner.path("cargo-args").exists());
+}
+
+#[test]
+fn version_source_builds_the_checkout_with_a_cached_target_directory() {
+    let runner = Runner::new(SAFE);
+    let action = action_checkout(&runner, "tollgate-dev/tollgate", "main");
+    let tools = fake_tools(&runner, None);
+    let built = install(&runner, &action, &[("INPUT_VERSION", "source")], &tools);
+    assert!(built.succeeded(), "{}", built.log());
+    let key = runner.output("cache-key").unwrap();
+    assert!(key.starts_with("tollgate-source-"), "{key}");
+    assert_eq!(
+        runner.read("cargo-args"),
+        format!(
+            "install --locked --root {} --path {}\n{}\n",
+            runner.path("runner-temp/tollgate").display(),
+            action.display(),
+            runner.path("runner-temp/tollgate-target").display()
+        )
+    );
+    assert_eq!(
+        runner.read("path").trim(),
+        runner
+            .path("runner-temp/tollgate/bin")
+            .display()
+            .to_string()
+    );
+
+    // Without cargo, a clear error.
+    std::fs::remove_file(runner.path("fake-tools/cargo")).unwrap();
+    let no_cargo = install(&runner, &action, &[("INPUT_VERSION", "source")], &tools);
+    assert!(!no_cargo.succeeded());
+    assert!(
+        no_cargo.log().contains("version: source needs cargo"),
+        "{}",
+        no_cargo.log()
+    );
+}
+
+#[test]
+fn windows_runners_get_the_windows_binary_and_others_are_refused_at_once() {
+    let runner = Runner::new(SAFE);
+    let mut release = Release::new("tollgate-dev/tollgate");
+    release.target = "x86_64-pc-windows-msvc";
+    release.publish(&runner);
+    let action = action_checkout(&runner, "tollgate-dev/tollgate", "v1");
+    let windows = fake_tools(&runner, Some("MINGW64_NT-10.0-20348"));
+    let installed = install(&runner, &action, &[], &windows);
+    assert!(installed.succeeded(), "{}", installed.log());
+    assert!(
+        installed
+            .log()
+            .contains("tollgate-x86_64-pc-windows-msvc.zip"),
+        "{}",
+        installed.log()
+    );
+    let bin_dir = runner.read("path").trim().to_string();
+    assert!(
+        Path::new(&bin_dir).join("tollgate.exe").exists(),
+        "{bin_dir}"
+    );
+
+    let runner = Runner::new(SAFE);
+    let action = action_checkout(&runner, "tollgate-dev/tollgate", "v1");
+    let freebsd = fake_tools(&runner, Some("FreeBSD"));
+    let refused = install(&runner, &action, &[], &freebsd);
+    assert!(refused.install.is_none());
+    assert!(
+        stdout(&refused.resolve).contains(
+            "::error title=tollgate install::no tollgate release binary for FreeBSD x86_64; set version: source"
+        ),
+        "{}",
+        refused.log()
+    );
+    // Building works anywhere cargo does.
+    let built = install(&runner, &action, &[("INPUT_VERSION", "source")], &freebsd);
+    assert!(built.succeeded(), "{}", built.log());
+}
+
+#[test]
+fn the_repository_of_a_local_action_is_the_workflows() {
+    let runner = Runner::new(SAFE);
+    let tools = fake_tools(&runner, None);
+    let root = repo_root().display().to_string();
+    // `uses: ./` with the action in the workspace.
+    let local = install(
+        &runner,
+        repo_root(),
+        &[
+            ("GITHUB_WORKSPACE", root.as_str()),
+            ("GITHUB_REPOSITORY", "acme/payments"),
+        ],
+        &tools,
+    );
+    assert!(local.resolve.status.success(), "{}", local.log());
+    assert_eq!(
+        runner.output("repository").as_deref(),
+        Some("acme/payments")
+    );
+    // Anywhere else, the repository is unknown: an error, not a guess.
+    let unknown = install(&runner, repo_root(), &[], &tools);
+    assert!(unknown.install.is_none());
+    assert!(
+        stdout(&unknown.resolve).contains("cannot tell which repository this action comes from"),
+        "{}",
+        unknown.log()
+    );
+}
+
+#[test]
+fn a_failed_sarif_upload_fails_the_last_step() {
+    let runner = Runner::new(SAFE);
+    let check = runner.run(
+        "check.sh",
+        &[("EXIT_CODE", "0"), ("UPLOAD_OUTCOME", "failure")],
+    );
+    assert_eq!(check.status.code(), Some(1));
+    let out = stdout(&check);
+    assert!(
+        out.starts_with("tollgate: no finding at or above low."),
+        "{out}"
+    );
+    assert!(
+        out.contains("::error title=tollgate SARIF upload::the upload to code scanning failed")
+            && out.contains("actions: read"),
+        "{out}"
+    );
+    let check = runner.run(
+        "check.sh",
+        &[("EXIT_CODE", "0"), ("UPLOAD_OUTCOME", "success")],
+    );
+    assert_eq!(check.status.code(), Some(0), "{}", stdout(&check));
+    let check = runner.run(
+        "check.sh",
+        &[("EXIT_CODE", "2"), ("UPLOAD_OUTCOME", "failure")],
+    );
+    assert_eq!(check.status.code(), Some(2), "the scan's status stands");
 }
 
 fn action() -> Value {
@@ -634,7 +939,10 @@ fn action_yml_is_a_composite_action_with_declared_inputs() {
             scripts.push(script.to_string());
         }
     }
-    assert_eq!(scripts, ["install", "scan", "check"].map(|s| s.to_string()));
+    assert_eq!(
+        scripts,
+        ["resolve", "install", "scan", "check"].map(|s| s.to_string())
+    );
     for script in &scripts {
         let path = repo_root().join("action").join(format!("{script}.sh"));
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
@@ -663,6 +971,45 @@ fn action_yml_is_a_composite_action_with_declared_inputs() {
         last["env"]["EXIT_CODE"],
         "${{ steps.scan.outputs.exit-code }}"
     );
+    assert_eq!(upload["id"], "upload");
+    assert_eq!(last["env"]["UPLOAD_OUTCOME"], "${{ steps.upload.outcome }}");
+
+    // The cargo cache runs only for `version: source` and holds install.sh's target directory.
+    let cache = steps
+        .iter()
+        .find(|s| {
+            s["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("actions/cache@"))
+        })
+        .expect("a cargo cache step");
+    assert_eq!(cache["if"], "${{ steps.resolve.outputs.mode == 'source' }}");
+    assert!(cache["with"]["path"]
+        .as_str()
+        .unwrap()
+        .contains("${{ runner.temp }}/tollgate-target"));
+    let install = std::fs::read_to_string(repo_root().join("action/install.sh")).unwrap();
+    assert!(install.contains("CARGO_TARGET_DIR=\"$temp/tollgate-target\""));
+}
+
+#[test]
+fn every_action_the_action_uses_is_pinned_to_a_commit_with_its_tag() {
+    let text = std::fs::read_to_string(repo_root().join("action.yml")).unwrap();
+    let uses: Vec<&str> = text
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("uses: "))
+        .collect();
+    assert_eq!(uses.len(), 2, "{uses:?}");
+    for used in uses {
+        let (_, pin) = used.split_once('@').unwrap();
+        let (sha, comment) = pin.split_once(" # v").expect("a `# vN` tag comment");
+        assert!(
+            sha.len() == 40 && sha.chars().all(|c| c.is_ascii_hexdigit()),
+            "{used}"
+        );
+        assert!(comment.starts_with(|c: char| c.is_ascii_digit()), "{used}");
+    }
+    assert!(text.contains("github/codeql-action/upload-sarif@") && text.contains(" # v4."));
 }
 
 #[test]

@@ -459,7 +459,7 @@ fn ignore_files_cannot_hide_tracked_files_and_say_what_they_hid() {
     );
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(
-        text.contains("2 findings (2 high); 1 file left out (1 ignored)."),
+        text.contains("2 findings (2 high) by rule: no-eval 2; 1 file left out (1 ignored)."),
         "{text}"
     );
 }

@@ -115,16 +115,11 @@ pub fn findings(project: &Project, rule: &Rule) -> BTreeMap<String, Vec<Finding>
         };
         let mut route_texts: Vec<String> = routes
             .iter()
-            .map(|r| {
-                let methods = if r.methods.is_empty() {
-                    "ANY".to_string()
-                } else {
-                    r.methods.join("|")
-                };
-                format!(
-                    "{methods} {}",
-                    r.path.as_deref().unwrap_or("(route not found)")
-                )
+            .map(|r| match (r.methods.is_empty(), r.path.as_deref()) {
+                (true, Some(path)) => format!("ANY {path}"),
+                (false, Some(path)) => format!("{} {path}", r.methods.join("|")),
+                (true, None) => "at a URL not found in the scan".to_string(),
+                (false, None) => format!("{}, at a URL not found in the scan", r.methods.join("|")),
             })
             .collect();
         route_texts.dedup();

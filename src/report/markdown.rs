@@ -61,32 +61,56 @@ fn severity_table(findings: &[Finding], out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)
 }
 
+/// A row per rule: its findings' own severities (a rule's findings may differ from its default
+/// severity and from one another), most severe rule first.
 fn rule_table(findings: &[Finding], rules: &RuleSet, out: &mut dyn Write) -> io::Result<()> {
-    let mut by_rule: BTreeMap<&str, (Severity, usize)> = BTreeMap::new();
+    let mut by_rule: BTreeMap<&str, BTreeMap<Severity, usize>> = BTreeMap::new();
     for finding in findings {
-        let entry = by_rule
+        *by_rule
             .entry(finding.rule_id.as_str())
-            .or_insert((finding.severity, 0));
-        entry.0 = entry.0.max(finding.severity);
-        entry.1 += 1;
+            .or_default()
+            .entry(finding.severity)
+            .or_default() += 1;
     }
-    let mut rows: Vec<_> = by_rule.into_iter().collect();
-    rows.sort_by_key(|&(id, (severity, count))| (std::cmp::Reverse((severity, count)), id));
+    let mut rows: Vec<_> = by_rule
+        .into_iter()
+        .map(|(id, severities)| {
+            let top = severities
+                .keys()
+                .next_back()
+                .copied()
+                .unwrap_or(Severity::Low);
+            let count: usize = severities.values().sum();
+            (id, top, count, severities)
+        })
+        .collect();
+    rows.sort_by_key(|&(id, top, count, _)| (std::cmp::Reverse((top, count)), id));
     writeln!(
         out,
         "### By rule\n\n| Rule | Name | Severity | Findings |\n|---|---|---|---:|"
     )?;
-    for (id, (severity, count)) in rows {
+    for (id, _, count, severities) in rows {
         let rule = rules.get(id);
         let linked = match rule {
             Some(rule) => format!("[{}]({})", escape(id), link_target(&rule.help_uri())),
             None => escape(id),
         };
         let name = rule.map_or(String::new(), |rule| escape(&rule.name));
+        let shown: Vec<String> = severities
+            .iter()
+            .rev()
+            .map(|(&severity, &n)| {
+                if severities.len() == 1 {
+                    format!("{} {severity}", badge(severity))
+                } else {
+                    format!("{} {severity} {n}", badge(severity))
+                }
+            })
+            .collect();
         writeln!(
             out,
-            "| {linked} | {name} | {} {severity} | {count} |",
-            badge(severity)
+            "| {linked} | {name} | {} | {count} |",
+            shown.join(", ")
         )?;
     }
     writeln!(out)
@@ -213,6 +237,7 @@ mod tests {
     fn rendered(outcome: &ScanOutcome, fail_on: Severity) -> String {
         let style = TextStyle {
             color: false,
+            width: crate::report::DEFAULT_WIDTH,
             fail_on,
         };
         let mut out = Vec::new();
@@ -269,6 +294,31 @@ mod tests {
             .find(r"| 🔵 low | demo-low | a\|b.py:3 | uses \`eval\` on &lt;input&gt; |")
             .unwrap();
         assert!(high_row < low_row, "{out}");
+    }
+
+    #[test]
+    fn the_rule_table_shows_the_findings_own_severities() {
+        // A configured severity or a detector may give a rule's findings other severities.
+        let findings = vec![
+            finding("demo-low", Severity::Medium, "a.py", (1, 1), (1, 2)),
+            finding("demo-low", Severity::Low, "a.py", (2, 1), (2, 2)),
+            finding("demo-low", Severity::Medium, "a.py", (3, 1), (3, 2)),
+            finding("demo-high", Severity::Critical, "b.py", (1, 1), (1, 2)),
+        ];
+        let out = rendered(&outcome(findings, Vec::new()), Severity::Low);
+        let low_uri = rules().get("demo-low").unwrap().help_uri();
+        let high_uri = rules().get("demo-high").unwrap().help_uri();
+        let high = out
+            .find(&format!(
+                "| [demo-high]({high_uri}) | High thing | 🔴 critical | 1 |"
+            ))
+            .expect(&out);
+        let low = out
+            .find(&format!(
+                "| [demo-low]({low_uri}) | Low thing | 🟡 medium 2, 🔵 low 1 | 3 |"
+            ))
+            .expect(&out);
+        assert!(high < low, "{out}");
     }
 
     #[test]

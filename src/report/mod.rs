@@ -40,7 +40,12 @@ pub struct TextStyle {
     pub color: bool,
     /// The `--fail-on` threshold, for reports that state a verdict.
     pub fail_on: Severity,
+    /// Columns the text report wraps at (never inside a word or a URL).
+    pub width: usize,
 }
+
+/// Columns of the text report when it does not go to a terminal.
+pub const DEFAULT_WIDTH: usize = 120;
 
 /// Write `outcome` in `format` to `out`.
 pub fn render(

@@ -8,6 +8,7 @@ use crate::scan::ScanOutcome;
 use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
 };
+use std::collections::BTreeMap;
 use std::fmt;
 use std::io::{self, Write};
 
@@ -58,7 +59,11 @@ fn frame(finding: &Finding, rules: &RuleSet, style: TextStyle, text: &str) -> io
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_links(false)
         .with_context_lines(1)
-        .with_width(120);
+        .with_width(style.width)
+        // Wrap between words only: a URL or a rule id stays whole, even past the width.
+        .with_break_words(false)
+        .with_word_separator(textwrap::WordSeparator::AsciiSpace)
+        .with_word_splitter(textwrap::WordSplitter::NoHyphenation);
     let diagnostic = FindingDiagnostic::new(finding, rules.get(&finding.rule_id), text);
     let mut rendered = String::new();
     handler
@@ -67,7 +72,11 @@ fn frame(finding: &Finding, rules: &RuleSet, style: TextStyle, text: &str) -> io
     Ok(rendered)
 }
 
-/// "Scanned 12 files in 0.05s: 3 findings (1 high, 2 medium); 3 files left out (2 ignored, 1 too-large)."
+/// Rules named in the summary line; the rest are counted.
+const MAX_SUMMARY_RULES: usize = 5;
+
+/// "Scanned 12 files in 0.05s: 3 findings (1 high, 2 medium) by rule: sql-injection 2, xss 1;
+/// 4 suppressed; 2 in the baseline; 3 files left out (2 ignored, 1 too-large)."
 pub(super) fn summary(outcome: &ScanOutcome) -> String {
     let stats = &outcome.stats;
     let mut line = format!(
@@ -90,10 +99,17 @@ pub(super) fn summary(outcome: &ScanOutcome) -> String {
             })
             .collect();
         line.push_str(&format!(
-            "{} ({})",
+            "{} ({}) by rule: {}",
             plural(outcome.findings.len(), "finding"),
-            counts.join(", ")
+            counts.join(", "),
+            by_rule(&outcome.findings)
         ));
+    }
+    if stats.suppressed > 0 {
+        line.push_str(&format!("; {} suppressed", stats.suppressed));
+    }
+    if stats.baselined > 0 {
+        line.push_str(&format!("; {} in the baseline", stats.baselined));
     }
     let left_out = super::left_out(outcome);
     if !left_out.is_empty() {
@@ -109,6 +125,25 @@ pub(super) fn summary(outcome: &ScanOutcome) -> String {
     }
     line.push('.');
     line
+}
+
+/// "sql-injection 2, xss 1": findings per rule, most first, the first few named.
+fn by_rule(findings: &[Finding]) -> String {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for finding in findings {
+        *counts.entry(finding.rule_id.as_str()).or_default() += 1;
+    }
+    let mut counts: Vec<(&str, usize)> = counts.into_iter().collect();
+    counts.sort_by_key(|&(id, n)| (std::cmp::Reverse(n), id));
+    let mut named: Vec<String> = counts
+        .iter()
+        .take(MAX_SUMMARY_RULES)
+        .map(|(id, n)| format!("{} {n}", sanitize(id)))
+        .collect();
+    if counts.len() > MAX_SUMMARY_RULES {
+        named.push(plural(counts.len() - MAX_SUMMARY_RULES, "more rule"));
+    }
+    named.join(", ")
 }
 
 fn plural(n: usize, noun: &str) -> String {
@@ -235,6 +270,7 @@ mod tests {
     fn code_names_and_messages_reach_the_terminal_inert() {
         let style = TextStyle {
             color: false,
+            width: crate::report::DEFAULT_WIDTH,
             fail_on: Severity::Low,
         };
         let text = "x = 1\nbad_high(\"\u{1b}]0;owned\u{7}\u{1b}[2J\")\n";

@@ -43,7 +43,7 @@ pub fn load_rule_paths(paths: &[PathBuf], existing: &RuleSet) -> Result<RuleSet,
                 errors.push(RuleFileError::new(
                     &name,
                     "",
-                    format!("cannot read rule file: {err}"),
+                    format!("cannot read rule file `{name}`: {err}"),
                     None,
                     None,
                 ));
@@ -93,9 +93,9 @@ fn collect_yaml(
         Ok(entries) => entries,
         Err(err) => {
             let message = if path.exists() {
-                format!("cannot read rule directory: {err}")
+                format!("cannot read rule directory `{name}`: {err}")
             } else {
-                "rule path does not exist".to_string()
+                format!("rule path `{name}` does not exist")
             };
             errors.push(RuleFileError::new(&name, "", message, None, None));
             return;
