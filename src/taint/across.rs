@@ -166,11 +166,14 @@ fn callee<'t>(file: &ParsedFile, call: Node<'t>) -> Option<Callee<'t>> {
         positional: Vec::new(),
         keywords: Vec::new(),
     };
-    for argument in call
-        .child_by_field_name("arguments")
-        .map(named_children)
-        .unwrap_or_default()
-    {
+    let arguments = call.child_by_field_name("arguments");
+    // `f(x for x in xs)`: the generator is the one argument.
+    let listed = match arguments {
+        Some(generator) if generator.kind() == "generator_expression" => vec![generator],
+        Some(arguments) => named_children(arguments),
+        None => Vec::new(),
+    };
+    for argument in listed {
         match argument.kind() {
             "keyword_argument" => {
                 if let (Some(name), Some(value)) = (

@@ -166,6 +166,10 @@ fn call<'t>(file: &ParsedFile, node: Node<'t>) -> Shape<'t> {
     let args: Vec<Node> = node
         .child_by_field_name("arguments")
         .map(|a| {
+            // `f(x for x in xs)`: the generator is the one argument.
+            if a.kind() == "generator_expression" {
+                return vec![a];
+            }
             named_children(a)
                 .into_iter()
                 .map(|arg| match arg.kind() {
