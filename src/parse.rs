@@ -25,6 +25,9 @@ pub struct ParsedFile<'a> {
     symbols: OnceCell<FileSymbols>,
     /// How long building the model took (for `--profile`).
     model_time: Cell<Duration>,
+    /// What the rest of the project says about functions this file calls (set when the file is
+    /// checked again after linking; see [`crate::taint::across`]).
+    pub project: Option<std::sync::Arc<crate::taint::across::RequestReturns>>,
 }
 
 impl<'a> ParsedFile<'a> {
@@ -187,6 +190,7 @@ pub fn parse(source: &SourceFile) -> Option<ParsedFile<'_>> {
         model: OnceCell::new(),
         symbols: OnceCell::new(),
         model_time: Cell::new(Duration::ZERO),
+        project: None,
     })
 }
 

@@ -16,7 +16,7 @@ use crate::rules::RuleSet;
 use crate::rules::{Logic, TestCodePolicy};
 use crate::source::SourceFile;
 use crate::suppress::{self, Suppression};
-use crate::taint;
+use crate::taint::across::{self, RequestReturns};
 use crate::testcode;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -199,8 +199,21 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
             waiting
         })
         .collect();
+    let returns = std::sync::Arc::new(RequestReturns::new(
+        scanned
+            .iter()
+            .flat_map(|file| {
+                let path = &file.result.path;
+                let facts = &file.result.facts;
+                facts
+                    .returns_request
+                    .iter()
+                    .map(move |id| (id.clone(), path.clone()))
+            })
+            .collect(),
+    ));
     let mut across_findings: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
-    if !pending.is_empty() {
+    if !pending.is_empty() || !returns.is_empty() {
         let files: Vec<(Candidate, bool)> = discovery
             .files
             .iter()
@@ -209,8 +222,31 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
                 (candidate.clone(), test)
             })
             .collect();
+        let known: BTreeSet<(String, String, usize)> = scanned
+            .iter()
+            .flat_map(|file| &file.result.findings)
+            .map(|finding| {
+                let key = (finding.path.clone(), finding.rule_id.clone());
+                (key.0, key.1, finding.bytes.start)
+            })
+            .collect();
         let joined = pool.install(|| {
-            taint::across::link(pending, &files, rules, options.include_tests, options.timeout)
+            let mut joined = across::link(
+                pending,
+                &files,
+                &returns,
+                rules,
+                options.include_tests,
+                options.timeout,
+            );
+            joined.extend(across::recheck(
+                &returns,
+                &files,
+                &plan,
+                &known,
+                options.timeout,
+            ));
+            joined
         });
         for finding in joined {
             across_findings

@@ -117,9 +117,12 @@ impl<'f> FileMatches<'f> {
                 }
                 continue;
             };
-            if !self.satisfies(&matcher.taint, &constraint.test, bound)
-                && !(matches!(constraint.test, ConstraintTest::Tainted(true))
-                    && self.defer_to_callers(&matcher.taint, bound))
+            let deferred = |test: &ConstraintTest| {
+                matches!(test, ConstraintTest::Tainted(true))
+                    && self.defer_to_callers(&matcher.taint, bound)
+            };
+            if !(self.satisfies(&matcher.taint, &constraint.test, bound)
+                || deferred(&constraint.test))
             {
                 return None;
             }

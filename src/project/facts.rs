@@ -33,6 +33,9 @@ pub struct FileFacts {
     pub request_models: Vec<String>,
     /// Each class's class-typed fields (qualified names), to find nested request models.
     pub model_fields: Vec<(String, Vec<String>)>,
+    /// Functions that return request input (wrappers of the request object).
+    #[serde(default)]
+    pub returns_request: Vec<crate::taint::across::FunctionId>,
 }
 
 impl FileFacts {
@@ -46,6 +49,7 @@ impl FileFacts {
             && self.alias_guards.is_empty()
             && self.request_models.is_empty()
             && self.model_fields.is_empty()
+            && self.returns_request.is_empty()
     }
 }
 

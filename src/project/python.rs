@@ -46,6 +46,7 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
         ..FileFacts::default()
     };
     super::models::python(file, &mut summaries);
+    summaries.returns_request = crate::taint::across::returning_request(file);
     if !NEEDS_ANY.iter().any(|needle| text.contains(needle)) {
         return summaries;
     }

@@ -12,8 +12,10 @@
 //! argument that is itself a parameter of the caller makes the caller wait for its own callers,
 //! up to [`MAX_ROUNDS`] calls deep.
 
+use super::Tracer;
 use crate::budget;
 use crate::check::flow_locations;
+use crate::check::{check_file, Plan};
 use crate::detectors::syntax::{ancestor_of_kind, descendants, named_children};
 use crate::discover::{self, Candidate};
 use crate::finding::{Finding, Related};
@@ -28,12 +30,12 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tree_sitter::Node;
 
 /// How many calls deep a parameter is followed to the callers that fill it.
-const MAX_ROUNDS: usize = 4;
+const MAX_ROUNDS: usize = 3;
 
 /// A function as its callers name it: its module (from the file's path) and its name in the
 /// module (`payments.db` and `run_query` or `Ledger.post`; `crate::db` and `run` or
@@ -45,12 +47,16 @@ pub struct FunctionId {
 }
 
 impl FunctionId {
+    /// A word every file that can call the function contains: the class of a method (calls
+    /// name it, or are made on `self` inside it, or on an object built or typed with it), else
+    /// the function's name.
+    fn gate(&self) -> &str {
+        self.name.split(['.', ':']).next().unwrap_or(&self.name)
+    }
+
     /// The name a call is written with: the last part (`post` of `Ledger.post`).
     fn short(&self) -> &str {
-        self.name
-            .rsplit(['.', ':'])
-            .next()
-            .unwrap_or(&self.name)
+        self.name.rsplit(['.', ':']).next().unwrap_or(&self.name)
     }
 }
 
@@ -291,19 +297,21 @@ fn resolved(file: &ParsedFile, written: &str) -> Option<String> {
 fn parameter_type<'f>(file: &ParsedFile<'f>, at: Node, name: &str) -> Option<&'f str> {
     let function = ancestor_of_kind(at, &["function_definition", "function_item"])?;
     let parameters = function.child_by_field_name("parameters")?;
-    named_children(parameters).into_iter().find_map(|parameter| {
-        let pattern = match file.language() {
-            Language::Python => parameter.named_child(0)?,
-            Language::Rust => parameter.child_by_field_name("pattern")?,
-        };
-        let binds = std::iter::once(pattern)
-            .chain(descendants(pattern))
-            .any(|n| n.kind() == "identifier" && file.text(n) == name);
-        binds
-            .then(|| parameter.child_by_field_name("type"))
-            .flatten()
-            .map(|annotation| file.text(annotation))
-    })
+    named_children(parameters)
+        .into_iter()
+        .find_map(|parameter| {
+            let pattern = match file.language() {
+                Language::Python => parameter.named_child(0)?,
+                Language::Rust => parameter.child_by_field_name("pattern")?,
+            };
+            let binds = std::iter::once(pattern)
+                .chain(descendants(pattern))
+                .any(|n| n.kind() == "identifier" && file.text(n) == name);
+            binds
+                .then(|| parameter.child_by_field_name("type"))
+                .flatten()
+                .map(|annotation| file.text(annotation))
+        })
 }
 
 /// The type a wrapper holds: `Store` of `State<Arc<Store>>`, `&Store` or `Optional[Store]`.
@@ -317,6 +325,117 @@ fn innermost_type(annotation: &str) -> String {
         .find(|part| !part.is_empty() && !matches!(*part, "&" | "mut" | "dyn"))
         .unwrap_or_default();
     first.trim_start_matches('&').to_string()
+}
+
+/// The functions of one file whose return value is request input: wrappers of the request
+/// object (`def arg(request, name): return request.GET[name]`, a class whose `get_param`
+/// reads `self.request.GET`). Callers in other files see them as sources once the project is
+/// linked ([`RequestReturns`]).
+pub fn returning_request(file: &ParsedFile) -> Vec<FunctionId> {
+    let text = &file.source.text;
+    if !text.contains("request") {
+        return Vec::new();
+    }
+    let tracer = Tracer::new(file, file.model(), &|_| None, true);
+    descendants(file.tree.root_node())
+        .filter(|node| node.kind() == "function_definition")
+        .filter(|function| text[function.byte_range()].contains("request"))
+        .filter_map(|function| {
+            let body = function.child_by_field_name("body")?;
+            let (_, id) = function_at(file, body)?;
+            // Request input as such, not a response or object built from it by a call.
+            super::python::returned_values(function)
+                .into_iter()
+                .any(|value| {
+                    tracer
+                        .trace(value)
+                        .is_some_and(|flow| !flow.through_unknown_call)
+                })
+                .then_some(id)
+        })
+        .collect()
+}
+
+/// The project's functions that return request input, as callers see them.
+#[derive(Debug, Default)]
+pub struct RequestReturns {
+    /// With the display path of the file that defines each.
+    functions: Vec<(FunctionId, String)>,
+}
+
+impl RequestReturns {
+    /// What the scan's files say (display path, their request-returning functions).
+    pub fn new(functions: Vec<(FunctionId, String)>) -> Self {
+        RequestReturns { functions }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.functions.is_empty()
+    }
+
+    /// The label of the source when `call` calls one of the functions.
+    pub fn source_at(&self, file: &ParsedFile, call: Node) -> Option<String> {
+        let callee = callee(file, call)?;
+        self.functions.iter().find_map(|(id, path)| {
+            callee
+                .functions
+                .iter()
+                .any(|called| called.name == id.name && same_module(&called.module, &id.module))
+                .then(|| format!("`{}()` returns request input (defined in {path})", id.name))
+        })
+    }
+
+    fn gates(&self) -> BTreeSet<&str> {
+        self.functions.iter().map(|(id, _)| id.gate()).collect()
+    }
+}
+
+/// The files that call a function returning request input, checked again with that knowledge:
+/// the findings the first check could not see (not in `known`, by path, rule and start).
+pub fn recheck(
+    returns: &Arc<RequestReturns>,
+    files: &[(Candidate, bool)],
+    plan: &Plan,
+    known: &BTreeSet<(String, String, usize)>,
+    timeout: Option<Duration>,
+) -> Vec<Finding> {
+    if returns.is_empty() {
+        return Vec::new();
+    }
+    let Ok(names) = AhoCorasick::new(returns.gates()) else {
+        return Vec::new();
+    };
+    let mut found: Vec<Finding> = files
+        .par_iter()
+        .filter(|(candidate, _)| candidate.language == Language::Python)
+        .filter_map(|(candidate, test_path)| {
+            let text = std::fs::read_to_string(&candidate.path).ok()?;
+            if !names.is_match(&text) {
+                return None;
+            }
+            let display = discover::display_path(&candidate.path);
+            let source = SourceFile::new(candidate.path.clone(), display, candidate.language, text);
+            budget::bounded(timeout, || {
+                let mut file = parse::parse(&source)?;
+                file.project = Some(Arc::clone(returns));
+                let checked = check_file(&file, plan, *test_path, timeout, None);
+                Some(checked.findings)
+            })
+            .ok()
+            .flatten()
+        })
+        .flatten()
+        .filter(|finding| {
+            finding.via_parameter.is_none()
+                && !known.contains(&(
+                    finding.path.clone(),
+                    finding.rule_id.clone(),
+                    finding.bytes.start,
+                ))
+        })
+        .collect();
+    found.sort_by(|a, b| (&a.path, a.start, &a.rule_id).cmp(&(&b.path, b.start, &b.rule_id)));
+    found
 }
 
 /// A finding waiting for callers, as the link knows it.
@@ -344,6 +463,7 @@ struct Joined {
 pub fn link(
     pending: Vec<Finding>,
     files: &[(Candidate, bool)],
+    returns: &Arc<RequestReturns>,
     rules: &RuleSet,
     include_tests: bool,
     timeout: Option<Duration>,
@@ -356,7 +476,12 @@ pub fn link(
         let Some(sink) = finding.via_parameter.clone() else {
             continue;
         };
-        if seen.insert((sink.clone(), finding.rule_id.clone(), finding.path.clone(), finding.bytes.start)) {
+        if seen.insert((
+            sink.clone(),
+            finding.rule_id.clone(),
+            finding.path.clone(),
+            finding.bytes.start,
+        )) {
             let module = crates.canonical(&sink.function.module, &finding.path);
             frontier.push(Waiting {
                 finding,
@@ -369,7 +494,7 @@ pub fn link(
         if frontier.is_empty() {
             break;
         }
-        let names: BTreeSet<&str> = frontier.iter().map(|w| w.sink.function.short()).collect();
+        let names: BTreeSet<&str> = frontier.iter().map(|w| w.sink.function.gate()).collect();
         let Ok(names) = AhoCorasick::new(names) else {
             break;
         };
@@ -384,14 +509,10 @@ pub fn link(
                     return None;
                 }
                 let display = discover::display_path(&candidate.path);
-                let source = SourceFile::new(
-                    candidate.path.clone(),
-                    display,
-                    candidate.language,
-                    text,
-                );
+                let source =
+                    SourceFile::new(candidate.path.clone(), display, candidate.language, text);
                 budget::bounded(timeout, || {
-                    join_file(&source, &frontier, rules, &crates, include_tests)
+                    join_file(&source, &frontier, returns, rules, &crates, include_tests)
                 })
                 .ok()
             })
@@ -435,25 +556,52 @@ pub fn link(
 fn join_file(
     source: &SourceFile,
     waiting: &[Waiting],
+    returns: &Arc<RequestReturns>,
     rules: &RuleSet,
     crates: &Crates,
     include_tests: bool,
 ) -> Joined {
     let mut joined = Joined::default();
-    let Some(file) = parse::parse(source) else {
+    // Only the functions this file can name: their class or name occurs in it.
+    let waiting: Vec<&Waiting> = waiting
+        .iter()
+        .filter(|w| source.text.contains(w.sink.function.gate()))
+        .collect();
+    let names: BTreeSet<&str> = waiting.iter().map(|w| w.sink.function.short()).collect();
+    if names.is_empty() {
+        return joined;
+    }
+    let Some(mut file) = parse::parse(source) else {
         return joined;
     };
-    let tests = if include_tests {
-        TestCode::none()
-    } else {
-        TestCode::of(&file, false)
+    file.project = Some(Arc::clone(returns));
+    let tests = std::cell::OnceCell::new();
+    let tests = || {
+        tests.get_or_init(|| {
+            if include_tests {
+                TestCode::none()
+            } else {
+                TestCode::of(&file, false)
+            }
+        })
     };
-    let matches = FileMatches::new(&file, &tests);
+    let matches = std::cell::OnceCell::new();
+    let matches = || matches.get_or_init(|| FileMatches::new(&file, tests()));
     let call_kind = match source.language {
         Language::Python => "call",
         Language::Rust => "call_expression",
     };
     for call in descendants(file.tree.root_node()).filter(|n| n.kind() == call_kind) {
+        // Only calls written with one of the names are resolved.
+        let written = call
+            .child_by_field_name("function")
+            .map(|function| file.text(function))
+            .unwrap_or_default();
+        let last = written.split('<').next().unwrap_or(written);
+        let last = last.rsplit(['.', ':']).next().unwrap_or(last);
+        if !names.contains(last) {
+            continue;
+        }
         let Some(callee) = callee(&file, call) else {
             continue;
         };
@@ -462,17 +610,18 @@ fn join_file(
             .iter()
             .map(|id| crates.canonical(&id.module, &source.display_path))
             .collect();
-        for waiting in waiting {
+        for waiting in &waiting {
             let target = &waiting.sink.function;
-            let named = callee.functions.iter().zip(&resolved).any(|(id, module)| {
-                id.name == target.name && same_module(module, &waiting.module)
-            });
+            let named =
+                callee.functions.iter().zip(&resolved).any(|(id, module)| {
+                    id.name == target.name && same_module(module, &waiting.module)
+                });
             if !named {
                 continue;
             }
             let rule = rules.get(&waiting.finding.rule_id);
             if rule.is_some_and(|rule| rule.test_code == TestCodePolicy::Skip)
-                && tests.contains(call.start_byte())
+                && tests().contains(call.start_byte())
             {
                 continue;
             }
@@ -493,7 +642,7 @@ fn join_file(
                     target.name, waiting.sink.parameter
                 ),
             };
-            if let Some(flow) = matches.trace(spec, argument) {
+            if let Some(flow) = matches().trace(spec, argument) {
                 let mut finding = waiting.finding.clone();
                 if flow.through_unknown_call {
                     finding.confidence = finding.confidence.lower();
@@ -501,7 +650,7 @@ fn join_file(
                 finding.via_parameter = None;
                 finding.flow = prefixed(source, flow, step, &waiting.finding.flow);
                 joined.reported.push(finding);
-            } else if let Some((sink, flow)) = matches.parameter_trace(spec, argument) {
+            } else if let Some((sink, flow)) = matches().parameter_trace(spec, argument) {
                 let mut finding = waiting.finding.clone();
                 if flow.through_unknown_call {
                     finding.confidence = finding.confidence.lower();

@@ -275,7 +275,11 @@ impl<'a, 'f> Tracer<'a, 'f> {
     fn parameter(&self, node: Node, name: &str) -> Option<Flow> {
         if let Some((function, params)) = &self.params {
             let in_function = ancestors(node).any(|a| a.id() == *function);
-            if let Some(index) = params.iter().position(|p| p == name).filter(|_| in_function) {
+            if let Some(index) = params
+                .iter()
+                .position(|p| p == name)
+                .filter(|_| in_function)
+            {
                 let mut flow = self.start(node, format!("parameter `{name}`"));
                 flow.parameter = Some((index, name.to_string()));
                 return Some(flow);
@@ -344,6 +348,16 @@ impl<'a, 'f> Tracer<'a, 'f> {
                 });
                 flow
             });
+        }
+        if self.request {
+            if let Some(label) = self
+                .file
+                .project
+                .as_ref()
+                .and_then(|project| project.source_at(self.file, node))
+            {
+                return Some(self.start(node, label));
+            }
         }
         let mut flow = call
             .receiver

@@ -338,7 +338,11 @@ pub(super) fn bindings<'t>(file: &ParsedFile, use_site: Node<'t>, name: &str) ->
 
 /// The `for` clause of a comprehension around `use_site` that binds `name` (the clause comes
 /// after the element that uses it).
-fn comprehension_binding<'t>(file: &ParsedFile, use_site: Node<'t>, name: &str) -> Option<Binding<'t>> {
+fn comprehension_binding<'t>(
+    file: &ParsedFile,
+    use_site: Node<'t>,
+    name: &str,
+) -> Option<Binding<'t>> {
     let mut current = use_site.parent();
     while let Some(node) = current {
         match node.kind() {
