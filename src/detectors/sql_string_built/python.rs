@@ -451,6 +451,15 @@ fn is_safe_call_unguarded(file: &ParsedFile, conn: &[String], call: Node, depth:
     }
     match (name, object) {
         ("get", Some(mapping)) => scope::is_constant(file, mapping),
+        // SQL the ORM compiled, values kept apart as parameters: `qs.query.sql_with_params()`.
+        ("sql_with_params" | "as_sql", Some(_)) => true,
+        // `str(x)` of a value that cannot carry SQL.
+        ("str", None) => call
+            .child_by_field_name("arguments")
+            .is_some_and(|arguments| {
+                let arguments = named_children(arguments);
+                arguments.len() == 1 && is_safe(file, conn, arguments[0], depth)
+            }),
         ("join", Some(separator)) if separator.kind() == "string" => {
             let Some(arguments) = call.child_by_field_name("arguments") else {
                 return false;
