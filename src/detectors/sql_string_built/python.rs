@@ -2,7 +2,7 @@
 
 use super::{looks_like_sql, How, SqlText};
 use crate::detectors::scope::python as scope;
-use crate::detectors::syntax::{descendants, is_constant_name, named_children};
+use crate::detectors::syntax::{ancestor_of_kind, descendants, is_constant_name, named_children};
 use crate::detectors::Match;
 use crate::parse::ParsedFile;
 use tree_sitter::Node;
@@ -46,6 +46,9 @@ pub fn check(file: &ParsedFile, out: &mut Vec<Match>) {
         let Some(sink) = Sink::of(file, call) else {
             continue;
         };
+        if in_migration_operation(file, call) {
+            continue;
+        }
         let conn = sink.receiver.map_or_else(Vec::new, |r| connection_names(file, r));
         for argument in &sink.sql {
             let mut built = SqlText::default();
@@ -392,6 +395,7 @@ fn is_safe_unguarded(file: &ParsedFile, conn: &[String], node: Node, depth: usiz
         | "parenthesized_expression"
         | "tuple"
         | "list"
+        | "set"
         | "expression_list" => named_children(node)
             .into_iter()
             .all(|part| is_safe(file, conn, part, depth)),
@@ -437,7 +441,12 @@ fn is_safe_unguarded(file: &ParsedFile, conn: &[String], node: Node, depth: usiz
                 }
                 // A fragment compiled elsewhere (`sql, params = query.as_sql()`) is composed, not
                 // interpolated data.
-                None => name == "sql" || name.ends_with("_sql"),
+                None => {
+                    name == "sql"
+                        || name.ends_with("_sql")
+                        || unpacked_compiled_sql(file, node)
+                        || loops_over_safe_values(file, conn, node, depth)
+                }
             }
         }
         "attribute" => {
@@ -452,6 +461,76 @@ fn is_safe_unguarded(file: &ParsedFile, conn: &[String], node: Node, depth: usiz
         "call" => is_safe_call(file, conn, node, depth),
         _ => false,
     }
+}
+
+/// `for plugin in {"audiovisual", "payment_cern"}: …`: the name is the variable of an enclosing
+/// `for` loop over values that cannot carry SQL (directly or through a local name).
+fn loops_over_safe_values(file: &ParsedFile, conn: &[String], name: Node, depth: usize) -> bool {
+    let written = file.text(name);
+    let mut current = name.parent();
+    while let Some(node) = current {
+        if node.kind() == "function_definition" {
+            return false;
+        }
+        if node.kind() == "for_statement" {
+            let binds = node
+                .child_by_field_name("left")
+                .is_some_and(|left| left.kind() == "identifier" && file.text(left) == written);
+            if binds {
+                return node
+                    .child_by_field_name("right")
+                    .is_some_and(|values| is_safe(file, conn, values, depth + 1));
+            }
+        }
+        current = node.parent();
+    }
+    false
+}
+
+/// Django hands `schema_editor` to migration operations and `RunPython` functions only: SQL run
+/// there is schema-migration code, left out like `migrations/` folders.
+fn in_migration_operation(file: &ParsedFile, call: Node) -> bool {
+    ancestor_of_kind(call, &["function_definition"])
+        .and_then(|function| function.child_by_field_name("parameters"))
+        .is_some_and(|parameters| {
+            named_children(parameters).into_iter().any(|parameter| {
+                let name = match parameter.kind() {
+                    "identifier" => Some(parameter),
+                    _ => parameter.named_child(0),
+                };
+                name.is_some_and(|name| file.text(name) == "schema_editor")
+            })
+        })
+}
+
+/// `sql, params = qs.query.sql_with_params()` (or `.as_sql(…)`): the name is one of the targets
+/// of a tuple assignment, in the same function, from SQL the ORM compiled.
+fn unpacked_compiled_sql(file: &ParsedFile, name: Node) -> bool {
+    let Some(function) = ancestor_of_kind(name, &["function_definition"]) else {
+        return false;
+    };
+    let written = file.text(name);
+    descendants(function)
+        .filter(|node| node.kind() == "assignment")
+        .any(|assignment| {
+            let targets = assignment
+                .child_by_field_name("left")
+                .filter(|left| matches!(left.kind(), "pattern_list" | "tuple_pattern"))
+                .is_some_and(|left| {
+                    named_children(left)
+                        .into_iter()
+                        .any(|target| file.text(target) == written)
+                });
+            let compiled = assignment
+                .child_by_field_name("right")
+                .is_some_and(|right| {
+                    let text = file.text(right);
+                    text.trim_end_matches([')', ' ', '\n'])
+                        .ends_with(".sql_with_params(")
+                        || text.contains(".as_sql(")
+                });
+            targets && compiled
+        })
 }
 
 /// Sanitizing calls, `CONSTANT.get(key)` look-ups and placeholder lists such as
