@@ -551,7 +551,8 @@ mod tests {
             vec![("only logs it and carries on".into(), true)]
         );
         // Display formatting: low confidence.
-        let display = "def label(v):\n    try:\n        name = lookup(v).name\n    except:\n        pass\n";
+        let display =
+            "def label(v):\n    try:\n        name = lookup(v).name\n    except:\n        pass\n";
         assert_eq!(outcomes(display), vec![("does nothing".into(), true)]);
         // A payout that fails silently: confident.
         let payout = "def run(p):\n    try:\n        gateway.payout(p)\n    except Exception as e:\n        logger.warning(e)\n";

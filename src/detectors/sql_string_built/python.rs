@@ -49,7 +49,9 @@ pub fn check(file: &ParsedFile, out: &mut Vec<Match>) {
         if in_migration_operation(file, call) {
             continue;
         }
-        let conn = sink.receiver.map_or_else(Vec::new, |r| connection_names(file, r));
+        let conn = sink
+            .receiver
+            .map_or_else(Vec::new, |r| connection_names(file, r));
         for argument in &sink.sql {
             let mut built = SqlText::default();
             collect(file, &conn, *argument, 0, &mut built);
@@ -86,7 +88,8 @@ fn acknowledged(file: &ParsedFile, call: Node, argument: Node) -> bool {
         .filter(|node| node.kind() == "comment")
         .filter(|comment| {
             let row = comment.start_position().row;
-            rows.iter().any(|(first, last)| (*first..=*last).contains(&row))
+            rows.iter()
+                .any(|(first, last)| (*first..=*last).contains(&row))
         })
         .any(|comment| {
             let text = file.text(comment).to_ascii_lowercase();
@@ -249,7 +252,13 @@ fn collect(file: &ParsedFile, conn: &[String], node: Node, depth: usize, built: 
 }
 
 /// Guarded by [`collect`], which grows the stack for deep trees.
-fn collect_unguarded(file: &ParsedFile, conn: &[String], node: Node, depth: usize, built: &mut SqlText) {
+fn collect_unguarded(
+    file: &ParsedFile,
+    conn: &[String],
+    node: Node,
+    depth: usize,
+    built: &mut SqlText,
+) {
     match node.kind() {
         "string" => {
             for part in named_children(node) {
@@ -326,7 +335,13 @@ fn collect_unguarded(file: &ParsedFile, conn: &[String], node: Node, depth: usiz
 }
 
 /// One operand of `+` (or the right side of `+=`): text is gathered, other values checked.
-fn concatenated(file: &ParsedFile, conn: &[String], operand: Node, depth: usize, built: &mut SqlText) {
+fn concatenated(
+    file: &ParsedFile,
+    conn: &[String],
+    operand: Node,
+    depth: usize,
+    built: &mut SqlText,
+) {
     let (before, how) = (built.literal.len(), built.how);
     collect(file, conn, operand, depth, built);
     let contributed = built.literal.len() > before || built.how != how;
