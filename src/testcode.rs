@@ -13,6 +13,8 @@ use tree_sitter::Node;
 const TEST_DIRS: &[&str] = &[
     "tests",
     "test",
+    "testing",
+    "testutils",
     "benches",
     "examples",
     "testdata",
@@ -224,6 +226,8 @@ mod tests {
             "rules/.semgrep/secrets.py",
             "pkg/testdata/app.py",
             "pkg/fixtures/app.py",
+            "pretix/testutils/settings.py",
+            "indico/testing/fixtures/database.py",
         ] {
             assert!(is_test_path(path), "{path} is test code");
         }

@@ -311,7 +311,10 @@ fn parameters(file: &ParsedFile, function: Node) -> Vec<Param> {
             let pattern = param.child_by_field_name("pattern")?;
             let ty = param.child_by_field_name("type")?;
             let type_text = file.text(ty).to_string();
-            let head = type_head(&type_text);
+            // `&Path`, `std::path::PathBuf`: a file-system path argument, not the extractor.
+            let fs_path = type_text.contains("std::path::")
+                || (type_text.starts_with('&') && type_head(&type_text) == "Path");
+            let head = if fs_path { "" } else { type_head(&type_text) };
             let bound = descendants(pattern)
                 .filter(|n| n.kind() == "identifier")
                 .map(|n| file.text(n).to_string())

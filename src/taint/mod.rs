@@ -206,7 +206,9 @@ impl<'a, 'f> Tracer<'a, 'f> {
             Shape::Call(call) => self.call(node, call, depth),
             Shape::Composite => named_children(node)
                 .into_iter()
-                .find_map(|child| self.value(child, depth + 1)),
+                .enumerate()
+                .filter(|(index, _)| !is_condition(node, *index))
+                .find_map(|(_, child)| self.value(child, depth + 1)),
             Shape::Parts(parts) => parts
                 .into_iter()
                 .find_map(|part| self.value(part, depth + 1)),
@@ -461,4 +463,9 @@ fn shorten(line: &str) -> String {
     }
     let cut: String = line.chars().take(59).collect();
     format!("{cut}…")
+}
+
+/// Python `a if condition else b`: the condition chooses a branch, it is not part of the value.
+fn is_condition(node: Node, index: usize) -> bool {
+    node.kind() == "conditional_expression" && index == 1
 }

@@ -99,6 +99,16 @@ pub fn check(file: &ParsedFile, out: &mut Vec<Match>) {
         let best_effort = worst == Step::Logs
             && (guards_best_effort_work(file, clause)
                 || (!sensitive && logs_traceback(file, block)));
+        // What stays confident: a success answered for a failed call, or a failed payment or
+        // authentication step (a refund, a commit, a verification) that the code carries on past.
+        // Lookups, parsing and display fallbacks outside that are reported with low confidence.
+        // A helper that returns its result from the `try` and `None` (or the fallback after it)
+        // when that fails answers "no result" (a signature that does not verify gives no
+        // ticket; a status that cannot be fetched stays pending): the caller decides.
+        let fails_closed = matches!(worst, Step::Nothing | Step::Logs | Step::ReturnsNone)
+            && try_returns_a_value(clause);
+        let decided = worst == Step::ReturnsSuccess
+            || (sensitive && !best_effort && !fails_closed && guards_an_effect(file, clause));
         let outcome = match worst {
             Step::Handles => continue,
             Step::Nothing => "does nothing",
@@ -109,7 +119,7 @@ pub fn check(file: &ParsedFile, out: &mut Vec<Match>) {
             Step::ReturnsSuccess => "returns a success response",
         };
         let mut captures = vec![("CAUGHT", caught), ("OUTCOME", outcome.to_string())];
-        if best_effort {
+        if !decided {
             captures.push((crate::detectors::CONFIDENCE, "lower".to_string()));
         }
         out.push(Match {
@@ -181,6 +191,57 @@ fn guards_best_effort_work(file: &ParsedFile, clause: Node) -> bool {
         && statements
             .iter()
             .all(|statement| BEST_EFFORT_CALL.is_match(file.text(*statement)))
+}
+
+/// Calls that move money, change stored state or decide access: `gateway.refund(…)`,
+/// `stripe.Refund.create(…)`, `tx.commit()`, `send_payment(…)`, `verify(…)`.
+static EFFECT_CALL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^_*(refund|charge|capture|payout|pay|transfer|withdraw|deposit|settle|debit|credit|commit|save|create|delete|insert|execute|publish|send|post|put|patch|sync|confirm|approve|void|redeem|process|verify|authenticate|authorize|login|validate)(_|$)",
+    )
+    .unwrap_or_else(|_| unreachable!("constant regex"))
+});
+
+/// Whether the guarded `try` body calls something that moves money, changes state or decides
+/// access (by the called function's or method's name).
+fn guards_an_effect(file: &ParsedFile, clause: Node) -> bool {
+    let Some(body) = clause
+        .parent()
+        .and_then(|statement| statement.child_by_field_name("body"))
+    else {
+        return false;
+    };
+    descendants(body)
+        .filter(|node| node.kind() == "call")
+        .filter_map(|call| call.child_by_field_name("function"))
+        .filter_map(|function| match function.kind() {
+            "identifier" => Some(function),
+            "attribute" => function.child_by_field_name("attribute"),
+            _ => None,
+        })
+        .map(|name| file.text(name))
+        .any(|name| EFFECT_CALL.is_match(name) && !DESCRIBES.is_match(name))
+}
+
+/// Names that describe rather than do: `refund_control_render_short`, `payment_status`.
+static DESCRIBES: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)render|display|format|matching|status|info|detail|_id$")
+        .unwrap_or_else(|_| unreachable!("constant regex"))
+});
+
+/// Whether the guarded `try` body returns a value (`return ticket`).
+fn try_returns_a_value(clause: Node) -> bool {
+    clause
+        .parent()
+        .and_then(|statement| statement.child_by_field_name("body"))
+        .is_some_and(|body| {
+            descendants(body).any(|node| {
+                node.kind() == "return_statement"
+                    && named_children(node)
+                        .first()
+                        .is_some_and(|value| value.kind() != "none")
+            })
+        })
 }
 
 /// Whether the handler guards payment or authentication code.
@@ -343,9 +404,15 @@ fn returns(file: &ParsedFile, statement: Node) -> Step {
     match value.kind() {
         "none" => Step::ReturnsNone,
         "call" if is_success_response(file, value) => Step::ReturnsSuccess,
+        // `return {}`: an empty value, like `None`.
+        "dictionary" if value.named_child_count() == 0 => Step::ReturnsNone,
         "dictionary" => {
             let text = file.text(value).to_ascii_lowercase();
-            if text.contains("error") || text.contains("fail") {
+            // `{"sent": False}`, `{"error": …}`: the failure is answered.
+            if text.contains("error")
+                || text.contains("fail")
+                || descendants(value).any(|node| node.kind() == "false")
+            {
                 Step::Handles
             } else {
                 Step::ReturnsSuccess
@@ -471,8 +538,40 @@ mod tests {
         let plain = "def notify(user):\n    try:\n        mailer.send(user)\n    except Exception:\n        logger.warning(\"failed\")\n";
         assert_eq!(
             outcomes(plain),
+            vec![("only logs it and carries on".into(), true)]
+        );
+    }
+
+    #[test]
+    fn only_a_failed_payment_or_auth_effect_or_a_success_answer_stays_confident() {
+        // A lookup in payment code that falls back: low confidence.
+        let lookup = "def get_payment_status(p):\n    try:\n        status = client.get(p.id)\n    except Exception as e:\n        logger.warning(e)\n";
+        assert_eq!(
+            outcomes(lookup),
+            vec![("only logs it and carries on".into(), true)]
+        );
+        // Display formatting: low confidence.
+        let display =
+            "def label(v):\n    try:\n        name = lookup(v).name\n    except:\n        pass\n";
+        assert_eq!(outcomes(display), vec![("does nothing".into(), true)]);
+        // A payout that fails silently: confident.
+        let payout = "def run(p):\n    try:\n        gateway.payout(p)\n    except Exception as e:\n        logger.warning(e)\n";
+        assert_eq!(
+            outcomes(payout),
             vec![("only logs it and carries on".into(), false)]
         );
+        // A success response for a failed call: confident wherever it is.
+        let answered = "def ping(r):\n    try:\n        hub.send(r)\n    except Exception:\n        return JsonResponse({\"sent\": True})\n";
+        assert_eq!(
+            outcomes(answered),
+            vec![("returns a success response".into(), false)]
+        );
+        // A verifier that gives no result when the signature is bad fails closed.
+        let verifier = "def parse_token(raw):\n    try:\n        key.verify(raw)\n        return decode(raw)\n    except:\n        return None\n";
+        assert_eq!(outcomes(verifier), vec![("returns None".into(), true)]);
+        // `{"sent": False}` answers the failure.
+        let failed = "def ping(r):\n    try:\n        hub.send(r)\n    except Exception:\n        return {\"sent\": False}\n";
+        assert!(outcomes(failed).is_empty());
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use super::{looks_like_sql, How, SqlText};
 use crate::detectors::scope::python as scope;
-use crate::detectors::syntax::{descendants, is_constant_name, named_children};
+use crate::detectors::syntax::{ancestor_of_kind, descendants, is_constant_name, named_children};
 use crate::detectors::Match;
 use crate::parse::ParsedFile;
 use tree_sitter::Node;
@@ -46,17 +46,56 @@ pub fn check(file: &ParsedFile, out: &mut Vec<Match>) {
         let Some(sink) = Sink::of(file, call) else {
             continue;
         };
+        if in_migration_operation(file, call) {
+            continue;
+        }
+        let conn = sink
+            .receiver
+            .map_or_else(Vec::new, |r| connection_names(file, r));
         for argument in &sink.sql {
             let mut built = SqlText::default();
-            collect(file, *argument, 0, &mut built);
+            collect(file, &conn, *argument, 0, &mut built);
             let Some(how) = built.how else { continue };
             if sink.needs_sql_evidence && !looks_like_sql(&built.literal) {
                 continue;
             }
-            out.push(super::finding(sink.start..call.end_byte(), sink.name, how));
+            let mut found = super::finding(sink.start..call.end_byte(), sink.name, how);
+            if acknowledged(file, call, *argument) {
+                found
+                    .captures
+                    .push((crate::detectors::CONFIDENCE, "lower".to_string()));
+            }
+            out.push(found);
             break;
         }
     }
+}
+
+/// The project's own linters were told about this SQL: a `# noqa: S608` (ruff, flake8-bandit)
+/// or `# nosec` (bandit) comment on the lines of the call, or of the assignment of the SQL text
+/// it executes. Someone looked at the string-built SQL and chose it (lnbits' dialect helpers,
+/// indico's admin CLI): the finding is kept with low confidence.
+fn acknowledged(file: &ParsedFile, call: Node, argument: Node) -> bool {
+    let mut rows = vec![(call.start_position().row, call.end_position().row)];
+    if argument.kind() == "identifier" {
+        if let Some(value) = scope::assignments_before(file, argument, file.text(argument))
+            .and_then(|assigned| assigned.value)
+        {
+            rows.push((value.start_position().row, value.end_position().row));
+        }
+    }
+    descendants(file.tree.root_node())
+        .filter(|node| node.kind() == "comment")
+        .filter(|comment| {
+            let row = comment.start_position().row;
+            rows.iter()
+                .any(|(first, last)| (*first..=*last).contains(&row))
+        })
+        .any(|comment| {
+            let text = file.text(comment).to_ascii_lowercase();
+            (text.contains("noqa") && (text.contains("s608") || text.contains("b608")))
+                || text.contains("nosec")
+        })
 }
 
 /// A call that executes SQL, and the arguments that hold the SQL text.
@@ -66,6 +105,8 @@ struct Sink<'t> {
     /// lines is reported on the line of the call.
     start: usize,
     sql: Vec<Node<'t>>,
+    /// The object the SQL runs on: `(conn or db)` in `(conn or db).execute(…)`.
+    receiver: Option<Node<'t>>,
     /// Generic method names (`execute`, `fetch`, `text`) only count when the text reads as SQL.
     needs_sql_evidence: bool,
 }
@@ -127,9 +168,59 @@ impl<'t> Sink<'t> {
             name,
             start: method_node.start_byte(),
             sql,
+            receiver,
             needs_sql_evidence,
         })
     }
+}
+
+/// The names the database object of a sink goes by: `conn` and `db` for `(conn or db).execute`,
+/// also through one assignment (`database = conn or db; database.execute(…)`).
+fn connection_names(file: &ParsedFile, receiver: Node) -> Vec<String> {
+    let mut names: Vec<String> = descendants(receiver)
+        .filter(|node| node.kind() == "identifier")
+        .map(|node| file.text(node).to_string())
+        .collect();
+    if receiver.kind() == "identifier" {
+        let assigned = scope::assignments_before(file, receiver, file.text(receiver))
+            .and_then(|assigned| assigned.value);
+        if let Some(value) = assigned.filter(|value| value.kind() == "boolean_operator") {
+            names.extend(
+                named_children(value)
+                    .into_iter()
+                    .filter(|node| node.kind() == "identifier")
+                    .map(|node| file.text(node).to_string()),
+            );
+        }
+    }
+    names
+}
+
+/// `db.timestamp_now`, `db.timestamp_placeholder("now")`: a property of the database object the
+/// SQL runs on, or one of its methods called with constant arguments only. Such a dialect helper
+/// returns SQL syntax for that database; it has no way to carry request data.
+fn is_dialect_helper(file: &ParsedFile, conn: &[String], node: Node, depth: usize) -> bool {
+    let (attribute, arguments) = match node.kind() {
+        "attribute" => (node, None),
+        "call" => match node.child_by_field_name("function") {
+            Some(function) if function.kind() == "attribute" => {
+                (function, node.child_by_field_name("arguments"))
+            }
+            _ => return false,
+        },
+        _ => return false,
+    };
+    let on_connection = attribute
+        .child_by_field_name("object")
+        .is_some_and(|object| {
+            object.kind() == "identifier" && conn.iter().any(|name| name == file.text(object))
+        });
+    on_connection
+        && arguments.is_none_or(|arguments| {
+            named_children(arguments)
+                .into_iter()
+                .all(|argument| is_safe(file, conn, argument, depth))
+        })
 }
 
 /// The value of a keyword argument named one of `names`.
@@ -156,12 +247,18 @@ fn fragments(value: Node<'_>) -> Vec<Node<'_>> {
 }
 
 /// Gather the literal text of a SQL expression and the first way a non-constant value got in.
-fn collect(file: &ParsedFile, node: Node, depth: usize, built: &mut SqlText) {
-    crate::budget::deep(|| collect_unguarded(file, node, depth, built))
+fn collect(file: &ParsedFile, conn: &[String], node: Node, depth: usize, built: &mut SqlText) {
+    crate::budget::deep(|| collect_unguarded(file, conn, node, depth, built))
 }
 
 /// Guarded by [`collect`], which grows the stack for deep trees.
-fn collect_unguarded(file: &ParsedFile, node: Node, depth: usize, built: &mut SqlText) {
+fn collect_unguarded(
+    file: &ParsedFile,
+    conn: &[String],
+    node: Node,
+    depth: usize,
+    built: &mut SqlText,
+) {
     match node.kind() {
         "string" => {
             for part in named_children(node) {
@@ -169,7 +266,7 @@ fn collect_unguarded(file: &ParsedFile, node: Node, depth: usize, built: &mut Sq
                     "string_content" => built.literal.push_str(file.text(part)),
                     "interpolation" => {
                         let value = part.child_by_field_name("expression");
-                        if value.is_some_and(|value| !is_safe(file, value, depth)) {
+                        if value.is_some_and(|value| !is_safe(file, conn, value, depth)) {
                             built.set(How::Interpolation);
                         }
                     }
@@ -179,7 +276,7 @@ fn collect_unguarded(file: &ParsedFile, node: Node, depth: usize, built: &mut Sq
         }
         "concatenated_string" | "parenthesized_expression" => {
             for part in named_children(node) {
-                collect(file, part, depth, built);
+                collect(file, conn, part, depth, built);
             }
         }
         "binary_operator" => {
@@ -192,14 +289,14 @@ fn collect_unguarded(file: &ParsedFile, node: Node, depth: usize, built: &mut Sq
             };
             match operator.kind() {
                 "%" if is_stringish(file, left) => {
-                    collect(file, left, depth, built);
-                    if !is_safe(file, right, depth) {
+                    collect(file, conn, left, depth, built);
+                    if !is_safe(file, conn, right, depth) {
                         built.set(How::Percent);
                     }
                 }
                 "+" if is_stringish(file, left) || is_stringish(file, right) => {
                     for side in [left, right] {
-                        concatenated(file, side, depth, built);
+                        concatenated(file, conn, side, depth, built);
                     }
                 }
                 _ => {}
@@ -209,13 +306,13 @@ fn collect_unguarded(file: &ParsedFile, node: Node, depth: usize, built: &mut Sq
             let Some((template, arguments)) = format_call(file, node) else {
                 return;
             };
-            collect(file, template, depth, built);
+            collect(file, conn, template, depth, built);
             let unsafe_argument = named_children(arguments).into_iter().any(|arg| {
                 let value = match arg.kind() {
                     "keyword_argument" => arg.child_by_field_name("value"),
                     _ => Some(arg),
                 };
-                value.is_some_and(|value| !is_safe(file, value, depth))
+                value.is_some_and(|value| !is_safe(file, conn, value, depth))
             });
             if unsafe_argument {
                 built.set(How::Format);
@@ -227,10 +324,10 @@ fn collect_unguarded(file: &ParsedFile, node: Node, depth: usize, built: &mut Sq
                 return;
             };
             if let Some(value) = assigned.value {
-                collect(file, value, depth + 1, built);
+                collect(file, conn, value, depth + 1, built);
             }
             for appended in assigned.appended {
-                concatenated(file, appended, depth + 1, built);
+                concatenated(file, conn, appended, depth + 1, built);
             }
         }
         _ => {}
@@ -238,11 +335,17 @@ fn collect_unguarded(file: &ParsedFile, node: Node, depth: usize, built: &mut Sq
 }
 
 /// One operand of `+` (or the right side of `+=`): text is gathered, other values checked.
-fn concatenated(file: &ParsedFile, operand: Node, depth: usize, built: &mut SqlText) {
+fn concatenated(
+    file: &ParsedFile,
+    conn: &[String],
+    operand: Node,
+    depth: usize,
+    built: &mut SqlText,
+) {
     let (before, how) = (built.literal.len(), built.how);
-    collect(file, operand, depth, built);
+    collect(file, conn, operand, depth, built);
     let contributed = built.literal.len() > before || built.how != how;
-    if !contributed && !is_stringish(file, operand) && !is_safe(file, operand, depth) {
+    if !contributed && !is_stringish(file, operand) && !is_safe(file, conn, operand, depth) {
         built.set(How::Concatenation);
     }
 }
@@ -288,31 +391,32 @@ fn is_stringish_unguarded(file: &ParsedFile, node: Node) -> bool {
 /// Whether a value spliced into SQL cannot carry attacker-controlled SQL: literals, constants,
 /// numbers, quoted identifiers, placeholders, and names assigned only from such values or checked
 /// against a constant allowlist.
-fn is_safe(file: &ParsedFile, node: Node, depth: usize) -> bool {
-    crate::budget::deep(|| is_safe_unguarded(file, node, depth))
+fn is_safe(file: &ParsedFile, conn: &[String], node: Node, depth: usize) -> bool {
+    crate::budget::deep(|| is_safe_unguarded(file, conn, node, depth))
 }
 
 /// Guarded by [`is_safe`], which grows the stack for deep trees.
-fn is_safe_unguarded(file: &ParsedFile, node: Node, depth: usize) -> bool {
+fn is_safe_unguarded(file: &ParsedFile, conn: &[String], node: Node, depth: usize) -> bool {
     match node.kind() {
         "string" => named_children(node)
             .into_iter()
             .filter(|part| part.kind() == "interpolation")
             .all(|part| {
                 part.child_by_field_name("expression")
-                    .is_some_and(|value| is_safe(file, value, depth))
+                    .is_some_and(|value| is_safe(file, conn, value, depth))
             }),
         "integer" | "float" | "true" | "false" | "none" => true,
         "concatenated_string"
         | "parenthesized_expression"
         | "tuple"
         | "list"
+        | "set"
         | "expression_list" => named_children(node)
             .into_iter()
-            .all(|part| is_safe(file, part, depth)),
+            .all(|part| is_safe(file, conn, part, depth)),
         "dictionary" => named_children(node).into_iter().all(|pair| {
             pair.child_by_field_name("value")
-                .is_none_or(|value| is_safe(file, value, depth))
+                .is_none_or(|value| is_safe(file, conn, value, depth))
         }),
         "conditional_expression" => {
             let parts = named_children(node);
@@ -321,11 +425,11 @@ fn is_safe_unguarded(file: &ParsedFile, node: Node, depth: usize) -> bool {
                 .iter()
                 .enumerate()
                 .filter(|(index, _)| *index != 1)
-                .all(|(_, part)| is_safe(file, *part, depth))
+                .all(|(_, part)| is_safe(file, conn, *part, depth))
         }
         "binary_operator" => ["left", "right"].iter().all(|side| {
             node.child_by_field_name(side)
-                .is_some_and(|operand| is_safe(file, operand, depth))
+                .is_some_and(|operand| is_safe(file, conn, operand, depth))
         }),
         "identifier" => {
             let name = file.text(node);
@@ -344,37 +448,114 @@ fn is_safe_unguarded(file: &ParsedFile, node: Node, depth: usize) -> bool {
                 Some(assigned) => {
                     assigned
                         .value
-                        .is_some_and(|value| is_safe(file, value, depth + 1))
+                        .is_some_and(|value| is_safe(file, conn, value, depth + 1))
                         && assigned
                             .appended
                             .iter()
-                            .all(|part| is_safe(file, *part, depth + 1))
+                            .all(|part| is_safe(file, conn, *part, depth + 1))
                 }
                 // A fragment compiled elsewhere (`sql, params = query.as_sql()`) is composed, not
                 // interpolated data.
-                None => name == "sql" || name.ends_with("_sql"),
+                None => {
+                    name == "sql"
+                        || name.ends_with("_sql")
+                        || unpacked_compiled_sql(file, node)
+                        || loops_over_safe_values(file, conn, node, depth)
+                }
             }
         }
         "attribute" => {
             let text = file.text(node);
-            text.contains("_meta.") || scope::is_constant(file, node)
+            text.contains("_meta.")
+                || scope::is_constant(file, node)
+                || is_dialect_helper(file, conn, node, depth)
         }
         "subscript" => node
             .child_by_field_name("value")
             .is_some_and(|mapping| scope::is_constant(file, mapping)),
-        "call" => is_safe_call(file, node, depth),
+        "call" => is_safe_call(file, conn, node, depth),
         _ => false,
     }
 }
 
+/// `for plugin in {"audiovisual", "payment_cern"}: …`: the name is the variable of an enclosing
+/// `for` loop over values that cannot carry SQL (directly or through a local name).
+fn loops_over_safe_values(file: &ParsedFile, conn: &[String], name: Node, depth: usize) -> bool {
+    let written = file.text(name);
+    let mut current = name.parent();
+    while let Some(node) = current {
+        if node.kind() == "function_definition" {
+            return false;
+        }
+        if node.kind() == "for_statement" {
+            let binds = node
+                .child_by_field_name("left")
+                .is_some_and(|left| left.kind() == "identifier" && file.text(left) == written);
+            if binds {
+                return node
+                    .child_by_field_name("right")
+                    .is_some_and(|values| is_safe(file, conn, values, depth + 1));
+            }
+        }
+        current = node.parent();
+    }
+    false
+}
+
+/// Django hands `schema_editor` to migration operations and `RunPython` functions only: SQL run
+/// there is schema-migration code, left out like `migrations/` folders.
+fn in_migration_operation(file: &ParsedFile, call: Node) -> bool {
+    ancestor_of_kind(call, &["function_definition"])
+        .and_then(|function| function.child_by_field_name("parameters"))
+        .is_some_and(|parameters| {
+            named_children(parameters).into_iter().any(|parameter| {
+                let name = match parameter.kind() {
+                    "identifier" => Some(parameter),
+                    _ => parameter.named_child(0),
+                };
+                name.is_some_and(|name| file.text(name) == "schema_editor")
+            })
+        })
+}
+
+/// `sql, params = qs.query.sql_with_params()` (or `.as_sql(…)`): the name is one of the targets
+/// of a tuple assignment, in the same function, from SQL the ORM compiled.
+fn unpacked_compiled_sql(file: &ParsedFile, name: Node) -> bool {
+    let Some(function) = ancestor_of_kind(name, &["function_definition"]) else {
+        return false;
+    };
+    let written = file.text(name);
+    descendants(function)
+        .filter(|node| node.kind() == "assignment")
+        .any(|assignment| {
+            let targets = assignment
+                .child_by_field_name("left")
+                .filter(|left| matches!(left.kind(), "pattern_list" | "tuple_pattern"))
+                .is_some_and(|left| {
+                    named_children(left)
+                        .into_iter()
+                        .any(|target| file.text(target) == written)
+                });
+            let compiled = assignment
+                .child_by_field_name("right")
+                .is_some_and(|right| {
+                    let text = file.text(right);
+                    text.trim_end_matches([')', ' ', '\n'])
+                        .ends_with(".sql_with_params(")
+                        || text.contains(".as_sql(")
+                });
+            targets && compiled
+        })
+}
+
 /// Sanitizing calls, `CONSTANT.get(key)` look-ups and placeholder lists such as
 /// `", ".join(["%s"] * len(ids))`.
-fn is_safe_call(file: &ParsedFile, call: Node, depth: usize) -> bool {
-    crate::budget::deep(|| is_safe_call_unguarded(file, call, depth))
+fn is_safe_call(file: &ParsedFile, conn: &[String], call: Node, depth: usize) -> bool {
+    crate::budget::deep(|| is_safe_call_unguarded(file, conn, call, depth))
 }
 
 /// Guarded by [`is_safe_call`], which grows the stack for deep trees.
-fn is_safe_call_unguarded(file: &ParsedFile, call: Node, depth: usize) -> bool {
+fn is_safe_call_unguarded(file: &ParsedFile, conn: &[String], call: Node, depth: usize) -> bool {
     let Some(function) = call.child_by_field_name("function") else {
         return false;
     };
@@ -388,11 +569,23 @@ fn is_safe_call_unguarded(file: &ParsedFile, call: Node, depth: usize) -> bool {
         ),
         _ => return false,
     };
-    if SANITIZERS.contains(&name) || name.starts_with("quote_name") {
+    if SANITIZERS.contains(&name)
+        || name.starts_with("quote_name")
+        || is_dialect_helper(file, conn, call, depth)
+    {
         return true;
     }
     match (name, object) {
         ("get", Some(mapping)) => scope::is_constant(file, mapping),
+        // SQL the ORM compiled, values kept apart as parameters: `qs.query.sql_with_params()`.
+        ("sql_with_params" | "as_sql", Some(_)) => true,
+        // `str(x)` of a value that cannot carry SQL.
+        ("str", None) => call
+            .child_by_field_name("arguments")
+            .is_some_and(|arguments| {
+                let arguments = named_children(arguments);
+                arguments.len() == 1 && is_safe(file, conn, arguments[0], depth)
+            }),
         ("join", Some(separator)) if separator.kind() == "string" => {
             let Some(arguments) = call.child_by_field_name("arguments") else {
                 return false;
@@ -401,16 +594,16 @@ fn is_safe_call_unguarded(file: &ParsedFile, call: Node, depth: usize) -> bool {
                 (part.kind() == "string" && is_placeholder(file.text(part)))
                     || (part.kind() == "call"
                         && part != call
-                        && is_safe_call(file, part, depth)
+                        && is_safe_call(file, conn, part, depth)
                         && !file.text(part).starts_with("str("))
             })
         }
         ("format", Some(template)) if template.kind() == "string" => {
-            is_safe(file, template, depth)
+            is_safe(file, conn, template, depth)
                 && call.child_by_field_name("arguments").is_some_and(|args| {
                     named_children(args)
                         .into_iter()
-                        .all(|arg| is_safe(file, arg, depth))
+                        .all(|arg| is_safe(file, conn, arg, depth))
                 })
         }
         _ => false,
