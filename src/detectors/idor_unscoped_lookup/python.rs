@@ -173,12 +173,15 @@ struct Context<'t> {
 }
 
 fn call_lookup(file: &ParsedFile, model: &FileModel, call: Node) -> Option<Match> {
-    if continues_chain(call) {
-        return None;
-    }
-    let lookup = django_lookup(file, call)
-        .or_else(|| get_object_or_404(file, call))
-        .or_else(|| sqlalchemy_lookup(file, call))?;
+    let lookup = if continues_chain(call) {
+        // `cursor.execute(...).fetchone()`: the query is the receiver.
+        raw_sql_lookup(file, call)?
+    } else {
+        django_lookup(file, call)
+            .or_else(|| get_object_or_404(file, call))
+            .or_else(|| sqlalchemy_lookup(file, call))
+            .or_else(|| raw_sql_lookup(file, call))?
+    };
     if is_reference_model(&lookup.model) {
         return None;
     }
@@ -690,6 +693,76 @@ fn sqlalchemy_lookup<'t>(file: &ParsedFile, call: Node<'t>) -> Option<Lookup<'t>
         start,
         conditions,
     })
+}
+
+/// DB-API SQL: `cursor.execute("SELECT … FROM cards WHERE id = %s", (card_id,))`, the SQL a
+/// string literal (or a name bound to one) and the values a tuple or list. The table stands for
+/// the model; each bound value in `WHERE` is a condition, the one compared with an id column
+/// keyed `id`.
+fn raw_sql_lookup<'t>(file: &ParsedFile, call: Node<'t>) -> Option<Lookup<'t>> {
+    let function = call
+        .child_by_field_name("function")
+        .filter(|f| f.kind() == "attribute")?;
+    let method = file.text(function.child_by_field_name("attribute")?);
+    if !matches!(method, "execute" | "fetch_one" | "fetch_all" | "fetchrow" | "fetchval") {
+        return None;
+    }
+    let arguments = arguments_of(call);
+    let [sql, values, ..] = arguments.as_slice() else {
+        return None;
+    };
+    let sql = match sql.kind() {
+        "identifier" => scope::assignments_before(file, *sql, file.text(*sql))
+            .and_then(|assigned| assigned.value)
+            .or_else(|| module_constant(file, file.text(*sql)))?,
+        _ => *sql,
+    };
+    if sql.kind() != "string" || descendants(sql).any(|n| n.kind() == "interpolation") {
+        return None;
+    }
+    let text = descendants(sql)
+        .filter(|n| n.kind() == "string_content")
+        .map(|n| file.text(n))
+        .collect::<String>();
+    let found = super::sql_lookup(&text)?;
+    // `WHERE user_id = %s` scopes rows to a user rather than naming one object.
+    if is_caller_word(&found.id_column) || !matches!(values.kind(), "tuple" | "list") {
+        return None;
+    }
+    let values: Vec<Node> = named_children(*values)
+        .into_iter()
+        .filter(|n| n.kind() != "comment")
+        .collect();
+    let mut conditions = vec![Condition {
+        key: "id".to_string(),
+        value: *values.get(found.id_value)?,
+    }];
+    for index in found.other_conditions {
+        conditions.push(Condition {
+            key: "value".to_string(),
+            value: *values.get(index)?,
+        });
+    }
+    Some(Lookup {
+        model: found.table,
+        start: call.start_byte(),
+        conditions,
+    })
+}
+
+/// The value of a module-level `NAME = …`.
+fn module_constant<'t>(file: &'t ParsedFile, name: &str) -> Option<Node<'t>> {
+    named_children(file.tree.root_node())
+        .into_iter()
+        .filter(|statement| statement.kind() == "expression_statement")
+        .filter_map(|statement| named_children(statement).into_iter().next())
+        .filter(|node| node.kind() == "assignment")
+        .find(|assignment| {
+            assignment
+                .child_by_field_name("left")
+                .is_some_and(|left| file.text(left) == name)
+        })
+        .and_then(|assignment| assignment.child_by_field_name("right"))
 }
 
 /// `Payment.id == payment_id` and `and_(...)` of such; `None` for anything else.
