@@ -340,6 +340,9 @@ fn declarative_finding(rule: &Rule, source: &SourceFile, found: Found) -> Findin
     let message = rule.render_message(&bindings);
     let mut finding = finding(rule, source, found.bytes, message);
     finding.request_model = found.request_model;
+    if found.lowered {
+        finding.confidence = finding.confidence.lower();
+    }
     if let Some(name) = found.unresolved {
         finding.confidence = finding.confidence.lower();
         finding.message.push_str(&format!(

@@ -38,6 +38,8 @@ pub struct FileMatches<'f> {
     by_text: RefCell<Option<String>>,
     /// The class the current match requires to be a request model (decided after linking).
     request_model: RefCell<Option<String>>,
+    /// Whether a `lower-confidence` condition of the current match held.
+    lowered: std::cell::Cell<bool>,
 }
 
 /// A match: the reported byte range, the metavariables' source texts, the taint flow that
@@ -50,6 +52,8 @@ pub struct Found {
     pub unresolved: Option<String>,
     /// The qualified class name a `request-model` constraint deferred to linking.
     pub request_model: Option<String>,
+    /// A `lower-confidence` condition held: the finding is one step less confident.
+    pub lowered: bool,
 }
 
 impl<'f> FileMatches<'f> {
@@ -67,6 +71,7 @@ impl<'f> FileMatches<'f> {
             flow: RefCell::new(None),
             by_text: RefCell::new(None),
             request_model: RefCell::new(None),
+            lowered: std::cell::Cell::new(false),
         }
     }
 
@@ -92,6 +97,7 @@ impl<'f> FileMatches<'f> {
         self.flow.borrow_mut().take();
         self.by_text.borrow_mut().take();
         self.request_model.borrow_mut().take();
+        self.lowered.set(false);
         if !self.eval(
             &matcher.taint,
             &matcher.condition,
@@ -143,6 +149,7 @@ impl<'f> FileMatches<'f> {
             flow: self.flow.borrow_mut().take(),
             unresolved: self.by_text.borrow_mut().take(),
             request_model: self.request_model.borrow_mut().take(),
+            lowered: self.lowered.get(),
         })
     }
 
@@ -193,9 +200,15 @@ impl<'f> FileMatches<'f> {
             Condition::All(all) => attempt(env, |trial| {
                 all.iter().all(|c| self.eval(spec, c, node, lineage, trial))
             }),
-            Condition::Any(any) => any
-                .iter()
-                .any(|c| attempt(env, |trial| self.eval(spec, c, node, lineage, trial))),
+            // A branch that fails takes back what its `lower-confidence` said.
+            Condition::Any(any) => any.iter().any(|c| {
+                let lowered = self.lowered.get();
+                let held = attempt(env, |trial| self.eval(spec, c, node, lineage, trial));
+                if !held {
+                    self.lowered.set(lowered);
+                }
+                held
+            }),
             Condition::Not(inner) => {
                 let mut scratch: Env = Cow::Borrowed(env.as_ref());
                 !self.eval(spec, inner, node, lineage, &mut scratch)
@@ -255,6 +268,13 @@ impl<'f> FileMatches<'f> {
                 .handler_at(node.range().start)
                 .is_some_and(|handler| filter.accepts(handler)),
             Condition::InTestCode => self.tests.contains(node.range().start),
+            Condition::LowerConfidence(inner) => {
+                let mut scratch: Env = Cow::Borrowed(env.as_ref());
+                if self.eval(spec, inner, node, lineage, &mut scratch) {
+                    self.lowered.set(true);
+                }
+                true
+            }
             Condition::Where(constraints) => constraints.iter().all(|constraint| {
                 env.get_match(&constraint.var)
                     .is_some_and(|bound| self.satisfies(spec, &constraint.test, bound))

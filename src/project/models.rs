@@ -31,11 +31,7 @@ pub fn python(file: &ParsedFile, facts: &mut FileFacts) {
     for handler in &file.model().handlers {
         // Staff-only handlers (`Depends(check_admin)`, `IsAdminUser`) take their models too,
         // but negative amounts there are usually the point (corrections, adjustments).
-        let staff = handler
-            .guards
-            .iter()
-            .chain(&handler.markers)
-            .any(|guard| crate::detectors::is_admin_marker(guard));
+        let staff = handler.staff();
         let taken = if staff {
             &mut facts.staff_request_models
         } else {
