@@ -81,11 +81,13 @@ pub fn python(file: &ParsedFile, facts: &mut FileFacts) {
                 .parent()
                 .is_some_and(|parent| parent.kind() == "return_statement");
             let requested = !returned
-                && call.child_by_field_name("arguments").is_some_and(|arguments| {
-                named_children(arguments)
-                    .into_iter()
-                    .any(|argument| crate::taint::from_request(file, file.model(), argument))
-            });
+                && call
+                    .child_by_field_name("arguments")
+                    .is_some_and(|arguments| {
+                        named_children(arguments).into_iter().any(|argument| {
+                            crate::taint::from_request(file, file.model(), argument)
+                        })
+                    });
             let last = class.rsplit('.').next().unwrap_or(class);
             if last.starts_with(|c: char| c.is_ascii_uppercase())
                 && body.contains("request")

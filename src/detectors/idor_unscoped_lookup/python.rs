@@ -232,7 +232,14 @@ fn call_lookup(file: &ParsedFile, model: &FileModel, call: Node) -> Option<Match
             .filter(|n| !NOT_ID_NAMES.contains(&n.as_str())),
     );
     if object_checked(file, context.function, call, &names)
-        || capability_checked(file, model, context.function, call, &objects, &requested_values)
+        || capability_checked(
+            file,
+            model,
+            context.function,
+            call,
+            &objects,
+            &requested_values,
+        )
     {
         return None;
     }
@@ -704,7 +711,10 @@ fn raw_sql_lookup<'t>(file: &ParsedFile, call: Node<'t>) -> Option<Lookup<'t>> {
         .child_by_field_name("function")
         .filter(|f| f.kind() == "attribute")?;
     let method = file.text(function.child_by_field_name("attribute")?);
-    if !matches!(method, "execute" | "fetch_one" | "fetch_all" | "fetchrow" | "fetchval") {
+    if !matches!(
+        method,
+        "execute" | "fetch_one" | "fetch_all" | "fetchrow" | "fetchval"
+    ) {
         return None;
     }
     let arguments = arguments_of(call);
