@@ -198,10 +198,12 @@ fn call_lookup(file: &ParsedFile, model: &FileModel, call: Node) -> Option<Match
         if is_public_condition(&condition.key) {
             return None;
         }
+        // Resolved by the server (a token, a row, the session) rather than chosen by the client.
+        let resolved =
+            through_barrier(file, condition.value, 0) || from_session(file, condition.value, 0);
         let requested = from_request(file, model, condition.value, 0)
             && !(context.django && object_parameter(file, context.function, condition.value))
-            && !through_barrier(file, condition.value, 0)
-            && !from_session(file, condition.value, 0);
+            && !resolved;
         if requested {
             requested_values.push(condition.value);
         }
