@@ -341,6 +341,9 @@ fn declarative_finding(rule: &Rule, source: &SourceFile, found: Found) -> Findin
     let mut finding = finding(rule, source, found.bytes, message);
     finding.request_model = found.request_model;
     finding.via_parameter = found.via_parameter;
+    if found.lowered {
+        finding.confidence = finding.confidence.lower();
+    }
     if let Some(name) = found.unresolved {
         finding.confidence = finding.confidence.lower();
         finding.message.push_str(&format!(

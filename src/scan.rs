@@ -320,6 +320,16 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
                 .as_deref()
                 .is_none_or(|class| request_models.contains(class))
         });
+        // … and are less sure when only staff-only handlers take the class.
+        for finding in &mut result.findings {
+            if finding
+                .request_model
+                .as_deref()
+                .is_some_and(|class| request_models.staff_only(class))
+            {
+                finding.confidence = finding.confidence.lower();
+            }
+        }
         stats.files_cached += usize::from(cached);
         if result.scanned {
             stats.files_scanned += 1;

@@ -155,3 +155,58 @@ fn broken_rule_files_point_at_the_line() {
         }
     }
 }
+
+/// `lower-confidence` keeps the finding one step less confident when its condition holds, and a
+/// failed `any` branch takes back what its `lower-confidence` said.
+#[test]
+fn lower_confidence_lowers_without_dropping() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules.yaml");
+    std::fs::write(
+        &rules,
+        r#"rules:
+  - id: task-in-transaction
+    name: task queued in a transaction
+    message: "queued in a transaction"
+    severity: high
+    confidence: medium
+    languages: [python]
+    cwe: [362]
+    owasp: ["A04:2021", "A06:2025"]
+    fix: Defer it.
+    help: "`task.delay()` inside `atomic()`"
+    match:
+      any:
+        - all:
+            - pattern: $TASK.delay($$$)
+            - lower-confidence: { regex: cache }
+            - regex: never-here
+        - all:
+            - pattern: $TASK.delay($$$)
+            - lower-confidence: { regex: '^purge' }
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("a.py"),
+        "purge_cache.delay(1)\nnotify_cache.delay(2)\n",
+    )
+    .unwrap();
+    let rules = load_rule_paths(&[rules], &RuleSet::default()).unwrap();
+    let report = run(&rules, dir.path());
+    let found: Vec<(usize, tollgate::rules::Confidence)> = report
+        .scan
+        .as_ref()
+        .unwrap()
+        .findings
+        .iter()
+        .map(|f| (f.start.line, f.confidence))
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            (1, tollgate::rules::Confidence::Low),
+            (2, tollgate::rules::Confidence::Medium)
+        ]
+    );
+}

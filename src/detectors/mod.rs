@@ -9,6 +9,8 @@ pub(crate) mod scope;
 mod sql_string_built;
 pub mod syntax;
 
+pub use idor_unscoped_lookup::{is_admin_area, is_admin_marker};
+
 use crate::parse::ParsedFile;
 use crate::source::Language;
 use std::ops::Range;

@@ -42,6 +42,8 @@ pub struct FileMatches<'f> {
     /// The parameter the current match's tainted value comes from, when no source in this
     /// function reaches it (decided across the project's callers).
     via_parameter: RefCell<Option<ParamSink>>,
+    /// Whether a `lower-confidence` condition of the current match held.
+    lowered: std::cell::Cell<bool>,
 }
 
 /// A match: the reported byte range, the metavariables' source texts, the taint flow that
@@ -56,6 +58,8 @@ pub struct Found {
     pub request_model: Option<String>,
     /// The parameter a `tainted` constraint deferred to the function's callers.
     pub via_parameter: Option<ParamSink>,
+    /// A `lower-confidence` condition held: the finding is one step less confident.
+    pub lowered: bool,
 }
 
 impl<'f> FileMatches<'f> {
@@ -74,6 +78,7 @@ impl<'f> FileMatches<'f> {
             by_text: RefCell::new(None),
             request_model: RefCell::new(None),
             via_parameter: RefCell::new(None),
+            lowered: std::cell::Cell::new(false),
         }
     }
 
@@ -100,6 +105,7 @@ impl<'f> FileMatches<'f> {
         self.by_text.borrow_mut().take();
         self.request_model.borrow_mut().take();
         self.via_parameter.borrow_mut().take();
+        self.lowered.set(false);
         if !self.eval(
             &matcher.taint,
             &matcher.condition,
@@ -158,6 +164,7 @@ impl<'f> FileMatches<'f> {
             unresolved: self.by_text.borrow_mut().take(),
             request_model: self.request_model.borrow_mut().take(),
             via_parameter: self.via_parameter.borrow_mut().take(),
+            lowered: self.lowered.get(),
         })
     }
 
@@ -208,9 +215,15 @@ impl<'f> FileMatches<'f> {
             Condition::All(all) => attempt(env, |trial| {
                 all.iter().all(|c| self.eval(spec, c, node, lineage, trial))
             }),
-            Condition::Any(any) => any
-                .iter()
-                .any(|c| attempt(env, |trial| self.eval(spec, c, node, lineage, trial))),
+            // A branch that fails takes back what its `lower-confidence` said.
+            Condition::Any(any) => any.iter().any(|c| {
+                let lowered = self.lowered.get();
+                let held = attempt(env, |trial| self.eval(spec, c, node, lineage, trial));
+                if !held {
+                    self.lowered.set(lowered);
+                }
+                held
+            }),
             Condition::Not(inner) => {
                 let mut scratch: Env = Cow::Borrowed(env.as_ref());
                 !self.eval(spec, inner, node, lineage, &mut scratch)
@@ -270,6 +283,13 @@ impl<'f> FileMatches<'f> {
                 .handler_at(node.range().start)
                 .is_some_and(|handler| filter.accepts(handler)),
             Condition::InTestCode => self.tests.contains(node.range().start),
+            Condition::LowerConfidence(inner) => {
+                let mut scratch: Env = Cow::Borrowed(env.as_ref());
+                if self.eval(spec, inner, node, lineage, &mut scratch) {
+                    self.lowered.set(true);
+                }
+                true
+            }
             Condition::Where(constraints) => constraints.iter().all(|constraint| {
                 env.get_match(&constraint.var)
                     .is_some_and(|bound| self.satisfies(spec, &constraint.test, bound))

@@ -46,6 +46,9 @@ pub enum Condition {
     InTestCode,
     /// The metavariables bound so far satisfy every constraint (a nested `where:`).
     Where(Vec<Constraint>),
+    /// Always holds; when the inner condition holds too, the finding is one step less
+    /// confident (`lower-confidence:`).
+    LowerConfidence(Box<Condition>),
 }
 
 /// How far a relational condition looks.
@@ -139,7 +142,7 @@ impl Condition {
             Condition::InHandler(_) => true,
             Condition::Where(constraints) => constraints.iter().any(|c| c.test.traces()),
             Condition::All(all) | Condition::Any(all) => all.iter().any(Condition::uses_model),
-            Condition::Not(inner) => inner.uses_model(),
+            Condition::Not(inner) | Condition::LowerConfidence(inner) => inner.uses_model(),
             Condition::Inside(rel)
             | Condition::Has(rel)
             | Condition::Follows(rel)

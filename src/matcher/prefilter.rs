@@ -76,7 +76,10 @@ fn required(condition: &Condition) -> Option<Vec<String>> {
         Condition::Where(constraints) => {
             most_selective(constraints.iter().map(constraint_literals))
         }
-        Condition::Kind(_) | Condition::Not(_) | Condition::InTestCode => None,
+        Condition::Kind(_)
+        | Condition::Not(_)
+        | Condition::InTestCode
+        | Condition::LowerConfidence(_) => None,
     }
 }
 

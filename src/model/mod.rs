@@ -78,6 +78,20 @@ impl Handler {
     pub fn authenticated(&self) -> bool {
         !self.guards.is_empty()
     }
+
+    /// Whether a guard, dependency or decorator names administrators, staff, superusers or
+    /// permissions (`Depends(check_super_user)`, `IsAdminUser`), or the route is under `/admin`.
+    /// Judged by names, so rules use it only to lower their confidence.
+    pub fn staff(&self) -> bool {
+        self.guards
+            .iter()
+            .chain(&self.markers)
+            .any(|marker| crate::detectors::is_admin_marker(marker))
+            || self
+                .route
+                .as_deref()
+                .is_some_and(crate::detectors::is_admin_area)
+    }
 }
 
 /// What is known about one file.
@@ -108,6 +122,9 @@ impl FileModel {
 #[derive(Debug, Default)]
 pub struct HandlerFilter {
     pub authenticated: Option<bool>,
+    /// Whether the handler is restricted to staff: a guard, dependency or decorator named for
+    /// administrators, staff, superusers or permissions, or a route under `/admin`.
+    pub staff: Option<bool>,
     /// Matched against the route path.
     pub route: Option<Regex>,
     /// Accept handlers reachable with any of these methods (upper case).
@@ -119,6 +136,7 @@ impl HandlerFilter {
     pub fn accepts(&self, handler: &Handler) -> bool {
         self.authenticated
             .is_none_or(|want| handler.authenticated() == want)
+            && self.staff.is_none_or(|want| handler.staff() == want)
             && self.route.as_ref().is_none_or(|route| {
                 handler
                     .route

@@ -31,6 +31,9 @@ pub struct FileFacts {
     pub alias_guards: Vec<(String, Vec<GuardCall>)>,
     /// Classes the file's handlers take from the client (qualified names).
     pub request_models: Vec<String>,
+    /// Classes only handlers restricted to staff take from the client (qualified names).
+    #[serde(default)]
+    pub staff_request_models: Vec<String>,
     /// Each class's class-typed fields (qualified names), to find nested request models.
     pub model_fields: Vec<(String, Vec<String>)>,
     /// Functions that return request input (wrappers of the request object).
@@ -48,6 +51,7 @@ impl FileFacts {
             && self.functions.is_empty()
             && self.alias_guards.is_empty()
             && self.request_models.is_empty()
+            && self.staff_request_models.is_empty()
             && self.model_fields.is_empty()
             && self.returns_request.is_empty()
     }

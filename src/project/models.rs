@@ -29,6 +29,14 @@ pub fn python(file: &ParsedFile, facts: &mut FileFacts) {
     let qualify = |written: &str| symbols.resolve(language, written).name().to_string();
     let root = file.tree.root_node();
     for handler in &file.model().handlers {
+        // Staff-only handlers (`Depends(check_admin)`, `IsAdminUser`) take their models too,
+        // but negative amounts there are usually the point (corrections, adjustments).
+        let staff = handler.staff();
+        let taken = if staff {
+            &mut facts.staff_request_models
+        } else {
+            &mut facts.request_models
+        };
         let Some(function) = root
             .descendant_for_byte_range(handler.name_bytes.start, handler.name_bytes.end)
             .and_then(|name| name.parent())
@@ -47,9 +55,7 @@ pub fn python(file: &ParsedFile, facts: &mut FileFacts) {
                     continue;
                 }
                 if let Some(annotation) = param.child_by_field_name("type") {
-                    facts
-                        .request_models
-                        .extend(type_names(file, annotation).iter().map(|t| qualify(t)));
+                    taken.extend(type_names(file, annotation).iter().map(|t| qualify(t)));
                 }
             }
         }
@@ -68,9 +74,26 @@ pub fn python(file: &ParsedFile, facts: &mut FileFacts) {
                 _ if args.contains("**") || args.contains("request") => written,
                 _ => continue,
             };
+            // The data must come from the request: `Stat(**row)` of a database row is not
+            // client input.
+            // A model built as the handler's return value is its response.
+            let returned = call
+                .parent()
+                .is_some_and(|parent| parent.kind() == "return_statement");
+            let requested = !returned
+                && call
+                    .child_by_field_name("arguments")
+                    .is_some_and(|arguments| {
+                        named_children(arguments).into_iter().any(|argument| {
+                            crate::taint::from_request(file, file.model(), argument)
+                        })
+                    });
             let last = class.rsplit('.').next().unwrap_or(class);
-            if last.starts_with(|c: char| c.is_ascii_uppercase()) && body.contains("request") {
-                facts.request_models.push(qualify(class));
+            if last.starts_with(|c: char| c.is_ascii_uppercase())
+                && body.contains("request")
+                && requested
+            {
+                taken.push(qualify(class));
             }
         }
     }
@@ -109,6 +132,8 @@ pub fn python(file: &ParsedFile, facts: &mut FileFacts) {
     }
     facts.request_models.sort();
     facts.request_models.dedup();
+    facts.staff_request_models.sort();
+    facts.staff_request_models.dedup();
 }
 
 /// The class names in a type annotation (`Optional[list[Item]]` → `Item`), builtins aside.
@@ -133,14 +158,20 @@ pub struct RequestModels {
     /// By the last part of the qualified name: a class is often imported through a package
     /// that re-exports it, so its module path differs between files.
     names: BTreeSet<String>,
+    /// Classes only staff-only handlers take (and their fields), not in `names`.
+    staff: BTreeSet<String>,
 }
 
 impl RequestModels {
     pub fn new(files: &[(String, &FileFacts)]) -> Self {
         let last = |name: &str| name.rsplit('.').next().unwrap_or(name).to_string();
-        let mut names: BTreeSet<String> = files
+        let names: BTreeSet<String> = files
             .iter()
             .flat_map(|(_, facts)| facts.request_models.iter().map(|m| last(m)))
+            .collect();
+        let staff: BTreeSet<String> = files
+            .iter()
+            .flat_map(|(_, facts)| facts.staff_request_models.iter().map(|m| last(m)))
             .collect();
         let fields: Vec<(String, Vec<String>)> = files
             .iter()
@@ -152,7 +183,7 @@ impl RequestModels {
             })
             .collect();
         // Fields of request models are request models: close over them.
-        loop {
+        let close = |mut names: BTreeSet<String>| loop {
             let before = names.len();
             for (class, types) in &fields {
                 if names.contains(class) {
@@ -160,15 +191,23 @@ impl RequestModels {
                 }
             }
             if names.len() == before {
-                break;
+                break names;
             }
-        }
-        RequestModels { names }
+        };
+        let names = close(names);
+        let staff = close(staff).difference(&names).cloned().collect();
+        RequestModels { names, staff }
     }
 
     /// Whether a handler takes the class (a qualified name) from the client.
     pub fn contains(&self, class: &str) -> bool {
-        self.names
+        let last = class.rsplit('.').next().unwrap_or(class);
+        self.names.contains(last) || self.staff.contains(last)
+    }
+
+    /// Whether only handlers restricted to staff take the class from the client.
+    pub fn staff_only(&self, class: &str) -> bool {
+        self.staff
             .contains(class.rsplit('.').next().unwrap_or(class))
     }
 }

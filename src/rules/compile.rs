@@ -344,6 +344,17 @@ fn condition(
     if let Some(handler) = &raw.in_handler {
         parts.push(handler_condition(handler)?);
     }
+    if let Some(lower) = &raw.lower_confidence {
+        // Like `not`, its bindings never escape it.
+        let inner = condition(
+            &lower.value,
+            lower.referenced,
+            cx,
+            &mut bound.clone(),
+            Place::Nested,
+        )?;
+        parts.push(Condition::LowerConfidence(Box::new(inner)));
+    }
     if let Some(wanted) = raw.in_test_code {
         parts.push(if wanted {
             Condition::InTestCode
@@ -590,6 +601,7 @@ fn handler_condition(raw: &Spanned<RawHandler>) -> Result<Condition, Problem> {
             }
             HandlerFilter {
                 authenticated: filter.authenticated,
+                staff: filter.staff,
                 route: filter
                     .route
                     .as_deref()

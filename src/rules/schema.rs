@@ -69,6 +69,8 @@ pub(super) struct RawCondition {
     pub in_handler: Option<Spanned<RawHandler>>,
     /// The node is (true) or is not (false) test code.
     pub in_test_code: Option<bool>,
+    /// When this condition holds too, the finding is one step less confident.
+    pub lower_confidence: Option<Box<Spanned<RawCondition>>>,
     /// Constraints on the metavariables bound so far, tested after this mapping's other keys
     /// (so one branch of an `any` can constrain what only it binds).
     #[serde(default, rename = "where")]
@@ -101,6 +103,7 @@ impl RawCondition {
             self.precedes.is_some(),
             self.in_handler.is_some(),
             self.in_test_code.is_some(),
+            self.lower_confidence.is_some(),
             self.constraints.is_some(),
             self.stop_by.is_some(),
             self.field.is_some(),
@@ -121,6 +124,7 @@ pub(super) enum RawHandler {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub(super) struct RawHandlerFilter {
     pub authenticated: Option<bool>,
+    pub staff: Option<bool>,
     pub route: Option<String>,
     #[serde(default)]
     pub methods: Vec<String>,

@@ -179,6 +179,8 @@ pub fn ties_to_caller<'a>(tokens: impl IntoIterator<Item = &'a str>, names: &[St
 #[derive(Debug, PartialEq, Eq)]
 pub struct SqlLookup {
     pub table: String,
+    /// The id column compared with the placeholder (`id`, `card_id`).
+    pub id_column: String,
     /// Zero-based index into the bound values of the placeholder compared with the id column.
     pub id_value: usize,
     /// Zero-based indexes of the other values bound in `WHERE` and `JOIN … ON`.
@@ -194,9 +196,9 @@ pub fn sql_lookup(sql: &str) -> Option<SqlLookup> {
             .expect("the table regex is valid")
     });
     static PLACEHOLDER: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"\$(\d+)|\?").expect("the placeholder regex is valid"));
+        LazyLock::new(|| Regex::new(r"\$(\d+)|\?|%s").expect("the placeholder regex is valid"));
     static ID_CONDITION: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?i)\b(?:[A-Za-z_]\w*\.)?([A-Za-z_]\w*)\s*=\s*(\$\d+|\?)")
+        Regex::new(r"(?i)\b(?:[A-Za-z_]\w*\.)?([A-Za-z_]\w*)\s*=\s*(\$\d+|\?|%s)")
             .expect("the condition regex is valid")
     });
     static CONDITIONS_END: LazyLock<Regex> = LazyLock::new(|| {
@@ -215,10 +217,11 @@ pub fn sql_lookup(sql: &str) -> Option<SqlLookup> {
     let end = CONDITIONS_END
         .find_at(sql, start)
         .map_or(sql.len(), |m| m.start());
-    // Map each placeholder to its bound value: `$n` names it, `?` counts from the start.
+    // Map each placeholder to its bound value: `$n` names it, `?` and `%s` count from the start.
     let index_of = |at: usize, text: &str| -> Option<usize> {
         match text.strip_prefix('$') {
             Some(number) => number.parse::<usize>().ok()?.checked_sub(1),
+            None if text == "%s" => Some(sql[..at].matches("%s").count()),
             None => Some(sql[..at].matches('?').count()),
         }
     };
@@ -230,10 +233,11 @@ pub fn sql_lookup(sql: &str) -> Option<SqlLookup> {
     for found in ID_CONDITION.captures_iter(conditions) {
         let (column, placeholder) = (found.get(1)?, found.get(2)?);
         if is_id_name(column.as_str()) && id_value.is_none() {
-            id_value = Some(index_of(start + placeholder.start(), placeholder.as_str())?);
+            let index = index_of(start + placeholder.start(), placeholder.as_str())?;
+            id_value = Some((index, column.as_str().to_string()));
         }
     }
-    let id_value = id_value?;
+    let (id_value, id_column) = id_value?;
     let mut other_conditions: Vec<usize> = PLACEHOLDER
         .find_iter(conditions)
         .filter_map(|m| index_of(start + m.start(), m.as_str()))
@@ -242,6 +246,7 @@ pub fn sql_lookup(sql: &str) -> Option<SqlLookup> {
     other_conditions.dedup();
     Some(SqlLookup {
         table,
+        id_column,
         id_value,
         other_conditions,
     })
@@ -463,6 +468,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!((found.table.as_str(), found.id_value), ("payments", 0));
+        assert_eq!(found.other_conditions, vec![1]);
+
+        let found = sql_lookup("SELECT * FROM cards WHERE id = %s AND user_id = %s").unwrap();
+        assert_eq!((found.table.as_str(), found.id_value), ("cards", 0));
         assert_eq!(found.other_conditions, vec![1]);
 
         let found = sql_lookup("SELECT * FROM t WHERE id = $1 ORDER BY id LIMIT $2").unwrap();

@@ -167,15 +167,21 @@ struct Context<'t> {
     admin: bool,
     /// A Django or DRF view, whose URL arguments are strings, numbers or UUIDs.
     django: bool,
+    /// Whether the function is the handler itself rather than a hook of a class-based view
+    /// (`get_object`, `alter_object`).
+    handler: bool,
 }
 
 fn call_lookup(file: &ParsedFile, model: &FileModel, call: Node) -> Option<Match> {
-    if continues_chain(call) {
-        return None;
-    }
-    let lookup = django_lookup(file, call)
-        .or_else(|| get_object_or_404(file, call))
-        .or_else(|| sqlalchemy_lookup(file, call))?;
+    let lookup = if continues_chain(call) {
+        // `cursor.execute(...).fetchone()`: the query is the receiver.
+        raw_sql_lookup(file, call)?
+    } else {
+        django_lookup(file, call)
+            .or_else(|| get_object_or_404(file, call))
+            .or_else(|| sqlalchemy_lookup(file, call))
+            .or_else(|| raw_sql_lookup(file, call))?
+    };
     if is_reference_model(&lookup.model) {
         return None;
     }
@@ -187,18 +193,26 @@ fn call_lookup(file: &ParsedFile, model: &FileModel, call: Node) -> Option<Match
     // Request values the conditions use: a check on any of them (`if account_id !=
     // request.user.account_id`) covers the look-up.
     let mut requested_values = Vec::new();
+    let mut lower = false;
     for condition in &lookup.conditions {
         if is_public_condition(&condition.key) {
             return None;
         }
+        // Resolved by the server (a token, a row, the session) rather than chosen by the client.
+        let resolved =
+            through_barrier(file, condition.value, 0) || from_session(file, condition.value, 0);
         let requested = from_request(file, model, condition.value, 0)
             && !(context.django && object_parameter(file, context.function, condition.value))
-            && !through_barrier(file, condition.value, 0);
+            && !resolved;
         if requested {
             requested_values.push(condition.value);
         }
         if requested && is_id_name(&condition.key) {
             id = id.or(Some(condition.value));
+        } else if requested && is_secret_name(&condition.key) {
+            // A second value the client must know (`notifications_token=…`): a capability,
+            // judged by its name alone, so only less confident.
+            lower = true;
         } else if !requested && !is_literal(file, condition.value) {
             // Another condition on something that is neither a literal nor request input:
             // the caller, a tenant, an object fetched for the caller.
@@ -209,7 +223,8 @@ fn call_lookup(file: &ParsedFile, model: &FileModel, call: Node) -> Option<Match
     if is_oauth_client(&lookup.model, file.text(id)) {
         return None;
     }
-    let mut names = bound_names(file, context.function, call);
+    let objects = bound_names(file, context.function, call);
+    let mut names = objects.clone();
     names.extend(
         requested_values
             .iter()
@@ -218,15 +233,177 @@ fn call_lookup(file: &ParsedFile, model: &FileModel, call: Node) -> Option<Match
             .map(|n| file.text(n).to_string())
             .filter(|n| !NOT_ID_NAMES.contains(&n.as_str())),
     );
-    if object_checked(file, context.function, call, &names) {
+    if object_checked(file, context.function, call, &names)
+        || capability_checked(
+            file,
+            model,
+            context.function,
+            call,
+            &objects,
+            &requested_values,
+        )
+    {
         return None;
     }
-    Some(finding(
+    // The parent view already served this request (`super().post(request, *args, **kwargs)`)
+    // with access control tollgate does not see, or a hook pre-fills a relation of the object
+    // being edited (`obj.rack = get_object_or_404(Rack, pk=request.GET["rack"])`).
+    lower |= after_parent_view(file, context.function, call)
+        || (!context.handler && fills_parameter(file, context.function, call));
+    let mut found = finding(
         lookup.start..call.end_byte(),
         &context.name,
         &lookup.model,
         file.text(id),
-    ))
+    );
+    if lower {
+        found
+            .captures
+            .push((crate::detectors::CONFIDENCE, "lower".to_string()));
+    }
+    Some(found)
+}
+
+/// A column that holds a secret the client must present: `notifications_token`, `secret`,
+/// `api_key`, `signature`.
+fn is_secret_name(key: &str) -> bool {
+    static SECRET: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)(^|_)(token|secret|hash|signature|nonce|key)$")
+            .expect("the secret regex is valid")
+    });
+    SECRET.is_match(key.rsplit("__").next().unwrap_or(key))
+}
+
+/// Whether a value is read from the server-side session (`request.session.get("payment_id")`):
+/// the server put it there, the client did not choose it.
+fn from_session(file: &ParsedFile, node: Node, depth: usize) -> bool {
+    crate::budget::deep(|| {
+        descendants(node).any(|part| match part.kind() {
+            "attribute" => {
+                part.child_by_field_name("attribute")
+                    .is_some_and(|a| file.text(a) == "session")
+                    && part
+                        .child_by_field_name("object")
+                        .is_some_and(|o| matches!(file.text(o), "request" | "self.request"))
+            }
+            "identifier" if depth < MAX_DEPTH && !is_field(part) && !is_callee(part) => {
+                scope::assignments_before(file, part, file.text(part))
+                    .and_then(|assigned| assigned.value)
+                    .is_some_and(|value| from_session(file, value, depth + 1))
+            }
+            _ => false,
+        })
+    })
+}
+
+/// Whether the loaded object is checked against a capability the request carries: a condition
+/// calling something handed the object and the request or another request value
+/// (`if not cf.allowed_for_session(request)`, `if not check_token(user, request.GET["token"])`),
+/// or a call handed both whose result a later condition tests
+/// (`trigger = Trigger.from_request(request, endpoint=endpoint)` … `if not trigger.valid`).
+fn capability_checked(
+    file: &ParsedFile,
+    model: &FileModel,
+    function: Node,
+    lookup: Node,
+    objects: &[String],
+    ids: &[Node],
+) -> bool {
+    if objects.is_empty() {
+        return false;
+    }
+    let checks = |call: Node| {
+        call.start_byte() >= lookup.end_byte()
+            && identifiers(file, call).any(|n| objects.iter().any(|o| o == n))
+            && hands_request(file, model, call, ids)
+    };
+    let mut results: Vec<&str> = Vec::new();
+    for node in descendants(function) {
+        if node.start_byte() < lookup.end_byte() {
+            continue;
+        }
+        if let Some(condition) = condition_of(node) {
+            if descendants(condition)
+                .filter(|n| n.kind() == "call")
+                .any(checks)
+                || identifiers(file, condition).any(|n| results.contains(&n))
+            {
+                return true;
+            }
+        } else if node.kind() == "assignment" {
+            let (Some(left), Some(right)) = (
+                node.child_by_field_name("left"),
+                node.child_by_field_name("right"),
+            ) else {
+                continue;
+            };
+            let called = right.kind() == "call"
+                && right
+                    .child_by_field_name("function")
+                    .map(|f| file.text(f).rsplit('.').next().unwrap_or_default())
+                    .is_some_and(|name| !is_reporting_call(name));
+            if left.kind() == "identifier" && called && checks(right) {
+                results.push(file.text(left));
+            }
+        }
+    }
+    false
+}
+
+/// Whether a call is handed the request itself, its session, or a request value other than the
+/// look-up's ids.
+fn hands_request(file: &ParsedFile, model: &FileModel, call: Node, ids: &[Node]) -> bool {
+    let Some(arguments) = call.child_by_field_name("arguments") else {
+        return false;
+    };
+    named_children(arguments).into_iter().any(|argument| {
+        let value = match argument.kind() {
+            "keyword_argument" => argument.child_by_field_name("value"),
+            _ => Some(argument),
+        };
+        value.is_some_and(|value| {
+            let text = file.text(value);
+            matches!(
+                text,
+                "request" | "self.request" | "request.session" | "self.request.session"
+            ) || (!ids.iter().any(|id| file.text(*id) == text)
+                && from_request(file, model, value, 0))
+        })
+    })
+}
+
+/// Whether the function handed the request to its parent view before the look-up
+/// (`super().post(request, *args, **kwargs)`).
+fn after_parent_view(file: &ParsedFile, function: Node, lookup: Node) -> bool {
+    descendants(function).any(|node| {
+        node.kind() == "call"
+            && node.end_byte() <= lookup.start_byte()
+            && node
+                .child_by_field_name("function")
+                .is_some_and(|f| file.text(f).starts_with("super()."))
+    })
+}
+
+/// Whether the look-up's result is stored on a parameter (`obj.rack = get_object_or_404(…)`).
+fn fills_parameter(file: &ParsedFile, function: Node, lookup: Node) -> bool {
+    let Some(assignment) = lookup.parent().filter(|p| p.kind() == "assignment") else {
+        return false;
+    };
+    let Some(target) = assignment
+        .child_by_field_name("left")
+        .filter(|left| left.kind() == "attribute")
+        .and_then(|left| left.child_by_field_name("object"))
+    else {
+        return false;
+    };
+    let name = file.text(target);
+    function
+        .child_by_field_name("parameters")
+        .is_some_and(|parameters| {
+            named_children(parameters)
+                .into_iter()
+                .any(|parameter| parameter.kind() == "identifier" && file.text(parameter) == name)
+        })
 }
 
 /// Whether `call` is the receiver of a further method call (`…get(...).first()`): only the
@@ -527,6 +704,79 @@ fn sqlalchemy_lookup<'t>(file: &ParsedFile, call: Node<'t>) -> Option<Lookup<'t>
     })
 }
 
+/// DB-API SQL: `cursor.execute("SELECT … FROM cards WHERE id = %s", (card_id,))`, the SQL a
+/// string literal (or a name bound to one) and the values a tuple or list. The table stands for
+/// the model; each bound value in `WHERE` is a condition, the one compared with an id column
+/// keyed `id`.
+fn raw_sql_lookup<'t>(file: &ParsedFile, call: Node<'t>) -> Option<Lookup<'t>> {
+    let function = call
+        .child_by_field_name("function")
+        .filter(|f| f.kind() == "attribute")?;
+    let method = file.text(function.child_by_field_name("attribute")?);
+    if !matches!(
+        method,
+        "execute" | "fetch_one" | "fetch_all" | "fetchrow" | "fetchval"
+    ) {
+        return None;
+    }
+    let arguments = arguments_of(call);
+    let [sql, values, ..] = arguments.as_slice() else {
+        return None;
+    };
+    let sql = match sql.kind() {
+        "identifier" => scope::assignments_before(file, *sql, file.text(*sql))
+            .and_then(|assigned| assigned.value)
+            .or_else(|| module_constant(file, file.text(*sql)))?,
+        _ => *sql,
+    };
+    if sql.kind() != "string" || descendants(sql).any(|n| n.kind() == "interpolation") {
+        return None;
+    }
+    let text = descendants(sql)
+        .filter(|n| n.kind() == "string_content")
+        .map(|n| file.text(n))
+        .collect::<String>();
+    let found = super::sql_lookup(&text)?;
+    // `WHERE user_id = %s` scopes rows to a user rather than naming one object.
+    if is_caller_word(&found.id_column) || !matches!(values.kind(), "tuple" | "list") {
+        return None;
+    }
+    let values: Vec<Node> = named_children(*values)
+        .into_iter()
+        .filter(|n| n.kind() != "comment")
+        .collect();
+    let mut conditions = vec![Condition {
+        key: "id".to_string(),
+        value: *values.get(found.id_value)?,
+    }];
+    for index in found.other_conditions {
+        conditions.push(Condition {
+            key: "value".to_string(),
+            value: *values.get(index)?,
+        });
+    }
+    Some(Lookup {
+        model: found.table,
+        start: call.start_byte(),
+        conditions,
+    })
+}
+
+/// The value of a module-level `NAME = …`.
+fn module_constant<'t>(file: &'t ParsedFile, name: &str) -> Option<Node<'t>> {
+    named_children(file.tree.root_node())
+        .into_iter()
+        .filter(|statement| statement.kind() == "expression_statement")
+        .filter_map(|statement| named_children(statement).into_iter().next())
+        .filter(|node| node.kind() == "assignment")
+        .find(|assignment| {
+            assignment
+                .child_by_field_name("left")
+                .is_some_and(|left| file.text(left) == name)
+        })
+        .and_then(|assignment| assignment.child_by_field_name("right"))
+}
+
 /// `Payment.id == payment_id` and `and_(...)` of such; `None` for anything else.
 fn expression_conditions<'t>(
     file: &ParsedFile,
@@ -722,7 +972,12 @@ fn through_barrier_unguarded(file: &ParsedFile, node: Node, depth: usize) -> boo
                 .child_by_field_name("object")
                 .filter(|object| object.kind() == "identifier")
                 .map(|object| file.text(object));
+            // A row or a cache entry found by the value: what comes back is the server's.
+            let resolved = name == "get_object_or_404"
+                || file.text(f).contains(".objects.")
+                || module.is_some_and(|m| m == "cache" || m.ends_with("_cache"));
             is_barrier_call(name)
+                || resolved
                 || module.is_some_and(|m| {
                     matches!(m, "signing" | "signer" | "jwt" | "fernet" | "tokens")
                 })
@@ -765,6 +1020,14 @@ fn is_field(node: Node) -> bool {
 
 fn context<'t>(file: &ParsedFile, model: &FileModel, node: Node<'t>) -> Option<Context<'t>> {
     let function = ancestor_of_kind(node, &["function_definition"])?;
+    // Middleware (`MiddlewareMixin`) resolves what every request needs (the tenant of the host
+    // name), not an object the client asks for.
+    let middleware = enclosing_class(function)
+        .and_then(|class| class.child_by_field_name("superclasses"))
+        .is_some_and(|bases| file.text(bases).contains("MiddlewareMixin"));
+    if middleware {
+        return None;
+    }
     let handler = model.handler_at(node.start_byte());
     if handler
         .and_then(|handler| handler.route.as_deref())
@@ -810,6 +1073,7 @@ fn context<'t>(file: &ParsedFile, model: &FileModel, node: Node<'t>) -> Option<C
         function,
         admin,
         django,
+        handler: handler.is_some(),
     })
 }
 
@@ -1075,12 +1339,38 @@ fn class_lookup(file: &ParsedFile, class: Node) -> Option<Match> {
         .map(|value| file.text(value).trim_matches(['"', '\'']).to_string())
         .unwrap_or_else(|| "pk".to_string());
     let handler = file.text(class.child_by_field_name("name")?);
-    Some(finding(
+    let mut found = finding(
         statement.start_byte()..statement.end_byte(),
         handler,
         &model,
         &id,
-    ))
+    );
+    if subclasses_scope(file, handler) {
+        found
+            .captures
+            .push((crate::detectors::CONFIDENCE, "lower".to_string()));
+    }
+    Some(found)
+}
+
+/// Whether a class of this file derives from `base` and overrides how the object is found
+/// (`get_object`, `get_queryset`): then `base` is likely a building block, not a routed view.
+fn subclasses_scope(file: &ParsedFile, base: &str) -> bool {
+    descendants(file.tree.root_node())
+        .filter(|node| node.kind() == "class_definition")
+        .any(|class| {
+            let derives = class
+                .child_by_field_name("superclasses")
+                .is_some_and(|bases| {
+                    named_children(bases)
+                        .into_iter()
+                        .any(|b| file.text(b).rsplit('.').next() == Some(base))
+                });
+            derives
+                && class_methods(file, class)
+                    .iter()
+                    .any(|(name, _)| matches!(name.as_str(), "get_object" | "get_queryset"))
+        })
 }
 
 /// Whether every permission class listed only looks at the request, not at the object:
