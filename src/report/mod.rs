@@ -6,6 +6,7 @@ mod json;
 mod markdown;
 pub mod routes;
 mod sarif;
+pub mod starter;
 #[cfg(test)]
 mod test_support;
 mod text;
