@@ -123,6 +123,9 @@ struct ScanArgs {
     /// Also write a Markdown summary to FILE (e.g. for `$GITHUB_STEP_SUMMARY`).
     #[arg(long, value_name = "FILE")]
     markdown: Option<PathBuf>,
+    /// Also write an HTML report to FILE (one self-contained page).
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
     /// Exit with status 1 when a finding is at or above this severity.
     #[arg(long, value_enum, default_value_t = Severity::Low, value_name = "SEVERITY")]
     fail_on: Severity,
@@ -579,6 +582,9 @@ fn run_scan(args: ScanArgs) -> CliResult {
     }
     if let Some(path) = &args.markdown {
         write_report(Format::Markdown, Some(path), &outcome, rules, style)?;
+    }
+    if let Some(path) = &args.html {
+        write_report(Format::Html, Some(path), &outcome, rules, style)?;
     }
     if let Some(profile) = &mut outcome.profile {
         profile.phases.report = reporting.elapsed();
