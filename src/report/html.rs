@@ -162,7 +162,7 @@ fn finding_article(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let rule = rules.get(&finding.rule_id);
-    let route = routes.around(finding);
+    let route = routes.around(finding, files);
     writeln!(
         out,
         "<article class=\"finding {severity}\" data-severity=\"{severity}\" data-rule=\"{id}\" data-path=\"{path}\" data-route=\"{route}\">\n\
@@ -332,20 +332,42 @@ impl<'a> RouteIndex<'a> {
         RouteIndex { by_file }
     }
 
-    /// The routes of the nearest handler at or above the finding in its file (a handler served
-    /// at several paths has several), as labels.
-    fn around(&self, finding: &Finding) -> String {
-        let Some(routes) = self.by_file.get(finding.path.as_str()) else {
+    /// The routes of the handler a finding is in, as labels (a handler served at several paths
+    /// has several): the nearest handler at or above the finding's place in its file, if no line
+    /// between them is indented as little as the handler (which would end its body). A finding
+    /// with a flow is placed by where the flow starts: the request input of a handler.
+    fn around(&self, finding: &Finding, files: &mut Files) -> String {
+        let (path, at) = finding.flow.first().map_or(
+            (finding.path.as_str(), finding.start.line),
+            |source| (source.path.as_str(), source.start.line),
+        );
+        let Some(routes) = self.by_file.get(path) else {
             return String::new();
         };
         let Some(line) = routes
             .iter()
             .map(|r| r.line)
-            .filter(|&line| line <= finding.start.line)
+            .filter(|&line| line <= at)
             .max()
         else {
             return String::new();
         };
+        let lines = files.lines(path);
+        let indent = |text: &str| text.len() - text.trim_start().len();
+        let Some(handler_indent) = lines.get(line - 1).map(|text| indent(text)) else {
+            return String::new();
+        };
+        let ended = lines
+            .iter()
+            .take(at)
+            .skip(line)
+            .any(|text| {
+                let body = text.trim_start();
+                !body.is_empty() && !body.starts_with(')') && indent(text) <= handler_indent
+            });
+        if ended {
+            return String::new();
+        }
         let labels: Vec<String> = routes
             .iter()
             .filter(|r| r.line == line)
@@ -364,12 +386,17 @@ struct Files {
 impl Files {
     /// Lines `first..=last` of `path` with `context` lines around, numbered, the finding's own
     /// lines marked; empty when the file cannot be read.
-    fn frame(&mut self, path: &str, first: usize, last: usize, context: usize) -> String {
-        let lines = self.lines.entry(path.to_string()).or_insert_with(|| {
+    /// The lines of `path`, escaped for HTML; none when it cannot be read.
+    fn lines(&mut self, path: &str) -> &[String] {
+        self.lines.entry(path.to_string()).or_insert_with(|| {
             std::fs::read_to_string(path)
                 .map(|text| html_code(&text).lines().map(str::to_string).collect())
                 .unwrap_or_default()
-        });
+        })
+    }
+
+    fn frame(&mut self, path: &str, first: usize, last: usize, context: usize) -> String {
+        let lines = self.lines(path);
         if first == 0 || first > lines.len() {
             return String::new();
         }
@@ -383,7 +410,7 @@ impl Files {
                 ""
             };
             frame.push_str(&format!(
-                "<span{class}><span class=\"ln\">{number}</span>{}</span>\n",
+                "<span{class}><span class=\"ln\">{number}</span>{}</span>",
                 lines[number - 1]
             ));
         }
@@ -417,18 +444,19 @@ mod tests {
         let path = dir.path().join("views.py");
         std::fs::write(
             &path,
-            "@app.post('/pay')\ndef pay():\n    x = request.args['q']\n    bad_high(x)\n    return 1\n",
+            "@app.post('/pay')\ndef pay(\n    a,\n):\n    x = request.args['q']\n    bad_high(x)\n    return 1\n\n\ndef helper():\n    bad_low()\n",
         )
         .unwrap();
         let path = path.to_string_lossy().into_owned();
-        let mut high = finding("demo-high", Severity::High, &path, (4, 5), (4, 16));
+        let mut high = finding("demo-high", Severity::High, &path, (6, 5), (6, 16));
         high.flow = vec![Related {
             path: path.clone(),
-            start: Position { line: 3, column: 9 },
+            start: Position { line: 5, column: 9 },
             message: "request input `request.args`".into(),
         }];
         let low = finding("demo-low", Severity::Low, "other.py", (1, 1), (1, 2));
-        let mut outcome = outcome(vec![low, high], Vec::new());
+        let helper = finding("demo-low", Severity::Low, &path, (11, 5), (11, 14));
+        let mut outcome = outcome(vec![low, high, helper], Vec::new());
         outcome.project.routes.push(Route {
             methods: vec!["POST".into()],
             path: Some("/pay".into()),
@@ -458,10 +486,11 @@ mod tests {
         // The finding knows its route, shows its lines and its flow with the source line.
         assert!(page.contains("data-route=\"POST /pay pay\""), "{page}");
         assert!(page.contains(
-            "<span class=\"hit\"><span class=\"ln\">4</span>    bad_high(x)</span>"
-        ));
-        assert!(page.contains("<span><span class=\"ln\">2</span>def pay():</span>"));
-        assert!(page.contains("request input `request.args`<pre class=\"frame\"><span class=\"hit\"><span class=\"ln\">3</span>    x = request.args[&#39;q&#39;]</span>"));
+            "<span><span class=\"ln\">4</span>):</span><span><span class=\"ln\">5</span>    x = request.args[&#39;q&#39;]</span><span class=\"hit\"><span class=\"ln\">6</span>    bad_high(x)</span>"
+        ), "{page}");
+        assert!(page.contains("request input `request.args`<pre class=\"frame\"><span class=\"hit\"><span class=\"ln\">5</span>    x = request.args[&#39;q&#39;]</span></pre>"));
+        // A function after the handler is not in its route.
+        assert!(page.contains(&format!("data-path=\"{}\" data-route=\"\"", html(&path))));
         // A file that cannot be read leaves out the frame, not the finding.
         assert!(page.contains("data-path=\"other.py\" data-route=\"\""));
         assert!(page.contains("<option value=\"demo-low\">demo-low</option>"));
