@@ -38,7 +38,11 @@ fn service() -> tempfile::TempDir {
 /// (path, guards) of each route `tollgate routes` lists in `dir`.
 fn guards(dir: &Path) -> Vec<(String, String)> {
     let output = tollgate(dir, &["routes", "--format", "json"]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let document: Value = serde_json::from_slice(&output.stdout).unwrap();
     document["routes"]
         .as_array()
@@ -64,18 +68,34 @@ fn guards(dir: &Path) -> Vec<(String, String)> {
 fn init_writes_a_starter_whose_entries_work_once_uncommented() {
     let dir = service();
     let output = tollgate(dir.path(), &["init"]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let survey = String::from_utf8(output.stdout).unwrap();
-    assert!(survey.contains("Frameworks: fastapi (2 routes)"), "{survey}");
-    assert!(survey.contains("require_token (dependencies, e.g. main.py:8)"), "{survey}");
-    assert!(survey.contains("GET     /v1/rates rates main.py:13"), "{survey}");
+    assert!(
+        survey.contains("Frameworks: fastapi (2 routes)"),
+        "{survey}"
+    );
+    assert!(
+        survey.contains("require_token (dependencies, e.g. main.py:8)"),
+        "{survey}"
+    );
+    assert!(
+        survey.contains("GET     /v1/rates rates main.py:13"),
+        "{survey}"
+    );
     let config = std::fs::read_to_string(dir.path().join("tollgate.toml")).unwrap();
     assert!(config.contains("  # \"require_token\",  # guessed by name on 1 route"));
     assert!(config.contains("  # \"^/v1/rates$\",  # GET rates main.py:13"));
     // As written, nothing is trusted: the guess stays a guess, the route stays unguarded.
     assert_eq!(
         guards(dir.path()),
-        [("/v1/pay".into(), String::new()), ("/v1/rates".into(), String::new())]
+        [
+            ("/v1/pay".into(), String::new()),
+            ("/v1/rates".into(), String::new())
+        ]
     );
     // Reviewed and uncommented, both entries take effect.
     let reviewed = config

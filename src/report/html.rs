@@ -66,7 +66,10 @@ pub(super) fn render(
     writeln!(out, "</section>")?;
     route_table(&outcome.project, out)?;
     notices(outcome, out)?;
-    writeln!(out, "</main>\n<script>\n{SCRIPT}</script>\n</body>\n</html>")
+    writeln!(
+        out,
+        "</main>\n<script>\n{SCRIPT}</script>\n</body>\n</html>"
+    )
 }
 
 /// Counts by severity and by rule (the findings' own severities).
@@ -194,7 +197,13 @@ fn finding_article(
             .frame(&finding.path, finding.start.line, last, CONTEXT_LINES)
             .as_bytes(),
     )?;
-    steps(out, "flow", "How client input gets here", &finding.flow, files)?;
+    steps(
+        out,
+        "flow",
+        "How client input gets here",
+        &finding.flow,
+        files,
+    )?;
     steps(out, "related", "Related", &finding.related, files)?;
     if let Some(rule) = rule {
         writeln!(out, "<p class=\"fix\"><b>Fix:</b> {}</p>", html(&rule.fix))?;
@@ -337,10 +346,12 @@ impl<'a> RouteIndex<'a> {
     /// between them is indented as little as the handler (which would end its body). A finding
     /// with a flow is placed by where the flow starts: the request input of a handler.
     fn around(&self, finding: &Finding, files: &mut Files) -> String {
-        let (path, at) = finding.flow.first().map_or(
-            (finding.path.as_str(), finding.start.line),
-            |source| (source.path.as_str(), source.start.line),
-        );
+        let (path, at) = finding
+            .flow
+            .first()
+            .map_or((finding.path.as_str(), finding.start.line), |source| {
+                (source.path.as_str(), source.start.line)
+            });
         let Some(routes) = self.by_file.get(path) else {
             return String::new();
         };
@@ -357,14 +368,10 @@ impl<'a> RouteIndex<'a> {
         let Some(handler_indent) = lines.get(line - 1).map(|text| indent(text)) else {
             return String::new();
         };
-        let ended = lines
-            .iter()
-            .take(at)
-            .skip(line)
-            .any(|text| {
-                let body = text.trim_start();
-                !body.is_empty() && !body.starts_with(')') && indent(text) <= handler_indent
-            });
+        let ended = lines.iter().take(at).skip(line).any(|text| {
+            let body = text.trim_start();
+            !body.is_empty() && !body.starts_with(')') && indent(text) <= handler_indent
+        });
         if ended {
             return String::new();
         }
@@ -481,8 +488,10 @@ mod tests {
         // Counts by severity and rule; the most severe finding first.
         assert!(page.contains("<span class=\"badge high\">high</span></td><td class=\"n\">1</td>"));
         assert!(page.contains("<tr data-rule=\"demo-high\"><td><code>demo-high</code>"));
-        assert!(page.find("data-rule=\"demo-high\" data-path").unwrap()
-            < page.find("data-rule=\"demo-low\" data-path").unwrap());
+        assert!(
+            page.find("data-rule=\"demo-high\" data-path").unwrap()
+                < page.find("data-rule=\"demo-low\" data-path").unwrap()
+        );
         // The finding knows its route, shows its lines and its flow with the source line.
         assert!(page.contains("data-route=\"POST /pay pay\""), "{page}");
         assert!(page.contains(
@@ -503,7 +512,11 @@ mod tests {
     fn code_paths_and_messages_cannot_inject_markup() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("x\"><b onclick=alert(1)>.py");
-        std::fs::write(&path, "bad_high('</pre><script>alert(2)</script>\u{1b}[2J')\n").unwrap();
+        std::fs::write(
+            &path,
+            "bad_high('</pre><script>alert(2)</script>\u{1b}[2J')\n",
+        )
+        .unwrap();
         let path = path.to_string_lossy().into_owned();
         let mut hostile = finding("demo-high", Severity::High, &path, (1, 1), (1, 10));
         hostile.message = "<img src=x onerror=alert(3)>\n\u{202e}".into();
@@ -514,7 +527,11 @@ mod tests {
             line: Some(1),
         };
         let page = rendered(&outcome(vec![hostile], vec![notice]));
-        assert_eq!(page.matches("<script>").count(), 1, "only the page's own script");
+        assert_eq!(
+            page.matches("<script>").count(),
+            1,
+            "only the page's own script"
+        );
         assert!(!page.contains("<img"));
         assert!(!page.contains("<b>n</b>"));
         assert!(!page.contains('\u{1b}'));

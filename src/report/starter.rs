@@ -284,7 +284,9 @@ impl<'a> Survey<'a> {
                 let _ = writeln!(text, "#   … and {} more", self.unrouted.len() - MAX_LISTED);
             }
         }
-        text.push_str("\n[scan]\ninclude-tests = false  # true: run every rule on tests and fixtures too\n");
+        text.push_str(
+            "\n[scan]\ninclude-tests = false  # true: run every rule on tests and fixtures too\n",
+        );
         text
     }
 }
@@ -390,7 +392,10 @@ mod tests {
         assert!(config.contains(r#"  # '^/v1/x"y$',"#), "{config}");
         assert!(config.contains("#   orphan app/api.py:7"));
         let parsed: toml::Table = toml::from_str(&config).expect("valid TOML");
-        assert!(parsed["auth"]["public-paths"].as_array().unwrap().is_empty());
+        assert!(parsed["auth"]["public-paths"]
+            .as_array()
+            .unwrap()
+            .is_empty());
         // Each commented entry, uncommented, is valid TOML and a valid regex.
         let uncommented = config.replace("  # \"", "  \"").replace("  # '", "  '");
         let parsed: toml::Table = toml::from_str(&uncommented).expect("valid TOML");
@@ -402,7 +407,10 @@ mod tests {
         let mut summary = Vec::new();
         survey.render_summary(&mut summary).unwrap();
         let summary = String::from_utf8(summary).unwrap();
-        assert!(summary.contains("Frameworks: fastapi (4 routes)"), "{summary}");
+        assert!(
+            summary.contains("Frameworks: fastapi (4 routes)"),
+            "{summary}"
+        );
         assert!(summary.contains("4 routes: 2 without a guard, 1 not placed, 1 guessed guards"));
     }
 }
