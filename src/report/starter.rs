@@ -247,8 +247,13 @@ impl<'a> Survey<'a> {
              # match the full path); leave the others for `tollgate scan` to report.\n\
              public-paths = [\n",
         );
+        let mut listed = std::collections::HashSet::new();
         for route in self.unguarded.iter().take(MAX_LISTED) {
             let path = route.path.as_deref().unwrap_or_default();
+            // One regex per path, however many methods or handlers serve it.
+            if !listed.insert(path) {
+                continue;
+            }
             let _ = writeln!(
                 text,
                 "  # {},  # {} {} {}:{}",
@@ -376,6 +381,7 @@ mod tests {
                     &[],
                 ),
                 route(Some("/v1/rates/{id}"), "rates", &[], &[]),
+                route(Some("/v1/rates/{id}"), "rates_again", &[], &[]),
                 route(Some("/v1/x\"y"), "odd", &[], &["Depends(require_key)"]),
                 route(None, "orphan", &[], &[]),
             ],
@@ -391,6 +397,10 @@ mod tests {
         assert!(config.contains(r"  # '^/v1/rates/\{id\}$',  # POST rates app/api.py:7"));
         assert!(config.contains(r#"  # '^/v1/x"y$',"#), "{config}");
         assert!(config.contains("#   orphan app/api.py:7"));
+        assert!(
+            !config.contains("rates_again"),
+            "one regex per path: {config}"
+        );
         let parsed: toml::Table = toml::from_str(&config).expect("valid TOML");
         assert!(parsed["auth"]["public-paths"]
             .as_array()
@@ -408,9 +418,9 @@ mod tests {
         survey.render_summary(&mut summary).unwrap();
         let summary = String::from_utf8(summary).unwrap();
         assert!(
-            summary.contains("Frameworks: fastapi (4 routes)"),
+            summary.contains("Frameworks: fastapi (5 routes)"),
             "{summary}"
         );
-        assert!(summary.contains("4 routes: 2 without a guard, 1 not placed, 1 guessed guards"));
+        assert!(summary.contains("5 routes: 3 without a guard, 1 not placed, 1 guessed guards"));
     }
 }
