@@ -60,6 +60,9 @@ enum Command {
     },
     /// List the application's routes: method, path, handler, framework and guards.
     Routes(RoutesArgs),
+    /// Survey a service (frameworks, guards, routes tollgate could not place) and write a
+    /// commented starter `tollgate.toml` with `[auth]` prepared for review.
+    Init(InitArgs),
     /// Check rules against example files annotated `# expect: RULE-ID` / `# ok: RULE-ID`.
     Test {
         /// Example files and directories (default: the `--rules` paths).
@@ -120,6 +123,9 @@ struct ScanArgs {
     /// Also write a Markdown summary to FILE (e.g. for `$GITHUB_STEP_SUMMARY`).
     #[arg(long, value_name = "FILE")]
     markdown: Option<PathBuf>,
+    /// Also write an HTML report to FILE (one self-contained page).
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
     /// Exit with status 1 when a finding is at or above this severity.
     #[arg(long, value_enum, default_value_t = Severity::Low, value_name = "SEVERITY")]
     fail_on: Severity,
@@ -212,6 +218,20 @@ struct RoutesArgs {
     config: Option<PathBuf>,
 }
 
+#[derive(clap::Args, Debug)]
+struct InitArgs {
+    /// The service's directory; the configuration is written there.
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    /// Replace an existing `tollgate.toml`.
+    #[arg(long)]
+    force: bool,
+    /// Print the configuration on standard output (the survey goes to standard error) instead
+    /// of writing the file.
+    #[arg(long)]
+    stdout: bool,
+}
+
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum ListFormat {
     Text,
@@ -271,6 +291,7 @@ fn run(cli: Cli) -> CliResult {
             explain(&config::assemble(&sources.sources())?.0, &rule_id)
         }
         Command::Routes(args) => list_routes(&args),
+        Command::Init(args) => init(&args),
         Command::Test { paths, sources } => run_tests(paths, &sources),
     }
 }
@@ -423,6 +444,69 @@ fn list_routes(args: &RoutesArgs) -> CliResult {
     Ok(EXIT_CLEAN)
 }
 
+/// `tollgate init`: survey the service with the project model and write the starter configuration.
+fn init(args: &InitArgs) -> CliResult {
+    let shown = report::sanitize(&args.path.to_string_lossy()).into_owned();
+    if !args.path.exists() {
+        return Err(boxed(CliError::Usage(format!(
+            "path `{shown}` does not exist"
+        ))));
+    }
+    if !args.path.is_dir() {
+        return Err(boxed(CliError::Usage(format!(
+            "`{shown}` is not a directory: name the service's directory"
+        ))));
+    }
+    let target = args.path.join("tollgate.toml");
+    if !args.stdout && !args.force && target.exists() {
+        return Err(boxed(CliError::Usage(format!(
+            "`{}` exists; pass --force to replace it, or --stdout to print the starter",
+            target.display()
+        ))));
+    }
+    let options = ScanOptions {
+        paths: vec![args.path.clone()],
+        ..ScanOptions::default()
+    };
+    let outcome = scan::scan(&options, &RuleSet::default()).map_err(boxed)?;
+    if outcome.stats.files_scanned == 0 {
+        return Err(boxed(CliError::Usage(format!(
+            "no Python or Rust file under `{shown}`"
+        ))));
+    }
+    let survey = report::starter::Survey::of(&outcome.project);
+    let mut summary = Vec::new();
+    survey
+        .render_summary(&mut summary)
+        .map_err(|err| boxed(CliError::Write(err.to_string())))?;
+    let config = survey.config();
+    let written = if args.stdout {
+        std::io::stderr()
+            .write_all(&summary)
+            .and_then(|()| std::io::stdout().write_all(config.as_bytes()))
+    } else {
+        std::fs::write(&target, &config).map_err(|err| {
+            boxed(CliError::Write(format!(
+                "cannot write `{}`: {err}",
+                target.display()
+            )))
+        })?;
+        let mut out = std::io::stdout().lock();
+        out.write_all(&summary).and_then(|()| {
+            writeln!(
+                out,
+                "\nWrote {}: review [auth], then run `tollgate scan {shown}`.",
+                target.display()
+            )
+        })
+    };
+    unless_pipe_closed(written).map_err(|err| boxed(CliError::Write(err.to_string())))?;
+    if survey.is_empty() {
+        eprintln!("tollgate: no route found; the starter configuration has an empty [auth]");
+    }
+    Ok(EXIT_CLEAN)
+}
+
 fn write_baseline(args: ScanArgs) -> CliResult {
     let Some(path) = args.output.clone() else {
         return Err(boxed(CliError::Usage(
@@ -498,6 +582,9 @@ fn run_scan(args: ScanArgs) -> CliResult {
     }
     if let Some(path) = &args.markdown {
         write_report(Format::Markdown, Some(path), &outcome, rules, style)?;
+    }
+    if let Some(path) = &args.html {
+        write_report(Format::Html, Some(path), &outcome, rules, style)?;
     }
     if let Some(profile) = &mut outcome.profile {
         profile.phases.report = reporting.elapsed();

@@ -51,6 +51,33 @@ pub fn blank_controls(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Text for HTML element content or a quoted attribute: unsafe characters made visible
+/// ([`sanitize`]), then `& < > " '` written as character references.
+pub fn html(text: &str) -> String {
+    markup(&sanitize(text))
+}
+
+/// Source text for an HTML code frame: unsafe characters blanked ([`blank_controls`], line breaks
+/// kept), then `& < > " '` written as character references.
+pub fn html_code(text: &str) -> String {
+    markup(&blank_controls(text))
+}
+
+fn markup(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -63,6 +90,15 @@ mod tests {
             "a\\n::stop-commands::x\\r\\t\\u{1b}[31m\\u{7f}\\u{9b}\\u{202e}.py"
         );
         assert!(matches!(sanitize("été ✓"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn html_escapes_markup_and_controls() {
+        assert_eq!(
+            html("<script>alert('x')</script>\" onload=\"&\n\u{202e}"),
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&quot; onload=&quot;&amp;\\n\\u{202e}"
+        );
+        assert_eq!(html_code("a < b\n\u{1b}[2J"), "a &lt; b\n?[2J");
     }
 
     #[test]

@@ -2,10 +2,12 @@
 
 mod escape;
 mod github;
+mod html;
 mod json;
 mod markdown;
 pub mod routes;
 mod sarif;
+pub mod starter;
 #[cfg(test)]
 mod test_support;
 mod text;
@@ -32,6 +34,8 @@ pub enum Format {
     Github,
     /// A Markdown summary for GitHub's job summary or a pull-request comment.
     Markdown,
+    /// One self-contained HTML page: summary, filters, findings with code and flows, routes.
+    Html,
 }
 
 /// Options that change how a report is drawn.
@@ -61,6 +65,7 @@ pub fn render(
         Format::Sarif => sarif::render(outcome, rules, out),
         Format::Github => github::render(outcome, rules, out),
         Format::Markdown => markdown::render(outcome, rules, style, out),
+        Format::Html => html::render(outcome, rules, style, out),
     }
 }
 
