@@ -214,10 +214,13 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
     ));
     let mut across_findings: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
     if !pending.is_empty() || !returns.is_empty() {
+        // Only files the per-file stage could read and parse are read again.
         let files: Vec<(Candidate, bool)> = discovery
             .files
             .iter()
-            .map(|candidate| {
+            .zip(&scanned)
+            .filter(|(_, file)| file.result.scanned)
+            .map(|(candidate, _)| {
                 let test = is_test_candidate(candidate, &options.paths);
                 (candidate.clone(), test)
             })

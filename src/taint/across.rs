@@ -409,12 +409,7 @@ pub fn recheck(
         .par_iter()
         .filter(|(candidate, _)| candidate.language == Language::Python)
         .filter_map(|(candidate, test_path)| {
-            let text = std::fs::read_to_string(&candidate.path).ok()?;
-            if !names.is_match(&text) {
-                return None;
-            }
-            let display = discover::display_path(&candidate.path);
-            let source = SourceFile::new(candidate.path.clone(), display, candidate.language, text);
+            let source = load(candidate, &names)?;
             budget::bounded(timeout, || {
                 let mut file = parse::parse(&source)?;
                 file.project = Some(Arc::clone(returns));
@@ -436,6 +431,18 @@ pub fn recheck(
         .collect();
     found.sort_by(|a, b| (&a.path, a.start, &a.rule_id).cmp(&(&b.path, b.start, &b.rule_id)));
     found
+}
+
+/// A file read again after linking, when its text has one of `names` and it is still safe to
+/// parse (it may have changed since the per-file stage checked it).
+fn load(candidate: &Candidate, names: &AhoCorasick) -> Option<SourceFile> {
+    let text = std::fs::read_to_string(&candidate.path).ok()?;
+    if !names.is_match(&text) || text.bytes().take(8192).any(|byte| byte == 0) {
+        return None;
+    }
+    let display = discover::display_path(&candidate.path);
+    let source = SourceFile::new(candidate.path.clone(), display, candidate.language, text);
+    parse::unparsable(&source).is_none().then_some(source)
 }
 
 /// A finding waiting for callers, as the link knows it.
@@ -504,13 +511,7 @@ pub fn link(
                 if *test_path && !include_tests {
                     return None;
                 }
-                let text = std::fs::read_to_string(&candidate.path).ok()?;
-                if !names.is_match(&text) {
-                    return None;
-                }
-                let display = discover::display_path(&candidate.path);
-                let source =
-                    SourceFile::new(candidate.path.clone(), display, candidate.language, text);
+                let source = load(candidate, &names)?;
                 budget::bounded(timeout, || {
                     join_file(&source, &frontier, returns, rules, &crates, include_tests)
                 })
