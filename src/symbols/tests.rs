@@ -185,3 +185,17 @@ fn alias_cycles_end() {
     assert!(matches!(s.resolve(py, "a.run"), Resolved::Unresolved(_)));
     assert!(matches!(s.resolve(py, "x"), Resolved::Unresolved(_)));
 }
+
+#[test]
+fn modules_found_by_path_match_the_names_callers_use() {
+    use super::same_module;
+    // The scan starts above the package, or inside it.
+    assert!(same_module("lnbits.lnbits.core.crud", "lnbits.core.crud"));
+    assert!(same_module("core.crud", "lnbits.core.crud"));
+    // A package re-exports what its modules define.
+    assert!(same_module("shop.db", "shop"));
+    assert!(same_module("ledger_db::store", "ledger_db"));
+    // A suffix must end at a separator.
+    assert!(!same_module("shop.mydb", "db"));
+    assert!(!same_module("payments.views", "orders.views"));
+}

@@ -722,3 +722,91 @@ fn package_name(manifest: &str) -> Option<String> {
     let name = table.get("package")?.get("name")?.as_str()?;
     Some(name.replace('-', "_"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceFile;
+
+    fn with_file<T>(path: &str, language: Language, text: &str, f: impl Fn(&ParsedFile) -> T) -> T {
+        let source = SourceFile::new(path.into(), path.into(), language, text.into());
+        let file = parse::parse(&source).expect("parses");
+        f(&file)
+    }
+
+    fn ids(path: &str, language: Language, text: &str, kind: &str) -> Vec<Option<FunctionId>> {
+        with_file(path, language, text, |file| {
+            descendants(file.tree.root_node())
+                .filter(|n| n.kind() == kind)
+                .map(|call| function_at(file, call).map(|(_, id)| id))
+                .collect()
+        })
+    }
+
+    fn id(module: &str, name: &str) -> Option<FunctionId> {
+        Some(FunctionId {
+            module: module.into(),
+            name: name.into(),
+        })
+    }
+
+    #[test]
+    fn functions_are_named_as_callers_name_them() {
+        let python = "def run(sql):\n    go(sql)\n\nclass Ledger:\n    @staticmethod\n    def post(x):\n        go(x)\n\ndef outer():\n    def inner(y):\n        go(y)\n";
+        assert_eq!(
+            ids("shop/db.py", Language::Python, python, "call"),
+            vec![id("shop.db", "run"), id("shop.db", "Ledger.post"), None]
+        );
+        let rust = "fn run(sql: &str) { go(sql) }\nimpl<T> Store<T> { fn purge(&self, t: &str) { go(t) } }\nmod inner { fn helper(x: u8) { go(x) } }\n";
+        assert_eq!(
+            ids("db/src/lib.rs", Language::Rust, rust, "call_expression"),
+            vec![
+                id("crate", "run"),
+                id("crate", "Store::purge"),
+                id("crate::inner", "helper")
+            ]
+        );
+    }
+
+    #[test]
+    fn calls_resolve_through_imports_self_constructors_and_parameter_types() {
+        let text = "from shop.db import run\nfrom shop import models\nfrom shop.ledger import Ledger\n\nclass View:\n    def get(self, ledger: Ledger):\n        run(1)\n        models.Order.lookup(2)\n        self.helper(3)\n        printer = models.Printer()\n        printer.send(4)\n        ledger.post(5)\n        unknown.thing(6)\n";
+        let callees: Vec<Vec<FunctionId>> =
+            with_file("shop/views.py", Language::Python, text, |file| {
+                descendants(file.tree.root_node())
+                    .filter(|n| n.kind() == "call")
+                    .filter_map(|call| callee(file, call))
+                    .filter(|callee| !callee.positional.is_empty())
+                    .map(|callee| callee.functions)
+                    .collect()
+            });
+        let first = |index: usize| callees[index].first().cloned();
+        assert_eq!(first(0), id("shop.db", "run"));
+        assert!(callees[1].contains(&FunctionId {
+            module: "shop.models".into(),
+            name: "Order.lookup".into()
+        }));
+        assert_eq!(first(2), id("shop.views", "View.helper"));
+        assert_eq!(first(3), id("shop.models", "Printer.send"));
+        assert_eq!(first(4), id("shop.ledger", "Ledger.post"));
+        // A method on an object of unknown type is not matched by its name.
+        assert!(callees[5].is_empty());
+    }
+
+    #[test]
+    fn wrapper_types_unwrap_to_the_type_they_hold() {
+        assert_eq!(innermost_type("State<Store>"), "Store");
+        assert_eq!(innermost_type("web::Data<Arc<Store>>"), "Store");
+        assert_eq!(innermost_type("&Store"), "Store");
+        assert_eq!(innermost_type("Optional[Ledger]"), "Ledger");
+        assert_eq!(innermost_type("Annotated[Ledger, Depends(get)]"), "Ledger");
+    }
+
+    #[test]
+    fn package_names_become_crate_names() {
+        let manifest = "[package]\nname = \"ledger-db\"\nversion = \"0.1.0\"\n";
+        assert_eq!(package_name(manifest), Some("ledger_db".to_string()));
+        assert_eq!(package_name("[workspace]\nmembers = []\n"), None);
+        assert_eq!(package_name("not toml ["), None);
+    }
+}
