@@ -10,11 +10,11 @@
 #   $RUNNER_TEMP/tollgate-target (which action.yml caches with the cargo registry).
 set -euo pipefail
 
+# shellcheck source=action/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
 fail() {
-  local text="${*//%/%25}"
-  text="${text//$'\r'/%0D}"
-  echo "::error title=tollgate install::${text//$'\n'/%0A}"
-  exit 1
+  error_exit "tollgate install" 1 "$@"
 }
 
 action_path="${GITHUB_ACTION_PATH:?GITHUB_ACTION_PATH is not set}"

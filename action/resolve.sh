@@ -16,11 +16,11 @@
 # GITHUB_REPOSITORY's.
 set -euo pipefail
 
+# shellcheck source=action/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
 fail() {
-  local text="${*//%/%25}"
-  text="${text//$'\r'/%0D}"
-  echo "::error title=tollgate install::${text//$'\n'/%0A}"
-  exit 1
+  error_exit "tollgate install" 1 "$@"
 }
 
 action_path="${GITHUB_ACTION_PATH:?GITHUB_ACTION_PATH is not set}"

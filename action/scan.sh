@@ -8,16 +8,11 @@
 set -euo pipefail
 set -f
 
-# A workflow command's message with `%`, CR and LF escaped, so an input cannot start a command.
-escape_data() {
-  local text="${1//%/%25}"
-  text="${text//$'\r'/%0D}"
-  printf '%s' "${text//$'\n'/%0A}"
-}
+# shellcheck source=action/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 fail() {
-  echo "::error title=tollgate::$(escape_data "$*")"
-  exit 2
+  error_exit tollgate 2 "$@"
 }
 
 # Stop unless path input $1 (value $2) is free of control characters (a newline could forge lines

@@ -323,11 +323,17 @@ pub fn check_file(
                 .rule(&finding.rule_id)
                 .is_some_and(|rule| rule.test_code == TestCodePolicy::Skip))
     });
+    settle(&mut findings, |id| plan.rule(id));
+    Checked { findings, notices }
+}
+
+/// Put one file's findings in source order, keep the first of any that repeat a rule on the same
+/// range, drop those a superseding rule covers, and give each its fingerprint.
+pub(crate) fn settle<'r>(findings: &mut Vec<Finding>, rule_of: impl Fn(&str) -> Option<&'r Rule>) {
     findings.sort_by(|a, b| (a.start, &a.rule_id, a.end).cmp(&(b.start, &b.rule_id, b.end)));
     findings.dedup_by(|a, b| a.rule_id == b.rule_id && a.bytes == b.bytes);
-    drop_superseded(&mut findings, |id| plan.rule(id));
-    fingerprint::assign(&mut findings);
-    Checked { findings, notices }
+    drop_superseded(findings, rule_of);
+    fingerprint::assign(findings);
 }
 
 /// The finding for a declarative rule's match.
@@ -392,10 +398,7 @@ pub fn rule_notice(
 
 /// Remove findings that a finding of a superseding rule covers (same lines). A finding that
 /// waits for its function's callers ([`Finding::via_parameter`]) covers nothing yet.
-pub(crate) fn drop_superseded<'r>(
-    findings: &mut Vec<Finding>,
-    rule_of: impl Fn(&str) -> Option<&'r Rule>,
-) {
+fn drop_superseded<'r>(findings: &mut Vec<Finding>, rule_of: impl Fn(&str) -> Option<&'r Rule>) {
     let covering: Vec<(String, usize, usize)> = findings
         .iter()
         .filter(|f| f.via_parameter.is_none())

@@ -187,77 +187,9 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
 
     let mut profile = options.profile.then(Profile::default);
     let linking = Instant::now();
-    // Findings that wait for their function's callers are decided across the files.
     let mut scanned = scanned;
-    let pending: Vec<Finding> = scanned
-        .iter_mut()
-        .flat_map(|file| {
-            let (waiting, kept) = std::mem::take(&mut file.result.findings)
-                .into_iter()
-                .partition(|finding: &Finding| finding.via_parameter.is_some());
-            file.result.findings = kept;
-            waiting
-        })
-        .collect();
-    let returns = std::sync::Arc::new(RequestReturns::new(
-        scanned
-            .iter()
-            .flat_map(|file| {
-                let path = &file.result.path;
-                let facts = &file.result.facts;
-                facts
-                    .returns_request
-                    .iter()
-                    .map(move |id| (id.clone(), path.clone()))
-            })
-            .collect(),
-    ));
-    let mut across_findings: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
-    if !pending.is_empty() || !returns.is_empty() {
-        // Only files the per-file stage could read and parse are read again.
-        let files: Vec<(Candidate, bool)> = discovery
-            .files
-            .iter()
-            .zip(&scanned)
-            .filter(|(_, file)| file.result.scanned)
-            .map(|(candidate, _)| {
-                let test = is_test_candidate(candidate, &options.paths);
-                (candidate.clone(), test)
-            })
-            .collect();
-        let known: BTreeSet<(String, String, usize)> = scanned
-            .iter()
-            .flat_map(|file| &file.result.findings)
-            .map(|finding| {
-                let key = (finding.path.clone(), finding.rule_id.clone());
-                (key.0, key.1, finding.bytes.start)
-            })
-            .collect();
-        let joined = pool.install(|| {
-            let mut joined = across::link(
-                pending,
-                &files,
-                &returns,
-                rules,
-                options.include_tests,
-                options.timeout,
-            );
-            joined.extend(across::recheck(
-                &returns,
-                &files,
-                &plan,
-                &known,
-                options.timeout,
-            ));
-            joined
-        });
-        for finding in joined {
-            across_findings
-                .entry(finding.path.clone())
-                .or_default()
-                .push(finding);
-        }
-    }
+    let mut across_findings =
+        pool.install(|| across_files(&mut scanned, &discovery.files, options, rules, &plan));
     let linked: Vec<(String, &FileFacts)> = scanned
         .iter()
         .filter(|file| !file.result.facts.is_empty())
@@ -302,19 +234,9 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
         if let Some(more) = project_findings.remove(&result.path) {
             result.findings.extend(more);
         }
-        if let Some(mut more) = across_findings.remove(&result.path) {
-            more.retain(|finding| {
-                !result
-                    .findings
-                    .iter()
-                    .any(|known| known.rule_id == finding.rule_id && known.bytes == finding.bytes)
-            });
+        if let Some(more) = across_findings.remove(&result.path) {
             result.findings.extend(more);
-            result
-                .findings
-                .sort_by(|a, b| (a.start, &a.rule_id, a.end).cmp(&(b.start, &b.rule_id, b.end)));
-            check::drop_superseded(&mut result.findings, |id| rules.get(id));
-            fingerprint::assign(&mut result.findings);
+            check::settle(&mut result.findings, |id| rules.get(id));
         }
         // Findings on models hold only for the classes some handler takes from the client.
         result.findings.retain(|finding| {
@@ -366,6 +288,76 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
         project,
         profile,
     })
+}
+
+/// The findings decided across files (see [`across`]), by path: the findings that waited for
+/// their function's callers are taken out of `scanned` and joined with the calls that reach them,
+/// and the files that call a function returning request input are checked again.
+fn across_files(
+    scanned: &mut [Scanned],
+    candidates: &[Candidate],
+    options: &ScanOptions,
+    rules: &RuleSet,
+    plan: &Plan,
+) -> BTreeMap<String, Vec<Finding>> {
+    let pending: Vec<Finding> = scanned
+        .iter_mut()
+        .flat_map(|file| {
+            let (waiting, kept) = std::mem::take(&mut file.result.findings)
+                .into_iter()
+                .partition(|finding: &Finding| finding.via_parameter.is_some());
+            file.result.findings = kept;
+            waiting
+        })
+        .collect();
+    let returns = std::sync::Arc::new(RequestReturns::new(
+        scanned
+            .iter()
+            .flat_map(|file| {
+                let path = &file.result.path;
+                file.result
+                    .facts
+                    .returns_request
+                    .iter()
+                    .map(move |id| (id.clone(), path.clone()))
+            })
+            .collect(),
+    ));
+    let mut by_path: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
+    if pending.is_empty() && returns.is_empty() {
+        return by_path;
+    }
+    // Only files the per-file stage could read and parse are read again.
+    let files: Vec<(Candidate, bool)> = candidates
+        .iter()
+        .zip(scanned.iter())
+        .filter(|(_, file)| file.result.scanned)
+        .map(|(candidate, _)| {
+            let test = is_test_candidate(candidate, &options.paths);
+            (candidate.clone(), test)
+        })
+        .collect();
+    let known: BTreeSet<across::Site> = scanned
+        .iter()
+        .flat_map(|file| &file.result.findings)
+        .map(across::site)
+        .collect();
+    let linked = across::link(
+        pending,
+        &files,
+        &returns,
+        rules,
+        options.include_tests,
+        options.timeout,
+    );
+    let rechecked = across::recheck(&returns, &files, plan, &known, options.timeout);
+    for finding in linked.into_iter().chain(rechecked) {
+        by_path
+            .entry(finding.path.clone())
+            .or_default()
+            .push(finding);
+    }
+    by_path
 }
 
 /// The processor count (1 when unknown).

@@ -28,10 +28,7 @@ pub(super) fn render(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let findings = &outcome.findings;
-    let failing = findings
-        .iter()
-        .filter(|f| f.severity >= style.fail_on)
-        .count();
+    let failing = style.failing(findings);
     let verdict = if failing > 0 {
         format!("{failing} at or above {}", style.fail_on)
     } else {

@@ -20,10 +20,7 @@ pub(super) fn render(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let findings = &outcome.findings;
-    let failing = findings
-        .iter()
-        .filter(|f| f.severity >= style.fail_on)
-        .count();
+    let failing = style.failing(findings);
     let threshold = style.fail_on;
     let heading = if failing > 0 {
         format!(

@@ -48,6 +48,16 @@ pub struct TextStyle {
     pub width: usize,
 }
 
+impl TextStyle {
+    /// How many findings are at or above the `--fail-on` threshold.
+    pub fn failing(&self, findings: &[crate::finding::Finding]) -> usize {
+        findings
+            .iter()
+            .filter(|f| f.severity >= self.fail_on)
+            .count()
+    }
+}
+
 /// Columns of the text report when it does not go to a terminal.
 pub const DEFAULT_WIDTH: usize = 120;
 

@@ -396,7 +396,7 @@ pub fn recheck(
     returns: &Arc<RequestReturns>,
     files: &[(Candidate, bool)],
     plan: &Plan,
-    known: &BTreeSet<(String, String, usize)>,
+    known: &BTreeSet<Site>,
     timeout: Option<Duration>,
 ) -> Vec<Finding> {
     if returns.is_empty() {
@@ -405,7 +405,7 @@ pub fn recheck(
     let Ok(names) = AhoCorasick::new(returns.gates()) else {
         return Vec::new();
     };
-    let mut found: Vec<Finding> = files
+    files
         .par_iter()
         .filter(|(candidate, _)| candidate.language == Language::Python)
         .filter_map(|(candidate, test_path)| {
@@ -420,17 +420,8 @@ pub fn recheck(
             .flatten()
         })
         .flatten()
-        .filter(|finding| {
-            finding.via_parameter.is_none()
-                && !known.contains(&(
-                    finding.path.clone(),
-                    finding.rule_id.clone(),
-                    finding.bytes.start,
-                ))
-        })
-        .collect();
-    found.sort_by(|a, b| (&a.path, a.start, &a.rule_id).cmp(&(&b.path, b.start, &b.rule_id)));
-    found
+        .filter(|finding| finding.via_parameter.is_none() && !known.contains(&site(finding)))
+        .collect()
 }
 
 /// A file read again after linking, when its text has one of `names` and it is still safe to
@@ -443,6 +434,18 @@ fn load(candidate: &Candidate, names: &AhoCorasick) -> Option<SourceFile> {
     let display = discover::display_path(&candidate.path);
     let source = SourceFile::new(candidate.path.clone(), display, candidate.language, text);
     parse::unparsable(&source).is_none().then_some(source)
+}
+
+/// Where a finding is, as the cross-file stages compare findings: path, rule and first byte.
+pub type Site = (String, String, usize);
+
+/// The [`Site`] of a finding.
+pub fn site(finding: &Finding) -> Site {
+    (
+        finding.path.clone(),
+        finding.rule_id.clone(),
+        finding.bytes.start,
+    )
 }
 
 /// A finding waiting for callers, as the link knows it.
@@ -476,27 +479,22 @@ pub fn link(
     timeout: Option<Duration>,
 ) -> Vec<Finding> {
     let crates = Crates::default();
-    let mut reported: BTreeMap<(String, String, usize), Finding> = BTreeMap::new();
-    let mut seen: BTreeSet<(ParamSink, String, String, usize)> = BTreeSet::new();
-    let mut frontier: Vec<Waiting> = Vec::new();
-    for finding in pending {
-        let Some(sink) = finding.via_parameter.clone() else {
-            continue;
-        };
-        if seen.insert((
-            sink.clone(),
-            finding.rule_id.clone(),
-            finding.path.clone(),
-            finding.bytes.start,
-        )) {
-            let module = crates.canonical(&sink.function.module, &finding.path);
-            frontier.push(Waiting {
-                finding,
-                sink,
-                module,
-            });
+    let mut reported: BTreeMap<Site, Finding> = BTreeMap::new();
+    let mut seen: BTreeSet<(ParamSink, Site)> = BTreeSet::new();
+    // A finding waits once per sink and parameter it waits on.
+    let mut admit = |finding: Finding| -> Option<Waiting> {
+        let sink = finding.via_parameter.clone()?;
+        if !seen.insert((sink.clone(), site(&finding))) {
+            return None;
         }
-    }
+        let module = crates.canonical(&sink.function.module, &finding.path);
+        Some(Waiting {
+            finding,
+            sink,
+            module,
+        })
+    };
+    let mut frontier: Vec<Waiting> = pending.into_iter().filter_map(&mut admit).collect();
     for _ in 0..MAX_ROUNDS {
         if frontier.is_empty() {
             break;
@@ -521,32 +519,9 @@ pub fn link(
         let mut next = Vec::new();
         for found in joined {
             for finding in found.reported {
-                let key = (
-                    finding.path.clone(),
-                    finding.rule_id.clone(),
-                    finding.bytes.start,
-                );
-                reported.entry(key).or_insert(finding);
+                reported.entry(site(&finding)).or_insert(finding);
             }
-            for finding in found.waiting {
-                let Some(sink) = finding.via_parameter.clone() else {
-                    continue;
-                };
-                let key = (
-                    sink.clone(),
-                    finding.rule_id.clone(),
-                    finding.path.clone(),
-                    finding.bytes.start,
-                );
-                if seen.insert(key) {
-                    let module = crates.canonical(&sink.function.module, &finding.path);
-                    next.push(Waiting {
-                        finding,
-                        sink,
-                        module,
-                    });
-                }
-            }
+            next.extend(found.waiting.into_iter().filter_map(&mut admit));
         }
         frontier = next;
     }
