@@ -123,6 +123,7 @@ def main() -> int:
     parser.add_argument("--check", action="store_true", help="exit 1 when a judged TP disappeared")
     parser.add_argument("--write-unjudged", action="store_true", help="append unjudged findings to the ledgers")
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    parser.add_argument("--show", metavar="VERDICT", help="also list the current findings judged VERDICT (TP, FP, DEB)")
     args = parser.parse_args()
 
     binary = Path(args.binary).resolve()
@@ -139,6 +140,7 @@ def main() -> int:
     per_severity: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
     unjudged: list[tuple[str, dict]] = []
     lost: list[tuple[str, Row]] = []
+    shown: list[tuple[str, dict, Row]] = []
     for service in services:
         name = service.name
         ledger = triage / f"{name}.tsv"
@@ -155,6 +157,8 @@ def main() -> int:
             if row is not None and row.verdict:
                 for c in counters:
                     c[row.verdict] += 1
+                if row.verdict == args.show:
+                    shown.append((name, f, row))
             elif in_scope(name, f):
                 unjudged.append((name, f))
                 for c in counters:
@@ -171,6 +175,10 @@ def main() -> int:
         print(f"\n{len(unjudged)} findings to judge (critical/high, and the {SAMPLE_PERCENT} % sample of the rest):")
         for name, f in unjudged:
             print(f"  {name}/{f['path']}:{f['start']['line']}  {f['rule_id']} [{f['severity']}]  {f['message']}")
+    if shown:
+        print(f"\n{len(shown)} findings judged {args.show}:")
+        for name, f, r in sorted(shown, key=lambda x: (x[1]["rule_id"], x[0])):
+            print(f"  {f['rule_id']} [{f['severity']}] {name}/{f['path']}:{f['start']['line']}  {r.reason}")
     if lost:
         print(f"\n{len(lost)} judged true positives no longer found (a regression, or the ledger needs updating):")
         for name, r in lost:

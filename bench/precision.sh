@@ -2,13 +2,14 @@
 # Scan the calibration corpus and report tollgate's precision from the triage ledger
 # (bench/triage/<service>.tsv). See docs/precision.md.
 #
-#   bench/precision.sh [CORPUS] [--binary PATH] [--check] [--write-unjudged] [--markdown]
+#   bench/precision.sh [CORPUS] [--binary PATH] [--check] [--write-unjudged] [--markdown] [--show V]
 #
 #   CORPUS            the folder bench/corpus.sh filled (default bench/corpus)
 #   --binary PATH     the tollgate to measure (default: build target/release/tollgate)
 #   --check           exit 1 when a finding judged TP is no longer reported
 #   --write-unjudged  append the findings still to judge to the ledgers, verdict empty
 #   --markdown        print the table as Markdown (for docs/precision.md)
+#   --show VERDICT    also list the current findings judged VERDICT (TP, FP or DEB), with reasons
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
