@@ -49,6 +49,7 @@ impl FileFacts {
             && self.defaults.is_empty()
             && self.middleware.is_empty()
             && self.functions.is_empty()
+            && self.classes.is_empty()
             && self.alias_guards.is_empty()
             && self.request_models.is_empty()
             && self.staff_request_models.is_empty()

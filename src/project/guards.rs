@@ -67,6 +67,21 @@ pub struct FunctionFact {
 pub struct ClassFact {
     pub name: String,
     pub bases: Vec<String>,
+    /// The value of its `permission_classes = …` (DRF), as written.
+    #[serde(default)]
+    pub permission_classes: Option<String>,
+}
+
+/// What a class-based view inherits through its bases, in this file and others.
+#[derive(Debug, Default)]
+pub(super) struct Lineage {
+    /// Some ancestor is a Django REST framework view.
+    pub drf: bool,
+    /// Ancestors that are guards known by their qualified names (`LoginRequiredMixin`), shown
+    /// with the class that names them.
+    pub guards: Vec<String>,
+    /// The `permission_classes` of the nearest class that sets them (the view's own first).
+    pub permission_classes: Option<String>,
 }
 
 /// Guards known by their qualified names: framework decorators, dependencies, permissions.
@@ -186,12 +201,26 @@ pub fn python_functions(file: &ParsedFile) -> (Vec<FunctionFact>, Vec<ClassFact>
                 classes.push(ClassFact {
                     name: file.text(name).to_string(),
                     bases,
+                    permission_classes: class_attribute(file, node, "permission_classes"),
                 });
             }
             _ => {}
         }
     }
     (functions, classes)
+}
+
+/// The value of a class-level assignment `name = …`, as written.
+fn class_attribute(file: &ParsedFile, class: Node, name: &str) -> Option<String> {
+    let body = class.child_by_field_name("body")?;
+    named_children(body).into_iter().find_map(|statement| {
+        let assignment = named_children(statement)
+            .into_iter()
+            .find(|n| n.kind() == "assignment")?;
+        let left = assignment.child_by_field_name("left")?;
+        let right = assignment.child_by_field_name("right")?;
+        (file.text(left) == name).then(|| file.text(right).to_string())
+    })
 }
 
 fn enclosing_class_name<'f>(file: &ParsedFile<'f>, function: Node) -> Option<&'f str> {
@@ -616,6 +645,55 @@ impl<'a> Judge<'a> {
             Verdict::ByName
         } else {
             Verdict::No
+        }
+    }
+
+    /// What the class `class` of `file` inherits, following its bases across files.
+    pub fn lineage(&self, file: usize, class: &str) -> Lineage {
+        let mut lineage = Lineage::default();
+        let mut seen = Vec::new();
+        self.walk_lineage(file, "", class, 0, &mut lineage, &mut seen);
+        lineage
+    }
+
+    fn walk_lineage(
+        &self,
+        file: usize,
+        module: &str,
+        class: &str,
+        depth: usize,
+        lineage: &mut Lineage,
+        seen: &mut Vec<(usize, String)>,
+    ) {
+        if depth > MAX_DEPTH {
+            return;
+        }
+        let Some((at, fact)) = self.find(&self.classes, file, module, class) else {
+            return;
+        };
+        if seen.contains(&(at, fact.name.clone())) {
+            return;
+        }
+        seen.push((at, fact.name.clone()));
+        if lineage.permission_classes.is_none() {
+            lineage.permission_classes = fact.permission_classes.clone();
+        }
+        let Some(symbols) = &self.files[at].1.symbols else {
+            return;
+        };
+        for base in &fact.bases {
+            let qualified = symbols
+                .resolve(crate::source::Language::Python, base)
+                .name()
+                .to_string();
+            lineage.drf |= qualified.starts_with("rest_framework.");
+            if KNOWN_GUARDS.matches(&qualified) {
+                lineage
+                    .guards
+                    .push(format!("{}({base}) (`{qualified}`)", fact.name));
+            }
+            let (module, name) = qualified.rsplit_once('.').unwrap_or(("", &qualified));
+            self.walk_lineage(at, module, name, depth + 1, lineage, seen);
         }
     }
 

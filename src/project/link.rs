@@ -7,7 +7,7 @@
 //! then collected from every container that nothing mounts, depth first.
 
 use super::facts::{join_path, FileFacts, HandlerFact, Target};
-use super::guards::{GuardCall, Judge, Verdict, Via};
+use super::guards::{GuardCall, Judge, Lineage, Verdict, Via};
 use super::{AuthConfig, Location, Project, Route};
 use crate::model::Framework;
 use crate::source::Position;
@@ -279,25 +279,48 @@ impl<'a> Linker<'a> {
             guards.push(format!("inline check: {check}"));
         }
         let markers = handler.markers.iter().chain(&trail.markers);
-        let explicit_permissions = handler
+        let lineage = match &handler.owner {
+            Some(owner) if matches!(handler.framework, Framework::Django | Framework::Drf) => {
+                self.judge.lineage(file, owner)
+            }
+            _ => Lineage::default(),
+        };
+        let framework = if lineage.drf {
+            Framework::Drf
+        } else {
+            handler.framework
+        };
+        guards.extend(lineage.guards.iter().cloned());
+        let mut permissions: Vec<&str> = handler
             .markers
             .iter()
-            .any(|m| m.contains("permission_classes"));
+            .filter(|m| m.contains("permission_classes"))
+            .map(String::as_str)
+            .collect();
+        if permissions.is_empty() {
+            if let Some(inherited) = lineage.permission_classes.as_deref() {
+                permissions.push(inherited);
+                if !inherited.contains("AllowAny") {
+                    guards.push(format!("permission_classes = {inherited}"));
+                }
+            }
+        }
+        let explicit_permissions = !permissions.is_empty();
         let here = &self.files[file].0;
         for (settings, facts) in self.files {
             if !settings_cover(settings, here) {
                 continue;
             }
-            let django = matches!(handler.framework, Framework::Django | Framework::Drf);
+            let django = matches!(framework, Framework::Django | Framework::Drf);
             if django && !facts.middleware.is_empty() {
                 guards.extend(self.middleware_guards(settings));
             }
             if facts.defaults.is_empty() {
                 continue;
             }
-            for (framework, guard) in &facts.defaults {
-                let applies = *framework == handler.framework
-                    && !(handler.framework == Framework::Drf && explicit_permissions)
+            for (default_for, guard) in &facts.defaults {
+                let applies = *default_for == framework
+                    && !(framework == Framework::Drf && explicit_permissions)
                     && !handler
                         .markers
                         .iter()
@@ -314,12 +337,7 @@ impl<'a> Linker<'a> {
         }
         guards.sort();
         guards.dedup();
-        let allow_any = explicit_permissions
-            && handler
-                .markers
-                .iter()
-                .filter(|m| m.contains("permission_classes"))
-                .all(|m| m.contains("AllowAny"));
+        let allow_any = explicit_permissions && permissions.iter().all(|m| m.contains("AllowAny"));
         let public = handler
             .public
             .clone()
@@ -339,7 +357,7 @@ impl<'a> Linker<'a> {
                 }
                 _ => handler.name.clone(),
             },
-            framework: handler.framework,
+            framework,
             file: self.files[file].0.clone(),
             line: handler.start.line,
             guards,
