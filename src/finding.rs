@@ -29,14 +29,24 @@ pub struct Finding {
     /// How client input reaches the finding, source first (taint rules).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub flow: Vec<Related>,
-    /// The finding stands only if a handler takes this class (a qualified name) from the
-    /// client; decided when the project is linked (`request-model:` in a rule).
+    /// The finding stands only if a handler takes this class from the client (and, with a
+    /// field, leaves that field unbounded); decided when the project is linked
+    /// (`request-model:` in a rule).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub request_model: Option<String>,
+    pub request_model: Option<ModelRef>,
     /// The finding stands only if a caller passes request input to this parameter of the
     /// function around it; decided across the project's files (see [`crate::taint::across`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub via_parameter: Option<crate::taint::across::ParamSink>,
+}
+
+/// A class a finding is about, and the field of it, for `request-model:` rules.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModelRef {
+    /// The qualified class name.
+    pub class: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
 }
 
 /// A place related to a finding, with what it has to do with it.

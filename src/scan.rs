@@ -240,17 +240,20 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
         }
         // Findings on models hold only for the classes some handler takes from the client.
         result.findings.retain(|finding| {
-            finding
-                .request_model
-                .as_deref()
-                .is_none_or(|class| request_models.contains(class))
+            finding.request_model.as_ref().is_none_or(|model| {
+                request_models.contains(&model.class)
+                    && !model
+                        .field
+                        .as_deref()
+                        .is_some_and(|field| request_models.field_bounded(&model.class, field))
+            })
         });
         // … and are less sure when only staff-only handlers take the class.
         for finding in &mut result.findings {
             if finding
                 .request_model
-                .as_deref()
-                .is_some_and(|class| request_models.staff_only(class))
+                .as_ref()
+                .is_some_and(|model| request_models.staff_only(&model.class))
             {
                 finding.confidence = finding.confidence.lower();
             }

@@ -5,6 +5,7 @@ use super::{
     Condition, ConstraintTest, Matcher, Relation, SgDoc, SgLang, SgNode, StopBy, TaintSpec,
 };
 use crate::detectors::syntax::descendants;
+use crate::finding::ModelRef;
 use crate::model::FileModel;
 use crate::parse::ParsedFile;
 use crate::taint::across::{self, ParamSink};
@@ -38,7 +39,7 @@ pub struct FileMatches<'f> {
     /// A name the current match accepted by its text alone, since nothing in the file binds it.
     by_text: RefCell<Option<String>>,
     /// The class the current match requires to be a request model (decided after linking).
-    request_model: RefCell<Option<String>>,
+    request_model: RefCell<Option<(String, Option<String>)>>,
     /// The parameter the current match's tainted value comes from, when no source in this
     /// function reaches it (decided across the project's callers).
     via_parameter: RefCell<Option<ParamSink>>,
@@ -55,7 +56,7 @@ pub struct Found {
     pub flow: Option<Flow>,
     pub unresolved: Option<String>,
     /// The qualified class name a `request-model` constraint deferred to linking.
-    pub request_model: Option<String>,
+    pub request_model: Option<ModelRef>,
     /// The parameter a `tainted` constraint deferred to the function's callers.
     pub via_parameter: Option<ParamSink>,
     /// A `lower-confidence` condition held: the finding is one step less confident.
@@ -137,7 +138,7 @@ impl<'f> FileMatches<'f> {
             Some(var) => env.get_match(var)?.range(),
             None => node.range(),
         };
-        let bindings = env
+        let bindings: Vec<(String, String)> = env
             .get_matched_variables()
             .filter_map(|var| {
                 let name = match var {
@@ -157,12 +158,25 @@ impl<'f> FileMatches<'f> {
                 Some((name, text))
             })
             .collect();
+        let request_model = self
+            .request_model
+            .borrow_mut()
+            .take()
+            .map(|(class, field)| {
+                let field = field.and_then(|name| {
+                    bindings
+                        .iter()
+                        .find(|(bound, _)| *bound == name)
+                        .map(|(_, text)| text.clone())
+                });
+                ModelRef { class, field }
+            });
         Some(Found {
             bytes: reported,
             bindings,
             flow: self.flow.borrow_mut().take(),
             unresolved: self.by_text.borrow_mut().take(),
-            request_model: self.request_model.borrow_mut().take(),
+            request_model,
             via_parameter: self.via_parameter.borrow_mut().take(),
             lowered: self.lowered.get(),
         })
@@ -356,12 +370,12 @@ impl<'f> FileMatches<'f> {
             }
             ConstraintTest::ResolvesTo(names) => self.resolves_to(names, bound.get_inner_node()),
             // Request models are known for Python; Rust structs are judged where they are.
-            ConstraintTest::RequestModel
+            ConstraintTest::RequestModel(_)
                 if self.file.language() == crate::source::Language::Rust =>
             {
                 true
             }
-            ConstraintTest::RequestModel => {
+            ConstraintTest::RequestModel(field) => {
                 let written = &self.file.source.text[bound.get_inner_node().byte_range()];
                 let qualified = self
                     .file
@@ -369,7 +383,9 @@ impl<'f> FileMatches<'f> {
                     .resolve(self.file.language(), written)
                     .name()
                     .to_string();
-                self.request_model.borrow_mut().get_or_insert(qualified);
+                self.request_model
+                    .borrow_mut()
+                    .get_or_insert((qualified, field.clone()));
                 true
             }
             ConstraintTest::NotResolvesTo(names) => {

@@ -95,8 +95,9 @@ pub enum ConstraintTest {
     /// The bound name does not refer to any of these (judged on resolved names only).
     NotResolvesTo(crate::symbols::NamePatterns),
     /// The bound class name is one a handler takes from the client: recorded on the finding
-    /// and decided after linking.
-    RequestModel,
+    /// and decided after linking; with a metavariable, the field it holds must also be left
+    /// unbounded by some handler that takes the class.
+    RequestModel(Option<String>),
 }
 
 impl ConstraintTest {

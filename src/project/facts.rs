@@ -34,6 +34,11 @@ pub struct FileFacts {
     /// Classes only handlers restricted to staff take from the client (qualified names).
     #[serde(default)]
     pub staff_request_models: Vec<String>,
+    /// Per use of a request model by a handler open to non-staff: the class and the fields the
+    /// handler bounds from below itself (empty when it takes the class other than as a typed
+    /// parameter).
+    #[serde(default)]
+    pub model_checks: Vec<(String, Vec<String>)>,
     /// Each class's class-typed fields (qualified names), to find nested request models.
     pub model_fields: Vec<(String, Vec<String>)>,
     /// Functions that return request input (wrappers of the request object).

@@ -1,15 +1,22 @@
 //! Which classes the client fills: request models.
 //!
-//! A pydantic model, serializer or form only carries client input when a handler takes it from
-//! the request: as a FastAPI body or query parameter, by validating request data with it
-//! (`Payment(**request.json)`, `Payment.model_validate(data)` in a handler), or as a field of
-//! such a model. Per file, [`python`] lists the classes handlers take and the class-typed fields
+//! A pydantic model, serializer, form or schema only carries client input when a handler takes it
+//! from the request: as a FastAPI body or query parameter, by validating request data with it
+//! (`Payment(**request.json)`, `Payment.model_validate(data)`, `PaymentForm(request.POST)` in a
+//! handler or in any method of a class-based view), as a view's `form_class`/`serializer_class`,
+//! through a request-parsing decorator (`@use_kwargs(PaymentSchema)`), or as a field of such a
+//! model. Per file, [`python`] lists the classes handlers take, each use with the fields the
+//! handler bounds from below itself (`if body.amount <= 0: raise …`), and the class-typed fields
 //! of every class; [`RequestModels`] closes them over fields once the project is linked.
 
 use super::facts::FileFacts;
 use crate::detectors::syntax::{descendants, named_children};
+use crate::model::Handler;
 use crate::parse::ParsedFile;
-use std::collections::BTreeSet;
+use regex::Regex;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::LazyLock;
+use tree_sitter::Node;
 
 /// Calls that validate data into a model (`Model.model_validate(data)`).
 const VALIDATORS: &[&str] = &[
@@ -21,6 +28,24 @@ const VALIDATORS: &[&str] = &[
     "load",
 ];
 
+/// Class attributes of a class-based view that name the class it fills from the request.
+const VIEW_CLASS_ATTRIBUTES: &[&str] = &["form_class", "serializer_class"];
+/// Methods of a class-based view that return the class it fills from the request.
+const VIEW_CLASS_GETTERS: &[&str] = &["get_form_class", "get_serializer_class"];
+/// Decorators that parse the request into the class they name (webargs, flask-smorest,
+/// flask-pydantic).
+static PARSING_DECORATOR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(^|\.)(use_args|use_kwargs|use_\w*args|arguments|validate|expect)$")
+        .expect("the decorator regex is valid")
+});
+/// A comparison that bounds a value from below (`amount <= 0`, `0 < amount`, `x < MIN_AMOUNT`).
+static LOWER_BOUND: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)([<>]=?\s*-?(\d|Decimal\(|[\w.]*\bmin\w*|[\w.]*zero\b))|((\d|\)|\bmin\w*|ZERO)\s*[<>]=?)",
+    )
+    .expect("the bound regex is valid")
+});
+
 /// The classes a file's handlers take from the client, and its classes' class-typed fields,
 /// as qualified names.
 pub fn python(file: &ParsedFile, facts: &mut FileFacts) {
@@ -28,15 +53,11 @@ pub fn python(file: &ParsedFile, facts: &mut FileFacts) {
     let language = file.language();
     let qualify = |written: &str| symbols.resolve(language, written).name().to_string();
     let root = file.tree.root_node();
+    let mut uses = Uses::default();
     for handler in &file.model().handlers {
         // Staff-only handlers (`Depends(check_admin)`, `IsAdminUser`) take their models too,
         // but negative amounts there are usually the point (corrections, adjustments).
         let staff = handler.staff();
-        let taken = if staff {
-            &mut facts.staff_request_models
-        } else {
-            &mut facts.request_models
-        };
         let Some(function) = root
             .descendant_for_byte_range(handler.name_bytes.start, handler.name_bytes.end)
             .and_then(|name| name.parent())
@@ -51,50 +72,23 @@ pub fn python(file: &ParsedFile, facts: &mut FileFacts) {
                 else {
                     continue;
                 };
-                if !handler.request_params.iter().any(|p| p == file.text(name)) {
+                let name = file.text(name);
+                if !handler.request_params.iter().any(|p| p == name) {
                     continue;
                 }
                 if let Some(annotation) = param.child_by_field_name("type") {
-                    taken.extend(type_names(file, annotation).iter().map(|t| qualify(t)));
+                    let bounded = bounded_fields(file, function, name);
+                    for class in type_names(file, annotation) {
+                        uses.add(qualify(class), staff, bounded.clone());
+                    }
                 }
             }
         }
-        let body = &file.source.text[handler.bytes.clone()];
-        for call in descendants(function).filter(|n| n.kind() == "call") {
-            let Some(callee) = call.child_by_field_name("function") else {
-                continue;
-            };
-            let written = file.text(callee);
-            let args = call
-                .child_by_field_name("arguments")
-                .map(|a| file.text(a))
-                .unwrap_or("");
-            let class = match written.rsplit_once('.') {
-                Some((class, method)) if VALIDATORS.contains(&method) => class,
-                _ if args.contains("**") || args.contains("request") => written,
-                _ => continue,
-            };
-            // The data must come from the request: `Stat(**row)` of a database row is not
-            // client input.
-            // A model built as the handler's return value is its response.
-            let returned = call
-                .parent()
-                .is_some_and(|parent| parent.kind() == "return_statement");
-            let requested = !returned
-                && call
-                    .child_by_field_name("arguments")
-                    .is_some_and(|arguments| {
-                        named_children(arguments).into_iter().any(|argument| {
-                            crate::taint::from_request(file, file.model(), argument)
-                        })
-                    });
-            let last = class.rsplit('.').next().unwrap_or(class);
-            if last.starts_with(|c: char| c.is_ascii_uppercase())
-                && body.contains("request")
-                && requested
-            {
-                taken.push(qualify(class));
-            }
+        for class in decorator_models(file, function) {
+            uses.add(qualify(class), staff, Vec::new());
+        }
+        for class in built_from_request(file, function) {
+            uses.add(qualify(class), staff, Vec::new());
         }
     }
     for class in crate::model::python::statement_level(root)
@@ -107,6 +101,7 @@ pub fn python(file: &ParsedFile, facts: &mut FileFacts) {
         ) else {
             continue;
         };
+        view_class_uses(file, class, &qualify, &mut uses);
         let mut fields = Vec::new();
         for statement in named_children(body) {
             for assignment in named_children(statement)
@@ -130,10 +125,291 @@ pub fn python(file: &ParsedFile, facts: &mut FileFacts) {
             facts.model_fields.push((qualify(file.text(name)), fields));
         }
     }
-    facts.request_models.sort();
-    facts.request_models.dedup();
-    facts.staff_request_models.sort();
-    facts.staff_request_models.dedup();
+    uses.store(facts);
+}
+
+/// The uses of request models found in one file.
+#[derive(Default)]
+struct Uses {
+    /// (class, by staff only, fields the use bounds).
+    found: Vec<(String, bool, Vec<String>)>,
+}
+
+impl Uses {
+    fn add(&mut self, class: String, staff: bool, bounded: Vec<String>) {
+        let last = class.rsplit('.').next().unwrap_or(&class);
+        if last.starts_with(|c: char| c.is_ascii_uppercase()) {
+            self.found.push((class, staff, bounded));
+        }
+    }
+
+    fn store(self, facts: &mut FileFacts) {
+        for (class, staff, bounded) in self.found {
+            if staff {
+                facts.staff_request_models.push(class);
+            } else {
+                facts.request_models.push(class.clone());
+                facts.model_checks.push((class, bounded));
+            }
+        }
+        for list in [&mut facts.request_models, &mut facts.staff_request_models] {
+            list.sort();
+            list.dedup();
+        }
+        facts.model_checks.sort();
+        facts.model_checks.dedup();
+    }
+}
+
+/// Methods that validate a bound form or serializer (`form.validate_on_submit()`).
+const FORM_VALIDATORS: &[&str] = &["validate_on_submit", "is_valid", "validate"];
+
+/// Classes a function fills with request data: `Model.model_validate(data)`, `Model(**body)`,
+/// `Form(request.POST)`, `Serializer(data=self.request.data)`, and a form it builds and then
+/// validates (Flask-WTF's `form = PayForm()` binds the request itself); not a model built as
+/// the function's return value (its response) or from data that is not request input.
+fn built_from_request<'f>(file: &ParsedFile<'f>, function: Node) -> Vec<&'f str> {
+    let mut classes = Vec::new();
+    let mut validated: Vec<&str> = Vec::new();
+    let mut built: Vec<(&str, &str)> = Vec::new();
+    for node in descendants(function) {
+        if node.kind() != "assignment" {
+            continue;
+        }
+        let (Some(left), Some(right)) = (
+            node.child_by_field_name("left"),
+            node.child_by_field_name("right"),
+        ) else {
+            continue;
+        };
+        if let Some(class) = right
+            .child_by_field_name("function")
+            .filter(|_| right.kind() == "call" && left.kind() == "identifier")
+        {
+            built.push((file.text(left), file.text(class)));
+        }
+    }
+    for call in descendants(function).filter(|n| n.kind() == "call") {
+        let Some(callee) = call.child_by_field_name("function") else {
+            continue;
+        };
+        let written = file.text(callee);
+        if let Some((object, method)) = written.rsplit_once('.') {
+            if FORM_VALIDATORS.contains(&method) {
+                validated.push(object);
+            }
+        }
+        let args = call
+            .child_by_field_name("arguments")
+            .map(|a| file.text(a))
+            .unwrap_or("");
+        let class = match written.rsplit_once('.') {
+            // `Schema().load(data)` as well as `Model.model_validate(data)`.
+            Some((class, method)) if VALIDATORS.contains(&method) => {
+                class.strip_suffix("()").unwrap_or(class)
+            }
+            _ if args.contains("**") || args.contains("request") => written,
+            _ => continue,
+        };
+        let returned = call
+            .parent()
+            .is_some_and(|parent| parent.kind() == "return_statement");
+        let requested = !returned
+            && call
+                .child_by_field_name("arguments")
+                .is_some_and(|arguments| {
+                    named_children(arguments).into_iter().any(|argument| {
+                        let value = argument.child_by_field_name("value").unwrap_or(argument);
+                        file.text(value).contains("request.")
+                            || crate::taint::from_request(file, file.model(), value)
+                    })
+                });
+        if requested {
+            classes.push(class);
+        }
+    }
+    for (variable, class) in built {
+        if validated.contains(&variable) {
+            classes.push(class);
+        }
+    }
+    classes
+}
+
+/// The classes named by a function's request-parsing decorators (`@use_kwargs(PaymentSchema)`,
+/// `@blp.arguments(PaymentSchema)`).
+fn decorator_models<'f>(file: &ParsedFile<'f>, function: Node) -> Vec<&'f str> {
+    let Some(decorated) = function
+        .parent()
+        .filter(|p| p.kind() == "decorated_definition")
+    else {
+        return Vec::new();
+    };
+    named_children(decorated)
+        .into_iter()
+        .filter(|n| n.kind() == "decorator")
+        .filter_map(|decorator| named_children(decorator).into_iter().next())
+        .filter(|call| call.kind() == "call")
+        .filter(|call| {
+            call.child_by_field_name("function")
+                .is_some_and(|f| PARSING_DECORATOR.is_match(file.text(f)))
+        })
+        .filter_map(|call| {
+            let first = named_children(call.child_by_field_name("arguments")?)
+                .into_iter()
+                .next()?;
+            // `Schema` or `Schema()`.
+            let class = match first.kind() {
+                "call" => first.child_by_field_name("function")?,
+                _ => first,
+            };
+            matches!(class.kind(), "identifier" | "attribute").then(|| file.text(class))
+        })
+        .collect()
+}
+
+/// What a class-based view fills from the request: its `form_class`/`serializer_class`, what
+/// `get_form_class()` returns, and models its methods build from request data. Staff-only when
+/// the view's handlers, bases or decorators restrict it to staff.
+fn view_class_uses(
+    file: &ParsedFile,
+    class: Node,
+    qualify: &dyn Fn(&str) -> String,
+    uses: &mut Uses,
+) {
+    let (Some(name), Some(body)) = (
+        class.child_by_field_name("name"),
+        class.child_by_field_name("body"),
+    ) else {
+        return;
+    };
+    let name = file.text(name);
+    let handlers: Vec<&Handler> = file
+        .model()
+        .handlers
+        .iter()
+        .filter(|h| h.owner.as_deref() == Some(name))
+        .collect();
+    let bases = class
+        .child_by_field_name("superclasses")
+        .map(|b| file.text(b))
+        .unwrap_or("");
+    if handlers.is_empty() && !bases.contains("View") {
+        return;
+    }
+    let staff = handlers.iter().any(|h| h.staff())
+        || lineage_markers(file, class, 0)
+            .iter()
+            .any(|marker| crate::detectors::is_admin_marker(marker));
+    let handler_bytes: Vec<_> = handlers.iter().map(|h| h.name_bytes.clone()).collect();
+    for statement in named_children(body) {
+        let definition = match statement.kind() {
+            "decorated_definition" => statement.child_by_field_name("definition"),
+            "function_definition" => Some(statement),
+            _ => None,
+        };
+        if let Some(method) = definition {
+            // Handlers were read with their own guards above.
+            let is_handler = method
+                .child_by_field_name("name")
+                .is_some_and(|n| handler_bytes.contains(&n.byte_range()));
+            let method_name = method
+                .child_by_field_name("name")
+                .map(|n| file.text(n))
+                .unwrap_or("");
+            if VIEW_CLASS_GETTERS.contains(&method_name) {
+                for returned in descendants(method).filter(|n| n.kind() == "return_statement") {
+                    if let Some(value) = named_children(returned).into_iter().next() {
+                        if matches!(value.kind(), "identifier" | "attribute") {
+                            uses.add(qualify(file.text(value)), staff, Vec::new());
+                        }
+                    }
+                }
+            } else if !is_handler {
+                for built in built_from_request(file, method) {
+                    uses.add(qualify(built), staff, Vec::new());
+                }
+            }
+            continue;
+        }
+        for assignment in named_children(statement)
+            .into_iter()
+            .filter(|n| n.kind() == "assignment")
+        {
+            let (Some(left), Some(right)) = (
+                assignment.child_by_field_name("left"),
+                assignment.child_by_field_name("right"),
+            ) else {
+                continue;
+            };
+            if VIEW_CLASS_ATTRIBUTES.contains(&file.text(left))
+                && matches!(right.kind(), "identifier" | "attribute")
+            {
+                uses.add(qualify(file.text(right)), staff, Vec::new());
+            }
+        }
+    }
+}
+
+/// The markers (bases, decorators, permission attributes) of a class and of its bases defined
+/// in the same file (`class OrderChange(OrderView)` with `class OrderView(EventPermissionRequiredMixin, …)`).
+fn lineage_markers(file: &ParsedFile, class: Node, depth: usize) -> Vec<String> {
+    let mut markers = crate::model::python::class_markers(file, class);
+    let Some(bases) = class.child_by_field_name("superclasses") else {
+        return markers;
+    };
+    if depth >= 6 {
+        return markers;
+    }
+    for base in named_children(bases)
+        .into_iter()
+        .filter(|b| b.kind() == "identifier")
+    {
+        let name = file.text(base);
+        let local = crate::model::python::statement_level(file.tree.root_node())
+            .into_iter()
+            .filter(|n| n.kind() == "class_definition")
+            .find(|n| {
+                n.child_by_field_name("name")
+                    .is_some_and(|n| file.text(n) == name)
+            });
+        if let Some(local) = local.filter(|local| local.id() != class.id()) {
+            markers.extend(lineage_markers(file, local, depth + 1));
+        }
+    }
+    markers
+}
+
+/// The fields of parameter `param` that `function` bounds from below itself: compared with a
+/// lower bound (`param.amount <= 0`) or handed to a check (`ensure_positive(param.amount)`).
+fn bounded_fields(file: &ParsedFile, function: Node, param: &str) -> Vec<String> {
+    let prefix = format!("{param}.");
+    let mut fields = Vec::new();
+    for node in descendants(function) {
+        let checked = match node.kind() {
+            "comparison_operator" => LOWER_BOUND.is_match(file.text(node)),
+            "call" => node.child_by_field_name("function").is_some_and(|f| {
+                let name = file.text(f).rsplit('.').next().unwrap_or("").to_lowercase();
+                ["valid", "check", "ensure", "positive", "bound", "clamp"]
+                    .iter()
+                    .any(|word| name.contains(word))
+            }),
+            _ => false,
+        };
+        if !checked {
+            continue;
+        }
+        for attribute in descendants(node).filter(|n| n.kind() == "attribute") {
+            if let Some(field) = file.text(attribute).strip_prefix(&prefix) {
+                if field.chars().all(|c| c.is_alphanumeric() || c == '_') {
+                    fields.push(field.to_string());
+                }
+            }
+        }
+    }
+    fields.sort();
+    fields.dedup();
+    fields
 }
 
 /// The class names in a type annotation (`Optional[list[Item]]` → `Item`), builtins aside.
@@ -160,6 +436,9 @@ pub struct RequestModels {
     names: BTreeSet<String>,
     /// Classes only staff-only handlers take (and their fields), not in `names`.
     staff: BTreeSet<String>,
+    /// For classes handlers take as typed parameters: per use by a handler open to non-staff,
+    /// the fields it bounds from below itself.
+    checks: BTreeMap<String, Vec<Vec<String>>>,
 }
 
 impl RequestModels {
@@ -196,7 +475,28 @@ impl RequestModels {
         };
         let names = close(names);
         let staff = close(staff).difference(&names).cloned().collect();
-        RequestModels { names, staff }
+        let mut checks: BTreeMap<String, Vec<Vec<String>>> = BTreeMap::new();
+        for (_, facts) in files {
+            for (class, bounded) in &facts.model_checks {
+                checks.entry(last(class)).or_default().push(bounded.clone());
+            }
+        }
+        RequestModels {
+            names,
+            staff,
+            checks,
+        }
+    }
+
+    /// Whether every handler open to non-staff that takes the class bounds its field from below
+    /// itself (so the model needs no bound of its own). A class reached only as a field of
+    /// another model, or built from request data, is never covered this way.
+    pub fn field_bounded(&self, class: &str, field: &str) -> bool {
+        let last = class.rsplit('.').next().unwrap_or(class);
+        self.checks.get(last).is_some_and(|uses| {
+            uses.iter()
+                .all(|bounded| bounded.iter().any(|f| f == field))
+        })
     }
 
     /// Whether a handler takes the class (a qualified name) from the client.

@@ -1,7 +1,7 @@
 //! Turning the YAML shape of a rule's `match` into a compiled [`Matcher`], checking every
 //! pattern, kind, regex and query against the rule's language on the way.
 
-use super::schema::{RawCondition, RawConstraint, RawHandler, RawTaint};
+use super::schema::{RawCondition, RawConstraint, RawHandler, RawRequestModel, RawTaint};
 use crate::matcher::{
     expand_metavariables, Condition, Constraint, ConstraintTest, LazyRegex, Matcher, Prefilter,
     QueryAtom, Relation, SgLang, StopBy, TaintSpec,
@@ -553,15 +553,19 @@ fn constraint_tests(
             .map_err(|err| problem(at, "invalid resolves-to", Some(err)))?;
         tests.push(ConstraintTest::ResolvesTo(patterns));
     }
-    if let Some(wanted) = raw.request_model {
-        if !wanted {
+    match &raw.request_model {
+        None => {}
+        Some(RawRequestModel::Flag(true)) => tests.push(ConstraintTest::RequestModel(None)),
+        Some(RawRequestModel::Flag(false)) => {
             return Err(problem(
                 at,
-                "request-model takes only `true`",
+                "request-model takes only `true` or `{ field: NAME }`",
                 Some("leave it out to accept any class".into()),
-            ));
+            ))
         }
-        tests.push(ConstraintTest::RequestModel);
+        Some(RawRequestModel::Field(field)) => tests.push(ConstraintTest::RequestModel(Some(
+            field.field.trim_start_matches('$').to_string(),
+        ))),
     }
     if let Some(names) = &raw.not_resolves_to {
         let patterns = crate::symbols::NamePatterns::new(&names.clone().into_vec())

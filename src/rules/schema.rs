@@ -148,7 +148,22 @@ pub(super) struct RawConstraint {
     pub not_resolves_to: Option<OneOrMany>,
     /// The bound name is a class that some handler takes from the client (decided when the
     /// project is linked).
-    pub request_model: Option<bool>,
+    pub request_model: Option<RawRequestModel>,
+}
+
+/// `request-model: true`, or `request-model: { field: NAME }` to also require that no handler
+/// that takes the class bounds the field held by metavariable `NAME` itself.
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub(super) enum RawRequestModel {
+    Flag(bool),
+    Field(RawModelField),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawModelField {
+    pub field: String,
 }
 
 /// `taint:` — what a rule adds to (or takes from) the built-in taint tracking.
