@@ -34,6 +34,10 @@ pub struct FileFacts {
     /// Classes only handlers restricted to staff take from the client (qualified names).
     #[serde(default)]
     pub staff_request_models: Vec<String>,
+    /// Models that class-based views take, as (view class, model), when nothing in this file
+    /// restricts the view to staff: its bases in other files decide when linking.
+    #[serde(default)]
+    pub view_models: Vec<(String, String)>,
     /// Per use of a request model by a handler open to non-staff: the class and the fields the
     /// handler bounds from below itself (empty when it takes the class other than as a typed
     /// parameter).
@@ -58,6 +62,7 @@ impl FileFacts {
             && self.alias_guards.is_empty()
             && self.request_models.is_empty()
             && self.staff_request_models.is_empty()
+            && self.view_models.is_empty()
             && self.model_fields.is_empty()
             && self.returns_request.is_empty()
     }

@@ -82,6 +82,8 @@ pub(super) struct Lineage {
     pub guards: Vec<String>,
     /// The `permission_classes` of the nearest class that sets them (the view's own first).
     pub permission_classes: Option<String>,
+    /// Every base, at any depth, as a qualified name.
+    pub ancestors: Vec<String>,
 }
 
 /// Guards known by their qualified names: framework decorators, dependencies, permissions.
@@ -687,6 +689,7 @@ impl<'a> Judge<'a> {
                 .name()
                 .to_string();
             lineage.drf |= qualified.starts_with("rest_framework.");
+            lineage.ancestors.push(qualified.clone());
             if KNOWN_GUARDS.matches(&qualified) {
                 lineage
                     .guards

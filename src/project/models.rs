@@ -10,8 +10,10 @@
 //! of every class; [`RequestModels`] closes them over fields once the project is linked.
 
 use super::facts::FileFacts;
+use super::guards::Judge;
+use crate::detectors::is_admin_marker;
 use crate::detectors::syntax::{descendants, named_children};
-use crate::model::Handler;
+use crate::model::{Framework, Handler};
 use crate::parse::ParsedFile;
 use regex::Regex;
 use std::collections::{BTreeMap, BTreeSet};
@@ -29,7 +31,7 @@ const VALIDATORS: &[&str] = &[
 ];
 
 /// Class attributes of a class-based view that name the class it fills from the request.
-const VIEW_CLASS_ATTRIBUTES: &[&str] = &["form_class", "serializer_class"];
+const VIEW_CLASS_ATTRIBUTES: &[&str] = &["form_class", "form", "serializer_class"];
 /// Methods of a class-based view that return the class it fills from the request.
 const VIEW_CLASS_GETTERS: &[&str] = &["get_form_class", "get_serializer_class"];
 /// Decorators that parse the request into the class they name (webargs, flask-smorest,
@@ -84,11 +86,15 @@ pub fn python(file: &ParsedFile, facts: &mut FileFacts) {
                 }
             }
         }
-        for class in decorator_models(file, function) {
-            uses.add(qualify(class), staff, Vec::new());
-        }
-        for class in built_from_request(file, function) {
-            uses.add(qualify(class), staff, Vec::new());
+        let mut other_uses: Vec<&str> = decorator_models(file, function);
+        other_uses.extend(built_from_request(file, function));
+        for class in other_uses {
+            match &handler.owner {
+                Some(view) if matches!(handler.framework, Framework::Django | Framework::Drf) => {
+                    uses.add_by_view(view, qualify(class), staff)
+                }
+                _ => uses.add(qualify(class), staff, Vec::new()),
+            }
         }
     }
     for class in crate::model::python::statement_level(root)
@@ -133,13 +139,24 @@ pub fn python(file: &ParsedFile, facts: &mut FileFacts) {
 struct Uses {
     /// (class, by staff only, fields the use bounds).
     found: Vec<(String, bool, Vec<String>)>,
+    /// (view class, class) for views not known here to be staff-only.
+    by_views: Vec<(String, String)>,
 }
 
 impl Uses {
     fn add(&mut self, class: String, staff: bool, bounded: Vec<String>) {
-        let last = class.rsplit('.').next().unwrap_or(&class);
-        if last.starts_with(|c: char| c.is_ascii_uppercase()) {
+        if is_class_name(&class) {
             self.found.push((class, staff, bounded));
+        }
+    }
+
+    /// A use by the class-based view `view`: staff-only if this file says so, else decided by
+    /// the view's bases when linking.
+    fn add_by_view(&mut self, view: &str, class: String, staff: bool) {
+        if staff {
+            self.add(class, true, Vec::new());
+        } else if is_class_name(&class) {
+            self.by_views.push((view.to_string(), class));
         }
     }
 
@@ -152,6 +169,9 @@ impl Uses {
                 facts.model_checks.push((class, bounded));
             }
         }
+        facts.view_models = self.by_views;
+        facts.view_models.sort();
+        facts.view_models.dedup();
         for list in [&mut facts.request_models, &mut facts.staff_request_models] {
             list.sort();
             list.dedup();
@@ -163,6 +183,11 @@ impl Uses {
 
 /// Methods that validate a bound form or serializer (`form.validate_on_submit()`).
 const FORM_VALIDATORS: &[&str] = &["validate_on_submit", "is_valid", "validate"];
+
+fn is_class_name(qualified: &str) -> bool {
+    let last = qualified.rsplit('.').next().unwrap_or(qualified);
+    last.starts_with(|c: char| c.is_ascii_uppercase())
+}
 
 /// Classes a function fills with request data: `Model.model_validate(data)`, `Model(**body)`,
 /// `Form(request.POST)`, `Serializer(data=self.request.data)`, and a form it builds and then
@@ -321,13 +346,13 @@ fn view_class_uses(
                 for returned in descendants(method).filter(|n| n.kind() == "return_statement") {
                     if let Some(value) = named_children(returned).into_iter().next() {
                         if matches!(value.kind(), "identifier" | "attribute") {
-                            uses.add(qualify(file.text(value)), staff, Vec::new());
+                            uses.add_by_view(name, qualify(file.text(value)), staff);
                         }
                     }
                 }
             } else if !is_handler {
                 for built in built_from_request(file, method) {
-                    uses.add(qualify(built), staff, Vec::new());
+                    uses.add_by_view(name, qualify(built), staff);
                 }
             }
             continue;
@@ -345,7 +370,7 @@ fn view_class_uses(
             if VIEW_CLASS_ATTRIBUTES.contains(&file.text(left))
                 && matches!(right.kind(), "identifier" | "attribute")
             {
-                uses.add(qualify(file.text(right)), staff, Vec::new());
+                uses.add_by_view(name, qualify(file.text(right)), staff);
             }
         }
     }
@@ -444,14 +469,29 @@ pub struct RequestModels {
 impl RequestModels {
     pub fn new(files: &[(String, &FileFacts)]) -> Self {
         let last = |name: &str| name.rsplit('.').next().unwrap_or(name).to_string();
-        let names: BTreeSet<String> = files
+        let mut names: BTreeSet<String> = files
             .iter()
             .flat_map(|(_, facts)| facts.request_models.iter().map(|m| last(m)))
             .collect();
-        let staff: BTreeSet<String> = files
+        let mut staff: BTreeSet<String> = files
             .iter()
             .flat_map(|(_, facts)| facts.staff_request_models.iter().map(|m| last(m)))
             .collect();
+        let mut checks: BTreeMap<String, Vec<Vec<String>>> = BTreeMap::new();
+        // Views whose bases live in other files: staff-only when an ancestor says so
+        // (`ObjectPermissionRequiredMixin`, `PermissionRequiredMixin`).
+        let judge = Judge::new(files);
+        for (index, (_, facts)) in files.iter().enumerate() {
+            for (view, class) in &facts.view_models {
+                let lineage = judge.lineage(index, view);
+                if lineage.ancestors.iter().any(|a| is_admin_marker(a)) {
+                    staff.insert(last(class));
+                } else {
+                    names.insert(last(class));
+                    checks.entry(last(class)).or_default().push(Vec::new());
+                }
+            }
+        }
         let fields: Vec<(String, Vec<String>)> = files
             .iter()
             .flat_map(|(_, facts)| {
@@ -475,7 +515,6 @@ impl RequestModels {
         };
         let names = close(names);
         let staff = close(staff).difference(&names).cloned().collect();
-        let mut checks: BTreeMap<String, Vec<Vec<String>>> = BTreeMap::new();
         for (_, facts) in files {
             for (class, bounded) in &facts.model_checks {
                 checks.entry(last(class)).or_default().push(bounded.clone());
