@@ -124,6 +124,9 @@ pub(super) fn shape<'t>(file: &ParsedFile, node: Node<'t>) -> Shape<'t> {
         "list_comprehension" | "set_comprehension" | "generator_expression" => {
             Shape::Parts(node.child_by_field_name("body").into_iter().collect())
         }
+        // `TABLE[key]` is what the table holds: a client-chosen key picks a server value
+        // (`ICONS[request.GET["dir"]]`); a client-filled container taints what it yields.
+        "subscript" => Shape::Parts(node.child_by_field_name("value").into_iter().collect()),
         "dictionary_comprehension" => Shape::Parts(
             node.child_by_field_name("body")
                 .map(named_children)

@@ -97,6 +97,13 @@ pub(super) fn shape<'t>(file: &ParsedFile, node: Node<'t>) -> Shape<'t> {
                 Shape::Composite
             }
         }
+        // `TABLE[key]` is what the table holds, whoever chose the key.
+        "index_expression" => Shape::Parts(
+            crate::detectors::syntax::named_children(node)
+                .into_iter()
+                .take(1)
+                .collect(),
+        ),
         "integer_literal" | "float_literal" | "boolean_literal" | "char_literal"
         | "closure_expression" | "function_item" | "identifier" | "type_identifier"
         | "primitive_type" | "field_identifier" | "type_arguments" => Shape::Clean,
