@@ -428,10 +428,11 @@ pub fn rejects(file: &ParsedFile, function: Node, inline: bool) -> Option<String
         match node.kind() {
             "raise_statement" | "return_statement" => {
                 let text = file.text(node);
-                if !REJECTIONS.iter().any(|r| text.contains(r)) {
+                let denied = inline && on_denied_branch(file, node, body);
+                if !denied && !REJECTIONS.iter().any(|r| text.contains(r)) {
                     continue;
                 }
-                if inline && !under_credential_condition(file, node, body) {
+                if inline && !denied && !under_credential_condition(file, node, body) {
                     continue;
                 }
                 let first = text.lines().next().unwrap_or(text).trim();
@@ -469,6 +470,44 @@ pub fn rejects(file: &ParsedFile, function: Node, inline: bool) -> Option<String
         }
     }
     None
+}
+
+/// Conditions that can only be a test of the caller's login or rights.
+static ACCESS_TEST: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(
+        r"(?i)\b(has_access|has_perms?|has_\w*permission|is_authenticated|is_anonymous|is_staff|is_superuser|logged_in|current_user)\b",
+    )
+    .expect("the access-test regex is valid")
+});
+
+/// Whether `node` leaves the function on the branch taken when an access test fails: in the
+/// `else` of `if sm.has_access(…):`, or in the body of `if not user.is_authenticated:`. Any
+/// exit there is the refusal, whatever it returns (`flash(…); return redirect(".")`).
+fn on_denied_branch(file: &ParsedFile, node: Node, body: Node) -> bool {
+    let mut child = node;
+    let mut current = node.parent();
+    while let Some(parent) = current {
+        if parent.id() == body.id() {
+            return false;
+        }
+        if parent.kind() == "if_statement" {
+            let condition = parent
+                .child_by_field_name("condition")
+                .map(|c| file.text(c))
+                .unwrap_or("");
+            let negated = condition.trim_start().starts_with("not ");
+            let in_else = child.kind() == "else_clause";
+            let in_body = parent
+                .child_by_field_name("consequence")
+                .is_some_and(|c| c.id() == child.id());
+            if ACCESS_TEST.is_match(condition) && ((in_else && !negated) || (in_body && negated)) {
+                return true;
+            }
+        }
+        child = parent;
+        current = parent.parent();
+    }
+    false
 }
 
 /// Whether `node` sits under an `if` (between it and `body`) whose condition tests the caller's
