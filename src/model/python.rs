@@ -1,6 +1,6 @@
 //! Handler discovery for Django, Django REST Framework, FastAPI and Flask, one file at a time.
 
-use super::{looks_like_auth, Framework, Handler};
+use super::{is_session_like, looks_like_auth, Framework, Handler};
 use crate::detectors::syntax::{descendants, named_children};
 use crate::parse::ParsedFile;
 use crate::project::guards::{
@@ -65,9 +65,11 @@ struct FileFacts {
     imports_django: bool,
     /// Flask, Starlette, aiohttp, Quart: a `request` parameter there is no Django request.
     imports_other_framework: bool,
-    /// Router or app variable → guard text from `dependencies=[...]` (FastAPI) or a
-    /// `before_request` hook (Flask).
+    /// Router or app variable → a `before_request` hook (Flask).
     object_guards: HashMap<String, String>,
+    /// Router or app variable → its `dependencies=[...]` (FastAPI), from its constructor or
+    /// an `include_router` in this file.
+    object_dependencies: HashMap<String, Vec<GuardCall>>,
 }
 
 pub(super) fn handlers(file: &ParsedFile) -> Vec<Handler> {
@@ -139,14 +141,15 @@ fn file_facts<'t>(file: &ParsedFile, root: Node<'t>, functions: &mut Vec<Node<'t
                 ) else {
                     continue;
                 };
-                if right.kind() == "call" {
-                    if let Some(guard) =
-                        keyword_text(file, right, "dependencies").filter(|t| looks_like_auth(t))
-                    {
-                        facts
-                            .object_guards
-                            .insert(file.text(left).to_string(), guard);
-                    }
+                if let Some(list) = Some(right)
+                    .filter(|r| r.kind() == "call")
+                    .and_then(|r| keyword_argument(file, r, "dependencies"))
+                {
+                    facts
+                        .object_dependencies
+                        .entry(file.text(left).to_string())
+                        .or_default()
+                        .extend(dependency_calls(file, list, None));
                 }
             }
             // app.include_router(router, dependencies=[...]); app.before_request(check)
@@ -157,13 +160,14 @@ fn file_facts<'t>(file: &ParsedFile, root: Node<'t>, functions: &mut Vec<Node<'t
                 if method == "include_router" {
                     let args = node.child_by_field_name("arguments");
                     let first = args.and_then(|a| named_children(a).into_iter().next());
-                    if let (Some(router), Some(guard)) = (
-                        first,
-                        keyword_text(file, node, "dependencies").filter(|t| looks_like_auth(t)),
-                    ) {
+                    if let (Some(router), Some(list)) =
+                        (first, keyword_argument(file, node, "dependencies"))
+                    {
                         facts
-                            .object_guards
-                            .insert(file.text(router).to_string(), guard);
+                            .object_dependencies
+                            .entry(file.text(router).to_string())
+                            .or_default()
+                            .extend(dependency_calls(file, list, None));
                     }
                 } else if method == "before_request"
                     && node.parent().is_none_or(|p| p.kind() != "decorator")
@@ -239,11 +243,22 @@ fn handler_for(file: &ParsedFile, facts: &FileFacts, function: Node) -> Option<H
             !ROUTE_METHODS.contains(&last) && !NOT_GUARDS.contains(&last) && last != "api_view"
         })
         .collect();
-    if let Kind::Routed { call, .. } = &kind {
+    // Dependencies of the route and of its router, judged by what they do when linking; their
+    // names alone make this file's model count them (see `Handler::authenticated`).
+    let mut dependency_guards: Vec<GuardCall> = Vec::new();
+    if let Kind::Routed { call, object, .. } = &kind {
         if let Some(list) = keyword_argument(file, *call, "dependencies") {
-            guard_calls.extend(dependency_calls(file, list, None));
+            dependency_guards.extend(dependency_calls(file, list, None));
         }
+        dependency_guards.extend(
+            facts
+                .object_dependencies
+                .get(*object)
+                .cloned()
+                .unwrap_or_default(),
+        );
     }
+    guard_calls.extend(dependency_guards.iter().cloned());
     let fastapi_route = matches!(&kind, Kind::Routed { method, .. }
         if facts.imports_fastapi || *method == "api_route");
     let dependencies = if fastapi_route {
@@ -286,7 +301,12 @@ fn handler_for(file: &ParsedFile, facts: &FileFacts, function: Node) -> Option<H
                 vec![method.to_ascii_uppercase()]
             };
             guards.extend(facts.object_guards.get(object).cloned());
-            guards.extend(keyword_text(file, call, "dependencies").filter(|t| looks_like_auth(t)));
+            guards.extend(
+                dependency_guards
+                    .iter()
+                    .filter(|d| looks_like_auth(&d.callee) && !is_session_like(&d.callee))
+                    .map(|d| d.text.clone()),
+            );
             let request_params = if fastapi {
                 guards.extend(
                     dependencies

@@ -111,6 +111,9 @@ pub struct Container {
     pub name: String,
     pub prefix: String,
     pub guards: Vec<String>,
+    /// Its dependencies (FastAPI `APIRouter(dependencies=[…])`), judged when linking.
+    #[serde(default)]
+    pub guard_calls: Vec<GuardCall>,
     pub markers: Vec<String>,
 }
 
@@ -126,6 +129,10 @@ pub struct Edge {
     pub methods: Vec<String>,
     pub target: Target,
     pub guards: Vec<String>,
+    /// Dependencies the registration adds (`include_router(r, dependencies=[…])`), judged when
+    /// linking.
+    #[serde(default)]
+    pub guard_calls: Vec<GuardCall>,
     pub markers: Vec<String>,
 }
 

@@ -40,6 +40,8 @@ enum Resolved {
 struct Trail {
     prefix: String,
     guards: Vec<String>,
+    /// Dependencies of the routers and registrations passed through, with their files.
+    guard_calls: Vec<(usize, GuardCall)>,
     markers: Vec<String>,
     /// The registrations passed through, outermost first.
     via: Vec<(usize, Position)>,
@@ -171,6 +173,9 @@ impl<'a> Linker<'a> {
         if let Some(container) = facts.containers.iter().find(|c| &c.name == name) {
             trail.prefix = join_path(&trail.prefix, &container.prefix);
             trail.guards.extend(container.guards.iter().cloned());
+            trail
+                .guard_calls
+                .extend(container.guard_calls.iter().map(|c| (*file, c.clone())));
             trail.markers.extend(container.markers.iter().cloned());
         }
         // Handlers decorated with this container (`@router.get("/x")`).
@@ -189,6 +194,8 @@ impl<'a> Linker<'a> {
             let mut next = trail.clone();
             next.prefix = join_path(&trail.prefix, &edge.prefix);
             next.guards.extend(edge.guards.iter().cloned());
+            next.guard_calls
+                .extend(edge.guard_calls.iter().map(|c| (*file, c.clone())));
             next.markers.extend(edge.markers.iter().cloned());
             next.via.push((*file, edge.at));
             for resolved in self.resolve(*file, &edge.from, &edge.target) {
@@ -268,13 +275,16 @@ impl<'a> Linker<'a> {
         let mut guards: Vec<String> = handler.guards.clone();
         guards.extend(trail.guards.iter().cloned());
         let mut guessed = Vec::new();
-        for call in &handler.guard_calls {
-            match self.judge.judge(file, call) {
+        let calls = handler.guard_calls.iter().map(|call| (file, call));
+        for (at, call) in calls.chain(trail.guard_calls.iter().map(|(f, c)| (*f, c))) {
+            match self.judge.judge(at, call) {
                 Verdict::Guard(why) => guards.push(format!("{} ({why})", call.text)),
                 Verdict::ByName => guessed.push(call.text.clone()),
                 Verdict::No => {}
             }
         }
+        guessed.sort();
+        guessed.dedup();
         if let Some(check) = &handler.inline_check {
             guards.push(format!("inline check: {check}"));
         }

@@ -3,6 +3,7 @@
 
 use super::facts::{Container, Edge, FileFacts, HandlerFact, Target};
 use super::guards;
+use super::guards::GuardCall;
 use crate::detectors::syntax::{descendants, named_children};
 use crate::model::python::{
     callee_attribute, class_guards, class_markers, first_string_arg, keyword_argument,
@@ -274,11 +275,8 @@ fn assignment(file: &ParsedFile, node: Node, facts: &mut FileFacts) {
                 facts.containers.push(Container {
                     name: name.to_string(),
                     prefix,
-                    guards: dependencies
-                        .clone()
-                        .filter(|d| looks_like_auth(d))
-                        .into_iter()
-                        .collect(),
+                    guards: Vec::new(),
+                    guard_calls: dependency_guards(file, right),
                     markers: dependencies.into_iter().collect(),
                 });
             }
@@ -533,18 +531,14 @@ fn method_call(file: &ParsedFile, call: Node, facts: &mut FileFacts) {
                 .or_else(|| keyword_string(file, call, "url_prefix"))
                 .unwrap_or_default();
             let dependencies = keyword_text(file, call, "dependencies");
-            let guards: Vec<String> = dependencies
-                .clone()
-                .filter(|d| looks_like_auth(d))
-                .into_iter()
-                .collect();
             let mut edge = edge(
                 file.source.position(call.start_byte()),
                 object,
                 &prefix,
                 target_container(file, *first),
-                &guards,
+                &[],
             );
+            edge.guard_calls = dependency_guards(file, call);
             edge.markers.extend(dependencies);
             facts.edges.push(edge);
         }
@@ -567,6 +561,7 @@ fn method_call(file: &ParsedFile, call: Node, facts: &mut FileFacts) {
                     name: object.to_string(),
                     prefix: String::new(),
                     guards: vec![guard],
+                    guard_calls: Vec::new(),
                     markers: Vec::new(),
                 }),
             }
@@ -587,8 +582,17 @@ fn edge(at: Position, from: &str, prefix: &str, target: Target, guards: &[String
         methods: Vec::new(),
         target,
         guards: guards.to_vec(),
+        guard_calls: Vec::new(),
         markers: guards.to_vec(),
     }
+}
+
+/// The `dependencies=[Depends(f), …]` of a router, app or registration, to be judged by what
+/// `f` does.
+fn dependency_guards(file: &ParsedFile, call: Node) -> Vec<GuardCall> {
+    keyword_argument(file, call, "dependencies")
+        .map(|list| guards::dependency_calls(file, list, None))
+        .unwrap_or_default()
 }
 
 fn dotted(text: &str) -> Vec<String> {

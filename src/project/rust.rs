@@ -231,6 +231,7 @@ impl<'f> Walker<'_, 'f> {
                     methods,
                     target,
                     guards: guards.clone(),
+                    guard_calls: Vec::new(),
                     markers: markers.clone(),
                 });
             };
@@ -296,6 +297,7 @@ impl<'f> Walker<'_, 'f> {
             methods: Vec::new(),
             target,
             guards: guards.to_vec(),
+            guard_calls: Vec::new(),
             markers: guards.to_vec(),
         });
     }
