@@ -325,3 +325,51 @@ fn findings_point_at_the_registration_in_json_sarif_and_text() {
         "{text}"
     );
 }
+
+#[test]
+fn class_views_inherit_framework_and_guards_across_files() {
+    let dir = project(&[
+        (
+            "shop/config/settings.py",
+            "REST_FRAMEWORK = {\"DEFAULT_PERMISSION_CLASSES\": [\"rest_framework.permissions.IsAuthenticated\"]}\nROOT_URLCONF = \"config.urls\"\n",
+        ),
+        (
+            "shop/config/urls.py",
+            "from django.urls import path\nfrom orders import views\n\nurlpatterns = [\n    path(\"a/\", views.RefundView.as_view()),\n    path(\"b/\", views.CloseView.as_view()),\n    path(\"c/\", views.OpenView.as_view()),\n    path(\"d/\", views.PlainView.as_view()),\n]\n",
+        ),
+        (
+            "shop/orders/bases.py",
+            "from django.contrib.auth.mixins import LoginRequiredMixin\nfrom django.views import View\nfrom rest_framework.permissions import AllowAny\nfrom rest_framework.views import APIView\n\n\nclass ApiBaseView(APIView):\n    pass\n\n\nclass PublicBaseView(ApiBaseView):\n    permission_classes = [AllowAny]\n\n\nclass MemberView(LoginRequiredMixin, View):\n    pass\n\n\nclass PlainBaseView(View):\n    pass\n",
+        ),
+        (
+            "shop/orders/views.py",
+            "from .bases import ApiBaseView, MemberView, PlainBaseView, PublicBaseView\n\n\nclass RefundView(ApiBaseView):\n    def post(self, request):\n        pass\n\n\nclass CloseView(MemberView):\n    def post(self, request):\n        pass\n\n\nclass OpenView(PublicBaseView):\n    def post(self, request):\n        pass\n\n\nclass PlainView(PlainBaseView):\n    def post(self, request):\n        pass\n",
+        ),
+    ]);
+    let document = routes_json(dir.path(), &[]);
+    let routes = table(&document);
+    // A DRF base in another file: the settings default applies.
+    assert!(
+        route(&routes, "/a/")
+            .3
+            .contains("DEFAULT_PERMISSION_CLASSES"),
+        "{routes:?}"
+    );
+    // A guard mixin on the base.
+    assert!(
+        route(&routes, "/b/").3.contains("LoginRequiredMixin"),
+        "{routes:?}"
+    );
+    // AllowAny inherited: no default guard, and the route is public.
+    assert_eq!(route(&routes, "/c/").3, "", "{routes:?}");
+    // Nothing inherited guards it.
+    assert_eq!(route(&routes, "/d/").3, "", "{routes:?}");
+    let public: Vec<&Value> = document["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| !r["public"].is_null())
+        .collect();
+    assert_eq!(public.len(), 1, "{public:?}");
+    assert_eq!(public[0]["path"], "/c/");
+}
