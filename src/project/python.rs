@@ -67,7 +67,10 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
     };
     for node in statement_level(file.tree.root_node()) {
         match node.kind() {
-            "class_definition" => inherited_handlers(file, node, &public, &mut facts),
+            "class_definition" => {
+                inherited_handlers(file, node, &public, &mut facts);
+                candidate_view(file, node, &public, &mut facts);
+            }
             "import_statement" | "import_from_statement" => imports(file, node, &mut facts),
             "assignment" | "augmented_assignment" => assignment(file, node, &mut facts),
             "call" => method_call(file, node, &mut facts),
@@ -177,6 +180,68 @@ fn inherited_handlers(
             guard_calls: Vec::new(),
         };
         facts.handlers.push(HandlerFact::of(file, &handler, public));
+    }
+}
+
+/// HTTP methods a class-based view defines as methods of the same name.
+const VIEW_METHODS: &[&str] = &["get", "post", "put", "patch", "delete"];
+
+/// A class whose bases do not name a view (`class RefundEndpoint(LedgerBase)`) but whose
+/// `post(self, request, …)`-style methods look like one: its methods are candidate handlers,
+/// kept only if a registration mounts the class (`RefundEndpoint.as_view()`); its bases,
+/// followed across files when linking, then tell Django from DRF and what guards it.
+fn candidate_view(
+    file: &ParsedFile,
+    class: Node,
+    public: &[(usize, Option<String>)],
+    facts: &mut FileFacts,
+) {
+    let (Some(name_node), Some(bases), Some(body)) = (
+        class.child_by_field_name("name"),
+        class.child_by_field_name("superclasses"),
+        class.child_by_field_name("body"),
+    ) else {
+        return;
+    };
+    if file.text(bases).contains("View") || named_children(bases).is_empty() {
+        return;
+    }
+    let class_name = file.text(name_node);
+    for statement in named_children(body) {
+        let function = match statement.kind() {
+            "decorated_definition" => statement.child_by_field_name("definition"),
+            "function_definition" => Some(statement),
+            _ => None,
+        };
+        let Some(function) = function else { continue };
+        let Some(method_name) = function.child_by_field_name("name") else {
+            continue;
+        };
+        let method = file.text(method_name);
+        let takes_request = function
+            .child_by_field_name("parameters")
+            .and_then(|p| named_children(p).into_iter().nth(1))
+            .is_some_and(|second| file.text(second).starts_with("request"));
+        if !VIEW_METHODS.contains(&method) || !takes_request {
+            continue;
+        }
+        let handler = Handler {
+            name: method.to_string(),
+            framework: Framework::Django,
+            methods: vec![method.to_ascii_uppercase()],
+            route: None,
+            guards: class_guards(file, class),
+            owner: Some(class_name.to_string()),
+            declared_route: false,
+            markers: class_markers(file, class),
+            bytes: statement.byte_range(),
+            name_bytes: method_name.byte_range(),
+            request_params: Vec::new(),
+            guard_calls: Vec::new(),
+        };
+        let mut fact = HandlerFact::of(file, &handler, public);
+        fact.candidate = true;
+        facts.handlers.push(fact);
     }
 }
 
