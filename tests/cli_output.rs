@@ -89,7 +89,18 @@ fn a_closed_pipe_ends_quietly_with_the_usual_status() {
     let scan = closed_pipe(clean.path(), &["scan", "--no-cache", "--format", "json"], 1);
     assert_eq!(scan.status.code(), Some(0), "{}", text(&scan.stderr));
     assert_eq!(text(&scan.stderr), "");
-    let scan = closed_pipe(dir.path(), &["scan", "--no-cache", "--format", "sarif"], 1);
+    let scan = closed_pipe(
+        dir.path(),
+        &[
+            "scan",
+            "--no-cache",
+            "--timeout-per-file",
+            "0",
+            "--format",
+            "sarif",
+        ],
+        1,
+    );
     assert_eq!(scan.status.code(), Some(1), "{}", text(&scan.stderr));
     assert_eq!(text(&scan.stderr), "");
 
