@@ -76,7 +76,9 @@ fn required(condition: &Condition) -> Vec<Vec<String>> {
                 if sets.is_empty() {
                     return Vec::new();
                 }
-                sets.sort_by_key(|set| std::cmp::Reverse(shortest(set)));
+                // Most selective first; of equals, the one written last.
+                sets.sort_by_key(|set| shortest(set));
+                sets.reverse();
                 let keep = if ways.len() * sets.len() > MAX_SETS {
                     1
                 } else {
