@@ -43,8 +43,8 @@ struct LanguagePlan<'r> {
 struct PlannedRule<'r> {
     rule: &'r Rule,
     matcher: &'r crate::matcher::Matcher,
-    /// Ids (in the automaton) of literals one of which must occur; `None`: always run.
-    literal_ids: Option<Vec<usize>>,
+    /// Ids (in the automaton) of literal sets one literal of each of which must occur.
+    literal_ids: Vec<Vec<usize>>,
     kinds: Option<BitSet>,
     /// Index of the rule's path filter in [`LanguagePlan::filters`].
     filter: usize,
@@ -109,15 +109,20 @@ impl<'r> LanguagePlan<'r> {
                     let Some(matcher) = rule.logic.matcher(language) else {
                         continue;
                     };
-                    let literal_ids = matcher.prefilter.any_of.as_ref().map(|any_of| {
-                        any_of
-                            .iter()
-                            .map(|literal| {
-                                literals.push(literal.clone());
-                                literals.len() - 1
-                            })
-                            .collect()
-                    });
+                    let literal_ids = matcher
+                        .prefilter
+                        .all_of
+                        .iter()
+                        .map(|any_of| {
+                            any_of
+                                .iter()
+                                .map(|literal| {
+                                    literals.push(literal.clone());
+                                    literals.len() - 1
+                                })
+                                .collect()
+                        })
+                        .collect();
                     declarative.push(PlannedRule {
                         rule,
                         matcher,
@@ -161,7 +166,7 @@ impl<'r> LanguagePlan<'r> {
         self.declarative
             .iter()
             .filter(|planned| {
-                planned.literal_ids.as_ref().is_none_or(|ids| {
+                planned.literal_ids.iter().all(|ids| {
                     present
                         .as_ref()
                         .is_none_or(|present| ids.iter().any(|&id| present.contains(id)))

@@ -1,4 +1,5 @@
-//! Cheap pre-filters: literals one of which must occur in a file before a rule can match there.
+//! Cheap pre-filters: sets of literals, one of each of which must occur in a file before a rule
+//! can match there.
 //! They are derived from the rule's code patterns, so rule authors never write them.
 
 use super::{Condition, Constraint, ConstraintTest};
@@ -6,28 +7,34 @@ use std::collections::BTreeSet;
 
 /// Literals shorter than this are too common to rule a file out.
 const MIN_LITERAL: usize = 3;
+/// At most this many literal sets are derived from one `any` (they multiply per branch).
+const MAX_SETS: usize = 16;
 
-/// At least one of `any_of` must occur in the file text, or the rule cannot match.
+/// For every set in `all_of`, at least one of its literals must occur in the file text, or the
+/// rule cannot match (no sets: always run the rule).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Prefilter {
-    pub any_of: Option<Vec<String>>,
+    pub all_of: Vec<Vec<String>>,
 }
 
 impl Prefilter {
-    /// The pre-filter implied by a condition (`None` literals: always run the rule).
-    /// What a file must contain for `condition` and every `constraints` test to hold: the most
-    /// selective of the literal sets each of them requires.
+    /// What a file must contain for `condition` and every `constraints` test to hold: the literal
+    /// sets each of them requires.
     pub fn of(condition: &Condition, constraints: &[Constraint]) -> Prefilter {
         // A constraint only binds the file when every match binds its metavariable.
         let always = always_bound(condition);
         let constraints = constraints
             .iter()
             .filter(|constraint| always.contains(constraint.var.as_str()));
-        let candidates =
-            std::iter::once(required(condition)).chain(constraints.map(constraint_literals));
-        Prefilter {
-            any_of: most_selective(candidates),
+        let mut all_of = required(condition);
+        all_of.extend(constraints.filter_map(constraint_literals));
+        for set in &mut all_of {
+            set.sort();
+            set.dedup();
         }
+        all_of.sort();
+        all_of.dedup();
+        Prefilter { all_of }
     }
 }
 
@@ -46,40 +53,69 @@ fn constraint_literals(constraint: &Constraint) -> Option<Vec<String>> {
     }
 }
 
-fn required(condition: &Condition) -> Option<Vec<String>> {
+/// The literal sets a file must contain for `condition` to hold somewhere in it: one literal of
+/// each set.
+fn required(condition: &Condition) -> Vec<Vec<String>> {
     match condition {
         Condition::Pattern(pattern) => {
             let literal = pattern.fixed_string();
-            (literal.trim().len() >= MIN_LITERAL).then(|| vec![literal.into_owned()])
-        }
-        // Any one positive part of a conjunction is a valid requirement: take the most selective.
-        Condition::All(all) => most_selective(all.iter().map(required)),
-        Condition::Any(any) => {
-            let mut literals = Vec::new();
-            for branch in any {
-                literals.extend(required(branch)?);
+            if literal.trim().len() >= MIN_LITERAL {
+                vec![vec![literal.into_owned()]]
+            } else {
+                Vec::new()
             }
-            Some(literals)
+        }
+        // Every part of a conjunction holds.
+        Condition::All(all) => all.iter().flat_map(required).collect(),
+        // One branch holds: for each way of taking one set of each branch, one literal of
+        // their union (a bounded number of ways; past it, each branch's most selective set).
+        Condition::Any(any) => {
+            let mut ways: Vec<Vec<String>> = vec![Vec::new()];
+            for branch in any {
+                let mut sets = required(branch);
+                if sets.is_empty() {
+                    return Vec::new();
+                }
+                // Most selective first; of equals, the one written last.
+                sets.sort_by_key(|set| shortest(set));
+                sets.reverse();
+                let keep = if ways.len() * sets.len() > MAX_SETS {
+                    1
+                } else {
+                    sets.len()
+                };
+                ways = ways
+                    .iter()
+                    .flat_map(|way| {
+                        sets[..keep]
+                            .iter()
+                            .map(move |set| way.iter().chain(set).cloned().collect())
+                    })
+                    .collect();
+            }
+            ways
         }
         Condition::Inside(rel)
         | Condition::Has(rel)
         | Condition::Follows(rel)
         | Condition::Precedes(rel) => required(&rel.condition),
-        Condition::Query(query) => query.required_literals().map(<[String]>::to_vec),
-        Condition::Regex(regex) => regex_literals(regex.as_str()),
+        Condition::Query(query) => query.required_literals().to_vec(),
+        Condition::Regex(regex) => regex_literals(regex.as_str()).into_iter().collect(),
         // A route filter only matches routes declared in the file, so their text is in it.
         Condition::InHandler(filter) => filter
             .route
             .as_ref()
-            .and_then(|route| regex_literals(route.as_str())),
-        // A nested `where:` tests text bound in this file.
+            .and_then(|route| regex_literals(route.as_str()))
+            .into_iter()
+            .collect(),
+        // A nested `where:` tests text bound in this file, and fails on an unbound name.
         Condition::Where(constraints) => {
-            most_selective(constraints.iter().map(constraint_literals))
+            constraints.iter().filter_map(constraint_literals).collect()
         }
         Condition::Kind(_)
         | Condition::Not(_)
         | Condition::InTestCode
-        | Condition::LowerConfidence(_) => None,
+        | Condition::LowerConfidence(_) => Vec::new(),
     }
 }
 
@@ -104,22 +140,32 @@ fn always_bound(condition: &Condition) -> BTreeSet<String> {
     }
 }
 
-/// Of several literal sets that are each required, the one whose shortest literal is longest.
-fn most_selective(sets: impl Iterator<Item = Option<Vec<String>>>) -> Option<Vec<String>> {
-    sets.flatten()
-        .max_by_key(|literals| literals.iter().map(String::len).min().unwrap_or(0))
+/// The length of a set's shortest literal: the longer, the fewer files the set lets through.
+fn shortest(set: &[String]) -> usize {
+    set.iter().map(String::len).min().unwrap_or(0)
 }
 
 /// Literals one of which every match of `pattern` contains: the alternatives a regex such as
-/// `^(password|token|secret)$` starts with. `None` when they are unknown, too many or too short.
-fn regex_literals(pattern: &str) -> Option<Vec<String>> {
-    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+/// `^(password|token|secret)$` starts with, else those it ends with (`\.(jwt|jws)$`). `None` when
+/// they are unknown, too many or too short.
+pub(super) fn regex_literals(pattern: &str) -> Option<Vec<String>> {
+    use regex_syntax::hir::literal::ExtractKind;
     let hir = regex_syntax::parse(pattern).ok()?;
-    let mut extractor = Extractor::new();
-    extractor.kind(ExtractKind::Prefix).limit_total(64);
-    let seq = extractor.extract(&hir);
-    let literals = seq.literals()?;
-    let texts: Option<Vec<String>> = literals
+    [ExtractKind::Prefix, ExtractKind::Suffix]
+        .into_iter()
+        .find_map(|kind| extracted_literals(&hir, kind))
+}
+
+/// The prefixes or suffixes every match of `hir` has, when all are known and long enough.
+fn extracted_literals(
+    hir: &regex_syntax::hir::Hir,
+    kind: regex_syntax::hir::literal::ExtractKind,
+) -> Option<Vec<String>> {
+    let mut extractor = regex_syntax::hir::literal::Extractor::new();
+    extractor.kind(kind).limit_total(64);
+    let seq = extractor.extract(hir);
+    let texts: Option<Vec<String>> = seq
+        .literals()?
         .iter()
         .map(|literal| String::from_utf8(literal.as_bytes().to_vec()).ok())
         .collect();
@@ -141,7 +187,12 @@ mod tests {
             regex_literals(r"^except( Exception)?:").unwrap(),
             ["except Exception:", "except:"]
         );
-        assert_eq!(regex_literals(r"\w+_id"), None);
+        assert_eq!(regex_literals(r"\w+_id").unwrap(), ["_id"]);
+        let suffixes = regex_literals(r"^(\w+\.)*(jwt|jose)$").unwrap();
+        assert!(suffixes
+            .iter()
+            .all(|s| s.ends_with("jwt") || s.ends_with("jose")));
+        assert_eq!(regex_literals(r"\w+_\d"), None);
         assert_eq!(regex_literals("^(a|bc)"), None);
     }
 }

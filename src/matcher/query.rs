@@ -8,7 +8,7 @@ use crate::parse::ParsedFile;
 use ast_grep_core::meta_var::MetaVarEnv;
 use ast_grep_core::AstGrep as Root;
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::ops::ControlFlow;
 use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 use tree_sitter::{Query, QueryCursor, QueryCursorOptions, QueryCursorState, StreamingIterator};
@@ -27,8 +27,9 @@ pub struct QueryAtom {
     bound: Vec<String>,
     /// Node types the `@match` capture can have, when the source says so.
     match_kinds: Option<Vec<String>>,
-    /// Literals one of which every match needs (from `#eq?` predicates of a one-pattern query).
-    literals: Option<Vec<String>>,
+    /// Literal sets every match needs one literal of each of (from the `#eq?` and `#match?`
+    /// predicates of a one-pattern query).
+    literals: Vec<Vec<String>>,
     /// For a query that is one node type with captures on it, like `(identifier) @V @match`:
     /// the type. Such a query is answered by looking at the node, without running it on the file.
     single_kind: Option<String>,
@@ -54,9 +55,11 @@ impl QueryAtom {
                 .filter(|name| **name != "match")
                 .map(|name| name.to_string())
                 .collect(),
-            literals: (query.pattern_count() == 1)
-                .then(|| eq_literals(source))
-                .flatten(),
+            literals: if query.pattern_count() == 1 {
+                predicate_literals(source)
+            } else {
+                Vec::new()
+            },
             ..QueryAtom::deferred(source, language)
         };
         let _ = atom.query.set(Some((query, match_capture)));
@@ -77,7 +80,11 @@ impl QueryAtom {
                 .filter(|name| name != "match")
                 .collect(),
             match_kinds: match_kinds(source),
-            literals: (patterns == 1).then(|| eq_literals(source)).flatten(),
+            literals: if patterns == 1 {
+                predicate_literals(source)
+            } else {
+                Vec::new()
+            },
             single_kind: single_kind(source),
         }
     }
@@ -103,9 +110,9 @@ impl QueryAtom {
         self.match_kinds.as_deref()
     }
 
-    /// Literals one of which must occur in a file for the query to match, if known.
-    pub fn required_literals(&self) -> Option<&[String]> {
-        self.literals.as_deref()
+    /// Literal sets one literal of each of which must occur in a file for the query to match.
+    pub fn required_literals(&self) -> &[Vec<String>] {
+        &self.literals
     }
 
     /// Capture names other than `match`, i.e. the metavariables the query binds.
@@ -242,6 +249,155 @@ fn match_kinds(source: &str) -> Option<Vec<String>> {
     (!kinds.is_empty()).then_some(kinds)
 }
 
+/// Literal sets every match of a one-pattern query needs one literal of each of: the longest
+/// `#eq?` string, and what each `#match?` regex on a capture that every match has requires (see
+/// [`certain_captures`]).
+fn predicate_literals(source: &str) -> Vec<Vec<String>> {
+    let certain = certain_captures(source);
+    let matched = source.split("#match?").skip(1).filter_map(|rest| {
+        let rest = rest.trim_start().strip_prefix('@')?;
+        let capture: String = rest.chars().take_while(|&c| is_capture_char(c)).collect();
+        if !certain.contains(&capture) {
+            return None;
+        }
+        let (_, string) = rest.split_once('"')?;
+        super::prefilter::regex_literals(&unescape(string)?)
+    });
+    eq_literals(source).into_iter().chain(matched).collect()
+}
+
+/// A query string's value up to its closing quote, with tree-sitter's escapes (`\n`, `\t`,
+/// `\r`, `\0`; any other escaped character stands for itself).
+fn unescape(string: &str) -> Option<String> {
+    let mut value = String::new();
+    let mut chars = string.chars();
+    loop {
+        match chars.next()? {
+            '"' => return Some(value),
+            '\\' => value.push(match chars.next()? {
+                'n' => '\n',
+                't' => '\t',
+                'r' => '\r',
+                '0' => '\0',
+                other => other,
+            }),
+            c => value.push(c),
+        }
+    }
+}
+
+fn is_capture_char(c: char) -> bool {
+    c.is_alphanumeric() || "_-.?!".contains(c)
+}
+
+/// The captures that every match of a query binds: written outside predicates, never inside an
+/// alternation (`[…]`) or a group or node quantified with `?` or `*`, nor quantified themselves.
+fn certain_captures(source: &str) -> BTreeSet<String> {
+    #[derive(PartialEq)]
+    enum Open {
+        Node,
+        Alternation,
+        Predicate,
+    }
+    let chars: Vec<char> = source.chars().collect();
+    // Open groups, with their index in order of opening.
+    let mut open: Vec<(usize, Open)> = Vec::new();
+    let mut groups = 0;
+    let mut optional = BTreeSet::new();
+    // Each capture written outside predicates: its name, the groups around it, and whether it
+    // sits in an alternation or on a quantified node.
+    let mut written: Vec<(String, Vec<usize>, bool)> = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        match chars[i] {
+            '"' => {
+                i += 1;
+                while i < chars.len() && chars[i] != '"' {
+                    i += usize::from(chars[i] == '\\') + 1;
+                }
+            }
+            ';' => {
+                while i < chars.len() && chars[i] != '\n' {
+                    i += 1;
+                }
+            }
+            '(' if chars.get(i + 1) == Some(&'#') => {
+                open.push((groups, Open::Predicate));
+                groups += 1;
+            }
+            c @ ('(' | '[') => {
+                let kind = if c == '[' {
+                    Open::Alternation
+                } else {
+                    Open::Node
+                };
+                open.push((groups, kind));
+                groups += 1;
+            }
+            ')' | ']' => {
+                if let Some((group, _)) = open.pop() {
+                    if quantified_after(&chars, i + 1) {
+                        optional.insert(group);
+                    }
+                }
+            }
+            '@' => {
+                let name: String = chars[i + 1..]
+                    .iter()
+                    .take_while(|&&c| is_capture_char(c))
+                    .collect();
+                if !open.iter().any(|(_, kind)| *kind == Open::Predicate) {
+                    let doubtful = open.iter().any(|(_, kind)| *kind == Open::Alternation)
+                        || quantified_before(&chars, i);
+                    let within = open.iter().map(|(group, _)| *group).collect();
+                    written.push((name.clone(), within, doubtful));
+                }
+                i += name.chars().count();
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    let mut certain = BTreeSet::new();
+    let mut doubtful = BTreeSet::new();
+    for (name, within, uncertain) in written {
+        if uncertain || within.iter().any(|group| optional.contains(group)) {
+            doubtful.insert(name);
+        } else {
+            certain.insert(name);
+        }
+    }
+    &certain - &doubtful
+}
+
+/// Whether a quantifier (`?`, `*`) follows position `at`, past whitespace.
+fn quantified_after(chars: &[char], at: usize) -> bool {
+    chars[at.min(chars.len())..]
+        .iter()
+        .find(|c| !c.is_whitespace())
+        .is_some_and(|&c| c == '?' || c == '*')
+}
+
+/// Whether the node a capture at position `at` is written on is quantified (`(x)? @c`), past
+/// whitespace and other captures of the same node.
+fn quantified_before(chars: &[char], at: usize) -> bool {
+    let mut end = at;
+    loop {
+        while end > 0 && chars[end - 1].is_whitespace() {
+            end -= 1;
+        }
+        let mut start = end;
+        while start > 0 && is_capture_char(chars[start - 1]) {
+            start -= 1;
+        }
+        if start > 0 && start < end && chars[start - 1] == '@' {
+            end = start - 1;
+            continue;
+        }
+        return end > 0 && matches!(chars[end - 1], '?' | '*');
+    }
+}
+
 /// The string literals of `#eq?` predicates: `(#eq? @fn "exec")` → `exec`.
 fn eq_literals(source: &str) -> Option<Vec<String>> {
     let literals: Vec<String> = source
@@ -358,8 +514,31 @@ fn resolve(root: &Root<SgDoc>, (start, end, kind): NodeKey) -> Option<SgNode<'_>
 
 #[cfg(test)]
 mod tests {
-    use super::QueryAtom;
+    use super::{certain_captures, predicate_literals, QueryAtom};
     use std::sync::Arc;
+
+    #[test]
+    fn match_predicates_on_captures_every_match_has_give_literals() {
+        let query = r#"(call
+              function: (attribute object: (_) @JWT attribute: (identifier) @M)
+              arguments: (argument_list [(identifier) @ID (string)] @HOW (comment)? @C)
+              (#match? @JWT "^([A-Za-z_]\\w*\\.)*(jwt|jws)$")
+              (#match? @ID "^secret_key$")) @match"#;
+        let certain = certain_captures(query);
+        for name in ["JWT", "M", "HOW", "match"] {
+            assert!(certain.contains(name), "{name}");
+        }
+        assert!(!certain.contains("ID") && !certain.contains("C"));
+        let literals = predicate_literals(query);
+        assert_eq!(literals.len(), 1);
+        assert!(["jwt", "jws"]
+            .iter()
+            .all(|l| literals[0].contains(&l.to_string())));
+        let optional = r#"(call (attribute object: (_) @JWT)? (#match? @JWT "jwt$")) @match"#;
+        assert!(predicate_literals(optional).is_empty());
+        let repeated = r#"((identifier)* @ID (#match? @ID "^secret")) @match"#;
+        assert!(predicate_literals(repeated).is_empty());
+    }
 
     #[test]
     fn the_same_query_is_compiled_once_per_grammar() {
@@ -386,10 +565,7 @@ mod tests {
         let compiled = QueryAtom::new(text, &python).unwrap();
         assert_eq!(deferred.bound, compiled.bound);
         assert_eq!(deferred.literals, compiled.literals);
-        assert_eq!(
-            deferred.literals.as_deref(),
-            Some(&["exec".to_string()][..])
-        );
+        assert_eq!(deferred.literals, [["exec".to_string()]]);
         assert_eq!(deferred.single_kind(), None);
         let single = QueryAtom::deferred("(identifier) @V @match", &python);
         assert_eq!(single.single_kind(), Some("identifier"));
@@ -401,6 +577,6 @@ mod tests {
         );
         let two = "(call) @match (identifier) @match";
         assert_eq!(super::outline(two).1, 2);
-        assert!(QueryAtom::deferred(two, &python).literals.is_none());
+        assert!(QueryAtom::deferred(two, &python).literals.is_empty());
     }
 }

@@ -30,7 +30,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 use tree_sitter::Node;
 
@@ -409,7 +409,7 @@ pub fn recheck(
         .par_iter()
         .filter(|(candidate, _)| candidate.language == Language::Python)
         .filter_map(|(candidate, test_path)| {
-            let source = load(candidate, &names)?;
+            let source = load(candidate, |text| names.is_match(text))?;
             budget::bounded(timeout, || {
                 let mut file = parse::parse(&source)?;
                 file.project = Some(Arc::clone(returns));
@@ -424,11 +424,11 @@ pub fn recheck(
         .collect()
 }
 
-/// A file read again after linking, when its text has one of `names` and it is still safe to
+/// A file read again after linking, when `wanted` accepts its text and it is still safe to
 /// parse (it may have changed since the per-file stage checked it).
-fn load(candidate: &Candidate, names: &AhoCorasick) -> Option<SourceFile> {
+fn load(candidate: &Candidate, wanted: impl Fn(&str) -> bool) -> Option<SourceFile> {
     let text = std::fs::read_to_string(&candidate.path).ok()?;
-    if !names.is_match(&text) || text.bytes().take(8192).any(|byte| byte == 0) {
+    if !wanted(&text) || text.bytes().take(8192).any(|byte| byte == 0) {
         return None;
     }
     let display = discover::display_path(&candidate.path);
@@ -495,23 +495,33 @@ pub fn link(
         })
     };
     let mut frontier: Vec<Waiting> = pending.into_iter().filter_map(&mut admit).collect();
+    // The names of the calls in each file parsed by an earlier round (by index into `files`).
+    let called: Vec<OnceLock<BTreeSet<String>>> = files.iter().map(|_| OnceLock::new()).collect();
     for _ in 0..MAX_ROUNDS {
         if frontier.is_empty() {
             break;
         }
-        let names: BTreeSet<&str> = frontier.iter().map(|w| w.sink.function.gate()).collect();
-        let Ok(names) = AhoCorasick::new(names) else {
+        let Some(callers) = Callers::new(&frontier) else {
             break;
         };
         let joined: Vec<Joined> = files
             .par_iter()
-            .filter_map(|(candidate, test_path)| {
+            .zip(&called)
+            .filter_map(|((candidate, test_path), called)| {
                 if *test_path && !include_tests {
                     return None;
                 }
-                let source = load(candidate, &names)?;
+                if called.get().is_some_and(|names| !callers.calls_any(names)) {
+                    return None;
+                }
+                let source = load(candidate, |text| callers.may_call(text))?;
                 budget::bounded(timeout, || {
-                    join_file(&source, &frontier, returns, rules, &crates, include_tests)
+                    let (joined, names) =
+                        join_file(&source, &frontier, returns, rules, &crates, include_tests);
+                    if let Some(names) = names {
+                        let _ = called.set(names);
+                    }
+                    joined
                 })
                 .ok()
             })
@@ -528,7 +538,8 @@ pub fn link(
     reported.into_values().collect()
 }
 
-/// The calls in one file to the functions the `waiting` findings wait on, traced.
+/// The calls in one file to the functions the `waiting` findings wait on, traced; with the
+/// names every call in the file is written with, when the file was parsed.
 fn join_file(
     source: &SourceFile,
     waiting: &[Waiting],
@@ -536,20 +547,25 @@ fn join_file(
     rules: &RuleSet,
     crates: &Crates,
     include_tests: bool,
-) -> Joined {
+) -> (Joined, Option<BTreeSet<String>>) {
     let mut joined = Joined::default();
-    // Only the functions this file can name: their class or name occurs in it.
+    // Only the functions this file can name: their class or name, and the name a call is
+    // written with, occur in it.
     let waiting: Vec<&Waiting> = waiting
         .iter()
-        .filter(|w| source.text.contains(w.sink.function.gate()))
+        .filter(|w| {
+            source.text.contains(w.sink.function.gate())
+                && source.text.contains(w.sink.function.short())
+        })
         .collect();
     let names: BTreeSet<&str> = waiting.iter().map(|w| w.sink.function.short()).collect();
     if names.is_empty() {
-        return joined;
+        return (joined, None);
     }
     let Some(mut file) = parse::parse(source) else {
-        return joined;
+        return (joined, None);
     };
+    let mut called = BTreeSet::new();
     file.project = Some(Arc::clone(returns));
     let tests = std::cell::OnceCell::new();
     let tests = || {
@@ -575,6 +591,9 @@ fn join_file(
             .unwrap_or_default();
         let last = written.split('<').next().unwrap_or(written);
         let last = last.rsplit(['.', ':']).next().unwrap_or(last);
+        if !called.contains(last) {
+            called.insert(last.to_string());
+        }
         if !names.contains(last) {
             continue;
         }
@@ -637,7 +656,62 @@ fn join_file(
             }
         }
     }
-    joined
+    (joined, Some(called))
+}
+
+/// What a file must hold to call one of the functions some findings wait on: the function's
+/// gate (see [`FunctionId::gate`]) and the name its calls are written with.
+struct Callers {
+    /// Every gate and call name, searched in one pass.
+    words: AhoCorasick,
+    /// Per function, the ids of its gate and its call name in `words`.
+    functions: Vec<(usize, usize)>,
+    /// The call names.
+    names: BTreeSet<String>,
+}
+
+impl Callers {
+    fn new(waiting: &[Waiting]) -> Option<Callers> {
+        let mut words: Vec<&str> = Vec::new();
+        let mut id = |word| match words.iter().position(|known| *known == word) {
+            Some(id) => id,
+            None => {
+                words.push(word);
+                words.len() - 1
+            }
+        };
+        let mut functions: Vec<(usize, usize)> = waiting
+            .iter()
+            .map(|w| (id(w.sink.function.gate()), id(w.sink.function.short())))
+            .collect();
+        functions.sort_unstable();
+        functions.dedup();
+        let names = waiting
+            .iter()
+            .map(|w| w.sink.function.short().to_string())
+            .collect();
+        Some(Callers {
+            words: AhoCorasick::new(&words).ok()?,
+            functions,
+            names,
+        })
+    }
+
+    /// Whether the text names the gate and the call name of one function.
+    fn may_call(&self, text: &str) -> bool {
+        let mut present = bit_set::BitSet::new();
+        for found in self.words.find_overlapping_iter(text) {
+            present.insert(found.pattern().as_usize());
+        }
+        self.functions
+            .iter()
+            .any(|(gate, name)| present.contains(*gate) && present.contains(*name))
+    }
+
+    /// Whether a call written with one of `called` may call one of the functions.
+    fn calls_any(&self, called: &BTreeSet<String>) -> bool {
+        !self.names.is_disjoint(called)
+    }
 }
 
 /// The caller's steps, the call, then the callee's steps.
