@@ -448,7 +448,7 @@ fn is_call(node: Node) -> bool {
 }
 
 /// A variable's bindings in the order they are tried: the latest assignment (if any), then the
-/// mutations after it.
+/// mutations after it (Rust).
 fn latest_then<'t>(latest: Option<Binding<'t>>, mutations: Vec<Binding<'t>>) -> Vec<Binding<'t>> {
     latest.into_iter().chain(mutations).collect()
 }

@@ -267,7 +267,9 @@ pub(super) fn bindings<'t>(file: &ParsedFile, use_site: Node<'t>, name: &str) ->
         return Vec::new();
     };
     let before = use_site.start_byte();
-    let mut latest: Option<Binding<'t>> = None;
+    // The assignments that may hold the value at the use: the latest one that always runs
+    // before it, then later ones in branches the use is not inside (`if not x: x = ""`).
+    let mut latest: Vec<Binding<'t>> = Vec::new();
     let mut mutations = Vec::new();
     for node in descendants(scope).take_while(|n| n.start_byte() < before) {
         if node.end_byte() > before {
@@ -324,16 +326,46 @@ pub(super) fn bindings<'t>(file: &ParsedFile, use_site: Node<'t>, name: &str) ->
                     typed: false,
                 });
             } else {
-                latest = Some(Binding {
+                let binding = Binding {
                     at: node,
                     value,
                     typed: clean,
-                });
-                mutations.clear();
+                };
+                if in_branch_without(node, use_site, scope) {
+                    latest.insert(0, binding);
+                } else {
+                    latest = vec![binding];
+                    mutations.clear();
+                }
             }
         }
     }
-    super::latest_then(latest, mutations)
+    latest.extend(mutations);
+    latest
+}
+
+/// Whether `node` sits in a branch (`if`/`elif`/`else`, a loop body, an `except` or `case`)
+/// that does not also hold `use_site`: it may not have run when the use is reached.
+fn in_branch_without(node: Node, use_site: Node, scope: Node) -> bool {
+    std::iter::successors(node.parent(), |n| n.parent())
+        .take_while(|n| n.id() != scope.id())
+        .any(|block| {
+            block.kind() == "block"
+                && block.parent().is_some_and(|p| {
+                    matches!(
+                        p.kind(),
+                        "if_statement"
+                            | "elif_clause"
+                            | "else_clause"
+                            | "for_statement"
+                            | "while_statement"
+                            | "except_clause"
+                            | "case_clause"
+                    )
+                })
+                && !(block.start_byte() <= use_site.start_byte()
+                    && use_site.end_byte() <= block.end_byte())
+        })
 }
 
 /// The `for` clause of a comprehension around `use_site` that binds `name` (the clause comes
