@@ -98,6 +98,11 @@ const PROPAGATING_METHODS: &[&str] = &[
     "center",
     "partition",
     "rpartition",
+    "hexdigest",
+    "digest",
+    "hex",
+    "b64encode",
+    "urlsafe_b64encode",
 ];
 /// Methods that put their arguments into the object they are called on.
 const MUTATORS: &[&str] = &[
