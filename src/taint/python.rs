@@ -336,7 +336,7 @@ pub(super) fn bindings<'t>(file: &ParsedFile, use_site: Node<'t>, name: &str) ->
                     value,
                     typed: clean,
                 };
-                if in_branch_without(node, use_site, scope) {
+                if in_branch_without(file, node, use_site, scope, name) {
                     latest.insert(0, binding);
                 } else {
                     latest = vec![binding];
@@ -350,26 +350,63 @@ pub(super) fn bindings<'t>(file: &ParsedFile, use_site: Node<'t>, name: &str) ->
 }
 
 /// Whether `node` sits in a branch (`if`/`elif`/`else`, a loop body, an `except` or `case`)
-/// that does not also hold `use_site`: it may not have run when the use is reached.
-fn in_branch_without(node: Node, use_site: Node, scope: Node) -> bool {
+/// that does not also hold `use_site`: it may not have run when the use is reached. A branch of
+/// an `if` whose condition passes `name` to a call is the other half of a check
+/// (`if is_safe(url): … else: url = default`): the value that reaches the use was checked or
+/// replaced, so the assignment counts as the latest.
+fn in_branch_without(
+    file: &ParsedFile,
+    node: Node,
+    use_site: Node,
+    scope: Node,
+    name: &str,
+) -> bool {
     std::iter::successors(node.parent(), |n| n.parent())
         .take_while(|n| n.id() != scope.id())
         .any(|block| {
+            let Some(parent) = block.parent() else {
+                return false;
+            };
             block.kind() == "block"
-                && block.parent().is_some_and(|p| {
-                    matches!(
-                        p.kind(),
-                        "if_statement"
-                            | "elif_clause"
-                            | "else_clause"
-                            | "for_statement"
-                            | "while_statement"
-                            | "except_clause"
-                            | "case_clause"
-                    )
-                })
+                && matches!(
+                    parent.kind(),
+                    "if_statement"
+                        | "elif_clause"
+                        | "else_clause"
+                        | "for_statement"
+                        | "while_statement"
+                        | "except_clause"
+                        | "case_clause"
+                )
                 && !(block.start_byte() <= use_site.start_byte()
                     && use_site.end_byte() <= block.end_byte())
+                && !checked_by_call(file, parent, name)
+        })
+}
+
+/// Whether the condition of the `if` that `branch` (an `if`, `elif` or `else` part) belongs to
+/// passes `name` to a call (other than a type or emptiness test).
+fn checked_by_call(file: &ParsedFile, branch: Node, name: &str) -> bool {
+    let statement = match branch.kind() {
+        "if_statement" => Some(branch),
+        "elif_clause" | "else_clause" => branch.parent(),
+        _ => None,
+    };
+    statement
+        .and_then(|s| s.child_by_field_name("condition"))
+        .is_some_and(|condition| {
+            descendants(condition).any(|call| {
+                call.kind() == "call"
+                    // a type or emptiness test checks nothing about the text
+                    && call.child_by_field_name("function").is_some_and(|f| {
+                        !matches!(file.text(f), "isinstance" | "len" | "hasattr" | "bool" | "type")
+                    })
+                    && call.child_by_field_name("arguments").is_some_and(|args| {
+                        named_children(args)
+                            .iter()
+                            .any(|arg| arg.kind() == "identifier" && file.text(*arg) == name)
+                    })
+            })
         })
 }
 
