@@ -443,6 +443,14 @@ pub fn from_request(file: &ParsedFile, model: &FileModel, node: Node) -> bool {
         .is_some()
 }
 
+/// The value a Python variable read at `name` was last assigned in its function.
+pub fn latest_value<'t>(file: &ParsedFile, name: Node<'t>) -> Option<Node<'t>> {
+    python::bindings(file, name, file.text(name))
+        .into_iter()
+        .next()
+        .map(|binding| binding.value)
+}
+
 fn is_call(node: Node) -> bool {
     matches!(node.kind(), "call" | "call_expression")
 }
