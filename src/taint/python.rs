@@ -272,6 +272,8 @@ pub(super) fn bindings<'t>(file: &ParsedFile, use_site: Node<'t>, name: &str) ->
         return Vec::new();
     };
     let before = use_site.start_byte();
+    // `m["key"]`: only what was stored under that key (or under a key not written as a literal).
+    let key = read_key(file, use_site);
     // The assignments that may hold the value at the use: the latest one that always runs
     // before it, then later ones in branches the use is not inside (`if not x: x = ""`).
     let mut latest: Vec<Binding<'t>> = Vec::new();
@@ -315,6 +317,24 @@ pub(super) fn bindings<'t>(file: &ParsedFile, use_site: Node<'t>, name: &str) ->
         let Some((target, value)) = bound else {
             continue;
         };
+        // `m["key"] = value` stores into `m`, under a key.
+        if target.kind() == "subscript"
+            && target
+                .child_by_field_name("value")
+                .is_some_and(|m| m.kind() == "identifier" && file.text(m) == name)
+        {
+            let stored = target
+                .child_by_field_name("subscript")
+                .and_then(|k| literal_key(file, k));
+            if key.is_none() || stored.is_none() || stored == key {
+                mutations.push(Binding {
+                    at: node,
+                    value,
+                    typed: false,
+                });
+            }
+            continue;
+        }
         let binds = descendants(target).any(|n| n.kind() == "identifier" && file.text(n) == name)
             || (target.kind() == "identifier" && file.text(target) == name);
         if binds {
@@ -345,8 +365,48 @@ pub(super) fn bindings<'t>(file: &ParsedFile, use_site: Node<'t>, name: &str) ->
             }
         }
     }
+    // `m = {"a": x, "b": y}` read as `m["a"]` holds `x`.
+    if let Some(key) = &key {
+        latest = latest
+            .into_iter()
+            .filter_map(|binding| match binding.value.kind() {
+                "dictionary" => named_children(binding.value)
+                    .into_iter()
+                    .filter(|pair| pair.kind() == "pair")
+                    .find(|pair| {
+                        pair.child_by_field_name("key")
+                            .and_then(|k| literal_key(file, k))
+                            .is_none_or(|k| &k == key)
+                    })
+                    .and_then(|pair| pair.child_by_field_name("value"))
+                    .map(|value| Binding { value, ..binding }),
+                _ => Some(binding),
+            })
+            .collect();
+    }
     latest.extend(mutations);
     latest
+}
+
+/// The literal key `use_site` is read with, when it is the object of a subscript
+/// (`m["key"]`, `m[0]`).
+fn read_key(file: &ParsedFile, use_site: Node) -> Option<String> {
+    let parent = use_site.parent().filter(|p| p.kind() == "subscript")?;
+    if parent.child_by_field_name("value")?.id() != use_site.id() {
+        return None;
+    }
+    literal_key(file, parent.child_by_field_name("subscript")?)
+}
+
+/// A subscript key written as a plain string or integer literal.
+fn literal_key(file: &ParsedFile, key: Node) -> Option<String> {
+    match key.kind() {
+        "integer" => Some(file.text(key).to_string()),
+        "string" if !descendants(key).any(|n| n.kind() == "interpolation") => {
+            Some(file.text(key).trim_matches(['"', '\'']).to_string())
+        }
+        _ => None,
+    }
 }
 
 /// Whether `node` sits in a branch (`if`/`elif`/`else`, a loop body, an `except` or `case`)
