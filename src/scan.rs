@@ -325,6 +325,12 @@ fn across_files(
                     .map(move |id| (id.clone(), path.clone()))
             })
             .collect(),
+        // Only objects some rule asks about: each one makes its callers' files checked again.
+        scanned
+            .iter()
+            .flat_map(|file| file.result.facts.returns_object.iter().cloned())
+            .filter(|(_, class)| rules.names_instance(class))
+            .collect(),
     ));
     let mut by_path: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
     if pending.is_empty() && returns.is_empty() {

@@ -407,6 +407,14 @@ impl<'f> FileMatches<'f> {
             _ => node,
         };
         let written = &self.file.source.text[callee.byte_range()];
+        // Only patterns that name an instance look at what a local variable holds.
+        if let Some(instance) = names
+            .instances
+            .then(|| self.local_instance(callee, written))
+            .flatten()
+        {
+            return names.matches(&instance);
+        }
         match self.file.symbols().resolve(self.file.language(), written) {
             Resolved::Qualified(name) => names.matches(&name),
             Resolved::Unresolved(name) => {
@@ -434,6 +442,33 @@ impl<'f> FileMatches<'f> {
 }
 
 impl FileMatches<'_> {
+    /// The qualified name of `written` (at `node`) when its first part is a Python local
+    /// variable holding a constructed object: `conn = ldap3.Connection(…)` or `conn =
+    /// get_connection()` of a project function that returns one make `conn.search` a method of
+    /// `ldap3.Connection()`.
+    fn local_instance(&self, node: tree_sitter::Node, written: &str) -> Option<String> {
+        if self.file.language() != crate::source::Language::Python {
+            return None;
+        }
+        let (head, rest) = match written.split_once('.') {
+            Some((head, rest)) => (head, Some(rest)),
+            None => (written, None),
+        };
+        let name = crate::detectors::syntax::descendants(node)
+            .find(|n| n.kind() == "identifier" && self.file.text(*n) == head)?;
+        let class = across::constructed(self.file, name).or_else(|| {
+            let value = crate::taint::latest_value(self.file, name)?;
+            let project = self.file.project.as_ref()?;
+            (value.kind() == "call")
+                .then(|| project.object_at(self.file, value))
+                .flatten()
+        })?;
+        Some(match rest {
+            Some(rest) => format!("{class}.{rest}"),
+            None => class,
+        })
+    }
+
     /// The flow from one of the rule's sources to `node`, past its sanitizers.
     pub(crate) fn trace(&self, spec: &TaintSpec, node: tree_sitter::Node) -> Option<Flow> {
         let hook = |candidate: tree_sitter::Node| self.custom(spec, candidate);

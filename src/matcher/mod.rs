@@ -135,9 +135,42 @@ impl Matcher {
     pub fn uses_model(&self) -> bool {
         self.condition.uses_model() || self.constraints.iter().any(|c| c.test.traces())
     }
+
+    /// Whether a `resolves-to` of the matcher names the instance `class` (`ldap3.Connection()`):
+    /// only such objects returned by project helpers are worth resolving across files.
+    pub fn names_instance(&self, class: &str) -> bool {
+        let names = |c: &Constraint| match &c.test {
+            ConstraintTest::ResolvesTo(names) => names.instances && names.matches(class),
+            _ => false,
+        };
+        self.constraints.iter().any(names) || self.condition.names_instance(&names)
+    }
 }
 
 impl Condition {
+    /// Whether a `where:` inside the condition has a constraint `names` accepts.
+    fn names_instance(&self, names: &dyn Fn(&Constraint) -> bool) -> bool {
+        match self {
+            Condition::Where(constraints) => constraints.iter().any(names),
+            Condition::All(all) | Condition::Any(all) => {
+                all.iter().any(|c| c.names_instance(names))
+            }
+            Condition::Not(inner) | Condition::LowerConfidence(inner) => {
+                inner.names_instance(names)
+            }
+            Condition::Inside(rel)
+            | Condition::Has(rel)
+            | Condition::Follows(rel)
+            | Condition::Precedes(rel) => rel.condition.names_instance(names),
+            Condition::Pattern(_)
+            | Condition::Kind(_)
+            | Condition::Regex(_)
+            | Condition::Query(_)
+            | Condition::InHandler(_)
+            | Condition::InTestCode => false,
+        }
+    }
+
     fn uses_model(&self) -> bool {
         match self {
             Condition::InHandler(_) => true,

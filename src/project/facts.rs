@@ -48,6 +48,10 @@ pub struct FileFacts {
     /// Functions that return request input (wrappers of the request object).
     #[serde(default)]
     pub returns_request: Vec<crate::taint::across::FunctionId>,
+    /// Functions that return an object they construct, with its qualified class followed by
+    /// `()` (`def get_connection(): return ldap3.Connection(…)`).
+    #[serde(default)]
+    pub returns_object: Vec<(crate::taint::across::FunctionId, String)>,
 }
 
 impl FileFacts {
@@ -65,6 +69,7 @@ impl FileFacts {
             && self.view_models.is_empty()
             && self.model_fields.is_empty()
             && self.returns_request.is_empty()
+            && self.returns_object.is_empty()
     }
 }
 

@@ -258,6 +258,14 @@ impl RuleSet {
         builtin::ids()
     }
 
+    /// Whether a rule's `resolves-to` names the instance `class` (`ldap3.Connection()`).
+    pub fn names_instance(&self, class: &str) -> bool {
+        self.rules.iter().any(|rule| match &rule.logic {
+            Logic::Matchers(matchers) => matchers.iter().any(|(_, m)| m.names_instance(class)),
+            Logic::Detector(_) => false,
+        })
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = &Rule> {
         self.rules.iter()
     }

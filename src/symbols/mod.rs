@@ -217,6 +217,8 @@ pub struct NamePatterns {
     /// The last part of every pattern without wildcards: one of them must occur in a file
     /// for a name in it to match (a pre-filter literal).
     pub last_parts: Option<Vec<String>>,
+    /// Some pattern names a method or attribute of an instance (`ldap3.Connection()`).
+    pub instances: bool,
 }
 
 impl NamePatterns {
@@ -255,7 +257,12 @@ impl NamePatterns {
         let set = builder
             .build()
             .map_err(|err| format!("invalid name patterns: {err}"))?;
-        Ok(NamePatterns { set, last_parts })
+        let instances = patterns.iter().any(|pattern| pattern.contains("()"));
+        Ok(NamePatterns {
+            set,
+            last_parts,
+            instances,
+        })
     }
 
     /// Whether a qualified name matches one of the patterns.

@@ -356,21 +356,92 @@ pub fn returning_request(file: &ParsedFile) -> Vec<FunctionId> {
         .collect()
 }
 
-/// The project's functions that return request input, as callers see them.
+/// The module-level functions of one Python file (not handlers) that return an object they
+/// construct (not a response), with the object's qualified class followed by `()`: `return ldap3.Connection(…)`, or a local assigned from such
+/// a call and returned. Callers in other files then resolve the variable they assign the
+/// result to (`conn = get_connection()`) to that class ([`RequestReturns::object_at`]).
+pub fn returning_object(file: &ParsedFile) -> Vec<(FunctionId, String)> {
+    if file.language() != Language::Python || !file.source.text.contains("return") {
+        return Vec::new();
+    }
+    let model = file.model();
+    descendants(file.tree.root_node())
+        .filter(|node| node.kind() == "function_definition")
+        .filter(|function| model.handler_at(function.start_byte()).is_none())
+        .filter_map(|function| {
+            let body = function.child_by_field_name("body")?;
+            let (_, id) = function_at(file, body)?;
+            // Module-level helpers (`get_connection()`), not methods; and not views' responses.
+            if id.name.contains('.') {
+                return None;
+            }
+            let class = super::python::returned_values(function)
+                .into_iter()
+                .find_map(|value| constructed(file, value))
+                .filter(|class| !class.to_ascii_lowercase().contains("response"))?;
+            Some((id, class))
+        })
+        .collect()
+}
+
+/// The class, followed by `()`, of the object `value` holds when it is a constructor call of a
+/// qualified class (its last part capitalised), directly or through the variable's latest
+/// binding.
+pub fn constructed(file: &ParsedFile, value: Node) -> Option<String> {
+    let call = match value.kind() {
+        "call" => value,
+        "identifier" => {
+            let binding = super::python::bindings(file, value, file.text(value))
+                .into_iter()
+                .next()?;
+            (binding.value.kind() == "call").then_some(binding.value)?
+        }
+        _ => return None,
+    };
+    let function = call.child_by_field_name("function")?;
+    let crate::symbols::Resolved::Qualified(class) = file
+        .symbols()
+        .resolve(Language::Python, file.text(function))
+    else {
+        return None;
+    };
+    let last = class.rsplit('.').next()?;
+    last.starts_with(|c: char| c.is_ascii_uppercase())
+        .then(|| format!("{class}()"))
+}
+
+/// The project's functions that return request input, and those that return an object they
+/// construct, as callers see them.
 #[derive(Debug, Default)]
 pub struct RequestReturns {
     /// With the display path of the file that defines each.
     functions: Vec<(FunctionId, String)>,
+    /// With the qualified class of the object each returns.
+    objects: Vec<(FunctionId, String)>,
 }
 
 impl RequestReturns {
-    /// What the scan's files say (display path, their request-returning functions).
-    pub fn new(functions: Vec<(FunctionId, String)>) -> Self {
-        RequestReturns { functions }
+    /// What the scan's files say: (display path, their request-returning functions), and the
+    /// functions that return constructed objects.
+    pub fn new(functions: Vec<(FunctionId, String)>, objects: Vec<(FunctionId, String)>) -> Self {
+        RequestReturns { functions, objects }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.functions.is_empty()
+        self.functions.is_empty() && self.objects.is_empty()
+    }
+
+    /// The class (followed by `()`) of the object `call` returns when it calls one of the
+    /// project's functions that return a constructed object.
+    pub fn object_at(&self, file: &ParsedFile, call: Node) -> Option<String> {
+        let callee = callee(file, call)?;
+        self.objects.iter().find_map(|(id, class)| {
+            callee
+                .functions
+                .iter()
+                .any(|called| called.name == id.name && same_module(&called.module, &id.module))
+                .then(|| class.clone())
+        })
     }
 
     /// The label of the source when `call` calls one of the functions.
@@ -386,11 +457,16 @@ impl RequestReturns {
     }
 
     fn gates(&self) -> BTreeSet<&str> {
-        self.functions.iter().map(|(id, _)| id.gate()).collect()
+        self.functions
+            .iter()
+            .chain(&self.objects)
+            .map(|(id, _)| id.gate())
+            .collect()
     }
 }
 
-/// The files that call a function returning request input, checked again with that knowledge:
+/// The files that call a function returning request input or a constructed object, checked
+/// again with that knowledge:
 /// the findings the first check could not see (not in `known`, by path, rule and start).
 pub fn recheck(
     returns: &Arc<RequestReturns>,

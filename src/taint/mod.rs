@@ -443,12 +443,20 @@ pub fn from_request(file: &ParsedFile, model: &FileModel, node: Node) -> bool {
         .is_some()
 }
 
+/// The value a Python variable read at `name` was last assigned in its function.
+pub fn latest_value<'t>(file: &ParsedFile, name: Node<'t>) -> Option<Node<'t>> {
+    python::bindings(file, name, file.text(name))
+        .into_iter()
+        .next()
+        .map(|binding| binding.value)
+}
+
 fn is_call(node: Node) -> bool {
     matches!(node.kind(), "call" | "call_expression")
 }
 
 /// A variable's bindings in the order they are tried: the latest assignment (if any), then the
-/// mutations after it.
+/// mutations after it (Rust).
 fn latest_then<'t>(latest: Option<Binding<'t>>, mutations: Vec<Binding<'t>>) -> Vec<Binding<'t>> {
     latest.into_iter().chain(mutations).collect()
 }

@@ -98,6 +98,11 @@ const PROPAGATING_METHODS: &[&str] = &[
     "center",
     "partition",
     "rpartition",
+    "hexdigest",
+    "digest",
+    "hex",
+    "b64encode",
+    "urlsafe_b64encode",
 ];
 /// Methods that put their arguments into the object they are called on.
 const MUTATORS: &[&str] = &[
@@ -270,7 +275,11 @@ pub(super) fn bindings<'t>(file: &ParsedFile, use_site: Node<'t>, name: &str) ->
         return Vec::new();
     };
     let before = use_site.start_byte();
-    let mut latest: Option<Binding<'t>> = None;
+    // `m["key"]`: only what was stored under that key (or under a key not written as a literal).
+    let key = read_key(file, use_site);
+    // The assignments that may hold the value at the use: the latest one that always runs
+    // before it, then later ones in branches the use is not inside (`if not x: x = ""`).
+    let mut latest: Vec<Binding<'t>> = Vec::new();
     let mut mutations = Vec::new();
     for node in descendants(scope).take_while(|n| n.start_byte() < before) {
         if node.end_byte() > before {
@@ -311,6 +320,24 @@ pub(super) fn bindings<'t>(file: &ParsedFile, use_site: Node<'t>, name: &str) ->
         let Some((target, value)) = bound else {
             continue;
         };
+        // `m["key"] = value` stores into `m`, under a key.
+        if target.kind() == "subscript"
+            && target
+                .child_by_field_name("value")
+                .is_some_and(|m| m.kind() == "identifier" && file.text(m) == name)
+        {
+            let stored = target
+                .child_by_field_name("subscript")
+                .and_then(|k| literal_key(file, k));
+            if key.is_none() || stored.is_none() || stored == key {
+                mutations.push(Binding {
+                    at: node,
+                    value,
+                    typed: false,
+                });
+            }
+            continue;
+        }
         let binds = descendants(target).any(|n| n.kind() == "identifier" && file.text(n) == name)
             || (target.kind() == "identifier" && file.text(target) == name);
         if binds {
@@ -327,16 +354,123 @@ pub(super) fn bindings<'t>(file: &ParsedFile, use_site: Node<'t>, name: &str) ->
                     typed: false,
                 });
             } else {
-                latest = Some(Binding {
+                let binding = Binding {
                     at: node,
                     value,
                     typed: clean,
-                });
-                mutations.clear();
+                };
+                if in_branch_without(file, node, use_site, scope, name) {
+                    latest.insert(0, binding);
+                } else {
+                    latest = vec![binding];
+                    mutations.clear();
+                }
             }
         }
     }
-    super::latest_then(latest, mutations)
+    // `m = {"a": x, "b": y}` read as `m["a"]` holds `x`.
+    if let Some(key) = &key {
+        latest = latest
+            .into_iter()
+            .filter_map(|binding| match binding.value.kind() {
+                "dictionary" => named_children(binding.value)
+                    .into_iter()
+                    .filter(|pair| pair.kind() == "pair")
+                    .find(|pair| {
+                        pair.child_by_field_name("key")
+                            .and_then(|k| literal_key(file, k))
+                            .is_none_or(|k| &k == key)
+                    })
+                    .and_then(|pair| pair.child_by_field_name("value"))
+                    .map(|value| Binding { value, ..binding }),
+                _ => Some(binding),
+            })
+            .collect();
+    }
+    latest.extend(mutations);
+    latest
+}
+
+/// The literal key `use_site` is read with, when it is the object of a subscript
+/// (`m["key"]`, `m[0]`).
+fn read_key(file: &ParsedFile, use_site: Node) -> Option<String> {
+    let parent = use_site.parent().filter(|p| p.kind() == "subscript")?;
+    if parent.child_by_field_name("value")?.id() != use_site.id() {
+        return None;
+    }
+    literal_key(file, parent.child_by_field_name("subscript")?)
+}
+
+/// A subscript key written as a plain string or integer literal.
+fn literal_key(file: &ParsedFile, key: Node) -> Option<String> {
+    match key.kind() {
+        "integer" => Some(file.text(key).to_string()),
+        "string" if !descendants(key).any(|n| n.kind() == "interpolation") => {
+            Some(file.text(key).trim_matches(['"', '\'']).to_string())
+        }
+        _ => None,
+    }
+}
+
+/// Whether `node` sits in a branch (`if`/`elif`/`else`, a loop body, an `except` or `case`)
+/// that does not also hold `use_site`: it may not have run when the use is reached. A branch of
+/// an `if` whose condition passes `name` to a call is the other half of a check
+/// (`if is_safe(url): … else: url = default`): the value that reaches the use was checked or
+/// replaced, so the assignment counts as the latest.
+fn in_branch_without(
+    file: &ParsedFile,
+    node: Node,
+    use_site: Node,
+    scope: Node,
+    name: &str,
+) -> bool {
+    std::iter::successors(node.parent(), |n| n.parent())
+        .take_while(|n| n.id() != scope.id())
+        .any(|block| {
+            let Some(parent) = block.parent() else {
+                return false;
+            };
+            block.kind() == "block"
+                && matches!(
+                    parent.kind(),
+                    "if_statement"
+                        | "elif_clause"
+                        | "else_clause"
+                        | "for_statement"
+                        | "while_statement"
+                        | "except_clause"
+                        | "case_clause"
+                )
+                && !(block.start_byte() <= use_site.start_byte()
+                    && use_site.end_byte() <= block.end_byte())
+                && !checked_by_call(file, parent, name)
+        })
+}
+
+/// Whether the condition of the `if` that `branch` (an `if`, `elif` or `else` part) belongs to
+/// passes `name` to a call (other than a type or emptiness test).
+fn checked_by_call(file: &ParsedFile, branch: Node, name: &str) -> bool {
+    let statement = match branch.kind() {
+        "if_statement" => Some(branch),
+        "elif_clause" | "else_clause" => branch.parent(),
+        _ => None,
+    };
+    statement
+        .and_then(|s| s.child_by_field_name("condition"))
+        .is_some_and(|condition| {
+            descendants(condition).any(|call| {
+                call.kind() == "call"
+                    // a type or emptiness test checks nothing about the text
+                    && call.child_by_field_name("function").is_some_and(|f| {
+                        !matches!(file.text(f), "isinstance" | "len" | "hasattr" | "bool" | "type")
+                    })
+                    && call.child_by_field_name("arguments").is_some_and(|args| {
+                        named_children(args)
+                            .iter()
+                            .any(|arg| arg.kind() == "identifier" && file.text(*arg) == name)
+                    })
+            })
+        })
 }
 
 /// The `for` clause of a comprehension around `use_site` that binds `name` (the clause comes
