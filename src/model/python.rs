@@ -607,6 +607,24 @@ pub(crate) fn class_guards(file: &ParsedFile, class: Node) -> Vec<String> {
     guards
 }
 
+/// The value of `name = …` in a class body.
+pub(crate) fn class_attribute<'t>(
+    file: &ParsedFile,
+    class: Node<'t>,
+    name: &str,
+) -> Option<Node<'t>> {
+    let body = class.child_by_field_name("body")?;
+    named_children(body).into_iter().find_map(|statement| {
+        let assignment = named_children(statement)
+            .into_iter()
+            .find(|n| n.kind() == "assignment")?;
+        let left = assignment.child_by_field_name("left")?;
+        (file.text(left) == name)
+            .then(|| assignment.child_by_field_name("right"))
+            .flatten()
+    })
+}
+
 /// A class-based view's bases, class decorators and `permission_classes`/
 /// `authentication_classes` assignments, as written.
 pub(crate) fn class_markers(file: &ParsedFile, class: Node) -> Vec<String> {

@@ -11,6 +11,7 @@
 
 use super::facts::FileFacts;
 use crate::detectors::syntax::{descendants, named_children};
+use crate::model::python::class_attribute;
 use crate::parse::ParsedFile;
 use crate::symbols::{NamePatterns, Resolved};
 use serde::{Deserialize, Serialize};
@@ -203,26 +204,14 @@ pub fn python_functions(file: &ParsedFile) -> (Vec<FunctionFact>, Vec<ClassFact>
                 classes.push(ClassFact {
                     name: file.text(name).to_string(),
                     bases,
-                    permission_classes: class_attribute(file, node, "permission_classes"),
+                    permission_classes: class_attribute(file, node, "permission_classes")
+                        .map(|value| file.text(value).to_string()),
                 });
             }
             _ => {}
         }
     }
     (functions, classes)
-}
-
-/// The value of a class-level assignment `name = …`, as written.
-fn class_attribute(file: &ParsedFile, class: Node, name: &str) -> Option<String> {
-    let body = class.child_by_field_name("body")?;
-    named_children(body).into_iter().find_map(|statement| {
-        let assignment = named_children(statement)
-            .into_iter()
-            .find(|n| n.kind() == "assignment")?;
-        let left = assignment.child_by_field_name("left")?;
-        let right = assignment.child_by_field_name("right")?;
-        (file.text(left) == name).then(|| file.text(right).to_string())
-    })
 }
 
 fn enclosing_class_name<'f>(file: &ParsedFile<'f>, function: Node) -> Option<&'f str> {

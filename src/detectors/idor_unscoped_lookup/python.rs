@@ -11,6 +11,7 @@ use crate::detectors::scope::is_inert_type;
 use crate::detectors::scope::python as scope;
 use crate::detectors::syntax::{ancestor_of_kind, descendants, is_constant_name, named_children};
 use crate::detectors::Match;
+use crate::model::python::class_attribute;
 use crate::model::{FileModel, Framework};
 use crate::parse::ParsedFile;
 use regex::Regex;
@@ -1226,20 +1227,6 @@ fn object_checked(file: &ParsedFile, function: Node, lookup: Node, names: &[Stri
             }
             _ => false,
         }
-    })
-}
-
-/// The value of `name = …` in a class body.
-fn class_attribute<'t>(file: &ParsedFile, class: Node<'t>, name: &str) -> Option<Node<'t>> {
-    let body = class.child_by_field_name("body")?;
-    named_children(body).into_iter().find_map(|statement| {
-        let assignment = named_children(statement)
-            .into_iter()
-            .find(|n| n.kind() == "assignment")?;
-        let left = assignment.child_by_field_name("left")?;
-        (file.text(left) == name)
-            .then(|| assignment.child_by_field_name("right"))
-            .flatten()
     })
 }
 
