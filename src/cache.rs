@@ -364,6 +364,7 @@ mod tests {
             related: Vec::new(),
             flow: Vec::new(),
             request_model: None,
+            unless_deferred_task: None,
             via_parameter: None,
         };
         let notice = Notice {

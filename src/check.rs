@@ -351,6 +351,7 @@ fn declarative_finding(rule: &Rule, source: &SourceFile, found: Found) -> Findin
     let message = rule.render_message(&bindings);
     let mut finding = finding(rule, source, found.bytes, message);
     finding.request_model = found.request_model;
+    finding.unless_deferred_task = found.task;
     finding.via_parameter = found.via_parameter;
     if found.lowered {
         finding.confidence = finding.confidence.lower();
@@ -446,6 +447,7 @@ fn finding(rule: &Rule, source: &SourceFile, bytes: Range<usize>, message: Strin
         related: Vec::new(),
         flow: Vec::new(),
         request_model: None,
+        unless_deferred_task: None,
         via_parameter: None,
     }
 }

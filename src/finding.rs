@@ -34,6 +34,11 @@ pub struct Finding {
     /// (`request-model:` in a rule).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_model: Option<ModelRef>,
+    /// The finding stands only if this task (a qualified name) does not defer publishing to
+    /// `on_commit` through its base class; decided when the project is linked
+    /// (`defers-to-commit: false` in a rule).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unless_deferred_task: Option<String>,
     /// The finding stands only if a caller passes request input to this parameter of the
     /// function around it; decided across the project's files (see [`crate::taint::across`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]

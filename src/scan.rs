@@ -197,6 +197,7 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
         .collect();
     let project = Project::link(&linked, &options.auth);
     let request_models = RequestModels::new(&linked);
+    let deferred_tasks = crate::project::deferred_tasks(&linked);
     drop(linked);
     let test_files: BTreeSet<String> = if options.include_tests {
         BTreeSet::new()
@@ -246,6 +247,16 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
                         .field
                         .as_deref()
                         .is_some_and(|field| request_models.field_bounded(&model.class, field))
+            })
+        });
+        // Publishes through a task whose base class defers them to `on_commit` are no dual
+        // write.
+        result.findings.retain(|finding| {
+            finding.unless_deferred_task.as_deref().is_none_or(|task| {
+                let (module, name) = task.rsplit_once('.').unwrap_or(("", task));
+                !deferred_tasks.iter().any(|(declared_in, declared)| {
+                    declared == name && crate::symbols::same_module(declared_in, module)
+                })
             })
         });
         // … and are less sure when only staff-only handlers take the class.

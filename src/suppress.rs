@@ -258,6 +258,7 @@ fn meta(rule: &Rule, suppression: &Suppression, named: &str, problem: String) ->
         related: Vec::new(),
         flow: Vec::new(),
         request_model: None,
+        unless_deferred_task: None,
         via_parameter: None,
     }
 }

@@ -40,6 +40,8 @@ pub struct FileMatches<'f> {
     by_text: RefCell<Option<String>>,
     /// The class the current match requires to be a request model (decided after linking).
     request_model: RefCell<Option<(String, Option<String>)>>,
+    /// The task the current match requires not to defer to `on_commit`.
+    task: RefCell<Option<String>>,
     /// The parameter the current match's tainted value comes from, when no source in this
     /// function reaches it (decided across the project's callers).
     via_parameter: RefCell<Option<ParamSink>>,
@@ -57,6 +59,8 @@ pub struct Found {
     pub unresolved: Option<String>,
     /// The qualified class name a `request-model` constraint deferred to linking.
     pub request_model: Option<ModelRef>,
+    /// The qualified task a `defers-to-commit: false` constraint deferred to linking.
+    pub task: Option<String>,
     /// The parameter a `tainted` constraint deferred to the function's callers.
     pub via_parameter: Option<ParamSink>,
     /// A `lower-confidence` condition held: the finding is one step less confident.
@@ -78,6 +82,7 @@ impl<'f> FileMatches<'f> {
             flow: RefCell::new(None),
             by_text: RefCell::new(None),
             request_model: RefCell::new(None),
+            task: RefCell::new(None),
             via_parameter: RefCell::new(None),
             lowered: std::cell::Cell::new(false),
         }
@@ -105,6 +110,7 @@ impl<'f> FileMatches<'f> {
         self.flow.borrow_mut().take();
         self.by_text.borrow_mut().take();
         self.request_model.borrow_mut().take();
+        self.task.borrow_mut().take();
         self.via_parameter.borrow_mut().take();
         self.lowered.set(false);
         if !self.eval(
@@ -177,6 +183,7 @@ impl<'f> FileMatches<'f> {
             flow: self.flow.borrow_mut().take(),
             unresolved: self.by_text.borrow_mut().take(),
             request_model,
+            task: self.task.borrow_mut().take(),
             via_parameter: self.via_parameter.borrow_mut().take(),
             lowered: self.lowered.get(),
         })
@@ -373,6 +380,17 @@ impl<'f> FileMatches<'f> {
             ConstraintTest::RequestModel(_)
                 if self.file.language() == crate::source::Language::Rust =>
             {
+                true
+            }
+            ConstraintTest::NotDeferredTask => {
+                let written = &self.file.source.text[bound.get_inner_node().byte_range()];
+                let qualified = self
+                    .file
+                    .symbols()
+                    .resolve(self.file.language(), written)
+                    .name()
+                    .to_string();
+                self.task.borrow_mut().get_or_insert(qualified);
                 true
             }
             ConstraintTest::RequestModel(field) => {

@@ -98,6 +98,9 @@ pub enum ConstraintTest {
     /// and decided after linking; with a metavariable, the field it holds must also be left
     /// unbounded by some handler that takes the class.
     RequestModel(Option<String>),
+    /// The bound name is not a task whose base class defers publishing to `on_commit`:
+    /// recorded on the finding and decided after linking.
+    NotDeferredTask,
 }
 
 impl ConstraintTest {

@@ -45,6 +45,9 @@ pub struct FileFacts {
     pub model_checks: Vec<(String, Vec<String>)>,
     /// Each class's class-typed fields (qualified names), to find nested request models.
     pub model_fields: Vec<(String, Vec<String>)>,
+    /// Celery tasks declared with a base class: (function name, base as written).
+    #[serde(default)]
+    pub tasks: Vec<(String, String)>,
     /// Functions that return request input (wrappers of the request object).
     #[serde(default)]
     pub returns_request: Vec<crate::taint::across::FunctionId>,
@@ -63,6 +66,7 @@ impl FileFacts {
             && self.middleware.is_empty()
             && self.functions.is_empty()
             && self.classes.is_empty()
+            && self.tasks.is_empty()
             && self.alias_guards.is_empty()
             && self.request_models.is_empty()
             && self.staff_request_models.is_empty()

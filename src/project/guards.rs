@@ -71,6 +71,10 @@ pub struct ClassFact {
     /// The value of its `permission_classes = …` (DRF), as written.
     #[serde(default)]
     pub permission_classes: Option<String>,
+    /// It overrides `apply_async`/`delay` to run them on `transaction.on_commit` (a Celery task
+    /// base that publishes only once the database transaction commits).
+    #[serde(default)]
+    pub defers_to_commit: bool,
 }
 
 /// What a class-based view inherits through its bases, in this file and others.
@@ -85,6 +89,8 @@ pub(super) struct Lineage {
     pub permission_classes: Option<String>,
     /// Every base, at any depth, as a qualified name.
     pub ancestors: Vec<String>,
+    /// The class or an ancestor defers `apply_async` to `on_commit`.
+    pub defers_to_commit: bool,
 }
 
 /// Guards known by their qualified names: framework decorators, dependencies, permissions.
@@ -206,12 +212,72 @@ pub fn python_functions(file: &ParsedFile) -> (Vec<FunctionFact>, Vec<ClassFact>
                     bases,
                     permission_classes: class_attribute(file, node, "permission_classes")
                         .map(|value| file.text(value).to_string()),
+                    defers_to_commit: defers_to_commit(file, node),
                 });
             }
             _ => {}
         }
     }
     (functions, classes)
+}
+
+/// Whether a class's `apply_async`, `delay` or `apply` calls `on_commit`.
+fn defers_to_commit(file: &ParsedFile, class: Node) -> bool {
+    let Some(body) = class.child_by_field_name("body") else {
+        return false;
+    };
+    descendants(body)
+        .filter(|n| n.kind() == "function_definition")
+        .filter(|f| {
+            f.child_by_field_name("name")
+                .is_some_and(|n| matches!(file.text(n), "apply_async" | "delay" | "apply"))
+        })
+        .any(|f| {
+            descendants(f).any(|call| {
+                call.kind() == "call"
+                    && call
+                        .child_by_field_name("function")
+                        .is_some_and(|callee| file.text(callee).ends_with("on_commit"))
+            })
+        })
+}
+
+/// Celery tasks a file declares with a base class: (function name, base as written), from
+/// `@app.task(base=TransactionAwareTask)` or `@shared_task(base=…)`.
+pub fn python_tasks(file: &ParsedFile) -> Vec<(String, String)> {
+    let mut tasks = Vec::new();
+    for node in crate::model::python::statement_level(file.tree.root_node()) {
+        if node.kind() != "function_definition" {
+            continue;
+        }
+        let Some(decorated) = node.parent().filter(|p| p.kind() == "decorated_definition") else {
+            continue;
+        };
+        let Some(name) = node.child_by_field_name("name") else {
+            continue;
+        };
+        for decorator in named_children(decorated)
+            .into_iter()
+            .filter(|n| n.kind() == "decorator")
+        {
+            let Some(call) = named_children(decorator)
+                .into_iter()
+                .next()
+                .filter(|c| c.kind() == "call")
+            else {
+                continue;
+            };
+            let is_task = call.child_by_field_name("function").is_some_and(|f| {
+                let callee = file.text(f);
+                callee == "shared_task" || callee == "task" || callee.ends_with(".task")
+            });
+            let base = crate::model::python::keyword_argument(file, call, "base");
+            if let (true, Some(base)) = (is_task, base) {
+                tasks.push((file.text(name).to_string(), file.text(base).to_string()));
+            }
+        }
+    }
+    tasks
 }
 
 fn enclosing_class_name<'f>(file: &ParsedFile<'f>, function: Node) -> Option<&'f str> {
@@ -686,6 +752,38 @@ impl<'a> Judge<'a> {
         lineage
     }
 
+    /// The lineage of the class a name written in `file` refers to (`TransactionAwareTask`
+    /// imported from another module).
+    pub fn lineage_of(&self, file: usize, written: &str) -> Lineage {
+        let mut lineage = Lineage::default();
+        let Some(symbols) = &self.files[file].1.symbols else {
+            return lineage;
+        };
+        let qualified = symbols
+            .resolve(crate::source::Language::Python, written)
+            .name()
+            .to_string();
+        let (module, name) = qualified.rsplit_once('.').unwrap_or(("", &qualified));
+        let mut seen = Vec::new();
+        self.walk_lineage(file, module, name, 0, &mut lineage, &mut seen);
+        lineage
+    }
+
+    /// The Celery tasks of the project whose base class defers publishing to `on_commit`, as
+    /// (module, function name).
+    pub fn deferred_tasks(&self) -> Vec<(String, String)> {
+        let mut deferred = Vec::new();
+        for (index, (_, facts)) in self.files.iter().enumerate() {
+            for (task, base) in &facts.tasks {
+                if self.lineage_of(index, base).defers_to_commit {
+                    let module = facts.symbols.as_ref().map(|s| s.module.clone());
+                    deferred.push((module.unwrap_or_default(), task.clone()));
+                }
+            }
+        }
+        deferred
+    }
+
     fn walk_lineage(
         &self,
         file: usize,
@@ -705,6 +803,7 @@ impl<'a> Judge<'a> {
             return;
         }
         seen.push((at, fact.name.clone()));
+        lineage.defers_to_commit |= fact.defers_to_commit;
         if lineage.permission_classes.is_none() {
             lineage.permission_classes = fact.permission_classes.clone();
         }

@@ -156,6 +156,7 @@ pub fn findings(project: &Project, rule: &Rule) -> BTreeMap<String, Vec<Finding>
             related: registrations(&routes),
             flow: Vec::new(),
             request_model: None,
+            unless_deferred_task: None,
             via_parameter: None,
         });
     }

@@ -94,3 +94,9 @@ impl Project {
         link::link(files, auth)
     }
 }
+
+/// The project's Celery tasks whose base class (in any file) defers publishing to
+/// `transaction.on_commit`, as (module, function name).
+pub fn deferred_tasks(files: &[(String, &FileFacts)]) -> Vec<(String, String)> {
+    guards::Judge::new(files).deferred_tasks()
+}

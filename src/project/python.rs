@@ -43,6 +43,7 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
         symbols: Some(file.symbols().clone()),
         functions,
         classes,
+        tasks: guards::python_tasks(file),
         alias_guards,
         ..FileFacts::default()
     };

@@ -78,6 +78,7 @@ pub fn finding(
         related: Vec::new(),
         flow: Vec::new(),
         request_model: None,
+        unless_deferred_task: None,
         via_parameter: None,
     }
 }

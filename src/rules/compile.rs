@@ -553,6 +553,17 @@ fn constraint_tests(
             .map_err(|err| problem(at, "invalid resolves-to", Some(err)))?;
         tests.push(ConstraintTest::ResolvesTo(patterns));
     }
+    match raw.defers_to_commit {
+        None => {}
+        Some(false) => tests.push(ConstraintTest::NotDeferredTask),
+        Some(true) => {
+            return Err(problem(
+                at,
+                "defers-to-commit takes only `false`",
+                Some("leave it out to accept any task".into()),
+            ))
+        }
+    }
     match &raw.request_model {
         None => {}
         Some(RawRequestModel::Flag(true)) => tests.push(ConstraintTest::RequestModel(None)),

@@ -149,6 +149,9 @@ pub(super) struct RawConstraint {
     /// The bound name is a class that some handler takes from the client (decided when the
     /// project is linked).
     pub request_model: Option<RawRequestModel>,
+    /// `false`: the bound name is not a Celery task whose base class defers publishing to
+    /// `transaction.on_commit` (decided when the project is linked).
+    pub defers_to_commit: Option<bool>,
 }
 
 /// `request-model: true`, or `request-model: { field: NAME }` to also require that no handler
