@@ -354,6 +354,16 @@ impl<'f> FileMatches<'f> {
             })
     }
 
+    /// The qualified name the bound text refers to, through the file's imports and aliases.
+    fn qualified(&self, bound: &SgNode<'_>) -> String {
+        let written = &self.file.source.text[bound.get_inner_node().byte_range()];
+        self.file
+            .symbols()
+            .resolve(self.file.language(), written)
+            .name()
+            .to_string()
+    }
+
     fn satisfies(&self, spec: &TaintSpec, test: &ConstraintTest, bound: &SgNode<'_>) -> bool {
         match test {
             ConstraintTest::Regex(regex) => regex.is_match(&bound.text()),
@@ -383,24 +393,12 @@ impl<'f> FileMatches<'f> {
                 true
             }
             ConstraintTest::NotDeferredTask => {
-                let written = &self.file.source.text[bound.get_inner_node().byte_range()];
-                let qualified = self
-                    .file
-                    .symbols()
-                    .resolve(self.file.language(), written)
-                    .name()
-                    .to_string();
+                let qualified = self.qualified(bound);
                 self.task.borrow_mut().get_or_insert(qualified);
                 true
             }
             ConstraintTest::RequestModel(field) => {
-                let written = &self.file.source.text[bound.get_inner_node().byte_range()];
-                let qualified = self
-                    .file
-                    .symbols()
-                    .resolve(self.file.language(), written)
-                    .name()
-                    .to_string();
+                let qualified = self.qualified(bound);
                 self.request_model
                     .borrow_mut()
                     .get_or_insert((qualified, field.clone()));
