@@ -323,7 +323,7 @@ fn view_class_uses(
         return;
     }
     let staff = handlers.iter().any(|h| h.staff())
-        || lineage_markers(file, class, 0)
+        || lineage_markers(file, class)
             .iter()
             .any(|marker| crate::detectors::is_admin_marker(marker));
     let handler_bytes: Vec<_> = handlers.iter().map(|h| h.name_bytes.clone()).collect();
@@ -378,28 +378,32 @@ fn view_class_uses(
 
 /// The markers (bases, decorators, permission attributes) of a class and of its bases defined
 /// in the same file (`class OrderChange(OrderView)` with `class OrderView(EventPermissionRequiredMixin, …)`).
-fn lineage_markers(file: &ParsedFile, class: Node, depth: usize) -> Vec<String> {
-    let mut markers = crate::model::python::class_markers(file, class);
-    let Some(bases) = class.child_by_field_name("superclasses") else {
-        return markers;
-    };
-    if depth >= 6 {
-        return markers;
-    }
-    for base in named_children(bases)
+fn lineage_markers(file: &ParsedFile, class: Node) -> Vec<String> {
+    let local: Vec<Node> = crate::model::python::statement_level(file.tree.root_node())
         .into_iter()
-        .filter(|b| b.kind() == "identifier")
-    {
-        let name = file.text(base);
-        let local = crate::model::python::statement_level(file.tree.root_node())
+        .filter(|n| n.kind() == "class_definition")
+        .collect();
+    let mut markers = Vec::new();
+    let mut todo = vec![class];
+    let mut seen = Vec::new();
+    while let Some(current) = todo.pop() {
+        if seen.contains(&current.id()) || seen.len() > 6 {
+            continue;
+        }
+        seen.push(current.id());
+        markers.extend(crate::model::python::class_markers(file, current));
+        let Some(bases) = current.child_by_field_name("superclasses") else {
+            continue;
+        };
+        for base in named_children(bases)
             .into_iter()
-            .filter(|n| n.kind() == "class_definition")
-            .find(|n| {
+            .filter(|b| b.kind() == "identifier")
+        {
+            let name = file.text(base);
+            todo.extend(local.iter().copied().filter(|n| {
                 n.child_by_field_name("name")
                     .is_some_and(|n| file.text(n) == name)
-            });
-        if let Some(local) = local.filter(|local| local.id() != class.id()) {
-            markers.extend(lineage_markers(file, local, depth + 1));
+            }));
         }
     }
     markers
