@@ -163,8 +163,55 @@ fn request_attribute(file: &ParsedFile, node: Node) -> Option<String> {
     let object = file.text(node.child_by_field_name("object")?);
     let attribute = file.text(node.child_by_field_name("attribute")?);
     ((object == "request" || object.ends_with(".request") || object == "req")
-        && SOURCES.contains(&attribute))
+        && SOURCES.contains(&attribute)
+        && !typed_as_other_object(file, node, object))
     .then(|| format!("`{object}.{attribute}` is request input"))
+}
+
+/// Libraries whose request classes carry client input.
+const REQUEST_LIBRARIES: &[&str] = &[
+    "django.", "rest_framework.", "starlette.", "fastapi.", "flask.", "werkzeug.", "quart.",
+    "aiohttp.", "sanic.", "litestar.", "falcon.", "tornado.", "pyramid.", "ninja.",
+];
+
+/// Whether `name` (read at `node`) is a parameter of its function annotated with a class that
+/// no web framework defines (`request: HttpRequest` imported from the project's own models):
+/// its attributes are that object's, not client input. The annotation is resolved through the
+/// file's imports; a name nothing binds keeps the benefit of the doubt (it stays a source).
+fn typed_as_other_object(file: &ParsedFile, node: Node, name: &str) -> bool {
+    let Some(annotation) = std::iter::successors(enclosing_function(node), |f| {
+        enclosing_function(*f)
+    })
+    .find_map(|function| {
+        let parameters = function.child_by_field_name("parameters")?;
+        named_children(parameters).into_iter().find_map(|param| {
+            let declared = match param.kind() {
+                "typed_parameter" => param.named_child(0)?,
+                "typed_default_parameter" => param.child_by_field_name("name")?,
+                "identifier" | "default_parameter" if file.text(param).split('=').next()?.trim() == name => {
+                    return Some(None)
+                }
+                _ => return None,
+            };
+            (file.text(declared) == name).then(|| param.child_by_field_name("type"))
+        })
+    })
+    .flatten() else {
+        return false;
+    };
+    let written = file.text(annotation).trim_matches(['"', '\'']);
+    let class = written
+        .split(['[', '|', ' '])
+        .next()
+        .unwrap_or(written);
+    match file.symbols().resolve(file.language(), class) {
+        // `Any`, `object` and the like say nothing.
+        crate::symbols::Resolved::Qualified(qualified) => !REQUEST_LIBRARIES
+            .iter()
+            .chain(&["typing.", "typing_extensions.", "builtins."])
+            .any(|library| qualified.starts_with(library)),
+        crate::symbols::Resolved::Unresolved(_) => false,
+    }
 }
 
 fn call<'t>(file: &ParsedFile, node: Node<'t>) -> Shape<'t> {
