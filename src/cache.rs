@@ -363,8 +363,7 @@ mod tests {
             fingerprint: "0123456789abcdef".into(),
             related: Vec::new(),
             flow: Vec::new(),
-            request_model: None,
-            unless_deferred_task: None,
+            link_checks: Vec::new(),
             via_parameter: None,
         };
         let notice = Notice {

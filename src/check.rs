@@ -5,7 +5,7 @@
 use crate::budget::{self, Stopped};
 use crate::detectors;
 use crate::detectors::syntax::descendants_with_depth;
-use crate::finding::{Finding, Notice, NoticeKind, Related};
+use crate::finding::{Finding, LinkCheck, Notice, NoticeKind, Related};
 use crate::fingerprint;
 use crate::matcher::{FileMatches, Found};
 use crate::parse::ParsedFile;
@@ -350,8 +350,12 @@ fn declarative_finding(rule: &Rule, source: &SourceFile, found: Found) -> Findin
         .collect();
     let message = rule.render_message(&bindings);
     let mut finding = finding(rule, source, found.bytes, message);
-    finding.request_model = found.request_model;
-    finding.unless_deferred_task = found.task;
+    if let Some(model) = found.request_model {
+        finding.link_checks.push(LinkCheck::RequestModel(model));
+    }
+    if let Some(task) = found.task {
+        finding.link_checks.push(LinkCheck::NotDeferredTask(task));
+    }
     finding.via_parameter = found.via_parameter;
     if found.lowered {
         finding.confidence = finding.confidence.lower();
@@ -362,10 +366,11 @@ fn declarative_finding(rule: &Rule, source: &SourceFile, found: Found) -> Findin
             " (`{name}` is not imported in this file: matched by its name alone)"
         ));
     }
-    if let Some(flow) = found.flow {
+    if let Some(mut flow) = found.flow {
         if flow.through_unknown_call {
             finding.confidence = finding.confidence.lower();
         }
+        finding.add_validators(std::mem::take(&mut flow.validators));
         finding.flow = flow_locations(source, flow);
     }
     finding
@@ -446,8 +451,7 @@ fn finding(rule: &Rule, source: &SourceFile, bytes: Range<usize>, message: Strin
         fingerprint: String::new(),
         related: Vec::new(),
         flow: Vec::new(),
-        request_model: None,
-        unless_deferred_task: None,
+        link_checks: Vec::new(),
         via_parameter: None,
     }
 }

@@ -29,20 +29,49 @@ pub struct Finding {
     /// How client input reaches the finding, source first (taint rules).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub flow: Vec<Related>,
-    /// The finding stands only if a handler takes this class from the client (and, with a
-    /// field, leaves that field unbounded); decided when the project is linked
-    /// (`request-model:` in a rule).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub request_model: Option<ModelRef>,
-    /// The finding stands only if this task (a qualified name) does not defer publishing to
-    /// `on_commit` through its base class; decided when the project is linked
-    /// (`defers-to-commit: false` in a rule).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unless_deferred_task: Option<String>,
+    /// Conditions only the linked project can decide; the finding stands if they all hold.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub link_checks: Vec<LinkCheck>,
     /// The finding stands only if a caller passes request input to this parameter of the
     /// function around it; decided across the project's files (see [`crate::taint::across`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub via_parameter: Option<crate::taint::across::ParamSink>,
+}
+
+/// A condition on a finding that only the linked project can decide (see
+/// [`crate::project::checks`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LinkCheck {
+    /// A handler takes this class from the client (and, with a field, leaves that field
+    /// unbounded): `request-model:` in a rule. Only staff-only handlers taking it lower the
+    /// finding's confidence.
+    RequestModel(ModelRef),
+    /// This task (a qualified name) does not defer publishing to `on_commit` through its base
+    /// class: `defers-to-commit: false` in a rule.
+    NotDeferredTask(String),
+    /// The traced value passed none of these calls into other files that reject it.
+    NotValidated(Vec<crate::taint::validate::ValidatorRef>),
+}
+
+impl Finding {
+    /// Record that the finding's value passed these calls, which may reject it.
+    pub fn add_validators(&mut self, validators: Vec<crate::taint::validate::ValidatorRef>) {
+        if validators.is_empty() {
+            return;
+        }
+        match self.link_checks.iter_mut().find_map(|check| match check {
+            LinkCheck::NotValidated(known) => Some(known),
+            _ => None,
+        }) {
+            Some(known) => {
+                known.extend(validators);
+                known.sort();
+                known.dedup();
+            }
+            None => self.link_checks.push(LinkCheck::NotValidated(validators)),
+        }
+    }
 }
 
 /// A class a finding is about, and the field of it, for `request-model:` rules.

@@ -10,7 +10,7 @@ use crate::fingerprint;
 use crate::parse;
 use crate::profile::{FileProfile, Profile, RuleTimes};
 use crate::progress::Progress;
-use crate::project::models::RequestModels;
+use crate::project::checks::LinkChecks;
 use crate::project::{self, missing_authorization, AuthConfig, FileFacts, Project};
 use crate::rules::RuleSet;
 use crate::rules::{Logic, TestCodePolicy};
@@ -196,8 +196,13 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
         .map(|file| (file.result.path.clone(), &file.result.facts))
         .collect();
     let project = Project::link(&linked, &options.auth);
-    let request_models = RequestModels::new(&linked);
-    let deferred_tasks = crate::project::deferred_tasks(&linked);
+    let link_checks = LinkChecks::new(
+        &linked,
+        scanned
+            .iter()
+            .flat_map(|file| &file.result.findings)
+            .chain(across_findings.values().flatten()),
+    );
     drop(linked);
     let test_files: BTreeSet<String> = if options.include_tests {
         BTreeSet::new()
@@ -239,36 +244,7 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
             result.findings.extend(more);
             check::settle(&mut result.findings, |id| rules.get(id));
         }
-        // Findings on models hold only for the classes some handler takes from the client.
-        result.findings.retain(|finding| {
-            finding.request_model.as_ref().is_none_or(|model| {
-                request_models.contains(&model.class)
-                    && !model
-                        .field
-                        .as_deref()
-                        .is_some_and(|field| request_models.field_bounded(&model.class, field))
-            })
-        });
-        // Publishes through a task whose base class defers them to `on_commit` are no dual
-        // write.
-        result.findings.retain(|finding| {
-            finding.unless_deferred_task.as_deref().is_none_or(|task| {
-                let (module, name) = task.rsplit_once('.').unwrap_or(("", task));
-                !deferred_tasks.iter().any(|(declared_in, declared)| {
-                    declared == name && crate::symbols::same_module(declared_in, module)
-                })
-            })
-        });
-        // … and are less sure when only staff-only handlers take the class.
-        for finding in &mut result.findings {
-            if finding
-                .request_model
-                .as_ref()
-                .is_some_and(|model| request_models.staff_only(&model.class))
-            {
-                finding.confidence = finding.confidence.lower();
-            }
-        }
+        link_checks.apply(&mut result.findings);
         stats.files_cached += usize::from(cached);
         if result.scanned {
             stats.files_scanned += 1;

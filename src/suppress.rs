@@ -257,8 +257,7 @@ fn meta(rule: &Rule, suppression: &Suppression, named: &str, problem: String) ->
         fingerprint: String::new(),
         related: Vec::new(),
         flow: Vec::new(),
-        request_model: None,
-        unless_deferred_task: None,
+        link_checks: Vec::new(),
         via_parameter: None,
     }
 }

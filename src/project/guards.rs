@@ -769,6 +769,27 @@ impl<'a> Judge<'a> {
         lineage
     }
 
+    /// The lineage of the class with this qualified name (`shop.models.Method`), found in
+    /// the file of its module.
+    pub fn lineage_of_qualified(&self, qualified: &str) -> Lineage {
+        let mut lineage = Lineage::default();
+        let (module, name) = qualified.rsplit_once('.').unwrap_or(("", qualified));
+        let Some((file, _)) = self.classes.get(name).and_then(|found| {
+            found.iter().find(|(file, _)| {
+                self.files[*file]
+                    .1
+                    .symbols
+                    .as_ref()
+                    .is_some_and(|symbols| crate::symbols::same_module(&symbols.module, module))
+            })
+        }) else {
+            return lineage;
+        };
+        let mut seen = Vec::new();
+        self.walk_lineage(*file, "", name, 0, &mut lineage, &mut seen);
+        lineage
+    }
+
     /// The Celery tasks of the project whose base class defers publishing to `on_commit`, as
     /// (module, function name).
     pub fn deferred_tasks(&self) -> Vec<(String, String)> {

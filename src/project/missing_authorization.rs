@@ -155,8 +155,7 @@ pub fn findings(project: &Project, rule: &Rule) -> BTreeMap<String, Vec<Finding>
             fingerprint: String::new(),
             related: registrations(&routes),
             flow: Vec::new(),
-            request_model: None,
-            unless_deferred_task: None,
+            link_checks: Vec::new(),
             via_parameter: None,
         });
     }

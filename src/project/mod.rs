@@ -8,6 +8,7 @@
 //! route table, adding guards from every level and from settings, and the `[auth]` configuration.
 
 mod auth;
+pub mod checks;
 mod facts;
 pub(crate) mod guards;
 mod link;
@@ -93,10 +94,4 @@ impl Project {
     pub fn link(files: &[(String, &FileFacts)], auth: &AuthConfig) -> Project {
         link::link(files, auth)
     }
-}
-
-/// The project's Celery tasks whose base class (in any file) defers publishing to
-/// `transaction.on_commit`, as (module, function name).
-pub fn deferred_tasks(files: &[(String, &FileFacts)]) -> Vec<(String, String)> {
-    guards::Judge::new(files).deferred_tasks()
 }

@@ -77,8 +77,7 @@ pub fn finding(
         fingerprint: "0".into(),
         related: Vec::new(),
         flow: Vec::new(),
-        request_model: None,
-        unless_deferred_task: None,
+        link_checks: Vec::new(),
         via_parameter: None,
     }
 }

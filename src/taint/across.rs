@@ -713,19 +713,21 @@ fn join_file(
                     target.name, waiting.sink.parameter
                 ),
             };
-            if let Some(flow) = matches().trace(spec, argument) {
+            if let Some(mut flow) = matches().trace(spec, argument) {
                 let mut finding = waiting.finding.clone();
                 if flow.through_unknown_call {
                     finding.confidence = finding.confidence.lower();
                 }
+                finding.add_validators(std::mem::take(&mut flow.validators));
                 finding.via_parameter = None;
                 finding.flow = prefixed(source, flow, step, &waiting.finding.flow);
                 joined.reported.push(finding);
-            } else if let Some((sink, flow)) = matches().parameter_trace(spec, argument) {
+            } else if let Some((sink, mut flow)) = matches().parameter_trace(spec, argument) {
                 let mut finding = waiting.finding.clone();
                 if flow.through_unknown_call {
                     finding.confidence = finding.confidence.lower();
                 }
+                finding.add_validators(std::mem::take(&mut flow.validators));
                 finding.via_parameter = Some(sink);
                 finding.flow = prefixed(source, flow, step, &waiting.finding.flow);
                 joined.waiting.push(finding);

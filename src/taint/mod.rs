@@ -18,6 +18,7 @@
 pub mod across;
 mod python;
 mod rust;
+pub mod validate;
 
 use crate::detectors::syntax::named_children;
 use crate::model::FileModel;
@@ -51,6 +52,9 @@ pub struct Flow {
     /// When traced from a function's parameters ([`Tracer::from_parameters`]): the parameter the
     /// flow starts at, by position (receivers not counted) and name.
     pub parameter: Option<(usize, String)>,
+    /// Calls into other files the value passed before its use that may reject it: if one of
+    /// them does, the value is clean (decided when the project is linked).
+    pub validators: Vec<validate::ValidatorRef>,
 }
 
 /// What a rule's own `taint:` declarations say about a node.
@@ -110,6 +114,8 @@ pub struct Tracer<'a, 'f> {
     custom: CustomHook<'a>,
     /// Per function (node id): which parameters reach a `return`.
     summaries: RefCell<HashMap<usize, Vec<bool>>>,
+    /// Per function (node id): which parameters it rejects ([`validate`]).
+    rejections: RefCell<HashMap<usize, Vec<usize>>>,
     /// While summarising a function: its node id and parameter names, taken as sources.
     params: Option<(usize, Vec<String>)>,
     /// Request accessors and handler parameters are sources.
@@ -136,6 +142,7 @@ impl<'a, 'f> Tracer<'a, 'f> {
             model,
             custom,
             summaries: RefCell::new(HashMap::new()),
+            rejections: RefCell::new(HashMap::new()),
             params: None,
             request,
             conversions_sanitize: true,
@@ -159,6 +166,22 @@ impl<'a, 'f> Tracer<'a, 'f> {
         };
         Tracer {
             params: Some((function.id(), names)),
+            request: false,
+            ..Tracer::new(file, model, custom, false)
+        }
+    }
+
+    /// A tracer whose one source is the parameter `name` of `function`: whether a value
+    /// derives from it.
+    pub fn from_parameter(
+        file: &'a ParsedFile<'f>,
+        model: &'a FileModel,
+        custom: CustomHook<'a>,
+        function: Node,
+        name: &str,
+    ) -> Self {
+        Tracer {
+            params: Some((function.id(), vec![name.to_string()])),
             request: false,
             ..Tracer::new(file, model, custom, false)
         }
@@ -230,6 +253,7 @@ impl<'a, 'f> Tracer<'a, 'f> {
             }],
             through_unknown_call: false,
             parameter: None,
+            validators: Vec::new(),
         }
     }
 
@@ -251,6 +275,33 @@ impl<'a, 'f> Tracer<'a, 'f> {
         if guarded {
             return None;
         }
+        // Calls before the use that may reject the value: a same-file validator, an enum or a
+        // conversion cleans it; one in another file is decided when linking.
+        let mut pending = Vec::new();
+        if self.conversions_sanitize {
+            for (call, index) in validate::calls_before(self.file, node, name) {
+                match self.validator(call, index) {
+                    validate::Verdict::Clean => return None,
+                    validate::Verdict::Pending(validator) => pending.push(validator),
+                    validate::Verdict::No => {}
+                }
+            }
+        }
+        let flow = self.bound_value(node, name, bindings, depth);
+        flow.map(|mut flow| {
+            flow.validators.extend(pending);
+            flow
+        })
+    }
+
+    /// What a variable's bindings (or, without any, the parameter it names) bring to a use.
+    fn bound_value(
+        &self,
+        node: Node,
+        name: &str,
+        bindings: Vec<Binding>,
+        depth: usize,
+    ) -> Option<Flow> {
         if bindings.is_empty() {
             return self.parameter(node, name);
         }
@@ -397,6 +448,7 @@ impl<'a, 'f> Tracer<'a, 'f> {
                     model: self.model,
                     custom: self.custom,
                     summaries: RefCell::new(self.summaries.borrow().clone()),
+                    rejections: RefCell::new(HashMap::new()),
                     params: Some((function.id(), vec![name.clone()])),
                     request: false,
                     conversions_sanitize: self.conversions_sanitize,

@@ -170,8 +170,20 @@ fn request_attribute(file: &ParsedFile, node: Node) -> Option<String> {
 
 /// Libraries whose request classes carry client input.
 const REQUEST_LIBRARIES: &[&str] = &[
-    "django.", "rest_framework.", "starlette.", "fastapi.", "flask.", "werkzeug.", "quart.",
-    "aiohttp.", "sanic.", "litestar.", "falcon.", "tornado.", "pyramid.", "ninja.",
+    "django.",
+    "rest_framework.",
+    "starlette.",
+    "fastapi.",
+    "flask.",
+    "werkzeug.",
+    "quart.",
+    "aiohttp.",
+    "sanic.",
+    "litestar.",
+    "falcon.",
+    "tornado.",
+    "pyramid.",
+    "ninja.",
 ];
 
 /// Whether `name` (read at `node`) is a parameter of its function annotated with a class that
@@ -179,31 +191,30 @@ const REQUEST_LIBRARIES: &[&str] = &[
 /// its attributes are that object's, not client input. The annotation is resolved through the
 /// file's imports; a name nothing binds keeps the benefit of the doubt (it stays a source).
 fn typed_as_other_object(file: &ParsedFile, node: Node, name: &str) -> bool {
-    let Some(annotation) = std::iter::successors(enclosing_function(node), |f| {
-        enclosing_function(*f)
-    })
-    .find_map(|function| {
-        let parameters = function.child_by_field_name("parameters")?;
-        named_children(parameters).into_iter().find_map(|param| {
-            let declared = match param.kind() {
-                "typed_parameter" => param.named_child(0)?,
-                "typed_default_parameter" => param.child_by_field_name("name")?,
-                "identifier" | "default_parameter" if file.text(param).split('=').next()?.trim() == name => {
-                    return Some(None)
-                }
-                _ => return None,
-            };
-            (file.text(declared) == name).then(|| param.child_by_field_name("type"))
-        })
-    })
-    .flatten() else {
+    let Some(annotation) =
+        std::iter::successors(enclosing_function(node), |f| enclosing_function(*f))
+            .find_map(|function| {
+                let parameters = function.child_by_field_name("parameters")?;
+                named_children(parameters).into_iter().find_map(|param| {
+                    let declared = match param.kind() {
+                        "typed_parameter" => param.named_child(0)?,
+                        "typed_default_parameter" => param.child_by_field_name("name")?,
+                        "identifier" | "default_parameter"
+                            if file.text(param).split('=').next()?.trim() == name =>
+                        {
+                            return Some(None)
+                        }
+                        _ => return None,
+                    };
+                    (file.text(declared) == name).then(|| param.child_by_field_name("type"))
+                })
+            })
+            .flatten()
+    else {
         return false;
     };
     let written = file.text(annotation).trim_matches(['"', '\'']);
-    let class = written
-        .split(['[', '|', ' '])
-        .next()
-        .unwrap_or(written);
+    let class = written.split(['[', '|', ' ']).next().unwrap_or(written);
     match file.symbols().resolve(file.language(), class) {
         // `Any`, `object` and the like say nothing.
         crate::symbols::Resolved::Qualified(qualified) => !REQUEST_LIBRARIES
@@ -276,7 +287,7 @@ fn call<'t>(file: &ParsedFile, node: Node<'t>) -> Shape<'t> {
 
 /// The function named `name` defined in this file: at module level, or in the enclosing class
 /// for `self.name(...)`.
-fn local_function<'t>(
+pub(super) fn local_function<'t>(
     file: &ParsedFile,
     call: Node<'t>,
     name: &str,

@@ -202,7 +202,11 @@ fn format_captures(file: &ParsedFile, node: Node) -> Option<Vec<String>> {
 }
 
 /// A free function named `name` defined in this file.
-fn local_function<'t>(file: &ParsedFile, call: Node<'t>, name: &str) -> Option<Node<'t>> {
+pub(super) fn local_function<'t>(
+    file: &ParsedFile,
+    call: Node<'t>,
+    name: &str,
+) -> Option<Node<'t>> {
     let mut root = call;
     while let Some(parent) = root.parent() {
         root = parent;

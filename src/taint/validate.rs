@@ -1,0 +1,442 @@
+//! Validators: calls that reject a value before it is used.
+//!
+//! A function validates a parameter when it rejects the call (raises, aborts, returns `Err`)
+//! under a condition that reads the parameter or a value derived from it
+//! (`if not urlparse(url).hostname: raise …`, `if !path.starts_with(base) { return Err(…) }`).
+//! A variable passed to such a function before a use, where a rejection stops the use (Python:
+//! a call not caught by a `try` that goes on; Rust: its result propagated with `?`), is clean at
+//! the use. So is one passed to an enum class (`Method(value)` raises for a non-member) or to a
+//! number or UUID conversion.
+//!
+//! Functions of the same file are summarised on the spot ([`rejected_parameters`]); a call into
+//! another file is recorded on the flow ([`ValidatorRef`]) and decided once the project is
+//! linked, from the summaries every file records (`FileFacts::validators`).
+
+use super::Tracer;
+use crate::detectors::syntax::{descendants, named_children};
+use crate::parse::ParsedFile;
+use crate::source::Language;
+use serde::{Deserialize, Serialize};
+use tree_sitter::Node;
+
+/// A call that may reject a traced value, to a function or class defined in another file.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ValidatorRef {
+    /// The callee's qualified name (`shop.checks.reject_internal_host`, `crate::util::safe_join`).
+    pub callee: String,
+    /// The argument the value is passed as, by position.
+    pub index: usize,
+}
+
+/// Python conversions that raise on anything but a number or UUID.
+const CONVERSIONS: &[&str] = &["int", "float", "Decimal", "UUID"];
+
+/// The parameters (by position, receivers not counted) that `function` rejects under a
+/// condition that reads them, or a value derived from them.
+pub fn rejected_parameters(file: &ParsedFile, function: Node) -> Vec<usize> {
+    let text = file.text(function);
+    let language = file.language();
+    let may_reject = match language {
+        Language::Python => text.contains("raise") || text.contains("abort("),
+        Language::Rust => text.contains("Err") || text.contains("bail!"),
+    };
+    if !may_reject {
+        return Vec::new();
+    }
+    let conditions: Vec<Node> = descendants(function)
+        .filter(|node| is_rejecting_branch(file, *node))
+        .filter_map(|node| node.child_by_field_name("condition"))
+        .collect();
+    if conditions.is_empty() {
+        return Vec::new();
+    }
+    let names = match language {
+        Language::Python => super::python::parameter_names(file, function),
+        Language::Rust => super::rust::parameter_names(file, function),
+    };
+    let model = file.model();
+    let hook = |_: Node| None;
+    (0..names.len())
+        .filter(|index| {
+            let tracer = Tracer::from_parameter(file, model, &hook, function, &names[*index]);
+            conditions.iter().any(|condition| {
+                descendants(*condition)
+                    .chain(std::iter::once(*condition))
+                    .filter(|n| n.kind() == "identifier")
+                    .any(|identifier| tracer.trace(identifier).is_some())
+            })
+        })
+        .collect()
+}
+
+/// An `if` whose consequence rejects: `raise`, `abort(…)`; `return Err(…)`, `bail!(…)`.
+fn is_rejecting_branch(file: &ParsedFile, node: Node) -> bool {
+    let consequence = match node.kind() {
+        "if_statement" | "elif_clause" | "if_expression" => node.child_by_field_name("consequence"),
+        _ => None,
+    };
+    let Some(consequence) = consequence else {
+        return false;
+    };
+    match node.kind() {
+        "if_expression" => descendants(consequence).any(|n| match n.kind() {
+            "return_expression" => file
+                .text(n)
+                .trim_start_matches("return")
+                .trim()
+                .starts_with("Err"),
+            "macro_invocation" => file.text(n).starts_with("bail!"),
+            _ => false,
+        }),
+        _ => named_children(consequence).iter().any(|statement| {
+            statement.kind() == "raise_statement"
+                || (statement.kind() == "expression_statement"
+                    && file.text(*statement).starts_with("abort("))
+        }),
+    }
+}
+
+/// The calls before `use_site` that receive the variable `name` and whose rejection would stop
+/// the use, with the argument's position.
+pub(super) fn calls_before<'t>(
+    file: &ParsedFile,
+    use_site: Node<'t>,
+    name: &str,
+) -> Vec<(Node<'t>, usize)> {
+    let (call_kind, function_kinds): (&str, &[&str]) = match file.language() {
+        Language::Python => ("call", &["function_definition", "lambda"]),
+        Language::Rust => ("call_expression", &["function_item", "closure_expression"]),
+    };
+    let Some(function) = crate::detectors::syntax::ancestor_of_kind(use_site, function_kinds)
+    else {
+        return Vec::new();
+    };
+    let before = use_site.start_byte();
+    descendants(function)
+        .take_while(|n| n.start_byte() < before)
+        .filter(|n| n.kind() == call_kind && n.end_byte() <= before)
+        .filter(|call| {
+            crate::detectors::syntax::ancestor_of_kind(*call, function_kinds)
+                .is_some_and(|f| f.id() == function.id())
+        })
+        .filter(|call| stops_the_use(file, *call, use_site))
+        .filter_map(|call| Some((call, argument_index(file, call, name)?)))
+        .collect()
+}
+
+/// The position of the argument that carries `name` itself: the variable, a reference to it,
+/// a string built from it, or a borrowing conversion of it.
+fn argument_index(file: &ParsedFile, call: Node, name: &str) -> Option<usize> {
+    let arguments = call.child_by_field_name("arguments")?;
+    named_children(arguments)
+        .into_iter()
+        .filter(|arg| !matches!(arg.kind(), "keyword_argument" | "comment"))
+        .position(|arg| carries(file, arg, name))
+}
+
+fn carries(file: &ParsedFile, arg: Node, name: &str) -> bool {
+    match arg.kind() {
+        "identifier" => file.text(arg) == name,
+        "reference_expression" | "unary_expression" | "parenthesized_expression" => arg
+            .named_child(0)
+            .is_some_and(|inner| carries(file, inner, name)),
+        // `f"{name}-auth"`: a value built around it
+        "string" => descendants(arg)
+            .filter(|n| n.kind() == "interpolation")
+            .any(|i| {
+                i.named_child(0)
+                    .is_some_and(|inner| carries(file, inner, name))
+            }),
+        // `name.as_str()`, `name.strip()`
+        "call" | "call_expression" => arg
+            .child_by_field_name("function")
+            .filter(|f| matches!(f.kind(), "attribute" | "field_expression"))
+            .and_then(|f| f.named_child(0))
+            .is_some_and(|receiver| carries(file, receiver, name)),
+        _ => false,
+    }
+}
+
+/// Whether a rejection by `call` keeps the code from reaching `use_site`.
+fn stops_the_use(file: &ParsedFile, call: Node, use_site: Node) -> bool {
+    match file.language() {
+        Language::Python => python_dominates(file, call, use_site),
+        Language::Rust => propagated(call) && rust_dominates(call, use_site),
+    }
+}
+
+/// Python: the call runs on every path to the use (its statement sits in a block that holds
+/// the use, and not inside a nested block of that statement), or it sits directly in the body
+/// of a `try` whose handlers all leave, and the use comes after the `try`.
+fn python_dominates(file: &ParsedFile, call: Node, use_site: Node) -> bool {
+    let mut child = call;
+    let mut nested = false;
+    while let Some(parent) = child.parent() {
+        if matches!(parent.kind(), "block" | "module") {
+            if contains(parent, use_site) {
+                return !nested;
+            }
+            let holder = parent.parent();
+            let in_try_body = holder.is_some_and(|h| {
+                h.kind() == "try_statement"
+                    && h.child_by_field_name("body")
+                        .is_some_and(|b| b.id() == parent.id())
+            });
+            match holder {
+                Some(try_statement) if in_try_body && !nested => {
+                    // a use in a handler runs exactly when the call failed
+                    if contains(try_statement, use_site) || !handlers_leave(file, try_statement) {
+                        return false;
+                    }
+                    child = try_statement;
+                    continue;
+                }
+                _ => nested = true,
+            }
+        }
+        child = parent;
+    }
+    false
+}
+
+/// Every `except` clause of a `try` ends by leaving (`raise`, `return`, `abort(…)`).
+fn handlers_leave(file: &ParsedFile, try_statement: Node) -> bool {
+    named_children(try_statement)
+        .into_iter()
+        .filter(|clause| clause.kind() == "except_clause")
+        .all(|clause| {
+            named_children(clause)
+                .last()
+                .and_then(|block| named_children(*block).last().copied())
+                .is_some_and(|last| {
+                    matches!(last.kind(), "raise_statement" | "return_statement")
+                        || (last.kind() == "expression_statement"
+                            && file.text(last).starts_with("abort("))
+                })
+        })
+}
+
+/// Rust: the call's `Err` is propagated with `?` (directly, or after `map_err`/`context`).
+fn propagated(call: Node) -> bool {
+    let Some(parent) = call.parent() else {
+        return false;
+    };
+    match parent.kind() {
+        "try_expression" => true,
+        "field_expression" => parent
+            .parent()
+            .filter(|p| p.kind() == "call_expression")
+            .and_then(|p| p.parent())
+            .is_some_and(|p| p.kind() == "try_expression"),
+        _ => false,
+    }
+}
+
+/// Rust: the call's statement sits in a block that holds the use.
+fn rust_dominates(call: Node, use_site: Node) -> bool {
+    let mut child = call;
+    while let Some(parent) = child.parent() {
+        if parent.kind() == "block" {
+            return contains(parent, use_site);
+        }
+        if matches!(parent.kind(), "closure_expression" | "function_item") {
+            return false;
+        }
+        child = parent;
+    }
+    false
+}
+
+fn contains(outer: Node, inner: Node) -> bool {
+    outer.start_byte() <= inner.start_byte() && inner.end_byte() <= outer.end_byte()
+}
+
+/// What one call before a use says about the value it receives.
+pub(super) enum Verdict {
+    /// It rejects invalid values: the value is clean after it.
+    Clean,
+    /// Defined in another file: decided when the project is linked.
+    Pending(ValidatorRef),
+    /// It validates nothing that tollgate can see.
+    No,
+}
+
+impl Tracer<'_, '_> {
+    /// What the call `call`, receiving the traced value as argument `index`, says about it.
+    pub(super) fn validator(&self, call: Node, index: usize) -> Verdict {
+        let Some(callee) = call.child_by_field_name("function") else {
+            return Verdict::No;
+        };
+        let written = self.file.text(callee);
+        let last = written.rsplit(['.', ':']).next().unwrap_or(written);
+        if self.file.language() == Language::Python && CONVERSIONS.contains(&last) {
+            return Verdict::Clean;
+        }
+        if let Some(function) = self.local_definition(call, callee) {
+            return match function.kind() {
+                "class_definition" if is_enum_class(self.file, function) => Verdict::Clean,
+                "class_definition" => Verdict::No,
+                _ if self.rejects(function, index) => Verdict::Clean,
+                _ => Verdict::No,
+            };
+        }
+        match self.file.symbols().resolve(self.file.language(), written) {
+            crate::symbols::Resolved::Qualified(callee) => {
+                Verdict::Pending(ValidatorRef { callee, index })
+            }
+            crate::symbols::Resolved::Unresolved(_) => Verdict::No,
+        }
+    }
+
+    /// Whether the same-file `function` rejects its parameter `index` (memoised).
+    fn rejects(&self, function: Node, index: usize) -> bool {
+        if let Some(known) = self.rejections.borrow().get(&function.id()) {
+            return known.contains(&index);
+        }
+        let rejected = rejected_parameters(self.file, function);
+        let answer = rejected.contains(&index);
+        self.rejections.borrow_mut().insert(function.id(), rejected);
+        answer
+    }
+
+    /// The function or class of this file a call names.
+    fn local_definition<'t>(&self, call: Node<'t>, callee: Node<'t>) -> Option<Node<'t>> {
+        let written = self.file.text(callee);
+        match self.file.language() {
+            Language::Python => {
+                let (method, name) = match written.strip_prefix("self.") {
+                    Some(name) => (true, name),
+                    None => (false, written),
+                };
+                if name.contains('.') {
+                    return None;
+                }
+                super::python::local_function(self.file, call, name, method).or_else(|| {
+                    (!method)
+                        .then(|| module_class(self.file, call, name))
+                        .flatten()
+                })
+            }
+            Language::Rust => {
+                let name = written.strip_prefix("Self::").unwrap_or(written);
+                if name.contains("::") {
+                    return None;
+                }
+                super::rust::local_function(self.file, call, name)
+            }
+        }
+    }
+}
+
+/// A class defined at the module level of the file.
+fn module_class<'t>(file: &ParsedFile, call: Node<'t>, name: &str) -> Option<Node<'t>> {
+    let mut root = call;
+    while let Some(parent) = root.parent() {
+        root = parent;
+    }
+    named_children(root).into_iter().find_map(|statement| {
+        let class = match statement.kind() {
+            "class_definition" => statement,
+            "decorated_definition" => statement.child_by_field_name("definition")?,
+            _ => return None,
+        };
+        (class.kind() == "class_definition"
+            && class
+                .child_by_field_name("name")
+                .is_some_and(|n| file.text(n) == name))
+        .then_some(class)
+    })
+}
+
+/// A class whose bases, as written, are an enum or Django choices.
+fn is_enum_class(file: &ParsedFile, class: Node) -> bool {
+    class
+        .child_by_field_name("superclasses")
+        .is_some_and(|bases| {
+            named_children(bases).iter().any(|base| {
+                let written = file.text(*base);
+                let last = written.rsplit('.').next().unwrap_or(written);
+                ENUM_BASES.contains(&last)
+            })
+        })
+}
+
+/// Base classes that make a class an enumeration (a constructor call rejects non-members).
+pub const ENUM_BASES: &[&str] = &[
+    "Enum",
+    "IntEnum",
+    "StrEnum",
+    "Flag",
+    "IntFlag",
+    "TextChoices",
+    "IntegerChoices",
+    "Choices",
+];
+
+/// The functions of a file that reject some of their parameters, for callers in other files.
+pub fn validators(file: &ParsedFile) -> Vec<(super::across::FunctionId, Vec<usize>)> {
+    let (kind, needles): (&str, &[&str]) = match file.language() {
+        Language::Python => ("function_definition", &["raise", "abort("]),
+        Language::Rust => ("function_item", &["Err", "bail!"]),
+    };
+    let text = &file.source.text;
+    if !needles.iter().any(|needle| text.contains(needle)) {
+        return Vec::new();
+    }
+    descendants(file.tree.root_node())
+        .filter(|node| node.kind() == kind)
+        .filter_map(|function| {
+            let body = function.child_by_field_name("body")?;
+            let (_, id) = super::across::function_at(file, body)?;
+            let rejected = rejected_parameters(file, function);
+            (!rejected.is_empty()).then_some((id, rejected))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::validators;
+    use crate::parse::parse;
+    use crate::source::{Language, SourceFile};
+
+    fn rejected(path: &str, language: Language, text: &str) -> Vec<(String, Vec<usize>)> {
+        let source = SourceFile::new(path.into(), path.to_string(), language, text.to_string());
+        let parsed = parse(&source).expect("parses");
+        validators(&parsed)
+            .into_iter()
+            .map(|(id, params)| (id.name, params))
+            .collect()
+    }
+
+    #[test]
+    fn python_functions_that_raise_on_a_derived_value() {
+        let found = rejected(
+            "shop/checks.py",
+            Language::Python,
+            "def host_ok(url, strict):\n    host = urlparse(url).hostname\n    if not host:\n        raise ValueError()\n\n\
+             def note(url):\n    log(url)\n\n\
+             def gate(flag, url):\n    if DEBUG:\n        raise RuntimeError()\n\n\
+             class Checks:\n    def name(self, value):\n        if '/' in value:\n            abort(400)\n",
+        );
+        assert_eq!(
+            found,
+            vec![
+                ("host_ok".to_string(), vec![0]),
+                ("Checks.name".to_string(), vec![0]),
+            ]
+        );
+    }
+
+    #[test]
+    fn rust_functions_that_return_err_on_a_derived_value() {
+        let found = rejected(
+            "src/util.rs",
+            Language::Rust,
+            "pub fn join(base: &Path, part: &str) -> Result<PathBuf> {\n    let p = base.join(part);\n    \
+             if !p.starts_with(base) { return Err(bad()); }\n    Ok(p)\n}\n\
+             pub fn show(part: &str) -> Result<String> {\n    if part.is_empty() { return Ok(String::new()); }\n    Ok(part.into())\n}\n",
+        );
+        assert_eq!(found, vec![("join".to_string(), vec![0, 1])]);
+    }
+}
