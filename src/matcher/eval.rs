@@ -304,6 +304,9 @@ impl<'f> FileMatches<'f> {
                 .handler_at(node.range().start)
                 .is_some_and(|handler| filter.accepts(handler)),
             Condition::InTestCode => self.tests.contains(node.range().start),
+            Condition::UsedAsObject => {
+                crate::taint::objects::used_as_object(self.file, node.get_inner_node())
+            }
             Condition::LowerConfidence(inner) => {
                 let mut scratch: Env = Cow::Borrowed(env.as_ref());
                 if self.eval(spec, inner, node, lineage, &mut scratch) {

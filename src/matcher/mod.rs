@@ -44,6 +44,9 @@ pub enum Condition {
     InHandler(HandlerFilter),
     /// The node is test code (see [`crate::testcode`]).
     InTestCode,
+    /// The value named at the node is used as an object in its function (see
+    /// [`crate::taint::objects`]).
+    UsedAsObject,
     /// The metavariables bound so far satisfy every constraint (a nested `where:`).
     Where(Vec<Constraint>),
     /// Always holds; when the inner condition holds too, the finding is one step less
@@ -170,7 +173,8 @@ impl Condition {
             | Condition::Regex(_)
             | Condition::Query(_)
             | Condition::InHandler(_)
-            | Condition::InTestCode => false,
+            | Condition::InTestCode
+            | Condition::UsedAsObject => false,
         }
     }
 
@@ -188,7 +192,8 @@ impl Condition {
             | Condition::Kind(_)
             | Condition::Regex(_)
             | Condition::Query(_)
-            | Condition::InTestCode => false,
+            | Condition::InTestCode
+            | Condition::UsedAsObject => false,
         }
     }
 }

@@ -115,6 +115,7 @@ fn required(condition: &Condition) -> Vec<Vec<String>> {
         Condition::Kind(_)
         | Condition::Not(_)
         | Condition::InTestCode
+        | Condition::UsedAsObject
         | Condition::LowerConfidence(_) => Vec::new(),
     }
 }

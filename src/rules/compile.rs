@@ -362,6 +362,13 @@ fn condition(
             Condition::Not(Box::new(Condition::InTestCode))
         });
     }
+    if let Some(wanted) = raw.used_as_object {
+        parts.push(if wanted {
+            Condition::UsedAsObject
+        } else {
+            Condition::Not(Box::new(Condition::UsedAsObject))
+        });
+    }
     // Last, so that it sees what this mapping's pattern and relations bound.
     if let Some(constraints) = &raw.constraints {
         parts.push(Condition::Where(compile_constraints_strict(
@@ -374,7 +381,7 @@ fn condition(
         0 => Err(problem(
             at,
             "empty condition",
-            Some("give at least one of pattern, kind, regex, query, all, any, not, inside, not-inside, has, not-has, follows, precedes, in-handler, in-test-code, where".into()),
+            Some("give at least one of pattern, kind, regex, query, all, any, not, inside, not-inside, has, not-has, follows, precedes, in-handler, in-test-code, used-as-object, where".into()),
         )),
         1 => Ok(parts.remove(0)),
         _ => Ok(Condition::All(parts)),

@@ -69,6 +69,8 @@ pub(super) struct RawCondition {
     pub in_handler: Option<Spanned<RawHandler>>,
     /// The node is (true) or is not (false) test code.
     pub in_test_code: Option<bool>,
+    /// The value named at the node is (true) or is not (false) used as an object.
+    pub used_as_object: Option<bool>,
     /// When this condition holds too, the finding is one step less confident.
     pub lower_confidence: Option<Box<Spanned<RawCondition>>>,
     /// Constraints on the metavariables bound so far, tested after this mapping's other keys
@@ -103,6 +105,7 @@ impl RawCondition {
             self.precedes.is_some(),
             self.in_handler.is_some(),
             self.in_test_code.is_some(),
+            self.used_as_object.is_some(),
             self.lower_confidence.is_some(),
             self.constraints.is_some(),
             self.stop_by.is_some(),

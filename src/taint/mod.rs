@@ -16,6 +16,7 @@
 //! ([`crate::model`]) plus what the rule declares. The result is the path: source first.
 
 pub mod across;
+pub mod objects;
 mod python;
 mod rust;
 pub mod validate;

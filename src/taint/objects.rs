@@ -1,0 +1,139 @@
+//! Whether a value is an object rather than text: a rule that judges a value by its name
+//! (`token`, `password`) is less sure when the code treats the value as a model or other
+//! object, whose printed form is its class's `__repr__`, not the secret.
+
+use crate::detectors::syntax::{ancestor_of_kind, descendants, named_children};
+use crate::parse::ParsedFile;
+use crate::source::Language;
+use tree_sitter::Node;
+
+/// Methods and attributes of `str`, `bytes` and `dict`: reading one says nothing about the
+/// value being an object (a dict of tokens prints them).
+const TEXT_AND_DICT_MEMBERS: &[&str] = &[
+    "capitalize",
+    "casefold",
+    "center",
+    "count",
+    "encode",
+    "decode",
+    "endswith",
+    "expandtabs",
+    "find",
+    "format",
+    "format_map",
+    "index",
+    "isalnum",
+    "isalpha",
+    "isascii",
+    "isdecimal",
+    "isdigit",
+    "isidentifier",
+    "islower",
+    "isnumeric",
+    "isprintable",
+    "isspace",
+    "istitle",
+    "isupper",
+    "join",
+    "ljust",
+    "lower",
+    "lstrip",
+    "partition",
+    "removeprefix",
+    "removesuffix",
+    "replace",
+    "rfind",
+    "rindex",
+    "rjust",
+    "rpartition",
+    "rsplit",
+    "rstrip",
+    "split",
+    "splitlines",
+    "startswith",
+    "strip",
+    "swapcase",
+    "title",
+    "translate",
+    "upper",
+    "zfill",
+    "hex",
+    "get",
+    "items",
+    "keys",
+    "values",
+    "copy",
+    "update",
+    "pop",
+    "setdefault",
+];
+
+/// Session methods that take ORM objects.
+const SESSION_METHODS: &[&str] = &["add", "delete", "merge", "expunge", "refresh", "flush"];
+
+/// Whether the Python value named at `node` (an identifier, or the attribute it ends, as
+/// `token` in `self.token`) is used as an object in its function: an attribute other than a
+/// text or dict member is read from it (`token.revoke()`, `self.token.id`), it is built by a
+/// class (`token = PersonalToken(user=u)`), or a database session adds or deletes it.
+pub fn used_as_object(file: &ParsedFile, node: Node) -> bool {
+    if file.language() != Language::Python {
+        return false;
+    }
+    let value = node
+        .parent()
+        .filter(|parent| {
+            parent.kind() == "attribute"
+                && parent
+                    .child_by_field_name("attribute")
+                    .is_some_and(|attribute| attribute.id() == node.id())
+        })
+        .unwrap_or(node);
+    let written = file.text(value);
+    let Some(function) = ancestor_of_kind(node, &["function_definition"]) else {
+        return false;
+    };
+    descendants(function).any(|n| match n.kind() {
+        "attribute" => {
+            n.child_by_field_name("object")
+                .is_some_and(|object| file.text(object) == written)
+                && n.child_by_field_name("attribute")
+                    .is_some_and(|member| !TEXT_AND_DICT_MEMBERS.contains(&file.text(member)))
+        }
+        "assignment" => {
+            n.child_by_field_name("left")
+                .is_some_and(|left| file.text(left) == written)
+                && n.child_by_field_name("right")
+                    .is_some_and(|right| built_by_class(file, right))
+        }
+        "call" => {
+            n.child_by_field_name("function").is_some_and(|callee| {
+                let callee = file.text(callee);
+                callee.rsplit_once('.').is_some_and(|(receiver, method)| {
+                    receiver.ends_with("session") && SESSION_METHODS.contains(&method)
+                })
+            }) && n.child_by_field_name("arguments").is_some_and(|args| {
+                named_children(args)
+                    .iter()
+                    .any(|arg| file.text(*arg) == written)
+            })
+        }
+        _ => false,
+    })
+}
+
+/// A call of a class (its name capitalised, and not a text type).
+fn built_by_class(file: &ParsedFile, value: Node) -> bool {
+    let value = if value.kind() == "await" {
+        value.named_child(0).unwrap_or(value)
+    } else {
+        value
+    };
+    value.kind() == "call"
+        && value.child_by_field_name("function").is_some_and(|callee| {
+            let written = file.text(callee);
+            let last = written.rsplit('.').next().unwrap_or(written);
+            last.chars().next().is_some_and(char::is_uppercase)
+                && !last.to_ascii_lowercase().contains("str")
+                && !last.to_ascii_lowercase().contains("bytes")
+        })
+}
