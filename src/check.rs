@@ -370,7 +370,7 @@ fn declarative_finding(rule: &Rule, source: &SourceFile, found: Found) -> Findin
         if flow.through_unknown_call {
             finding.confidence = finding.confidence.lower();
         }
-        finding.add_validators(std::mem::take(&mut flow.validators));
+        finding.add_flow_checks(&mut flow);
         finding.flow = flow_locations(source, flow);
     }
     finding

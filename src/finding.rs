@@ -2,6 +2,7 @@
 
 use crate::rules::{Confidence, Severity};
 use crate::source::Position;
+use crate::taint::CallRef;
 use serde::{Deserialize, Serialize};
 
 /// One problem found in the code, with everything a report needs.
@@ -51,25 +52,38 @@ pub enum LinkCheck {
     /// class: `defers-to-commit: false` in a rule.
     NotDeferredTask(String),
     /// The traced value passed none of these calls into other files that reject it.
-    NotValidated(Vec<crate::taint::validate::ValidatorRef>),
+    NotValidated(Vec<CallRef>),
+    /// Each of these calls of functions in other files passes the traced value on to its
+    /// result, past the rule's sanitizers.
+    PassesThrough(Vec<CallRef>),
 }
 
 impl Finding {
-    /// Record that the finding's value passed these calls, which may reject it.
-    pub fn add_validators(&mut self, validators: Vec<crate::taint::validate::ValidatorRef>) {
-        if validators.is_empty() {
+    /// Record what the link must decide about the finding's flow: the validators it passed and
+    /// the calls into other files it went through.
+    pub fn add_flow_checks(&mut self, flow: &mut crate::taint::Flow) {
+        let validators = std::mem::take(&mut flow.validators);
+        let through = std::mem::take(&mut flow.through);
+        self.extend_check(validators, LinkCheck::NotValidated);
+        self.extend_check(through, LinkCheck::PassesThrough);
+    }
+
+    fn extend_check(&mut self, calls: Vec<CallRef>, make: fn(Vec<CallRef>) -> LinkCheck) {
+        if calls.is_empty() {
             return;
         }
-        match self.link_checks.iter_mut().find_map(|check| match check {
-            LinkCheck::NotValidated(known) => Some(known),
-            _ => None,
-        }) {
-            Some(known) => {
-                known.extend(validators);
+        let kind = std::mem::discriminant(&make(Vec::new()));
+        let existing = self
+            .link_checks
+            .iter_mut()
+            .find(|check| std::mem::discriminant(&**check) == kind);
+        match existing {
+            Some(LinkCheck::NotValidated(known) | LinkCheck::PassesThrough(known)) => {
+                known.extend(calls);
                 known.sort();
                 known.dedup();
             }
-            None => self.link_checks.push(LinkCheck::NotValidated(validators)),
+            _ => self.link_checks.push(make(calls)),
         }
     }
 }

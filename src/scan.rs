@@ -17,6 +17,7 @@ use crate::rules::{Logic, TestCodePolicy};
 use crate::source::SourceFile;
 use crate::suppress::{self, Suppression};
 use crate::taint::across::{self, RequestReturns};
+use crate::taint::callees::Callees;
 use crate::testcode;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -196,12 +197,14 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
         .map(|file| (file.result.path.clone(), &file.result.facts))
         .collect();
     let project = Project::link(&linked, &options.auth);
+    let mut callees = Callees::new(&discovery.files, rules);
     let link_checks = LinkChecks::new(
         &linked,
         scanned
             .iter()
             .flat_map(|file| &file.result.findings)
             .chain(across_findings.values().flatten()),
+        &mut callees,
     );
     drop(linked);
     let test_files: BTreeSet<String> = if options.include_tests {

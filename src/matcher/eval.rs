@@ -528,7 +528,7 @@ impl FileMatches<'_> {
     }
 
     /// What the rule's own `taint:` declarations say about `candidate`.
-    fn custom(&self, spec: &TaintSpec, candidate: tree_sitter::Node) -> Option<Custom> {
+    pub(crate) fn custom(&self, spec: &TaintSpec, candidate: tree_sitter::Node) -> Option<Custom> {
         if spec.sanitizers.is_empty() && spec.sources.is_empty() {
             return None;
         }

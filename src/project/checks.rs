@@ -1,12 +1,15 @@
 //! Checks on findings that only the linked project can decide ([`LinkCheck`]): whether a
 //! class is a request model, whether a task defers to `on_commit`, whether a value passed a
-//! validator defined in another file.
+//! validator defined in another file, whether the functions in other files a value went through
+//! pass it on (decided by [`crate::taint::returns`]).
 
 use super::guards::Judge;
 use super::models::RequestModels;
 use super::FileFacts;
 use crate::finding::{Finding, LinkCheck};
-use crate::taint::validate::{ValidatorRef, ENUM_BASES};
+use crate::taint::callees::Callees;
+use crate::taint::validate::ENUM_BASES;
+use crate::taint::CallRef;
 use std::collections::BTreeSet;
 
 /// What the linked project says about the link checks of a scan's findings.
@@ -15,39 +18,66 @@ pub struct LinkChecks {
     /// Celery tasks whose base class defers publishing, as (module, function name).
     deferred_tasks: Vec<(String, String)>,
     /// The validator calls findings passed that do reject the value.
-    rejecting: BTreeSet<ValidatorRef>,
+    rejecting: BTreeSet<CallRef>,
+    /// The (rule, call) pairs whose function does not pass the value on for that rule.
+    blocking: BTreeSet<(String, CallRef)>,
 }
 
 impl LinkChecks {
-    /// Decide the checks of `findings` against every file's facts.
+    /// Decide the checks of `findings` against every file's facts, reading the functions in
+    /// other files that their values went through with `callees`.
     pub fn new<'f>(
         files: &[(String, &FileFacts)],
-        findings: impl Iterator<Item = &'f Finding>,
+        findings: impl Iterator<Item = &'f Finding> + Clone,
+        callees: &mut Callees,
     ) -> Self {
         let judge = Judge::new(files);
-        let asked: BTreeSet<&ValidatorRef> = findings
+        let validators: BTreeSet<CallRef> = findings
+            .clone()
             .flat_map(|finding| &finding.link_checks)
             .filter_map(|check| match check {
                 LinkCheck::NotValidated(validators) => Some(validators),
                 _ => None,
             })
             .flatten()
-            .collect();
-        let rejecting = asked
-            .into_iter()
-            .filter(|validator| rejects(files, &judge, validator))
             .cloned()
             .collect();
+        let (enums, functions): (BTreeSet<CallRef>, BTreeSet<CallRef>) = validators
+            .into_iter()
+            .partition(|validator| is_enum_class(&judge, validator));
+        let mut rejecting = callees.rejecting(functions);
+        rejecting.extend(enums);
+        let through: BTreeSet<(String, CallRef)> = findings
+            .flat_map(|finding| {
+                finding
+                    .link_checks
+                    .iter()
+                    .flat_map(move |check| match check {
+                        LinkCheck::PassesThrough(calls) => calls
+                            .iter()
+                            .map(|call| (finding.rule_id.clone(), call.clone()))
+                            .collect(),
+                        _ => Vec::new(),
+                    })
+            })
+            .collect();
+        let blocking = callees.blocking(through);
         LinkChecks {
             request_models: RequestModels::new(files),
             deferred_tasks: judge.deferred_tasks(),
             rejecting,
+            blocking,
         }
     }
 
     /// Drop the findings whose checks fail, and lower those on classes only staff send.
     pub fn apply(&self, findings: &mut Vec<Finding>) {
-        findings.retain(|finding| finding.link_checks.iter().all(|check| self.holds(check)));
+        findings.retain(|finding| {
+            finding
+                .link_checks
+                .iter()
+                .all(|check| self.holds(&finding.rule_id, check))
+        });
         for finding in findings.iter_mut() {
             let staff_only = finding.link_checks.iter().any(|check| {
                 matches!(check, LinkCheck::RequestModel(model)
@@ -59,7 +89,7 @@ impl LinkChecks {
         }
     }
 
-    fn holds(&self, check: &LinkCheck) -> bool {
+    fn holds(&self, rule: &str, check: &LinkCheck) -> bool {
         match check {
             LinkCheck::RequestModel(model) => {
                 self.request_models.contains(&model.class)
@@ -77,32 +107,21 @@ impl LinkChecks {
             LinkCheck::NotValidated(validators) => {
                 !validators.iter().any(|v| self.rejecting.contains(v))
             }
+            LinkCheck::PassesThrough(calls) => !calls
+                .iter()
+                .any(|call| self.blocking.contains(&(rule.to_string(), call.clone()))),
         }
     }
 }
 
-/// Whether the call `validator` names rejects the argument it receives: a project function
-/// whose summary says so, or an enum class (in any file, through its bases).
-fn rejects(files: &[(String, &FileFacts)], judge: &Judge, validator: &ValidatorRef) -> bool {
-    let rust = validator.callee.contains("::");
-    let sep = if rust { "::" } else { "." };
-    let function_rejects = files.iter().any(|(_, facts)| {
-        facts.validators.iter().any(|(id, rejected)| {
-            rejected.contains(&validator.index)
-                && validator
-                    .callee
-                    .strip_suffix(id.name.as_str())
-                    .and_then(|module| module.strip_suffix(sep))
-                    .is_some_and(|module| crate::symbols::same_module(&id.module, module))
-        })
-    });
-    function_rejects
-        || (!rust
-            && judge
-                .lineage_of_qualified(&validator.callee)
-                .ancestors
-                .iter()
-                .any(|ancestor| is_enum(ancestor)))
+/// Whether the call `validator` names an enum class (in any file, through its bases).
+fn is_enum_class(judge: &Judge, validator: &CallRef) -> bool {
+    !validator.callee.contains("::")
+        && judge
+            .lineage_of_qualified(&validator.callee)
+            .ancestors
+            .iter()
+            .any(|ancestor| is_enum(ancestor))
 }
 
 /// `enum.Enum`, `enum.StrEnum`, `django.db.models.TextChoices` and the like.

@@ -55,10 +55,6 @@ pub struct FileFacts {
     /// `()` (`def get_connection(): return ldap3.Connection(…)`).
     #[serde(default)]
     pub returns_object: Vec<(crate::taint::across::FunctionId, String)>,
-    /// Functions that reject some of their parameters (by position), for callers that pass a
-    /// value through them before using it ([`crate::taint::validate`]).
-    #[serde(default)]
-    pub validators: Vec<(crate::taint::across::FunctionId, Vec<usize>)>,
 }
 
 impl FileFacts {
@@ -78,7 +74,6 @@ impl FileFacts {
             && self.model_fields.is_empty()
             && self.returns_request.is_empty()
             && self.returns_object.is_empty()
-            && self.validators.is_empty()
     }
 }
 

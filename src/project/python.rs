@@ -50,7 +50,6 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
     super::models::python(file, &mut summaries);
     summaries.returns_request = crate::taint::across::returning_request(file);
     summaries.returns_object = crate::taint::across::returning_object(file);
-    summaries.validators = crate::taint::validate::validators(file);
     if !NEEDS_ANY.iter().any(|needle| text.contains(needle)) {
         return summaries;
     }

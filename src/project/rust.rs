@@ -59,12 +59,8 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
     } else {
         None
     };
-    let validators = crate::taint::validate::validators(file);
     if framework.is_none() && !NEEDS_ANY.iter().any(|needle| text.contains(needle)) {
-        return FileFacts {
-            validators,
-            ..FileFacts::default()
-        };
+        return FileFacts::default();
     }
     let model = file.model();
     let public = suppress::public_markers(file);
@@ -74,7 +70,6 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
             .iter()
             .map(|handler| HandlerFact::of(file, handler, &public))
             .collect(),
-        validators,
         ..FileFacts::default()
     };
     if let Some(framework) = framework {

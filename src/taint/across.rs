@@ -502,7 +502,7 @@ pub fn recheck(
 
 /// A file read again after linking, when `wanted` accepts its text and it is still safe to
 /// parse (it may have changed since the per-file stage checked it).
-fn load(candidate: &Candidate, wanted: impl Fn(&str) -> bool) -> Option<SourceFile> {
+pub(crate) fn load(candidate: &Candidate, wanted: impl Fn(&str) -> bool) -> Option<SourceFile> {
     let text = std::fs::read_to_string(&candidate.path).ok()?;
     if !wanted(&text) || text.bytes().take(8192).any(|byte| byte == 0) {
         return None;
@@ -718,7 +718,7 @@ fn join_file(
                 if flow.through_unknown_call {
                     finding.confidence = finding.confidence.lower();
                 }
-                finding.add_validators(std::mem::take(&mut flow.validators));
+                finding.add_flow_checks(&mut flow);
                 finding.via_parameter = None;
                 finding.flow = prefixed(source, flow, step, &waiting.finding.flow);
                 joined.reported.push(finding);
@@ -727,7 +727,7 @@ fn join_file(
                 if flow.through_unknown_call {
                     finding.confidence = finding.confidence.lower();
                 }
-                finding.add_validators(std::mem::take(&mut flow.validators));
+                finding.add_flow_checks(&mut flow);
                 finding.via_parameter = Some(sink);
                 finding.flow = prefixed(source, flow, step, &waiting.finding.flow);
                 joined.waiting.push(finding);

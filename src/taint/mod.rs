@@ -16,6 +16,7 @@
 //! ([`crate::model`]) plus what the rule declares. The result is the path: source first.
 
 pub mod across;
+pub mod callees;
 pub mod objects;
 mod python;
 mod rust;
@@ -25,6 +26,7 @@ use crate::detectors::syntax::named_children;
 use crate::model::FileModel;
 use crate::parse::ParsedFile;
 use crate::source::Language;
+use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ops::Range;
@@ -55,7 +57,20 @@ pub struct Flow {
     pub parameter: Option<(usize, String)>,
     /// Calls into other files the value passed before its use that may reject it: if one of
     /// them does, the value is clean (decided when the project is linked).
-    pub validators: Vec<validate::ValidatorRef>,
+    pub validators: Vec<CallRef>,
+    /// Calls of functions in other files the value passed through, each assumed to pass its
+    /// argument on to its result: if one does not, the flow is broken (decided when the project
+    /// is linked, [`returns`]).
+    pub through: Vec<CallRef>,
+}
+
+/// A call of a function (or class) by its qualified name, and the argument a traced value is
+/// passed as, by position: `shop.checks.reject_internal_host` with 0, `crate::util::safe_join`
+/// with 1.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct CallRef {
+    pub callee: String,
+    pub index: usize,
 }
 
 /// What a rule's own `taint:` declarations say about a node.
@@ -255,6 +270,7 @@ impl<'a, 'f> Tracer<'a, 'f> {
             through_unknown_call: false,
             parameter: None,
             validators: Vec::new(),
+            through: Vec::new(),
         }
     }
 
@@ -413,15 +429,37 @@ impl<'a, 'f> Tracer<'a, 'f> {
                 return Some(self.start(node, label));
             }
         }
-        let mut flow = call
-            .receiver
-            .into_iter()
-            .chain(call.args)
-            .find_map(|part| self.value(part, depth + 1))?;
+        let from_receiver = call.receiver.and_then(|r| self.value(r, depth + 1));
+        let (mut flow, argument) = match from_receiver {
+            Some(flow) => (flow, None),
+            None => call.args.iter().enumerate().find_map(|(index, arg)| {
+                Some((self.value(*arg, depth + 1)?, Some((index, *arg))))
+            })?,
+        };
         if !call.known {
             flow.through_unknown_call = true;
+            if let Some(through) = argument.and_then(|(index, arg)| self.call_ref(node, index, arg))
+            {
+                flow.through.push(through);
+            }
         }
         Some(flow)
+    }
+
+    /// The call `node`, passing `arg` as its argument `index`, by the callee's qualified name:
+    /// for positional arguments of a function named through the file's imports or definitions.
+    fn call_ref(&self, node: Node, index: usize, arg: Node) -> Option<CallRef> {
+        let positional = arg
+            .parent()
+            .is_none_or(|parent| matches!(parent.kind(), "argument_list" | "arguments"));
+        if !positional {
+            return None;
+        }
+        let callee = self.file.text(node.child_by_field_name("function")?);
+        match self.file.symbols().resolve(self.file.language(), callee) {
+            crate::symbols::Resolved::Qualified(callee) => Some(CallRef { callee, index }),
+            crate::symbols::Resolved::Unresolved(_) => None,
+        }
     }
 
     /// Which parameters of `function` reach one of its `return` values.
@@ -502,6 +540,22 @@ pub fn latest_value<'t>(file: &ParsedFile, name: Node<'t>) -> Option<Node<'t>> {
         .into_iter()
         .next()
         .map(|binding| binding.value)
+}
+
+/// The names of a function's parameters, receivers not counted.
+pub(crate) fn parameter_names(file: &ParsedFile, function: Node) -> Vec<String> {
+    match file.language() {
+        Language::Python => python::parameter_names(file, function),
+        Language::Rust => rust::parameter_names(file, function),
+    }
+}
+
+/// The values a function returns (`return x`, and a Rust body's tail expression).
+pub(crate) fn returned_values<'t>(file: &ParsedFile, function: Node<'t>) -> Vec<Node<'t>> {
+    match file.language() {
+        Language::Python => python::returned_values(function),
+        Language::Rust => rust::returned_values(function),
+    }
 }
 
 fn is_call(node: Node) -> bool {

@@ -9,24 +9,14 @@
 //! number or UUID conversion.
 //!
 //! Functions of the same file are summarised on the spot ([`rejected_parameters`]); a call into
-//! another file is recorded on the flow ([`ValidatorRef`]) and decided once the project is
-//! linked, from the summaries every file records (`FileFacts::validators`).
+//! another file is recorded on the flow (a [`CallRef`]) and decided once the project is
+//! linked ([`super::callees`]).
 
-use super::Tracer;
+use super::{CallRef, Tracer};
 use crate::detectors::syntax::{descendants, named_children};
 use crate::parse::ParsedFile;
 use crate::source::Language;
-use serde::{Deserialize, Serialize};
 use tree_sitter::Node;
-
-/// A call that may reject a traced value, to a function or class defined in another file.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct ValidatorRef {
-    /// The callee's qualified name (`shop.checks.reject_internal_host`, `crate::util::safe_join`).
-    pub callee: String,
-    /// The argument the value is passed as, by position.
-    pub index: usize,
-}
 
 /// Python conversions that raise on anything but a number or UUID.
 const CONVERSIONS: &[&str] = &["int", "float", "Decimal", "UUID"];
@@ -256,7 +246,7 @@ pub(super) enum Verdict {
     /// It rejects invalid values: the value is clean after it.
     Clean,
     /// Defined in another file: decided when the project is linked.
-    Pending(ValidatorRef),
+    Pending(CallRef),
     /// It validates nothing that tollgate can see.
     No,
 }
@@ -282,7 +272,7 @@ impl Tracer<'_, '_> {
         }
         match self.file.symbols().resolve(self.file.language(), written) {
             crate::symbols::Resolved::Qualified(callee) => {
-                Verdict::Pending(ValidatorRef { callee, index })
+                Verdict::Pending(CallRef { callee, index })
             }
             crate::symbols::Resolved::Unresolved(_) => Verdict::No,
         }
@@ -373,39 +363,25 @@ pub const ENUM_BASES: &[&str] = &[
     "Choices",
 ];
 
-/// The functions of a file that reject some of their parameters, for callers in other files.
-pub fn validators(file: &ParsedFile) -> Vec<(super::across::FunctionId, Vec<usize>)> {
-    let (kind, needles): (&str, &[&str]) = match file.language() {
-        Language::Python => ("function_definition", &["raise", "abort("]),
-        Language::Rust => ("function_item", &["Err", "bail!"]),
-    };
-    let text = &file.source.text;
-    if !needles.iter().any(|needle| text.contains(needle)) {
-        return Vec::new();
-    }
-    descendants(file.tree.root_node())
-        .filter(|node| node.kind() == kind)
-        .filter_map(|function| {
-            let body = function.child_by_field_name("body")?;
-            let (_, id) = super::across::function_at(file, body)?;
-            let rejected = rejected_parameters(file, function);
-            (!rejected.is_empty()).then_some((id, rejected))
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
-    use super::validators;
+    use super::rejected_parameters;
+    use crate::detectors::syntax::descendants;
     use crate::parse::parse;
     use crate::source::{Language, SourceFile};
 
+    /// Each function of the file that rejects a parameter, with the parameters.
     fn rejected(path: &str, language: Language, text: &str) -> Vec<(String, Vec<usize>)> {
         let source = SourceFile::new(path.into(), path.to_string(), language, text.to_string());
         let parsed = parse(&source).expect("parses");
-        validators(&parsed)
-            .into_iter()
-            .map(|(id, params)| (id.name, params))
+        descendants(parsed.tree.root_node())
+            .filter(|n| matches!(n.kind(), "function_definition" | "function_item"))
+            .filter_map(|function| {
+                let body = function.child_by_field_name("body")?;
+                let (_, id) = crate::taint::across::function_at(&parsed, body)?;
+                let params = rejected_parameters(&parsed, function);
+                (!params.is_empty()).then_some((id.name, params))
+            })
             .collect()
     }
 

@@ -1,0 +1,178 @@
+//! Functions in other files that findings' values went through, summarised once the project
+//! is linked.
+//!
+//! In the per-file stage a call into another file is assumed to pass its arguments on (and the
+//! finding is less sure), and a call that may reject a value before its use is only noted; the
+//! flow records both ([`Flow::through`](super::Flow), [`Flow::validators`](super::Flow)). At
+//! link time, [`Callees`] finds each such function by its qualified name (its file by its
+//! module, read and parsed once) and answers:
+//! - [`Callees::blocking`]: does it pass the argument on to its result, past the rule's sources
+//!   and sanitizers? Its own calls into other files are followed a few calls deep. A function
+//!   that returns `clean_html(markdown(value))`, with `clean_html` returning `nh3.clean(html)`,
+//!   does not, for a rule that counts `nh3.clean` as a sanitizer.
+//! - [`Callees::rejecting`]: does it reject the argument ([`super::validate`])?
+//!
+//! Only functions that findings went through are read, so the cost follows the findings, not
+//! the project.
+
+use super::{CallRef, Tracer};
+use crate::detectors::syntax::descendants;
+use crate::discover::{self, Candidate};
+use crate::matcher::FileMatches;
+use crate::parse::{self, ParsedFile};
+use crate::rules::RuleSet;
+use crate::source::{Language, SourceFile};
+use crate::symbols::same_module;
+use crate::testcode::TestCode;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// How many calls deep a function's own calls into other files are followed.
+const MAX_DEPTH: usize = 3;
+
+/// The project's files by module, and the files read so far.
+pub struct Callees<'a> {
+    /// Every scanned file with its module.
+    modules: Vec<(String, &'a Candidate)>,
+    /// Files read so far, by path (`None`: unreadable or unparsable now).
+    sources: BTreeMap<std::path::PathBuf, Option<SourceFile>>,
+    rules: &'a RuleSet,
+}
+
+impl<'a> Callees<'a> {
+    pub fn new(files: &'a [Candidate], rules: &'a RuleSet) -> Self {
+        let modules = files
+            .iter()
+            .map(|candidate| {
+                let display = discover::display_path(&candidate.path);
+                let module = match candidate.language {
+                    Language::Python => crate::symbols::python::module_path(&display).0,
+                    Language::Rust => crate::symbols::rust::module_path(&display),
+                };
+                (module, candidate)
+            })
+            .collect();
+        Callees {
+            modules,
+            sources: BTreeMap::new(),
+            rules,
+        }
+    }
+
+    /// The (rule, call) pairs among `asked` whose function does not pass the argument on to its
+    /// result for that rule.
+    pub fn blocking(&mut self, asked: BTreeSet<(String, CallRef)>) -> BTreeSet<(String, CallRef)> {
+        asked
+            .into_iter()
+            .filter(|(rule, call)| !self.passes(rule, call, 0))
+            .collect()
+    }
+
+    /// The calls among `asked` whose function rejects the argument.
+    pub fn rejecting(&mut self, asked: BTreeSet<CallRef>) -> BTreeSet<CallRef> {
+        asked
+            .into_iter()
+            .filter(|call| {
+                self.with_function(&call.callee, |file, function| {
+                    super::validate::rejected_parameters(file, function).contains(&call.index)
+                })
+                .unwrap_or(false)
+            })
+            .collect()
+    }
+
+    /// Whether `call`'s function passes its argument on for `rule`; yes when unknown.
+    fn passes(&mut self, rule: &str, call: &CallRef, depth: usize) -> bool {
+        let rules = self.rules;
+        let Some(Some(flows)) = self.with_function(&call.callee, |file, function| {
+            returned_flows(file, function, rule, call.index, rules)
+        }) else {
+            return true;
+        };
+        // Passed on by a flow whose further calls into other files all pass it on too.
+        flows.iter().any(|through| {
+            depth >= MAX_DEPTH
+                || through
+                    .iter()
+                    .all(|inner| self.passes(rule, inner, depth + 1))
+        })
+    }
+
+    /// `answer` about the function with the qualified name `callee` (`pkg.mod.helper`,
+    /// `pkg.mod.Class.method`, `crate::util::join`), if a scanned file defines it.
+    fn with_function<T>(
+        &mut self,
+        callee: &str,
+        answer: impl Fn(&ParsedFile, tree_sitter::Node) -> T,
+    ) -> Option<T> {
+        let sep = if callee.contains("::") { "::" } else { "." };
+        let parts: Vec<&str> = callee.split(sep).collect();
+        for split in 1..parts.len().min(3) {
+            let (module, name) = parts.split_at(parts.len() - split);
+            let (module, name) = (module.join(sep), name.join(sep));
+            let candidates: Vec<&Candidate> = self
+                .modules
+                .iter()
+                .filter(|(found, _)| same_module(found, &module))
+                .map(|(_, candidate)| *candidate)
+                .collect();
+            for candidate in candidates {
+                let Some(source) = self
+                    .sources
+                    .entry(candidate.path.clone())
+                    .or_insert_with(|| super::across::load(candidate, |_| true))
+                    .as_ref()
+                else {
+                    continue;
+                };
+                let Some(file) = parse::parse(source) else {
+                    continue;
+                };
+                if let Some(function) = defined(&file, &name) {
+                    return Some(answer(&file, function));
+                }
+            }
+        }
+        None
+    }
+}
+
+/// The function `name` (`helper`, `Class.method`, `Type::method`) the file defines.
+fn defined<'t>(file: &'t ParsedFile, name: &str) -> Option<tree_sitter::Node<'t>> {
+    let kind = match file.language() {
+        Language::Python => "function_definition",
+        Language::Rust => "function_item",
+    };
+    descendants(file.tree.root_node())
+        .filter(|node| node.kind() == kind)
+        .find(|function| {
+            function
+                .child_by_field_name("body")
+                .and_then(|body| super::across::function_at(file, body))
+                .is_some_and(|(_, id)| id.name == name)
+        })
+}
+
+/// The flows from the parameter `index` of `function` to its return values, with the rule's
+/// sources and sanitizers, each as the calls into other files it went through (none: the
+/// argument does not reach a return); `None` when the rule has no taint.
+fn returned_flows(
+    file: &ParsedFile,
+    function: tree_sitter::Node,
+    rule: &str,
+    index: usize,
+    rules: &RuleSet,
+) -> Option<Vec<Vec<CallRef>>> {
+    let spec = &rules.get(rule)?.logic.matcher(file.language())?.taint;
+    let parameter = super::parameter_names(file, function).get(index)?.clone();
+    let tests = TestCode::none();
+    let matches = FileMatches::new(file, &tests);
+    let hook = |node: tree_sitter::Node| matches.custom(spec, node);
+    let tracer = Tracer::from_parameter(file, file.model(), &hook, function, &parameter);
+    Some(
+        super::returned_values(file, function)
+            .into_iter()
+            .filter_map(|value| tracer.trace(value))
+            .map(|flow| flow.through)
+            .collect(),
+    )
+}
