@@ -86,8 +86,8 @@ fn is_rejecting_branch(file: &ParsedFile, node: Node) -> bool {
     }
 }
 
-/// The calls before `use_site` that receive the variable `name` and whose rejection would stop
-/// the use, with the argument's position.
+/// The calls before `use_site`, in its function, that receive the variable `name` and whose
+/// rejection would stop the use, with the argument's position.
 pub(super) fn calls_before<'t>(
     file: &ParsedFile,
     use_site: Node<'t>,
@@ -102,15 +102,16 @@ pub(super) fn calls_before<'t>(
         return Vec::new();
     };
     let before = use_site.start_byte();
+    // Cheapest tests first: most calls do not receive the variable.
     descendants(function)
         .take_while(|n| n.start_byte() < before)
         .filter(|n| n.kind() == call_kind && n.end_byte() <= before)
-        .filter(|call| {
+        .filter_map(|call| Some((call, argument_index(file, call, name)?)))
+        .filter(|(call, _)| {
             crate::detectors::syntax::ancestor_of_kind(*call, function_kinds)
                 .is_some_and(|f| f.id() == function.id())
+                && stops_the_use(file, *call, use_site)
         })
-        .filter(|call| stops_the_use(file, *call, use_site))
-        .filter_map(|call| Some((call, argument_index(file, call, name)?)))
         .collect()
 }
 
