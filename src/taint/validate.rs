@@ -102,6 +102,9 @@ pub(super) fn calls_before<'t>(
         return Vec::new();
     };
     let before = use_site.start_byte();
+    if !maybe_argument(&file.source.text[function.start_byte()..before], name) {
+        return Vec::new();
+    }
     // Cheapest tests first: most calls do not receive the variable.
     descendants(function)
         .take_while(|n| n.start_byte() < before)
@@ -113,6 +116,19 @@ pub(super) fn calls_before<'t>(
                 && stops_the_use(file, *call, use_site)
         })
         .collect()
+}
+
+/// Whether `name` occurs in `text` where an argument starts: after `(`, `,`, `&`, `*` or an
+/// f-string's `{` (a quick test before walking the function's calls).
+fn maybe_argument(text: &str, name: &str) -> bool {
+    text.match_indices(name).any(|(at, _)| {
+        let is_word = |c: char| c.is_alphanumeric() || c == '_';
+        let after = text[at + name.len()..].chars().next();
+        let before = text[..at].trim_end().chars().next_back();
+        !after.is_some_and(is_word)
+            && !text[..at].chars().next_back().is_some_and(is_word)
+            && matches!(before, Some('(' | ',' | '&' | '*' | '{'))
+    })
 }
 
 /// The position of the argument that carries `name` itself: the variable, a reference to it,
