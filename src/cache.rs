@@ -366,6 +366,7 @@ mod tests {
             request_model: None,
             unless_deferred_task: None,
             via_parameter: None,
+            via_template: None,
         };
         let notice = Notice {
             path: "app/views.py".into(),

@@ -353,6 +353,7 @@ fn declarative_finding(rule: &Rule, source: &SourceFile, found: Found) -> Findin
     finding.request_model = found.request_model;
     finding.unless_deferred_task = found.task;
     finding.via_parameter = found.via_parameter;
+    finding.via_template = found.template;
     if found.lowered {
         finding.confidence = finding.confidence.lower();
     }
@@ -403,11 +404,11 @@ pub fn rule_notice(
 }
 
 /// Remove findings that a finding of a superseding rule covers (same lines). A finding that
-/// waits for its function's callers ([`Finding::via_parameter`]) covers nothing yet.
+/// waits for its function's callers ([`Finding::via_parameter`]) or for a template covers nothing yet.
 fn drop_superseded<'r>(findings: &mut Vec<Finding>, rule_of: impl Fn(&str) -> Option<&'r Rule>) {
     let covering: Vec<(String, usize, usize)> = findings
         .iter()
-        .filter(|f| f.via_parameter.is_none())
+        .filter(|f| f.via_parameter.is_none() && f.via_template.is_none())
         .filter_map(|f| {
             let rule = rule_of(&f.rule_id)?;
             (!rule.supersedes.is_empty()).then(|| (f.rule_id.clone(), f.start.line, f.end.line))
@@ -449,6 +450,7 @@ fn finding(rule: &Rule, source: &SourceFile, bytes: Range<usize>, message: Strin
         request_model: None,
         unless_deferred_task: None,
         via_parameter: None,
+        via_template: None,
     }
 }
 

@@ -158,6 +158,7 @@ pub fn findings(project: &Project, rule: &Rule) -> BTreeMap<String, Vec<Finding>
             request_model: None,
             unless_deferred_task: None,
             via_parameter: None,
+            via_template: None,
         });
     }
     out

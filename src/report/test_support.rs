@@ -80,6 +80,7 @@ pub fn finding(
         request_model: None,
         unless_deferred_task: None,
         via_parameter: None,
+        via_template: None,
     }
 }
 
