@@ -190,7 +190,12 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
     let mut scanned = scanned;
     let mut across_findings =
         pool.install(|| across_files(&mut scanned, &discovery.files, options, rules, &plan));
-    let templates = templates(&mut scanned, &mut across_findings, &discovery.templates, rules);
+    let templates = templates(
+        &mut scanned,
+        &mut across_findings,
+        &discovery.templates,
+        rules,
+    );
     let linked: Vec<(String, &FileFacts)> = scanned
         .iter()
         .filter(|file| !file.result.facts.is_empty())

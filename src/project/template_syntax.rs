@@ -75,7 +75,9 @@ pub fn read(text: &str) -> TemplateSyntax {
             break;
         };
         let end = start + 2 + length + 2;
-        let inner = text[start + 2..end - 2].trim_matches(['-', '+', '~']).trim();
+        let inner = text[start + 2..end - 2]
+            .trim_matches(['-', '+', '~'])
+            .trim();
         at = end;
         if let Some(ends) = skipping {
             if kind == '%' && first_word(inner) == ends {
@@ -85,7 +87,13 @@ pub fn read(text: &str) -> TemplateSyntax {
         }
         match kind {
             '#' => out.comments.push((start..end, inner.to_string())),
-            '%' => tag(inner, &mut out, &mut aliases, &mut autoescape, &mut skipping),
+            '%' => tag(
+                inner,
+                &mut out,
+                &mut aliases,
+                &mut autoescape,
+                &mut skipping,
+            ),
             _ => {
                 let off = autoescape.last().copied().unwrap_or(false);
                 if let Some(variable) = unescaped(inner, off) {
@@ -145,7 +153,9 @@ fn tag(
             let mut parts = rest.split('=').map(str::trim);
             let mut target = parts.next().unwrap_or_default().to_string();
             for part in parts {
-                let value = part.rsplit_once(char::is_whitespace).map_or(part, |(v, _)| v);
+                let value = part
+                    .rsplit_once(char::is_whitespace)
+                    .map_or(part, |(v, _)| v);
                 if let Some(root) = root(value) {
                     let root = aliases.get(&root).cloned().unwrap_or(root);
                     aliases.insert(target.clone(), root);
@@ -236,14 +246,26 @@ mod tests {
     #[test]
     fn safe_filters_and_autoescape_blocks() {
         assert_eq!(raw("<p>{{ note|safe }}</p> {{ name }}"), ["note"]);
-        assert_eq!(raw("{{ note | safe }} {{ a.b|default:'x'|safe }}"), ["note", "a"]);
-        assert_eq!(raw("{{ note|safe|force_escape }} {{ 'x'|safe }}"), Vec::<String>::new());
+        assert_eq!(
+            raw("{{ note | safe }} {{ a.b|default:'x'|safe }}"),
+            ["note", "a"]
+        );
+        assert_eq!(
+            raw("{{ note|safe|force_escape }} {{ 'x'|safe }}"),
+            Vec::<String>::new()
+        );
         assert_eq!(
             raw("{% autoescape off %}{{ a }}{{ b|escape }}{% endautoescape %}{{ c }}"),
             ["a"]
         );
-        assert_eq!(raw("{%- autoescape false -%}{{ a or b }}{% endautoescape %}"), ["a"]);
-        assert_eq!(raw("{% raw %}{{ a|safe }}{% endraw %}{# {{ b|safe }} #}"), Vec::<String>::new());
+        assert_eq!(
+            raw("{%- autoescape false -%}{{ a or b }}{% endautoescape %}"),
+            ["a"]
+        );
+        assert_eq!(
+            raw("{% raw %}{{ a|safe }}{% endraw %}{# {{ b|safe }} #}"),
+            Vec::<String>::new()
+        );
     }
 
     #[test]
@@ -253,7 +275,8 @@ mod tests {
             ["rows", "title"]
         );
         assert_eq!(raw("{% set t = title|upper %}{{ t|safe }}"), ["title"]);
-        let syntax = read("{% extends \"base.html\" %}{% include 'row.html' %}{# tollgate: ignore[xss] #}");
+        let syntax =
+            read("{% extends \"base.html\" %}{% include 'row.html' %}{# tollgate: ignore[xss] #}");
         assert_eq!(syntax.includes, ["base.html", "row.html"]);
         assert_eq!(syntax.comments[0].1, "tollgate: ignore[xss]");
     }

@@ -63,8 +63,7 @@ pub fn configured_dirs(text: &str) -> Vec<String> {
         for path in paths {
             let last = path
                 .split(['/', '\\'])
-                .filter(|part| !part.is_empty() && !part.contains('*') && *part != ".")
-                .next_back();
+                .rfind(|part| !part.is_empty() && !part.contains('*') && *part != ".");
             if let Some(last) = last {
                 dirs.push(last.to_string());
             }
