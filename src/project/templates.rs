@@ -8,7 +8,7 @@
 use super::template_syntax::{self, TemplateSyntax};
 use crate::finding::Finding;
 use crate::finding::Related;
-use crate::rules::RuleSet;
+use crate::rules::{Rule, RuleSet};
 use crate::source::{Language, SourceFile};
 use crate::suppress::{self, Suppression};
 use regex::Regex;
@@ -30,6 +30,9 @@ static CONFIGURED_DIR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"(?:template_folder|directory)\s*=\s*[rf]?["']([^"']+)["']|Tera::new\(\s*"([^"]+)"|["']DIRS["']\s*:\s*\[([^\]]*)\]"#)
         .unwrap_or_else(|_| unreachable!("constant regex"))
 });
+/// A metavariable left in a rendered message.
+static PLACEHOLDER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\$[A-Z_]").unwrap_or_else(|_| unreachable!("constant regex")));
 static STRING: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"["']([^"']+)["']"#).unwrap_or_else(|_| unreachable!("constant regex"))
 });
@@ -114,8 +117,7 @@ pub fn link(
                     continue;
                 };
                 let mut finding = waiting.clone();
-                let text = source.text[print.clone()].to_string();
-                finding.message = rule.render_message(&[("HTML", text)]);
+                finding.message = message(rule, &waiting, &source.text[print.clone()]);
                 finding.path = source.display_path.clone();
                 finding.start = source.position(print.start);
                 finding.end = source.position(print.end);
@@ -142,6 +144,18 @@ pub fn link(
             })
         })
         .collect()
+}
+
+/// The finding's message with the rule's focus naming the template tag; the view's message when
+/// the rule's message names other metavariables too.
+fn message(rule: &Rule, waiting: &Finding, tag: &str) -> String {
+    let focus = Language::from_path(Path::new(&waiting.path))
+        .and_then(|language| rule.logic.matcher(language))
+        .and_then(|matcher| matcher.focus.as_deref());
+    focus
+        .map(|var| rule.render_message(&[(var, tag.to_string())]))
+        .filter(|message| !PLACEHOLDER.is_match(message))
+        .unwrap_or_else(|| waiting.message.clone())
 }
 
 /// The project's templates, found by name and read on demand.
