@@ -160,9 +160,9 @@ fn message(rule: &Rule, waiting: &Finding, tag: &str) -> String {
 
 /// The project's templates, found by name and read on demand.
 struct Library<'a> {
-    /// Per candidate file: its display path, and the length of the template name in it (the
-    /// part after the template directory), when it is under one.
-    files: Vec<(&'a Path, String, Option<usize>)>,
+    /// Per candidate file: its display path, and the names it has as a template (the part of
+    /// the path after each template directory above it).
+    files: Vec<(&'a Path, String, Vec<String>)>,
     read: BTreeMap<usize, Option<(SourceFile, TemplateSyntax)>>,
 }
 
@@ -173,12 +173,11 @@ impl<'a> Library<'a> {
             .map(|path| {
                 let display = crate::discover::display_path(path);
                 let parts: Vec<&str> = display.split('/').collect();
-                // The innermost template directory above the file.
-                let name_at = parts[..parts.len().saturating_sub(1)]
-                    .iter()
-                    .rposition(|part| DIR_NAMES.contains(part) || dirs.contains(*part))
-                    .map(|dir| parts[dir + 1..].join("/").len());
-                (path.as_path(), display, name_at)
+                let names = (0..parts.len().saturating_sub(1))
+                    .filter(|&dir| DIR_NAMES.contains(&parts[dir]) || dirs.contains(parts[dir]))
+                    .map(|dir| parts[dir + 1..].join("/"))
+                    .collect();
+                (path.as_path(), display, names)
             })
             .collect();
         Library {
@@ -187,21 +186,16 @@ impl<'a> Library<'a> {
         }
     }
 
-    /// The templates `name` may mean for a view in `from`: files under a template directory
-    /// whose path there ends with `name`, the ones closest to the view (sharing the longest
-    /// leading directories with it).
+    /// The templates `name` may mean for a view in `from`: files with that path under a
+    /// template directory, the ones closest to the view (sharing the longest leading
+    /// directories with it).
     fn resolve(&self, name: &str, from: &str) -> Vec<usize> {
         let name = name.trim_start_matches("./");
         let matching: Vec<(usize, usize)> = self
             .files
             .iter()
             .enumerate()
-            .filter(|(_, (_, display, name_at))| {
-                name_at.is_some_and(|length| length >= name.len())
-                    && display.ends_with(name)
-                    && (display.len() == name.len()
-                        || display[..display.len() - name.len()].ends_with('/'))
-            })
+            .filter(|(_, (_, _, names))| names.iter().any(|known| known == name))
             .map(|(index, (_, display, _))| (index, shared_dirs(display, from)))
             .collect();
         let closest = matching.iter().map(|(_, shared)| *shared).max();
@@ -269,4 +263,41 @@ fn shared_dirs(a: &str, b: &str) -> usize {
         .zip(b.split('/'))
         .take_while(|(x, y)| x == y)
         .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn configured_directories_by_their_last_component() {
+        let settings = r#"TEMPLATES = [{"DIRS": [BASE_DIR / "site_templates", "/srv/theme/"]}]"#;
+        assert_eq!(configured_dirs(settings), ["site_templates", "theme"]);
+        let flask = r#"app = Flask(__name__, template_folder="views")"#;
+        assert_eq!(configured_dirs(flask), ["views"]);
+        let tera = r#"let tera = Tera::new("assets/pages/**/*.html")?;"#;
+        assert_eq!(configured_dirs(tera), ["pages"]);
+        assert!(configured_dirs("x = 1").is_empty());
+    }
+
+    #[test]
+    fn names_resolve_under_template_directories_nearest_the_view() {
+        let files: Vec<PathBuf> = [
+            "shop/templates/shop/receipt.html",
+            "blog/templates/shop/receipt.html",
+            "shop/static/shop/receipt.html",
+            "site/views/receipt.html",
+        ]
+        .iter()
+        .map(PathBuf::from)
+        .collect();
+        let dirs = BTreeSet::from(["views".to_string()]);
+        let library = Library::new(&files, &dirs);
+        assert_eq!(library.resolve("shop/receipt.html", "shop/views.py"), [0]);
+        assert_eq!(library.resolve("shop/receipt.html", "blog/views.py"), [1]);
+        assert_eq!(library.resolve("receipt.html", "shop/views.py"), [3]);
+        assert!(library
+            .resolve("hop/receipt.html", "shop/views.py")
+            .is_empty());
+    }
 }
