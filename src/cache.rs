@@ -365,6 +365,7 @@ mod tests {
             flow: Vec::new(),
             link_checks: Vec::new(),
             via_parameter: None,
+            via_template: None,
         };
         let notice = Notice {
             path: "app/views.py".into(),

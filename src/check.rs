@@ -357,6 +357,7 @@ fn declarative_finding(rule: &Rule, source: &SourceFile, found: Found) -> Findin
         finding.link_checks.push(LinkCheck::NotDeferredTask(task));
     }
     finding.via_parameter = found.via_parameter;
+    finding.via_template = found.template;
     if found.lowered {
         finding.confidence = finding.confidence.lower();
     }
@@ -408,11 +409,11 @@ pub fn rule_notice(
 }
 
 /// Remove findings that a finding of a superseding rule covers (same lines). A finding that
-/// waits for its function's callers ([`Finding::via_parameter`]) covers nothing yet.
+/// waits for its function's callers ([`Finding::via_parameter`]) or for a template covers nothing yet.
 fn drop_superseded<'r>(findings: &mut Vec<Finding>, rule_of: impl Fn(&str) -> Option<&'r Rule>) {
     let covering: Vec<(String, usize, usize)> = findings
         .iter()
-        .filter(|f| f.via_parameter.is_none())
+        .filter(|f| f.via_parameter.is_none() && f.via_template.is_none())
         .filter_map(|f| {
             let rule = rule_of(&f.rule_id)?;
             (!rule.supersedes.is_empty()).then(|| (f.rule_id.clone(), f.start.line, f.end.line))
@@ -453,6 +454,7 @@ fn finding(rule: &Rule, source: &SourceFile, bytes: Range<usize>, message: Strin
         flow: Vec::new(),
         link_checks: Vec::new(),
         via_parameter: None,
+        via_template: None,
     }
 }
 

@@ -57,6 +57,8 @@ pub struct Candidate {
 #[derive(Debug, Default)]
 pub struct Discovery {
     pub files: Vec<Candidate>,
+    /// Files that may be templates (by extension), read only when a view renders them.
+    pub templates: Vec<PathBuf>,
     pub notices: Vec<Notice>,
     pub left_out: LeftOut,
 }
@@ -116,6 +118,8 @@ pub fn discover(roots: &[PathBuf], options: &DiscoverOptions) -> Result<Discover
     let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
     found.files.sort();
     found.files.dedup();
+    found.templates.sort();
+    found.templates.dedup();
     found.notices.sort();
     found.notices.dedup();
     Ok(found)
@@ -244,6 +248,12 @@ fn visit(entry: &DirEntry, real_root: &Path, options: &DiscoverOptions, found: &
         let size = entry.metadata().map(|meta| meta.len()).unwrap_or(0);
         let mut found = found.lock().unwrap_or_else(|e| e.into_inner());
         consider_file(entry.path(), language, size, options, &mut found);
+    } else if kind.is_file() && crate::project::templates::has_template_extension(entry.path()) {
+        let size = entry.metadata().map(|meta| meta.len()).unwrap_or(0);
+        if size <= options.max_file_size {
+            let mut found = found.lock().unwrap_or_else(|e| e.into_inner());
+            found.templates.push(entry.path().to_path_buf());
+        }
     }
 }
 

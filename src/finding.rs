@@ -37,6 +37,17 @@ pub struct Finding {
     /// function around it; decided across the project's files (see [`crate::taint::across`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub via_parameter: Option<crate::taint::across::ParamSink>,
+    /// The finding stands only where this template prints the value without escaping; it is
+    /// then reported there (see [`crate::project::templates`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via_template: Option<TemplateUse>,
+}
+
+/// A value a view passes to a template, by the template's name and the variable's.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateUse {
+    pub template: String,
+    pub variable: String,
 }
 
 /// A condition on a finding that only the linked project can decide (see

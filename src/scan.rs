@@ -191,6 +191,12 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
     let mut scanned = scanned;
     let mut across_findings =
         pool.install(|| across_files(&mut scanned, &discovery.files, options, rules, &plan));
+    let templates = templates(
+        &mut scanned,
+        &mut across_findings,
+        &discovery.templates,
+        rules,
+    );
     let linked: Vec<(String, &FileFacts)> = scanned
         .iter()
         .filter(|file| !file.result.facts.is_empty())
@@ -230,6 +236,7 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
         ..ScanStats::default()
     };
     let all_ids = suppress_ids(rules);
+    scanned.extend(templates);
     for Scanned {
         mut result,
         cached,
@@ -357,6 +364,55 @@ fn across_files(
             .push(finding);
     }
     by_path
+}
+
+/// The results of the templates that views pass request input to: the findings waiting for a
+/// template (see [`project::templates`]) are taken out of `scanned` and `across` and reported
+/// where the templates print the value unescaped.
+fn templates(
+    scanned: &mut [Scanned],
+    across: &mut BTreeMap<String, Vec<Finding>>,
+    files: &[PathBuf],
+    rules: &RuleSet,
+) -> Vec<Scanned> {
+    let mut pending = Vec::new();
+    let waiting = |findings: &mut Vec<Finding>, pending: &mut Vec<Finding>| {
+        let (waiting, kept) = std::mem::take(findings)
+            .into_iter()
+            .partition(|finding: &Finding| finding.via_template.is_some());
+        *findings = kept;
+        pending.extend(waiting);
+    };
+    for file in scanned.iter_mut() {
+        waiting(&mut file.result.findings, &mut pending);
+    }
+    for findings in across.values_mut() {
+        waiting(findings, &mut pending);
+    }
+    if pending.is_empty() {
+        return Vec::new();
+    }
+    let dirs: BTreeSet<String> = scanned
+        .iter()
+        .flat_map(|file| file.result.facts.template_dirs.iter().cloned())
+        .collect();
+    project::templates::link(pending, files, &dirs, rules)
+        .into_iter()
+        .map(|template| Scanned {
+            result: FileResult {
+                path: template.path,
+                scanned: true,
+                bytes: template.bytes,
+                findings: template.findings,
+                notices: Vec::new(),
+                suppressions: template.suppressions,
+                facts: FileFacts::default(),
+            },
+            key: None,
+            cached: false,
+            profile: None,
+        })
+        .collect()
 }
 
 /// The processor count (1 when unknown).

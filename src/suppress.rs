@@ -1,5 +1,5 @@
-//! Inline suppressions: `# tollgate: ignore[RULE-ID, …] -- reason` (`//` in Rust), on the
-//! finding's line or alone on the line above it.
+//! Inline suppressions: `# tollgate: ignore[RULE-ID, …] -- reason` (`//` in Rust, `{# … #}` in
+//! templates), on the finding's line or alone on the line above it.
 //!
 //! Comments are read from the parsed tree, so text inside string literals never suppresses.
 //! They are collected with each file's findings (and cached with them) and applied after the
@@ -10,7 +10,7 @@ use crate::detectors::syntax::descendants;
 use crate::finding::Finding;
 use crate::parse::ParsedFile;
 use crate::rules::{Rule, RuleSet};
-use crate::source::Position;
+use crate::source::{Position, SourceFile};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
@@ -62,25 +62,43 @@ pub fn collect(file: &ParsedFile) -> Vec<Suppression> {
         return Vec::new();
     }
     comments(file)
-        .filter_map(|comment| {
-            let Directive::Ignore { rules, reason } = parse(file.text(comment))? else {
-                return None;
-            };
-            let start = source.position(comment.start_byte());
-            let before = &source.text[..comment.start_byte()];
-            let alone = before.rsplit('\n').next().unwrap_or("").trim().is_empty();
-            Some(Suppression {
-                rules,
-                reason,
-                lines: (start.line, start.line + usize::from(alone)),
-                start,
-                end: source.position(comment.end_byte()),
-                bytes: comment.byte_range(),
-                snippet: source.line_text(start.line).to_string(),
-                path: source.display_path.clone(),
-            })
-        })
+        .filter_map(|comment| suppression(source, comment.byte_range(), file.text(comment)))
         .collect()
+}
+
+/// The suppressions among a template's `{# … #}` comments (whole comment, inner text).
+pub fn in_template(
+    source: &SourceFile,
+    comments: &[(std::ops::Range<usize>, String)],
+) -> Vec<Suppression> {
+    comments
+        .iter()
+        .filter_map(|(bytes, text)| suppression(source, bytes.clone(), text))
+        .collect()
+}
+
+/// The suppression a comment at `bytes` makes, if it is one.
+fn suppression(
+    source: &SourceFile,
+    bytes: std::ops::Range<usize>,
+    text: &str,
+) -> Option<Suppression> {
+    let Directive::Ignore { rules, reason } = parse(text)? else {
+        return None;
+    };
+    let start = source.position(bytes.start);
+    let before = &source.text[..bytes.start];
+    let alone = before.rsplit('\n').next().unwrap_or("").trim().is_empty();
+    Some(Suppression {
+        rules,
+        reason,
+        lines: (start.line, start.line + usize::from(alone)),
+        start,
+        end: source.position(bytes.end),
+        bytes,
+        snippet: source.line_text(start.line).to_string(),
+        path: source.display_path.clone(),
+    })
 }
 
 /// The `tollgate: public -- reason` comments of a file: (line, reason).
@@ -259,6 +277,7 @@ fn meta(rule: &Rule, suppression: &Suppression, named: &str, problem: String) ->
         flow: Vec::new(),
         link_checks: Vec::new(),
         via_parameter: None,
+        via_template: None,
     }
 }
 

@@ -208,7 +208,12 @@ fn scanned_paths(
             ignore_files: options.ignore_files,
         },
     )?;
-    Ok(discovery.files.into_iter().map(|c| c.path).collect())
+    Ok(discovery
+        .files
+        .into_iter()
+        .map(|c| c.path)
+        .chain(discovery.templates)
+        .collect())
 }
 
 /// Write the report: a line per rule, each failure with its code, then `N passed, M failed`.

@@ -5,7 +5,7 @@ use super::{
     Condition, ConstraintTest, Matcher, Relation, SgDoc, SgLang, SgNode, StopBy, TaintSpec,
 };
 use crate::detectors::syntax::descendants;
-use crate::finding::ModelRef;
+use crate::finding::{ModelRef, TemplateUse};
 use crate::model::FileModel;
 use crate::parse::ParsedFile;
 use crate::taint::across::{self, ParamSink};
@@ -45,6 +45,9 @@ pub struct FileMatches<'f> {
     /// The parameter the current match's tainted value comes from, when no source in this
     /// function reaches it (decided across the project's callers).
     via_parameter: RefCell<Option<ParamSink>>,
+    /// The template the current match passes a value to, and the metavariable holding the
+    /// variable's name (`prints-unescaped`, decided after linking).
+    template: RefCell<Option<(String, String)>>,
     /// Whether a `lower-confidence` condition of the current match held.
     lowered: std::cell::Cell<bool>,
 }
@@ -63,6 +66,8 @@ pub struct Found {
     pub task: Option<String>,
     /// The parameter a `tainted` constraint deferred to the function's callers.
     pub via_parameter: Option<ParamSink>,
+    /// The template variable a `prints-unescaped` constraint deferred to linking.
+    pub template: Option<TemplateUse>,
     /// A `lower-confidence` condition held: the finding is one step less confident.
     pub lowered: bool,
 }
@@ -84,6 +89,7 @@ impl<'f> FileMatches<'f> {
             request_model: RefCell::new(None),
             task: RefCell::new(None),
             via_parameter: RefCell::new(None),
+            template: RefCell::new(None),
             lowered: std::cell::Cell::new(false),
         }
     }
@@ -112,6 +118,7 @@ impl<'f> FileMatches<'f> {
         self.request_model.borrow_mut().take();
         self.task.borrow_mut().take();
         self.via_parameter.borrow_mut().take();
+        self.template.borrow_mut().take();
         self.lowered.set(false);
         if !self.eval(
             &matcher.taint,
@@ -177,6 +184,13 @@ impl<'f> FileMatches<'f> {
                 });
                 ModelRef { class, field }
             });
+        let template = self.template.borrow_mut().take().and_then(|(name, var)| {
+            let (_, text) = bindings.iter().find(|(bound, _)| *bound == var)?;
+            Some(TemplateUse {
+                template: name,
+                variable: strip_quotes(text).to_string(),
+            })
+        });
         Some(Found {
             bytes: reported,
             bindings,
@@ -185,6 +199,7 @@ impl<'f> FileMatches<'f> {
             request_model,
             task: self.task.borrow_mut().take(),
             via_parameter: self.via_parameter.borrow_mut().take(),
+            template,
             lowered: self.lowered.get(),
         })
     }
@@ -405,6 +420,18 @@ impl<'f> FileMatches<'f> {
                 self.request_model
                     .borrow_mut()
                     .get_or_insert((qualified, field.clone()));
+                true
+            }
+            ConstraintTest::PrintsUnescaped(var) => {
+                let literal = matches!(bound.kind().as_ref(), "string" | "string_literal");
+                let text = bound.text();
+                let name = strip_quotes(&text);
+                if !literal || name.is_empty() || name.contains(['{', '%']) {
+                    return false;
+                }
+                self.template
+                    .borrow_mut()
+                    .get_or_insert((name.to_string(), var.clone()));
                 true
             }
             ConstraintTest::NotResolvesTo(names) => {

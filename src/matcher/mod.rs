@@ -104,6 +104,9 @@ pub enum ConstraintTest {
     /// The bound name is not a task whose base class defers publishing to `on_commit`:
     /// recorded on the finding and decided after linking.
     NotDeferredTask,
+    /// The bound string literal names a template that prints the variable held by this
+    /// metavariable without escaping: recorded on the finding and decided after linking.
+    PrintsUnescaped(String),
 }
 
 impl ConstraintTest {

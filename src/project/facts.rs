@@ -55,6 +55,10 @@ pub struct FileFacts {
     /// `()` (`def get_connection(): return ldap3.Connection(…)`).
     #[serde(default)]
     pub returns_object: Vec<(crate::taint::across::FunctionId, String)>,
+    /// Template directories the file configures, by their last component (`template_folder=`,
+    /// `Jinja2Templates(directory=…)`, `TEMPLATES` `DIRS`, `Tera::new("…")`).
+    #[serde(default)]
+    pub template_dirs: Vec<String>,
 }
 
 impl FileFacts {

@@ -157,6 +157,7 @@ pub fn findings(project: &Project, rule: &Rule) -> BTreeMap<String, Vec<Finding>
             flow: Vec::new(),
             link_checks: Vec::new(),
             via_parameter: None,
+            via_template: None,
         });
     }
     out

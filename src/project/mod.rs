@@ -16,6 +16,8 @@ pub mod missing_authorization;
 pub mod models;
 mod python;
 mod rust;
+mod template_syntax;
+pub mod templates;
 
 pub use auth::{AuthConfig, AuthSettings};
 pub use facts::{Edge, FileFacts, HandlerFact, Target};
@@ -28,10 +30,12 @@ use serde::Serialize;
 
 /// Build the facts one file contributes to the project model.
 pub fn facts(file: &ParsedFile) -> FileFacts {
-    match file.language() {
+    let mut facts = match file.language() {
         Language::Python => python::facts(file),
         Language::Rust => rust::facts(file),
-    }
+    };
+    facts.template_dirs = templates::configured_dirs(&file.source.text);
+    facts
 }
 
 /// One way into the application: a handler reachable at a path with some methods.

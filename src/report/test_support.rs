@@ -79,6 +79,7 @@ pub fn finding(
         flow: Vec::new(),
         link_checks: Vec::new(),
         via_parameter: None,
+        via_template: None,
     }
 }
 

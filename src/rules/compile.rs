@@ -590,12 +590,17 @@ fn constraint_tests(
             .map_err(|err| problem(at, "invalid not-resolves-to", Some(err)))?;
         tests.push(ConstraintTest::NotResolvesTo(patterns));
     }
+    if let Some(var) = &raw.prints_unescaped {
+        tests.push(ConstraintTest::PrintsUnescaped(
+            var.trim_start_matches('$').to_string(),
+        ));
+    }
     if tests.is_empty() {
         return Err(problem(
             at,
             "empty constraint",
             Some(
-                "give regex, not-regex, kind, one-of, not-one-of, from-request, tainted, resolves-to, not-resolves-to or request-model"
+                "give regex, not-regex, kind, one-of, not-one-of, from-request, tainted, resolves-to, not-resolves-to, request-model or prints-unescaped"
                     .into(),
             ),
         ));

@@ -155,6 +155,9 @@ pub(super) struct RawConstraint {
     /// `false`: the bound name is not a Celery task whose base class defers publishing to
     /// `transaction.on_commit` (decided when the project is linked).
     pub defers_to_commit: Option<bool>,
+    /// The bound string names a template that prints the variable held by this metavariable
+    /// without escaping (decided when the project is linked).
+    pub prints_unescaped: Option<String>,
 }
 
 /// `request-model: true`, or `request-model: { field: NAME }` to also require that no handler
