@@ -309,17 +309,27 @@ pub(super) fn local_function<'t>(
         }
         root
     };
+    definition_in(file, container, "function_definition", name)
+}
+
+/// The definition of `kind` (`function_definition`, `class_definition`) named `name` among the
+/// statements of `container`, decorated or not.
+pub(super) fn definition_in<'t>(
+    file: &ParsedFile,
+    container: Node<'t>,
+    kind: &str,
+    name: &str,
+) -> Option<Node<'t>> {
     named_children(container).into_iter().find_map(|statement| {
-        let function = match statement.kind() {
-            "function_definition" => statement,
+        let definition = match statement.kind() {
             "decorated_definition" => statement.child_by_field_name("definition")?,
-            _ => return None,
+            _ => statement,
         };
-        (function.kind() == "function_definition"
-            && function
+        (definition.kind() == kind
+            && definition
                 .child_by_field_name("name")
                 .is_some_and(|n| file.text(n) == name))
-        .then_some(function)
+        .then_some(definition)
     })
 }
 

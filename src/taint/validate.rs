@@ -341,18 +341,7 @@ fn module_class<'t>(file: &ParsedFile, call: Node<'t>, name: &str) -> Option<Nod
     while let Some(parent) = root.parent() {
         root = parent;
     }
-    named_children(root).into_iter().find_map(|statement| {
-        let class = match statement.kind() {
-            "class_definition" => statement,
-            "decorated_definition" => statement.child_by_field_name("definition")?,
-            _ => return None,
-        };
-        (class.kind() == "class_definition"
-            && class
-                .child_by_field_name("name")
-                .is_some_and(|n| file.text(n) == name))
-        .then_some(class)
-    })
+    super::python::definition_in(file, root, "class_definition", name)
 }
 
 /// A class whose bases, as written, are an enum or Django choices.
