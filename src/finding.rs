@@ -64,6 +64,9 @@ pub enum LinkCheck {
     NotDeferredTask(String),
     /// The traced value passed none of these calls into other files that reject it.
     NotValidated(Vec<CallRef>),
+    /// The traced value's use is guarded by none of these calls into other files that test
+    /// it (`if allowed(x): use(x)`).
+    NotTested(Vec<CallRef>),
     /// Each of these calls of functions in other files passes the traced value on to its
     /// result, past the rule's sanitizers.
     PassesThrough(Vec<CallRef>),
@@ -74,8 +77,10 @@ impl Finding {
     /// the calls into other files it went through.
     pub fn add_flow_checks(&mut self, flow: &mut crate::taint::Flow) {
         let validators = std::mem::take(&mut flow.validators);
+        let tests = std::mem::take(&mut flow.tests);
         let through = std::mem::take(&mut flow.through);
         self.extend_check(validators, LinkCheck::NotValidated);
+        self.extend_check(tests, LinkCheck::NotTested);
         self.extend_check(through, LinkCheck::PassesThrough);
     }
 
@@ -89,7 +94,11 @@ impl Finding {
             .iter_mut()
             .find(|check| std::mem::discriminant(&**check) == kind);
         match existing {
-            Some(LinkCheck::NotValidated(known) | LinkCheck::PassesThrough(known)) => {
+            Some(
+                LinkCheck::NotValidated(known)
+                | LinkCheck::NotTested(known)
+                | LinkCheck::PassesThrough(known),
+            ) => {
                 known.extend(calls);
                 known.sort();
                 known.dedup();

@@ -208,6 +208,7 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
         &linked,
         scanned
             .iter()
+            .chain(&templates)
             .flat_map(|file| &file.result.findings)
             .chain(across_findings.values().flatten()),
         &mut callees,

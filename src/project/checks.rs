@@ -19,6 +19,8 @@ pub struct LinkChecks {
     deferred_tasks: Vec<(String, String)>,
     /// The validator calls findings passed that do reject the value.
     rejecting: BTreeSet<CallRef>,
+    /// The calls guarding findings' uses that do test the value.
+    testing: BTreeSet<CallRef>,
     /// The (rule, call) pairs whose function does not pass the value on for that rule.
     blocking: BTreeSet<(String, CallRef)>,
 }
@@ -47,6 +49,17 @@ impl LinkChecks {
             .partition(|validator| is_enum_class(&judge, validator));
         let mut rejecting = callees.rejecting(functions);
         rejecting.extend(enums);
+        let tests: BTreeSet<CallRef> = findings
+            .clone()
+            .flat_map(|finding| &finding.link_checks)
+            .filter_map(|check| match check {
+                LinkCheck::NotTested(tests) => Some(tests),
+                _ => None,
+            })
+            .flatten()
+            .cloned()
+            .collect();
+        let testing = callees.testing(tests);
         let through: BTreeSet<(String, CallRef)> = findings
             .flat_map(|finding| {
                 finding
@@ -66,6 +79,7 @@ impl LinkChecks {
             request_models: RequestModels::new(files),
             deferred_tasks: judge.deferred_tasks(),
             rejecting,
+            testing,
             blocking,
         }
     }
@@ -107,6 +121,7 @@ impl LinkChecks {
             LinkCheck::NotValidated(validators) => {
                 !validators.iter().any(|v| self.rejecting.contains(v))
             }
+            LinkCheck::NotTested(tests) => !tests.iter().any(|t| self.testing.contains(t)),
             LinkCheck::PassesThrough(calls) => !calls
                 .iter()
                 .any(|call| self.blocking.contains(&(rule.to_string(), call.clone()))),

@@ -80,6 +80,19 @@ impl<'a> Callees<'a> {
             .collect()
     }
 
+    /// The calls among `asked` whose function is a predicate that tests the argument.
+    pub fn testing(&mut self, asked: BTreeSet<CallRef>) -> BTreeSet<CallRef> {
+        asked
+            .into_iter()
+            .filter(|call| {
+                self.with_function(&call.callee, |file, function| {
+                    super::validate::tested_parameters(file, function).contains(&call.index)
+                })
+                .unwrap_or(false)
+            })
+            .collect()
+    }
+
     /// Whether `call`'s function passes its argument on for `rule`; yes when unknown.
     fn passes(&mut self, rule: &str, call: &CallRef, depth: usize) -> bool {
         let rules = self.rules;
@@ -130,10 +143,38 @@ impl<'a> Callees<'a> {
                 if let Some(function) = defined(&file, &name) {
                     return Some(answer(&file, function));
                 }
+                // `settings.method` of a module-level `settings = Settings(…)`.
+                if let Some(function) = instance_method(&file, &name) {
+                    return Some(answer(&file, function));
+                }
             }
         }
         None
     }
+}
+
+/// `object.method` where the file binds `object = Class(…)` at module level: the method
+/// `Class.method`.
+fn instance_method<'t>(file: &'t ParsedFile, name: &str) -> Option<tree_sitter::Node<'t>> {
+    let (object, method) = name.split_once('.')?;
+    if file.language() != Language::Python || method.contains('.') {
+        return None;
+    }
+    let class = crate::detectors::syntax::named_children(file.tree.root_node())
+        .into_iter()
+        .filter(|statement| statement.kind() == "expression_statement")
+        .filter_map(|statement| statement.named_child(0))
+        .filter(|assignment| assignment.kind() == "assignment")
+        .find(|assignment| {
+            assignment
+                .child_by_field_name("left")
+                .is_some_and(|left| file.text(left) == object)
+        })
+        .and_then(|assignment| assignment.child_by_field_name("right"))
+        .filter(|right| right.kind() == "call")
+        .and_then(|call| call.child_by_field_name("function"))
+        .map(|class| file.text(class))?;
+    defined(file, &format!("{class}.{method}"))
 }
 
 /// The function `name` (`helper`, `Class.method`, `Type::method`) the file defines.

@@ -58,6 +58,9 @@ pub struct Flow {
     /// Calls into other files the value passed before its use that may reject it: if one of
     /// them does, the value is clean (decided when the project is linked).
     pub validators: Vec<CallRef>,
+    /// Calls into other files whose truth guards the use (`if allowed(x): use(x)`): if one
+    /// of them tests the value, it is clean (decided when the project is linked).
+    pub tests: Vec<CallRef>,
     /// Calls of functions in other files the value passed through, each assumed to pass its
     /// argument on to its result: if one does not, the flow is broken (decided when the project
     /// is linked, [`returns`]).
@@ -270,6 +273,7 @@ impl<'a, 'f> Tracer<'a, 'f> {
             through_unknown_call: false,
             parameter: None,
             validators: Vec::new(),
+            tests: Vec::new(),
             through: Vec::new(),
         }
     }
@@ -295,6 +299,7 @@ impl<'a, 'f> Tracer<'a, 'f> {
         // Calls before the use that may reject the value: a same-file validator, an enum or a
         // conversion cleans it; one in another file is decided when linking.
         let mut pending = Vec::new();
+        let mut tests = Vec::new();
         if self.conversions_sanitize {
             for (call, index) in validate::calls_before(self.file, node, name) {
                 match self.validator(call, index) {
@@ -303,10 +308,18 @@ impl<'a, 'f> Tracer<'a, 'f> {
                     validate::Verdict::No => {}
                 }
             }
+            for (call, index) in validate::tests_guarding(self.file, node, name) {
+                match self.test(call, index) {
+                    validate::Verdict::Clean => return None,
+                    validate::Verdict::Pending(test) => tests.push(test),
+                    validate::Verdict::No => {}
+                }
+            }
         }
         let flow = self.bound_value(node, name, bindings, depth);
         flow.map(|mut flow| {
             flow.validators.extend(pending);
+            flow.tests.extend(tests);
             flow
         })
     }

@@ -59,6 +59,128 @@ pub fn rejected_parameters(file: &ParsedFile, function: Node) -> Vec<usize> {
         .collect()
 }
 
+/// The parameters (by position, receivers not counted) that the Python predicate `function`
+/// tests: it returns a comparison or membership test that reads them, or a value derived from
+/// them (`return ext_id in self.known_ids`).
+pub fn tested_parameters(file: &ParsedFile, function: Node) -> Vec<usize> {
+    if file.language() != Language::Python {
+        return Vec::new();
+    }
+    let comparisons: Vec<Node> = super::python::returned_values(function)
+        .into_iter()
+        .flat_map(|value| {
+            descendants(value)
+                .chain(std::iter::once(value))
+                .collect::<Vec<_>>()
+        })
+        .filter(|node| node.kind() == "comparison_operator")
+        .collect();
+    if comparisons.is_empty() {
+        return Vec::new();
+    }
+    let names = super::python::parameter_names(file, function);
+    let model = file.model();
+    let hook = |_: Node| None;
+    (0..names.len())
+        .filter(|index| {
+            let tracer = Tracer::from_parameter(file, model, &hook, function, &names[*index]);
+            comparisons.iter().any(|comparison| {
+                descendants(*comparison)
+                    .filter(|n| n.kind() == "identifier")
+                    .any(|identifier| tracer.trace(identifier).is_some())
+            })
+        })
+        .collect()
+}
+
+/// Python: the calls in `if` conditions that guard `use_site` with a test of the variable
+/// `name`: the use sits in the consequence of `if check(name):` (or `if a and check(name):`),
+/// or follows `if not check(name):` whose block leaves. With the argument's position.
+pub(super) fn tests_guarding<'t>(
+    file: &ParsedFile,
+    use_site: Node<'t>,
+    name: &str,
+) -> Vec<(Node<'t>, usize)> {
+    if file.language() != Language::Python {
+        return Vec::new();
+    }
+    let mut found = Vec::new();
+    let mut child = use_site;
+    while let Some(parent) = child.parent() {
+        if matches!(parent.kind(), "function_definition" | "lambda") {
+            break;
+        }
+        if parent.kind() == "if_statement"
+            && parent
+                .child_by_field_name("consequence")
+                .is_some_and(|c| c.id() == child.id())
+        {
+            if let Some(condition) = parent.child_by_field_name("condition") {
+                positive_calls(condition, &mut |call| {
+                    if let Some(index) = argument_index(file, call, name) {
+                        found.push((call, index));
+                    }
+                });
+            }
+        }
+        if parent.kind() == "block" {
+            for statement in named_children(parent) {
+                if statement.start_byte() >= child.start_byte() {
+                    break;
+                }
+                let Some(negated) = leaving_negation(file, statement) else {
+                    continue;
+                };
+                positive_calls(negated, &mut |call| {
+                    if let Some(index) = argument_index(file, call, name) {
+                        found.push((call, index));
+                    }
+                });
+            }
+        }
+        child = parent;
+    }
+    found
+}
+
+/// The calls a condition requires to be true: the condition itself, an awaited call, either
+/// side of `and`.
+fn positive_calls<'t>(condition: Node<'t>, found: &mut impl FnMut(Node<'t>)) {
+    match condition.kind() {
+        "call" => found(condition),
+        "await" | "parenthesized_expression" => {
+            if let Some(inner) = condition.named_child(0) {
+                positive_calls(inner, found);
+            }
+        }
+        "boolean_operator" if condition.child(1).is_some_and(|op| op.kind() == "and") => {
+            for side in named_children(condition) {
+                positive_calls(side, found);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `X` of `if not X: <leaves>` without `elif`/`else`.
+fn leaving_negation<'t>(file: &ParsedFile, statement: Node<'t>) -> Option<Node<'t>> {
+    if statement.kind() != "if_statement" || statement.child_by_field_name("alternative").is_some()
+    {
+        return None;
+    }
+    let condition = statement.child_by_field_name("condition")?;
+    let consequence = statement.child_by_field_name("consequence")?;
+    let leaves = named_children(consequence).last().is_some_and(|last| {
+        matches!(
+            last.kind(),
+            "raise_statement" | "return_statement" | "continue_statement"
+        ) || (last.kind() == "expression_statement" && file.text(*last).starts_with("abort("))
+    });
+    (condition.kind() == "not_operator" && leaves)
+        .then(|| condition.child_by_field_name("argument"))
+        .flatten()
+}
+
 /// An `if` whose consequence rejects: `raise`, `abort(…)`; `return Err(…)`, `bail!(…)`.
 fn is_rejecting_branch(file: &ParsedFile, node: Node) -> bool {
     let consequence = match node.kind() {
@@ -269,6 +391,37 @@ pub(super) enum Verdict {
 }
 
 impl Tracer<'_, '_> {
+    /// What the test `call` in a condition guarding a use, receiving the traced value as
+    /// argument `index`, says about it.
+    pub(super) fn test(&self, call: Node, index: usize) -> Verdict {
+        let Some(callee) = call.child_by_field_name("function") else {
+            return Verdict::No;
+        };
+        if let Some(function) = self.local_definition(call, callee) {
+            return if function.kind() == "function_definition"
+                && tested_parameters(self.file, function).contains(&index)
+            {
+                Verdict::Clean
+            } else {
+                Verdict::No
+            };
+        }
+        self.pending(callee, index)
+    }
+
+    fn pending(&self, callee: Node, index: usize) -> Verdict {
+        match self
+            .file
+            .symbols()
+            .resolve(self.file.language(), self.file.text(callee))
+        {
+            crate::symbols::Resolved::Qualified(callee) => {
+                Verdict::Pending(CallRef { callee, index })
+            }
+            crate::symbols::Resolved::Unresolved(_) => Verdict::No,
+        }
+    }
+
     /// What the call `call`, receiving the traced value as argument `index`, says about it.
     pub(super) fn validator(&self, call: Node, index: usize) -> Verdict {
         let Some(callee) = call.child_by_field_name("function") else {
@@ -287,12 +440,7 @@ impl Tracer<'_, '_> {
                 _ => Verdict::No,
             };
         }
-        match self.file.symbols().resolve(self.file.language(), written) {
-            crate::symbols::Resolved::Qualified(callee) => {
-                Verdict::Pending(CallRef { callee, index })
-            }
-            crate::symbols::Resolved::Unresolved(_) => Verdict::No,
-        }
+        self.pending(callee, index)
     }
 
     /// Whether the same-file `function` rejects its parameter `index` (memoised).
@@ -408,6 +556,24 @@ mod tests {
                 ("Checks.name".to_string(), vec![0]),
             ]
         );
+    }
+
+    #[test]
+    fn python_predicates_that_compare_a_parameter() {
+        let text = "def known(name, strict):\n    return name.strip() in KNOWN\n\n\
+                    def enabled(name):\n    return bool(FLAGS)\n";
+        let source = SourceFile::new(
+            "shop/checks.py".into(),
+            "shop/checks.py".to_string(),
+            Language::Python,
+            text.to_string(),
+        );
+        let parsed = parse(&source).expect("parses");
+        let tested: Vec<Vec<usize>> = descendants(parsed.tree.root_node())
+            .filter(|n| n.kind() == "function_definition")
+            .map(|function| super::tested_parameters(&parsed, function))
+            .collect();
+        assert_eq!(tested, vec![vec![0], vec![]]);
     }
 
     #[test]
