@@ -1,4 +1,4 @@
-//! Validators: calls that reject a value before it is used.
+//! Validators and predicates: calls that reject or test a value before it is used.
 //!
 //! A function validates a parameter when it rejects the call (raises, aborts, returns `Err`)
 //! under a condition that reads the parameter or a value derived from it
@@ -6,11 +6,13 @@
 //! A variable passed to such a function before a use, where a rejection stops the use (Python:
 //! a call not caught by a `try` that goes on; Rust: its result propagated with `?`), is clean at
 //! the use. So is one passed to an enum class (`Method(value)` raises for a non-member) or to a
-//! number or UUID conversion.
+//! number or UUID conversion. A Python predicate (a function returning a comparison or
+//! membership test of a parameter) guards a use inside `if check(x):`, or after
+//! `if not check(x):` whose body leaves.
 //!
-//! Functions of the same file are summarised on the spot ([`rejected_parameters`]); a call into
-//! another file is recorded on the flow (a [`CallRef`]) and decided once the project is
-//! linked ([`super::callees`]).
+//! Functions of the same file are summarised on the spot ([`rejected_parameters`],
+//! [`tested_parameters`]); a call into another file is recorded on the flow (a [`CallRef`]) and
+//! decided once the project is linked ([`super::callees`]).
 
 use super::{CallRef, Tracer};
 use crate::detectors::syntax::{descendants, named_children};
