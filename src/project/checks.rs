@@ -34,31 +34,28 @@ impl LinkChecks {
         callees: &mut Callees,
     ) -> Self {
         let judge = Judge::new(files);
-        let validators: BTreeSet<CallRef> = findings
-            .clone()
-            .flat_map(|finding| &finding.link_checks)
-            .filter_map(|check| match check {
-                LinkCheck::NotValidated(validators) => Some(validators),
-                _ => None,
-            })
-            .flatten()
-            .cloned()
-            .collect();
+        let calls = |wanted: fn(&LinkCheck) -> Option<&Vec<CallRef>>| -> BTreeSet<CallRef> {
+            findings
+                .clone()
+                .flat_map(|finding| &finding.link_checks)
+                .filter_map(wanted)
+                .flatten()
+                .cloned()
+                .collect()
+        };
+        let validators = calls(|check| match check {
+            LinkCheck::NotValidated(validators) => Some(validators),
+            _ => None,
+        });
+        let tests = calls(|check| match check {
+            LinkCheck::NotTested(tests) => Some(tests),
+            _ => None,
+        });
         let (enums, functions): (BTreeSet<CallRef>, BTreeSet<CallRef>) = validators
             .into_iter()
             .partition(|validator| is_enum_class(&judge, validator));
         let mut rejecting = callees.rejecting(functions);
         rejecting.extend(enums);
-        let tests: BTreeSet<CallRef> = findings
-            .clone()
-            .flat_map(|finding| &finding.link_checks)
-            .filter_map(|check| match check {
-                LinkCheck::NotTested(tests) => Some(tests),
-                _ => None,
-            })
-            .flatten()
-            .cloned()
-            .collect();
         let testing = callees.testing(tests);
         let through: BTreeSet<(String, CallRef)> = findings
             .flat_map(|finding| {

@@ -69,24 +69,26 @@ impl<'a> Callees<'a> {
 
     /// The calls among `asked` whose function rejects the argument.
     pub fn rejecting(&mut self, asked: BTreeSet<CallRef>) -> BTreeSet<CallRef> {
-        asked
-            .into_iter()
-            .filter(|call| {
-                self.with_function(&call.callee, |file, function| {
-                    super::validate::rejected_parameters(file, function).contains(&call.index)
-                })
-                .unwrap_or(false)
-            })
-            .collect()
+        self.checking(asked, super::validate::rejected_parameters)
     }
 
     /// The calls among `asked` whose function is a predicate that tests the argument.
     pub fn testing(&mut self, asked: BTreeSet<CallRef>) -> BTreeSet<CallRef> {
+        self.checking(asked, super::validate::tested_parameters)
+    }
+
+    /// The calls among `asked` whose argument is among the parameters `summary` says the
+    /// function checks.
+    fn checking(
+        &mut self,
+        asked: BTreeSet<CallRef>,
+        summary: fn(&ParsedFile, tree_sitter::Node) -> Vec<usize>,
+    ) -> BTreeSet<CallRef> {
         asked
             .into_iter()
             .filter(|call| {
                 self.with_function(&call.callee, |file, function| {
-                    super::validate::tested_parameters(file, function).contains(&call.index)
+                    summary(file, function).contains(&call.index)
                 })
                 .unwrap_or(false)
             })

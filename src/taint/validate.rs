@@ -39,26 +39,7 @@ pub fn rejected_parameters(file: &ParsedFile, function: Node) -> Vec<usize> {
         .filter(|node| is_rejecting_branch(file, *node))
         .filter_map(|node| node.child_by_field_name("condition"))
         .collect();
-    if conditions.is_empty() {
-        return Vec::new();
-    }
-    let names = match language {
-        Language::Python => super::python::parameter_names(file, function),
-        Language::Rust => super::rust::parameter_names(file, function),
-    };
-    let model = file.model();
-    let hook = |_: Node| None;
-    (0..names.len())
-        .filter(|index| {
-            let tracer = Tracer::from_parameter(file, model, &hook, function, &names[*index]);
-            conditions.iter().any(|condition| {
-                descendants(*condition)
-                    .chain(std::iter::once(*condition))
-                    .filter(|n| n.kind() == "identifier")
-                    .any(|identifier| tracer.trace(identifier).is_some())
-            })
-        })
-        .collect()
+    parameters_read_by(file, function, &conditions)
 }
 
 /// The parameters (by position, receivers not counted) that the Python predicate `function`
@@ -77,17 +58,24 @@ pub fn tested_parameters(file: &ParsedFile, function: Node) -> Vec<usize> {
         })
         .filter(|node| node.kind() == "comparison_operator")
         .collect();
-    if comparisons.is_empty() {
+    parameters_read_by(file, function, &comparisons)
+}
+
+/// The parameters of `function` (by position, receivers not counted) that an identifier in one
+/// of `expressions` reads, directly or through a value derived from them.
+fn parameters_read_by(file: &ParsedFile, function: Node, expressions: &[Node]) -> Vec<usize> {
+    if expressions.is_empty() {
         return Vec::new();
     }
-    let names = super::python::parameter_names(file, function);
+    let names = super::parameter_names(file, function);
     let model = file.model();
     let hook = |_: Node| None;
     (0..names.len())
         .filter(|index| {
             let tracer = Tracer::from_parameter(file, model, &hook, function, &names[*index]);
-            comparisons.iter().any(|comparison| {
-                descendants(*comparison)
+            expressions.iter().any(|expression| {
+                descendants(*expression)
+                    .chain(std::iter::once(*expression))
                     .filter(|n| n.kind() == "identifier")
                     .any(|identifier| tracer.trace(identifier).is_some())
             })
