@@ -11,6 +11,7 @@ use crate::parse;
 use crate::profile::{FileProfile, Profile, RuleTimes};
 use crate::progress::Progress;
 use crate::project::checks::LinkChecks;
+use crate::project::effects::Effects;
 use crate::project::{self, missing_authorization, AuthConfig, FileFacts, Project};
 use crate::rules::RuleSet;
 use crate::rules::{Logic, TestCodePolicy};
@@ -224,7 +225,7 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
             .map(|candidate| discover::display_path(&candidate.path))
             .collect()
     };
-    let mut project_findings = project_findings(&project, rules, &test_files);
+    let mut project_findings = project_findings(&project, rules, &test_files, &mut callees);
     if let Some(profile) = &mut profile {
         profile.phases.discover = discovered;
         profile.phases.link = linking.elapsed();
@@ -444,12 +445,14 @@ fn project_findings(
     project: &Project,
     rules: &RuleSet,
     test_files: &BTreeSet<String>,
+    callees: &mut Callees,
 ) -> BTreeMap<String, Vec<Finding>> {
+    let mut effects = Effects::new(callees);
     let mut out: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
     for rule in rules.iter() {
         if let Logic::Detector(name) = &rule.logic {
             if name == missing_authorization::NAME {
-                for (path, found) in missing_authorization::findings(project, rule) {
+                for (path, found) in missing_authorization::findings(project, rule, &mut effects) {
                     if rule.test_code == TestCodePolicy::Skip && test_files.contains(&path) {
                         continue;
                     }

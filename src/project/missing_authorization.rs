@@ -1,6 +1,7 @@
 //! The `missing-authorization` rule: a reachable handler with no authentication guard on any
 //! level.
 
+use super::effects::Effects;
 use super::{Project, Route};
 use crate::finding::{Finding, Related};
 use crate::rules::{Confidence, Rule, Severity};
@@ -38,8 +39,13 @@ static SENSITIVE: LazyLock<Regex> = LazyLock::new(|| {
 const WRITE_METHODS: &[&str] = &["POST", "PUT", "PATCH", "DELETE"];
 
 /// The rule's findings on the linked project, by file display path: one per handler, or one
-/// per class for the actions a DRF viewset inherits.
-pub fn findings(project: &Project, rule: &Rule) -> BTreeMap<String, Vec<Finding>> {
+/// per class for the actions a DRF viewset inherits. `effects` reads the handlers that accept
+/// writes, to tell whether they change any state.
+pub fn findings(
+    project: &Project,
+    rule: &Rule,
+    effects: &mut Effects,
+) -> BTreeMap<String, Vec<Finding>> {
     // (file, anchor) → the unguarded routes of the handlers anchored there.
     let mut by_anchor: BTreeMap<(&str, usize), Vec<&Route>> = BTreeMap::new();
     for route in &project.routes {
@@ -94,17 +100,25 @@ pub fn findings(project: &Project, rule: &Rule) -> BTreeMap<String, Vec<Finding>
             .iter()
             .flat_map(|r| r.guessed_guards.iter().map(String::as_str))
             .collect();
-        let (severity, confidence, exposure) = if writes {
-            (rule.severity, rule.confidence, "changes state")
-        } else if reads_account_data(&handler.name, &routes) {
-            (
-                lower(rule.severity),
-                Confidence::Low,
-                "returns account data",
-            )
-        } else {
-            continue;
-        };
+        let (severity, confidence, exposure) =
+            if writes && effects.handler_writes(path, handler.bytes.start) {
+                (rule.severity, rule.confidence, "changes state")
+            } else if reads_account_data(&handler.name, &routes) {
+                (
+                    lower(rule.severity),
+                    Confidence::Low,
+                    "returns account data",
+                )
+            } else if writes {
+                // Neither its body nor the project functions it calls write anything known.
+                (
+                    lower(rule.severity),
+                    Confidence::Low,
+                    "takes a write method but changes no state in its code",
+                )
+            } else {
+                continue;
+            };
         let shown = if routes.len() > 1 && routes.iter().all(|r| r.handler.contains('.')) {
             handler
                 .owner

@@ -9,6 +9,7 @@
 
 mod auth;
 pub mod checks;
+pub mod effects;
 mod facts;
 pub(crate) mod guards;
 mod link;

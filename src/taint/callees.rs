@@ -112,9 +112,42 @@ impl<'a> Callees<'a> {
         })
     }
 
+    /// `answer` about the function whose name starts at byte `at` of the scanned file shown as
+    /// `path` (a handler, by its fact's position).
+    pub(crate) fn with_function_at<T>(
+        &mut self,
+        path: &str,
+        at: usize,
+        answer: impl Fn(&ParsedFile, tree_sitter::Node) -> T,
+    ) -> Option<T> {
+        let candidate = self
+            .modules
+            .iter()
+            .map(|(_, candidate)| *candidate)
+            .find(|candidate| discover::display_path(&candidate.path) == path)?;
+        let source = self.source(candidate)?;
+        let file = parse::parse(source)?;
+        let function = descendants(file.tree.root_node())
+            .filter(|node| matches!(node.kind(), "function_definition" | "function_item"))
+            .find(|function| {
+                function
+                    .child_by_field_name("name")
+                    .is_some_and(|name| name.start_byte() == at)
+            })?;
+        Some(answer(&file, function))
+    }
+
+    /// The text of `candidate`, read once.
+    fn source(&mut self, candidate: &Candidate) -> Option<&SourceFile> {
+        self.sources
+            .entry(candidate.path.clone())
+            .or_insert_with(|| super::across::load(candidate, |_| true))
+            .as_ref()
+    }
+
     /// `answer` about the function with the qualified name `callee` (`pkg.mod.helper`,
     /// `pkg.mod.Class.method`, `crate::util::join`), if a scanned file defines it.
-    fn with_function<T>(
+    pub(crate) fn with_function<T>(
         &mut self,
         callee: &str,
         answer: impl Fn(&ParsedFile, tree_sitter::Node) -> T,
@@ -131,12 +164,7 @@ impl<'a> Callees<'a> {
                 .map(|(_, candidate)| *candidate)
                 .collect();
             for candidate in candidates {
-                let Some(source) = self
-                    .sources
-                    .entry(candidate.path.clone())
-                    .or_insert_with(|| super::across::load(candidate, |_| true))
-                    .as_ref()
-                else {
+                let Some(source) = self.source(candidate) else {
                     continue;
                 };
                 let Some(file) = parse::parse(source) else {
