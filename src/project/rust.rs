@@ -270,8 +270,15 @@ impl<'f> Walker<'_, 'f> {
     }
 
     /// What `nest`/`merge`/`service`/`configure` mounts: an inline chain (recursed into), a
-    /// handler or a router-building function.
+    /// handler or a router-building function, also when it is passed in a closure or through a
+    /// parameter ([`configurators`]).
     fn mount(&self, inner: Node, prefix: &str, guards: &[String], edges: &mut Vec<Edge>) {
+        for inner in configurators(self.file, inner, 0) {
+            self.mount_one(inner, prefix, guards, edges);
+        }
+    }
+
+    fn mount_one(&self, inner: Node, prefix: &str, guards: &[String], edges: &mut Vec<Edge>) {
         if inner.kind() == "call_expression" && method_name(self.file, inner).is_some() {
             self.chain(inner, prefix, guards, edges);
             return;
@@ -434,11 +441,85 @@ impl<'f> Walker<'_, 'f> {
         out
     }
 
-    /// A handler named by path (`create`, `handlers::create`); closures and calls are not.
+    /// A handler named by path (`create`, `handlers::create`, `upload::<S>`); closures and
+    /// calls are not.
     fn path_of(&self, node: Node) -> Option<Vec<String>> {
-        matches!(node.kind(), "identifier" | "scoped_identifier")
-            .then(|| segments(self.file.text(node)))
+        match node.kind() {
+            "identifier" | "scoped_identifier" => Some(segments(self.file.text(node))),
+            "generic_function" => self.path_of(node.child_by_field_name("function")?),
+            _ => None,
+        }
     }
+}
+
+/// What a mounted expression stands for: `move |sc| configure(sc, state)` → `configure`; a
+/// parameter of the enclosing function → the arguments its callers in this file pass for it
+/// (followed through their own parameters a few calls up); anything else itself.
+fn configurators<'t>(file: &'t ParsedFile, inner: Node<'t>, depth: usize) -> Vec<Node<'t>> {
+    const MAX_DEPTH: usize = 3;
+    match inner.kind() {
+        "closure_expression" => closure_callee(file, inner).into_iter().collect(),
+        "identifier" if depth < MAX_DEPTH => {
+            let Some((function, index)) = parameter_of(file, inner, file.text(inner)) else {
+                return vec![inner];
+            };
+            calls_of(file, &function)
+                .into_iter()
+                .filter_map(|arguments| arguments.get(index).copied())
+                .flat_map(|argument| configurators(file, argument, depth + 1))
+                .collect()
+        }
+        _ => vec![inner],
+    }
+}
+
+/// The function a closure hands its first parameter to: `|sc| routes(sc, repo)` → `routes`.
+fn closure_callee<'t>(file: &ParsedFile, closure: Node<'t>) -> Option<Node<'t>> {
+    let parameter = closure
+        .child_by_field_name("parameters")
+        .and_then(|parameters| named_children(parameters).into_iter().next())
+        .map(|parameter| file.text(parameter))?;
+    let body = closure.child_by_field_name("body")?;
+    std::iter::once(body)
+        .chain(descendants(body))
+        .filter(|node| node.kind() == "call_expression")
+        .find(|call| {
+            call.child_by_field_name("arguments")
+                .and_then(|arguments| named_children(arguments).into_iter().next())
+                .is_some_and(|first| file.text(first) == parameter)
+        })
+        .and_then(|call| call.child_by_field_name("function"))
+        .filter(|function| matches!(function.kind(), "identifier" | "scoped_identifier"))
+}
+
+/// The enclosing function of `node` and the index of its parameter `name`, if it has one.
+fn parameter_of(file: &ParsedFile, node: Node, name: &str) -> Option<(String, usize)> {
+    let function = crate::detectors::syntax::ancestor_of_kind(node, &["function_item"])?;
+    let index = named_children(function.child_by_field_name("parameters")?)
+        .into_iter()
+        .filter(|parameter| parameter.kind() == "parameter")
+        .position(|parameter| {
+            parameter
+                .child_by_field_name("pattern")
+                .is_some_and(|pattern| file.text(pattern).trim_start_matches("mut ") == name)
+        })?;
+    let function = file.text(function.child_by_field_name("name")?).to_string();
+    Some((function, index))
+}
+
+/// The argument lists of the calls of the free function `name` in the file.
+fn calls_of<'t>(file: &'t ParsedFile, name: &str) -> Vec<Vec<Node<'t>>> {
+    descendants(file.tree.root_node())
+        .filter(|node| node.kind() == "call_expression")
+        .filter(|call| {
+            call.child_by_field_name("function")
+                .is_some_and(|function| {
+                    let text = file.text(function);
+                    text.rsplit("::").next() == Some(name) && function.kind() != "field_expression"
+                })
+        })
+        .filter_map(|call| call.child_by_field_name("arguments").map(named_children))
+        .collect()
 }
 
 fn segments(path: &str) -> Vec<String> {
