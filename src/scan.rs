@@ -205,6 +205,7 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
         .collect();
     let project = Project::link(&linked, &options.auth);
     let mut callees = Callees::new(&discovery.files, rules);
+    let mut effects = Effects::default();
     let link_checks = LinkChecks::new(
         &linked,
         scanned
@@ -213,6 +214,7 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
             .flat_map(|file| &file.result.findings)
             .chain(across_findings.values().flatten()),
         &mut callees,
+        &mut effects,
     );
     drop(linked);
     let test_files: BTreeSet<String> = if options.include_tests {
@@ -225,7 +227,8 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
             .map(|candidate| discover::display_path(&candidate.path))
             .collect()
     };
-    let mut project_findings = project_findings(&project, rules, &test_files, &mut callees);
+    let mut project_findings =
+        project_findings(&project, rules, &test_files, &mut callees, &mut effects);
     if let Some(profile) = &mut profile {
         profile.phases.discover = discovered;
         profile.phases.link = linking.elapsed();
@@ -446,13 +449,15 @@ fn project_findings(
     rules: &RuleSet,
     test_files: &BTreeSet<String>,
     callees: &mut Callees,
+    effects: &mut Effects,
 ) -> BTreeMap<String, Vec<Finding>> {
-    let mut effects = Effects::new(callees);
     let mut out: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
     for rule in rules.iter() {
         if let Logic::Detector(name) = &rule.logic {
             if name == missing_authorization::NAME {
-                for (path, found) in missing_authorization::findings(project, rule, &mut effects) {
+                for (path, found) in
+                    missing_authorization::findings(project, rule, effects, callees)
+                {
                     if rule.test_code == TestCodePolicy::Skip && test_files.contains(&path) {
                         continue;
                     }

@@ -3,10 +3,12 @@
 //! validator defined in another file, whether the functions in other files a value went through
 //! pass it on (decided by [`crate::taint::returns`]).
 
+use super::effects::Effects;
 use super::guards::Judge;
 use super::models::RequestModels;
 use super::FileFacts;
 use crate::finding::{Finding, LinkCheck};
+use crate::rules::Confidence;
 use crate::taint::callees::Callees;
 use crate::taint::validate::ENUM_BASES;
 use crate::taint::CallRef;
@@ -23,6 +25,8 @@ pub struct LinkChecks {
     testing: BTreeSet<CallRef>,
     /// The (rule, call) pairs whose function does not pass the value on for that rule.
     blocking: BTreeSet<(String, CallRef)>,
+    /// The request models of findings that only handlers changing no state take.
+    read_only: BTreeSet<String>,
 }
 
 impl LinkChecks {
@@ -32,6 +36,7 @@ impl LinkChecks {
         files: &[(String, &FileFacts)],
         findings: impl Iterator<Item = &'f Finding> + Clone,
         callees: &mut Callees,
+        effects: &mut Effects,
     ) -> Self {
         let judge = Judge::new(files);
         let calls = |wanted: fn(&LinkCheck) -> Option<&Vec<CallRef>>| -> BTreeSet<CallRef> {
@@ -58,6 +63,7 @@ impl LinkChecks {
         rejecting.extend(enums);
         let testing = callees.testing(tests);
         let through: BTreeSet<(String, CallRef)> = findings
+            .clone()
             .flat_map(|finding| {
                 finding
                     .link_checks
@@ -71,17 +77,31 @@ impl LinkChecks {
                     })
             })
             .collect();
+        let request_models = RequestModels::new(files);
+        let read_only = findings
+            .flat_map(|finding| &finding.link_checks)
+            .filter_map(|check| match check {
+                LinkCheck::RequestModel(model) => Some(&model.class),
+                _ => None,
+            })
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .filter(|class| request_models.read_only(class, effects, callees))
+            .cloned()
+            .collect();
         let blocking = callees.blocking(through);
         LinkChecks {
-            request_models: RequestModels::new(files),
+            request_models,
             deferred_tasks: judge.deferred_tasks(),
             rejecting,
             testing,
             blocking,
+            read_only,
         }
     }
 
-    /// Drop the findings whose checks fail, and lower those on classes only staff send.
+    /// Drop the findings whose checks fail, lower those on classes only staff send, and make
+    /// those on classes only handlers that change no state take low-confidence.
     pub fn apply(&self, findings: &mut Vec<Finding>) {
         findings.retain(|finding| {
             finding
@@ -96,6 +116,13 @@ impl LinkChecks {
             });
             if staff_only {
                 finding.confidence = finding.confidence.lower();
+            }
+            let read_only = finding.link_checks.iter().any(|check| {
+                matches!(check, LinkCheck::RequestModel(model)
+                    if self.read_only.contains(&model.class))
+            });
+            if read_only {
+                finding.confidence = Confidence::Low;
             }
         }
     }

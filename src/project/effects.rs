@@ -50,9 +50,9 @@ const READ_WORDS: &str = "\
     pop append extend chars take skip rev zip enumerate any fold cloned copied nth position \
     lines flat cmp eq ne checked saturating abs round floor ceil";
 
-/// Which handlers change state, each decided once per function.
-pub struct Effects<'c, 'a> {
-    callees: &'c mut Callees<'a>,
+/// Which handlers change state, each project function decided once.
+#[derive(Default)]
+pub struct Effects {
     /// Project functions decided so far, by qualified name (`false` while being decided: a
     /// recursive call adds nothing).
     known: HashMap<String, bool>,
@@ -65,32 +65,26 @@ struct Calls {
     follow: Vec<String>,
 }
 
-impl<'c, 'a> Effects<'c, 'a> {
-    pub fn new(callees: &'c mut Callees<'a>) -> Self {
-        Effects {
-            callees,
-            known: HashMap::new(),
-        }
-    }
-
+impl Effects {
     /// Whether the handler whose name starts at byte `at` of `path` changes state, as far as
-    /// its code and the project's functions it calls show (yes when it cannot be read).
-    pub fn handler_writes(&mut self, path: &str, at: usize) -> bool {
-        match self.callees.with_function_at(path, at, own_calls) {
-            Some(calls) => self.any_writes(calls, 0),
+    /// its code and the project's functions it calls (read with `callees`) show; yes when it
+    /// cannot be read.
+    pub fn handler_writes(&mut self, callees: &mut Callees, path: &str, at: usize) -> bool {
+        match callees.with_function_at(path, at, own_calls) {
+            Some(calls) => self.any_writes(callees, calls, 0),
             None => true,
         }
     }
 
-    fn any_writes(&mut self, calls: Calls, depth: usize) -> bool {
+    fn any_writes(&mut self, callees: &mut Callees, calls: Calls, depth: usize) -> bool {
         calls.writes
             || calls
                 .follow
                 .into_iter()
-                .any(|callee| self.function_writes(callee, depth + 1))
+                .any(|callee| self.function_writes(callees, callee, depth + 1))
     }
 
-    fn function_writes(&mut self, callee: String, depth: usize) -> bool {
+    fn function_writes(&mut self, callees: &mut Callees, callee: String, depth: usize) -> bool {
         if let Some(&known) = self.known.get(&callee) {
             return known;
         }
@@ -98,8 +92,8 @@ impl<'c, 'a> Effects<'c, 'a> {
             return true;
         }
         self.known.insert(callee.clone(), false);
-        let writes = match self.callees.with_function(&callee, own_calls) {
-            Some(calls) => self.any_writes(calls, depth),
+        let writes = match callees.with_function(&callee, own_calls) {
+            Some(calls) => self.any_writes(callees, calls, depth),
             // Not the project's: its name decides.
             None => writes_by_name(&callee),
         };

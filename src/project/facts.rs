@@ -38,11 +38,11 @@ pub struct FileFacts {
     /// restricts the view to staff: its bases in other files decide when linking.
     #[serde(default)]
     pub view_models: Vec<(String, String)>,
-    /// Per use of a request model by a handler open to non-staff: the class and the fields the
+    /// Per use of a request model by a handler open to non-staff: the class, the fields the
     /// handler bounds from below itself (empty when it takes the class other than as a typed
-    /// parameter).
+    /// parameter), and where the handler's name starts.
     #[serde(default)]
-    pub model_checks: Vec<(String, Vec<String>)>,
+    pub model_checks: Vec<(String, Vec<String>, usize)>,
     /// Each class's class-typed fields (qualified names), to find nested request models.
     pub model_fields: Vec<(String, Vec<String>)>,
     /// Celery tasks declared with a base class: (function name, base as written).

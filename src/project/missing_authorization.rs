@@ -6,6 +6,7 @@ use super::{Project, Route};
 use crate::finding::{Finding, Related};
 use crate::rules::{Confidence, Rule, Severity};
 use crate::source::Position;
+use crate::taint::callees::Callees;
 use regex::Regex;
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -40,11 +41,12 @@ const WRITE_METHODS: &[&str] = &["POST", "PUT", "PATCH", "DELETE"];
 
 /// The rule's findings on the linked project, by file display path: one per handler, or one
 /// per class for the actions a DRF viewset inherits. `effects` reads the handlers that accept
-/// writes, to tell whether they change any state.
+/// writes (through `callees`), to tell whether they change any state.
 pub fn findings(
     project: &Project,
     rule: &Rule,
     effects: &mut Effects,
+    callees: &mut Callees,
 ) -> BTreeMap<String, Vec<Finding>> {
     // (file, anchor) → the unguarded routes of the handlers anchored there.
     let mut by_anchor: BTreeMap<(&str, usize), Vec<&Route>> = BTreeMap::new();
@@ -101,7 +103,7 @@ pub fn findings(
             .flat_map(|r| r.guessed_guards.iter().map(String::as_str))
             .collect();
         let (severity, confidence, exposure) =
-            if writes && effects.handler_writes(path, handler.bytes.start) {
+            if writes && effects.handler_writes(callees, path, handler.bytes.start) {
                 (rule.severity, rule.confidence, "changes state")
             } else if reads_account_data(&handler.name, &routes) {
                 (

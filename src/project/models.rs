@@ -9,12 +9,14 @@
 //! handler bounds from below itself (`if body.amount <= 0: raise …`), and the class-typed fields
 //! of every class; [`RequestModels`] closes them over fields once the project is linked.
 
+use super::effects::Effects;
 use super::facts::FileFacts;
 use super::guards::Judge;
 use crate::detectors::is_admin_marker;
 use crate::detectors::syntax::{descendants, named_children};
 use crate::model::{Framework, Handler};
 use crate::parse::ParsedFile;
+use crate::taint::callees::Callees;
 use regex::Regex;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
@@ -60,6 +62,7 @@ pub fn python(file: &ParsedFile, facts: &mut FileFacts) {
         // Staff-only handlers (`Depends(check_admin)`, `IsAdminUser`) take their models too,
         // but negative amounts there are usually the point (corrections, adjustments).
         let staff = handler.staff();
+        let at = handler.name_bytes.start;
         let Some(function) = root
             .descendant_for_byte_range(handler.name_bytes.start, handler.name_bytes.end)
             .and_then(|name| name.parent())
@@ -81,7 +84,7 @@ pub fn python(file: &ParsedFile, facts: &mut FileFacts) {
                 if let Some(annotation) = param.child_by_field_name("type") {
                     let bounded = bounded_fields(file, function, name);
                     for class in type_names(file, annotation) {
-                        uses.add(qualify(class), staff, bounded.clone());
+                        uses.add(qualify(class), staff, bounded.clone(), at);
                     }
                 }
             }
@@ -93,7 +96,7 @@ pub fn python(file: &ParsedFile, facts: &mut FileFacts) {
                 Some(view) if matches!(handler.framework, Framework::Django | Framework::Drf) => {
                     uses.add_by_view(view, qualify(class), staff)
                 }
-                _ => uses.add(qualify(class), staff, Vec::new()),
+                _ => uses.add(qualify(class), staff, Vec::new(), at),
             }
         }
     }
@@ -137,16 +140,16 @@ pub fn python(file: &ParsedFile, facts: &mut FileFacts) {
 /// The uses of request models found in one file.
 #[derive(Default)]
 struct Uses {
-    /// (class, by staff only, fields the use bounds).
-    found: Vec<(String, bool, Vec<String>)>,
+    /// (class, by staff only, fields the use bounds, where the handler's name starts).
+    found: Vec<(String, bool, Vec<String>, usize)>,
     /// (view class, class) for views not known here to be staff-only.
     by_views: Vec<(String, String)>,
 }
 
 impl Uses {
-    fn add(&mut self, class: String, staff: bool, bounded: Vec<String>) {
+    fn add(&mut self, class: String, staff: bool, bounded: Vec<String>, at: usize) {
         if is_class_name(&class) {
-            self.found.push((class, staff, bounded));
+            self.found.push((class, staff, bounded, at));
         }
     }
 
@@ -154,19 +157,19 @@ impl Uses {
     /// the view's bases when linking.
     fn add_by_view(&mut self, view: &str, class: String, staff: bool) {
         if staff {
-            self.add(class, true, Vec::new());
+            self.add(class, true, Vec::new(), 0);
         } else if is_class_name(&class) {
             self.by_views.push((view.to_string(), class));
         }
     }
 
     fn store(self, facts: &mut FileFacts) {
-        for (class, staff, bounded) in self.found {
+        for (class, staff, bounded, at) in self.found {
             if staff {
                 facts.staff_request_models.push(class);
             } else {
                 facts.request_models.push(class.clone());
-                facts.model_checks.push((class, bounded));
+                facts.model_checks.push((class, bounded, at));
             }
         }
         facts.view_models = self.by_views;
@@ -468,6 +471,11 @@ pub struct RequestModels {
     /// For classes handlers take as typed parameters: per use by a handler open to non-staff,
     /// the fields it bounds from below itself.
     checks: BTreeMap<String, Vec<Vec<String>>>,
+    /// Per class, its uses by handlers open to non-staff: the handler's file and where its
+    /// name starts (`None`: a class-based view, its handler not known here).
+    uses: BTreeMap<String, Vec<Option<(String, usize)>>>,
+    /// Per class, the classes that have a field of it.
+    holders: BTreeMap<String, Vec<String>>,
 }
 
 impl RequestModels {
@@ -482,6 +490,7 @@ impl RequestModels {
             .flat_map(|(_, facts)| facts.staff_request_models.iter().map(|m| last(m)))
             .collect();
         let mut checks: BTreeMap<String, Vec<Vec<String>>> = BTreeMap::new();
+        let mut uses: BTreeMap<String, Vec<Option<(String, usize)>>> = BTreeMap::new();
         // Views whose bases live in other files: staff-only when an ancestor says so
         // (`ObjectPermissionRequiredMixin`, `PermissionRequiredMixin`).
         let judge = Judge::new(files);
@@ -493,6 +502,7 @@ impl RequestModels {
                 } else {
                     names.insert(last(class));
                     checks.entry(last(class)).or_default().push(Vec::new());
+                    uses.entry(last(class)).or_default().push(None);
                 }
             }
         }
@@ -519,16 +529,60 @@ impl RequestModels {
         };
         let names = close(names);
         let staff = close(staff).difference(&names).cloned().collect();
-        for (_, facts) in files {
-            for (class, bounded) in &facts.model_checks {
+        for (path, facts) in files {
+            for (class, bounded, at) in &facts.model_checks {
                 checks.entry(last(class)).or_default().push(bounded.clone());
+                uses.entry(last(class))
+                    .or_default()
+                    .push(Some((path.clone(), *at)));
+            }
+        }
+        let mut holders: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (class, types) in fields {
+            for field in types {
+                holders.entry(field).or_default().push(class.clone());
             }
         }
         RequestModels {
             names,
             staff,
             checks,
+            uses,
+            holders,
         }
+    }
+
+    /// Whether every handler that takes the class from the client (directly or as a field of
+    /// another class) changes no state, as `effects` reads them: its amounts move nothing.
+    pub fn read_only(&self, class: &str, effects: &mut Effects, callees: &mut Callees) -> bool {
+        let last = class.rsplit('.').next().unwrap_or(class);
+        self.names.contains(last)
+            && !self.taken_by_writer(last, effects, callees, &mut BTreeSet::new())
+    }
+
+    fn taken_by_writer(
+        &self,
+        class: &str,
+        effects: &mut Effects,
+        callees: &mut Callees,
+        seen: &mut BTreeSet<String>,
+    ) -> bool {
+        if !seen.insert(class.to_string()) {
+            return false;
+        }
+        let direct = self.uses.get(class).into_iter().flatten().any(|handler| {
+            handler
+                .as_ref()
+                .is_none_or(|(path, at)| effects.handler_writes(callees, path, *at))
+        });
+        direct
+            || self
+                .holders
+                .get(class)
+                .into_iter()
+                .flatten()
+                .filter(|holder| self.names.contains(*holder))
+                .any(|holder| self.taken_by_writer(holder, effects, callees, seen))
     }
 
     /// Whether every handler open to non-staff that takes the class bounds its field from below
