@@ -419,7 +419,8 @@ impl<'a, 'f> Tracer<'a, 'f> {
                 .iter()
                 .enumerate()
                 .filter(|(index, _)| reaching.get(*index).copied().unwrap_or(false))
-                .find_map(|(_, arg)| self.value(*arg, depth + 1));
+                .find_map(|(_, arg)| self.value(*arg, depth + 1))
+                .or_else(|| self.returned_request_input(function));
             return flow.map(|mut flow| {
                 let name = function
                     .child_by_field_name("name")
@@ -457,6 +458,30 @@ impl<'a, 'f> Tracer<'a, 'f> {
             }
         }
         Some(flow)
+    }
+
+    /// Request input that `function` returns on its own (`return request.GET["q"]`), when
+    /// request input is a source. The rule's own sources are left out: those are reported
+    /// where they are made.
+    fn returned_request_input(&self, function: Node) -> Option<Flow> {
+        if !self.request {
+            return None;
+        }
+        let sanitizers_only = |node: Node| match (self.custom)(node) {
+            Some(Custom::Source(_)) => None,
+            other => other,
+        };
+        let inner = Tracer {
+            custom: &sanitizers_only,
+            conversions_sanitize: self.conversions_sanitize,
+            ..Tracer::new(self.file, self.model, &sanitizers_only, true)
+        };
+        inner.visits.set(self.visits.get());
+        let flow = returned_values(self.file, function)
+            .into_iter()
+            .find_map(|value| inner.trace(value));
+        self.visits.set(inner.visits.get());
+        flow
     }
 
     /// The call `node`, passing `arg` as its argument `index`, by the callee's qualified name:
