@@ -162,10 +162,23 @@ pub(super) fn shape<'t>(file: &ParsedFile, node: Node<'t>) -> Shape<'t> {
 fn request_attribute(file: &ParsedFile, node: Node) -> Option<String> {
     let object = file.text(node.child_by_field_name("object")?);
     let attribute = file.text(node.child_by_field_name("attribute")?);
-    ((object == "request" || object.ends_with(".request") || object == "req")
-        && SOURCES.contains(&attribute)
-        && !typed_as_other_object(file, node, object))
-    .then(|| format!("`{object}.{attribute}` is request input"))
+    let named_request = object == "request"
+        || object.ends_with(".request")
+        || (object == "req" && in_handler(file, node));
+    (named_request && SOURCES.contains(&attribute) && !typed_as_other_object(file, node, object))
+        .then(|| format!("`{object}.{attribute}` is request input"))
+}
+
+/// Whether `node` is inside a function the file's model knows as a handler: `req` is only
+/// taken for the request there (elsewhere it is as often a `Request` row of the project).
+fn in_handler(file: &ParsedFile, node: Node) -> bool {
+    std::iter::successors(enclosing_function(node), |f| enclosing_function(*f)).any(|function| {
+        let name = function.child_by_field_name("name").map(|n| n.byte_range());
+        file.model()
+            .handlers
+            .iter()
+            .any(|handler| Some(&handler.name_bytes) == name.as_ref())
+    })
 }
 
 /// Libraries whose request classes carry client input.
