@@ -127,7 +127,11 @@ pub(super) fn shape<'t>(file: &ParsedFile, node: Node<'t>) -> Shape<'t> {
         // `[int(pk) for pk in ids]` holds what its element holds; the loop variables are bound
         // by the `for` clauses (see [`bindings`]), filters add nothing.
         "list_comprehension" | "set_comprehension" | "generator_expression" => {
-            Shape::Parts(node.child_by_field_name("body").into_iter().collect())
+            match node.child_by_field_name("body") {
+                // `[f for f in names if f in ALLOWED]`: only allowed values.
+                Some(body) if allowlisted_by_filter(file, node, body) => Shape::Clean,
+                body => Shape::Parts(body.into_iter().collect()),
+            }
         }
         // `TABLE[key]` is what the table holds: a client-chosen key picks a server value
         // (`ICONS[request.GET["dir"]]`); a client-filled container taints what it yields.
@@ -552,6 +556,39 @@ fn checked_by_call(file: &ParsedFile, branch: Node, name: &str) -> bool {
                     })
             })
         })
+}
+
+/// Whether the element `body` of `comprehension` is a name that an `if` clause tests for
+/// membership (`f in self.rename_fields`, also under `and`).
+fn allowlisted_by_filter(file: &ParsedFile, comprehension: Node, body: Node) -> bool {
+    fn tests(file: &ParsedFile, condition: Node, name: &str) -> bool {
+        match condition.kind() {
+            "comparison_operator" => {
+                let operands = named_children(condition);
+                operands.len() == 2
+                    && file.text(operands[0]) == name
+                    && condition.child(1).is_some_and(|op| file.text(op) == "in")
+            }
+            "boolean_operator" => {
+                condition
+                    .child_by_field_name("operator")
+                    .is_some_and(|op| file.text(op) == "and")
+                    && named_children(condition)
+                        .into_iter()
+                        .any(|side| tests(file, side, name))
+            }
+            "parenthesized_expression" => named_children(condition)
+                .into_iter()
+                .any(|inner| tests(file, inner, name)),
+            _ => false,
+        }
+    }
+    body.kind() == "identifier"
+        && named_children(comprehension)
+            .into_iter()
+            .filter(|clause| clause.kind() == "if_clause")
+            .flat_map(named_children)
+            .any(|condition| tests(file, condition, file.text(body)))
 }
 
 /// The `for` clause of a comprehension around `use_site` that binds `name` (the clause comes
