@@ -404,19 +404,16 @@ impl<'f> FileMatches<'f> {
                 self.keep_flow(flow, *wanted)
             }
             ConstraintTest::ResolvesTo(names) => self.resolves_to(names, bound.get_inner_node()),
-            // Request models are known for Python; Rust structs are judged where they are.
-            ConstraintTest::RequestModel(_)
-                if self.file.language() == crate::source::Language::Rust =>
-            {
-                true
-            }
             ConstraintTest::NotDeferredTask => {
                 let qualified = self.qualified(bound);
                 self.task.borrow_mut().get_or_insert(qualified);
                 true
             }
             ConstraintTest::RequestModel(field) => {
-                let qualified = self.qualified(bound);
+                let mut qualified = self.qualified(bound);
+                if self.file.language() == crate::source::Language::Rust {
+                    qualified = crate::project::models::rust_path(&qualified);
+                }
                 self.request_model
                     .borrow_mut()
                     .get_or_insert((qualified, field.clone()));

@@ -137,6 +137,89 @@ pub fn python(file: &ParsedFile, facts: &mut FileFacts) {
     uses.store(facts);
 }
 
+/// The key of a qualified name: its last part (`pkg.models.Pay` → `Pay`), kept apart for Rust
+/// paths (`crate::user::NewUser` → `::NewUser`), so a struct and a class of one name differ.
+fn last_part(qualified: &str) -> String {
+    match qualified.rsplit_once("::") {
+        Some((_, last)) => format!("::{last}"),
+        None => qualified
+            .rsplit('.')
+            .next()
+            .unwrap_or(qualified)
+            .to_string(),
+    }
+}
+
+/// A Rust path as the project model keys it: with `::` even when nothing qualified it.
+pub fn rust_path(resolved: &str) -> String {
+    if resolved.contains("::") {
+        resolved.to_string()
+    } else {
+        format!("::{resolved}")
+    }
+}
+
+/// Extractors whose type parameter the client fills (`Json<NewUser>`, `web::Form<T>`, also
+/// wrapped: `Option<Json<T>>`).
+static BODY_EXTRACTOR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:Json|Form|Query|JsonBody|ValidatedJson|ValidatedForm|ValidatedQuery)\s*<\s*((?:\w+::)*\w+)\s*>")
+        .expect("the extractor regex is valid")
+});
+
+/// The structs a Rust file's functions take through an extractor (only handlers take
+/// extractors), as qualified names, staff-only when another parameter's type says so
+/// (`AdminUser`); and its structs' struct-typed fields.
+pub fn rust(file: &ParsedFile, facts: &mut FileFacts) {
+    let symbols = file.symbols();
+    let mut uses = Uses::default();
+    for function in descendants(file.tree.root_node()).filter(|n| n.kind() == "function_item") {
+        let (Some(name), Some(parameters)) = (
+            function.child_by_field_name("name"),
+            function.child_by_field_name("parameters"),
+        ) else {
+            continue;
+        };
+        let types: Vec<&str> = named_children(parameters)
+            .into_iter()
+            .filter_map(|parameter| parameter.child_by_field_name("type"))
+            .map(|kind| file.text(kind))
+            .collect();
+        let staff = types.iter().any(|kind| is_admin_marker(kind));
+        for model in types
+            .iter()
+            .flat_map(|kind| BODY_EXTRACTOR.captures_iter(kind))
+            .filter_map(|captures| captures.get(1))
+        {
+            let class = symbols.resolve(file.language(), model.as_str());
+            uses.add(
+                rust_path(class.name()),
+                staff,
+                Vec::new(),
+                name.start_byte(),
+            );
+        }
+    }
+    // Struct fields typed with other structs (`lines: Vec<OrderLine>`): nested request models.
+    for item in descendants(file.tree.root_node()).filter(|n| n.kind() == "struct_item") {
+        let (Some(name), Some(body)) = (
+            item.child_by_field_name("name"),
+            item.child_by_field_name("body"),
+        ) else {
+            continue;
+        };
+        let fields: Vec<String> = descendants(body)
+            .filter(|node| node.kind() == "type_identifier")
+            .map(|kind| rust_path(symbols.resolve(file.language(), file.text(kind)).name()))
+            .filter(|kind| is_class_name(kind))
+            .collect();
+        if !fields.is_empty() {
+            let class = symbols.resolve(file.language(), file.text(name));
+            facts.model_fields.push((rust_path(class.name()), fields));
+        }
+    }
+    uses.store(facts);
+}
+
 /// The uses of request models found in one file.
 #[derive(Default)]
 struct Uses {
@@ -188,8 +271,9 @@ impl Uses {
 const FORM_VALIDATORS: &[&str] = &["validate_on_submit", "is_valid", "validate"];
 
 fn is_class_name(qualified: &str) -> bool {
-    let last = qualified.rsplit('.').next().unwrap_or(qualified);
-    last.starts_with(|c: char| c.is_ascii_uppercase())
+    let last = last_part(qualified);
+    last.trim_start_matches(':')
+        .starts_with(|c: char| c.is_ascii_uppercase())
 }
 
 /// Classes a function fills with request data: `Model.model_validate(data)`, `Model(**body)`,
@@ -480,7 +564,7 @@ pub struct RequestModels {
 
 impl RequestModels {
     pub fn new(files: &[(String, &FileFacts)]) -> Self {
-        let last = |name: &str| name.rsplit('.').next().unwrap_or(name).to_string();
+        let last = |name: &str| last_part(name);
         let mut names: BTreeSet<String> = files
             .iter()
             .flat_map(|(_, facts)| facts.request_models.iter().map(|m| last(m)))
@@ -555,9 +639,9 @@ impl RequestModels {
     /// Whether every handler that takes the class from the client (directly or as a field of
     /// another class) changes no state, as `effects` reads them: its amounts move nothing.
     pub fn read_only(&self, class: &str, effects: &mut Effects, callees: &mut Callees) -> bool {
-        let last = class.rsplit('.').next().unwrap_or(class);
-        self.names.contains(last)
-            && !self.taken_by_writer(last, effects, callees, &mut BTreeSet::new())
+        let last = last_part(class);
+        self.names.contains(&last)
+            && !self.taken_by_writer(&last, effects, callees, &mut BTreeSet::new())
     }
 
     fn taken_by_writer(
@@ -589,8 +673,8 @@ impl RequestModels {
     /// itself (so the model needs no bound of its own). A class reached only as a field of
     /// another model, or built from request data, is never covered this way.
     pub fn field_bounded(&self, class: &str, field: &str) -> bool {
-        let last = class.rsplit('.').next().unwrap_or(class);
-        self.checks.get(last).is_some_and(|uses| {
+        let last = last_part(class);
+        self.checks.get(&last).is_some_and(|uses| {
             uses.iter()
                 .all(|bounded| bounded.iter().any(|f| f == field))
         })
@@ -598,13 +682,12 @@ impl RequestModels {
 
     /// Whether a handler takes the class (a qualified name) from the client.
     pub fn contains(&self, class: &str) -> bool {
-        let last = class.rsplit('.').next().unwrap_or(class);
-        self.names.contains(last) || self.staff.contains(last)
+        let last = last_part(class);
+        self.names.contains(&last) || self.staff.contains(&last)
     }
 
     /// Whether only handlers restricted to staff take the class from the client.
     pub fn staff_only(&self, class: &str) -> bool {
-        self.staff
-            .contains(class.rsplit('.').next().unwrap_or(class))
+        self.staff.contains(&last_part(class))
     }
 }

@@ -74,6 +74,7 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
     };
     if let Some(framework) = framework {
         candidates(file, framework, &public, &mut facts);
+        super::models::rust(file, &mut facts);
     }
     for node in descendants(file.tree.root_node()) {
         if is_chain_end(file, node) {
