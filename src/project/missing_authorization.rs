@@ -58,6 +58,10 @@ pub fn findings(project: &Project, rule: &Rule) -> BTreeMap<String, Vec<Finding>
             continue;
         }
         let (path, handler) = &project.handlers[route.handler_index];
+        if handler.serves.is_some() {
+            // A GraphQL endpoint: its operations are judged one by one.
+            continue;
+        }
         by_anchor
             .entry((path.as_str(), handler.bytes.start))
             .or_default()
@@ -70,9 +74,12 @@ pub fn findings(project: &Project, rule: &Rule) -> BTreeMap<String, Vec<Finding>
             .map(|r| &project.handlers[r.handler_index].1)
             .collect();
         let handler = handlers[0];
+        // A GraphQL resolver is known by its operation's field (`tokenAuth`), and by its own name.
+        let field = handler.operation.as_ref().map(|o| o.field.as_str());
         let names = format!(
-            "{} {}",
+            "{} {} {}",
             handler.name,
+            field.map(snake).unwrap_or_default(),
             routes
                 .iter()
                 .filter_map(|r| r.path.as_deref())
@@ -96,7 +103,10 @@ pub fn findings(project: &Project, rule: &Rule) -> BTreeMap<String, Vec<Finding>
             .collect();
         let (severity, confidence, exposure) = if writes {
             (rule.severity, rule.confidence, "changes state")
-        } else if reads_account_data(&handler.name, &routes) {
+        } else if reads_account_data(
+            &format!("{} {}", handler.name, field.unwrap_or("")),
+            &routes,
+        ) {
             (
                 lower(rule.severity),
                 Confidence::Low,
@@ -201,6 +211,18 @@ fn reads_account_data(name: &str, routes: &[&Route]) -> bool {
             let has_parameter = path.contains('{') || path.contains('<') || path.contains("(?P");
             has_parameter && SENSITIVE.is_match(path)
         })
+}
+
+/// `tokenAuth` → `token_auth`: operation fields in the words the name patterns look for.
+fn snake(field: &str) -> String {
+    let mut out = String::new();
+    for c in field.chars() {
+        if c.is_uppercase() {
+            out.push('_');
+        }
+        out.extend(c.to_lowercase());
+    }
+    out
 }
 
 fn lower(severity: Severity) -> Severity {

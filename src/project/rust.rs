@@ -4,6 +4,7 @@
 
 use super::facts::{join_path, Edge, FileFacts, HandlerFact, Target};
 use crate::detectors::syntax::{descendants, named_children};
+use crate::model::graphql::rust as graphql;
 use crate::model::{looks_like_auth, Framework, Handler};
 use crate::parse::ParsedFile;
 use crate::source::Position;
@@ -18,6 +19,7 @@ const NEEDS_ANY: &[&str] = &[
     "actix",
     "axum",
     "ServiceConfig",
+    "async_graphql",
 ];
 /// Builder methods that register routes or mount other routers.
 const MOUNTS: &[&str] = &[
@@ -68,7 +70,15 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
         handlers: model
             .handlers
             .iter()
-            .map(|handler| HandlerFact::of(file, handler, &public))
+            .map(|handler| {
+                let mut fact = HandlerFact::of(file, handler, &public);
+                fact.serves = handler
+                    .markers
+                    .iter()
+                    .any(|t| graphql::serves_schema(file, t))
+                    .then_some(Framework::AsyncGraphql);
+                fact
+            })
             .collect(),
         ..FileFacts::default()
     };
@@ -120,6 +130,7 @@ fn candidates(
             name_bytes: name_node.byte_range(),
             request_params: Vec::new(),
             guard_calls: Vec::new(),
+            operation: None,
         };
         let mut fact = HandlerFact::of(file, &handler, public);
         fact.candidate = true;
