@@ -316,6 +316,10 @@ fn assignment(file: &ParsedFile, node: Node, facts: &mut FileFacts) {
     let name = file.text(left);
     match name {
         "urlpatterns" => url_list(file, right, "urlpatterns", "", &[], facts),
+        // `_patterns = [path(…), …]` included by name below (`include(_patterns)`).
+        _ if name.ends_with("patterns") && right.kind() == "list" => {
+            url_list(file, right, name, "", &[], facts)
+        }
         "REST_FRAMEWORK" => {
             let text = file.text(right);
             if let Some(classes) = setting_list(text, "DEFAULT_PERMISSION_CLASSES") {
@@ -554,6 +558,15 @@ fn url_view_include(
 ) {
     match node.kind() {
         "list" => url_list(file, node, from, prefix, guards, facts),
+        "identifier" if file.text(node).ends_with("patterns") => {
+            facts.edges.push(edge(
+                file.source.position(node.start_byte()),
+                from,
+                prefix,
+                Target::Container(vec![file.text(node).to_string()]),
+                guards,
+            ));
+        }
         "attribute" if file.text(node).ends_with(".urls") => {
             if let Some(object) = node.child_by_field_name("object") {
                 facts.edges.push(edge(

@@ -549,23 +549,42 @@ fn strawberry_resolvers(file: &ParsedFile, class: Node, out: &mut Vec<Handler>) 
         let Some(kind) = strawberry_kind(file, file.text(callee), root) else {
             continue;
         };
-        let Some(function) = keyword_argument(file, right, "resolver")
-            .and_then(|r| module_function(file, &items, file.text(r)))
-        else {
-            continue;
-        };
         let operation = Operation {
             kind,
             field: camel(file.text(left)),
         };
-        out.extend(resolver(
-            file,
-            function,
-            Framework::Strawberry,
-            operation,
-            None,
-            strawberry_permissions(file, right),
-        ));
+        let guards = strawberry_permissions(file, right);
+        match keyword_argument(file, right, "resolver") {
+            Some(name) => {
+                if let Some(function) = module_function(file, &items, file.text(name)) {
+                    out.extend(resolver(
+                        file,
+                        function,
+                        Framework::Strawberry,
+                        operation,
+                        None,
+                        guards,
+                    ));
+                }
+            }
+            // `cable: CableType = strawberry_django.field()`: the library resolves it (a
+            // look-up by id, or a list), and the field is still an operation.
+            None => out.push(Handler {
+                name: file.text(left).to_string(),
+                framework: Framework::Strawberry,
+                methods: operation.methods(),
+                route: None,
+                guards,
+                owner: Some(class_name.to_string()),
+                declared_route: false,
+                markers: Vec::new(),
+                bytes: statement.byte_range(),
+                name_bytes: left.byte_range(),
+                request_params: Vec::new(),
+                guard_calls: Vec::new(),
+                operation: Some(operation),
+            }),
+        }
     }
 }
 
