@@ -266,8 +266,10 @@ impl<'a> Linker<'a> {
                     callee: format!("{written}.dispatch"),
                     how: Via::Call,
                 };
-                if let Verdict::Guard(why) = self.judge.judge(file, &dispatch) {
-                    guards.push(format!("{} ({why})", dispatch.text));
+                if guards.is_empty() {
+                    if let Verdict::Guard(why) = self.judge.judge(file, &dispatch) {
+                        guards.push(format!("{} ({why})", dispatch.text));
+                    }
                 }
                 Some((library, guards))
             }
