@@ -471,6 +471,7 @@ impl<'a> Linker<'a> {
                     column: at.column,
                 })
                 .collect(),
+            operation: handler.operation.clone(),
             handler_index: h,
         });
     }
