@@ -43,8 +43,11 @@ pub fn findings(project: &Project, rule: &Rule) -> BTreeMap<String, Vec<Finding>
     // (file, anchor) → the unguarded routes of the handlers anchored there.
     let mut by_anchor: BTreeMap<(&str, usize), Vec<&Route>> = BTreeMap::new();
     for route in &project.routes {
-        if route.path.is_none() && project.has_registrations {
-            // Registrations exist but none reaches it: not routed, or routed dynamically.
+        let (_, fact) = &project.handlers[route.handler_index];
+        if route.path.is_none() && (project.has_registrations || fact.operation.is_some()) {
+            // Registrations exist but none reaches it: not routed, or routed dynamically; or a
+            // GraphQL operation whose endpoint is not in the scan, which usually carries the
+            // authentication.
             continue;
         }
         if route.authenticated() || route.public.is_some() || !rule.paths.allows(&route.file) {

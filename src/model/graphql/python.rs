@@ -145,13 +145,14 @@ pub(crate) fn handlers(file: &ParsedFile) -> Vec<Handler> {
         .map(unwrap_decorated)
         .collect();
     let ariadne = ariadne_bindings(file, &items);
+    let fields = mounted_fields(file, &items);
     let mut out = Vec::new();
     let mut graphene: HashMap<String, OperationKind> = HashMap::new();
     for (decorators, item) in &items {
         match item.kind() {
             "class_definition" => {
                 if let Some(kind) = graphene_class(file, *item, &graphene) {
-                    graphene_resolvers(file, *item, kind, &mut out);
+                    graphene_resolvers(file, *item, kind, &fields, &mut out);
                     if let Some(name) = item.child_by_field_name("name") {
                         graphene.insert(file.text(name).to_string(), kind);
                     }
@@ -220,6 +221,45 @@ pub(crate) fn handlers(file: &ParsedFile) -> Vec<Handler> {
         }
     }
     out
+}
+
+/// The fields a graphene root type of the file mounts mutations under: `refund_order =
+/// RefundOrder.Field()` → `RefundOrder` → `refundOrder`.
+fn mounted_fields(file: &ParsedFile, items: &[(Vec<Node>, Node)]) -> HashMap<String, String> {
+    let mut fields = HashMap::new();
+    if !file.source.text.contains(".Field(") {
+        return fields;
+    }
+    for (_, item) in items
+        .iter()
+        .filter(|(_, item)| item.kind() == "class_definition")
+    {
+        let Some(body) = item.child_by_field_name("body") else {
+            continue;
+        };
+        for statement in named_children(body) {
+            let Some(assignment) = named_children(statement)
+                .into_iter()
+                .find(|n| n.kind() == "assignment")
+            else {
+                continue;
+            };
+            let (Some(left), Some(right)) = (
+                assignment.child_by_field_name("left"),
+                assignment.child_by_field_name("right"),
+            ) else {
+                continue;
+            };
+            let Some((class, "Field")) = Some(right)
+                .filter(|r| r.kind() == "call")
+                .and_then(|r| callee_attribute(file, r))
+            else {
+                continue;
+            };
+            fields.insert(class.to_string(), camel(file.text(left)));
+        }
+    }
+    fields
 }
 
 /// `(decorators, definition)` of a module-level item.
@@ -365,7 +405,13 @@ fn methods<'t>(class: Node<'t>) -> Vec<Node<'t>> {
 
 /// A graphene mutation's `mutate` (one operation named for the class), or a root query type's
 /// `resolve_*` methods.
-fn graphene_resolvers(file: &ParsedFile, class: Node, kind: OperationKind, out: &mut Vec<Handler>) {
+fn graphene_resolvers(
+    file: &ParsedFile,
+    class: Node,
+    kind: OperationKind,
+    fields: &HashMap<String, String>,
+    out: &mut Vec<Handler>,
+) {
     let Some(name_node) = class.child_by_field_name("name") else {
         return;
     };
@@ -373,9 +419,13 @@ fn graphene_resolvers(file: &ParsedFile, class: Node, kind: OperationKind, out: 
     let guards = meta_permissions(file, class);
     let methods = methods(class);
     if kind == OperationKind::Mutation {
+        let field = fields
+            .get(class_name)
+            .cloned()
+            .unwrap_or_else(|| camel(class_name));
         let operation = || Operation {
             kind,
-            field: camel(class_name),
+            field: field.clone(),
         };
         let mutate: Vec<Node> = methods
             .iter()
@@ -728,9 +778,10 @@ fn parameters(
     (arguments, info)
 }
 
-/// Calls at the top of the resolver's body handed the resolve info (`user =
-/// require_user(info)`, `check_permission(info.context, "refund")`): helpers that may refuse a
-/// caller, judged by what their code does when linking.
+/// Calls at the top level of the resolver's body handed the resolve info (`user =
+/// require_user(info)`, `check_permission(info.context, "refund")`, `return
+/// delete_run(info, run_id)`): helpers that may refuse a caller, judged by what their code (and
+/// the code it calls) does when linking.
 fn helper_checks(file: &ParsedFile, function: Node, info: &str) -> Vec<GuardCall> {
     let Some(body) = function.child_by_field_name("body") else {
         return Vec::new();
@@ -738,7 +789,9 @@ fn helper_checks(file: &ParsedFile, function: Node, info: &str) -> Vec<GuardCall
     let mut calls = Vec::new();
     for statement in named_children(body) {
         let expression = match statement.kind() {
-            "expression_statement" => named_children(statement).into_iter().next(),
+            "expression_statement" | "return_statement" => {
+                named_children(statement).into_iter().next()
+            }
             _ => None,
         };
         let Some(mut value) = expression else {
