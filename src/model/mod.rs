@@ -31,6 +31,7 @@ pub enum Framework {
     Ariadne,
     #[serde(rename = "async-graphql")]
     AsyncGraphql,
+    Juniper,
 }
 
 impl Framework {
@@ -46,6 +47,7 @@ impl Framework {
             Framework::Strawberry => "strawberry",
             Framework::Ariadne => "ariadne",
             Framework::AsyncGraphql => "async-graphql",
+            Framework::Juniper => "juniper",
         }
     }
 }

@@ -20,6 +20,7 @@ const NEEDS_ANY: &[&str] = &[
     "axum",
     "ServiceConfig",
     "async_graphql",
+    "juniper",
 ];
 /// Builder methods that register routes or mount other routers.
 const MOUNTS: &[&str] = &[
@@ -75,8 +76,7 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
                 fact.serves = handler
                     .markers
                     .iter()
-                    .any(|t| graphql::serves_schema(file, t))
-                    .then_some(Framework::AsyncGraphql);
+                    .find_map(|t| graphql::serves_schema(file, t));
                 fact
             })
             .collect(),

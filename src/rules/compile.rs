@@ -45,6 +45,7 @@ const FRAMEWORKS: &[&str] = &[
     "strawberry",
     "ariadne",
     "async-graphql",
+    "juniper",
 ];
 
 /// Compile the `match` of a rule for one language.

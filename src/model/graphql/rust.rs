@@ -1,5 +1,6 @@
-//! GraphQL resolvers in Rust: the methods of async-graphql `#[Object]` impls of root types
-//! (`QueryRoot`, `MutationRoot`), with `#[graphql(guard = …)]` and `ctx.data::<T>()` checks.
+//! GraphQL resolvers in Rust: the methods of async-graphql `#[Object]` and juniper
+//! `#[graphql_object]` impls of root types (`QueryRoot`, `MutationRoot`), with
+//! `#[graphql(guard = …)]` and `ctx.data::<T>()` checks.
 
 use super::{camel, root_kind, Operation};
 use crate::detectors::syntax::{descendants, named_children};
@@ -19,11 +20,34 @@ static CONTEXT_DATA: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Qualified names of the request type of async-graphql's server integrations: a handler
 /// taking one serves the schema.
-const REQUEST_TYPES: &[&str] = &[
-    "async_graphql_axum::GraphQLRequest",
-    "async_graphql_axum::GraphQLBatchRequest",
-    "async_graphql_actix_web::GraphQLRequest",
-    "async_graphql_actix_web::GraphQLBatchRequest",
+const REQUEST_TYPES: &[(&str, Framework)] = &[
+    (
+        "async_graphql_axum::GraphQLRequest",
+        Framework::AsyncGraphql,
+    ),
+    (
+        "async_graphql_axum::GraphQLBatchRequest",
+        Framework::AsyncGraphql,
+    ),
+    (
+        "async_graphql_actix_web::GraphQLRequest",
+        Framework::AsyncGraphql,
+    ),
+    (
+        "async_graphql_actix_web::GraphQLBatchRequest",
+        Framework::AsyncGraphql,
+    ),
+    ("juniper_axum::extract::JuniperRequest", Framework::Juniper),
+    ("juniper_axum::JuniperRequest", Framework::Juniper),
+];
+/// The attribute that makes an impl's methods resolvers, per library: (crate, attribute).
+const OBJECT_ATTRIBUTES: &[(&str, &str, Framework)] = &[
+    (
+        "async_graphql",
+        "async_graphql::Object",
+        Framework::AsyncGraphql,
+    ),
+    ("juniper", "juniper::graphql_object", Framework::Juniper),
 ];
 
 /// The qualified name of a name written in an async-graphql file; names a glob import of the
@@ -39,35 +63,49 @@ fn resolve(file: &ParsedFile, written: &str, krate: &str) -> String {
     }
 }
 
-/// Whether a parameter type written in `file` is a request of async-graphql's server
-/// integrations (the handler serves the schema).
-pub(crate) fn serves_schema(file: &ParsedFile, type_text: &str) -> bool {
+/// The library whose schema a handler serves when it takes a parameter of this type (a request
+/// type of async-graphql's or juniper's server integrations).
+pub(crate) fn serves_schema(file: &ParsedFile, type_text: &str) -> Option<Framework> {
     let head = type_text.split('<').next().unwrap_or(type_text).trim();
-    let krate = if file.source.text.contains("async_graphql_actix_web") {
+    let text = &file.source.text;
+    let krate = if text.contains("async_graphql_actix_web") {
         "async_graphql_actix_web"
-    } else {
+    } else if text.contains("async_graphql_axum") {
         "async_graphql_axum"
+    } else {
+        "juniper_axum"
     };
-    REQUEST_TYPES.contains(&resolve(file, head, krate).as_str())
+    let qualified = resolve(file, head, krate);
+    REQUEST_TYPES
+        .iter()
+        .find(|(name, _)| *name == qualified)
+        .map(|(_, library)| *library)
 }
 
 /// The resolvers of the file's `#[Object]` root impls.
 pub(crate) fn handlers(file: &ParsedFile) -> Vec<Handler> {
-    if !file.source.text.contains("async_graphql") {
+    let libraries: Vec<&(&str, &str, Framework)> = OBJECT_ATTRIBUTES
+        .iter()
+        .filter(|(krate, _, _)| file.source.text.contains(krate))
+        .collect();
+    if libraries.is_empty() {
         return Vec::new();
     }
     let mut out = Vec::new();
     for item in descendants(file.tree.root_node()).filter(|n| n.kind() == "impl_item") {
-        let object = attributes(item).into_iter().any(|a| {
-            attribute_path(file, a)
-                .is_some_and(|p| resolve(file, p, "async_graphql") == "async_graphql::Object")
+        let library = attributes(item).into_iter().find_map(|a| {
+            let path = attribute_path(file, a)?;
+            libraries
+                .iter()
+                .find(|(krate, name, _)| resolve(file, path, krate) == *name)
+                .map(|(_, _, library)| *library)
         });
         let Some(type_node) = item.child_by_field_name("type") else {
             continue;
         };
         let type_name = file.text(type_node).split('<').next().unwrap_or("").trim();
-        let (true, Some(kind), Some(body)) = (
-            object,
+        let (Some(library), Some(kind), Some(body)) = (
+            library,
             root_kind(type_name),
             item.child_by_field_name("body"),
         ) else {
@@ -111,7 +149,7 @@ pub(crate) fn handlers(file: &ParsedFile) -> Vec<Handler> {
             let operation = Operation { kind, field };
             out.push(Handler {
                 name: file.text(name_node).to_string(),
-                framework: Framework::AsyncGraphql,
+                framework: library,
                 methods: operation.methods(),
                 route: None,
                 guards,
