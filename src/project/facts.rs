@@ -173,6 +173,10 @@ pub enum Target {
     /// A GraphQL endpoint serving a library's schema (`GraphQLView.as_view(schema=…)`,
     /// `GraphQLRouter(schema)`, `GraphQL(schema)`): the library's operations are its routes.
     Graphql(Framework),
+    /// A view class of the project mounted with a schema (`GraphQLView.as_view(schema=schema)`
+    /// with the project's own `GraphQLView`): a GraphQL endpoint of any library, guarded by
+    /// what the class inherits or its `dispatch` does.
+    GraphqlView(Vec<String>),
 }
 
 /// Text in a handler body that suggests it changes state.

@@ -58,8 +58,9 @@ struct Linker<'a> {
     judge: Judge<'a>,
     routes: Vec<Route>,
     routed: Vec<bool>,
-    /// GraphQL endpoints reached: (file, library served, the trail down to the endpoint).
-    endpoints: Vec<(usize, Framework, Trail)>,
+    /// GraphQL endpoints reached: (file, library served or `None` for any, the trail down to
+    /// the endpoint).
+    endpoints: Vec<(usize, Option<Framework>, Trail)>,
 }
 
 pub(super) fn link(files: &[(String, &FileFacts)], auth: &AuthConfig) -> Project {
@@ -236,13 +237,19 @@ impl<'a> Linker<'a> {
         stack.pop();
     }
 
-    /// The library a GraphQL endpoint serves, when `target` is one, with the guards its class
-    /// brings: a view, router or app of a GraphQL library, or a class of the project derived
-    /// from one (`class PrivateGraphQLView(LoginRequiredMixin, GraphQLView)`, or one whose
-    /// `dispatch` refuses anonymous callers).
-    fn graphql_endpoint(&self, file: usize, target: &Target) -> Option<(Framework, Vec<String>)> {
+    /// The library a GraphQL endpoint serves (`None`: any), when `target` is one, with the
+    /// guards its class brings: a view, router or app of a GraphQL library, a view of the
+    /// project mounted with a schema, or a class of the project derived from a library's view
+    /// (`class PrivateGraphQLView(LoginRequiredMixin, GraphQLView)`, or one whose `dispatch`
+    /// refuses anonymous callers).
+    fn graphql_endpoint(
+        &self,
+        file: usize,
+        target: &Target,
+    ) -> Option<(Option<Framework>, Vec<String>)> {
         match target {
-            Target::Graphql(library) => Some((*library, Vec::new())),
+            Target::Graphql(library) => Some((Some(*library), Vec::new())),
+            Target::GraphqlView(path) => Some(self.graphql_view(file, path)),
             Target::Class {
                 path,
                 viewset: false,
@@ -254,27 +261,34 @@ impl<'a> Linker<'a> {
                 {
                     return None;
                 }
-                let written = path.join(".");
-                let lineage = self.judge.lineage_of(file, &written);
-                let library = lineage
-                    .ancestors
-                    .iter()
-                    .find_map(|base| crate::model::graphql::python::endpoint_library(base))?;
-                let mut guards = lineage.guards;
-                let dispatch = GuardCall {
-                    text: format!("{written}.dispatch"),
-                    callee: format!("{written}.dispatch"),
-                    how: Via::Call,
-                };
-                if guards.is_empty() {
-                    if let Verdict::Guard(why) = self.judge.judge(file, &dispatch) {
-                        guards.push(format!("{} ({why})", dispatch.text));
-                    }
-                }
-                Some((library, guards))
+                let (library, guards) = self.graphql_view(file, path);
+                library.map(|library| (Some(library), guards))
             }
             _ => None,
         }
+    }
+
+    /// The library a view class of the project serves through its bases, and its guards: the
+    /// guard mixins it inherits, else its `dispatch` when that refuses anonymous callers.
+    fn graphql_view(&self, file: usize, path: &[String]) -> (Option<Framework>, Vec<String>) {
+        let written = path.join(".");
+        let lineage = self.judge.lineage_of(file, &written);
+        let library = lineage
+            .ancestors
+            .iter()
+            .find_map(|base| crate::model::graphql::python::endpoint_library(base));
+        let mut guards = lineage.guards;
+        let dispatch = GuardCall {
+            text: format!("{written}.dispatch"),
+            callee: format!("{written}.dispatch"),
+            how: Via::Call,
+        };
+        if guards.is_empty() {
+            if let Verdict::Guard(why) = self.judge.judge(file, &dispatch) {
+                guards.push(format!("{} ({why})", dispatch.text));
+            }
+        }
+        (library, guards)
     }
 
     /// Every GraphQL operation under the endpoints that serve its library (the ones nearest
@@ -282,14 +296,24 @@ impl<'a> Linker<'a> {
     fn attach_operations(&mut self) {
         for h in 0..self.handlers.len() {
             let (file, handler) = self.handlers[h];
-            if handler.operation.is_none() {
+            let Some(operation) = &handler.operation else {
                 continue;
+            };
+            if let Some(base) = &operation.unconfirmed_base {
+                // `class OrderRefund(BaseMutation)`: a mutation only if some ancestor is one.
+                let lineage = self.judge.lineage_of(file, base);
+                let confirmed = std::iter::once(base)
+                    .chain(&lineage.ancestors)
+                    .any(|ancestor| crate::model::graphql::python::is_graphene_mutation(ancestor));
+                if !confirmed {
+                    continue;
+                }
             }
             let pool: Vec<(usize, usize)> = self
                 .endpoints
                 .iter()
                 .enumerate()
-                .filter(|(_, (_, library, _))| *library == handler.framework)
+                .filter(|(_, (_, library, _))| library.is_none_or(|l| l == handler.framework))
                 .map(|(index, (at, _, _))| (*at, index))
                 .collect();
             let served_by = self.closest(file, pool);
@@ -431,7 +455,7 @@ impl<'a> Linker<'a> {
             through.prefix = path.clone();
             through.guards = guards.clone();
             through.guard_calls.clear();
-            self.endpoints.push((file, library, through));
+            self.endpoints.push((file, Some(library), through));
         }
         let allow_any = explicit_permissions && permissions.iter().all(|m| m.contains("AllowAny"));
         let public = handler
@@ -539,7 +563,7 @@ impl<'a> Linker<'a> {
                 let (module, name) = self.expand(file, path);
                 self.resolve_handlers(file, &module, &name, None)
             }
-            Target::Graphql(_) => Vec::new(),
+            Target::Graphql(_) | Target::GraphqlView(_) => Vec::new(),
             Target::Class { path, viewset } => {
                 let (module, name) = self.expand(file, path);
                 self.resolve_handlers(file, &module, &name, Some(*viewset))

@@ -513,10 +513,17 @@ fn url_view_unguarded(
                 let Some(class) = function.and_then(|f| f.child_by_field_name("object")) else {
                     return;
                 };
-                let target = graphql_endpoint(file, view).unwrap_or_else(|| Target::Class {
-                    path: dotted(file.text(class)),
-                    viewset: false,
-                });
+                let path = dotted(file.text(class));
+                let target = match graphql_endpoint(file, view) {
+                    Some(target) => target,
+                    None if keyword_argument(file, view, "schema").is_some() => {
+                        Target::GraphqlView(path)
+                    }
+                    None => Target::Class {
+                        path,
+                        viewset: false,
+                    },
+                };
                 facts.edges.push(edge(
                     file.source.position(view.start_byte()),
                     from,

@@ -26,6 +26,10 @@ pub struct Operation {
     pub kind: OperationKind,
     /// The field's name in the schema (`orderRefund`).
     pub field: String,
+    /// A base class of another file, as written, that must turn out to be a graphene mutation
+    /// when the project is linked (`class OrderRefund(BaseMutation)` with `perform_mutation`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unconfirmed_base: Option<String>,
 }
 
 impl Operation {
@@ -36,6 +40,15 @@ impl Operation {
             OperationKind::Mutation => "mutation",
         };
         format!("{kind} {}", self.field)
+    }
+
+    /// A query field or mutation named `field`, of a type known to be a root.
+    pub fn new(kind: OperationKind, field: String) -> Self {
+        Operation {
+            kind,
+            field,
+            unconfirmed_base: None,
+        }
     }
 
     /// The methods the operation is reachable with: queries may come by GET, mutations only

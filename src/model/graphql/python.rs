@@ -122,6 +122,11 @@ pub(crate) fn endpoint_library(qualified: &str) -> Option<Framework> {
         .map(|(_, library)| *library)
 }
 
+/// Whether a qualified class name is one of graphene's mutation bases.
+pub(crate) fn is_graphene_mutation(qualified: &str) -> bool {
+    GRAPHENE_MUTATIONS.matches(qualified)
+}
+
 /// The qualified name of a name written in `file`, when an import or definition binds it.
 fn resolved(file: &ParsedFile, written: &str) -> Option<String> {
     match file.symbols().resolve(Language::Python, written) {
@@ -151,8 +156,14 @@ pub(crate) fn handlers(file: &ParsedFile) -> Vec<Handler> {
     for (decorators, item) in &items {
         match item.kind() {
             "class_definition" => {
-                if let Some(kind) = graphene_class(file, *item, &graphene) {
+                if let Some((kind, base)) = graphene_class(file, *item, &graphene) {
+                    let start = out.len();
                     graphene_resolvers(file, *item, kind, &fields, &mut out);
+                    for handler in &mut out[start..] {
+                        if let Some(operation) = &mut handler.operation {
+                            operation.unconfirmed_base.clone_from(&base);
+                        }
+                    }
                     if let Some(name) = item.child_by_field_name("name") {
                         graphene.insert(file.text(name).to_string(), kind);
                     }
@@ -207,7 +218,7 @@ pub(crate) fn handlers(file: &ParsedFile) -> Vec<Handler> {
                 ) else {
                     continue;
                 };
-                let operation = Operation { kind: *kind, field };
+                let operation = Operation::new(*kind, field);
                 out.extend(resolver(
                     file,
                     function,
@@ -359,36 +370,47 @@ fn ariadne_field(
         return None;
     };
     let kind = *bindings.get(object)?;
-    Some(Operation {
-        kind,
-        field: first_string_arg(file, call)?,
-    })
+    Some(Operation::new(kind, first_string_arg(file, call)?))
 }
 
 /// Whether a class is a graphene mutation or object type: its bases resolve to graphene's, or
-/// to a class of this file that does.
+/// to a class of this file that does. A class based on a class of another module that defines
+/// a `mutate`-style method taking the resolve info is a mutation whose base the link confirms
+/// (returned with that base as written).
 fn graphene_class(
     file: &ParsedFile,
     class: Node,
     local: &HashMap<String, OperationKind>,
-) -> Option<OperationKind> {
+) -> Option<(OperationKind, Option<String>)> {
     let bases = class.child_by_field_name("superclasses")?;
+    let mut elsewhere = None;
     for base in named_children(bases) {
         let written = file.text(base);
         if let Some(kind) = local.get(written) {
-            return Some(*kind);
+            return Some((*kind, None));
         }
         let Some(qualified) = resolved(file, written) else {
             continue;
         };
         if GRAPHENE_MUTATIONS.matches(&qualified) {
-            return Some(OperationKind::Mutation);
+            return Some((OperationKind::Mutation, None));
         }
         if GRAPHENE_OBJECTS.matches(&qualified) {
-            return Some(OperationKind::Query);
+            return Some((OperationKind::Query, None));
+        }
+        if !qualified.starts_with("builtins.") && !qualified.starts_with("graphene") {
+            elsewhere.get_or_insert_with(|| written.to_string());
         }
     }
-    None
+    let mutates = methods(class).into_iter().any(|method| {
+        method
+            .child_by_field_name("name")
+            .is_some_and(|n| MUTATE_METHODS.contains(&file.text(n)))
+            && parameters(file, method, Framework::Graphene).1.is_some()
+    });
+    elsewhere
+        .filter(|_| mutates && file.source.text.contains("graphene"))
+        .map(|base| (OperationKind::Mutation, Some(base)))
 }
 
 /// The methods of a graphene class in `class`'s body.
@@ -416,6 +438,10 @@ fn graphene_resolvers(
         return;
     };
     let class_name = file.text(name_node);
+    if meta_value(file, class, "abstract").is_some_and(|v| file.text(v) == "True") {
+        // A base for other mutations, not in the schema itself.
+        return;
+    }
     let guards = meta_permissions(file, class);
     let methods = methods(class);
     if kind == OperationKind::Mutation {
@@ -423,10 +449,7 @@ fn graphene_resolvers(
             .get(class_name)
             .cloned()
             .unwrap_or_else(|| camel(class_name));
-        let operation = || Operation {
-            kind,
-            field: field.clone(),
-        };
+        let operation = || Operation::new(kind, field.clone());
         let mutate: Vec<Node> = methods
             .iter()
             .copied()
@@ -485,10 +508,7 @@ fn graphene_resolvers(
         if !name.starts_with("resolve_") {
             continue;
         }
-        let operation = Operation {
-            kind: OperationKind::Query,
-            field: camel(name),
-        };
+        let operation = Operation::new(OperationKind::Query, camel(name));
         out.extend(resolver(
             file,
             method,
@@ -503,18 +523,7 @@ fn graphene_resolvers(
 /// `class Meta: permissions = (…)` on a graphene mutation (a base mutation that checks the
 /// permissions it declares), as a guard.
 fn meta_permissions(file: &ParsedFile, class: Node) -> Vec<String> {
-    let Some(body) = class.child_by_field_name("body") else {
-        return Vec::new();
-    };
-    let meta = named_children(body).into_iter().find(|n| {
-        n.kind() == "class_definition"
-            && n.child_by_field_name("name")
-                .is_some_and(|name| file.text(name) == "Meta")
-    });
-    let Some(meta) = meta else {
-        return Vec::new();
-    };
-    let Some(value) = crate::model::python::class_attribute(file, meta, "permissions") else {
+    let Some(value) = meta_value(file, class, "permissions") else {
         return Vec::new();
     };
     let listed = named_children(value).into_iter().next().is_some() || value.kind() == "attribute";
@@ -523,6 +532,17 @@ fn meta_permissions(file: &ParsedFile, class: Node) -> Vec<String> {
     } else {
         Vec::new()
     }
+}
+
+/// The value of `name = …` in a class's nested `class Meta:`.
+fn meta_value<'t>(file: &ParsedFile, class: Node<'t>, name: &str) -> Option<Node<'t>> {
+    let body = class.child_by_field_name("body")?;
+    let meta = named_children(body).into_iter().find(|n| {
+        n.kind() == "class_definition"
+            && n.child_by_field_name("name")
+                .is_some_and(|meta| file.text(meta) == "Meta")
+    })?;
+    crate::model::python::class_attribute(file, meta, name)
 }
 
 /// A Strawberry type's resolvers: decorated methods, and `name: T = strawberry.field(resolver=f)`
@@ -559,10 +579,8 @@ fn strawberry_resolvers(file: &ParsedFile, class: Node, out: &mut Vec<Handler>) 
                 let Some(name) = definition.child_by_field_name("name") else {
                     continue;
                 };
-                let operation = Operation {
-                    kind,
-                    field: field.unwrap_or_else(|| camel(file.text(name))),
-                };
+                let operation =
+                    Operation::new(kind, field.unwrap_or_else(|| camel(file.text(name))));
                 let guards = call
                     .map(|c| strawberry_permissions(file, c))
                     .unwrap_or_default();
@@ -599,10 +617,7 @@ fn strawberry_resolvers(file: &ParsedFile, class: Node, out: &mut Vec<Handler>) 
         let Some(kind) = strawberry_kind(file, file.text(callee), root) else {
             continue;
         };
-        let operation = Operation {
-            kind,
-            field: camel(file.text(left)),
-        };
+        let operation = Operation::new(kind, camel(file.text(left)));
         let guards = strawberry_permissions(file, right);
         match keyword_argument(file, right, "resolver") {
             Some(name) => {

@@ -146,7 +146,7 @@ pub(crate) fn handlers(file: &ParsedFile) -> Vec<Handler> {
                     .filter(|t| looks_like_auth(t))
                     .map(|t| format!("ctx.data::<{t}>()")),
             );
-            let operation = Operation { kind, field };
+            let operation = Operation::new(kind, field);
             out.push(Handler {
                 name: file.text(name_node).to_string(),
                 framework: library,
