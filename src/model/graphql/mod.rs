@@ -9,6 +9,7 @@
 
 pub(crate) mod python;
 pub(crate) mod rust;
+mod strawberry;
 
 use serde::{Deserialize, Serialize};
 

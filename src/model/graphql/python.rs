@@ -3,9 +3,10 @@
 //! `@strawberry.field`/`@strawberry.mutation` methods or `resolver=` functions) and Ariadne
 //! (`QueryType()`/`MutationType()` bindings with `@x.field("name")` or `x.set_field`).
 
+use super::strawberry;
 use super::{camel, root_kind, Operation, OperationKind};
 use crate::detectors::syntax::{descendants, named_children};
-use crate::model::python::{callee_attribute, decorator_guard, first_string_arg, keyword_argument};
+use crate::model::python::{callee_attribute, decorator_guard, first_string_arg};
 use crate::model::{Framework, Handler};
 use crate::parse::ParsedFile;
 use crate::project::guards::{python_decorator_guards, GuardCall, Via};
@@ -26,7 +27,7 @@ const ROOT_NAMES: &[&str] = &[
     "self", "cls", "root", "_root", "parent", "_parent", "obj", "_obj", "_",
 ];
 
-fn patterns(list: &[&str]) -> NamePatterns {
+pub(super) fn patterns(list: &[&str]) -> NamePatterns {
     let list: Vec<String> = list.iter().map(|p| (*p).to_string()).collect();
     NamePatterns::new(&list).expect("valid GraphQL name patterns")
 }
@@ -44,28 +45,6 @@ static GRAPHENE_OBJECTS: LazyLock<NamePatterns> = LazyLock::new(|| {
     patterns(&[
         "graphene.{ObjectType,types.objecttype.ObjectType}",
         "graphene_django.{DjangoObjectType,types.DjangoObjectType}",
-    ])
-});
-static STRAWBERRY_TYPES: LazyLock<NamePatterns> = LazyLock::new(|| {
-    patterns(&[
-        "strawberry.{type,object_type}",
-        "strawberry_django.type",
-        "strawberry.django.type",
-    ])
-});
-static STRAWBERRY_FIELDS: LazyLock<NamePatterns> = LazyLock::new(|| {
-    patterns(&[
-        "strawberry.field",
-        "strawberry_django.field",
-        "strawberry.django.field",
-    ])
-});
-static STRAWBERRY_MUTATIONS: LazyLock<NamePatterns> = LazyLock::new(|| {
-    patterns(&[
-        "strawberry.mutation",
-        "strawberry_django.mutation",
-        "strawberry_django.mutations.**",
-        "strawberry.django.mutation",
     ])
 });
 /// Ariadne bindables of root types.
@@ -128,14 +107,14 @@ pub(crate) fn is_graphene_mutation(qualified: &str) -> bool {
 }
 
 /// The qualified name of a name written in `file`, when an import or definition binds it.
-fn resolved(file: &ParsedFile, written: &str) -> Option<String> {
+pub(super) fn resolved(file: &ParsedFile, written: &str) -> Option<String> {
     match file.symbols().resolve(Language::Python, written) {
         Resolved::Qualified(name) => Some(name),
         Resolved::Unresolved(_) => None,
     }
 }
 
-fn resolves_to(file: &ParsedFile, written: &str, names: &NamePatterns) -> bool {
+pub(super) fn resolves_to(file: &ParsedFile, written: &str, names: &NamePatterns) -> bool {
     resolved(file, written).is_some_and(|name| names.matches(&name))
 }
 
@@ -167,11 +146,8 @@ pub(crate) fn handlers(file: &ParsedFile) -> Vec<Handler> {
                     if let Some(name) = item.child_by_field_name("name") {
                         graphene.insert(file.text(name).to_string(), kind);
                     }
-                } else if decorators.iter().any(|d| {
-                    decorator_callee(file, *d)
-                        .is_some_and(|c| resolves_to(file, c, &STRAWBERRY_TYPES))
-                }) {
-                    strawberry_resolvers(file, *item, &mut out);
+                } else if strawberry::is_type(file, decorators) {
+                    strawberry::resolvers(file, *item, &mut out);
                 }
             }
             "function_definition" if !ariadne.is_empty() => {
@@ -274,7 +250,7 @@ fn mounted_fields(file: &ParsedFile, items: &[(Vec<Node>, Node)]) -> HashMap<Str
 }
 
 /// `(decorators, definition)` of a module-level item.
-fn unwrap_decorated(node: Node) -> (Vec<Node>, Node) {
+pub(super) fn unwrap_decorated(node: Node) -> (Vec<Node>, Node) {
     if node.kind() != "decorated_definition" {
         return (Vec::new(), node);
     }
@@ -289,7 +265,7 @@ fn unwrap_decorated(node: Node) -> (Vec<Node>, Node) {
 }
 
 /// The callable a decorator names (`strawberry.type` for `@strawberry.type(name="X")`).
-fn decorator_callee<'f>(file: &ParsedFile<'f>, decorator: Node) -> Option<&'f str> {
+pub(super) fn decorator_callee<'f>(file: &ParsedFile<'f>, decorator: Node) -> Option<&'f str> {
     let expression = named_children(decorator).into_iter().next()?;
     let callee = match expression.kind() {
         "call" => expression.child_by_field_name("function")?,
@@ -299,7 +275,7 @@ fn decorator_callee<'f>(file: &ParsedFile<'f>, decorator: Node) -> Option<&'f st
 }
 
 /// A module-level function of the file by name.
-fn module_function<'t>(
+pub(super) fn module_function<'t>(
     file: &ParsedFile,
     items: &[(Vec<Node<'t>>, Node<'t>)],
     name: &str,
@@ -545,155 +521,8 @@ fn meta_value<'t>(file: &ParsedFile, class: Node<'t>, name: &str) -> Option<Node
     crate::model::python::class_attribute(file, meta, name)
 }
 
-/// A Strawberry type's resolvers: decorated methods, and `name: T = strawberry.field(resolver=f)`
-/// fields whose resolver is a function of the file.
-fn strawberry_resolvers(file: &ParsedFile, class: Node, out: &mut Vec<Handler>) {
-    let (Some(name_node), Some(body)) = (
-        class.child_by_field_name("name"),
-        class.child_by_field_name("body"),
-    ) else {
-        return;
-    };
-    let class_name = file.text(name_node);
-    let root = root_kind(class_name);
-    let items: Vec<(Vec<Node>, Node)> = named_children(file.tree.root_node())
-        .into_iter()
-        .map(unwrap_decorated)
-        .collect();
-    for statement in named_children(body) {
-        let (decorators, definition) = unwrap_decorated(statement);
-        if definition.kind() == "function_definition" {
-            for decorator in decorators {
-                let Some(callee) = decorator_callee(file, decorator) else {
-                    continue;
-                };
-                let Some(kind) = strawberry_kind(file, callee, root) else {
-                    continue;
-                };
-                let call = named_children(decorator)
-                    .into_iter()
-                    .find(|n| n.kind() == "call");
-                let field = call
-                    .and_then(|c| keyword_argument(file, c, "name"))
-                    .map(|n| file.text(n).trim_matches(['"', '\'']).to_string());
-                let Some(name) = definition.child_by_field_name("name") else {
-                    continue;
-                };
-                let operation =
-                    Operation::new(kind, field.unwrap_or_else(|| camel(file.text(name))));
-                let guards = call
-                    .map(|c| strawberry_permissions(file, c))
-                    .unwrap_or_default();
-                out.extend(resolver(
-                    file,
-                    definition,
-                    Framework::Strawberry,
-                    operation,
-                    Some(class_name),
-                    guards,
-                ));
-            }
-            continue;
-        }
-        // refund: Order = strawberry.mutation(resolver=refund_order)
-        let Some(assignment) = named_children(statement)
-            .into_iter()
-            .find(|n| n.kind() == "assignment")
-        else {
-            continue;
-        };
-        let (Some(left), Some(right)) = (
-            assignment.child_by_field_name("left"),
-            assignment.child_by_field_name("right"),
-        ) else {
-            continue;
-        };
-        let Some(callee) = Some(right)
-            .filter(|r| r.kind() == "call")
-            .and_then(|r| r.child_by_field_name("function"))
-        else {
-            continue;
-        };
-        let Some(kind) = strawberry_kind(file, file.text(callee), root) else {
-            continue;
-        };
-        let operation = Operation::new(kind, camel(file.text(left)));
-        let guards = strawberry_permissions(file, right);
-        match keyword_argument(file, right, "resolver") {
-            Some(name) => {
-                if let Some(function) = module_function(file, &items, file.text(name)) {
-                    out.extend(resolver(
-                        file,
-                        function,
-                        Framework::Strawberry,
-                        operation,
-                        None,
-                        guards,
-                    ));
-                }
-            }
-            // `cable: CableType = strawberry_django.field()`: the library resolves it (a
-            // look-up by id, or a list), and the field is still an operation.
-            None => out.push(Handler {
-                name: file.text(left).to_string(),
-                framework: Framework::Strawberry,
-                methods: operation.methods(),
-                route: None,
-                guards,
-                owner: Some(class_name.to_string()),
-                declared_route: false,
-                markers: Vec::new(),
-                bytes: statement.byte_range(),
-                name_bytes: left.byte_range(),
-                request_params: Vec::new(),
-                guard_calls: Vec::new(),
-                operation: Some(operation),
-            }),
-        }
-    }
-}
-
-/// The operation kind a Strawberry field decorator or call gives in a type that is `root`.
-fn strawberry_kind(
-    file: &ParsedFile,
-    callee: &str,
-    root: Option<OperationKind>,
-) -> Option<OperationKind> {
-    let qualified = resolved(file, callee)?;
-    if STRAWBERRY_MUTATIONS.matches(&qualified) {
-        Some(OperationKind::Mutation)
-    } else if STRAWBERRY_FIELDS.matches(&qualified) {
-        root
-    } else {
-        None
-    }
-}
-
-/// `permission_classes=[IsAuthenticated]` or `extensions=[PermissionExtension(…)]` on a
-/// Strawberry field, as a guard.
-fn strawberry_permissions(file: &ParsedFile, call: Node) -> Vec<String> {
-    let mut guards = Vec::new();
-    if let Some(list) = keyword_argument(file, call, "permission_classes") {
-        if !named_children(list).is_empty() {
-            guards.push(format!("permission_classes={}", file.text(list)));
-        }
-    }
-    if let Some(list) = keyword_argument(file, call, "extensions") {
-        let permission = named_children(list).into_iter().any(|extension| {
-            extension
-                .child_by_field_name("function")
-                .and_then(|f| resolved(file, file.text(f)))
-                .is_some_and(|q| q.ends_with("PermissionExtension"))
-        });
-        if permission {
-            guards.push(format!("extensions={}", file.text(list)));
-        }
-    }
-    guards
-}
-
 /// The handler for one resolver function.
-fn resolver(
+pub(super) fn resolver(
     file: &ParsedFile,
     function: Node,
     framework: Framework,
