@@ -380,3 +380,42 @@ fn class_views_inherit_framework_and_guards_across_files() {
     assert_eq!(public.len(), 1, "{public:?}");
     assert_eq!(public[0]["path"], "/c/");
 }
+
+#[test]
+fn graphql_operations_are_routes_under_their_endpoint() {
+    let dir = project(&[
+        (
+            "shop/urls.py",
+            "from django.urls import path\nfrom graphene_django.views import GraphQLView\n\nfrom .schema import schema\n\nurlpatterns = [path(\"graphql/\", GraphQLView.as_view(schema=schema))]\n",
+        ),
+        (
+            "shop/schema.py",
+            "import graphene\nfrom graphql_jwt.decorators import login_required\n\n\nclass RefundOrder(graphene.Mutation):\n    ok = graphene.Boolean()\n\n    def mutate(root, info, order_id):\n        return RefundOrder(ok=True)\n\n\nclass Query(graphene.ObjectType):\n    orders = graphene.List(graphene.String)\n\n    @login_required\n    def resolve_orders(root, info):\n        return []\n\n\nclass Mutation(graphene.ObjectType):\n    order_refund = RefundOrder.Field()\n",
+        ),
+    ]);
+    let document = routes_json(dir.path(), &["."]);
+    assert_eq!(document["version"], "1.1");
+    let rows = table(&document);
+    assert!(
+        rows.contains(&(
+            "POST".into(),
+            "/graphql/".into(),
+            "mutation orderRefund".into(),
+            String::new()
+        )),
+        "{rows:?}"
+    );
+    let query = document["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["handler"] == "query orders")
+        .unwrap();
+    assert_eq!(query["framework"], "graphene");
+    assert_eq!(query["operation"]["kind"], "query");
+    assert_eq!(query["operation"]["field"], "orders");
+    assert!(query["guards"][0]
+        .as_str()
+        .unwrap()
+        .contains("graphql_jwt.decorators.login_required"));
+}

@@ -5,6 +5,7 @@
 //! `.route(...)` calls in the same file); rules reach it through `in-handler`, and the taint
 //! tracker ([`crate::taint`]) takes handler parameters filled from the request as sources.
 
+pub(crate) mod graphql;
 pub(crate) mod python;
 pub(crate) mod rust;
 
@@ -24,6 +25,13 @@ pub enum Framework {
     Flask,
     Axum,
     Actix,
+    /// GraphQL resolvers of graphene and graphene-django.
+    Graphene,
+    Strawberry,
+    Ariadne,
+    #[serde(rename = "async-graphql")]
+    AsyncGraphql,
+    Juniper,
 }
 
 impl Framework {
@@ -35,6 +43,11 @@ impl Framework {
             Framework::Flask => "flask",
             Framework::Axum => "axum",
             Framework::Actix => "actix",
+            Framework::Graphene => "graphene",
+            Framework::Strawberry => "strawberry",
+            Framework::Ariadne => "ariadne",
+            Framework::AsyncGraphql => "async-graphql",
+            Framework::Juniper => "juniper",
         }
     }
 }
@@ -72,6 +85,8 @@ pub struct Handler {
     /// what they do when the project is linked.
     #[serde(skip)]
     pub guard_calls: Vec<crate::project::GuardCall>,
+    /// The GraphQL query field or mutation the function resolves, when it is a resolver.
+    pub operation: Option<graphql::Operation>,
 }
 
 impl Handler {
@@ -102,10 +117,14 @@ pub struct FileModel {
 
 impl FileModel {
     pub fn build(file: &ParsedFile) -> FileModel {
-        let handlers = match file.language() {
+        let mut handlers = match file.language() {
             Language::Python => python::handlers(file),
             Language::Rust => rust::handlers(file),
         };
+        handlers.extend(match file.language() {
+            Language::Python => graphql::python::handlers(file),
+            Language::Rust => graphql::rust::handlers(file),
+        });
         FileModel { handlers }
     }
 

@@ -280,6 +280,7 @@ fn handler_for(file: &ParsedFile, facts: &FileFacts, function: Node) -> Option<H
         name_bytes: name_node.byte_range(),
         request_params,
         guard_calls: guard_calls.clone(),
+        operation: None,
     };
     Some(match kind {
         // @app.get("/x"), @bp.route("/x", methods=[...]), @router.post(...)
@@ -530,7 +531,7 @@ fn dependency_authenticates(param_text: &str, annotation: &str) -> bool {
 }
 
 /// The guard a decorator stands for, if it is one.
-fn decorator_guard(file: &ParsedFile, decorator: Node) -> Option<String> {
+pub(crate) fn decorator_guard(file: &ParsedFile, decorator: Node) -> Option<String> {
     let expression = named_children(decorator).into_iter().next()?;
     let callee = if expression.kind() == "call" {
         expression.child_by_field_name("function")?

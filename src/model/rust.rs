@@ -105,6 +105,7 @@ fn handler_for(
             .filter(|p| p.input)
             .flat_map(|p| p.bound)
             .collect(),
+        operation: None,
     })
 }
 

@@ -1,6 +1,7 @@
 //! What one file tells the project model, in a form the cache can store.
 
 use super::guards::{self, ClassFact, FunctionFact, GuardCall};
+use crate::model::graphql::Operation;
 use crate::model::{Framework, Handler};
 use crate::parse::ParsedFile;
 use crate::source::Position;
@@ -111,6 +112,15 @@ pub struct HandlerFact {
     /// `pub(crate) async fn` in a handlers module).
     #[serde(default)]
     pub candidate: bool,
+    /// The GraphQL query field or mutation it resolves: listed under the endpoints that serve
+    /// its library's schema.
+    #[serde(default)]
+    pub operation: Option<Operation>,
+    /// The GraphQL library whose schema it serves, when it is a GraphQL endpoint (an axum or
+    /// actix handler taking async-graphql's `GraphQLRequest`, a Flask view running Ariadne's
+    /// `graphql_sync`).
+    #[serde(default)]
+    pub serves: Option<Framework>,
     /// Where the handler's name is.
     pub start: Position,
     pub end: Position,
@@ -160,6 +170,13 @@ pub enum Target {
     Container(Vec<String>),
     /// A Django URL module (`include("payments.urls")`).
     Module(String),
+    /// A GraphQL endpoint serving a library's schema (`GraphQLView.as_view(schema=…)`,
+    /// `GraphQLRouter(schema)`, `GraphQL(schema)`): the library's operations are its routes.
+    Graphql(Framework),
+    /// A view class of the project mounted with a schema (`GraphQLView.as_view(schema=schema)`
+    /// with the project's own `GraphQLView`): a GraphQL endpoint of any library, guarded by
+    /// what the class inherits or its `dispatch` does.
+    GraphqlView(Vec<String>),
 }
 
 /// Text in a handler body that suggests it changes state.
@@ -223,6 +240,8 @@ impl HandlerFact {
             writes: WRITE_HINTS.iter().any(|hint| body.contains(hint)),
             verifies_signature: SIGNATURE_HINTS.iter().any(|hint| body.contains(hint)),
             candidate: false,
+            operation: handler.operation.clone(),
+            serves: None,
             start,
             end: source.position(handler.name_bytes.end),
             bytes: handler.name_bytes.clone(),

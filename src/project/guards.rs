@@ -107,6 +107,8 @@ static KNOWN_GUARDS: LazyLock<NamePatterns> = LazyLock::new(|| {
         "starlette.authentication.requires".into(),
         "rest_framework.permissions.{IsAuthenticated,IsAdminUser,IsAuthenticatedOrReadOnly,DjangoModelPermissions,DjangoObjectPermissions}".into(),
         "rest_framework.decorators.permission_classes".into(),
+        "graphql_jwt.decorators.{login_required,staff_member_required,superuser_required,permission_required,user_passes_test}".into(),
+        "strawberry_django.permissions.{IsAuthenticated,IsStaff,IsSuperuser,HasPerm,HasRetvalPerm}".into(),
     ])
     .expect("valid patterns")
 });

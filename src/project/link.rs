@@ -58,6 +58,9 @@ struct Linker<'a> {
     judge: Judge<'a>,
     routes: Vec<Route>,
     routed: Vec<bool>,
+    /// GraphQL endpoints reached: (file, library served or `None` for any, the trail down to
+    /// the endpoint).
+    endpoints: Vec<(usize, Option<Framework>, Trail)>,
 }
 
 pub(super) fn link(files: &[(String, &FileFacts)], auth: &AuthConfig) -> Project {
@@ -85,6 +88,7 @@ pub(super) fn link(files: &[(String, &FileFacts)], auth: &AuthConfig) -> Project
         judge: Judge::new(files),
         routes: Vec::new(),
         routed,
+        endpoints: Vec::new(),
     };
     let has_registrations = files.iter().any(|(_, facts)| {
         facts
@@ -147,14 +151,16 @@ impl<'a> Linker<'a> {
         for id in 0..self.handlers.len() {
             if !self.routed[id] {
                 let (_, handler) = self.handlers[id];
-                if handler.candidate {
-                    // A function that only a registration makes a handler, and none did.
+                if handler.candidate || handler.operation.is_some() {
+                    // A function that only a registration makes a handler, and none did; an
+                    // operation, listed under its endpoints next.
                     continue;
                 }
                 let path = handler.route.as_deref().map(|route| join_path("", route));
                 self.emit(id, path, handler.methods.clone(), &Trail::default());
             }
         }
+        self.attach_operations();
     }
 
     fn visit(&mut self, id: &ContainerId, trail: Trail, stack: &mut Vec<ContainerId>) {
@@ -198,6 +204,11 @@ impl<'a> Linker<'a> {
                 .extend(edge.guard_calls.iter().map(|c| (*file, c.clone())));
             next.markers.extend(edge.markers.iter().cloned());
             next.via.push((*file, edge.at));
+            if let Some((library, guards)) = self.graphql_endpoint(*file, &edge.target) {
+                next.guards.extend(guards);
+                self.endpoints.push((*file, library, next));
+                continue;
+            }
             for resolved in self.resolve(*file, &edge.from, &edge.target) {
                 match resolved {
                     Resolved::Container(child) => self.visit(&child, next.clone(), stack),
@@ -224,6 +235,97 @@ impl<'a> Linker<'a> {
             }
         }
         stack.pop();
+    }
+
+    /// The library a GraphQL endpoint serves (`None`: any), when `target` is one, with the
+    /// guards its class brings: a view, router or app of a GraphQL library, a view of the
+    /// project mounted with a schema, or a class of the project derived from a library's view
+    /// (`class PrivateGraphQLView(LoginRequiredMixin, GraphQLView)`, or one whose `dispatch`
+    /// refuses anonymous callers).
+    fn graphql_endpoint(
+        &self,
+        file: usize,
+        target: &Target,
+    ) -> Option<(Option<Framework>, Vec<String>)> {
+        match target {
+            Target::Graphql(library) => Some((Some(*library), Vec::new())),
+            Target::GraphqlView(path) => Some(self.graphql_view(file, path)),
+            Target::Class {
+                path,
+                viewset: false,
+            } => {
+                let (module, name) = self.expand(file, path);
+                if !self
+                    .resolve_handlers(file, &module, &name, Some(false))
+                    .is_empty()
+                {
+                    return None;
+                }
+                let (library, guards) = self.graphql_view(file, path);
+                library.map(|library| (Some(library), guards))
+            }
+            _ => None,
+        }
+    }
+
+    /// The library a view class of the project serves through its bases, and its guards: the
+    /// guard mixins it inherits, else its `dispatch` when that refuses anonymous callers.
+    fn graphql_view(&self, file: usize, path: &[String]) -> (Option<Framework>, Vec<String>) {
+        let written = path.join(".");
+        let lineage = self.judge.lineage_of(file, &written);
+        let library = lineage
+            .ancestors
+            .iter()
+            .find_map(|base| crate::model::graphql::python::endpoint_library(base));
+        let mut guards = lineage.guards;
+        let dispatch = GuardCall {
+            text: format!("{written}.dispatch"),
+            callee: format!("{written}.dispatch"),
+            how: Via::Call,
+        };
+        if guards.is_empty() {
+            if let Verdict::Guard(why) = self.judge.judge(file, &dispatch) {
+                guards.push(format!("{} ({why})", dispatch.text));
+            }
+        }
+        (library, guards)
+    }
+
+    /// Every GraphQL operation under the endpoints that serve its library (the ones nearest
+    /// its file, when several do), with the guards collected down to the endpoint.
+    fn attach_operations(&mut self) {
+        for h in 0..self.handlers.len() {
+            let (file, handler) = self.handlers[h];
+            let Some(operation) = &handler.operation else {
+                continue;
+            };
+            if let Some(base) = &operation.unconfirmed_base {
+                // `class OrderRefund(BaseMutation)`: a mutation only if some ancestor is one.
+                let lineage = self.judge.lineage_of(file, base);
+                let confirmed = std::iter::once(base)
+                    .chain(&lineage.ancestors)
+                    .any(|ancestor| crate::model::graphql::python::is_graphene_mutation(ancestor));
+                if !confirmed {
+                    continue;
+                }
+            }
+            let pool: Vec<(usize, usize)> = self
+                .endpoints
+                .iter()
+                .enumerate()
+                .filter(|(_, (_, library, _))| library.is_none_or(|l| l == handler.framework))
+                .map(|(index, (at, _, _))| (*at, index))
+                .collect();
+            let served_by = self.closest(file, pool);
+            if served_by.is_empty() {
+                self.emit(h, None, handler.methods.clone(), &Trail::default());
+            }
+            for index in served_by {
+                let trail = self.endpoints[index].2.clone();
+                let path = join_path(&trail.prefix, "");
+                self.emit(h, Some(path), handler.methods.clone(), &trail);
+            }
+        }
     }
 
     /// A method of a class-based view or viewset mounted at `trail.prefix`.
@@ -347,6 +449,14 @@ impl<'a> Linker<'a> {
         }
         guards.sort();
         guards.dedup();
+        if let (Some(library), Some(path)) = (handler.serves, &path) {
+            // A handler that runs a schema: its operations are reached through it.
+            let mut through = trail.clone();
+            through.prefix = path.clone();
+            through.guards = guards.clone();
+            through.guard_calls.clear();
+            self.endpoints.push((file, Some(library), through));
+        }
         let allow_any = explicit_permissions && permissions.iter().all(|m| m.contains("AllowAny"));
         let public = handler
             .public
@@ -361,11 +471,14 @@ impl<'a> Linker<'a> {
         self.routes.push(Route {
             methods,
             path,
-            handler: match &handler.owner {
-                Some(owner) if handler.route.is_none() || handler.framework == Framework::Drf => {
+            handler: match (&handler.operation, &handler.owner) {
+                (Some(operation), _) => operation.label(),
+                (None, Some(owner))
+                    if handler.route.is_none() || handler.framework == Framework::Drf =>
+                {
                     format!("{owner}.{}", handler.name)
                 }
-                _ => handler.name.clone(),
+                (None, _) => handler.name.clone(),
             },
             framework,
             file: self.files[file].0.clone(),
@@ -382,6 +495,7 @@ impl<'a> Linker<'a> {
                     column: at.column,
                 })
                 .collect(),
+            operation: handler.operation.clone(),
             handler_index: h,
         });
     }
@@ -449,6 +563,7 @@ impl<'a> Linker<'a> {
                 let (module, name) = self.expand(file, path);
                 self.resolve_handlers(file, &module, &name, None)
             }
+            Target::Graphql(_) | Target::GraphqlView(_) => Vec::new(),
             Target::Class { path, viewset } => {
                 let (module, name) = self.expand(file, path);
                 self.resolve_handlers(file, &module, &name, Some(*viewset))

@@ -51,8 +51,11 @@ pub fn findings(
     // (file, anchor) → the unguarded routes of the handlers anchored there.
     let mut by_anchor: BTreeMap<(&str, usize), Vec<&Route>> = BTreeMap::new();
     for route in &project.routes {
-        if route.path.is_none() && project.has_registrations {
-            // Registrations exist but none reaches it: not routed, or routed dynamically.
+        let (_, fact) = &project.handlers[route.handler_index];
+        if route.path.is_none() && (project.has_registrations || fact.operation.is_some()) {
+            // Registrations exist but none reaches it: not routed, or routed dynamically; or a
+            // GraphQL operation whose endpoint is not in the scan, which usually carries the
+            // authentication.
             continue;
         }
         if route.authenticated() || route.public.is_some() || !rule.paths.allows(&route.file) {
@@ -66,6 +69,10 @@ pub fn findings(
             continue;
         }
         let (path, handler) = &project.handlers[route.handler_index];
+        if handler.serves.is_some() {
+            // A GraphQL endpoint: its operations are judged one by one.
+            continue;
+        }
         by_anchor
             .entry((path.as_str(), handler.bytes.start))
             .or_default()
@@ -78,9 +85,12 @@ pub fn findings(
             .map(|r| &project.handlers[r.handler_index].1)
             .collect();
         let handler = handlers[0];
+        // A GraphQL resolver is known by its operation's field (`tokenAuth`), and by its own name.
+        let field = handler.operation.as_ref().map(|o| o.field.as_str());
         let names = format!(
-            "{} {}",
+            "{} {} {}",
             handler.name,
+            field.map(snake).unwrap_or_default(),
             routes
                 .iter()
                 .filter_map(|r| r.path.as_deref())
@@ -105,7 +115,10 @@ pub fn findings(
         let (severity, confidence, exposure) =
             if writes && effects.handler_writes(callees, path, handler.bytes.start) {
                 (rule.severity, rule.confidence, "changes state")
-            } else if reads_account_data(&handler.name, &routes) {
+            } else if reads_account_data(
+                &format!("{} {}", handler.name, field.unwrap_or("")),
+                &routes,
+            ) {
                 (
                     lower(rule.severity),
                     Confidence::Low,
@@ -217,6 +230,18 @@ fn reads_account_data(name: &str, routes: &[&Route]) -> bool {
             let has_parameter = path.contains('{') || path.contains('<') || path.contains("(?P");
             has_parameter && SENSITIVE.is_match(path)
         })
+}
+
+/// `tokenAuth` → `token_auth`: operation fields in the words the name patterns look for.
+fn snake(field: &str) -> String {
+    let mut out = String::new();
+    for c in field.chars() {
+        if c.is_uppercase() {
+            out.push('_');
+        }
+        out.extend(c.to_lowercase());
+    }
+    out
 }
 
 fn lower(severity: Severity) -> Severity {

@@ -63,6 +63,10 @@ pub struct Route {
     /// The registrations that put the handler at this path, outermost first (a `urls.py`
     /// entry, an `include_router`, a `.route(...)`).
     pub registered_at: Vec<Location>,
+    /// The GraphQL query field or mutation, when the route is an operation under a GraphQL
+    /// endpoint (`path` is the endpoint's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operation: Option<crate::model::graphql::Operation>,
     /// Index of the handler in [`Project::handlers`].
     #[serde(skip)]
     pub handler_index: usize,

@@ -167,11 +167,36 @@ static BODY_EXTRACTOR: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// The structs a Rust file's functions take through an extractor (only handlers take
-/// extractors), as qualified names, staff-only when another parameter's type says so
-/// (`AdminUser`); and its structs' struct-typed fields.
+/// extractors) and the input objects its GraphQL resolvers take as arguments, as qualified
+/// names, staff-only when another parameter's type (`AdminUser`) or the resolver's guard says
+/// so; and its structs' struct-typed fields.
 pub fn rust(file: &ParsedFile, facts: &mut FileFacts) {
     let symbols = file.symbols();
     let mut uses = Uses::default();
+    let root = file.tree.root_node();
+    for handler in file
+        .model()
+        .handlers
+        .iter()
+        .filter(|h| h.operation.is_some())
+    {
+        let Some(parameters) = root
+            .descendant_for_byte_range(handler.name_bytes.start, handler.name_bytes.end)
+            .and_then(|name| name.parent())
+            .and_then(|function| function.child_by_field_name("parameters"))
+        else {
+            continue;
+        };
+        for kind in named_children(parameters)
+            .into_iter()
+            .filter_map(|parameter| parameter.child_by_field_name("type"))
+            .flat_map(|kind| std::iter::once(kind).chain(descendants(kind)))
+            .filter(|kind| kind.kind() == "type_identifier")
+        {
+            let class = rust_path(symbols.resolve(file.language(), file.text(kind)).name());
+            uses.add(class, handler.staff(), Vec::new(), handler.name_bytes.start);
+        }
+    }
     for function in descendants(file.tree.root_node()).filter(|n| n.kind() == "function_item") {
         let (Some(name), Some(parameters)) = (
             function.child_by_field_name("name"),

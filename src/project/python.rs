@@ -5,12 +5,14 @@ use super::facts::{Container, Edge, FileFacts, HandlerFact, Target};
 use super::guards;
 use super::guards::GuardCall;
 use crate::detectors::syntax::{descendants, named_children};
+use crate::model::graphql::python as graphql;
 use crate::model::python::{
     callee_attribute, class_guards, class_markers, first_string_arg, keyword_argument,
     keyword_text, statement_level,
 };
 use crate::model::{looks_like_auth, Framework, Handler};
 use crate::parse::ParsedFile;
+use crate::source::Language;
 use crate::source::Position;
 use crate::suppress;
 use tree_sitter::Node;
@@ -29,6 +31,10 @@ const NEEDS_ANY: &[&str] = &[
     "register_blueprint",
     "View",
     "route",
+    "graphene",
+    "strawberry",
+    "ariadne",
+    "GraphQL",
 ];
 /// Constructors of FastAPI/Starlette/Flask apps and routers.
 const CONTAINER_TYPES: &[&str] = &["APIRouter", "FastAPI", "Blueprint", "Flask", "Starlette"];
@@ -62,6 +68,7 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
             .map(|handler| {
                 let mut fact = HandlerFact::of(file, handler, &public);
                 fact.action = drf_action(&text[handler.bytes.clone()]);
+                fact.serves = runs_schema(file, handler);
                 fact
             })
             .collect(),
@@ -180,6 +187,7 @@ fn inherited_handlers(
             name_bytes: name_node.byte_range(),
             request_params: Vec::new(),
             guard_calls: Vec::new(),
+            operation: None,
         };
         facts.handlers.push(HandlerFact::of(file, &handler, public));
     }
@@ -240,6 +248,7 @@ fn candidate_view(
             name_bytes: method_name.byte_range(),
             request_params: Vec::new(),
             guard_calls: Vec::new(),
+            operation: None,
         };
         let mut fact = HandlerFact::of(file, &handler, public);
         fact.candidate = true;
@@ -307,6 +316,10 @@ fn assignment(file: &ParsedFile, node: Node, facts: &mut FileFacts) {
     let name = file.text(left);
     match name {
         "urlpatterns" => url_list(file, right, "urlpatterns", "", &[], facts),
+        // `_patterns = [path(…), …]` included by name below (`include(_patterns)`).
+        _ if name.ends_with("patterns") && right.kind() == "list" => {
+            url_list(file, right, name, "", &[], facts)
+        }
         "REST_FRAMEWORK" => {
             let text = file.text(right);
             if let Some(classes) = setting_list(text, "DEFAULT_PERMISSION_CLASSES") {
@@ -334,7 +347,18 @@ fn assignment(file: &ParsedFile, node: Node, facts: &mut FileFacts) {
                 .map(|f| file.text(f))
                 .unwrap_or("");
             let type_name = callee.rsplit('.').next().unwrap_or(callee);
-            if CONTAINER_TYPES.contains(&type_name) || DRF_ROUTERS.contains(&type_name) {
+            if let Some(target) = graphql_endpoint(file, right) {
+                // graphql_app = GraphQLRouter(schema); app.include_router(graphql_app, …)
+                facts.containers.push(Container {
+                    name: name.to_string(),
+                    prefix: keyword_string(file, right, "path").unwrap_or_default(),
+                    guards: Vec::new(),
+                    guard_calls: Vec::new(),
+                    markers: Vec::new(),
+                });
+                let at = file.source.position(right.start_byte());
+                facts.edges.push(edge(at, name, "", target, &[]));
+            } else if CONTAINER_TYPES.contains(&type_name) || DRF_ROUTERS.contains(&type_name) {
                 let prefix = keyword_string(file, right, "prefix")
                     .or_else(|| keyword_string(file, right, "url_prefix"))
                     .unwrap_or_default();
@@ -489,9 +513,16 @@ fn url_view_unguarded(
                 let Some(class) = function.and_then(|f| f.child_by_field_name("object")) else {
                     return;
                 };
-                let target = Target::Class {
-                    path: dotted(file.text(class)),
-                    viewset: false,
+                let path = dotted(file.text(class));
+                let target = match graphql_endpoint(file, view) {
+                    Some(target) => target,
+                    None if keyword_argument(file, view, "schema").is_some() => {
+                        Target::GraphqlView(path)
+                    }
+                    None => Target::Class {
+                        path,
+                        viewset: false,
+                    },
                 };
                 facts.edges.push(edge(
                     file.source.position(view.start_byte()),
@@ -534,6 +565,15 @@ fn url_view_include(
 ) {
     match node.kind() {
         "list" => url_list(file, node, from, prefix, guards, facts),
+        "identifier" if file.text(node).ends_with("patterns") => {
+            facts.edges.push(edge(
+                file.source.position(node.start_byte()),
+                from,
+                prefix,
+                Target::Container(vec![file.text(node).to_string()]),
+                guards,
+            ));
+        }
         "attribute" if file.text(node).ends_with(".urls") => {
             if let Some(object) = node.child_by_field_name("object") {
                 facts.edges.push(edge(
@@ -609,9 +649,21 @@ fn method_call(file: &ParsedFile, call: Node, facts: &mut FileFacts) {
             edge.markers.extend(dependencies);
             facts.edges.push(edge);
         }
-        "mount" if positional.len() >= 2 && positional[0].kind() == "string" => {
+        "mount" | "add_route" | "add_url_rule"
+            if positional.first().is_some_and(|p| p.kind() == "string") =>
+        {
             let prefix = string_value(file, positional[0]);
-            let target = target_container(file, positional[1]);
+            let view = keyword_argument(file, call, "view_func").or_else(|| {
+                positional
+                    .get(if method == "add_url_rule" { 2 } else { 1 })
+                    .copied()
+            });
+            let Some(view) = view else { return };
+            let target = match graphql_endpoint(file, view) {
+                Some(target) => target,
+                None if method == "mount" => target_container(file, view),
+                None => return,
+            };
             facts.edges.push(edge(
                 file.source.position(call.start_byte()),
                 object,
@@ -635,6 +687,46 @@ fn method_call(file: &ParsedFile, call: Node, facts: &mut FileFacts) {
         }
         _ => {}
     }
+}
+
+/// The GraphQL endpoint a view, router or app expression builds (`GraphQLView.as_view(…)`,
+/// `GraphQLRouter(schema)`, `GraphQL(schema)`), by the qualified name of its class.
+fn graphql_endpoint(file: &ParsedFile, node: Node) -> Option<Target> {
+    if node.kind() != "call" {
+        return None;
+    }
+    let function = node.child_by_field_name("function")?;
+    let class = match function.kind() {
+        "attribute"
+            if function
+                .child_by_field_name("attribute")
+                .is_some_and(|a| file.text(a) == "as_view") =>
+        {
+            function.child_by_field_name("object")?
+        }
+        _ => function,
+    };
+    let qualified = file.symbols().resolve(Language::Python, file.text(class));
+    graphql::endpoint_library(qualified.name()).map(Target::Graphql)
+}
+
+/// The library whose schema a handler runs itself (a Flask or Django view calling Ariadne's
+/// `graphql_sync(schema, data)`).
+fn runs_schema(file: &ParsedFile, handler: &Handler) -> Option<Framework> {
+    if !file.source.text[handler.bytes.clone()].contains("graphql") {
+        return None;
+    }
+    let function = file
+        .tree
+        .root_node()
+        .descendant_for_byte_range(handler.bytes.start, handler.bytes.end)?;
+    descendants(function)
+        .filter(|n| n.kind() == "call")
+        .filter_map(|call| call.child_by_field_name("function"))
+        .find_map(|callee| {
+            let qualified = file.symbols().resolve(Language::Python, file.text(callee));
+            graphql::endpoint_library(qualified.name())
+        })
 }
 
 fn target_container(file: &ParsedFile, node: Node) -> Target {

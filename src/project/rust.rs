@@ -4,6 +4,7 @@
 
 use super::facts::{join_path, Edge, FileFacts, HandlerFact, Target};
 use crate::detectors::syntax::{descendants, named_children};
+use crate::model::graphql::rust as graphql;
 use crate::model::{looks_like_auth, Framework, Handler};
 use crate::parse::ParsedFile;
 use crate::source::Position;
@@ -18,6 +19,8 @@ const NEEDS_ANY: &[&str] = &[
     "actix",
     "axum",
     "ServiceConfig",
+    "async_graphql",
+    "juniper",
 ];
 /// Builder methods that register routes or mount other routers.
 const MOUNTS: &[&str] = &[
@@ -68,14 +71,21 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
         handlers: model
             .handlers
             .iter()
-            .map(|handler| HandlerFact::of(file, handler, &public))
+            .map(|handler| {
+                let mut fact = HandlerFact::of(file, handler, &public);
+                fact.serves = handler
+                    .markers
+                    .iter()
+                    .find_map(|t| graphql::serves_schema(file, t));
+                fact
+            })
             .collect(),
         ..FileFacts::default()
     };
     if let Some(framework) = framework {
         candidates(file, framework, &public, &mut facts);
-        super::models::rust(file, &mut facts);
     }
+    super::models::rust(file, &mut facts);
     for node in descendants(file.tree.root_node()) {
         if is_chain_end(file, node) {
             let container = container_name(file, node);
@@ -121,6 +131,7 @@ fn candidates(
             name_bytes: name_node.byte_range(),
             request_params: Vec::new(),
             guard_calls: Vec::new(),
+            operation: None,
         };
         let mut fact = HandlerFact::of(file, &handler, public);
         fact.candidate = true;

@@ -472,6 +472,7 @@ mod tests {
             guessed_guards: Vec::new(),
             public: None,
             registered_at: Vec::new(),
+            operation: None,
             handler_index: 0,
         });
         let page = rendered(&outcome);

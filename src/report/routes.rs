@@ -5,7 +5,7 @@ use serde::Serialize;
 use std::io::{self, Write};
 
 /// Version of the routes JSON document.
-pub const ROUTES_SCHEMA_VERSION: &str = "1.0";
+pub const ROUTES_SCHEMA_VERSION: &str = "1.1";
 
 #[derive(Serialize)]
 struct Document<'a> {

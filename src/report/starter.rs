@@ -366,6 +366,7 @@ mod tests {
             guessed_guards: guessed.iter().map(|g| g.to_string()).collect(),
             public: None,
             registered_at: Vec::new(),
+            operation: None,
             handler_index: usize::MAX,
         }
     }

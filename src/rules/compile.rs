@@ -34,7 +34,19 @@ pub(super) struct Compiled {
     pub bound: BTreeSet<String>,
 }
 
-const FRAMEWORKS: &[&str] = &["django", "drf", "fastapi", "flask", "axum", "actix"];
+const FRAMEWORKS: &[&str] = &[
+    "django",
+    "drf",
+    "fastapi",
+    "flask",
+    "axum",
+    "actix",
+    "graphene",
+    "strawberry",
+    "ariadne",
+    "async-graphql",
+    "juniper",
+];
 
 /// Compile the `match` of a rule for one language.
 pub(super) fn compile(

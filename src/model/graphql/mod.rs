@@ -1,0 +1,107 @@
+//! GraphQL operations as handlers: each query field and mutation a schema serves is a
+//! [`Handler`](super::Handler) of the file that resolves it, with an [`Operation`] naming it.
+//!
+//! Libraries are recognised by the qualified names their classes, decorators and attributes
+//! resolve to (`graphene.Mutation`, `strawberry.mutation`, `ariadne.MutationType`,
+//! `async_graphql::Object`), after a cheap text pre-filter on the library's name. Which object
+//! types are roots (`Query`, `Mutation`) follows the libraries' naming convention: a type whose
+//! name holds `Query` serves query fields, one whose name holds `Mutation` mutations.
+
+pub(crate) mod python;
+pub(crate) mod rust;
+mod strawberry;
+
+use serde::{Deserialize, Serialize};
+
+/// Whether an operation reads or writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OperationKind {
+    Query,
+    Mutation,
+}
+
+/// A query field or mutation of a GraphQL schema.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Operation {
+    pub kind: OperationKind,
+    /// The field's name in the schema (`orderRefund`).
+    pub field: String,
+    /// A base class of another file, as written, that must turn out to be a graphene mutation
+    /// when the project is linked (`class OrderRefund(BaseMutation)` with `perform_mutation`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unconfirmed_base: Option<String>,
+}
+
+impl Operation {
+    /// `mutation orderRefund`.
+    pub fn label(&self) -> String {
+        let kind = match self.kind {
+            OperationKind::Query => "query",
+            OperationKind::Mutation => "mutation",
+        };
+        format!("{kind} {}", self.field)
+    }
+
+    /// A query field or mutation named `field`, of a type known to be a root.
+    pub fn new(kind: OperationKind, field: String) -> Self {
+        Operation {
+            kind,
+            field,
+            unconfirmed_base: None,
+        }
+    }
+
+    /// The methods the operation is reachable with: queries may come by GET, mutations only
+    /// by POST (what rules filtering on methods see: a mutation changes state).
+    pub fn methods(&self) -> Vec<String> {
+        match self.kind {
+            OperationKind::Query => vec!["GET".into()],
+            OperationKind::Mutation => vec!["POST".into()],
+        }
+    }
+}
+
+/// The kind a root type's name gives its fields, if it is a root.
+fn root_kind(type_name: &str) -> Option<OperationKind> {
+    if type_name.contains("Mutation") {
+        Some(OperationKind::Mutation)
+    } else if type_name.contains("Query") || type_name.contains("Queries") {
+        Some(OperationKind::Query)
+    } else {
+        None
+    }
+}
+
+/// `resolve_my_orders` / `my_orders` → `myOrders`; `RefundOrder` → `refundOrder` (the names the
+/// libraries give fields by default).
+pub fn camel(name: &str) -> String {
+    let name = name.strip_prefix("resolve_").unwrap_or(name);
+    let mut out = String::new();
+    let mut upper = false;
+    for (i, c) in name.trim_start_matches('_').chars().enumerate() {
+        if c == '_' {
+            upper = true;
+        } else if i == 0 {
+            out.extend(c.to_lowercase());
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::camel;
+
+    #[test]
+    fn field_names_are_camel_cased() {
+        assert_eq!(camel("resolve_my_orders"), "myOrders");
+        assert_eq!(camel("RefundOrder"), "refundOrder");
+        assert_eq!(camel("orders"), "orders");
+    }
+}
