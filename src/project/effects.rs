@@ -25,7 +25,7 @@ use std::collections::HashMap;
 const MAX_DEPTH: usize = 8;
 
 /// Words in a call's name that say it changes state: persistence, files, messages, payments,
-/// outbound writes, jobs, sessions and caches.
+/// outbound writes, jobs, sessions and caches; and that it runs code or commands.
 const WRITE_WORDS: &str = "\
     save create insert update upsert delete remove destroy add merge commit flush execute \
     executemany write unlink rmtree rename mkdir makedirs move copy upload send post put \
@@ -34,7 +34,7 @@ const WRITE_WORDS: &str = "\
     zadd incr incrby decr expire clear login logout register store persist grant revoke \
     approve reject increment decrement reset install uninstall enable disable activate \
     deactivate invoke call run spawn perform process submit trigger start stop restart kill \
-    lock mark";
+    lock mark eval exec system popen output status";
 
 /// First words of a method name that only read or convert a value (strings, containers,
 /// options, queries, responses, logging).
@@ -121,6 +121,22 @@ fn own_calls(file: &ParsedFile, function: tree_sitter::Node) -> Calls {
         follow: Vec::new(),
     };
     for node in descendants(function) {
+        if matches!(
+            node.kind(),
+            "string" | "string_literal" | "raw_string_literal"
+        ) {
+            calls.writes |= writes_sql(file.text(node));
+            continue;
+        }
+        // `card.daily_limit = limit`: a field of an object set (a model saved later, a session).
+        if matches!(node.kind(), "assignment" | "assignment_expression")
+            && node
+                .child_by_field_name("left")
+                .is_some_and(|left| matches!(left.kind(), "attribute" | "field_expression"))
+        {
+            calls.writes = true;
+            continue;
+        }
         let callee = match node.kind() {
             "call" | "call_expression" => node.child_by_field_name("function"),
             "macro_invocation" => node.child_by_field_name("macro"),
@@ -144,8 +160,10 @@ fn own_calls(file: &ParsedFile, function: tree_sitter::Node) -> Calls {
             _ => file.symbols().resolve(language, written),
         };
         match resolved {
-            Resolved::Qualified(name) if !name.starts_with("builtins.") => calls.follow.push(name),
-            Resolved::Qualified(_) => {}
+            Resolved::Qualified(name) if name.starts_with("builtins.") => {
+                calls.writes |= writes_by_name(&name)
+            }
+            Resolved::Qualified(name) => calls.follow.push(name),
             // A bare name: a builtin, a class or a nested function (read above).
             Resolved::Unresolved(name) if !name.contains(['.', ':']) => {
                 calls.writes |= writes_by_name(&name)
@@ -156,6 +174,33 @@ fn own_calls(file: &ParsedFile, function: tree_sitter::Node) -> Calls {
     calls.follow.sort();
     calls.follow.dedup();
     calls
+}
+
+/// Statements that change a database, by the first word of a string literal's text
+/// (`"UPDATE accounts SET …"`, `r#"INSERT INTO …"#`).
+fn writes_sql(literal: &str) -> bool {
+    let text = literal
+        .trim_start_matches(['r', 'b', 'f', 'u', 'R', 'B', 'F', 'U', '#'])
+        .trim_start_matches(['"', '\''])
+        .trim_start();
+    let first = text
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .next()
+        .unwrap_or("")
+        .to_ascii_uppercase();
+    matches!(
+        first.as_str(),
+        "INSERT"
+            | "UPDATE"
+            | "DELETE"
+            | "MERGE"
+            | "REPLACE"
+            | "UPSERT"
+            | "TRUNCATE"
+            | "DROP"
+            | "ALTER"
+            | "CREATE"
+    )
 }
 
 /// `open(path, "w")` and the other writing modes (the second positional argument or `mode=`).
