@@ -90,6 +90,17 @@ pub fn ancestor_of_kind<'t>(node: Node<'t>, kinds: &[&str]) -> Option<Node<'t>> 
     None
 }
 
+/// The two sides of the assignment a Python statement holds (`x = f()` → (`x`, `f()`)).
+pub fn assignment_sides(statement: Node<'_>) -> Option<(Node<'_>, Node<'_>)> {
+    let assignment = named_children(statement)
+        .into_iter()
+        .find(|n| n.kind() == "assignment")?;
+    Some((
+        assignment.child_by_field_name("left")?,
+        assignment.child_by_field_name("right")?,
+    ))
+}
+
 /// `UPPER_CASE` names are constants by convention.
 pub fn is_constant_name(name: &str) -> bool {
     name.chars().any(|c| c.is_ascii_uppercase())

@@ -582,16 +582,7 @@ pub(crate) fn class_guards(file: &ParsedFile, class: Node) -> Vec<String> {
         return guards;
     };
     for statement in named_children(body) {
-        let Some(assignment) = named_children(statement)
-            .into_iter()
-            .find(|n| n.kind() == "assignment")
-        else {
-            continue;
-        };
-        let (Some(left), Some(right)) = (
-            assignment.child_by_field_name("left"),
-            assignment.child_by_field_name("right"),
-        ) else {
+        let Some((left, right)) = crate::detectors::syntax::assignment_sides(statement) else {
             continue;
         };
         if file.text(left) == "permission_classes" {

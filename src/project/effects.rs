@@ -34,7 +34,7 @@ const WRITE_WORDS: &str = "\
     zadd incr incrby decr expire clear login logout register store persist grant revoke \
     approve reject increment decrement reset install uninstall enable disable activate \
     deactivate invoke call run spawn perform process submit trigger start stop restart kill \
-    lock mark eval exec system popen output status";
+    lock mark eval exec system popen output";
 
 /// First words of a method name that only read or convert a value (strings, containers,
 /// options, queries, responses, logging).

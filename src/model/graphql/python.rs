@@ -225,16 +225,7 @@ fn mounted_fields(file: &ParsedFile, items: &[(Vec<Node>, Node)]) -> HashMap<Str
             continue;
         };
         for statement in named_children(body) {
-            let Some(assignment) = named_children(statement)
-                .into_iter()
-                .find(|n| n.kind() == "assignment")
-            else {
-                continue;
-            };
-            let (Some(left), Some(right)) = (
-                assignment.child_by_field_name("left"),
-                assignment.child_by_field_name("right"),
-            ) else {
+            let Some((left, right)) = crate::detectors::syntax::assignment_sides(statement) else {
                 continue;
             };
             let Some((class, "Field")) = Some(right)
@@ -299,16 +290,7 @@ fn ariadne_bindings(
         return bindings;
     }
     for (_, item) in items {
-        let Some(assignment) = named_children(*item)
-            .into_iter()
-            .find(|n| n.kind() == "assignment")
-        else {
-            continue;
-        };
-        let (Some(left), Some(right)) = (
-            assignment.child_by_field_name("left"),
-            assignment.child_by_field_name("right"),
-        ) else {
+        let Some((left, right)) = crate::detectors::syntax::assignment_sides(*item) else {
             continue;
         };
         let Some(callee) = Some(right)

@@ -92,16 +92,7 @@ pub(super) fn resolvers(file: &ParsedFile, class: Node, out: &mut Vec<Handler>) 
             continue;
         }
         // refund: Order = strawberry.mutation(resolver=refund_order)
-        let Some(assignment) = named_children(statement)
-            .into_iter()
-            .find(|n| n.kind() == "assignment")
-        else {
-            continue;
-        };
-        let (Some(left), Some(right)) = (
-            assignment.child_by_field_name("left"),
-            assignment.child_by_field_name("right"),
-        ) else {
+        let Some((left, right)) = crate::detectors::syntax::assignment_sides(statement) else {
             continue;
         };
         let Some(callee) = Some(right)
