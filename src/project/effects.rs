@@ -50,9 +50,11 @@ const READ_WORDS: &str = "\
     pop append extend chars take skip rev zip enumerate any fold cloned copied nth position \
     lines flat cmp eq ne checked saturating abs round floor ceil";
 
-/// Which handlers change state, each project function decided once.
+/// Which handlers change state, each handler and project function decided once.
 #[derive(Default)]
 pub struct Effects {
+    /// Handlers decided so far, by file and where their name starts.
+    handlers: HashMap<(String, usize), bool>,
     /// Project functions decided so far, by qualified name (`false` while being decided: a
     /// recursive call adds nothing).
     known: HashMap<String, bool>,
@@ -70,10 +72,16 @@ impl Effects {
     /// its code and the project's functions it calls (read with `callees`) show; yes when it
     /// cannot be read.
     pub fn handler_writes(&mut self, callees: &mut Callees, path: &str, at: usize) -> bool {
-        match callees.with_function_at(path, at, own_calls) {
+        let key = (path.to_string(), at);
+        if let Some(&known) = self.handlers.get(&key) {
+            return known;
+        }
+        let writes = match callees.with_function_at(path, at, own_calls) {
             Some(calls) => self.any_writes(callees, calls, 0),
             None => true,
-        }
+        };
+        self.handlers.insert(key, writes);
+        writes
     }
 
     fn any_writes(&mut self, callees: &mut Callees, calls: Calls, depth: usize) -> bool {

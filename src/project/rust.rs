@@ -507,14 +507,9 @@ fn closure_callee<'t>(file: &ParsedFile, closure: Node<'t>) -> Option<Node<'t>> 
 /// The enclosing function of `node` and the index of its parameter `name`, if it has one.
 fn parameter_of(file: &ParsedFile, node: Node, name: &str) -> Option<(String, usize)> {
     let function = crate::detectors::syntax::ancestor_of_kind(node, &["function_item"])?;
-    let index = named_children(function.child_by_field_name("parameters")?)
-        .into_iter()
-        .filter(|parameter| parameter.kind() == "parameter")
-        .position(|parameter| {
-            parameter
-                .child_by_field_name("pattern")
-                .is_some_and(|pattern| file.text(pattern).trim_start_matches("mut ") == name)
-        })?;
+    let index = crate::taint::parameter_names(file, function)
+        .iter()
+        .position(|parameter| parameter == name)?;
     let function = file.text(function.child_by_field_name("name")?).to_string();
     Some((function, index))
 }

@@ -179,10 +179,7 @@ impl<'a, 'f> Tracer<'a, 'f> {
         custom: CustomHook<'a>,
         function: Node,
     ) -> Self {
-        let names = match file.language() {
-            Language::Python => python::parameter_names(file, function),
-            Language::Rust => rust::parameter_names(file, function),
-        };
+        let names = parameter_names(file, function);
         Tracer {
             params: Some((function.id(), names)),
             request: false,
@@ -472,7 +469,6 @@ impl<'a, 'f> Tracer<'a, 'f> {
             other => other,
         };
         let inner = Tracer {
-            custom: &sanitizers_only,
             conversions_sanitize: self.conversions_sanitize,
             ..Tracer::new(self.file, self.model, &sanitizers_only, true)
         };
@@ -509,14 +505,8 @@ impl<'a, 'f> Tracer<'a, 'f> {
         self.summaries
             .borrow_mut()
             .insert(function.id(), Vec::new());
-        let names = match self.file.language() {
-            Language::Python => python::parameter_names(self.file, function),
-            Language::Rust => rust::parameter_names(self.file, function),
-        };
-        let returns = match self.file.language() {
-            Language::Python => python::returned_values(function),
-            Language::Rust => rust::returned_values(function),
-        };
+        let names = parameter_names(self.file, function);
+        let returns = returned_values(self.file, function);
         let reaching: Vec<bool> = names
             .iter()
             .map(|name| {
