@@ -53,6 +53,63 @@ impl<'tree> Iterator for Descendants<'tree> {
     }
 }
 
+/// The nodes under `node` (itself included), in document order, up to the first that starts at
+/// or after `end`, leaving out every subtree whose text does not contain `word` and, below
+/// `node`, every subtree of one of the kinds in `skip`. What a walk for the uses or bindings of
+/// one name needs, without visiting the rest of a large function.
+pub fn descendants_mentioning<'t>(
+    node: Node<'t>,
+    text: &str,
+    word: &str,
+    end: usize,
+    skip: &[&str],
+) -> Vec<Node<'t>> {
+    let range = node.byte_range();
+    let occurrences: Vec<usize> = text
+        .get(range.clone())
+        .map(|inside| {
+            inside
+                .match_indices(word)
+                .map(|(at, _)| range.start + at)
+                .collect()
+        })
+        .unwrap_or_default();
+    let mentions = |node: Node| {
+        let first = occurrences.partition_point(|&at| at < node.start_byte());
+        occurrences
+            .get(first)
+            .is_some_and(|&at| at + word.len() <= node.end_byte())
+    };
+    let mut found = Vec::new();
+    let mut cursor = node.walk();
+    let mut depth = 0usize;
+    loop {
+        crate::budget::checkpoint();
+        let current = cursor.node();
+        if current.start_byte() >= end {
+            return found;
+        }
+        let entered = mentions(current) && !(depth > 0 && skip.contains(&current.kind()));
+        if entered {
+            found.push(current);
+            if cursor.goto_first_child() {
+                depth += 1;
+                continue;
+            }
+        }
+        loop {
+            if depth == 0 {
+                return found;
+            }
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            cursor.goto_parent();
+            depth -= 1;
+        }
+    }
+}
+
 /// The named children of a node, collected.
 pub fn named_children(node: Node<'_>) -> Vec<Node<'_>> {
     let mut cursor = node.walk();

@@ -1,7 +1,9 @@
 //! Python specifics of taint tracking: sources, sanitizers, bindings, calls.
 
 use super::{Binding, Call, Shape};
-use crate::detectors::syntax::{ancestor_of_kind, descendants, named_children};
+use crate::detectors::syntax::{
+    ancestor_of_kind, descendants, descendants_mentioning, named_children,
+};
 use crate::parse::ParsedFile;
 use std::ops::Range;
 use tree_sitter::Node;
@@ -366,7 +368,9 @@ pub(super) fn bindings<'t>(file: &ParsedFile, use_site: Node<'t>, name: &str) ->
     // before it, then later ones in branches the use is not inside (`if not x: x = ""`).
     let mut latest: Vec<Binding<'t>> = Vec::new();
     let mut mutations = Vec::new();
-    for node in descendants(scope).take_while(|n| n.start_byte() < before) {
+    // A binding names the variable: only the parts of the function that mention it are walked.
+    let text = &file.source.text;
+    for node in descendants_mentioning(scope, text, name, before, &[]) {
         if node.end_byte() > before {
             continue;
         }

@@ -1,7 +1,9 @@
 //! Rust specifics of taint tracking: sources, sanitizers, bindings, calls.
 
 use super::{Binding, Call, Shape};
-use crate::detectors::syntax::{ancestor_of_kind, descendants, named_children};
+use crate::detectors::syntax::{
+    ancestor_of_kind, descendants, descendants_mentioning, named_children,
+};
 use crate::parse::ParsedFile;
 use tree_sitter::Node;
 
@@ -227,7 +229,8 @@ pub(super) fn bindings<'t>(file: &ParsedFile, use_site: Node<'t>, name: &str) ->
     let before = use_site.start_byte();
     let mut latest: Option<Binding<'t>> = None;
     let mut mutations = Vec::new();
-    for node in descendants(scope).take_while(|n| n.start_byte() < before) {
+    // A binding names the variable: only the parts of the function that mention it are walked.
+    for node in descendants_mentioning(scope, &file.source.text, name, before, &[]) {
         if node.end_byte() > before {
             continue;
         }

@@ -15,7 +15,7 @@
 //! decided once the project is linked ([`super::callees`]).
 
 use super::{CallRef, Tracer};
-use crate::detectors::syntax::{descendants, named_children};
+use crate::detectors::syntax::{descendants, descendants_mentioning, named_children};
 use crate::parse::ParsedFile;
 use crate::source::Language;
 use tree_sitter::Node;
@@ -218,8 +218,8 @@ pub(super) fn calls_before<'t>(
         return Vec::new();
     }
     // Cheapest tests first: most calls do not receive the variable.
-    descendants(function)
-        .take_while(|n| n.start_byte() < before)
+    descendants_mentioning(function, &file.source.text, name, before, &[])
+        .into_iter()
         .filter(|n| n.kind() == call_kind && n.end_byte() <= before)
         .filter_map(|call| Some((call, argument_index(file, call, name)?)))
         .filter(|(call, _)| {

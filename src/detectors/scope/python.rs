@@ -1,7 +1,9 @@
 //! Scope look-ups for Python.
 
 use super::{contains, Assigned};
-use crate::detectors::syntax::{ancestors_from, is_constant_name, named_children};
+use crate::detectors::syntax::{
+    ancestors_from, descendants_mentioning, is_constant_name, named_children,
+};
 use crate::parse::ParsedFile;
 use tree_sitter::Node;
 
@@ -70,31 +72,28 @@ pub fn assignments_before<'t>(
 /// `if name not in ALLOWED: raise/return …`, `assert name in ALLOWED`, or the use sits inside
 /// `if name in ALLOWED:`.
 pub fn checked_against_allowlist(file: &ParsedFile, use_site: Node, name: &str) -> bool {
-    let mut nodes = Vec::new();
-    scope_nodes(enclosing_scope(file, use_site), &mut nodes);
-    nodes.iter().any(|node| {
-        if node.start_byte() >= use_site.start_byte() {
-            return false;
-        }
-        match node.kind() {
-            "if_statement" => {
-                let Some(condition) = node.child_by_field_name("condition") else {
-                    return false;
-                };
-                let Some(consequence) = node.child_by_field_name("consequence") else {
-                    return false;
-                };
-                match membership(file, condition, name) {
-                    Some(true) => contains(consequence, use_site),
-                    Some(false) => exits(file, consequence),
-                    None => false,
-                }
+    // The check names the variable: only the parts of the scope before the use that mention it.
+    let scope = enclosing_scope(file, use_site);
+    let text = &file.source.text;
+    let nodes = descendants_mentioning(scope, text, name, use_site.start_byte(), SCOPES);
+    nodes.iter().any(|node| match node.kind() {
+        "if_statement" => {
+            let Some(condition) = node.child_by_field_name("condition") else {
+                return false;
+            };
+            let Some(consequence) = node.child_by_field_name("consequence") else {
+                return false;
+            };
+            match membership(file, condition, name) {
+                Some(true) => contains(consequence, use_site),
+                Some(false) => exits(file, consequence),
+                None => false,
             }
-            "assert_statement" => named_children(*node)
-                .first()
-                .is_some_and(|test| membership(file, *test, name) == Some(true)),
-            _ => false,
         }
+        "assert_statement" => named_children(*node)
+            .first()
+            .is_some_and(|test| membership(file, *test, name) == Some(true)),
+        _ => false,
     })
 }
 
