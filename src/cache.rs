@@ -381,6 +381,7 @@ mod tests {
             notices: vec![notice],
             suppressions: Vec::new(),
             facts: crate::project::FileFacts::default(),
+            calls: crate::taint::across::CallNames::default(),
         }
     }
 

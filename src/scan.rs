@@ -17,7 +17,7 @@ use crate::rules::RuleSet;
 use crate::rules::{Logic, TestCodePolicy};
 use crate::source::SourceFile;
 use crate::suppress::{self, Suppression};
-use crate::taint::across::{self, RequestReturns};
+use crate::taint::across::{self, CallNames, RequestReturns};
 use crate::taint::callees::Callees;
 use crate::testcode;
 use rayon::prelude::*;
@@ -339,15 +339,15 @@ fn across_files(
         return by_path;
     }
     // Only files the per-file stage could read and parse are read again.
-    let files: Vec<(Candidate, bool)> = candidates
+    let (files, calls): (Vec<(Candidate, bool)>, Vec<&CallNames>) = candidates
         .iter()
         .zip(scanned.iter())
         .filter(|(_, file)| file.result.scanned)
-        .map(|(candidate, _)| {
+        .map(|(candidate, file)| {
             let test = is_test_candidate(candidate, &options.paths);
-            (candidate.clone(), test)
+            ((candidate.clone(), test), &file.result.calls)
         })
-        .collect();
+        .unzip();
     let known: BTreeSet<across::Site> = scanned
         .iter()
         .flat_map(|file| &file.result.findings)
@@ -356,6 +356,7 @@ fn across_files(
     let linked = across::link(
         pending,
         &files,
+        &calls,
         &returns,
         rules,
         options.include_tests,
@@ -412,6 +413,7 @@ fn templates(
                 notices: Vec::new(),
                 suppressions: template.suppressions,
                 facts: FileFacts::default(),
+                calls: CallNames::default(),
             },
             key: None,
             cached: false,
@@ -496,6 +498,9 @@ pub(crate) struct FileResult {
     pub(crate) suppressions: Vec<Suppression>,
     /// What the file tells the project model.
     pub(crate) facts: FileFacts,
+    /// The names its calls are written with, for the cross-file stage.
+    #[serde(default)]
+    pub(crate) calls: CallNames,
 }
 
 impl FileResult {
@@ -507,6 +512,7 @@ impl FileResult {
             findings: Vec::new(),
             suppressions: Vec::new(),
             facts: FileFacts::default(),
+            calls: CallNames::default(),
             notices: vec![Notice {
                 path,
                 kind,
@@ -756,5 +762,6 @@ fn check_bytes(
         notices,
         suppressions,
         facts,
+        calls: CallNames::of(&parsed),
     }
 }

@@ -30,9 +30,10 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tree_sitter::Node;
+use xxhash_rust::xxh3::xxh3_64;
 
 /// How many calls deep a parameter is followed to the callers that fill it.
 const MAX_ROUNDS: usize = 3;
@@ -327,6 +328,61 @@ fn innermost_type(annotation: &str) -> String {
     first.trim_start_matches('&').to_string()
 }
 
+/// The names a file's calls are written with (the last part: `post` of `ledger.post(…)`),
+/// hashed: recorded when the file is checked (and cached with it), so that the link reads and
+/// parses again only the files that call a waiting function by its name.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallNames(Vec<u64>);
+
+impl CallNames {
+    /// The names of every call in the file.
+    pub fn of(file: &ParsedFile) -> CallNames {
+        let kind = call_kind(file.language());
+        let mut hashes = Vec::new();
+        let mut cursor = file.tree.walk();
+        'walk: loop {
+            let node = cursor.node();
+            if node.kind() == kind {
+                hashes.push(xxh3_64(call_name(file, node).as_bytes()));
+            }
+            if cursor.goto_first_child() {
+                continue;
+            }
+            while !cursor.goto_next_sibling() {
+                if !cursor.goto_parent() {
+                    break 'walk;
+                }
+            }
+        }
+        hashes.sort_unstable();
+        hashes.dedup();
+        CallNames(hashes)
+    }
+
+    /// Whether a call is written with `name` (or, rarely, a name of the same hash).
+    fn may_contain(&self, name: &str) -> bool {
+        self.0.binary_search(&xxh3_64(name.as_bytes())).is_ok()
+    }
+}
+
+/// The kind of a call node.
+fn call_kind(language: Language) -> &'static str {
+    match language {
+        Language::Python => "call",
+        Language::Rust => "call_expression",
+    }
+}
+
+/// The name a call is written with: `post` of `ledger.post(…)`, `get` of `Store::<T>::get(…)`.
+fn call_name<'f>(file: &ParsedFile<'f>, call: Node) -> &'f str {
+    let written = call
+        .child_by_field_name("function")
+        .map(|function| file.text(function))
+        .unwrap_or_default();
+    let last = written.split('<').next().unwrap_or(written);
+    last.rsplit(['.', ':']).next().unwrap_or(last)
+}
+
 /// The functions of one file whose return value is request input: wrappers of the request
 /// object (`def arg(request, name): return request.GET[name]`, a class whose `get_param`
 /// reads `self.request.GET`). Callers in other files see them as sources once the project is
@@ -543,12 +599,13 @@ struct Joined {
 }
 
 /// The findings that wait for callers (`pending`), decided across the files of the scan
-/// (`files`, with whether each is test code): the ones some caller passes request input to,
-/// with their whole path. Files are read again; those that call none of the functions by name
-/// are not parsed.
+/// (`files`, with whether each is test code, and `calls`, the names of each one's calls): the
+/// ones some caller passes request input to, with their whole path. Only the files with a call
+/// written with the name of a waiting function are read again.
 pub fn link(
     pending: Vec<Finding>,
     files: &[(Candidate, bool)],
+    calls: &[&CallNames],
     returns: &Arc<RequestReturns>,
     rules: &RuleSet,
     include_tests: bool,
@@ -571,8 +628,6 @@ pub fn link(
         })
     };
     let mut frontier: Vec<Waiting> = pending.into_iter().filter_map(&mut admit).collect();
-    // The names of the calls in each file parsed by an earlier round (by index into `files`).
-    let called: Vec<OnceLock<BTreeSet<String>>> = files.iter().map(|_| OnceLock::new()).collect();
     for _ in 0..MAX_ROUNDS {
         if frontier.is_empty() {
             break;
@@ -582,22 +637,14 @@ pub fn link(
         };
         let joined: Vec<Joined> = files
             .par_iter()
-            .zip(&called)
-            .filter_map(|((candidate, test_path), called)| {
-                if *test_path && !include_tests {
-                    return None;
-                }
-                if called.get().is_some_and(|names| !callers.calls_any(names)) {
+            .zip(calls)
+            .filter_map(|((candidate, test_path), calls)| {
+                if (*test_path && !include_tests) || !callers.calls_any(calls) {
                     return None;
                 }
                 let source = load(candidate, |text| callers.may_call(text))?;
                 budget::bounded(timeout, || {
-                    let (joined, names) =
-                        join_file(&source, &frontier, returns, rules, &crates, include_tests);
-                    if let Some(names) = names {
-                        let _ = called.set(names);
-                    }
-                    joined
+                    join_file(&source, &frontier, returns, rules, &crates, include_tests)
                 })
                 .ok()
             })
@@ -614,8 +661,7 @@ pub fn link(
     reported.into_values().collect()
 }
 
-/// The calls in one file to the functions the `waiting` findings wait on, traced; with the
-/// names every call in the file is written with, when the file was parsed.
+/// The calls in one file to the functions the `waiting` findings wait on, traced.
 fn join_file(
     source: &SourceFile,
     waiting: &[Waiting],
@@ -623,7 +669,7 @@ fn join_file(
     rules: &RuleSet,
     crates: &Crates,
     include_tests: bool,
-) -> (Joined, Option<BTreeSet<String>>) {
+) -> Joined {
     let mut joined = Joined::default();
     // Only the functions this file can name: their class or name, and the name a call is
     // written with, occur in it.
@@ -636,12 +682,11 @@ fn join_file(
         .collect();
     let names: BTreeSet<&str> = waiting.iter().map(|w| w.sink.function.short()).collect();
     if names.is_empty() {
-        return (joined, None);
+        return joined;
     }
     let Some(mut file) = parse::parse(source) else {
-        return (joined, None);
+        return joined;
     };
-    let mut called = BTreeSet::new();
     file.project = Some(Arc::clone(returns));
     let tests = std::cell::OnceCell::new();
     let tests = || {
@@ -655,22 +700,10 @@ fn join_file(
     };
     let matches = std::cell::OnceCell::new();
     let matches = || matches.get_or_init(|| FileMatches::new(&file, tests()));
-    let call_kind = match source.language {
-        Language::Python => "call",
-        Language::Rust => "call_expression",
-    };
+    let call_kind = call_kind(source.language);
     for call in descendants(file.tree.root_node()).filter(|n| n.kind() == call_kind) {
         // Only calls written with one of the names are resolved.
-        let written = call
-            .child_by_field_name("function")
-            .map(|function| file.text(function))
-            .unwrap_or_default();
-        let last = written.split('<').next().unwrap_or(written);
-        let last = last.rsplit(['.', ':']).next().unwrap_or(last);
-        if !called.contains(last) {
-            called.insert(last.to_string());
-        }
-        if !names.contains(last) {
+        if !names.contains(call_name(&file, call)) {
             continue;
         }
         let Some(callee) = callee(&file, call) else {
@@ -734,7 +767,7 @@ fn join_file(
             }
         }
     }
-    (joined, Some(called))
+    joined
 }
 
 /// What a file must hold to call one of the functions some findings wait on: the function's
@@ -786,9 +819,9 @@ impl Callers {
             .any(|(gate, name)| present.contains(*gate) && present.contains(*name))
     }
 
-    /// Whether a call written with one of `called` may call one of the functions.
-    fn calls_any(&self, called: &BTreeSet<String>) -> bool {
-        !self.names.is_disjoint(called)
+    /// Whether a call of the file may be written with the name of one of the functions.
+    fn calls_any(&self, calls: &CallNames) -> bool {
+        self.names.iter().any(|name| calls.may_contain(name))
     }
 }
 
