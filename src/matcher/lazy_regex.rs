@@ -1,8 +1,10 @@
 //! Regexes of rule files, compiled on first use and shared by text.
 //!
 //! The built-in packs hold hundreds of regexes and building their automata was most of the
-//! start-up time; a scan of one file needs few of them. Loading a rule only parses the regex
-//! (`regex-syntax`, which reports every error but an oversized automaton), and every rule that writes the same regex shares one compiled automaton.
+//! start-up time; a scan of one file needs few of them. Loading a rule from disk only parses the
+//! regex (`regex-syntax`, which reports every error but an oversized automaton); the built-in
+//! ones, which the test suite checks, are not even parsed until the pre-filter asks for their
+//! literals. Every rule that writes the same regex shares one compiled automaton.
 
 use regex::Regex;
 use std::collections::HashMap;
@@ -15,6 +17,8 @@ pub struct LazyRegex(Arc<Inner>);
 
 struct Inner {
     source: String,
+    /// The literals every match contains ([`super::prefilter::regex_literals`]), found once.
+    literals: OnceLock<Option<Vec<String>>>,
     /// `None` when the regex passed the syntax check but exceeds the automaton size limit:
     /// it then matches nothing.
     compiled: OnceLock<Option<Regex>>,
@@ -23,25 +27,34 @@ struct Inner {
 impl LazyRegex {
     /// Check the syntax of `source`; the automaton is built later. The error explains what is wrong.
     pub fn new(source: &str) -> Result<LazyRegex, String> {
-        type Interned = Mutex<HashMap<String, LazyRegex>>;
-        static INTERNED: LazyLock<Interned> = LazyLock::new(|| Mutex::new(HashMap::new()));
-        if let Some(known) = INTERNED
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(source)
-        {
+        if let Some(known) = interned().get(source) {
             return Ok(known.clone());
         }
         regex_syntax::parse(source).map_err(|err| err.to_string())?;
-        let regex = LazyRegex(Arc::new(Inner {
-            source: source.to_string(),
-            compiled: OnceLock::new(),
-        }));
-        INTERNED
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(source.to_string(), regex.clone());
-        Ok(regex)
+        Ok(LazyRegex::unchecked(source))
+    }
+
+    /// A regex whose syntax is known to be valid (a built-in rule's): not parsed now. Were it
+    /// invalid after all, it would match nothing.
+    pub fn unchecked(source: &str) -> LazyRegex {
+        interned()
+            .entry(source.to_string())
+            .or_insert_with(|| {
+                LazyRegex(Arc::new(Inner {
+                    source: source.to_string(),
+                    literals: OnceLock::new(),
+                    compiled: OnceLock::new(),
+                }))
+            })
+            .clone()
+    }
+
+    /// The literals one of which every match contains, when known (for the pre-filter).
+    pub fn literals(&self) -> Option<Vec<String>> {
+        self.0
+            .literals
+            .get_or_init(|| super::prefilter::regex_literals(&self.0.source))
+            .clone()
     }
 
     /// The regex as written.
@@ -56,6 +69,13 @@ impl LazyRegex {
             .as_ref()
             .is_some_and(|regex| regex.is_match(text))
     }
+}
+
+/// Every regex made so far, by text.
+fn interned() -> std::sync::MutexGuard<'static, HashMap<String, LazyRegex>> {
+    static INTERNED: LazyLock<Mutex<HashMap<String, LazyRegex>>> =
+        LazyLock::new(|| Mutex::new(HashMap::new()));
+    INTERNED.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl fmt::Debug for LazyRegex {

@@ -41,7 +41,7 @@ impl Prefilter {
 /// Literals one of which a constraint's bound text must contain.
 fn constraint_literals(constraint: &Constraint) -> Option<Vec<String>> {
     match &constraint.test {
-        ConstraintTest::Regex(regex) => regex_literals(regex.as_str()),
+        ConstraintTest::Regex(regex) => regex.literals(),
         ConstraintTest::OneOf(values) => (!values.is_empty()
             && values.iter().all(|value| value.trim().len() >= MIN_LITERAL))
         .then(|| values.clone()),
@@ -100,7 +100,7 @@ fn required(condition: &Condition) -> Vec<Vec<String>> {
         | Condition::Follows(rel)
         | Condition::Precedes(rel) => required(&rel.condition),
         Condition::Query(query) => query.required_literals().to_vec(),
-        Condition::Regex(regex) => regex_literals(regex.as_str()).into_iter().collect(),
+        Condition::Regex(regex) => regex.literals().into_iter().collect(),
         // A route filter only matches routes declared in the file, so their text is in it.
         Condition::InHandler(filter) => filter
             .route

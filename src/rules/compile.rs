@@ -66,7 +66,7 @@ pub(super) fn compile(
     };
     let mut bound = BTreeSet::new();
     let condition = condition(top, at, cx, &mut bound, Place::Top)?;
-    let compiled_constraints = compile_constraints(constraints, &bound, language, split)?;
+    let compiled_constraints = compile_constraints(constraints, &bound, cx, split)?;
     let focus = match focus {
         Some(focus) => {
             let var = focus.value.trim_start_matches('$').to_string();
@@ -140,9 +140,9 @@ fn taint_spec(raw: &RawTaint, cx: Cx) -> Result<TaintSpec, Problem> {
 fn compile_constraints_strict(
     constraints: &BTreeMap<String, Spanned<RawConstraint>>,
     bound: &BTreeSet<String>,
-    language: Language,
+    cx: Cx,
 ) -> Result<Vec<Constraint>, Problem> {
-    compile_constraints(constraints, bound, language, false)
+    compile_constraints(constraints, bound, cx, false)
 }
 
 /// The tests of a `where:` mapping; with `split` (a `match` split by language), a variable this
@@ -150,7 +150,7 @@ fn compile_constraints_strict(
 fn compile_constraints(
     constraints: &BTreeMap<String, Spanned<RawConstraint>>,
     bound: &BTreeSet<String>,
-    language: Language,
+    cx: Cx,
     split: bool,
 ) -> Result<Vec<Constraint>, Problem> {
     let mut compiled = Vec::new();
@@ -162,7 +162,7 @@ fn compile_constraints(
             }
             return Err(unbound(raw_constraint.referenced, &var, bound, "`where`"));
         }
-        for test in constraint_tests(&raw_constraint.value, raw_constraint.referenced, language)? {
+        for test in constraint_tests(&raw_constraint.value, raw_constraint.referenced, cx)? {
             compiled.push(Constraint {
                 var: var.clone(),
                 test,
@@ -290,6 +290,7 @@ fn condition(
         parts.push(Condition::Regex(compile_regex(
             &regex.value,
             regex.referenced,
+            cx.checked,
         )?));
     }
     if let Some(query) = &raw.query {
@@ -386,7 +387,7 @@ fn condition(
         parts.push(Condition::Where(compile_constraints_strict(
             constraints,
             bound,
-            language,
+            cx,
         )?));
     }
     match parts.len() {
@@ -532,21 +533,31 @@ fn check_kind(name: &str, language: Language, at: Location) -> Result<(), Proble
     ))
 }
 
-fn compile_regex(source: &str, at: Location) -> Result<LazyRegex, Problem> {
-    LazyRegex::new(source).map_err(|err| problem(at, format!("invalid regex: {err}"), None))
+/// A rule's regex; its syntax is checked now for rule files from disk (the test suite checks
+/// the built-in ones).
+fn compile_regex(source: &str, at: Location, checked: Checked) -> Result<LazyRegex, Problem> {
+    match checked {
+        Checked::Now => {
+            LazyRegex::new(source).map_err(|err| problem(at, format!("invalid regex: {err}"), None))
+        }
+        Checked::ByTests => Ok(LazyRegex::unchecked(source)),
+    }
 }
 
 fn constraint_tests(
     raw: &RawConstraint,
     at: Location,
-    language: Language,
+    cx: Cx,
 ) -> Result<Vec<ConstraintTest>, Problem> {
+    let language = cx.language;
     let mut tests = Vec::new();
     if let Some(regex) = &raw.regex {
-        tests.push(ConstraintTest::Regex(compile_regex(regex, at)?));
+        tests.push(ConstraintTest::Regex(compile_regex(regex, at, cx.checked)?));
     }
     if let Some(regex) = &raw.not_regex {
-        tests.push(ConstraintTest::NotRegex(compile_regex(regex, at)?));
+        tests.push(ConstraintTest::NotRegex(compile_regex(
+            regex, at, cx.checked,
+        )?));
     }
     if let Some(kind) = &raw.kind {
         let kinds = kind.clone().into_vec();
