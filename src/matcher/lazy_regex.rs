@@ -6,6 +6,7 @@
 //! ones, which the test suite checks, are not even parsed until the pre-filter asks for their
 //! literals. Every rule that writes the same regex shares one compiled automaton.
 
+use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use regex::Regex;
 use std::collections::HashMap;
 use std::fmt;
@@ -17,8 +18,11 @@ pub struct LazyRegex(Arc<Inner>);
 
 struct Inner {
     source: String,
-    /// The literals every match contains ([`super::prefilter::regex_literals`]), found once.
+    /// The literals one of which every match contains ([`super::prefilter::regex_literals`]),
+    /// found once.
     literals: OnceLock<Option<Vec<String>>>,
+    /// An automaton that finds them, built when the regex is first matched.
+    finder: OnceLock<Option<AhoCorasick>>,
     /// `None` when the regex passed the syntax check but exceeds the automaton size limit:
     /// it then matches nothing.
     compiled: OnceLock<Option<Regex>>,
@@ -43,6 +47,7 @@ impl LazyRegex {
                 LazyRegex(Arc::new(Inner {
                     source: source.to_string(),
                     literals: OnceLock::new(),
+                    finder: OnceLock::new(),
                     compiled: OnceLock::new(),
                 }))
             })
@@ -51,10 +56,14 @@ impl LazyRegex {
 
     /// The literals one of which every match contains, when known (for the pre-filter).
     pub fn literals(&self) -> Option<Vec<String>> {
+        self.known_literals().cloned()
+    }
+
+    fn known_literals(&self) -> Option<&Vec<String>> {
         self.0
             .literals
             .get_or_init(|| super::prefilter::regex_literals(&self.0.source))
-            .clone()
+            .as_ref()
     }
 
     /// The regex as written.
@@ -62,7 +71,27 @@ impl LazyRegex {
         &self.0.source
     }
 
+    /// Whether the regex matches somewhere in `text`. Until the automaton is needed, a text that
+    /// holds none of the literals every match contains is answered without building it.
     pub fn is_match(&self, text: &str) -> bool {
+        let finder = || {
+            let literals = self.known_literals()?;
+            // The quickest to build: most regexes are asked about a few texts only.
+            AhoCorasick::builder()
+                .kind(Some(AhoCorasickKind::NoncontiguousNFA))
+                .build(literals)
+                .ok()
+        };
+        if self.0.compiled.get().is_none()
+            && self
+                .0
+                .finder
+                .get_or_init(finder)
+                .as_ref()
+                .is_some_and(|finder| !finder.is_match(text))
+        {
+            return false;
+        }
         self.0
             .compiled
             .get_or_init(|| Regex::new(&self.0.source).ok())

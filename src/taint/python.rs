@@ -339,7 +339,8 @@ pub(super) fn definition_in<'t>(
     kind: &str,
     name: &str,
 ) -> Option<Node<'t>> {
-    named_children(container).into_iter().find_map(|statement| {
+    let mut cursor = container.walk();
+    let found = container.named_children(&mut cursor).find_map(|statement| {
         let definition = match statement.kind() {
             "decorated_definition" => statement.child_by_field_name("definition")?,
             _ => statement,
@@ -349,7 +350,8 @@ pub(super) fn definition_in<'t>(
                 .child_by_field_name("name")
                 .is_some_and(|n| file.text(n) == name))
         .then_some(definition)
-    })
+    });
+    found
 }
 
 /// The latest assignment to `name` before `use_site` in its function, then the mutations after
