@@ -15,7 +15,9 @@
 //! decided once the project is linked ([`super::callees`]).
 
 use super::{CallRef, Tracer};
-use crate::detectors::syntax::{descendants, descendants_mentioning, named_children};
+use crate::detectors::syntax::{
+    ancestors_from, descendants, descendants_mentioning, named_children,
+};
 use crate::parse::ParsedFile;
 use crate::source::Language;
 use tree_sitter::Node;
@@ -87,7 +89,7 @@ fn parameters_read_by(file: &ParsedFile, function: Node, expressions: &[Node]) -
 /// `name`: the use sits in the consequence of `if check(name):` (or `if a and check(name):`),
 /// or follows `if not check(name):` whose block leaves. With the argument's position.
 pub(super) fn tests_guarding<'t>(
-    file: &ParsedFile,
+    file: &'t ParsedFile,
     use_site: Node<'t>,
     name: &str,
 ) -> Vec<(Node<'t>, usize)> {
@@ -96,7 +98,8 @@ pub(super) fn tests_guarding<'t>(
     }
     let mut found = Vec::new();
     let mut child = use_site;
-    while let Some(parent) = child.parent() {
+    // The ancestors, found in one walk down from the root (`parent()` searches from it).
+    for parent in ancestors_from(file.tree.root_node(), use_site) {
         if matches!(parent.kind(), "function_definition" | "lambda") {
             break;
         }
@@ -217,16 +220,13 @@ pub(super) fn calls_before<'t>(
     if !maybe_argument(&file.source.text[function.start_byte()..before], name) {
         return Vec::new();
     }
-    // Cheapest tests first: most calls do not receive the variable.
-    descendants_mentioning(function, &file.source.text, name, before, &[])
+    // The function's own calls (not those of functions nested in it); cheapest tests first:
+    // most calls do not receive the variable.
+    descendants_mentioning(function, &file.source.text, name, before, function_kinds)
         .into_iter()
         .filter(|n| n.kind() == call_kind && n.end_byte() <= before)
         .filter_map(|call| Some((call, argument_index(file, call, name)?)))
-        .filter(|(call, _)| {
-            crate::detectors::syntax::ancestor_of_kind(*call, function_kinds)
-                .is_some_and(|f| f.id() == function.id())
-                && stops_the_use(file, *call, use_site)
-        })
+        .filter(|(call, _)| stops_the_use(file, *call, use_site))
         .collect()
 }
 
