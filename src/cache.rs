@@ -34,7 +34,7 @@ pub const MAX_CACHE_BYTES: u64 = 256 * 1024 * 1024;
 /// The cache file inside the cache directory.
 const FILE_NAME: &str = "scan.json";
 /// Bump when what an entry stores changes shape or meaning.
-const FORMAT: u32 = 3;
+const FORMAT: u32 = 4;
 /// Marks the directory as a cache for backup and archiving tools (<https://bford.info/cachedir/>).
 const CACHEDIR_TAG: &str = "Signature: 8a477f597d28d172789f06886806bc55\n\
 # This file is a cache directory tag created by tollgate.\n\
