@@ -358,8 +358,11 @@ fn declarative_finding(rule: &Rule, source: &SourceFile, found: Found) -> Findin
     }
     finding.via_parameter = found.via_parameter;
     finding.via_template = found.template;
-    if found.lowered {
+    if found.lowered.confidence {
         finding.confidence = finding.confidence.lower();
+    }
+    if found.lowered.severity {
+        finding.severity = finding.severity.lower();
     }
     if let Some(name) = found.unresolved {
         finding.confidence = finding.confidence.lower();

@@ -2,7 +2,7 @@
 //! and broken rule files point at the right line.
 
 use std::path::{Path, PathBuf};
-use tollgate::rules::{load_rule_paths, RuleSet};
+use tollgate::rules::{load_rule_paths, Confidence, RuleSet, Severity};
 use tollgate::scan::ScanOptions;
 use tollgate::testing::{self, Failure};
 
@@ -209,4 +209,114 @@ fn lower_confidence_lowers_without_dropping() {
             (2, tollgate::rules::Confidence::Medium)
         ]
     );
+}
+
+/// `lower-severity` reports the finding one severity step lower when its condition holds, and
+/// leaves its confidence alone.
+#[test]
+fn lower_severity_lowers_severity_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules.yaml");
+    std::fs::write(
+        &rules,
+        r#"rules:
+  - id: hostname-off
+    name: host name check off
+    message: "host name check off"
+    severity: high
+    confidence: medium
+    languages: [python]
+    cwe: [295]
+    owasp: ["A02:2021", "A04:2025"]
+    fix: Keep it on.
+    help: "`check_hostname = False`"
+    match:
+      pattern: $CTX.check_hostname = False
+      lower-severity:
+        inside:
+          kind: function_definition
+          has: { pattern: $CTX.load_verify_locations($$$) }
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("a.py"),
+        "def pinned(ctx):\n    ctx.load_verify_locations(cafile='ca.pem')\n    ctx.check_hostname = False\n\n\
+         def open_(ctx):\n    ctx.check_hostname = False\n",
+    )
+    .unwrap();
+    let rules = load_rule_paths(&[rules], &RuleSet::default()).unwrap();
+    let report = run(&rules, dir.path());
+    let found: Vec<(usize, Severity, Confidence)> = report
+        .scan
+        .as_ref()
+        .unwrap()
+        .findings
+        .iter()
+        .map(|f| (f.start.line, f.severity, f.confidence))
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            (3, Severity::Medium, Confidence::Medium),
+            (6, Severity::High, Confidence::Medium)
+        ]
+    );
+}
+
+/// `from-input` holds for values a client or a caller chooses: request input and the
+/// function's parameters (not `self`), through local assignments and destructuring.
+#[test]
+fn from_input_follows_parameters_and_request_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules.yaml");
+    std::fs::write(
+        &rules,
+        r#"rules:
+  - id: compared-input
+    name: compared input
+    message: "`$X` compared"
+    severity: medium
+    confidence: medium
+    languages: [python, rust]
+    cwe: [208]
+    owasp: ["A02:2021", "A04:2025"]
+    fix: Compare in constant time.
+    help: "`a == b`"
+    match:
+      python:
+        pattern: $X == $Y
+      rust:
+        query: '(binary_expression left: (_) @X operator: "==" right: (_) @Y) @match'
+    where:
+      X: { from-input: true }
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("a.py"),
+        "def check(self, token):\n    given = token.strip()\n    return given == self.secret\n\n\
+         def settings_only(self):\n    return self.secret == SETTINGS.secret\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("b.rs"),
+        "fn call(&self, req: Request) -> bool {\n    \
+         if let (Ok(header), Some(key)) = (req.header(), &self.0) {\n        \
+         return header == key;\n    }\n    \
+         let (stored, _) = (self.key(), 1);\n    stored == self.other\n}\n",
+    )
+    .unwrap();
+    let rules = load_rule_paths(&[rules], &RuleSet::default()).unwrap();
+    let report = run(&rules, dir.path());
+    let mut found: Vec<(String, usize)> = report
+        .scan
+        .as_ref()
+        .unwrap()
+        .findings
+        .iter()
+        .map(|f| (f.path.rsplit('/').next().unwrap().to_string(), f.start.line))
+        .collect();
+    found.sort();
+    assert_eq!(found, vec![("a.py".into(), 3), ("b.rs".into(), 3)]);
 }

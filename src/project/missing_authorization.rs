@@ -4,7 +4,7 @@
 use super::effects::Effects;
 use super::{Project, Route};
 use crate::finding::{Finding, Related};
-use crate::rules::{Confidence, Rule, Severity};
+use crate::rules::{Confidence, Rule};
 use crate::source::Position;
 use crate::taint::callees::Callees;
 use regex::Regex;
@@ -120,14 +120,14 @@ pub fn findings(
                 &routes,
             ) {
                 (
-                    lower(rule.severity),
+                    rule.severity.lower(),
                     Confidence::Low,
                     "returns account data",
                 )
             } else if writes {
                 // Neither its body nor the project functions it calls write anything known.
                 (
-                    lower(rule.severity),
+                    rule.severity.lower(),
                     Confidence::Low,
                     "takes a write method but changes no state in its code",
                 )
@@ -242,12 +242,4 @@ fn snake(field: &str) -> String {
         out.extend(c.to_lowercase());
     }
     out
-}
-
-fn lower(severity: Severity) -> Severity {
-    match severity {
-        Severity::Critical => Severity::High,
-        Severity::High => Severity::Medium,
-        Severity::Medium | Severity::Low => Severity::Low,
-    }
 }

@@ -3,8 +3,8 @@
 
 use super::schema::{RawCondition, RawConstraint, RawHandler, RawRequestModel, RawTaint};
 use crate::matcher::{
-    expand_metavariables, Condition, Constraint, ConstraintTest, LazyRegex, Matcher, Prefilter,
-    QueryAtom, Relation, SgLang, StopBy, TaintSpec,
+    expand_metavariables, Condition, Constraint, ConstraintTest, LazyRegex, Lowering, Matcher,
+    Prefilter, QueryAtom, Relation, SgLang, StopBy, TaintSpec,
 };
 use crate::model::HandlerFilter;
 use crate::source::Language;
@@ -356,7 +356,11 @@ fn condition(
     if let Some(handler) = &raw.in_handler {
         parts.push(handler_condition(handler)?);
     }
-    if let Some(lower) = &raw.lower_confidence {
+    for (lowering, lower) in [
+        (Lowering::Confidence, &raw.lower_confidence),
+        (Lowering::Severity, &raw.lower_severity),
+    ] {
+        let Some(lower) = lower else { continue };
         // Like `not`, its bindings never escape it.
         let inner = condition(
             &lower.value,
@@ -365,7 +369,7 @@ fn condition(
             &mut bound.clone(),
             Place::Nested,
         )?;
-        parts.push(Condition::LowerConfidence(Box::new(inner)));
+        parts.push(Condition::Lower(lowering, Box::new(inner)));
     }
     if let Some(wanted) = raw.in_test_code {
         parts.push(if wanted {
@@ -564,6 +568,9 @@ fn constraint_tests(
     if let Some(wanted) = raw.from_request {
         tests.push(ConstraintTest::FromRequest(wanted));
     }
+    if let Some(wanted) = raw.from_input {
+        tests.push(ConstraintTest::FromInput(wanted));
+    }
     if let Some(wanted) = raw.tainted {
         tests.push(ConstraintTest::Tainted(wanted));
     }
@@ -612,7 +619,7 @@ fn constraint_tests(
             at,
             "empty constraint",
             Some(
-                "give regex, not-regex, kind, one-of, not-one-of, from-request, tainted, resolves-to, not-resolves-to, request-model or prints-unescaped"
+                "give regex, not-regex, kind, one-of, not-one-of, from-request, from-input, tainted, resolves-to, not-resolves-to, request-model or prints-unescaped"
                     .into(),
             ),
         ));

@@ -73,6 +73,8 @@ pub(super) struct RawCondition {
     pub used_as_object: Option<bool>,
     /// When this condition holds too, the finding is one step less confident.
     pub lower_confidence: Option<Box<Spanned<RawCondition>>>,
+    /// When this condition holds too, the finding is one step less severe.
+    pub lower_severity: Option<Box<Spanned<RawCondition>>>,
     /// Constraints on the metavariables bound so far, tested after this mapping's other keys
     /// (so one branch of an `any` can constrain what only it binds).
     #[serde(default, rename = "where")]
@@ -107,6 +109,7 @@ impl RawCondition {
             self.in_test_code.is_some(),
             self.used_as_object.is_some(),
             self.lower_confidence.is_some(),
+            self.lower_severity.is_some(),
             self.constraints.is_some(),
             self.stop_by.is_some(),
             self.field.is_some(),
@@ -144,6 +147,7 @@ pub(super) struct RawConstraint {
     pub one_of: Option<Vec<String>>,
     pub not_one_of: Option<Vec<String>>,
     pub from_request: Option<bool>,
+    pub from_input: Option<bool>,
     pub tainted: Option<bool>,
     /// Qualified names (or patterns of them) the bound name must refer to.
     pub resolves_to: Option<OneOrMany>,
