@@ -163,7 +163,14 @@ pub fn findings(
             ("EXPOSURE", exposure.to_string()),
         ];
         let mut message = rule.render_message(&captures);
-        let confidence = if let Some(first) = guessed.first() {
+        let by_name = handler.capability.as_ref().filter(|c| !c.resolved);
+        let confidence = if let Some(capability) = by_name {
+            message.push_str(&format!(
+                " (it checks a secret the request carries, `{}`: public by design, judged by names)",
+                capability.check
+            ));
+            Confidence::Low
+        } else if let Some(first) = guessed.first() {
             message.push_str(&format!(
                 " (`{first}` may guard it, but its code is not in the scan: judged by its name alone)"
             ));
