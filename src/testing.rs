@@ -380,12 +380,35 @@ mod tests {
         - lower-confidence: { regex: maybe }
 "#;
 
+    /// A rule that supersedes `spend-call`, equally sure.
+    const SUPERSEDING: &str = r#"
+  - id: spend-checked
+    name: spend checked
+    message: "spend checked"
+    severity: high
+    confidence: medium
+    languages: [python]
+    cwe: [20]
+    owasp: ["A04:2021", "A06:2025"]
+    fix: Do not.
+    help: "`spend()`"
+    supersedes: [spend-call]
+    match:
+      all:
+        - pattern: spend($X)
+        - lower-confidence: { regex: maybe }
+"#;
+
     /// The failures of `spend-call` on an example file, by kind and line.
     fn failures(example: &str) -> Vec<(&'static str, usize)> {
+        failures_with(RULE, example)
+    }
+
+    fn failures_with(rules: &str, example: &str) -> Vec<(&'static str, usize)> {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("a.py"), example).unwrap();
         let rules = RuleSet::from_rules(
-            crate::rules::parse_rule_file("rules.yaml", RULE, crate::rules::CUSTOM_PACK).unwrap(),
+            crate::rules::parse_rule_file("rules.yaml", rules, crate::rules::CUSTOM_PACK).unwrap(),
         );
         let options = ScanOptions {
             paths: vec![dir.path().to_path_buf()],
@@ -423,6 +446,13 @@ mod tests {
             failures(example),
             vec![("unexpected", 1), ("unexpected", 2)]
         );
+    }
+
+    #[test]
+    fn a_superseded_expectation_holds_only_as_sure_as_the_superseding_finding() {
+        let rules = format!("{RULE}{SUPERSEDING}");
+        let example = "spend(amount)  # expect: spend-call, spend-checked\nspend(maybe)  # expect-low: spend-call, spend-checked\nspend(maybe)  # expect: spend-call  # expect-low: spend-checked\n";
+        assert_eq!(failures_with(&rules, example), vec![("missing", 3)]);
     }
 
     #[test]
