@@ -28,8 +28,9 @@ const MAX_DEPTH: usize = 8;
 /// outbound writes, jobs, sessions and caches; and that it runs code or commands.
 const WRITE_WORDS: &str = "\
     save create insert update upsert delete remove destroy add merge commit flush execute \
-    executemany write unlink rmtree rename mkdir makedirs move copy upload send post put \
-    patch publish enqueue delay apply emit notify dispatch pay transfer refund capture \
+    executemany write writeln unlink rmtree rename mkdir makedirs move copy copyfile copytree \
+    upload send post put patch publish enqueue delay apply emit notify dispatch pay payout \
+    transfer refund capture \
     charge withdraw deposit credit debit cancel settle set setattr hset lpush rpush sadd \
     zadd incr incrby decr expire clear login logout register store persist grant revoke \
     approve reject increment decrement reset install uninstall enable disable activate \
@@ -284,6 +285,9 @@ mod tests {
             "stripe.Refund.create",
             "db.session.commit",
             "task.delay",
+            "psp.payout",
+            "shutil.copyfile",
+            "writeln",
         ] {
             assert!(writes_by_name(name), "{name}");
         }

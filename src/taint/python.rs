@@ -103,6 +103,7 @@ const PROPAGATING_METHODS: &[&str] = &[
     "hex",
     "b64encode",
     "urlsafe_b64encode",
+    "loads",
 ];
 /// Methods that put their arguments into the object they are called on.
 const MUTATORS: &[&str] = &[
@@ -302,7 +303,15 @@ fn call<'t>(file: &ParsedFile, node: Node<'t>) -> Shape<'t> {
             receiver: None,
             known: matches!(
                 last,
-                "str" | "repr" | "dict" | "list" | "tuple" | "set" | "sorted" | "reversed"
+                "str"
+                    | "repr"
+                    | "dict"
+                    | "list"
+                    | "tuple"
+                    | "set"
+                    | "sorted"
+                    | "reversed"
+                    | "urljoin"
             ),
             args,
         }),

@@ -65,6 +65,7 @@ const PROPAGATING_METHODS: &[&str] = &[
     "iter",
     "collect",
     "map",
+    "and_then",
     "cloned",
     "from",
     "deref",
