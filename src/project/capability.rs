@@ -63,6 +63,12 @@ static SECRET: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid regex")
 });
 
+/// A branch that refuses the request.
+static REFUSAL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\braise\b|\babort\(|Forbidden|Unauthorized|NOT_FOUND|FORBIDDEN|UNAUTHORIZED|\b40[134]\b|Http404|PermissionDenied")
+        .expect("valid regex")
+});
+
 /// The capability check in `handler`'s own body, if it has one.
 pub fn of(file: &ParsedFile, handler: &Handler) -> Option<Capability> {
     let function = file
@@ -83,7 +89,12 @@ pub fn of(file: &ParsedFile, handler: &Handler) -> Option<Capability> {
             _ => None,
         };
         match found {
-            Some((check, true)) => return Some(Capability { check, resolved: true }),
+            Some((check, true)) => {
+                return Some(Capability {
+                    check,
+                    resolved: true,
+                })
+            }
             Some((check, false)) if by_name.is_none() => {
                 by_name = Some(Capability {
                     check,
@@ -159,12 +170,20 @@ fn compared_with_secret(file: &ParsedFile, node: Node) -> Option<String> {
         return None;
     }
     let mut cursor = node.walk();
-    let equality = node
+    let operator = node
         .children(&mut cursor)
-        .any(|child| !child.is_named() && matches!(child.kind(), "==" | "!="));
+        .find(|child| !child.is_named() && matches!(child.kind(), "==" | "!="))?;
     let branch = ancestor_of_kind(node, &["if_statement", "if_expression"])?;
     let condition = branch.child_by_field_name("condition")?;
-    if !equality || !condition.byte_range().contains(&node.start_byte()) {
+    if !condition.byte_range().contains(&node.start_byte()) {
+        return None;
+    }
+    // A check lets the caller through when the values are equal and refuses when they are not
+    // (`if token != link.token: raise …`), unlike a test that refuses reuse of the old value.
+    let refuses = branch
+        .child_by_field_name("consequence")
+        .is_some_and(|body| REFUSAL.is_match(file.text(body)));
+    if refuses != (operator.kind() == "!=") {
         return None;
     }
     let secret_and_input = |a: Node, b: Node| {

@@ -470,7 +470,10 @@ impl<'a> Linker<'a> {
             .or_else(|| allow_any.then(|| "permission_classes = [AllowAny]".to_string()))
             .or_else(|| {
                 let capability = handler.capability.as_ref().filter(|c| c.resolved)?;
-                Some(format!("checks a secret the request carries: `{}`", capability.check))
+                Some(format!(
+                    "checks a secret the request carries: `{}`",
+                    capability.check
+                ))
             });
         self.routes.push(Route {
             methods,

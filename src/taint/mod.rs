@@ -378,7 +378,6 @@ impl<'a, 'f> Tracer<'a, 'f> {
                 flow.parameter = Some((index, name.to_string()));
                 return Some(flow);
             }
-            return None;
         }
         if !self.request {
             return None;
