@@ -103,8 +103,8 @@ impl Effects {
         self.known.insert(callee.clone(), false);
         let writes = match callees.with_function(&callee, own_calls) {
             Some(calls) => self.any_writes(callees, calls, depth),
-            // Not the project's: its name decides.
-            None => writes_by_name(&callee),
+            // Not the project's: its name decides, and running a process changes state.
+            None => writes_by_name(&callee) || runs_process(&callee),
         };
         self.known.insert(callee, writes);
         writes
@@ -237,6 +237,12 @@ fn writes_by_name(callee: &str) -> bool {
     words(callee)
         .iter()
         .any(|word| is_one_of(WRITE_WORDS, word))
+}
+
+/// Whether a library call runs a process (`std::process::Command::new(..).status()`,
+/// `subprocess.run`), whatever its last word.
+fn runs_process(callee: &str) -> bool {
+    callee.contains("process::Command") || callee.starts_with("subprocess.")
 }
 
 /// Whether a method of an unknown object only reads: no word of its name writes, and its first
