@@ -40,7 +40,7 @@ pub struct FileMatches<'f> {
     /// A name the current match accepted by its text alone, since nothing in the file binds it.
     by_text: RefCell<Option<String>>,
     /// The class the current match requires to be a request model (decided after linking).
-    request_model: RefCell<Option<(String, Option<String>)>>,
+    request_model: RefCell<Option<(String, Option<String>, bool)>>,
     /// The task the current match requires not to defer to `on_commit`.
     task: RefCell<Option<String>>,
     /// The parameter the current match's tainted value comes from, when no source in this
@@ -172,19 +172,23 @@ impl<'f> FileMatches<'f> {
                 Some((name, text))
             })
             .collect();
-        let request_model = self
-            .request_model
-            .borrow_mut()
-            .take()
-            .map(|(class, field)| {
-                let field = field.and_then(|name| {
-                    bindings
-                        .iter()
-                        .find(|(bound, _)| *bound == name)
-                        .map(|(_, text)| text.clone())
+        let request_model =
+            self.request_model
+                .borrow_mut()
+                .take()
+                .map(|(class, field, required)| {
+                    let field = field.and_then(|name| {
+                        bindings
+                            .iter()
+                            .find(|(bound, _)| *bound == name)
+                            .map(|(_, text)| text.clone())
+                    });
+                    ModelRef {
+                        class,
+                        field,
+                        required,
+                    }
                 });
-                ModelRef { class, field }
-            });
         let template = self.template.borrow_mut().take().and_then(|(name, var)| {
             let (_, text) = bindings.iter().find(|(bound, _)| *bound == var)?;
             Some(TemplateUse {
@@ -420,14 +424,16 @@ impl<'f> FileMatches<'f> {
                 self.task.borrow_mut().get_or_insert(qualified);
                 true
             }
-            ConstraintTest::RequestModel(field) => {
+            ConstraintTest::RequestModel { field, required } => {
                 let mut qualified = self.qualified(bound);
                 if self.file.language() == crate::source::Language::Rust {
                     qualified = crate::project::models::rust_path(&qualified);
                 }
-                self.request_model
-                    .borrow_mut()
-                    .get_or_insert((qualified, field.clone()));
+                self.request_model.borrow_mut().get_or_insert((
+                    qualified,
+                    field.clone(),
+                    *required,
+                ));
                 true
             }
             ConstraintTest::PrintsUnescaped(var) => {

@@ -117,7 +117,11 @@ pub enum ConstraintTest {
     /// The bound class name is one a handler takes from the client: recorded on the finding
     /// and decided after linking; with a metavariable, the field it holds must also be left
     /// unbounded by some handler that takes the class.
-    RequestModel(Option<String>),
+    RequestModel {
+        field: Option<String>,
+        /// `false`: a class no handler takes is kept; only the read-only lowering applies.
+        required: bool,
+    },
     /// The bound name is not a task whose base class defers publishing to `on_commit`:
     /// recorded on the finding and decided after linking.
     NotDeferredTask,

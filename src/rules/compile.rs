@@ -592,17 +592,24 @@ fn constraint_tests(
     }
     match &raw.request_model {
         None => {}
-        Some(RawRequestModel::Flag(true)) => tests.push(ConstraintTest::RequestModel(None)),
+        Some(RawRequestModel::Flag(true)) => tests.push(ConstraintTest::RequestModel {
+            field: None,
+            required: true,
+        }),
         Some(RawRequestModel::Flag(false)) => {
             return Err(problem(
                 at,
-                "request-model takes only `true` or `{ field: NAME }`",
+                "request-model takes only `true`, `{ field: NAME }` or `{ required: false }`",
                 Some("leave it out to accept any class".into()),
             ))
         }
-        Some(RawRequestModel::Field(field)) => tests.push(ConstraintTest::RequestModel(Some(
-            field.field.trim_start_matches('$').to_string(),
-        ))),
+        Some(RawRequestModel::Field(field)) => tests.push(ConstraintTest::RequestModel {
+            field: field
+                .field
+                .as_ref()
+                .map(|name| name.trim_start_matches('$').to_string()),
+            required: field.required.unwrap_or(true),
+        }),
     }
     if let Some(names) = &raw.not_resolves_to {
         let patterns = crate::symbols::NamePatterns::new(&names.clone().into_vec())

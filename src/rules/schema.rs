@@ -165,7 +165,9 @@ pub(super) struct RawConstraint {
 }
 
 /// `request-model: true`, or `request-model: { field: NAME }` to also require that no handler
-/// that takes the class bounds the field held by metavariable `NAME` itself.
+/// that takes the class bounds the field held by metavariable `NAME` itself, or
+/// `request-model: { required: false }` to keep classes no handler takes (only the lowering for
+/// read-only models applies).
 #[derive(Deserialize)]
 #[serde(untagged)]
 pub(super) enum RawRequestModel {
@@ -176,7 +178,8 @@ pub(super) enum RawRequestModel {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawModelField {
-    pub field: String,
+    pub field: Option<String>,
+    pub required: Option<bool>,
 }
 
 /// `taint:` — what a rule adds to (or takes from) the built-in taint tracking.
