@@ -25,7 +25,7 @@ from pathlib import Path
 HEADER = ["fingerprint", "rule", "file", "line", "severity", "verdict", "reason"]
 VERDICTS = ("TP", "FP", "DEB")
 SEVERITIES = ("critical", "high", "medium", "low")
-SAMPLE_PERCENT = 20
+SAMPLE_PERCENT = 50
 SAMPLE_SEED = "tollgate-precision-1"
 
 

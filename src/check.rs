@@ -10,7 +10,7 @@ use crate::fingerprint;
 use crate::matcher::{FileMatches, Found};
 use crate::parse::ParsedFile;
 use crate::profile::RuleTimes;
-use crate::rules::{Logic, PathFilter, Rule, RuleSet, TestCodePolicy};
+use crate::rules::{Confidence, Logic, PathFilter, Rule, RuleSet, TestCodePolicy};
 use crate::source::{Language, SourceFile};
 use crate::testcode::TestCode;
 use aho_corasick::AhoCorasick;
@@ -358,8 +358,11 @@ fn declarative_finding(rule: &Rule, source: &SourceFile, found: Found) -> Findin
     }
     finding.via_parameter = found.via_parameter;
     finding.via_template = found.template;
-    if found.lowered {
+    if found.lowered.confidence {
         finding.confidence = finding.confidence.lower();
+    }
+    if found.lowered.severity {
+        finding.severity = finding.severity.lower();
     }
     if let Some(name) = found.unresolved {
         finding.confidence = finding.confidence.lower();
@@ -411,22 +414,27 @@ pub fn rule_notice(
 /// Remove findings that a finding of a superseding rule covers (same lines). A finding that
 /// waits for its function's callers ([`Finding::via_parameter`]) or for a template covers nothing yet.
 fn drop_superseded<'r>(findings: &mut Vec<Finding>, rule_of: impl Fn(&str) -> Option<&'r Rule>) {
-    let covering: Vec<(String, usize, usize)> = findings
+    let covering: Vec<(String, usize, usize, Confidence)> = findings
         .iter()
         .filter(|f| f.via_parameter.is_none() && f.via_template.is_none())
         .filter_map(|f| {
             let rule = rule_of(&f.rule_id)?;
-            (!rule.supersedes.is_empty()).then(|| (f.rule_id.clone(), f.start.line, f.end.line))
+            (!rule.supersedes.is_empty())
+                .then(|| (f.rule_id.clone(), f.start.line, f.end.line, f.confidence))
         })
         .collect();
     if covering.is_empty() {
         return;
     }
+    // A finding the default `--min-confidence` hides does not hide a more confident one: the
+    // report would then show neither.
     findings.retain(|finding| {
-        !covering.iter().any(|(by, first, last)| {
+        !covering.iter().any(|(by, first, last, confidence)| {
             rule_of(by).is_some_and(|rule| rule.supersedes.contains(&finding.rule_id))
                 && finding.start.line <= *last
                 && finding.end.line >= *first
+                && (*confidence >= crate::filter::DEFAULT_MIN_CONFIDENCE
+                    || finding.confidence <= *confidence)
         })
     });
 }

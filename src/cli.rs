@@ -64,6 +64,13 @@ enum Command {
     /// commented starter `tollgate.toml` with `[auth]` prepared for review.
     Init(InitArgs),
     /// Check rules against example files annotated `# expect: RULE-ID` / `# ok: RULE-ID`.
+    ///
+    /// Annotate the line where a finding starts (`//` instead of `#` in Rust; several ids may be
+    /// separated by commas). `# expect: RULE-ID`: the rule reports a finding there that users see
+    /// by default (confidence medium or high, what `--min-confidence medium` shows).
+    /// `# expect-low: RULE-ID`: it reports one there at low confidence only (hidden by default).
+    /// `# ok: RULE-ID`: a safe look-alike; the rule reports nothing there, at any confidence. Any
+    /// other finding of a rule under test at medium or high confidence fails the rule.
     Test {
         /// Example files and directories (default: the `--rules` paths).
         paths: Vec<PathBuf>,
@@ -130,7 +137,7 @@ struct ScanArgs {
     #[arg(long, value_enum, default_value_t = Severity::Low, value_name = "SEVERITY")]
     fail_on: Severity,
     /// Hide findings whose confidence is below this (`low` shows every finding).
-    #[arg(long, value_enum, default_value_t = Confidence::Medium, value_name = "CONFIDENCE")]
+    #[arg(long, value_enum, default_value_t = filter::DEFAULT_MIN_CONFIDENCE, value_name = "CONFIDENCE")]
     min_confidence: Confidence,
     /// Leave out paths matching this gitignore-style glob (repeatable).
     #[arg(long, value_name = "GLOB")]

@@ -16,6 +16,9 @@ pub fn fails(findings: &[Finding], threshold: Severity) -> bool {
     findings.iter().any(|finding| finding.severity >= threshold)
 }
 
+/// The default `--min-confidence`: what users see unless they ask for more.
+pub const DEFAULT_MIN_CONFIDENCE: Confidence = Confidence::Medium;
+
 /// Keep only the findings whose confidence is at least `floor` (`--min-confidence`).
 pub fn at_least(findings: &mut Vec<Finding>, floor: Confidence) {
     findings.retain(|finding| finding.confidence >= floor);

@@ -115,6 +115,17 @@ pub struct ModelRef {
     pub class: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// `false`: the finding stays when no handler takes the class.
+    #[serde(default = "required", skip_serializing_if = "is_required")]
+    pub required: bool,
+}
+
+fn required() -> bool {
+    true
+}
+
+fn is_required(required: &bool) -> bool {
+    *required
 }
 
 /// A place related to a finding, with what it has to do with it.

@@ -1,32 +1,51 @@
 //! `tollgate test`: check rules against example files annotated on the flagged lines.
 //!
 //! `# expect: RULE-ID` (`// expect: RULE-ID` in Rust) says the rule must report a finding that
-//! starts on that line; `# ok: RULE-ID` marks a safe look-alike where it must not. Several ids
-//! may be listed, separated by commas. Where a rule's finding is replaced by one of a rule that
-//! supersedes it, the superseding finding must be expected too, and the line usually names both
-//! (`# expect: sql-injection, sql-string-built`). A rule is under test when an annotation names it, or when
-//! it is listed in `also` (e.g. every rule of a `--rules` file); its findings anywhere in the
-//! example files must be exactly the expected ones.
+//! starts on that line and that users see by default (at [`DEFAULT_MIN_CONFIDENCE`] or above);
+//! `# expect-low: RULE-ID` says it must report one there at a lower confidence only (the rule
+//! deliberately doubts that case); `# ok: RULE-ID` marks a safe look-alike where it must report
+//! nothing, at any confidence. Several ids may be listed, separated by commas. Where a rule's
+//! finding is replaced by one of a rule that supersedes it, the superseding finding must be
+//! expected too, and the line usually names both (`# expect: sql-injection, sql-string-built`).
+//! A rule is under test when an annotation names it, or when it is listed in `also` (e.g. every
+//! rule of a `--rules` file); its default-visible findings anywhere in the example files must be
+//! exactly the expected ones.
 
+use crate::filter::DEFAULT_MIN_CONFIDENCE;
 use crate::finding::Finding;
-use crate::rules::RuleSet;
+use crate::rules::{Confidence, RuleSet};
 use crate::scan::{scan, ScanError, ScanOptions, ScanOutcome};
 use regex::Regex;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
 
 static ANNOTATION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:#|//)\s*(expect|ok)\s*:\s*([a-z0-9][a-z0-9-]*(?:\s*,\s*[a-z0-9][a-z0-9-]*)*)")
-        .unwrap_or_else(|_| unreachable!("constant regex"))
+    Regex::new(
+        r"(?:#|//)\s*(expect-low|expect|ok)\s*:\s*([a-z0-9][a-z0-9-]*(?:\s*,\s*[a-z0-9][a-z0-9-]*)*)",
+    )
+    .unwrap_or_else(|_| unreachable!("constant regex"))
 });
 
 /// What an annotation asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Expectation {
-    /// A finding must start on this line.
+    /// A finding users see by default must start on this line (`expect`).
     Finding,
-    /// No finding of the rule may start on this line.
+    /// A finding must start on this line, below the default confidence floor (`expect-low`).
+    LowFinding,
+    /// No finding of the rule, of any confidence, may start on this line (`ok`).
     NoFinding,
+}
+
+impl Expectation {
+    /// The expectation a finding of this confidence meets.
+    fn met_by(confidence: Confidence) -> Expectation {
+        if confidence >= DEFAULT_MIN_CONFIDENCE {
+            Expectation::Finding
+        } else {
+            Expectation::LowFinding
+        }
+    }
 }
 
 /// One annotation: `(line, expectation, rule id)`.
@@ -37,10 +56,10 @@ pub fn annotations(text: &str) -> Vec<Annotation> {
     let mut found = Vec::new();
     for (index, line) in text.lines().enumerate() {
         for capture in ANNOTATION.captures_iter(line) {
-            let expectation = if &capture[1] == "expect" {
-                Expectation::Finding
-            } else {
-                Expectation::NoFinding
+            let expectation = match &capture[1] {
+                "expect" => Expectation::Finding,
+                "expect-low" => Expectation::LowFinding,
+                _ => Expectation::NoFinding,
             };
             for id in capture[2].split(',') {
                 found.push((index + 1, expectation, id.trim().to_string()));
@@ -53,10 +72,13 @@ pub fn annotations(text: &str) -> Vec<Annotation> {
 /// Why an expectation failed.
 #[derive(Debug)]
 pub enum Failure {
-    /// `expect` without a finding.
+    /// `expect` or `expect-low` without any finding.
     Missing { path: String, line: usize },
-    /// A finding on a line without `expect` (on an `ok` line, or anywhere else).
+    /// A finding on an `ok` line, or a default-visible one on a line without `expect`.
     Unexpected(Box<Finding>),
+    /// The finding is there, but hidden by default where `expect` asks for a visible one, or
+    /// visible where `expect-low` asks for a hidden one.
+    Confidence(Box<Finding>),
     /// An annotation names a rule that is not loaded.
     UnknownRule {
         path: String,
@@ -92,6 +114,9 @@ impl TestReport {
     }
 }
 
+/// A finding's place: (path, line, rule id).
+type Key = (String, usize, String);
+
 /// Scan the example files and compare findings with their annotations.
 pub fn run(
     options: &ScanOptions,
@@ -99,7 +124,7 @@ pub fn run(
     also: &[String],
 ) -> Result<TestReport, ScanError> {
     let outcome = scan(options, rules)?;
-    let mut expected: BTreeMap<(String, usize, String), Expectation> = BTreeMap::new();
+    let mut expected: BTreeMap<Key, Expectation> = BTreeMap::new();
     let mut report = TestReport::default();
     let mut under_test: BTreeSet<String> = also.iter().cloned().collect();
     for path in scanned_paths(&outcome, options)? {
@@ -123,7 +148,8 @@ pub fn run(
     for rule in &under_test {
         report.rules.insert(rule.clone(), (0, Vec::new()));
     }
-    let mut reported: BTreeSet<(String, usize, String)> = BTreeSet::new();
+    // The most confident finding of each rule under test at each line.
+    let mut found: BTreeMap<Key, &Finding> = BTreeMap::new();
     for finding in &outcome.findings {
         if !under_test.contains(&finding.rule_id) {
             continue;
@@ -133,56 +159,70 @@ pub fn run(
             finding.start.line,
             finding.rule_id.clone(),
         );
-        let entry = report.rules.entry(finding.rule_id.clone()).or_default();
-        if expected.get(&key) == Some(&Expectation::Finding) {
-            if reported.insert(key) {
-                entry.0 += 1;
-            }
-        } else if finding.confidence != crate::rules::Confidence::Low {
-            // Low-confidence findings are hidden by the default `--min-confidence medium`:
-            // an `expect` still matches one, but nobody need annotate them.
+        let unexpected = match expected.get(&key) {
+            Some(Expectation::NoFinding) => true,
+            Some(_) => false,
+            // Findings hidden by default need no annotation.
+            None => Expectation::met_by(finding.confidence) == Expectation::Finding,
+        };
+        if unexpected {
+            let entry = report.rules.entry(finding.rule_id.clone()).or_default();
             entry.1.push(Failure::Unexpected(Box::new(finding.clone())));
+        }
+        let best = found.entry(key).or_insert(finding);
+        if finding.confidence > best.confidence {
+            *best = finding;
         }
     }
     for ((path, line, rule), expectation) in &expected {
         let key = (path.clone(), *line, rule.clone());
-        let held = match expectation {
-            Expectation::NoFinding => true,
-            Expectation::Finding => {
-                reported.contains(&key)
-                    || superseded_here(&outcome.findings, &expected, rules, path, *line, rule)
+        let outcome = match (expectation, found.get(&key)) {
+            // Reported as unexpected above.
+            (Expectation::NoFinding, Some(_)) => continue,
+            (Expectation::NoFinding, None) => Ok(()),
+            (_, Some(finding)) if Expectation::met_by(finding.confidence) == *expectation => Ok(()),
+            (_, Some(finding)) => Err(Failure::Confidence(Box::new((*finding).clone()))),
+            (_, None)
+                if superseded_here(
+                    &outcome.findings,
+                    &expected,
+                    rules,
+                    (path, *line, rule),
+                    *expectation,
+                ) =>
+            {
+                Ok(())
             }
-        };
-        let entry = report.rules.entry(rule.clone()).or_default();
-        match (expectation, held) {
-            (Expectation::Finding, false) => entry.1.push(Failure::Missing {
+            (_, None) => Err(Failure::Missing {
                 path: path.clone(),
                 line: *line,
             }),
-            (Expectation::Finding, true) if !reported.contains(&key) => entry.0 += 1,
-            (Expectation::NoFinding, _) => entry.0 += 1,
-            _ => {}
+        };
+        let entry = report.rules.entry(rule.clone()).or_default();
+        match outcome {
+            Ok(()) => entry.0 += 1,
+            Err(failure) => entry.1.push(failure),
         }
     }
     report.scan = Some(outcome);
     Ok(report)
 }
 
-/// Whether an expected finding of `rule` at `path:line` was replaced by an expected finding of a
-/// rule that supersedes it, on lines that include this one (annotated where it starts:
-/// `# expect: sql-injection, sql-string-built`).
+/// Whether an expected finding of `rule` at `path:line` was replaced by a finding of a rule that
+/// supersedes it, on lines that include this one, expected where it starts
+/// (`# expect: sql-injection, sql-string-built`) and meeting the same expectation.
 fn superseded_here(
     findings: &[Finding],
-    expected: &BTreeMap<(String, usize, String), Expectation>,
+    expected: &BTreeMap<Key, Expectation>,
     rules: &RuleSet,
-    path: &str,
-    line: usize,
-    rule: &str,
+    (path, line, rule): (&str, usize, &str),
+    expectation: Expectation,
 ) -> bool {
     findings.iter().any(|finding| {
         finding.path == path
             && finding.start.line <= line
             && line <= finding.end.line
+            && Expectation::met_by(finding.confidence) == expectation
             && rules
                 .get(&finding.rule_id)
                 .is_some_and(|by| by.supersedes.iter().any(|id| id == rule))
@@ -190,7 +230,7 @@ fn superseded_here(
                 path.to_string(),
                 finding.start.line,
                 finding.rule_id.clone(),
-            )) == Some(&Expectation::Finding)
+            )) == Some(&expectation)
     })
 }
 
@@ -252,10 +292,29 @@ pub fn render(
                     )?;
                 }
                 Failure::Unexpected(finding) => {
+                    let hidden = if Expectation::met_by(finding.confidence) == Expectation::Finding
+                    {
+                        ""
+                    } else {
+                        " (low confidence, on an `ok` line)"
+                    };
                     writeln!(
                         out,
-                        "  unexpected finding at {}:{}:",
+                        "  unexpected finding at {}:{}{hidden}:",
                         finding.path, finding.start.line
+                    )?;
+                    writeln!(out, "{}", crate::report::code_frame(finding, rules, style)?)?;
+                }
+                Failure::Confidence(finding) => {
+                    let why = if Expectation::met_by(finding.confidence) == Expectation::Finding {
+                        "`expect-low` asks for one below the default confidence floor"
+                    } else {
+                        "hidden by default; `expect` asks for one users see (or mark it `expect-low`)"
+                    };
+                    writeln!(
+                        out,
+                        "  {}-confidence finding at {}:{}: {why}:",
+                        finding.confidence, finding.path, finding.start.line
                     )?;
                     writeln!(out, "{}", crate::report::code_frame(finding, rules, style)?)?;
                 }
@@ -289,7 +348,7 @@ mod tests {
 
     #[test]
     fn reads_annotations_in_python_and_rust_comments() {
-        let text = "a = 1  # expect: sql-string-built\nb = 2 # ok: x, y-z\n// expect:rust-rule\nno annotation: here\n";
+        let text = "a = 1  # expect: sql-string-built\nb = 2 # ok: x, y-z\n// expect:rust-rule\nno annotation: here\nc = 3  # expect-low: x\n";
         assert_eq!(
             annotations(text),
             vec![
@@ -297,7 +356,108 @@ mod tests {
                 (2, Expectation::NoFinding, "x".to_string()),
                 (2, Expectation::NoFinding, "y-z".to_string()),
                 (3, Expectation::Finding, "rust-rule".to_string()),
+                (5, Expectation::LowFinding, "x".to_string()),
             ]
         );
+    }
+
+    /// `spend(...)` is reported at medium confidence, or at low confidence when its argument
+    /// says `maybe`.
+    const RULE: &str = r#"rules:
+  - id: spend-call
+    name: spend called
+    message: "spend called"
+    severity: high
+    confidence: medium
+    languages: [python]
+    cwe: [20]
+    owasp: ["A04:2021", "A06:2025"]
+    fix: Do not.
+    help: "`spend()`"
+    match:
+      all:
+        - pattern: spend($X)
+        - lower-confidence: { regex: maybe }
+"#;
+
+    /// A rule that supersedes `spend-call`, equally sure.
+    const SUPERSEDING: &str = r#"
+  - id: spend-checked
+    name: spend checked
+    message: "spend checked"
+    severity: high
+    confidence: medium
+    languages: [python]
+    cwe: [20]
+    owasp: ["A04:2021", "A06:2025"]
+    fix: Do not.
+    help: "`spend()`"
+    supersedes: [spend-call]
+    match:
+      all:
+        - pattern: spend($X)
+        - lower-confidence: { regex: maybe }
+"#;
+
+    /// The failures of `spend-call` on an example file, by kind and line.
+    fn failures(example: &str) -> Vec<(&'static str, usize)> {
+        failures_with(RULE, example)
+    }
+
+    fn failures_with(rules: &str, example: &str) -> Vec<(&'static str, usize)> {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.py"), example).unwrap();
+        let rules = RuleSet::from_rules(
+            crate::rules::parse_rule_file("rules.yaml", rules, crate::rules::CUSTOM_PACK).unwrap(),
+        );
+        let options = ScanOptions {
+            paths: vec![dir.path().to_path_buf()],
+            ..ScanOptions::default()
+        };
+        let report = run(&options, &rules, &[]).unwrap();
+        let (_, failed) = &report.rules["spend-call"];
+        failed
+            .iter()
+            .map(|failure| match failure {
+                Failure::Missing { line, .. } => ("missing", *line),
+                Failure::Unexpected(finding) => ("unexpected", finding.start.line),
+                Failure::Confidence(finding) => ("confidence", finding.start.line),
+                Failure::UnknownRule { line, .. } => ("unknown", *line),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn expect_holds_only_for_a_finding_users_see_by_default() {
+        let example = "spend(amount)  # expect: spend-call\nspend(maybe)  # expect: spend-call\nother()  # expect: spend-call\n";
+        assert_eq!(failures(example), vec![("confidence", 2), ("missing", 3)]);
+    }
+
+    #[test]
+    fn expect_low_holds_only_for_a_low_confidence_finding() {
+        let example = "spend(maybe)  # expect-low: spend-call\nspend(amount)  # expect-low: spend-call\nother()  # expect-low: spend-call\n";
+        assert_eq!(failures(example), vec![("confidence", 2), ("missing", 3)]);
+    }
+
+    #[test]
+    fn ok_fails_on_a_finding_of_any_confidence() {
+        let example = "spend(maybe)  # ok: spend-call\nspend(amount)  # ok: spend-call\nother()  # ok: spend-call\n";
+        assert_eq!(
+            failures(example),
+            vec![("unexpected", 1), ("unexpected", 2)]
+        );
+    }
+
+    #[test]
+    fn a_superseded_expectation_holds_only_as_sure_as_the_superseding_finding() {
+        let rules = format!("{RULE}{SUPERSEDING}");
+        let example = "spend(amount)  # expect: spend-call, spend-checked\nspend(maybe)  # expect-low: spend-call, spend-checked\nspend(maybe)  # expect: spend-call  # expect-low: spend-checked\n";
+        assert_eq!(failures_with(&rules, example), vec![("missing", 3)]);
+    }
+
+    #[test]
+    fn only_default_visible_findings_need_an_annotation() {
+        let example = "spend(maybe)\nspend(amount)\nspend(x)  # expect: spend-call\n";
+        assert_eq!(failures(example), vec![("unexpected", 2)]);
     }
 }

@@ -1,10 +1,12 @@
 //! The built-in rules against `fixtures/`, through the same code as `tollgate test fixtures`:
-//! with every rule at once, every finding anywhere in `fixtures/` must sit on a line annotated
-//! `# expect: RULE-ID` (`// expect: RULE-ID` in Rust), and every such line must have its
-//! finding (or one of a rule that supersedes it). `# ok: RULE-ID` marks a safe look-alike.
+//! with every rule at once, every finding users see by default anywhere in `fixtures/` must sit
+//! on a line annotated `# expect: RULE-ID` (`// expect: RULE-ID` in Rust), and every such line
+//! must have its finding (or one of a rule that supersedes it). `# expect-low: RULE-ID` marks a
+//! finding the rule deliberately reports at low confidence; `# ok: RULE-ID` a safe look-alike.
 //!
 //! Layout: `fixtures/<rule-id>/<framework>/<file>`. Every rule must have, for each framework of
-//! each language it claims, at least one vulnerable (`expect`) and one safe (`ok`) case.
+//! each language it claims, at least one vulnerable (`expect` or `expect-low`) and one safe
+//! (`ok`) case.
 
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
@@ -111,7 +113,9 @@ fn every_rule_has_vulnerable_and_safe_fixtures_per_framework() {
                     let text = std::fs::read_to_string(file).unwrap();
                     for (_, expectation, id) in annotations(&text) {
                         match expectation {
-                            Expectation::Finding if id == rule.id => vulnerable += 1,
+                            Expectation::Finding | Expectation::LowFinding if id == rule.id => {
+                                vulnerable += 1
+                            }
                             Expectation::NoFinding if id == rule.id => safe += 1,
                             _ => {}
                         }

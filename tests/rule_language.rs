@@ -2,7 +2,7 @@
 //! and broken rule files point at the right line.
 
 use std::path::{Path, PathBuf};
-use tollgate::rules::{load_rule_paths, RuleSet};
+use tollgate::rules::{load_rule_paths, Confidence, RuleSet, Severity};
 use tollgate::scan::ScanOptions;
 use tollgate::testing::{self, Failure};
 
@@ -156,26 +156,58 @@ fn broken_rule_files_point_at_the_line() {
     }
 }
 
-/// `lower-confidence` keeps the finding one step less confident when its condition holds, and a
-/// failed `any` branch takes back what its `lower-confidence` said.
-#[test]
-fn lower_confidence_lowers_without_dropping() {
+/// The findings of one rule, given by its languages and `match:` block, on the given files:
+/// `(file name, line, severity, confidence)`, sorted.
+fn findings_of(
+    languages: &str,
+    matcher: &str,
+    files: &[(&str, &str)],
+) -> Vec<(String, usize, Severity, Confidence)> {
     let dir = tempfile::tempdir().unwrap();
     let rules = dir.path().join("rules.yaml");
     std::fs::write(
         &rules,
-        r#"rules:
-  - id: task-in-transaction
-    name: task queued in a transaction
-    message: "queued in a transaction"
+        format!(
+            r#"rules:
+  - id: under-test
+    name: rule under test
+    message: "found"
     severity: high
     confidence: medium
-    languages: [python]
-    cwe: [362]
+    languages: [{languages}]
+    cwe: [20]
     owasp: ["A04:2021", "A06:2025"]
-    fix: Defer it.
-    help: "`task.delay()` inside `atomic()`"
-    match:
+    fix: Fix it.
+    help: "A rule under test."
+{matcher}"#
+        ),
+    )
+    .unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    let rules = load_rule_paths(&[rules], &RuleSet::default()).unwrap();
+    let report = run(&rules, dir.path());
+    let mut found: Vec<_> = report
+        .scan
+        .as_ref()
+        .unwrap()
+        .findings
+        .iter()
+        .map(|f| {
+            let name = f.path.rsplit('/').next().unwrap().to_string();
+            (name, f.start.line, f.severity, f.confidence)
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+/// `lower-confidence` keeps the finding one step less confident when its condition holds, and a
+/// failed `any` branch takes back what its `lower-confidence` said.
+#[test]
+fn lower_confidence_lowers_without_dropping() {
+    let matcher = r#"    match:
       any:
         - all:
             - pattern: $TASK.delay($$$)
@@ -184,29 +216,64 @@ fn lower_confidence_lowers_without_dropping() {
         - all:
             - pattern: $TASK.delay($$$)
             - lower-confidence: { regex: '^purge' }
-"#,
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("a.py"),
-        "purge_cache.delay(1)\nnotify_cache.delay(2)\n",
-    )
-    .unwrap();
-    let rules = load_rule_paths(&[rules], &RuleSet::default()).unwrap();
-    let report = run(&rules, dir.path());
-    let found: Vec<(usize, tollgate::rules::Confidence)> = report
-        .scan
-        .as_ref()
-        .unwrap()
-        .findings
-        .iter()
-        .map(|f| (f.start.line, f.confidence))
-        .collect();
+"#;
+    let found = findings_of(
+        "python",
+        matcher,
+        &[("a.py", "purge_cache.delay(1)\nnotify_cache.delay(2)\n")],
+    );
     assert_eq!(
         found,
         vec![
-            (1, tollgate::rules::Confidence::Low),
-            (2, tollgate::rules::Confidence::Medium)
+            ("a.py".into(), 1, Severity::High, Confidence::Low),
+            ("a.py".into(), 2, Severity::High, Confidence::Medium)
         ]
     );
+}
+
+/// `lower-severity` reports the finding one severity step lower when its condition holds, and
+/// leaves its confidence alone.
+#[test]
+fn lower_severity_lowers_severity_only() {
+    let matcher = r#"    match:
+      pattern: $CTX.check_hostname = False
+      lower-severity:
+        inside:
+          kind: function_definition
+          has: { pattern: $CTX.load_verify_locations($$$) }
+"#;
+    let code = "def pinned(ctx):\n    ctx.load_verify_locations(cafile='ca.pem')\n    \
+                ctx.check_hostname = False\n\ndef open_(ctx):\n    ctx.check_hostname = False\n";
+    let found = findings_of("python", matcher, &[("a.py", code)]);
+    assert_eq!(
+        found,
+        vec![
+            ("a.py".into(), 3, Severity::Medium, Confidence::Medium),
+            ("a.py".into(), 6, Severity::High, Confidence::Medium)
+        ]
+    );
+}
+
+/// `from-input` holds for values a client or a caller chooses: request input and the
+/// function's parameters (not `self`), through local assignments and destructuring.
+#[test]
+fn from_input_follows_parameters_and_request_input() {
+    let matcher = r#"    match:
+      python:
+        pattern: $X == $Y
+      rust:
+        query: '(binary_expression left: (_) @X operator: "==" right: (_) @Y) @match'
+    where:
+      X: { from-input: true }
+"#;
+    let python =
+        "def check(self, token):\n    given = token.strip()\n    return given == self.secret\n\n\
+                  def settings_only(self):\n    return self.secret == SETTINGS.secret\n";
+    let rust = "fn call(&self, req: Request) -> bool {\n    \
+                if let (Ok(header), Some(key)) = (req.header(), &self.0) {\n        \
+                return header == key;\n    }\n    \
+                let (stored, _) = (self.key(), 1);\n    stored == self.other\n}\n";
+    let found = findings_of("python, rust", matcher, &[("a.py", python), ("b.rs", rust)]);
+    let lines: Vec<(String, usize)> = found.into_iter().map(|(f, l, _, _)| (f, l)).collect();
+    assert_eq!(lines, vec![("a.py".into(), 3), ("b.rs".into(), 3)]);
 }

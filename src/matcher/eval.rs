@@ -2,7 +2,8 @@
 
 use super::query::{bind_hit, QueryHits};
 use super::{
-    Condition, ConstraintTest, Matcher, Relation, SgDoc, SgLang, SgNode, StopBy, TaintSpec,
+    Condition, ConstraintTest, Lowered, Lowering, Matcher, Relation, SgDoc, SgLang, SgNode, StopBy,
+    TaintSpec,
 };
 use crate::detectors::syntax::descendants;
 use crate::finding::{ModelRef, TemplateUse};
@@ -39,7 +40,7 @@ pub struct FileMatches<'f> {
     /// A name the current match accepted by its text alone, since nothing in the file binds it.
     by_text: RefCell<Option<String>>,
     /// The class the current match requires to be a request model (decided after linking).
-    request_model: RefCell<Option<(String, Option<String>)>>,
+    request_model: RefCell<Option<(String, Option<String>, bool)>>,
     /// The task the current match requires not to defer to `on_commit`.
     task: RefCell<Option<String>>,
     /// The parameter the current match's tainted value comes from, when no source in this
@@ -48,8 +49,8 @@ pub struct FileMatches<'f> {
     /// The template the current match passes a value to, and the metavariable holding the
     /// variable's name (`prints-unescaped`, decided after linking).
     template: RefCell<Option<(String, String)>>,
-    /// Whether a `lower-confidence` condition of the current match held.
-    lowered: std::cell::Cell<bool>,
+    /// Which `lower-confidence`/`lower-severity` conditions of the current match held.
+    lowered: std::cell::Cell<Lowered>,
 }
 
 /// A match: the reported byte range, the metavariables' source texts, the taint flow that
@@ -68,8 +69,8 @@ pub struct Found {
     pub via_parameter: Option<ParamSink>,
     /// The template variable a `prints-unescaped` constraint deferred to linking.
     pub template: Option<TemplateUse>,
-    /// A `lower-confidence` condition held: the finding is one step less confident.
-    pub lowered: bool,
+    /// Which `lower-*` conditions held: the finding is one step less confident or severe.
+    pub lowered: Lowered,
 }
 
 impl<'f> FileMatches<'f> {
@@ -90,7 +91,7 @@ impl<'f> FileMatches<'f> {
             task: RefCell::new(None),
             via_parameter: RefCell::new(None),
             template: RefCell::new(None),
-            lowered: std::cell::Cell::new(false),
+            lowered: std::cell::Cell::new(Lowered::default()),
         }
     }
 
@@ -119,7 +120,7 @@ impl<'f> FileMatches<'f> {
         self.task.borrow_mut().take();
         self.via_parameter.borrow_mut().take();
         self.template.borrow_mut().take();
-        self.lowered.set(false);
+        self.lowered.set(Lowered::default());
         if !self.eval(
             &matcher.taint,
             &matcher.condition,
@@ -171,19 +172,23 @@ impl<'f> FileMatches<'f> {
                 Some((name, text))
             })
             .collect();
-        let request_model = self
-            .request_model
-            .borrow_mut()
-            .take()
-            .map(|(class, field)| {
-                let field = field.and_then(|name| {
-                    bindings
-                        .iter()
-                        .find(|(bound, _)| *bound == name)
-                        .map(|(_, text)| text.clone())
+        let request_model =
+            self.request_model
+                .borrow_mut()
+                .take()
+                .map(|(class, field, required)| {
+                    let field = field.and_then(|name| {
+                        bindings
+                            .iter()
+                            .find(|(bound, _)| *bound == name)
+                            .map(|(_, text)| text.clone())
+                    });
+                    ModelRef {
+                        class,
+                        field,
+                        required,
+                    }
                 });
-                ModelRef { class, field }
-            });
         let template = self.template.borrow_mut().take().and_then(|(name, var)| {
             let (_, text) = bindings.iter().find(|(bound, _)| *bound == var)?;
             Some(TemplateUse {
@@ -251,7 +256,7 @@ impl<'f> FileMatches<'f> {
             Condition::All(all) => attempt(env, |trial| {
                 all.iter().all(|c| self.eval(spec, c, node, lineage, trial))
             }),
-            // A branch that fails takes back what its `lower-confidence` said.
+            // A branch that fails takes back what its `lower-*` conditions said.
             Condition::Any(any) => any.iter().any(|c| {
                 let lowered = self.lowered.get();
                 let held = attempt(env, |trial| self.eval(spec, c, node, lineage, trial));
@@ -322,10 +327,15 @@ impl<'f> FileMatches<'f> {
             Condition::UsedAsObject => {
                 crate::taint::objects::used_as_object(self.file, node.get_inner_node())
             }
-            Condition::LowerConfidence(inner) => {
+            Condition::Lower(lowering, inner) => {
                 let mut scratch: Env = Cow::Borrowed(env.as_ref());
                 if self.eval(spec, inner, node, lineage, &mut scratch) {
-                    self.lowered.set(true);
+                    let mut lowered = self.lowered.get();
+                    match lowering {
+                        Lowering::Confidence => lowered.confidence = true,
+                        Lowering::Severity => lowered.severity = true,
+                    }
+                    self.lowered.set(lowered);
                 }
                 true
             }
@@ -399,6 +409,11 @@ impl<'f> FileMatches<'f> {
                     .trace(bound.get_inner_node());
                 self.keep_flow(flow, *wanted)
             }
+            ConstraintTest::FromInput(wanted) => {
+                let node = bound.get_inner_node();
+                let flow = Tracer::from_input(self.file, self.model(), node).trace(node);
+                self.keep_flow(flow, *wanted)
+            }
             ConstraintTest::Tainted(wanted) => {
                 let flow = self.trace(spec, bound.get_inner_node());
                 self.keep_flow(flow, *wanted)
@@ -409,14 +424,16 @@ impl<'f> FileMatches<'f> {
                 self.task.borrow_mut().get_or_insert(qualified);
                 true
             }
-            ConstraintTest::RequestModel(field) => {
+            ConstraintTest::RequestModel { field, required } => {
                 let mut qualified = self.qualified(bound);
                 if self.file.language() == crate::source::Language::Rust {
                     qualified = crate::project::models::rust_path(&qualified);
                 }
-                self.request_model
-                    .borrow_mut()
-                    .get_or_insert((qualified, field.clone()));
+                self.request_model.borrow_mut().get_or_insert((
+                    qualified,
+                    field.clone(),
+                    *required,
+                ));
                 true
             }
             ConstraintTest::PrintsUnescaped(var) => {

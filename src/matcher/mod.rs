@@ -50,8 +50,22 @@ pub enum Condition {
     /// The metavariables bound so far satisfy every constraint (a nested `where:`).
     Where(Vec<Constraint>),
     /// Always holds; when the inner condition holds too, the finding is one step less
-    /// confident (`lower-confidence:`).
-    LowerConfidence(Box<Condition>),
+    /// confident (`lower-confidence:`) or severe (`lower-severity:`).
+    Lower(Lowering, Box<Condition>),
+}
+
+/// What a [`Condition::Lower`] lowers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lowering {
+    Confidence,
+    Severity,
+}
+
+/// Which `lower-*` conditions of a match held.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Lowered {
+    pub confidence: bool,
+    pub severity: bool,
 }
 
 /// How far a relational condition looks.
@@ -90,6 +104,9 @@ pub enum ConstraintTest {
     NotOneOf(Vec<String>),
     /// The bound value derives (or does not derive) from request input.
     FromRequest(bool),
+    /// The bound value derives (or does not derive) from request input or a parameter of its
+    /// function.
+    FromInput(bool),
     /// The bound value is (or is not) tainted by the rule's sources, past its sanitizers.
     Tainted(bool),
     /// The bound name (or a call's callee) refers to one of these qualified names, through the
@@ -100,7 +117,11 @@ pub enum ConstraintTest {
     /// The bound class name is one a handler takes from the client: recorded on the finding
     /// and decided after linking; with a metavariable, the field it holds must also be left
     /// unbounded by some handler that takes the class.
-    RequestModel(Option<String>),
+    RequestModel {
+        field: Option<String>,
+        /// `false`: a class no handler takes is kept; only the read-only lowering applies.
+        required: bool,
+    },
     /// The bound name is not a task whose base class defers publishing to `on_commit`:
     /// recorded on the finding and decided after linking.
     NotDeferredTask,
@@ -114,7 +135,9 @@ impl ConstraintTest {
     pub fn traces(&self) -> bool {
         matches!(
             self,
-            ConstraintTest::FromRequest(_) | ConstraintTest::Tainted(_)
+            ConstraintTest::FromRequest(_)
+                | ConstraintTest::FromInput(_)
+                | ConstraintTest::Tainted(_)
         )
     }
 }
@@ -164,9 +187,7 @@ impl Condition {
             Condition::All(all) | Condition::Any(all) => {
                 all.iter().any(|c| c.names_instance(names))
             }
-            Condition::Not(inner) | Condition::LowerConfidence(inner) => {
-                inner.names_instance(names)
-            }
+            Condition::Not(inner) | Condition::Lower(_, inner) => inner.names_instance(names),
             Condition::Inside(rel)
             | Condition::Has(rel)
             | Condition::Follows(rel)
@@ -186,7 +207,7 @@ impl Condition {
             Condition::InHandler(_) => true,
             Condition::Where(constraints) => constraints.iter().any(|c| c.test.traces()),
             Condition::All(all) | Condition::Any(all) => all.iter().any(Condition::uses_model),
-            Condition::Not(inner) | Condition::LowerConfidence(inner) => inner.uses_model(),
+            Condition::Not(inner) | Condition::Lower(_, inner) => inner.uses_model(),
             Condition::Inside(rel)
             | Condition::Has(rel)
             | Condition::Follows(rel)

@@ -116,7 +116,7 @@ fn required(condition: &Condition) -> Vec<Vec<String>> {
         | Condition::Not(_)
         | Condition::InTestCode
         | Condition::UsedAsObject
-        | Condition::LowerConfidence(_) => Vec::new(),
+        | Condition::Lower(..) => Vec::new(),
     }
 }
 

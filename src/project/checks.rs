@@ -112,7 +112,7 @@ impl LinkChecks {
         for finding in findings.iter_mut() {
             let staff_only = finding.link_checks.iter().any(|check| {
                 matches!(check, LinkCheck::RequestModel(model)
-                    if self.request_models.staff_only(&model.class))
+                    if model.required && self.request_models.staff_only(&model.class))
             });
             if staff_only {
                 finding.confidence = finding.confidence.lower();
@@ -130,7 +130,7 @@ impl LinkChecks {
     fn holds(&self, rule: &str, check: &LinkCheck) -> bool {
         match check {
             LinkCheck::RequestModel(model) => {
-                self.request_models.contains(&model.class)
+                (!model.required || self.request_models.contains(&model.class))
                     && !model
                         .field
                         .as_deref()

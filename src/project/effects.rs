@@ -28,8 +28,9 @@ const MAX_DEPTH: usize = 8;
 /// outbound writes, jobs, sessions and caches; and that it runs code or commands.
 const WRITE_WORDS: &str = "\
     save create insert update upsert delete remove destroy add merge commit flush execute \
-    executemany write unlink rmtree rename mkdir makedirs move copy upload send post put \
-    patch publish enqueue delay apply emit notify dispatch pay transfer refund capture \
+    executemany write writeln unlink rmtree rename mkdir makedirs move copy copyfile copytree \
+    upload send post put patch publish enqueue delay apply emit notify dispatch pay payout \
+    transfer refund capture \
     charge withdraw deposit credit debit cancel settle set setattr hset lpush rpush sadd \
     zadd incr incrby decr expire clear login logout register store persist grant revoke \
     approve reject increment decrement reset install uninstall enable disable activate \
@@ -102,8 +103,8 @@ impl Effects {
         self.known.insert(callee.clone(), false);
         let writes = match callees.with_function(&callee, own_calls) {
             Some(calls) => self.any_writes(callees, calls, depth),
-            // Not the project's: its name decides.
-            None => writes_by_name(&callee),
+            // Not the project's: its name decides, and running a process changes state.
+            None => writes_by_name(&callee) || runs_process(&callee),
         };
         self.known.insert(callee, writes);
         writes
@@ -238,6 +239,12 @@ fn writes_by_name(callee: &str) -> bool {
         .any(|word| is_one_of(WRITE_WORDS, word))
 }
 
+/// Whether a library call runs a process (`std::process::Command::new(..).status()`,
+/// `subprocess.run`), whatever its last word.
+fn runs_process(callee: &str) -> bool {
+    callee.contains("process::Command") || callee.starts_with("subprocess.")
+}
+
 /// Whether a method of an unknown object only reads: no word of its name writes, and its first
 /// word is one of [`READ_WORDS`] (`fetch_all`, `to_string`, `split`).
 fn reads_by_name(callee: &str) -> bool {
@@ -284,6 +291,9 @@ mod tests {
             "stripe.Refund.create",
             "db.session.commit",
             "task.delay",
+            "psp.payout",
+            "shutil.copyfile",
+            "writeln",
         ] {
             assert!(writes_by_name(name), "{name}");
         }

@@ -108,6 +108,10 @@ pub struct HandlerFact {
     pub writes: bool,
     /// The body verifies a signature (webhooks).
     pub verifies_signature: bool,
+    /// The secret the request carries that the handler checks itself, when it is public by
+    /// design (a reset link, a ticket's secret URL).
+    #[serde(default)]
+    pub capability: Option<super::capability::Capability>,
     /// A function that is a handler only if a registration in another file mounts it (a
     /// `pub(crate) async fn` in a handlers module).
     #[serde(default)]
@@ -239,6 +243,7 @@ impl HandlerFact {
             public,
             writes: WRITE_HINTS.iter().any(|hint| body.contains(hint)),
             verifies_signature: SIGNATURE_HINTS.iter().any(|hint| body.contains(hint)),
+            capability: super::capability::of(file, handler),
             candidate: false,
             operation: handler.operation.clone(),
             serves: None,

@@ -467,7 +467,14 @@ impl<'a> Linker<'a> {
                     .public_path(path)
                     .map(|re| format!("public-paths `{}` in the configuration", re.as_str()))
             })
-            .or_else(|| allow_any.then(|| "permission_classes = [AllowAny]".to_string()));
+            .or_else(|| allow_any.then(|| "permission_classes = [AllowAny]".to_string()))
+            .or_else(|| {
+                let capability = handler.capability.as_ref().filter(|c| c.resolved)?;
+                Some(format!(
+                    "checks a secret the request carries: `{}`",
+                    capability.check
+                ))
+            });
         self.routes.push(Route {
             methods,
             path,

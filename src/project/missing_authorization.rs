@@ -4,7 +4,7 @@
 use super::effects::Effects;
 use super::{Project, Route};
 use crate::finding::{Finding, Related};
-use crate::rules::{Confidence, Rule, Severity};
+use crate::rules::{Confidence, Rule};
 use crate::source::Position;
 use crate::taint::callees::Callees;
 use regex::Regex;
@@ -120,14 +120,14 @@ pub fn findings(
                 &routes,
             ) {
                 (
-                    lower(rule.severity),
+                    rule.severity.lower(),
                     Confidence::Low,
                     "returns account data",
                 )
             } else if writes {
                 // Neither its body nor the project functions it calls write anything known.
                 (
-                    lower(rule.severity),
+                    rule.severity.lower(),
                     Confidence::Low,
                     "takes a write method but changes no state in its code",
                 )
@@ -163,7 +163,14 @@ pub fn findings(
             ("EXPOSURE", exposure.to_string()),
         ];
         let mut message = rule.render_message(&captures);
-        let confidence = if let Some(first) = guessed.first() {
+        let by_name = handler.capability.as_ref().filter(|c| !c.resolved);
+        let confidence = if let Some(capability) = by_name {
+            message.push_str(&format!(
+                " (it checks a secret the request carries, `{}`: public by design, judged by names)",
+                capability.check
+            ));
+            Confidence::Low
+        } else if let Some(first) = guessed.first() {
             message.push_str(&format!(
                 " (`{first}` may guard it, but its code is not in the scan: judged by its name alone)"
             ));
@@ -242,12 +249,4 @@ fn snake(field: &str) -> String {
         out.extend(c.to_lowercase());
     }
     out
-}
-
-fn lower(severity: Severity) -> Severity {
-    match severity {
-        Severity::Critical => Severity::High,
-        Severity::High => Severity::Medium,
-        Severity::Medium | Severity::Low => Severity::Low,
-    }
 }

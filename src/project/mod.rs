@@ -8,6 +8,7 @@
 //! route table, adding guards from every level and from settings, and the `[auth]` configuration.
 
 mod auth;
+mod capability;
 pub mod checks;
 pub mod effects;
 mod facts;

@@ -3,8 +3,8 @@
 
 use super::schema::{RawCondition, RawConstraint, RawHandler, RawRequestModel, RawTaint};
 use crate::matcher::{
-    expand_metavariables, Condition, Constraint, ConstraintTest, LazyRegex, Matcher, Prefilter,
-    QueryAtom, Relation, SgLang, StopBy, TaintSpec,
+    expand_metavariables, Condition, Constraint, ConstraintTest, LazyRegex, Lowering, Matcher,
+    Prefilter, QueryAtom, Relation, SgLang, StopBy, TaintSpec,
 };
 use crate::model::HandlerFilter;
 use crate::source::Language;
@@ -357,7 +357,11 @@ fn condition(
     if let Some(handler) = &raw.in_handler {
         parts.push(handler_condition(handler)?);
     }
-    if let Some(lower) = &raw.lower_confidence {
+    for (lowering, lower) in [
+        (Lowering::Confidence, &raw.lower_confidence),
+        (Lowering::Severity, &raw.lower_severity),
+    ] {
+        let Some(lower) = lower else { continue };
         // Like `not`, its bindings never escape it.
         let inner = condition(
             &lower.value,
@@ -366,7 +370,7 @@ fn condition(
             &mut bound.clone(),
             Place::Nested,
         )?;
-        parts.push(Condition::LowerConfidence(Box::new(inner)));
+        parts.push(Condition::Lower(lowering, Box::new(inner)));
     }
     if let Some(wanted) = raw.in_test_code {
         parts.push(if wanted {
@@ -575,6 +579,9 @@ fn constraint_tests(
     if let Some(wanted) = raw.from_request {
         tests.push(ConstraintTest::FromRequest(wanted));
     }
+    if let Some(wanted) = raw.from_input {
+        tests.push(ConstraintTest::FromInput(wanted));
+    }
     if let Some(wanted) = raw.tainted {
         tests.push(ConstraintTest::Tainted(wanted));
     }
@@ -596,17 +603,24 @@ fn constraint_tests(
     }
     match &raw.request_model {
         None => {}
-        Some(RawRequestModel::Flag(true)) => tests.push(ConstraintTest::RequestModel(None)),
+        Some(RawRequestModel::Flag(true)) => tests.push(ConstraintTest::RequestModel {
+            field: None,
+            required: true,
+        }),
         Some(RawRequestModel::Flag(false)) => {
             return Err(problem(
                 at,
-                "request-model takes only `true` or `{ field: NAME }`",
+                "request-model takes only `true`, `{ field: NAME }` or `{ required: false }`",
                 Some("leave it out to accept any class".into()),
             ))
         }
-        Some(RawRequestModel::Field(field)) => tests.push(ConstraintTest::RequestModel(Some(
-            field.field.trim_start_matches('$').to_string(),
-        ))),
+        Some(RawRequestModel::Field(field)) => tests.push(ConstraintTest::RequestModel {
+            field: field
+                .field
+                .as_ref()
+                .map(|name| name.trim_start_matches('$').to_string()),
+            required: field.required.unwrap_or(true),
+        }),
     }
     if let Some(names) = &raw.not_resolves_to {
         let patterns = crate::symbols::NamePatterns::new(&names.clone().into_vec())
@@ -623,7 +637,7 @@ fn constraint_tests(
             at,
             "empty constraint",
             Some(
-                "give regex, not-regex, kind, one-of, not-one-of, from-request, tainted, resolves-to, not-resolves-to, request-model or prints-unescaped"
+                "give regex, not-regex, kind, one-of, not-one-of, from-request, from-input, tainted, resolves-to, not-resolves-to, request-model or prints-unescaped"
                     .into(),
             ),
         ));

@@ -43,6 +43,15 @@ pub enum Severity {
 }
 
 impl Severity {
+    /// One step less severe.
+    pub fn lower(self) -> Severity {
+        match self {
+            Severity::Critical => Severity::High,
+            Severity::High => Severity::Medium,
+            Severity::Medium | Severity::Low => Severity::Low,
+        }
+    }
+
     /// All severities, most severe first.
     pub const ALL_DESCENDING: [Severity; 4] = [
         Severity::Critical,

@@ -73,6 +73,8 @@ pub(super) struct RawCondition {
     pub used_as_object: Option<bool>,
     /// When this condition holds too, the finding is one step less confident.
     pub lower_confidence: Option<Box<Spanned<RawCondition>>>,
+    /// When this condition holds too, the finding is one step less severe.
+    pub lower_severity: Option<Box<Spanned<RawCondition>>>,
     /// Constraints on the metavariables bound so far, tested after this mapping's other keys
     /// (so one branch of an `any` can constrain what only it binds).
     #[serde(default, rename = "where")]
@@ -107,6 +109,7 @@ impl RawCondition {
             self.in_test_code.is_some(),
             self.used_as_object.is_some(),
             self.lower_confidence.is_some(),
+            self.lower_severity.is_some(),
             self.constraints.is_some(),
             self.stop_by.is_some(),
             self.field.is_some(),
@@ -144,6 +147,7 @@ pub(super) struct RawConstraint {
     pub one_of: Option<Vec<String>>,
     pub not_one_of: Option<Vec<String>>,
     pub from_request: Option<bool>,
+    pub from_input: Option<bool>,
     pub tainted: Option<bool>,
     /// Qualified names (or patterns of them) the bound name must refer to.
     pub resolves_to: Option<OneOrMany>,
@@ -161,7 +165,9 @@ pub(super) struct RawConstraint {
 }
 
 /// `request-model: true`, or `request-model: { field: NAME }` to also require that no handler
-/// that takes the class bounds the field held by metavariable `NAME` itself.
+/// that takes the class bounds the field held by metavariable `NAME` itself, or
+/// `request-model: { required: false }` to keep classes no handler takes (only the lowering for
+/// read-only models applies).
 #[derive(Deserialize)]
 #[serde(untagged)]
 pub(super) enum RawRequestModel {
@@ -172,7 +178,8 @@ pub(super) enum RawRequestModel {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawModelField {
-    pub field: String,
+    pub field: Option<String>,
+    pub required: Option<bool>,
 }
 
 /// `taint:` — what a rule adds to (or takes from) the built-in taint tracking.

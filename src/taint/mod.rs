@@ -203,6 +203,20 @@ impl<'a, 'f> Tracer<'a, 'f> {
         }
     }
 
+    /// A tracer whose sources are request input and the parameters of the function around
+    /// `node` (receivers not counted): whether a client or a caller chooses a value.
+    pub fn from_input(file: &'a ParsedFile<'f>, model: &'a FileModel, node: Node) -> Self {
+        let function = match file.language() {
+            Language::Python => python::enclosing_function(node),
+            Language::Rust => rust::enclosing_function(node),
+        };
+        Tracer {
+            params: function.map(|function| (function.id(), parameter_names(file, function))),
+            ..Tracer::new(file, model, &|_| None, true)
+        }
+        .origins_only()
+    }
+
     /// Where values come from, regardless of conversions: `int(request.GET["id"])` and a
     /// `Path<i64>` parameter still count as request input.
     pub fn origins_only(mut self) -> Self {
@@ -364,7 +378,6 @@ impl<'a, 'f> Tracer<'a, 'f> {
                 flow.parameter = Some((index, name.to_string()));
                 return Some(flow);
             }
-            return None;
         }
         if !self.request {
             return None;

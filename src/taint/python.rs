@@ -105,6 +105,7 @@ const PROPAGATING_METHODS: &[&str] = &[
     "hex",
     "b64encode",
     "urlsafe_b64encode",
+    "loads",
 ];
 /// Methods that put their arguments into the object they are called on.
 const MUTATORS: &[&str] = &[
@@ -171,8 +172,21 @@ fn request_attribute(file: &ParsedFile, node: Node) -> Option<String> {
     let named_request = object == "request"
         || object.ends_with(".request")
         || (object == "req" && in_handler(file, node));
-    (named_request && SOURCES.contains(&attribute) && !typed_as_other_object(file, node, object))
+    let url_kwargs = object == "self" && attribute == "kwargs" && in_view_class(file, node);
+    ((named_request && SOURCES.contains(&attribute) && !typed_as_other_object(file, node, object))
+        || url_kwargs)
         .then(|| format!("`{object}.{attribute}` is request input"))
+}
+
+/// Whether `node` is inside a class one of whose methods the file's model knows as a handler: a
+/// class-based view, whose `self.kwargs` holds the URL's parameters.
+fn in_view_class(file: &ParsedFile, node: Node) -> bool {
+    let Some(class) = ancestor_of_kind(node, &["class_definition"]) else {
+        return false;
+    };
+    file.model().handlers.iter().any(|handler| {
+        class.start_byte() <= handler.name_bytes.start && handler.name_bytes.end <= class.end_byte()
+    })
 }
 
 /// Whether `node` is inside a function the file's model knows as a handler: `req` is only
@@ -291,7 +305,15 @@ fn call<'t>(file: &ParsedFile, node: Node<'t>) -> Shape<'t> {
             receiver: None,
             known: matches!(
                 last,
-                "str" | "repr" | "dict" | "list" | "tuple" | "set" | "sorted" | "reversed"
+                "str"
+                    | "repr"
+                    | "dict"
+                    | "list"
+                    | "tuple"
+                    | "set"
+                    | "sorted"
+                    | "reversed"
+                    | "urljoin"
             ),
             args,
         }),
@@ -635,7 +657,7 @@ fn comprehension_binding<'t>(
     None
 }
 
-fn enclosing_function(node: Node) -> Option<Node> {
+pub(super) fn enclosing_function(node: Node) -> Option<Node> {
     ancestor_of_kind(node, &["function_definition", "lambda"])
 }
 

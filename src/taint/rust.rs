@@ -67,6 +67,7 @@ const PROPAGATING_METHODS: &[&str] = &[
     "iter",
     "collect",
     "map",
+    "and_then",
     "cloned",
     "from",
     "deref",
@@ -235,11 +236,19 @@ pub(super) fn bindings<'t>(file: &ParsedFile, use_site: Node<'t>, name: &str) ->
             continue;
         }
         match node.kind() {
-            "let_declaration" | "for_expression" => {
-                let (Some(pattern), Some(value)) = (
-                    node.child_by_field_name("pattern"),
-                    node.child_by_field_name("value"),
-                ) else {
+            "let_declaration" | "for_expression" | "let_condition" | "match_arm" => {
+                let Some(pattern) = node.child_by_field_name("pattern") else {
+                    continue;
+                };
+                let value = if node.kind() == "match_arm" {
+                    ancestor_of_kind(node, &["match_expression"])
+                        .and_then(|m| m.child_by_field_name("value"))
+                } else {
+                    node.child_by_field_name("value")
+                };
+                let Some((pattern, value)) =
+                    value.map(|value| same_place(pattern, value, name, file))
+                else {
                     continue;
                 };
                 let binds = descendants(pattern)
@@ -302,7 +311,34 @@ pub(super) fn bindings<'t>(file: &ParsedFile, use_site: Node<'t>, name: &str) ->
     super::latest_then(latest, mutations)
 }
 
-fn enclosing_function(node: Node) -> Option<Node> {
+/// The part of a destructuring `let (a, b) = (x, y)` that binds `name`, with the value in the same
+/// place (`a` and `x`); anything else whole.
+fn same_place<'t>(
+    pattern: Node<'t>,
+    value: Node<'t>,
+    name: &str,
+    file: &ParsedFile,
+) -> (Node<'t>, Node<'t>) {
+    if pattern.kind() != "tuple_pattern" || value.kind() != "tuple_expression" {
+        return (pattern, value);
+    }
+    let patterns = named_children(pattern);
+    let values = named_children(value);
+    if patterns.len() != values.len() {
+        return (pattern, value);
+    }
+    patterns
+        .into_iter()
+        .zip(values)
+        .find(|(part, _)| {
+            descendants(*part)
+                .chain(std::iter::once(*part))
+                .any(|n| n.kind() == "identifier" && file.text(n) == name)
+        })
+        .unwrap_or((pattern, value))
+}
+
+pub(super) fn enclosing_function(node: Node) -> Option<Node> {
     ancestor_of_kind(node, &["function_item", "closure_expression"])
 }
 

@@ -10,9 +10,9 @@ async fn order(Path(id): Path<String>, pool: PgPool) -> String {
 
 async fn line(Path(index): Path<usize>, lines: Vec<i64>) -> String {
     let first = lines[0]; // ok: lang-rs-where-one-branch
-    let chosen = lines[index]; // expect: lang-rs-where-one-branch
+    let chosen = lines[index]; // expect-low: lang-rs-where-one-branch
     if first == chosen {
-        todo!() // expect: lang-rs-where-one-branch
+        todo!() // expect-low: lang-rs-where-one-branch
     }
     format!("{chosen}")
 }

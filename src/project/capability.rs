@@ -1,0 +1,209 @@
+//! Capabilities: handlers that are public by design because they check a secret the request
+//! carries (a signed value, a token compared with the stored one, an object looked up by its
+//! secret), so that whoever holds the secret may act: a password-reset link, a ticket's secret
+//! URL, a webhook with a signature.
+
+use crate::detectors::syntax::{ancestor_of_kind, descendants, named_children};
+use crate::model::Handler;
+use crate::parse::ParsedFile;
+use crate::source::Language;
+use crate::symbols::{NamePatterns, Resolved};
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+use std::sync::LazyLock;
+use tree_sitter::Node;
+
+/// How a handler checks a secret the request carries.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Capability {
+    /// The check, as written (shortened).
+    pub check: String,
+    /// The check is a verifier resolved by its qualified name (`hmac.compare_digest`); otherwise
+    /// it is judged by names (a field called `secret`, a method called `check_token`).
+    pub resolved: bool,
+}
+
+/// Verifiers of a secret or a signature, by qualified name.
+static VERIFIERS: LazyLock<NamePatterns> = LazyLock::new(|| {
+    NamePatterns::new(&[
+        "hmac.compare_digest".into(),
+        "secrets.compare_digest".into(),
+        "django.utils.crypto.constant_time_compare".into(),
+        "django.core.signing.{loads,load}".into(),
+        "django.core.signing.**.{unsign,unsign_object}".into(),
+        "itsdangerous.**.{loads,unsign}".into(),
+        "stripe.Webhook.construct_event".into(),
+        "stripe.WebhookSignature.verify_header".into(),
+        "subtle::**".into(),
+        "constant_time_eq::**".into(),
+    ])
+    .expect("valid patterns")
+});
+
+/// Verifiers known by their name alone: methods of objects whose type is not resolved.
+const VERIFIER_NAMES: &[&str] = &[
+    "compare_digest",
+    "constant_time_compare",
+    "check_token",
+    "unsign",
+    "unsign_object",
+    "construct_event",
+    "verify_signature",
+    "ct_eq",
+    "constant_time_eq",
+    "verify_slice",
+];
+
+/// A stored secret a request value is compared with or looked up by (`order.secret`,
+/// `secret__iexact=`, `link.token`, `api_key`).
+static SECRET: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(^|[._])(\w+_)?(secret|token|api_?key|access_?key|signature|nonce)(_(hash|hex|digest))?(__(exact|iexact))?$",
+    )
+    .expect("valid regex")
+});
+
+/// A branch that refuses the request.
+static REFUSAL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\braise\b|\babort\(|Forbidden|Unauthorized|NOT_FOUND|FORBIDDEN|UNAUTHORIZED|\b40[134]\b|Http404|PermissionDenied")
+        .expect("valid regex")
+});
+
+/// The capability check in `handler`'s own body, if it has one.
+pub fn of(file: &ParsedFile, handler: &Handler) -> Option<Capability> {
+    let function = file
+        .tree
+        .root_node()
+        .descendant_for_byte_range(handler.name_bytes.start, handler.name_bytes.end)?
+        .parent()
+        .filter(|node| matches!(node.kind(), "function_definition" | "function_item"))?;
+    let body = function.child_by_field_name("body")?;
+    let mut by_name = None;
+    for node in descendants(body) {
+        let found = match node.kind() {
+            "call" | "call_expression" => verifier_call(file, node)
+                .or_else(|| lookup_by_secret(file, node).map(|check| (check, false))),
+            "comparison_operator" | "binary_expression" => {
+                compared_with_secret(file, node).map(|check| (check, false))
+            }
+            _ => None,
+        };
+        match found {
+            Some((check, true)) => {
+                return Some(Capability {
+                    check,
+                    resolved: true,
+                })
+            }
+            Some((check, false)) if by_name.is_none() => {
+                by_name = Some(Capability {
+                    check,
+                    resolved: false,
+                })
+            }
+            _ => {}
+        }
+    }
+    by_name
+}
+
+/// A call of a verifier with request input among its arguments (`hmac.compare_digest(sig,
+/// expected)`, `signer.unsign(request.GET["t"])`), and whether the verifier is resolved.
+fn verifier_call(file: &ParsedFile, call: Node) -> Option<(String, bool)> {
+    let callee = call.child_by_field_name("function")?;
+    let written = file.text(callee);
+    let last = written
+        .rsplit(['.', ':'])
+        .next()
+        .unwrap_or(written)
+        .trim_end_matches(|c: char| !c.is_alphanumeric() && c != '_');
+    let resolved = matches!(
+        file.symbols().resolve(file.language(), written),
+        Resolved::Qualified(name) if VERIFIERS.matches(&name)
+    );
+    if !resolved && !VERIFIER_NAMES.contains(&last) {
+        return None;
+    }
+    let mut inputs = named_children(call.child_by_field_name("arguments")?);
+    // `provided.ct_eq(expected)`: the receiver is compared too.
+    if callee.kind() == "field_expression" {
+        inputs.extend(callee.child_by_field_name("value"));
+    }
+    inputs
+        .into_iter()
+        .any(|arg| from_request(file, arg))
+        .then(|| (shorten(file.text(call)), resolved))
+}
+
+/// An ORM lookup by a secret-named field with request input (`Order.objects.get(code=c,
+/// secret=kwargs["secret"])`, `get_object_or_404(Link, token=token)`).
+fn lookup_by_secret(file: &ParsedFile, call: Node) -> Option<String> {
+    if file.language() != Language::Python {
+        return None;
+    }
+    let callee = file.text(call.child_by_field_name("function")?);
+    let last = callee.rsplit('.').next().unwrap_or(callee);
+    if !matches!(
+        last,
+        "get" | "get_object_or_404" | "filter" | "filter_by" | "get_or_none" | "first"
+    ) {
+        return None;
+    }
+    named_children(call.child_by_field_name("arguments")?)
+        .into_iter()
+        .filter(|arg| arg.kind() == "keyword_argument")
+        .any(|arg| {
+            arg.child_by_field_name("name")
+                .is_some_and(|name| SECRET.is_match(file.text(name)))
+                && arg
+                    .child_by_field_name("value")
+                    .is_some_and(|value| from_request(file, value))
+        })
+        .then(|| shorten(file.text(call)))
+}
+
+/// A comparison of request input with a stored secret that decides a branch
+/// (`if token != link.token: raise PermissionDenied`).
+fn compared_with_secret(file: &ParsedFile, node: Node) -> Option<String> {
+    let sides = named_children(node);
+    if sides.len() != 2 {
+        return None;
+    }
+    let mut cursor = node.walk();
+    let operator = node
+        .children(&mut cursor)
+        .find(|child| !child.is_named() && matches!(child.kind(), "==" | "!="))?;
+    let branch = ancestor_of_kind(node, &["if_statement", "if_expression"])?;
+    let condition = branch.child_by_field_name("condition")?;
+    if !condition.byte_range().contains(&node.start_byte()) {
+        return None;
+    }
+    // A check lets the caller through when the values are equal and refuses when they are not
+    // (`if token != link.token: raise …`), unlike a test that refuses reuse of the old value.
+    let refuses = branch
+        .child_by_field_name("consequence")
+        .is_some_and(|body| REFUSAL.is_match(file.text(body)));
+    if refuses != (operator.kind() == "!=") {
+        return None;
+    }
+    let secret_and_input = |a: Node, b: Node| {
+        SECRET.is_match(file.text(a).trim_start_matches(['&', '*']))
+            && !file.text(a).trim_start().starts_with(['"', '\''])
+            && from_request(file, b)
+    };
+    (secret_and_input(sides[0], sides[1]) || secret_and_input(sides[1], sides[0]))
+        .then(|| shorten(file.text(node)))
+}
+
+fn from_request(file: &ParsedFile, node: Node) -> bool {
+    crate::taint::from_request(file, file.model(), node)
+}
+
+fn shorten(text: &str) -> String {
+    let first = text.lines().next().unwrap_or(text).trim();
+    if first.chars().count() > 80 {
+        format!("{}…", first.chars().take(79).collect::<String>())
+    } else {
+        first.to_string()
+    }
+}
