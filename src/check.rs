@@ -341,6 +341,49 @@ pub(crate) fn settle<'r>(findings: &mut Vec<Finding>, rule_of: impl Fn(&str) -> 
     fingerprint::assign(findings);
 }
 
+/// Report one input that reaches several sinks of an injection rule once: the first sink in
+/// source order keeps the finding, and the later ones become its related places. They share one
+/// cause and one fix (check the input where it enters), and a pull request gets one comment for
+/// it. Runs on one file's findings in source order, after suppressions, so that a suppression on
+/// a later sink still silences that sink alone.
+pub(crate) fn merge_same_source<'r>(
+    findings: &mut Vec<Finding>,
+    rule_of: impl Fn(&str) -> Option<&'r Rule>,
+) {
+    let injection = |finding: &Finding| {
+        rule_of(&finding.rule_id).is_some_and(|rule| rule.tags.iter().any(|t| t == "injection"))
+    };
+    let mut kept: Vec<Finding> = Vec::with_capacity(findings.len());
+    for finding in findings.drain(..) {
+        let source = (mergeable(&finding) && injection(&finding)).then(|| &finding.flow[0]);
+        let first = source.and_then(|source| {
+            kept.iter_mut().find(|earlier| {
+                earlier.rule_id == finding.rule_id
+                    && mergeable(earlier)
+                    && earlier.flow[0].start == source.start
+                    && earlier.flow[0].path == source.path
+                    && earlier.severity >= finding.severity
+                    && earlier.confidence >= finding.confidence
+            })
+        });
+        match first {
+            Some(first) => first.related.push(Related {
+                path: finding.path,
+                start: finding.start,
+                message: format!("the same input: {}", finding.message),
+            }),
+            None => kept.push(finding),
+        }
+    }
+    *findings = kept;
+}
+
+/// A finding of a taint flow that is complete in its file (not waiting for callers or a
+/// template).
+fn mergeable(finding: &Finding) -> bool {
+    !finding.flow.is_empty() && finding.via_parameter.is_none() && finding.via_template.is_none()
+}
+
 /// The finding for a declarative rule's match.
 fn declarative_finding(rule: &Rule, source: &SourceFile, found: Found) -> Finding {
     let bindings: Vec<(&str, String)> = found

@@ -265,15 +265,16 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
             stats.files_scanned += 1;
             stats.bytes_scanned += result.bytes;
         }
-        if options.no_suppress || result.suppressions.is_empty() {
-            findings.extend(result.findings);
+        let mut kept = if options.no_suppress || result.suppressions.is_empty() {
+            result.findings
         } else {
             let applied = suppress::apply(result.findings, &result.suppressions, rules, &all_ids);
             stats.suppressed += applied.suppressed;
-            let mut kept = applied.kept;
-            fingerprint::assign(&mut kept);
-            findings.extend(kept);
-        }
+            applied.kept
+        };
+        check::merge_same_source(&mut kept, |id| rules.get(id));
+        fingerprint::assign(&mut kept);
+        findings.extend(kept);
         notices.extend(result.notices);
     }
     stats.files_skipped = notices

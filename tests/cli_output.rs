@@ -358,3 +358,59 @@ fn report_only_keeps_the_projects_context_and_reports_the_named_files() {
         text(&missing.stderr)
     );
 }
+
+const TWO_SINKS: &str = r#"import os
+from flask import Flask, request, send_file
+
+app = Flask(__name__)
+
+
+@app.post("/exports/rebuild")
+def rebuild():
+    name = request.form["name"]
+    os.remove(f"/srv/exports/{name}.zip")
+    return send_file(f"/srv/exports/{name}.zip")
+
+
+@app.post("/exports/drop")
+def drop():
+    name = request.form["name"]
+    os.remove(f"/srv/exports/{name}.zip")
+    # tollgate: ignore[path-traversal] -- the name was checked by the caller
+    return send_file(f"/srv/exports/{name}.zip")
+"#;
+
+#[test]
+fn one_input_reaching_several_sinks_is_one_finding_with_the_others_related() {
+    let dir = project(&[("app.py", TWO_SINKS)]);
+    let scan = tollgate(
+        dir.path(),
+        &["scan", "--no-cache", "--format", "json", "."],
+        &[],
+    );
+    let report: serde_json::Value = serde_json::from_slice(&scan.stdout).unwrap();
+    let traversals: Vec<&serde_json::Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "path-traversal")
+        .collect();
+    let lines: Vec<u64> = traversals
+        .iter()
+        .map(|f| f["start"]["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, [10, 17], "{traversals:#?}");
+    // The second sink of the first handler is a related place of the first.
+    let related = traversals[0]["related"].as_array().unwrap();
+    assert_eq!(related.len(), 1, "{related:#?}");
+    assert_eq!(related[0]["start"]["line"], 11);
+    assert!(related[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("send_file"));
+    // A suppressed later sink is silenced alone, and its suppression counts as used.
+    assert!(traversals[1]
+        .get("related")
+        .is_none_or(|r| r.as_array().unwrap().is_empty()));
+    assert!(!text(&scan.stdout).contains("unused-suppression"));
+}
