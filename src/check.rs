@@ -322,6 +322,7 @@ pub fn check_file(
             times.add(&planned.rule.id, time, found);
         }
     }
+    crate::peers::apply(&mut findings, source, |id| plan.rule(id));
     findings.retain(|finding| {
         !(tests.contains(finding.bytes.start)
             && plan

@@ -20,6 +20,7 @@ pub mod fingerprint;
 pub mod matcher;
 pub mod model;
 pub mod parse;
+pub mod peers;
 pub mod profile;
 mod progress;
 pub mod project;

@@ -291,3 +291,46 @@ fn test_code_is_skipped_unless_the_configuration_includes_it() {
         "include-tests brings the tests back: {found:?}"
     );
 }
+
+#[test]
+fn a_custom_rules_peer_codes_lower_an_acknowledged_line_and_bad_codes_point_at_the_line() {
+    let rule = RULE.replace("    fix:", "    peer-codes: [S307, B307]\n    fix:");
+    let code = "def f(x, y):\n    eval(x)  # noqa: S307\n    eval(y)  # noqa: E501\n";
+    let dir = project(&[("rules/eval.yaml", &rule), ("app.py", code)]);
+    let output = tollgate(
+        dir.path(),
+        &[
+            "scan",
+            "--rules",
+            "rules",
+            "--rules-only",
+            "--min-confidence",
+            "low",
+            "--format",
+            "json",
+            "app.py",
+        ],
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let found: Vec<(u64, &str, bool)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["start"]["line"].as_u64().unwrap(),
+                f["confidence"].as_str().unwrap(),
+                f["message"].as_str().unwrap().contains("`# noqa: S307`"),
+            )
+        })
+        .collect();
+    assert_eq!(found, [(2, "medium", true), (3, "high", false)]);
+
+    let broken = RULE.replace("    fix:", "    peer-codes: [s307]\n    fix:");
+    std::fs::write(dir.path().join("rules/eval.yaml"), broken).unwrap();
+    let output = tollgate(dir.path(), &["rules", "validate", "rules"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("not a Ruff or Bandit code"), "{stderr}");
+    assert!(stderr.contains("eval.yaml:10:18"), "{stderr}");
+}

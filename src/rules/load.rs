@@ -213,6 +213,24 @@ fn build_rule(
     };
     let paths = PathFilter::new(&raw.paths.include, &raw.paths.exclude)
         .map_err(|err| problem(referenced, format!("invalid glob in `paths`: {err}"), None))?;
+    let peer_codes = raw
+        .peer_codes
+        .into_iter()
+        .map(|code| {
+            let valid = code.value.len() >= 2
+                && code.value.starts_with(|c: char| c.is_ascii_uppercase())
+                && code.value.chars().all(|c| c.is_ascii_alphanumeric());
+            if valid {
+                Ok(code.value)
+            } else {
+                Err(problem(
+                    code.referenced,
+                    format!("`{}` is not a Ruff or Bandit code", code.value),
+                    Some("write codes as Ruff and Bandit print them: `S301`, `B301`, `BLE001`"),
+                ))
+            }
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(Rule {
         id,
         name: raw.name,
@@ -224,6 +242,7 @@ fn build_rule(
         owasp,
         tags: raw.tags,
         supersedes: raw.supersedes,
+        peer_codes,
         fix: raw.fix.trim().to_string(),
         help: raw.help,
         logic,

@@ -141,6 +141,8 @@ pub struct Rule {
     /// Rules whose findings on the same lines this rule's findings replace (a taint rule
     /// supersedes the pattern rule for the same sink).
     pub supersedes: Vec<String>,
+    /// Codes of the equivalent checks in Ruff and Bandit (`S301`, `B301`); see [`crate::peers`].
+    pub peer_codes: Vec<String>,
     /// One line telling how to fix a finding, shown under every finding.
     pub fix: String,
     /// Markdown: why it matters, a vulnerable and a fixed example, what the check cannot see.

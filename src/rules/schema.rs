@@ -28,6 +28,10 @@ pub(super) struct RawRule {
     /// Rule ids whose findings on the same lines this rule's findings replace.
     #[serde(default)]
     pub supersedes: Vec<String>,
+    /// Codes of the equivalent checks in Ruff (`S301`) and Bandit (`B301`): a `noqa`/`nosec`
+    /// naming one on the finding's line lowers its confidence.
+    #[serde(default)]
+    pub peer_codes: Vec<Spanned<String>>,
     pub fix: String,
     pub help: String,
     /// A built-in detector (Rust code) …
