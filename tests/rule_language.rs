@@ -277,3 +277,65 @@ fn from_input_follows_parameters_and_request_input() {
     let lines: Vec<(String, usize)> = found.into_iter().map(|(f, l, _, _)| (f, l)).collect();
     assert_eq!(lines, vec![("a.py".into(), 3), ("b.rs".into(), 3)]);
 }
+
+/// `from-path-segment` holds for a tainted value whose only request input is a route
+/// parameter that matches one path segment (FastAPI `{name}`, Flask `<name>`), not a `path`
+/// converter, a query parameter, or both mixed.
+#[test]
+fn from_path_segment_holds_only_for_one_segment_route_parameters() {
+    let matcher = r#"    match:
+      all:
+        - pattern: open($P)
+        - where:
+            P: { tainted: true }
+        - lower-severity:
+            where:
+              P: { from-path-segment: true }
+"#;
+    let fastapi = r#"from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.get("/files/{name}")
+async def one(name: str):
+    return open(f"/srv/files/{name}.pdf")
+
+
+@app.get("/files/{name:path}")
+async def nested(name: str):
+    return open(f"/srv/files/{name}")
+
+
+@app.get("/mixed/{name}")
+async def mixed(name: str, folder: str):
+    return open(f"/srv/{folder}/{name}")
+"#;
+    let flask = r#"from flask import Flask, request
+
+app = Flask(__name__)
+
+
+@app.get("/docs/<name>")
+def doc(name):
+    return open("/srv/docs/" + name)
+
+
+@app.get("/docs")
+def doc_by_query():
+    return open("/srv/docs/" + request.args["name"])
+"#;
+    let found = findings_of("python", matcher, &[("api.py", fastapi), ("web.py", flask)]);
+    let severities: Vec<(String, usize, Severity)> =
+        found.into_iter().map(|(f, l, s, _)| (f, l, s)).collect();
+    assert_eq!(
+        severities,
+        vec![
+            ("api.py".into(), 8, Severity::Medium),
+            ("api.py".into(), 13, Severity::High),
+            ("api.py".into(), 18, Severity::High),
+            ("web.py".into(), 8, Severity::Medium),
+            ("web.py".into(), 13, Severity::High),
+        ]
+    );
+}

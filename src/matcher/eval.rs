@@ -418,6 +418,14 @@ impl<'f> FileMatches<'f> {
                 let flow = self.trace(spec, bound.get_inner_node());
                 self.keep_flow(flow, *wanted)
             }
+            ConstraintTest::FromPathSegment(wanted) => {
+                let node = bound.get_inner_node();
+                let hook = |candidate: tree_sitter::Node| self.custom(spec, candidate);
+                let beyond = Tracer::new(self.file, self.model(), &hook, spec.request)
+                    .without_path_segments()
+                    .trace(node);
+                (self.trace(spec, node).is_some() && beyond.is_none()) == *wanted
+            }
             ConstraintTest::ResolvesTo(names) => self.resolves_to(names, bound.get_inner_node()),
             ConstraintTest::NotDeferredTask => {
                 let qualified = self.qualified(bound);

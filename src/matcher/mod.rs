@@ -109,6 +109,9 @@ pub enum ConstraintTest {
     FromInput(bool),
     /// The bound value is (or is not) tainted by the rule's sources, past its sanitizers.
     Tainted(bool),
+    /// The bound value is tainted, and only through route parameters that match one URL path
+    /// segment (so it holds no `/`), or (`false`) is tainted some other way too.
+    FromPathSegment(bool),
     /// The bound name (or a call's callee) refers to one of these qualified names, through the
     /// file's imports and aliases.
     ResolvesTo(crate::symbols::NamePatterns),
@@ -138,6 +141,7 @@ impl ConstraintTest {
             ConstraintTest::FromRequest(_)
                 | ConstraintTest::FromInput(_)
                 | ConstraintTest::Tainted(_)
+                | ConstraintTest::FromPathSegment(_)
         )
     }
 }

@@ -585,6 +585,9 @@ fn constraint_tests(
     if let Some(wanted) = raw.tainted {
         tests.push(ConstraintTest::Tainted(wanted));
     }
+    if let Some(wanted) = raw.from_path_segment {
+        tests.push(ConstraintTest::FromPathSegment(wanted));
+    }
     if let Some(names) = &raw.resolves_to {
         let patterns = crate::symbols::NamePatterns::new(&names.clone().into_vec())
             .map_err(|err| problem(at, "invalid resolves-to", Some(err)))?;
@@ -637,7 +640,7 @@ fn constraint_tests(
             at,
             "empty constraint",
             Some(
-                "give regex, not-regex, kind, one-of, not-one-of, from-request, from-input, tainted, resolves-to, not-resolves-to, request-model or prints-unescaped"
+                "give regex, not-regex, kind, one-of, not-one-of, from-request, from-input, tainted, from-path-segment, resolves-to, not-resolves-to, request-model or prints-unescaped"
                     .into(),
             ),
         ));

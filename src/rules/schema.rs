@@ -153,6 +153,7 @@ pub(super) struct RawConstraint {
     pub from_request: Option<bool>,
     pub from_input: Option<bool>,
     pub tainted: Option<bool>,
+    pub from_path_segment: Option<bool>,
     /// Qualified names (or patterns of them) the bound name must refer to.
     pub resolves_to: Option<OneOrMany>,
     /// … or must not refer to (a name nothing in the file binds never does).

@@ -142,6 +142,9 @@ pub struct Tracer<'a, 'f> {
     /// Numeric, UUID and boolean conversions and typed parameters make a value clean (for
     /// injection); off when the question is only where a value comes from (an object id).
     conversions_sanitize: bool,
+    /// Route parameters that match one URL path segment are not sources
+    /// ([`Tracer::without_path_segments`]).
+    segments_clean: bool,
     /// Results by node id: a variable read in many places is traced once.
     memo: RefCell<HashMap<usize, Option<Flow>>>,
     /// Nodes visited so far.
@@ -165,6 +168,7 @@ impl<'a, 'f> Tracer<'a, 'f> {
             params: None,
             request,
             conversions_sanitize: true,
+            segments_clean: false,
             memo: RefCell::new(HashMap::new()),
             visits: std::cell::Cell::new(0),
         }
@@ -221,6 +225,14 @@ impl<'a, 'f> Tracer<'a, 'f> {
     /// `Path<i64>` parameter still count as request input.
     pub fn origins_only(mut self) -> Self {
         self.conversions_sanitize = false;
+        self
+    }
+
+    /// Route parameters of Python handlers that match one URL path segment (`{name}`,
+    /// `<name>`, not `{name:path}`) are not sources: the frameworks route on the decoded path, so
+    /// such a value never holds a `/`.
+    pub fn without_path_segments(mut self) -> Self {
+        self.segments_clean = true;
         self
     }
 
@@ -396,8 +408,15 @@ impl<'a, 'f> Tracer<'a, 'f> {
                 crate::detectors::scope::rust::is_inert_parameter(self.file, node, name)
             }
         };
-        let typed = inert || typed_in_route(handler.route.as_deref().unwrap_or(""), name);
+        let route = handler.route.as_deref().unwrap_or("");
+        let typed = inert || typed_in_route(route, name);
         if typed && self.conversions_sanitize {
+            return None;
+        }
+        if self.segments_clean
+            && self.file.language() == Language::Python
+            && one_segment_in_route(route, name)
+        {
             return None;
         }
         let declared = self
@@ -483,6 +502,7 @@ impl<'a, 'f> Tracer<'a, 'f> {
         };
         let inner = Tracer {
             conversions_sanitize: self.conversions_sanitize,
+            segments_clean: self.segments_clean,
             ..Tracer::new(self.file, self.model, &sanitizers_only, true)
         };
         inner.visits.set(self.visits.get());
@@ -532,6 +552,7 @@ impl<'a, 'f> Tracer<'a, 'f> {
                     params: Some((function.id(), vec![name.clone()])),
                     request: false,
                     conversions_sanitize: self.conversions_sanitize,
+                    segments_clean: false,
                     memo: RefCell::new(HashMap::new()),
                     visits: std::cell::Cell::new(0),
                 };
@@ -564,6 +585,22 @@ fn typed_in_route(route: &str, name: &str) -> bool {
             route.contains(&format!("<{converter}:{name}>"))
                 || route.contains(&format!("{{{name}:{converter}}}"))
         })
+}
+
+/// Whether the route declares `name` as a parameter that matches one path segment:
+/// Starlette's `{name}`/`{name:str}`, Flask's and Django's `<name>`/`<string:name>`/
+/// `<str:name>`/`<slug:name>` (not a `path` converter).
+fn one_segment_in_route(route: &str, name: &str) -> bool {
+    [
+        format!("{{{name}}}"),
+        format!("{{{name}:str}}"),
+        format!("<{name}>"),
+        format!("<string:{name}>"),
+        format!("<str:{name}>"),
+        format!("<slug:{name}>"),
+    ]
+    .iter()
+    .any(|form| route.contains(form.as_str()))
 }
 
 /// Whether `node`'s value derives from request input, conversions included (`int(x)` of
