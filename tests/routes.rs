@@ -107,6 +107,20 @@ fn django_routes_follow_includes_routers_and_settings() {
         .filter(|r| r["public"].as_str().unwrap().starts_with("checks a secret"))
         .count();
     assert_eq!(by_capability, 2, "{public:#?}");
+    // A lookup by a field named `secret` is judged by names: listed, not counted as public.
+    let cancel = document["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["handler"] == "cancel_by_link")
+        .unwrap();
+    assert!(cancel.get("public").is_none(), "{cancel:#?}");
+    assert!(
+        cancel["capability_by_name"]
+            .as_str()
+            .is_some_and(|check| check.contains("secret__iexact")),
+        "{cancel:#?}"
+    );
 }
 
 #[test]
@@ -401,7 +415,7 @@ fn graphql_operations_are_routes_under_their_endpoint() {
         ),
     ]);
     let document = routes_json(dir.path(), &["."]);
-    assert_eq!(document["version"], "1.1");
+    assert_eq!(document["version"], "1.2");
     let rows = table(&document);
     assert!(
         rows.contains(&(

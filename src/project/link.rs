@@ -493,6 +493,11 @@ impl<'a> Linker<'a> {
             guards,
             guessed_guards: guessed,
             public,
+            capability_by_name: handler
+                .capability
+                .as_ref()
+                .filter(|c| !c.resolved)
+                .map(|c| c.check.clone()),
             registered_at: trail
                 .via
                 .iter()

@@ -61,6 +61,11 @@ pub struct Route {
     /// Why the handler is public, when it is marked or configured so.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub public: Option<String>,
+    /// A check in the handler that looks, by its names alone, like a secret the request carries
+    /// is compared (`secret__iexact=secret`, `if token != link.token: raise`): the route may be
+    /// public by design. Not counted as public; `missing-authorization` reports it less sure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capability_by_name: Option<String>,
     /// The registrations that put the handler at this path, outermost first (a `urls.py`
     /// entry, an `include_router`, a `.route(...)`).
     pub registered_at: Vec<Location>,

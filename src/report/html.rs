@@ -251,7 +251,17 @@ fn route_table(project: &Project, out: &mut dyn Write) -> io::Result<()> {
         let (class, guards) = match &route.public {
             Some(reason) => ("public", format!("public: {}", html(reason))),
             None if route.authenticated() => ("guarded", join_html(&route.guards)),
-            None if route.guessed_guards.is_empty() => ("unguarded", "NONE".to_string()),
+            None if route.guessed_guards.is_empty() => (
+                "unguarded",
+                match &route.capability_by_name {
+                    Some(check) => format!(
+                        "NONE; may be public by a secret the request carries: <code>{}</code> \
+                         <i>(judged by names)</i>",
+                        html(check)
+                    ),
+                    None => "NONE".to_string(),
+                },
+            ),
             None => (
                 "unguarded",
                 format!(
@@ -471,6 +481,7 @@ mod tests {
             guards: Vec::new(),
             guessed_guards: Vec::new(),
             public: None,
+            capability_by_name: None,
             registered_at: Vec::new(),
             operation: None,
             handler_index: 0,

@@ -5,7 +5,7 @@ use serde::Serialize;
 use std::io::{self, Write};
 
 /// Version of the routes JSON document.
-pub const ROUTES_SCHEMA_VERSION: &str = "1.1";
+pub const ROUTES_SCHEMA_VERSION: &str = "1.2";
 
 #[derive(Serialize)]
 struct Document<'a> {
@@ -57,12 +57,21 @@ pub fn text(project: &Project, out: &mut dyn Write) -> io::Result<()> {
                 .guessed_guards
                 .iter()
                 .map(|g| format!("{g}? (not seen: judged by its name)"));
-            let guards = match (&route.public, route.guards.is_empty()) {
+            let mut guards = match (&route.public, route.guards.is_empty()) {
                 (Some(reason), _) => format!("public: {reason}"),
                 (None, true) if route.guessed_guards.is_empty() => "NONE".to_string(),
                 (None, true) => guessed.collect::<Vec<_>>().join("; "),
                 (None, false) => route.guards.join("; "),
             };
+            if let (None, true, Some(check)) = (
+                &route.public,
+                route.guards.is_empty(),
+                &route.capability_by_name,
+            ) {
+                guards.push_str(&format!(
+                    "; may be public by a secret the request carries (judged by names): `{check}`"
+                ));
+            }
             [
                 if route.methods.is_empty() {
                     "ANY".to_string()

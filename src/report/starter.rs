@@ -365,6 +365,7 @@ mod tests {
             guards: guards.iter().map(|g| g.to_string()).collect(),
             guessed_guards: guessed.iter().map(|g| g.to_string()).collect(),
             public: None,
+            capability_by_name: None,
             registered_at: Vec::new(),
             operation: None,
             handler_index: usize::MAX,
