@@ -363,7 +363,7 @@ fn across_files(
         options.include_tests,
         options.timeout,
     );
-    let rechecked = across::recheck(&returns, &files, plan, &known, options.timeout);
+    let rechecked = across::recheck(&returns, &files, &calls, plan, &known, options.timeout);
     for finding in linked.into_iter().chain(rechecked) {
         by_path
             .entry(finding.path.clone())

@@ -328,22 +328,31 @@ fn innermost_type(annotation: &str) -> String {
     first.trim_start_matches('&').to_string()
 }
 
-/// The names a file's calls are written with (the last part: `post` of `ledger.post(…)`),
-/// hashed: recorded when the file is checked (and cached with it), so that the link reads and
-/// parses again only the files that call a waiting function by its name.
+/// What a file's calls are, hashed: the names they are written with (the last part: `post` of
+/// `ledger.post(…)`) and the names of the functions they resolve to (`Ledger.post`, see
+/// [`callee`]). Recorded when the file is checked (and cached with it), so that the cross-file
+/// stages read and parse again only the files with a call that can reach a function they look
+/// for.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CallNames(Vec<u64>);
+pub struct CallNames {
+    written: Vec<u64>,
+    resolved: Vec<u64>,
+}
 
 impl CallNames {
     /// The names of every call in the file.
     pub fn of(file: &ParsedFile) -> CallNames {
         let kind = call_kind(file.language());
-        let mut hashes = Vec::new();
+        let mut names = CallNames::default();
         let mut cursor = file.tree.walk();
         'walk: loop {
             let node = cursor.node();
             if node.kind() == kind {
-                hashes.push(xxh3_64(call_name(file, node).as_bytes()));
+                names.written.push(hash(call_name(file, node)));
+                if let Some(callee) = callee(file, node) {
+                    let functions = callee.functions.iter();
+                    names.resolved.extend(functions.map(|id| hash(&id.name)));
+                }
             }
             if cursor.goto_first_child() {
                 continue;
@@ -354,15 +363,26 @@ impl CallNames {
                 }
             }
         }
-        hashes.sort_unstable();
-        hashes.dedup();
-        CallNames(hashes)
+        for hashes in [&mut names.written, &mut names.resolved] {
+            hashes.sort_unstable();
+            hashes.dedup();
+        }
+        names
     }
 
     /// Whether a call is written with `name` (or, rarely, a name of the same hash).
     fn may_contain(&self, name: &str) -> bool {
-        self.0.binary_search(&xxh3_64(name.as_bytes())).is_ok()
+        self.written.binary_search(&hash(name)).is_ok()
     }
+
+    /// Whether a call may resolve to a function named `name` (`Ledger.post`) in some module.
+    fn may_resolve_to(&self, name: &str) -> bool {
+        self.resolved.binary_search(&hash(name)).is_ok()
+    }
+}
+
+fn hash(name: &str) -> u64 {
+    xxh3_64(name.as_bytes())
 }
 
 /// The kind of a call node.
@@ -512,6 +532,14 @@ impl RequestReturns {
         })
     }
 
+    /// Whether a call of the file may resolve to one of the functions.
+    fn called_by(&self, calls: &CallNames) -> bool {
+        self.functions
+            .iter()
+            .chain(&self.objects)
+            .any(|(id, _)| calls.may_resolve_to(&id.name))
+    }
+
     fn gates(&self) -> BTreeSet<&str> {
         self.functions
             .iter()
@@ -521,12 +549,13 @@ impl RequestReturns {
     }
 }
 
-/// The files that call a function returning request input or a constructed object, checked
-/// again with that knowledge:
-/// the findings the first check could not see (not in `known`, by path, rule and start).
+/// The files that call a function returning request input or a constructed object (`calls`,
+/// the calls of each file), checked again with that knowledge: the findings the first check
+/// could not see (not in `known`, by path, rule and start).
 pub fn recheck(
     returns: &Arc<RequestReturns>,
     files: &[(Candidate, bool)],
+    calls: &[&CallNames],
     plan: &Plan,
     known: &BTreeSet<Site>,
     timeout: Option<Duration>,
@@ -539,8 +568,11 @@ pub fn recheck(
     };
     files
         .par_iter()
-        .filter(|(candidate, _)| candidate.language == Language::Python)
-        .filter_map(|(candidate, test_path)| {
+        .zip(calls)
+        .filter(|((candidate, _), calls)| {
+            candidate.language == Language::Python && returns.called_by(calls)
+        })
+        .filter_map(|((candidate, test_path), _)| {
             let source = load(candidate, |text| names.is_match(text))?;
             budget::bounded(timeout, || {
                 let mut file = parse::parse(&source)?;
@@ -601,7 +633,8 @@ struct Joined {
 /// The findings that wait for callers (`pending`), decided across the files of the scan
 /// (`files`, with whether each is test code, and `calls`, the names of each one's calls): the
 /// ones some caller passes request input to, with their whole path. Only the files with a call
-/// written with the name of a waiting function are read again.
+/// written with the name of a waiting function, and resolving to a function of its name, are
+/// read again.
 pub fn link(
     pending: Vec<Finding>,
     files: &[(Candidate, bool)],
@@ -777,8 +810,8 @@ struct Callers {
     words: AhoCorasick,
     /// Per function, the ids of its gate and its call name in `words`.
     functions: Vec<(usize, usize)>,
-    /// The call names.
-    names: BTreeSet<String>,
+    /// The functions' names and the names their calls are written with.
+    names: BTreeSet<(String, String)>,
 }
 
 impl Callers {
@@ -799,7 +832,10 @@ impl Callers {
         functions.dedup();
         let names = waiting
             .iter()
-            .map(|w| w.sink.function.short().to_string())
+            .map(|w| {
+                let function = &w.sink.function;
+                (function.name.clone(), function.short().to_string())
+            })
             .collect();
         Some(Callers {
             words: AhoCorasick::new(&words).ok()?,
@@ -819,9 +855,12 @@ impl Callers {
             .any(|(gate, name)| present.contains(*gate) && present.contains(*name))
     }
 
-    /// Whether a call of the file may be written with the name of one of the functions.
+    /// Whether a call of the file may be written with the name of one of the functions and
+    /// resolve to it.
     fn calls_any(&self, calls: &CallNames) -> bool {
-        self.names.iter().any(|name| calls.may_contain(name))
+        self.names
+            .iter()
+            .any(|(name, short)| calls.may_contain(short) && calls.may_resolve_to(name))
     }
 }
 
