@@ -146,7 +146,8 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
     };
     let discovery = discover::discover(&options.paths, &discover_options)?;
     let discovered = started.elapsed();
-    let plan = Plan::new(rules).including_tests(options.include_tests);
+    let languages = discovery.files.iter().map(|file| file.language).collect();
+    let plan = Plan::new(rules, &languages).including_tests(options.include_tests);
     let settings = cache::Settings::new(rules).including_tests(options.include_tests);
     let cache = options
         .cache_dir
