@@ -764,6 +764,6 @@ fn check_bytes(
         notices,
         suppressions,
         facts,
-        calls: CallNames::of(&parsed),
+        calls: CallNames::of(&parsed, timeout),
     }
 }

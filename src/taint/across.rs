@@ -16,7 +16,7 @@ use super::Tracer;
 use crate::budget;
 use crate::check::flow_locations;
 use crate::check::{check_file, Plan};
-use crate::detectors::syntax::{ancestor_of_kind, descendants, named_children};
+use crate::detectors::syntax::{ancestors_from, descendants, named_children};
 use crate::discover::{self, Candidate};
 use crate::finding::{Finding, Related};
 use crate::matcher::FileMatches;
@@ -72,15 +72,15 @@ pub struct ParamSink {
 
 /// The function around `node` that callers outside it can name (module-level functions,
 /// methods of module-level classes and impl blocks), with its identity.
-pub fn function_at<'t>(file: &ParsedFile, node: Node<'t>) -> Option<(Node<'t>, FunctionId)> {
+pub fn function_at<'t>(file: &'t ParsedFile, node: Node<'t>) -> Option<(Node<'t>, FunctionId)> {
     match file.language() {
         Language::Python => python_function(file, node),
         Language::Rust => rust_function(file, node),
     }
 }
 
-fn python_function<'t>(file: &ParsedFile, node: Node<'t>) -> Option<(Node<'t>, FunctionId)> {
-    let function = ancestor_of_kind(node, &["function_definition"])?;
+fn python_function<'t>(file: &'t ParsedFile, node: Node<'t>) -> Option<(Node<'t>, FunctionId)> {
+    let function = innermost(file, node, "function_definition")?;
     let name = file.text(function.child_by_field_name("name")?);
     let module = file.symbols().module.clone();
     let outer = undecorated_parent(function)?;
@@ -108,8 +108,16 @@ fn undecorated_parent(definition: Node) -> Option<Node> {
     }
 }
 
-fn rust_function<'t>(file: &ParsedFile, node: Node<'t>) -> Option<(Node<'t>, FunctionId)> {
-    let function = ancestor_of_kind(node, &["function_item"])?;
+/// The nearest ancestor of `node` of `kind`, found from the root (see [`ancestors_from`]).
+fn innermost<'t>(file: &'t ParsedFile, node: Node<'t>, kind: &str) -> Option<Node<'t>> {
+    let ancestors = ancestors_from(file.tree.root_node(), node);
+    ancestors
+        .into_iter()
+        .find(|ancestor| ancestor.kind() == kind)
+}
+
+fn rust_function<'t>(file: &'t ParsedFile, node: Node<'t>) -> Option<(Node<'t>, FunctionId)> {
+    let function = innermost(file, node, "function_item")?;
     let name = file.text(function.child_by_field_name("name")?);
     let mut owner = None;
     let mut modules = Vec::new();
@@ -296,7 +304,10 @@ fn resolved(file: &ParsedFile, written: &str) -> Option<String> {
 
 /// The type annotation of the parameter `name` of the function around `at`.
 fn parameter_type<'f>(file: &ParsedFile<'f>, at: Node, name: &str) -> Option<&'f str> {
-    let function = ancestor_of_kind(at, &["function_definition", "function_item"])?;
+    let kinds = ["function_definition", "function_item"];
+    let function = ancestors_from(file.tree.root_node(), at)
+        .into_iter()
+        .find(|node| kinds.contains(&node.kind()))?;
     let parameters = function.child_by_field_name("parameters")?;
     named_children(parameters)
         .into_iter()
@@ -336,23 +347,21 @@ fn innermost_type(annotation: &str) -> String {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CallNames {
     written: Vec<u64>,
-    resolved: Vec<u64>,
+    /// None when resolving the calls ran out of time: they may resolve to anything.
+    resolved: Option<Vec<u64>>,
 }
 
 impl CallNames {
-    /// The names of every call in the file.
-    pub fn of(file: &ParsedFile) -> CallNames {
+    /// The names of every call in the file. Resolving a call may walk its function, so it is
+    /// bounded by `timeout` like a rule.
+    pub fn of(file: &ParsedFile, timeout: Option<Duration>) -> CallNames {
         let kind = call_kind(file.language());
-        let mut names = CallNames::default();
+        let mut calls = Vec::new();
         let mut cursor = file.tree.walk();
         'walk: loop {
             let node = cursor.node();
             if node.kind() == kind {
-                names.written.push(hash(call_name(file, node)));
-                if let Some(callee) = callee(file, node) {
-                    let functions = callee.functions.iter();
-                    names.resolved.extend(functions.map(|id| hash(&id.name)));
-                }
+                calls.push(node);
             }
             if cursor.goto_first_child() {
                 continue;
@@ -363,11 +372,21 @@ impl CallNames {
                 }
             }
         }
-        for hashes in [&mut names.written, &mut names.resolved] {
+        let sorted = |mut hashes: Vec<u64>| {
             hashes.sort_unstable();
             hashes.dedup();
+            hashes
+        };
+        let written = calls.iter().map(|&call| hash(call_name(file, call)));
+        let resolved = budget::bounded(timeout, || {
+            let callees = calls.iter().filter_map(|&call| callee(file, call));
+            let functions = callees.flat_map(|callee| callee.functions);
+            functions.map(|id| hash(&id.name)).collect()
+        });
+        CallNames {
+            written: sorted(written.collect()),
+            resolved: resolved.ok().map(sorted),
         }
-        names
     }
 
     /// Whether a call is written with `name` (or, rarely, a name of the same hash).
@@ -377,7 +396,9 @@ impl CallNames {
 
     /// Whether a call may resolve to a function named `name` (`Ledger.post`) in some module.
     fn may_resolve_to(&self, name: &str) -> bool {
-        self.resolved.binary_search(&hash(name)).is_ok()
+        self.resolved
+            .as_ref()
+            .is_none_or(|hashes| hashes.binary_search(&hash(name)).is_ok())
     }
 }
 
