@@ -238,7 +238,7 @@ fn worker(seed: u64, out: &Path) {
 fn run_worker(seed: u64, out: &Path) {
     std::panic::set_hook(Box::new(|_| {}));
     let rules = RuleSet::builtin().expect("the built-in rules load");
-    let plan = Plan::new(&rules);
+    let plan = Plan::new(&rules, &[Language::Python, Language::Rust].into());
     let seeds = seeds();
     let mut rng = fastrand::Rng::with_seed(seed);
     let mut stdout = std::io::stdout().lock();

@@ -15,6 +15,7 @@ use crate::source::{Language, SourceFile};
 use crate::testcode::TestCode;
 use aho_corasick::AhoCorasick;
 use bit_set::BitSet;
+use std::collections::BTreeSet;
 use std::ops::Range;
 use std::time::{Duration, Instant};
 
@@ -51,10 +52,12 @@ struct PlannedRule<'r> {
 }
 
 impl<'r> Plan<'r> {
-    pub fn new(rules: &'r RuleSet) -> Plan<'r> {
-        let per_language = [Language::Python, Language::Rust]
-            .into_iter()
-            .map(|language| (language, LanguagePlan::new(rules, language)))
+    /// The plan for the files of `languages` (making a language's plan compiles the built-in
+    /// matchers of that language, so a scan of Python files compiles no Rust pattern).
+    pub fn new(rules: &'r RuleSet, languages: &BTreeSet<Language>) -> Plan<'r> {
+        let per_language = languages
+            .iter()
+            .map(|&language| (language, LanguagePlan::new(rules, language)))
             .collect();
         Plan {
             per_language,

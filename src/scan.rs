@@ -146,7 +146,8 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
     };
     let discovery = discover::discover(&options.paths, &discover_options)?;
     let discovered = started.elapsed();
-    let plan = Plan::new(rules).including_tests(options.include_tests);
+    let languages = discovery.files.iter().map(|file| file.language).collect();
+    let plan = Plan::new(rules, &languages).including_tests(options.include_tests);
     let settings = cache::Settings::new(rules).including_tests(options.include_tests);
     let cache = options
         .cache_dir
@@ -363,7 +364,7 @@ fn across_files(
         options.include_tests,
         options.timeout,
     );
-    let rechecked = across::recheck(&returns, &files, plan, &known, options.timeout);
+    let rechecked = across::recheck(&returns, &files, &calls, plan, &known, options.timeout);
     for finding in linked.into_iter().chain(rechecked) {
         by_path
             .entry(finding.path.clone())
@@ -763,6 +764,6 @@ fn check_bytes(
         notices,
         suppressions,
         facts,
-        calls: CallNames::of(&parsed),
+        calls: CallNames::of(&parsed, timeout),
     }
 }

@@ -1,6 +1,7 @@
 //! Reading rule files: YAML in, validated [`Rule`]s out, or an error that points at the line.
 
 use super::compile::{self, Checked, Problem};
+use super::matchers::{MatchSource, Matchers};
 use super::schema::{RawFile, RawRule};
 use super::{Logic, OwaspId, PathFilter, Rule};
 use crate::detectors;
@@ -147,7 +148,7 @@ fn build_rule(
             return Err(problem(referenced, format!("rule `{id}` has no OWASP Top 10 {year} category"), Some("list one category from each edition, e.g. `owasp: [\"A03:2021\", \"A05:2025\"]`")));
         }
     }
-    let logic = match (&raw.detector, &raw.matching) {
+    let logic = match (&raw.detector, raw.matching) {
         (Some(detector), None) => {
             detector_logic(detector, &languages, &raw.message)?;
             if let Some((name, constraint)) = raw.constraints.iter().next() {
@@ -159,12 +160,22 @@ fn build_rule(
             }
             Logic::Detector(detector.value.clone())
         }
+        // The built-in rules are compiled per language when first needed (and checked by tests).
+        (None, Some(matching)) if checked == Checked::ByTests => {
+            let source = MatchSource {
+                matching,
+                constraints: raw.constraints,
+                focus: raw.focus,
+                taint: raw.taint,
+            };
+            Logic::Matchers(Arc::new(Matchers::deferred(&languages, source)))
+        }
         (None, Some(matching)) => {
             let mut matchers = Vec::new();
             let mut bound_anywhere = BTreeSet::new();
             for &language in &languages {
                 let compiled = compile::compile(
-                    matching,
+                    &matching,
                     language,
                     &raw.constraints,
                     raw.focus.as_ref(),
@@ -194,7 +205,7 @@ fn build_rule(
                     ));
                 }
             }
-            Logic::Matchers(std::sync::Arc::new(matchers))
+            Logic::Matchers(Arc::new(Matchers::compiled(matchers)))
         }
         (Some(detector), Some(_)) => {
             return Err(problem(

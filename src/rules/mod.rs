@@ -4,12 +4,14 @@
 mod builtin;
 mod compile;
 mod load;
+mod matchers;
 mod owasp;
 mod paths;
 mod schema;
 mod sources;
 
 pub use load::{did_you_mean, parse_rule_file, RuleFileError};
+pub use matchers::Matchers;
 pub use owasp::OwaspId;
 pub use paths::PathFilter;
 pub use sources::{load_rule_paths, RuleLoadErrors};
@@ -179,17 +181,14 @@ pub enum Logic {
     /// A built-in detector written in Rust, by name.
     Detector(String),
     /// Declarative matching, compiled once per language the rule names.
-    Matchers(Arc<Vec<(Language, Matcher)>>),
+    Matchers(Arc<Matchers>),
 }
 
 impl Logic {
     /// The compiled matcher for `language`, for declarative rules.
     pub fn matcher(&self, language: Language) -> Option<&Matcher> {
         match self {
-            Logic::Matchers(matchers) => matchers
-                .iter()
-                .find(|(l, _)| *l == language)
-                .map(|(_, m)| m),
+            Logic::Matchers(matchers) => matchers.get(language),
             Logic::Detector(_) => None,
         }
     }
@@ -269,11 +268,14 @@ impl RuleSet {
         builtin::ids()
     }
 
-    /// Whether a rule's `resolves-to` names the instance `class` (`ldap3.Connection()`).
+    /// Whether a Python rule's `resolves-to` names the instance `class` (`ldap3.Connection()`):
+    /// only Python files resolve a variable to the object a project function returns (see
+    /// [`crate::taint::across::RequestReturns::object_at`]).
     pub fn names_instance(&self, class: &str) -> bool {
-        self.rules.iter().any(|rule| match &rule.logic {
-            Logic::Matchers(matchers) => matchers.iter().any(|(_, m)| m.names_instance(class)),
-            Logic::Detector(_) => false,
+        self.rules.iter().any(|rule| {
+            rule.logic
+                .matcher(Language::Python)
+                .is_some_and(|matcher| matcher.names_instance(class))
         })
     }
 

@@ -1,7 +1,7 @@
 //! Python symbols: imports, module-level aliases and definitions.
 
 use super::FileSymbols;
-use crate::detectors::syntax::named_children;
+use crate::detectors::syntax::{ancestors_from, named_children};
 use crate::parse::ParsedFile;
 use tree_sitter::Node;
 
@@ -71,17 +71,18 @@ pub(super) fn symbols(file: &ParsedFile) -> FileSymbols {
         parts.pop();
         parts
     };
-    for node in crate::model::python::statement_level(file.tree.root_node()) {
+    let root = file.tree.root_node();
+    for node in crate::model::python::statement_level(root) {
         match node.kind() {
             "import_statement" => plain_import(file, node, &mut symbols),
             "import_from_statement" => from_import(file, node, &base, &mut symbols),
-            "function_definition" | "class_definition" if at_module_level(node) => {
+            "function_definition" | "class_definition" if at_module_level(root, node) => {
                 if let Some(name) = node.child_by_field_name("name") {
                     symbols.definitions.push(file.text(name).to_string());
                 }
             }
-            "assignment" if at_module_level(node) => alias(file, node, &mut symbols),
-            "type_alias_statement" if at_module_level(node) => {
+            "assignment" if at_module_level(root, node) => alias(file, node, &mut symbols),
+            "type_alias_statement" if at_module_level(root, node) => {
                 let parts = named_children(node);
                 if let [name, value, ..] = parts.as_slice() {
                     let name = file.text(*name);
@@ -99,16 +100,15 @@ pub(super) fn symbols(file: &ParsedFile) -> FileSymbols {
 
 /// Whether a statement (or the assignment inside an expression statement) is at the top of the
 /// module, possibly inside `if`/`try` blocks, but not in a function or class.
-fn at_module_level(node: Node) -> bool {
-    let mut current = node.parent();
-    while let Some(parent) = current {
-        match parent.kind() {
-            "module" => return true,
-            "function_definition" | "class_definition" | "lambda" => return false,
-            _ => current = parent.parent(),
-        }
-    }
-    false
+fn at_module_level(root: Node, node: Node) -> bool {
+    ancestors_from(root, node)
+        .into_iter()
+        .find_map(|parent| match parent.kind() {
+            "module" => Some(true),
+            "function_definition" | "class_definition" | "lambda" => Some(false),
+            _ => None,
+        })
+        .unwrap_or(false)
 }
 
 /// `import a.b` binds `a`; `import a.b as c` binds `c` to `a.b`.

@@ -16,7 +16,7 @@ use super::Tracer;
 use crate::budget;
 use crate::check::flow_locations;
 use crate::check::{check_file, Plan};
-use crate::detectors::syntax::{ancestor_of_kind, descendants, named_children};
+use crate::detectors::syntax::{ancestors_from, descendants, named_children};
 use crate::discover::{self, Candidate};
 use crate::finding::{Finding, Related};
 use crate::matcher::FileMatches;
@@ -72,15 +72,15 @@ pub struct ParamSink {
 
 /// The function around `node` that callers outside it can name (module-level functions,
 /// methods of module-level classes and impl blocks), with its identity.
-pub fn function_at<'t>(file: &ParsedFile, node: Node<'t>) -> Option<(Node<'t>, FunctionId)> {
+pub fn function_at<'t>(file: &'t ParsedFile, node: Node<'t>) -> Option<(Node<'t>, FunctionId)> {
     match file.language() {
         Language::Python => python_function(file, node),
         Language::Rust => rust_function(file, node),
     }
 }
 
-fn python_function<'t>(file: &ParsedFile, node: Node<'t>) -> Option<(Node<'t>, FunctionId)> {
-    let function = ancestor_of_kind(node, &["function_definition"])?;
+fn python_function<'t>(file: &'t ParsedFile, node: Node<'t>) -> Option<(Node<'t>, FunctionId)> {
+    let function = innermost(file, node, "function_definition")?;
     let name = file.text(function.child_by_field_name("name")?);
     let module = file.symbols().module.clone();
     let outer = undecorated_parent(function)?;
@@ -108,8 +108,16 @@ fn undecorated_parent(definition: Node) -> Option<Node> {
     }
 }
 
-fn rust_function<'t>(file: &ParsedFile, node: Node<'t>) -> Option<(Node<'t>, FunctionId)> {
-    let function = ancestor_of_kind(node, &["function_item"])?;
+/// The nearest ancestor of `node` of `kind`, found from the root (see [`ancestors_from`]).
+fn innermost<'t>(file: &'t ParsedFile, node: Node<'t>, kind: &str) -> Option<Node<'t>> {
+    let ancestors = ancestors_from(file.tree.root_node(), node);
+    ancestors
+        .into_iter()
+        .find(|ancestor| ancestor.kind() == kind)
+}
+
+fn rust_function<'t>(file: &'t ParsedFile, node: Node<'t>) -> Option<(Node<'t>, FunctionId)> {
+    let function = innermost(file, node, "function_item")?;
     let name = file.text(function.child_by_field_name("name")?);
     let mut owner = None;
     let mut modules = Vec::new();
@@ -296,7 +304,10 @@ fn resolved(file: &ParsedFile, written: &str) -> Option<String> {
 
 /// The type annotation of the parameter `name` of the function around `at`.
 fn parameter_type<'f>(file: &ParsedFile<'f>, at: Node, name: &str) -> Option<&'f str> {
-    let function = ancestor_of_kind(at, &["function_definition", "function_item"])?;
+    let kinds = ["function_definition", "function_item"];
+    let function = ancestors_from(file.tree.root_node(), at)
+        .into_iter()
+        .find(|node| kinds.contains(&node.kind()))?;
     let parameters = function.child_by_field_name("parameters")?;
     named_children(parameters)
         .into_iter()
@@ -328,22 +339,29 @@ fn innermost_type(annotation: &str) -> String {
     first.trim_start_matches('&').to_string()
 }
 
-/// The names a file's calls are written with (the last part: `post` of `ledger.post(…)`),
-/// hashed: recorded when the file is checked (and cached with it), so that the link reads and
-/// parses again only the files that call a waiting function by its name.
+/// What a file's calls are, hashed: the names they are written with (the last part: `post` of
+/// `ledger.post(…)`) and the names of the functions they resolve to (`Ledger.post`, see
+/// [`callee`]). Recorded when the file is checked (and cached with it), so that the cross-file
+/// stages read and parse again only the files with a call that can reach a function they look
+/// for.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CallNames(Vec<u64>);
+pub struct CallNames {
+    written: Vec<u64>,
+    /// None when resolving the calls ran out of time: they may resolve to anything.
+    resolved: Option<Vec<u64>>,
+}
 
 impl CallNames {
-    /// The names of every call in the file.
-    pub fn of(file: &ParsedFile) -> CallNames {
+    /// The names of every call in the file. Resolving a call may walk its function, so it is
+    /// bounded by `timeout` like a rule.
+    pub fn of(file: &ParsedFile, timeout: Option<Duration>) -> CallNames {
         let kind = call_kind(file.language());
-        let mut hashes = Vec::new();
+        let mut calls = Vec::new();
         let mut cursor = file.tree.walk();
         'walk: loop {
             let node = cursor.node();
             if node.kind() == kind {
-                hashes.push(xxh3_64(call_name(file, node).as_bytes()));
+                calls.push(node);
             }
             if cursor.goto_first_child() {
                 continue;
@@ -354,15 +372,38 @@ impl CallNames {
                 }
             }
         }
-        hashes.sort_unstable();
-        hashes.dedup();
-        CallNames(hashes)
+        let sorted = |mut hashes: Vec<u64>| {
+            hashes.sort_unstable();
+            hashes.dedup();
+            hashes
+        };
+        let written = calls.iter().map(|&call| hash(call_name(file, call)));
+        let resolved = budget::bounded(timeout, || {
+            let callees = calls.iter().filter_map(|&call| callee(file, call));
+            let functions = callees.flat_map(|callee| callee.functions);
+            functions.map(|id| hash(&id.name)).collect()
+        });
+        CallNames {
+            written: sorted(written.collect()),
+            resolved: resolved.ok().map(sorted),
+        }
     }
 
     /// Whether a call is written with `name` (or, rarely, a name of the same hash).
     fn may_contain(&self, name: &str) -> bool {
-        self.0.binary_search(&xxh3_64(name.as_bytes())).is_ok()
+        self.written.binary_search(&hash(name)).is_ok()
     }
+
+    /// Whether a call may resolve to a function named `name` (`Ledger.post`) in some module.
+    fn may_resolve_to(&self, name: &str) -> bool {
+        self.resolved
+            .as_ref()
+            .is_none_or(|hashes| hashes.binary_search(&hash(name)).is_ok())
+    }
+}
+
+fn hash(name: &str) -> u64 {
+    xxh3_64(name.as_bytes())
 }
 
 /// The kind of a call node.
@@ -512,6 +553,14 @@ impl RequestReturns {
         })
     }
 
+    /// Whether a call of the file may resolve to one of the functions.
+    fn called_by(&self, calls: &CallNames) -> bool {
+        self.functions
+            .iter()
+            .chain(&self.objects)
+            .any(|(id, _)| calls.may_resolve_to(&id.name))
+    }
+
     fn gates(&self) -> BTreeSet<&str> {
         self.functions
             .iter()
@@ -521,12 +570,13 @@ impl RequestReturns {
     }
 }
 
-/// The files that call a function returning request input or a constructed object, checked
-/// again with that knowledge:
-/// the findings the first check could not see (not in `known`, by path, rule and start).
+/// The files that call a function returning request input or a constructed object (`calls`,
+/// the calls of each file), checked again with that knowledge: the findings the first check
+/// could not see (not in `known`, by path, rule and start).
 pub fn recheck(
     returns: &Arc<RequestReturns>,
     files: &[(Candidate, bool)],
+    calls: &[&CallNames],
     plan: &Plan,
     known: &BTreeSet<Site>,
     timeout: Option<Duration>,
@@ -539,8 +589,11 @@ pub fn recheck(
     };
     files
         .par_iter()
-        .filter(|(candidate, _)| candidate.language == Language::Python)
-        .filter_map(|(candidate, test_path)| {
+        .zip(calls)
+        .filter(|((candidate, _), calls)| {
+            candidate.language == Language::Python && returns.called_by(calls)
+        })
+        .filter_map(|((candidate, test_path), _)| {
             let source = load(candidate, |text| names.is_match(text))?;
             budget::bounded(timeout, || {
                 let mut file = parse::parse(&source)?;
@@ -601,7 +654,8 @@ struct Joined {
 /// The findings that wait for callers (`pending`), decided across the files of the scan
 /// (`files`, with whether each is test code, and `calls`, the names of each one's calls): the
 /// ones some caller passes request input to, with their whole path. Only the files with a call
-/// written with the name of a waiting function are read again.
+/// written with the name of a waiting function, and resolving to a function of its name, are
+/// read again.
 pub fn link(
     pending: Vec<Finding>,
     files: &[(Candidate, bool)],
@@ -777,8 +831,8 @@ struct Callers {
     words: AhoCorasick,
     /// Per function, the ids of its gate and its call name in `words`.
     functions: Vec<(usize, usize)>,
-    /// The call names.
-    names: BTreeSet<String>,
+    /// The functions' names and the names their calls are written with.
+    names: BTreeSet<(String, String)>,
 }
 
 impl Callers {
@@ -799,7 +853,10 @@ impl Callers {
         functions.dedup();
         let names = waiting
             .iter()
-            .map(|w| w.sink.function.short().to_string())
+            .map(|w| {
+                let function = &w.sink.function;
+                (function.name.clone(), function.short().to_string())
+            })
             .collect();
         Some(Callers {
             words: AhoCorasick::new(&words).ok()?,
@@ -819,9 +876,12 @@ impl Callers {
             .any(|(gate, name)| present.contains(*gate) && present.contains(*name))
     }
 
-    /// Whether a call of the file may be written with the name of one of the functions.
+    /// Whether a call of the file may be written with the name of one of the functions and
+    /// resolve to it.
     fn calls_any(&self, calls: &CallNames) -> bool {
-        self.names.iter().any(|name| calls.may_contain(name))
+        self.names
+            .iter()
+            .any(|(name, short)| calls.may_contain(short) && calls.may_resolve_to(name))
     }
 }
 

@@ -613,7 +613,7 @@ pub fn from_request(file: &ParsedFile, model: &FileModel, node: Node) -> bool {
 }
 
 /// The value a Python variable read at `name` was last assigned in its function.
-pub fn latest_value<'t>(file: &ParsedFile, name: Node<'t>) -> Option<Node<'t>> {
+pub fn latest_value<'t>(file: &'t ParsedFile, name: Node<'t>) -> Option<Node<'t>> {
     python::bindings(file, name, file.text(name))
         .into_iter()
         .next()

@@ -2,7 +2,7 @@
 
 use super::{Binding, Call, Shape};
 use crate::detectors::syntax::{
-    ancestor_of_kind, descendants, descendants_mentioning, named_children,
+    ancestor_of_kind, ancestors_from, descendants, descendants_mentioning, named_children,
 };
 use crate::parse::ParsedFile;
 use std::ops::Range;
@@ -378,16 +378,25 @@ pub(super) fn definition_in<'t>(
 
 /// The latest assignment to `name` before `use_site` in its function, then the mutations after
 /// it (`name.append(value)`, `name += value` is an assignment).
-pub(super) fn bindings<'t>(file: &ParsedFile, use_site: Node<'t>, name: &str) -> Vec<Binding<'t>> {
-    if let Some(binding) = comprehension_binding(file, use_site, name) {
+pub(super) fn bindings<'t>(
+    file: &'t ParsedFile,
+    use_site: Node<'t>,
+    name: &str,
+) -> Vec<Binding<'t>> {
+    let ancestors = ancestors_from(file.tree.root_node(), use_site);
+    if let Some(binding) = comprehension_binding(file, &ancestors, name) {
         return vec![binding];
     }
-    let Some(scope) = enclosing_function(use_site) else {
+    let Some(scope) = ancestors
+        .iter()
+        .copied()
+        .find(|node| FUNCTIONS.contains(&node.kind()))
+    else {
         return Vec::new();
     };
     let before = use_site.start_byte();
     // `m["key"]`: only what was stored under that key (or under a key not written as a literal).
-    let key = read_key(file, use_site);
+    let key = read_key(file, use_site, ancestors.first().copied());
     // The assignments that may hold the value at the use: the latest one that always runs
     // before it, then later ones in branches the use is not inside (`if not x: x = ""`).
     let mut latest: Vec<Binding<'t>> = Vec::new();
@@ -504,10 +513,10 @@ pub(super) fn bindings<'t>(file: &ParsedFile, use_site: Node<'t>, name: &str) ->
     latest
 }
 
-/// The literal key `use_site` is read with, when it is the object of a subscript
-/// (`m["key"]`, `m[0]`).
-fn read_key(file: &ParsedFile, use_site: Node) -> Option<String> {
-    let parent = use_site.parent().filter(|p| p.kind() == "subscript")?;
+/// The literal key `use_site` (under `parent`) is read with, when it is the object of a
+/// subscript (`m["key"]`, `m[0]`).
+fn read_key(file: &ParsedFile, use_site: Node, parent: Option<Node>) -> Option<String> {
+    let parent = parent.filter(|p| p.kind() == "subscript")?;
     if parent.child_by_field_name("value")?.id() != use_site.id() {
         return None;
     }
@@ -537,27 +546,23 @@ fn in_branch_without(
     scope: Node,
     name: &str,
 ) -> bool {
-    std::iter::successors(node.parent(), |n| n.parent())
-        .take_while(|n| n.id() != scope.id())
-        .any(|block| {
-            let Some(parent) = block.parent() else {
-                return false;
-            };
-            block.kind() == "block"
-                && matches!(
-                    parent.kind(),
-                    "if_statement"
-                        | "elif_clause"
-                        | "else_clause"
-                        | "for_statement"
-                        | "while_statement"
-                        | "except_clause"
-                        | "case_clause"
-                )
-                && !(block.start_byte() <= use_site.start_byte()
-                    && use_site.end_byte() <= block.end_byte())
-                && !checked_by_call(file, parent, name)
-        })
+    ancestors_from(scope, node).windows(2).any(|pair| {
+        let (block, parent) = (pair[0], pair[1]);
+        block.kind() == "block"
+            && matches!(
+                parent.kind(),
+                "if_statement"
+                    | "elif_clause"
+                    | "else_clause"
+                    | "for_statement"
+                    | "while_statement"
+                    | "except_clause"
+                    | "case_clause"
+            )
+            && !(block.start_byte() <= use_site.start_byte()
+                && use_site.end_byte() <= block.end_byte())
+            && !checked_by_call(file, parent, name)
+    })
 }
 
 /// Whether the condition of the `if` that `branch` (an `if`, `elif` or `else` part) belongs to
@@ -623,11 +628,10 @@ fn allowlisted_by_filter(file: &ParsedFile, comprehension: Node, body: Node) -> 
 /// after the element that uses it).
 fn comprehension_binding<'t>(
     file: &ParsedFile,
-    use_site: Node<'t>,
+    ancestors: &[Node<'t>],
     name: &str,
 ) -> Option<Binding<'t>> {
-    let mut current = use_site.parent();
-    while let Some(node) = current {
+    for &node in ancestors {
         match node.kind() {
             "function_definition" | "lambda" | "class_definition" => return None,
             "list_comprehension"
@@ -652,13 +656,15 @@ fn comprehension_binding<'t>(
             }
             _ => {}
         }
-        current = node.parent();
     }
     None
 }
 
+/// The kinds of Python functions.
+const FUNCTIONS: &[&str] = &["function_definition", "lambda"];
+
 pub(super) fn enclosing_function(node: Node) -> Option<Node> {
-    ancestor_of_kind(node, &["function_definition", "lambda"])
+    ancestor_of_kind(node, FUNCTIONS)
 }
 
 /// Whether the function defined over `function` reads an attribute of its parameter `name`
@@ -707,7 +713,16 @@ pub(super) fn parameter_names(file: &ParsedFile, function: Node) -> Vec<String> 
 pub(super) fn returned_values(function: Node) -> Vec<Node> {
     descendants(function)
         .filter(|n| n.kind() == "return_statement")
-        .filter(|ret| enclosing_function(*ret).is_some_and(|f| f.id() == function.id()))
+        // The function's own returns, not those of functions nested in it.
+        .filter(|ret| {
+            let ancestors = ancestors_from(function, *ret);
+            FUNCTIONS.contains(&function.kind())
+                && ancestors
+                    .iter()
+                    .rev()
+                    .skip(1)
+                    .all(|n| !FUNCTIONS.contains(&n.kind()))
+        })
         .filter_map(|ret| ret.named_child(0))
         .collect()
 }

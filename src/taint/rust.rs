@@ -2,7 +2,7 @@
 
 use super::{Binding, Call, Shape};
 use crate::detectors::syntax::{
-    ancestor_of_kind, descendants, descendants_mentioning, named_children,
+    ancestor_of_kind, ancestors_from, descendants, descendants_mentioning, named_children,
 };
 use crate::parse::ParsedFile;
 use tree_sitter::Node;
@@ -223,8 +223,16 @@ pub(super) fn local_function<'t>(
 
 /// The latest `let` of `name` before `use_site` in its function, then the mutations after it
 /// (`name.push_str(value)`, `name.push(value)`, `name += value`, `write!(name, …)`).
-pub(super) fn bindings<'t>(file: &ParsedFile, use_site: Node<'t>, name: &str) -> Vec<Binding<'t>> {
-    let Some(scope) = enclosing_function(use_site) else {
+pub(super) fn bindings<'t>(
+    file: &'t ParsedFile,
+    use_site: Node<'t>,
+    name: &str,
+) -> Vec<Binding<'t>> {
+    // From the root: walking up with `parent()` costs a descent from the root per step.
+    let Some(scope) = ancestors_from(file.tree.root_node(), use_site)
+        .into_iter()
+        .find(|node| FUNCTIONS.contains(&node.kind()))
+    else {
         return Vec::new();
     };
     let before = use_site.start_byte();
@@ -338,8 +346,11 @@ fn same_place<'t>(
         .unwrap_or((pattern, value))
 }
 
+/// The kinds of Rust functions.
+const FUNCTIONS: &[&str] = &["function_item", "closure_expression"];
+
 pub(super) fn enclosing_function(node: Node) -> Option<Node> {
-    ancestor_of_kind(node, &["function_item", "closure_expression"])
+    ancestor_of_kind(node, FUNCTIONS)
 }
 
 pub(super) fn parameter_names(file: &ParsedFile, function: Node) -> Vec<String> {

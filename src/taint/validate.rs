@@ -204,7 +204,7 @@ fn is_rejecting_branch(file: &ParsedFile, node: Node) -> bool {
 /// The calls before `use_site`, in its function, that receive the variable `name` and whose
 /// rejection would stop the use, with the argument's position.
 pub(super) fn calls_before<'t>(
-    file: &ParsedFile,
+    file: &'t ParsedFile,
     use_site: Node<'t>,
     name: &str,
 ) -> Vec<(Node<'t>, usize)> {
@@ -212,7 +212,10 @@ pub(super) fn calls_before<'t>(
         Language::Python => ("call", &["function_definition", "lambda"]),
         Language::Rust => ("call_expression", &["function_item", "closure_expression"]),
     };
-    let Some(function) = crate::detectors::syntax::ancestor_of_kind(use_site, function_kinds)
+    let ancestors = ancestors_from(file.tree.root_node(), use_site);
+    let Some(function) = ancestors
+        .into_iter()
+        .find(|node| function_kinds.contains(&node.kind()))
     else {
         return Vec::new();
     };
