@@ -11,7 +11,7 @@ use crate::matcher::{FileMatches, Found};
 use crate::parse::ParsedFile;
 use crate::profile::RuleTimes;
 use crate::rules::{Confidence, Logic, PathFilter, Rule, RuleSet, TestCodePolicy};
-use crate::source::{Language, SourceFile};
+use crate::source::{Language, Position, SourceFile};
 use crate::testcode::TestCode;
 use aho_corasick::AhoCorasick;
 use bit_set::BitSet;
@@ -345,11 +345,11 @@ pub(crate) fn settle<'r>(findings: &mut Vec<Finding>, rule_of: impl Fn(&str) -> 
     fingerprint::assign(findings);
 }
 
-/// Report one input that reaches several sinks of an injection rule once: the first sink in
-/// source order keeps the finding, and the later ones become its related places. They share one
-/// cause and one fix (check the input where it enters), and a pull request gets one comment for
-/// it. Runs on one file's findings in source order, after suppressions, so that a suppression on
-/// a later sink still silences that sink alone.
+/// Report one value from the request that reaches several sinks of an injection rule once (the
+/// same source, through the same steps): the most severe and sure of the findings (the first in
+/// source order among equals) keeps the finding, and the others become its related places. They share one cause and one fix (check the input where it enters), and a
+/// pull request gets one comment for it. Runs on one file's findings in source order, after
+/// suppressions, so that a suppression on one sink still silences that sink alone.
 pub(crate) fn merge_same_source<'r>(
     findings: &mut Vec<Finding>,
     rule_of: impl Fn(&str) -> Option<&'r Rule>,
@@ -357,29 +357,71 @@ pub(crate) fn merge_same_source<'r>(
     let injection = |finding: &Finding| {
         rule_of(&finding.rule_id).is_some_and(|rule| rule.tags.iter().any(|t| t == "injection"))
     };
-    let mut kept: Vec<Finding> = Vec::with_capacity(findings.len());
-    for finding in findings.drain(..) {
-        let source = (mergeable(&finding) && injection(&finding)).then(|| &finding.flow[0]);
-        let first = source.and_then(|source| {
-            kept.iter_mut().find(|earlier| {
-                earlier.rule_id == finding.rule_id
-                    && mergeable(earlier)
-                    && earlier.flow[0].start == source.start
-                    && earlier.flow[0].path == source.path
-                    && earlier.severity >= finding.severity
-                    && earlier.confidence >= finding.confidence
+    // Findings join a group when the same value reaches them: the same source through the same
+    // steps, one flow going on where the other stops (`statement = text(sql)` then
+    // `execute(statement)`), but not two handlers that call one parsing helper.
+    let steps = |finding: &Finding| -> Vec<(String, Position)> {
+        finding
+            .flow
+            .iter()
+            .map(|step| (step.path.clone(), step.start))
+            .collect()
+    };
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    let mut flows: Vec<Option<(String, Vec<Vec<(String, Position)>>)>> = Vec::new();
+    for (index, finding) in findings.iter().enumerate() {
+        if !(mergeable(finding) && injection(finding)) {
+            groups.push(vec![index]);
+            flows.push(None);
+            continue;
+        }
+        let mine = steps(finding);
+        let joined = flows.iter_mut().position(|group| {
+            group.as_ref().is_some_and(|(rule, members)| {
+                *rule == finding.rule_id
+                    && members
+                        .iter()
+                        .any(|other| other.starts_with(&mine) || mine.starts_with(other))
             })
         });
-        match first {
-            Some(first) => first.related.push(Related {
-                path: finding.path,
-                start: finding.start,
-                message: format!("the same input: {}", finding.message),
-            }),
-            None => kept.push(finding),
+        match joined {
+            Some(group) => {
+                groups[group].push(index);
+                if let Some((_, members)) = &mut flows[group] {
+                    members.push(mine);
+                }
+            }
+            None => {
+                groups.push(vec![index]);
+                flows.push(Some((finding.rule_id.clone(), vec![mine])));
+            }
         }
     }
-    *findings = kept;
+    let mut slots: Vec<Option<Finding>> = findings.drain(..).map(Some).collect();
+    for members in groups {
+        // The most severe, then the surest; the first in source order among equals.
+        let lead = *members
+            .iter()
+            .rev()
+            .max_by_key(|&&i| {
+                let f = slots[i].as_ref().expect("each finding is in one group");
+                (f.severity, f.confidence)
+            })
+            .expect("groups are not empty");
+        let mut kept = slots[lead].take().expect("each finding is in one group");
+        for &other in members.iter().filter(|&&i| i != lead) {
+            let other = slots[other].take().expect("each finding is in one group");
+            kept.related.push(Related {
+                path: other.path,
+                start: other.start,
+                message: format!("the same input: {}", other.message),
+            });
+        }
+        kept.related
+            .sort_by(|a, b| (&a.path, a.start).cmp(&(&b.path, b.start)));
+        findings.push(kept);
+    }
+    findings.sort_by(|a, b| (a.start, &a.rule_id, a.end).cmp(&(b.start, &b.rule_id, b.end)));
 }
 
 /// A finding of a taint flow that is complete in its file (not waiting for callers or a
