@@ -360,7 +360,7 @@ pub(crate) fn merge_same_source<'r>(
     // Findings join a group when the same value reaches them: the same source through the same
     // steps, one flow going on where the other stops (`statement = text(sql)` then
     // `execute(statement)`), but not two handlers that call one parsing helper.
-    let steps = |finding: &Finding| -> Vec<(String, Position)> {
+    let steps = |finding: &Finding| -> FlowSteps {
         finding
             .flow
             .iter()
@@ -368,7 +368,8 @@ pub(crate) fn merge_same_source<'r>(
             .collect()
     };
     let mut groups: Vec<Vec<usize>> = Vec::new();
-    let mut flows: Vec<Option<(String, Vec<Vec<(String, Position)>>)>> = Vec::new();
+    // Per group, its rule and its members' flows (none for a finding that merges with nothing).
+    let mut flows: Vec<Option<(String, Vec<FlowSteps>)>> = Vec::new();
     for (index, finding) in findings.iter().enumerate() {
         if !(mergeable(finding) && injection(finding)) {
             groups.push(vec![index]);
@@ -423,6 +424,9 @@ pub(crate) fn merge_same_source<'r>(
     }
     findings.sort_by(|a, b| (a.start, &a.rule_id, a.end).cmp(&(b.start, &b.rule_id, b.end)));
 }
+
+/// A flow's steps by place.
+type FlowSteps = Vec<(String, Position)>;
 
 /// A finding of a taint flow that is complete in its file (not waiting for callers or a
 /// template).
