@@ -345,59 +345,67 @@ pub(crate) fn settle<'r>(findings: &mut Vec<Finding>, rule_of: impl Fn(&str) -> 
     fingerprint::assign(findings);
 }
 
-/// Report one value from the request that reaches several sinks of an injection rule once (the
-/// same source, through the same steps): the most severe and sure of the findings (the first in
-/// source order among equals) keeps the finding, and the others become its related places. They share one cause and one fix (check the input where it enters), and a
-/// pull request gets one comment for it. Runs on one file's findings in source order, after
-/// suppressions, so that a suppression on one sink still silences that sink alone.
-pub(crate) fn merge_same_source<'r>(
+/// Report one value from the request that reaches several sinks of an injection rule once: the
+/// most severe and sure of the findings (the first in source order among equals) keeps the
+/// finding, and the others become its related places. They share one cause and one fix (check the
+/// input where it enters), and a pull request gets one comment for it. Runs on one file's
+/// findings in source order, after suppressions, so that a suppression on one sink still silences
+/// that sink alone. Returns whether it merged any.
+pub(crate) fn merge_same_value<'r>(
     findings: &mut Vec<Finding>,
     rule_of: impl Fn(&str) -> Option<&'r Rule>,
-) {
+) -> bool {
     let injection = |finding: &Finding| {
         rule_of(&finding.rule_id).is_some_and(|rule| rule.tags.iter().any(|t| t == "injection"))
     };
-    // Findings join a group when the same value reaches them: the same source through the same
+    /// Findings one value reaches: their indexes, and (when they may take more) the rule and
+    /// each member's flow.
+    struct Group<'f> {
+        members: Vec<usize>,
+        flows: Option<(&'f str, Vec<FlowSteps>)>,
+    }
+    // A finding joins a group when the same value reaches it: the same source through the same
     // steps, one flow going on where the other stops (`statement = text(sql)` then
     // `execute(statement)`), but not two handlers that call one parsing helper.
-    let steps = |finding: &Finding| -> FlowSteps {
-        finding
+    let mut groups: Vec<Group> = Vec::new();
+    for (index, finding) in findings.iter().enumerate() {
+        if !(mergeable(finding) && injection(finding)) {
+            groups.push(Group {
+                members: vec![index],
+                flows: None,
+            });
+            continue;
+        }
+        let mine: FlowSteps = finding
             .flow
             .iter()
             .map(|step| (step.path.clone(), step.start))
-            .collect()
-    };
-    let mut groups: Vec<Vec<usize>> = Vec::new();
-    // Per group, its rule and its members' flows (none for a finding that merges with nothing).
-    let mut flows: Vec<Option<(String, Vec<FlowSteps>)>> = Vec::new();
-    for (index, finding) in findings.iter().enumerate() {
-        if !(mergeable(finding) && injection(finding)) {
-            groups.push(vec![index]);
-            flows.push(None);
-            continue;
-        }
-        let mine = steps(finding);
-        let joined = flows.iter_mut().position(|group| {
-            group.as_ref().is_some_and(|(rule, members)| {
+            .collect();
+        let same_value = groups.iter_mut().find(|group| {
+            group.flows.as_ref().is_some_and(|(rule, flows)| {
                 *rule == finding.rule_id
-                    && members
+                    && flows
                         .iter()
                         .any(|other| other.starts_with(&mine) || mine.starts_with(other))
             })
         });
-        match joined {
+        match same_value {
             Some(group) => {
-                groups[group].push(index);
-                if let Some((_, members)) = &mut flows[group] {
-                    members.push(mine);
+                group.members.push(index);
+                if let Some((_, flows)) = &mut group.flows {
+                    flows.push(mine);
                 }
             }
-            None => {
-                groups.push(vec![index]);
-                flows.push(Some((finding.rule_id.clone(), vec![mine])));
-            }
+            None => groups.push(Group {
+                members: vec![index],
+                flows: Some((&finding.rule_id, vec![mine])),
+            }),
         }
     }
+    if groups.len() == findings.len() {
+        return false;
+    }
+    let groups: Vec<Vec<usize>> = groups.into_iter().map(|group| group.members).collect();
     let mut slots: Vec<Option<Finding>> = findings.drain(..).map(Some).collect();
     for members in groups {
         // The most severe, then the surest; the first in source order among equals.
@@ -423,6 +431,7 @@ pub(crate) fn merge_same_source<'r>(
         findings.push(kept);
     }
     findings.sort_by(|a, b| (a.start, &a.rule_id, a.end).cmp(&(b.start, &b.rule_id, b.end)));
+    true
 }
 
 /// A flow's steps by place.

@@ -266,15 +266,18 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
             stats.files_scanned += 1;
             stats.bytes_scanned += result.bytes;
         }
-        let mut kept = if options.no_suppress || result.suppressions.is_empty() {
-            result.findings
-        } else {
+        let suppressing = !options.no_suppress && !result.suppressions.is_empty();
+        let mut kept = if suppressing {
             let applied = suppress::apply(result.findings, &result.suppressions, rules, &all_ids);
             stats.suppressed += applied.suppressed;
             applied.kept
+        } else {
+            result.findings
         };
-        check::merge_same_source(&mut kept, |id| rules.get(id));
-        fingerprint::assign(&mut kept);
+        // Fingerprints count repeats, so they are given again when findings were taken out.
+        if check::merge_same_value(&mut kept, |id| rules.get(id)) || suppressing {
+            fingerprint::assign(&mut kept);
+        }
         findings.extend(kept);
         notices.extend(result.notices);
     }
