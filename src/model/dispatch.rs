@@ -48,7 +48,7 @@ pub(crate) struct Arm<'t> {
 pub(crate) fn may_dispatch(text: &str) -> bool {
     text.contains("match")
         && text.contains("\"/")
-        && (text.contains("method") || text.contains("path"))
+        && (text.contains("method") || text.contains("uri"))
 }
 
 /// The routes `function` dispatches by hand, if its body matches on the request's method or
@@ -64,10 +64,11 @@ pub(super) fn of<'t>(
         let Some(value) = expression.child_by_field_name("value") else {
             continue;
         };
-        // `req.method()`, `req.uri().path()`, `(method, path)`: not `uri_path` or `path_buf`.
+        // `req.method()`, `req.uri().path()`, `(method, path)`: a request's method or URI, not a
+        // file path alone (`match path { "/" => … }`), nor `uri_path` or `path_buf`.
         let on_request = descendants(value).any(|n| {
             matches!(n.kind(), "identifier" | "field_identifier")
-                && matches!(file.text(n), "method" | "path")
+                && matches!(file.text(n), "method" | "uri")
         });
         if !on_request {
             continue;
