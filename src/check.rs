@@ -4,7 +4,6 @@
 
 use crate::budget::{self, Stopped};
 use crate::detectors;
-use crate::detectors::syntax::descendants_with_depth;
 use crate::finding::{Finding, LinkCheck, Notice, NoticeKind, Related};
 use crate::fingerprint;
 use crate::matcher::{FileMatches, Found};
@@ -12,6 +11,7 @@ use crate::parse::ParsedFile;
 use crate::profile::RuleTimes;
 use crate::rules::{Confidence, Logic, PathFilter, Rule, RuleSet, TestCodePolicy};
 use crate::source::{Language, Position, SourceFile};
+use crate::syntax::descendants_with_depth;
 use crate::testcode::TestCode;
 use aho_corasick::AhoCorasick;
 use bit_set::BitSet;

@@ -6,11 +6,11 @@
 //! scan, which is also where the two meta rules report: a suppression without a reason, and one
 //! that suppresses nothing (or names an unknown rule).
 
-use crate::detectors::syntax::descendants;
 use crate::finding::Finding;
 use crate::parse::ParsedFile;
 use crate::rules::{Rule, RuleSet};
 use crate::source::{Position, SourceFile};
+use crate::syntax::descendants;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 

@@ -5,11 +5,7 @@
 
 mod broad_exception_swallowed;
 mod idor_unscoped_lookup;
-pub(crate) mod scope;
 mod sql_string_built;
-pub mod syntax;
-
-pub use idor_unscoped_lookup::{is_admin_area, is_admin_marker};
 
 use crate::parse::ParsedFile;
 use crate::source::Language;

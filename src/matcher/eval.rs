@@ -5,10 +5,10 @@ use super::{
     Condition, ConstraintTest, Lowered, Lowering, Matcher, Relation, SgDoc, SgLang, SgNode, StopBy,
     TaintSpec,
 };
-use crate::detectors::syntax::descendants;
 use crate::finding::{ModelRef, TemplateUse};
 use crate::model::FileModel;
 use crate::parse::ParsedFile;
+use crate::syntax::descendants;
 use crate::taint::across::{self, ParamSink};
 use crate::taint::{Custom, Flow, Tracer};
 use crate::testcode::TestCode;
@@ -522,7 +522,7 @@ impl FileMatches<'_> {
             Some((head, rest)) => (head, Some(rest)),
             None => (written, None),
         };
-        let name = crate::detectors::syntax::descendants(node)
+        let name = crate::syntax::descendants(node)
             .find(|n| n.kind() == "identifier" && self.file.text(*n) == head)?;
         let class = across::constructed(self.file, name).or_else(|| {
             let value = crate::taint::latest_value(self.file, name)?;

@@ -5,6 +5,7 @@
 //! `.route(...)` calls in the same file); rules reach it through `in-handler`, and the taint
 //! tracker ([`crate::taint`]) takes handler parameters filled from the request as sources.
 
+pub mod admin;
 pub(crate) mod graphql;
 pub(crate) mod python;
 pub(crate) mod rust;
@@ -101,11 +102,11 @@ impl Handler {
         self.guards
             .iter()
             .chain(&self.markers)
-            .any(|marker| crate::detectors::is_admin_marker(marker))
+            .any(|marker| crate::model::admin::is_admin_marker(marker))
             || self
                 .route
                 .as_deref()
-                .is_some_and(crate::detectors::is_admin_area)
+                .is_some_and(crate::model::admin::is_admin_area)
     }
 }
 

@@ -1,8 +1,8 @@
 //! Handler discovery for axum and actix-web, one file at a time.
 
 use super::{looks_like_auth, Framework, Handler};
-use crate::detectors::syntax::{descendants, named_children};
 use crate::parse::ParsedFile;
+use crate::syntax::{descendants, named_children};
 use std::collections::HashMap;
 use tree_sitter::Node;
 

@@ -460,9 +460,7 @@ fn compile_pattern(
         .ok()
         .and_then(|()| parser.parse(expanded.as_ref(), None))
         // A missing `;` after a Rust expression is fine; real syntax errors are not.
-        .is_some_and(|tree| {
-            !crate::detectors::syntax::descendants(tree.root_node()).any(|n| n.is_error())
-        });
+        .is_some_and(|tree| !crate::syntax::descendants(tree.root_node()).any(|n| n.is_error()));
     if !parses {
         return Err(problem(
             pattern.referenced,

@@ -22,10 +22,10 @@ mod python;
 mod rust;
 pub mod validate;
 
-use crate::detectors::syntax::named_children;
 use crate::model::FileModel;
 use crate::parse::ParsedFile;
 use crate::source::Language;
+use crate::syntax::named_children;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -312,7 +312,7 @@ impl<'a, 'f> Tracer<'a, 'f> {
         };
         let guarded = match language {
             Language::Python => {
-                crate::detectors::scope::python::checked_against_allowlist(self.file, node, name)
+                crate::syntax::scope::python::checked_against_allowlist(self.file, node, name)
             }
             Language::Rust => false,
         };
@@ -400,13 +400,11 @@ impl<'a, 'f> Tracer<'a, 'f> {
         }
         let inert = match self.file.language() {
             Language::Python => {
-                crate::detectors::scope::python::is_inert_parameter(self.file, node, name)
+                crate::syntax::scope::python::is_inert_parameter(self.file, node, name)
                     || (url_strings(handler.framework)
                         && python::read_as_object(self.file, handler.bytes.clone(), name))
             }
-            Language::Rust => {
-                crate::detectors::scope::rust::is_inert_parameter(self.file, node, name)
-            }
+            Language::Rust => crate::syntax::scope::rust::is_inert_parameter(self.file, node, name),
         };
         let route = handler.route.as_deref().unwrap_or("");
         let typed = inert || typed_in_route(route, name);
@@ -427,7 +425,7 @@ impl<'a, 'f> Tracer<'a, 'f> {
             .and_then(|name_node| name_node.parent())
             .and_then(|function| function.child_by_field_name("parameters"))
             .and_then(|params| {
-                crate::detectors::syntax::descendants(params)
+                crate::syntax::descendants(params)
                     .find(|n| n.kind() == "identifier" && self.file.text(*n) == name)
             })
             .unwrap_or(node);

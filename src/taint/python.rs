@@ -1,10 +1,10 @@
 //! Python specifics of taint tracking: sources, sanitizers, bindings, calls.
 
 use super::{Binding, Call, Shape};
-use crate::detectors::syntax::{
+use crate::parse::ParsedFile;
+use crate::syntax::{
     ancestor_of_kind, ancestors_from, descendants, descendants_mentioning, named_children,
 };
-use crate::parse::ParsedFile;
 use std::ops::Range;
 use tree_sitter::Node;
 
@@ -466,7 +466,7 @@ pub(super) fn bindings<'t>(
             let clean = node.kind() == "assignment"
                 && node
                     .child_by_field_name("type")
-                    .is_some_and(|t| crate::detectors::scope::is_inert_type(file.text(t)));
+                    .is_some_and(|t| crate::syntax::scope::is_inert_type(file.text(t)));
             // `x += …` keeps what x held before: the earlier assignment stays the latest, and
             // the addition is traced after it, like a mutation.
             if node.kind() == "augmented_assignment" {

@@ -1,10 +1,10 @@
 //! `sql-string-built` for Python: DB-API cursors, Django, SQLAlchemy, asyncpg, psycopg, pandas.
 
 use super::{looks_like_sql, How, SqlText};
-use crate::detectors::scope::python as scope;
-use crate::detectors::syntax::{ancestor_of_kind, descendants, is_constant_name, named_children};
 use crate::detectors::Match;
 use crate::parse::ParsedFile;
+use crate::syntax::scope::python as scope;
+use crate::syntax::{ancestor_of_kind, descendants, is_constant_name, named_children};
 use tree_sitter::Node;
 
 /// How deep variable look-ups follow assignments (`a = b`, `b = f"…"`).

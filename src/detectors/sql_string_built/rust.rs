@@ -1,10 +1,10 @@
 //! `sql-string-built` for Rust: sqlx, diesel, tokio-postgres and postgres.
 
 use super::{looks_like_sql, How, SqlText};
-use crate::detectors::scope::rust as scope;
-use crate::detectors::syntax::{descendants, is_constant_name, named_children};
 use crate::detectors::Match;
 use crate::parse::ParsedFile;
+use crate::syntax::scope::rust as scope;
+use crate::syntax::{descendants, is_constant_name, named_children};
 use tree_sitter::Node;
 
 /// How deep variable look-ups follow `let` bindings.
