@@ -11,8 +11,6 @@ use regex::Regex;
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
-/// The name rule files use: `detector: missing-authorization`.
-pub const NAME: &str = "missing-authorization";
 /// Names the rule fills in for messages.
 pub const CAPTURES: &[&str] = &["HANDLER", "ROUTE", "EXPOSURE"];
 
