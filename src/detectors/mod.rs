@@ -7,7 +7,6 @@
 
 mod broad_exception_swallowed;
 mod idor_unscoped_lookup;
-mod sql_string_built;
 
 use crate::parse::ParsedFile;
 use crate::source::Language;
@@ -29,7 +28,6 @@ pub struct Match {
 /// into this once, when the rule is loaded, and every stage dispatches on it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum DetectorKind {
-    SqlStringBuilt,
     BroadExceptionSwallowed,
     IdorUnscopedLookup,
     /// Judged on the linked project ([`crate::project::missing_authorization`]).
@@ -40,8 +38,7 @@ pub enum DetectorKind {
 }
 
 impl DetectorKind {
-    pub const ALL: [DetectorKind; 6] = [
-        DetectorKind::SqlStringBuilt,
+    pub const ALL: [DetectorKind; 5] = [
         DetectorKind::BroadExceptionSwallowed,
         DetectorKind::IdorUnscopedLookup,
         DetectorKind::MissingAuthorization,
@@ -52,7 +49,6 @@ impl DetectorKind {
     /// The name rule files give it.
     pub fn name(self) -> &'static str {
         match self {
-            DetectorKind::SqlStringBuilt => "sql-string-built",
             DetectorKind::BroadExceptionSwallowed => "broad-exception-swallowed",
             DetectorKind::IdorUnscopedLookup => "idor-unscoped-lookup",
             DetectorKind::MissingAuthorization => "missing-authorization",
@@ -71,7 +67,6 @@ impl DetectorKind {
     /// The names it fills in for messages, without `$`.
     pub fn captures(self) -> &'static [&'static str] {
         match self {
-            DetectorKind::SqlStringBuilt => sql_string_built::CAPTURES,
             DetectorKind::BroadExceptionSwallowed => broad_exception_swallowed::CAPTURES,
             DetectorKind::IdorUnscopedLookup => idor_unscoped_lookup::CAPTURES,
             DetectorKind::MissingAuthorization => crate::project::missing_authorization::CAPTURES,
@@ -97,13 +92,6 @@ impl DetectorKind {
     pub fn file_walk(self, language: Language) -> Option<FileWalk> {
         use Language::{Python, Rust};
         let (needs_any, check): (&'static [&'static str], Check) = match (self, language) {
-            (DetectorKind::SqlStringBuilt, Python) => (
-                sql_string_built::PYTHON_NEEDS,
-                sql_string_built::python::check,
-            ),
-            (DetectorKind::SqlStringBuilt, Rust) => {
-                (sql_string_built::RUST_NEEDS, sql_string_built::rust::check)
-            }
             (DetectorKind::BroadExceptionSwallowed, Python) => (
                 broad_exception_swallowed::PYTHON_NEEDS,
                 broad_exception_swallowed::python::check,
@@ -165,6 +153,6 @@ mod tests {
         for kind in DetectorKind::ALL {
             assert_eq!(DetectorKind::from_name(kind.name()), Some(kind));
         }
-        assert_eq!(DetectorKind::from_name("sql-injection"), None);
+        assert_eq!(DetectorKind::from_name("sql-string-built"), None);
     }
 }

@@ -3,13 +3,14 @@
 use super::query::{bind_hit, QueryHits};
 use super::{
     Condition, ConstraintTest, Lowered, Lowering, Matcher, Relation, SgDoc, SgLang, SgNode, StopBy,
-    TaintSpec,
+    TaintSpec, BUILT_HOW,
 };
 use crate::finding::{ModelRef, TemplateUse};
 use crate::model::FileModel;
 use crate::parse::ParsedFile;
 use crate::syntax::descendants;
 use crate::taint::across::{self, ParamSink};
+use crate::taint::built::{built, How};
 use crate::taint::{Custom, Flow, Tracer};
 use crate::testcode::TestCode;
 use ast_grep_core::meta_var::MetaVarEnv;
@@ -49,6 +50,8 @@ pub struct FileMatches<'f> {
     /// The template the current match passes a value to, and the metavariable holding the
     /// variable's name (`prints-unescaped`, decided after linking).
     template: RefCell<Option<(String, String)>>,
+    /// How a value that is not a constant got into the text a `built` constraint accepted.
+    how: std::cell::Cell<Option<How>>,
     /// Which `lower-confidence`/`lower-severity` conditions of the current match held.
     lowered: std::cell::Cell<Lowered>,
 }
@@ -91,6 +94,7 @@ impl<'f> FileMatches<'f> {
             task: RefCell::new(None),
             via_parameter: RefCell::new(None),
             template: RefCell::new(None),
+            how: std::cell::Cell::new(None),
             lowered: std::cell::Cell::new(Lowered::default()),
         }
     }
@@ -120,6 +124,7 @@ impl<'f> FileMatches<'f> {
         self.task.borrow_mut().take();
         self.via_parameter.borrow_mut().take();
         self.template.borrow_mut().take();
+        self.how.set(None);
         self.lowered.set(Lowered::default());
         if !self.eval(
             &matcher.taint,
@@ -152,7 +157,7 @@ impl<'f> FileMatches<'f> {
             Some(var) => env.get_match(var)?.range(),
             None => node.range(),
         };
-        let bindings: Vec<(String, String)> = env
+        let mut bindings: Vec<(String, String)> = env
             .get_matched_variables()
             .filter_map(|var| {
                 let name = match var {
@@ -172,6 +177,9 @@ impl<'f> FileMatches<'f> {
                 Some((name, text))
             })
             .collect();
+        if let Some(how) = self.how.take() {
+            bindings.push((BUILT_HOW.to_string(), how.describe().to_string()));
+        }
         let request_model =
             self.request_model
                 .borrow_mut()
@@ -425,6 +433,18 @@ impl<'f> FileMatches<'f> {
                     .without_path_segments()
                     .trace(node);
                 (self.trace(spec, node).is_some() && beyond.is_none()) == *wanted
+            }
+            ConstraintTest::Built { reads_as_sql } => {
+                let hook = |candidate: tree_sitter::Node| self.custom(spec, candidate);
+                let text = built(self.file, self.model(), &hook, bound.get_inner_node());
+                match text.spliced {
+                    Some((how, flow)) if !reads_as_sql || text.reads_as_sql() => {
+                        self.how.set(Some(how));
+                        self.flow.borrow_mut().get_or_insert(flow);
+                        true
+                    }
+                    _ => false,
+                }
             }
             ConstraintTest::ResolvesTo(names) => self.resolves_to(names, bound.get_inner_node()),
             ConstraintTest::NotDeferredTask => {

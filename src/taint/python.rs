@@ -513,6 +513,34 @@ pub(super) fn bindings<'t>(
     latest
 }
 
+/// The `for` loop, in the function around `use_site`, whose body holds the use and whose target
+/// binds `name` (`for name in ALLOWED: use(name)`), as a binding to the values it loops over.
+pub(super) fn enclosing_loop<'t>(
+    file: &'t ParsedFile,
+    use_site: Node<'t>,
+    name: &str,
+) -> Option<Binding<'t>> {
+    ancestors_from(file.tree.root_node(), use_site)
+        .into_iter()
+        .take_while(|node| !FUNCTIONS.contains(&node.kind()))
+        .filter(|node| node.kind() == "for_statement")
+        .find_map(|each| {
+            let target = each.child_by_field_name("left")?;
+            let binds = std::iter::once(target)
+                .chain(descendants(target))
+                .any(|n| n.kind() == "identifier" && file.text(n) == name);
+            let in_body = each
+                .child_by_field_name("body")
+                .is_some_and(|body| body.byte_range().contains(&use_site.start_byte()));
+            let value = each.child_by_field_name("right")?;
+            (binds && in_body).then_some(Binding {
+                at: each,
+                value,
+                typed: false,
+            })
+        })
+}
+
 /// The literal key `use_site` (under `parent`) is read with, when it is the object of a
 /// subscript (`m["key"]`, `m[0]`).
 fn read_key(file: &ParsedFile, use_site: Node, parent: Option<Node>) -> Option<String> {

@@ -198,7 +198,10 @@ fn format_captures(file: &ParsedFile, node: Node) -> Option<Vec<String>> {
         .split('{')
         .skip(1)
         .filter_map(|part| part.split(['}', ':']).next())
-        .filter(|name| !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_'))
+        .filter(|name| {
+            name.starts_with(|c: char| c.is_alphabetic() || c == '_')
+                && name.chars().all(|c| c.is_alphanumeric() || c == '_')
+        })
         .map(str::to_string)
         .collect();
     (!names.is_empty()).then_some(names)
