@@ -456,6 +456,9 @@ fn declarative_finding(rule: &Rule, source: &SourceFile, found: Found) -> Findin
     if let Some(task) = found.task {
         finding.link_checks.push(LinkCheck::NotDeferredTask(task));
     }
+    if let Some(line) = found.unauthenticated {
+        finding.link_checks.push(LinkCheck::Unauthenticated(line));
+    }
     finding.via_parameter = found.via_parameter;
     finding.via_template = found.template;
     if found.lowered.confidence {

@@ -210,6 +210,7 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
     let mut effects = Effects::default();
     let link_checks = LinkChecks::new(
         &linked,
+        &project,
         scanned
             .iter()
             .chain(&templates)

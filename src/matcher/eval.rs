@@ -50,6 +50,9 @@ pub struct FileMatches<'f> {
     /// The template the current match passes a value to, and the metavariable holding the
     /// variable's name (`prints-unescaped`, decided after linking).
     template: RefCell<Option<(String, String)>>,
+    /// The line of the handler whose lack of authentication the current match relies on
+    /// (`in-handler: { authenticated: false }`), for the linked routes to confirm.
+    unauthenticated: std::cell::Cell<Option<usize>>,
     /// How a value that is not a constant got into the text a `built` constraint accepted.
     how: std::cell::Cell<Option<How>>,
     /// Which `lower-confidence`/`lower-severity` conditions of the current match held.
@@ -72,6 +75,9 @@ pub struct Found {
     pub via_parameter: Option<ParamSink>,
     /// The template variable a `prints-unescaped` constraint deferred to linking.
     pub template: Option<TemplateUse>,
+    /// The line of the handler an `in-handler: { authenticated: false }` took for
+    /// unauthenticated, for the linked routes to confirm.
+    pub unauthenticated: Option<usize>,
     /// Which `lower-*` conditions held: the finding is one step less confident or severe.
     pub lowered: Lowered,
 }
@@ -94,6 +100,7 @@ impl<'f> FileMatches<'f> {
             task: RefCell::new(None),
             via_parameter: RefCell::new(None),
             template: RefCell::new(None),
+            unauthenticated: std::cell::Cell::new(None),
             how: std::cell::Cell::new(None),
             lowered: std::cell::Cell::new(Lowered::default()),
         }
@@ -125,6 +132,7 @@ impl<'f> FileMatches<'f> {
         self.via_parameter.borrow_mut().take();
         self.template.borrow_mut().take();
         self.how.set(None);
+        self.unauthenticated.set(None);
         self.lowered.set(Lowered::default());
         if !self.eval(
             &matcher.taint,
@@ -213,6 +221,7 @@ impl<'f> FileMatches<'f> {
             task: self.task.borrow_mut().take(),
             via_parameter: self.via_parameter.borrow_mut().take(),
             template,
+            unauthenticated: self.unauthenticated.take(),
             lowered: self.lowered.get(),
         })
     }
@@ -264,18 +273,23 @@ impl<'f> FileMatches<'f> {
             Condition::All(all) => attempt(env, |trial| {
                 all.iter().all(|c| self.eval(spec, c, node, lineage, trial))
             }),
-            // A branch that fails takes back what its `lower-*` conditions said.
+            // A branch that fails takes back what its `lower-*` and `in-handler` conditions said.
             Condition::Any(any) => any.iter().any(|c| {
-                let lowered = self.lowered.get();
+                let said = (self.lowered.get(), self.unauthenticated.get());
                 let held = attempt(env, |trial| self.eval(spec, c, node, lineage, trial));
                 if !held {
-                    self.lowered.set(lowered);
+                    self.lowered.set(said.0);
+                    self.unauthenticated.set(said.1);
                 }
                 held
             }),
+            // What a negated condition says about the handler does not hold for the match.
             Condition::Not(inner) => {
                 let mut scratch: Env = Cow::Borrowed(env.as_ref());
-                !self.eval(spec, inner, node, lineage, &mut scratch)
+                let said = self.unauthenticated.get();
+                let held = self.eval(spec, inner, node, lineage, &mut scratch);
+                self.unauthenticated.set(said);
+                !held
             }
             Condition::Inside(rel) => match lineage {
                 // Each ancestor's own ancestors are the part of the lineage above it.
@@ -327,10 +341,17 @@ impl<'f> FileMatches<'f> {
                     StopBy::End => self.any_related(spec, rel, siblings, env),
                 }
             }
-            Condition::InHandler(filter) => self
-                .model()
-                .handler_at(node.range().start)
-                .is_some_and(|handler| filter.accepts(handler)),
+            Condition::InHandler(filter) => {
+                let Some(handler) = self.model().handler_at(node.range().start) else {
+                    return false;
+                };
+                let accepted = filter.accepts(handler);
+                if accepted && filter.authenticated == Some(false) {
+                    let line = self.file.source.position(handler.name_bytes.start).line;
+                    self.unauthenticated.set(Some(line));
+                }
+                accepted
+            }
             Condition::InTestCode => self.tests.contains(node.range().start),
             Condition::UsedAsObject => {
                 crate::taint::objects::used_as_object(self.file, node.get_inner_node())
