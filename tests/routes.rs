@@ -440,3 +440,41 @@ fn graphql_operations_are_routes_under_their_endpoint() {
         .unwrap()
         .contains("graphql_jwt.decorators.login_required"));
 }
+
+#[test]
+fn hand_routed_rust_services_list_each_arm_as_a_route() {
+    let document = routes_json(
+        fixture_dir(),
+        &[
+            "fixtures/missing-authorization/hyper",
+            "fixtures/missing-authorization/std",
+        ],
+    );
+    let rows = table(&document);
+    let row = |path: &str| {
+        let (methods, _, handler, guards) = route(&rows, path);
+        (methods.as_str(), handler.as_str(), guards.as_str())
+    };
+    // An arm that hands the request to a function routes to it, in this file or another.
+    assert_eq!(row("/transfers"), ("POST", "create_transfer", ""));
+    assert_eq!(row("/admin/payouts"), ("POST", "payout", ""));
+    // An arm that answers inline is a route of the dispatching function.
+    assert_eq!(row("/accounts"), ("DELETE", "route", ""));
+    // A refusal before the `match` guards every arm; one inside an arm guards that arm.
+    let (_, _, guards) = row("/internal/refunds");
+    assert!(guards.contains("token_is_valid"), "{guards}");
+    assert!(row("/sessions/close").2.starts_with("refuses with 401/403"));
+    assert!(row("/orders/cancel").2.starts_with("refuses with 401/403"));
+    // The standard library: string methods and paths.
+    assert_eq!(row("/orders"), ("POST", "create_order", ""));
+    assert_eq!(row("/"), ("GET", "handle", ""));
+    let frameworks: Vec<&str> = document["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["framework"].as_str())
+        .collect();
+    assert!(frameworks.contains(&"hyper") && frameworks.contains(&"std"));
+    // The dispatching functions themselves are not routes: nothing mounts them by path.
+    assert!(rows.iter().all(|r| r.1 != "?"), "{rows:#?}");
+}

@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 pub fn is_admin_marker(text: &str) -> bool {
     static ADMIN: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(
-            r"(?i)admin|staff|super_?user|permission_?required|has_perm|backoffice|back_office",
+            r#"(?i)admin|staff|super_?user|permission_?required|has_perm|backoffice|back_office|^(required_permissions?|(write_)?permission)\s*=\s*["']"#,
         )
         .expect("the admin regex is valid")
     });

@@ -6,6 +6,7 @@
 //! tracker ([`crate::taint`]) takes handler parameters filled from the request as sources.
 
 pub mod admin;
+pub(crate) mod dispatch;
 pub(crate) mod graphql;
 pub(crate) mod python;
 pub(crate) mod rust;
@@ -26,6 +27,11 @@ pub enum Framework {
     Flask,
     Axum,
     Actix,
+    /// A Rust service on hyper (or the `http` crate) that routes by hand: a `match` on the
+    /// request's method and path.
+    Hyper,
+    /// A Rust service on the standard library that routes by hand.
+    Std,
     /// GraphQL resolvers of graphene and graphene-django.
     Graphene,
     Strawberry,
@@ -44,6 +50,8 @@ impl Framework {
             Framework::Flask => "flask",
             Framework::Axum => "axum",
             Framework::Actix => "actix",
+            Framework::Hyper => "hyper",
+            Framework::Std => "std",
             Framework::Graphene => "graphene",
             Framework::Strawberry => "strawberry",
             Framework::Ariadne => "ariadne",

@@ -1,9 +1,12 @@
-//! Handler discovery for axum and actix-web, one file at a time.
+//! Handler discovery for axum and actix-web, and for services that route by hand
+//! ([`super::dispatch`]), one file at a time.
 
+use super::dispatch::{self, Dispatch};
 use super::{looks_like_auth, Framework, Handler};
 use crate::parse::ParsedFile;
 use crate::syntax::{descendants, named_children};
 use std::collections::HashMap;
+use std::ops::Range;
 use tree_sitter::Node;
 
 const VERBS: &[&str] = &["get", "post", "put", "patch", "delete", "head", "options"];
@@ -18,7 +21,11 @@ const INPUT_EXTRACTORS: &[&str] = &[
     "Multipart",
     "Bytes",
     "String",
+    "Request",
 ];
+/// Parameter types that carry the request in a service that routes by hand (besides
+/// [`INPUT_EXTRACTORS`]): the body, the URI, the raw text.
+const RAW_INPUTS: &[&str] = &["Body", "Incoming", "Uri", "str", "[u8]", "Vec"];
 /// Parameter types that only appear in handlers.
 const HANDLER_TYPES: &[&str] = &[
     "Path",
@@ -53,11 +60,109 @@ pub(super) fn handlers(file: &ParsedFile) -> Vec<Handler> {
             _ => {}
         }
     }
-    let registrations = registrations(file, &calls);
+    let mut registrations = registrations(file, &calls);
+    let mut handlers = Vec::new();
+    for (function, dispatch) in dispatches(file, &functions) {
+        handlers.extend(dispatched(file, function, &dispatch, &mut registrations));
+    }
+    let dispatchers: Vec<Range<usize>> = handlers.iter().map(|h| h.bytes.clone()).collect();
+    handlers.extend(
+        functions
+            .into_iter()
+            .filter(|f| !dispatchers.contains(&f.byte_range()))
+            .filter_map(|function| handler_for(file, &registrations, function)),
+    );
+    handlers
+}
+
+/// The functions among `functions` that route by hand.
+pub(crate) fn dispatches<'t>(
+    file: &ParsedFile,
+    functions: &[Node<'t>],
+) -> Vec<(Node<'t>, Dispatch<'t>)> {
+    if !dispatch::may_dispatch(&file.source.text) {
+        return Vec::new();
+    }
     functions
-        .into_iter()
-        .filter_map(|function| handler_for(file, &registrations, function))
+        .iter()
+        .filter_map(|&function| {
+            let params: Vec<String> = parameters(file, function)
+                .into_iter()
+                .filter(|p| p.raw_input)
+                .flat_map(|p| p.bound)
+                .collect();
+            dispatch::of(file, function, &params).map(|dispatch| (function, dispatch))
+        })
         .collect()
+}
+
+/// The handlers of a function that routes by hand: the function itself (for the request
+/// input its body reads; a route only if something mounts it), and each arm that handles its
+/// route inline. Arms that hand the request to a function of this file register it.
+fn dispatched(
+    file: &ParsedFile,
+    function: Node,
+    dispatch: &Dispatch,
+    registrations: &mut HashMap<String, Registration>,
+) -> Vec<Handler> {
+    let Some(name_node) = function.child_by_field_name("name") else {
+        return Vec::new();
+    };
+    let name = file.text(name_node).to_string();
+    let framework = hand_routed_framework(file);
+    let outer_guards: Vec<String> = dispatch.refusal.iter().cloned().collect();
+    let base = Handler {
+        name: name.clone(),
+        framework,
+        methods: Vec::new(),
+        route: None,
+        guards: outer_guards.clone(),
+        owner: None,
+        declared_route: false,
+        markers: Vec::new(),
+        bytes: function.byte_range(),
+        name_bytes: name_node.byte_range(),
+        request_params: dispatch.inputs.clone(),
+        guard_calls: Vec::new(),
+        operation: None,
+    };
+    let mut handlers = vec![base.clone()];
+    for arm in &dispatch.arms {
+        let mut guards = outer_guards.clone();
+        guards.extend(arm.refusal.iter().cloned());
+        match arm.target {
+            Some(target) if target.kind() == "identifier" => {
+                let entry = registrations
+                    .entry(file.text(target).to_string())
+                    .or_default();
+                entry.route = entry.route.take().or_else(|| Some(arm.path.clone()));
+                entry.methods.extend(arm.methods.iter().cloned());
+                entry.guards.extend(guards);
+                entry.framework = Some(framework);
+            }
+            Some(_) => {}
+            None => handlers.push(Handler {
+                methods: arm.methods.clone(),
+                route: Some(arm.path.clone()),
+                guards,
+                declared_route: true,
+                bytes: arm.bytes.clone(),
+                name_bytes: arm.pattern.clone(),
+                ..base.clone()
+            }),
+        }
+    }
+    handlers
+}
+
+/// hyper (or the `http` crate) when the file uses it, else the standard library.
+pub(crate) fn hand_routed_framework(file: &ParsedFile) -> Framework {
+    let text = &file.source.text;
+    if text.contains("hyper") || text.contains("http::") {
+        Framework::Hyper
+    } else {
+        Framework::Std
+    }
 }
 
 fn handler_for(
@@ -75,6 +180,10 @@ fn handler_for(
     if registration.is_none() && !extractor_handler {
         return None;
     }
+    let hand_routed = registration
+        .as_ref()
+        .and_then(|r| r.framework)
+        .is_some_and(|f| matches!(f, Framework::Hyper | Framework::Std));
     let actix_types = params.iter().any(|p| p.actix);
     let registration = registration.get_or_insert_with(Registration::default);
     let mut guards = registration.guards.clone();
@@ -102,7 +211,7 @@ fn handler_for(
         name_bytes: name_node.byte_range(),
         request_params: params
             .into_iter()
-            .filter(|p| p.input)
+            .filter(|p| p.input || (hand_routed && p.raw_input))
             .flat_map(|p| p.bound)
             .collect(),
         operation: None,
@@ -296,6 +405,8 @@ struct Param {
     /// Names the pattern binds (`Path(id)` binds `id`; `body: Json<T>` binds `body`).
     bound: Vec<String>,
     input: bool,
+    /// Whether it may hold the request in a service that routes by hand.
+    raw_input: bool,
     auth: bool,
     handler_type: bool,
     actix: bool,
@@ -326,8 +437,12 @@ fn parameters(file: &ParsedFile, function: Node) -> Vec<Param> {
                     )
                 })
                 .collect();
+            let bare = type_text.trim_start_matches('&').trim_start_matches("mut ");
+            let raw_head = type_head(bare);
             Some(Param {
                 input: INPUT_EXTRACTORS.contains(&head),
+                raw_input: !fs_path
+                    && (INPUT_EXTRACTORS.contains(&raw_head) || RAW_INPUTS.contains(&raw_head)),
                 auth: looks_like_auth(&type_text) && !matches!(head, "State" | "Data"),
                 handler_type: HANDLER_TYPES.contains(&head),
                 actix: type_text.starts_with("web::") || head == "HttpRequest",

@@ -6,6 +6,7 @@ use super::{Project, Route};
 use crate::finding::{Finding, Related};
 use crate::rules::{Confidence, Rule};
 use crate::source::Position;
+use crate::syntax::descendants;
 use crate::taint::callees::Callees;
 use regex::Regex;
 use std::collections::BTreeMap;
@@ -26,6 +27,28 @@ static PUBLIC_BY_NATURE: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("valid regex")
 });
+/// Calls that create a user or an account for the caller: what a sign-up does.
+static CREATES_ACCOUNT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(^|[.:_])(create|register|new|add|sign_?up)_?(user|account|member)s?(_account)?$",
+    )
+    .expect("valid regex")
+});
+
+/// The call of the handler whose name starts at byte `at` of `path` that creates an account
+/// (`create_user_account(...)`, `User.objects.create_user(...)`), if its own code makes one.
+fn creates_an_account(callees: &mut Callees, path: &str, at: usize) -> Option<String> {
+    callees
+        .with_function_at(path, at, |file, function| {
+            descendants(function)
+                .filter(|node| matches!(node.kind(), "call" | "call_expression"))
+                .filter_map(|call| call.child_by_field_name("function"))
+                .map(|callee| file.text(callee).to_string())
+                .find(|callee| CREATES_ACCOUNT.is_match(callee))
+        })
+        .flatten()
+}
+
 /// Read-only handlers worth flagging: they return money, identity or account data.
 static SENSITIVE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -162,7 +185,16 @@ pub fn findings(
         ];
         let mut message = rule.render_message(&captures);
         let by_name = handler.capability.as_ref().filter(|c| !c.resolved);
-        let confidence = if let Some(capability) = by_name {
+        let sign_up = (exposure == "changes state")
+            .then(|| creates_an_account(callees, path, handler.bytes.start))
+            .flatten();
+        let confidence = if let Some(call) = sign_up {
+            message.push_str(&format!(
+                " (it calls `{call}`: creating an account is public by design when it is a \
+                 sign-up, judged by names)"
+            ));
+            Confidence::Low
+        } else if let Some(capability) = by_name {
             message.push_str(&format!(
                 " (it checks a secret the request carries, `{}`: public by design, judged by names)",
                 capability.check

@@ -59,10 +59,14 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
         Some(Framework::Actix)
     } else if text.contains("axum") {
         Some(Framework::Axum)
+    } else if text.contains("hyper") {
+        Some(Framework::Hyper)
     } else {
         None
     };
-    if framework.is_none() && !NEEDS_ANY.iter().any(|needle| text.contains(needle)) {
+    let hand_routed = crate::model::dispatch::may_dispatch(text);
+    if framework.is_none() && !hand_routed && !NEEDS_ANY.iter().any(|needle| text.contains(needle))
+    {
         return FileFacts::default();
     }
     let model = file.model();
@@ -84,6 +88,9 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
     };
     if let Some(framework) = framework {
         candidates(file, framework, &public, &mut facts);
+    }
+    if hand_routed {
+        hand_routes(file, &mut facts);
     }
     super::models::rust(file, &mut facts);
     for node in descendants(file.tree.root_node()) {
@@ -136,6 +143,44 @@ fn candidates(
         let mut fact = HandlerFact::of(file, &handler, public);
         fact.candidate = true;
         facts.handlers.push(fact);
+    }
+}
+
+/// A function that routes by hand mounts each arm's target under the arm's path; the function
+/// itself is a route only if something mounts it.
+fn hand_routes(file: &ParsedFile, facts: &mut FileFacts) {
+    let functions: Vec<Node> = descendants(file.tree.root_node())
+        .filter(|n| n.kind() == "function_item")
+        .collect();
+    for (function, dispatch) in crate::model::rust::dispatches(file, &functions) {
+        let Some(name) = function.child_by_field_name("name").map(|n| file.text(n)) else {
+            continue;
+        };
+        for fact in facts.handlers.iter_mut() {
+            if fact.name == name
+                && fact.route.is_none()
+                && fact.bytes.start >= function.start_byte()
+                && fact.bytes.end <= function.end_byte()
+            {
+                fact.candidate = true;
+            }
+        }
+        for arm in &dispatch.arms {
+            let Some(target) = arm.target else {
+                continue;
+            };
+            let guards: Vec<String> = dispatch.refusal.iter().cloned().collect();
+            facts.edges.push(Edge {
+                at: file.source.position(arm.pattern.start),
+                from: name.to_string(),
+                prefix: join_path("", &arm.path),
+                methods: arm.methods.clone(),
+                target: Target::Handler(segments(file.text(target))),
+                markers: guards.clone(),
+                guards,
+                guard_calls: Vec::new(),
+            });
+        }
     }
 }
 
