@@ -3,8 +3,7 @@
 //! pre-filter has ruled out the rules that cannot match the file's text.
 
 use crate::budget::{self, Stopped};
-use crate::detectors;
-use crate::detectors::syntax::descendants_with_depth;
+use crate::detectors::{self, FileWalk};
 use crate::finding::{Finding, LinkCheck, Notice, NoticeKind, Related};
 use crate::fingerprint;
 use crate::matcher::{FileMatches, Found};
@@ -12,6 +11,7 @@ use crate::parse::ParsedFile;
 use crate::profile::RuleTimes;
 use crate::rules::{Confidence, Logic, PathFilter, Rule, RuleSet, TestCodePolicy};
 use crate::source::{Language, Position, SourceFile};
+use crate::syntax::descendants_with_depth;
 use crate::testcode::TestCode;
 use aho_corasick::AhoCorasick;
 use bit_set::BitSet;
@@ -32,8 +32,9 @@ pub struct Plan<'r> {
 }
 
 struct LanguagePlan<'r> {
-    /// Each rule's path filter, by index into `filters`.
-    detectors: Vec<(&'r Rule, usize)>,
+    /// The rules that walk the file with a detector, each with its walk and its path filter (by
+    /// index into `filters`).
+    detectors: Vec<(&'r Rule, FileWalk, usize)>,
     declarative: Vec<PlannedRule<'r>>,
     /// The distinct path filters of the rules, each asked once per file.
     filters: Vec<&'r PathFilter>,
@@ -78,7 +79,7 @@ impl<'r> Plan<'r> {
         self.per_language.iter().find_map(|(_, plan)| {
             plan.detectors
                 .iter()
-                .map(|(rule, _)| *rule)
+                .map(|(rule, _, _)| *rule)
                 .chain(plan.declarative.iter().map(|p| p.rule))
                 .find(|rule| rule.id == id)
         })
@@ -107,7 +108,11 @@ impl<'r> LanguagePlan<'r> {
                 }
             };
             match &rule.logic {
-                Logic::Detector(_) => detectors.push((rule, filter)),
+                Logic::Detector(kind) => {
+                    if let Some(walk) = kind.file_walk(language) {
+                        detectors.push((rule, walk, filter));
+                    }
+                }
                 Logic::Matchers(_) => {
                     let Some(matcher) = rule.logic.matcher(language) else {
                         continue;
@@ -216,25 +221,18 @@ pub fn check_file(
     let mut notices = Vec::new();
     let mut matches = Vec::new();
     let allowed = language_plan.allowed(source);
-    for rule in language_plan
+    for (rule, walk) in language_plan
         .detectors
         .iter()
-        .filter(|(_, filter)| allowed[*filter])
-        .map(|(rule, _)| *rule)
-        .filter(|rule| !skips(rule))
+        .filter(|(rule, _, filter)| allowed[*filter] && !skips(rule))
+        .map(|(rule, walk, _)| (*rule, walk))
     {
-        let Logic::Detector(name) = &rule.logic else {
-            continue;
-        };
-        let Some(detector) = detectors::find(name, source.language) else {
-            continue;
-        };
-        if !detector.may_match(&source.text) {
+        if !walk.may_match(&source.text) {
             continue;
         }
         matches.clear();
         let started = times.is_some().then(Instant::now);
-        if let Err(stopped) = budget::bounded(timeout, || (detector.check)(file, &mut matches)) {
+        if let Err(stopped) = budget::bounded(timeout, || (walk.check)(file, &mut matches)) {
             notices.push(rule_notice(source, &rule.id, &stopped, timeout));
             continue;
         }
@@ -457,6 +455,9 @@ fn declarative_finding(rule: &Rule, source: &SourceFile, found: Found) -> Findin
     }
     if let Some(task) = found.task {
         finding.link_checks.push(LinkCheck::NotDeferredTask(task));
+    }
+    if let Some(line) = found.unauthenticated {
+        finding.link_checks.push(LinkCheck::Unauthenticated(line));
     }
     finding.via_parameter = found.via_parameter;
     finding.via_template = found.template;

@@ -70,6 +70,11 @@ pub enum LinkCheck {
     /// Each of these calls of functions in other files passes the traced value on to its
     /// result, past the rule's sanitizers.
     PassesThrough(Vec<CallRef>),
+    /// The handler whose name is on this line of the finding's file is not authenticated:
+    /// `in-handler: { authenticated: false }` judged on the file alone. The linked route table
+    /// confirms it, with the guards other files add (router dependencies, middleware, settings)
+    /// and the dependencies judged by their code.
+    Unauthenticated(usize),
 }
 
 impl Finding {

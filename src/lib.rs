@@ -30,6 +30,7 @@ pub mod scan;
 pub mod source;
 pub mod suppress;
 pub mod symbols;
+pub mod syntax;
 pub mod taint;
 pub mod testcode;
 pub mod testing;

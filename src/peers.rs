@@ -7,8 +7,9 @@ use crate::finding::Finding;
 use crate::rules::Rule;
 use crate::source::{Language, SourceFile};
 
-/// Lower the confidence of each finding whose first or last line acknowledges one of its
-/// rule's `peer-codes`, and say so in its message.
+/// Lower the confidence of each finding whose first or last line, or the line of a step of its
+/// flow in the same file (where the SQL text was built, the assignment that holds it),
+/// acknowledges one of its rule's `peer-codes`, and say so in its message.
 pub fn apply<'r>(
     findings: &mut [Finding],
     source: &SourceFile,
@@ -22,10 +23,15 @@ pub fn apply<'r>(
         else {
             continue;
         };
-        let lines = [finding.start.line, finding.end.line];
-        let Some(comment) = lines
+        let steps = finding
+            .flow
             .iter()
-            .find_map(|&line| acknowledgement(source.line_text(line), &rule.peer_codes))
+            .filter(|step| step.path == finding.path)
+            .map(|step| step.start.line);
+        let Some(comment) = [finding.start.line, finding.end.line]
+            .into_iter()
+            .chain(steps)
+            .find_map(|line| acknowledgement(source.line_text(line), &rule.peer_codes))
         else {
             continue;
         };

@@ -3,6 +3,7 @@
 use crate::budget::{self, Stopped};
 use crate::cache::{self, Cache};
 use crate::check::{self, check_file, rule_notice, Checked, Plan};
+use crate::detectors::DetectorKind;
 use crate::discover::{self, Candidate, DiscoverError, DiscoverOptions};
 use crate::filter;
 use crate::finding::{Finding, Notice, NoticeKind};
@@ -209,6 +210,7 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
     let mut effects = Effects::default();
     let link_checks = LinkChecks::new(
         &linked,
+        &project,
         scanned
             .iter()
             .chain(&templates)
@@ -460,17 +462,17 @@ fn project_findings(
 ) -> BTreeMap<String, Vec<Finding>> {
     let mut out: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
     for rule in rules.iter() {
-        if let Logic::Detector(name) = &rule.logic {
-            if name == missing_authorization::NAME {
-                for (path, found) in
-                    missing_authorization::findings(project, rule, effects, callees)
-                {
-                    if rule.test_code == TestCodePolicy::Skip && test_files.contains(&path) {
-                        continue;
-                    }
-                    out.entry(path).or_default().extend(found);
-                }
+        if !matches!(
+            rule.logic,
+            Logic::Detector(DetectorKind::MissingAuthorization)
+        ) {
+            continue;
+        }
+        for (path, found) in missing_authorization::findings(project, rule, effects, callees) {
+            if rule.test_code == TestCodePolicy::Skip && test_files.contains(&path) {
+                continue;
             }
+            out.entry(path).or_default().extend(found);
         }
     }
     for found in out.values_mut() {

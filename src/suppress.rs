@@ -6,25 +6,17 @@
 //! scan, which is also where the two meta rules report: a suppression without a reason, and one
 //! that suppresses nothing (or names an unknown rule).
 
-use crate::detectors::syntax::descendants;
+use crate::detectors::DetectorKind;
 use crate::finding::Finding;
 use crate::parse::ParsedFile;
 use crate::rules::{Rule, RuleSet};
 use crate::source::{Position, SourceFile};
+use crate::syntax::descendants;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
-/// The meta rule for a suppression that gives no reason.
-pub const WITHOUT_REASON: &str = "suppression-without-reason";
-/// The meta rule for a suppression that suppresses nothing.
-pub const UNUSED: &str = "unused-suppression";
 /// Names the meta rules fill in for messages.
 pub const CAPTURES: &[&str] = &["RULES", "PROBLEM"];
-
-/// Whether `name` is one of the meta rules computed here rather than by a tree detector.
-pub fn is_meta_rule(name: &str) -> bool {
-    name == WITHOUT_REASON || name == UNUSED
-}
 
 /// One `tollgate: ignore` comment.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -223,12 +215,12 @@ pub fn apply(
     for (suppression, used) in suppressions.iter().zip(&used) {
         let named = suppression.rules.join(", ");
         if suppression.reason.is_none() {
-            if let Some(rule) = rules.get(WITHOUT_REASON) {
+            if let Some(rule) = rules.with_detector(DetectorKind::SuppressionWithoutReason) {
                 let problem = "gives no reason; add one after `--`".to_string();
                 applied.kept.push(meta(rule, suppression, &named, problem));
             }
         }
-        let Some(rule) = rules.get(UNUSED) else {
+        let Some(rule) = rules.with_detector(DetectorKind::UnusedSuppression) else {
             continue;
         };
         if suppression.rules.is_empty() && used.is_empty() {

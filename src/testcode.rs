@@ -3,9 +3,9 @@
 //! report nothing there unless `[scan] include-tests = true`; the `in-test-code` condition asks
 //! the same question of one node.
 
-use crate::detectors::syntax::named_children;
 use crate::parse::ParsedFile;
 use crate::source::Language;
+use crate::syntax::named_children;
 use std::ops::Range;
 use tree_sitter::Node;
 

@@ -1,18 +1,16 @@
 //! Built-in detectors: the Rust code behind rules whose logic a pattern cannot express.
 //!
-//! A detector walks one parsed file and reports [`Match`]es; the rule file that names it
-//! supplies the id, severity, message and help. Each detector exists per language.
+//! A rule file names its detector; [`DetectorKind`] is the registry. Most detectors walk one
+//! parsed file per language ([`FileWalk`]) and report [`Match`]es; the rule supplies the id,
+//! severity, message and help. `missing-authorization` is judged on the linked project, and the
+//! two meta rules on a file's suppressions.
 
 mod broad_exception_swallowed;
 mod idor_unscoped_lookup;
-pub(crate) mod scope;
-mod sql_string_built;
-pub mod syntax;
-
-pub use idor_unscoped_lookup::{is_admin_area, is_admin_marker};
 
 use crate::parse::ParsedFile;
 use crate::source::Language;
+use std::fmt;
 use std::ops::Range;
 
 /// A capture a detector adds to a match (with the value `lower`) to report it one step less
@@ -26,73 +24,135 @@ pub struct Match {
     pub captures: Vec<(&'static str, String)>,
 }
 
-/// One detector for one language.
-pub struct Detector {
-    pub name: &'static str,
-    pub language: Language,
-    /// The names a detector fills in for messages, without `$`.
-    pub captures: &'static [&'static str],
+/// The built-in detectors. A rule names one (`detector: idor-unscoped-lookup`); the name is read
+/// into this once, when the rule is loaded, and every stage dispatches on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DetectorKind {
+    BroadExceptionSwallowed,
+    IdorUnscopedLookup,
+    /// Judged on the linked project ([`crate::project::missing_authorization`]).
+    MissingAuthorization,
+    /// Judged on a file's suppression comments ([`crate::suppress`]), as is the next.
+    SuppressionWithoutReason,
+    UnusedSuppression,
+}
+
+impl DetectorKind {
+    pub const ALL: [DetectorKind; 5] = [
+        DetectorKind::BroadExceptionSwallowed,
+        DetectorKind::IdorUnscopedLookup,
+        DetectorKind::MissingAuthorization,
+        DetectorKind::SuppressionWithoutReason,
+        DetectorKind::UnusedSuppression,
+    ];
+
+    /// The name rule files give it.
+    pub fn name(self) -> &'static str {
+        match self {
+            DetectorKind::BroadExceptionSwallowed => "broad-exception-swallowed",
+            DetectorKind::IdorUnscopedLookup => "idor-unscoped-lookup",
+            DetectorKind::MissingAuthorization => "missing-authorization",
+            DetectorKind::SuppressionWithoutReason => "suppression-without-reason",
+            DetectorKind::UnusedSuppression => "unused-suppression",
+        }
+    }
+
+    /// The detector a rule file names as `name`.
+    pub fn from_name(name: &str) -> Option<DetectorKind> {
+        DetectorKind::ALL
+            .into_iter()
+            .find(|kind| kind.name() == name)
+    }
+
+    /// The names it fills in for messages, without `$`.
+    pub fn captures(self) -> &'static [&'static str] {
+        match self {
+            DetectorKind::BroadExceptionSwallowed => broad_exception_swallowed::CAPTURES,
+            DetectorKind::IdorUnscopedLookup => idor_unscoped_lookup::CAPTURES,
+            DetectorKind::MissingAuthorization => crate::project::missing_authorization::CAPTURES,
+            DetectorKind::SuppressionWithoutReason | DetectorKind::UnusedSuppression => {
+                crate::suppress::CAPTURES
+            }
+        }
+    }
+
+    /// Whether it walks the files one by one (else it is judged on the linked project or on
+    /// suppressions).
+    pub fn walks_files(self) -> bool {
+        !matches!(
+            self,
+            DetectorKind::MissingAuthorization
+                | DetectorKind::SuppressionWithoutReason
+                | DetectorKind::UnusedSuppression
+        )
+    }
+
+    /// Its walk of one file in `language`; `None` for the detectors judged on the linked project
+    /// or on suppressions.
+    pub fn file_walk(self, language: Language) -> Option<FileWalk> {
+        use Language::{Python, Rust};
+        let (needs_any, check): (&'static [&'static str], Check) = match (self, language) {
+            (DetectorKind::BroadExceptionSwallowed, Python) => (
+                broad_exception_swallowed::PYTHON_NEEDS,
+                broad_exception_swallowed::python::check,
+            ),
+            (DetectorKind::BroadExceptionSwallowed, Rust) => (
+                broad_exception_swallowed::RUST_NEEDS,
+                broad_exception_swallowed::rust::check,
+            ),
+            (DetectorKind::IdorUnscopedLookup, Python) => (
+                idor_unscoped_lookup::PYTHON_NEEDS,
+                idor_unscoped_lookup::python::check,
+            ),
+            (DetectorKind::IdorUnscopedLookup, Rust) => (
+                idor_unscoped_lookup::RUST_NEEDS,
+                idor_unscoped_lookup::rust::check,
+            ),
+            (
+                DetectorKind::MissingAuthorization
+                | DetectorKind::SuppressionWithoutReason
+                | DetectorKind::UnusedSuppression,
+                _,
+            ) => return None,
+        };
+        Some(FileWalk { needs_any, check })
+    }
+}
+
+impl fmt::Display for DetectorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A detector's walk of one parsed file.
+type Check = fn(&ParsedFile, &mut Vec<Match>);
+
+/// How a detector walks one file of one language.
+#[derive(Clone, Copy)]
+pub struct FileWalk {
     /// Text one of which must occur in a file for the detector to find anything there; files
     /// without any are not walked.
     pub needs_any: &'static [&'static str],
-    pub check: fn(&ParsedFile, &mut Vec<Match>),
+    pub check: Check,
 }
 
-const DETECTORS: &[Detector] = &[
-    Detector {
-        name: "sql-string-built",
-        language: Language::Python,
-        captures: sql_string_built::CAPTURES,
-        needs_any: sql_string_built::PYTHON_NEEDS,
-        check: sql_string_built::python::check,
-    },
-    Detector {
-        name: "sql-string-built",
-        language: Language::Rust,
-        captures: sql_string_built::CAPTURES,
-        needs_any: sql_string_built::RUST_NEEDS,
-        check: sql_string_built::rust::check,
-    },
-    Detector {
-        name: "broad-exception-swallowed",
-        language: Language::Python,
-        captures: broad_exception_swallowed::CAPTURES,
-        needs_any: broad_exception_swallowed::PYTHON_NEEDS,
-        check: broad_exception_swallowed::python::check,
-    },
-    Detector {
-        name: "broad-exception-swallowed",
-        language: Language::Rust,
-        captures: broad_exception_swallowed::CAPTURES,
-        needs_any: broad_exception_swallowed::RUST_NEEDS,
-        check: broad_exception_swallowed::rust::check,
-    },
-    Detector {
-        name: "idor-unscoped-lookup",
-        language: Language::Python,
-        captures: idor_unscoped_lookup::CAPTURES,
-        needs_any: idor_unscoped_lookup::PYTHON_NEEDS,
-        check: idor_unscoped_lookup::python::check,
-    },
-    Detector {
-        name: "idor-unscoped-lookup",
-        language: Language::Rust,
-        captures: idor_unscoped_lookup::CAPTURES,
-        needs_any: idor_unscoped_lookup::RUST_NEEDS,
-        check: idor_unscoped_lookup::rust::check,
-    },
-];
-
-impl Detector {
+impl FileWalk {
     /// Whether the detector can find anything in `text` (a cheap substring test).
     pub fn may_match(&self, text: &str) -> bool {
         self.needs_any.iter().any(|needle| text.contains(needle))
     }
 }
 
-/// The detector called `name` for `language`.
-pub fn find(name: &str, language: Language) -> Option<&'static Detector> {
-    DETECTORS
-        .iter()
-        .find(|detector| detector.name == name && detector.language == language)
+#[cfg(test)]
+mod tests {
+    use super::DetectorKind;
+
+    #[test]
+    fn every_name_reads_back_as_its_detector() {
+        for kind in DetectorKind::ALL {
+            assert_eq!(DetectorKind::from_name(kind.name()), Some(kind));
+        }
+        assert_eq!(DetectorKind::from_name("sql-string-built"), None);
+    }
 }

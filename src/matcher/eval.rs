@@ -3,13 +3,14 @@
 use super::query::{bind_hit, QueryHits};
 use super::{
     Condition, ConstraintTest, Lowered, Lowering, Matcher, Relation, SgDoc, SgLang, SgNode, StopBy,
-    TaintSpec,
+    TaintSpec, BUILT_HOW,
 };
-use crate::detectors::syntax::descendants;
 use crate::finding::{ModelRef, TemplateUse};
 use crate::model::FileModel;
 use crate::parse::ParsedFile;
+use crate::syntax::descendants;
 use crate::taint::across::{self, ParamSink};
+use crate::taint::built::{built, How};
 use crate::taint::{Custom, Flow, Tracer};
 use crate::testcode::TestCode;
 use ast_grep_core::meta_var::MetaVarEnv;
@@ -49,6 +50,11 @@ pub struct FileMatches<'f> {
     /// The template the current match passes a value to, and the metavariable holding the
     /// variable's name (`prints-unescaped`, decided after linking).
     template: RefCell<Option<(String, String)>>,
+    /// The line of the handler whose lack of authentication the current match relies on
+    /// (`in-handler: { authenticated: false }`), for the linked routes to confirm.
+    unauthenticated: std::cell::Cell<Option<usize>>,
+    /// How a value that is not a constant got into the text a `built` constraint accepted.
+    how: std::cell::Cell<Option<How>>,
     /// Which `lower-confidence`/`lower-severity` conditions of the current match held.
     lowered: std::cell::Cell<Lowered>,
 }
@@ -69,6 +75,9 @@ pub struct Found {
     pub via_parameter: Option<ParamSink>,
     /// The template variable a `prints-unescaped` constraint deferred to linking.
     pub template: Option<TemplateUse>,
+    /// The line of the handler an `in-handler: { authenticated: false }` took for
+    /// unauthenticated, for the linked routes to confirm.
+    pub unauthenticated: Option<usize>,
     /// Which `lower-*` conditions held: the finding is one step less confident or severe.
     pub lowered: Lowered,
 }
@@ -91,6 +100,8 @@ impl<'f> FileMatches<'f> {
             task: RefCell::new(None),
             via_parameter: RefCell::new(None),
             template: RefCell::new(None),
+            unauthenticated: std::cell::Cell::new(None),
+            how: std::cell::Cell::new(None),
             lowered: std::cell::Cell::new(Lowered::default()),
         }
     }
@@ -120,6 +131,8 @@ impl<'f> FileMatches<'f> {
         self.task.borrow_mut().take();
         self.via_parameter.borrow_mut().take();
         self.template.borrow_mut().take();
+        self.how.set(None);
+        self.unauthenticated.set(None);
         self.lowered.set(Lowered::default());
         if !self.eval(
             &matcher.taint,
@@ -152,7 +165,7 @@ impl<'f> FileMatches<'f> {
             Some(var) => env.get_match(var)?.range(),
             None => node.range(),
         };
-        let bindings: Vec<(String, String)> = env
+        let mut bindings: Vec<(String, String)> = env
             .get_matched_variables()
             .filter_map(|var| {
                 let name = match var {
@@ -172,6 +185,9 @@ impl<'f> FileMatches<'f> {
                 Some((name, text))
             })
             .collect();
+        if let Some(how) = self.how.take() {
+            bindings.push((BUILT_HOW.to_string(), how.describe().to_string()));
+        }
         let request_model =
             self.request_model
                 .borrow_mut()
@@ -205,6 +221,7 @@ impl<'f> FileMatches<'f> {
             task: self.task.borrow_mut().take(),
             via_parameter: self.via_parameter.borrow_mut().take(),
             template,
+            unauthenticated: self.unauthenticated.take(),
             lowered: self.lowered.get(),
         })
     }
@@ -256,18 +273,23 @@ impl<'f> FileMatches<'f> {
             Condition::All(all) => attempt(env, |trial| {
                 all.iter().all(|c| self.eval(spec, c, node, lineage, trial))
             }),
-            // A branch that fails takes back what its `lower-*` conditions said.
+            // A branch that fails takes back what its `lower-*` and `in-handler` conditions said.
             Condition::Any(any) => any.iter().any(|c| {
-                let lowered = self.lowered.get();
+                let said = (self.lowered.get(), self.unauthenticated.get());
                 let held = attempt(env, |trial| self.eval(spec, c, node, lineage, trial));
                 if !held {
-                    self.lowered.set(lowered);
+                    self.lowered.set(said.0);
+                    self.unauthenticated.set(said.1);
                 }
                 held
             }),
+            // What a negated condition says about the handler does not hold for the match.
             Condition::Not(inner) => {
                 let mut scratch: Env = Cow::Borrowed(env.as_ref());
-                !self.eval(spec, inner, node, lineage, &mut scratch)
+                let said = self.unauthenticated.get();
+                let held = self.eval(spec, inner, node, lineage, &mut scratch);
+                self.unauthenticated.set(said);
+                !held
             }
             Condition::Inside(rel) => match lineage {
                 // Each ancestor's own ancestors are the part of the lineage above it.
@@ -319,10 +341,17 @@ impl<'f> FileMatches<'f> {
                     StopBy::End => self.any_related(spec, rel, siblings, env),
                 }
             }
-            Condition::InHandler(filter) => self
-                .model()
-                .handler_at(node.range().start)
-                .is_some_and(|handler| filter.accepts(handler)),
+            Condition::InHandler(filter) => {
+                let Some(handler) = self.model().handler_at(node.range().start) else {
+                    return false;
+                };
+                let accepted = filter.accepts(handler);
+                if accepted && filter.authenticated == Some(false) {
+                    let line = self.file.source.position(handler.name_bytes.start).line;
+                    self.unauthenticated.set(Some(line));
+                }
+                accepted
+            }
             Condition::InTestCode => self.tests.contains(node.range().start),
             Condition::UsedAsObject => {
                 crate::taint::objects::used_as_object(self.file, node.get_inner_node())
@@ -426,6 +455,18 @@ impl<'f> FileMatches<'f> {
                     .trace(node);
                 (self.trace(spec, node).is_some() && beyond.is_none()) == *wanted
             }
+            ConstraintTest::Built { reads_as_sql } => {
+                let hook = |candidate: tree_sitter::Node| self.custom(spec, candidate);
+                let text = built(self.file, self.model(), &hook, bound.get_inner_node());
+                match text.spliced {
+                    Some((how, flow)) if !reads_as_sql || text.reads_as_sql() => {
+                        self.how.set(Some(how));
+                        self.flow.borrow_mut().get_or_insert(flow);
+                        true
+                    }
+                    _ => false,
+                }
+            }
             ConstraintTest::ResolvesTo(names) => self.resolves_to(names, bound.get_inner_node()),
             ConstraintTest::NotDeferredTask => {
                 let qualified = self.qualified(bound);
@@ -522,7 +563,7 @@ impl FileMatches<'_> {
             Some((head, rest)) => (head, Some(rest)),
             None => (written, None),
         };
-        let name = crate::detectors::syntax::descendants(node)
+        let name = crate::syntax::descendants(node)
             .find(|n| n.kind() == "identifier" && self.file.text(*n) == head)?;
         let class = across::constructed(self.file, name).or_else(|| {
             let value = crate::taint::latest_value(self.file, name)?;

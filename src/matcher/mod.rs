@@ -95,6 +95,10 @@ pub struct Constraint {
     pub test: ConstraintTest,
 }
 
+/// The metavariable a `built` constraint binds: how a value that is not a constant got into the
+/// text (`string interpolation`, `` `%` formatting ``, …).
+pub const BUILT_HOW: &str = "HOW";
+
 /// What a [`Constraint`] checks.
 pub enum ConstraintTest {
     Regex(LazyRegex),
@@ -109,6 +113,12 @@ pub enum ConstraintTest {
     FromInput(bool),
     /// The bound value is (or is not) tainted by the rule's sources, past its sanitizers.
     Tainted(bool),
+    /// The bound text is built from values that are not constants (spliced in by interpolation,
+    /// formatting or concatenation, followed back through assignments), and with `reads_as_sql`
+    /// its literal parts read as SQL. Binds `$HOW`, the way the value got in.
+    Built {
+        reads_as_sql: bool,
+    },
     /// The bound value is tainted, and only through route parameters that match one URL path
     /// segment (so it holds no `/`), or (`false`) is tainted some other way too.
     FromPathSegment(bool),
@@ -142,6 +152,7 @@ impl ConstraintTest {
                 | ConstraintTest::FromInput(_)
                 | ConstraintTest::Tainted(_)
                 | ConstraintTest::FromPathSegment(_)
+                | ConstraintTest::Built { .. }
         )
     }
 }

@@ -5,6 +5,7 @@
 //! `.route(...)` calls in the same file); rules reach it through `in-handler`, and the taint
 //! tracker ([`crate::taint`]) takes handler parameters filled from the request as sources.
 
+pub mod admin;
 pub(crate) mod dispatch;
 pub(crate) mod graphql;
 pub(crate) mod python;
@@ -109,11 +110,11 @@ impl Handler {
         self.guards
             .iter()
             .chain(&self.markers)
-            .any(|marker| crate::detectors::is_admin_marker(marker))
+            .any(|marker| crate::model::admin::is_admin_marker(marker))
             || self
                 .route
                 .as_deref()
-                .is_some_and(crate::detectors::is_admin_area)
+                .is_some_and(crate::model::admin::is_admin_area)
     }
 }
 

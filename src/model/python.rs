@@ -1,11 +1,11 @@
 //! Handler discovery for Django, Django REST Framework, FastAPI and Flask, one file at a time.
 
 use super::{is_session_like, looks_like_auth, Framework, Handler};
-use crate::detectors::syntax::{descendants, named_children};
 use crate::parse::ParsedFile;
 use crate::project::guards::{
     dependency_calls, python_decorator_guards, python_parameter_guards, GuardCall, Via,
 };
+use crate::syntax::{descendants, named_children};
 use regex::Regex;
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
@@ -584,7 +584,7 @@ pub(crate) fn class_guards(file: &ParsedFile, class: Node) -> Vec<String> {
         return guards;
     };
     for statement in named_children(body) {
-        let Some((left, right)) = crate::detectors::syntax::assignment_sides(statement) else {
+        let Some((left, right)) = crate::syntax::assignment_sides(statement) else {
             continue;
         };
         if file.text(left) == "permission_classes" {

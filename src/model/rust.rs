@@ -3,8 +3,8 @@
 
 use super::dispatch::{self, Dispatch};
 use super::{looks_like_auth, Framework, Handler};
-use crate::detectors::syntax::{descendants, named_children};
 use crate::parse::ParsedFile;
+use crate::syntax::{descendants, named_children};
 use std::collections::HashMap;
 use std::ops::Range;
 use tree_sitter::Node;

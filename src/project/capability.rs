@@ -3,11 +3,11 @@
 //! secret), so that whoever holds the secret may act: a password-reset link, a ticket's secret
 //! URL, a webhook with a signature.
 
-use crate::detectors::syntax::{ancestor_of_kind, descendants, named_children};
 use crate::model::Handler;
 use crate::parse::ParsedFile;
 use crate::source::Language;
 use crate::symbols::{NamePatterns, Resolved};
+use crate::syntax::{ancestor_of_kind, descendants, named_children};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 use std::sync::LazyLock;

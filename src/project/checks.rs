@@ -1,12 +1,13 @@
 //! Checks on findings that only the linked project can decide ([`LinkCheck`]): whether a
 //! class is a request model, whether a task defers to `on_commit`, whether a value passed a
 //! validator defined in another file, whether the functions in other files a value went through
-//! pass it on (decided by [`crate::taint::returns`]).
+//! pass it on (decided by [`crate::taint::returns`]), whether a handler the file alone showed
+//! unauthenticated is so on the linked routes.
 
 use super::effects::Effects;
 use super::guards::Judge;
 use super::models::RequestModels;
-use super::FileFacts;
+use super::{FileFacts, Project};
 use crate::finding::{Finding, LinkCheck};
 use crate::rules::Confidence;
 use crate::taint::callees::Callees;
@@ -27,6 +28,8 @@ pub struct LinkChecks {
     blocking: BTreeSet<(String, CallRef)>,
     /// The request models of findings that only handlers changing no state take.
     read_only: BTreeSet<String>,
+    /// Handlers, by file and line, that every route reaching them authenticates.
+    authenticated: BTreeSet<(String, usize)>,
 }
 
 impl LinkChecks {
@@ -34,6 +37,7 @@ impl LinkChecks {
     /// other files that their values went through with `callees`.
     pub fn new<'f>(
         files: &[(String, &FileFacts)],
+        project: &Project,
         findings: impl Iterator<Item = &'f Finding> + Clone,
         callees: &mut Callees,
         effects: &mut Effects,
@@ -97,6 +101,7 @@ impl LinkChecks {
             testing,
             blocking,
             read_only,
+            authenticated: authenticated_handlers(project),
         }
     }
 
@@ -107,7 +112,7 @@ impl LinkChecks {
             finding
                 .link_checks
                 .iter()
-                .all(|check| self.holds(&finding.rule_id, check))
+                .all(|check| self.holds(finding, check))
         });
         for finding in findings.iter_mut() {
             let staff_only = finding.link_checks.iter().any(|check| {
@@ -127,7 +132,8 @@ impl LinkChecks {
         }
     }
 
-    fn holds(&self, rule: &str, check: &LinkCheck) -> bool {
+    fn holds(&self, finding: &Finding, check: &LinkCheck) -> bool {
+        let rule = &finding.rule_id;
         match check {
             LinkCheck::RequestModel(model) => {
                 (!model.required || self.request_models.contains(&model.class))
@@ -149,8 +155,28 @@ impl LinkChecks {
             LinkCheck::PassesThrough(calls) => !calls
                 .iter()
                 .any(|call| self.blocking.contains(&(rule.to_string(), call.clone()))),
+            LinkCheck::Unauthenticated(line) => {
+                !self.authenticated.contains(&(finding.path.clone(), *line))
+            }
         }
     }
+}
+
+/// The handlers, by file and line, that have routes and only authenticated ones. A handler no
+/// registration reaches keeps what its file says.
+fn authenticated_handlers(project: &Project) -> BTreeSet<(String, usize)> {
+    let mut open = BTreeSet::new();
+    let mut guarded = BTreeSet::new();
+    for route in &project.routes {
+        let handler = (route.file.clone(), route.line);
+        if route.authenticated() {
+            guarded.insert(handler);
+        } else {
+            open.insert(handler);
+        }
+    }
+    guarded.retain(|handler| !open.contains(handler));
+    guarded
 }
 
 /// Whether the call `validator` names an enum class (in any file, through its bases).

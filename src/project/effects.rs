@@ -13,10 +13,10 @@
 //!
 //! The answer rests partly on names, so it may only lower a finding's confidence.
 
-use crate::detectors::syntax::descendants;
 use crate::parse::ParsedFile;
 use crate::source::Language;
 use crate::symbols::Resolved;
+use crate::syntax::descendants;
 use crate::taint::across::function_at;
 use crate::taint::callees::Callees;
 use std::collections::HashMap;
@@ -217,7 +217,7 @@ fn opens_for_writing(file: &ParsedFile, call: tree_sitter::Node) -> bool {
     let Some(arguments) = call.child_by_field_name("arguments") else {
         return false;
     };
-    let mode = crate::detectors::syntax::named_children(arguments)
+    let mode = crate::syntax::named_children(arguments)
         .into_iter()
         .enumerate()
         .find_map(|(index, argument)| match argument.kind() {

@@ -10,10 +10,10 @@
 //! or, for code tollgate cannot see, a guess from the name alone, which only lowers confidence.
 
 use super::facts::FileFacts;
-use crate::detectors::syntax::{descendants, named_children};
 use crate::model::python::class_attribute;
 use crate::parse::ParsedFile;
 use crate::symbols::{NamePatterns, Resolved};
+use crate::syntax::{descendants, named_children};
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::collections::HashMap;

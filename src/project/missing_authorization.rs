@@ -3,17 +3,15 @@
 
 use super::effects::Effects;
 use super::{Project, Route};
-use crate::detectors::syntax::descendants;
 use crate::finding::{Finding, Related};
 use crate::rules::{Confidence, Rule};
 use crate::source::Position;
+use crate::syntax::descendants;
 use crate::taint::callees::Callees;
 use regex::Regex;
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
-/// The name rule files use: `detector: missing-authorization`.
-pub const NAME: &str = "missing-authorization";
 /// Names the rule fills in for messages.
 pub const CAPTURES: &[&str] = &["HANDLER", "ROUTE", "EXPOSURE"];
 

@@ -12,10 +12,10 @@
 use super::effects::Effects;
 use super::facts::FileFacts;
 use super::guards::Judge;
-use crate::detectors::is_admin_marker;
-use crate::detectors::syntax::{descendants, named_children};
+use crate::model::admin::is_admin_marker;
 use crate::model::{Framework, Handler};
 use crate::parse::ParsedFile;
+use crate::syntax::{descendants, named_children};
 use crate::taint::callees::Callees;
 use regex::Regex;
 use std::collections::{BTreeMap, BTreeSet};
@@ -437,7 +437,7 @@ fn view_class_uses(
     let staff = handlers.iter().any(|h| h.staff())
         || lineage_markers(file, class)
             .iter()
-            .any(|marker| crate::detectors::is_admin_marker(marker));
+            .any(|marker| crate::model::admin::is_admin_marker(marker));
     let handler_bytes: Vec<_> = handlers.iter().map(|h| h.name_bytes.clone()).collect();
     for statement in named_children(body) {
         let definition = match statement.kind() {

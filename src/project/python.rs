@@ -4,7 +4,6 @@
 use super::facts::{Container, Edge, FileFacts, HandlerFact, Target};
 use super::guards;
 use super::guards::GuardCall;
-use crate::detectors::syntax::{descendants, named_children};
 use crate::model::graphql::python as graphql;
 use crate::model::python::{
     callee_attribute, class_guards, class_markers, first_string_arg, keyword_argument,
@@ -15,6 +14,7 @@ use crate::parse::ParsedFile;
 use crate::source::Language;
 use crate::source::Position;
 use crate::suppress;
+use crate::syntax::{descendants, named_children};
 use tree_sitter::Node;
 
 /// Words without which a Python file contributes nothing to the project model.

@@ -3,12 +3,12 @@
 //! `configure`, `wrap`), attributed to the function (or `let` binding) that builds them.
 
 use super::facts::{join_path, Edge, FileFacts, HandlerFact, Target};
-use crate::detectors::syntax::{descendants, named_children};
 use crate::model::graphql::rust as graphql;
 use crate::model::{looks_like_auth, Framework, Handler};
 use crate::parse::ParsedFile;
 use crate::source::Position;
 use crate::suppress;
+use crate::syntax::{descendants, named_children};
 use tree_sitter::Node;
 
 /// Words without which a Rust file contributes nothing to the project model.
@@ -551,7 +551,7 @@ fn closure_callee<'t>(file: &ParsedFile, closure: Node<'t>) -> Option<Node<'t>> 
 
 /// The enclosing function of `node` and the index of its parameter `name`, if it has one.
 fn parameter_of(file: &ParsedFile, node: Node, name: &str) -> Option<(String, usize)> {
-    let function = crate::detectors::syntax::ancestor_of_kind(node, &["function_item"])?;
+    let function = crate::syntax::ancestor_of_kind(node, &["function_item"])?;
     let index = crate::taint::parameter_names(file, function)
         .iter()
         .position(|parameter| parameter == name)?;

@@ -1,10 +1,10 @@
 //! Turning the YAML shape of a rule's `match` into a compiled [`Matcher`], checking every
 //! pattern, kind, regex and query against the rule's language on the way.
 
-use super::schema::{RawCondition, RawConstraint, RawHandler, RawRequestModel, RawTaint};
+use super::schema::{RawBuilt, RawCondition, RawConstraint, RawHandler, RawRequestModel, RawTaint};
 use crate::matcher::{
     expand_metavariables, Condition, Constraint, ConstraintTest, LazyRegex, Lowering, Matcher,
-    Prefilter, QueryAtom, Relation, SgLang, StopBy, TaintSpec,
+    Prefilter, QueryAtom, Relation, SgLang, StopBy, TaintSpec, BUILT_HOW,
 };
 use crate::model::HandlerFilter;
 use crate::source::Language;
@@ -67,6 +67,7 @@ pub(super) fn compile(
     let mut bound = BTreeSet::new();
     let condition = condition(top, at, cx, &mut bound, Place::Top)?;
     let compiled_constraints = compile_constraints(constraints, &bound, cx, split)?;
+    binds_how(&compiled_constraints, &mut bound);
     let focus = match focus {
         Some(focus) => {
             let var = focus.value.trim_start_matches('$').to_string();
@@ -134,6 +135,16 @@ fn taint_spec(raw: &RawTaint, cx: Cx) -> Result<TaintSpec, Problem> {
         sanitizers: compile_all(&raw.sanitizers)?,
         request: raw.request.unwrap_or(true),
     })
+}
+
+/// A `built` constraint binds `$HOW` for the message.
+fn binds_how(constraints: &[Constraint], bound: &mut BTreeSet<String>) {
+    if constraints
+        .iter()
+        .any(|constraint| matches!(constraint.test, ConstraintTest::Built { .. }))
+    {
+        bound.insert(BUILT_HOW.to_string());
+    }
 }
 
 /// The tests of a `where:` mapping, each on a metavariable that `bound` holds.
@@ -388,11 +399,9 @@ fn condition(
     }
     // Last, so that it sees what this mapping's pattern and relations bound.
     if let Some(constraints) = &raw.constraints {
-        parts.push(Condition::Where(compile_constraints_strict(
-            constraints,
-            bound,
-            cx,
-        )?));
+        let compiled = compile_constraints_strict(constraints, bound, cx)?;
+        binds_how(&compiled, bound);
+        parts.push(Condition::Where(compiled));
     }
     match parts.len() {
         0 => Err(problem(
@@ -460,9 +469,7 @@ fn compile_pattern(
         .ok()
         .and_then(|()| parser.parse(expanded.as_ref(), None))
         // A missing `;` after a Rust expression is fine; real syntax errors are not.
-        .is_some_and(|tree| {
-            !crate::detectors::syntax::descendants(tree.root_node()).any(|n| n.is_error())
-        });
+        .is_some_and(|tree| !crate::syntax::descendants(tree.root_node()).any(|n| n.is_error()));
     if !parses {
         return Err(problem(
             pattern.referenced,
@@ -585,6 +592,22 @@ fn constraint_tests(
     if let Some(wanted) = raw.tainted {
         tests.push(ConstraintTest::Tainted(wanted));
     }
+    match &raw.built {
+        None => {}
+        Some(RawBuilt::Flag(true)) => tests.push(ConstraintTest::Built {
+            reads_as_sql: false,
+        }),
+        Some(RawBuilt::Reads(reads)) if reads == "sql" => {
+            tests.push(ConstraintTest::Built { reads_as_sql: true })
+        }
+        Some(_) => {
+            return Err(problem(
+                at,
+                "built takes only `true` or `sql`",
+                Some("`sql`: the text's literal parts must also read as SQL".into()),
+            ))
+        }
+    }
     if let Some(wanted) = raw.from_path_segment {
         tests.push(ConstraintTest::FromPathSegment(wanted));
     }
@@ -640,7 +663,7 @@ fn constraint_tests(
             at,
             "empty constraint",
             Some(
-                "give regex, not-regex, kind, one-of, not-one-of, from-request, from-input, tainted, from-path-segment, resolves-to, not-resolves-to, request-model or prints-unescaped"
+                "give regex, not-regex, kind, one-of, not-one-of, from-request, from-input, tainted, built, from-path-segment, resolves-to, not-resolves-to, request-model or prints-unescaped"
                     .into(),
             ),
         ));

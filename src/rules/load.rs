@@ -4,10 +4,8 @@ use super::compile::{self, Checked, Problem};
 use super::matchers::{MatchSource, Matchers};
 use super::schema::{RawFile, RawRule};
 use super::{Logic, OwaspId, PathFilter, Rule};
-use crate::detectors;
-use crate::project::missing_authorization;
+use crate::detectors::DetectorKind;
 use crate::source::Language;
-use crate::suppress;
 use miette::{Diagnostic, NamedSource, SourceSpan};
 use serde_saphyr::{Location, Spanned};
 use std::collections::BTreeSet;
@@ -150,7 +148,7 @@ fn build_rule(
     }
     let logic = match (&raw.detector, raw.matching) {
         (Some(detector), None) => {
-            detector_logic(detector, &languages, &raw.message)?;
+            let kind = detector_logic(detector, &languages, &raw.message)?;
             if let Some((name, constraint)) = raw.constraints.iter().next() {
                 return Err(problem(
                     constraint.referenced,
@@ -158,7 +156,7 @@ fn build_rule(
                     None,
                 ));
             }
-            Logic::Detector(detector.value.clone())
+            Logic::Detector(kind)
         }
         // The built-in rules are compiled per language when first needed (and checked by tests).
         (None, Some(matching)) if checked == Checked::ByTests => {
@@ -264,43 +262,42 @@ fn build_rule(
     })
 }
 
+/// The detector a rule names, if it exists for each of the rule's languages and captures what
+/// the message uses.
 fn detector_logic(
     detector: &Spanned<String>,
     languages: &[Language],
     message: &Spanned<String>,
-) -> Result<(), Problem> {
-    for &language in languages {
-        let captures = match detectors::find(&detector.value, language) {
-            Some(found) => found.captures,
-            None if suppress::is_meta_rule(&detector.value) => suppress::CAPTURES,
-            None if detector.value == missing_authorization::NAME => {
-                missing_authorization::CAPTURES
-            }
-            None => {
-                return Err(Problem {
-                    message: format!(
-                        "no built-in detector `{}` for {}",
-                        detector.value,
-                        language.name()
-                    ),
-                    at: detector.referenced,
-                    help: None,
-                })
-            }
-        };
-        let names: BTreeSet<String> = captures.iter().map(|c| c.to_string()).collect();
-        if let Some(var) = unbound_placeholder(&message.value, &names) {
-            return Err(Problem {
-                message: format!(
-                    "message uses `${var}`, which detector `{}` does not capture",
-                    detector.value
-                ),
-                at: message.referenced,
-                help: Some(format!("available: {}", placeholders(captures))),
-            });
-        }
+) -> Result<DetectorKind, Problem> {
+    let known = || {
+        let names: Vec<&str> = DetectorKind::ALL.iter().map(|kind| kind.name()).collect();
+        Some(format!("built-in detectors: {}", names.join(", ")))
+    };
+    let kind = DetectorKind::from_name(&detector.value).ok_or_else(|| Problem {
+        message: format!("no built-in detector `{}`", detector.value),
+        at: detector.referenced,
+        help: known(),
+    })?;
+    let missing = languages
+        .iter()
+        .find(|&&language| kind.walks_files() && kind.file_walk(language).is_none());
+    if let Some(language) = missing {
+        return Err(Problem {
+            message: format!("no built-in detector `{kind}` for {}", language.name()),
+            at: detector.referenced,
+            help: None,
+        });
     }
-    Ok(())
+    let captures = kind.captures();
+    let names: BTreeSet<String> = captures.iter().map(|c| c.to_string()).collect();
+    if let Some(var) = unbound_placeholder(&message.value, &names) {
+        return Err(Problem {
+            message: format!("message uses `${var}`, which detector `{kind}` does not capture"),
+            at: message.referenced,
+            help: Some(format!("available: {}", placeholders(captures))),
+        });
+    }
+    Ok(kind)
 }
 
 fn is_kebab_case(id: &str) -> bool {

@@ -16,6 +16,7 @@ pub use owasp::OwaspId;
 pub use paths::PathFilter;
 pub use sources::{load_rule_paths, RuleLoadErrors};
 
+use crate::detectors::DetectorKind;
 use crate::matcher::Matcher;
 use crate::source::Language;
 use serde::{Deserialize, Serialize, Serializer};
@@ -178,8 +179,8 @@ pub enum TestCodePolicy {
 /// How a rule finds matches.
 #[derive(Clone)]
 pub enum Logic {
-    /// A built-in detector written in Rust, by name.
-    Detector(String),
+    /// A built-in detector written in Rust.
+    Detector(DetectorKind),
     /// Declarative matching, compiled once per language the rule names.
     Matchers(Arc<Matchers>),
 }
@@ -285,6 +286,13 @@ impl RuleSet {
 
     pub fn get(&self, id: &str) -> Option<&Rule> {
         self.rules.iter().find(|rule| rule.id == id)
+    }
+
+    /// The rule that runs the built-in detector `kind`, if the set has one.
+    pub fn with_detector(&self, kind: DetectorKind) -> Option<&Rule> {
+        self.rules
+            .iter()
+            .find(|rule| matches!(rule.logic, Logic::Detector(found) if found == kind))
     }
 
     pub fn len(&self) -> usize {

@@ -154,6 +154,9 @@ pub(super) struct RawConstraint {
     pub from_input: Option<bool>,
     pub tainted: Option<bool>,
     pub from_path_segment: Option<bool>,
+    /// The bound text is built from values that are not constants: `true`, or `sql` when its
+    /// literal parts must also read as SQL.
+    pub built: Option<RawBuilt>,
     /// Qualified names (or patterns of them) the bound name must refer to.
     pub resolves_to: Option<OneOrMany>,
     /// … or must not refer to (a name nothing in the file binds never does).
@@ -185,6 +188,14 @@ pub(super) enum RawRequestModel {
 pub(super) struct RawModelField {
     pub field: Option<String>,
     pub required: Option<bool>,
+}
+
+/// `built: true` or `built: sql`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub(super) enum RawBuilt {
+    Flag(bool),
+    Reads(String),
 }
 
 /// `taint:` — what a rule adds to (or takes from) the built-in taint tracking.

@@ -1,8 +1,8 @@
 //! Python symbols: imports, module-level aliases and definitions.
 
 use super::FileSymbols;
-use crate::detectors::syntax::{ancestors_from, named_children};
 use crate::parse::ParsedFile;
+use crate::syntax::{ancestors_from, named_children};
 use tree_sitter::Node;
 
 /// Names Python binds in every module (those a rule may want to name: `builtins.eval`).

@@ -1,8 +1,8 @@
 //! Rust symbols: `use` trees, items and the module path of a file.
 
 use super::{FileSymbols, Resolved};
-use crate::detectors::syntax::named_children;
 use crate::parse::ParsedFile;
+use crate::syntax::named_children;
 use tree_sitter::Node;
 
 /// Items whose names a file defines.

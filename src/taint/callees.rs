@@ -16,13 +16,13 @@
 //! the project.
 
 use super::{CallRef, Tracer};
-use crate::detectors::syntax::descendants;
 use crate::discover::{self, Candidate};
 use crate::matcher::FileMatches;
 use crate::parse::{self, ParsedFile};
 use crate::rules::RuleSet;
 use crate::source::{Language, SourceFile};
 use crate::symbols::same_module;
+use crate::syntax::descendants;
 use crate::testcode::TestCode;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -190,7 +190,7 @@ fn instance_method<'t>(file: &'t ParsedFile, name: &str) -> Option<tree_sitter::
     if file.language() != Language::Python || method.contains('.') {
         return None;
     }
-    let class = crate::detectors::syntax::named_children(file.tree.root_node())
+    let class = crate::syntax::named_children(file.tree.root_node())
         .into_iter()
         .filter(|statement| statement.kind() == "expression_statement")
         .filter_map(|statement| statement.named_child(0))

@@ -14,18 +14,23 @@
 //!
 //! Sources are the request accessors and handler parameters of the application model
 //! ([`crate::model`]) plus what the rule declares. The result is the path: source first.
+//!
+//! The same walk answers a second [`Question`]: is a value anything but a constant? Then every
+//! value not known to be fixed is a source; [`built`] asks it of the values spliced into a text
+//! (`sql-string-built`).
 
 pub mod across;
+pub mod built;
 pub mod callees;
 pub mod objects;
 mod python;
 mod rust;
 pub mod validate;
 
-use crate::detectors::syntax::named_children;
 use crate::model::FileModel;
 use crate::parse::ParsedFile;
 use crate::source::Language;
+use crate::syntax::{is_constant_name, named_children, scope};
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -116,6 +121,14 @@ struct Call<'t> {
     known: bool,
 }
 
+impl Call<'_> {
+    /// Whether the call is known to return (part of) its receiver or arguments, and is not a
+    /// function of this file (whose result is what its body makes of them).
+    fn passes_on(&self) -> bool {
+        self.known && self.local.is_none()
+    }
+}
+
 /// A variable's binding before a use.
 struct Binding<'t> {
     /// The statement that binds it, for the step's location.
@@ -126,11 +139,23 @@ struct Binding<'t> {
     typed: bool,
 }
 
+/// What a trace asks of a value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Question {
+    /// Does it come from a source: request input, a parameter, the rule's own?
+    Source,
+    /// Is it anything but a constant? Every value not known to be fixed is a source: request
+    /// input, parameters, names nothing binds, the results of calls that are not known to
+    /// pass on their arguments ([`built`]).
+    NotConstant,
+}
+
 /// Traces values in one file.
 pub struct Tracer<'a, 'f> {
     file: &'a ParsedFile<'f>,
     model: &'a FileModel,
     custom: CustomHook<'a>,
+    question: Question,
     /// Per function (node id): which parameters reach a `return`.
     summaries: RefCell<HashMap<usize, Vec<bool>>>,
     /// Per function (node id): which parameters it rejects ([`validate`]).
@@ -163,6 +188,7 @@ impl<'a, 'f> Tracer<'a, 'f> {
             file,
             model,
             custom,
+            question: Question::Source,
             summaries: RefCell::new(HashMap::new()),
             rejections: RefCell::new(HashMap::new()),
             params: None,
@@ -221,6 +247,12 @@ impl<'a, 'f> Tracer<'a, 'f> {
         .origins_only()
     }
 
+    /// A tracer that asks `question` of the values it traces.
+    pub(crate) fn asking(mut self, question: Question) -> Self {
+        self.question = question;
+        self
+    }
+
     /// Where values come from, regardless of conversions: `int(request.GET["id"])` and a
     /// `Path<i64>` parameter still count as request input.
     pub fn origins_only(mut self) -> Self {
@@ -261,23 +293,43 @@ impl<'a, 'f> Tracer<'a, 'f> {
             None => {}
         }
         match self.shape(node) {
-            Shape::Source(label) => self.request.then(|| self.start(node, label)),
+            Shape::Source(label) => (self.request || self.question == Question::NotConstant)
+                .then(|| self.start(node, label)),
             Shape::Clean if !self.conversions_sanitize && is_call(node) => named_children(node)
                 .into_iter()
                 .find_map(|child| self.value(child, depth + 1)),
             Shape::Clean => None,
             Shape::Name(name) => self.name(node, &name, depth),
             Shape::Captures(names) => names.iter().find_map(|name| self.name(node, name, depth)),
+            Shape::Call(call) if self.question == Question::NotConstant && !call.passes_on() => {
+                let callee = node.child_by_field_name("function").unwrap_or(node);
+                let callee = self.file.text(callee).lines().next().unwrap_or("");
+                Some(self.start(node, format!("the result of `{callee}(…)`")))
+            }
             Shape::Call(call) => self.call(node, call, depth),
-            Shape::Composite => named_children(node)
-                .into_iter()
-                .enumerate()
-                .filter(|(index, _)| !is_condition(node, *index))
-                .find_map(|(_, child)| self.value(child, depth + 1)),
+            Shape::Composite => {
+                let children = named_children(node);
+                let last = children.len().saturating_sub(1);
+                children
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(index, child)| !self.outside_value(node, *child, *index, last))
+                    .find_map(|(_, child)| self.value(child, depth + 1))
+            }
             Shape::Parts(parts) => parts
                 .into_iter()
                 .find_map(|part| self.value(part, depth + 1)),
         }
+    }
+
+    /// Whether the child `index` of `node` (of `last + 1`) is no part of `node`'s value: a
+    /// Python condition, and for [`Question::NotConstant`] the Rust parts of
+    /// [`chooses_or_runs`].
+    fn outside_value(&self, node: Node, child: Node, index: usize, last: usize) -> bool {
+        is_condition(node, index)
+            || (self.question == Question::NotConstant
+                && self.file.language() == Language::Rust
+                && chooses_or_runs(node, child, index == last))
     }
 
     fn shape<'t>(&self, node: Node<'t>) -> Shape<'t> {
@@ -306,14 +358,20 @@ impl<'a, 'f> Tracer<'a, 'f> {
     fn name(&self, node: Node, name: &str, depth: usize) -> Option<Flow> {
         let language = self.file.language();
         // The latest assignment, then the mutations after it (`items.append(x)`).
-        let bindings = match language {
+        let mut bindings = match language {
             Language::Python => python::bindings(self.file, node, name),
             Language::Rust => rust::bindings(self.file, node, name),
         };
-        let guarded = match language {
-            Language::Python => {
-                crate::detectors::scope::python::checked_against_allowlist(self.file, node, name)
+        // The use is in the body of a `for` loop over the name's values: they are what it holds
+        // (asked only for constants; the source question keeps its earlier reach).
+        if self.question == Question::NotConstant && language == Language::Python {
+            if let Some(each) = python::enclosing_loop(self.file, node, name) {
+                bindings.retain(|binding| binding.at.start_byte() > each.at.start_byte());
+                bindings.insert(0, each);
             }
+        }
+        let guarded = match language {
+            Language::Python => scope::python::checked_against_allowlist(self.file, node, name),
             Language::Rust => false,
         };
         if guarded {
@@ -323,7 +381,7 @@ impl<'a, 'f> Tracer<'a, 'f> {
         // conversion cleans it; one in another file is decided when linking.
         let mut pending = Vec::new();
         let mut tests = Vec::new();
-        if self.conversions_sanitize {
+        if self.conversions_sanitize && self.question == Question::Source {
             for (call, index) in validate::calls_before(self.file, node, name) {
                 match self.validator(call, index) {
                     validate::Verdict::Clean => return None,
@@ -338,6 +396,9 @@ impl<'a, 'f> Tracer<'a, 'f> {
                     validate::Verdict::No => {}
                 }
             }
+        }
+        if self.question == Question::NotConstant && is_constant_name(name) {
+            return None;
         }
         let flow = self.bound_value(node, name, bindings, depth);
         flow.map(|mut flow| {
@@ -363,17 +424,7 @@ impl<'a, 'f> Tracer<'a, 'f> {
                 return None;
             }
             let mut flow = self.value(binding.value, depth + 1)?;
-            let line = self
-                .file
-                .text(binding.at)
-                .lines()
-                .next()
-                .unwrap_or("")
-                .trim();
-            flow.steps.push(Step {
-                bytes: binding.at.byte_range(),
-                label: format!("flows into `{name}`: {}", shorten(line)),
-            });
+            flow.steps.push(binding_step(self.file, &binding, name));
             Some(flow)
         })
     }
@@ -391,6 +442,13 @@ impl<'a, 'f> Tracer<'a, 'f> {
                 return Some(flow);
             }
         }
+        if self.question == Question::NotConstant {
+            let inert = match self.file.language() {
+                Language::Python => scope::python::is_inert_parameter(self.file, node, name),
+                Language::Rust => scope::rust::is_inert_parameter(self.file, node, name),
+            };
+            return (!inert).then(|| self.start(node, format!("`{name}` is not a constant")));
+        }
         if !self.request {
             return None;
         }
@@ -400,13 +458,11 @@ impl<'a, 'f> Tracer<'a, 'f> {
         }
         let inert = match self.file.language() {
             Language::Python => {
-                crate::detectors::scope::python::is_inert_parameter(self.file, node, name)
+                scope::python::is_inert_parameter(self.file, node, name)
                     || (url_strings(handler.framework)
                         && python::read_as_object(self.file, handler.bytes.clone(), name))
             }
-            Language::Rust => {
-                crate::detectors::scope::rust::is_inert_parameter(self.file, node, name)
-            }
+            Language::Rust => scope::rust::is_inert_parameter(self.file, node, name),
         };
         let route = handler.route.as_deref().unwrap_or("");
         let typed = inert || typed_in_route(route, name);
@@ -427,7 +483,7 @@ impl<'a, 'f> Tracer<'a, 'f> {
             .and_then(|name_node| name_node.parent())
             .and_then(|function| function.child_by_field_name("parameters"))
             .and_then(|params| {
-                crate::detectors::syntax::descendants(params)
+                crate::syntax::descendants(params)
                     .find(|n| n.kind() == "identifier" && self.file.text(*n) == name)
             })
             .unwrap_or(node);
@@ -547,6 +603,7 @@ impl<'a, 'f> Tracer<'a, 'f> {
                     file: self.file,
                     model: self.model,
                     custom: self.custom,
+                    question: Question::Source,
                     summaries: RefCell::new(self.summaries.borrow().clone()),
                     rejections: RefCell::new(HashMap::new()),
                     params: Some((function.id(), vec![name.clone()])),
@@ -650,6 +707,15 @@ fn ancestors(node: Node) -> impl Iterator<Item = Node> {
     std::iter::successors(node.parent(), |n| n.parent())
 }
 
+/// The step of a flow through `binding`, which gives `name` its value.
+fn binding_step(file: &ParsedFile, binding: &Binding, name: &str) -> Step {
+    let line = file.text(binding.at).lines().next().unwrap_or("").trim();
+    Step {
+        bytes: binding.at.byte_range(),
+        label: format!("flows into `{name}`: {}", shorten(line)),
+    }
+}
+
 fn shorten(line: &str) -> String {
     if line.chars().count() <= 60 {
         return line.to_string();
@@ -661,4 +727,21 @@ fn shorten(line: &str) -> String {
 /// Python `a if condition else b`: the condition chooses a branch, it is not part of the value.
 fn is_condition(node: Node, index: usize) -> bool {
     node.kind() == "conditional_expression" && index == 1
+}
+
+/// Rust parts that choose a value or run before it without being part of it: what a `match`
+/// looks at, the patterns of its arms, an `if`'s condition, the statements of a block before its
+/// value. A constant chosen by a client's input is still a constant.
+fn chooses_or_runs(node: Node, child: Node, last: bool) -> bool {
+    let is_field = |field: &str| {
+        node.child_by_field_name(field)
+            .is_some_and(|found| found.id() == child.id())
+    };
+    match node.kind() {
+        "match_expression" => is_field("value"),
+        "match_arm" => is_field("pattern"),
+        "if_expression" => is_field("condition"),
+        "block" => !last,
+        _ => false,
+    }
 }

@@ -2,9 +2,9 @@
 //! (`token`, `password`) is less sure when the code treats the value as a model or other
 //! object, whose printed form is its class's `__repr__`, not the secret.
 
-use crate::detectors::syntax::{ancestor_of_kind, descendants, named_children};
 use crate::parse::ParsedFile;
 use crate::source::Language;
+use crate::syntax::{ancestor_of_kind, descendants, named_children};
 use tree_sitter::Node;
 
 /// Methods and attributes of `str`, `bytes` and `dict`: reading one says nothing about the

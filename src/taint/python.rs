@@ -1,10 +1,10 @@
 //! Python specifics of taint tracking: sources, sanitizers, bindings, calls.
 
 use super::{Binding, Call, Shape};
-use crate::detectors::syntax::{
+use crate::parse::ParsedFile;
+use crate::syntax::{
     ancestor_of_kind, ancestors_from, descendants, descendants_mentioning, named_children,
 };
-use crate::parse::ParsedFile;
 use std::ops::Range;
 use tree_sitter::Node;
 
@@ -466,7 +466,7 @@ pub(super) fn bindings<'t>(
             let clean = node.kind() == "assignment"
                 && node
                     .child_by_field_name("type")
-                    .is_some_and(|t| crate::detectors::scope::is_inert_type(file.text(t)));
+                    .is_some_and(|t| crate::syntax::scope::is_inert_type(file.text(t)));
             // `x += …` keeps what x held before: the earlier assignment stays the latest, and
             // the addition is traced after it, like a mutation.
             if node.kind() == "augmented_assignment" {
@@ -511,6 +511,34 @@ pub(super) fn bindings<'t>(
     }
     latest.extend(mutations);
     latest
+}
+
+/// The `for` loop, in the function around `use_site`, whose body holds the use and whose target
+/// binds `name` (`for name in ALLOWED: use(name)`), as a binding to the values it loops over.
+pub(super) fn enclosing_loop<'t>(
+    file: &'t ParsedFile,
+    use_site: Node<'t>,
+    name: &str,
+) -> Option<Binding<'t>> {
+    ancestors_from(file.tree.root_node(), use_site)
+        .into_iter()
+        .take_while(|node| !FUNCTIONS.contains(&node.kind()))
+        .filter(|node| node.kind() == "for_statement")
+        .find_map(|each| {
+            let target = each.child_by_field_name("left")?;
+            let binds = std::iter::once(target)
+                .chain(descendants(target))
+                .any(|n| n.kind() == "identifier" && file.text(n) == name);
+            let in_body = each
+                .child_by_field_name("body")
+                .is_some_and(|body| body.byte_range().contains(&use_site.start_byte()));
+            let value = each.child_by_field_name("right")?;
+            (binds && in_body).then_some(Binding {
+                at: each,
+                value,
+                typed: false,
+            })
+        })
 }
 
 /// The literal key `use_site` (under `parent`) is read with, when it is the object of a

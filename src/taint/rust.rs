@@ -1,10 +1,10 @@
 //! Rust specifics of taint tracking: sources, sanitizers, bindings, calls.
 
 use super::{Binding, Call, Shape};
-use crate::detectors::syntax::{
+use crate::parse::ParsedFile;
+use crate::syntax::{
     ancestor_of_kind, ancestors_from, descendants, descendants_mentioning, named_children,
 };
-use crate::parse::ParsedFile;
 use tree_sitter::Node;
 
 /// Methods of actix's `HttpRequest` (and similar) that return client input.
@@ -102,7 +102,7 @@ pub(super) fn shape<'t>(file: &ParsedFile, node: Node<'t>) -> Shape<'t> {
         }
         // `TABLE[key]` is what the table holds, whoever chose the key.
         "index_expression" => Shape::Parts(
-            crate::detectors::syntax::named_children(node)
+            crate::syntax::named_children(node)
                 .into_iter()
                 .take(1)
                 .collect(),
@@ -198,7 +198,10 @@ fn format_captures(file: &ParsedFile, node: Node) -> Option<Vec<String>> {
         .split('{')
         .skip(1)
         .filter_map(|part| part.split(['}', ':']).next())
-        .filter(|name| !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_'))
+        .filter(|name| {
+            name.starts_with(|c: char| c.is_alphabetic() || c == '_')
+                && name.chars().all(|c| c.is_alphanumeric() || c == '_')
+        })
         .map(str::to_string)
         .collect();
     (!names.is_empty()).then_some(names)

@@ -15,11 +15,9 @@
 //! decided once the project is linked ([`super::callees`]).
 
 use super::{CallRef, Tracer};
-use crate::detectors::syntax::{
-    ancestors_from, descendants, descendants_mentioning, named_children,
-};
 use crate::parse::ParsedFile;
 use crate::source::Language;
+use crate::syntax::{ancestors_from, descendants, descendants_mentioning, named_children};
 use tree_sitter::Node;
 
 /// Python conversions that raise on anything but a number or UUID.
@@ -513,9 +511,9 @@ pub const ENUM_BASES: &[&str] = &[
 #[cfg(test)]
 mod tests {
     use super::rejected_parameters;
-    use crate::detectors::syntax::descendants;
     use crate::parse::parse;
     use crate::source::{Language, SourceFile};
+    use crate::syntax::descendants;
 
     /// Each function of the file that rejects a parameter, with the parameters.
     fn rejected(path: &str, language: Language, text: &str) -> Vec<(String, Vec<usize>)> {

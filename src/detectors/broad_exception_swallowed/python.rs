@@ -1,8 +1,8 @@
 //! `broad-exception-swallowed` for Python.
 
-use crate::detectors::syntax::{ancestor_of_kind, descendants, named_children};
 use crate::detectors::Match;
 use crate::parse::ParsedFile;
+use crate::syntax::{ancestor_of_kind, descendants, named_children};
 use regex::Regex;
 use std::sync::LazyLock;
 use tree_sitter::Node;

@@ -1,9 +1,9 @@
 //! `broad-exception-swallowed` for Rust: discarded results of writes and sends, empty `Err` arms.
 
-use crate::detectors::scope::rust::in_test_code;
-use crate::detectors::syntax::{descendants, named_children};
 use crate::detectors::Match;
 use crate::parse::ParsedFile;
+use crate::syntax::scope::rust::in_test_code;
+use crate::syntax::{descendants, named_children};
 use regex::Regex;
 use std::sync::LazyLock;
 use tree_sitter::Node;

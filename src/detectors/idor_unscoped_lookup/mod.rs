@@ -79,19 +79,6 @@ pub fn is_caller_word(token: &str) -> bool {
     })
 }
 
-/// Whether a guard, decorator, extractor or permission class restricts a handler to staff:
-/// `IsAdminUser`, `staff_member_required`, `permission_required`, `AdminUser`,
-/// `Depends(get_current_superuser)`.
-pub fn is_admin_marker(text: &str) -> bool {
-    static ADMIN: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(
-            r#"(?i)admin|staff|super_?user|permission_?required|has_perm|backoffice|back_office|^(required_permissions?|(write_)?permission)\s*=\s*["']"#,
-        )
-        .expect("the admin regex is valid")
-    });
-    ADMIN.is_match(text)
-}
-
 /// Calls that perform an object-level authorization check: DRF's
 /// `check_object_permissions(request, obj)`, `has_perm(perm, obj)`, `authorize(…)`,
 /// `ensure_owner(…)`, `can_view(…)`.
@@ -328,28 +315,6 @@ pub fn is_public_condition(name: &str) -> bool {
     name.contains("public") || name.contains("published") || name.contains("visible")
 }
 
-/// Staff areas whose access control usually lives in URL configuration or middleware that a
-/// single file does not show: a path segment or route starting with `admin`, or named
-/// `dashboard`, `backoffice`, `staff`.
-pub fn is_admin_area(path: &str) -> bool {
-    path.split(['/', '\\'])
-        .map(|segment| {
-            segment
-                .split('.')
-                .next()
-                .unwrap_or(segment)
-                .to_ascii_lowercase()
-        })
-        .any(|segment| {
-            segment.starts_with("admin")
-                || segment.starts_with("dashboard")
-                || matches!(
-                    segment.as_str(),
-                    "backoffice" | "back_office" | "back-office" | "staff" | "superuser"
-                )
-        })
-}
-
 /// Shorten an expression for a message.
 pub fn brief(text: &str) -> String {
     let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -412,7 +377,7 @@ mod tests {
     }
 
     #[test]
-    fn reference_models_and_admin_areas() {
+    fn reference_models() {
         for name in [
             "Product",
             "ProductReview",
@@ -431,16 +396,6 @@ mod tests {
             "PaymentPlan",
         ] {
             assert!(!is_reference_model(name), "{name}");
-        }
-        for path in [
-            "shop/dashboard/views.py",
-            "billing/admin_views.py",
-            "/admin/invoices/{id}",
-        ] {
-            assert!(is_admin_area(path), "{path}");
-        }
-        for path in ["billing/views.py", "src/handlers.rs", "/invoices/{id}"] {
-            assert!(!is_admin_area(path), "{path}");
         }
         assert!(is_oauth_client("Client", "client_id"));
         assert!(!is_oauth_client("Invoice", "client_id"));

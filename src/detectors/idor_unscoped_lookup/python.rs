@@ -3,17 +3,17 @@
 //! and Flask-SQLAlchemy (`Model.query.get_or_404`, `db.get_or_404`).
 
 use super::{
-    finding, is_admin_area, is_admin_marker, is_authz_call, is_barrier_call, is_caller_word,
-    is_id_name, is_oauth_client, is_public_condition, is_reference_model, is_reporting_call,
-    ties_to_caller,
+    finding, is_authz_call, is_barrier_call, is_caller_word, is_id_name, is_oauth_client,
+    is_public_condition, is_reference_model, is_reporting_call, ties_to_caller,
 };
-use crate::detectors::scope::is_inert_type;
-use crate::detectors::scope::python as scope;
-use crate::detectors::syntax::{ancestor_of_kind, descendants, is_constant_name, named_children};
 use crate::detectors::Match;
+use crate::model::admin::{is_admin_area, is_admin_marker};
 use crate::model::python::class_attribute;
 use crate::model::{FileModel, Framework};
 use crate::parse::ParsedFile;
+use crate::syntax::scope::is_inert_type;
+use crate::syntax::scope::python as scope;
+use crate::syntax::{ancestor_of_kind, descendants, is_constant_name, named_children};
 use regex::Regex;
 use std::sync::LazyLock;
 use tree_sitter::Node;

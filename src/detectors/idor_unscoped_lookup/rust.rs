@@ -3,15 +3,15 @@
 //! `.filter(id.eq(...))`) in axum and actix-web handlers.
 
 use super::{
-    finding, is_admin_area, is_admin_marker, is_authz_call, is_barrier_call, is_id_name,
-    is_oauth_client, is_public_condition, is_reference_model, is_reporting_call, sql_lookup,
-    ties_to_caller,
+    finding, is_authz_call, is_barrier_call, is_id_name, is_oauth_client, is_public_condition,
+    is_reference_model, is_reporting_call, sql_lookup, ties_to_caller,
 };
-use crate::detectors::scope::rust as scope;
-use crate::detectors::syntax::{descendants, is_constant_name, named_children};
 use crate::detectors::Match;
+use crate::model::admin::{is_admin_area, is_admin_marker};
 use crate::model::{looks_like_auth, FileModel};
 use crate::parse::ParsedFile;
+use crate::syntax::scope::rust as scope;
+use crate::syntax::{descendants, is_constant_name, named_children};
 use tree_sitter::Node;
 
 /// sqlx macros that take the SQL text and then the bound values.

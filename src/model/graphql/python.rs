@@ -5,13 +5,13 @@
 
 use super::strawberry;
 use super::{camel, root_kind, Operation, OperationKind};
-use crate::detectors::syntax::{descendants, named_children};
 use crate::model::python::{callee_attribute, decorator_guard, first_string_arg};
 use crate::model::{Framework, Handler};
 use crate::parse::ParsedFile;
 use crate::project::guards::{python_decorator_guards, GuardCall, Via};
 use crate::source::Language;
 use crate::symbols::{NamePatterns, Resolved};
+use crate::syntax::{descendants, named_children};
 use std::collections::HashMap;
 use std::sync::LazyLock;
 use tree_sitter::Node;
@@ -225,7 +225,7 @@ fn mounted_fields(file: &ParsedFile, items: &[(Vec<Node>, Node)]) -> HashMap<Str
             continue;
         };
         for statement in named_children(body) {
-            let Some((left, right)) = crate::detectors::syntax::assignment_sides(statement) else {
+            let Some((left, right)) = crate::syntax::assignment_sides(statement) else {
                 continue;
             };
             let Some((class, "Field")) = Some(right)
@@ -290,7 +290,7 @@ fn ariadne_bindings(
         return bindings;
     }
     for (_, item) in items {
-        let Some((left, right)) = crate::detectors::syntax::assignment_sides(*item) else {
+        let Some((left, right)) = crate::syntax::assignment_sides(*item) else {
             continue;
         };
         let Some(callee) = Some(right)

@@ -3,11 +3,11 @@
 //! `#[graphql(guard = …)]` and `ctx.data::<T>()` checks.
 
 use super::{camel, root_kind, Operation};
-use crate::detectors::syntax::{descendants, named_children};
 use crate::model::{looks_like_auth, Framework, Handler};
 use crate::parse::ParsedFile;
 use crate::source::Language;
 use crate::symbols::Resolved;
+use crate::syntax::{descendants, named_children};
 use regex::Regex;
 use std::sync::LazyLock;
 use tree_sitter::Node;

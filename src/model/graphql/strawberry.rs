@@ -6,11 +6,11 @@ use super::python::{
     decorator_callee, module_function, patterns, resolved, resolver, resolves_to, unwrap_decorated,
 };
 use super::{camel, root_kind, Operation, OperationKind};
-use crate::detectors::syntax::named_children;
 use crate::model::python::keyword_argument;
 use crate::model::{Framework, Handler};
 use crate::parse::ParsedFile;
 use crate::symbols::NamePatterns;
+use crate::syntax::named_children;
 use std::sync::LazyLock;
 use tree_sitter::Node;
 
@@ -92,7 +92,7 @@ pub(super) fn resolvers(file: &ParsedFile, class: Node, out: &mut Vec<Handler>) 
             continue;
         }
         // refund: Order = strawberry.mutation(resolver=refund_order)
-        let Some((left, right)) = crate::detectors::syntax::assignment_sides(statement) else {
+        let Some((left, right)) = crate::syntax::assignment_sides(statement) else {
             continue;
         };
         let Some(callee) = Some(right)

@@ -1,10 +1,8 @@
 //! Scope look-ups for Python.
 
 use super::{contains, Assigned};
-use crate::detectors::syntax::{
-    ancestors_from, descendants_mentioning, is_constant_name, named_children,
-};
 use crate::parse::ParsedFile;
+use crate::syntax::{ancestors_from, descendants_mentioning, is_constant_name, named_children};
 use tree_sitter::Node;
 
 /// Nodes that open a new scope: their insides are not searched from outside.

@@ -1,4 +1,6 @@
-//! Small helpers for walking tree-sitter trees, shared by the detectors.
+//! Small helpers for walking tree-sitter trees, below every stage that reads syntax.
+
+pub mod scope;
 
 use tree_sitter::{Node, TreeCursor};
 

@@ -1,8 +1,8 @@
 //! Scope look-ups for Rust.
 
 use super::Assigned;
-use crate::detectors::syntax::{descendants, named_children};
 use crate::parse::ParsedFile;
+use crate::syntax::{descendants, named_children};
 use tree_sitter::Node;
 
 /// The function (or closure, or file) a node belongs to.

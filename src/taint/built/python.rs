@@ -1,0 +1,295 @@
+//! Python texts: f-strings, `%`, `.format()`, `+` and `+=`, and the values known to be fixed.
+
+use super::{fixed_if, How, Walk, MAX_DEPTH};
+use crate::parse::ParsedFile;
+use crate::syntax::scope::python::is_constant;
+use crate::syntax::{descendants, is_constant_name, named_children};
+use crate::taint::{python::bindings, Custom};
+use tree_sitter::Node;
+
+/// Walk the text at `node`: gather its literal parts and look at each value spliced in.
+pub(super) fn text(walk: &mut Walk, node: Node, depth: usize) {
+    crate::budget::deep(|| text_unguarded(walk, node, depth))
+}
+
+/// Guarded by [`text`], which grows the stack for deep trees.
+fn text_unguarded(walk: &mut Walk, node: Node, depth: usize) {
+    let file = walk.file;
+    match node.kind() {
+        "string" => {
+            for part in named_children(node) {
+                match part.kind() {
+                    "string_content" => walk.built.literal.push_str(file.text(part)),
+                    "interpolation" => {
+                        if let Some(value) = part.child_by_field_name("expression") {
+                            walk.splice(How::Interpolation, node, value);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        // `extra(where=[…], select={…})` holds fragments.
+        "concatenated_string" | "parenthesized_expression" | "list" | "tuple" => {
+            for part in named_children(node) {
+                text(walk, part, depth);
+            }
+        }
+        "dictionary" => {
+            for value in named_children(node)
+                .into_iter()
+                .filter_map(|pair| pair.child_by_field_name("value"))
+            {
+                text(walk, value, depth);
+            }
+        }
+        "keyword_argument" => {
+            if let Some(value) = node.child_by_field_name("value") {
+                text(walk, value, depth);
+            }
+        }
+        "binary_operator" => {
+            let (Some(left), Some(right), Some(operator)) = (
+                node.child_by_field_name("left"),
+                node.child_by_field_name("right"),
+                node.child_by_field_name("operator"),
+            ) else {
+                return;
+            };
+            match operator.kind() {
+                "%" if is_stringish(file, left) => {
+                    text(walk, left, depth);
+                    walk.splice(How::Percent, node, right);
+                }
+                "+" if is_stringish(file, left) || is_stringish(file, right) => {
+                    for side in [left, right] {
+                        concatenated(walk, node, side, depth);
+                    }
+                }
+                _ => {}
+            }
+        }
+        "call" => {
+            let Some((template, arguments)) = format_call(file, node) else {
+                return;
+            };
+            text(walk, template, depth);
+            for argument in named_children(arguments) {
+                let value = match argument.kind() {
+                    "keyword_argument" => argument.child_by_field_name("value"),
+                    _ => Some(argument),
+                };
+                if value.is_some_and(|value| walk.splice(How::Format, node, value)) {
+                    break;
+                }
+            }
+        }
+        "identifier" if depth < MAX_DEPTH => {
+            let name = file.text(node);
+            for binding in bindings(file, node, name) {
+                match binding.at.kind() {
+                    "assignment" => {
+                        walk.through(&binding, name, |walk| text(walk, binding.value, depth + 1))
+                    }
+                    "augmented_assignment" if is_append(binding.at) => {
+                        walk.through(&binding, name, |walk| {
+                            concatenated(walk, binding.at, binding.value, depth + 1)
+                        })
+                    }
+                    _ => {}
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `x += …`.
+fn is_append(assignment: Node) -> bool {
+    assignment
+        .child_by_field_name("operator")
+        .is_some_and(|operator| operator.kind() == "+=")
+}
+
+/// One operand of `+` (or the right side of `+=`, at `at`): text is gathered, other values
+/// spliced in.
+fn concatenated(walk: &mut Walk, at: Node, operand: Node, depth: usize) {
+    let before = walk.progress();
+    text(walk, operand, depth);
+    if walk.progress() == before && !is_stringish(walk.file, operand) {
+        walk.splice(How::Concatenation, at, operand);
+    }
+}
+
+/// `"…".format(…)`: the template and the argument list.
+fn format_call<'t>(file: &ParsedFile, call: Node<'t>) -> Option<(Node<'t>, Node<'t>)> {
+    let function = call.child_by_field_name("function")?;
+    if function.kind() != "attribute" {
+        return None;
+    }
+    let template = function.child_by_field_name("object")?;
+    let attribute = function.child_by_field_name("attribute")?;
+    (file.text(attribute) == "format"
+        && matches!(
+            template.kind(),
+            "string" | "concatenated_string" | "identifier"
+        ))
+    .then(|| call.child_by_field_name("arguments"))?
+    .map(|arguments| (template, arguments))
+}
+
+/// Whether an expression evaluates to a string built from literals (possibly with holes).
+fn is_stringish(file: &ParsedFile, node: Node) -> bool {
+    crate::budget::deep(|| match node.kind() {
+        "string" | "concatenated_string" => true,
+        "parenthesized_expression" => named_children(node)
+            .first()
+            .is_some_and(|inner| is_stringish(file, *inner)),
+        "binary_operator" => ["left", "right"].iter().any(|side| {
+            node.child_by_field_name(side)
+                .is_some_and(|operand| is_stringish(file, operand))
+        }),
+        "call" => format_call(file, node).is_some(),
+        _ => false,
+    })
+}
+
+/// The names the database object that runs the text at `sql` goes by: `conn` and `db` for
+/// `(conn or db).execute(sql)`, also through one assignment (`database = conn or db`).
+pub(super) fn connection_names(file: &ParsedFile, sql: Node) -> Vec<String> {
+    let call = std::iter::successors(sql.parent(), |node| node.parent())
+        .take(3)
+        .find(|node| node.kind() == "call");
+    let Some(receiver) = call
+        .and_then(|call| call.child_by_field_name("function"))
+        .filter(|function| function.kind() == "attribute")
+        .and_then(|function| function.child_by_field_name("object"))
+    else {
+        return Vec::new();
+    };
+    let identifiers = |node: Node| -> Vec<String> {
+        descendants(node)
+            .filter(|node| node.kind() == "identifier")
+            .map(|node| file.text(node).to_string())
+            .collect()
+    };
+    let mut names = identifiers(receiver);
+    if receiver.kind() == "identifier" {
+        for binding in bindings(file, receiver, file.text(receiver)) {
+            if binding.value.kind() == "boolean_operator" {
+                names.extend(
+                    named_children(binding.value)
+                        .into_iter()
+                        .filter(|node| node.kind() == "identifier")
+                        .flat_map(identifiers),
+                );
+            }
+        }
+    }
+    names
+}
+
+/// What Python code holds fixed, for [`super::Question::NotConstant`]: `UPPER_CASE` names and
+/// attributes, a fragment composed elsewhere (a name `sql` or `…_sql` that nothing in the
+/// function binds), Django's `_meta` (table and column names), look-ups in a constant table
+/// (`COLUMNS.get(key)`), placeholder lists (`", ".join(["%s"] * len(ids))`), and the dialect
+/// helpers of the database object that runs the text (`db.timestamp_now`,
+/// `db.timestamp_placeholder("now")`: SQL syntax for that database).
+pub(super) fn fixed(file: &ParsedFile, connection: &[String], node: Node) -> Option<Custom> {
+    match node.kind() {
+        "identifier" => {
+            let name = file.text(node);
+            let composed =
+                (name == "sql" || name.ends_with("_sql")) && bindings(file, node, name).is_empty();
+            fixed_if(is_constant_name(name) || composed)
+        }
+        "attribute" => fixed_if(
+            file.text(node).contains("_meta.")
+                || is_constant(file, node)
+                || is_dialect_helper(file, connection, node),
+        ),
+        "call" => fixed_if(
+            is_dialect_helper(file, connection, node)
+                || is_table_lookup(file, node)
+                || is_placeholder_list(file, node),
+        ),
+        _ => None,
+    }
+}
+
+/// `COLUMNS.get(key)`: a look-up in a constant table.
+fn is_table_lookup(file: &ParsedFile, call: Node) -> bool {
+    call.child_by_field_name("function")
+        .filter(|function| function.kind() == "attribute")
+        .is_some_and(|function| {
+            function
+                .child_by_field_name("attribute")
+                .is_some_and(|method| file.text(method) == "get")
+                && function
+                    .child_by_field_name("object")
+                    .is_some_and(|table| is_constant(file, table))
+        })
+}
+
+/// `", ".join(["%s"] * len(ids))`: a separator joining bound-parameter placeholders.
+fn is_placeholder_list(file: &ParsedFile, call: Node) -> bool {
+    let joins = call
+        .child_by_field_name("function")
+        .filter(|function| function.kind() == "attribute")
+        .is_some_and(|function| {
+            function
+                .child_by_field_name("attribute")
+                .is_some_and(|method| file.text(method) == "join")
+                && function
+                    .child_by_field_name("object")
+                    .is_some_and(|separator| separator.kind() == "string")
+        });
+    joins
+        && call
+            .child_by_field_name("arguments")
+            .is_some_and(|arguments| {
+                descendants(arguments)
+                    .any(|part| part.kind() == "string" && is_placeholder(file.text(part)))
+            })
+}
+
+/// A bound-parameter placeholder literal: `"%s"`, `"?"`, `"%(name)s"`, `"$1"`, `":name"`.
+fn is_placeholder(literal: &str) -> bool {
+    let inner = literal.trim_matches(|c| c == '"' || c == '\'').trim();
+    let inner = inner.trim_matches(|c: char| c == '(' || c == ')' || c == ',' || c == ' ');
+    inner == "%s"
+        || inner == "?"
+        || (inner.starts_with("%(") && inner.ends_with(")s"))
+        || (inner.starts_with('$') && inner[1..].chars().all(|c| c.is_ascii_digit()))
+        || (inner.starts_with(':') && inner.len() > 1)
+}
+
+/// A property of the database object, or one of its methods called with literal or constant
+/// arguments only.
+fn is_dialect_helper(file: &ParsedFile, connection: &[String], node: Node) -> bool {
+    let (attribute, arguments) = match node.kind() {
+        "attribute" => (node, None),
+        "call" => match node.child_by_field_name("function") {
+            Some(function) if function.kind() == "attribute" => {
+                (function, node.child_by_field_name("arguments"))
+            }
+            _ => return false,
+        },
+        _ => return false,
+    };
+    let on_connection = attribute
+        .child_by_field_name("object")
+        .is_some_and(|object| {
+            object.kind() == "identifier" && connection.iter().any(|name| name == file.text(object))
+        });
+    on_connection
+        && arguments.is_none_or(|arguments| {
+            named_children(arguments).into_iter().all(|argument| {
+                matches!(
+                    argument.kind(),
+                    "string" | "integer" | "float" | "true" | "false"
+                ) && !descendants(argument).any(|part| part.kind() == "interpolation")
+                    || is_constant(file, argument)
+            })
+        })
+}
