@@ -340,14 +340,15 @@ fn innermost_type(annotation: &str) -> String {
 }
 
 /// What a file's calls are, hashed: the names they are written with (the last part: `post` of
-/// `ledger.post(…)`) and the names of the functions they resolve to (`Ledger.post`, see
-/// [`callee`]). Recorded when the file is checked (and cached with it), so that the cross-file
+/// `ledger.post(…)`) and the functions they resolve to (`Ledger.post`, see [`callee`]), once
+/// with each part of the function's module (`payments`, `db` of `payments.db`). Recorded when the file is checked (and cached with it), so that the cross-file
 /// stages read and parse again only the files with a call that can reach a function they look
 /// for.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CallNames {
     written: Vec<u64>,
-    /// None when resolving the calls ran out of time: they may resolve to anything.
+    /// Per function a call resolves to, a hash of each part of its module with its name. None
+    /// when resolving the calls ran out of time: they may resolve to anything.
     resolved: Option<Vec<u64>>,
 }
 
@@ -381,7 +382,13 @@ impl CallNames {
         let resolved = budget::bounded(timeout, || {
             let callees = calls.iter().filter_map(|&call| callee(file, call));
             let functions = callees.flat_map(|callee| callee.functions);
-            functions.map(|id| hash(&id.name)).collect()
+            functions
+                .flat_map(|id| {
+                    module_parts(&id.module)
+                        .map(|part| in_module(part, &id.name))
+                        .collect::<Vec<_>>()
+                })
+                .collect()
         });
         CallNames {
             written: sorted(written.collect()),
@@ -394,17 +401,39 @@ impl CallNames {
         self.written.binary_search(&hash(name)).is_ok()
     }
 
-    /// Whether a call may resolve to a function named `name` (`Ledger.post`) in some module.
-    fn may_resolve_to(&self, name: &str) -> bool {
-        self.resolved
-            .as_ref()
-            .is_none_or(|hashes| hashes.binary_search(&hash(name)).is_ok())
+    /// Whether a call may resolve to the function `name` (`Ledger.post`) of `module`, as
+    /// [`same_module`] compares modules: then the last part of `module` is a part of the
+    /// module the call resolves to.
+    fn may_resolve_to(&self, module: &str, name: &str) -> bool {
+        let last = module.rsplit(['.', ':']).next().unwrap_or(module);
+        self.resolved.as_ref().is_none_or(|hashes| {
+            [last, ANY_MODULE]
+                .iter()
+                .any(|part| hashes.binary_search(&in_module(part, name)).is_ok())
+        })
     }
 }
 
 fn hash(name: &str) -> u64 {
     xxh3_64(name.as_bytes())
 }
+
+/// The hash of a function's name with one part of its module.
+fn in_module(part: &str, name: &str) -> u64 {
+    xxh3_64(format!("{part}\0{name}").as_bytes())
+}
+
+/// The parts of a module a call resolves to; for a Rust module under `crate`, which the link
+/// names by the crate's package, also [`ANY_MODULE`].
+fn module_parts(module: &str) -> impl Iterator<Item = &str> {
+    let under_crate = module.split("::").next() == Some("crate");
+    module
+        .split(['.', ':'])
+        .chain(under_crate.then_some(ANY_MODULE))
+}
+
+/// The module part that stands for any module.
+const ANY_MODULE: &str = "\0";
 
 /// The kind of a call node.
 fn call_kind(language: Language) -> &'static str {
@@ -558,7 +587,7 @@ impl RequestReturns {
         self.functions
             .iter()
             .chain(&self.objects)
-            .any(|(id, _)| calls.may_resolve_to(&id.name))
+            .any(|(id, _)| calls.may_resolve_to(&id.module, &id.name))
     }
 
     fn gates(&self) -> BTreeSet<&str> {
@@ -831,8 +860,8 @@ struct Callers {
     words: AhoCorasick,
     /// Per function, the ids of its gate and its call name in `words`.
     functions: Vec<(usize, usize)>,
-    /// The functions' names and the names their calls are written with.
-    names: BTreeSet<(String, String)>,
+    /// The functions' modules, names and the names their calls are written with.
+    names: BTreeSet<(String, String, String)>,
 }
 
 impl Callers {
@@ -855,7 +884,8 @@ impl Callers {
             .iter()
             .map(|w| {
                 let function = &w.sink.function;
-                (function.name.clone(), function.short().to_string())
+                let short = function.short().to_string();
+                (w.module.clone(), function.name.clone(), short)
             })
             .collect();
         Some(Callers {
@@ -879,9 +909,9 @@ impl Callers {
     /// Whether a call of the file may be written with the name of one of the functions and
     /// resolve to it.
     fn calls_any(&self, calls: &CallNames) -> bool {
-        self.names
-            .iter()
-            .any(|(name, short)| calls.may_contain(short) && calls.may_resolve_to(name))
+        self.names.iter().any(|(module, name, short)| {
+            calls.may_contain(short) && calls.may_resolve_to(module, name)
+        })
     }
 }
 
