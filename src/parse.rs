@@ -1,11 +1,14 @@
 //! Parsing with tree-sitter: one parser per language per worker thread.
 
 use crate::budget::{self, Stopped};
+use crate::detectors::syntax::descendants_mentioning;
 use crate::model::FileModel;
 use crate::source::{Language, SourceFile};
 use crate::symbols::FileSymbols;
 use std::cell::{Cell, OnceCell, RefCell};
+use std::collections::HashMap;
 use std::ops::ControlFlow;
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 use tree_sitter::{Node, ParseOptions, ParseState, Parser, Tree};
 
@@ -15,11 +18,11 @@ use tree_sitter::{Node, ParseOptions, ParseState, Parser, Tree};
 /// bytes each, from about 511 levels.
 pub const MAX_PYTHON_INDENT_WIDTHS: usize = 500;
 
-/// A source file with its syntax tree and, built on first use, its handler model (shared by
-/// the rules, the detectors and the project facts of the file).
+/// A source file with its syntax tree and, built on first use, its handler model and the walks
+/// for one name (shared by the rules, the detectors and the project facts of the file).
 pub struct ParsedFile<'a> {
     pub source: &'a SourceFile,
-    pub tree: Tree,
+    pub tree: &'a Tree,
     /// Built on first use; a build that failed or ran out of time stops every later user too.
     model: OnceCell<Result<FileModel, Stopped>>,
     symbols: OnceCell<FileSymbols>,
@@ -28,9 +31,75 @@ pub struct ParsedFile<'a> {
     /// What the rest of the project says about functions this file calls (set when the file is
     /// checked again after linking; see [`crate::taint::across`]).
     pub project: Option<std::sync::Arc<crate::taint::across::RequestReturns>>,
+    /// [`ParsedFile::mentioning`]'s walks, by scope (node id), name and kinds skipped.
+    mentions: RefCell<HashMap<Mention, Rc<[Node<'a>]>>>,
 }
 
+/// A walk of [`ParsedFile::mentioning`]: the scope's node id, the name, the kinds skipped.
+type Mention = (usize, String, &'static [&'static str]);
+
 impl<'a> ParsedFile<'a> {
+    /// The file `source` parsed into `tree` (see [`tree`]).
+    pub fn new(source: &'a SourceFile, tree: &'a Tree) -> ParsedFile<'a> {
+        ParsedFile {
+            source,
+            tree,
+            model: OnceCell::new(),
+            symbols: OnceCell::new(),
+            model_time: Cell::new(Duration::ZERO),
+            project: None,
+            mentions: RefCell::new(HashMap::new()),
+        }
+    }
+
+    /// The nodes under `scope` (itself included) that [`descendants_mentioning`] finds for
+    /// `word`, up to `end`. Each scope is walked once per name: the taint tracer of every rule,
+    /// the allowlist checks and the validators ask about the same variables.
+    pub fn mentioning<'t>(
+        &'t self,
+        scope: Node<'t>,
+        word: &str,
+        end: usize,
+        skip: &'static [&'static str],
+    ) -> Vec<Node<'t>> {
+        let key = (scope.id(), word.to_string(), skip);
+        let cached = self.mentions.borrow().get(&key).cloned();
+        let walked = match cached {
+            Some(walked) => walked,
+            None => {
+                let text = &self.source.text;
+                let Some(own) = self.own(scope) else {
+                    return descendants_mentioning(scope, text, word, end, skip);
+                };
+                let walked: Rc<[Node<'a>]> =
+                    descendants_mentioning(own, text, word, usize::MAX, skip).into();
+                self.mentions.borrow_mut().insert(key, Rc::clone(&walked));
+                walked
+            }
+        };
+        // In document order, so the nodes before `end` come first.
+        let before = walked.partition_point(|node| node.start_byte() < end);
+        walked[..before].to_vec()
+    }
+
+    /// `node` as a node of this file's tree, found going down from the root.
+    fn own(&self, node: Node<'_>) -> Option<Node<'a>> {
+        let (start, end) = (node.start_byte(), node.end_byte());
+        let mut current = self.tree.root_node();
+        while current.id() != node.id() {
+            let mut cursor = current.walk();
+            let inside = |child: &Node| {
+                child.start_byte() <= start
+                    && end <= child.end_byte()
+                    && !child.byte_range().is_empty()
+            };
+            current = current
+                .children(&mut cursor)
+                .find(|child| child.id() == node.id() || inside(child))?;
+        }
+        Some(current)
+    }
+
     /// The source text a node spans.
     pub fn text(&self, node: Node) -> &'a str {
         &self.source.text[node.byte_range()]
@@ -145,7 +214,7 @@ thread_local! {
 /// Parse a file with this thread's parser for its language, within the current deadline (see
 /// [`budget`]; past it the work stops as timed out). `None` only if tree-sitter gives up (it
 /// recovers from syntax errors, so in practice only with an incompatible grammar).
-pub fn parse(source: &SourceFile) -> Option<ParsedFile<'_>> {
+pub fn tree(source: &SourceFile) -> Option<Tree> {
     let slot = match source.language {
         Language::Python => 0,
         Language::Rust => 1,
@@ -180,18 +249,10 @@ pub fn parse(source: &SourceFile) -> Option<ParsedFile<'_>> {
         }
         tree
     });
-    let Some(tree) = tree else {
+    if tree.is_none() {
         budget::check_clock();
-        return None;
-    };
-    Some(ParsedFile {
-        source,
-        tree,
-        model: OnceCell::new(),
-        symbols: OnceCell::new(),
-        model_time: Cell::new(Duration::ZERO),
-        project: None,
-    })
+    }
+    tree
 }
 
 #[cfg(test)]
@@ -233,6 +294,6 @@ mod tests {
         // A file at the limit's edge parses without aborting the process.
         let edge = source(Language::Python, nested(MAX_PYTHON_INDENT_WIDTHS - 2, " "));
         assert!(unparsable(&edge).is_none());
-        assert!(parse(&edge).is_some());
+        assert!(tree(&edge).is_some());
     }
 }

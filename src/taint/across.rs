@@ -625,7 +625,8 @@ pub fn recheck(
         .filter_map(|((candidate, test_path), _)| {
             let source = load(candidate, |text| names.is_match(text))?;
             budget::bounded(timeout, || {
-                let mut file = parse::parse(&source)?;
+                let tree = parse::tree(&source)?;
+                let mut file = ParsedFile::new(&source, &tree);
                 file.project = Some(Arc::clone(returns));
                 let checked = check_file(&file, plan, *test_path, timeout, None);
                 Some(checked.findings)
@@ -767,9 +768,10 @@ fn join_file(
     if names.is_empty() {
         return joined;
     }
-    let Some(mut file) = parse::parse(source) else {
+    let Some(tree) = parse::tree(source) else {
         return joined;
     };
+    let mut file = ParsedFile::new(source, &tree);
     file.project = Some(Arc::clone(returns));
     let tests = std::cell::OnceCell::new();
     let tests = || {
@@ -980,7 +982,8 @@ mod tests {
 
     fn with_file<T>(path: &str, language: Language, text: &str, f: impl Fn(&ParsedFile) -> T) -> T {
         let source = SourceFile::new(path.into(), path.into(), language, text.into());
-        let file = parse::parse(&source).expect("parses");
+        let tree = parse::tree(&source).expect("parses");
+        let file = ParsedFile::new(&source, &tree);
         f(&file)
     }
 

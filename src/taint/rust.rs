@@ -1,9 +1,7 @@
 //! Rust specifics of taint tracking: sources, sanitizers, bindings, calls.
 
 use super::{Binding, Call, Shape};
-use crate::detectors::syntax::{
-    ancestor_of_kind, ancestors_from, descendants, descendants_mentioning, named_children,
-};
+use crate::detectors::syntax::{ancestor_of_kind, ancestors_from, descendants, named_children};
 use crate::parse::ParsedFile;
 use tree_sitter::Node;
 
@@ -239,7 +237,7 @@ pub(super) fn bindings<'t>(
     let mut latest: Option<Binding<'t>> = None;
     let mut mutations = Vec::new();
     // A binding names the variable: only the parts of the function that mention it are walked.
-    for node in descendants_mentioning(scope, &file.source.text, name, before, &[]) {
+    for node in file.mentioning(scope, name, before, &[]) {
         if node.end_byte() > before {
             continue;
         }

@@ -15,9 +15,7 @@
 //! decided once the project is linked ([`super::callees`]).
 
 use super::{CallRef, Tracer};
-use crate::detectors::syntax::{
-    ancestors_from, descendants, descendants_mentioning, named_children,
-};
+use crate::detectors::syntax::{ancestors_from, descendants, named_children};
 use crate::parse::ParsedFile;
 use crate::source::Language;
 use tree_sitter::Node;
@@ -208,7 +206,7 @@ pub(super) fn calls_before<'t>(
     use_site: Node<'t>,
     name: &str,
 ) -> Vec<(Node<'t>, usize)> {
-    let (call_kind, function_kinds): (&str, &[&str]) = match file.language() {
+    let (call_kind, function_kinds): (&str, &'static [&str]) = match file.language() {
         Language::Python => ("call", &["function_definition", "lambda"]),
         Language::Rust => ("call_expression", &["function_item", "closure_expression"]),
     };
@@ -225,7 +223,7 @@ pub(super) fn calls_before<'t>(
     }
     // The function's own calls (not those of functions nested in it); cheapest tests first:
     // most calls do not receive the variable.
-    descendants_mentioning(function, &file.source.text, name, before, function_kinds)
+    file.mentioning(function, name, before, function_kinds)
         .into_iter()
         .filter(|n| n.kind() == call_kind && n.end_byte() <= before)
         .filter_map(|call| Some((call, argument_index(file, call, name)?)))
@@ -514,13 +512,14 @@ pub const ENUM_BASES: &[&str] = &[
 mod tests {
     use super::rejected_parameters;
     use crate::detectors::syntax::descendants;
-    use crate::parse::parse;
+    use crate::parse::{tree, ParsedFile};
     use crate::source::{Language, SourceFile};
 
     /// Each function of the file that rejects a parameter, with the parameters.
     fn rejected(path: &str, language: Language, text: &str) -> Vec<(String, Vec<usize>)> {
         let source = SourceFile::new(path.into(), path.to_string(), language, text.to_string());
-        let parsed = parse(&source).expect("parses");
+        let tree = tree(&source).expect("parses");
+        let parsed = ParsedFile::new(&source, &tree);
         descendants(parsed.tree.root_node())
             .filter(|n| matches!(n.kind(), "function_definition" | "function_item"))
             .filter_map(|function| {
@@ -561,7 +560,8 @@ mod tests {
             Language::Python,
             text.to_string(),
         );
-        let parsed = parse(&source).expect("parses");
+        let tree = tree(&source).expect("parses");
+        let parsed = ParsedFile::new(&source, &tree);
         let tested: Vec<Vec<usize>> = descendants(parsed.tree.root_node())
             .filter(|n| n.kind() == "function_definition")
             .map(|function| super::tested_parameters(&parsed, function))

@@ -503,7 +503,8 @@ mod tests {
             Language::Python,
             text.into(),
         );
-        let parsed = crate::parse::parse(&source).unwrap();
+        let tree = crate::parse::tree(&source).unwrap();
+        let parsed = ParsedFile::new(&source, &tree);
         let mut out = Vec::new();
         check(&parsed, &mut out);
         out.into_iter()

@@ -1169,7 +1169,10 @@ fn bound_names(file: &ParsedFile, function: Node, lookup: Node) -> Vec<String> {
     names
 }
 
-fn identifiers<'f>(file: &'f ParsedFile, node: Node<'f>) -> impl Iterator<Item = &'f str> + 'f {
+fn identifiers<'f, 's>(
+    file: &'f ParsedFile<'s>,
+    node: Node<'f>,
+) -> impl Iterator<Item = &'f str> + use<'f, 's> {
     descendants(node)
         .filter(|n| n.kind() == "identifier")
         .map(|n| file.text(n))
