@@ -1,7 +1,7 @@
 //! Parsing with tree-sitter: one parser per language per worker thread.
 
 use crate::budget::{self, Stopped};
-use crate::detectors::syntax::descendants_mentioning;
+use crate::detectors::syntax::{descendants, descendants_mentioning};
 use crate::model::FileModel;
 use crate::source::{Language, SourceFile};
 use crate::symbols::FileSymbols;
@@ -33,6 +33,48 @@ pub struct ParsedFile<'a> {
     pub project: Option<std::sync::Arc<crate::taint::across::RequestReturns>>,
     /// [`ParsedFile::mentioning`]'s walks, by scope (node id), name and kinds skipped.
     mentions: RefCell<HashMap<Mention, Rc<[Node<'a>]>>>,
+    /// Every node by kind, for [`ParsedFile::of_kinds`]; built on first use.
+    kinds: OnceCell<Kinds<'a>>,
+}
+
+/// Every node of a tree by kind, each with its place in document order.
+struct Kinds<'a> {
+    /// The list of each kind's nodes, by kind name.
+    lists: HashMap<&'a str, usize>,
+    nodes: Vec<Vec<(usize, Node<'a>)>>,
+}
+
+impl<'a> Kinds<'a> {
+    /// One walk of the tree under `root`.
+    fn of(root: Node<'a>) -> Kinds<'a> {
+        let mut kinds = Kinds {
+            lists: HashMap::new(),
+            nodes: Vec::new(),
+        };
+        // The list by kind id (several ids may share a name).
+        let mut by_id: Vec<Option<usize>> = Vec::new();
+        for (order, node) in descendants(root).enumerate() {
+            let id = usize::from(node.kind_id());
+            if by_id.len() <= id {
+                by_id.resize(id + 1, None);
+            }
+            let list = *by_id[id].get_or_insert_with(|| {
+                *kinds.lists.entry(node.kind()).or_insert_with(|| {
+                    kinds.nodes.push(Vec::new());
+                    kinds.nodes.len() - 1
+                })
+            });
+            kinds.nodes[list].push((order, node));
+        }
+        kinds
+    }
+
+    /// The nodes of `kind`.
+    fn get(&self, kind: &str) -> Option<&[(usize, Node<'a>)]> {
+        self.lists
+            .get(kind)
+            .map(|&list| self.nodes[list].as_slice())
+    }
 }
 
 /// A walk of [`ParsedFile::mentioning`]: the scope's node id, the name, the kinds skipped.
@@ -49,7 +91,24 @@ impl<'a> ParsedFile<'a> {
             model_time: Cell::new(Duration::ZERO),
             project: None,
             mentions: RefCell::new(HashMap::new()),
+            kinds: OnceCell::new(),
         }
+    }
+
+    /// The nodes of the file of any of `kinds`, in document order: what a walk of the whole
+    /// tree filtered by kind finds, from one walk the detectors, facts and link share.
+    pub fn of_kinds(&self, kinds: &[&str]) -> Vec<Node<'a>> {
+        let index = self.kinds.get_or_init(|| Kinds::of(self.tree.root_node()));
+        let mut found: Vec<(usize, Node<'a>)> = kinds
+            .iter()
+            .filter_map(|kind| index.get(kind))
+            .flatten()
+            .copied()
+            .collect();
+        if kinds.len() > 1 {
+            found.sort_unstable_by_key(|(order, _)| *order);
+        }
+        found.into_iter().map(|(_, node)| node).collect()
     }
 
     /// The nodes under `scope` (itself included) that [`descendants_mentioning`] finds for

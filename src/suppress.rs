@@ -6,7 +6,6 @@
 //! scan, which is also where the two meta rules report: a suppression without a reason, and one
 //! that suppresses nothing (or names an unknown rule).
 
-use crate::detectors::syntax::descendants;
 use crate::finding::Finding;
 use crate::parse::ParsedFile;
 use crate::rules::{Rule, RuleSet};
@@ -119,8 +118,8 @@ pub fn public_markers(file: &ParsedFile) -> Vec<(usize, Option<String>)> {
 
 /// The comment nodes of a file (Python `#`, Rust `//` and `/* */`).
 fn comments<'t>(file: &'t ParsedFile) -> impl Iterator<Item = tree_sitter::Node<'t>> {
-    descendants(file.tree.root_node())
-        .filter(|node| matches!(node.kind(), "comment" | "line_comment" | "block_comment"))
+    file.of_kinds(&["comment", "line_comment", "block_comment"])
+        .into_iter()
 }
 
 /// Parse `# tollgate: ignore[a, b] -- reason` or `# tollgate: public -- reason` (or `//`,

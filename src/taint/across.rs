@@ -356,23 +356,7 @@ impl CallNames {
     /// The names of every call in the file. Resolving a call may walk its function, so it is
     /// bounded by `timeout` like a rule.
     pub fn of(file: &ParsedFile, timeout: Option<Duration>) -> CallNames {
-        let kind = call_kind(file.language());
-        let mut calls = Vec::new();
-        let mut cursor = file.tree.walk();
-        'walk: loop {
-            let node = cursor.node();
-            if node.kind() == kind {
-                calls.push(node);
-            }
-            if cursor.goto_first_child() {
-                continue;
-            }
-            while !cursor.goto_next_sibling() {
-                if !cursor.goto_parent() {
-                    break 'walk;
-                }
-            }
-        }
+        let calls = file.of_kinds(&[call_kind(file.language())]);
         let sorted = |mut hashes: Vec<u64>| {
             hashes.sort_unstable();
             hashes.dedup();
@@ -463,8 +447,8 @@ pub fn returning_request(file: &ParsedFile) -> Vec<FunctionId> {
         return Vec::new();
     }
     let tracer = Tracer::new(file, file.model(), &|_| None, true);
-    descendants(file.tree.root_node())
-        .filter(|node| node.kind() == "function_definition")
+    file.of_kinds(&["function_definition"])
+        .into_iter()
         .filter(|function| text[function.byte_range()].contains("request"))
         .filter_map(|function| {
             let body = function.child_by_field_name("body")?;
@@ -491,8 +475,8 @@ pub fn returning_object(file: &ParsedFile) -> Vec<(FunctionId, String)> {
         return Vec::new();
     }
     let model = file.model();
-    descendants(file.tree.root_node())
-        .filter(|node| node.kind() == "function_definition")
+    file.of_kinds(&["function_definition"])
+        .into_iter()
         .filter(|function| model.handler_at(function.start_byte()).is_none())
         .filter_map(|function| {
             let body = function.child_by_field_name("body")?;
@@ -786,7 +770,7 @@ fn join_file(
     let matches = std::cell::OnceCell::new();
     let matches = || matches.get_or_init(|| FileMatches::new(&file, tests()));
     let call_kind = call_kind(source.language);
-    for call in descendants(file.tree.root_node()).filter(|n| n.kind() == call_kind) {
+    for call in file.of_kinds(&[call_kind]) {
         // Only calls written with one of the names are resolved.
         if !names.contains(call_name(&file, call)) {
             continue;

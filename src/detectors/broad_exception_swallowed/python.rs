@@ -68,7 +68,7 @@ enum Step {
 
 /// Report broad `except` clauses whose handler drops the error.
 pub fn check(file: &ParsedFile, out: &mut Vec<Match>) {
-    for clause in descendants(file.tree.root_node()).filter(|n| n.kind() == "except_clause") {
+    for clause in file.of_kinds(&["except_clause"]) {
         let Some(caught) = broad_type(file, clause) else {
             continue;
         };

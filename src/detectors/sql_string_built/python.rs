@@ -42,7 +42,7 @@ const SANITIZERS: &[&str] = &[
 
 /// Report calls that execute SQL text assembled from non-constant values.
 pub fn check(file: &ParsedFile, out: &mut Vec<Match>) {
-    for call in descendants(file.tree.root_node()).filter(|node| node.kind() == "call") {
+    for call in file.of_kinds(&["call"]) {
         let Some(sink) = Sink::of(file, call) else {
             continue;
         };
@@ -84,8 +84,8 @@ fn acknowledged(file: &ParsedFile, call: Node, argument: Node) -> bool {
             rows.push((value.start_position().row, value.end_position().row));
         }
     }
-    descendants(file.tree.root_node())
-        .filter(|node| node.kind() == "comment")
+    file.of_kinds(&["comment"])
+        .into_iter()
         .filter(|comment| {
             let row = comment.start_position().row;
             rows.iter()

@@ -34,7 +34,7 @@ const PASS_THROUGH: &[&str] = &["as_str", "as_ref", "to_string", "to_owned", "in
 
 /// Report executor calls whose SQL text is assembled from non-constant values.
 pub fn check(file: &ParsedFile, out: &mut Vec<Match>) {
-    for call in descendants(file.tree.root_node()).filter(|n| n.kind() == "call_expression") {
+    for call in file.of_kinds(&["call_expression"]) {
         let Some((name, start)) = executor_name(file, call) else {
             continue;
         };
