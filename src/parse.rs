@@ -77,6 +77,14 @@ impl<'a> Kinds<'a> {
     }
 }
 
+/// Whether `inside`, which lies within `node`'s bytes, is `node` or one of its descendants. Only
+/// a node spanning the same bytes (an ancestor, or a descendant) or an empty one (on an edge)
+/// needs a walk to tell.
+fn under(node: Node<'_>, inside: Node<'_>) -> bool {
+    let ambiguous = inside.byte_range() == node.byte_range() || inside.byte_range().is_empty();
+    !ambiguous || descendants(node).any(|n| n.id() == inside.id())
+}
+
 /// A walk of [`ParsedFile::mentioning`]: the scope's node id, the name, the kinds skipped.
 type Mention = (usize, String, &'static [&'static str]);
 
@@ -98,13 +106,24 @@ impl<'a> ParsedFile<'a> {
     /// The nodes of the file of any of `kinds`, in document order: what a walk of the whole
     /// tree filtered by kind finds, from one walk the detectors, facts and link share.
     pub fn of_kinds(&self, kinds: &[&str]) -> Vec<Node<'a>> {
+        self.of_kinds_within(kinds, self.tree.root_node())
+    }
+
+    /// The nodes of any of `kinds` under `node` (itself included), in document order: what
+    /// `descendants(node)` filtered by kind finds, from the file's index.
+    pub fn of_kinds_within(&self, kinds: &[&str], node: Node<'_>) -> Vec<Node<'a>> {
         let index = self.kinds.get_or_init(|| Kinds::of(self.tree.root_node()));
-        let mut found: Vec<(usize, Node<'a>)> = kinds
-            .iter()
-            .filter_map(|kind| index.get(kind))
-            .flatten()
-            .copied()
-            .collect();
+        let range = node.byte_range();
+        let mut found: Vec<(usize, Node<'a>)> = Vec::new();
+        for list in kinds.iter().filter_map(|kind| index.get(kind)) {
+            // Each list is in document order, so by start.
+            let first = list.partition_point(|(_, n)| n.start_byte() < range.start);
+            let inside = list[first..]
+                .iter()
+                .take_while(|(_, n)| n.start_byte() <= range.end)
+                .filter(|(_, n)| n.end_byte() <= range.end && under(node, *n));
+            found.extend(inside);
+        }
         if kinds.len() > 1 {
             found.sort_unstable_by_key(|(order, _)| *order);
         }
