@@ -341,15 +341,16 @@ fn innermost_type(annotation: &str) -> String {
 
 /// What a file's calls are, hashed: the names they are written with (the last part: `post` of
 /// `ledger.post(…)`) and the functions they resolve to (`Ledger.post`, see [`callee`]), once
-/// with each part of the function's module (`payments`, `db` of `payments.db`). Recorded when the file is checked (and cached with it), so that the cross-file
-/// stages read and parse again only the files with a call that can reach a function they look
-/// for.
+/// with each part of the function's module (`payments`, `db` of `payments.db`). Recorded when
+/// the file is checked (and cached with it), so that the cross-file stages read and parse again
+/// only the files with a call that can reach a function they look for. Kept for every file until
+/// the link: 32-bit hashes, whose rare collisions only make a file read again.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CallNames {
-    written: Vec<u64>,
+    written: Vec<u32>,
     /// Per function a call resolves to, a hash of each part of its module with its name. None
     /// when resolving the calls ran out of time: they may resolve to anything.
-    resolved: Option<Vec<u64>>,
+    resolved: Option<Vec<u32>>,
 }
 
 impl CallNames {
@@ -357,9 +358,10 @@ impl CallNames {
     /// bounded by `timeout` like a rule.
     pub fn of(file: &ParsedFile, timeout: Option<Duration>) -> CallNames {
         let calls = file.of_kinds(&[call_kind(file.language())]);
-        let sorted = |mut hashes: Vec<u64>| {
+        let sorted = |mut hashes: Vec<u32>| {
             hashes.sort_unstable();
             hashes.dedup();
+            hashes.shrink_to_fit();
             hashes
         };
         let written = calls.iter().map(|&call| hash(call_name(file, call)));
@@ -398,13 +400,13 @@ impl CallNames {
     }
 }
 
-fn hash(name: &str) -> u64 {
-    xxh3_64(name.as_bytes())
+fn hash(name: &str) -> u32 {
+    xxh3_64(name.as_bytes()) as u32
 }
 
 /// The hash of a function's name with one part of its module.
-fn in_module(part: &str, name: &str) -> u64 {
-    xxh3_64(format!("{part}\0{name}").as_bytes())
+fn in_module(part: &str, name: &str) -> u32 {
+    hash(&format!("{part}\0{name}"))
 }
 
 /// The parts of a module a call resolves to; for a Rust module under `crate`, which the link
