@@ -37,7 +37,7 @@ pub struct ParsedFile<'a> {
     kinds: OnceCell<Kinds<'a>>,
 }
 
-/// Every node of a tree by kind, each with its place in document order.
+/// Every named node of a tree by kind, each with its place in document order.
 struct Kinds<'a> {
     /// The list of each kind's nodes, by kind name.
     lists: HashMap<&'a str, usize>,
@@ -54,6 +54,9 @@ impl<'a> Kinds<'a> {
         // The list by kind id (several ids may share a name).
         let mut by_id: Vec<Option<usize>> = Vec::new();
         for (order, node) in descendants(root).enumerate() {
+            if !node.is_named() {
+                continue;
+            }
             let id = usize::from(node.kind_id());
             if by_id.len() <= id {
                 by_id.resize(id + 1, None);
@@ -103,14 +106,14 @@ impl<'a> ParsedFile<'a> {
         }
     }
 
-    /// The nodes of the file of any of `kinds`, in document order: what a walk of the whole
-    /// tree filtered by kind finds, from one walk the detectors, facts and link share.
+    /// The nodes of the file of any of the named `kinds`, in document order: what a walk of the
+    /// whole tree filtered by kind finds, from one walk the detectors, facts and link share.
     pub fn of_kinds(&self, kinds: &[&str]) -> Vec<Node<'a>> {
         self.of_kinds_within(kinds, self.tree.root_node())
     }
 
-    /// The nodes of any of `kinds` under `node` (itself included), in document order: what
-    /// `descendants(node)` filtered by kind finds, from the file's index.
+    /// The nodes of any of the named `kinds` under `node` (itself included), in document order:
+    /// what `descendants(node)` filtered by kind finds, from the file's index.
     pub fn of_kinds_within(&self, kinds: &[&str], node: Node<'_>) -> Vec<Node<'a>> {
         let index = self.kinds.get_or_init(|| Kinds::of(self.tree.root_node()));
         let range = node.byte_range();
