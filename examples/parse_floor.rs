@@ -7,7 +7,7 @@
 use rayon::prelude::*;
 use std::path::PathBuf;
 use tollgate::discover::{discover, DiscoverOptions};
-use tollgate::parse::parse;
+use tollgate::parse::tree;
 use tollgate::source::SourceFile;
 
 fn main() {
@@ -37,8 +37,8 @@ fn main() {
                 candidate.language,
                 text,
             );
-            let parsed = parse(&source)?;
-            Some((1usize, parsed.tree.root_node().descendant_count()))
+            let tree = tree(&source)?;
+            Some((1usize, tree.root_node().descendant_count()))
         })
         .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
     println!("parsed {files} files, {nodes} nodes");

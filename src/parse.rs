@@ -4,8 +4,11 @@ use crate::budget::{self, Stopped};
 use crate::model::FileModel;
 use crate::source::{Language, SourceFile};
 use crate::symbols::FileSymbols;
+use crate::syntax::{descendants, descendants_mentioning};
 use std::cell::{Cell, OnceCell, RefCell};
+use std::collections::HashMap;
 use std::ops::ControlFlow;
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 use tree_sitter::{Node, ParseOptions, ParseState, Parser, Tree};
 
@@ -15,11 +18,11 @@ use tree_sitter::{Node, ParseOptions, ParseState, Parser, Tree};
 /// bytes each, from about 511 levels.
 pub const MAX_PYTHON_INDENT_WIDTHS: usize = 500;
 
-/// A source file with its syntax tree and, built on first use, its handler model (shared by
-/// the rules, the detectors and the project facts of the file).
+/// A source file with its syntax tree and, built on first use, its handler model and the walks
+/// for one name (shared by the rules, the detectors and the project facts of the file).
 pub struct ParsedFile<'a> {
     pub source: &'a SourceFile,
-    pub tree: Tree,
+    pub tree: &'a Tree,
     /// Built on first use; a build that failed or ran out of time stops every later user too.
     model: OnceCell<Result<FileModel, Stopped>>,
     symbols: OnceCell<FileSymbols>,
@@ -28,9 +31,156 @@ pub struct ParsedFile<'a> {
     /// What the rest of the project says about functions this file calls (set when the file is
     /// checked again after linking; see [`crate::taint::across`]).
     pub project: Option<std::sync::Arc<crate::taint::across::RequestReturns>>,
+    /// [`ParsedFile::mentioning`]'s walks, by scope (node id), name and kinds skipped.
+    mentions: RefCell<HashMap<Mention, Rc<[Node<'a>]>>>,
+    /// Every node by kind, for [`ParsedFile::of_kinds`]; built on first use.
+    kinds: OnceCell<Kinds<'a>>,
 }
 
+/// Every named node of a tree by kind, each with its place in document order.
+struct Kinds<'a> {
+    /// The list of each kind's nodes, by kind name.
+    lists: HashMap<&'a str, usize>,
+    nodes: Vec<Vec<(usize, Node<'a>)>>,
+}
+
+impl<'a> Kinds<'a> {
+    /// One walk of the tree under `root`.
+    fn of(root: Node<'a>) -> Kinds<'a> {
+        let mut kinds = Kinds {
+            lists: HashMap::new(),
+            nodes: Vec::new(),
+        };
+        // The list by kind id (several ids may share a name).
+        let mut by_id: Vec<Option<usize>> = Vec::new();
+        for (order, node) in descendants(root).enumerate() {
+            if !node.is_named() {
+                continue;
+            }
+            let id = usize::from(node.kind_id());
+            if by_id.len() <= id {
+                by_id.resize(id + 1, None);
+            }
+            let list = *by_id[id].get_or_insert_with(|| {
+                *kinds.lists.entry(node.kind()).or_insert_with(|| {
+                    kinds.nodes.push(Vec::new());
+                    kinds.nodes.len() - 1
+                })
+            });
+            kinds.nodes[list].push((order, node));
+        }
+        kinds
+    }
+
+    /// The nodes of `kind`.
+    fn get(&self, kind: &str) -> Option<&[(usize, Node<'a>)]> {
+        self.lists
+            .get(kind)
+            .map(|&list| self.nodes[list].as_slice())
+    }
+}
+
+/// Whether `inside`, which lies within `node`'s bytes, is `node` or one of its descendants. Only
+/// a node spanning the same bytes (an ancestor, or a descendant) or an empty one (on an edge)
+/// needs a walk to tell.
+fn under(node: Node<'_>, inside: Node<'_>) -> bool {
+    let ambiguous = inside.byte_range() == node.byte_range() || inside.byte_range().is_empty();
+    !ambiguous || descendants(node).any(|n| n.id() == inside.id())
+}
+
+/// A walk of [`ParsedFile::mentioning`]: the scope's node id, the name, the kinds skipped.
+type Mention = (usize, String, &'static [&'static str]);
+
 impl<'a> ParsedFile<'a> {
+    /// The file `source` parsed into `tree` (see [`tree`]).
+    pub fn new(source: &'a SourceFile, tree: &'a Tree) -> ParsedFile<'a> {
+        ParsedFile {
+            source,
+            tree,
+            model: OnceCell::new(),
+            symbols: OnceCell::new(),
+            model_time: Cell::new(Duration::ZERO),
+            project: None,
+            mentions: RefCell::new(HashMap::new()),
+            kinds: OnceCell::new(),
+        }
+    }
+
+    /// The nodes of the file of any of the named `kinds`, in document order: what a walk of the
+    /// whole tree filtered by kind finds, from one walk the detectors, facts and link share.
+    pub fn of_kinds(&self, kinds: &[&str]) -> Vec<Node<'a>> {
+        self.of_kinds_within(kinds, self.tree.root_node())
+    }
+
+    /// The nodes of any of the named `kinds` under `node` (itself included), in document order:
+    /// what `descendants(node)` filtered by kind finds, from the file's index.
+    pub fn of_kinds_within(&self, kinds: &[&str], node: Node<'_>) -> Vec<Node<'a>> {
+        let index = self.kinds.get_or_init(|| Kinds::of(self.tree.root_node()));
+        let range = node.byte_range();
+        let mut found: Vec<(usize, Node<'a>)> = Vec::new();
+        for list in kinds.iter().filter_map(|kind| index.get(kind)) {
+            // Each list is in document order, so by start.
+            let first = list.partition_point(|(_, n)| n.start_byte() < range.start);
+            let inside = list[first..]
+                .iter()
+                .take_while(|(_, n)| n.start_byte() <= range.end)
+                .filter(|(_, n)| n.end_byte() <= range.end && under(node, *n));
+            found.extend(inside);
+        }
+        if kinds.len() > 1 {
+            found.sort_unstable_by_key(|(order, _)| *order);
+        }
+        found.into_iter().map(|(_, node)| node).collect()
+    }
+
+    /// The nodes under `scope` (itself included) that [`descendants_mentioning`] finds for
+    /// `word`, up to `end`. Each scope is walked once per name: the taint tracer of every rule,
+    /// the allowlist checks and the validators ask about the same variables.
+    pub fn mentioning<'t>(
+        &'t self,
+        scope: Node<'t>,
+        word: &str,
+        end: usize,
+        skip: &'static [&'static str],
+    ) -> Vec<Node<'t>> {
+        let key = (scope.id(), word.to_string(), skip);
+        let cached = self.mentions.borrow().get(&key).cloned();
+        let walked = match cached {
+            Some(walked) => walked,
+            None => {
+                let text = &self.source.text;
+                let Some(own) = self.own(scope) else {
+                    return descendants_mentioning(scope, text, word, end, skip);
+                };
+                let walked: Rc<[Node<'a>]> =
+                    descendants_mentioning(own, text, word, usize::MAX, skip).into();
+                self.mentions.borrow_mut().insert(key, Rc::clone(&walked));
+                walked
+            }
+        };
+        // In document order, so the nodes before `end` come first.
+        let before = walked.partition_point(|node| node.start_byte() < end);
+        walked[..before].to_vec()
+    }
+
+    /// `node` as a node of this file's tree, found going down from the root.
+    fn own(&self, node: Node<'_>) -> Option<Node<'a>> {
+        let (start, end) = (node.start_byte(), node.end_byte());
+        let mut current = self.tree.root_node();
+        while current.id() != node.id() {
+            let mut cursor = current.walk();
+            let inside = |child: &Node| {
+                child.start_byte() <= start
+                    && end <= child.end_byte()
+                    && !child.byte_range().is_empty()
+            };
+            current = current
+                .children(&mut cursor)
+                .find(|child| child.id() == node.id() || inside(child))?;
+        }
+        Some(current)
+    }
+
     /// The source text a node spans.
     pub fn text(&self, node: Node) -> &'a str {
         &self.source.text[node.byte_range()]
@@ -145,7 +295,7 @@ thread_local! {
 /// Parse a file with this thread's parser for its language, within the current deadline (see
 /// [`budget`]; past it the work stops as timed out). `None` only if tree-sitter gives up (it
 /// recovers from syntax errors, so in practice only with an incompatible grammar).
-pub fn parse(source: &SourceFile) -> Option<ParsedFile<'_>> {
+pub fn tree(source: &SourceFile) -> Option<Tree> {
     let slot = match source.language {
         Language::Python => 0,
         Language::Rust => 1,
@@ -180,18 +330,10 @@ pub fn parse(source: &SourceFile) -> Option<ParsedFile<'_>> {
         }
         tree
     });
-    let Some(tree) = tree else {
+    if tree.is_none() {
         budget::check_clock();
-        return None;
-    };
-    Some(ParsedFile {
-        source,
-        tree,
-        model: OnceCell::new(),
-        symbols: OnceCell::new(),
-        model_time: Cell::new(Duration::ZERO),
-        project: None,
-    })
+    }
+    tree
 }
 
 #[cfg(test)]
@@ -233,6 +375,6 @@ mod tests {
         // A file at the limit's edge parses without aborting the process.
         let edge = source(Language::Python, nested(MAX_PYTHON_INDENT_WIDTHS - 2, " "));
         assert!(unparsable(&edge).is_none());
-        assert!(parse(&edge).is_some());
+        assert!(tree(&edge).is_some());
     }
 }

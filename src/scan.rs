@@ -8,7 +8,7 @@ use crate::discover::{self, Candidate, DiscoverError, DiscoverOptions};
 use crate::filter;
 use crate::finding::{Finding, Notice, NoticeKind};
 use crate::fingerprint;
-use crate::parse;
+use crate::parse::{self, ParsedFile};
 use crate::profile::{FileProfile, Profile, RuleTimes};
 use crate::progress::Progress;
 use crate::project::checks::LinkChecks;
@@ -707,12 +707,12 @@ fn check_bytes(
     }
     let parse_timeout = timeout.map(|timeout| timeout.max(MIN_PARSE_TIMEOUT));
     let parsing = Instant::now();
-    let parsed = budget::bounded(parse_timeout, || parse::parse(&source));
+    let parsed = budget::bounded(parse_timeout, || parse::tree(&source));
     if let Some(profile) = profile.as_deref_mut() {
         profile.parse = parsing.elapsed();
     }
-    let parsed = match parsed {
-        Ok(Some(parsed)) => parsed,
+    let tree = match parsed {
+        Ok(Some(tree)) => tree,
         Ok(None) => {
             return skipped(
                 NoticeKind::SyntaxError,
@@ -727,6 +727,7 @@ fn check_bytes(
         }
         Err(stopped) => return skipped(NoticeKind::InternalError, failure(&stopped)),
     };
+    let parsed = ParsedFile::new(&source, &tree);
     let syntax = parsed.first_syntax_error().map(|node| {
         let line = node.start_position().row + 1;
         Notice {

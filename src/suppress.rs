@@ -11,7 +11,6 @@ use crate::finding::Finding;
 use crate::parse::ParsedFile;
 use crate::rules::{Rule, RuleSet};
 use crate::source::{Position, SourceFile};
-use crate::syntax::descendants;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
@@ -111,8 +110,8 @@ pub fn public_markers(file: &ParsedFile) -> Vec<(usize, Option<String>)> {
 
 /// The comment nodes of a file (Python `#`, Rust `//` and `/* */`).
 fn comments<'t>(file: &'t ParsedFile) -> impl Iterator<Item = tree_sitter::Node<'t>> {
-    descendants(file.tree.root_node())
-        .filter(|node| matches!(node.kind(), "comment" | "line_comment" | "block_comment"))
+    file.of_kinds(&["comment", "line_comment", "block_comment"])
+        .into_iter()
 }
 
 /// Parse `# tollgate: ignore[a, b] -- reason` or `# tollgate: public -- reason` (or `//`,

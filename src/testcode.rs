@@ -250,7 +250,8 @@ mod tests {
             "a.rs"
         };
         let source = SourceFile::new(PathBuf::from(name), name.into(), language, text.into());
-        let parsed = crate::parse::parse(&source).unwrap();
+        let tree = crate::parse::tree(&source).unwrap();
+        let parsed = ParsedFile::new(&source, &tree);
         let code = TestCode::of(&parsed, false);
         code.regions
             .iter()

@@ -29,8 +29,8 @@ type Env<'c, 't> = Cow<'c, MetaVarEnv<'t, SgDoc>>;
 
 /// One file prepared for declarative matching: the ast-grep view of its tree; the file's model
 /// (handlers, guards) comes from [`ParsedFile::model`].
-pub struct FileMatches<'f> {
-    file: &'f ParsedFile<'f>,
+pub struct FileMatches<'f, 's> {
+    file: &'f ParsedFile<'s>,
     /// The file's test code, for `in-test-code`.
     tests: &'f TestCode,
     root: Root<SgDoc>,
@@ -82,8 +82,8 @@ pub struct Found {
     pub lowered: Lowered,
 }
 
-impl<'f> FileMatches<'f> {
-    pub fn new(file: &'f ParsedFile<'f>, tests: &'f TestCode) -> Self {
+impl<'f, 's> FileMatches<'f, 's> {
+    pub fn new(file: &'f ParsedFile<'s>, tests: &'f TestCode) -> Self {
         let doc = StrDoc {
             src: file.source.text.clone(),
             lang: SgLang(file.language()),
@@ -550,7 +550,7 @@ impl<'f> FileMatches<'f> {
     }
 }
 
-impl FileMatches<'_> {
+impl FileMatches<'_, '_> {
     /// The qualified name of `written` (at `node`) when its first part is a Python local
     /// variable holding a constructed object: `conn = ldap3.Connection(…)` or `conn =
     /// get_connection()` of a project function that returns one make `conn.search` a method of

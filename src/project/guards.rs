@@ -388,7 +388,7 @@ pub fn python_decorator_guards(file: &ParsedFile, function: Node) -> Vec<GuardCa
 /// `Depends()` takes the parameter's type as the callable.
 pub fn dependency_calls(file: &ParsedFile, node: Node, annotation: Option<Node>) -> Vec<GuardCall> {
     let mut out = Vec::new();
-    for call in descendants(node).filter(|n| n.kind() == "call") {
+    for call in file.of_kinds_within(&["call"], node) {
         let Some(function) = call.child_by_field_name("function") else {
             continue;
         };
@@ -459,7 +459,7 @@ fn callees(file: &ParsedFile, function: Node) -> Vec<String> {
         return Vec::new();
     };
     let mut out: Vec<String> = Vec::new();
-    for call in descendants(body).filter(|n| n.kind() == "call") {
+    for call in file.of_kinds_within(&["call"], body) {
         let Some(callee) = call.child_by_field_name("function") else {
             continue;
         };
@@ -481,7 +481,8 @@ fn callees(file: &ParsedFile, function: Node) -> Vec<String> {
 pub fn rejects(file: &ParsedFile, function: Node, inline: bool) -> Option<String> {
     let body = function.child_by_field_name("body")?;
     let symbols = file.symbols();
-    for node in descendants(body) {
+    let kinds = ["raise_statement", "return_statement", "call"];
+    for node in file.of_kinds_within(&kinds, body) {
         match node.kind() {
             "raise_statement" | "return_statement" => {
                 let text = file.text(node);

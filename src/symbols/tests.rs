@@ -1,10 +1,11 @@
 use super::{FileSymbols, NamePatterns, Resolved};
-use crate::parse::parse;
+use crate::parse::{tree, ParsedFile};
 use crate::source::{Language, SourceFile};
 
 fn symbols(path: &str, language: Language, text: &str) -> FileSymbols {
     let source = SourceFile::new(path.into(), path.to_string(), language, text.to_string());
-    let parsed = parse(&source).expect("parses");
+    let tree = tree(&source).expect("parses");
+    let parsed = ParsedFile::new(&source, &tree);
     FileSymbols::build(&parsed)
 }
 

@@ -340,48 +340,41 @@ fn innermost_type(annotation: &str) -> String {
 }
 
 /// What a file's calls are, hashed: the names they are written with (the last part: `post` of
-/// `ledger.post(…)`) and the names of the functions they resolve to (`Ledger.post`, see
-/// [`callee`]). Recorded when the file is checked (and cached with it), so that the cross-file
-/// stages read and parse again only the files with a call that can reach a function they look
-/// for.
+/// `ledger.post(…)`) and the functions they resolve to (`Ledger.post`, see [`callee`]), once
+/// with each part of the function's module (`payments`, `db` of `payments.db`). Recorded when
+/// the file is checked (and cached with it), so that the cross-file stages read and parse again
+/// only the files with a call that can reach a function they look for. Kept for every file until
+/// the link: 32-bit hashes, whose rare collisions only make a file read again.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CallNames {
-    written: Vec<u64>,
-    /// None when resolving the calls ran out of time: they may resolve to anything.
-    resolved: Option<Vec<u64>>,
+    written: Vec<u32>,
+    /// Per function a call resolves to, a hash of each part of its module with its name. None
+    /// when resolving the calls ran out of time: they may resolve to anything.
+    resolved: Option<Vec<u32>>,
 }
 
 impl CallNames {
     /// The names of every call in the file. Resolving a call may walk its function, so it is
     /// bounded by `timeout` like a rule.
     pub fn of(file: &ParsedFile, timeout: Option<Duration>) -> CallNames {
-        let kind = call_kind(file.language());
-        let mut calls = Vec::new();
-        let mut cursor = file.tree.walk();
-        'walk: loop {
-            let node = cursor.node();
-            if node.kind() == kind {
-                calls.push(node);
-            }
-            if cursor.goto_first_child() {
-                continue;
-            }
-            while !cursor.goto_next_sibling() {
-                if !cursor.goto_parent() {
-                    break 'walk;
-                }
-            }
-        }
-        let sorted = |mut hashes: Vec<u64>| {
+        let calls = file.of_kinds(&[call_kind(file.language())]);
+        let sorted = |mut hashes: Vec<u32>| {
             hashes.sort_unstable();
             hashes.dedup();
+            hashes.shrink_to_fit();
             hashes
         };
         let written = calls.iter().map(|&call| hash(call_name(file, call)));
         let resolved = budget::bounded(timeout, || {
             let callees = calls.iter().filter_map(|&call| callee(file, call));
             let functions = callees.flat_map(|callee| callee.functions);
-            functions.map(|id| hash(&id.name)).collect()
+            functions
+                .flat_map(|id| {
+                    module_parts(&id.module)
+                        .map(|part| in_module(part, &id.name))
+                        .collect::<Vec<_>>()
+                })
+                .collect()
         });
         CallNames {
             written: sorted(written.collect()),
@@ -394,17 +387,39 @@ impl CallNames {
         self.written.binary_search(&hash(name)).is_ok()
     }
 
-    /// Whether a call may resolve to a function named `name` (`Ledger.post`) in some module.
-    fn may_resolve_to(&self, name: &str) -> bool {
-        self.resolved
-            .as_ref()
-            .is_none_or(|hashes| hashes.binary_search(&hash(name)).is_ok())
+    /// Whether a call may resolve to the function `name` (`Ledger.post`) of `module`, as
+    /// [`same_module`] compares modules: then the last part of `module` is a part of the
+    /// module the call resolves to.
+    fn may_resolve_to(&self, module: &str, name: &str) -> bool {
+        let last = module.rsplit(['.', ':']).next().unwrap_or(module);
+        self.resolved.as_ref().is_none_or(|hashes| {
+            [last, ANY_MODULE]
+                .iter()
+                .any(|part| hashes.binary_search(&in_module(part, name)).is_ok())
+        })
     }
 }
 
-fn hash(name: &str) -> u64 {
-    xxh3_64(name.as_bytes())
+fn hash(name: &str) -> u32 {
+    xxh3_64(name.as_bytes()) as u32
 }
+
+/// The hash of a function's name with one part of its module.
+fn in_module(part: &str, name: &str) -> u32 {
+    hash(&format!("{part}\0{name}"))
+}
+
+/// The parts of a module a call resolves to; for a Rust module under `crate`, which the link
+/// names by the crate's package, also [`ANY_MODULE`].
+fn module_parts(module: &str) -> impl Iterator<Item = &str> {
+    let under_crate = module.split("::").next() == Some("crate");
+    module
+        .split(['.', ':'])
+        .chain(under_crate.then_some(ANY_MODULE))
+}
+
+/// The module part that stands for any module.
+const ANY_MODULE: &str = "\0";
 
 /// The kind of a call node.
 fn call_kind(language: Language) -> &'static str {
@@ -434,8 +449,8 @@ pub fn returning_request(file: &ParsedFile) -> Vec<FunctionId> {
         return Vec::new();
     }
     let tracer = Tracer::new(file, file.model(), &|_| None, true);
-    descendants(file.tree.root_node())
-        .filter(|node| node.kind() == "function_definition")
+    file.of_kinds(&["function_definition"])
+        .into_iter()
         .filter(|function| text[function.byte_range()].contains("request"))
         .filter_map(|function| {
             let body = function.child_by_field_name("body")?;
@@ -462,8 +477,8 @@ pub fn returning_object(file: &ParsedFile) -> Vec<(FunctionId, String)> {
         return Vec::new();
     }
     let model = file.model();
-    descendants(file.tree.root_node())
-        .filter(|node| node.kind() == "function_definition")
+    file.of_kinds(&["function_definition"])
+        .into_iter()
         .filter(|function| model.handler_at(function.start_byte()).is_none())
         .filter_map(|function| {
             let body = function.child_by_field_name("body")?;
@@ -558,7 +573,7 @@ impl RequestReturns {
         self.functions
             .iter()
             .chain(&self.objects)
-            .any(|(id, _)| calls.may_resolve_to(&id.name))
+            .any(|(id, _)| calls.may_resolve_to(&id.module, &id.name))
     }
 
     fn gates(&self) -> BTreeSet<&str> {
@@ -596,7 +611,8 @@ pub fn recheck(
         .filter_map(|((candidate, test_path), _)| {
             let source = load(candidate, |text| names.is_match(text))?;
             budget::bounded(timeout, || {
-                let mut file = parse::parse(&source)?;
+                let tree = parse::tree(&source)?;
+                let mut file = ParsedFile::new(&source, &tree);
                 file.project = Some(Arc::clone(returns));
                 let checked = check_file(&file, plan, *test_path, timeout, None);
                 Some(checked.findings)
@@ -738,9 +754,10 @@ fn join_file(
     if names.is_empty() {
         return joined;
     }
-    let Some(mut file) = parse::parse(source) else {
+    let Some(tree) = parse::tree(source) else {
         return joined;
     };
+    let mut file = ParsedFile::new(source, &tree);
     file.project = Some(Arc::clone(returns));
     let tests = std::cell::OnceCell::new();
     let tests = || {
@@ -755,7 +772,7 @@ fn join_file(
     let matches = std::cell::OnceCell::new();
     let matches = || matches.get_or_init(|| FileMatches::new(&file, tests()));
     let call_kind = call_kind(source.language);
-    for call in descendants(file.tree.root_node()).filter(|n| n.kind() == call_kind) {
+    for call in file.of_kinds(&[call_kind]) {
         // Only calls written with one of the names are resolved.
         if !names.contains(call_name(&file, call)) {
             continue;
@@ -831,8 +848,8 @@ struct Callers {
     words: AhoCorasick,
     /// Per function, the ids of its gate and its call name in `words`.
     functions: Vec<(usize, usize)>,
-    /// The functions' names and the names their calls are written with.
-    names: BTreeSet<(String, String)>,
+    /// The functions' modules, names and the names their calls are written with.
+    names: BTreeSet<(String, String, String)>,
 }
 
 impl Callers {
@@ -855,7 +872,8 @@ impl Callers {
             .iter()
             .map(|w| {
                 let function = &w.sink.function;
-                (function.name.clone(), function.short().to_string())
+                let short = function.short().to_string();
+                (w.module.clone(), function.name.clone(), short)
             })
             .collect();
         Some(Callers {
@@ -879,9 +897,9 @@ impl Callers {
     /// Whether a call of the file may be written with the name of one of the functions and
     /// resolve to it.
     fn calls_any(&self, calls: &CallNames) -> bool {
-        self.names
-            .iter()
-            .any(|(name, short)| calls.may_contain(short) && calls.may_resolve_to(name))
+        self.names.iter().any(|(module, name, short)| {
+            calls.may_contain(short) && calls.may_resolve_to(module, name)
+        })
     }
 }
 
@@ -950,7 +968,8 @@ mod tests {
 
     fn with_file<T>(path: &str, language: Language, text: &str, f: impl Fn(&ParsedFile) -> T) -> T {
         let source = SourceFile::new(path.into(), path.into(), language, text.into());
-        let file = parse::parse(&source).expect("parses");
+        let tree = parse::tree(&source).expect("parses");
+        let file = ParsedFile::new(&source, &tree);
         f(&file)
     }
 

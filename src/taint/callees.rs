@@ -126,7 +126,8 @@ impl<'a> Callees<'a> {
             .map(|(_, candidate)| *candidate)
             .find(|candidate| discover::display_path(&candidate.path) == path)?;
         let source = self.source(candidate)?;
-        let file = parse::parse(source)?;
+        let tree = parse::tree(source)?;
+        let file = ParsedFile::new(source, &tree);
         let function = descendants(file.tree.root_node())
             .filter(|node| matches!(node.kind(), "function_definition" | "function_item"))
             .find(|function| {
@@ -167,9 +168,10 @@ impl<'a> Callees<'a> {
                 let Some(source) = self.source(candidate) else {
                     continue;
                 };
-                let Some(file) = parse::parse(source) else {
+                let Some(tree) = parse::tree(source) else {
                     continue;
                 };
+                let file = ParsedFile::new(source, &tree);
                 if let Some(function) = defined(&file, &name) {
                     return Some(answer(&file, function));
                 }

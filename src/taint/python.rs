@@ -2,9 +2,7 @@
 
 use super::{Binding, Call, Shape};
 use crate::parse::ParsedFile;
-use crate::syntax::{
-    ancestor_of_kind, ancestors_from, descendants, descendants_mentioning, named_children,
-};
+use crate::syntax::{ancestor_of_kind, ancestors_from, descendants, named_children};
 use std::ops::Range;
 use tree_sitter::Node;
 
@@ -402,8 +400,7 @@ pub(super) fn bindings<'t>(
     let mut latest: Vec<Binding<'t>> = Vec::new();
     let mut mutations = Vec::new();
     // A binding names the variable: only the parts of the function that mention it are walked.
-    let text = &file.source.text;
-    for node in descendants_mentioning(scope, text, name, before, &[]) {
+    for node in file.mentioning(scope, name, before, &[]) {
         if node.end_byte() > before {
             continue;
         }

@@ -2,9 +2,7 @@
 
 use super::{Binding, Call, Shape};
 use crate::parse::ParsedFile;
-use crate::syntax::{
-    ancestor_of_kind, ancestors_from, descendants, descendants_mentioning, named_children,
-};
+use crate::syntax::{ancestor_of_kind, ancestors_from, descendants, named_children};
 use tree_sitter::Node;
 
 /// Methods of actix's `HttpRequest` (and similar) that return client input.
@@ -242,7 +240,7 @@ pub(super) fn bindings<'t>(
     let mut latest: Option<Binding<'t>> = None;
     let mut mutations = Vec::new();
     // A binding names the variable: only the parts of the function that mention it are walked.
-    for node in descendants_mentioning(scope, &file.source.text, name, before, &[]) {
+    for node in file.mentioning(scope, name, before, &[]) {
         if node.end_byte() > before {
             continue;
         }

@@ -17,7 +17,7 @@
 use super::{CallRef, Tracer};
 use crate::parse::ParsedFile;
 use crate::source::Language;
-use crate::syntax::{ancestors_from, descendants, descendants_mentioning, named_children};
+use crate::syntax::{ancestors_from, descendants, named_children};
 use tree_sitter::Node;
 
 /// Python conversions that raise on anything but a number or UUID.
@@ -206,7 +206,7 @@ pub(super) fn calls_before<'t>(
     use_site: Node<'t>,
     name: &str,
 ) -> Vec<(Node<'t>, usize)> {
-    let (call_kind, function_kinds): (&str, &[&str]) = match file.language() {
+    let (call_kind, function_kinds): (&str, &'static [&str]) = match file.language() {
         Language::Python => ("call", &["function_definition", "lambda"]),
         Language::Rust => ("call_expression", &["function_item", "closure_expression"]),
     };
@@ -223,7 +223,7 @@ pub(super) fn calls_before<'t>(
     }
     // The function's own calls (not those of functions nested in it); cheapest tests first:
     // most calls do not receive the variable.
-    descendants_mentioning(function, &file.source.text, name, before, function_kinds)
+    file.mentioning(function, name, before, function_kinds)
         .into_iter()
         .filter(|n| n.kind() == call_kind && n.end_byte() <= before)
         .filter_map(|call| Some((call, argument_index(file, call, name)?)))
@@ -511,14 +511,15 @@ pub const ENUM_BASES: &[&str] = &[
 #[cfg(test)]
 mod tests {
     use super::rejected_parameters;
-    use crate::parse::parse;
+    use crate::parse::{tree, ParsedFile};
     use crate::source::{Language, SourceFile};
     use crate::syntax::descendants;
 
     /// Each function of the file that rejects a parameter, with the parameters.
     fn rejected(path: &str, language: Language, text: &str) -> Vec<(String, Vec<usize>)> {
         let source = SourceFile::new(path.into(), path.to_string(), language, text.to_string());
-        let parsed = parse(&source).expect("parses");
+        let tree = tree(&source).expect("parses");
+        let parsed = ParsedFile::new(&source, &tree);
         descendants(parsed.tree.root_node())
             .filter(|n| matches!(n.kind(), "function_definition" | "function_item"))
             .filter_map(|function| {
@@ -559,7 +560,8 @@ mod tests {
             Language::Python,
             text.to_string(),
         );
-        let parsed = parse(&source).expect("parses");
+        let tree = tree(&source).expect("parses");
+        let parsed = ParsedFile::new(&source, &tree);
         let tested: Vec<Vec<usize>> = descendants(parsed.tree.root_node())
             .filter(|n| n.kind() == "function_definition")
             .map(|function| super::tested_parameters(&parsed, function))

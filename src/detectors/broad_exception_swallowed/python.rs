@@ -68,7 +68,7 @@ enum Step {
 
 /// Report broad `except` clauses whose handler drops the error.
 pub fn check(file: &ParsedFile, out: &mut Vec<Match>) {
-    for clause in descendants(file.tree.root_node()).filter(|n| n.kind() == "except_clause") {
+    for clause in file.of_kinds(&["except_clause"]) {
         let Some(caught) = broad_type(file, clause) else {
             continue;
         };
@@ -503,7 +503,8 @@ mod tests {
             Language::Python,
             text.into(),
         );
-        let parsed = crate::parse::parse(&source).unwrap();
+        let tree = crate::parse::tree(&source).unwrap();
+        let parsed = ParsedFile::new(&source, &tree);
         let mut out = Vec::new();
         check(&parsed, &mut out);
         out.into_iter()

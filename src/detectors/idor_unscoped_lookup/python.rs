@@ -137,7 +137,7 @@ pub fn check(file: &ParsedFile, out: &mut Vec<Match>) {
         return;
     }
     let model = file.model();
-    for node in descendants(file.tree.root_node()) {
+    for node in file.of_kinds(&["call", "class_definition"]) {
         let found = match node.kind() {
             "call" => call_lookup(file, model, node),
             "class_definition" => class_lookup(file, node),
@@ -1169,7 +1169,10 @@ fn bound_names(file: &ParsedFile, function: Node, lookup: Node) -> Vec<String> {
     names
 }
 
-fn identifiers<'f>(file: &'f ParsedFile, node: Node<'f>) -> impl Iterator<Item = &'f str> + 'f {
+fn identifiers<'f, 's>(
+    file: &'f ParsedFile<'s>,
+    node: Node<'f>,
+) -> impl Iterator<Item = &'f str> + use<'f, 's> {
     descendants(node)
         .filter(|n| n.kind() == "identifier")
         .map(|n| file.text(n))
@@ -1343,8 +1346,8 @@ fn class_lookup(file: &ParsedFile, class: Node) -> Option<Match> {
 /// Whether a class of this file derives from `base` and overrides how the object is found
 /// (`get_object`, `get_queryset`): then `base` is likely a building block, not a routed view.
 fn subclasses_scope(file: &ParsedFile, base: &str) -> bool {
-    descendants(file.tree.root_node())
-        .filter(|node| node.kind() == "class_definition")
+    file.of_kinds(&["class_definition"])
+        .into_iter()
         .any(|class| {
             let derives = class
                 .child_by_field_name("superclasses")

@@ -683,7 +683,10 @@ fn pattern_names_unguarded(file: &ParsedFile, pattern: Node) -> Vec<String> {
 }
 
 /// The identifiers and field names in a condition.
-fn tokens<'f>(file: &'f ParsedFile, node: Node<'f>) -> impl Iterator<Item = &'f str> + 'f {
+fn tokens<'f, 's>(
+    file: &'f ParsedFile<'s>,
+    node: Node<'f>,
+) -> impl Iterator<Item = &'f str> + use<'f, 's> {
     descendants(node)
         .filter(|n| {
             matches!(

@@ -2,7 +2,7 @@
 
 use super::{contains, Assigned};
 use crate::parse::ParsedFile;
-use crate::syntax::{ancestors_from, descendants_mentioning, is_constant_name, named_children};
+use crate::syntax::{ancestors_from, is_constant_name, named_children};
 use tree_sitter::Node;
 
 /// Nodes that open a new scope: their insides are not searched from outside.
@@ -72,8 +72,7 @@ pub fn assignments_before<'t>(
 pub fn checked_against_allowlist(file: &ParsedFile, use_site: Node, name: &str) -> bool {
     // The check names the variable: only the parts of the scope before the use that mention it.
     let scope = enclosing_scope(file, use_site);
-    let text = &file.source.text;
-    let nodes = descendants_mentioning(scope, text, name, use_site.start_byte(), SCOPES);
+    let nodes = file.mentioning(scope, name, use_site.start_byte(), SCOPES);
     nodes.iter().any(|node| match node.kind() {
         "if_statement" => {
             let Some(condition) = node.child_by_field_name("condition") else {
