@@ -144,6 +144,13 @@ fn fixed_if(condition: bool) -> Option<Custom> {
     condition.then_some(Custom::Sanitizer)
 }
 
+/// `x += …`.
+pub(super) fn is_append(assignment: Node) -> bool {
+    assignment
+        .child_by_field_name("operator")
+        .is_some_and(|operator| operator.kind() == "+=")
+}
+
 #[cfg(test)]
 mod tests {
     use super::Built;

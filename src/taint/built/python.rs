@@ -1,6 +1,6 @@
 //! Python texts: f-strings, `%`, `.format()`, `+` and `+=`, and the values known to be fixed.
 
-use super::{fixed_if, How, Walk, MAX_DEPTH};
+use super::{fixed_if, is_append, How, Walk, MAX_DEPTH};
 use crate::parse::ParsedFile;
 use crate::syntax::scope::python::is_constant;
 use crate::syntax::{descendants, is_constant_name, named_children};
@@ -102,13 +102,6 @@ fn text_unguarded(walk: &mut Walk, node: Node, depth: usize) {
         }
         _ => {}
     }
-}
-
-/// `x += …`.
-fn is_append(assignment: Node) -> bool {
-    assignment
-        .child_by_field_name("operator")
-        .is_some_and(|operator| operator.kind() == "+=")
 }
 
 /// One operand of `+` (or the right side of `+=`, at `at`): text is gathered, other values

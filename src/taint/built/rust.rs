@@ -1,6 +1,6 @@
 //! Rust texts: `format!`, `+`, `push_str`/`+=`, and the values known to be fixed.
 
-use super::{fixed_if, How, Walk, MAX_DEPTH};
+use super::{fixed_if, is_append, How, Walk, MAX_DEPTH};
 use crate::parse::ParsedFile;
 use crate::syntax::{is_constant_name, named_children};
 use crate::taint::{rust::bindings, Custom};
@@ -73,13 +73,6 @@ fn text_unguarded(walk: &mut Walk, node: Node, depth: usize) {
         }
         _ => {}
     }
-}
-
-/// `x += …`.
-fn is_append(assignment: Node) -> bool {
-    assignment
-        .child_by_field_name("operator")
-        .is_some_and(|operator| operator.kind() == "+=")
 }
 
 /// One operand of `+` or a `push_str`/`+=` argument (at `at`): text is gathered, other values
