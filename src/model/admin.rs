@@ -5,15 +5,29 @@ use std::sync::LazyLock;
 
 /// Whether a guard, decorator, extractor or permission class restricts a handler to staff:
 /// `IsAdminUser`, `staff_member_required`, `permission_required`, `AdminUser`,
-/// `Depends(get_current_superuser)`.
+/// `Depends(get_current_superuser)`, or a view's class attribute naming the permission it
+/// requires ([`names_a_permission`]).
 pub fn is_admin_marker(text: &str) -> bool {
     static ADMIN: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(
-            r#"(?i)admin|staff|super_?user|permission_?required|has_perm|backoffice|back_office|^(required_permissions?|(write_)?permission)\s*=\s*["']"#,
+            r"(?i)admin|staff|super_?user|permission_?required|has_perm|backoffice|back_office",
         )
         .expect("the admin regex is valid")
     });
-    ADMIN.is_match(text)
+    ADMIN.is_match(text) || names_a_permission(text)
+}
+
+/// A class attribute naming the permission a view requires, as Django's
+/// `PermissionRequiredMixin` (`permission_required = "shop.change_order"`) and permission
+/// classes that read the view (`permission = "event.orders:write"`) take it.
+pub fn names_a_permission(statement: &str) -> bool {
+    static NAMED: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r#"^(permission_required|required_permissions?|(write_)?permission)\s*=\s*(\(\s*)?["']\w"#,
+        )
+        .expect("the permission attribute regex is valid")
+    });
+    NAMED.is_match(statement)
 }
 
 /// Staff areas whose access control usually lives in URL configuration or middleware that a

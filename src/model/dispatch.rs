@@ -23,7 +23,7 @@ const VERBS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIO
 const REFUSALS: &[&str] = &["UNAUTHORIZED", "FORBIDDEN", "401", "403"];
 
 /// A function that routes requests by hand.
-pub(crate) struct Dispatch<'t> {
+pub(super) struct Dispatch<'t> {
     pub arms: Vec<Arm<'t>>,
     /// The names holding the request: the parameters given, and the values the `match` reads.
     pub inputs: Vec<String>,
@@ -32,7 +32,7 @@ pub(crate) struct Dispatch<'t> {
 }
 
 /// One routed arm of the `match`.
-pub(crate) struct Arm<'t> {
+pub(super) struct Arm<'t> {
     pub methods: Vec<String>,
     pub path: String,
     /// The function the arm hands the request to (`create_transfer`, `api::refund`).
@@ -42,6 +42,29 @@ pub(crate) struct Arm<'t> {
     pub pattern: Range<usize>,
     /// The arm's own refusal of callers, when it handles the request inline.
     pub refusal: Option<String>,
+}
+
+/// A function that routes by hand, as the model keeps it for the project stage.
+#[derive(Debug)]
+pub struct Dispatcher {
+    pub name: String,
+    /// The whole function (its handler in the per-file model).
+    pub bytes: Range<usize>,
+    /// The arms that hand the request to another function.
+    pub calls: Vec<RoutedCall>,
+}
+
+/// An arm that hands the request to a function: the project stage mounts the function there.
+#[derive(Debug)]
+pub struct RoutedCall {
+    /// Where the arm's pattern starts.
+    pub at: usize,
+    pub path: String,
+    pub methods: Vec<String>,
+    /// The function as written (`create_transfer`, `api::refund`).
+    pub target: String,
+    /// The refusals that guard it.
+    pub guards: Vec<String>,
 }
 
 /// Whether the file may route by hand (a cheap text test before any walk).

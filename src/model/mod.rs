@@ -122,19 +122,24 @@ impl Handler {
 #[derive(Debug, Default)]
 pub struct FileModel {
     pub handlers: Vec<Handler>,
+    /// Rust functions that route by hand (each also a handler above).
+    pub dispatchers: Vec<dispatch::Dispatcher>,
 }
 
 impl FileModel {
     pub fn build(file: &ParsedFile) -> FileModel {
-        let mut handlers = match file.language() {
-            Language::Python => python::handlers(file),
+        let (mut handlers, dispatchers) = match file.language() {
+            Language::Python => (python::handlers(file), Vec::new()),
             Language::Rust => rust::handlers(file),
         };
         handlers.extend(match file.language() {
             Language::Python => graphql::python::handlers(file),
             Language::Rust => graphql::rust::handlers(file),
         });
-        FileModel { handlers }
+        FileModel {
+            handlers,
+            dispatchers,
+        }
     }
 
     /// The innermost handler whose definition contains `byte`.

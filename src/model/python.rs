@@ -6,9 +6,7 @@ use crate::project::guards::{
     dependency_calls, python_decorator_guards, python_parameter_guards, GuardCall, Via,
 };
 use crate::syntax::{descendants, named_children};
-use regex::Regex;
 use std::collections::{HashMap, HashSet};
-use std::sync::LazyLock;
 use tree_sitter::Node;
 
 const ROUTE_METHODS: &[&str] = &[
@@ -646,24 +644,13 @@ pub(crate) fn class_markers(file: &ParsedFile, class: Node) -> Vec<String> {
             let text = file.text(statement);
             if text.starts_with("permission_classes")
                 || text.starts_with("authentication_classes")
-                || names_a_permission(text)
+                || super::admin::names_a_permission(text)
             {
                 markers.push(text.to_string());
             }
         }
     }
     markers
-}
-
-/// A class attribute naming the permission a view requires, as Django's
-/// `PermissionRequiredMixin` (`permission_required = "shop.change_order"`) and permission
-/// classes that read the view (`permission = "event.orders:write"`) take it.
-fn names_a_permission(statement: &str) -> bool {
-    static NAMED: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r#"^(permission_required|required_permissions?|(write_)?permission)\s*=\s*(\(\s*)?["']\w"#)
-            .expect("the permission attribute regex is valid")
-    });
-    NAMED.is_match(statement)
 }
 
 fn django_methods(file: &ParsedFile, decorators: &[Node]) -> Vec<String> {

@@ -1,12 +1,11 @@
 //! Handler discovery for axum and actix-web, and for services that route by hand
 //! ([`super::dispatch`]), one file at a time.
 
-use super::dispatch::{self, Dispatch};
+use super::dispatch::{self, Dispatch, Dispatcher, RoutedCall};
 use super::{looks_like_auth, Framework, Handler};
 use crate::parse::ParsedFile;
 use crate::syntax::{descendants, named_children};
 use std::collections::HashMap;
-use std::ops::Range;
 use tree_sitter::Node;
 
 const VERBS: &[&str] = &["get", "post", "put", "patch", "delete", "head", "options"];
@@ -51,7 +50,8 @@ struct Registration {
     framework: Option<Framework>,
 }
 
-pub(super) fn handlers(file: &ParsedFile) -> Vec<Handler> {
+/// The file's handlers, and the functions among them that route by hand.
+pub(super) fn handlers(file: &ParsedFile) -> (Vec<Handler>, Vec<Dispatcher>) {
     let (mut functions, mut calls) = (Vec::new(), Vec::new());
     for node in descendants(file.tree.root_node()) {
         match node.kind() {
@@ -62,24 +62,25 @@ pub(super) fn handlers(file: &ParsedFile) -> Vec<Handler> {
     }
     let mut registrations = registrations(file, &calls);
     let mut handlers = Vec::new();
+    let mut dispatchers = Vec::new();
     for (function, dispatch) in dispatches(file, &functions) {
-        handlers.extend(dispatched(file, function, &dispatch, &mut registrations));
+        if let Some(dispatcher) =
+            dispatched(file, function, &dispatch, &mut registrations, &mut handlers)
+        {
+            dispatchers.push(dispatcher);
+        }
     }
-    let dispatchers: Vec<Range<usize>> = handlers.iter().map(|h| h.bytes.clone()).collect();
     handlers.extend(
         functions
             .into_iter()
-            .filter(|f| !dispatchers.contains(&f.byte_range()))
+            .filter(|f| !dispatchers.iter().any(|d| d.bytes == f.byte_range()))
             .filter_map(|function| handler_for(file, &registrations, function)),
     );
-    handlers
+    (handlers, dispatchers)
 }
 
 /// The functions among `functions` that route by hand.
-pub(crate) fn dispatches<'t>(
-    file: &ParsedFile,
-    functions: &[Node<'t>],
-) -> Vec<(Node<'t>, Dispatch<'t>)> {
+fn dispatches<'t>(file: &ParsedFile, functions: &[Node<'t>]) -> Vec<(Node<'t>, Dispatch<'t>)> {
     if !dispatch::may_dispatch(&file.source.text) {
         return Vec::new();
     }
@@ -96,18 +97,18 @@ pub(crate) fn dispatches<'t>(
         .collect()
 }
 
-/// The handlers of a function that routes by hand: the function itself (for the request
-/// input its body reads; a route only if something mounts it), and each arm that handles its
-/// route inline. Arms that hand the request to a function of this file register it.
+/// The handlers of a function that routes by hand, added to `handlers`: the function itself
+/// (for the request input its body reads; a route only if something mounts it), and each arm
+/// that handles its route inline. Arms that hand the request to a function of this file
+/// register it; every arm that hands it to a function is kept on the returned dispatcher.
 fn dispatched(
     file: &ParsedFile,
     function: Node,
     dispatch: &Dispatch,
     registrations: &mut HashMap<String, Registration>,
-) -> Vec<Handler> {
-    let Some(name_node) = function.child_by_field_name("name") else {
-        return Vec::new();
-    };
+    handlers: &mut Vec<Handler>,
+) -> Option<Dispatcher> {
+    let name_node = function.child_by_field_name("name")?;
     let name = file.text(name_node).to_string();
     let framework = hand_routed_framework(file);
     let outer_guards: Vec<String> = dispatch.refusal.iter().cloned().collect();
@@ -126,22 +127,13 @@ fn dispatched(
         guard_calls: Vec::new(),
         operation: None,
     };
-    let mut handlers = vec![base.clone()];
+    handlers.push(base.clone());
+    let mut calls = Vec::new();
     for arm in &dispatch.arms {
         let mut guards = outer_guards.clone();
         guards.extend(arm.refusal.iter().cloned());
-        match arm.target {
-            Some(target) if target.kind() == "identifier" => {
-                let entry = registrations
-                    .entry(file.text(target).to_string())
-                    .or_default();
-                entry.route = entry.route.take().or_else(|| Some(arm.path.clone()));
-                entry.methods.extend(arm.methods.iter().cloned());
-                entry.guards.extend(guards);
-                entry.framework = Some(framework);
-            }
-            Some(_) => {}
-            None => handlers.push(Handler {
+        let Some(target) = arm.target else {
+            handlers.push(Handler {
                 methods: arm.methods.clone(),
                 route: Some(arm.path.clone()),
                 guards,
@@ -149,14 +141,35 @@ fn dispatched(
                 bytes: arm.bytes.clone(),
                 name_bytes: arm.pattern.clone(),
                 ..base.clone()
-            }),
+            });
+            continue;
+        };
+        if target.kind() == "identifier" {
+            let entry = registrations
+                .entry(file.text(target).to_string())
+                .or_default();
+            entry.route = entry.route.take().or_else(|| Some(arm.path.clone()));
+            entry.methods.extend(arm.methods.iter().cloned());
+            entry.guards.extend(guards.iter().cloned());
+            entry.framework = Some(framework);
         }
+        calls.push(RoutedCall {
+            at: arm.pattern.start,
+            path: arm.path.clone(),
+            methods: arm.methods.clone(),
+            target: file.text(target).to_string(),
+            guards,
+        });
     }
-    handlers
+    Some(Dispatcher {
+        name,
+        bytes: function.byte_range(),
+        calls,
+    })
 }
 
 /// hyper (or the `http` crate) when the file uses it, else the standard library.
-pub(crate) fn hand_routed_framework(file: &ParsedFile) -> Framework {
+fn hand_routed_framework(file: &ParsedFile) -> Framework {
     let text = &file.source.text;
     if text.contains("hyper") || text.contains("http::") {
         Framework::Hyper

@@ -133,28 +133,28 @@ pub fn findings(
             .iter()
             .flat_map(|r| r.guessed_guards.iter().map(String::as_str))
             .collect();
-        let (severity, confidence, exposure) =
-            if writes && effects.handler_writes(callees, path, handler.bytes.start) {
-                (rule.severity, rule.confidence, "changes state")
-            } else if reads_account_data(
-                &format!("{} {}", handler.name, field.unwrap_or("")),
-                &routes,
-            ) {
-                (
-                    rule.severity.lower(),
-                    Confidence::Low,
-                    "returns account data",
-                )
-            } else if writes {
-                // Neither its body nor the project functions it calls write anything known.
-                (
-                    rule.severity.lower(),
-                    Confidence::Low,
-                    "takes a write method but changes no state in its code",
-                )
-            } else {
-                continue;
-            };
+        let changes_state = writes && effects.handler_writes(callees, path, handler.bytes.start);
+        let (severity, confidence, exposure) = if changes_state {
+            (rule.severity, rule.confidence, "changes state")
+        } else if reads_account_data(
+            &format!("{} {}", handler.name, field.unwrap_or("")),
+            &routes,
+        ) {
+            (
+                rule.severity.lower(),
+                Confidence::Low,
+                "returns account data",
+            )
+        } else if writes {
+            // Neither its body nor the project functions it calls write anything known.
+            (
+                rule.severity.lower(),
+                Confidence::Low,
+                "takes a write method but changes no state in its code",
+            )
+        } else {
+            continue;
+        };
         let shown = if routes.len() > 1 && routes.iter().all(|r| r.handler.contains('.')) {
             handler
                 .owner
@@ -185,7 +185,7 @@ pub fn findings(
         ];
         let mut message = rule.render_message(&captures);
         let by_name = handler.capability.as_ref().filter(|c| !c.resolved);
-        let sign_up = (exposure == "changes state")
+        let sign_up = changes_state
             .then(|| creates_an_account(callees, path, handler.bytes.start))
             .flatten();
         let confidence = if let Some(call) = sign_up {

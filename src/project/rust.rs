@@ -4,7 +4,7 @@
 
 use super::facts::{join_path, Edge, FileFacts, HandlerFact, Target};
 use crate::model::graphql::rust as graphql;
-use crate::model::{looks_like_auth, Framework, Handler};
+use crate::model::{looks_like_auth, FileModel, Framework, Handler};
 use crate::parse::ParsedFile;
 use crate::source::Position;
 use crate::suppress;
@@ -81,6 +81,7 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
                     .markers
                     .iter()
                     .find_map(|t| graphql::serves_schema(file, t));
+                fact.candidate = model.dispatchers.iter().any(|d| d.bytes == handler.bytes);
                 fact
             })
             .collect(),
@@ -89,9 +90,7 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
     if let Some(framework) = framework {
         candidates(file, framework, &public, &mut facts);
     }
-    if hand_routed {
-        hand_routes(file, &mut facts);
-    }
+    hand_routes(file, model, &mut facts);
     super::models::rust(file, &mut facts);
     for node in descendants(file.tree.root_node()) {
         if is_chain_end(file, node) {
@@ -146,39 +145,20 @@ fn candidates(
     }
 }
 
-/// A function that routes by hand mounts each arm's target under the arm's path; the function
-/// itself is a route only if something mounts it.
-fn hand_routes(file: &ParsedFile, facts: &mut FileFacts) {
-    let functions: Vec<Node> = descendants(file.tree.root_node())
-        .filter(|n| n.kind() == "function_item")
-        .collect();
-    for (function, dispatch) in crate::model::rust::dispatches(file, &functions) {
-        let Some(name) = function.child_by_field_name("name").map(|n| file.text(n)) else {
-            continue;
-        };
-        for fact in facts.handlers.iter_mut() {
-            if fact.name == name
-                && fact.route.is_none()
-                && fact.bytes.start >= function.start_byte()
-                && fact.bytes.end <= function.end_byte()
-            {
-                fact.candidate = true;
-            }
-        }
-        for arm in &dispatch.arms {
-            let Some(target) = arm.target else {
-                continue;
-            };
-            let guards: Vec<String> = dispatch.refusal.iter().cloned().collect();
+/// A function that routes by hand mounts the function each arm calls under the arm's path;
+/// the function itself is a route only if something mounts it.
+fn hand_routes(file: &ParsedFile, model: &FileModel, facts: &mut FileFacts) {
+    for dispatcher in &model.dispatchers {
+        for call in &dispatcher.calls {
             facts.edges.push(Edge {
-                at: file.source.position(arm.pattern.start),
-                from: name.to_string(),
-                prefix: join_path("", &arm.path),
-                methods: arm.methods.clone(),
-                target: Target::Handler(segments(file.text(target))),
-                markers: guards.clone(),
-                guards,
+                at: file.source.position(call.at),
+                from: dispatcher.name.clone(),
+                prefix: join_path("", &call.path),
+                methods: call.methods.clone(),
+                target: Target::Handler(segments(&call.target)),
+                guards: call.guards.clone(),
                 guard_calls: Vec::new(),
+                markers: call.guards.clone(),
             });
         }
     }
