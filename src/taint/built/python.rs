@@ -212,38 +212,29 @@ pub(super) fn fixed(file: &ParsedFile, connection: &[String], node: Node) -> Opt
 
 /// `COLUMNS.get(key)`: a look-up in a constant table.
 fn is_table_lookup(file: &ParsedFile, call: Node) -> bool {
-    call.child_by_field_name("function")
-        .filter(|function| function.kind() == "attribute")
-        .is_some_and(|function| {
-            function
-                .child_by_field_name("attribute")
-                .is_some_and(|method| file.text(method) == "get")
-                && function
-                    .child_by_field_name("object")
-                    .is_some_and(|table| is_constant(file, table))
-        })
+    receiver_of(file, call, "get").is_some_and(|table| is_constant(file, table))
 }
 
 /// `", ".join(["%s"] * len(ids))`: a separator joining bound-parameter placeholders.
 fn is_placeholder_list(file: &ParsedFile, call: Node) -> bool {
-    let joins = call
-        .child_by_field_name("function")
-        .filter(|function| function.kind() == "attribute")
-        .is_some_and(|function| {
-            function
-                .child_by_field_name("attribute")
-                .is_some_and(|method| file.text(method) == "join")
-                && function
-                    .child_by_field_name("object")
-                    .is_some_and(|separator| separator.kind() == "string")
-        });
-    joins
+    receiver_of(file, call, "join").is_some_and(|separator| separator.kind() == "string")
         && call
             .child_by_field_name("arguments")
             .is_some_and(|arguments| {
                 descendants(arguments)
                     .any(|part| part.kind() == "string" && is_placeholder(file.text(part)))
             })
+}
+
+/// The object `call` calls `method` on (`COLUMNS` in `COLUMNS.get(key)`).
+fn receiver_of<'t>(file: &ParsedFile, call: Node<'t>, method: &str) -> Option<Node<'t>> {
+    let function = call
+        .child_by_field_name("function")
+        .filter(|function| function.kind() == "attribute")?;
+    let attribute = function.child_by_field_name("attribute")?;
+    (file.text(attribute) == method)
+        .then(|| function.child_by_field_name("object"))
+        .flatten()
 }
 
 /// A bound-parameter placeholder literal: `"%s"`, `"?"`, `"%(name)s"`, `"$1"`, `":name"`.
