@@ -174,7 +174,7 @@ fn text_table_lists_routes_and_a_summary() {
     assert!(lines.next().unwrap().starts_with("METHOD"));
     assert!(text.contains("POST    /transfers/"), "{text}");
     assert!(
-        text.contains("14 routes: 7 without a guard, 0 public, 0 with no route found"),
+        text.contains("17 routes: 9 without a guard, 0 public, 0 with no route found"),
         "{text}"
     );
 }
@@ -477,4 +477,43 @@ fn hand_routed_rust_services_list_each_arm_as_a_route() {
     assert!(frameworks.contains(&"hyper") && frameworks.contains(&"std"));
     // The dispatching functions themselves are not routes: nothing mounts them by path.
     assert!(rows.iter().all(|r| r.1 != "?"), "{rows:#?}");
+}
+
+#[test]
+fn helpers_called_first_guard_by_what_they_do() {
+    let document = routes_json(
+        fixture_dir(),
+        &[
+            "fixtures/missing-authorization/flask",
+            "fixtures/missing-authorization/axum",
+            "fixtures/missing-authorization/hyper",
+        ],
+    );
+    let rows = table(&document);
+    let guards = |path: &str| route(&rows, path).3.clone();
+    // A helper in another module that answers 401 without credentials guards the handler, in
+    // Flask (`current_account()`) and in axum (`current_member(…).await?`).
+    let flask = rows
+        .iter()
+        .find(|r| r.1 == "/accounts/close" && r.2 == "close_account" && r.3.contains("abort"))
+        .map(|r| r.3.clone());
+    assert!(
+        flask.is_some_and(|g| g.contains("current_account")),
+        "{rows:#?}"
+    );
+    assert!(rows
+        .iter()
+        .any(|r| r.1 == "/accounts/close" && r.3.contains("current_member")));
+    // A helper named like a check that refuses nobody, and a feature switch's 403, guard nothing.
+    assert!(
+        rows.iter()
+            .filter(|r| r.1 == "/accounts/freeze"
+                || r.1 == "/accounts/rename"
+                || r.1 == "/accounts/nickname")
+            .all(|r| r.3.is_empty()),
+        "{rows:#?}"
+    );
+    // A `?` on such a helper before a hand-routed `match` guards every arm, at its own path.
+    assert!(guards("/operations/reconcile").contains("operator"));
+    assert!(rows.iter().all(|r| !r.1.contains("/operations/reconcile/")));
 }

@@ -14,6 +14,7 @@
 //! before the `match` (an early return with 401/403) guards every arm.
 
 use crate::parse::ParsedFile;
+use crate::project::guards::GuardCall;
 use crate::syntax::{descendants, named_children};
 use std::ops::Range;
 use tree_sitter::Node;
@@ -29,6 +30,8 @@ pub(super) struct Dispatch<'t> {
     pub inputs: Vec<String>,
     /// The check before the `match` that refuses callers, as written.
     pub refusal: Option<String>,
+    /// Where the `match` starts: calls before it may guard every arm.
+    pub start: usize,
 }
 
 /// One routed arm of the `match`.
@@ -65,6 +68,8 @@ pub struct RoutedCall {
     pub target: String,
     /// The refusals that guard it.
     pub guards: Vec<String>,
+    /// The calls before the `match` that may guard it, judged when linking.
+    pub guard_calls: Vec<GuardCall>,
 }
 
 /// Whether the file may route by hand (a cheap text test before any walk).
@@ -119,6 +124,7 @@ pub(super) fn of<'t>(
             inputs,
             refusal: refusal_before(file, body, expression)
                 .or_else(|| refusal_around(file, body, expression)),
+            start: expression.start_byte(),
         });
     }
     None

@@ -59,6 +59,11 @@ impl Framework {
             Framework::Juniper => "juniper",
         }
     }
+
+    /// hyper or the standard library: routes are the literal paths of a `match`, whole.
+    pub fn routes_by_hand(self) -> bool {
+        matches!(self, Framework::Hyper | Framework::Std)
+    }
 }
 
 /// A function that serves HTTP requests.

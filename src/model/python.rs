@@ -3,7 +3,8 @@
 use super::{is_session_like, looks_like_auth, Framework, Handler};
 use crate::parse::ParsedFile;
 use crate::project::guards::{
-    dependency_calls, python_decorator_guards, python_parameter_guards, GuardCall, Via,
+    dependency_calls, python_body_calls, python_decorator_guards, python_parameter_guards,
+    GuardCall, Via,
 };
 use crate::syntax::{descendants, named_children};
 use std::collections::{HashMap, HashSet};
@@ -267,6 +268,7 @@ fn handler_for(file: &ParsedFile, facts: &FileFacts, function: Node) -> Option<H
         Vec::new()
     };
     guard_calls.extend(dependencies.iter().cloned());
+    guard_calls.extend(python_body_calls(file, function));
     let handler = |framework, methods, route, guards, request_params| Handler {
         name: name.clone(),
         framework,

@@ -4,6 +4,7 @@
 use super::dispatch::{self, Dispatch, Dispatcher, RoutedCall};
 use super::{looks_like_auth, Framework, Handler};
 use crate::parse::ParsedFile;
+use crate::project::rust_guards::body_guard_calls;
 use crate::syntax::{descendants, named_children};
 use std::collections::HashMap;
 use tree_sitter::Node;
@@ -112,6 +113,7 @@ fn dispatched(
     let name = file.text(name_node).to_string();
     let framework = hand_routed_framework(file);
     let outer_guards: Vec<String> = dispatch.refusal.iter().cloned().collect();
+    let checks = body_guard_calls(file, function, Some(dispatch.start));
     let base = Handler {
         name: name.clone(),
         framework,
@@ -124,7 +126,7 @@ fn dispatched(
         bytes: function.byte_range(),
         name_bytes: name_node.byte_range(),
         request_params: dispatch.inputs.clone(),
-        guard_calls: Vec::new(),
+        guard_calls: checks.clone(),
         operation: None,
     };
     handlers.push(base.clone());
@@ -159,6 +161,7 @@ fn dispatched(
             methods: arm.methods.clone(),
             target: file.text(target).to_string(),
             guards,
+            guard_calls: checks.clone(),
         });
     }
     Some(Dispatcher {
@@ -196,7 +199,7 @@ fn handler_for(
     let hand_routed = registration
         .as_ref()
         .and_then(|r| r.framework)
-        .is_some_and(|f| matches!(f, Framework::Hyper | Framework::Std));
+        .is_some_and(Framework::routes_by_hand);
     let actix_types = params.iter().any(|p| p.actix);
     let registration = registration.get_or_insert_with(Registration::default);
     let mut guards = registration.guards.clone();
@@ -219,7 +222,7 @@ fn handler_for(
         owner: None,
         declared_route,
         markers: params.iter().map(|p| p.type_text.clone()).collect(),
-        guard_calls: Vec::new(),
+        guard_calls: body_guard_calls(file, function, None),
         bytes: function.byte_range(),
         name_bytes: name_node.byte_range(),
         request_params: params

@@ -266,7 +266,7 @@ fn inline_check(file: &ParsedFile, handler: &Handler) -> Option<String> {
         .descendant_for_byte_range(handler.name_bytes.start, handler.name_bytes.end)?
         .parent()
         .filter(|node| node.kind() == "function_definition")?;
-    guards::rejects(file, function, true)
+    guards::rejects(file, function, guards::Refusal::Inline)
 }
 
 /// `/a/` + `b/{id}` → `/a/b/{id}`: one slash between parts, a leading slash.

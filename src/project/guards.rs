@@ -48,6 +48,10 @@ pub enum Via {
     /// A Django middleware class named in `MIDDLEWARE`: its `__call__`, `process_request` or
     /// `process_view` runs on every request.
     Middleware,
+    /// A call at the top of the handler's body (`account = current_account()`,
+    /// `require_user(&headers).await?`): a guard only when its code is read and refuses
+    /// callers, never by its name.
+    Body,
 }
 
 /// What one function does about the caller's identity.
@@ -57,6 +61,10 @@ pub struct FunctionFact {
     pub name: String,
     /// How it rejects a request without credentials, if it does (`raises HTTPException(401)`).
     pub authenticates: Option<String>,
+    /// The same, counting only what shows that the caller is checked (see
+    /// [`Refusal::Helper`]): how a helper called from a handler's body is judged.
+    #[serde(default)]
+    pub checks_caller: Option<String>,
     /// Its own dependencies (FastAPI sub-dependencies) and decorators.
     pub guard_calls: Vec<GuardCall>,
     /// What it calls, as written.
@@ -151,26 +159,96 @@ const REJECTIONS: &[&str] = &[
     "AuthenticationError",
     "NotAuthorized",
 ];
-/// Words in a condition that show it tests the caller's identity or rights.
+/// Words (or their beginnings) in a condition that show it tests the caller's identity or
+/// rights: `user`, `is_authenticated`, `session`, `MissingToken`; `role` and `scope` are left
+/// out, being as often fields of the request body.
 const CREDENTIAL_WORDS: &[&str] = &[
     "user",
     "session",
     "auth",
     "token",
     "login",
+    "logged",
     "credential",
-    "api_key",
     "apikey",
     "identity",
     "principal",
     "permission",
-    "is_staff",
-    "is_superuser",
-    "role",
+    "perm",
+    "perms",
+    "staff",
+    "superuser",
     "jwt",
     "claims",
-    "scope",
+    "bearer",
+    "password",
 ];
+/// Refusals that can only mean the caller has no valid credentials (as opposed to a 403,
+/// which a feature switch or a file system may answer too).
+const UNAUTHENTICATED: &[&str] = &[
+    "401",
+    "UNAUTHORIZED",
+    "Unauthorized",
+    "Unauthorised",
+    "unauthorized(",
+    "NotAuthenticated",
+    "Unauthenticated",
+    "AuthenticationFailed",
+    "AuthenticationError",
+    "InvalidToken",
+    "InvalidCredentials",
+    "redirect_to_login",
+    "login_url",
+    "LOGIN_URL",
+];
+
+/// Which refusals make a function a check of the caller.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// A guard's (a decorator, a dependency): checking callers is its only job, so any 401/403
+    /// or credential check counts.
+    Guard,
+    /// A helper a handler calls at the top of its body: a 401, a credential check, or a 403
+    /// under a test of the caller (not a feature switch's 403).
+    Helper,
+    /// A handler's own code: only refusals under a test of the caller.
+    Inline,
+}
+
+/// Whether `text` names the caller's identity or rights: some word of it (split at
+/// punctuation, underscores and case changes) begins with a credential word, or two adjacent
+/// words spell one (`api_key`).
+pub fn names_the_caller(text: &str) -> bool {
+    let mut words: Vec<String> = Vec::new();
+    let mut current = String::new();
+    let mut previous_lower = false;
+    for c in text.chars() {
+        if !c.is_alphanumeric() {
+            previous_lower = false;
+            if !current.is_empty() {
+                words.push(std::mem::take(&mut current));
+            }
+            continue;
+        }
+        if c.is_uppercase() && previous_lower && !current.is_empty() {
+            words.push(std::mem::take(&mut current));
+        }
+        previous_lower = c.is_lowercase() || c.is_ascii_digit();
+        current.extend(c.to_lowercase());
+    }
+    words.push(current);
+    let starts = |word: &str| {
+        CREDENTIAL_WORDS.iter().any(|credential| match *credential {
+            // Short words stand alone (`perm`, not `permanent`).
+            "perm" | "perms" => word == *credential,
+            _ => word.starts_with(credential),
+        })
+    };
+    words.iter().any(|w| starts(w))
+        || words
+            .windows(2)
+            .any(|pair| starts(&format!("{}{}", pair[0], pair[1])))
+}
 
 /// The summaries of every function and method of a Python file, and its classes.
 pub fn python_functions(file: &ParsedFile) -> (Vec<FunctionFact>, Vec<ClassFact>) {
@@ -190,7 +268,8 @@ pub fn python_functions(file: &ParsedFile) -> (Vec<FunctionFact>, Vec<ClassFact>
                 guard_calls.extend(python_decorator_guards(file, node));
                 functions.push(FunctionFact {
                     name,
-                    authenticates: rejects(file, node, false),
+                    authenticates: rejects(file, node, Refusal::Guard),
+                    checks_caller: rejects(file, node, Refusal::Helper),
                     guard_calls,
                     calls: callees(file, node),
                 });
@@ -384,6 +463,65 @@ pub fn python_decorator_guards(file: &ParsedFile, function: Node) -> Vec<GuardCa
         .collect()
 }
 
+/// The calls at the top level of a handler's body, before its first `return`, that may guard
+/// it (`account = current_account()`, `await require_member(request)`, `self.check(request)`):
+/// judged when linking by what the called function does, never by its name.
+pub fn python_body_calls(file: &ParsedFile, function: Node) -> Vec<GuardCall> {
+    let Some(body) = function.child_by_field_name("body") else {
+        return Vec::new();
+    };
+    let class = enclosing_class_name(file, function);
+    let mut out = Vec::new();
+    for statement in named_children(body) {
+        match statement.kind() {
+            "return_statement" => break,
+            "expression_statement" => {}
+            _ => continue,
+        }
+        let Some(mut value) = named_children(statement).into_iter().next() else {
+            continue;
+        };
+        if value.kind() == "assignment" {
+            let Some(right) = value.child_by_field_name("right") else {
+                continue;
+            };
+            value = right;
+        }
+        if value.kind() == "await" {
+            let Some(inner) = named_children(value).into_iter().next() else {
+                continue;
+            };
+            value = inner;
+        }
+        let Some(callee) = value
+            .child_by_field_name("function")
+            .filter(|_| value.kind() == "call")
+            .map(|f| file.text(f))
+            .filter(|text| is_name(text))
+        else {
+            continue;
+        };
+        // `self.check()` is a method of the handler's class.
+        let callee = match (class, callee.strip_prefix("self.")) {
+            (Some(class), Some(method)) if !method.contains('.') => format!("{class}.{method}"),
+            _ => callee.to_string(),
+        };
+        out.push(GuardCall {
+            text: file
+                .text(value)
+                .lines()
+                .next()
+                .unwrap_or("")
+                .chars()
+                .take(80)
+                .collect(),
+            callee,
+            how: Via::Body,
+        });
+    }
+    out
+}
+
 /// `Depends(f)`, `Security(f, scopes=…)` and `Depends(Cls(...))` calls under `node`; a bare
 /// `Depends()` takes the parameter's type as the callable.
 pub fn dependency_calls(file: &ParsedFile, node: Node, annotation: Option<Node>) -> Vec<GuardCall> {
@@ -476,21 +614,27 @@ fn callees(file: &ParsedFile, function: Node) -> Vec<String> {
 
 /// How `function` refuses a request without credentials, if it does: it raises or returns a
 /// 401/403 (or an authentication exception, a redirect to the login page), or it verifies a
-/// credential. With `inline`, only refusals under a condition about the caller's identity
-/// count (a handler's own check, as opposed to a guard function, whose only job it is).
-pub fn rejects(file: &ParsedFile, function: Node, inline: bool) -> Option<String> {
+/// credential; `mode` says which of these count (see [`Refusal`]).
+pub fn rejects(file: &ParsedFile, function: Node, mode: Refusal) -> Option<String> {
     let body = function.child_by_field_name("body")?;
     let symbols = file.symbols();
     let kinds = ["raise_statement", "return_statement", "call"];
+    // A refusal counts unconditionally for a guard, when it can only mean "no credentials"
+    // for a helper, and otherwise only under a test of the caller.
+    let counts = |node: Node, text: &str| match mode {
+        Refusal::Guard => true,
+        Refusal::Helper if UNAUTHENTICATED.iter().any(|r| text.contains(r)) => true,
+        _ => under_credential_condition(file, node, body),
+    };
     for node in file.of_kinds_within(&kinds, body) {
         match node.kind() {
             "raise_statement" | "return_statement" => {
                 let text = file.text(node);
-                let denied = inline && on_denied_branch(file, node, body);
+                let denied = mode != Refusal::Guard && on_denied_branch(file, node, body);
                 if !denied && !REJECTIONS.iter().any(|r| text.contains(r)) {
                     continue;
                 }
-                if inline && !denied && !under_credential_condition(file, node, body) {
+                if !denied && !counts(node, text) {
                     continue;
                 }
                 let first = text.lines().next().unwrap_or(text).trim();
@@ -507,14 +651,12 @@ pub fn rejects(file: &ParsedFile, function: Node, inline: bool) -> Option<String
                         .child_by_field_name("arguments")
                         .map(|a| file.text(a))
                         .unwrap_or("");
-                    if (args.contains("401") || args.contains("403"))
-                        && (!inline || under_credential_condition(file, node, body))
-                    {
+                    if (args.contains("401") || args.contains("403")) && counts(node, args) {
                         return Some(format!("{written}{args}"));
                     }
                     continue;
                 }
-                if inline {
+                if mode == Refusal::Inline {
                     continue;
                 }
                 let resolved = symbols.resolve(file.language(), written);
@@ -579,9 +721,9 @@ fn under_credential_condition(file: &ParsedFile, node: Node, body: Node) -> bool
         if matches!(parent.kind(), "if_statement" | "elif_clause") {
             let condition = parent
                 .child_by_field_name("condition")
-                .map(|c| file.text(c).to_ascii_lowercase())
+                .map(|c| file.text(c))
                 .unwrap_or_default();
-            if CREDENTIAL_WORDS.iter().any(|w| condition.contains(w)) {
+            if names_the_caller(condition) {
                 return true;
             }
         }
@@ -648,7 +790,10 @@ impl<'a> Judge<'a> {
 
     /// The verdict on a guard call written in `file`.
     pub fn judge(&self, file: usize, call: &GuardCall) -> Verdict {
-        self.judge_at(file, call, 0)
+        match call.how {
+            Via::Body => self.judge_known(file, call, 0),
+            _ => self.judge_at(file, call, 0),
+        }
     }
 
     fn judge_at(&self, file: usize, call: &GuardCall, depth: usize) -> Verdict {
@@ -670,6 +815,10 @@ impl<'a> Judge<'a> {
         let Some(symbols) = &self.files[file].1.symbols else {
             return Verdict::No;
         };
+        if self.files[file].0.ends_with(".rs") {
+            return self.judge_rust(file, call, depth);
+        }
+        let strict = call.how == Via::Body;
         let language = crate::source::Language::Python;
         let resolved = symbols.resolve(language, &call.callee);
         let qualified = resolved.name().to_string();
@@ -712,7 +861,7 @@ impl<'a> Judge<'a> {
                 };
                 for method in methods {
                     if let Some(function) = self.functions_in(at, &format!("{class}.{method}")) {
-                        verdict = self.summary(at, function, depth);
+                        verdict = self.summary(at, function, depth, strict);
                         if verdict != Verdict::No {
                             break;
                         }
@@ -720,9 +869,13 @@ impl<'a> Judge<'a> {
                 }
                 if verdict == Verdict::No {
                     for base in &fact.bases {
+                        // A helper is looked for in the bases; a guard may be a base itself.
                         let inherited = GuardCall {
                             text: call.text.clone(),
-                            callee: base.clone(),
+                            callee: match strict {
+                                true => format!("{base}.{method}"),
+                                false => base.clone(),
+                            },
                             how: call.how,
                         };
                         if let Verdict::Guard(why) = self.judge_at(at, &inherited, depth + 1) {
@@ -734,7 +887,7 @@ impl<'a> Judge<'a> {
             }
         }
         if let Some((at, function)) = self.find(&self.functions, file, class_module, &method) {
-            return self.summary(at, function, depth);
+            return self.summary(at, function, depth, strict);
         }
         if matches!(resolved, Resolved::Qualified(_)) && qualified.starts_with("builtins.") {
             return Verdict::No;
@@ -744,6 +897,26 @@ impl<'a> Judge<'a> {
             Verdict::ByName
         } else {
             Verdict::No
+        }
+    }
+
+    /// A Rust call: the project function it resolves to (`crate::auth::require_user`, or the
+    /// method `Session.load` of an `impl` block for `Session::load`) and that function's summary.
+    fn judge_rust(&self, file: usize, call: &GuardCall, depth: usize) -> Verdict {
+        let Some(symbols) = &self.files[file].1.symbols else {
+            return Verdict::No;
+        };
+        let strict = call.how == Via::Body;
+        let resolved = symbols.resolve(crate::source::Language::Rust, &call.callee);
+        let qualified = resolved.name();
+        let (module, last) = qualified.rsplit_once("::").unwrap_or(("", qualified));
+        if let Some((at, function)) = self.find(&self.functions, file, module, last) {
+            return self.summary(at, function, depth, strict);
+        }
+        let (parent, owner) = module.rsplit_once("::").unwrap_or(("", module));
+        match self.find(&self.functions, file, parent, &format!("{owner}.{last}")) {
+            Some((at, function)) => self.summary(at, function, depth, strict),
+            None => Verdict::No,
         }
     }
 
@@ -869,11 +1042,16 @@ impl<'a> Judge<'a> {
 
     /// A function's verdict: it rejects requests itself, or one of its dependencies or calls
     /// authenticates.
-    fn summary(&self, file: usize, function: &FunctionFact, depth: usize) -> Verdict {
+    /// `strict` for a helper called from a handler's body (see [`Refusal::Helper`]).
+    fn summary(&self, file: usize, function: &FunctionFact, depth: usize, strict: bool) -> Verdict {
         if depth > MAX_DEPTH {
             return Verdict::No;
         }
-        if let Some(how) = &function.authenticates {
+        let refusal = match strict {
+            true => &function.checks_caller,
+            false => &function.authenticates,
+        };
+        if let Some(how) = refusal {
             return Verdict::Guard(format!("`{}` {how}", function.name));
         }
         if let Verdict::Guard(why) = self.any_guard(file, &function.guard_calls, depth) {
@@ -884,7 +1062,7 @@ impl<'a> Judge<'a> {
             // `self.helper()` is a method of the same class.
             if let (Some(class), Some(method)) = (class, callee.strip_prefix("self.")) {
                 if let Some(helper) = self.functions_in(file, &format!("{class}.{method}")) {
-                    if let Verdict::Guard(why) = self.summary(file, helper, depth + 1) {
+                    if let Verdict::Guard(why) = self.summary(file, helper, depth + 1, strict) {
                         return Verdict::Guard(why);
                     }
                 }
@@ -893,7 +1071,7 @@ impl<'a> Judge<'a> {
             let call = GuardCall {
                 text: callee.clone(),
                 callee: callee.clone(),
-                how: Via::Call,
+                how: if strict { Via::Body } else { Via::Call },
             };
             // Only what can be resolved counts here: a name guess about a callee is no guard.
             if let Verdict::Guard(why) = self.judge_known(file, &call, depth + 1) {
@@ -938,6 +1116,7 @@ impl<'a> Judge<'a> {
                 .unwrap_or("")
         };
         let here = module_of(file);
+        let rust = |f: usize| self.files[f].0.ends_with(".rs");
         candidates
             .iter()
             .find(|(f, _)| {
@@ -945,7 +1124,7 @@ impl<'a> Judge<'a> {
                 if module.is_empty() || module == here {
                     *f == file
                 } else {
-                    crate::symbols::same_module(candidate, module)
+                    rust(*f) == rust(file) && crate::symbols::same_module(candidate, module)
                 }
             })
             .copied()

@@ -214,8 +214,12 @@ impl<'a> Linker<'a> {
                     Resolved::Container(child) => self.visit(&child, next.clone(), stack),
                     Resolved::Handler(h) => {
                         let handler = self.handlers[h].1;
-                        // actix: `scope("/api").service(h)` where `h` has `#[post("/x")]`.
+                        // actix: `scope("/api").service(h)` where `h` has `#[post("/x")]`; a
+                        // hand-routed arm matches the whole request path itself.
                         let path = match &handler.route {
+                            Some(route) if handler.framework.routes_by_hand() => {
+                                join_path("", route)
+                            }
                             Some(route) => join_path(&next.prefix, route),
                             None => next.prefix.clone(),
                         };

@@ -18,6 +18,7 @@ pub mod missing_authorization;
 pub mod models;
 mod python;
 mod rust;
+pub(crate) mod rust_guards;
 mod template_syntax;
 pub mod templates;
 

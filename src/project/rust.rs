@@ -65,9 +65,15 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
         None
     };
     let hand_routed = crate::model::dispatch::may_dispatch(text);
+    // Every file's functions, for judging the calls that guard handlers in other files.
+    let summaries = FileFacts {
+        symbols: Some(file.symbols().clone()),
+        functions: super::rust_guards::rust_functions(file),
+        ..FileFacts::default()
+    };
     if framework.is_none() && !hand_routed && !NEEDS_ANY.iter().any(|needle| text.contains(needle))
     {
-        return FileFacts::default();
+        return summaries;
     }
     let model = file.model();
     let public = suppress::public_markers(file);
@@ -85,7 +91,7 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
                 fact
             })
             .collect(),
-        ..FileFacts::default()
+        ..summaries
     };
     if let Some(framework) = framework {
         candidates(file, framework, &public, &mut facts);
@@ -157,7 +163,7 @@ fn hand_routes(file: &ParsedFile, model: &FileModel, facts: &mut FileFacts) {
                 methods: call.methods.clone(),
                 target: Target::Handler(segments(&call.target)),
                 guards: call.guards.clone(),
-                guard_calls: Vec::new(),
+                guard_calls: call.guard_calls.clone(),
                 markers: call.guards.clone(),
             });
         }
