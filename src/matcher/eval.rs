@@ -57,6 +57,9 @@ pub struct FileMatches<'f, 's> {
     how: std::cell::Cell<Option<How>>,
     /// Which `lower-confidence`/`lower-severity` conditions of the current match held.
     lowered: std::cell::Cell<Lowered>,
+    /// How many `not`s the condition being evaluated is under: a negated `tainted` never waits
+    /// for callers.
+    negated: std::cell::Cell<usize>,
 }
 
 /// A match: the reported byte range, the metavariables' source texts, the taint flow that
@@ -103,6 +106,7 @@ impl<'f, 's> FileMatches<'f, 's> {
             unauthenticated: std::cell::Cell::new(None),
             how: std::cell::Cell::new(None),
             lowered: std::cell::Cell::new(Lowered::default()),
+            negated: std::cell::Cell::new(0),
         }
     }
 
@@ -273,13 +277,18 @@ impl<'f, 's> FileMatches<'f, 's> {
             Condition::All(all) => attempt(env, |trial| {
                 all.iter().all(|c| self.eval(spec, c, node, lineage, trial))
             }),
-            // A branch that fails takes back what its `lower-*` and `in-handler` conditions said.
+            // A branch that fails takes back what its `lower-*` and `in-handler` conditions said,
+            // and a wait for callers its `tainted` asked for.
             Condition::Any(any) => any.iter().any(|c| {
                 let said = (self.lowered.get(), self.unauthenticated.get());
+                let waiting = self.via_parameter.borrow().is_some();
                 let held = attempt(env, |trial| self.eval(spec, c, node, lineage, trial));
                 if !held {
                     self.lowered.set(said.0);
                     self.unauthenticated.set(said.1);
+                    if !waiting && self.via_parameter.borrow_mut().take().is_some() {
+                        self.flow.borrow_mut().take();
+                    }
                 }
                 held
             }),
@@ -287,7 +296,9 @@ impl<'f, 's> FileMatches<'f, 's> {
             Condition::Not(inner) => {
                 let mut scratch: Env = Cow::Borrowed(env.as_ref());
                 let said = self.unauthenticated.get();
+                self.negated.set(self.negated.get() + 1);
                 let held = self.eval(spec, inner, node, lineage, &mut scratch);
+                self.negated.set(self.negated.get() - 1);
                 self.unauthenticated.set(said);
                 !held
             }
@@ -368,9 +379,15 @@ impl<'f, 's> FileMatches<'f, 's> {
                 }
                 true
             }
+            // A `tainted` value that comes from a parameter waits for the function's callers,
+            // as in the rule's top-level `where`.
             Condition::Where(constraints) => constraints.iter().all(|constraint| {
-                env.get_match(&constraint.var)
-                    .is_some_and(|bound| self.satisfies(spec, &constraint.test, bound))
+                env.get_match(&constraint.var).is_some_and(|bound| {
+                    self.satisfies(spec, &constraint.test, bound)
+                        || (matches!(constraint.test, ConstraintTest::Tainted(true))
+                            && self.negated.get() == 0
+                            && self.defer_to_callers(spec, bound))
+                })
             }),
         }
     }

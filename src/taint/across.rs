@@ -364,21 +364,33 @@ impl CallNames {
             hashes.shrink_to_fit();
             hashes
         };
-        let written = calls.iter().map(|&call| hash(call_name(file, call)));
+        let mut written: Vec<u32> = calls
+            .iter()
+            .map(|&call| hash(call_name(file, call)))
+            .collect();
         let resolved = budget::bounded(timeout, || {
             let callees = calls.iter().filter_map(|&call| callee(file, call));
-            let functions = callees.flat_map(|callee| callee.functions);
-            functions
+            let functions: Vec<FunctionId> = callees.flat_map(|callee| callee.functions).collect();
+            // A call written with an alias (`fu` of `from db import find_user as fu`) is also
+            // a call written with the function's own name.
+            let names = functions.iter().map(|id| hash(id.short())).collect();
+            let parts = functions
+                .iter()
                 .flat_map(|id| {
                     module_parts(&id.module)
                         .map(|part| in_module(part, &id.name))
                         .collect::<Vec<_>>()
                 })
-                .collect()
+                .collect();
+            (names, parts)
+        });
+        let resolved = resolved.ok().map(|(names, parts): (Vec<u32>, _)| {
+            written.extend(names);
+            sorted(parts)
         });
         CallNames {
-            written: sorted(written.collect()),
-            resolved: resolved.ok().map(sorted),
+            written: sorted(written),
+            resolved,
         }
     }
 
@@ -388,13 +400,16 @@ impl CallNames {
     }
 
     /// Whether a call may resolve to the function `name` (`Ledger.post`) of `module`, as
-    /// [`same_module`] compares modules: then the last part of `module` is a part of the
+    /// [`same_module`] compares modules: then the last part of `module`, or of the package
+    /// above it (which may re-export its names: `from .queries import *`), is a part of the
     /// module the call resolves to.
     fn may_resolve_to(&self, module: &str, name: &str) -> bool {
-        let last = module.rsplit(['.', ':']).next().unwrap_or(module);
+        let mut parts = module.rsplit(['.', ':']).filter(|part| !part.is_empty());
+        let (last, package) = (parts.next().unwrap_or(module), parts.next());
         self.resolved.as_ref().is_none_or(|hashes| {
-            [last, ANY_MODULE]
-                .iter()
+            [Some(last), package, Some(ANY_MODULE)]
+                .into_iter()
+                .flatten()
                 .any(|part| hashes.binary_search(&in_module(part, name)).is_ok())
         })
     }
@@ -773,8 +788,10 @@ fn join_file(
     let matches = || matches.get_or_init(|| FileMatches::new(&file, tests()));
     let call_kind = call_kind(source.language);
     for call in file.of_kinds(&[call_kind]) {
-        // Only calls written with one of the names are resolved.
-        if !names.contains(call_name(&file, call)) {
+        // Only calls written with one of the names, or with an alias the file binds to one
+        // (`from db import find_user as fu`), are resolved.
+        let written = call_name(&file, call);
+        if !names.contains(written) && !aliases_one_of(&file, written, &names) {
             continue;
         }
         let Some(callee) = callee(&file, call) else {
@@ -787,9 +804,11 @@ fn join_file(
             .collect();
         for waiting in &waiting {
             let target = &waiting.sink.function;
+            // The function's own module is found by its file; the call names the module it
+            // imports from, which may be a package re-exporting it.
             let named =
                 callee.functions.iter().zip(&resolved).any(|(id, module)| {
-                    id.name == target.name && same_module(module, &waiting.module)
+                    id.name == target.name && same_module(&waiting.module, module)
                 });
             if !named {
                 continue;
@@ -839,6 +858,22 @@ fn join_file(
         }
     }
     joined
+}
+
+/// Whether `written` is a name the file imports as an alias of one of `names`.
+fn aliases_one_of(file: &ParsedFile, written: &str, names: &BTreeSet<&str>) -> bool {
+    let symbols = file.symbols();
+    let target = symbols
+        .imports
+        .iter()
+        .rev()
+        .find(|(local, _)| local == written)
+        .map(|(_, target)| target.as_str())
+        .or_else(|| symbols.alias(written));
+    target.is_some_and(|target| {
+        let last = target.rsplit(['.', ':']).next().unwrap_or(target);
+        last != written && names.contains(last)
+    })
 }
 
 /// What a file must hold to call one of the functions some findings wait on: the function's
