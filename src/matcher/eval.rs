@@ -434,10 +434,10 @@ impl<'f, 's> FileMatches<'f, 's> {
             }
             ConstraintTest::ValueOneOf(values) => {
                 let node = bound.get_inner_node();
-                let value = crate::syntax::constant::constant_literal(self.file, node)
-                    .map_or_else(|| bound.text().to_string(), |literal| {
-                        self.file.text(literal).to_string()
-                    });
+                let value = crate::syntax::constant::constant_literal(self.file, node).map_or_else(
+                    || bound.text().to_string(),
+                    |literal| self.file.text(literal).to_string(),
+                );
                 values.iter().any(|v| strip_quotes(&value) == v)
             }
             ConstraintTest::FromRequest(wanted) => {

@@ -52,15 +52,21 @@ fn python_constant<'t>(file: &ParsedFile<'t>, node: Node<'_>, name: &str) -> Opt
         return None;
     }
     // Strings with interpolations are built, not constant.
-    if value.kind() == "string" && named_children(value).iter().any(|part| part.kind() == "interpolation")
+    if value.kind() == "string"
+        && named_children(value)
+            .iter()
+            .any(|part| part.kind() == "interpolation")
     {
         return None;
     }
-    let rebound = file.of_kinds(&["global_statement"]).into_iter().any(|statement| {
-        named_children(statement)
-            .iter()
-            .any(|global| file.text(*global) == name)
-    });
+    let rebound = file
+        .of_kinds(&["global_statement"])
+        .into_iter()
+        .any(|statement| {
+            named_children(statement)
+                .iter()
+                .any(|global| file.text(*global) == name)
+        });
     if rebound || bound_locally(file, node, name) {
         return None;
     }
