@@ -449,6 +449,14 @@ impl<'f, 's> FileMatches<'f, 's> {
             ConstraintTest::NotOneOf(values) => {
                 !values.iter().any(|v| strip_quotes(&bound.text()) == v)
             }
+            ConstraintTest::ValueOneOf(values) => {
+                let node = bound.get_inner_node();
+                let value = crate::syntax::constant::constant_literal(self.file, node).map_or_else(
+                    || bound.text().to_string(),
+                    |literal| self.file.text(literal).to_string(),
+                );
+                values.iter().any(|v| strip_quotes(&value) == v)
+            }
             ConstraintTest::FromRequest(wanted) => {
                 let flow = Tracer::new(self.file, self.model(), &|_| None, true)
                     .origins_only()

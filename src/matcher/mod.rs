@@ -106,6 +106,9 @@ pub enum ConstraintTest {
     Kind(Vec<String>),
     OneOf(Vec<String>),
     NotOneOf(Vec<String>),
+    /// The bound node's value is one of these: its text (string literals without their quotes),
+    /// or, for a name of a constant of its own file, the text of the literal it stands for.
+    ValueOneOf(Vec<String>),
     /// The bound value derives (or does not derive) from request input.
     FromRequest(bool),
     /// The bound value derives (or does not derive) from request input or a parameter of its

@@ -583,6 +583,9 @@ fn constraint_tests(
     if let Some(values) = &raw.not_one_of {
         tests.push(ConstraintTest::NotOneOf(values.clone()));
     }
+    if let Some(values) = &raw.value_one_of {
+        tests.push(ConstraintTest::ValueOneOf(values.clone()));
+    }
     if let Some(wanted) = raw.from_request {
         tests.push(ConstraintTest::FromRequest(wanted));
     }
@@ -663,7 +666,7 @@ fn constraint_tests(
             at,
             "empty constraint",
             Some(
-                "give regex, not-regex, kind, one-of, not-one-of, from-request, from-input, tainted, built, from-path-segment, resolves-to, not-resolves-to, request-model or prints-unescaped"
+                "give regex, not-regex, kind, one-of, not-one-of, value-one-of, from-request, from-input, tainted, built, from-path-segment, resolves-to, not-resolves-to, request-model or prints-unescaped"
                     .into(),
             ),
         ));

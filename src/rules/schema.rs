@@ -150,6 +150,8 @@ pub(super) struct RawConstraint {
     pub kind: Option<OneOrMany>,
     pub one_of: Option<Vec<String>>,
     pub not_one_of: Option<Vec<String>>,
+    /// The bound value, read through a constant of the same file, is one of these.
+    pub value_one_of: Option<Vec<String>>,
     pub from_request: Option<bool>,
     pub from_input: Option<bool>,
     pub tainted: Option<bool>,

@@ -1,5 +1,6 @@
 //! Small helpers for walking tree-sitter trees, below every stage that reads syntax.
 
+pub mod constant;
 pub mod scope;
 
 use tree_sitter::{Node, TreeCursor};
