@@ -198,6 +198,22 @@ impl Matcher {
 }
 
 impl Condition {
+    /// The `lower-confidence`/`lower-severity` conditions that ask only about the handler
+    /// around the match (`lower-severity: { in-handler: { staff: true } }`), outside any `not`:
+    /// for a finding reached from a handler in another function, the caller's handler answers.
+    pub fn handler_lowerings(&self) -> Vec<(Lowering, &HandlerFilter)> {
+        match self {
+            Condition::Lower(lowering, inner) => match inner.as_ref() {
+                Condition::InHandler(filter) => vec![(*lowering, filter)],
+                _ => Vec::new(),
+            },
+            Condition::All(all) | Condition::Any(all) => {
+                all.iter().flat_map(Condition::handler_lowerings).collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+
     /// Whether a `where:` inside the condition has a constraint `names` accepts.
     fn names_instance(&self, names: &dyn Fn(&Constraint) -> bool) -> bool {
         match self {

@@ -40,7 +40,8 @@ pub struct FileSymbols {
 /// Whether a module found by its file's path (`lnbits.core.crud`, from
 /// `lnbits/core/crud.py`) is the module a qualified name names (`core.crud`, or
 /// `lnbits.core.crud` when the scan starts above the package); `pkg` also names `pkg.auth`, whose
-/// names `pkg/__init__.py` may re-export. Rust paths compare the same way.
+/// names `pkg/__init__.py` may re-export (also when the scan starts above: `src.pkg.auth`). Rust
+/// paths compare the same way.
 pub fn same_module(found: &str, named: &str) -> bool {
     let sep = if found.contains("::") || named.contains("::") {
         "::"
@@ -51,6 +52,7 @@ pub fn same_module(found: &str, named: &str) -> bool {
         || found.ends_with(&format!("{sep}{named}"))
         || named.ends_with(&format!("{sep}{found}"))
         || found.starts_with(&format!("{named}{sep}"))
+        || found.contains(&format!("{sep}{named}{sep}"))
 }
 
 /// What a written name refers to.

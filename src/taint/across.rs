@@ -18,7 +18,7 @@ use crate::check::flow_locations;
 use crate::check::{check_file, Plan};
 use crate::discover::{self, Candidate};
 use crate::finding::{Finding, Related};
-use crate::matcher::FileMatches;
+use crate::matcher::{Condition, FileMatches, Lowering};
 use crate::parse::{self, ParsedFile};
 use crate::rules::{RuleSet, TestCodePolicy};
 use crate::source::{Language, SourceFile};
@@ -819,12 +819,10 @@ fn join_file(
             {
                 continue;
             }
-            let Some(spec) = rule
-                .and_then(|rule| rule.logic.matcher(source.language))
-                .map(|matcher| &matcher.taint)
-            else {
+            let Some(matcher) = rule.and_then(|rule| rule.logic.matcher(source.language)) else {
                 continue;
             };
+            let spec = &matcher.taint;
             let Some(argument) = callee.argument(&waiting.sink) else {
                 continue;
             };
@@ -844,6 +842,7 @@ fn join_file(
                 finding.add_flow_checks(&mut flow);
                 finding.via_parameter = None;
                 finding.flow = prefixed(source, flow, step, &waiting.finding.flow);
+                lower_for_handler(&file, call, &matcher.condition, &mut finding);
                 joined.reported.push(finding);
             } else if let Some((sink, mut flow)) = matches().parameter_trace(spec, argument) {
                 let mut finding = waiting.finding.clone();
@@ -858,6 +857,27 @@ fn join_file(
         }
     }
     joined
+}
+
+/// What the rule's handler-level `lower-*` conditions say about the handler making `call`,
+/// where the flow to a sink in another function starts (an administrator-only handler makes
+/// an injection one step less severe there too).
+fn lower_for_handler(file: &ParsedFile, call: Node, condition: &Condition, finding: &mut Finding) {
+    let Some(handler) = file.model().handler_at(call.start_byte()) else {
+        return;
+    };
+    let lowerings = condition.handler_lowerings();
+    let held = |wanted: Lowering| {
+        lowerings
+            .iter()
+            .any(|(lowering, filter)| *lowering == wanted && filter.accepts(handler))
+    };
+    if held(Lowering::Severity) {
+        finding.severity = finding.severity.lower();
+    }
+    if held(Lowering::Confidence) {
+        finding.confidence = finding.confidence.lower();
+    }
 }
 
 /// Whether `written` is a name the file imports as an alias of one of `names`.

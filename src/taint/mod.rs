@@ -357,19 +357,12 @@ impl<'a, 'f> Tracer<'a, 'f> {
     /// being summarised, or whatever its latest binding holds.
     fn name(&self, node: Node, name: &str, depth: usize) -> Option<Flow> {
         let language = self.file.language();
-        // The latest assignment, then the mutations after it (`items.append(x)`).
-        let mut bindings = match language {
+        // The latest assignment (or the `for` loop around the use), then the mutations after it
+        // (`items.append(x)`).
+        let bindings = match language {
             Language::Python => python::bindings(self.file, node, name),
             Language::Rust => rust::bindings(self.file, node, name),
         };
-        // The use is in the body of a `for` loop over the name's values: they are what it holds
-        // (asked only for constants; the source question keeps its earlier reach).
-        if self.question == Question::NotConstant && language == Language::Python {
-            if let Some(each) = python::enclosing_loop(self.file, node, name) {
-                bindings.retain(|binding| binding.at.start_byte() > each.at.start_byte());
-                bindings.insert(0, each);
-            }
-        }
         let guarded = match language {
             Language::Python => scope::python::checked_against_allowlist(self.file, node, name),
             Language::Rust => false,

@@ -60,6 +60,37 @@ const SANITIZERS: &[&str] = &[
     "index",
     "find",
 ];
+/// Query methods of a Django manager (`Page.objects.get(…)`) or a SQLAlchemy query
+/// (`User.query.filter_by(…).first()`).
+const ROW_LOOKUPS: &[&str] = &[
+    "get",
+    "filter",
+    "filter_by",
+    "exclude",
+    "first",
+    "last",
+    "one",
+    "one_or_none",
+    "all",
+    "get_or_create",
+    "select_related",
+    "prefetch_related",
+    "order_by",
+    "only",
+    "defer",
+];
+
+/// A database look-up (`get_object_or_404(Page, url=url)`, `Page.objects.get(slug=slug)`,
+/// `User.query.filter_by(name=name).first()`): it returns stored rows, not the key it was
+/// given, so request input used as the key does not flow into the result.
+fn is_row_lookup(callee: &str, last: &str) -> bool {
+    matches!(last, "get_object_or_404" | "get_list_or_404")
+        || ((callee.contains(".objects.")
+            || callee.starts_with("objects.")
+            || callee.contains(".query."))
+            && ROW_LOOKUPS.contains(&last))
+}
+
 /// Methods that return (part of) their receiver or arguments.
 const PROPAGATING_METHODS: &[&str] = &[
     "get",
@@ -279,7 +310,7 @@ fn call<'t>(file: &ParsedFile, node: Node<'t>) -> Shape<'t> {
         .unwrap_or_default();
     let callee = file.text(function);
     let last = callee.rsplit('.').next().unwrap_or(callee);
-    if SANITIZERS.contains(&last) {
+    if SANITIZERS.contains(&last) || is_row_lookup(callee, last) {
         return Shape::Clean;
     }
     match function.kind() {
@@ -401,7 +432,8 @@ pub(super) fn bindings<'t>(
     let mut mutations = Vec::new();
     // A binding names the variable: only the parts of the function that mention it are walked.
     for node in file.mentioning(scope, name, before, &[]) {
-        if node.end_byte() > before {
+        // A binding made before the use, or the `for` loop whose body holds it.
+        if node.end_byte() > before && !loops_around(node, use_site) {
             continue;
         }
         let bound = match node.kind() {
@@ -454,6 +486,27 @@ pub(super) fn bindings<'t>(
                     value,
                     typed: false,
                 });
+            }
+            continue;
+        }
+        // `obj.field = value` sets one field: it is what reads of that field see, and part of
+        // the whole object, but nothing about the object's other fields.
+        if target.kind() == "attribute" {
+            let written = file.text(target);
+            if !written.starts_with(&format!("{name}.")) {
+                continue;
+            }
+            let read = attribute_read(file, use_site);
+            let binding = Binding {
+                at: node,
+                value,
+                typed: false,
+            };
+            if read == written || read.starts_with(&format!("{written}.")) {
+                latest = vec![binding];
+                mutations.clear();
+            } else if written.starts_with(&format!("{read}.")) {
+                mutations.push(binding);
             }
             continue;
         }
@@ -510,32 +563,30 @@ pub(super) fn bindings<'t>(
     latest
 }
 
-/// The `for` loop, in the function around `use_site`, whose body holds the use and whose target
-/// binds `name` (`for name in ALLOWED: use(name)`), as a binding to the values it loops over.
-pub(super) fn enclosing_loop<'t>(
-    file: &'t ParsedFile,
-    use_site: Node<'t>,
-    name: &str,
-) -> Option<Binding<'t>> {
-    ancestors_from(file.tree.root_node(), use_site)
-        .into_iter()
-        .take_while(|node| !FUNCTIONS.contains(&node.kind()))
-        .filter(|node| node.kind() == "for_statement")
-        .find_map(|each| {
-            let target = each.child_by_field_name("left")?;
-            let binds = std::iter::once(target)
-                .chain(descendants(target))
-                .any(|n| n.kind() == "identifier" && file.text(n) == name);
-            let in_body = each
-                .child_by_field_name("body")
-                .is_some_and(|body| body.byte_range().contains(&use_site.start_byte()));
-            let value = each.child_by_field_name("right")?;
-            (binds && in_body).then_some(Binding {
-                at: each,
-                value,
-                typed: false,
-            })
-        })
+/// The field path a use reads: `self.request.POST` for the `self` of
+/// `self.request.POST.get(…)`, or the name alone.
+fn attribute_read<'f>(file: &ParsedFile<'f>, use_site: Node) -> &'f str {
+    let mut node = use_site;
+    while let Some(parent) = node.parent() {
+        let is_object = parent.kind() == "attribute"
+            && parent
+                .child_by_field_name("object")
+                .is_some_and(|o| o.id() == node.id());
+        if !is_object {
+            break;
+        }
+        node = parent;
+    }
+    file.text(node)
+}
+
+/// Whether `node` is a `for` loop whose body holds `use_site`: its target holds each value
+/// the loop goes over there.
+fn loops_around(node: Node, use_site: Node) -> bool {
+    node.kind() == "for_statement"
+        && node
+            .child_by_field_name("body")
+            .is_some_and(|body| body.byte_range().contains(&use_site.start_byte()))
 }
 
 /// The literal key `use_site` (under `parent`) is read with, when it is the object of a

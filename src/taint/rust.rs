@@ -222,6 +222,17 @@ pub(super) fn local_function<'t>(
     })
 }
 
+/// Whether `node` is a `for` loop or a `match` arm whose body holds `use_site`: its pattern
+/// binds the values the use sees.
+fn binds_around(node: Node, use_site: Node) -> bool {
+    let body = match node.kind() {
+        "for_expression" => node.child_by_field_name("body"),
+        "match_arm" => node.child_by_field_name("value"),
+        _ => None,
+    };
+    body.is_some_and(|body| body.byte_range().contains(&use_site.start_byte()))
+}
+
 /// The latest `let` of `name` before `use_site` in its function, then the mutations after it
 /// (`name.push_str(value)`, `name.push(value)`, `name += value`, `write!(name, …)`).
 pub(super) fn bindings<'t>(
@@ -241,7 +252,8 @@ pub(super) fn bindings<'t>(
     let mut mutations = Vec::new();
     // A binding names the variable: only the parts of the function that mention it are walked.
     for node in file.mentioning(scope, name, before, &[]) {
-        if node.end_byte() > before {
+        // A binding made before the use, or the loop or `match` arm whose body holds it.
+        if node.end_byte() > before && !binds_around(node, use_site) {
             continue;
         }
         match node.kind() {

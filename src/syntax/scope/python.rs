@@ -2,7 +2,7 @@
 
 use super::{contains, Assigned};
 use crate::parse::ParsedFile;
-use crate::syntax::{ancestors_from, is_constant_name, named_children};
+use crate::syntax::{ancestors_from, descendants, is_constant_name, named_children};
 use tree_sitter::Node;
 
 /// Nodes that open a new scope: their insides are not searched from outside.
@@ -95,8 +95,33 @@ pub fn checked_against_allowlist(file: &ParsedFile, use_site: Node, name: &str) 
 }
 
 /// `name in COLLECTION` → `Some(true)`, `name not in COLLECTION` → `Some(false)`, where the
-/// collection is a constant name or a literal of literals.
+/// collection is a constant name, a literal of literals, or a collection the function builds
+/// itself (see [`is_server_collection`]). `name not in C and name != "x"` leaves only members
+/// and that literal, so it is `Some(false)` too.
 fn membership(file: &ParsedFile, condition: Node, name: &str) -> Option<bool> {
+    if condition.kind() == "boolean_operator" {
+        let operator = condition
+            .child_by_field_name("operator")
+            .map(|o| file.text(o));
+        let (Some("and"), Some(left), Some(right)) = (
+            operator,
+            condition.child_by_field_name("left"),
+            condition.child_by_field_name("right"),
+        ) else {
+            return None;
+        };
+        let excluded = |side: Node| {
+            membership(file, side, name) == Some(false) || differs_from_literal(file, side, name)
+        };
+        // `x in C and …` holds only for members.
+        if membership(file, left, name) == Some(true) || membership(file, right, name) == Some(true)
+        {
+            return Some(true);
+        }
+        let tested = membership(file, left, name) == Some(false)
+            || membership(file, right, name) == Some(false);
+        return (tested && excluded(left) && excluded(right)).then_some(false);
+    }
     if condition.kind() != "comparison_operator" {
         return None;
     }
@@ -106,7 +131,7 @@ fn membership(file: &ParsedFile, condition: Node, name: &str) -> Option<bool> {
     };
     if left.kind() != "identifier"
         || file.text(*left) != name
-        || !is_constant_collection(file, *right)
+        || !(is_constant_collection(file, *right) || is_server_collection(file, *right, condition))
     {
         return None;
     }
@@ -121,6 +146,59 @@ fn membership(file: &ParsedFile, condition: Node, name: &str) -> Option<bool> {
         ["not in"] | ["not", "in"] => Some(false),
         _ => None,
     }
+}
+
+/// `name != "literal"`.
+fn differs_from_literal(file: &ParsedFile, condition: Node, name: &str) -> bool {
+    let operands = named_children(condition);
+    let mut cursor = condition.walk();
+    let operators: Vec<&str> = condition
+        .children(&mut cursor)
+        .filter(|child| !child.is_named())
+        .map(|child| child.kind())
+        .collect();
+    condition.kind() == "comparison_operator"
+        && operators == ["!="]
+        && matches!(operands.as_slice(), [left, right]
+            if left.kind() == "identifier" && file.text(*left) == name
+                && matches!(right.kind(), "string" | "integer"))
+}
+
+/// A local the function fills itself before `at`, once, from a call given only constants
+/// (`all_locales = get_all_locales()`) or a comprehension that reads no request: the server's
+/// own values, not the client's.
+fn is_server_collection(file: &ParsedFile, node: Node, at: Node) -> bool {
+    if node.kind() != "identifier" {
+        return false;
+    }
+    let name = file.text(node);
+    let scope = enclosing_scope(file, at);
+    let assignments: Vec<Node> = file
+        .mentioning(scope, name, at.start_byte(), SCOPES)
+        .into_iter()
+        .filter(|n| n.kind() == "assignment")
+        .filter(|n| {
+            n.child_by_field_name("left")
+                .is_some_and(|l| l.kind() == "identifier" && file.text(l) == name)
+        })
+        .collect();
+    let [only] = assignments.as_slice() else {
+        return false;
+    };
+    only.child_by_field_name("right")
+        .is_some_and(|value| match value.kind() {
+            "call" => value.child_by_field_name("arguments").is_some_and(|args| {
+                named_children(args)
+                    .iter()
+                    .all(|a| matches!(a.kind(), "string" | "integer" | "true" | "false" | "none"))
+            }),
+            // `{p.module: p for p in self.available_plugins(event)}`: built from what the server
+            // holds, with no request input in sight.
+            "dictionary_comprehension" | "list_comprehension" | "set_comprehension" => {
+                !descendants(value).any(|n| n.kind() == "identifier" && file.text(n) == "request")
+            }
+            _ => false,
+        })
 }
 
 fn is_constant_collection(file: &ParsedFile, node: Node) -> bool {
