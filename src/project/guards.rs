@@ -772,6 +772,75 @@ impl<'a> Judge<'a> {
         lineage
     }
 
+    /// The module and name a name written in `file` refers to (`("shop.schema", "Query")`;
+    /// an empty module when nothing binds it).
+    pub fn qualify(&self, file: usize, written: &str) -> (String, String) {
+        let qualified = match &self.files[file].1.symbols {
+            Some(symbols) => symbols
+                .resolve(crate::source::Language::Python, written)
+                .name()
+                .to_string(),
+            None => written.to_string(),
+        };
+        let (module, name) = qualified.rsplit_once('.').unwrap_or(("", &qualified));
+        (module.to_string(), name.to_string())
+    }
+
+    /// Whether `name` in the module `module`, as named from `from`, is the item `name` of
+    /// `file` (by the end of the file's module path, or `file` is `from` itself when no other
+    /// module is named).
+    pub fn names_item_of(&self, from: usize, module: &str, file: usize) -> bool {
+        let here = self.module_of(from);
+        if module.is_empty() || module == here {
+            file == from
+        } else {
+            crate::symbols::same_module(self.module_of(file), module)
+        }
+    }
+
+    fn module_of(&self, file: usize) -> &str {
+        self.files[file]
+            .1
+            .symbols
+            .as_ref()
+            .map(|s| s.module.as_str())
+            .unwrap_or("")
+    }
+
+    /// The class a name written in `file` refers to and every ancestor of it the scan holds,
+    /// as (file, class name): the types a root type is composed of
+    /// (`class Query(AccountQueries, OrderQueries, graphene.ObjectType)`).
+    pub fn class_family(&self, file: usize, written: &str) -> Vec<(usize, String)> {
+        let (module, name) = self.qualify(file, written);
+        let mut out = Vec::new();
+        self.walk_family(file, &module, &name, 0, &mut out);
+        out
+    }
+
+    fn walk_family(
+        &self,
+        file: usize,
+        module: &str,
+        class: &str,
+        depth: usize,
+        out: &mut Vec<(usize, String)>,
+    ) {
+        if depth > MAX_DEPTH {
+            return;
+        }
+        let Some((at, fact)) = self.find(&self.classes, file, module, class) else {
+            return;
+        };
+        if out.contains(&(at, fact.name.clone())) {
+            return;
+        }
+        out.push((at, fact.name.clone()));
+        for base in &fact.bases {
+            let (module, name) = self.qualify(at, base);
+            self.walk_family(at, &module, &name, depth + 1, out);
+        }
+    }
+
     /// The lineage of the class with this qualified name (`shop.models.Method`), found in
     /// the file of its module.
     pub fn lineage_of_qualified(&self, qualified: &str) -> Lineage {

@@ -9,6 +9,7 @@
 use super::facts::{join_path, FileFacts, HandlerFact, Target};
 use super::guards::{GuardCall, Judge, Lineage, Verdict, Via};
 use super::{AuthConfig, Location, Project, Route};
+use crate::model::graphql::{Operation, Schema};
 use crate::model::Framework;
 use crate::source::Position;
 use std::collections::{BTreeSet, HashMap};
@@ -58,9 +59,31 @@ struct Linker<'a> {
     judge: Judge<'a>,
     routes: Vec<Route>,
     routed: Vec<bool>,
-    /// GraphQL endpoints reached: (file, library served or `None` for any, the trail down to
-    /// the endpoint).
-    endpoints: Vec<(usize, Option<Framework>, Trail)>,
+    /// GraphQL endpoints reached.
+    endpoints: Vec<Endpoint>,
+    /// Operations renamed by the field a root type of another file mounts them under.
+    renamed: HashMap<usize, Operation>,
+}
+
+/// A GraphQL endpoint reached while collecting routes.
+struct Endpoint {
+    /// The file that mounts it (where its schema is named).
+    file: usize,
+    /// The library it serves, `None` for any (a view class of the project).
+    library: Option<Framework>,
+    /// The trail down to the endpoint.
+    trail: Trail,
+    /// The schema it serves, as written in `file`.
+    schema: Option<String>,
+}
+
+/// The types a schema serves: its root types and the types they are composed of, as
+/// (file, type) when the scan defines them as classes; else as (module, name) named from a
+/// file (Ariadne bindables, types of code the scan does not hold).
+#[derive(Default)]
+struct Reach {
+    types: Vec<(usize, String)>,
+    loose: Vec<(String, String, usize)>,
 }
 
 pub(super) fn link(files: &[(String, &FileFacts)], auth: &AuthConfig) -> Project {
@@ -89,6 +112,7 @@ pub(super) fn link(files: &[(String, &FileFacts)], auth: &AuthConfig) -> Project
         routes: Vec::new(),
         routed,
         endpoints: Vec::new(),
+        renamed: HashMap::new(),
     };
     let has_registrations = files.iter().any(|(_, facts)| {
         facts
@@ -206,7 +230,12 @@ impl<'a> Linker<'a> {
             next.via.push((*file, edge.at));
             if let Some((library, guards)) = self.graphql_endpoint(*file, &edge.target) {
                 next.guards.extend(guards);
-                self.endpoints.push((*file, library, next));
+                self.endpoints.push(Endpoint {
+                    file: *file,
+                    library,
+                    trail: next,
+                    schema: edge.schema.clone(),
+                });
                 continue;
             }
             for resolved in self.resolve(*file, &edge.from, &edge.target) {
@@ -291,41 +320,158 @@ impl<'a> Linker<'a> {
         (library, guards)
     }
 
-    /// Every GraphQL operation under the endpoints that serve its library (the ones nearest
-    /// its file, when several do), with the guards collected down to the endpoint.
+    /// Every GraphQL operation under the endpoints whose schema reaches it: a field of one of
+    /// the schema's root types or of a type they are composed of (bases, `merge_types`), or a
+    /// mutation class such a type mounts (`refund = RefundOrder.Field()`, which also names
+    /// it). An operation no endpoint with a known schema reaches goes under the endpoints of
+    /// its library whose schema is not known (the ones nearest its file), with the guards
+    /// collected down to the endpoint.
     fn attach_operations(&mut self) {
+        let reaches: Vec<Option<Reach>> = (0..self.endpoints.len())
+            .map(|e| self.reach(&self.endpoints[e]))
+            .collect();
+        // (file of the owner, owner type, field, module and name of the mounted class).
+        let mut mounts = Vec::new();
+        for (file, (_, facts)) in self.files.iter().enumerate() {
+            for mount in &facts.graphql_mounts {
+                let (module, name) = self.judge.qualify(file, &mount.class_name);
+                mounts.push((file, &mount.owner, &mount.field, module, name));
+            }
+        }
         for h in 0..self.handlers.len() {
             let (file, handler) = self.handlers[h];
             let Some(operation) = &handler.operation else {
                 continue;
             };
-            if let Some(base) = &operation.unconfirmed_base {
-                // `class OrderRefund(BaseMutation)`: a mutation only if some ancestor is one.
-                let lineage = self.judge.lineage_of(file, base);
-                let confirmed = std::iter::once(base)
-                    .chain(&lineage.ancestors)
-                    .any(|ancestor| crate::model::graphql::python::is_graphene_mutation(ancestor));
+            let type_name = operation.type_name.as_deref().unwrap_or("");
+            if operation.unconfirmed_base.is_some() {
+                // `class OrderRefund(AuditMixin, BaseMutation)`: an operation only if some
+                // ancestor, followed across files, is graphene's.
+                let lineage = self.judge.lineage(file, type_name);
+                let confirmed = lineage
+                    .ancestors
+                    .iter()
+                    .any(|ancestor| crate::model::graphql::python::is_graphene_type(ancestor));
                 if !confirmed {
                     continue;
                 }
             }
-            let pool: Vec<(usize, usize)> = self
-                .endpoints
+            let mounted: Vec<(usize, &String, &String)> = mounts
                 .iter()
-                .enumerate()
-                .filter(|(_, (_, library, _))| library.is_none_or(|l| l == handler.framework))
-                .map(|(index, (at, _, _))| (*at, index))
+                .filter(|(from, _, _, module, name)| {
+                    name == type_name && self.judge.names_item_of(*from, module, file)
+                })
+                .map(|(from, owner, field, _, _)| (*from, *owner, *field))
                 .collect();
-            let served_by = self.closest(file, pool);
+            if operation.inherited && mounted.is_empty() {
+                // A mutation class that inherits `mutate` and no root type mounts.
+                continue;
+            }
+            if let Some((_, _, field)) = mounted.first() {
+                if operation.field != **field {
+                    let mut renamed = operation.clone();
+                    renamed.field = (*field).clone();
+                    self.renamed.insert(h, renamed);
+                }
+            }
+            let reached: Vec<usize> = (0..self.endpoints.len())
+                .filter(|&e| {
+                    reaches[e].as_ref().is_some_and(|reach| {
+                        if mounted.is_empty() {
+                            self.reaches(reach, file, type_name)
+                        } else {
+                            mounted
+                                .iter()
+                                .any(|(from, owner, _)| self.reaches(reach, *from, owner))
+                        }
+                    })
+                })
+                .collect();
+            let served_by = if reached.is_empty() {
+                let pool: Vec<(usize, usize)> = self
+                    .endpoints
+                    .iter()
+                    .enumerate()
+                    .filter(|(e, endpoint)| {
+                        reaches[*e].is_none()
+                            && endpoint.library.is_none_or(|l| l == handler.framework)
+                    })
+                    .map(|(index, endpoint)| (endpoint.file, index))
+                    .collect();
+                self.closest(file, pool)
+            } else {
+                reached
+            };
             if served_by.is_empty() {
                 self.emit(h, None, handler.methods.clone(), &Trail::default());
             }
             for index in served_by {
-                let trail = self.endpoints[index].2.clone();
+                let trail = self.endpoints[index].trail.clone();
                 let path = join_path(&trail.prefix, "");
                 self.emit(h, Some(path), handler.methods.clone(), &trail);
             }
         }
+    }
+
+    /// The schema a name written in `file` refers to (`schema`, `api.schema`, `@OFFSET` for
+    /// one built in the file), with the file that builds it.
+    fn find_schema(&self, file: usize, written: &str) -> Option<(usize, &'a Schema)> {
+        let schemas = |f: usize| self.files[f].1.graphql_schemas.iter();
+        if written.starts_with('@') {
+            return schemas(file)
+                .find(|s| s.name == written)
+                .map(|s| (file, s));
+        }
+        let (module, name) = self.judge.qualify(file, written);
+        let candidates: Vec<(usize, (usize, &'a Schema))> = (0..self.files.len())
+            .flat_map(|f| {
+                self.files[f]
+                    .1
+                    .graphql_schemas
+                    .iter()
+                    .filter(|s| s.name == name)
+                    .map(move |s| (f, (f, s)))
+            })
+            .collect();
+        let named: Vec<(usize, (usize, &'a Schema))> = candidates
+            .iter()
+            .filter(|(f, _)| self.judge.names_item_of(file, &module, *f))
+            .cloned()
+            .collect();
+        if !named.is_empty() {
+            return named.first().map(|(_, found)| *found);
+        }
+        // Imported inside the view, or from code the symbols do not follow: the nearest.
+        self.closest(file, candidates).into_iter().next()
+    }
+
+    /// The types the schema an endpoint serves reaches; `None` when its schema is not known.
+    fn reach(&self, endpoint: &Endpoint) -> Option<Reach> {
+        let (at, schema) = self.find_schema(endpoint.file, endpoint.schema.as_deref()?)?;
+        let mut reach = Reach::default();
+        for (_, written) in &schema.roots {
+            let family = self.judge.class_family(at, written);
+            if family.is_empty() {
+                let (module, name) = self.judge.qualify(at, written);
+                reach.loose.push((module, name, at));
+            }
+            reach.types.extend(family);
+        }
+        if reach.types.is_empty() && reach.loose.is_empty() {
+            return None;
+        }
+        Some(reach)
+    }
+
+    /// Whether a schema's reach holds the type `type_name` of `file`.
+    fn reaches(&self, reach: &Reach, file: usize, type_name: &str) -> bool {
+        reach
+            .types
+            .iter()
+            .any(|(f, name)| *f == file && name == type_name)
+            || reach.loose.iter().any(|(module, name, from)| {
+                name == type_name && self.judge.names_item_of(*from, module, file)
+            })
     }
 
     /// A method of a class-based view or viewset mounted at `trail.prefix`.
@@ -449,13 +595,23 @@ impl<'a> Linker<'a> {
         }
         guards.sort();
         guards.dedup();
-        if let (Some(library), Some(path)) = (handler.serves, &path) {
+        let runs = handler.serves_schema.as_ref().and_then(|written| {
+            let (_, schema) = self.find_schema(file, written)?;
+            Some((schema.library, Some(written.clone())))
+        });
+        let serves = handler.serves.map(|library| (library, None)).or(runs);
+        if let (Some((library, schema)), Some(path)) = (serves, &path) {
             // A handler that runs a schema: its operations are reached through it.
             let mut through = trail.clone();
             through.prefix = path.clone();
             through.guards = guards.clone();
             through.guard_calls.clear();
-            self.endpoints.push((file, Some(library), through));
+            self.endpoints.push(Endpoint {
+                file,
+                library: Some(library),
+                trail: through,
+                schema: schema.or_else(|| handler.serves_schema.clone()),
+            });
         }
         let allow_any = explicit_permissions && permissions.iter().all(|m| m.contains("AllowAny"));
         let public = handler
@@ -478,7 +634,10 @@ impl<'a> Linker<'a> {
         self.routes.push(Route {
             methods,
             path,
-            handler: match (&handler.operation, &handler.owner) {
+            handler: match (
+                self.renamed.get(&h).or(handler.operation.as_ref()),
+                &handler.owner,
+            ) {
                 (Some(operation), _) => operation.label(),
                 (None, Some(owner))
                     if handler.route.is_none() || handler.framework == Framework::Drf =>
@@ -507,7 +666,11 @@ impl<'a> Linker<'a> {
                     column: at.column,
                 })
                 .collect(),
-            operation: handler.operation.clone(),
+            operation: self
+                .renamed
+                .get(&h)
+                .or(handler.operation.as_ref())
+                .map(|o| Operation::new(o.kind, o.field.clone())),
             handler_index: h,
         });
     }

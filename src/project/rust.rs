@@ -159,6 +159,7 @@ fn hand_routes(file: &ParsedFile, model: &FileModel, facts: &mut FileFacts) {
                 guards: call.guards.clone(),
                 guard_calls: Vec::new(),
                 markers: call.guards.clone(),
+                schema: None,
             });
         }
     }
@@ -270,6 +271,7 @@ impl<'f> Walker<'_, 'f> {
                     guards: guards.clone(),
                     guard_calls: Vec::new(),
                     markers: markers.clone(),
+                    schema: None,
                 });
             };
             match (link.method, link.args.as_slice()) {
@@ -343,6 +345,7 @@ impl<'f> Walker<'_, 'f> {
             guards: guards.to_vec(),
             guard_calls: Vec::new(),
             markers: guards.to_vec(),
+            schema: None,
         });
     }
 

@@ -146,7 +146,7 @@ pub(crate) fn handlers(file: &ParsedFile) -> Vec<Handler> {
                     .filter(|t| looks_like_auth(t))
                     .map(|t| format!("ctx.data::<{t}>()")),
             );
-            let operation = Operation::new(kind, field);
+            let operation = Operation::new(kind, field).of_type(type_name);
             out.push(Handler {
                 name: file.text(name_node).to_string(),
                 framework: library,
