@@ -36,6 +36,8 @@ static GRAPHENE_MUTATIONS: LazyLock<NamePatterns> = LazyLock::new(|| {
     patterns(&[
         "graphene.{Mutation,ClientIDMutation,relay.ClientIDMutation,types.mutation.Mutation}",
         "graphene_django.**Mutation",
+        "graphql_jwt.{JSONWebTokenMutation,ObtainJSONWebToken,Verify,Refresh,Revoke}",
+        "graphql_jwt.{mutations,relay}.**",
     ])
 });
 /// graphene-django mutations that bring their own `mutate` (a form or serializer saved).
@@ -135,9 +137,9 @@ pub(crate) fn handlers(file: &ParsedFile) -> Vec<Handler> {
     for (decorators, item) in &items {
         match item.kind() {
             "class_definition" => {
-                if let Some((kind, base)) = graphene_class(file, *item, &graphene) {
+                if let Some((kind, base, derived)) = graphene_class(file, *item, &graphene) {
                     let start = out.len();
-                    graphene_resolvers(file, *item, kind, base.is_some(), &fields, &mut out);
+                    graphene_resolvers(file, *item, kind, derived, &fields, &mut out);
                     for handler in &mut out[start..] {
                         if let Some(operation) = &mut handler.operation {
                             operation.unconfirmed_base.clone_from(&base);
@@ -346,27 +348,28 @@ enum GrapheneClass {
 /// defines a `mutate`-style method taking the resolve info, or declares a mutation's
 /// `class Arguments`/`Input`/`Meta` (inheriting `mutate` from a base of the project, an
 /// operation only if a root type mounts it), or is a root type (`class Query(BaseQuery)`)
-/// with `resolve_*` methods.
+/// with `resolve_*` methods. The flag tells a class derived from one of the project's (which
+/// may inherit its `mutate`) from one derived from graphene's own.
 fn graphene_class(
     file: &ParsedFile,
     class: Node,
     local: &HashMap<String, GrapheneClass>,
-) -> Option<(GrapheneClass, Option<String>)> {
+) -> Option<(GrapheneClass, Option<String>, bool)> {
     let bases = class.child_by_field_name("superclasses")?;
     let mut elsewhere = None;
     for base in named_children(bases) {
         let written = file.text(base);
         if let Some(kind) = local.get(written) {
-            return Some((*kind, None));
+            return Some((*kind, None, true));
         }
         let Some(qualified) = resolved(file, written) else {
             continue;
         };
         if GRAPHENE_MUTATIONS.matches(&qualified) {
-            return Some((GrapheneClass::Mutation, None));
+            return Some((GrapheneClass::Mutation, None, false));
         }
         if GRAPHENE_OBJECTS.matches(&qualified) {
-            return Some((GrapheneClass::Object, None));
+            return Some((GrapheneClass::Object, None, false));
         }
         if !qualified.starts_with("builtins.") && !qualified.starts_with("graphene") {
             elsewhere.get_or_insert_with(|| written.to_string());
@@ -383,7 +386,7 @@ fn graphene_class(
         named(MUTATE_METHODS, method) && parameters(file, *method, Framework::Graphene).1.is_some()
     });
     if mutates {
-        return Some((GrapheneClass::Mutation, Some(elsewhere)));
+        return Some((GrapheneClass::Mutation, Some(elsewhere), true));
     }
     let resolves = methods.iter().any(|method| {
         method
@@ -391,7 +394,7 @@ fn graphene_class(
             .is_some_and(|n| file.text(n).starts_with("resolve_"))
     });
     if resolves && root_kind(file.text(class.child_by_field_name("name")?)).is_some() {
-        return Some((GrapheneClass::Object, Some(elsewhere)));
+        return Some((GrapheneClass::Object, Some(elsewhere), true));
     }
     let declares = class
         .child_by_field_name("body")
@@ -403,7 +406,7 @@ fn graphene_class(
                 && n.child_by_field_name("name")
                     .is_some_and(|name| matches!(file.text(name), "Arguments" | "Input" | "Meta"))
         });
-    declares.then_some((GrapheneClass::Mutation, Some(elsewhere)))
+    declares.then_some((GrapheneClass::Mutation, Some(elsewhere), true))
 }
 
 /// The methods of a graphene class in `class`'s body.
@@ -424,7 +427,7 @@ fn graphene_resolvers(
     file: &ParsedFile,
     class: Node,
     kind: GrapheneClass,
-    unconfirmed: bool,
+    derived: bool,
     fields: &HashMap<String, String>,
     out: &mut Vec<Handler>,
 ) {
@@ -468,7 +471,7 @@ fn graphene_resolvers(
             .unwrap_or_default()
             .into_iter()
             .any(|base| resolves_to(file, file.text(base), &GRAPHENE_SAVING_MUTATIONS));
-        if mutate.is_empty() && (saving || unconfirmed) {
+        if mutate.is_empty() && (saving || derived) {
             // A form or serializer mutation: the library's `mutate` saves it; or one that
             // inherits `mutate` from a base of the project (`class PageCreate(ModelMutation)`).
             let mut operation = operation();
