@@ -16,6 +16,8 @@ use std::collections::{BTreeSet, HashMap};
 
 /// Mounts deeper than this are not followed (a cycle guard on top of the visited set).
 const MAX_DEPTH: usize = 24;
+/// Types of one schema followed at most.
+const MAX_TYPES: usize = 512;
 /// Actions of a DRF viewset: (method name, HTTP method, on one object).
 const VIEWSET_ACTIONS: &[(&str, &str, bool)] = &[
     ("list", "GET", false),
@@ -422,6 +424,21 @@ impl<'a> Linker<'a> {
                 .find(|s| s.name == written)
                 .map(|s| (file, s));
         }
+        if self.files[file].0.ends_with(".rs") {
+            // `crate::schema::AppSchema`, qualified where the handler names it.
+            let (module, name) = rust_path(written)?;
+            let candidates: Vec<(usize, (usize, &'a Schema))> = (0..self.files.len())
+                .flat_map(|f| {
+                    self.files[f]
+                        .1
+                        .graphql_schemas
+                        .iter()
+                        .filter(|s| s.name == name)
+                        .map(move |s| (f, (f, s)))
+                })
+                .collect();
+            return self.nearest(file, &module, candidates).into_iter().next();
+        }
         let (module, name) = self.judge.qualify(file, written);
         let candidates: Vec<(usize, (usize, &'a Schema))> = (0..self.files.len())
             .flat_map(|f| {
@@ -448,6 +465,10 @@ impl<'a> Linker<'a> {
     /// The types the schema an endpoint serves reaches; `None` when its schema is not known.
     fn reach(&self, endpoint: &Endpoint) -> Option<Reach> {
         let (at, schema) = self.find_schema(endpoint.file, endpoint.schema.as_deref()?)?;
+        if matches!(schema.library, Framework::AsyncGraphql | Framework::Juniper) {
+            let reach = self.rust_reach(at, schema);
+            return (!reach.types.is_empty()).then_some(reach);
+        }
         let mut reach = Reach::default();
         for (_, written) in &schema.roots {
             let family = self.judge.class_family(at, written);
@@ -461,6 +482,44 @@ impl<'a> Linker<'a> {
             return None;
         }
         Some(reach)
+    }
+
+    /// The types a Rust schema reaches: its root types (`QueryRoot`, qualified where the
+    /// schema is built) and the objects a `MergedObject` merges, found by name among the types
+    /// whose methods resolve fields, with the module path deciding between files.
+    fn rust_reach(&self, at: usize, schema: &Schema) -> Reach {
+        let mut reach = Reach::default();
+        let mut work: Vec<(usize, String)> =
+            schema.roots.iter().map(|(_, root)| (at, root.clone())).collect();
+        let mut seen = BTreeSet::new();
+        while let Some((from, written)) = work.pop() {
+            if seen.len() > MAX_TYPES || !seen.insert((from, written.clone())) {
+                continue;
+            }
+            let Some((module, name)) = rust_path(&written) else {
+                continue;
+            };
+            let defines = |f: usize| {
+                let facts = self.files[f].1;
+                facts.classes.iter().any(|c| c.name == name)
+                    || facts.handlers.iter().any(|h| {
+                        h.operation
+                            .as_ref()
+                            .is_some_and(|o| o.type_name.as_deref() == Some(name.as_str()))
+                    })
+            };
+            let candidates: Vec<(usize, usize)> = (0..self.files.len())
+                .filter(|&f| self.files[f].0.ends_with(".rs") && defines(f))
+                .map(|f| (f, f))
+                .collect();
+            for f in self.nearest(from, &module, candidates) {
+                reach.types.push((f, name.clone()));
+                if let Some(merged) = self.files[f].1.classes.iter().find(|c| c.name == name) {
+                    work.extend(merged.bases.iter().map(|part| (f, part.clone())));
+                }
+            }
+        }
+        reach
     }
 
     /// Whether a schema's reach holds the type `type_name` of `file`.
@@ -848,6 +907,19 @@ impl<'a> Linker<'a> {
             .map(|(_, item)| item)
             .collect()
     }
+}
+
+/// The module path and name of a Rust path (`crate::graphql::QueryRoot` →
+/// (`["graphql"]`, `QueryRoot`)), without `crate`/`self`/`super`.
+fn rust_path(written: &str) -> Option<(Vec<String>, String)> {
+    let mut path: Vec<String> = written
+        .split("::")
+        .map(str::trim)
+        .filter(|s| !matches!(*s, "crate" | "self" | "super" | ""))
+        .map(str::to_string)
+        .collect();
+    let name = path.pop()?;
+    Some((path, name))
 }
 
 /// Whether the file at `path` is the module `segments` or inside it (`["payments", "urls"]`

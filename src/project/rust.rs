@@ -71,6 +71,7 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
     }
     let model = file.model();
     let public = suppress::public_markers(file);
+    let mut inline_schemas = Vec::new();
     let mut facts = FileFacts {
         handlers: model
             .handlers
@@ -81,6 +82,13 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
                     .markers
                     .iter()
                     .find_map(|t| graphql::serves_schema(file, t));
+                if fact.serves.is_some() {
+                    if let Some((name, inline)) = graphql::handler_schema(file, &handler.markers)
+                    {
+                        fact.serves_schema = Some(name);
+                        inline_schemas.extend(inline);
+                    }
+                }
                 fact.candidate = model.dispatchers.iter().any(|d| d.bytes == handler.bytes);
                 fact
             })
@@ -92,6 +100,17 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
     }
     hand_routes(file, model, &mut facts);
     super::models::rust(file, &mut facts);
+    let (schemas, merged) = graphql::schema_facts(file);
+    facts.graphql_schemas = schemas;
+    facts.graphql_schemas.extend(inline_schemas);
+    facts
+        .classes
+        .extend(merged.into_iter().map(|(name, bases)| super::guards::ClassFact {
+            name,
+            bases,
+            permission_classes: None,
+            defers_to_commit: false,
+        }));
     for node in descendants(file.tree.root_node()) {
         if is_chain_end(file, node) {
             let container = container_name(file, node);
