@@ -65,6 +65,8 @@ struct Linker<'a> {
     endpoints: Vec<Endpoint>,
     /// Operations renamed by the field a root type of another file mounts them under.
     renamed: HashMap<usize, Operation>,
+    /// Handlers found to run a schema themselves (`schema.execute(…)`), and its library.
+    serving: HashMap<usize, Framework>,
 }
 
 /// A GraphQL endpoint reached while collecting routes.
@@ -115,6 +117,7 @@ pub(super) fn link(files: &[(String, &FileFacts)], auth: &AuthConfig) -> Project
         routed,
         endpoints: Vec::new(),
         renamed: HashMap::new(),
+        serving: HashMap::new(),
     };
     let has_registrations = files.iter().any(|(_, facts)| {
         facts
@@ -126,6 +129,7 @@ pub(super) fn link(files: &[(String, &FileFacts)], auth: &AuthConfig) -> Project
     let Linker {
         handlers,
         mut routes,
+        serving,
         ..
     } = linker;
     // Routed handlers by path first, then the ones whose registration was not found.
@@ -144,7 +148,12 @@ pub(super) fn link(files: &[(String, &FileFacts)], auth: &AuthConfig) -> Project
     Project {
         handlers: handlers
             .into_iter()
-            .map(|(file, handler)| (files[file].0.clone(), handler.clone()))
+            .enumerate()
+            .map(|(h, (file, handler))| {
+                let mut handler = handler.clone();
+                handler.serves = handler.serves.or(serving.get(&h).copied());
+                (files[file].0.clone(), handler)
+            })
             .collect(),
         routes,
         has_registrations,
@@ -658,6 +667,9 @@ impl<'a> Linker<'a> {
             let (_, schema) = self.find_schema(file, written)?;
             Some((schema.library, Some(written.clone())))
         });
+        if let (None, Some((library, _))) = (handler.serves, &runs) {
+            self.serving.insert(h, *library);
+        }
         let serves = handler.serves.map(|library| (library, None)).or(runs);
         if let (Some((library, schema)), Some(path)) = (serves, &path) {
             // A handler that runs a schema: its operations are reached through it.
