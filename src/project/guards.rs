@@ -811,8 +811,14 @@ impl<'a> Judge<'a> {
     /// as (file, class name): the types a root type is composed of
     /// (`class Query(AccountQueries, OrderQueries, graphene.ObjectType)`).
     pub fn class_family(&self, file: usize, written: &str) -> Vec<(usize, String)> {
-        let (module, name) = self.qualify(file, written);
         let mut out = Vec::new();
+        if self.files[file].1.classes.iter().any(|c| c.name == written) {
+            // Defined here (also a type made by `merge_types`, which the symbols take for an
+            // alias of its call).
+            self.walk_family(file, "", written, 0, &mut out);
+            return out;
+        }
+        let (module, name) = self.qualify(file, written);
         self.walk_family(file, &module, &name, 0, &mut out);
         out
     }
@@ -836,7 +842,12 @@ impl<'a> Judge<'a> {
         }
         out.push((at, fact.name.clone()));
         for base in &fact.bases {
-            let (module, name) = self.qualify(at, base);
+            let here = self.files[at].1.classes.iter().any(|c| &c.name == base);
+            let (module, name) = if here {
+                (String::new(), base.clone())
+            } else {
+                self.qualify(at, base)
+            };
             self.walk_family(at, &module, &name, depth + 1, out);
         }
     }
