@@ -441,6 +441,127 @@ fn graphql_operations_are_routes_under_their_endpoint() {
         .contains("graphql_jwt.decorators.login_required"));
 }
 
+/// The operations' (path, handler) pairs of a routes document, with their guards joined.
+fn operations(document: &Value) -> Vec<(String, String, String)> {
+    table(document)
+        .into_iter()
+        .filter(|(_, _, handler, _)| {
+            handler.starts_with("query ") || handler.starts_with("mutation ")
+        })
+        .map(|(_, path, handler, guards)| (path, handler, guards))
+        .collect()
+}
+
+#[test]
+fn graphql_operations_follow_the_schema_to_their_endpoint() {
+    // graphene: two endpoints in one urls.py, root types composed across files by bases,
+    // mutation classes that inherit `mutate`, named by the field that mounts them.
+    let document = routes_json(
+        fixture_dir(),
+        &["fixtures/missing-authorization/graphene-schema"],
+    );
+    let ops = operations(&document);
+    let at = |handler: &str| -> Vec<(String, String)> {
+        ops.iter()
+            .filter(|(_, h, _)| h == handler)
+            .map(|(path, _, guards)| (path.clone(), guards.clone()))
+            .collect()
+    };
+    assert_eq!(
+        at("mutation flagProduct"),
+        [("/graphql/".into(), String::new())],
+        "{ops:?}"
+    );
+    assert_eq!(
+        at("mutation reviewAdd"),
+        [("/graphql/".into(), String::new())],
+        "{ops:?}"
+    );
+    let payout = at("mutation sendPayout");
+    assert_eq!(payout.len(), 1, "{ops:?}");
+    assert_eq!(payout[0].0, "/staff/graphql/");
+    assert!(payout[0].1.contains("login_required"), "{payout:?}");
+    // A mutation class no root type mounts is in no schema.
+    assert!(at("mutation productArchive").is_empty(), "{ops:?}");
+
+    // Strawberry `merge_types` and async-graphql `MergedObject`: the admin router's guard
+    // covers the admin schema's mutations only.
+    let document = routes_json(
+        fixture_dir(),
+        &[
+            "fixtures/missing-authorization/strawberry-merged",
+            "fixtures/missing-authorization/async-graphql-merged",
+        ],
+    );
+    let ops = operations(&document);
+    let find = |handler: &str| {
+        ops.iter()
+            .find(|(_, h, _)| h == handler)
+            .unwrap_or_else(|| panic!("no {handler} in {ops:#?}"))
+            .clone()
+    };
+    let (path, _, guards) = find("mutation closeAccount");
+    assert_eq!((path.as_str(), guards.as_str()), ("/graphql", ""));
+    let (path, _, guards) = find("mutation issueCredit");
+    assert_eq!(path, "/admin/graphql");
+    assert!(guards.contains("require_admin"), "{guards}");
+    let (path, _, guards) = find("mutation renameTeam");
+    assert_eq!((path.as_str(), guards.as_str()), ("/graphql", ""));
+    let (path, _, guards) = find("mutation banTeam");
+    assert_eq!(
+        (path.as_str(), guards.as_str()),
+        ("/admin/graphql", "AdminClaims")
+    );
+}
+
+#[test]
+fn graphql_views_that_run_a_schema_are_endpoints() {
+    let dir = project(&[
+        (
+            "app/views.py",
+            "from flask import Flask, jsonify, request\n\nfrom .schema import schema\n\napp = Flask(__name__)\n\n\n@app.route(\"/api/graphql\", methods=[\"POST\"])\ndef api():\n    body = request.get_json()\n    result = schema.execute(body[\"query\"], context_value=request)\n    return jsonify(result.data)\n",
+        ),
+        (
+            "app/schema.py",
+            "import graphene\n\n\nclass Query(graphene.ObjectType):\n    ping = graphene.String()\n\n    def resolve_ping(root, info):\n        return \"pong\"\n\n\nclass Mutation(graphene.ObjectType):\n    reset = graphene.Boolean()\n\n    def resolve_reset(root, info):\n        return True\n\n\nschema = graphene.Schema(query=Query, mutation=Mutation)\n",
+        ),
+    ]);
+    let document = routes_json(dir.path(), &["."]);
+    let ops = operations(&document);
+    assert!(
+        ops.contains(&("/api/graphql".into(), "query ping".into(), String::new())),
+        "{ops:?}"
+    );
+    // A `Mutation` object type whose fields resolve themselves serves mutations.
+    assert!(
+        ops.contains(&(
+            "/api/graphql".into(),
+            "mutation reset".into(),
+            String::new()
+        )),
+        "{ops:?}"
+    );
+}
+
+#[test]
+fn juniper_resolvers_checking_the_context_user_are_guarded() {
+    let document = routes_json(fixture_dir(), &["fixtures/missing-authorization/juniper"]);
+    let ops = operations(&document);
+    let guards = |handler: &str| {
+        ops.iter()
+            .find(|(_, h, _)| h == handler)
+            .unwrap_or_else(|| panic!("no {handler} in {ops:#?}"))
+            .2
+            .clone()
+    };
+    assert!(guards("mutation closeMyAccount").starts_with("inline check"));
+    assert!(guards("mutation freezeAccount").starts_with("inline check"));
+    assert!(guards("mutation archiveAccount").starts_with("inline check"));
+    // A look-up by the client's id through the context checks nothing about the caller.
+    assert_eq!(guards("mutation transferAccount"), "");
+    assert_eq!(guards("mutation closeAccount"), "");
+}
+
 #[test]
 fn hand_routed_rust_services_list_each_arm_as_a_route() {
     let document = routes_json(

@@ -429,9 +429,7 @@ impl<'a> Linker<'a> {
     fn find_schema(&self, file: usize, written: &str) -> Option<(usize, &'a Schema)> {
         let schemas = |f: usize| self.files[f].1.graphql_schemas.iter();
         if written.starts_with('@') {
-            return schemas(file)
-                .find(|s| s.name == written)
-                .map(|s| (file, s));
+            return schemas(file).find(|s| s.name == written).map(|s| (file, s));
         }
         if self.files[file].0.ends_with(".rs") {
             // `crate::schema::AppSchema`, qualified where the handler names it.
@@ -498,8 +496,11 @@ impl<'a> Linker<'a> {
     /// whose methods resolve fields, with the module path deciding between files.
     fn rust_reach(&self, at: usize, schema: &Schema) -> Reach {
         let mut reach = Reach::default();
-        let mut work: Vec<(usize, String)> =
-            schema.roots.iter().map(|(_, root)| (at, root.clone())).collect();
+        let mut work: Vec<(usize, String)> = schema
+            .roots
+            .iter()
+            .map(|(_, root)| (at, root.clone()))
+            .collect();
         let mut seen = BTreeSet::new();
         while let Some((from, written)) = work.pop() {
             if seen.len() > MAX_TYPES || !seen.insert((from, written.clone())) {

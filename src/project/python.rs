@@ -59,14 +59,17 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
     let schemas = graphql::schema_facts(file);
     summaries.graphql_schemas = schemas.schemas;
     summaries.graphql_mounts = schemas.mounts;
-    summaries
-        .classes
-        .extend(schemas.merged.into_iter().map(|(name, bases)| guards::ClassFact {
-            name,
-            bases,
-            permission_classes: None,
-            defers_to_commit: false,
-        }));
+    summaries.classes.extend(
+        schemas
+            .merged
+            .into_iter()
+            .map(|(name, bases)| guards::ClassFact {
+                name,
+                bases,
+                permission_classes: None,
+                defers_to_commit: false,
+            }),
+    );
     if !NEEDS_ANY.iter().any(|needle| text.contains(needle)) {
         return summaries;
     }

@@ -83,8 +83,7 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
                     .iter()
                     .find_map(|t| graphql::serves_schema(file, t));
                 if fact.serves.is_some() {
-                    if let Some((name, inline)) = graphql::handler_schema(file, &handler.markers)
-                    {
+                    if let Some((name, inline)) = graphql::handler_schema(file, &handler.markers) {
                         fact.serves_schema = Some(name);
                         inline_schemas.extend(inline);
                     }
@@ -103,14 +102,16 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
     let (schemas, merged) = graphql::schema_facts(file);
     facts.graphql_schemas = schemas;
     facts.graphql_schemas.extend(inline_schemas);
-    facts
-        .classes
-        .extend(merged.into_iter().map(|(name, bases)| super::guards::ClassFact {
-            name,
-            bases,
-            permission_classes: None,
-            defers_to_commit: false,
-        }));
+    facts.classes.extend(
+        merged
+            .into_iter()
+            .map(|(name, bases)| super::guards::ClassFact {
+                name,
+                bases,
+                permission_classes: None,
+                defers_to_commit: false,
+            }),
+    );
     for node in descendants(file.tree.root_node()) {
         if is_chain_end(file, node) {
             let container = container_name(file, node);

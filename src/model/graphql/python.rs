@@ -446,7 +446,8 @@ fn graphene_resolvers(
             .get(class_name)
             .cloned()
             .unwrap_or_else(|| camel(class_name));
-        let operation = || Operation::new(OperationKind::Mutation, field.clone()).of_type(class_name);
+        let operation =
+            || Operation::new(OperationKind::Mutation, field.clone()).of_type(class_name);
         let mutate: Vec<Node> = methods
             .iter()
             .copied()
@@ -902,7 +903,9 @@ pub(crate) fn executed_schema(file: &ParsedFile, function: Node) -> Option<Strin
         .find_map(|call| {
             if let Some((object, method)) = callee_attribute(file, call) {
                 if matches!(method, "execute" | "execute_sync" | "execute_async")
-                    && object.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '.')
+                    && object
+                        .chars()
+                        .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
                 {
                     return Some(object.to_string());
                 }

@@ -215,8 +215,18 @@ fn arguments(file: &ParsedFile, function: Node) -> Vec<String> {
 /// Wrappers around the schema a handler takes (`State<Arc<AppSchema>>`,
 /// `web::Data<AppSchema>`, `Extension<AppSchema>`).
 const SCHEMA_WRAPPERS: &[&str] = &[
-    "State", "Extension", "Data", "web", "Arc", "Rc", "Box", "axum", "extract", "actix_web",
-    "std", "sync",
+    "State",
+    "Extension",
+    "Data",
+    "web",
+    "Arc",
+    "Rc",
+    "Box",
+    "axum",
+    "extract",
+    "actix_web",
+    "std",
+    "sync",
 ];
 
 /// The roots of a schema type as written: `Schema<QueryRoot, MutationRoot, EmptySubscription>`
@@ -226,7 +236,11 @@ fn schema_type(file: &ParsedFile, type_text: &str) -> Option<(Framework, Vec<Str
     let (head, rest) = type_text.split_once('<')?;
     let head = head.trim();
     let library = [
-        ("async_graphql", "async_graphql::Schema", Framework::AsyncGraphql),
+        (
+            "async_graphql",
+            "async_graphql::Schema",
+            Framework::AsyncGraphql,
+        ),
         ("juniper", "juniper::RootNode", Framework::Juniper),
     ]
     .into_iter()
@@ -258,7 +272,10 @@ fn schema_type(file: &ParsedFile, type_text: &str) -> Option<(Framework, Vec<Str
 
 /// A type name as the file's `use`s qualify it (`QueryRoot` → `crate::graphql::QueryRoot`).
 fn qualify(file: &ParsedFile, written: &str) -> String {
-    file.symbols().resolve(Language::Rust, written).name().to_string()
+    file.symbols()
+        .resolve(Language::Rust, written)
+        .name()
+        .to_string()
 }
 
 /// The schemas the file builds (`type AppSchema = Schema<QueryRoot, MutationRoot,
@@ -293,7 +310,11 @@ pub(crate) fn schema_facts(file: &ParsedFile) -> (Vec<super::Schema>, Vec<(Strin
                     continue;
                 };
                 let library = [
-                    ("async_graphql", "async_graphql::Schema", Framework::AsyncGraphql),
+                    (
+                        "async_graphql",
+                        "async_graphql::Schema",
+                        Framework::AsyncGraphql,
+                    ),
                     ("juniper", "juniper::RootNode", Framework::Juniper),
                 ]
                 .into_iter()
@@ -404,7 +425,9 @@ pub(crate) fn handler_schema(
         let ident = rest.split('<').next().unwrap_or(rest).trim();
         let last = ident.rsplit("::").next().unwrap_or(ident);
         let plain = !ident.is_empty()
-            && ident.chars().all(|c| c.is_alphanumeric() || c == '_' || c == ':')
+            && ident
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == ':')
             && last.starts_with(|c: char| c.is_ascii_uppercase())
             && !last.ends_with("Request")
             && !last.ends_with("Response");
@@ -434,7 +457,10 @@ fn context_check(file: &ParsedFile, function: Node) -> Option<String> {
     };
     let mut contexts = Vec::new();
     let mut arguments = Vec::new();
-    for param in named_children(params).into_iter().filter(|p| p.kind() == "parameter") {
+    for param in named_children(params)
+        .into_iter()
+        .filter(|p| p.kind() == "parameter")
+    {
         let (Some(pattern), Some(kind)) = (
             param.child_by_field_name("pattern"),
             param.child_by_field_name("type"),
@@ -443,7 +469,9 @@ fn context_check(file: &ParsedFile, function: Node) -> Option<String> {
         };
         let name = file.text(pattern).trim_start_matches("mut ").to_string();
         let type_text = file.text(kind);
-        if type_text.contains("Context") || type_text.contains("Ctx") || type_text.contains("Executor")
+        if type_text.contains("Context")
+            || type_text.contains("Ctx")
+            || type_text.contains("Executor")
         {
             contexts.push(name);
         } else {
@@ -525,7 +553,9 @@ fn context_check(file: &ParsedFile, function: Node) -> Option<String> {
             let read = text.replace(context.as_str(), "");
             if looks_like_auth(&read) {
                 let shown: String = text.lines().next().unwrap_or("").chars().take(80).collect();
-                return Some(format!("inline check: `{shown}` refuses callers without it"));
+                return Some(format!(
+                    "inline check: `{shown}` refuses callers without it"
+                ));
             }
         }
     }
