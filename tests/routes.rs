@@ -483,6 +483,15 @@ fn graphql_operations_follow_the_schema_to_their_endpoint() {
     assert!(payout[0].1.contains("login_required"), "{payout:?}");
     // A mutation class no root type mounts is in no schema.
     assert!(at("mutation productArchive").is_empty(), "{ops:?}");
+    // The permission hook the inherited `mutate` refuses on, overridden with a test of the
+    // caller's rights; a hook of the class that refuses; one that lets everyone through.
+    assert!(at("mutation wishlistAdd")[0]
+        .1
+        .starts_with("WishlistAdd.check_permissions"));
+    assert!(at("mutation reviewEdit")[0]
+        .1
+        .starts_with("ReviewEdit.clean_input"));
+    assert_eq!(at("mutation reviewHide")[0].1, "");
 
     // Strawberry `merge_types` and async-graphql `MergedObject`: the admin router's guard
     // covers the admin schema's mutations only.

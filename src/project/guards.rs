@@ -61,6 +61,15 @@ pub struct FunctionFact {
     pub guard_calls: Vec<GuardCall>,
     /// What it calls, as written.
     pub calls: Vec<String>,
+    /// Methods of its own class it refuses the request unless they agree
+    /// (`if not cls.check_permissions(info.context): raise PermissionDenied()` →
+    /// `check_permissions`): hooks a subclass may override.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refusal_hooks: Vec<String>,
+    /// It returns a test of the caller's login or rights (`return context.user.is_authenticated`,
+    /// `return context.user.has_perm(…)`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub returns_access_test: bool,
 }
 
 /// A class and its bases, as written (for `class Bearer(HTTPBearer)`).
@@ -188,11 +197,18 @@ pub fn python_functions(file: &ParsedFile) -> (Vec<FunctionFact>, Vec<ClassFact>
                 };
                 let mut guard_calls = python_parameter_guards(file, node);
                 guard_calls.extend(python_decorator_guards(file, node));
+                let authenticates = rejects(file, node, false);
                 functions.push(FunctionFact {
                     name,
-                    authenticates: rejects(file, node, false),
+                    refusal_hooks: if authenticates.is_some() {
+                        refusal_hooks(file, node)
+                    } else {
+                        Vec::new()
+                    },
+                    authenticates,
                     guard_calls,
                     calls: callees(file, node),
+                    returns_access_test: returns_access_test(file, node),
                 });
             }
             "class_definition" => {
@@ -528,6 +544,61 @@ pub fn rejects(file: &ParsedFile, function: Node, inline: bool) -> Option<String
         }
     }
     None
+}
+
+/// The methods of its own class (`cls.x(…)`, `self.x(…)`) in the conditions of the `if`s whose
+/// body refuses the request.
+fn refusal_hooks(file: &ParsedFile, function: Node) -> Vec<String> {
+    let Some(body) = function.child_by_field_name("body") else {
+        return Vec::new();
+    };
+    let mut hooks = Vec::new();
+    for statement in file.of_kinds_within(&["if_statement"], body) {
+        let (Some(condition), Some(consequence)) = (
+            statement.child_by_field_name("condition"),
+            statement.child_by_field_name("consequence"),
+        ) else {
+            continue;
+        };
+        let refuses = file
+            .of_kinds_within(&["raise_statement", "return_statement"], consequence)
+            .into_iter()
+            .any(|exit| REJECTIONS.iter().any(|r| file.text(exit).contains(r)));
+        if !refuses {
+            continue;
+        }
+        for call in file.of_kinds_within(&["call"], condition) {
+            let Some(callee) = call.child_by_field_name("function") else {
+                continue;
+            };
+            let written = file.text(callee);
+            if let Some(method) = written
+                .strip_prefix("cls.")
+                .or_else(|| written.strip_prefix("self."))
+                .filter(|m| !m.contains('.'))
+            {
+                hooks.push(method.to_string());
+            }
+        }
+    }
+    hooks
+}
+
+/// Whether a function returns a test of the caller's login or rights, and never lets every
+/// caller through (`return True` when the class declares no permission is no test).
+fn returns_access_test(file: &ParsedFile, function: Node) -> bool {
+    let Some(body) = function.child_by_field_name("body") else {
+        return false;
+    };
+    let exits = file.of_kinds_within(&["return_statement"], body);
+    exits
+        .iter()
+        .any(|exit| ACCESS_TEST.is_match(file.text(*exit)))
+        && !exits.iter().any(|exit| {
+            named_children(*exit)
+                .first()
+                .is_some_and(|value| file.text(*value) == "True")
+        })
 }
 
 /// Conditions that can only be a test of the caller's login or rights.
@@ -989,6 +1060,46 @@ impl<'a> Judge<'a> {
             Verdict::ByName => Verdict::No,
             other => other,
         }
+    }
+
+    /// A permission hook a graphene mutation class's inherited `mutate` consults and the class
+    /// (or a base nearer than the `mutate`'s) overrides with a test of the caller's rights:
+    /// `if not cls.check_permissions(info.context): raise PermissionDenied()` in the base,
+    /// `def check_permissions(cls, context): return context.user.is_authenticated` in the
+    /// subclass. The guard as shown, if there is one.
+    pub fn permission_hook(&self, file: usize, class: &str, runners: &[&str]) -> Option<String> {
+        let family = self.class_family(file, class);
+        let method = |name: &str| {
+            family.iter().enumerate().find_map(|(depth, (f, owner))| {
+                self.functions_in(*f, &format!("{owner}.{name}"))
+                    .map(|fact| (depth, owner, fact))
+            })
+        };
+        let (depth, owner, runner) = runners.iter().find_map(|name| method(name))?;
+        for hook in &runner.refusal_hooks {
+            let Some((_, by, fact)) = method(hook) else {
+                continue;
+            };
+            if fact.returns_access_test {
+                return Some(format!(
+                    "{by}.{hook} (`{owner}.{}` refuses unless it passes; it tests the caller's rights)",
+                    runner.name.rsplit('.').next().unwrap_or("")
+                ));
+            }
+        }
+        // A method of the class, or of a base nearer than the inherited `mutate`'s, that
+        // refuses the caller (`clean_input` raising `PermissionDenied` unless the caller may
+        // edit the object): the base's machinery runs it.
+        family[..depth].iter().find_map(|(f, class)| {
+            let prefix = format!("{class}.");
+            self.files[*f].1.functions.iter().find_map(|function| {
+                let how = function.authenticates.as_ref()?;
+                function
+                    .name
+                    .starts_with(&prefix)
+                    .then(|| format!("{} ({how})", function.name))
+            })
+        })
     }
 
     fn functions_in(&self, file: usize, name: &str) -> Option<&'a FunctionFact> {

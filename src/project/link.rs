@@ -67,6 +67,9 @@ struct Linker<'a> {
     renamed: HashMap<usize, Operation>,
     /// Handlers found to run a schema themselves (`schema.execute(…)`), and its library.
     serving: HashMap<usize, Framework>,
+    /// Guards found when linking an operation (a permission hook its inherited `mutate`
+    /// consults).
+    hooks: HashMap<usize, String>,
 }
 
 /// A GraphQL endpoint reached while collecting routes.
@@ -118,6 +121,7 @@ pub(super) fn link(files: &[(String, &FileFacts)], auth: &AuthConfig) -> Project
         endpoints: Vec::new(),
         renamed: HashMap::new(),
         serving: HashMap::new(),
+        hooks: HashMap::new(),
     };
     let has_registrations = files.iter().any(|(_, facts)| {
         facts
@@ -378,6 +382,14 @@ impl<'a> Linker<'a> {
                 // A mutation class that inherits `mutate` and no root type mounts.
                 continue;
             }
+            if handler.framework == Framework::Graphene
+                && operation.kind == crate::model::graphql::OperationKind::Mutation
+            {
+                let runners = ["mutate", "mutate_and_get_payload"];
+                if let Some(guard) = self.judge.permission_hook(file, type_name, &runners) {
+                    self.hooks.insert(h, guard);
+                }
+            }
             if let Some((_, _, field)) = mounted.first() {
                 if operation.field != **field {
                     let mut renamed = operation.clone();
@@ -590,6 +602,7 @@ impl<'a> Linker<'a> {
         self.routed[h] |= path.is_some();
         let (file, handler) = self.handlers[h];
         let mut guards: Vec<String> = handler.guards.clone();
+        guards.extend(self.hooks.get(&h).cloned());
         guards.extend(trail.guards.iter().cloned());
         let mut guessed = Vec::new();
         let calls = handler.guard_calls.iter().map(|call| (file, call));
