@@ -500,6 +500,7 @@ fn graphql_operations_follow_the_schema_to_their_endpoint() {
         &[
             "fixtures/missing-authorization/strawberry-merged",
             "fixtures/missing-authorization/async-graphql-merged",
+            "fixtures/missing-authorization/ariadne-modules",
         ],
     );
     let ops = operations(&document);
@@ -516,6 +517,14 @@ fn graphql_operations_follow_the_schema_to_their_endpoint() {
     assert!(guards.contains("require_admin"), "{guards}");
     let (path, _, guards) = find("mutation renameTeam");
     assert_eq!((path.as_str(), guards.as_str()), ("/graphql", ""));
+    // Ariadne: the bindables handed to `make_executable_schema`, imported under other names.
+    let (path, _, guards) = find("mutation redeemVoucher");
+    assert_eq!((path.as_str(), guards.as_str()), ("/graphql/", ""));
+    let (path, _, guards) = find("mutation issueVoucher");
+    assert_eq!(
+        (path.as_str(), guards.as_str()),
+        ("/admin/graphql/", "login_required")
+    );
     let (path, _, guards) = find("mutation banTeam");
     assert_eq!(
         (path.as_str(), guards.as_str()),
