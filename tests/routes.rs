@@ -562,6 +562,44 @@ fn graphql_views_that_run_a_schema_are_endpoints() {
 }
 
 #[test]
+fn graphql_schema_configuration_and_mixins_are_followed() {
+    let dir = project(&[
+        (
+            "inventory/urls.py",
+            "from django.urls import path\nfrom graphene_django.views import GraphQLView\n\nfrom .schema import schema\n\nurlpatterns = [path(\"graphql/\", GraphQLView.as_view(schema=schema))]\n",
+        ),
+        (
+            "inventory/mixins.py",
+            "class MutationMixin:\n    @classmethod\n    def mutate(cls, root, info, **data):\n        return cls.resolve_mutation(root, info, **data)\n",
+        ),
+        (
+            "inventory/schema.py",
+            "import graphene\n\nfrom .mixins import MutationMixin\n\n\nclass Query(graphene.ObjectType):\n    device_list = graphene.List(graphene.String)\n\n    def resolve_device_list(root, info):\n        return []\n\n\nclass ArchiveDevice(MutationMixin, graphene.Mutation):\n    ok = graphene.Boolean()\n\n\nclass Mutation(graphene.ObjectType):\n    archive_device = ArchiveDevice.Field()\n\n\nschema = graphene.Schema(query=Query, mutation=Mutation, auto_camelcase=False)\n",
+        ),
+    ]);
+    let document = routes_json(dir.path(), &["."]);
+    let ops = operations(&document);
+    // `auto_camelcase=False` keeps Python's names.
+    assert!(
+        ops.contains(&(
+            "/graphql/".into(),
+            "query device_list".into(),
+            String::new()
+        )),
+        "{ops:?}"
+    );
+    // A mixin before graphene's base brings `mutate`.
+    assert!(
+        ops.contains(&(
+            "/graphql/".into(),
+            "mutation archive_device".into(),
+            String::new()
+        )),
+        "{ops:?}"
+    );
+}
+
+#[test]
 fn juniper_resolvers_checking_the_context_user_are_guarded() {
     let document = routes_json(fixture_dir(), &["fixtures/missing-authorization/juniper"]);
     let ops = operations(&document);

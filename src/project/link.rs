@@ -91,6 +91,8 @@ struct Endpoint {
 struct Reach {
     types: Vec<(usize, String)>,
     loose: Vec<(String, String, usize)>,
+    /// The schema keeps Python's field names (`auto_camelcase=False`).
+    snake_case: bool,
 }
 
 pub(super) fn link(files: &[(String, &FileFacts)], auth: &AuthConfig) -> Project {
@@ -410,6 +412,19 @@ impl<'a> Linker<'a> {
                     })
                 })
                 .collect();
+            let snake = !reached.is_empty()
+                && reached
+                    .iter()
+                    .all(|&e| reaches[e].as_ref().is_some_and(|r| r.snake_case))
+                && matches!(
+                    handler.framework,
+                    Framework::Graphene | Framework::Strawberry
+                );
+            if snake {
+                let mut renamed = self.renamed.get(&h).unwrap_or(operation).clone();
+                renamed.field = crate::model::graphql::snake(&renamed.field);
+                self.renamed.insert(h, renamed);
+            }
             let served_by = if reached.is_empty() {
                 let pool: Vec<(usize, usize)> = self
                     .endpoints
@@ -488,7 +503,10 @@ impl<'a> Linker<'a> {
             let reach = self.rust_reach(at, schema);
             return (!reach.types.is_empty()).then_some(reach);
         }
-        let mut reach = Reach::default();
+        let mut reach = Reach {
+            snake_case: schema.snake_case,
+            ..Reach::default()
+        };
         for (_, written) in &schema.roots {
             let family = self.judge.class_family(at, written);
             if family.is_empty() {

@@ -54,6 +54,10 @@ pub struct Schema {
     /// (the operations the root serves, the type or bindable as written); `None` for Ariadne
     /// bindables, whose kind their own type tells.
     pub roots: Vec<(Option<OperationKind>, String)>,
+    /// Field names are not camel-cased (graphene `auto_camelcase=False`, Strawberry
+    /// `StrawberryConfig(auto_camel_case=False)`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub snake_case: bool,
 }
 
 /// `order_refund = RefundOrder.Field()` in the object type `owner`: the mutation class
@@ -134,9 +138,29 @@ pub fn camel(name: &str) -> String {
     out
 }
 
+/// `myOrders` → `my_orders`: the name a field keeps when the schema does not camel-case.
+pub fn snake(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('_');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
-    use super::camel;
+    use super::{camel, snake};
+
+    #[test]
+    fn snake_case_undoes_camel_case() {
+        assert_eq!(snake("myOrders"), "my_orders");
+        assert_eq!(snake(&camel("resolve_device_list")), "device_list");
+    }
 
     #[test]
     fn field_names_are_camel_cased() {

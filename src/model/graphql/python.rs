@@ -365,11 +365,13 @@ fn graphene_class(
         let Some(qualified) = resolved(file, written) else {
             continue;
         };
+        // A mixin before graphene's base may bring the `mutate` (`class Register(MutationMixin,
+        // graphene.Mutation)`).
         if GRAPHENE_MUTATIONS.matches(&qualified) {
-            return Some((GrapheneClass::Mutation, None, false));
+            return Some((GrapheneClass::Mutation, None, elsewhere.is_some()));
         }
         if GRAPHENE_OBJECTS.matches(&qualified) {
-            return Some((GrapheneClass::Object, None, false));
+            return Some((GrapheneClass::Object, None, elsewhere.is_some()));
         }
         if !qualified.starts_with("builtins.") && !qualified.starts_with("graphene") {
             elsewhere.get_or_insert_with(|| written.to_string());
@@ -822,10 +824,19 @@ pub(crate) fn schema_facts(file: &ParsedFile) -> SchemaFacts {
                 }
             }
         }
+        let snake_case = keyword_argument(file, call, "auto_camelcase")
+            .is_some_and(|v| file.text(v) == "False")
+            || keyword_argument(file, call, "config").is_some_and(|v| {
+                file.text(v)
+                    .split_whitespace()
+                    .collect::<String>()
+                    .contains("auto_camel_case=False")
+            });
         facts.schemas.push(super::Schema {
             name: bound.unwrap_or_else(|| format!("@{}", call.start_byte())),
             library,
             roots,
+            snake_case,
         });
     }
     if text.contains(".Field(") {

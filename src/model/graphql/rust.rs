@@ -373,6 +373,7 @@ fn schema(name: String, library: Framework, roots: Vec<String>) -> super::Schema
             .filter(|(_, root)| !root.rsplit("::").next().unwrap_or("").starts_with("Empty"))
             .map(|(kind, root)| (Some(kind), root))
             .collect(),
+        snake_case: false,
     }
 }
 
