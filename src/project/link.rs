@@ -93,6 +93,9 @@ struct Reach {
     loose: Vec<(String, String, usize)>,
     /// The schema keeps Python's field names (`auto_camelcase=False`).
     snake_case: bool,
+    /// A type of the schema takes bases only known at run time (`class Query(*plugin_types)`):
+    /// operations no schema reaches may still be in it.
+    open: bool,
 }
 
 pub(super) fn link(files: &[(String, &FileFacts)], auth: &AuthConfig) -> Project {
@@ -341,8 +344,8 @@ impl<'a> Linker<'a> {
     /// the schema's root types or of a type they are composed of (bases, `merge_types`), or a
     /// mutation class such a type mounts (`refund = RefundOrder.Field()`, which also names
     /// it). An operation no endpoint with a known schema reaches goes under the endpoints of
-    /// its library whose schema is not known (the ones nearest its file), with the guards
-    /// collected down to the endpoint.
+    /// its library whose schema is not known, or takes types only known at run time (the ones
+    /// nearest its file), with the guards collected down to the endpoint.
     fn attach_operations(&mut self) {
         let reaches: Vec<Option<Reach>> = (0..self.endpoints.len())
             .map(|e| self.reach(&self.endpoints[e]))
@@ -431,7 +434,7 @@ impl<'a> Linker<'a> {
                     .iter()
                     .enumerate()
                     .filter(|(e, endpoint)| {
-                        reaches[*e].is_none()
+                        reaches[*e].as_ref().is_none_or(|r| r.open)
                             && endpoint.library.is_none_or(|l| l == handler.framework)
                     })
                     .map(|(index, endpoint)| (endpoint.file, index))
@@ -513,6 +516,13 @@ impl<'a> Linker<'a> {
                 let (module, name) = self.judge.qualify(at, written);
                 reach.loose.push((module, name, at));
             }
+            reach.open |= family.iter().any(|(f, name)| {
+                self.files[*f]
+                    .1
+                    .classes
+                    .iter()
+                    .any(|c| &c.name == name && c.bases.iter().any(|b| b.starts_with('*')))
+            });
             reach.types.extend(family);
         }
         if reach.types.is_empty() && reach.loose.is_empty() {
