@@ -441,6 +441,183 @@ fn graphql_operations_are_routes_under_their_endpoint() {
         .contains("graphql_jwt.decorators.login_required"));
 }
 
+/// The operations' (path, handler) pairs of a routes document, with their guards joined.
+fn operations(document: &Value) -> Vec<(String, String, String)> {
+    table(document)
+        .into_iter()
+        .filter(|(_, _, handler, _)| {
+            handler.starts_with("query ") || handler.starts_with("mutation ")
+        })
+        .map(|(_, path, handler, guards)| (path, handler, guards))
+        .collect()
+}
+
+#[test]
+fn graphql_operations_follow_the_schema_to_their_endpoint() {
+    // graphene: two endpoints in one urls.py, root types composed across files by bases,
+    // mutation classes that inherit `mutate`, named by the field that mounts them.
+    let document = routes_json(
+        fixture_dir(),
+        &["fixtures/missing-authorization/graphene-schema"],
+    );
+    let ops = operations(&document);
+    let at = |handler: &str| -> Vec<(String, String)> {
+        ops.iter()
+            .filter(|(_, h, _)| h == handler)
+            .map(|(path, _, guards)| (path.clone(), guards.clone()))
+            .collect()
+    };
+    assert_eq!(
+        at("mutation flagProduct"),
+        [("/graphql/".into(), String::new())],
+        "{ops:?}"
+    );
+    assert_eq!(
+        at("mutation reviewAdd"),
+        [("/graphql/".into(), String::new())],
+        "{ops:?}"
+    );
+    let payout = at("mutation sendPayout");
+    assert_eq!(payout.len(), 1, "{ops:?}");
+    assert_eq!(payout[0].0, "/staff/graphql/");
+    assert!(payout[0].1.contains("login_required"), "{payout:?}");
+    // A mutation class no root type mounts is in no schema.
+    assert!(at("mutation productArchive").is_empty(), "{ops:?}");
+    // The permission hook the inherited `mutate` refuses on, overridden with a test of the
+    // caller's rights; a hook of the class that refuses; one that lets everyone through.
+    assert!(at("mutation wishlistAdd")[0]
+        .1
+        .starts_with("WishlistAdd.check_permissions"));
+    assert!(at("mutation reviewEdit")[0]
+        .1
+        .starts_with("ReviewEdit.clean_input"));
+    assert_eq!(at("mutation reviewHide")[0].1, "");
+
+    // Strawberry `merge_types` and async-graphql `MergedObject`: the admin router's guard
+    // covers the admin schema's mutations only.
+    let document = routes_json(
+        fixture_dir(),
+        &[
+            "fixtures/missing-authorization/strawberry-merged",
+            "fixtures/missing-authorization/async-graphql-merged",
+            "fixtures/missing-authorization/ariadne-modules",
+        ],
+    );
+    let ops = operations(&document);
+    let find = |handler: &str| {
+        ops.iter()
+            .find(|(_, h, _)| h == handler)
+            .unwrap_or_else(|| panic!("no {handler} in {ops:#?}"))
+            .clone()
+    };
+    let (path, _, guards) = find("mutation closeAccount");
+    assert_eq!((path.as_str(), guards.as_str()), ("/graphql", ""));
+    let (path, _, guards) = find("mutation issueCredit");
+    assert_eq!(path, "/admin/graphql");
+    assert!(guards.contains("require_admin"), "{guards}");
+    let (path, _, guards) = find("mutation renameTeam");
+    assert_eq!((path.as_str(), guards.as_str()), ("/graphql", ""));
+    // Ariadne: the bindables handed to `make_executable_schema`, imported under other names.
+    let (path, _, guards) = find("mutation redeemVoucher");
+    assert_eq!((path.as_str(), guards.as_str()), ("/graphql/", ""));
+    let (path, _, guards) = find("mutation issueVoucher");
+    assert_eq!(
+        (path.as_str(), guards.as_str()),
+        ("/admin/graphql/", "login_required")
+    );
+    let (path, _, guards) = find("mutation banTeam");
+    assert_eq!(
+        (path.as_str(), guards.as_str()),
+        ("/admin/graphql", "AdminClaims")
+    );
+}
+
+#[test]
+fn graphql_views_that_run_a_schema_are_endpoints() {
+    let dir = project(&[
+        (
+            "app/views.py",
+            "from flask import Flask, jsonify, request\n\nfrom .schema import schema\n\napp = Flask(__name__)\n\n\n@app.route(\"/api/graphql\", methods=[\"POST\"])\ndef api():\n    body = request.get_json()\n    result = schema.execute(body[\"query\"], context_value=request)\n    return jsonify(result.data)\n",
+        ),
+        (
+            "app/schema.py",
+            "import graphene\n\n\nclass Query(graphene.ObjectType):\n    ping = graphene.String()\n\n    def resolve_ping(root, info):\n        return \"pong\"\n\n\nclass Mutation(graphene.ObjectType):\n    reset = graphene.Boolean()\n\n    def resolve_reset(root, info):\n        return True\n\n\nschema = graphene.Schema(query=Query, mutation=Mutation)\n",
+        ),
+    ]);
+    let document = routes_json(dir.path(), &["."]);
+    let ops = operations(&document);
+    assert!(
+        ops.contains(&("/api/graphql".into(), "query ping".into(), String::new())),
+        "{ops:?}"
+    );
+    // A `Mutation` object type whose fields resolve themselves serves mutations.
+    assert!(
+        ops.contains(&(
+            "/api/graphql".into(),
+            "mutation reset".into(),
+            String::new()
+        )),
+        "{ops:?}"
+    );
+}
+
+#[test]
+fn graphql_schema_configuration_and_mixins_are_followed() {
+    let dir = project(&[
+        (
+            "inventory/urls.py",
+            "from django.urls import path\nfrom graphene_django.views import GraphQLView\n\nfrom .schema import schema\n\nurlpatterns = [path(\"graphql/\", GraphQLView.as_view(schema=schema))]\n",
+        ),
+        (
+            "inventory/mixins.py",
+            "class MutationMixin:\n    @classmethod\n    def mutate(cls, root, info, **data):\n        return cls.resolve_mutation(root, info, **data)\n",
+        ),
+        (
+            "inventory/schema.py",
+            "import graphene\n\nfrom .mixins import MutationMixin\n\n\nclass Query(graphene.ObjectType):\n    device_list = graphene.List(graphene.String)\n\n    def resolve_device_list(root, info):\n        return []\n\n\nclass ArchiveDevice(MutationMixin, graphene.Mutation):\n    ok = graphene.Boolean()\n\n\nclass Mutation(graphene.ObjectType):\n    archive_device = ArchiveDevice.Field()\n\n\nschema = graphene.Schema(query=Query, mutation=Mutation, auto_camelcase=False)\n",
+        ),
+    ]);
+    let document = routes_json(dir.path(), &["."]);
+    let ops = operations(&document);
+    // `auto_camelcase=False` keeps Python's names.
+    assert!(
+        ops.contains(&(
+            "/graphql/".into(),
+            "query device_list".into(),
+            String::new()
+        )),
+        "{ops:?}"
+    );
+    // A mixin before graphene's base brings `mutate`.
+    assert!(
+        ops.contains(&(
+            "/graphql/".into(),
+            "mutation archive_device".into(),
+            String::new()
+        )),
+        "{ops:?}"
+    );
+}
+
+#[test]
+fn juniper_resolvers_checking_the_context_user_are_guarded() {
+    let document = routes_json(fixture_dir(), &["fixtures/missing-authorization/juniper"]);
+    let ops = operations(&document);
+    let guards = |handler: &str| {
+        ops.iter()
+            .find(|(_, h, _)| h == handler)
+            .unwrap_or_else(|| panic!("no {handler} in {ops:#?}"))
+            .2
+            .clone()
+    };
+    assert!(guards("mutation closeMyAccount").starts_with("inline check"));
+    assert!(guards("mutation freezeAccount").starts_with("inline check"));
+    assert!(guards("mutation archiveAccount").starts_with("inline check"));
+    // A look-up by the client's id through the context checks nothing about the caller.
+    assert_eq!(guards("mutation transferAccount"), "");
+    assert_eq!(guards("mutation closeAccount"), "");
+}
+
 #[test]
 fn hand_routed_rust_services_list_each_arm_as_a_route() {
     let document = routes_json(

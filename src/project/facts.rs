@@ -60,6 +60,12 @@ pub struct FileFacts {
     /// `Jinja2Templates(directory=…)`, `TEMPLATES` `DIRS`, `Tera::new("…")`).
     #[serde(default)]
     pub template_dirs: Vec<String>,
+    /// GraphQL schemas the file builds, with their root types as written.
+    #[serde(default)]
+    pub graphql_schemas: Vec<crate::model::graphql::Schema>,
+    /// Mutation classes the file's object types mount as fields (`refund = Refund.Field()`).
+    #[serde(default)]
+    pub graphql_mounts: Vec<crate::model::graphql::Mount>,
 }
 
 impl FileFacts {
@@ -79,6 +85,8 @@ impl FileFacts {
             && self.model_fields.is_empty()
             && self.returns_request.is_empty()
             && self.returns_object.is_empty()
+            && self.graphql_schemas.is_empty()
+            && self.graphql_mounts.is_empty()
     }
 }
 
@@ -125,6 +133,10 @@ pub struct HandlerFact {
     /// `graphql_sync`).
     #[serde(default)]
     pub serves: Option<Framework>,
+    /// The schema the handler runs itself, as written (`schema.execute(…)`,
+    /// `graphql_sync(schema, data)`): a GraphQL endpoint when the name is a schema.
+    #[serde(default)]
+    pub serves_schema: Option<String>,
     /// Where the handler's name is.
     pub start: Position,
     pub end: Position,
@@ -161,6 +173,10 @@ pub struct Edge {
     #[serde(default)]
     pub guard_calls: Vec<GuardCall>,
     pub markers: Vec<String>,
+    /// For a GraphQL endpoint, the schema it serves as written (`schema`, `api.schema`,
+    /// `@OFFSET` for one built in place).
+    #[serde(default)]
+    pub schema: Option<String>,
 }
 
 /// What an edge mounts, named as the code names it (`views.detail` → `["views", "detail"]`).
@@ -247,6 +263,7 @@ impl HandlerFact {
             candidate: false,
             operation: handler.operation.clone(),
             serves: None,
+            serves_schema: None,
             start,
             end: source.position(handler.name_bytes.end),
             bytes: handler.name_bytes.clone(),

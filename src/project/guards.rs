@@ -69,6 +69,15 @@ pub struct FunctionFact {
     pub guard_calls: Vec<GuardCall>,
     /// What it calls, as written.
     pub calls: Vec<String>,
+    /// Methods of its own class it refuses the request unless they agree
+    /// (`if not cls.check_permissions(info.context): raise PermissionDenied()` →
+    /// `check_permissions`): hooks a subclass may override.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refusal_hooks: Vec<String>,
+    /// It returns a test of the caller's login or rights (`return context.user.is_authenticated`,
+    /// `return context.user.has_perm(…)`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub returns_access_test: bool,
 }
 
 /// A class and its bases, as written (for `class Bearer(HTTPBearer)`).
@@ -266,12 +275,19 @@ pub fn python_functions(file: &ParsedFile) -> (Vec<FunctionFact>, Vec<ClassFact>
                 };
                 let mut guard_calls = python_parameter_guards(file, node);
                 guard_calls.extend(python_decorator_guards(file, node));
+                let authenticates = rejects(file, node, Refusal::Guard);
                 functions.push(FunctionFact {
                     name,
-                    authenticates: rejects(file, node, Refusal::Guard),
                     checks_caller: rejects(file, node, Refusal::Helper),
+                    refusal_hooks: if authenticates.is_some() {
+                        refusal_hooks(file, node)
+                    } else {
+                        Vec::new()
+                    },
+                    authenticates,
                     guard_calls,
                     calls: callees(file, node),
+                    returns_access_test: returns_access_test(file, node),
                 });
             }
             "class_definition" => {
@@ -672,6 +688,61 @@ pub fn rejects(file: &ParsedFile, function: Node, mode: Refusal) -> Option<Strin
     None
 }
 
+/// The methods of its own class (`cls.x(…)`, `self.x(…)`) in the conditions of the `if`s whose
+/// body refuses the request.
+fn refusal_hooks(file: &ParsedFile, function: Node) -> Vec<String> {
+    let Some(body) = function.child_by_field_name("body") else {
+        return Vec::new();
+    };
+    let mut hooks = Vec::new();
+    for statement in file.of_kinds_within(&["if_statement"], body) {
+        let (Some(condition), Some(consequence)) = (
+            statement.child_by_field_name("condition"),
+            statement.child_by_field_name("consequence"),
+        ) else {
+            continue;
+        };
+        let refuses = file
+            .of_kinds_within(&["raise_statement", "return_statement"], consequence)
+            .into_iter()
+            .any(|exit| REJECTIONS.iter().any(|r| file.text(exit).contains(r)));
+        if !refuses {
+            continue;
+        }
+        for call in file.of_kinds_within(&["call"], condition) {
+            let Some(callee) = call.child_by_field_name("function") else {
+                continue;
+            };
+            let written = file.text(callee);
+            if let Some(method) = written
+                .strip_prefix("cls.")
+                .or_else(|| written.strip_prefix("self."))
+                .filter(|m| !m.contains('.'))
+            {
+                hooks.push(method.to_string());
+            }
+        }
+    }
+    hooks
+}
+
+/// Whether a function returns a test of the caller's login or rights, and never lets every
+/// caller through (`return True` when the class declares no permission is no test).
+fn returns_access_test(file: &ParsedFile, function: Node) -> bool {
+    let Some(body) = function.child_by_field_name("body") else {
+        return false;
+    };
+    let exits = file.of_kinds_within(&["return_statement"], body);
+    exits
+        .iter()
+        .any(|exit| ACCESS_TEST.is_match(file.text(*exit)))
+        && !exits.iter().any(|exit| {
+            named_children(*exit)
+                .first()
+                .is_some_and(|value| file.text(*value) == "True")
+        })
+}
+
 /// Conditions that can only be a test of the caller's login or rights.
 static ACCESS_TEST: LazyLock<regex::Regex> = LazyLock::new(|| {
     regex::Regex::new(
@@ -945,6 +1016,86 @@ impl<'a> Judge<'a> {
         lineage
     }
 
+    /// The module and name a name written in `file` refers to (`("shop.schema", "Query")`;
+    /// an empty module when nothing binds it).
+    pub fn qualify(&self, file: usize, written: &str) -> (String, String) {
+        let qualified = match &self.files[file].1.symbols {
+            Some(symbols) => symbols
+                .resolve(crate::source::Language::Python, written)
+                .name()
+                .to_string(),
+            None => written.to_string(),
+        };
+        let (module, name) = qualified.rsplit_once('.').unwrap_or(("", &qualified));
+        (module.to_string(), name.to_string())
+    }
+
+    /// Whether `name` in the module `module`, as named from `from`, is the item `name` of
+    /// `file` (by the end of the file's module path, or `file` is `from` itself when no other
+    /// module is named).
+    pub fn names_item_of(&self, from: usize, module: &str, file: usize) -> bool {
+        let here = self.module_of(from);
+        if module.is_empty() || module == here {
+            file == from
+        } else {
+            crate::symbols::same_module(self.module_of(file), module)
+        }
+    }
+
+    fn module_of(&self, file: usize) -> &str {
+        self.files[file]
+            .1
+            .symbols
+            .as_ref()
+            .map(|s| s.module.as_str())
+            .unwrap_or("")
+    }
+
+    /// The class a name written in `file` refers to and every ancestor of it the scan holds,
+    /// as (file, class name): the types a root type is composed of
+    /// (`class Query(AccountQueries, OrderQueries, graphene.ObjectType)`).
+    pub fn class_family(&self, file: usize, written: &str) -> Vec<(usize, String)> {
+        let mut out = Vec::new();
+        if self.files[file].1.classes.iter().any(|c| c.name == written) {
+            // Defined here (also a type made by `merge_types`, which the symbols take for an
+            // alias of its call).
+            self.walk_family(file, "", written, 0, &mut out);
+            return out;
+        }
+        let (module, name) = self.qualify(file, written);
+        self.walk_family(file, &module, &name, 0, &mut out);
+        out
+    }
+
+    fn walk_family(
+        &self,
+        file: usize,
+        module: &str,
+        class: &str,
+        depth: usize,
+        out: &mut Vec<(usize, String)>,
+    ) {
+        if depth > MAX_DEPTH {
+            return;
+        }
+        let Some((at, fact)) = self.find(&self.classes, file, module, class) else {
+            return;
+        };
+        if out.contains(&(at, fact.name.clone())) {
+            return;
+        }
+        out.push((at, fact.name.clone()));
+        for base in &fact.bases {
+            let here = self.files[at].1.classes.iter().any(|c| &c.name == base);
+            let (module, name) = if here {
+                (String::new(), base.clone())
+            } else {
+                self.qualify(at, base)
+            };
+            self.walk_family(at, &module, &name, depth + 1, out);
+        }
+    }
+
     /// The lineage of the class with this qualified name (`shop.models.Method`), found in
     /// the file of its module.
     pub fn lineage_of_qualified(&self, qualified: &str) -> Lineage {
@@ -1087,6 +1238,46 @@ impl<'a> Judge<'a> {
             Verdict::ByName => Verdict::No,
             other => other,
         }
+    }
+
+    /// A permission hook a graphene mutation class's inherited `mutate` consults and the class
+    /// (or a base nearer than the `mutate`'s) overrides with a test of the caller's rights:
+    /// `if not cls.check_permissions(info.context): raise PermissionDenied()` in the base,
+    /// `def check_permissions(cls, context): return context.user.is_authenticated` in the
+    /// subclass. The guard as shown, if there is one.
+    pub fn permission_hook(&self, file: usize, class: &str, runners: &[&str]) -> Option<String> {
+        let family = self.class_family(file, class);
+        let method = |name: &str| {
+            family.iter().enumerate().find_map(|(depth, (f, owner))| {
+                self.functions_in(*f, &format!("{owner}.{name}"))
+                    .map(|fact| (depth, owner, fact))
+            })
+        };
+        let (depth, owner, runner) = runners.iter().find_map(|name| method(name))?;
+        for hook in &runner.refusal_hooks {
+            let Some((_, by, fact)) = method(hook) else {
+                continue;
+            };
+            if fact.returns_access_test {
+                return Some(format!(
+                    "{by}.{hook} (`{owner}.{}` refuses unless it passes; it tests the caller's rights)",
+                    runner.name.rsplit('.').next().unwrap_or("")
+                ));
+            }
+        }
+        // A method of the class, or of a base nearer than the inherited `mutate`'s, that
+        // refuses the caller (`clean_input` raising `PermissionDenied` unless the caller may
+        // edit the object): the base's machinery runs it.
+        family[..depth].iter().find_map(|(f, class)| {
+            let prefix = format!("{class}.");
+            self.files[*f].1.functions.iter().find_map(|function| {
+                let how = function.authenticates.as_ref()?;
+                function
+                    .name
+                    .starts_with(&prefix)
+                    .then(|| format!("{} ({how})", function.name))
+            })
+        })
     }
 
     fn functions_in(&self, file: usize, name: &str) -> Option<&'a FunctionFact> {

@@ -9,12 +9,15 @@
 use super::facts::{join_path, FileFacts, HandlerFact, Target};
 use super::guards::{GuardCall, Judge, Lineage, Verdict, Via};
 use super::{AuthConfig, Location, Project, Route};
+use crate::model::graphql::{Operation, Schema};
 use crate::model::Framework;
 use crate::source::Position;
 use std::collections::{BTreeSet, HashMap};
 
 /// Mounts deeper than this are not followed (a cycle guard on top of the visited set).
 const MAX_DEPTH: usize = 24;
+/// Types of one schema followed at most.
+const MAX_TYPES: usize = 512;
 /// Actions of a DRF viewset: (method name, HTTP method, on one object).
 const VIEWSET_ACTIONS: &[(&str, &str, bool)] = &[
     ("list", "GET", false),
@@ -58,9 +61,41 @@ struct Linker<'a> {
     judge: Judge<'a>,
     routes: Vec<Route>,
     routed: Vec<bool>,
-    /// GraphQL endpoints reached: (file, library served or `None` for any, the trail down to
-    /// the endpoint).
-    endpoints: Vec<(usize, Option<Framework>, Trail)>,
+    /// GraphQL endpoints reached.
+    endpoints: Vec<Endpoint>,
+    /// Operations renamed by the field a root type of another file mounts them under.
+    renamed: HashMap<usize, Operation>,
+    /// Handlers found to run a schema themselves (`schema.execute(…)`), and its library.
+    serving: HashMap<usize, Framework>,
+    /// Guards found when linking an operation (a permission hook its inherited `mutate`
+    /// consults).
+    hooks: HashMap<usize, String>,
+}
+
+/// A GraphQL endpoint reached while collecting routes.
+struct Endpoint {
+    /// The file that mounts it (where its schema is named).
+    file: usize,
+    /// The library it serves, `None` for any (a view class of the project).
+    library: Option<Framework>,
+    /// The trail down to the endpoint.
+    trail: Trail,
+    /// The schema it serves, as written in `file`.
+    schema: Option<String>,
+}
+
+/// The types a schema serves: its root types and the types they are composed of, as
+/// (file, type) when the scan defines them as classes; else as (module, name) named from a
+/// file (Ariadne bindables, types of code the scan does not hold).
+#[derive(Default)]
+struct Reach {
+    types: Vec<(usize, String)>,
+    loose: Vec<(String, String, usize)>,
+    /// The schema keeps Python's field names (`auto_camelcase=False`).
+    snake_case: bool,
+    /// A type of the schema takes bases only known at run time (`class Query(*plugin_types)`):
+    /// operations no schema reaches may still be in it.
+    open: bool,
 }
 
 pub(super) fn link(files: &[(String, &FileFacts)], auth: &AuthConfig) -> Project {
@@ -89,6 +124,9 @@ pub(super) fn link(files: &[(String, &FileFacts)], auth: &AuthConfig) -> Project
         routes: Vec::new(),
         routed,
         endpoints: Vec::new(),
+        renamed: HashMap::new(),
+        serving: HashMap::new(),
+        hooks: HashMap::new(),
     };
     let has_registrations = files.iter().any(|(_, facts)| {
         facts
@@ -100,6 +138,7 @@ pub(super) fn link(files: &[(String, &FileFacts)], auth: &AuthConfig) -> Project
     let Linker {
         handlers,
         mut routes,
+        serving,
         ..
     } = linker;
     // Routed handlers by path first, then the ones whose registration was not found.
@@ -118,7 +157,12 @@ pub(super) fn link(files: &[(String, &FileFacts)], auth: &AuthConfig) -> Project
     Project {
         handlers: handlers
             .into_iter()
-            .map(|(file, handler)| (files[file].0.clone(), handler.clone()))
+            .enumerate()
+            .map(|(h, (file, handler))| {
+                let mut handler = handler.clone();
+                handler.serves = handler.serves.or(serving.get(&h).copied());
+                (files[file].0.clone(), handler)
+            })
             .collect(),
         routes,
         has_registrations,
@@ -206,7 +250,12 @@ impl<'a> Linker<'a> {
             next.via.push((*file, edge.at));
             if let Some((library, guards)) = self.graphql_endpoint(*file, &edge.target) {
                 next.guards.extend(guards);
-                self.endpoints.push((*file, library, next));
+                self.endpoints.push(Endpoint {
+                    file: *file,
+                    library,
+                    trail: next,
+                    schema: edge.schema.clone(),
+                });
                 continue;
             }
             for resolved in self.resolve(*file, &edge.from, &edge.target) {
@@ -295,41 +344,247 @@ impl<'a> Linker<'a> {
         (library, guards)
     }
 
-    /// Every GraphQL operation under the endpoints that serve its library (the ones nearest
-    /// its file, when several do), with the guards collected down to the endpoint.
+    /// Every GraphQL operation under the endpoints whose schema reaches it: a field of one of
+    /// the schema's root types or of a type they are composed of (bases, `merge_types`), or a
+    /// mutation class such a type mounts (`refund = RefundOrder.Field()`, which also names
+    /// it). An operation no endpoint with a known schema reaches goes under the endpoints of
+    /// its library whose schema is not known, or takes types only known at run time (the ones
+    /// nearest its file), with the guards collected down to the endpoint.
     fn attach_operations(&mut self) {
+        let reaches: Vec<Option<Reach>> = (0..self.endpoints.len())
+            .map(|e| self.reach(&self.endpoints[e]))
+            .collect();
+        // (file of the owner, owner type, field, module and name of the mounted class).
+        let mut mounts = Vec::new();
+        for (file, (_, facts)) in self.files.iter().enumerate() {
+            for mount in &facts.graphql_mounts {
+                let (module, name) = self.judge.qualify(file, &mount.class_name);
+                mounts.push((file, &mount.owner, &mount.field, module, name));
+            }
+        }
         for h in 0..self.handlers.len() {
             let (file, handler) = self.handlers[h];
             let Some(operation) = &handler.operation else {
                 continue;
             };
-            if let Some(base) = &operation.unconfirmed_base {
-                // `class OrderRefund(BaseMutation)`: a mutation only if some ancestor is one.
-                let lineage = self.judge.lineage_of(file, base);
-                let confirmed = std::iter::once(base)
-                    .chain(&lineage.ancestors)
-                    .any(|ancestor| crate::model::graphql::python::is_graphene_mutation(ancestor));
+            let type_name = operation.type_name.as_deref().unwrap_or("");
+            if operation.unconfirmed_base.is_some() {
+                // `class OrderRefund(AuditMixin, BaseMutation)`: an operation only if some
+                // ancestor, followed across files, is graphene's.
+                let lineage = self.judge.lineage(file, type_name);
+                let confirmed = lineage
+                    .ancestors
+                    .iter()
+                    .any(|ancestor| crate::model::graphql::python::is_graphene_type(ancestor));
                 if !confirmed {
                     continue;
                 }
             }
-            let pool: Vec<(usize, usize)> = self
-                .endpoints
+            let mounted: Vec<(usize, &String, &String)> = mounts
                 .iter()
-                .enumerate()
-                .filter(|(_, (_, library, _))| library.is_none_or(|l| l == handler.framework))
-                .map(|(index, (at, _, _))| (*at, index))
+                .filter(|(from, _, _, module, name)| {
+                    name == type_name && self.judge.names_item_of(*from, module, file)
+                })
+                .map(|(from, owner, field, _, _)| (*from, *owner, *field))
                 .collect();
-            let served_by = self.closest(file, pool);
+            if operation.inherited && mounted.is_empty() {
+                // A mutation class that inherits `mutate` and no root type mounts.
+                continue;
+            }
+            if handler.framework == Framework::Graphene
+                && operation.kind == crate::model::graphql::OperationKind::Mutation
+            {
+                let runners = ["mutate", "mutate_and_get_payload"];
+                if let Some(guard) = self.judge.permission_hook(file, type_name, &runners) {
+                    self.hooks.insert(h, guard);
+                }
+            }
+            if let Some((_, _, field)) = mounted.first() {
+                if operation.field != **field {
+                    let mut renamed = operation.clone();
+                    renamed.field = (*field).clone();
+                    self.renamed.insert(h, renamed);
+                }
+            }
+            let reached: Vec<usize> = (0..self.endpoints.len())
+                .filter(|&e| {
+                    reaches[e].as_ref().is_some_and(|reach| {
+                        if mounted.is_empty() {
+                            self.reaches(reach, file, type_name)
+                        } else {
+                            mounted
+                                .iter()
+                                .any(|(from, owner, _)| self.reaches(reach, *from, owner))
+                        }
+                    })
+                })
+                .collect();
+            let snake = !reached.is_empty()
+                && reached
+                    .iter()
+                    .all(|&e| reaches[e].as_ref().is_some_and(|r| r.snake_case))
+                && matches!(
+                    handler.framework,
+                    Framework::Graphene | Framework::Strawberry
+                );
+            if snake {
+                let mut renamed = self.renamed.get(&h).unwrap_or(operation).clone();
+                renamed.field = crate::model::graphql::snake(&renamed.field);
+                self.renamed.insert(h, renamed);
+            }
+            let served_by = if reached.is_empty() {
+                let pool: Vec<(usize, usize)> = self
+                    .endpoints
+                    .iter()
+                    .enumerate()
+                    .filter(|(e, endpoint)| {
+                        reaches[*e].as_ref().is_none_or(|r| r.open)
+                            && endpoint.library.is_none_or(|l| l == handler.framework)
+                    })
+                    .map(|(index, endpoint)| (endpoint.file, index))
+                    .collect();
+                self.closest(file, pool)
+            } else {
+                reached
+            };
             if served_by.is_empty() {
                 self.emit(h, None, handler.methods.clone(), &Trail::default());
             }
             for index in served_by {
-                let trail = self.endpoints[index].2.clone();
+                let trail = self.endpoints[index].trail.clone();
                 let path = join_path(&trail.prefix, "");
                 self.emit(h, Some(path), handler.methods.clone(), &trail);
             }
         }
+    }
+
+    /// The schema a name written in `file` refers to (`schema`, `api.schema`, `@OFFSET` for
+    /// one built in the file), with the file that builds it.
+    fn find_schema(&self, file: usize, written: &str) -> Option<(usize, &'a Schema)> {
+        let schemas = |f: usize| self.files[f].1.graphql_schemas.iter();
+        if written.starts_with('@') {
+            return schemas(file).find(|s| s.name == written).map(|s| (file, s));
+        }
+        if self.files[file].0.ends_with(".rs") {
+            // `crate::schema::AppSchema`, qualified where the handler names it.
+            let (module, name) = rust_path(written)?;
+            let candidates: Vec<(usize, (usize, &'a Schema))> = (0..self.files.len())
+                .flat_map(|f| {
+                    self.files[f]
+                        .1
+                        .graphql_schemas
+                        .iter()
+                        .filter(|s| s.name == name)
+                        .map(move |s| (f, (f, s)))
+                })
+                .collect();
+            return self.nearest(file, &module, candidates).into_iter().next();
+        }
+        let (module, name) = self.judge.qualify(file, written);
+        let candidates: Vec<(usize, (usize, &'a Schema))> = (0..self.files.len())
+            .flat_map(|f| {
+                self.files[f]
+                    .1
+                    .graphql_schemas
+                    .iter()
+                    .filter(|s| s.name == name)
+                    .map(move |s| (f, (f, s)))
+            })
+            .collect();
+        let named: Vec<(usize, (usize, &'a Schema))> = candidates
+            .iter()
+            .filter(|(f, _)| self.judge.names_item_of(file, &module, *f))
+            .cloned()
+            .collect();
+        if !named.is_empty() {
+            return named.first().map(|(_, found)| *found);
+        }
+        // Imported inside the view, or from code the symbols do not follow: the nearest.
+        self.closest(file, candidates).into_iter().next()
+    }
+
+    /// The types the schema an endpoint serves reaches; `None` when its schema is not known.
+    fn reach(&self, endpoint: &Endpoint) -> Option<Reach> {
+        let (at, schema) = self.find_schema(endpoint.file, endpoint.schema.as_deref()?)?;
+        if matches!(schema.library, Framework::AsyncGraphql | Framework::Juniper) {
+            let reach = self.rust_reach(at, schema);
+            return (!reach.types.is_empty()).then_some(reach);
+        }
+        let mut reach = Reach {
+            snake_case: schema.snake_case,
+            ..Reach::default()
+        };
+        for (_, written) in &schema.roots {
+            let family = self.judge.class_family(at, written);
+            if family.is_empty() {
+                let (module, name) = self.judge.qualify(at, written);
+                reach.loose.push((module, name, at));
+            }
+            reach.open |= family.iter().any(|(f, name)| {
+                self.files[*f]
+                    .1
+                    .classes
+                    .iter()
+                    .any(|c| &c.name == name && c.bases.iter().any(|b| b.starts_with('*')))
+            });
+            reach.types.extend(family);
+        }
+        if reach.types.is_empty() && reach.loose.is_empty() {
+            return None;
+        }
+        Some(reach)
+    }
+
+    /// The types a Rust schema reaches: its root types (`QueryRoot`, qualified where the
+    /// schema is built) and the objects a `MergedObject` merges, found by name among the types
+    /// whose methods resolve fields, with the module path deciding between files.
+    fn rust_reach(&self, at: usize, schema: &Schema) -> Reach {
+        let mut reach = Reach::default();
+        let mut work: Vec<(usize, String)> = schema
+            .roots
+            .iter()
+            .map(|(_, root)| (at, root.clone()))
+            .collect();
+        let mut seen = BTreeSet::new();
+        while let Some((from, written)) = work.pop() {
+            if seen.len() > MAX_TYPES || !seen.insert((from, written.clone())) {
+                continue;
+            }
+            let Some((module, name)) = rust_path(&written) else {
+                continue;
+            };
+            let defines = |f: usize| {
+                let facts = self.files[f].1;
+                facts.classes.iter().any(|c| c.name == name)
+                    || facts.handlers.iter().any(|h| {
+                        h.operation
+                            .as_ref()
+                            .is_some_and(|o| o.type_name.as_deref() == Some(name.as_str()))
+                    })
+            };
+            let candidates: Vec<(usize, usize)> = (0..self.files.len())
+                .filter(|&f| self.files[f].0.ends_with(".rs") && defines(f))
+                .map(|f| (f, f))
+                .collect();
+            for f in self.nearest(from, &module, candidates) {
+                reach.types.push((f, name.clone()));
+                if let Some(merged) = self.files[f].1.classes.iter().find(|c| c.name == name) {
+                    work.extend(merged.bases.iter().map(|part| (f, part.clone())));
+                }
+            }
+        }
+        reach
+    }
+
+    /// Whether a schema's reach holds the type `type_name` of `file`.
+    fn reaches(&self, reach: &Reach, file: usize, type_name: &str) -> bool {
+        reach
+            .types
+            .iter()
+            .any(|(f, name)| *f == file && name == type_name)
+            || reach.loose.iter().any(|(module, name, from)| {
+                name == type_name && self.judge.names_item_of(*from, module, file)
+            })
     }
 
     /// A method of a class-based view or viewset mounted at `trail.prefix`.
@@ -379,6 +634,7 @@ impl<'a> Linker<'a> {
         self.routed[h] |= path.is_some();
         let (file, handler) = self.handlers[h];
         let mut guards: Vec<String> = handler.guards.clone();
+        guards.extend(self.hooks.get(&h).cloned());
         guards.extend(trail.guards.iter().cloned());
         let mut guessed = Vec::new();
         let calls = handler.guard_calls.iter().map(|call| (file, call));
@@ -453,13 +709,26 @@ impl<'a> Linker<'a> {
         }
         guards.sort();
         guards.dedup();
-        if let (Some(library), Some(path)) = (handler.serves, &path) {
+        let runs = handler.serves_schema.as_ref().and_then(|written| {
+            let (_, schema) = self.find_schema(file, written)?;
+            Some((schema.library, Some(written.clone())))
+        });
+        if let (None, Some((library, _))) = (handler.serves, &runs) {
+            self.serving.insert(h, *library);
+        }
+        let serves = handler.serves.map(|library| (library, None)).or(runs);
+        if let (Some((library, schema)), Some(path)) = (serves, &path) {
             // A handler that runs a schema: its operations are reached through it.
             let mut through = trail.clone();
             through.prefix = path.clone();
             through.guards = guards.clone();
             through.guard_calls.clear();
-            self.endpoints.push((file, Some(library), through));
+            self.endpoints.push(Endpoint {
+                file,
+                library: Some(library),
+                trail: through,
+                schema: schema.or_else(|| handler.serves_schema.clone()),
+            });
         }
         let allow_any = explicit_permissions && permissions.iter().all(|m| m.contains("AllowAny"));
         let public = handler
@@ -482,7 +751,10 @@ impl<'a> Linker<'a> {
         self.routes.push(Route {
             methods,
             path,
-            handler: match (&handler.operation, &handler.owner) {
+            handler: match (
+                self.renamed.get(&h).or(handler.operation.as_ref()),
+                &handler.owner,
+            ) {
                 (Some(operation), _) => operation.label(),
                 (None, Some(owner))
                     if handler.route.is_none() || handler.framework == Framework::Drf =>
@@ -511,7 +783,11 @@ impl<'a> Linker<'a> {
                     column: at.column,
                 })
                 .collect(),
-            operation: handler.operation.clone(),
+            operation: self
+                .renamed
+                .get(&h)
+                .or(handler.operation.as_ref())
+                .map(|o| Operation::new(o.kind, o.field.clone())),
             handler_index: h,
         });
     }
@@ -689,6 +965,19 @@ impl<'a> Linker<'a> {
             .map(|(_, item)| item)
             .collect()
     }
+}
+
+/// The module path and name of a Rust path (`crate::graphql::QueryRoot` →
+/// (`["graphql"]`, `QueryRoot`)), without `crate`/`self`/`super`.
+fn rust_path(written: &str) -> Option<(Vec<String>, String)> {
+    let mut path: Vec<String> = written
+        .split("::")
+        .map(str::trim)
+        .filter(|s| !matches!(*s, "crate" | "self" | "super" | ""))
+        .map(str::to_string)
+        .collect();
+    let name = path.pop()?;
+    Some((path, name))
 }
 
 /// Whether the file at `path` is the module `segments` or inside it (`["payments", "urls"]`

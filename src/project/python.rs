@@ -56,6 +56,20 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
     super::models::python(file, &mut summaries);
     summaries.returns_request = crate::taint::across::returning_request(file);
     summaries.returns_object = crate::taint::across::returning_object(file);
+    let schemas = graphql::schema_facts(file);
+    summaries.graphql_schemas = schemas.schemas;
+    summaries.graphql_mounts = schemas.mounts;
+    summaries.classes.extend(
+        schemas
+            .merged
+            .into_iter()
+            .map(|(name, bases)| guards::ClassFact {
+                name,
+                bases,
+                permission_classes: None,
+                defers_to_commit: false,
+            }),
+    );
     if !NEEDS_ANY.iter().any(|needle| text.contains(needle)) {
         return summaries;
     }
@@ -69,6 +83,7 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
                 let mut fact = HandlerFact::of(file, handler, &public);
                 fact.action = drf_action(&text[handler.bytes.clone()]);
                 fact.serves = runs_schema(file, handler);
+                fact.serves_schema = handler_schema(file, handler);
                 fact
             })
             .collect(),
@@ -357,7 +372,9 @@ fn assignment(file: &ParsedFile, node: Node, facts: &mut FileFacts) {
                     markers: Vec::new(),
                 });
                 let at = file.source.position(right.start_byte());
-                facts.edges.push(edge(at, name, "", target, &[]));
+                let mut edge = edge(at, name, "", target, &[]);
+                edge.schema = graphql::schema_argument(file, right);
+                facts.edges.push(edge);
             } else if CONTAINER_TYPES.contains(&type_name) || DRF_ROUTERS.contains(&type_name) {
                 let prefix = keyword_string(file, right, "prefix")
                     .or_else(|| keyword_string(file, right, "url_prefix"))
@@ -524,13 +541,16 @@ fn url_view_unguarded(
                         viewset: false,
                     },
                 };
-                facts.edges.push(edge(
+                let mut edge = edge(
                     file.source.position(view.start_byte()),
                     from,
                     &full,
                     target,
                     guards,
-                ));
+                );
+                edge.schema = keyword_argument(file, view, "schema")
+                    .and_then(|_| graphql::schema_argument(file, view));
+                facts.edges.push(edge);
             } else if let Some(inner) = first {
                 // login_required(views.detail), staff_member_required(...)
                 let mut guards = guards.to_vec();
@@ -659,18 +679,20 @@ fn method_call(file: &ParsedFile, call: Node, facts: &mut FileFacts) {
                     .copied()
             });
             let Some(view) = view else { return };
-            let target = match graphql_endpoint(file, view) {
-                Some(target) => target,
-                None if method == "mount" => target_container(file, view),
+            let (target, schema) = match graphql_endpoint(file, view) {
+                Some(target) => (target, graphql::schema_argument(file, view)),
+                None if method == "mount" => (target_container(file, view), None),
                 None => return,
             };
-            facts.edges.push(edge(
+            let mut edge = edge(
                 file.source.position(call.start_byte()),
                 object,
                 &prefix,
                 target,
                 &[],
-            ));
+            );
+            edge.schema = schema;
+            facts.edges.push(edge);
         }
         "before_request" => {
             let guard = format!("{object}.before_request");
@@ -729,6 +751,19 @@ fn runs_schema(file: &ParsedFile, handler: &Handler) -> Option<Framework> {
         })
 }
 
+/// The schema a handler runs itself (`schema.execute(…)`), as written.
+fn handler_schema(file: &ParsedFile, handler: &Handler) -> Option<String> {
+    let body = &file.source.text[handler.bytes.clone()];
+    if handler.operation.is_some() || !(body.contains("graphql") || body.contains(".execute")) {
+        return None;
+    }
+    let function = file
+        .tree
+        .root_node()
+        .descendant_for_byte_range(handler.bytes.start, handler.bytes.end)?;
+    graphql::executed_schema(file, function)
+}
+
 fn target_container(file: &ParsedFile, node: Node) -> Target {
     Target::Container(dotted(file.text(node)))
 }
@@ -743,6 +778,7 @@ fn edge(at: Position, from: &str, prefix: &str, target: Target, guards: &[String
         guards: guards.to_vec(),
         guard_calls: Vec::new(),
         markers: guards.to_vec(),
+        schema: None,
     }
 }
 

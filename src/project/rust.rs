@@ -77,6 +77,7 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
     }
     let model = file.model();
     let public = suppress::public_markers(file);
+    let mut inline_schemas = Vec::new();
     let mut facts = FileFacts {
         handlers: model
             .handlers
@@ -87,6 +88,12 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
                     .markers
                     .iter()
                     .find_map(|t| graphql::serves_schema(file, t));
+                if fact.serves.is_some() {
+                    if let Some((name, inline)) = graphql::handler_schema(file, &handler.markers) {
+                        fact.serves_schema = Some(name);
+                        inline_schemas.extend(inline);
+                    }
+                }
                 fact.candidate = model.dispatchers.iter().any(|d| d.bytes == handler.bytes);
                 fact
             })
@@ -98,6 +105,19 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
     }
     hand_routes(file, model, &mut facts);
     super::models::rust(file, &mut facts);
+    let (schemas, merged) = graphql::schema_facts(file);
+    facts.graphql_schemas = schemas;
+    facts.graphql_schemas.extend(inline_schemas);
+    facts.classes.extend(
+        merged
+            .into_iter()
+            .map(|(name, bases)| super::guards::ClassFact {
+                name,
+                bases,
+                permission_classes: None,
+                defers_to_commit: false,
+            }),
+    );
     for node in descendants(file.tree.root_node()) {
         if is_chain_end(file, node) {
             let container = container_name(file, node);
@@ -165,6 +185,7 @@ fn hand_routes(file: &ParsedFile, model: &FileModel, facts: &mut FileFacts) {
                 guards: call.guards.clone(),
                 guard_calls: call.guard_calls.clone(),
                 markers: call.guards.clone(),
+                schema: None,
             });
         }
     }
@@ -276,6 +297,7 @@ impl<'f> Walker<'_, 'f> {
                     guards: guards.clone(),
                     guard_calls: Vec::new(),
                     markers: markers.clone(),
+                    schema: None,
                 });
             };
             match (link.method, link.args.as_slice()) {
@@ -349,6 +371,7 @@ impl<'f> Walker<'_, 'f> {
             guards: guards.to_vec(),
             guard_calls: Vec::new(),
             markers: guards.to_vec(),
+            schema: None,
         });
     }
 

@@ -69,8 +69,8 @@ pub fn rust_functions(file: &ParsedFile) -> Vec<FunctionFact> {
             name,
             authenticates: refusal.clone(),
             checks_caller: refusal,
-            guard_calls: Vec::new(),
             calls: callees(file, body),
+            ..FunctionFact::default()
         });
     }
     out

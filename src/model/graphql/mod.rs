@@ -31,6 +31,42 @@ pub struct Operation {
     /// when the project is linked (`class OrderRefund(BaseMutation)` with `perform_mutation`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unconfirmed_base: Option<String>,
+    /// The type whose field it is, as its file names it: the root object type (`Query`,
+    /// `AccountQueries`, an Ariadne bindable such as `mutation`, an async-graphql `QueryRoot`),
+    /// or, for a graphene mutation class, the class a root type mounts (`RefundOrder`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub type_name: Option<String>,
+    /// A graphene mutation class that inherits its `mutate` from a base of the project: an
+    /// operation only when a root type mounts it (`order_refund = RefundOrder.Field()`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub inherited: bool,
+}
+
+/// A schema the file builds (`schema = graphene.Schema(query=Query, mutation=Mutation)`,
+/// `strawberry.Schema(Query)`, `make_executable_schema(type_defs, query, mutation)`,
+/// `Schema::build(QueryRoot, MutationRoot, EmptySubscription)`): its root types as written.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Schema {
+    /// The name it is bound to (`schema`, `AppSchema`), or `@OFFSET` for a schema built inline
+    /// where an endpoint takes it.
+    pub name: String,
+    pub library: crate::model::Framework,
+    /// (the operations the root serves, the type or bindable as written); `None` for Ariadne
+    /// bindables, whose kind their own type tells.
+    pub roots: Vec<(Option<OperationKind>, String)>,
+    /// Field names are not camel-cased (graphene `auto_camelcase=False`, Strawberry
+    /// `StrawberryConfig(auto_camel_case=False)`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub snake_case: bool,
+}
+
+/// `order_refund = RefundOrder.Field()` in the object type `owner`: the mutation class
+/// `class_name` (as written) is the field `field` of `owner`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mount {
+    pub owner: String,
+    pub field: String,
+    pub class_name: String,
 }
 
 impl Operation {
@@ -49,7 +85,15 @@ impl Operation {
             kind,
             field,
             unconfirmed_base: None,
+            type_name: None,
+            inherited: false,
         }
+    }
+
+    /// The same operation as a field of `type_name`.
+    pub fn of_type(mut self, type_name: &str) -> Self {
+        self.type_name = Some(type_name.to_string());
+        self
     }
 
     /// The methods the operation is reachable with: queries may come by GET, mutations only
@@ -94,9 +138,29 @@ pub fn camel(name: &str) -> String {
     out
 }
 
+/// `myOrders` → `my_orders`: the name a field keeps when the schema does not camel-case.
+pub fn snake(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('_');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
-    use super::camel;
+    use super::{camel, snake};
+
+    #[test]
+    fn snake_case_undoes_camel_case() {
+        assert_eq!(snake("myOrders"), "my_orders");
+        assert_eq!(snake(&camel("resolve_device_list")), "device_list");
+    }
 
     #[test]
     fn field_names_are_camel_cased() {

@@ -5,7 +5,7 @@
 
 use super::strawberry;
 use super::{camel, root_kind, Operation, OperationKind};
-use crate::model::python::{callee_attribute, decorator_guard, first_string_arg};
+use crate::model::python::{callee_attribute, decorator_guard, first_string_arg, keyword_argument};
 use crate::model::{Framework, Handler};
 use crate::parse::ParsedFile;
 use crate::project::guards::{python_decorator_guards, GuardCall, Via};
@@ -36,6 +36,8 @@ static GRAPHENE_MUTATIONS: LazyLock<NamePatterns> = LazyLock::new(|| {
     patterns(&[
         "graphene.{Mutation,ClientIDMutation,relay.ClientIDMutation,types.mutation.Mutation}",
         "graphene_django.**Mutation",
+        "graphql_jwt.{JSONWebTokenMutation,ObtainJSONWebToken,Verify,Refresh,Revoke}",
+        "graphql_jwt.{mutations,relay}.**",
     ])
 });
 /// graphene-django mutations that bring their own `mutate` (a form or serializer saved).
@@ -101,9 +103,9 @@ pub(crate) fn endpoint_library(qualified: &str) -> Option<Framework> {
         .map(|(_, library)| *library)
 }
 
-/// Whether a qualified class name is one of graphene's mutation bases.
-pub(crate) fn is_graphene_mutation(qualified: &str) -> bool {
-    GRAPHENE_MUTATIONS.matches(qualified)
+/// Whether a qualified class name is one of graphene's mutation or object type bases.
+pub(crate) fn is_graphene_type(qualified: &str) -> bool {
+    GRAPHENE_MUTATIONS.matches(qualified) || GRAPHENE_OBJECTS.matches(qualified)
 }
 
 /// The qualified name of a name written in `file`, when an import or definition binds it.
@@ -131,13 +133,13 @@ pub(crate) fn handlers(file: &ParsedFile) -> Vec<Handler> {
     let ariadne = ariadne_bindings(file, &items);
     let fields = mounted_fields(file, &items);
     let mut out = Vec::new();
-    let mut graphene: HashMap<String, OperationKind> = HashMap::new();
+    let mut graphene: HashMap<String, GrapheneClass> = HashMap::new();
     for (decorators, item) in &items {
         match item.kind() {
             "class_definition" => {
-                if let Some((kind, base)) = graphene_class(file, *item, &graphene) {
+                if let Some((kind, base, derived)) = graphene_class(file, *item, &graphene) {
                     let start = out.len();
-                    graphene_resolvers(file, *item, kind, &fields, &mut out);
+                    graphene_resolvers(file, *item, kind, derived, &fields, &mut out);
                     for handler in &mut out[start..] {
                         if let Some(operation) = &mut handler.operation {
                             operation.unconfirmed_base.clone_from(&base);
@@ -183,6 +185,7 @@ pub(crate) fn handlers(file: &ParsedFile) -> Vec<Handler> {
                 let Some(kind) = ariadne.get(object) else {
                     continue;
                 };
+                let object = object.to_string();
                 let args = call
                     .child_by_field_name("arguments")
                     .map(named_children)
@@ -194,7 +197,7 @@ pub(crate) fn handlers(file: &ParsedFile) -> Vec<Handler> {
                 ) else {
                     continue;
                 };
-                let operation = Operation::new(*kind, field);
+                let operation = Operation::new(*kind, field).of_type(&object);
                 out.extend(resolver(
                     file,
                     function,
@@ -328,47 +331,84 @@ fn ariadne_field(
         return None;
     };
     let kind = *bindings.get(object)?;
-    Some(Operation::new(kind, first_string_arg(file, call)?))
+    Some(Operation::new(kind, first_string_arg(file, call)?).of_type(object))
+}
+
+/// What a graphene class is: a mutation (its `mutate` runs one operation) or an object type
+/// (its `resolve_*` methods resolve fields).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum GrapheneClass {
+    Mutation,
+    Object,
 }
 
 /// Whether a class is a graphene mutation or object type: its bases resolve to graphene's, or
-/// to a class of this file that does. A class based on a class of another module that defines
-/// a `mutate`-style method taking the resolve info is a mutation whose base the link confirms
-/// (returned with that base as written).
+/// to a class of this file that does. A class based on a class of another module is one whose
+/// base the link confirms (returned with that base as written) when it looks like one: it
+/// defines a `mutate`-style method taking the resolve info, or declares a mutation's
+/// `class Arguments`/`Input`/`Meta` (inheriting `mutate` from a base of the project, an
+/// operation only if a root type mounts it), or is a root type (`class Query(BaseQuery)`)
+/// with `resolve_*` methods. The flag tells a class derived from one of the project's (which
+/// may inherit its `mutate`) from one derived from graphene's own.
 fn graphene_class(
     file: &ParsedFile,
     class: Node,
-    local: &HashMap<String, OperationKind>,
-) -> Option<(OperationKind, Option<String>)> {
+    local: &HashMap<String, GrapheneClass>,
+) -> Option<(GrapheneClass, Option<String>, bool)> {
     let bases = class.child_by_field_name("superclasses")?;
     let mut elsewhere = None;
     for base in named_children(bases) {
         let written = file.text(base);
         if let Some(kind) = local.get(written) {
-            return Some((*kind, None));
+            return Some((*kind, None, true));
         }
         let Some(qualified) = resolved(file, written) else {
             continue;
         };
+        // A mixin before graphene's base may bring the `mutate` (`class Register(MutationMixin,
+        // graphene.Mutation)`).
         if GRAPHENE_MUTATIONS.matches(&qualified) {
-            return Some((OperationKind::Mutation, None));
+            return Some((GrapheneClass::Mutation, None, elsewhere.is_some()));
         }
         if GRAPHENE_OBJECTS.matches(&qualified) {
-            return Some((OperationKind::Query, None));
+            return Some((GrapheneClass::Object, None, elsewhere.is_some()));
         }
         if !qualified.starts_with("builtins.") && !qualified.starts_with("graphene") {
             elsewhere.get_or_insert_with(|| written.to_string());
         }
     }
-    let mutates = methods(class).into_iter().any(|method| {
+    let elsewhere = elsewhere.filter(|_| file.source.text.contains("graphene"))?;
+    let methods = methods(class);
+    let named = |names: &[&str], method: &Node| {
         method
             .child_by_field_name("name")
-            .is_some_and(|n| MUTATE_METHODS.contains(&file.text(n)))
-            && parameters(file, method, Framework::Graphene).1.is_some()
+            .is_some_and(|n| names.contains(&file.text(n)))
+    };
+    let mutates = methods.iter().any(|method| {
+        named(MUTATE_METHODS, method) && parameters(file, *method, Framework::Graphene).1.is_some()
     });
-    elsewhere
-        .filter(|_| mutates && file.source.text.contains("graphene"))
-        .map(|base| (OperationKind::Mutation, Some(base)))
+    if mutates {
+        return Some((GrapheneClass::Mutation, Some(elsewhere), true));
+    }
+    let resolves = methods.iter().any(|method| {
+        method
+            .child_by_field_name("name")
+            .is_some_and(|n| file.text(n).starts_with("resolve_"))
+    });
+    if resolves && root_kind(file.text(class.child_by_field_name("name")?)).is_some() {
+        return Some((GrapheneClass::Object, Some(elsewhere), true));
+    }
+    let declares = class
+        .child_by_field_name("body")
+        .map(named_children)
+        .unwrap_or_default()
+        .into_iter()
+        .any(|n| {
+            n.kind() == "class_definition"
+                && n.child_by_field_name("name")
+                    .is_some_and(|name| matches!(file.text(name), "Arguments" | "Input" | "Meta"))
+        });
+    declares.then_some((GrapheneClass::Mutation, Some(elsewhere), true))
 }
 
 /// The methods of a graphene class in `class`'s body.
@@ -388,7 +428,8 @@ fn methods<'t>(class: Node<'t>) -> Vec<Node<'t>> {
 fn graphene_resolvers(
     file: &ParsedFile,
     class: Node,
-    kind: OperationKind,
+    kind: GrapheneClass,
+    derived: bool,
     fields: &HashMap<String, String>,
     out: &mut Vec<Handler>,
 ) {
@@ -402,12 +443,13 @@ fn graphene_resolvers(
     }
     let guards = meta_permissions(file, class);
     let methods = methods(class);
-    if kind == OperationKind::Mutation {
+    if kind == GrapheneClass::Mutation {
         let field = fields
             .get(class_name)
             .cloned()
             .unwrap_or_else(|| camel(class_name));
-        let operation = || Operation::new(kind, field.clone());
+        let operation =
+            || Operation::new(OperationKind::Mutation, field.clone()).of_type(class_name);
         let mutate: Vec<Node> = methods
             .iter()
             .copied()
@@ -432,8 +474,11 @@ fn graphene_resolvers(
             .unwrap_or_default()
             .into_iter()
             .any(|base| resolves_to(file, file.text(base), &GRAPHENE_SAVING_MUTATIONS));
-        if mutate.is_empty() && saving {
-            // A form or serializer mutation: the library's `mutate` saves it.
+        if mutate.is_empty() && (saving || derived) {
+            // A form or serializer mutation: the library's `mutate` saves it; or one that
+            // inherits `mutate` from a base of the project (`class PageCreate(ModelMutation)`).
+            let mut operation = operation();
+            operation.inherited = !saving;
             let outer = class
                 .parent()
                 .filter(|p| p.kind() == "decorated_definition")
@@ -441,7 +486,7 @@ fn graphene_resolvers(
             out.push(Handler {
                 name: class_name.to_string(),
                 framework: Framework::Graphene,
-                methods: operation().methods(),
+                methods: operation.methods(),
                 route: None,
                 guards,
                 owner: Some(class_name.to_string()),
@@ -451,14 +496,16 @@ fn graphene_resolvers(
                 name_bytes: name_node.byte_range(),
                 request_params: Vec::new(),
                 guard_calls: Vec::new(),
-                operation: Some(operation()),
+                operation: Some(operation),
             });
         }
         return;
     }
-    if root_kind(class_name) != Some(OperationKind::Query) {
+    // An object type: a root's `resolve_*` methods are its fields (a `Mutation` object type
+    // whose fields resolve themselves serves mutations).
+    let Some(kind) = root_kind(class_name) else {
         return;
-    }
+    };
     for method in methods {
         let Some(name) = method.child_by_field_name("name").map(|n| file.text(n)) else {
             continue;
@@ -466,7 +513,7 @@ fn graphene_resolvers(
         if !name.starts_with("resolve_") {
             continue;
         }
-        let operation = Operation::new(OperationKind::Query, camel(name));
+        let operation = Operation::new(kind, camel(name)).of_type(class_name);
         out.extend(resolver(
             file,
             method,
@@ -667,4 +714,217 @@ fn helper_checks(file: &ParsedFile, function: Node, info: &str) -> Vec<GuardCall
         }
     }
     calls
+}
+
+/// What builds a schema from root types, per library: (qualified names, library).
+static SCHEMA_BUILDERS: LazyLock<Vec<(NamePatterns, Framework)>> = LazyLock::new(|| {
+    vec![
+        (
+            patterns(&[
+                "graphene.{Schema,types.schema.Schema}",
+                "graphene_federation.{build_schema,schema.build_schema}",
+            ]),
+            Framework::Graphene,
+        ),
+        (
+            patterns(&[
+                "strawberry.{Schema,schema.Schema,schema.schema.Schema}",
+                "strawberry.federation.{Schema,schema.Schema}",
+            ]),
+            Framework::Strawberry,
+        ),
+        (
+            patterns(&[
+                "ariadne.{make_executable_schema,executable_schema.make_executable_schema}",
+                "ariadne.contrib.federation.{make_federated_schema,schema.make_federated_schema}",
+            ]),
+            Framework::Ariadne,
+        ),
+    ]
+});
+/// Strawberry's `merge_types("Query", (UserQuery, OrderQuery))`.
+static MERGE_TYPES: LazyLock<NamePatterns> =
+    LazyLock::new(|| patterns(&["strawberry.tools.{merge_types,merge.merge_types}"]));
+
+/// What a file says about how its schemas are put together.
+#[derive(Default)]
+pub(crate) struct SchemaFacts {
+    pub schemas: Vec<super::Schema>,
+    pub mounts: Vec<super::Mount>,
+    /// Types made by merging others (`Query = merge_types("Query", (A, B))`): (name, the
+    /// merged types as written), a class with those bases as far as the schema is concerned.
+    pub merged: Vec<(String, Vec<String>)>,
+}
+
+/// The schemas the file builds, the mutation classes its object types mount, and the types it
+/// merges.
+pub(crate) fn schema_facts(file: &ParsedFile) -> SchemaFacts {
+    let mut facts = SchemaFacts::default();
+    let text = &file.source.text;
+    if !LIBRARIES.iter().any(|library| text.contains(library)) {
+        return facts;
+    }
+    for call in descendants(file.tree.root_node()).filter(|n| n.kind() == "call") {
+        let Some(callee) = call.child_by_field_name("function") else {
+            continue;
+        };
+        let Some(qualified) = resolved(file, file.text(callee)) else {
+            continue;
+        };
+        let bound = call
+            .parent()
+            .filter(|p| p.kind() == "assignment")
+            .and_then(|p| p.child_by_field_name("left"))
+            .map(|left| file.text(left).to_string());
+        if MERGE_TYPES.matches(&qualified) {
+            let Some(name) = bound else { continue };
+            let merged = call
+                .child_by_field_name("arguments")
+                .and_then(|a| named_children(a).into_iter().nth(1))
+                .map(names_in)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|n| file.text(n).to_string())
+                .collect();
+            facts.merged.push((name, merged));
+            continue;
+        }
+        let Some(library) = SCHEMA_BUILDERS
+            .iter()
+            .find(|(names, _)| names.matches(&qualified))
+            .map(|(_, library)| *library)
+        else {
+            continue;
+        };
+        let args = call
+            .child_by_field_name("arguments")
+            .map(named_children)
+            .unwrap_or_default();
+        let positional: Vec<Node> = args
+            .iter()
+            .copied()
+            .filter(|a| a.kind() != "keyword_argument")
+            .collect();
+        let mut roots = Vec::new();
+        if library == Framework::Ariadne {
+            // make_executable_schema(type_defs, query, mutation) or (type_defs, [query, …])
+            for bindable in positional.iter().skip(1).flat_map(|a| names_in(*a)) {
+                roots.push((None, file.text(bindable).to_string()));
+            }
+        } else {
+            let query = keyword_argument(file, call, "query").or(positional.first().copied());
+            let mutation = keyword_argument(file, call, "mutation").or(positional.get(1).copied());
+            for (kind, root) in [
+                (OperationKind::Query, query),
+                (OperationKind::Mutation, mutation),
+            ] {
+                if let Some(root) = root.filter(|r| matches!(r.kind(), "identifier" | "attribute"))
+                {
+                    roots.push((Some(kind), file.text(root).to_string()));
+                }
+            }
+        }
+        let snake_case = keyword_argument(file, call, "auto_camelcase")
+            .is_some_and(|v| file.text(v) == "False")
+            || keyword_argument(file, call, "config").is_some_and(|v| {
+                file.text(v)
+                    .split_whitespace()
+                    .collect::<String>()
+                    .contains("auto_camel_case=False")
+            });
+        facts.schemas.push(super::Schema {
+            name: bound.unwrap_or_else(|| format!("@{}", call.start_byte())),
+            library,
+            roots,
+            snake_case,
+        });
+    }
+    if text.contains(".Field(") {
+        for (_, item) in named_children(file.tree.root_node())
+            .into_iter()
+            .map(unwrap_decorated)
+        {
+            if item.kind() != "class_definition" {
+                continue;
+            }
+            let (Some(owner), Some(body)) = (
+                item.child_by_field_name("name"),
+                item.child_by_field_name("body"),
+            ) else {
+                continue;
+            };
+            for statement in named_children(body) {
+                let Some((left, right)) = crate::syntax::assignment_sides(statement) else {
+                    continue;
+                };
+                let Some((class, "Field")) = Some(right)
+                    .filter(|r| r.kind() == "call")
+                    .and_then(|r| callee_attribute(file, r))
+                else {
+                    continue;
+                };
+                if resolved(file, class).is_some_and(|q| q.starts_with("graphene")) {
+                    continue;
+                }
+                facts.mounts.push(super::Mount {
+                    owner: file.text(owner).to_string(),
+                    field: camel(file.text(left)),
+                    class_name: class.to_string(),
+                });
+            }
+        }
+    }
+    facts
+}
+
+/// The names an argument lists: itself, or the items of a list or tuple.
+fn names_in(node: Node) -> Vec<Node> {
+    match node.kind() {
+        "identifier" | "attribute" => vec![node],
+        "list" | "tuple" | "parenthesized_expression" => named_children(node)
+            .into_iter()
+            .filter(|n| matches!(n.kind(), "identifier" | "attribute"))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The schema an endpoint serves, as written where it is built or mounted:
+/// `GraphQLView.as_view(schema=schema)`, `GraphQLRouter(schema)`, `GraphQL(api.schema)`,
+/// `graphql_sync(schema, data)`; `@OFFSET` for a schema built right there.
+pub(crate) fn schema_argument(file: &ParsedFile, call: Node) -> Option<String> {
+    let value = keyword_argument(file, call, "schema").or_else(|| {
+        call.child_by_field_name("arguments")
+            .and_then(|a| named_children(a).into_iter().next())
+            .filter(|a| a.kind() != "keyword_argument")
+    })?;
+    match value.kind() {
+        "identifier" | "attribute" => Some(file.text(value).to_string()),
+        "call" => Some(format!("@{}", value.start_byte())),
+        _ => None,
+    }
+}
+
+/// The schema a view runs itself: `schema.execute(query, context_value=request)` (graphene,
+/// Strawberry's `execute_sync`), Ariadne's `graphql_sync(schema, data)`; the name as written,
+/// which the link confirms is a schema.
+pub(crate) fn executed_schema(file: &ParsedFile, function: Node) -> Option<String> {
+    descendants(function)
+        .filter(|n| n.kind() == "call")
+        .find_map(|call| {
+            if let Some((object, method)) = callee_attribute(file, call) {
+                if matches!(method, "execute" | "execute_sync" | "execute_async")
+                    && object
+                        .chars()
+                        .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
+                {
+                    return Some(object.to_string());
+                }
+            }
+            let callee = call.child_by_field_name("function")?;
+            let library = endpoint_library(&resolved(file, file.text(callee))?)?;
+            (library == Framework::Ariadne)
+                .then(|| schema_argument(file, call))
+                .flatten()
+        })
 }

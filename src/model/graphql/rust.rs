@@ -139,6 +139,7 @@ pub(crate) fn handlers(file: &ParsedFile) -> Vec<Handler> {
                 .child_by_field_name("body")
                 .map(|b| file.text(b))
                 .unwrap_or("");
+            guards.extend(context_check(file, function));
             guards.extend(
                 CONTEXT_DATA
                     .captures_iter(body_text)
@@ -146,7 +147,7 @@ pub(crate) fn handlers(file: &ParsedFile) -> Vec<Handler> {
                     .filter(|t| looks_like_auth(t))
                     .map(|t| format!("ctx.data::<{t}>()")),
             );
-            let operation = Operation::new(kind, field);
+            let operation = Operation::new(kind, field).of_type(type_name);
             out.push(Handler {
                 name: file.text(name_node).to_string(),
                 framework: library,
@@ -209,4 +210,363 @@ fn arguments(file: &ParsedFile, function: Node) -> Vec<String> {
                 .collect::<Vec<_>>()
         })
         .collect()
+}
+
+/// Wrappers around the schema a handler takes (`State<Arc<AppSchema>>`,
+/// `web::Data<AppSchema>`, `Extension<AppSchema>`).
+const SCHEMA_WRAPPERS: &[&str] = &[
+    "State",
+    "Extension",
+    "Data",
+    "web",
+    "Arc",
+    "Rc",
+    "Box",
+    "axum",
+    "extract",
+    "actix_web",
+    "std",
+    "sync",
+];
+
+/// The roots of a schema type as written: `Schema<QueryRoot, MutationRoot, EmptySubscription>`
+/// (async-graphql) or `RootNode<'static, Query, Mutation, EmptySubscription<Context>>`
+/// (juniper), qualified through the file's `use`s.
+fn schema_type(file: &ParsedFile, type_text: &str) -> Option<(Framework, Vec<String>)> {
+    let (head, rest) = type_text.split_once('<')?;
+    let head = head.trim();
+    let library = [
+        (
+            "async_graphql",
+            "async_graphql::Schema",
+            Framework::AsyncGraphql,
+        ),
+        ("juniper", "juniper::RootNode", Framework::Juniper),
+    ]
+    .into_iter()
+    .find(|(krate, name, _)| resolve(file, head, krate) == *name)
+    .map(|(_, _, library)| library)?;
+    let inner = rest.rsplit_once('>').map_or(rest, |(inner, _)| inner);
+    let mut args = Vec::new();
+    let (mut depth, mut start) = (0usize, 0usize);
+    for (i, c) in inner.char_indices() {
+        match c {
+            '<' | '(' => depth += 1,
+            '>' | ')' => depth = depth.saturating_sub(1),
+            ',' if depth == 0 => {
+                args.push(inner[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    args.push(inner[start..].trim());
+    let roots = args
+        .into_iter()
+        .filter(|a| !a.starts_with('\'') && !a.is_empty())
+        .take(2)
+        .map(|a| qualify(file, a.split('<').next().unwrap_or(a).trim()))
+        .collect();
+    Some((library, roots))
+}
+
+/// A type name as the file's `use`s qualify it (`QueryRoot` → `crate::graphql::QueryRoot`).
+fn qualify(file: &ParsedFile, written: &str) -> String {
+    file.symbols()
+        .resolve(Language::Rust, written)
+        .name()
+        .to_string()
+}
+
+/// The schemas the file builds (`type AppSchema = Schema<QueryRoot, MutationRoot,
+/// EmptySubscription>;`, `Schema::build(QueryRoot, MutationRoot, EmptySubscription)`,
+/// `RootNode::new(Query, Mutation, …)`) and the objects it merges
+/// (`#[derive(MergedObject)] struct QueryRoot(UserQuery, OrderQuery);`).
+pub(crate) fn schema_facts(file: &ParsedFile) -> (Vec<super::Schema>, Vec<(String, Vec<String>)>) {
+    let text = &file.source.text;
+    let (mut schemas, mut merged) = (Vec::new(), Vec::new());
+    if !text.contains("async_graphql") && !text.contains("juniper") {
+        return (schemas, merged);
+    }
+    for node in descendants(file.tree.root_node()) {
+        match node.kind() {
+            "type_item" => {
+                let (Some(name), Some(value)) = (
+                    node.child_by_field_name("name"),
+                    node.child_by_field_name("type"),
+                ) else {
+                    continue;
+                };
+                if let Some((library, roots)) = schema_type(file, file.text(value)) {
+                    schemas.push(schema(file.text(name).to_string(), library, roots));
+                }
+            }
+            "call_expression" => {
+                let Some(function) = node.child_by_field_name("function") else {
+                    continue;
+                };
+                let callee = file.text(function);
+                let Some((head, "build" | "new")) = callee.rsplit_once("::") else {
+                    continue;
+                };
+                let library = [
+                    (
+                        "async_graphql",
+                        "async_graphql::Schema",
+                        Framework::AsyncGraphql,
+                    ),
+                    ("juniper", "juniper::RootNode", Framework::Juniper),
+                ]
+                .into_iter()
+                .find(|(krate, name, _)| resolve(file, head, krate) == *name)
+                .map(|(_, _, library)| library);
+                let Some(library) = library else { continue };
+                let roots = node
+                    .child_by_field_name("arguments")
+                    .map(named_children)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .take(2)
+                    .filter_map(|arg| value_type(file, arg))
+                    .map(|t| qualify(file, &t))
+                    .collect();
+                let bound = node
+                    .parent()
+                    .filter(|p| p.kind() == "let_declaration")
+                    .and_then(|p| p.child_by_field_name("pattern"))
+                    .map(|p| file.text(p).to_string());
+                let name = bound.unwrap_or_else(|| format!("@{}", node.start_byte()));
+                schemas.push(schema(name, library, roots));
+            }
+            "struct_item" => {
+                let merges = attributes(node)
+                    .into_iter()
+                    .any(|a| file.text(a).contains("MergedObject"));
+                let (true, Some(name), Some(body)) = (
+                    merges,
+                    node.child_by_field_name("name"),
+                    node.child_by_field_name("body"),
+                ) else {
+                    continue;
+                };
+                let parts = named_children(body)
+                    .into_iter()
+                    .filter(|n| !n.kind().ends_with("comment") && n.kind() != "visibility_modifier")
+                    .map(|n| qualify(file, file.text(n).split('<').next().unwrap_or("").trim()))
+                    .collect();
+                merged.push((file.text(name).to_string(), parts));
+            }
+            _ => {}
+        }
+    }
+    (schemas, merged)
+}
+
+fn schema(name: String, library: Framework, roots: Vec<String>) -> super::Schema {
+    let kinds = [super::OperationKind::Query, super::OperationKind::Mutation];
+    super::Schema {
+        name,
+        library,
+        roots: kinds
+            .into_iter()
+            .zip(roots)
+            .filter(|(_, root)| !root.rsplit("::").next().unwrap_or("").starts_with("Empty"))
+            .map(|(kind, root)| (Some(kind), root))
+            .collect(),
+        snake_case: false,
+    }
+}
+
+/// The type a root value is built from: `QueryRoot`, `QueryRoot::default()`, `Query {}`,
+/// `Query::new(db)`.
+fn value_type(file: &ParsedFile, value: Node) -> Option<String> {
+    let text = match value.kind() {
+        "identifier" | "scoped_identifier" => file.text(value),
+        "struct_expression" => file.text(value.child_by_field_name("name")?),
+        "call_expression" => {
+            let function = file.text(value.child_by_field_name("function")?);
+            match function.rsplit_once("::") {
+                Some((head, _)) => head,
+                None => function,
+            }
+        }
+        _ => return None,
+    };
+    Some(text.to_string())
+}
+
+/// The schema a GraphQL endpoint handler takes among its parameters' types
+/// (`State<AppSchema>`, `web::Data<Schema<Query, Mutation, EmptySubscription>>`): the alias
+/// qualified through the file's `use`s, or `@TYPE` for a schema type written in place (with
+/// the schema it names).
+pub(crate) fn handler_schema(
+    file: &ParsedFile,
+    types: &[String],
+) -> Option<(String, Option<super::Schema>)> {
+    for type_text in types {
+        let mut rest = type_text.as_str();
+        // Peel the wrappers off: `State<Arc<AppSchema>>` → `AppSchema`.
+        loop {
+            let head = rest.split(['<', ':']).next().unwrap_or(rest).trim();
+            if SCHEMA_WRAPPERS.contains(&head) {
+                let Some((_, inner)) = rest.split_once(['<', ':']) else {
+                    break;
+                };
+                rest = inner.trim_start_matches(':').trim();
+                rest = rest.strip_suffix('>').unwrap_or(rest);
+                continue;
+            }
+            break;
+        }
+        let rest = rest.trim().trim_end_matches('>');
+        if let Some((library, roots)) = schema_type(file, &format!("{rest}>")) {
+            let name = format!("@{rest}");
+            return Some((name.clone(), Some(schema(name, library, roots))));
+        }
+        let ident = rest.split('<').next().unwrap_or(rest).trim();
+        let last = ident.rsplit("::").next().unwrap_or(ident);
+        let plain = !ident.is_empty()
+            && ident
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == ':')
+            && last.starts_with(|c: char| c.is_ascii_uppercase())
+            && !last.ends_with("Request")
+            && !last.ends_with("Response");
+        if plain {
+            return Some((qualify(file, ident), None));
+        }
+    }
+    None
+}
+
+/// Statements at the top of a resolver a check of the context may be among.
+const CHECKED_STATEMENTS: usize = 4;
+
+/// A refusal at the top of a resolver conditioned on the caller's identity in its context:
+/// `let user = context.user.as_ref().ok_or("unauthorized")?;`, `context.require_admin()?;`,
+/// `if context.user.is_none() { return Err(…) }`, `let Some(user) = &ctx.user else { return
+/// Err(…) };`, also through juniper's `executor.context()` or a helper handed the context
+/// (`require_user(context)?`). What is read must be about identity (a user, claims, a
+/// session, a role) and not depend on the operation's arguments (a look-up of a user by a
+/// client-given id is no check of the caller).
+fn context_check(file: &ParsedFile, function: Node) -> Option<String> {
+    let (Some(params), Some(body)) = (
+        function.child_by_field_name("parameters"),
+        function.child_by_field_name("body"),
+    ) else {
+        return None;
+    };
+    let mut contexts = Vec::new();
+    let mut arguments = Vec::new();
+    for param in named_children(params)
+        .into_iter()
+        .filter(|p| p.kind() == "parameter")
+    {
+        let (Some(pattern), Some(kind)) = (
+            param.child_by_field_name("pattern"),
+            param.child_by_field_name("type"),
+        ) else {
+            continue;
+        };
+        let name = file.text(pattern).trim_start_matches("mut ").to_string();
+        let type_text = file.text(kind);
+        if type_text.contains("Context")
+            || type_text.contains("Ctx")
+            || type_text.contains("Executor")
+        {
+            contexts.push(name);
+        } else {
+            arguments.push(name);
+        }
+    }
+    if contexts.is_empty() {
+        return None;
+    }
+    let mentions = |text: &str, name: &str| {
+        text.match_indices(name).any(|(at, _)| {
+            let before = text[..at].chars().next_back();
+            let after = text[at + name.len()..].chars().next();
+            !before.is_some_and(|c| c.is_alphanumeric() || c == '_')
+                && !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
+        })
+    };
+    for statement in named_children(body).into_iter().take(CHECKED_STATEMENTS) {
+        let expression = match statement.kind() {
+            "expression_statement" => match statement.named_child(0) {
+                Some(inner) => inner,
+                None => continue,
+            },
+            _ => statement,
+        };
+        // `let ctx = executor.context();` brings another name for the context.
+        if expression.kind() == "let_declaration" {
+            if let (Some(pattern), Some(value)) = (
+                expression.child_by_field_name("pattern"),
+                expression.child_by_field_name("value"),
+            ) {
+                let value_text = file.text(value);
+                if value_text.ends_with(".context()")
+                    && contexts.iter().any(|c| mentions(value_text, c))
+                {
+                    contexts.push(file.text(pattern).to_string());
+                    continue;
+                }
+            }
+        }
+        let checks: Vec<Node> = match expression.kind() {
+            "if_expression" => {
+                let refuses = expression
+                    .child_by_field_name("consequence")
+                    .is_some_and(|c| refuses(file, c));
+                expression
+                    .child_by_field_name("condition")
+                    .filter(|_| refuses)
+                    .into_iter()
+                    .collect()
+            }
+            "let_declaration" if expression.child_by_field_name("alternative").is_some() => {
+                let refuses = expression
+                    .child_by_field_name("alternative")
+                    .is_some_and(|a| refuses(file, a));
+                expression
+                    .child_by_field_name("value")
+                    .filter(|_| refuses)
+                    .into_iter()
+                    .collect()
+            }
+            _ => descendants(expression)
+                .filter(|n| n.kind() == "try_expression")
+                .filter_map(|n| n.named_child(0))
+                .collect(),
+        };
+        for check in checks {
+            let text = file.text(check);
+            let Some(context) = contexts.iter().find(|c| mentions(text, c)) else {
+                continue;
+            };
+            // `ctx.data::<T>()` is judged by its type, above.
+            if arguments.iter().any(|a| mentions(text, a))
+                || text.contains(".data::<")
+                || text.contains(".data_unchecked::<")
+            {
+                continue;
+            }
+            let read = text.replace(context.as_str(), "");
+            if looks_like_auth(&read) {
+                let shown: String = text.lines().next().unwrap_or("").chars().take(80).collect();
+                return Some(format!(
+                    "inline check: `{shown}` refuses callers without it"
+                ));
+            }
+        }
+    }
+    None
+}
+
+/// Whether a block leaves the resolver with an error (`return Err(…)`, an error value, a
+/// panic is not a refusal).
+fn refuses(file: &ParsedFile, block: Node) -> bool {
+    let text = file.text(block);
+    descendants(block).any(|n| n.kind() == "return_expression")
+        && (text.contains("Err(") || text.contains("Error") || text.contains("error"))
 }

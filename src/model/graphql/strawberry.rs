@@ -78,7 +78,8 @@ pub(super) fn resolvers(file: &ParsedFile, class: Node, out: &mut Vec<Handler>) 
                     continue;
                 };
                 let operation =
-                    Operation::new(kind, field.unwrap_or_else(|| camel(file.text(name))));
+                    Operation::new(kind, field.unwrap_or_else(|| camel(file.text(name))))
+                        .of_type(class_name);
                 let guards = call.map(|c| permissions(file, c)).unwrap_or_default();
                 out.extend(resolver(
                     file,
@@ -104,7 +105,7 @@ pub(super) fn resolvers(file: &ParsedFile, class: Node, out: &mut Vec<Handler>) 
         let Some(kind) = kind(file, file.text(callee), root) else {
             continue;
         };
-        let operation = Operation::new(kind, camel(file.text(left)));
+        let operation = Operation::new(kind, camel(file.text(left))).of_type(class_name);
         let guards = permissions(file, right);
         match keyword_argument(file, right, "resolver") {
             Some(name) => {
