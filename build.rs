@@ -3,7 +3,9 @@
 //!   rule files, the locked dependencies), so a rebuilt binary never reuses results cached by an
 //!   older build of the same version;
 //! - `builtin_rules.rs` lists every `rules/**/*.yaml` file to embed, so adding a rule file is all
-//!   it takes to ship it.
+//!   it takes to ship it, each with its JSON form: reading JSON at start is many times quicker
+//!   than reading YAML (a file whose YAML does not parse has none, and is read, and reported, as
+//!   YAML).
 
 use std::path::{Path, PathBuf};
 
@@ -27,9 +29,10 @@ fn main() {
     write_rule_list(&files);
 }
 
-/// `OUT_DIR/builtin_rules.rs`: `&[("pack/id.yaml", include_str!("…")), …]`.
+/// `OUT_DIR/builtin_rules.rs`: `&[("pack/id.yaml", include_str!("…"), Some(include_str!("….json"))), …]`.
 fn write_rule_list(files: &[PathBuf]) {
     let root = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default();
+    let out = PathBuf::from(std::env::var("OUT_DIR").unwrap_or_default());
     let mut list = String::from("&[\n");
     for file in files {
         let relative = file.to_string_lossy().replace('\\', "/");
@@ -40,15 +43,33 @@ fn write_rule_list(files: &[PathBuf]) {
             continue;
         }
         let absolute = Path::new(&root).join(file);
+        let json = match as_json(&absolute) {
+            Some(json) => {
+                let path = out.join(under_rules.replace('/', "__") + ".json");
+                write(&path, &json);
+                format!("Some(include_str!({:?}))", path.to_string_lossy())
+            }
+            None => "None".to_string(),
+        };
         list.push_str(&format!(
-            "    ({under_rules:?}, include_str!({:?})),\n",
+            "    ({under_rules:?}, include_str!({:?}), {json}),\n",
             absolute.to_string_lossy()
         ));
     }
     list.push(']');
-    let out = PathBuf::from(std::env::var("OUT_DIR").unwrap_or_default()).join("builtin_rules.rs");
-    if let Err(err) = std::fs::write(&out, list) {
-        panic!("cannot write {}: {err}", out.display());
+    write(&out.join("builtin_rules.rs"), &list);
+}
+
+/// A YAML file as JSON (aliases expanded), if it parses.
+fn as_json(yaml: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(yaml).ok()?;
+    let value: serde_json::Value = serde_saphyr::from_str(&text).ok()?;
+    serde_json::to_string(&value).ok()
+}
+
+fn write(path: &Path, contents: &str) {
+    if let Err(err) = std::fs::write(path, contents) {
+        panic!("cannot write {}: {err}", path.display());
     }
 }
 
