@@ -114,6 +114,10 @@ impl LazyRegex {
     }
 }
 
+/// The most each ASCII regex's lazy DFA caches per thread (the default, 2 MiB, lets the caches
+/// of a few hundred regexes grow with the length of a scan; these automata are small).
+const ASCII_DFA_CACHE: usize = 256 * 1024;
+
 /// `source` compiled without Unicode, when that matches exactly what the Unicode regex matches
 /// in any ASCII text: the pattern is ASCII and names no character by its code (`\x`, `\u`,
 /// `\p`), so its classes and case folding differ only outside ASCII.
@@ -122,7 +126,11 @@ fn ascii_regex(source: &str) -> Option<bytes::Regex> {
     if !source.is_ascii() || by_code.iter().any(|escape| source.contains(escape)) {
         return None;
     }
-    bytes::RegexBuilder::new(source).unicode(false).build().ok()
+    bytes::RegexBuilder::new(source)
+        .unicode(false)
+        .dfa_size_limit(ASCII_DFA_CACHE)
+        .build()
+        .ok()
 }
 
 /// Every regex made so far, by text.
