@@ -15,6 +15,7 @@ use crate::syntax::descendants_with_depth;
 use crate::testcode::TestCode;
 use aho_corasick::AhoCorasick;
 use bit_set::BitSet;
+use rayon::prelude::*;
 use std::collections::BTreeSet;
 use std::ops::Range;
 use std::time::{Duration, Instant};
@@ -95,11 +96,16 @@ impl<'r> Plan<'r> {
 
 impl<'r> LanguagePlan<'r> {
     fn new(rules: &'r RuleSet, language: Language) -> LanguagePlan<'r> {
+        // The built-in matchers compile on first use: on all cores at once.
+        let applicable: Vec<&Rule> = rules.iter().filter(|r| r.applies_to(language)).collect();
+        applicable.par_iter().for_each(|rule| {
+            rule.logic.matcher(language);
+        });
         let mut detectors = Vec::new();
         let mut declarative = Vec::new();
         let mut literals: Vec<String> = Vec::new();
         let mut filters: Vec<&PathFilter> = Vec::new();
-        for rule in rules.iter().filter(|rule| rule.applies_to(language)) {
+        for rule in applicable {
             let filter = match filters.iter().position(|known| **known == rule.paths) {
                 Some(index) => index,
                 None => {

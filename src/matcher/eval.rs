@@ -254,7 +254,7 @@ impl<'f, 's> FileMatches<'f, 's> {
             // ast-grep leaves the bindings alone unless the pattern matches.
             Condition::Pattern(pattern) => pattern.match_node_with_env(node.clone(), env).is_some(),
             Condition::Kind(kinds) => kinds.iter().any(|kind| node.kind() == kind.as_str()),
-            Condition::Regex(regex) => regex.is_match(&node.text()),
+            Condition::Regex(regex) => regex.is_match(self.text(node)),
             Condition::Query(query) => {
                 if let Some(kind) = query.single_kind() {
                     return node.is_named()
@@ -429,8 +429,13 @@ impl<'f, 's> FileMatches<'f, 's> {
     }
 
     /// The qualified name the bound text refers to, through the file's imports and aliases.
+    /// A node's text, sliced from the file (ast-grep's `text()` checks the UTF-8 again).
+    fn text(&self, node: &SgNode<'_>) -> &'s str {
+        self.file.text(node.get_inner_node())
+    }
+
     fn qualified(&self, bound: &SgNode<'_>) -> String {
-        let written = &self.file.source.text[bound.get_inner_node().byte_range()];
+        let written = self.text(bound);
         self.file
             .symbols()
             .resolve(self.file.language(), written)
@@ -440,14 +445,14 @@ impl<'f, 's> FileMatches<'f, 's> {
 
     fn satisfies(&self, spec: &TaintSpec, test: &ConstraintTest, bound: &SgNode<'_>) -> bool {
         match test {
-            ConstraintTest::Regex(regex) => regex.is_match(&bound.text()),
-            ConstraintTest::NotRegex(regex) => !regex.is_match(&bound.text()),
+            ConstraintTest::Regex(regex) => regex.is_match(self.text(bound)),
+            ConstraintTest::NotRegex(regex) => !regex.is_match(self.text(bound)),
             ConstraintTest::Kind(kinds) => kinds.iter().any(|kind| bound.kind() == kind.as_str()),
             ConstraintTest::OneOf(values) => {
-                values.iter().any(|v| strip_quotes(&bound.text()) == v)
+                values.iter().any(|v| strip_quotes(self.text(bound)) == v)
             }
             ConstraintTest::NotOneOf(values) => {
-                !values.iter().any(|v| strip_quotes(&bound.text()) == v)
+                !values.iter().any(|v| strip_quotes(self.text(bound)) == v)
             }
             ConstraintTest::ValueOneOf(values) => {
                 let node = bound.get_inner_node();
@@ -512,8 +517,7 @@ impl<'f, 's> FileMatches<'f, 's> {
             }
             ConstraintTest::PrintsUnescaped(var) => {
                 let literal = matches!(bound.kind().as_ref(), "string" | "string_literal");
-                let text = bound.text();
-                let name = strip_quotes(&text);
+                let name = strip_quotes(self.text(bound));
                 if !literal || name.is_empty() || name.contains(['{', '%']) {
                     return false;
                 }

@@ -5,9 +5,13 @@
 //! regex (`regex-syntax`, which reports every error but an oversized automaton); the built-in
 //! ones, which the test suite checks, are not even parsed until the pre-filter asks for their
 //! literals. Every rule that writes the same regex shares one compiled automaton.
+//!
+//! Most texts are ASCII, and Unicode classes (`\w`, case folding) make an automaton costly to
+//! build: an ASCII text is matched by the regex compiled without Unicode, which finds the same
+//! matches there, and the Unicode automaton is built only for a text that needs it.
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind};
-use regex::Regex;
+use regex::{bytes, Regex};
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, LazyLock, Mutex, OnceLock};
@@ -26,6 +30,8 @@ struct Inner {
     /// `None` when the regex passed the syntax check but exceeds the automaton size limit:
     /// it then matches nothing.
     compiled: OnceLock<Option<Regex>>,
+    /// The regex without Unicode, for ASCII texts; `None` when it could differ there.
+    ascii: OnceLock<Option<bytes::Regex>>,
 }
 
 impl LazyRegex {
@@ -49,6 +55,7 @@ impl LazyRegex {
                     literals: OnceLock::new(),
                     finder: OnceLock::new(),
                     compiled: OnceLock::new(),
+                    ascii: OnceLock::new(),
                 }))
             })
             .clone()
@@ -74,6 +81,7 @@ impl LazyRegex {
     /// Whether the regex matches somewhere in `text`. Until the automaton is needed, a text that
     /// holds none of the literals every match contains is answered without building it.
     pub fn is_match(&self, text: &str) -> bool {
+        let inner = &*self.0;
         let finder = || {
             let literals = self.known_literals()?;
             // The quickest to build: most regexes are asked about a few texts only.
@@ -82,9 +90,10 @@ impl LazyRegex {
                 .build(literals)
                 .ok()
         };
-        if self.0.compiled.get().is_none()
-            && self
-                .0
+        let built =
+            inner.compiled.get().is_some() || inner.ascii.get().is_some_and(Option::is_some);
+        if !built
+            && inner
                 .finder
                 .get_or_init(finder)
                 .as_ref()
@@ -92,12 +101,37 @@ impl LazyRegex {
         {
             return false;
         }
-        self.0
+        if text.is_ascii() {
+            if let Some(ascii) = inner.ascii.get_or_init(|| ascii_regex(&inner.source)) {
+                return ascii.is_match(text.as_bytes());
+            }
+        }
+        inner
             .compiled
-            .get_or_init(|| Regex::new(&self.0.source).ok())
+            .get_or_init(|| Regex::new(&inner.source).ok())
             .as_ref()
             .is_some_and(|regex| regex.is_match(text))
     }
+}
+
+/// The most each ASCII regex's lazy DFA caches per thread (the default, 2 MiB, lets the caches
+/// of a few hundred regexes grow with the length of a scan; these automata are small).
+const ASCII_DFA_CACHE: usize = 256 * 1024;
+
+/// `source` compiled without Unicode, when that matches exactly what the Unicode regex matches
+/// in any ASCII text: the pattern is ASCII and names no character by its code (`\x`, `\u`,
+/// `\p`), so its classes and case folding differ only outside ASCII. (A regex whose Unicode
+/// automaton exceeds the size limit, which matches nothing, may match ASCII texts this way.)
+fn ascii_regex(source: &str) -> Option<bytes::Regex> {
+    let by_code = ["\\x", "\\u", "\\U", "\\p", "\\P"];
+    if !source.is_ascii() || by_code.iter().any(|escape| source.contains(escape)) {
+        return None;
+    }
+    bytes::RegexBuilder::new(source)
+        .unicode(false)
+        .dfa_size_limit(ASCII_DFA_CACHE)
+        .build()
+        .ok()
 }
 
 /// Every regex made so far, by text.

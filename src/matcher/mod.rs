@@ -9,6 +9,7 @@ mod lang;
 mod lazy_regex;
 mod prefilter;
 mod query;
+mod regex_literals;
 
 pub use eval::{FileMatches, Found};
 pub use lang::{expand_metavariables, SgDoc, SgLang, SgNode};

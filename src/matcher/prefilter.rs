@@ -2,11 +2,10 @@
 //! can match there.
 //! They are derived from the rule's code patterns, so rule authors never write them.
 
+use super::regex_literals::{self as literals, MIN_LITERAL};
 use super::{Condition, Constraint, ConstraintTest};
 use std::collections::BTreeSet;
 
-/// Literals shorter than this are too common to rule a file out.
-const MIN_LITERAL: usize = 3;
 /// At most this many literal sets are derived from one `any` (they multiply per branch).
 const MAX_SETS: usize = 16;
 
@@ -146,38 +145,23 @@ fn shortest(set: &[String]) -> usize {
     set.iter().map(String::len).min().unwrap_or(0)
 }
 
-/// Literals one of which every match of `pattern` contains: the alternatives a regex such as
-/// `^(password|token|secret)$` starts with, else those it ends with (`\.(jwt|jws)$`). `None` when
-/// they are unknown, too many or too short.
-pub(super) fn regex_literals(pattern: &str) -> Option<Vec<String>> {
-    use regex_syntax::hir::literal::ExtractKind;
-    let hir = regex_syntax::parse(pattern).ok()?;
-    [ExtractKind::Prefix, ExtractKind::Suffix]
-        .into_iter()
-        .find_map(|kind| extracted_literals(&hir, kind))
-}
+/// The literals of the built-in rules' regexes, found by `build.rs`: `(regex, literals)`,
+/// sorted by regex.
+const BUILT: &[(&str, Option<&[&str]>)] = include!(concat!(env!("OUT_DIR"), "/regex_literals.rs"));
 
-/// The prefixes or suffixes every match of `hir` has, when all are known and long enough.
-fn extracted_literals(
-    hir: &regex_syntax::hir::Hir,
-    kind: regex_syntax::hir::literal::ExtractKind,
-) -> Option<Vec<String>> {
-    let mut extractor = regex_syntax::hir::literal::Extractor::new();
-    extractor.kind(kind).limit_total(64);
-    let seq = extractor.extract(hir);
-    let texts: Option<Vec<String>> = seq
-        .literals()?
-        .iter()
-        .map(|literal| String::from_utf8(literal.as_bytes().to_vec()).ok())
-        .collect();
-    let texts = texts?;
-    (!texts.is_empty() && texts.iter().all(|text| text.trim().len() >= MIN_LITERAL))
-        .then_some(texts)
+/// [`literals::regex_literals`], looked up in [`BUILT`] for a built-in rule's regex.
+pub(super) fn regex_literals(pattern: &str) -> Option<Vec<String>> {
+    match BUILT.binary_search_by_key(&pattern, |(regex, _)| regex) {
+        Ok(at) => BUILT[at]
+            .1
+            .map(|found| found.iter().map(|l| l.to_string()).collect()),
+        Err(_) => literals::regex_literals(pattern),
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::regex_literals;
+    use super::{literals, regex_literals, BUILT};
 
     #[test]
     fn regexes_contribute_their_required_literals() {
@@ -195,5 +179,15 @@ mod tests {
             .all(|s| s.ends_with("jwt") || s.ends_with("jose")));
         assert_eq!(regex_literals(r"\w+_\d"), None);
         assert_eq!(regex_literals("^(a|bc)"), None);
+    }
+
+    #[test]
+    fn literals_found_at_build_time_are_those_found_now() {
+        assert!(BUILT.len() > 100);
+        assert!(BUILT.windows(2).all(|pair| pair[0].0 < pair[1].0));
+        for (regex, built) in BUILT {
+            let built = built.map(|found| found.iter().map(|l| l.to_string()).collect());
+            assert_eq!(built, literals::regex_literals(regex), "{regex}");
+        }
     }
 }

@@ -53,14 +53,8 @@ struct Registration {
 
 /// The file's handlers, and the functions among them that route by hand.
 pub(super) fn handlers(file: &ParsedFile) -> (Vec<Handler>, Vec<Dispatcher>) {
-    let (mut functions, mut calls) = (Vec::new(), Vec::new());
-    for node in descendants(file.tree.root_node()) {
-        match node.kind() {
-            "function_item" => functions.push(node),
-            "call_expression" => calls.push(node),
-            _ => {}
-        }
-    }
+    let functions = file.of_kinds(&["function_item"]);
+    let calls = file.of_kinds(&["call_expression"]);
     let mut registrations = registrations(file, &calls);
     let mut handlers = Vec::new();
     let mut dispatchers = Vec::new();
@@ -332,7 +326,7 @@ fn routed_handlers(
         return vec![(last_segment(file.text(expr)), None)];
     }
     let mut out = Vec::new();
-    for call in descendants(expr).filter(|n| n.kind() == "call_expression") {
+    for call in file.of_kinds_within(&["call_expression"], expr) {
         let Some(function) = call.child_by_field_name("function") else {
             continue;
         };
@@ -372,8 +366,8 @@ fn routed_handlers(
 /// Guards applied to a router or app chain: `.route_layer(...)`, `.layer(...)`, `.wrap(...)`
 /// with authentication middleware.
 fn chain_guards(file: &ParsedFile, chain: Node) -> Vec<String> {
-    descendants(chain)
-        .filter(|n| n.kind() == "call_expression")
+    file.of_kinds_within(&["call_expression"], chain)
+        .into_iter()
         .filter_map(|call| {
             let function = call.child_by_field_name("function")?;
             let method = file.text(function.child_by_field_name("field")?);

@@ -68,7 +68,7 @@ pub struct FunctionFact {
     /// Its own dependencies (FastAPI sub-dependencies) and decorators.
     pub guard_calls: Vec<GuardCall>,
     /// What it calls, as written.
-    pub calls: Vec<String>,
+    pub calls: Names,
     /// Methods of its own class it refuses the request unless they agree
     /// (`if not cls.check_permissions(info.context): raise PermissionDenied()` →
     /// `check_permissions`): hooks a subclass may override.
@@ -78,6 +78,23 @@ pub struct FunctionFact {
     /// `return context.user.has_perm(…)`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub returns_access_test: bool,
+}
+
+/// Names without spaces (dotted identifiers), kept as one string: a function calls many
+/// short names, and every function of the project keeps them until the link.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Names(String);
+
+impl Names {
+    /// The names, deduplicated by the caller.
+    pub fn new(names: &[&str]) -> Names {
+        Names(names.join(" "))
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.0.split(' ').filter(|name| !name.is_empty())
+    }
 }
 
 /// A class and its bases, as written (for `class Bearer(HTTPBearer)`).
@@ -608,24 +625,24 @@ fn is_name(text: &str) -> bool {
 
 /// The callees of a function body, as written (nested functions included: a decorator's
 /// wrapper does the work).
-fn callees(file: &ParsedFile, function: Node) -> Vec<String> {
+fn callees(file: &ParsedFile, function: Node) -> Names {
     let Some(body) = function.child_by_field_name("body") else {
-        return Vec::new();
+        return Names::default();
     };
-    let mut out: Vec<String> = Vec::new();
+    let mut out: Vec<&str> = Vec::new();
     for call in file.of_kinds_within(&["call"], body) {
         let Some(callee) = call.child_by_field_name("function") else {
             continue;
         };
         let text = file.text(callee);
-        if is_name(text) && !out.iter().any(|c| c == text) {
-            out.push(text.to_string());
+        if is_name(text) && !out.contains(&text) {
+            out.push(text);
             if out.len() == MAX_CALLS {
                 break;
             }
         }
     }
-    out
+    Names::new(&out)
 }
 
 /// How `function` refuses a request without credentials, if it does: it raises or returns a
@@ -1209,7 +1226,7 @@ impl<'a> Judge<'a> {
             return Verdict::Guard(why);
         }
         let class = function.name.rsplit_once('.').map(|(class, _)| class);
-        for callee in &function.calls {
+        for callee in function.calls.iter() {
             // `self.helper()` is a method of the same class.
             if let (Some(class), Some(method)) = (class, callee.strip_prefix("self.")) {
                 if let Some(helper) = self.functions_in(file, &format!("{class}.{method}")) {
@@ -1220,8 +1237,8 @@ impl<'a> Judge<'a> {
                 continue;
             }
             let call = GuardCall {
-                text: callee.clone(),
-                callee: callee.clone(),
+                text: callee.to_string(),
+                callee: callee.to_string(),
                 how: if strict { Via::Body } else { Via::Call },
             };
             // Only what can be resolved counts here: a name guess about a callee is no guard.

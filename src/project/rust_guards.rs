@@ -10,7 +10,7 @@
 //! same [`super::guards::Judge`] as Python guards: the call resolves through the file's `use`
 //! declarations to a project function, whose summary (composed through its own calls) decides.
 
-use super::guards::{names_the_caller, FunctionFact, GuardCall, Via};
+use super::guards::{names_the_caller, FunctionFact, GuardCall, Names, Via};
 use crate::parse::ParsedFile;
 use crate::syntax::named_children;
 use tree_sitter::Node;
@@ -160,7 +160,7 @@ fn tests_the_caller(file: &ParsedFile, refusal: Node, body: Node) -> bool {
 
 /// The project calls a body makes, as written: paths (`auth::load`, `Session::get`) and
 /// methods of `self` (`Self::check` as `self.check`).
-fn callees(file: &ParsedFile, body: Node) -> Vec<String> {
+fn callees(file: &ParsedFile, body: Node) -> Names {
     let mut out: Vec<String> = Vec::new();
     for call in file.of_kinds_within(&["call_expression"], body) {
         let Some(callee) = call
@@ -176,7 +176,7 @@ fn callees(file: &ParsedFile, body: Node) -> Vec<String> {
             }
         }
     }
-    out
+    Names::new(&out.iter().map(String::as_str).collect::<Vec<_>>())
 }
 
 /// A callee as the judge resolves it: `path::to::f` (turbofish dropped), or `self.f` for a

@@ -1,12 +1,12 @@
 //! The built-in rule files, embedded in the binary at compile time.
 
-use super::compile::Checked;
-use super::load::parse_rule_file_checked;
+use super::load::parse_builtin;
 use super::{Rule, RuleFileError, RuleSet};
 use std::sync::OnceLock;
 
-/// `(path under rules/, contents)` of every built-in rule file, listed by `build.rs`.
-pub(super) const FILES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
+/// `(path under rules/, YAML, its JSON form)` of every built-in rule file, made by `build.rs`.
+pub(super) const FILES: &[(&str, &str, Option<&str>)] =
+    include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 
 /// The embedded rules, compiled once per process (a clone shares the compiled matchers). The
 /// test suite validates them, so an error here is a build defect.
@@ -24,9 +24,9 @@ fn compile_all() -> Result<RuleSet, RuleFileError> {
     use rayon::prelude::*;
     let per_file: Vec<Vec<Rule>> = FILES
         .par_iter()
-        .map(|(path, text)| {
+        .map(|(path, text, json)| {
             let pack = path.split('/').next().unwrap_or("builtin");
-            parse_rule_file_checked(path, text, pack, Checked::ByTests)
+            parse_builtin(path, text, *json, pack)
         })
         .collect::<Result<_, _>>()?;
     Ok(RuleSet::from_rules(
@@ -37,7 +37,7 @@ fn compile_all() -> Result<RuleSet, RuleFileError> {
 /// The ids of the built-in rules without compiling them: every file is named after its rule
 /// (checked by the test below).
 pub(super) fn ids() -> impl Iterator<Item = &'static str> {
-    FILES.iter().map(|(path, _)| {
+    FILES.iter().map(|(path, ..)| {
         let file = path.rsplit('/').next().unwrap_or(path);
         file.strip_suffix(".yaml").unwrap_or(file)
     })
@@ -66,9 +66,10 @@ mod tests {
                 on_disk.insert(relative);
             }
         }
-        let embedded: BTreeSet<String> = FILES.iter().map(|(path, _)| path.to_string()).collect();
+        let embedded: BTreeSet<String> = FILES.iter().map(|(path, ..)| path.to_string()).collect();
         assert_eq!(on_disk, embedded, "rules/ and the embedded list differ");
-        for (path, text) in FILES {
+        for (path, text, json) in FILES {
+            assert!(json.is_some(), "{path} has no JSON form");
             let loaded =
                 parse_rule_file(path, text, "test").unwrap_or_else(|err| panic!("{err:?}"));
             for rule in loaded {
@@ -84,11 +85,16 @@ mod tests {
                 );
             }
         }
-        // Deferred queries read their captures and patterns from the text: the same as compiled.
-        for (path, text) in FILES {
+        // Deferred queries read their captures and patterns from the text, and the JSON form
+        // holds what the YAML does: the same as compiled from the YAML.
+        for (path, text, json) in FILES {
             let eager = parse_rule_file(path, text, "test").unwrap();
-            let deferred = parse_rule_file_checked(path, text, "test", Checked::ByTests).unwrap();
+            let deferred = parse_builtin(path, text, *json, "test").unwrap();
+            assert_eq!(eager.len(), deferred.len(), "{path}");
             for (now, later) in eager.iter().zip(&deferred) {
+                let metadata = |rule| serde_json::to_string(rule).unwrap();
+                assert_eq!(metadata(now), metadata(later), "{path}");
+                assert_eq!(now.paths, later.paths, "{path}");
                 for &language in &now.languages {
                     let (Some(now), Some(later)) =
                         (now.logic.matcher(language), later.logic.matcher(language))
@@ -96,6 +102,11 @@ mod tests {
                         continue;
                     };
                     assert_eq!(now.prefilter, later.prefilter, "{path}");
+                    assert_eq!(
+                        now.condition.potential_kinds(language),
+                        later.condition.potential_kinds(language),
+                        "{path}"
+                    );
                 }
             }
         }

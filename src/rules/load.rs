@@ -69,7 +69,6 @@ pub(super) fn parse_rule_file_checked(
     pack: &str,
     checked: Checked,
 ) -> Result<Vec<Rule>, RuleFileError> {
-    let fail = |p: Problem| RuleFileError::new(name, text, p.message, Some(p.at), p.help);
     let raw: RawFile = serde_saphyr::from_str(text).map_err(|err| {
         let rendered = err.to_string();
         RuleFileError::new(
@@ -80,6 +79,32 @@ pub(super) fn parse_rule_file_checked(
             did_you_mean(&rendered),
         )
     })?;
+    build_rules(name, text, raw, pack, checked)
+}
+
+/// A built-in rule file, read from the JSON form `build.rs` made of its YAML `text` when there
+/// is one (errors, which tests rule out, are reported from the YAML).
+pub(super) fn parse_builtin(
+    name: &str,
+    text: &str,
+    json: Option<&str>,
+    pack: &str,
+) -> Result<Vec<Rule>, RuleFileError> {
+    match json.and_then(|json| serde_json::from_str::<RawFile>(json).ok()) {
+        Some(raw) => build_rules(name, text, raw, pack, Checked::ByTests),
+        None => parse_rule_file_checked(name, text, pack, Checked::ByTests),
+    }
+}
+
+/// The rules of a file read from `text`.
+fn build_rules(
+    name: &str,
+    text: &str,
+    raw: RawFile,
+    pack: &str,
+    checked: Checked,
+) -> Result<Vec<Rule>, RuleFileError> {
+    let fail = |p: Problem| RuleFileError::new(name, text, p.message, Some(p.at), p.help);
     let source_hash = xxhash_rust::xxh3::xxh3_64(text.as_bytes());
     raw.rules
         .into_iter()
