@@ -496,63 +496,69 @@ pub fn python_decorator_guards(file: &ParsedFile, function: Node) -> Vec<GuardCa
         .collect()
 }
 
-/// The calls at the top level of a handler's body, before its first `return`, that may guard
-/// it (`account = current_account()`, `await require_member(request)`, `self.check(request)`):
-/// judged when linking by what the called function does, never by its name.
-pub fn python_body_calls(file: &ParsedFile, function: Node) -> Vec<GuardCall> {
+/// The calls a function's body makes at its top level, up to its first `return` (included):
+/// `check(request)`, `user = require_user(info)`, `await require_member(request)`,
+/// `return delete_run(info, run_id)` — the calls that run before anything else, unconditionally.
+pub fn top_level_calls(function: Node) -> Vec<Node> {
     let Some(body) = function.child_by_field_name("body") else {
         return Vec::new();
     };
-    let class = enclosing_class_name(file, function);
-    let mut out = Vec::new();
+    let mut calls = Vec::new();
     for statement in named_children(body) {
-        match statement.kind() {
-            "return_statement" => break,
-            "expression_statement" => {}
-            _ => continue,
-        }
-        let Some(mut value) = named_children(statement).into_iter().next() else {
+        let returns = statement.kind() == "return_statement";
+        if !returns && statement.kind() != "expression_statement" {
             continue;
-        };
-        if value.kind() == "assignment" {
-            let Some(right) = value.child_by_field_name("right") else {
-                continue;
-            };
-            value = right;
         }
-        if value.kind() == "await" {
-            let Some(inner) = named_children(value).into_iter().next() else {
-                continue;
-            };
-            value = inner;
+        let mut value = named_children(statement).into_iter().next();
+        if let Some(assignment) = value.filter(|v| v.kind() == "assignment") {
+            value = assignment.child_by_field_name("right");
         }
-        let Some(callee) = value
-            .child_by_field_name("function")
-            .filter(|_| value.kind() == "call")
-            .map(|f| file.text(f))
-            .filter(|text| is_name(text))
-        else {
-            continue;
-        };
-        // `self.check()` is a method of the handler's class.
-        let callee = match (class, callee.strip_prefix("self.")) {
-            (Some(class), Some(method)) if !method.contains('.') => format!("{class}.{method}"),
-            _ => callee.to_string(),
-        };
-        out.push(GuardCall {
-            text: file
-                .text(value)
-                .lines()
-                .next()
-                .unwrap_or("")
-                .chars()
-                .take(80)
-                .collect(),
-            callee,
-            how: Via::Body,
-        });
+        if let Some(awaited) = value.filter(|v| v.kind() == "await") {
+            value = named_children(awaited).into_iter().next();
+        }
+        calls.extend(value.filter(|v| v.kind() == "call"));
+        if returns {
+            break;
+        }
     }
-    out
+    calls
+}
+
+/// A guard call for `call` (one of [`top_level_calls`]) when its callee is a name.
+pub fn top_level_guard_call(file: &ParsedFile, call: Node, how: Via) -> Option<GuardCall> {
+    let callee = file.text(call.child_by_field_name("function")?);
+    is_name(callee).then(|| GuardCall {
+        text: file
+            .text(call)
+            .lines()
+            .next()
+            .unwrap_or("")
+            .chars()
+            .take(80)
+            .collect(),
+        callee: callee.to_string(),
+        how,
+    })
+}
+
+/// The calls at the top level of a handler's body that may guard it (`account =
+/// current_account()`, `await require_member(request)`, `self.check(request)`): judged when
+/// linking by what the called function does, never by its name.
+pub fn python_body_calls(file: &ParsedFile, function: Node) -> Vec<GuardCall> {
+    let class = enclosing_class_name(file, function);
+    top_level_calls(function)
+        .into_iter()
+        .filter_map(|call| top_level_guard_call(file, call, Via::Body))
+        .map(|mut guard| {
+            // `self.check()` is a method of the handler's class.
+            if let (Some(class), Some(method)) = (class, guard.callee.strip_prefix("self.")) {
+                if !method.contains('.') {
+                    guard.callee = format!("{class}.{method}");
+                }
+            }
+            guard
+        })
+        .collect()
 }
 
 /// `Depends(f)`, `Security(f, scopes=…)` and `Depends(Cls(...))` calls under `node`; a bare

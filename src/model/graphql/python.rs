@@ -8,7 +8,9 @@ use super::{camel, root_kind, Operation, OperationKind};
 use crate::model::python::{callee_attribute, decorator_guard, first_string_arg, keyword_argument};
 use crate::model::{Framework, Handler};
 use crate::parse::ParsedFile;
-use crate::project::guards::{python_decorator_guards, GuardCall, Via};
+use crate::project::guards::{
+    python_decorator_guards, top_level_calls, top_level_guard_call, GuardCall, Via,
+};
 use crate::source::Language;
 use crate::symbols::{NamePatterns, Resolved};
 use crate::syntax::{descendants, named_children};
@@ -656,64 +658,15 @@ fn parameters(
 /// delete_run(info, run_id)`): helpers that may refuse a caller, judged by what their code (and
 /// the code it calls) does when linking.
 fn helper_checks(file: &ParsedFile, function: Node, info: &str) -> Vec<GuardCall> {
-    let Some(body) = function.child_by_field_name("body") else {
-        return Vec::new();
-    };
-    let mut calls = Vec::new();
-    for statement in named_children(body) {
-        let expression = match statement.kind() {
-            "expression_statement" | "return_statement" => {
-                named_children(statement).into_iter().next()
-            }
-            _ => None,
-        };
-        let Some(mut value) = expression else {
-            continue;
-        };
-        if value.kind() == "assignment" {
-            let Some(right) = value.child_by_field_name("right") else {
-                continue;
-            };
-            value = right;
-        }
-        if value.kind() == "await" {
-            let Some(inner) = named_children(value).into_iter().next() else {
-                continue;
-            };
-            value = inner;
-        }
-        if value.kind() != "call" {
-            continue;
-        }
-        let (Some(callee), Some(args)) = (
-            value.child_by_field_name("function"),
-            value.child_by_field_name("arguments"),
-        ) else {
-            continue;
-        };
-        let hands_info =
-            descendants(args).any(|n| n.kind() == "identifier" && file.text(n) == info);
-        let callee = file.text(callee);
-        if hands_info
-            && callee
-                .chars()
-                .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
-        {
-            calls.push(GuardCall {
-                text: file
-                    .text(value)
-                    .lines()
-                    .next()
-                    .unwrap_or("")
-                    .chars()
-                    .take(80)
-                    .collect(),
-                callee: callee.to_string(),
-                how: Via::Call,
-            });
-        }
-    }
-    calls
+    top_level_calls(function)
+        .into_iter()
+        .filter(|call| {
+            call.child_by_field_name("arguments").is_some_and(|args| {
+                descendants(args).any(|n| n.kind() == "identifier" && file.text(n) == info)
+            })
+        })
+        .filter_map(|call| top_level_guard_call(file, call, Via::Call))
+        .collect()
 }
 
 /// What builds a schema from root types, per library: (qualified names, library).
