@@ -472,6 +472,10 @@ fn declarative_finding(rule: &Rule, source: &SourceFile, found: Found) -> Findin
     }
     if found.lowered.severity {
         finding.severity = finding.severity.lower();
+    } else if let Some(line) = found.staff_handler {
+        finding
+            .link_checks
+            .push(LinkCheck::EntersAtStaffHandler(finding.path.clone(), line));
     }
     if let Some(name) = found.unresolved {
         finding.confidence = finding.confidence.lower();

@@ -75,6 +75,11 @@ pub enum LinkCheck {
     /// confirms it, with the guards other files add (router dependencies, middleware, settings)
     /// and the dependencies judged by their code.
     Unauthenticated(usize),
+    /// The flow enters at the handler whose name is on this line of this file (a display
+    /// path): when a guard of every route reaching it refuses callers who are not staff, by
+    /// its code, the finding is one severity lower, as the rule's `lower-severity: { in-handler:
+    /// { staff: true } }` asks of handlers staff-only by their guards' names.
+    EntersAtStaffHandler(String, usize),
 }
 
 impl Finding {

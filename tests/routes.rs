@@ -694,3 +694,30 @@ fn helpers_called_first_guard_by_what_they_do() {
     assert!(guards("/operations/reconcile").contains("operator"));
     assert!(rows.iter().all(|r| !r.1.contains("/operations/reconcile/")));
 }
+
+#[test]
+fn a_guard_that_admits_only_staff_by_its_code_lowers_injections_behind_it() {
+    let output = tollgate(
+        fixture_dir(),
+        &[
+            "scan",
+            "--no-cache",
+            "--format",
+            "json",
+            "fixtures/path-traversal/fastapi/builder",
+        ],
+    );
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let severity = |line: u64| {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["rule_id"] == "path-traversal" && f["start"]["line"] == line)
+            .map(|f| f["severity"].as_str().unwrap().to_string())
+    };
+    // `check_builder` is named for a feature, but raises 403 unless `user.admin`.
+    assert_eq!(severity(15).as_deref(), Some("medium"), "{report:#}");
+    // A guard that only authenticates leaves the rule's severity.
+    assert_eq!(severity(21).as_deref(), Some("high"), "{report:#}");
+}

@@ -60,6 +60,9 @@ pub struct FileMatches<'f, 's> {
     /// How many `not`s the condition being evaluated is under: a negated `tainted` never waits
     /// for callers.
     negated: std::cell::Cell<usize>,
+    /// The line of the handler a `lower-severity: { in-handler: { staff: true } }` did not find
+    /// staff-only by its guards' names: the linked routes may, by their guards' code.
+    staff_handler: std::cell::Cell<Option<usize>>,
 }
 
 /// A match: the reported byte range, the metavariables' source texts, the taint flow that
@@ -83,6 +86,8 @@ pub struct Found {
     pub unauthenticated: Option<usize>,
     /// Which `lower-*` conditions held: the finding is one step less confident or severe.
     pub lowered: Lowered,
+    /// The line of a handler that a staff `lower-severity` leaves to the linked routes.
+    pub staff_handler: Option<usize>,
 }
 
 impl<'f, 's> FileMatches<'f, 's> {
@@ -107,6 +112,7 @@ impl<'f, 's> FileMatches<'f, 's> {
             how: std::cell::Cell::new(None),
             lowered: std::cell::Cell::new(Lowered::default()),
             negated: std::cell::Cell::new(0),
+            staff_handler: std::cell::Cell::new(None),
         }
     }
 
@@ -138,6 +144,7 @@ impl<'f, 's> FileMatches<'f, 's> {
         self.how.set(None);
         self.unauthenticated.set(None);
         self.lowered.set(Lowered::default());
+        self.staff_handler.set(None);
         if !self.eval(
             &matcher.taint,
             &matcher.condition,
@@ -227,6 +234,7 @@ impl<'f, 's> FileMatches<'f, 's> {
             template,
             unauthenticated: self.unauthenticated.take(),
             lowered: self.lowered.get(),
+            staff_handler: self.staff_handler.take(),
         })
     }
 
@@ -280,12 +288,17 @@ impl<'f, 's> FileMatches<'f, 's> {
             // A branch that fails takes back what its `lower-*` and `in-handler` conditions said,
             // and a wait for callers its `tainted` asked for.
             Condition::Any(any) => any.iter().any(|c| {
-                let said = (self.lowered.get(), self.unauthenticated.get());
+                let said = (
+                    self.lowered.get(),
+                    self.unauthenticated.get(),
+                    self.staff_handler.get(),
+                );
                 let waiting = self.via_parameter.borrow().is_some();
                 let held = attempt(env, |trial| self.eval(spec, c, node, lineage, trial));
                 if !held {
                     self.lowered.set(said.0);
                     self.unauthenticated.set(said.1);
+                    self.staff_handler.set(said.2);
                     if !waiting && self.via_parameter.borrow_mut().take().is_some() {
                         self.flow.borrow_mut().take();
                     }
@@ -376,6 +389,16 @@ impl<'f, 's> FileMatches<'f, 's> {
                         Lowering::Severity => lowered.severity = true,
                     }
                     self.lowered.set(lowered);
+                } else if let (Lowering::Severity, Condition::InHandler(filter)) =
+                    (lowering, inner.as_ref())
+                {
+                    // Not staff-only by its guards' names: perhaps by what they do.
+                    if filter.staff == Some(true) {
+                        if let Some(handler) = self.model().handler_at(node.range().start) {
+                            let line = self.file.source.position(handler.name_bytes.start).line;
+                            self.staff_handler.set(Some(line));
+                        }
+                    }
                 }
                 true
             }

@@ -30,6 +30,8 @@ pub struct LinkChecks {
     read_only: BTreeSet<String>,
     /// Handlers, by file and line, that every route reaching them authenticates.
     authenticated: BTreeSet<(String, usize)>,
+    /// Handlers, by file and line, that every route reaching them restricts to staff.
+    staff_only: BTreeSet<(String, usize)>,
 }
 
 impl LinkChecks {
@@ -102,6 +104,7 @@ impl LinkChecks {
             blocking,
             read_only,
             authenticated: authenticated_handlers(project),
+            staff_only: staff_only_handlers(project),
         }
     }
 
@@ -121,6 +124,13 @@ impl LinkChecks {
             });
             if staff_only {
                 finding.confidence = finding.confidence.lower();
+            }
+            let enters_at_staff = finding.link_checks.iter().any(|check| {
+                matches!(check, LinkCheck::EntersAtStaffHandler(path, line)
+                    if self.staff_only.contains(&(path.clone(), *line)))
+            });
+            if enters_at_staff {
+                finding.severity = finding.severity.lower();
             }
             let read_only = finding.link_checks.iter().any(|check| {
                 matches!(check, LinkCheck::RequestModel(model)
@@ -158,6 +168,7 @@ impl LinkChecks {
             LinkCheck::Unauthenticated(line) => {
                 !self.authenticated.contains(&(finding.path.clone(), *line))
             }
+            LinkCheck::EntersAtStaffHandler(..) => true,
         }
     }
 }
@@ -177,6 +188,22 @@ fn authenticated_handlers(project: &Project) -> BTreeSet<(String, usize)> {
     }
     guarded.retain(|handler| !open.contains(handler));
     guarded
+}
+
+/// The handlers, by file and line, whose every route has a guard that admits only staff.
+fn staff_only_handlers(project: &Project) -> BTreeSet<(String, usize)> {
+    let mut open = BTreeSet::new();
+    let mut staff = BTreeSet::new();
+    for route in &project.routes {
+        let handler = (route.file.clone(), route.line);
+        if route.staff_only {
+            staff.insert(handler);
+        } else {
+            open.insert(handler);
+        }
+    }
+    staff.retain(|handler| !open.contains(handler));
+    staff
 }
 
 /// Whether the call `validator` names an enum class (in any file, through its bases).

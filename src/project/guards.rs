@@ -74,6 +74,10 @@ pub struct FunctionFact {
     /// `check_permissions`): hooks a subclass may override.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub refusal_hooks: Vec<String>,
+    /// It refuses callers who are not staff: a 401/403 under a condition about administrators,
+    /// staff or superusers (`if not user.admin: raise HTTPException(403)`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub admits_only_staff: bool,
     /// It returns a test of the caller's login or rights (`return context.user.is_authenticated`,
     /// `return context.user.has_perm(…)`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -296,6 +300,7 @@ pub fn python_functions(file: &ParsedFile) -> (Vec<FunctionFact>, Vec<ClassFact>
                 functions.push(FunctionFact {
                     name,
                     checks_caller: rejects(file, node, Refusal::Helper),
+                    admits_only_staff: refuses_non_staff(file, node),
                     refusal_hooks: if authenticates.is_some() {
                         refusal_hooks(file, node)
                     } else {
@@ -766,6 +771,29 @@ fn returns_access_test(file: &ParsedFile, function: Node) -> bool {
         })
 }
 
+/// Whether `function` refuses (raises or returns a 401/403, aborts) under a condition about
+/// administrators, staff or superusers: `if not user.admin:`, `if not request.user.is_staff:`.
+fn refuses_non_staff(file: &ParsedFile, function: Node) -> bool {
+    let Some(body) = function.child_by_field_name("body") else {
+        return false;
+    };
+    let names_staff = |condition: &str| crate::model::admin::is_admin_marker(condition);
+    file.of_kinds_within(&["raise_statement", "return_statement", "call"], body)
+        .into_iter()
+        .any(|node| {
+            let text = file.text(node);
+            let refuses = match node.kind() {
+                "call" => {
+                    node.child_by_field_name("function")
+                        .is_some_and(|f| file.text(f).rsplit('.').next() == Some("abort"))
+                        && (text.contains("401") || text.contains("403"))
+                }
+                _ => REJECTIONS.iter().any(|r| text.contains(r)),
+            };
+            refuses && under_condition(file, node, body, &names_staff)
+        })
+}
+
 /// Conditions that can only be a test of the caller's login or rights.
 static ACCESS_TEST: LazyLock<regex::Regex> = LazyLock::new(|| {
     regex::Regex::new(
@@ -807,6 +835,12 @@ fn on_denied_branch(file: &ParsedFile, node: Node, body: Node) -> bool {
 /// Whether `node` sits under an `if` (between it and `body`) whose condition tests the caller's
 /// identity or rights.
 fn under_credential_condition(file: &ParsedFile, node: Node, body: Node) -> bool {
+    under_condition(file, node, body, &names_the_caller)
+}
+
+/// Whether `node` sits under an `if`/`elif` (between it and `body`) whose condition `test`
+/// accepts.
+fn under_condition(file: &ParsedFile, node: Node, body: Node, test: &dyn Fn(&str) -> bool) -> bool {
     let mut current = node.parent();
     while let Some(parent) = current {
         if parent.id() == body.id() {
@@ -817,7 +851,7 @@ fn under_credential_condition(file: &ParsedFile, node: Node, body: Node) -> bool
                 .child_by_field_name("condition")
                 .map(|c| file.text(c))
                 .unwrap_or_default();
-            if names_the_caller(condition) {
+            if test(condition) {
                 return true;
             }
         }
@@ -1012,6 +1046,34 @@ impl<'a> Judge<'a> {
             Some((at, function)) => self.summary(at, function, depth, strict),
             None => Verdict::No,
         }
+    }
+
+    /// Whether a guard call written in `file` (a dependency, a decorator) resolves to a project
+    /// function that refuses callers who are not staff, itself or through its own
+    /// dependencies: `Depends(check_extension_builder)` whose code raises 403 unless
+    /// `user.admin`. What the guard does, not what it is called.
+    pub fn admits_only_staff(&self, file: usize, call: &GuardCall) -> bool {
+        self.admits_only_staff_at(file, call, 0)
+    }
+
+    fn admits_only_staff_at(&self, file: usize, call: &GuardCall, depth: usize) -> bool {
+        if depth > MAX_DEPTH || self.files[file].0.ends_with(".rs") {
+            return false;
+        }
+        let Some(symbols) = &self.files[file].1.symbols else {
+            return false;
+        };
+        let resolved = symbols.resolve(crate::source::Language::Python, &call.callee);
+        let qualified = resolved.name();
+        let (module, last) = qualified.rsplit_once('.').unwrap_or(("", qualified));
+        self.find(&self.functions, file, module, last)
+            .is_some_and(|(at, function)| {
+                function.admits_only_staff
+                    || function
+                        .guard_calls
+                        .iter()
+                        .any(|inner| self.admits_only_staff_at(at, inner, depth + 1))
+            })
     }
 
     /// What the class `class` of `file` inherits, following its bases across files.

@@ -637,8 +637,10 @@ impl<'a> Linker<'a> {
         guards.extend(self.hooks.get(&h).cloned());
         guards.extend(trail.guards.iter().cloned());
         let mut guessed = Vec::new();
+        let mut staff_only = false;
         let calls = handler.guard_calls.iter().map(|call| (file, call));
         for (at, call) in calls.chain(trail.guard_calls.iter().map(|(f, c)| (*f, c))) {
+            staff_only |= call.how != Via::Body && self.judge.admits_only_staff(at, call);
             match self.judge.judge(at, call) {
                 Verdict::Guard(why) => guards.push(format!("{} ({why})", call.text)),
                 Verdict::ByName => guessed.push(call.text.clone()),
@@ -789,6 +791,7 @@ impl<'a> Linker<'a> {
                 .or(handler.operation.as_ref())
                 .map(|o| Operation::new(o.kind, o.field.clone())),
             handler_index: h,
+            staff_only,
         });
     }
 

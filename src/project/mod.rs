@@ -79,6 +79,9 @@ pub struct Route {
     /// Index of the handler in [`Project::handlers`].
     #[serde(skip)]
     pub handler_index: usize,
+    /// A guard's code refuses callers who are not staff (see [`guards::Judge::admits_only_staff`]).
+    #[serde(skip)]
+    pub staff_only: bool,
 }
 
 impl Route {

@@ -485,6 +485,7 @@ mod tests {
             registered_at: Vec::new(),
             operation: None,
             handler_index: 0,
+            staff_only: false,
         });
         let page = rendered(&outcome);
         assert!(page.starts_with("<!DOCTYPE html>"));

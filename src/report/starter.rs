@@ -369,6 +369,7 @@ mod tests {
             registered_at: Vec::new(),
             operation: None,
             handler_index: usize::MAX,
+            staff_only: false,
         }
     }
 

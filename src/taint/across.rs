@@ -17,7 +17,7 @@ use crate::budget;
 use crate::check::flow_locations;
 use crate::check::{check_file, Plan};
 use crate::discover::{self, Candidate};
-use crate::finding::{Finding, Related};
+use crate::finding::{Finding, LinkCheck, Related};
 use crate::matcher::{Condition, FileMatches, Lowering};
 use crate::parse::{self, ParsedFile};
 use crate::rules::{RuleSet, TestCodePolicy};
@@ -874,6 +874,16 @@ fn lower_for_handler(file: &ParsedFile, call: Node, condition: &Condition, findi
     };
     if held(Lowering::Severity) {
         finding.severity = finding.severity.lower();
+    } else if lowerings
+        .iter()
+        .any(|(lowering, filter)| *lowering == Lowering::Severity && filter.staff == Some(true))
+    {
+        // Staff-only by what its guards do is for the linked routes to say.
+        let line = file.source.position(handler.name_bytes.start).line;
+        finding.link_checks.push(LinkCheck::EntersAtStaffHandler(
+            file.source.display_path.clone(),
+            line,
+        ));
     }
     if held(Lowering::Confidence) {
         finding.confidence = finding.confidence.lower();
