@@ -229,16 +229,7 @@ fn mounted_fields(file: &ParsedFile, items: &[(Vec<Node>, Node)]) -> HashMap<Str
         let Some(body) = item.child_by_field_name("body") else {
             continue;
         };
-        for statement in named_children(body) {
-            let Some((left, right)) = crate::syntax::assignment_sides(statement) else {
-                continue;
-            };
-            let Some((class, "Field")) = Some(right)
-                .filter(|r| r.kind() == "call")
-                .and_then(|r| callee_attribute(file, r))
-            else {
-                continue;
-            };
+        for (left, class) in field_mounts(file, body) {
             fields.insert(class.to_string(), camel(file.text(left)));
         }
     }
@@ -806,16 +797,7 @@ pub(crate) fn schema_facts(file: &ParsedFile) -> SchemaFacts {
             ) else {
                 continue;
             };
-            for statement in named_children(body) {
-                let Some((left, right)) = crate::syntax::assignment_sides(statement) else {
-                    continue;
-                };
-                let Some((class, "Field")) = Some(right)
-                    .filter(|r| r.kind() == "call")
-                    .and_then(|r| callee_attribute(file, r))
-                else {
-                    continue;
-                };
+            for (left, class) in field_mounts(file, body) {
                 if resolved(file, class).is_some_and(|q| q.starts_with("graphene")) {
                     continue;
                 }
@@ -828,6 +810,23 @@ pub(crate) fn schema_facts(file: &ParsedFile) -> SchemaFacts {
         }
     }
     facts
+}
+
+/// The `name = Class.Field()` statements of a class body: the attribute and the mounted class.
+fn field_mounts<'f, 't>(file: &ParsedFile<'f>, body: Node<'t>) -> Vec<(Node<'t>, &'f str)> {
+    named_children(body)
+        .into_iter()
+        .filter_map(|statement| {
+            let (left, right) = crate::syntax::assignment_sides(statement)?;
+            match Some(right)
+                .filter(|r| r.kind() == "call")
+                .and_then(|r| callee_attribute(file, r))
+            {
+                Some((class, "Field")) => Some((left, class)),
+                _ => None,
+            }
+        })
+        .collect()
 }
 
 /// The names an argument lists: itself, or the items of a list or tuple.
