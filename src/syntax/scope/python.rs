@@ -90,8 +90,163 @@ pub fn checked_against_allowlist(file: &ParsedFile, use_site: Node, name: &str) 
         "assert_statement" => named_children(*node)
             .first()
             .is_some_and(|test| membership(file, *test, name) == Some(true)),
+        "assignment" => found_by_search(file, *node, name)
+            .is_some_and(|(found, raises)| raises || search_checked(file, scope, found, use_site)),
         _ => false,
     })
+}
+
+/// `found = next((r for r in releases if r.link == name), None)`: the element of a collection
+/// the server holds whose field equals `name`. Returns the name bound to it, and whether
+/// `next` raises when nothing matches (no default given).
+fn found_by_search<'t>(
+    file: &'t ParsedFile,
+    assignment: Node<'t>,
+    name: &str,
+) -> Option<(&'t str, bool)> {
+    let found = assignment.child_by_field_name("left")?;
+    let value = assignment.child_by_field_name("right")?;
+    let value = match value.kind() {
+        "await" => named_children(value).first().copied()?,
+        _ => value,
+    };
+    if found.kind() != "identifier"
+        || value.kind() != "call"
+        || value.child_by_field_name("function").map(|f| file.text(f)) != Some("next")
+    {
+        return None;
+    }
+    // `next(r for r in …)` (the generator is the argument list) raises when nothing matches;
+    // `next((r for r in …), None)` returns the default.
+    let arguments = value.child_by_field_name("arguments")?;
+    let (generator, raises) = if arguments.kind() == "generator_expression" {
+        (arguments, true)
+    } else {
+        let given = named_children(arguments);
+        let first = given.first().copied()?;
+        (first, given.len() == 1)
+    };
+    if generator.kind() != "generator_expression" {
+        return None;
+    }
+    let clauses = named_children(generator);
+    let for_in = clauses.iter().find(|c| c.kind() == "for_in_clause")?;
+    let element = for_in.child_by_field_name("left")?;
+    let collection = for_in.child_by_field_name("right")?;
+    if element.kind() != "identifier" || !is_searched_collection(file, collection, assignment) {
+        return None;
+    }
+    let element = file.text(element);
+    let matches = clauses
+        .iter()
+        .filter(|c| c.kind() == "if_clause")
+        .filter_map(|c| named_children(*c).first().copied())
+        .any(|condition| equals_field_of(file, condition, name, element));
+    matches.then_some((file.text(found), raises))
+}
+
+/// `element.field == name` (either side), or an `and` holding one.
+fn equals_field_of(file: &ParsedFile, condition: Node, name: &str, element: &str) -> bool {
+    match condition.kind() {
+        "boolean_operator" => {
+            let and = condition
+                .child_by_field_name("operator")
+                .is_some_and(|o| file.text(o) == "and");
+            and && [
+                condition.child_by_field_name("left"),
+                condition.child_by_field_name("right"),
+            ]
+            .into_iter()
+            .flatten()
+            .any(|side| equals_field_of(file, side, name, element))
+        }
+        "comparison_operator" => {
+            let mut cursor = condition.walk();
+            let operators: Vec<&str> = condition
+                .children(&mut cursor)
+                .filter(|child| !child.is_named())
+                .map(|child| child.kind())
+                .collect();
+            let operands = named_children(condition);
+            let of_element = |n: &Node| {
+                (n.kind() == "identifier" && file.text(*n) == element)
+                    || (n.kind() == "attribute"
+                        && n.child_by_field_name("object")
+                            .is_some_and(|o| o.kind() == "identifier" && file.text(o) == element))
+            };
+            let is_name = |n: &Node| n.kind() == "identifier" && file.text(*n) == name;
+            operators == ["=="]
+                && matches!(operands.as_slice(), [a, b]
+                    if (is_name(a) && of_element(b)) || (is_name(b) && of_element(a)))
+        }
+        _ => false,
+    }
+}
+
+/// A collection searched for an allowed value: a constant, a field of the object itself, or a
+/// local filled once by a call that is not handed the request (`releases = await
+/// get_releases(ext_id)`): records the server holds, not a list the client sent.
+fn is_searched_collection(file: &ParsedFile, node: Node, at: Node) -> bool {
+    if is_constant_collection(file, node) || is_server_collection(file, node, at) {
+        return true;
+    }
+    if matches!(node.kind(), "call" | "await") {
+        return is_server_call(file, node);
+    }
+    if node.kind() != "identifier" {
+        return false;
+    }
+    let name = file.text(node);
+    let scope = enclosing_scope(file, at);
+    let assignments: Vec<Node> = file
+        .mentioning(scope, name, at.start_byte(), SCOPES)
+        .into_iter()
+        .filter(|n| n.kind() == "assignment")
+        .filter(|n| {
+            n.child_by_field_name("left")
+                .is_some_and(|l| l.kind() == "identifier" && file.text(l) == name)
+        })
+        .collect();
+    let [only] = assignments.as_slice() else {
+        return false;
+    };
+    only.child_by_field_name("right")
+        .is_some_and(|value| is_server_call(file, value))
+}
+
+/// A call (awaited or not) that is not handed the request or its body.
+fn is_server_call(file: &ParsedFile, value: Node) -> bool {
+    let call = match value.kind() {
+        "await" => named_children(value).first().copied(),
+        _ => Some(value),
+    };
+    call.is_some_and(|call| {
+        call.kind() == "call"
+            && !descendants(call).any(|n| {
+                n.kind() == "identifier"
+                    && matches!(file.text(n), "request" | "req" | "body" | "data")
+            })
+    })
+}
+
+/// Whether a use is reached only when the search found something: it sits in `if found:`, or
+/// follows `if not found: raise/return …` (`if found is None: …`).
+fn search_checked(file: &ParsedFile, scope: Node, found: &str, use_site: Node) -> bool {
+    file.mentioning(scope, found, use_site.start_byte(), SCOPES)
+        .iter()
+        .filter(|n| n.kind() == "if_statement")
+        .any(|statement| {
+            let (Some(condition), Some(consequence)) = (
+                statement.child_by_field_name("condition"),
+                statement.child_by_field_name("consequence"),
+            ) else {
+                return false;
+            };
+            let text = file.text(condition);
+            let missing = text == format!("not {found}") || text == format!("{found} is None");
+            let present = text == found || text == format!("{found} is not None");
+            (missing && exits(file, consequence)) || (present && contains(consequence, use_site))
+        })
 }
 
 /// `name in COLLECTION` → `Some(true)`, `name not in COLLECTION` → `Some(false)`, where the
