@@ -11,7 +11,7 @@ use crate::parse::ParsedFile;
 use crate::syntax::descendants;
 use crate::taint::across::{self, ParamSink};
 use crate::taint::built::{built, How};
-use crate::taint::{Custom, Flow, Tracer};
+use crate::taint::{plugins, Custom, Flow, Tracer};
 use crate::testcode::TestCode;
 use ast_grep_core::meta_var::MetaVarEnv;
 use ast_grep_core::tree_sitter::StrDoc;
@@ -680,6 +680,20 @@ impl FileMatches<'_, '_> {
             self.eval(spec, condition, &adopted, None, &mut env)
         };
         if spec.sanitizers.iter().any(holds) {
+            return Some(Custom::Sanitizer);
+        }
+        // `markdown.markdown(text, extensions=[CleanExt()])`: a plugin of the project that
+        // runs one of the sanitizers.
+        let runs_sanitizer = |node: tree_sitter::Node| {
+            let adopted = self.root.adopt(node);
+            spec.sanitizers.iter().any(|condition| {
+                let mut env: Env = Cow::Owned(MetaVarEnv::new());
+                self.eval(spec, condition, &adopted, None, &mut env)
+            })
+        };
+        if !spec.sanitizers.is_empty()
+            && plugins::handed_sanitizing_plugin(self.file, candidate, &runs_sanitizer)
+        {
             return Some(Custom::Sanitizer);
         }
         spec.sources.iter().any(holds).then(|| {

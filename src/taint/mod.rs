@@ -23,6 +23,7 @@ pub mod across;
 pub mod built;
 pub mod callees;
 pub mod objects;
+pub mod plugins;
 mod python;
 mod rust;
 pub mod validate;

@@ -6,7 +6,7 @@ use crate::syntax::{ancestors_from, descendants, is_constant_name, named_childre
 use tree_sitter::Node;
 
 /// Nodes that open a new scope: their insides are not searched from outside.
-const SCOPES: &[&str] = &["function_definition", "class_definition", "lambda"];
+pub const SCOPES: &[&str] = &["function_definition", "class_definition", "lambda"];
 
 /// The function (or module) a node belongs to.
 pub fn enclosing_scope<'t>(file: &'t ParsedFile, node: Node<'t>) -> Node<'t> {
