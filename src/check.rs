@@ -387,10 +387,7 @@ pub(crate) fn merge_same_value<'r>(
             .collect();
         let same_value = groups.iter_mut().find(|group| {
             group.flows.as_ref().is_some_and(|(rule, flows)| {
-                *rule == finding.rule_id
-                    && flows
-                        .iter()
-                        .any(|other| other.starts_with(&mine) || mine.starts_with(other))
+                *rule == finding.rule_id && flows.iter().any(|other| same_value(other, &mine))
             })
         });
         match same_value {
@@ -440,6 +437,13 @@ pub(crate) fn merge_same_value<'r>(
 
 /// A flow's steps by place.
 type FlowSteps = Vec<(String, Position)>;
+
+/// Whether two flows carry the same value: one goes on where the other stops, or they take the
+/// same steps up to their last, each the sink's own (a helper's parameter used at two sinks).
+fn same_value(a: &FlowSteps, b: &FlowSteps) -> bool {
+    let forked = a.len() == b.len() && a.len() > 1 && a[..a.len() - 1] == b[..b.len() - 1];
+    a.starts_with(b) || b.starts_with(a) || forked
+}
 
 /// A finding of a taint flow that is complete in its file (not waiting for callers or a
 /// template).
