@@ -368,9 +368,7 @@ pub(crate) fn merge_same_value<'r>(
         members: Vec<usize>,
         flows: Option<(&'f str, Vec<FlowSteps>)>,
     }
-    // A finding joins a group when the same value reaches it: the same source through the same
-    // steps, one flow going on where the other stops (`statement = text(sql)` then
-    // `execute(statement)`), but not two handlers that call one parsing helper.
+    // A finding joins a group when the same value reaches it (see `same_value`).
     let mut groups: Vec<Group> = Vec::new();
     for (index, finding) in findings.iter().enumerate() {
         if !(mergeable(finding) && injection(finding)) {
@@ -383,7 +381,13 @@ pub(crate) fn merge_same_value<'r>(
         let mine: FlowSteps = finding
             .flow
             .iter()
-            .map(|step| (step.path.clone(), step.start))
+            .map(|step| {
+                (
+                    step.path.clone(),
+                    step.start,
+                    crate::taint::is_call_result(&step.message),
+                )
+            })
             .collect();
         let same_value = groups.iter_mut().find(|group| {
             group.flows.as_ref().is_some_and(|(rule, flows)| {
@@ -435,14 +439,20 @@ pub(crate) fn merge_same_value<'r>(
     true
 }
 
-/// A flow's steps by place.
-type FlowSteps = Vec<(String, Position)>;
+/// A flow's steps by place, each with whether it is a call's result (a new value per call).
+type FlowSteps = Vec<(String, Position, bool)>;
 
-/// Whether two flows carry the same value: one goes on where the other stops, or they take the
-/// same steps up to their last, each the sink's own (a helper's parameter used at two sinks).
+/// Whether two flows carry the same value: one goes on where the other stops (`statement =
+/// text(sql)` then `execute(statement)`), or they part on the way to their sinks after a shared
+/// step (a helper's parameter used at two sinks, a build directory made from the input and handed
+/// to three helpers). Two calls of a function that returns the input are two values (two
+/// handlers calling one parsing helper).
 fn same_value(a: &FlowSteps, b: &FlowSteps) -> bool {
-    let forked = a.len() == b.len() && a.len() > 1 && a[..a.len() - 1] == b[..b.len() - 1];
-    a.starts_with(b) || b.starts_with(a) || forked
+    if a.starts_with(b) || b.starts_with(a) {
+        return true;
+    }
+    let shared = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    shared > 0 && !a[shared].2 && !b[shared].2
 }
 
 /// A finding of a taint flow that is complete in its file (not waiting for callers or a

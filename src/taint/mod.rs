@@ -44,6 +44,12 @@ const MAX_DEPTH: usize = 12;
 /// functions, far above what real sinks need.
 const MAX_VISITS: usize = 4000;
 
+/// Whether a step's label is a call's result (`returned by f()`, `f() returns request input`):
+/// each call of the function makes a value of its own.
+pub fn is_call_result(label: &str) -> bool {
+    label.starts_with("returned by `") || label.contains("()` returns request input")
+}
+
 /// One place a tainted value passes through.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Step {
