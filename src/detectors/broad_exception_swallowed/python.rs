@@ -167,6 +167,18 @@ static MONEY_OR_AUTH: LazyLock<Regex> = LazyLock::new(|| {
     .unwrap_or_else(|_| unreachable!("constant regex"))
 });
 
+/// Keyword arguments of HTTP clients that configure the transport, not what the call does.
+const TRANSPORT_OPTIONS: &[&str] = &[
+    "verify",
+    "cert",
+    "timeout",
+    "proxies",
+    "allow_redirects",
+    "follow_redirects",
+    "headers",
+    "stream",
+];
+
 /// Calls whose failure a service routinely tolerates: notifications, telemetry, caches, avatars.
 static BEST_EFFORT_CALL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -249,11 +261,27 @@ fn guards_money_or_auth(file: &ParsedFile, clause: Node) -> bool {
     let function_name = ancestor_of_kind(clause, &["function_definition"])
         .and_then(|function| function.child_by_field_name("name"))
         .map_or("", |name| file.text(name));
-    let guarded = clause
+    let Some(body) = clause
         .parent()
         .and_then(|statement| statement.child_by_field_name("body"))
-        .map_or("", |body| file.text(body));
-    MONEY_OR_AUTH.is_match(function_name) || MONEY_OR_AUTH.is_match(guarded)
+    else {
+        return MONEY_OR_AUTH.is_match(function_name);
+    };
+    // The names and texts the guarded code uses, not the keywords of the calls it makes nor
+    // the transport options it passes (`requests.post(url, verify=verify)` names TLS
+    // verification, not a check of the caller).
+    let keyword = |node: &Node| {
+        ancestor_of_kind(*node, &["keyword_argument"]).is_some_and(|argument| {
+            argument.child_by_field_name("name").is_some_and(|name| {
+                name.id() == node.id() || TRANSPORT_OPTIONS.contains(&file.text(name))
+            })
+        })
+    };
+    MONEY_OR_AUTH.is_match(function_name)
+        || descendants(body)
+            .filter(|node| matches!(node.kind(), "identifier" | "string_content"))
+            .filter(|node| !keyword(node))
+            .any(|node| MONEY_OR_AUTH.is_match(file.text(node)))
 }
 
 /// Whether a logging call of the handler records the traceback: `logger.exception(…)`,
@@ -535,6 +563,17 @@ mod tests {
         assert_eq!(
             outcomes(notification),
             vec![("logs it and carries on, as best-effort work".into(), true)]
+        );
+        // A transport option (`verify=` for TLS) says nothing about what the call does.
+        let feedback = "def submit_feedback(url, verify):\n    try:\n        requests.post(url, data={}, verify=verify).raise_for_status()\n    except Exception:\n        logger.exception(\"failed\")\n";
+        assert_eq!(
+            outcomes(feedback),
+            vec![("logs it and carries on, as best-effort work".into(), true)]
+        );
+        let verifying = "def submit_feedback(url, signature):\n    try:\n        verify_signature(signature)\n        requests.post(url)\n    except Exception:\n        logger.exception(\"failed\")\n";
+        assert_eq!(
+            outcomes(verifying),
+            vec![("only logs it and carries on".into(), false)]
         );
         let plain = "def notify(user):\n    try:\n        mailer.send(user)\n    except Exception:\n        logger.warning(\"failed\")\n";
         assert_eq!(
