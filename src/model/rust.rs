@@ -453,7 +453,12 @@ fn parameters(file: &ParsedFile, function: Node) -> Vec<Param> {
                 input: INPUT_EXTRACTORS.contains(&head),
                 raw_input: !fs_path
                     && (INPUT_EXTRACTORS.contains(&raw_head) || RAW_INPUTS.contains(&raw_head)),
-                auth: looks_like_auth(&type_text) && !matches!(head, "State" | "Data"),
+                // `Json<RoleChange>` carries the body, whatever its type is called.
+                auth: looks_like_auth(&type_text)
+                    && !matches!(
+                        head,
+                        "State" | "Data" | "Path" | "Query" | "Json" | "Form" | "Multipart"
+                    ),
                 handler_type: HANDLER_TYPES.contains(&head),
                 actix: type_text.starts_with("web::") || head == "HttpRequest",
                 bound,

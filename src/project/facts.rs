@@ -116,6 +116,9 @@ pub struct HandlerFact {
     pub writes: bool,
     /// The body verifies a signature (webhooks).
     pub verifies_signature: bool,
+    /// A privilege the handler's own code grants without testing the caller's role or rights
+    /// (`user.role = …`), as written: an administrator action.
+    pub grants: Option<String>,
     /// The secret the request carries that the handler checks itself, when it is public by
     /// design (a reset link, a ticket's secret URL).
     #[serde(default)]
@@ -259,6 +262,8 @@ impl HandlerFact {
             public,
             writes: WRITE_HINTS.iter().any(|hint| body.contains(hint)),
             verifies_signature: SIGNATURE_HINTS.iter().any(|hint| body.contains(hint)),
+            grants: handler_function(file, handler)
+                .and_then(|function| super::privilege::granted(file, function)),
             capability: super::capability::of(file, handler),
             candidate: false,
             operation: handler.operation.clone(),
@@ -277,13 +282,17 @@ fn inline_check(file: &ParsedFile, handler: &Handler) -> Option<String> {
     if file.language() != crate::source::Language::Python {
         return None;
     }
-    let function = file
-        .tree
+    let function = handler_function(file, handler)?;
+    guards::rejects(file, function, guards::Refusal::Inline)
+}
+
+/// The function whose name is the handler's.
+fn handler_function<'t>(file: &'t ParsedFile, handler: &Handler) -> Option<tree_sitter::Node<'t>> {
+    file.tree
         .root_node()
         .descendant_for_byte_range(handler.name_bytes.start, handler.name_bytes.end)?
         .parent()
-        .filter(|node| node.kind() == "function_definition")?;
-    guards::rejects(file, function, guards::Refusal::Inline)
+        .filter(|node| matches!(node.kind(), "function_definition" | "function_item"))
 }
 
 /// `/a/` + `b/{id}` → `/a/b/{id}`: one slash between parts, a leading slash.

@@ -20,7 +20,7 @@ static PUBLIC_BY_NATURE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?ix)(^|[^a-z])(health|healthz|healthcheck|ready|readiness|readyz|live|liveness|livez|ping|
         metrics|version|login|logout|log_in|log_out|signin|sign_in|signup|sign_up|register|
-        registration|token|refresh|password_reset|reset_password|forgot|verify_email|
+        registration|token|refresh|password[-_]?resets?|reset[-_]?password|forgot|verify_email|
         confirm_email|activate|oauth|openid|sso|saml|callback|openapi|docs|redoc|swagger|schema|
         set_?lang|language|locale|i18n|
         robots|favicon|csrf|jwks|well[-_]known|static)",
@@ -99,7 +99,7 @@ pub fn findings(
             .or_default()
             .push(route);
     }
-    let mut out: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
+    let mut out = admin_actions(project, rule);
     for ((path, _), routes) in by_anchor {
         let handlers: Vec<_> = routes
             .iter()
@@ -220,6 +220,76 @@ pub fn findings(
             snippet: handler.snippet.clone(),
             fingerprint: String::new(),
             related: registrations(&routes),
+            flow: Vec::new(),
+            link_checks: Vec::new(),
+            via_parameter: None,
+            via_template: None,
+        });
+    }
+    out
+}
+
+/// Guards that decide what the caller may do, not only who they are: a role, a permission,
+/// staff (`IsAdminUser`, `Depends(RoleChecker([Role.CHEF]))`, `@permission_required`).
+static AUTHORIZES: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)admin|staff|superuser|role|permission|perm|privilege|scope|moderator|owner")
+        .expect("valid regex")
+});
+
+/// Authorization apart from authentication: handlers behind a login check alone whose own code
+/// grants a privilege without testing the caller's role or rights (see
+/// [`super::privilege`]), one finding per handler, with its own message.
+fn admin_actions(project: &Project, rule: &Rule) -> BTreeMap<String, Vec<Finding>> {
+    let mut out: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for route in &project.routes {
+        let (path, handler) = &project.handlers[route.handler_index];
+        let Some(grant) = &handler.grants else {
+            continue;
+        };
+        let routes: Vec<&Route> = project
+            .routes
+            .iter()
+            .filter(|r| r.handler_index == route.handler_index)
+            .collect();
+        // Every route authenticated (the unguarded ones are the rule's other finding), none
+        // restricted to staff or guarded by a role or permission, none public by design.
+        let login_only = routes.iter().all(|r| {
+            r.authenticated()
+                && !r.staff_only
+                && r.public.is_none()
+                && !r.guards.iter().any(|g| AUTHORIZES.is_match(g))
+        });
+        if !login_only || !rule.paths.allows(&route.file) || !seen.insert(route.handler_index) {
+            continue;
+        }
+        let guard = route
+            .guards
+            .first()
+            .map_or("", |g| g.split(" (").next().unwrap_or(g));
+        let route_text = match (route.methods.is_empty(), route.path.as_deref()) {
+            (_, None) => "at a URL not found in the scan".to_string(),
+            (true, Some(p)) => format!("ANY {p}"),
+            (false, Some(p)) => format!("{} {p}", route.methods.join("|")),
+        };
+        let message = format!(
+            "`{}` ({route_text}) grants a privilege (`{grant}`) behind authentication alone \
+             (`{guard}`), with no test of the caller's role or permission: any signed-in user \
+             can reach this administrator action",
+            route.handler
+        );
+        out.entry(path.clone()).or_default().push(Finding {
+            rule_id: rule.id.clone(),
+            severity: rule.severity,
+            confidence: rule.confidence,
+            message,
+            path: path.clone(),
+            start: handler.start,
+            end: handler.end,
+            bytes: handler.bytes.clone(),
+            snippet: handler.snippet.clone(),
+            fingerprint: String::new(),
+            related: Vec::new(),
             flow: Vec::new(),
             link_checks: Vec::new(),
             via_parameter: None,

@@ -16,6 +16,7 @@ pub(crate) mod guards;
 mod link;
 pub mod missing_authorization;
 pub mod models;
+mod privilege;
 mod python;
 mod rust;
 pub(crate) mod rust_guards;
