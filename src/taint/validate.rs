@@ -119,14 +119,13 @@ pub(super) fn tests_guarding<'t>(
                 if statement.start_byte() >= child.start_byte() {
                     break;
                 }
-                let Some(negated) = leaving_negation(file, statement) else {
-                    continue;
-                };
-                positive_calls(negated, &mut |call| {
-                    if let Some(index) = argument_index(file, call, name) {
-                        found.push((call, index));
-                    }
-                });
+                for negated in leaving_negations(file, statement) {
+                    positive_calls(negated, &mut |call| {
+                        if let Some(index) = argument_index(file, call, name) {
+                            found.push((call, index));
+                        }
+                    });
+                }
             }
         }
         child = parent;
@@ -153,8 +152,29 @@ fn positive_calls<'t>(condition: Node<'t>, found: &mut impl FnMut(Node<'t>)) {
     }
 }
 
-/// `X` of `if not X: <leaves>` without `elif`/`else`.
-fn leaving_negation<'t>(file: &ParsedFile, statement: Node<'t>) -> Option<Node<'t>> {
+/// What holds after `if <condition>: <leaves>` without `elif`/`else`: `X` of `if not X:`, and
+/// each `X` of `if not a or not X:` (every side of an `or` is false past it).
+fn leaving_negations<'t>(file: &ParsedFile, statement: Node<'t>) -> Vec<Node<'t>> {
+    let Some(condition) = leaving_condition(file, statement) else {
+        return Vec::new();
+    };
+    let mut sides = vec![condition];
+    let mut negated = Vec::new();
+    while let Some(side) = sides.pop() {
+        match side.kind() {
+            "boolean_operator" if side.child(1).is_some_and(|op| op.kind() == "or") => {
+                sides.extend(named_children(side));
+            }
+            "parenthesized_expression" => sides.extend(side.named_child(0)),
+            "not_operator" => negated.extend(side.child_by_field_name("argument")),
+            _ => {}
+        }
+    }
+    negated
+}
+
+/// The condition of `if <condition>: <leaves>` without `elif`/`else`.
+fn leaving_condition<'t>(file: &ParsedFile, statement: Node<'t>) -> Option<Node<'t>> {
     if statement.kind() != "if_statement" || statement.child_by_field_name("alternative").is_some()
     {
         return None;
@@ -167,9 +187,7 @@ fn leaving_negation<'t>(file: &ParsedFile, statement: Node<'t>) -> Option<Node<'
             "raise_statement" | "return_statement" | "continue_statement"
         ) || (last.kind() == "expression_statement" && file.text(*last).starts_with("abort("))
     });
-    (condition.kind() == "not_operator" && leaves)
-        .then(|| condition.child_by_field_name("argument"))
-        .flatten()
+    leaves.then_some(condition)
 }
 
 /// An `if` whose consequence rejects: `raise`, `abort(…)`; `return Err(…)`, `bail!(…)`.
