@@ -376,10 +376,9 @@ impl LookupSummary {
             path: self.path.clone(),
             start: self.start,
             message: format!(
-                "`{}()` loads `{}` by its parameter `{}` alone ({} = {})",
+                "`{}()` loads `{}` by `{}` = its parameter `{}`, with no other condition",
                 self.short_name(),
                 self.model,
-                self.sink.parameter,
                 self.key,
                 self.sink.parameter
             ),

@@ -163,6 +163,19 @@ pub fn summaries(file: &ParsedFile, out: &mut Vec<LookupSummary>) {
         let Some(parameter) = parameter_of(file, &lookup.id, &parameters) else {
             continue;
         };
+        // One parameter alone: a second one (`owner_id.eq(owner)`) may be the caller.
+        let mut keys: Vec<&str> = lookup
+            .requested
+            .iter()
+            .flat_map(|node| value_identifiers(*node))
+            .map(|n| file.text(n))
+            .filter(|n| parameters.iter().any(|p| p == n))
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        if keys.len() != 1 {
+            continue;
+        }
         if is_reference_model(&lookup.table) || is_oauth_client(&lookup.table, &parameter) {
             continue;
         }
@@ -255,11 +268,32 @@ fn returned(file: &ParsedFile, function: Node, lookup: Node, names: &[String]) -
         .into_iter()
         .rfind(|n| !n.kind().ends_with("comment"))
         .filter(|n| n.kind() != "expression_statement" && n.kind() != "let_declaration");
-    let mentions =
-        |node: Node| value_identifiers(node).any(|n| names.iter().any(|name| name == file.text(n)));
-    tail.is_some_and(mentions)
+    // `order`, `Ok(order)`, `Some(card)`: the row itself, not a test of it.
+    let hands_back = |node: Node| {
+        let mut node = node;
+        loop {
+            match node.kind() {
+                "identifier" => return names.iter().any(|name| name == file.text(node)),
+                "return_expression" | "parenthesized_expression" => match node.named_child(0) {
+                    Some(inner) => node = inner,
+                    None => return false,
+                },
+                "call_expression" => {
+                    let wraps = node
+                        .child_by_field_name("function")
+                        .is_some_and(|f| matches!(file.text(f), "Ok" | "Some" | "Json"));
+                    match arguments_of(node)[..] {
+                        [only] if wraps => node = only,
+                        _ => return false,
+                    }
+                }
+                _ => return false,
+            }
+        }
+    };
+    tail.is_some_and(hands_back)
         || descendants(body).any(|n| {
-            n.kind() == "return_expression" && n.start_byte() > lookup.end_byte() && mentions(n)
+            n.kind() == "return_expression" && n.start_byte() > lookup.end_byte() && hands_back(n)
         })
 }
 
