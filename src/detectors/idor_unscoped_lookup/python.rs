@@ -222,6 +222,8 @@ fn call_lookup(file: &ParsedFile, model: &FileModel, call: Node) -> Option<Match
     // A user name, an e-mail address, an account number: judged by what the handler does with
     // the row.
     let mut natural = None;
+    // Any other client value the row is found by (`book_title=title`).
+    let mut described = None;
     // Request values the conditions use: a check on any of them (`if account_id !=
     // request.user.account_id`) covers the look-up.
     let mut requested_values = Vec::new();
@@ -247,16 +249,23 @@ fn call_lookup(file: &ParsedFile, model: &FileModel, call: Node) -> Option<Match
             // A second value the client must know (`notifications_token=…`): a capability,
             // judged by its name alone, so only less confident.
             lower = true;
+        } else if requested {
+            // A title, a name: it may find another user's row, judged by what is returned.
+            let code = condition.key.ends_with("code") || is_caller_word(&condition.key);
+            if !code {
+                described = described.or(Some(condition.value));
+            }
         } else if !requested && !is_literal(file, condition.value) {
             // Another condition on something that is neither a literal nor request input:
             // the caller, a tenant, an object fetched for the caller.
             return None;
         }
     }
-    let (id, by_natural_key) = match (id, natural) {
-        (Some(id), _) => (id, false),
-        (None, Some(key)) => (key, true),
-        (None, None) => return None,
+    let (id, key) = match (id, natural, described) {
+        (Some(id), _, _) => (id, Key::Id),
+        (None, Some(value), _) => (value, Key::Natural),
+        (None, None, Some(value)) if lookup.conditions.len() == 1 => (value, Key::Described),
+        _ => return None,
     };
     if is_oauth_client(&lookup.model, file.text(id)) {
         return None;
@@ -288,7 +297,7 @@ fn call_lookup(file: &ParsedFile, model: &FileModel, call: Node) -> Option<Match
     // being edited (`obj.rack = get_object_or_404(Rack, pk=request.GET["rack"])`).
     lower |= after_parent_view(file, context.function, call)
         || (!context.handler && fills_parameter(file, context.function, call));
-    if by_natural_key {
+    if key != Key::Id {
         // Looking someone up by name is what sign-in, sign-up and public profiles do: only an
         // authenticated caller who reads another row's private fields, or changes the row, is
         // reported; less confident for models not named like a person's or an account's.
@@ -316,7 +325,12 @@ fn call_lookup(file: &ParsedFile, model: &FileModel, call: Node) -> Option<Match
         } else {
             return None;
         };
-        lower |= used == Use::Whole || !is_account_model(&lookup.model);
+        // A row found by a title or a name is another user's only when what is returned is
+        // private (`book.secret_content`); a public page's is not.
+        if key == Key::Described && used != Use::Private {
+            return None;
+        }
+        lower |= used == Use::Whole || key == Key::Described || !is_account_model(&lookup.model);
     }
     let mut found = match &via {
         Some(summary) => helper_finding(
@@ -348,6 +362,17 @@ fn is_secret_name(key: &str) -> bool {
             .expect("the secret regex is valid")
     });
     SECRET.is_match(key.rsplit("__").next().unwrap_or(key))
+}
+
+/// What a look-up finds its row by, from the request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Key {
+    /// An id (`pk`, `invoice_id`).
+    Id,
+    /// A value that names one person or account (`username`, `email`, `acct_no`).
+    Natural,
+    /// Another value (`title`, `name`).
+    Described,
 }
 
 /// What a handler does with a row it found by a natural key.
@@ -1645,11 +1670,18 @@ fn summary(file: &ParsedFile, model: &FileModel, call: Node) -> Option<LookupSum
         return None;
     }
     let (function, id) = function_at(file, call)?;
+    // `cls.objects.get(…)`, `model.objects.get(…)`: a model the caller chooses.
+    let parameters = positional_parameters(file, function);
+    if !starts_upper(&lookup.model)
+        && (matches!(lookup.model.as_str(), "cls" | "self" | "model")
+            || parameters.iter().any(|(_, p)| *p == lookup.model))
+    {
+        return None;
+    }
     // Only the function's own statements, not a nested function or lambda.
     if ancestor_of_kind(call, &["function_definition", "lambda"])?.id() != function.id() {
         return None;
     }
-    let parameters = positional_parameters(file, function);
     let mut keyed = None;
     for condition in &lookup.conditions {
         if is_public_condition(&condition.key) {
