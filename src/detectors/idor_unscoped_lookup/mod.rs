@@ -642,3 +642,89 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod summary_tests {
+    use super::*;
+    use crate::source::SourceFile;
+    use std::path::PathBuf;
+
+    /// `function(parameter) → model` for each summary of a file.
+    fn summarised(path: &str, language: Language, text: &str) -> Vec<String> {
+        let source = SourceFile::new(PathBuf::from(path), path.into(), language, text.into());
+        let tree = crate::parse::tree(&source).unwrap();
+        let parsed = ParsedFile::new(&source, &tree);
+        summaries(&parsed)
+            .into_iter()
+            .map(|s| {
+                format!(
+                    "{}({}:{}) -> {}",
+                    s.sink.function.name, s.sink.index, s.sink.parameter, s.model
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn python_helpers_keyed_by_one_parameter_are_summarised() {
+        let text = "\
+def get_order(order_id):
+    return Order.query.get(order_id)
+
+def get_account(db, pk):
+    account = Account.objects.get(pk=int(pk))
+    return account
+
+def by_email(db, email):
+    return db.query(User).filter(User.email == email).first()
+
+def owned(order_id, user):
+    return Order.query.filter_by(id=order_id, user_id=user.id).first()
+
+def exists(order_id):
+    return Order.query.filter_by(id=order_id).count()
+
+def checked(order_id):
+    order = Order.query.get(order_id)
+    if order.owner_id != current_user.id:
+        abort(403)
+    return order
+
+def any_model(cls, pk):
+    return cls.objects.get(pk=pk)
+
+class Repo:
+    def load(self, card_id):
+        return Card.objects.get(pk=card_id)
+";
+        assert_eq!(
+            summarised("shop/queries.py", Language::Python, text),
+            vec![
+                "Repo.load(0:card_id) -> Card",
+                "by_email(1:email) -> User",
+                "get_account(1:pk) -> Account",
+                "get_order(0:order_id) -> Order",
+            ]
+        );
+    }
+
+    #[test]
+    fn rust_helpers_keyed_by_one_parameter_are_summarised() {
+        let text = r#"
+pub async fn load(pool: &PgPool, id: i64) -> Result<Order, sqlx::Error> {
+    sqlx::query_as!(Order, "SELECT * FROM orders WHERE id = $1", id).fetch_one(pool).await
+}
+pub async fn owned(pool: &PgPool, id: i64, owner: i64) -> Result<Order, sqlx::Error> {
+    sqlx::query_as!(Order, "SELECT * FROM orders WHERE id = $1 AND owner_id = $2", id, owner).fetch_one(pool).await
+}
+pub async fn exists(pool: &PgPool, id: i64) -> bool {
+    let found = sqlx::query_scalar!("SELECT id FROM orders WHERE id = $1", id).fetch_optional(pool).await;
+    matches!(found, Ok(Some(_)))
+}
+"#;
+        assert_eq!(
+            summarised("src/repo.rs", Language::Rust, text),
+            vec!["load(1:id) -> orders"]
+        );
+    }
+}
