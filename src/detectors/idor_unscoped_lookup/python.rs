@@ -395,6 +395,8 @@ fn caller_known(file: &ParsedFile, model: &FileModel, function: Node, call: Node
     {
         return true;
     }
+    // Or it reads the caller's credentials itself (`token_validator(request.headers.get(
+    // "Authorization"))`).
     let text = file.text(function);
     [
         "current_user",
@@ -402,6 +404,11 @@ fn caller_known(file: &ParsedFile, model: &FileModel, function: Node, call: Node
         "g.user",
         "get_jwt_identity",
         "get_current_user",
+        "Authorization",
+        "token_validator",
+        "verify_token",
+        "decode_token",
+        "decode_auth_token",
     ]
     .iter()
     .any(|caller| text.contains(caller))
