@@ -330,7 +330,13 @@ fn call_lookup(file: &ParsedFile, model: &FileModel, call: Node) -> Option<Match
         if key == Key::Described && used != Use::Private {
             return None;
         }
-        lower |= used == Use::Whole || key == Key::Described || !is_account_model(&lookup.model);
+        // A payment or a follow between two users changes the caller's own row too
+        // (`current_user.balance -= amount`): the other row is the counterparty, by design.
+        let exchange = used == Use::Changed && changes_caller(file, context.function);
+        lower |= used == Use::Whole
+            || key == Key::Described
+            || exchange
+            || !is_account_model(&lookup.model);
     }
     let mut found = match &via {
         Some(summary) => helper_finding(
@@ -412,6 +418,24 @@ fn caller_known(file: &ParsedFile, model: &FileModel, function: Node, call: Node
     ]
     .iter()
     .any(|caller| text.contains(caller))
+}
+
+/// Whether the function changes a field of the caller's own row (`current_user.balance -=
+/// amount`, `request.user.following.add(…)` is not a field).
+fn changes_caller(file: &ParsedFile, function: Node) -> bool {
+    descendants(function).any(|node| {
+        matches!(node.kind(), "assignment" | "augmented_assignment")
+            && node
+                .child_by_field_name("left")
+                .filter(|left| left.kind() == "attribute")
+                .and_then(|left| left.child_by_field_name("object"))
+                .is_some_and(|object| {
+                    matches!(
+                        file.text(object),
+                        "current_user" | "request.user" | "self.request.user" | "g.user"
+                    )
+                })
+    })
 }
 
 /// Whether the look-up itself writes the rows it finds (`.update(…)`, `.delete()`).
