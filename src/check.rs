@@ -233,7 +233,9 @@ pub fn check_file(
         .filter(|(rule, _, filter)| allowed[*filter] && !skips(rule))
         .map(|(rule, walk, _)| (*rule, walk))
     {
-        if !walk.may_match(&source.text) {
+        // Checked again after linking (`file.project`), a file may reach a look-up through a
+        // call of a function in another file whatever its own text holds.
+        if !walk.may_match(&source.text) && file.project.is_none() {
             continue;
         }
         matches.clear();
@@ -253,6 +255,7 @@ pub fn check_file(
                 .collect();
             let message = rule.render_message(&captures);
             let mut finding = finding(rule, source, found.bytes, message);
+            finding.related = found.related;
             if captures
                 .iter()
                 .any(|(name, _)| *name == detectors::CONFIDENCE)

@@ -302,6 +302,9 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
     })
 }
 
+/// The rule that judges calls of functions that load a row by a parameter alone.
+const IDOR_RULE: &str = "idor-unscoped-lookup";
+
 /// The findings decided across files (see [`across`]), by path: the findings that waited for
 /// their function's callers are taken out of `scanned` and joined with the calls that reach them,
 /// and the files that call a function returning request input are checked again.
@@ -322,25 +325,35 @@ fn across_files(
             waiting
         })
         .collect();
-    let returns = std::sync::Arc::new(RequestReturns::new(
-        scanned
-            .iter()
-            .flat_map(|file| {
-                let path = &file.result.path;
-                file.result
-                    .facts
-                    .returns_request
-                    .iter()
-                    .map(move |id| (id.clone(), path.clone()))
-            })
-            .collect(),
-        // Only objects some rule asks about: each one makes its callers' files checked again.
-        scanned
-            .iter()
-            .flat_map(|file| file.result.facts.returns_object.iter().cloned())
-            .filter(|(_, class)| rules.names_instance(class))
-            .collect(),
-    ));
+    let returns = std::sync::Arc::new(
+        RequestReturns::new(
+            scanned
+                .iter()
+                .flat_map(|file| {
+                    let path = &file.result.path;
+                    file.result
+                        .facts
+                        .returns_request
+                        .iter()
+                        .map(move |id| (id.clone(), path.clone()))
+                })
+                .collect(),
+            // Only objects some rule asks about: each one makes its callers' files checked again.
+            scanned
+                .iter()
+                .flat_map(|file| file.result.facts.returns_object.iter().cloned())
+                .filter(|(_, class)| rules.names_instance(class))
+                .collect(),
+        )
+        .with_lookups(if rules.get(IDOR_RULE).is_some() {
+            scanned
+                .iter()
+                .flat_map(|file| file.result.facts.unscoped_lookups.iter().cloned())
+                .collect()
+        } else {
+            Vec::new()
+        }),
+    );
     let mut by_path: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
     if pending.is_empty() && returns.is_empty() {
         return by_path;

@@ -8,6 +8,8 @@
 mod broad_exception_swallowed;
 mod idor_unscoped_lookup;
 
+pub use idor_unscoped_lookup::{summaries as unscoped_lookups, LookupSummary};
+
 use crate::parse::ParsedFile;
 use crate::source::Language;
 use std::fmt;
@@ -22,6 +24,9 @@ pub const CONFIDENCE: &str = "CONFIDENCE";
 pub struct Match {
     pub bytes: Range<usize>,
     pub captures: Vec<(&'static str, String)>,
+    /// Other places that explain the match (the look-up inside a function the flagged call
+    /// reaches).
+    pub related: Vec<crate::finding::Related>,
 }
 
 /// The built-in detectors. A rule names one (`detector: idor-unscoped-lookup`); the name is read

@@ -56,6 +56,10 @@ pub struct FileFacts {
     /// `()` (`def get_connection(): return ldap3.Connection(…)`).
     #[serde(default)]
     pub returns_object: Vec<(crate::taint::across::FunctionId, String)>,
+    /// Functions that load a row by one of their parameters alone and return it
+    /// (`idor-unscoped-lookup` judges their callers).
+    #[serde(default)]
+    pub unscoped_lookups: Vec<crate::detectors::LookupSummary>,
     /// Template directories the file configures, by their last component (`template_folder=`,
     /// `Jinja2Templates(directory=…)`, `TEMPLATES` `DIRS`, `Tera::new("…")`).
     #[serde(default)]
@@ -85,6 +89,7 @@ impl FileFacts {
             && self.model_fields.is_empty()
             && self.returns_request.is_empty()
             && self.returns_object.is_empty()
+            && self.unscoped_lookups.is_empty()
             && self.graphql_schemas.is_empty()
             && self.graphql_mounts.is_empty()
     }

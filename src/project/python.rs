@@ -56,6 +56,7 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
     super::models::python(file, &mut summaries);
     summaries.returns_request = crate::taint::across::returning_request(file);
     summaries.returns_object = crate::taint::across::returning_object(file);
+    summaries.unscoped_lookups = crate::detectors::unscoped_lookups(file);
     let schemas = graphql::schema_facts(file);
     summaries.graphql_schemas = schemas.schemas;
     summaries.graphql_mounts = schemas.mounts;

@@ -69,6 +69,7 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
     let summaries = FileFacts {
         symbols: Some(file.symbols().clone()),
         functions: super::rust_guards::rust_functions(file),
+        unscoped_lookups: crate::detectors::unscoped_lookups(file),
         ..FileFacts::default()
     };
     if framework.is_none() && !hand_routed && !NEEDS_ANY.iter().any(|needle| text.contains(needle))

@@ -545,17 +545,53 @@ pub struct RequestReturns {
     functions: Vec<(FunctionId, String)>,
     /// With the qualified class of the object each returns.
     objects: Vec<(FunctionId, String)>,
+    /// Functions that load a row by one parameter alone (`idor-unscoped-lookup`).
+    lookups: Vec<crate::detectors::LookupSummary>,
 }
 
 impl RequestReturns {
     /// What the scan's files say: (display path, their request-returning functions), and the
     /// functions that return constructed objects.
     pub fn new(functions: Vec<(FunctionId, String)>, objects: Vec<(FunctionId, String)>) -> Self {
-        RequestReturns { functions, objects }
+        RequestReturns {
+            functions,
+            objects,
+            lookups: Vec::new(),
+        }
+    }
+
+    /// With the functions that load a row by one of their parameters alone.
+    pub fn with_lookups(mut self, lookups: Vec<crate::detectors::LookupSummary>) -> Self {
+        self.lookups = lookups;
+        self
     }
 
     pub fn is_empty(&self) -> bool {
-        self.functions.is_empty() && self.objects.is_empty()
+        self.functions.is_empty() && self.objects.is_empty() && self.lookups.is_empty()
+    }
+
+    /// When `call` calls one of the project's functions that load a row by a parameter
+    /// alone: that function's summary, and the argument the call passes to the parameter.
+    pub fn lookup_at<'t>(
+        &self,
+        file: &ParsedFile,
+        call: Node<'t>,
+    ) -> Option<(&crate::detectors::LookupSummary, Node<'t>)> {
+        if self.lookups.is_empty() {
+            return None;
+        }
+        let callee = callee(file, call)?;
+        self.lookups.iter().find_map(|summary| {
+            let id = &summary.sink.function;
+            let named = callee
+                .functions
+                .iter()
+                .any(|called| called.name == id.name && same_module(&called.module, &id.module));
+            named
+                .then(|| callee.argument(&summary.sink))
+                .flatten()
+                .map(|argument| (summary, argument))
+        })
     }
 
     /// The class (followed by `()`) of the object `call` returns when it calls one of the
@@ -588,14 +624,18 @@ impl RequestReturns {
         self.functions
             .iter()
             .chain(&self.objects)
-            .any(|(id, _)| calls.may_resolve_to(&id.module, &id.name))
+            .map(|(id, _)| id)
+            .chain(self.lookups.iter().map(|summary| &summary.sink.function))
+            .any(|id| calls.may_resolve_to(&id.module, &id.name))
     }
 
     fn gates(&self) -> BTreeSet<&str> {
         self.functions
             .iter()
             .chain(&self.objects)
-            .map(|(id, _)| id.gate())
+            .map(|(id, _)| id)
+            .chain(self.lookups.iter().map(|summary| &summary.sink.function))
+            .map(FunctionId::gate)
             .collect()
     }
 }
@@ -621,7 +661,8 @@ pub fn recheck(
         .par_iter()
         .zip(calls)
         .filter(|((candidate, _), calls)| {
-            candidate.language == Language::Python && returns.called_by(calls)
+            (candidate.language == Language::Python || !returns.lookups.is_empty())
+                && returns.called_by(calls)
         })
         .filter_map(|((candidate, test_path), _)| {
             let source = load(candidate, |text| names.is_match(text))?;

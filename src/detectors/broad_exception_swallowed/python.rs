@@ -125,6 +125,7 @@ pub fn check(file: &ParsedFile, out: &mut Vec<Match>) {
         out.push(Match {
             bytes: clause.start_byte()..block.start_byte(),
             captures,
+            related: Vec::new(),
         });
     }
 }

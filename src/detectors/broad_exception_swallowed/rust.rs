@@ -56,6 +56,7 @@ pub fn check(file: &ParsedFile, out: &mut Vec<Match>) {
         out.push(Match {
             bytes: node.byte_range(),
             captures: vec![("CAUGHT", caught), ("OUTCOME", outcome.to_string())],
+            related: Vec::new(),
         });
     }
 }

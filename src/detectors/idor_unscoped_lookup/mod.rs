@@ -7,11 +7,18 @@ pub mod python;
 pub mod rust;
 
 use crate::detectors::Match;
+use crate::finding::Related;
+use crate::parse::ParsedFile;
+use crate::source::{Language, Position};
+use crate::taint::across::ParamSink;
 use regex::Regex;
+use serde::{Deserialize, Serialize};
 use std::ops::Range;
 use std::sync::LazyLock;
 
 /// Names this detector fills in for rule messages.
+/// `MODEL` names, after a look-up made by a project function, that function too (`Order`
+/// through `find_order()`).
 pub const CAPTURES: &[&str] = &["HANDLER", "MODEL", "ID"];
 
 /// Every Python look-up contains one of these.
@@ -334,7 +341,146 @@ fn finding(bytes: Range<usize>, handler: &str, model: &str, id: &str) -> Match {
             ("MODEL", model.to_string()),
             ("ID", brief(id)),
         ],
+        related: Vec::new(),
     }
+}
+
+/// A project function one of whose parameters is, alone, what it loads a row by, and which
+/// returns that row (or writes it): `def get_order(order_id): return
+/// Order.query.get(order_id)`, `async fn load_card(pool: &PgPool, id: i64) -> Result<Card>`.
+/// Computed per file with the project facts; a handler in any file that hands the function a
+/// request id is judged at its call as if it made the look-up itself.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct LookupSummary {
+    /// The function and the parameter its look-up is keyed by.
+    pub sink: ParamSink,
+    /// The model or table loaded.
+    pub model: String,
+    /// The column or keyword the parameter is compared with (`pk`, `id`, `username`).
+    pub key: String,
+    /// Where the look-up is: the file's display path and position.
+    pub path: String,
+    pub start: Position,
+}
+
+impl LookupSummary {
+    /// The function's name as a handler calls it (`get_order` of `OrderRepo.get_order`).
+    pub fn short_name(&self) -> &str {
+        let name = &self.sink.function.name;
+        name.rsplit(['.', ':']).next().unwrap_or(name)
+    }
+
+    /// The look-up, as a place that explains a finding at the handler's call.
+    pub fn related(&self) -> Related {
+        Related {
+            path: self.path.clone(),
+            start: self.start,
+            message: format!(
+                "`{}()` loads `{}` by `{}` = its parameter `{}`, with no other condition",
+                self.short_name(),
+                self.model,
+                self.key,
+                self.sink.parameter
+            ),
+        }
+    }
+}
+
+/// The functions of one file that load a row by one of their parameters alone and return it.
+pub fn summaries(file: &ParsedFile) -> Vec<LookupSummary> {
+    let mut out = Vec::new();
+    match file.language() {
+        Language::Python => {
+            if PYTHON_NEEDS
+                .iter()
+                .any(|needle| file.source.text.contains(needle))
+            {
+                python::summaries(file, &mut out);
+            }
+        }
+        Language::Rust => {
+            if RUST_NEEDS
+                .iter()
+                .any(|needle| file.source.text.contains(needle))
+            {
+                rust::summaries(file, &mut out);
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// A finding at a handler's call of a function a [`LookupSummary`] describes.
+fn helper_finding(bytes: Range<usize>, handler: &str, summary: &LookupSummary, id: &str) -> Match {
+    // The message quotes the model: `Order` through `find_order()`.
+    let model = format!("{}` through `{}()", summary.model, summary.short_name());
+    let mut found = finding(bytes, handler, &model, id);
+    found.related.push(summary.related());
+    found
+}
+
+/// A column that identifies a row by a value people know rather than a surrogate id: a user
+/// name, an e-mail address, an account or card number (`username`, `email`, `acct_no`,
+/// `account_number`, `iban`). Not slugs, titles or codes, which name public pages.
+pub fn is_natural_key(name: &str) -> bool {
+    static NATURAL: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(?i)^(username|user_name|login|email|email_address|phone|phone_number|mobile|msisdn|iban|acct_no|acct_num|acct_number|account_no|account_num|account_number|number|card_number|card_no|pan|ssn|national_id|tax_id|customer_number|member_number|policy_number|handle)$",
+        )
+        .expect("the natural key regex is valid")
+    });
+    let name = name
+        .trim_end_matches("__exact")
+        .trim_end_matches("__iexact");
+    let column = name.rsplit("__").next().unwrap_or(name);
+    NATURAL.is_match(column)
+}
+
+/// Models whose rows belong to one person or account by their name (`User`, `Account`,
+/// `CustomerProfile`, `wallets`): a look-up of one of them by a natural key reads another
+/// user's data. Only the confidence of a finding depends on it.
+pub fn is_account_model(name: &str) -> bool {
+    const ACCOUNT: &[&str] = &[
+        "user",
+        "account",
+        "customer",
+        "profile",
+        "member",
+        "wallet",
+        "card",
+        "client",
+        "person",
+        "employee",
+        "patient",
+        "holder",
+        "payee",
+        "beneficiary",
+        "subscriber",
+        "contact",
+        "identity",
+        "statement",
+        "balance",
+        "loan",
+        "policy",
+    ];
+    words(name).iter().any(|word| {
+        let singular = word.strip_suffix('s').unwrap_or(word);
+        ACCOUNT.contains(&word.as_str()) || ACCOUNT.contains(&singular)
+    })
+}
+
+/// Fields whose values are one person's private data (`email`, `balance`, `iban`,
+/// `password_hash`, `api_key`): reading one into a response exposes the row's owner.
+pub fn is_private_field(name: &str) -> bool {
+    static PRIVATE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(?i)(^|_)(email|phone|mobile|address|balance|iban|bic|card|pan|cvv|ssn|salary|income|dob|birth|birthday|password|passwd|secret|token|api_key|apikey|otp|pin|account_number|acct|transactions?|statements?|payments?|invoices?|orders?|notes|private)(_|$|s$)",
+        )
+        .expect("the private field regex is valid")
+    });
+    PRIVATE.is_match(name)
 }
 
 #[cfg(test)]
@@ -356,6 +502,49 @@ mod tests {
         }
         for name in ["number", "status", "paid", "slug", "valid"] {
             assert!(!is_id_name(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn natural_keys_and_account_models() {
+        for name in [
+            "username",
+            "email",
+            "acct_no",
+            "account_number",
+            "user__email",
+            "iban",
+        ] {
+            assert!(is_natural_key(name), "{name}");
+        }
+        for name in ["slug", "title", "code", "name", "status", "id"] {
+            assert!(!is_natural_key(name), "{name}");
+        }
+        for name in ["User", "Account", "CustomerProfile", "wallets", "BankCard"] {
+            assert!(is_account_model(name), "{name}");
+        }
+        for name in ["Event", "Product", "Page", "Order"] {
+            assert!(!is_account_model(name), "{name}");
+        }
+        for name in [
+            "email",
+            "balance",
+            "iban",
+            "password_hash",
+            "api_key",
+            "card_number",
+        ] {
+            assert!(is_private_field(name), "{name}");
+        }
+        for name in [
+            "username",
+            "bio",
+            "avatar",
+            "display_name",
+            "title",
+            "cardinal",
+        ] {
+            assert!(!is_private_field(name), "{name}");
         }
     }
 
@@ -451,5 +640,91 @@ mod tests {
         for name in ["get", "save", "canonical", "serialize"] {
             assert!(!is_authz_call(name), "{name}");
         }
+    }
+}
+
+#[cfg(test)]
+mod summary_tests {
+    use super::*;
+    use crate::source::SourceFile;
+    use std::path::PathBuf;
+
+    /// `function(parameter) → model` for each summary of a file.
+    fn summarised(path: &str, language: Language, text: &str) -> Vec<String> {
+        let source = SourceFile::new(PathBuf::from(path), path.into(), language, text.into());
+        let tree = crate::parse::tree(&source).unwrap();
+        let parsed = ParsedFile::new(&source, &tree);
+        summaries(&parsed)
+            .into_iter()
+            .map(|s| {
+                format!(
+                    "{}({}:{}) -> {}",
+                    s.sink.function.name, s.sink.index, s.sink.parameter, s.model
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn python_helpers_keyed_by_one_parameter_are_summarised() {
+        let text = "\
+def get_order(order_id):
+    return Order.query.get(order_id)
+
+def get_account(db, pk):
+    account = Account.objects.get(pk=int(pk))
+    return account
+
+def by_email(db, email):
+    return db.query(User).filter(User.email == email).first()
+
+def owned(order_id, user):
+    return Order.query.filter_by(id=order_id, user_id=user.id).first()
+
+def exists(order_id):
+    return Order.query.filter_by(id=order_id).count()
+
+def checked(order_id):
+    order = Order.query.get(order_id)
+    if order.owner_id != current_user.id:
+        abort(403)
+    return order
+
+def any_model(cls, pk):
+    return cls.objects.get(pk=pk)
+
+class Repo:
+    def load(self, card_id):
+        return Card.objects.get(pk=card_id)
+";
+        assert_eq!(
+            summarised("shop/queries.py", Language::Python, text),
+            vec![
+                "Repo.load(0:card_id) -> Card",
+                "by_email(1:email) -> User",
+                "get_account(1:pk) -> Account",
+                "get_order(0:order_id) -> Order",
+            ]
+        );
+    }
+
+    #[test]
+    fn rust_helpers_keyed_by_one_parameter_are_summarised() {
+        let text = r#"
+pub async fn load(pool: &PgPool, id: i64) -> Result<Order, sqlx::Error> {
+    sqlx::query_as!(Order, "SELECT * FROM orders WHERE id = $1", id).fetch_one(pool).await
+}
+pub async fn owned(pool: &PgPool, id: i64, owner: i64) -> Result<Order, sqlx::Error> {
+    sqlx::query_as!(Order, "SELECT * FROM orders WHERE id = $1 AND owner_id = $2", id, owner).fetch_one(pool).await
+}
+pub async fn exists(pool: &PgPool, id: i64) -> bool {
+    let found = sqlx::query_scalar!("SELECT id FROM orders WHERE id = $1", id).fetch_optional(pool).await;
+    matches!(found, Ok(Some(_)))
+}
+"#;
+        assert_eq!(
+            summarised("src/repo.rs", Language::Rust, text),
+            vec!["load(1:id) -> orders"]
+        );
     }
 }

@@ -3,8 +3,9 @@
 //! and Flask-SQLAlchemy (`Model.query.get_or_404`, `db.get_or_404`).
 
 use super::{
-    finding, is_authz_call, is_barrier_call, is_caller_word, is_id_name, is_oauth_client,
-    is_public_condition, is_reference_model, is_reporting_call, ties_to_caller,
+    finding, helper_finding, is_account_model, is_authz_call, is_barrier_call, is_caller_word,
+    is_id_name, is_natural_key, is_oauth_client, is_private_field, is_public_condition,
+    is_reference_model, is_reporting_call, ties_to_caller, LookupSummary,
 };
 use crate::detectors::Match;
 use crate::model::admin::{is_admin_area, is_admin_marker};
@@ -14,6 +15,7 @@ use crate::parse::ParsedFile;
 use crate::syntax::scope::is_inert_type;
 use crate::syntax::scope::python as scope;
 use crate::syntax::{ancestor_of_kind, descendants, is_constant_name, named_children};
+use crate::taint::across::{function_at, ParamSink};
 use regex::Regex;
 use std::sync::LazyLock;
 use tree_sitter::Node;
@@ -173,15 +175,41 @@ struct Context<'t> {
     handler: bool,
 }
 
+/// The look-up `call` makes itself: a query, or (`cursor.execute(...).fetchone()`) the query
+/// that is its receiver.
+fn own_lookup<'t>(file: &'t ParsedFile, call: Node<'t>) -> Option<Lookup<'t>> {
+    if continues_chain(call) {
+        return raw_sql_lookup(file, call);
+    }
+    django_lookup(file, call)
+        .or_else(|| get_object_or_404(file, call))
+        .or_else(|| sqlalchemy_lookup(file, call))
+        .or_else(|| raw_sql_lookup(file, call))
+}
+
+/// A call of a project function that loads a row by the parameter this call fills (known once
+/// the project is linked): the look-up it stands for, keyed by the argument.
+fn helper_lookup<'t>(file: &'t ParsedFile, call: Node<'t>) -> Option<(Lookup<'t>, LookupSummary)> {
+    let project = file.project.as_ref()?;
+    let (summary, argument) = project.lookup_at(file, call)?;
+    let lookup = Lookup {
+        model: summary.model.clone(),
+        start: call.start_byte(),
+        conditions: vec![Condition {
+            key: summary.key.clone(),
+            value: argument,
+        }],
+    };
+    Some((lookup, summary.clone()))
+}
+
 fn call_lookup(file: &ParsedFile, model: &FileModel, call: Node) -> Option<Match> {
-    let lookup = if continues_chain(call) {
-        // `cursor.execute(...).fetchone()`: the query is the receiver.
-        raw_sql_lookup(file, call)?
-    } else {
-        django_lookup(file, call)
-            .or_else(|| get_object_or_404(file, call))
-            .or_else(|| sqlalchemy_lookup(file, call))
-            .or_else(|| raw_sql_lookup(file, call))?
+    let (lookup, via) = match own_lookup(file, call) {
+        Some(lookup) => (lookup, None),
+        None => {
+            let (lookup, summary) = helper_lookup(file, call)?;
+            (lookup, Some(summary))
+        }
     };
     if is_reference_model(&lookup.model) {
         return None;
@@ -191,6 +219,11 @@ fn call_lookup(file: &ParsedFile, model: &FileModel, call: Node) -> Option<Match
         return None;
     }
     let mut id = None;
+    // A user name, an e-mail address, an account number: judged by what the handler does with
+    // the row.
+    let mut natural = None;
+    // Any other client value the row is found by (`book_title=title`).
+    let mut described = None;
     // Request values the conditions use: a check on any of them (`if account_id !=
     // request.user.account_id`) covers the look-up.
     let mut requested_values = Vec::new();
@@ -210,17 +243,30 @@ fn call_lookup(file: &ParsedFile, model: &FileModel, call: Node) -> Option<Match
         }
         if requested && is_id_name(&condition.key) {
             id = id.or(Some(condition.value));
+        } else if requested && is_natural_key(&condition.key) {
+            natural = natural.or(Some(condition.value));
         } else if requested && is_secret_name(&condition.key) {
             // A second value the client must know (`notifications_token=…`): a capability,
             // judged by its name alone, so only less confident.
             lower = true;
+        } else if requested {
+            // A title, a name: it may find another user's row, judged by what is returned.
+            let code = condition.key.ends_with("code") || is_caller_word(&condition.key);
+            if !code {
+                described = described.or(Some(condition.value));
+            }
         } else if !requested && !is_literal(file, condition.value) {
             // Another condition on something that is neither a literal nor request input:
             // the caller, a tenant, an object fetched for the caller.
             return None;
         }
     }
-    let id = id?;
+    let (id, key) = match (id, natural, described) {
+        (Some(id), _, _) => (id, Key::Id),
+        (None, Some(value), _) => (value, Key::Natural),
+        (None, None, Some(value)) if lookup.conditions.len() == 1 => (value, Key::Described),
+        _ => return None,
+    };
     if is_oauth_client(&lookup.model, file.text(id)) {
         return None;
     }
@@ -251,12 +297,61 @@ fn call_lookup(file: &ParsedFile, model: &FileModel, call: Node) -> Option<Match
     // being edited (`obj.rack = get_object_or_404(Rack, pk=request.GET["rack"])`).
     lower |= after_parent_view(file, context.function, call)
         || (!context.handler && fills_parameter(file, context.function, call));
-    let mut found = finding(
-        lookup.start..call.end_byte(),
-        &context.name,
-        &lookup.model,
-        file.text(id),
-    );
+    if key != Key::Id {
+        // Looking someone up by name is what sign-in, sign-up and public profiles do: only an
+        // authenticated caller who reads another row's private fields, or changes the row, is
+        // reported; less confident for models not named like a person's or an account's.
+        if !context.handler || !caller_known(file, model, context.function, call) {
+            return None;
+        }
+        let writes = lookup_writes(file, call);
+        // The row itself, not a test of it (`taken = User.query…first() is not None`).
+        let mut holder = call.parent();
+        while let Some(parent) =
+            holder.filter(|p| matches!(p.kind(), "await" | "parenthesized_expression"))
+        {
+            holder = parent.parent();
+        }
+        let held = holder.is_some_and(|p| {
+            matches!(
+                p.kind(),
+                "assignment" | "named_expression" | "return_statement"
+            )
+        });
+        let used = if writes {
+            Use::Changed
+        } else if held {
+            object_use(file, context.function, call, &objects)?
+        } else {
+            return None;
+        };
+        // A row found by a title or a name is another user's only when what is returned is
+        // private (`book.secret_content`); a public page's is not.
+        if key == Key::Described && used != Use::Private {
+            return None;
+        }
+        // A payment or a follow between two users changes the caller's own row too
+        // (`current_user.balance -= amount`): the other row is the counterparty, by design.
+        let exchange = used == Use::Changed && changes_caller(file, context.function);
+        lower |= used == Use::Whole
+            || key == Key::Described
+            || exchange
+            || !is_account_model(&lookup.model);
+    }
+    let mut found = match &via {
+        Some(summary) => helper_finding(
+            lookup.start..call.end_byte(),
+            &context.name,
+            summary,
+            file.text(id),
+        ),
+        None => finding(
+            lookup.start..call.end_byte(),
+            &context.name,
+            &lookup.model,
+            file.text(id),
+        ),
+    };
     if lower {
         found
             .captures
@@ -273,6 +368,196 @@ fn is_secret_name(key: &str) -> bool {
             .expect("the secret regex is valid")
     });
     SECRET.is_match(key.rsplit("__").next().unwrap_or(key))
+}
+
+/// What a look-up finds its row by, from the request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Key {
+    /// An id (`pk`, `invoice_id`).
+    Id,
+    /// A value that names one person or account (`username`, `email`, `acct_no`).
+    Natural,
+    /// Another value (`title`, `name`).
+    Described,
+}
+
+/// What a handler does with a row it found by a natural key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Use {
+    /// Writes a field, saves or deletes it.
+    Changed,
+    /// Puts a private field (`email`, `balance`) into what it returns.
+    Private,
+    /// Returns or renders the whole object, whose fields may or may not be public.
+    Whole,
+}
+
+/// Whether the handler knows its caller: an authentication guard, or the caller read in its
+/// body (`current_user`, `request.user`, `g.user`).
+fn caller_known(file: &ParsedFile, model: &FileModel, function: Node, call: Node) -> bool {
+    if model
+        .handler_at(call.start_byte())
+        .is_some_and(|handler| handler.authenticated())
+    {
+        return true;
+    }
+    // Or it reads the caller's credentials itself (`token_validator(request.headers.get(
+    // "Authorization"))`).
+    let text = file.text(function);
+    [
+        "current_user",
+        "request.user",
+        "g.user",
+        "get_jwt_identity",
+        "get_current_user",
+        "Authorization",
+        "token_validator",
+        "verify_token",
+        "decode_token",
+        "decode_auth_token",
+    ]
+    .iter()
+    .any(|caller| text.contains(caller))
+}
+
+/// Whether the function changes a field of the caller's own row (`current_user.balance -=
+/// amount`, `request.user.following.add(…)` is not a field).
+fn changes_caller(file: &ParsedFile, function: Node) -> bool {
+    descendants(function).any(|node| {
+        matches!(node.kind(), "assignment" | "augmented_assignment")
+            && node
+                .child_by_field_name("left")
+                .filter(|left| left.kind() == "attribute")
+                .and_then(|left| left.child_by_field_name("object"))
+                .is_some_and(|object| {
+                    matches!(
+                        file.text(object),
+                        "current_user" | "request.user" | "self.request.user" | "g.user"
+                    )
+                })
+    })
+}
+
+/// Whether the look-up itself writes the rows it finds (`.update(…)`, `.delete()`).
+fn lookup_writes(file: &ParsedFile, call: Node) -> bool {
+    chain(file, call)
+        .calls
+        .last()
+        .is_some_and(|(method, _)| matches!(method.as_str(), "update" | "delete"))
+}
+
+/// What the function does after `lookup` with the object bound to `objects`: changes it,
+/// returns private fields of it, or returns it whole; `None` when it does none of these (a
+/// sign-in that checks a password, a form that says a name is taken).
+fn object_use(file: &ParsedFile, function: Node, lookup: Node, objects: &[String]) -> Option<Use> {
+    if objects.is_empty() {
+        // `return User.objects.get(email=email)`, `jsonify(User.query…first().to_dict())`.
+        return ancestor_of_kind(lookup, &["return_statement"]).map(|_| Use::Whole);
+    }
+    let is_object =
+        |node: Node| node.kind() == "identifier" && objects.iter().any(|o| o == file.text(node));
+    // Names a `return` hands back, and the values assigned to them.
+    let mut returned: Vec<&str> = Vec::new();
+    for node in descendants(function) {
+        if node.kind() == "return_statement" {
+            returned.extend(identifiers(file, node));
+        }
+    }
+    let reaches_response = |node: Node| {
+        let mut current = node;
+        while let Some(parent) = current.parent() {
+            match parent.kind() {
+                "return_statement" => return true,
+                "assignment" => {
+                    return parent.child_by_field_name("left").is_some_and(|left| {
+                        left.kind() == "identifier" && returned.contains(&file.text(left))
+                    })
+                }
+                "if_statement" | "elif_clause" | "while_statement" | "function_definition" => {
+                    return false
+                }
+                _ => current = parent,
+            }
+        }
+        false
+    };
+    let mut whole = false;
+    for node in descendants(function) {
+        if node.start_byte() < lookup.end_byte() {
+            continue;
+        }
+        match node.kind() {
+            "assignment" | "augmented_assignment" => {
+                let changed = node
+                    .child_by_field_name("left")
+                    .filter(|left| left.kind() == "attribute")
+                    .and_then(|left| left.child_by_field_name("object"))
+                    .is_some_and(is_object);
+                if changed {
+                    return Some(Use::Changed);
+                }
+            }
+            "call" => {
+                let Some(callee) = node.child_by_field_name("function") else {
+                    continue;
+                };
+                let method = file.text(callee).rsplit('.').next().unwrap_or_default();
+                let on_object = callee.child_by_field_name("object").is_some_and(is_object);
+                let writes = matches!(method, "save" | "delete" | "update" | "set_password");
+                let deletes =
+                    method == "delete" && arguments_of(node).first().is_some_and(|a| is_object(*a));
+                if (on_object && writes) || deletes {
+                    return Some(Use::Changed);
+                }
+            }
+            "attribute" => {
+                let field = node
+                    .child_by_field_name("attribute")
+                    .map(|a| file.text(a))
+                    .unwrap_or_default();
+                let on_object = node.child_by_field_name("object").is_some_and(is_object);
+                if on_object && is_private_field(field) && reaches_response(node) {
+                    return Some(Use::Private);
+                }
+            }
+            "return_statement" => {
+                // The object itself (`return user`, `render(…, user=user)`), or all its fields
+                // (`user.to_dict()`), not a few of them (`user.username`).
+                whole |= descendants(node).filter(|n| is_object(*n)).any(|n| {
+                    let Some(parent) = n.parent() else {
+                        return false;
+                    };
+                    // `return {"exists": user is not None}`: a test of it.
+                    if matches!(
+                        parent.kind(),
+                        "comparison_operator" | "not_operator" | "boolean_operator"
+                    ) {
+                        return false;
+                    }
+                    if parent.kind() != "attribute" {
+                        return true;
+                    }
+                    let method = parent
+                        .child_by_field_name("attribute")
+                        .map(|a| file.text(a))
+                        .unwrap_or_default();
+                    matches!(
+                        method,
+                        "to_dict"
+                            | "dict"
+                            | "as_dict"
+                            | "serialize"
+                            | "to_json"
+                            | "json"
+                            | "model_dump"
+                            | "__dict__"
+                    )
+                });
+            }
+            _ => {}
+        }
+    }
+    whole.then_some(Use::Whole)
 }
 
 /// Whether a value is read from the server-side session (`request.session.get("payment_id")`):
@@ -1393,4 +1678,162 @@ fn local_class<'t>(file: &'t ParsedFile, name: &str) -> Option<Node<'t>> {
             let class_name = statement.child_by_field_name("name")?;
             (file.text(class_name) == name).then_some(statement)
         })
+}
+
+/// The functions of this file (not handlers) that load a row by one of their parameters alone,
+/// and return it or write it: `def get_order(order_id): return Order.query.get(order_id)`.
+/// A handler passing a request id to one is judged at its call ([`helper_lookup`]).
+pub fn summaries(file: &ParsedFile, out: &mut Vec<LookupSummary>) {
+    if is_admin_area(&file.source.display_path) {
+        return;
+    }
+    let model = file.model();
+    for call in file.of_kinds(&["call"]) {
+        if let Some(summary) = summary(file, model, call) {
+            out.push(summary);
+        }
+    }
+}
+
+fn summary(file: &ParsedFile, model: &FileModel, call: Node) -> Option<LookupSummary> {
+    let lookup = own_lookup(file, call)?;
+    if is_reference_model(&lookup.model) || model.handler_at(call.start_byte()).is_some() {
+        return None;
+    }
+    let (function, id) = function_at(file, call)?;
+    // `cls.objects.get(…)`, `model.objects.get(…)`: a model the caller chooses.
+    let parameters = positional_parameters(file, function);
+    if !starts_upper(&lookup.model)
+        && (matches!(lookup.model.as_str(), "cls" | "self" | "model")
+            || parameters.iter().any(|(_, p)| *p == lookup.model))
+    {
+        return None;
+    }
+    // Only the function's own statements, not a nested function or lambda.
+    if ancestor_of_kind(call, &["function_definition", "lambda"])?.id() != function.id() {
+        return None;
+    }
+    let mut keyed = None;
+    for condition in &lookup.conditions {
+        if is_public_condition(&condition.key) {
+            return None;
+        }
+        if is_literal(file, condition.value) {
+            continue;
+        }
+        // Anything else than one parameter compared with an id or a natural key: the caller,
+        // a second parameter (`user_id=user_id`), a value the function computes.
+        let parameter = parameter_value(file, condition.value, &parameters)?;
+        let key_like = is_id_name(&condition.key) || is_natural_key(&condition.key);
+        if keyed.is_some() || !key_like || is_caller_word(&condition.key) {
+            return None;
+        }
+        keyed = Some((parameter, condition.key.clone()));
+    }
+    let ((index, parameter), key) = keyed?;
+    if is_oauth_client(&lookup.model, &parameter) {
+        return None;
+    }
+    let objects = bound_names(file, function, call);
+    if !lookup_writes(file, call) && !returns_object(file, function, call, &objects) {
+        return None;
+    }
+    let mut names = objects;
+    names.push(parameter.clone());
+    if checks_admin(file, function) || object_checked(file, function, call, &names) {
+        return None;
+    }
+    Some(LookupSummary {
+        sink: ParamSink {
+            function: id,
+            index,
+            parameter,
+        },
+        model: lookup.model,
+        key,
+        path: file.source.display_path.clone(),
+        start: file.source.position(lookup.start),
+    })
+}
+
+/// The function's parameters callers fill by position, with their index (`self` and `cls` not
+/// counted), up to a `*args` or a bare `*`.
+fn positional_parameters(file: &ParsedFile, function: Node) -> Vec<(usize, String)> {
+    let Some(parameters) = function.child_by_field_name("parameters") else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for parameter in named_children(parameters) {
+        let name = match parameter.kind() {
+            "identifier" => parameter,
+            "typed_parameter" => match named_children(parameter).into_iter().next() {
+                Some(name) if name.kind() == "identifier" => name,
+                _ => break,
+            },
+            "default_parameter" | "typed_default_parameter" => {
+                match parameter.child_by_field_name("name") {
+                    Some(name) => name,
+                    None => break,
+                }
+            }
+            "comment" => continue,
+            _ => break,
+        };
+        let name = file.text(name);
+        if out.is_empty() && matches!(name, "self" | "cls") {
+            continue;
+        }
+        out.push((out.len(), name.to_string()));
+    }
+    out
+}
+
+/// The parameter a condition's value is: the parameter itself, or it converted
+/// (`int(order_id)`, `UUID(pk)`, `str(number)`).
+fn parameter_value(
+    file: &ParsedFile,
+    value: Node,
+    parameters: &[(usize, String)],
+) -> Option<(usize, String)> {
+    let value = match value.kind() {
+        "call" => {
+            let function = file.text(value.child_by_field_name("function")?);
+            if !matches!(function, "int" | "str" | "UUID" | "uuid.UUID") {
+                return None;
+            }
+            let [only] = arguments_of(value)[..] else {
+                return None;
+            };
+            only
+        }
+        _ => value,
+    };
+    if value.kind() != "identifier" {
+        return None;
+    }
+    let name = file.text(value);
+    // Rebound before the look-up: no longer what the caller passed.
+    if scope::assignments_before(file, value, name).is_some() {
+        return None;
+    }
+    parameters.iter().find(|(_, p)| p == name).cloned()
+}
+
+/// Whether the function returns the row: the look-up is in a `return`, or a name it is bound
+/// to is returned (`order = …; if order is None: abort(404); return order`).
+fn returns_object(file: &ParsedFile, function: Node, lookup: Node, objects: &[String]) -> bool {
+    if ancestor_of_kind(lookup, &["return_statement", "function_definition"])
+        .is_some_and(|ancestor| ancestor.kind() == "return_statement")
+    {
+        return true;
+    }
+    descendants(function).any(|node| {
+        node.kind() == "return_statement"
+            && node.start_byte() > lookup.end_byte()
+            && named_children(node).first().is_some_and(|value| {
+                // `return order`, `return result.scalar_one()`.
+                let root = chain(file, *value).root;
+                root.kind() == "identifier" && objects.iter().any(|o| o == file.text(root))
+            })
+    })
 }

@@ -3,8 +3,9 @@
 //! `.filter(id.eq(...))`) in axum and actix-web handlers.
 
 use super::{
-    finding, is_authz_call, is_barrier_call, is_id_name, is_oauth_client, is_public_condition,
-    is_reference_model, is_reporting_call, sql_lookup, ties_to_caller,
+    finding, helper_finding, is_authz_call, is_barrier_call, is_id_name, is_oauth_client,
+    is_public_condition, is_reference_model, is_reporting_call, sql_lookup, ties_to_caller,
+    LookupSummary,
 };
 use crate::detectors::Match;
 use crate::model::admin::{is_admin_area, is_admin_marker};
@@ -12,6 +13,7 @@ use crate::model::{looks_like_auth, FileModel};
 use crate::parse::ParsedFile;
 use crate::syntax::scope::rust as scope;
 use crate::syntax::{descendants, is_constant_name, named_children};
+use crate::taint::across::{function_at, ParamSink};
 use tree_sitter::Node;
 
 /// sqlx macros that take the SQL text and then the bound values.
@@ -43,19 +45,256 @@ pub fn check(file: &ParsedFile, out: &mut Vec<Match>) {
     if model.handlers.is_empty() || !shows_authentication(file, model) {
         return;
     }
+    let keyed = Keyed::Request(model);
     for node in descendants(file.tree.root_node()) {
-        let found = match node.kind() {
-            "macro_invocation" => sqlx_macro(file, model, node),
-            "call_expression" => sqlx_call(file, model, node)
-                .or_else(|| client_call(file, model, node))
-                .or_else(|| diesel(file, model, node)),
-            _ => None,
-        };
+        let found = own_lookup(file, &keyed, node).or_else(|| helper_call(file, model, node));
         let Some(lookup) = found else { continue };
         if let Some(found) = judge(file, model, lookup) {
             out.push(found);
         }
     }
+}
+
+/// What a look-up is keyed by.
+enum Keyed<'a> {
+    /// Request input, in a handler.
+    Request(&'a FileModel),
+    /// One of these parameters of the function around the look-up, by name.
+    Parameter(&'a [String]),
+}
+
+impl Keyed<'_> {
+    /// Whether `value` is the id this look-up is keyed by.
+    fn is_id(&self, file: &ParsedFile, value: &[Node]) -> bool {
+        match self {
+            Keyed::Request(model) => requested_id(file, model, value),
+            Keyed::Parameter(parameters) => parameter_of(file, value, parameters).is_some(),
+        }
+    }
+
+    /// For a value of another condition: `Some(true)` when it is request input too,
+    /// `Some(false)` when it is not input, `None` when it makes the look-up one not keyed by
+    /// one parameter alone (a second parameter).
+    fn other_input(&self, file: &ParsedFile, value: &[Node]) -> Option<bool> {
+        match self {
+            Keyed::Request(model) => Some(from_request(file, model, value)),
+            Keyed::Parameter(parameters) => {
+                let mentions = value
+                    .iter()
+                    .flat_map(|node| value_identifiers(*node))
+                    .any(|n| parameters.iter().any(|p| p == file.text(n)));
+                (!mentions).then_some(false)
+            }
+        }
+    }
+}
+
+/// The parameter a bound value is: `id`, `&id`, `id.to_string()` is not.
+fn parameter_of(file: &ParsedFile, value: &[Node], parameters: &[String]) -> Option<String> {
+    let nodes: Vec<Node> = value.iter().copied().filter(|n| n.kind() != "&").collect();
+    let [mut node] = nodes[..] else {
+        return None;
+    };
+    while node.kind() == "reference_expression" {
+        node = node.child_by_field_name("value")?;
+    }
+    let name = file.text(node);
+    (node.kind() == "identifier" && parameters.iter().any(|p| p == name)).then(|| name.to_string())
+}
+
+/// The look-up a node makes itself.
+fn own_lookup<'t>(file: &ParsedFile, keyed: &Keyed, node: Node<'t>) -> Option<Lookup<'t>> {
+    match node.kind() {
+        "macro_invocation" => sqlx_macro(file, keyed, node),
+        "call_expression" => sqlx_call(file, keyed, node)
+            .or_else(|| client_call(file, keyed, node))
+            .or_else(|| diesel(file, keyed, node)),
+        _ => None,
+    }
+}
+
+/// A call of a project function that loads a row by the parameter this call fills with a
+/// request id (known once the project is linked).
+fn helper_call<'t>(file: &'t ParsedFile, model: &FileModel, call: Node<'t>) -> Option<Lookup<'t>> {
+    if call.kind() != "call_expression" {
+        return None;
+    }
+    let project = file.project.as_ref()?;
+    let (summary, argument) = project.lookup_at(file, call)?;
+    if !requested_id(file, model, &[argument]) {
+        return None;
+    }
+    Some(Lookup {
+        node: call,
+        start: call.start_byte(),
+        table: summary.model.clone(),
+        id: vec![argument],
+        requested: vec![argument],
+        via: Some(summary.clone()),
+    })
+}
+
+/// The functions of this file (not handlers) that load a row by one of their parameters alone
+/// and return it or write it: `async fn load_card(pool: &PgPool, id: i64) -> Result<Card>`
+/// whose body is `sqlx::query_as!(Card, "SELECT … WHERE id = $1", id).fetch_one(pool).await`.
+pub fn summaries(file: &ParsedFile, out: &mut Vec<LookupSummary>) {
+    if is_admin_area(&file.source.display_path) {
+        return;
+    }
+    let model = file.model();
+    for node in file.of_kinds(&["macro_invocation", "call_expression"]) {
+        if model.handler_at(node.start_byte()).is_some() || scope::in_test_code(file, node) {
+            continue;
+        }
+        let Some((function, id)) = function_at(file, node) else {
+            continue;
+        };
+        // Not inside a closure of the function.
+        if crate::syntax::ancestor_of_kind(node, &["function_item", "closure_expression"])
+            .is_none_or(|ancestor| ancestor.id() != function.id())
+        {
+            continue;
+        }
+        let parameters = parameter_names(file, function);
+        let keyed = Keyed::Parameter(&parameters);
+        let Some(lookup) = own_lookup(file, &keyed, node) else {
+            continue;
+        };
+        let Some(parameter) = parameter_of(file, &lookup.id, &parameters) else {
+            continue;
+        };
+        // One parameter alone: a second one (`owner_id.eq(owner)`) may be the caller.
+        let mut keys: Vec<&str> = lookup
+            .requested
+            .iter()
+            .flat_map(|node| value_identifiers(*node))
+            .map(|n| file.text(n))
+            .filter(|n| parameters.iter().any(|p| p == n))
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        if keys.len() != 1 {
+            continue;
+        }
+        if is_reference_model(&lookup.table) || is_oauth_client(&lookup.table, &parameter) {
+            continue;
+        }
+        let mut names = bound_names(file, function, node);
+        if !writes(file, node) && !returned(file, function, node, &names) {
+            continue;
+        }
+        names.push(parameter.clone());
+        if checks_admin(file, function) || object_checked(file, function, node, &names) {
+            continue;
+        }
+        let Some(index) = parameters.iter().position(|p| *p == parameter) else {
+            continue;
+        };
+        out.push(LookupSummary {
+            sink: ParamSink {
+                function: id,
+                index,
+                parameter,
+            },
+            model: lookup.table,
+            key: "id".to_string(),
+            path: file.source.display_path.clone(),
+            start: file.source.position(lookup.start),
+        });
+    }
+}
+
+/// The names of a function's parameters by position, `self` not counted (a pattern that binds
+/// several names counts once, by its first).
+fn parameter_names(file: &ParsedFile, function: Node) -> Vec<String> {
+    let Some(parameters) = function.child_by_field_name("parameters") else {
+        return Vec::new();
+    };
+    named_children(parameters)
+        .into_iter()
+        .filter(|p| p.kind() == "parameter")
+        .map(|parameter| {
+            parameter
+                .child_by_field_name("pattern")
+                .and_then(|pattern| {
+                    std::iter::once(pattern)
+                        .chain(descendants(pattern))
+                        .find(|n| n.kind() == "identifier")
+                })
+                .map(|n| file.text(n).to_string())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// Whether the SQL of a look-up changes the rows it finds.
+fn writes(file: &ParsedFile, lookup: Node) -> bool {
+    let text = file.text(lookup).to_ascii_uppercase();
+    text.contains("UPDATE ") || text.contains("DELETE FROM")
+}
+
+/// Whether the function returns what the look-up finds: the look-up's chain is the function's
+/// tail expression or a `return`'s value (possibly in `Ok(…)`/`Some(…)`), or the tail or a
+/// `return` mentions a name it is bound to.
+fn returned(file: &ParsedFile, function: Node, lookup: Node, names: &[String]) -> bool {
+    let mut current = lookup;
+    while let Some(parent) = current.parent() {
+        match parent.kind() {
+            "call_expression"
+            | "field_expression"
+            | "await_expression"
+            | "try_expression"
+            | "generic_function"
+            | "parenthesized_expression"
+            | "arguments" => current = parent,
+            "return_expression" => return true,
+            "block" => {
+                let tail = named_children(parent)
+                    .into_iter()
+                    .rfind(|n| !n.kind().ends_with("comment"));
+                return tail.is_some_and(|tail| tail.id() == current.id())
+                    && parent.parent().is_some_and(|p| p.id() == function.id());
+            }
+            _ => break,
+        }
+    }
+    if names.is_empty() {
+        return false;
+    }
+    let Some(body) = function.child_by_field_name("body") else {
+        return false;
+    };
+    let tail = named_children(body)
+        .into_iter()
+        .rfind(|n| !n.kind().ends_with("comment"))
+        .filter(|n| n.kind() != "expression_statement" && n.kind() != "let_declaration");
+    // `order`, `Ok(order)`, `Some(card)`: the row itself, not a test of it.
+    let hands_back = |node: Node| {
+        let mut node = node;
+        loop {
+            match node.kind() {
+                "identifier" => return names.iter().any(|name| name == file.text(node)),
+                "return_expression" | "parenthesized_expression" => match node.named_child(0) {
+                    Some(inner) => node = inner,
+                    None => return false,
+                },
+                "call_expression" => {
+                    let wraps = node
+                        .child_by_field_name("function")
+                        .is_some_and(|f| matches!(file.text(f), "Ok" | "Some" | "Json"));
+                    match arguments_of(node)[..] {
+                        [only] if wraps => node = only,
+                        _ => return false,
+                    }
+                }
+                _ => return false,
+            }
+        }
+    };
+    tail.is_some_and(hands_back)
+        || descendants(body).any(|n| {
+            n.kind() == "return_expression" && n.start_byte() > lookup.end_byte() && hands_back(n)
+        })
 }
 
 /// Whether the file shows any authentication: a handler with a guard (an auth extractor, an
@@ -83,6 +322,8 @@ struct Lookup<'t> {
     id: Vec<Node<'t>>,
     /// Every request value the conditions use, the id included.
     requested: Vec<Node<'t>>,
+    /// The project function that makes the look-up, when the node is a call of it.
+    via: Option<LookupSummary>,
 }
 
 fn judge(file: &ParsedFile, model: &FileModel, lookup: Lookup) -> Option<Match> {
@@ -118,20 +359,15 @@ fn judge(file: &ParsedFile, model: &FileModel, lookup: Lookup) -> Option<Match> 
     if is_oauth_client(&lookup.table, &id_text) {
         return None;
     }
-    Some(finding(
-        lookup.start..lookup.node.end_byte(),
-        &handler.name,
-        &lookup.table,
-        &id_text,
-    ))
+    let bytes = lookup.start..lookup.node.end_byte();
+    Some(match &lookup.via {
+        Some(summary) => helper_finding(bytes, &handler.name, summary, &id_text),
+        None => finding(bytes, &handler.name, &lookup.table, &id_text),
+    })
 }
 
 /// `sqlx::query_as!(Invoice, "SELECT … WHERE id = $1", id)`.
-fn sqlx_macro<'t>(
-    file: &ParsedFile,
-    model: &FileModel,
-    invocation: Node<'t>,
-) -> Option<Lookup<'t>> {
+fn sqlx_macro<'t>(file: &ParsedFile, keyed: &Keyed, invocation: Node<'t>) -> Option<Lookup<'t>> {
     let name = invocation.child_by_field_name("macro")?;
     let last = file.text(name).rsplit("::").next()?;
     if !SQLX_MACROS.contains(&last) {
@@ -146,18 +382,19 @@ fn sqlx_macro<'t>(
     })?;
     let sql = literal_text(file, groups[sql_at][0]);
     let values = &groups[sql_at + 1..];
-    let found = sql_id(file, model, &sql, values)?;
+    let found = sql_id(file, keyed, &sql, values)?;
     Some(Lookup {
         node: invocation,
         start: invocation.start_byte(),
         table: found.table,
         id: found.id,
         requested: found.requested,
+        via: None,
     })
 }
 
 /// `sqlx::query("SELECT … WHERE id = $1").bind(id)`, `query_as::<_, T>(…)`.
-fn sqlx_call<'t>(file: &ParsedFile, model: &FileModel, call: Node<'t>) -> Option<Lookup<'t>> {
+fn sqlx_call<'t>(file: &ParsedFile, keyed: &Keyed, call: Node<'t>) -> Option<Lookup<'t>> {
     let mut function = call.child_by_field_name("function")?;
     if function.kind() == "generic_function" {
         function = function.child_by_field_name("function")?;
@@ -171,18 +408,19 @@ fn sqlx_call<'t>(file: &ParsedFile, model: &FileModel, call: Node<'t>) -> Option
     let sql_argument = arguments_of(call).into_iter().next()?;
     let sql = sql_text(file, sql_argument, 0)?;
     let values: Vec<Vec<Node>> = binds(file, call).into_iter().map(|v| vec![v]).collect();
-    let found = sql_id(file, model, &sql, &values)?;
+    let found = sql_id(file, keyed, &sql, &values)?;
     Some(Lookup {
         node: call,
         start: call.start_byte(),
         table: found.table,
         id: found.id,
         requested: found.requested,
+        via: None,
     })
 }
 
 /// `client.query_one("SELECT … WHERE id = $1", &[&id])` (tokio-postgres, postgres).
-fn client_call<'t>(file: &ParsedFile, model: &FileModel, call: Node<'t>) -> Option<Lookup<'t>> {
+fn client_call<'t>(file: &ParsedFile, keyed: &Keyed, call: Node<'t>) -> Option<Lookup<'t>> {
     let function = call.child_by_field_name("function")?;
     if function.kind() != "field_expression" {
         return None;
@@ -208,13 +446,14 @@ fn client_call<'t>(file: &ParsedFile, model: &FileModel, call: Node<'t>) -> Opti
         .filter(|n| !n.kind().ends_with("comment"))
         .map(|v| vec![v])
         .collect();
-    let found = sql_id(file, model, &sql, &values)?;
+    let found = sql_id(file, keyed, &sql, &values)?;
     Some(Lookup {
         node: call,
         start: method.start_byte(),
         table: found.table,
         id: found.id,
         requested: found.requested,
+        via: None,
     })
 }
 
@@ -223,19 +462,19 @@ fn client_call<'t>(file: &ParsedFile, model: &FileModel, call: Node<'t>) -> Opti
 /// input (the caller's id, most likely).
 fn sql_id<'t>(
     file: &ParsedFile,
-    model: &FileModel,
+    keyed: &Keyed,
     sql: &str,
     values: &[Vec<Node<'t>>],
 ) -> Option<SqlId<'t>> {
     let lookup = sql_lookup(sql)?;
     let id = values.get(lookup.id_value)?;
-    if !requested_id(file, model, id) {
+    if !keyed.is_id(file, id) {
         return None;
     }
     let mut requested = id.clone();
     for other in &lookup.other_conditions {
         let value = values.get(*other)?;
-        if from_request(file, model, value) {
+        if keyed.other_input(file, value)? {
             requested.extend(value.iter().copied());
         } else if !is_literal(file, value) {
             return None;
@@ -257,7 +496,7 @@ struct SqlId<'t> {
 
 /// diesel: `invoices::table.find(id)`, `invoices::table.filter(invoices::id.eq(id))`, with no
 /// other condition on a value that is neither a literal nor request input.
-fn diesel<'t>(file: &ParsedFile, model: &FileModel, call: Node<'t>) -> Option<Lookup<'t>> {
+fn diesel<'t>(file: &ParsedFile, keyed: &Keyed, call: Node<'t>) -> Option<Lookup<'t>> {
     if continues_chain(call) {
         return None;
     }
@@ -275,7 +514,7 @@ fn diesel<'t>(file: &ParsedFile, model: &FileModel, call: Node<'t>) -> Option<Lo
                     return None;
                 }
                 saw_condition = true;
-                if !requested_id(file, model, &[value]) {
+                if !keyed.is_id(file, &[value]) {
                     return None;
                 }
                 requested_values.push(value);
@@ -292,12 +531,17 @@ fn diesel<'t>(file: &ParsedFile, model: &FileModel, call: Node<'t>) -> Option<Lo
                     if is_public_condition(&column) {
                         return None;
                     }
-                    let requested = from_request(file, model, &[value]);
+                    let by_id = method == "eq" && is_id_name(&column);
+                    let requested = if by_id {
+                        keyed.other_input(file, &[value]).unwrap_or(true)
+                    } else {
+                        keyed.other_input(file, &[value])?
+                    };
                     if requested {
                         requested_values.push(value);
                     }
-                    if requested && method == "eq" && is_id_name(&column) {
-                        if through_barrier(file, &[value], 0) {
+                    if requested && by_id {
+                        if !keyed.is_id(file, &[value]) {
                             return None;
                         }
                         id = id.or(Some(value));
@@ -317,6 +561,7 @@ fn diesel<'t>(file: &ParsedFile, model: &FileModel, call: Node<'t>) -> Option<Lo
         table,
         id: vec![id],
         requested: requested_values,
+        via: None,
     })
 }
 
