@@ -208,23 +208,12 @@ pub fn findings(
         } else {
             confidence
         };
-        out.entry(path.to_string()).or_default().push(Finding {
-            rule_id: rule.id.clone(),
+        let finding = Finding {
             severity,
             confidence,
-            message,
-            path: path.to_string(),
-            start: handler.start,
-            end: handler.end,
-            bytes: handler.bytes.clone(),
-            snippet: handler.snippet.clone(),
-            fingerprint: String::new(),
-            related: registrations(&routes),
-            flow: Vec::new(),
-            link_checks: Vec::new(),
-            via_parameter: None,
-            via_template: None,
-        });
+            ..handler_finding(rule, path, handler, message, registrations(&routes))
+        };
+        out.entry(path.to_string()).or_default().push(finding);
     }
     out
 }
@@ -278,25 +267,37 @@ fn admin_actions(project: &Project, rule: &Rule) -> BTreeMap<String, Vec<Finding
              can reach this administrator action",
             route.handler
         );
-        out.entry(path.clone()).or_default().push(Finding {
-            rule_id: rule.id.clone(),
-            severity: rule.severity,
-            confidence: rule.confidence,
-            message,
-            path: path.clone(),
-            start: handler.start,
-            end: handler.end,
-            bytes: handler.bytes.clone(),
-            snippet: handler.snippet.clone(),
-            fingerprint: String::new(),
-            related: Vec::new(),
-            flow: Vec::new(),
-            link_checks: Vec::new(),
-            via_parameter: None,
-            via_template: None,
-        });
+        let finding = handler_finding(rule, path, handler, message, Vec::new());
+        out.entry(path.clone()).or_default().push(finding);
     }
     out
+}
+
+/// The rule's finding on a handler's name, at the rule's severity and confidence.
+fn handler_finding(
+    rule: &Rule,
+    path: &str,
+    handler: &super::HandlerFact,
+    message: String,
+    related: Vec<Related>,
+) -> Finding {
+    Finding {
+        rule_id: rule.id.clone(),
+        severity: rule.severity,
+        confidence: rule.confidence,
+        message,
+        path: path.to_string(),
+        start: handler.start,
+        end: handler.end,
+        bytes: handler.bytes.clone(),
+        snippet: handler.snippet.clone(),
+        fingerprint: String::new(),
+        related,
+        flow: Vec::new(),
+        link_checks: Vec::new(),
+        via_parameter: None,
+        via_template: None,
+    }
 }
 
 /// Where the routes are registered (the innermost registration of each, at most three): the

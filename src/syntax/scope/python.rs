@@ -183,9 +183,10 @@ fn equals_field_of(file: &ParsedFile, condition: Node, name: &str, element: &str
     }
 }
 
-/// A collection searched for an allowed value: a constant, a field of the object itself, or a
-/// local filled once by a call that is not handed the request (`releases = await
-/// get_releases(ext_id)`): records the server holds, not a list the client sent.
+/// A collection searched for an allowed value: a constant, one the function builds from
+/// constants ([`is_server_collection`]), or the result of a call that is not handed the request,
+/// written in place or kept in a local assigned once (`releases = await get_releases(ext_id)`):
+/// records the server holds, not a list the client sent.
 fn is_searched_collection(file: &ParsedFile, node: Node, at: Node) -> bool {
     if is_constant_collection(file, node) || is_server_collection(file, node, at) {
         return true;
@@ -193,25 +194,7 @@ fn is_searched_collection(file: &ParsedFile, node: Node, at: Node) -> bool {
     if matches!(node.kind(), "call" | "await") {
         return is_server_call(file, node);
     }
-    if node.kind() != "identifier" {
-        return false;
-    }
-    let name = file.text(node);
-    let scope = enclosing_scope(file, at);
-    let assignments: Vec<Node> = file
-        .mentioning(scope, name, at.start_byte(), SCOPES)
-        .into_iter()
-        .filter(|n| n.kind() == "assignment")
-        .filter(|n| {
-            n.child_by_field_name("left")
-                .is_some_and(|l| l.kind() == "identifier" && file.text(l) == name)
-        })
-        .collect();
-    let [only] = assignments.as_slice() else {
-        return false;
-    };
-    only.child_by_field_name("right")
-        .is_some_and(|value| is_server_call(file, value))
+    single_value(file, node, at).is_some_and(|value| is_server_call(file, value))
 }
 
 /// A call (awaited or not) that is not handed the request or its body.
@@ -319,12 +302,11 @@ fn differs_from_literal(file: &ParsedFile, condition: Node, name: &str) -> bool 
                 && matches!(right.kind(), "string" | "integer"))
 }
 
-/// A local the function fills itself before `at`, once, from a call given only constants
-/// (`all_locales = get_all_locales()`) or a comprehension that reads no request: the server's
-/// own values, not the client's.
-fn is_server_collection(file: &ParsedFile, node: Node, at: Node) -> bool {
+/// The value of the one assignment to the local named by `node` before `at` in its function, if
+/// it is assigned exactly once there.
+fn single_value<'t>(file: &'t ParsedFile, node: Node<'t>, at: Node<'t>) -> Option<Node<'t>> {
     if node.kind() != "identifier" {
-        return false;
+        return None;
     }
     let name = file.text(node);
     let scope = enclosing_scope(file, at);
@@ -338,22 +320,28 @@ fn is_server_collection(file: &ParsedFile, node: Node, at: Node) -> bool {
         })
         .collect();
     let [only] = assignments.as_slice() else {
-        return false;
+        return None;
     };
     only.child_by_field_name("right")
-        .is_some_and(|value| match value.kind() {
-            "call" => value.child_by_field_name("arguments").is_some_and(|args| {
-                named_children(args)
-                    .iter()
-                    .all(|a| matches!(a.kind(), "string" | "integer" | "true" | "false" | "none"))
-            }),
-            // `{p.module: p for p in self.available_plugins(event)}`: built from what the server
-            // holds, with no request input in sight.
-            "dictionary_comprehension" | "list_comprehension" | "set_comprehension" => {
-                !descendants(value).any(|n| n.kind() == "identifier" && file.text(n) == "request")
-            }
-            _ => false,
-        })
+}
+
+/// A local the function fills itself before `at`, once, from a call given only constants
+/// (`all_locales = get_all_locales()`) or a comprehension that reads no request: the server's
+/// own values, not the client's.
+fn is_server_collection(file: &ParsedFile, node: Node, at: Node) -> bool {
+    single_value(file, node, at).is_some_and(|value| match value.kind() {
+        "call" => value.child_by_field_name("arguments").is_some_and(|args| {
+            named_children(args)
+                .iter()
+                .all(|a| matches!(a.kind(), "string" | "integer" | "true" | "false" | "none"))
+        }),
+        // `{p.module: p for p in self.available_plugins(event)}`: built from what the server
+        // holds, with no request input in sight.
+        "dictionary_comprehension" | "list_comprehension" | "set_comprehension" => {
+            !descendants(value).any(|n| n.kind() == "identifier" && file.text(n) == "request")
+        }
+        _ => false,
+    })
 }
 
 fn is_constant_collection(file: &ParsedFile, node: Node) -> bool {
