@@ -75,6 +75,33 @@ impl<'r> Plan<'r> {
         }
     }
 
+    /// The same plan with only the detector rule `id` (for files read again for one detector's
+    /// sake: no declarative rule runs, so no finding of theirs is made twice).
+    pub fn only_detector(&self, id: &str) -> Plan<'r> {
+        let per_language = self
+            .per_language
+            .iter()
+            .map(|(language, plan)| {
+                let only = LanguagePlan {
+                    detectors: plan
+                        .detectors
+                        .iter()
+                        .filter(|(rule, _, _)| rule.id == id)
+                        .cloned()
+                        .collect(),
+                    declarative: Vec::new(),
+                    filters: plan.filters.clone(),
+                    literals: None,
+                };
+                (*language, only)
+            })
+            .collect();
+        Plan {
+            per_language,
+            include_tests: self.include_tests,
+        }
+    }
+
     /// The rule with this id, if the plan holds it.
     fn rule(&self, id: &str) -> Option<&'r Rule> {
         self.per_language.iter().find_map(|(_, plan)| {

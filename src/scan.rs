@@ -302,9 +302,6 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
     })
 }
 
-/// The rule that judges calls of functions that load a row by a parameter alone.
-const IDOR_RULE: &str = "idor-unscoped-lookup";
-
 /// The findings decided across files (see [`across`]), by path: the findings that waited for
 /// their function's callers are taken out of `scanned` and joined with the calls that reach them,
 /// and the files that call a function returning request input are checked again.
@@ -345,7 +342,7 @@ fn across_files(
                 .filter(|(_, class)| rules.names_instance(class))
                 .collect(),
         )
-        .with_lookups(if rules.get(IDOR_RULE).is_some() {
+        .with_lookups(if rules.get(crate::detectors::IDOR_RULE_ID).is_some() {
             scanned
                 .iter()
                 .flat_map(|file| file.result.facts.unscoped_lookups.iter().cloned())

@@ -8,7 +8,9 @@
 mod broad_exception_swallowed;
 mod idor_unscoped_lookup;
 
-pub use idor_unscoped_lookup::{summaries as unscoped_lookups, LookupSummary};
+pub use idor_unscoped_lookup::{
+    summaries as unscoped_lookups, LookupSummary, RULE_ID as IDOR_RULE_ID,
+};
 
 use crate::parse::ParsedFile;
 use crate::source::Language;

@@ -18,7 +18,7 @@ use ast_grep_core::tree_sitter::StrDoc;
 use ast_grep_core::{AstGrep as Root, Matcher as _};
 use std::borrow::Cow;
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::ops::Range;
 use std::rc::Rc;
 use tree_sitter::Node;
@@ -63,6 +63,10 @@ pub struct FileMatches<'f, 's> {
     /// The line of the handler a `lower-severity: { in-handler: { staff: true } }` did not find
     /// staff-only by its guards' names: the linked routes may, by their guards' code.
     staff_handler: std::cell::Cell<Option<usize>>,
+    /// The file's module-level class names (candidates for sanitizing plugins).
+    module_classes: std::cell::OnceCell<BTreeSet<String>>,
+    /// Per taint declaration (by address): the file's classes that run one of its sanitizers.
+    sanitizing_classes: RefCell<HashMap<usize, Rc<BTreeSet<String>>>>,
 }
 
 /// A match: the reported byte range, the metavariables' source texts, the taint flow that
@@ -113,6 +117,8 @@ impl<'f, 's> FileMatches<'f, 's> {
             lowered: std::cell::Cell::new(Lowered::default()),
             negated: std::cell::Cell::new(0),
             staff_handler: std::cell::Cell::new(None),
+            module_classes: std::cell::OnceCell::new(),
+            sanitizing_classes: RefCell::new(HashMap::new()),
         }
     }
 
@@ -684,15 +690,13 @@ impl FileMatches<'_, '_> {
         }
         // `markdown.markdown(text, extensions=[CleanExt()])`: a plugin of the project that
         // runs one of the sanitizers.
-        let runs_sanitizer = |node: tree_sitter::Node| {
-            let adopted = self.root.adopt(node);
-            spec.sanitizers.iter().any(|condition| {
-                let mut env: Env = Cow::Owned(MetaVarEnv::new());
-                self.eval(spec, condition, &adopted, None, &mut env)
-            })
-        };
+        let classes = self
+            .module_classes
+            .get_or_init(|| plugins::module_class_names(self.file));
+        let sanitizing = |class: &str| self.sanitizing_classes(spec).contains(class);
         if !spec.sanitizers.is_empty()
-            && plugins::handed_sanitizing_plugin(self.file, candidate, &runs_sanitizer)
+            && candidate.kind() == "call"
+            && plugins::handed_plugin(self.file, candidate, classes, &sanitizing)
         {
             return Some(Custom::Sanitizer);
         }
@@ -703,6 +707,26 @@ impl FileMatches<'_, '_> {
             let first = text.lines().next().unwrap_or("");
             Custom::Source(format!("`{first}` is a source of this rule"))
         })
+    }
+
+    /// This file's classes whose code runs one of the rule's sanitizers, found once per rule.
+    fn sanitizing_classes(&self, spec: &TaintSpec) -> Rc<BTreeSet<String>> {
+        let key = std::ptr::from_ref(spec) as usize;
+        if let Some(known) = self.sanitizing_classes.borrow().get(&key) {
+            return Rc::clone(known);
+        }
+        let runs_sanitizer = |node: tree_sitter::Node| {
+            let adopted = self.root.adopt(node);
+            spec.sanitizers.iter().any(|condition| {
+                let mut env: Env = Cow::Owned(MetaVarEnv::new());
+                self.eval(spec, condition, &adopted, None, &mut env)
+            })
+        };
+        let found = Rc::new(plugins::sanitizing_classes(self.file, &runs_sanitizer));
+        self.sanitizing_classes
+            .borrow_mut()
+            .insert(key, Rc::clone(&found));
+        found
     }
 
     /// Whether a traced flow satisfies `wanted`; a flow that does is kept for the finding.

@@ -619,14 +619,21 @@ impl RequestReturns {
         })
     }
 
-    /// Whether a call of the file may resolve to one of the functions.
+    /// Whether a call of the file may resolve to one of the functions returning request input
+    /// or objects (every rule may see the file differently).
     fn called_by(&self, calls: &CallNames) -> bool {
         self.functions
             .iter()
             .chain(&self.objects)
-            .map(|(id, _)| id)
-            .chain(self.lookups.iter().map(|summary| &summary.sink.function))
-            .any(|id| calls.may_resolve_to(&id.module, &id.name))
+            .any(|(id, _)| calls.may_resolve_to(&id.module, &id.name))
+    }
+
+    /// Whether a call of the file may resolve to one of the row look-up helpers (only
+    /// `idor-unscoped-lookup` sees the file differently).
+    fn looks_up_by(&self, calls: &CallNames) -> bool {
+        self.lookups.iter().any(|summary| {
+            calls.may_resolve_to(&summary.sink.function.module, &summary.sink.function.name)
+        })
     }
 
     fn gates(&self) -> BTreeSet<&str> {
@@ -657,14 +664,19 @@ pub fn recheck(
     let Ok(names) = AhoCorasick::new(returns.gates()) else {
         return Vec::new();
     };
+    // A file that calls a look-up helper only is read again for `idor-unscoped-lookup` alone.
+    let lookups_only = plan.only_detector(crate::detectors::IDOR_RULE_ID);
     files
         .par_iter()
         .zip(calls)
-        .filter(|((candidate, _), calls)| {
-            (candidate.language == Language::Python || !returns.lookups.is_empty())
-                && returns.called_by(calls)
-        })
-        .filter_map(|((candidate, test_path), _)| {
+        .filter_map(|((candidate, test_path), calls)| {
+            let plan = if candidate.language == Language::Python && returns.called_by(calls) {
+                plan
+            } else if returns.looks_up_by(calls) {
+                &lookups_only
+            } else {
+                return None;
+            };
             let source = load(candidate, |text| names.is_match(text))?;
             budget::bounded(timeout, || {
                 let tree = parse::tree(&source)?;

@@ -16,6 +16,9 @@ use serde::{Deserialize, Serialize};
 use std::ops::Range;
 use std::sync::LazyLock;
 
+/// The built-in rule that judges calls of functions that load a row by a parameter alone.
+pub const RULE_ID: &str = "idor-unscoped-lookup";
+
 /// Names this detector fills in for rule messages.
 /// `MODEL` names, after a look-up made by a project function, that function too (`Order`
 /// through `find_order()`).
