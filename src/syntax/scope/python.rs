@@ -161,12 +161,7 @@ fn equals_field_of(file: &ParsedFile, condition: Node, name: &str, element: &str
             .any(|side| equals_field_of(file, side, name, element))
         }
         "comparison_operator" => {
-            let mut cursor = condition.walk();
-            let operators: Vec<&str> = condition
-                .children(&mut cursor)
-                .filter(|child| !child.is_named())
-                .map(|child| child.kind())
-                .collect();
+            let operators = comparison_operators(condition);
             let operands = named_children(condition);
             let of_element = |n: &Node| {
                 (n.kind() == "identifier" && file.text(*n) == element)
@@ -273,12 +268,7 @@ fn membership(file: &ParsedFile, condition: Node, name: &str) -> Option<bool> {
     {
         return None;
     }
-    let mut cursor = condition.walk();
-    let operators: Vec<&str> = condition
-        .children(&mut cursor)
-        .filter(|child| !child.is_named())
-        .map(|child| child.kind())
-        .collect();
+    let operators = comparison_operators(condition);
     match operators.as_slice() {
         ["in"] => Some(true),
         ["not in"] | ["not", "in"] => Some(false),
@@ -289,12 +279,7 @@ fn membership(file: &ParsedFile, condition: Node, name: &str) -> Option<bool> {
 /// `name != "literal"`.
 fn differs_from_literal(file: &ParsedFile, condition: Node, name: &str) -> bool {
     let operands = named_children(condition);
-    let mut cursor = condition.walk();
-    let operators: Vec<&str> = condition
-        .children(&mut cursor)
-        .filter(|child| !child.is_named())
-        .map(|child| child.kind())
-        .collect();
+    let operators = comparison_operators(condition);
     condition.kind() == "comparison_operator"
         && operators == ["!="]
         && matches!(operands.as_slice(), [left, right]
@@ -408,4 +393,14 @@ pub fn is_inert_parameter(file: &ParsedFile, use_site: Node, name: &str) -> bool
                 .child_by_field_name("type")
                 .is_some_and(|annotation| super::is_inert_type(file.text(annotation)))
     })
+}
+
+/// The operators of a comparison, as written (`==`, `not in` or `not` and `in`).
+fn comparison_operators<'t>(condition: Node<'t>) -> Vec<&'t str> {
+    let mut cursor = condition.walk();
+    condition
+        .children(&mut cursor)
+        .filter(|child| !child.is_named())
+        .map(|child| child.kind())
+        .collect()
 }
