@@ -462,35 +462,27 @@ impl<'a> Linker<'a> {
     /// one built in the file), with the file that builds it.
     fn find_schema(&self, file: usize, written: &str) -> Option<(usize, &'a Schema)> {
         let schemas = |f: usize| self.files[f].1.graphql_schemas.iter();
+        // Every file's schemas of that name, each keyed by its file for `nearest`.
+        let schemas_named = |name: &str| -> Vec<(usize, (usize, &'a Schema))> {
+            (0..self.files.len())
+                .flat_map(|f| {
+                    schemas(f)
+                        .filter(|s| s.name == name)
+                        .map(move |s| (f, (f, s)))
+                })
+                .collect()
+        };
         if written.starts_with('@') {
             return schemas(file).find(|s| s.name == written).map(|s| (file, s));
         }
         if self.files[file].0.ends_with(".rs") {
             // `crate::schema::AppSchema`, qualified where the handler names it.
             let (module, name) = rust_path(written)?;
-            let candidates: Vec<(usize, (usize, &'a Schema))> = (0..self.files.len())
-                .flat_map(|f| {
-                    self.files[f]
-                        .1
-                        .graphql_schemas
-                        .iter()
-                        .filter(|s| s.name == name)
-                        .map(move |s| (f, (f, s)))
-                })
-                .collect();
+            let candidates = schemas_named(&name);
             return self.nearest(file, &module, candidates).into_iter().next();
         }
         let (module, name) = self.judge.qualify(file, written);
-        let candidates: Vec<(usize, (usize, &'a Schema))> = (0..self.files.len())
-            .flat_map(|f| {
-                self.files[f]
-                    .1
-                    .graphql_schemas
-                    .iter()
-                    .filter(|s| s.name == name)
-                    .map(move |s| (f, (f, s)))
-            })
-            .collect();
+        let candidates = schemas_named(&name);
         let named: Vec<(usize, (usize, &'a Schema))> = candidates
             .iter()
             .filter(|(f, _)| self.judge.names_item_of(file, &module, *f))

@@ -14,7 +14,7 @@ use crate::parse::ParsedFile;
 use crate::source::Language;
 use crate::source::Position;
 use crate::suppress;
-use crate::syntax::{descendants, named_children};
+use crate::syntax::{descendants, named_children, positional_arguments};
 use tree_sitter::Node;
 
 /// Words without which a Python file contributes nothing to the project model.
@@ -627,15 +627,7 @@ fn method_call(file: &ParsedFile, call: Node, facts: &mut FileFacts) {
     let Some((object, method)) = callee_attribute(file, call) else {
         return;
     };
-    let args = call
-        .child_by_field_name("arguments")
-        .map(named_children)
-        .unwrap_or_default();
-    let positional: Vec<Node> = args
-        .iter()
-        .copied()
-        .filter(|a| a.kind() != "keyword_argument")
-        .collect();
+    let positional = positional_arguments(call);
     match method {
         "register" if positional.len() >= 2 && positional[0].kind() == "string" => {
             let prefix = string_value(file, positional[0]);

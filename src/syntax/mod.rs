@@ -119,6 +119,16 @@ pub fn named_children(node: Node<'_>) -> Vec<Node<'_>> {
     node.named_children(&mut cursor).collect()
 }
 
+/// The positional arguments of a Python call, in order: its arguments but the `name=value` ones.
+pub fn positional_arguments(call: Node<'_>) -> Vec<Node<'_>> {
+    call.child_by_field_name("arguments")
+        .map(named_children)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|argument| argument.kind() != "keyword_argument")
+        .collect()
+}
+
 /// The ancestors of `node` in the tree whose root is `root`, nearest first. Found going down from
 /// the root once: tree-sitter's `parent()` searches from the root on every call, so walking up
 /// with it is quadratic in the depth.

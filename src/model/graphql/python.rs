@@ -13,7 +13,7 @@ use crate::project::guards::{
 };
 use crate::source::Language;
 use crate::symbols::{NamePatterns, Resolved};
-use crate::syntax::{descendants, named_children};
+use crate::syntax::{descendants, named_children, positional_arguments};
 use std::collections::HashMap;
 use std::sync::LazyLock;
 use tree_sitter::Node;
@@ -740,15 +740,7 @@ pub(crate) fn schema_facts(file: &ParsedFile) -> SchemaFacts {
         else {
             continue;
         };
-        let args = call
-            .child_by_field_name("arguments")
-            .map(named_children)
-            .unwrap_or_default();
-        let positional: Vec<Node> = args
-            .iter()
-            .copied()
-            .filter(|a| a.kind() != "keyword_argument")
-            .collect();
+        let positional = positional_arguments(call);
         let mut roots = Vec::new();
         if library == Framework::Ariadne {
             // make_executable_schema(type_defs, query, mutation) or (type_defs, [query, …])

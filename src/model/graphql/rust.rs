@@ -229,13 +229,10 @@ const SCHEMA_WRAPPERS: &[&str] = &[
     "sync",
 ];
 
-/// The roots of a schema type as written: `Schema<QueryRoot, MutationRoot, EmptySubscription>`
-/// (async-graphql) or `RootNode<'static, Query, Mutation, EmptySubscription<Context>>`
-/// (juniper), qualified through the file's `use`s.
-fn schema_type(file: &ParsedFile, type_text: &str) -> Option<(Framework, Vec<String>)> {
-    let (head, rest) = type_text.split_once('<')?;
-    let head = head.trim();
-    let library = [
+/// The library whose schema type `head` names, through the file's `use`s
+/// (`Schema` → async-graphql's, `RootNode` → juniper's).
+fn schema_library(file: &ParsedFile, head: &str) -> Option<Framework> {
+    [
         (
             "async_graphql",
             "async_graphql::Schema",
@@ -245,7 +242,16 @@ fn schema_type(file: &ParsedFile, type_text: &str) -> Option<(Framework, Vec<Str
     ]
     .into_iter()
     .find(|(krate, name, _)| resolve(file, head, krate) == *name)
-    .map(|(_, _, library)| library)?;
+    .map(|(_, _, library)| library)
+}
+
+/// The roots of a schema type as written: `Schema<QueryRoot, MutationRoot, EmptySubscription>`
+/// (async-graphql) or `RootNode<'static, Query, Mutation, EmptySubscription<Context>>`
+/// (juniper), qualified through the file's `use`s.
+fn schema_type(file: &ParsedFile, type_text: &str) -> Option<(Framework, Vec<String>)> {
+    let (head, rest) = type_text.split_once('<')?;
+    let head = head.trim();
+    let library = schema_library(file, head)?;
     let inner = rest.rsplit_once('>').map_or(rest, |(inner, _)| inner);
     let mut args = Vec::new();
     let (mut depth, mut start) = (0usize, 0usize);
@@ -309,18 +315,9 @@ pub(crate) fn schema_facts(file: &ParsedFile) -> (Vec<super::Schema>, Vec<(Strin
                 let Some((head, "build" | "new")) = callee.rsplit_once("::") else {
                     continue;
                 };
-                let library = [
-                    (
-                        "async_graphql",
-                        "async_graphql::Schema",
-                        Framework::AsyncGraphql,
-                    ),
-                    ("juniper", "juniper::RootNode", Framework::Juniper),
-                ]
-                .into_iter()
-                .find(|(krate, name, _)| resolve(file, head, krate) == *name)
-                .map(|(_, _, library)| library);
-                let Some(library) = library else { continue };
+                let Some(library) = schema_library(file, head) else {
+                    continue;
+                };
                 let roots = node
                     .child_by_field_name("arguments")
                     .map(named_children)
