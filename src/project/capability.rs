@@ -200,10 +200,5 @@ fn from_request(file: &ParsedFile, node: Node) -> bool {
 }
 
 fn shorten(text: &str) -> String {
-    let first = text.lines().next().unwrap_or(text).trim();
-    if first.chars().count() > 80 {
-        format!("{}…", first.chars().take(79).collect::<String>())
-    } else {
-        first.to_string()
-    }
+    super::first_line_within(text, 80)
 }

@@ -117,3 +117,14 @@ impl Project {
         link::link(files, auth)
     }
 }
+
+/// The first line of `text`, trimmed, cut to `max` characters with an ellipsis: a piece of code
+/// quoted in a guard or a message.
+fn first_line_within(text: &str, max: usize) -> String {
+    let first = text.lines().next().unwrap_or(text).trim();
+    if first.chars().count() > max {
+        format!("{}…", first.chars().take(max - 1).collect::<String>())
+    } else {
+        first.to_string()
+    }
+}

@@ -134,16 +134,7 @@ fn tests_role(file: &ParsedFile, function: Node) -> bool {
 }
 
 fn first_line(text: &str) -> String {
-    let line = text.lines().next().unwrap_or("").trim();
-    if line.len() > 60 {
-        let cut = (0..=60)
-            .rev()
-            .find(|i| line.is_char_boundary(*i))
-            .unwrap_or(0);
-        format!("{}…", &line[..cut])
-    } else {
-        line.to_string()
-    }
+    super::first_line_within(text, 60)
 }
 
 #[cfg(test)]
