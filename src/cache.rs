@@ -380,7 +380,7 @@ mod tests {
             findings: vec![finding],
             notices: vec![notice],
             suppressions: Vec::new(),
-            facts: crate::project::FileFacts::default(),
+            facts: crate::app::FileFacts::default(),
             calls: crate::taint::across::CallNames::default(),
         }
     }

@@ -509,6 +509,9 @@ fn declarative_finding(rule: &Rule, source: &SourceFile, found: Found) -> Findin
     if let Some(line) = found.unauthenticated {
         finding.link_checks.push(LinkCheck::Unauthenticated(line));
     }
+    for (line, wanted) in found.routed {
+        finding.link_checks.push(LinkCheck::Routed(line, wanted));
+    }
     finding.via_parameter = found.via_parameter;
     finding.via_template = found.template;
     if found.lowered.confidence {

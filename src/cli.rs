@@ -1,5 +1,6 @@
 //! The command-line interface: argument parsing and the `scan`, `rules` and `explain` commands.
 
+use crate::app::AuthConfig;
 use crate::baseline::Baseline;
 use crate::budget;
 use crate::cache;
@@ -7,7 +8,6 @@ use crate::config::{self, RuleSources};
 use crate::diff::ChangedLines;
 use crate::filter;
 use crate::profile;
-use crate::project::AuthConfig;
 use crate::report::{self, Format, TextStyle};
 use crate::rules::{load_rule_paths, Confidence, RuleSet, Severity, CUSTOM_PACK};
 use crate::scan::{self, ScanOptions};

@@ -3,7 +3,7 @@
 //! It adds rule directories, enables or disables rules and packs, overrides severities and
 //! excludes paths. See docs/configuration.md.
 
-use crate::project::AuthSettings;
+use crate::app::AuthSettings;
 use crate::rules::{load_rule_paths, PathFilter, RuleSet, Severity, CUSTOM_PACK};
 use miette::{Diagnostic, NamedSource, SourceSpan};
 use serde::Deserialize;

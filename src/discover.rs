@@ -248,7 +248,7 @@ fn visit(entry: &DirEntry, real_root: &Path, options: &DiscoverOptions, found: &
         let size = entry.metadata().map(|meta| meta.len()).unwrap_or(0);
         let mut found = found.lock().unwrap_or_else(|e| e.into_inner());
         consider_file(entry.path(), language, size, options, &mut found);
-    } else if kind.is_file() && crate::project::templates::has_template_extension(entry.path()) {
+    } else if kind.is_file() && crate::app::templates::has_template_extension(entry.path()) {
         let size = entry.metadata().map(|meta| meta.len()).unwrap_or(0);
         if size <= options.max_file_size {
             let mut found = found.lock().unwrap_or_else(|e| e.into_inner());

@@ -38,7 +38,7 @@ pub struct Finding {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub via_parameter: Option<crate::taint::across::ParamSink>,
     /// The finding stands only where this template prints the value without escaping; it is
-    /// then reported there (see [`crate::project::templates`]).
+    /// then reported there (see [`crate::app::templates`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub via_template: Option<TemplateUse>,
 }
@@ -51,7 +51,7 @@ pub struct TemplateUse {
 }
 
 /// A condition on a finding that only the linked project can decide (see
-/// [`crate::project::checks`]).
+/// [`crate::app::checks`]).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum LinkCheck {
@@ -75,6 +75,10 @@ pub enum LinkCheck {
     /// confirms it, with the guards other files add (router dependencies, middleware, settings)
     /// and the dependencies judged by their code.
     Unauthenticated(usize),
+    /// The handler whose name is on this line of the finding's file has a route with this
+    /// path and these methods: `in-handler: { route: …, methods: … }` where the file alone does
+    /// not show the handler's route or methods. Some linked route reaching it must.
+    Routed(usize, crate::app::handlers::RouteWanted),
     /// The flow enters at the handler whose name is on this line of this file (a display
     /// path): when a guard of every route reaching it refuses callers who are not staff, by
     /// its code, the finding is one severity lower, as the rule's `lower-severity: { in-handler:

@@ -1,7 +1,7 @@
 //! Parsing with tree-sitter: one parser per language per worker thread.
 
+use crate::app::handlers::FileModel;
 use crate::budget::{self, Stopped};
-use crate::model::FileModel;
 use crate::source::{Language, SourceFile};
 use crate::symbols::FileSymbols;
 use crate::syntax::{descendants, descendants_mentioning};

@@ -1,5 +1,8 @@
 //! The whole pipeline for one run: discover → read → parse → check → filter.
 
+use crate::app::checks::LinkChecks;
+use crate::app::effects::Effects;
+use crate::app::{self, missing_authorization, AuthConfig, FileFacts, Project};
 use crate::budget::{self, Stopped};
 use crate::cache::{self, Cache};
 use crate::check::{self, check_file, rule_notice, Checked, Plan};
@@ -11,9 +14,6 @@ use crate::fingerprint;
 use crate::parse::{self, ParsedFile};
 use crate::profile::{FileProfile, Profile, RuleTimes};
 use crate::progress::Progress;
-use crate::project::checks::LinkChecks;
-use crate::project::effects::Effects;
-use crate::project::{self, missing_authorization, AuthConfig, FileFacts, Project};
 use crate::rules::RuleSet;
 use crate::rules::{Logic, TestCodePolicy};
 use crate::source::SourceFile;
@@ -390,7 +390,7 @@ fn across_files(
 }
 
 /// The results of the templates that views pass request input to: the findings waiting for a
-/// template (see [`project::templates`]) are taken out of `scanned` and `across` and reported
+/// template (see [`app::templates`]) are taken out of `scanned` and `across` and reported
 /// where the templates print the value unescaped.
 fn templates(
     scanned: &mut [Scanned],
@@ -419,7 +419,7 @@ fn templates(
         .iter()
         .flat_map(|file| file.result.facts.template_dirs.iter().cloned())
         .collect();
-    project::templates::link(pending, files, &dirs, rules)
+    app::templates::link(pending, files, &dirs, rules)
         .into_iter()
         .map(|template| Scanned {
             result: FileResult {
@@ -757,7 +757,7 @@ fn check_bytes(
     let model_in_check = parsed.model_time();
     notices.extend(syntax);
     // The project facts and the suppressions are bounded like a rule.
-    let facts = budget::bounded(timeout, || project::facts(&parsed)).unwrap_or_else(|stopped| {
+    let facts = budget::bounded(timeout, || app::facts::build(&parsed)).unwrap_or_else(|stopped| {
         notices.push(rule_notice(&source, "routes and guards", &stopped, timeout));
         FileFacts::default()
     });

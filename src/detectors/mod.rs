@@ -37,7 +37,7 @@ pub struct Match {
 pub enum DetectorKind {
     BroadExceptionSwallowed,
     IdorUnscopedLookup,
-    /// Judged on the linked project ([`crate::project::missing_authorization`]).
+    /// Judged on the linked project ([`crate::app::missing_authorization`]).
     MissingAuthorization,
     /// Judged on a file's suppression comments ([`crate::suppress`]), as is the next.
     SuppressionWithoutReason,
@@ -76,7 +76,7 @@ impl DetectorKind {
         match self {
             DetectorKind::BroadExceptionSwallowed => broad_exception_swallowed::CAPTURES,
             DetectorKind::IdorUnscopedLookup => idor_unscoped_lookup::CAPTURES,
-            DetectorKind::MissingAuthorization => crate::project::missing_authorization::CAPTURES,
+            DetectorKind::MissingAuthorization => crate::app::missing_authorization::CAPTURES,
             DetectorKind::SuppressionWithoutReason | DetectorKind::UnusedSuppression => {
                 crate::suppress::CAPTURES
             }

@@ -5,8 +5,8 @@ use super::{
     Condition, ConstraintTest, Lowered, Lowering, Matcher, Relation, SgDoc, SgLang, SgNode, StopBy,
     TaintSpec, BUILT_HOW,
 };
+use crate::app::handlers::{FileModel, RouteWanted};
 use crate::finding::{ModelRef, TemplateUse};
-use crate::model::FileModel;
 use crate::parse::ParsedFile;
 use crate::syntax::descendants;
 use crate::taint::across::{self, ParamSink};
@@ -53,6 +53,9 @@ pub struct FileMatches<'f, 's> {
     /// The line of the handler whose lack of authentication the current match relies on
     /// (`in-handler: { authenticated: false }`), for the linked routes to confirm.
     unauthenticated: std::cell::Cell<Option<usize>>,
+    /// The lines of the handlers `in-handler` conditions accepted on the file alone, with the
+    /// route and methods the linked routes must confirm.
+    routed: RefCell<Vec<(usize, RouteWanted)>>,
     /// How a value that is not a constant got into the text a `built` constraint accepted.
     how: std::cell::Cell<Option<How>>,
     /// Which `lower-confidence`/`lower-severity` conditions of the current match held.
@@ -88,6 +91,8 @@ pub struct Found {
     /// The line of the handler an `in-handler: { authenticated: false }` took for
     /// unauthenticated, for the linked routes to confirm.
     pub unauthenticated: Option<usize>,
+    /// The lines of handlers whose route or methods the linked routes must confirm.
+    pub routed: Vec<(usize, RouteWanted)>,
     /// Which `lower-*` conditions held: the finding is one step less confident or severe.
     pub lowered: Lowered,
     /// The line of a handler that a staff `lower-severity` leaves to the linked routes.
@@ -113,6 +118,7 @@ impl<'f, 's> FileMatches<'f, 's> {
             via_parameter: RefCell::new(None),
             template: RefCell::new(None),
             unauthenticated: std::cell::Cell::new(None),
+            routed: RefCell::new(Vec::new()),
             how: std::cell::Cell::new(None),
             lowered: std::cell::Cell::new(Lowered::default()),
             negated: std::cell::Cell::new(0),
@@ -149,6 +155,7 @@ impl<'f, 's> FileMatches<'f, 's> {
         self.template.borrow_mut().take();
         self.how.set(None);
         self.unauthenticated.set(None);
+        self.routed.borrow_mut().clear();
         self.lowered.set(Lowered::default());
         self.staff_handler.set(None);
         if !self.eval(
@@ -239,6 +246,7 @@ impl<'f, 's> FileMatches<'f, 's> {
             via_parameter: self.via_parameter.borrow_mut().take(),
             template,
             unauthenticated: self.unauthenticated.take(),
+            routed: self.routed.take(),
             lowered: self.lowered.get(),
             staff_handler: self.staff_handler.take(),
         })
@@ -299,9 +307,11 @@ impl<'f, 's> FileMatches<'f, 's> {
                     self.unauthenticated.get(),
                     self.staff_handler.get(),
                 );
+                let routed = self.routed.borrow().len();
                 let waiting = self.via_parameter.borrow().is_some();
                 let held = attempt(env, |trial| self.eval(spec, c, node, lineage, trial));
                 if !held {
+                    self.routed.borrow_mut().truncate(routed);
                     self.lowered.set(said.0);
                     self.unauthenticated.set(said.1);
                     self.staff_handler.set(said.2);
@@ -315,10 +325,12 @@ impl<'f, 's> FileMatches<'f, 's> {
             Condition::Not(inner) => {
                 let mut scratch: Env = Cow::Borrowed(env.as_ref());
                 let said = self.unauthenticated.get();
+                let routed = self.routed.borrow().len();
                 self.negated.set(self.negated.get() + 1);
                 let held = self.eval(spec, inner, node, lineage, &mut scratch);
                 self.negated.set(self.negated.get() - 1);
                 self.unauthenticated.set(said);
+                self.routed.borrow_mut().truncate(routed);
                 !held
             }
             Condition::Inside(rel) => match lineage {
@@ -375,12 +387,21 @@ impl<'f, 's> FileMatches<'f, 's> {
                 let Some(handler) = self.model().handler_at(node.range().start) else {
                     return false;
                 };
-                let accepted = filter.accepts(handler);
-                if accepted && filter.authenticated == Some(false) {
-                    let line = self.file.source.position(handler.name_bytes.start).line;
+                let Some(wanted) = filter.accepts_pending(handler) else {
+                    return false;
+                };
+                let line = self.file.source.position(handler.name_bytes.start).line;
+                if filter.authenticated == Some(false) {
                     self.unauthenticated.set(Some(line));
                 }
-                accepted
+                if wanted.route.is_some() && self.negated.get() > 0 {
+                    // Under a `not`, a route the file does not show does not match.
+                    return false;
+                }
+                if wanted != RouteWanted::default() && self.negated.get() == 0 {
+                    self.routed.borrow_mut().push((line, wanted));
+                }
+                true
             }
             Condition::InTestCode => self.tests.contains(node.range().start),
             Condition::UsedAsObject => {
@@ -535,7 +556,7 @@ impl<'f, 's> FileMatches<'f, 's> {
             ConstraintTest::RequestModel { field, required } => {
                 let mut qualified = self.qualified(bound);
                 if self.file.language() == crate::source::Language::Rust {
-                    qualified = crate::project::models::rust_path(&qualified);
+                    qualified = crate::app::models::rust_path(&qualified);
                 }
                 self.request_model.borrow_mut().get_or_insert((
                     qualified,

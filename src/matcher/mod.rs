@@ -17,7 +17,7 @@ pub use lazy_regex::LazyRegex;
 pub use prefilter::Prefilter;
 pub use query::QueryAtom;
 
-use crate::model::HandlerFilter;
+use crate::app::handlers::HandlerFilter;
 use ast_grep_core::Pattern;
 
 /// One condition on a node. Several conditions in one YAML mapping are combined with [`Condition::All`].

@@ -6,8 +6,8 @@
 
 use super::escape::{html, html_code};
 use super::{text, TextStyle};
+use crate::app::{Project, Route};
 use crate::finding::{Finding, Related};
-use crate::project::{Project, Route};
 use crate::rules::{RuleSet, Severity};
 use crate::scan::ScanOutcome;
 use std::collections::{BTreeMap, HashMap};
@@ -436,8 +436,8 @@ impl Files {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::app::handlers::Framework;
     use crate::finding::Notice;
-    use crate::model::Framework;
     use crate::report::test_support::{finding, outcome, rules};
     use crate::source::Position;
 

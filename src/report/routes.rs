@@ -1,6 +1,6 @@
 //! `tollgate routes`: the attack-surface inventory as a table or as JSON.
 
-use crate::project::{Project, Route};
+use crate::app::{Project, Route};
 use serde::Serialize;
 use std::io::{self, Write};
 

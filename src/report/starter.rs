@@ -3,8 +3,8 @@
 //! review, the guards tollgate could only guess and the routes that have no guard.
 
 use super::escape::sanitize;
-use crate::project::guards::Via;
-use crate::project::{Project, Route};
+use crate::app::guards::Via;
+use crate::app::{Project, Route};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -91,7 +91,8 @@ impl<'a> Survey<'a> {
                     }
                     _ if matches!(
                         route.framework,
-                        crate::model::Framework::Axum | crate::model::Framework::Actix
+                        crate::app::handlers::Framework::Axum
+                            | crate::app::handlers::Framework::Actix
                     ) =>
                     {
                         AuthKey::Extractors
@@ -352,7 +353,7 @@ fn quoted(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Framework;
+    use crate::app::handlers::Framework;
 
     fn route(path: Option<&str>, handler: &str, guards: &[&str], guessed: &[&str]) -> Route {
         Route {

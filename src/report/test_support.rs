@@ -92,7 +92,7 @@ pub fn outcome(findings: Vec<Finding>, notices: Vec<Notice>) -> ScanOutcome {
             files_scanned: 2,
             ..ScanStats::default()
         },
-        project: crate::project::Project::default(),
+        project: crate::app::Project::default(),
         profile: None,
     }
 }

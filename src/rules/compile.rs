@@ -2,11 +2,11 @@
 //! pattern, kind, regex and query against the rule's language on the way.
 
 use super::schema::{RawBuilt, RawCondition, RawConstraint, RawHandler, RawRequestModel, RawTaint};
+use crate::app::handlers::HandlerFilter;
 use crate::matcher::{
     expand_metavariables, Condition, Constraint, ConstraintTest, LazyRegex, Lowering, Matcher,
     Prefilter, QueryAtom, Relation, SgLang, StopBy, TaintSpec, BUILT_HOW,
 };
-use crate::model::HandlerFilter;
 use crate::source::Language;
 use ast_grep_core::{MatchStrictness, Pattern};
 use regex::Regex;

@@ -72,7 +72,7 @@ pub(super) fn symbols(file: &ParsedFile) -> FileSymbols {
         parts
     };
     let root = file.tree.root_node();
-    for node in crate::model::python::statement_level(root) {
+    for node in crate::app::handlers::python::statement_level(root) {
         match node.kind() {
             "import_statement" => plain_import(file, node, &mut symbols),
             "import_from_statement" => from_import(file, node, &base, &mut symbols),

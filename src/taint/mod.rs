@@ -13,7 +13,7 @@
 //! (`if x not in ALLOWED: raise`), and whatever the rule declares.
 //!
 //! Sources are the request accessors and handler parameters of the application model
-//! ([`crate::model`]) plus what the rule declares. The result is the path: source first.
+//! ([`crate::app::handlers`]) plus what the rule declares. The result is the path: source first.
 //!
 //! The same walk answers a second [`Question`]: is a value anything but a constant? Then every
 //! value not known to be fixed is a source; [`built`] asks it of the values spliced into a text
@@ -28,7 +28,7 @@ mod python;
 mod rust;
 pub mod validate;
 
-use crate::model::FileModel;
+use crate::app::handlers::FileModel;
 use crate::parse::ParsedFile;
 use crate::source::Language;
 use crate::syntax::{is_constant_name, named_children, scope};
@@ -625,8 +625,8 @@ impl<'a, 'f> Tracer<'a, 'f> {
 
 /// Whether the framework fills a handler's extra parameters from URL segments, as strings
 /// (or numbers and UUIDs, with a converter): Django and DRF views, Flask routes.
-fn url_strings(framework: crate::model::Framework) -> bool {
-    use crate::model::Framework;
+fn url_strings(framework: crate::app::handlers::Framework) -> bool {
+    use crate::app::handlers::Framework;
     matches!(
         framework,
         Framework::Django | Framework::Drf | Framework::Flask

@@ -7,10 +7,10 @@ use super::{
     is_id_name, is_natural_key, is_oauth_client, is_private_field, is_public_condition,
     is_reference_model, is_reporting_call, ties_to_caller, LookupSummary,
 };
+use crate::app::handlers::admin::{is_admin_area, is_admin_marker};
+use crate::app::handlers::python::class_attribute;
+use crate::app::handlers::{FileModel, Framework};
 use crate::detectors::Match;
-use crate::model::admin::{is_admin_area, is_admin_marker};
-use crate::model::python::class_attribute;
-use crate::model::{FileModel, Framework};
 use crate::parse::ParsedFile;
 use crate::syntax::scope::is_inert_type;
 use crate::syntax::scope::python as scope;

@@ -7,9 +7,9 @@ use super::{
     is_public_condition, is_reference_model, is_reporting_call, sql_lookup, ties_to_caller,
     LookupSummary,
 };
+use crate::app::handlers::admin::{is_admin_area, is_admin_marker};
+use crate::app::handlers::{looks_like_auth, FileModel};
 use crate::detectors::Match;
-use crate::model::admin::{is_admin_area, is_admin_marker};
-use crate::model::{looks_like_auth, FileModel};
 use crate::parse::ParsedFile;
 use crate::syntax::scope::rust as scope;
 use crate::syntax::{descendants, is_constant_name, named_children};

@@ -10,7 +10,7 @@ mod python;
 mod rust;
 
 use super::{binding_step, Binding, Custom, CustomHook, Flow, Question, Step, Tracer};
-use crate::model::FileModel;
+use crate::app::handlers::FileModel;
 use crate::parse::ParsedFile;
 use crate::source::Language;
 use regex::Regex;

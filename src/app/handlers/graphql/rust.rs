@@ -3,7 +3,7 @@
 //! `#[graphql(guard = …)]` and `ctx.data::<T>()` checks.
 
 use super::{camel, root_kind, Operation};
-use crate::model::{looks_like_auth, Framework, Handler};
+use crate::app::handlers::{looks_like_auth, Framework, Handler};
 use crate::parse::ParsedFile;
 use crate::source::Language;
 use crate::symbols::Resolved;

@@ -1,12 +1,28 @@
 //! What one file tells the project model, in a form the cache can store.
 
-use super::guards::{self, ClassFact, FunctionFact, GuardCall};
-use crate::model::graphql::Operation;
-use crate::model::{Framework, Handler};
+use crate::app::guards::{self, ClassFact, FunctionFact, GuardCall};
+use crate::app::handlers::graphql::Operation;
+use crate::app::handlers::{Framework, Handler};
 use crate::parse::ParsedFile;
+use crate::source::Language;
 use crate::source::Position;
 use crate::symbols::FileSymbols;
 use serde::{Deserialize, Serialize};
+
+mod python;
+mod rust;
+
+/// Build the facts one file contributes to the project model.
+pub fn build(file: &ParsedFile) -> FileFacts {
+    let mut facts = match file.language() {
+        Language::Python => python::facts(file),
+        Language::Rust => rust::facts(file),
+    };
+    facts.template_dirs = crate::app::templates::configured_dirs(&file.source.text);
+    // Every file's facts stay in memory until the link: a clone allocates each list at its
+    // length, without the spare capacity left by building it.
+    facts.clone()
+}
 
 /// One file's contribution to the project model.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,10 +82,10 @@ pub struct FileFacts {
     pub template_dirs: Vec<String>,
     /// GraphQL schemas the file builds, with their root types as written.
     #[serde(default)]
-    pub graphql_schemas: Vec<crate::model::graphql::Schema>,
+    pub graphql_schemas: Vec<crate::app::handlers::graphql::Schema>,
     /// Mutation classes the file's object types mount as fields (`refund = Refund.Field()`).
     #[serde(default)]
-    pub graphql_mounts: Vec<crate::model::graphql::Mount>,
+    pub graphql_mounts: Vec<crate::app::handlers::graphql::Mount>,
 }
 
 impl FileFacts {
@@ -127,7 +143,7 @@ pub struct HandlerFact {
     /// The secret the request carries that the handler checks itself, when it is public by
     /// design (a reset link, a ticket's secret URL).
     #[serde(default)]
-    pub capability: Option<super::capability::Capability>,
+    pub capability: Option<crate::app::capability::Capability>,
     /// A function that is a handler only if a registration in another file mounts it (a
     /// `pub(crate) async fn` in a handlers module).
     #[serde(default)]
@@ -268,8 +284,8 @@ impl HandlerFact {
             writes: WRITE_HINTS.iter().any(|hint| body.contains(hint)),
             verifies_signature: SIGNATURE_HINTS.iter().any(|hint| body.contains(hint)),
             grants: handler_function(file, handler)
-                .and_then(|function| super::privilege::granted(file, function)),
-            capability: super::capability::of(file, handler),
+                .and_then(|function| crate::app::privilege::granted(file, function)),
+            capability: crate::app::capability::of(file, handler),
             candidate: false,
             operation: handler.operation.clone(),
             serves: None,

@@ -8,12 +8,17 @@ use super::effects::Effects;
 use super::guards::Judge;
 use super::models::RequestModels;
 use super::{FileFacts, Project};
+use crate::app::handlers::RouteWanted;
 use crate::finding::{Finding, LinkCheck};
 use crate::rules::Confidence;
 use crate::taint::callees::Callees;
 use crate::taint::validate::ENUM_BASES;
 use crate::taint::CallRef;
-use std::collections::BTreeSet;
+use regex::Regex;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The path and methods of every linked route, by the file and line of its handler.
+type RoutesByHandler = BTreeMap<(String, usize), Vec<(Option<String>, Vec<String>)>>;
 
 /// What the linked project says about the link checks of a scan's findings.
 pub struct LinkChecks {
@@ -32,6 +37,8 @@ pub struct LinkChecks {
     authenticated: BTreeSet<(String, usize)>,
     /// Handlers, by file and line, that every route reaching them restricts to staff.
     staff_only: BTreeSet<(String, usize)>,
+    /// The path and methods of every linked route, by handler file and line.
+    routes: RoutesByHandler,
 }
 
 impl LinkChecks {
@@ -105,6 +112,7 @@ impl LinkChecks {
             read_only,
             authenticated: authenticated_handlers(project),
             staff_only: staff_only_handlers(project),
+            routes: routes_by_handler(project),
         }
     }
 
@@ -168,9 +176,46 @@ impl LinkChecks {
             LinkCheck::Unauthenticated(line) => {
                 !self.authenticated.contains(&(finding.path.clone(), *line))
             }
+            LinkCheck::Routed(line, wanted) => self.routed(&finding.path, *line, wanted),
             LinkCheck::EntersAtStaffHandler(..) => true,
         }
     }
+}
+
+impl LinkChecks {
+    /// Whether a linked route reaching the handler on `line` of `path` has the path and methods
+    /// `wanted`. Where no registration reaches the handler, methods are taken as its file left
+    /// them (any), and a route pattern does not match.
+    fn routed(&self, path: &str, line: usize, wanted: &RouteWanted) -> bool {
+        let Some(routes) = self.routes.get(&(path.to_string(), line)) else {
+            return wanted.route.is_none();
+        };
+        let pattern = wanted
+            .route
+            .as_deref()
+            .map(|pattern| Regex::new(pattern).expect("compiled when the rule loaded"));
+        routes.iter().any(|(route, methods)| {
+            pattern.as_ref().is_none_or(|pattern| {
+                route
+                    .as_deref()
+                    .is_some_and(|route| pattern.is_match(route))
+            }) && (wanted.methods.is_empty()
+                || methods.is_empty()
+                || methods.iter().any(|method| wanted.methods.contains(method)))
+        })
+    }
+}
+
+/// Index the linked routes by their handler.
+fn routes_by_handler(project: &Project) -> RoutesByHandler {
+    let mut routes = RoutesByHandler::new();
+    for route in &project.routes {
+        routes
+            .entry((route.file.clone(), route.line))
+            .or_default()
+            .push((route.path.clone(), route.methods.clone()));
+    }
+    routes
 }
 
 /// The handlers, by file and line, that have routes and only authenticated ones. A handler no

@@ -3,7 +3,7 @@
 //! secret), so that whoever holds the secret may act: a password-reset link, a ticket's secret
 //! URL, a webhook with a signature.
 
-use crate::model::Handler;
+use crate::app::handlers::Handler;
 use crate::parse::ParsedFile;
 use crate::source::Language;
 use crate::symbols::{NamePatterns, Resolved};

@@ -10,7 +10,7 @@
 //! or, for code tollgate cannot see, a guess from the name alone, which only lowers confidence.
 
 use super::facts::FileFacts;
-use crate::model::python::class_attribute;
+use crate::app::handlers::python::class_attribute;
 use crate::parse::ParsedFile;
 use crate::symbols::{NamePatterns, Resolved};
 use crate::syntax::{descendants, named_children};
@@ -284,7 +284,7 @@ pub fn names_the_caller(text: &str) -> bool {
 pub fn python_functions(file: &ParsedFile) -> (Vec<FunctionFact>, Vec<ClassFact>) {
     let mut functions = Vec::new();
     let mut classes = Vec::new();
-    for node in crate::model::python::statement_level(file.tree.root_node()) {
+    for node in crate::app::handlers::python::statement_level(file.tree.root_node()) {
         match node.kind() {
             "function_definition" => {
                 let Some(name) = node.child_by_field_name("name") else {
@@ -365,7 +365,7 @@ fn defers_to_commit(file: &ParsedFile, class: Node) -> bool {
 /// `@app.task(base=TransactionAwareTask)` or `@shared_task(base=…)`.
 pub fn python_tasks(file: &ParsedFile) -> Vec<(String, String)> {
     let mut tasks = Vec::new();
-    for node in crate::model::python::statement_level(file.tree.root_node()) {
+    for node in crate::app::handlers::python::statement_level(file.tree.root_node()) {
         if node.kind() != "function_definition" {
             continue;
         }
@@ -390,7 +390,7 @@ pub fn python_tasks(file: &ParsedFile) -> Vec<(String, String)> {
                 let callee = file.text(f);
                 callee == "shared_task" || callee == "task" || callee.ends_with(".task")
             });
-            let base = crate::model::python::keyword_argument(file, call, "base");
+            let base = crate::app::handlers::python::keyword_argument(file, call, "base");
             if let (true, Some(base)) = (is_task, base) {
                 tasks.push((file.text(name).to_string(), file.text(base).to_string()));
             }
@@ -777,7 +777,7 @@ fn refuses_non_staff(file: &ParsedFile, function: Node) -> bool {
     let Some(body) = function.child_by_field_name("body") else {
         return false;
     };
-    let names_staff = |condition: &str| crate::model::admin::is_admin_marker(condition);
+    let names_staff = |condition: &str| crate::app::handlers::admin::is_admin_marker(condition);
     file.of_kinds_within(&["raise_statement", "return_statement", "call"], body)
         .into_iter()
         .any(|node| {
@@ -1021,7 +1021,9 @@ impl<'a> Judge<'a> {
             return Verdict::No;
         }
         // Code tollgate cannot see: a third-party guard, or a name imported from outside.
-        if crate::model::looks_like_auth(last) && !crate::model::is_session_like(last) {
+        if crate::app::handlers::looks_like_auth(last)
+            && !crate::app::handlers::is_session_like(last)
+        {
             Verdict::ByName
         } else {
             Verdict::No

@@ -5,12 +5,14 @@
 
 use super::strawberry;
 use super::{camel, root_kind, Operation, OperationKind};
-use crate::model::python::{callee_attribute, decorator_guard, first_string_arg, keyword_argument};
-use crate::model::{Framework, Handler};
-use crate::parse::ParsedFile;
-use crate::project::guards::{
+use crate::app::guards::{
     python_decorator_guards, top_level_calls, top_level_guard_call, GuardCall, Via,
 };
+use crate::app::handlers::python::{
+    callee_attribute, decorator_guard, first_string_arg, keyword_argument,
+};
+use crate::app::handlers::{Framework, Handler};
+use crate::parse::ParsedFile;
 use crate::source::Language;
 use crate::symbols::{NamePatterns, Resolved};
 use crate::syntax::{descendants, named_children, positional_arguments};
@@ -540,7 +542,7 @@ fn meta_value<'t>(file: &ParsedFile, class: Node<'t>, name: &str) -> Option<Node
             && n.child_by_field_name("name")
                 .is_some_and(|meta| file.text(meta) == "Meta")
     })?;
-    crate::model::python::class_attribute(file, meta, name)
+    crate::app::handlers::python::class_attribute(file, meta, name)
 }
 
 /// The handler for one resolver function.

@@ -12,8 +12,8 @@
 use super::effects::Effects;
 use super::facts::FileFacts;
 use super::guards::Judge;
-use crate::model::admin::is_admin_marker;
-use crate::model::{Framework, Handler};
+use crate::app::handlers::admin::is_admin_marker;
+use crate::app::handlers::{Framework, Handler};
 use crate::parse::ParsedFile;
 use crate::syntax::{descendants, named_children};
 use crate::taint::callees::Callees;
@@ -100,7 +100,7 @@ pub fn python(file: &ParsedFile, facts: &mut FileFacts) {
             }
         }
     }
-    for class in crate::model::python::statement_level(root)
+    for class in crate::app::handlers::python::statement_level(root)
         .into_iter()
         .filter(|n| n.kind() == "class_definition")
     {
@@ -437,7 +437,7 @@ fn view_class_uses(
     let staff = handlers.iter().any(|h| h.staff())
         || lineage_markers(file, class)
             .iter()
-            .any(|marker| crate::model::admin::is_admin_marker(marker));
+            .any(|marker| crate::app::handlers::admin::is_admin_marker(marker));
     let handler_bytes: Vec<_> = handlers.iter().map(|h| h.name_bytes.clone()).collect();
     for statement in named_children(body) {
         let definition = match statement.kind() {
@@ -491,7 +491,7 @@ fn view_class_uses(
 /// The markers (bases, decorators, permission attributes) of a class and of its bases defined
 /// in the same file (`class OrderChange(OrderView)` with `class OrderView(EventPermissionRequiredMixin, …)`).
 fn lineage_markers(file: &ParsedFile, class: Node) -> Vec<String> {
-    let local: Vec<Node> = crate::model::python::statement_level(file.tree.root_node())
+    let local: Vec<Node> = crate::app::handlers::python::statement_level(file.tree.root_node())
         .into_iter()
         .filter(|n| n.kind() == "class_definition")
         .collect();
@@ -503,7 +503,7 @@ fn lineage_markers(file: &ParsedFile, class: Node) -> Vec<String> {
             continue;
         }
         seen.push(current.id());
-        markers.extend(crate::model::python::class_markers(file, current));
+        markers.extend(crate::app::handlers::python::class_markers(file, current));
         let Some(bases) = current.child_by_field_name("superclasses") else {
             continue;
         };

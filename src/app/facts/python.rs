@@ -1,15 +1,15 @@
 //! Project facts from Python: Django `urlpatterns` and DRF routers, FastAPI routers and
 //! `include_router`, Flask blueprints and `register_blueprint`, settings defaults, imports.
 
-use super::facts::{Container, Edge, FileFacts, HandlerFact, Target};
-use super::guards;
-use super::guards::GuardCall;
-use crate::model::graphql::python as graphql;
-use crate::model::python::{
+use super::{Container, Edge, FileFacts, HandlerFact, Target};
+use crate::app::guards;
+use crate::app::guards::GuardCall;
+use crate::app::handlers::graphql::python as graphql;
+use crate::app::handlers::python::{
     callee_attribute, class_guards, class_markers, first_string_arg, keyword_argument,
     keyword_text, statement_level,
 };
-use crate::model::{looks_like_auth, Framework, Handler};
+use crate::app::handlers::{looks_like_auth, Framework, Handler};
 use crate::parse::ParsedFile;
 use crate::source::Language;
 use crate::source::Position;
@@ -53,7 +53,7 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
         alias_guards,
         ..FileFacts::default()
     };
-    super::models::python(file, &mut summaries);
+    crate::app::models::python(file, &mut summaries);
     summaries.returns_request = crate::taint::across::returning_request(file);
     summaries.returns_object = crate::taint::across::returning_object(file);
     summaries.unscoped_lookups = crate::detectors::unscoped_lookups(file);
@@ -498,7 +498,7 @@ fn url_view_unguarded(
     guards: &[String],
     facts: &mut FileFacts,
 ) {
-    let full = super::facts::join_path(prefix, route);
+    let full = super::join_path(prefix, route);
     match view.kind() {
         "call" => {
             let function = view.child_by_field_name("function");

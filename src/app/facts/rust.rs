@@ -2,9 +2,9 @@
 //! `route_layer`) and actix-web app set-up (`service`, `web::scope`, `web::resource`, `route`,
 //! `configure`, `wrap`), attributed to the function (or `let` binding) that builds them.
 
-use super::facts::{join_path, Edge, FileFacts, HandlerFact, Target};
-use crate::model::graphql::rust as graphql;
-use crate::model::{looks_like_auth, FileModel, Framework, Handler};
+use super::{join_path, Edge, FileFacts, HandlerFact, Target};
+use crate::app::handlers::graphql::rust as graphql;
+use crate::app::handlers::{looks_like_auth, FileModel, Framework, Handler};
 use crate::parse::ParsedFile;
 use crate::source::Position;
 use crate::suppress;
@@ -64,11 +64,11 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
     } else {
         None
     };
-    let hand_routed = crate::model::dispatch::may_dispatch(text);
+    let hand_routed = crate::app::handlers::dispatch::may_dispatch(text);
     // Every file's functions, for judging the calls that guard handlers in other files.
     let summaries = FileFacts {
         symbols: Some(file.symbols().clone()),
-        functions: super::rust_guards::rust_functions(file),
+        functions: crate::app::rust_guards::rust_functions(file),
         unscoped_lookups: crate::detectors::unscoped_lookups(file),
         ..FileFacts::default()
     };
@@ -105,14 +105,14 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
         candidates(file, framework, &public, &mut facts);
     }
     hand_routes(file, model, &mut facts);
-    super::models::rust(file, &mut facts);
+    crate::app::models::rust(file, &mut facts);
     let (schemas, merged) = graphql::schema_facts(file);
     facts.graphql_schemas = schemas;
     facts.graphql_schemas.extend(inline_schemas);
     facts.classes.extend(
         merged
             .into_iter()
-            .map(|(name, bases)| super::guards::ClassFact {
+            .map(|(name, bases)| crate::app::guards::ClassFact {
                 name,
                 bases,
                 permission_classes: None,

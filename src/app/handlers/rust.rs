@@ -3,8 +3,8 @@
 
 use super::dispatch::{self, Dispatch, Dispatcher, RoutedCall};
 use super::{looks_like_auth, Framework, Handler};
+use crate::app::rust_guards::body_guard_calls;
 use crate::parse::ParsedFile;
-use crate::project::rust_guards::body_guard_calls;
 use crate::syntax::{descendants, named_children};
 use std::collections::HashMap;
 use tree_sitter::Node;

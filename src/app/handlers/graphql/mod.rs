@@ -50,7 +50,7 @@ pub struct Schema {
     /// The name it is bound to (`schema`, `AppSchema`), or `@OFFSET` for a schema built inline
     /// where an endpoint takes it.
     pub name: String,
-    pub library: crate::model::Framework,
+    pub library: crate::app::handlers::Framework,
     /// (the operations the root serves, the type or bindable as written); `None` for Ariadne
     /// bindables, whose kind their own type tells.
     pub roots: Vec<(Option<OperationKind>, String)>,

@@ -13,8 +13,8 @@
 //! routes to that function, any other arm is a handler of its own. A refusal of the caller
 //! before the `match` (an early return with 401/403) guards every arm.
 
+use crate::app::guards::GuardCall;
 use crate::parse::ParsedFile;
-use crate::project::guards::GuardCall;
 use crate::syntax::{descendants, named_children};
 use std::ops::Range;
 use tree_sitter::Node;

@@ -1,11 +1,11 @@
 //! Handler discovery for Django, Django REST Framework, FastAPI and Flask, one file at a time.
 
 use super::{is_session_like, looks_like_auth, Framework, Handler};
-use crate::parse::ParsedFile;
-use crate::project::guards::{
+use crate::app::guards::{
     dependency_calls, python_body_calls, python_decorator_guards, python_parameter_guards,
     GuardCall, Via,
 };
+use crate::parse::ParsedFile;
 use crate::syntax::{descendants, named_children};
 use std::collections::{HashMap, HashSet};
 use tree_sitter::Node;

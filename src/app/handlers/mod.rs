@@ -98,7 +98,7 @@ pub struct Handler {
     /// Dependencies, decorators and typed parameters that may guard the handler, judged by
     /// what they do when the project is linked.
     #[serde(skip)]
-    pub guard_calls: Vec<crate::project::GuardCall>,
+    pub guard_calls: Vec<crate::app::GuardCall>,
     /// The GraphQL query field or mutation the function resolves, when it is a resolver.
     pub operation: Option<graphql::Operation>,
 }
@@ -115,11 +115,11 @@ impl Handler {
         self.guards
             .iter()
             .chain(&self.markers)
-            .any(|marker| crate::model::admin::is_admin_marker(marker))
+            .any(|marker| crate::app::handlers::admin::is_admin_marker(marker))
             || self
                 .route
                 .as_deref()
-                .is_some_and(crate::model::admin::is_admin_area)
+                .is_some_and(crate::app::handlers::admin::is_admin_area)
     }
 }
 
@@ -170,25 +170,53 @@ pub struct HandlerFilter {
     pub frameworks: Vec<String>,
 }
 
+/// What the linked routes must confirm of a handler that a filter accepted on its file alone:
+/// a route whose path matches `route`, and methods among `methods`, where the file declares
+/// none (a Django view, an axum handler routed by a router in another file).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RouteWanted {
+    /// The pattern the path of some route reaching the handler must match.
+    pub route: Option<String>,
+    /// The methods (upper case) some route reaching the handler must allow.
+    pub methods: Vec<String>,
+}
+
 impl HandlerFilter {
+    /// Whether the filter accepts the handler, judged on its file alone.
     pub fn accepts(&self, handler: &Handler) -> bool {
-        self.authenticated
+        self.accepts_pending(handler)
+            .is_some_and(|wanted| wanted.route.is_none())
+    }
+
+    /// Whether the filter accepts the handler on its file alone, with what the linked routes
+    /// must still confirm: a `route` pattern where the file declares no route for the handler,
+    /// `methods` where it declares none.
+    pub fn accepts_pending(&self, handler: &Handler) -> Option<RouteWanted> {
+        let mut wanted = RouteWanted::default();
+        if let Some(route) = &self.route {
+            match handler.route.as_deref() {
+                Some(path) if !route.is_match(path) => return None,
+                Some(_) => {}
+                None => wanted.route = Some(route.as_str().to_string()),
+            }
+        }
+        if !self.methods.is_empty() {
+            if handler.methods.is_empty() {
+                wanted.methods.clone_from(&self.methods);
+            } else if !handler.methods.iter().any(|m| self.methods.contains(m)) {
+                return None;
+            }
+        }
+        let rest = self
+            .authenticated
             .is_none_or(|want| handler.authenticated() == want)
             && self.staff.is_none_or(|want| handler.staff() == want)
-            && self.route.as_ref().is_none_or(|route| {
-                handler
-                    .route
-                    .as_deref()
-                    .is_some_and(|path| route.is_match(path))
-            })
-            && (self.methods.is_empty()
-                || handler.methods.is_empty()
-                || handler.methods.iter().any(|m| self.methods.contains(m)))
             && (self.frameworks.is_empty()
                 || self
                     .frameworks
                     .iter()
-                    .any(|f| f == handler.framework.name()))
+                    .any(|f| f == handler.framework.name()));
+        rest.then_some(wanted)
     }
 }
 

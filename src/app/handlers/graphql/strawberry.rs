@@ -6,8 +6,8 @@ use super::python::{
     decorator_callee, module_function, patterns, resolved, resolver, resolves_to, unwrap_decorated,
 };
 use super::{camel, root_kind, Operation, OperationKind};
-use crate::model::python::keyword_argument;
-use crate::model::{Framework, Handler};
+use crate::app::handlers::python::keyword_argument;
+use crate::app::handlers::{Framework, Handler};
 use crate::parse::ParsedFile;
 use crate::symbols::NamePatterns;
 use crate::syntax::named_children;

@@ -9,8 +9,8 @@
 use super::facts::{join_path, FileFacts, HandlerFact, Target};
 use super::guards::{GuardCall, Judge, Lineage, Verdict, Via};
 use super::{AuthConfig, Location, Project, Route};
-use crate::model::graphql::{Operation, Schema};
-use crate::model::Framework;
+use crate::app::handlers::graphql::{Operation, Schema};
+use crate::app::handlers::Framework;
 use crate::source::Position;
 use std::collections::{BTreeSet, HashMap};
 
@@ -329,7 +329,7 @@ impl<'a> Linker<'a> {
         let library = lineage
             .ancestors
             .iter()
-            .find_map(|base| crate::model::graphql::python::endpoint_library(base));
+            .find_map(|base| crate::app::handlers::graphql::python::endpoint_library(base));
         let mut guards = lineage.guards;
         let dispatch = GuardCall {
             text: format!("{written}.dispatch"),
@@ -372,10 +372,9 @@ impl<'a> Linker<'a> {
                 // `class OrderRefund(AuditMixin, BaseMutation)`: an operation only if some
                 // ancestor, followed across files, is graphene's.
                 let lineage = self.judge.lineage(file, type_name);
-                let confirmed = lineage
-                    .ancestors
-                    .iter()
-                    .any(|ancestor| crate::model::graphql::python::is_graphene_type(ancestor));
+                let confirmed = lineage.ancestors.iter().any(|ancestor| {
+                    crate::app::handlers::graphql::python::is_graphene_type(ancestor)
+                });
                 if !confirmed {
                     continue;
                 }
@@ -392,7 +391,7 @@ impl<'a> Linker<'a> {
                 continue;
             }
             if handler.framework == Framework::Graphene
-                && operation.kind == crate::model::graphql::OperationKind::Mutation
+                && operation.kind == crate::app::handlers::graphql::OperationKind::Mutation
             {
                 let runners = ["mutate", "mutate_and_get_payload"];
                 if let Some(guard) = self.judge.permission_hook(file, type_name, &runners) {
@@ -429,7 +428,7 @@ impl<'a> Linker<'a> {
                 );
             if snake {
                 let mut renamed = self.renamed.get(&h).unwrap_or(operation).clone();
-                renamed.field = crate::model::graphql::snake(&renamed.field);
+                renamed.field = crate::app::handlers::graphql::snake(&renamed.field);
                 self.renamed.insert(h, renamed);
             }
             let served_by = if reached.is_empty() {

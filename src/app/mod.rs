@@ -1,24 +1,27 @@
-//! The project model: the application's routes across files, and what guards each one.
+//! The application model: which functions are HTTP (or GraphQL) handlers, for which routes and
+//! methods, what guards each one, and which values come from the request.
 //!
-//! Each file contributes [`FileFacts`] in the per-file stage (parallel and cached with the file's
-//! findings): its handlers, the routers/apps/blueprints it declares, and the edges that mount
-//! handlers and routers under a path (Django `urlpatterns`, DRF routers, FastAPI
-//! `include_router`, Flask `register_blueprint`, axum `route`/`nest`/`merge`, actix
-//! `service`/`scope`/`configure`). [`Project::link`] then resolves the edges across files into a
-//! route table, adding guards from every level and from settings, and the `[auth]` configuration.
+//! It is built in two stages that mirror the scan:
+//! - per file, in the parallel stage: [`handlers`] reads one parsed file's handlers, guards and
+//!   request parameters (what `in-handler`, `from-request` and the taint sources use while the
+//!   file's rules run), and [`facts`] condenses it, with the routers, mounts and function
+//!   summaries the file declares, into the compact [`FileFacts`] kept (and cached) with the file;
+//! - once per scan: [`Project::link`] resolves the facts of every file into one route table,
+//!   adding guards from every level (decorators, dependencies, extractors, router layers,
+//!   middleware, settings) and the `[auth]` configuration. `routes`, `missing-authorization` and
+//!   the link-time checks read the table, and per-file findings are confirmed against it.
 
 mod auth;
 mod capability;
 pub mod checks;
 pub mod effects;
-mod facts;
+pub mod facts;
 pub(crate) mod guards;
+pub mod handlers;
 mod link;
 pub mod missing_authorization;
 pub mod models;
 mod privilege;
-mod python;
-mod rust;
 pub(crate) mod rust_guards;
 mod template_syntax;
 pub mod templates;
@@ -27,22 +30,8 @@ pub use auth::{AuthConfig, AuthSettings};
 pub use facts::{Edge, FileFacts, HandlerFact, Target};
 pub use guards::GuardCall;
 
-use crate::model::Framework;
-use crate::parse::ParsedFile;
-use crate::source::Language;
+use crate::app::handlers::Framework;
 use serde::Serialize;
-
-/// Build the facts one file contributes to the project model.
-pub fn facts(file: &ParsedFile) -> FileFacts {
-    let mut facts = match file.language() {
-        Language::Python => python::facts(file),
-        Language::Rust => rust::facts(file),
-    };
-    facts.template_dirs = templates::configured_dirs(&file.source.text);
-    // Every file's facts stay in memory until the link: a clone allocates each list at its
-    // length, without the spare capacity left by building it.
-    facts.clone()
-}
 
 /// One way into the application: a handler reachable at a path with some methods.
 #[derive(Clone, Debug, Serialize)]
@@ -76,7 +65,7 @@ pub struct Route {
     /// The GraphQL query field or mutation, when the route is an operation under a GraphQL
     /// endpoint (`path` is the endpoint's).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub operation: Option<crate::model::graphql::Operation>,
+    pub operation: Option<crate::app::handlers::graphql::Operation>,
     /// Index of the handler in [`Project::handlers`].
     #[serde(skip)]
     pub handler_index: usize,
