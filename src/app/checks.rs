@@ -13,7 +13,7 @@ use crate::finding::{Finding, LinkCheck};
 use crate::rules::Confidence;
 use crate::taint::callees::Callees;
 use crate::taint::validate::ENUM_BASES;
-use crate::taint::CallRef;
+use crate::taint::{CallRef, ANY_RECEIVER};
 use regex::Regex;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -72,9 +72,9 @@ impl LinkChecks {
         let (enums, functions): (BTreeSet<CallRef>, BTreeSet<CallRef>) = validators
             .into_iter()
             .partition(|validator| is_enum_class(&judge, validator));
-        let mut rejecting = callees.rejecting(functions);
+        let mut rejecting = resolved(&judge, functions, |asked| callees.rejecting(asked));
         rejecting.extend(enums);
-        let testing = callees.testing(tests);
+        let testing = resolved(&judge, tests, |asked| callees.testing(asked));
         let through: BTreeSet<(String, CallRef)> = findings
             .clone()
             .flat_map(|finding| {
@@ -204,6 +204,35 @@ impl LinkChecks {
                 || methods.iter().any(|method| wanted.methods.contains(method)))
         })
     }
+}
+
+/// The calls of `asked` that `decide` accepts, deciding a method called on an object of unknown
+/// type ([`ANY_RECEIVER`]) by the one project class that defines a method of its name; when no
+/// class or several do, the call is not accepted.
+fn resolved(
+    judge: &Judge,
+    asked: BTreeSet<CallRef>,
+    decide: impl FnOnce(BTreeSet<CallRef>) -> BTreeSet<CallRef>,
+) -> BTreeSet<CallRef> {
+    let targets: BTreeMap<CallRef, CallRef> = asked
+        .into_iter()
+        .filter_map(|call| {
+            let target = match call.callee.strip_prefix(ANY_RECEIVER) {
+                Some(method) => CallRef {
+                    callee: judge.only_method(method)?,
+                    index: call.index,
+                },
+                None => call.clone(),
+            };
+            Some((call, target))
+        })
+        .collect();
+    let accepted = decide(targets.values().cloned().collect());
+    targets
+        .into_iter()
+        .filter(|(_, target)| accepted.contains(target))
+        .map(|(call, _)| call)
+        .collect()
 }
 
 /// Index the linked routes by their handler.

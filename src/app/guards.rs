@@ -1367,6 +1367,30 @@ impl<'a> Judge<'a> {
         })
     }
 
+    /// The qualified name (`shop.models.Client.allow_redirect_uri`) of the one Python method
+    /// named `method` that the project's classes define, if exactly one class defines it.
+    pub fn only_method(&self, method: &str) -> Option<String> {
+        let mut found = self.functions.iter().flat_map(|(name, defined)| {
+            let class = name
+                .strip_suffix(method)
+                .and_then(|class| class.strip_suffix('.'))
+                .filter(|class| !class.is_empty() && !class.contains('.'));
+            class
+                .into_iter()
+                .flat_map(move |class| defined.iter().map(move |(file, _)| (*file, class)))
+        });
+        let (file, class) = found.next()?;
+        if found.next().is_some() {
+            return None;
+        }
+        let path = &self.files[file].0;
+        if !path.ends_with(".py") {
+            return None;
+        }
+        let module = crate::symbols::python::module_path(path).0;
+        Some(format!("{module}.{class}.{method}"))
+    }
+
     fn functions_in(&self, file: usize, name: &str) -> Option<&'a FunctionFact> {
         self.functions
             .get(name)?

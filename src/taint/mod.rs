@@ -82,11 +82,19 @@ pub struct Flow {
 /// A call of a function (or class) by its qualified name, and the argument a traced value is
 /// passed as, by position: `shop.checks.reject_internal_host` with 0, `crate::util::safe_join`
 /// with 1.
+///
+/// A Python method called on an object whose type the file does not show
+/// (`client.allow_redirect_uri(uri)`) is named [`ANY_RECEIVER`] and the method's name
+/// (`*.allow_redirect_uri`): the link resolves it to the one project class that defines a method
+/// of that name, if only one does.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct CallRef {
     pub callee: String,
     pub index: usize,
 }
+
+/// The receiver of a [`CallRef`] to a method of an object of unknown type.
+pub const ANY_RECEIVER: &str = "*.";
 
 /// What a rule's own `taint:` declarations say about a node.
 pub enum Custom {

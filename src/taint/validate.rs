@@ -427,6 +427,19 @@ impl Tracer<'_, '_> {
             crate::symbols::Resolved::Qualified(callee) => {
                 Verdict::Pending(CallRef { callee, index })
             }
+            // `client.allow_redirect_uri(uri)` on an object of unknown type: the link looks
+            // for the one project class that defines the method.
+            crate::symbols::Resolved::Unresolved(_)
+                if self.file.language() == Language::Python && callee.kind() == "attribute" =>
+            {
+                match callee.child_by_field_name("attribute") {
+                    Some(method) => Verdict::Pending(CallRef {
+                        callee: format!("{}{}", super::ANY_RECEIVER, self.file.text(method)),
+                        index,
+                    }),
+                    None => Verdict::No,
+                }
+            }
             crate::symbols::Resolved::Unresolved(_) => Verdict::No,
         }
     }
