@@ -228,6 +228,16 @@ fn callee<'t>(file: &ParsedFile, call: Node<'t>) -> Option<Callee<'t>> {
                 return Some(callee);
             }
         }
+        // `st.runner.run(…)`, `self.fetcher.fetch(…)`: a method of a field's declared class.
+        if let Some(class) = field_class(file, function, receiver, separator) {
+            if let Some((module, owner)) = class.rsplit_once(separator) {
+                callee.functions.push(FunctionId {
+                    module: module.to_string(),
+                    name: format!("{owner}{separator}{method}"),
+                });
+                return Some(callee);
+            }
+        }
         // A method of an object whose type is not known here: no call to resolve.
         if file.language() == Language::Rust {
             return Some(callee);
@@ -293,6 +303,82 @@ fn constructed_class(file: &ParsedFile, at: Node, receiver: &str) -> Option<Stri
     let last = class.rsplit(separator).next()?;
     last.starts_with(|c: char| c.is_ascii_uppercase())
         .then_some(class)
+}
+
+/// The class of a field of an object whose class is known, when this file declares the
+/// field: `st.runner` with `State(st): State<AppState>` and `struct AppState { runner: Runner }`,
+/// `self.fetcher` with `self.fetcher = Fetcher(…)` in the class, by qualified name.
+fn field_class(file: &ParsedFile, at: Node, receiver: &str, separator: &str) -> Option<String> {
+    let (base, field) = receiver.rsplit_once('.')?;
+    if !field.chars().all(|c| c.is_alphanumeric() || c == '_') {
+        return None;
+    }
+    let owner = if base == "self" {
+        let (_, caller) = function_at(file, at)?;
+        let (owner, _) = caller.name.rsplit_once(separator)?;
+        owner.rsplit(separator).next()?.to_string()
+    } else {
+        let class = constructed_class(file, at, base)?;
+        class.rsplit(separator).next()?.to_string()
+    };
+    let written = match file.language() {
+        Language::Rust => rust_field_type(file, &owner, field)?,
+        Language::Python => python_field_class(file, &owner, field)?,
+    };
+    let class = resolved(file, &innermost_type(written))?;
+    let last = class.rsplit(separator).next()?;
+    last.starts_with(|c: char| c.is_ascii_uppercase())
+        .then_some(class)
+}
+
+/// The written type of the field `field` of the struct `owner` this file declares.
+fn rust_field_type<'f>(file: &ParsedFile<'f>, owner: &str, field: &str) -> Option<&'f str> {
+    let body = file
+        .of_kinds(&["struct_item"])
+        .into_iter()
+        .find(|item| {
+            item.child_by_field_name("name")
+                .is_some_and(|name| file.text(name) == owner)
+        })?
+        .child_by_field_name("body")?;
+    named_children(body)
+        .into_iter()
+        .filter(|declaration| declaration.kind() == "field_declaration")
+        .find(|declaration| {
+            declaration
+                .child_by_field_name("name")
+                .is_some_and(|name| file.text(name) == field)
+        })
+        .and_then(|declaration| declaration.child_by_field_name("type"))
+        .map(|written| file.text(written))
+}
+
+/// The class the Python class `owner` of this file gives its attribute `field`: a class-level
+/// annotation (`fetcher: Fetcher`) or a constructor assigned in a method
+/// (`self.fetcher = Fetcher(…)`).
+fn python_field_class<'f>(file: &ParsedFile<'f>, owner: &str, field: &str) -> Option<&'f str> {
+    let class = file
+        .of_kinds(&["class_definition"])
+        .into_iter()
+        .find(|class| {
+            class
+                .child_by_field_name("name")
+                .is_some_and(|name| file.text(name) == owner)
+        })?;
+    let attribute = format!("self.{field}");
+    descendants(class.child_by_field_name("body")?)
+        .filter(|node| node.kind() == "assignment")
+        .find_map(|assignment| {
+            let left = file.text(assignment.child_by_field_name("left")?);
+            if let Some(annotation) = assignment.child_by_field_name("type") {
+                return (left == field || left == attribute).then(|| file.text(annotation));
+            }
+            let right = assignment.child_by_field_name("right")?;
+            (left == attribute && right.kind() == "call")
+                .then(|| right.child_by_field_name("function"))
+                .flatten()
+                .map(|constructor| file.text(constructor))
+        })
 }
 
 fn resolved(file: &ParsedFile, written: &str) -> Option<String> {
@@ -1148,6 +1234,30 @@ mod tests {
         assert_eq!(first(4), id("shop.ledger", "Ledger.post"));
         // A method on an object of unknown type is not matched by its name.
         assert!(callees[5].is_empty());
+    }
+
+    #[test]
+    fn methods_of_fields_resolve_through_the_declared_field_type() {
+        let first_callee = |path: &str, language: Language, text: &str| {
+            with_file(path, language, text, |file| {
+                descendants(file.tree.root_node())
+                    .filter(|n| n.kind() == call_kind(language))
+                    .filter_map(|call| callee(file, call))
+                    .find(|callee| !callee.positional.is_empty())
+                    .map(|callee| callee.functions)
+                    .unwrap_or_default()
+            })
+        };
+        let rust = "struct Runner;\nstruct AppState { runner: Runner }\nasync fn h(State(st): State<AppState>, Json(b): Json<B>) { st.runner.run(&b.name); }\n";
+        let found = first_callee("src/main.rs", Language::Rust, rust);
+        assert!(found.iter().any(|id| id.name == "Runner::run"), "{found:?}");
+        let python = "class Previewer:\n    def fetch(self, url): pass\n\nclass Links:\n    def __init__(self):\n        self.previews = Previewer()\n    def preview(self, url):\n        return self.previews.fetch(url)\n";
+        let found = first_callee("shop/links.py", Language::Python, python);
+        assert_eq!(found.first(), id("shop.links", "Previewer.fetch").as_ref());
+        // A field the file does not declare stays unresolved.
+        let unknown =
+            "async fn h(State(st): State<Other>, Json(b): Json<B>) { st.runner.run(&b.name); }\n";
+        assert!(first_callee("src/main.rs", Language::Rust, unknown).is_empty());
     }
 
     #[test]

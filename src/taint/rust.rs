@@ -105,6 +105,19 @@ pub(super) fn shape<'t>(file: &ParsedFile, node: Node<'t>) -> Shape<'t> {
                 .take(1)
                 .collect(),
         ),
+        // `match format { "pdf" => "--pdf", other => other }`: the arms' values, not the
+        // scrutinee (an arm's pattern binds what it takes from it).
+        "match_expression" => Shape::Parts(
+            node.child_by_field_name("body")
+                .map(|body| {
+                    crate::syntax::named_children(body)
+                        .into_iter()
+                        .filter(|arm| arm.kind() == "match_arm")
+                        .filter_map(|arm| arm.child_by_field_name("value"))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        ),
         "integer_literal" | "float_literal" | "boolean_literal" | "char_literal"
         | "closure_expression" | "function_item" | "identifier" | "type_identifier"
         | "primitive_type" | "field_identifier" | "type_arguments" => Shape::Clean,

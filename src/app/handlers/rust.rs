@@ -6,7 +6,7 @@ use super::{looks_like_auth, Framework, Handler};
 use crate::app::rust_guards::body_guard_calls;
 use crate::parse::ParsedFile;
 use crate::syntax::{descendants, named_children};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use tree_sitter::Node;
 
 const VERBS: &[&str] = &["get", "post", "put", "patch", "delete", "head", "options"];
@@ -65,13 +65,34 @@ pub(super) fn handlers(file: &ParsedFile) -> (Vec<Handler>, Vec<Dispatcher>) {
             dispatchers.push(dispatcher);
         }
     }
+    // `post(convert)` names the free function `convert`, not a method of that name.
+    let free: HashSet<&str> = functions
+        .iter()
+        .filter(|f| !is_method(**f))
+        .filter_map(|f| f.child_by_field_name("name"))
+        .map(|name| file.text(name))
+        .collect();
     handlers.extend(
         functions
-            .into_iter()
+            .iter()
             .filter(|f| !dispatchers.iter().any(|d| d.bytes == f.byte_range()))
-            .filter_map(|function| handler_for(file, &registrations, function)),
+            .filter(|f| {
+                !is_method(**f)
+                    || f.child_by_field_name("name")
+                        .is_none_or(|name| !free.contains(file.text(name)))
+            })
+            .filter_map(|function| handler_for(file, &registrations, *function)),
     );
     (handlers, dispatchers)
+}
+
+/// Whether `function` is a method: declared in an `impl` or `trait` block.
+fn is_method(function: Node) -> bool {
+    function
+        .parent()
+        .filter(|parent| parent.kind() == "declaration_list")
+        .and_then(|list| list.parent())
+        .is_some_and(|block| matches!(block.kind(), "impl_item" | "trait_item"))
 }
 
 /// The functions among `functions` that route by hand.
