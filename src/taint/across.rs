@@ -672,7 +672,7 @@ impl RequestReturns {
             let named = callee
                 .functions
                 .iter()
-                .any(|called| called.name == id.name && same_module(&called.module, &id.module));
+                .any(|called| called.name == id.name && same_module(&id.module, &called.module));
             named
                 .then(|| callee.argument(&summary.sink))
                 .flatten()
@@ -688,7 +688,7 @@ impl RequestReturns {
             callee
                 .functions
                 .iter()
-                .any(|called| called.name == id.name && same_module(&called.module, &id.module))
+                .any(|called| called.name == id.name && same_module(&id.module, &called.module))
                 .then(|| class.clone())
         })
     }
@@ -700,7 +700,7 @@ impl RequestReturns {
             callee
                 .functions
                 .iter()
-                .any(|called| called.name == id.name && same_module(&called.module, &id.module))
+                .any(|called| called.name == id.name && same_module(&id.module, &called.module))
                 .then(|| format!("`{}()` returns request input (defined in {path})", id.name))
         })
     }
