@@ -283,6 +283,7 @@ pub fn check_file(
             let message = rule.render_message(&captures);
             let mut finding = finding(rule, source, found.bytes, message);
             finding.related = found.related;
+            finding.link_checks = found.link_checks;
             if captures
                 .iter()
                 .any(|(name, _)| *name == detectors::CONFIDENCE)

@@ -84,6 +84,10 @@ pub enum LinkCheck {
     /// its code, the finding is one severity lower, as the rule's `lower-severity: { in-handler:
     /// { staff: true } }` asks of handlers staff-only by their guards' names.
     EntersAtStaffHandler(String, usize),
+    /// A row of this model (a qualified class) was loaded by a client's id: when the linked
+    /// classes show the model is shared reference data (no field names an owner, no foreign
+    /// key, no account model points to it), the finding is low-confidence.
+    OwnedModel(String),
 }
 
 impl Finding {

@@ -39,6 +39,8 @@ pub struct LinkChecks {
     staff_only: BTreeSet<(String, usize)>,
     /// The path and methods of every linked route, by handler file and line.
     routes: RoutesByHandler,
+    /// The models of findings that the project declares as shared reference data.
+    shared_models: BTreeSet<String>,
 }
 
 impl LinkChecks {
@@ -91,6 +93,16 @@ impl LinkChecks {
             })
             .collect();
         let request_models = RequestModels::new(files);
+        let shared_models = findings
+            .clone()
+            .flat_map(|finding| &finding.link_checks)
+            .filter_map(|check| match check {
+                LinkCheck::OwnedModel(model) => Some(model),
+                _ => None,
+            })
+            .filter(|model| super::ownership::is_shared(&judge, model))
+            .cloned()
+            .collect();
         let read_only = findings
             .flat_map(|finding| &finding.link_checks)
             .filter_map(|check| match check {
@@ -113,6 +125,7 @@ impl LinkChecks {
             authenticated: authenticated_handlers(project),
             staff_only: staff_only_handlers(project),
             routes: routes_by_handler(project),
+            shared_models,
         }
     }
 
@@ -147,6 +160,12 @@ impl LinkChecks {
             if read_only {
                 finding.confidence = Confidence::Low;
             }
+            let shared = finding.link_checks.iter().any(|check| {
+                matches!(check, LinkCheck::OwnedModel(model) if self.shared_models.contains(model))
+            });
+            if shared {
+                finding.confidence = Confidence::Low;
+            }
         }
     }
 
@@ -177,7 +196,7 @@ impl LinkChecks {
                 !self.authenticated.contains(&(finding.path.clone(), *line))
             }
             LinkCheck::Routed(line, wanted) => self.routed(&finding.path, *line, wanted),
-            LinkCheck::EntersAtStaffHandler(..) => true,
+            LinkCheck::EntersAtStaffHandler(..) | LinkCheck::OwnedModel(_) => true,
         }
     }
 }

@@ -113,6 +113,9 @@ pub struct ClassFact {
     /// base that publishes only once the database transaction commits).
     #[serde(default)]
     pub defers_to_commit: bool,
+    /// What its class-level fields say about who owns its rows, for a model.
+    #[serde(default)]
+    pub fields: super::ownership::ModelFields,
 }
 
 /// What a class-based view inherits through its bases, in this file and others.
@@ -332,6 +335,7 @@ pub fn python_functions(file: &ParsedFile) -> (Vec<FunctionFact>, Vec<ClassFact>
                     permission_classes: class_attribute(file, node, "permission_classes")
                         .map(|value| file.text(value).to_string()),
                     defers_to_commit: defers_to_commit(file, node),
+                    fields: super::ownership::python_fields(file, node),
                 });
             }
             _ => {}
@@ -1389,6 +1393,47 @@ impl<'a> Judge<'a> {
         }
         let module = crate::symbols::python::module_path(path).0;
         Some(format!("{module}.{class}.{method}"))
+    }
+
+    /// The field facts of the class `qualified` and of every project class it derives from,
+    /// the class's own first; `None` when no scanned file declares the class.
+    pub fn model_fields(&self, qualified: &str) -> Option<Vec<&'a super::ownership::ModelFields>> {
+        let (module, name) = qualified.rsplit_once('.').unwrap_or(("", qualified));
+        let (file, _) = self.classes.get(name)?.iter().find(|(file, _)| {
+            self.files[*file]
+                .1
+                .symbols
+                .as_ref()
+                .is_some_and(|symbols| crate::symbols::same_module(&symbols.module, module))
+        })?;
+        let mut found = Vec::new();
+        let mut pending = vec![(*file, module.to_string(), name.to_string(), 0)];
+        let mut seen = Vec::new();
+        while let Some((file, module, name, depth)) = pending.pop() {
+            let Some((at, fact)) = self.find(&self.classes, file, &module, &name) else {
+                continue;
+            };
+            if depth > MAX_DEPTH || seen.contains(&(at, fact.name.clone())) {
+                continue;
+            }
+            seen.push((at, fact.name.clone()));
+            found.push(&fact.fields);
+            let Some(symbols) = &self.files[at].1.symbols else {
+                continue;
+            };
+            for base in &fact.bases {
+                let qualified = symbols.resolve(crate::source::Language::Python, base);
+                let qualified = qualified.name();
+                let (module, name) = qualified.rsplit_once('.').unwrap_or(("", qualified));
+                pending.push((at, module.to_string(), name.to_string(), depth + 1));
+            }
+        }
+        (!found.is_empty()).then_some(found)
+    }
+
+    /// Every class of the project.
+    pub fn classes(&self) -> impl Iterator<Item = &'a ClassFact> + '_ {
+        self.classes.values().flatten().map(|(_, fact)| *fact)
     }
 
     fn functions_in(&self, file: usize, name: &str) -> Option<&'a FunctionFact> {

@@ -21,6 +21,7 @@ pub mod handlers;
 mod link;
 pub mod missing_authorization;
 pub mod models;
+pub mod ownership;
 mod privilege;
 pub(crate) mod rust_guards;
 mod template_syntax;

@@ -29,6 +29,8 @@ pub struct Match {
     /// Other places that explain the match (the look-up inside a function the flagged call
     /// reaches).
     pub related: Vec<crate::finding::Related>,
+    /// What the linked project must decide about the match (see [`crate::finding::LinkCheck`]).
+    pub link_checks: Vec<crate::finding::LinkCheck>,
 }
 
 /// The built-in detectors. A rule names one (`detector: idor-unscoped-lookup`); the name is read

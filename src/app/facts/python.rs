@@ -69,6 +69,7 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
                 bases,
                 permission_classes: None,
                 defers_to_commit: false,
+                fields: Default::default(),
             }),
     );
     if !NEEDS_ANY.iter().any(|needle| text.contains(needle)) {

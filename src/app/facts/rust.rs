@@ -117,6 +117,7 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
                 bases,
                 permission_classes: None,
                 defers_to_commit: false,
+                fields: Default::default(),
             }),
     );
     for node in descendants(file.tree.root_node()) {

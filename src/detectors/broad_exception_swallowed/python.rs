@@ -126,6 +126,7 @@ pub fn check(file: &ParsedFile, out: &mut Vec<Match>) {
             bytes: clause.start_byte()..block.start_byte(),
             captures,
             related: Vec::new(),
+            link_checks: Vec::new(),
         });
     }
 }

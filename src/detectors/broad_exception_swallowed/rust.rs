@@ -57,6 +57,7 @@ pub fn check(file: &ParsedFile, out: &mut Vec<Match>) {
             bytes: node.byte_range(),
             captures: vec![("CAUGHT", caught), ("OUTCOME", outcome.to_string())],
             related: Vec::new(),
+            link_checks: Vec::new(),
         });
     }
 }

@@ -6,10 +6,12 @@
 pub mod python;
 pub mod rust;
 
+use crate::app::ownership::is_caller_word;
 use crate::detectors::Match;
 use crate::finding::Related;
 use crate::parse::ParsedFile;
 use crate::source::{Language, Position};
+use crate::syntax::name_words;
 use crate::taint::across::ParamSink;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
@@ -39,55 +41,6 @@ pub const PYTHON_NEEDS: &[&str] = &[
 ];
 /// Every Rust look-up contains one of these.
 pub const RUST_NEEDS: &[&str] = &["query", "execute", "find(", ".eq("];
-
-/// Words that tie a condition to the caller: `owner_id`, `request.user`, `current_user`,
-/// `merchant`, `has_perm`.
-const CALLER_WORDS: &[&str] = &[
-    "user",
-    "users",
-    "current_user",
-    "owner",
-    "owners",
-    "owned",
-    "customer",
-    "merchant",
-    "tenant",
-    "org",
-    "organization",
-    "organisation",
-    "company",
-    "member",
-    "members",
-    "membership",
-    "team",
-    "workspace",
-    "account",
-    "accounts",
-    "holder",
-    "cardholder",
-    "principal",
-    "identity",
-    "claims",
-    "subject",
-    "author",
-    "created_by",
-    "perm",
-    "perms",
-    "permission",
-    "permissions",
-];
-
-/// Whether an identifier refers to the caller or to an ownership relation (`owner_id`,
-/// `request_user`, `is_owner`, `account_holder_id`).
-pub fn is_caller_word(token: &str) -> bool {
-    let token = token.to_ascii_lowercase();
-    CALLER_WORDS.iter().any(|word| {
-        token == *word
-            || token.starts_with(&format!("{word}_"))
-            || token.ends_with(&format!("_{word}"))
-            || token.contains(&format!("_{word}_"))
-    })
-}
 
 /// Calls that perform an object-level authorization check: DRF's
 /// `check_object_permissions(request, obj)`, `has_perm(perm, obj)`, `authorize(…)`,
@@ -277,7 +230,7 @@ pub fn is_reference_model(name: &str) -> bool {
         "site",
         "migration",
     ];
-    words(name).iter().any(|word| {
+    name_words(name).iter().any(|word| {
         let singular = if let Some(stem) = word.strip_suffix("ies") {
             format!("{stem}y")
         } else {
@@ -286,28 +239,6 @@ pub fn is_reference_model(name: &str) -> bool {
         REFERENCE.contains(&word.as_str()) || REFERENCE.contains(&singular.as_str())
     }) || name.eq_ignore_ascii_case("ContentType")
         || name.eq_ignore_ascii_case("django_content_type")
-}
-
-/// The lower-case words of a CamelCase or snake_case name.
-fn words(name: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut current = String::new();
-    for c in name.chars() {
-        if c == '_' || c == '.' || c == ':' {
-            if !current.is_empty() {
-                out.push(std::mem::take(&mut current));
-            }
-        } else if c.is_ascii_uppercase() && !current.is_empty() {
-            out.push(std::mem::take(&mut current));
-            current.push(c.to_ascii_lowercase());
-        } else {
-            current.push(c.to_ascii_lowercase());
-        }
-    }
-    if !current.is_empty() {
-        out.push(current);
-    }
-    out
 }
 
 /// OAuth clients are looked up by the `client_id` a client sends to identify itself.
@@ -345,6 +276,7 @@ fn finding(bytes: Range<usize>, handler: &str, model: &str, id: &str) -> Match {
             ("ID", brief(id)),
         ],
         related: Vec::new(),
+        link_checks: Vec::new(),
     }
 }
 
@@ -359,6 +291,9 @@ pub struct LookupSummary {
     pub sink: ParamSink,
     /// The model or table loaded.
     pub model: String,
+    /// The model's class by qualified name, when the helper's file imports or defines it.
+    #[serde(default)]
+    pub model_class: Option<String>,
     /// The column or keyword the parameter is compared with (`pk`, `id`, `username`).
     pub key: String,
     /// Where the look-up is: the file's display path and position.
@@ -441,54 +376,10 @@ pub fn is_natural_key(name: &str) -> bool {
     NATURAL.is_match(column)
 }
 
-/// Models whose rows belong to one person or account by their name (`User`, `Account`,
-/// `CustomerProfile`, `wallets`): a look-up of one of them by a natural key reads another
-/// user's data. Only the confidence of a finding depends on it.
-pub fn is_account_model(name: &str) -> bool {
-    const ACCOUNT: &[&str] = &[
-        "user",
-        "account",
-        "customer",
-        "profile",
-        "member",
-        "wallet",
-        "card",
-        "client",
-        "person",
-        "employee",
-        "patient",
-        "holder",
-        "payee",
-        "beneficiary",
-        "subscriber",
-        "contact",
-        "identity",
-        "statement",
-        "balance",
-        "loan",
-        "policy",
-    ];
-    words(name).iter().any(|word| {
-        let singular = word.strip_suffix('s').unwrap_or(word);
-        ACCOUNT.contains(&word.as_str()) || ACCOUNT.contains(&singular)
-    })
-}
-
-/// Fields whose values are one person's private data (`email`, `balance`, `iban`,
-/// `password_hash`, `api_key`): reading one into a response exposes the row's owner.
-pub fn is_private_field(name: &str) -> bool {
-    static PRIVATE: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(
-            r"(?i)(^|_)(email|phone|mobile|address|balance|iban|bic|card|pan|cvv|ssn|salary|income|dob|birth|birthday|password|passwd|secret|token|api_key|apikey|otp|pin|account_number|acct|transactions?|statements?|payments?|invoices?|orders?|notes|private)(_|$|s$)",
-        )
-        .expect("the private field regex is valid")
-    });
-    PRIVATE.is_match(name)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::app::ownership::{is_account_model, is_private_field};
 
     #[test]
     fn id_names() {

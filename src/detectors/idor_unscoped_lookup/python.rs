@@ -3,15 +3,17 @@
 //! and Flask-SQLAlchemy (`Model.query.get_or_404`, `db.get_or_404`).
 
 use super::{
-    finding, helper_finding, is_account_model, is_authz_call, is_barrier_call, is_caller_word,
-    is_id_name, is_natural_key, is_oauth_client, is_private_field, is_public_condition,
-    is_reference_model, is_reporting_call, ties_to_caller, LookupSummary,
+    finding, helper_finding, is_authz_call, is_barrier_call, is_id_name, is_natural_key,
+    is_oauth_client, is_public_condition, is_reference_model, is_reporting_call, ties_to_caller,
+    LookupSummary,
 };
 use crate::app::handlers::admin::{is_admin_area, is_admin_marker};
 use crate::app::handlers::python::class_attribute;
 use crate::app::handlers::{FileModel, Framework};
+use crate::app::ownership::{is_account_model, is_caller_word, is_private_field};
 use crate::detectors::Match;
 use crate::parse::ParsedFile;
+use crate::source::Language;
 use crate::syntax::scope::is_inert_type;
 use crate::syntax::scope::python as scope;
 use crate::syntax::{ancestor_of_kind, descendants, is_constant_name, named_children};
@@ -356,6 +358,18 @@ fn call_lookup(file: &ParsedFile, model: &FileModel, call: Node) -> Option<Match
         found
             .captures
             .push((crate::detectors::CONFIDENCE, "lower".to_string()));
+    }
+    let model_class = match &via {
+        Some(summary) => summary.model_class.clone(),
+        None => match file.symbols().resolve(Language::Python, &lookup.model) {
+            crate::symbols::Resolved::Qualified(model) => Some(model),
+            crate::symbols::Resolved::Unresolved(_) => None,
+        },
+    };
+    if let Some(model) = model_class {
+        found
+            .link_checks
+            .push(crate::finding::LinkCheck::OwnedModel(model));
     }
     Some(found)
 }
@@ -1748,6 +1762,10 @@ fn summary(file: &ParsedFile, model: &FileModel, call: Node) -> Option<LookupSum
             function: id,
             index,
             parameter,
+        },
+        model_class: match file.symbols().resolve(Language::Python, &lookup.model) {
+            crate::symbols::Resolved::Qualified(class) => Some(class),
+            crate::symbols::Resolved::Unresolved(_) => None,
         },
         model: lookup.model,
         key,

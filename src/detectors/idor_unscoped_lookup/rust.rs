@@ -197,6 +197,7 @@ pub fn summaries(file: &ParsedFile, out: &mut Vec<LookupSummary>) {
                 parameter,
             },
             model: lookup.table,
+            model_class: None,
             key: "id".to_string(),
             path: file.source.display_path.clone(),
             start: file.source.position(lookup.start),

@@ -1,0 +1,286 @@
+//! Whether a model's rows belong to someone, from its declaration: what the class-level fields
+//! of ORM models (Django, SQLAlchemy, SQLModel, Peewee) say, kept with each class's facts and
+//! judged once the project is linked. A model no field ties to an owner or a person's private
+//! data, with no foreign key, not named like an account, and no account model pointing to it,
+//! is shared reference data (a menu, a price list): a row looked up by a client's id is no
+//! one's in particular.
+
+use super::guards::Judge;
+use crate::parse::ParsedFile;
+use crate::syntax::{descendants, name_words, named_children};
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+use std::sync::LazyLock;
+use tree_sitter::Node;
+
+/// Words that tie a condition to the caller: `owner_id`, `request.user`, `current_user`,
+/// `merchant`, `has_perm`.
+const CALLER_WORDS: &[&str] = &[
+    "user",
+    "users",
+    "current_user",
+    "owner",
+    "owners",
+    "owned",
+    "customer",
+    "merchant",
+    "tenant",
+    "org",
+    "organization",
+    "organisation",
+    "company",
+    "member",
+    "members",
+    "membership",
+    "team",
+    "workspace",
+    "account",
+    "accounts",
+    "holder",
+    "cardholder",
+    "principal",
+    "identity",
+    "claims",
+    "subject",
+    "author",
+    "created_by",
+    "perm",
+    "perms",
+    "permission",
+    "permissions",
+];
+
+/// Whether an identifier refers to the caller or to an ownership relation (`owner_id`,
+/// `request_user`, `is_owner`, `account_holder_id`).
+pub fn is_caller_word(token: &str) -> bool {
+    let token = token.to_ascii_lowercase();
+    CALLER_WORDS.iter().any(|word| {
+        token == *word
+            || token.starts_with(&format!("{word}_"))
+            || token.ends_with(&format!("_{word}"))
+            || token.contains(&format!("_{word}_"))
+    })
+}
+
+/// Models whose rows belong to one person or account by their name (`User`, `Account`,
+/// `CustomerProfile`, `wallets`): a look-up of one of them by a natural key reads another
+/// user's data. Only the confidence of a finding depends on it.
+pub fn is_account_model(name: &str) -> bool {
+    const ACCOUNT: &[&str] = &[
+        "user",
+        "account",
+        "customer",
+        "profile",
+        "member",
+        "wallet",
+        "card",
+        "client",
+        "person",
+        "employee",
+        "patient",
+        "holder",
+        "payee",
+        "beneficiary",
+        "subscriber",
+        "contact",
+        "identity",
+        "statement",
+        "balance",
+        "loan",
+        "policy",
+    ];
+    name_words(name).iter().any(|word| {
+        let singular = word.strip_suffix('s').unwrap_or(word);
+        ACCOUNT.contains(&word.as_str()) || ACCOUNT.contains(&singular)
+    })
+}
+
+/// Fields whose values are one person's private data (`email`, `balance`, `iban`,
+/// `password_hash`, `api_key`): reading one into a response exposes the row's owner.
+pub fn is_private_field(name: &str) -> bool {
+    static PRIVATE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(?i)(^|_)(email|phone|mobile|address|balance|iban|bic|card|pan|cvv|ssn|salary|income|dob|birth|birthday|password|passwd|secret|token|api_key|apikey|otp|pin|account_number|acct|transactions?|statements?|payments?|invoices?|orders?|notes|private)(_|$|s$)",
+        )
+        .expect("the private field regex is valid")
+    });
+    PRIVATE.is_match(name)
+}
+
+/// What a class's class-level fields say about ownership.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModelFields {
+    /// Some field is named for the caller or an owner (`user`, `owner_id`, `account`), or
+    /// holds one person's private data (`email`, `password`, `balance`): the row is someone's.
+    pub owner: bool,
+    /// The models or tables its foreign keys and relationships name, as written (`User`,
+    /// `orders.id`, `settings.AUTH_USER_MODEL`).
+    pub references: Vec<String>,
+}
+
+/// Calls that declare a column linking to another model. (SQLAlchemy's `relationship()` is
+/// not one: without a foreign key of the class it is the other side's link, a menu item's
+/// `order_items`.)
+const RELATIONS: &[&str] = &[
+    "ForeignKey",
+    "OneToOneField",
+    "ManyToManyField",
+    "ForeignKeyField",
+];
+
+/// The ownership facts of the Python class `class`'s own fields.
+pub fn python_fields(file: &ParsedFile, class: Node) -> ModelFields {
+    let mut fields = ModelFields::default();
+    let Some(body) = class.child_by_field_name("body") else {
+        return fields;
+    };
+    for statement in named_children(body) {
+        let Some(assignment) = statement
+            .named_child(0)
+            .filter(|assignment| assignment.kind() == "assignment")
+        else {
+            continue;
+        };
+        let Some(name) = assignment
+            .child_by_field_name("left")
+            .filter(|left| left.kind() == "identifier")
+        else {
+            continue;
+        };
+        let value = assignment.child_by_field_name("right");
+        let annotation = assignment.child_by_field_name("type");
+        if value.is_none() && annotation.is_none() {
+            continue;
+        }
+        // `order_items = relationship("OrderItem")`: the other side's link, no column here.
+        let reverse = value
+            .filter(|value| value.kind() == "call")
+            .and_then(|call| call.child_by_field_name("function"))
+            .is_some_and(|callee| {
+                let callee = file.text(callee);
+                matches!(
+                    callee.rsplit('.').next(),
+                    Some("relationship" | "Relationship")
+                )
+            });
+        if reverse {
+            continue;
+        }
+        let name = file.text(name);
+        fields.owner |= is_caller_word(name) || is_private_field(name);
+        for part in [value, annotation].into_iter().flatten() {
+            fields.references.extend(references(file, part));
+        }
+    }
+    fields
+}
+
+/// The targets named by the relation calls in a field's value: the first argument, or
+/// SQLModel's `foreign_key=`.
+fn references(file: &ParsedFile, value: Node) -> Vec<String> {
+    descendants(value)
+        .filter(|node| node.kind() == "call")
+        .filter_map(|call| {
+            let callee = file.text(call.child_by_field_name("function")?);
+            let last = callee.rsplit('.').next().unwrap_or(callee);
+            let arguments = named_children(call.child_by_field_name("arguments")?);
+            let target = if RELATIONS.contains(&last) {
+                arguments.first().copied()?
+            } else {
+                arguments.iter().find_map(|argument| {
+                    let name = argument.child_by_field_name("name")?;
+                    (argument.kind() == "keyword_argument" && file.text(name) == "foreign_key")
+                        .then(|| argument.child_by_field_name("value"))
+                        .flatten()
+                })?
+            };
+            Some(file.text(target).trim_matches(['"', '\'']).to_string())
+        })
+        .collect()
+}
+
+/// Whether the model `qualified` is shared reference data by the project's declarations: its
+/// class is found, neither it nor a project class it derives from has an owner or private field
+/// or a foreign key, it is not named like an account, and no account model (`User`, `Account`,
+/// `Customer`) names it in a foreign key.
+pub(super) fn is_shared(judge: &Judge, qualified: &str) -> bool {
+    let Some(lineage) = judge.model_fields(qualified) else {
+        return false;
+    };
+    if lineage
+        .iter()
+        .any(|fields| fields.owner || !fields.references.is_empty())
+    {
+        return false;
+    }
+    let name = qualified.rsplit('.').next().unwrap_or(qualified);
+    if is_account_model(name) {
+        return false;
+    }
+    !judge
+        .classes()
+        .filter(|class| is_account_model(&class.name))
+        .flat_map(|class| &class.fields.references)
+        .any(|reference| names_model(reference, name))
+}
+
+/// Whether a relation's target (`Card`, `app.Card`, `cards.id`, `card.id`) names the model.
+fn names_model(reference: &str, model: &str) -> bool {
+    let model = model.to_ascii_lowercase();
+    let reference = reference.to_ascii_lowercase();
+    let last = reference.rsplit('.').next().unwrap_or(&reference);
+    let table = reference.split('.').next().unwrap_or(&reference);
+    let singular = table
+        .strip_suffix("ies")
+        .map(|stem| format!("{stem}y"))
+        .unwrap_or_else(|| table.strip_suffix('s').unwrap_or(table).to_string());
+    last == model || table.replace('_', "") == model || singular.replace('_', "") == model
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::{Language, SourceFile};
+
+    fn fields_of(text: &str) -> ModelFields {
+        let source = SourceFile::new(
+            "shop/models.py".into(),
+            "shop/models.py".into(),
+            Language::Python,
+            text.into(),
+        );
+        let tree = crate::parse::tree(&source).expect("parses");
+        let file = ParsedFile::new(&source, &tree);
+        let class = descendants(file.tree.root_node())
+            .find(|node| node.kind() == "class_definition")
+            .expect("a class");
+        python_fields(&file, class)
+    }
+
+    #[test]
+    fn fields_say_who_owns_a_row() {
+        let menu = fields_of(
+            "class MenuItem(Base):\n    id = Column(Integer, primary_key=True)\n    name = Column(String)\n    price: Mapped[float] = mapped_column()\n",
+        );
+        assert_eq!(menu, ModelFields::default());
+        let order = fields_of(
+            "class Order(models.Model):\n    customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)\n",
+        );
+        assert!(order.owner);
+        assert_eq!(order.references, ["settings.AUTH_USER_MODEL"]);
+        let item = fields_of(
+            "class Item(SQLModel, table=True):\n    basket_id: int = Field(foreign_key=\"baskets.id\")\n",
+        );
+        assert!(!item.owner);
+        assert_eq!(item.references, ["baskets.id"]);
+    }
+
+    #[test]
+    fn relation_targets_name_models_by_class_or_table() {
+        assert!(names_model("Card", "Card"));
+        assert!(names_model("cards.id", "Card"));
+        assert!(names_model("app.models.Card", "Card"));
+        assert!(names_model("menu_items.id", "MenuItem"));
+        assert!(!names_model("orders.id", "Card"));
+    }
+}
