@@ -484,6 +484,14 @@ impl<'f, 's> FileMatches<'f, 's> {
         self.file.text(node.get_inner_node())
     }
 
+    /// The bound node's value: the literal a name of a constant of the file stands for, or else
+    /// the node's own text.
+    fn value(&self, bound: &SgNode<'_>) -> &'s str {
+        let node = bound.get_inner_node();
+        crate::syntax::constant::constant_literal(self.file, node)
+            .map_or_else(|| self.text(bound), |literal| self.file.text(literal))
+    }
+
     fn qualified(&self, bound: &SgNode<'_>) -> String {
         let written = self.text(bound);
         self.file
@@ -505,13 +513,10 @@ impl<'f, 's> FileMatches<'f, 's> {
                 !values.iter().any(|v| strip_quotes(self.text(bound)) == v)
             }
             ConstraintTest::ValueOneOf(values) => {
-                let node = bound.get_inner_node();
-                let value = crate::syntax::constant::constant_literal(self.file, node).map_or_else(
-                    || bound.text().to_string(),
-                    |literal| self.file.text(literal).to_string(),
-                );
-                values.iter().any(|v| strip_quotes(&value) == v)
+                let value = self.value(bound);
+                values.iter().any(|v| strip_quotes(value) == v)
             }
+            ConstraintTest::ValueRegex(regex) => regex.is_match(self.value(bound)),
             ConstraintTest::FromRequest(wanted) => {
                 let flow = Tracer::new(self.file, self.model(), &|_| None, true)
                     .origins_only()

@@ -110,6 +110,9 @@ pub enum ConstraintTest {
     /// The bound node's value is one of these: its text (string literals without their quotes),
     /// or, for a name of a constant of its own file, the text of the literal it stands for.
     ValueOneOf(Vec<String>),
+    /// The bound node's value, as [`ConstraintTest::ValueOneOf`] reads it but with its quotes,
+    /// matches this regex.
+    ValueRegex(LazyRegex),
     /// The bound value derives (or does not derive) from request input.
     FromRequest(bool),
     /// The bound value derives (or does not derive) from request input or a parameter of its

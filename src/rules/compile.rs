@@ -586,6 +586,11 @@ fn constraint_tests(
     if let Some(values) = &raw.value_one_of {
         tests.push(ConstraintTest::ValueOneOf(values.clone()));
     }
+    if let Some(regex) = &raw.value_regex {
+        tests.push(ConstraintTest::ValueRegex(compile_regex(
+            regex, at, cx.checked,
+        )?));
+    }
     if let Some(wanted) = raw.from_request {
         tests.push(ConstraintTest::FromRequest(wanted));
     }
@@ -666,7 +671,7 @@ fn constraint_tests(
             at,
             "empty constraint",
             Some(
-                "give regex, not-regex, kind, one-of, not-one-of, value-one-of, from-request, from-input, tainted, built, from-path-segment, resolves-to, not-resolves-to, request-model or prints-unescaped"
+                "give regex, not-regex, kind, one-of, not-one-of, value-one-of, value-regex, from-request, from-input, tainted, built, from-path-segment, resolves-to, not-resolves-to, request-model or prints-unescaped"
                     .into(),
             ),
         ));

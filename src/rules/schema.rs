@@ -152,6 +152,9 @@ pub(super) struct RawConstraint {
     pub not_one_of: Option<Vec<String>>,
     /// The bound value, read through a constant of the same file, is one of these.
     pub value_one_of: Option<Vec<String>>,
+    /// The bound value's text, read through a constant of the same file (quotes included),
+    /// matches this regex.
+    pub value_regex: Option<String>,
     pub from_request: Option<bool>,
     pub from_input: Option<bool>,
     pub tainted: Option<bool>,
