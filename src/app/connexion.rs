@@ -371,8 +371,12 @@ fn spec_facts(
         };
         let module = module_of(files[file].display);
         let name = qualname.rsplit('.').next().unwrap_or(&qualname).to_string();
-        let public = (operation.security == Security::Public)
-            .then(|| format!("`security: []` on the operation in {display}"));
+        let public = (operation.security == Security::Public).then(|| {
+            format!(
+                "`security: []` on the operation at {display}:{}",
+                operation.line
+            )
+        });
         facts.edges.push(Edge {
             at: Position {
                 line: operation.line,
