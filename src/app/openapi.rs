@@ -393,14 +393,24 @@ pub fn argument_names(name: &str) -> Vec<String> {
 /// keeps no positions).
 struct Lines<'t> {
     lines: Vec<&'t str>,
+    /// The lines that hold `operationId`, with their index.
+    ids: Vec<(usize, &'t str)>,
     /// How many times each `operationId` was asked for, to find the next one.
     seen: Vec<(String, usize)>,
 }
 
 impl<'t> Lines<'t> {
     fn new(text: &'t str) -> Self {
+        let lines: Vec<&str> = text.lines().collect();
+        let ids = lines
+            .iter()
+            .enumerate()
+            .filter(|(_, line)| line.contains("operationId"))
+            .map(|(index, line)| (index, *line))
+            .collect();
         Lines {
-            lines: text.lines().collect(),
+            lines,
+            ids,
             seen: Vec::new(),
         }
     }
@@ -417,9 +427,8 @@ impl<'t> Lines<'t> {
                 0
             }
         };
-        self.lines
+        self.ids
             .iter()
-            .enumerate()
             .filter(|(_, line)| {
                 line.split("operationId").nth(1).is_some_and(|rest| {
                     rest.trim_start_matches(['"', '\'', ':', ' ', '\t'])
@@ -432,7 +441,7 @@ impl<'t> Lines<'t> {
                 })
             })
             .nth(nth)
-            .map_or(1, |(index, _)| index + 1)
+            .map_or(1, |(index, _)| *index + 1)
     }
 
     /// The line of `method` under the path `path`; else the path's; 1 when neither is found.
@@ -627,7 +636,8 @@ fn parse(text: &str) -> Result<Node, String> {
         // A JSON text YAML does not read (tabs, long lines): read it as JSON.
         Err(error) => serde_json::from_str::<Node>(text).map_err(|_| {
             let message = error.to_string();
-            message.lines().next().unwrap_or(&message).to_string()
+            let first = message.lines().next().unwrap_or(&message);
+            first.trim_start_matches("error: ").to_string()
         }),
     }
 }
