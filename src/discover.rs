@@ -59,6 +59,9 @@ pub struct Discovery {
     pub files: Vec<Candidate>,
     /// Files that may be templates (by extension), read only when a view renders them.
     pub templates: Vec<PathBuf>,
+    /// Files that may be OpenAPI specifications (`.yaml`, `.yml`, `.json`), read only when a
+    /// Python file serves one with connexion's `add_api` and it is not where connexion looks.
+    pub specs: Vec<PathBuf>,
     pub notices: Vec<Notice>,
     pub left_out: LeftOut,
 }
@@ -120,6 +123,8 @@ pub fn discover(roots: &[PathBuf], options: &DiscoverOptions) -> Result<Discover
     found.files.dedup();
     found.templates.sort();
     found.templates.dedup();
+    found.specs.sort();
+    found.specs.dedup();
     found.notices.sort();
     found.notices.dedup();
     Ok(found)
@@ -253,6 +258,12 @@ fn visit(entry: &DirEntry, real_root: &Path, options: &DiscoverOptions, found: &
         if size <= options.max_file_size {
             let mut found = found.lock().unwrap_or_else(|e| e.into_inner());
             found.templates.push(entry.path().to_path_buf());
+        }
+    } else if kind.is_file() && crate::app::connexion::is_spec_file(entry.path()) {
+        let size = entry.metadata().map(|meta| meta.len()).unwrap_or(0);
+        if size <= options.max_file_size {
+            let mut found = found.lock().unwrap_or_else(|e| e.into_inner());
+            found.specs.push(entry.path().to_path_buf());
         }
     }
 }

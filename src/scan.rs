@@ -1,6 +1,7 @@
 //! The whole pipeline for one run: discover → read → parse → check → filter.
 
 use crate::app::checks::LinkChecks;
+use crate::app::connexion::Binding;
 use crate::app::effects::Effects;
 use crate::app::{self, missing_authorization, AuthConfig, FileFacts, Project};
 use crate::budget::{self, Stopped};
@@ -23,8 +24,9 @@ use crate::taint::callees::Callees;
 use crate::testcode;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Files above this size are skipped unless `--max-file-size` says otherwise (2 MiB).
@@ -192,14 +194,24 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
     let mut profile = options.profile.then(Profile::default);
     let linking = Instant::now();
     let mut scanned = scanned;
-    let mut across_findings =
-        pool.install(|| across_files(&mut scanned, &discovery.files, options, rules, &plan));
+    let (operations, specs) = pool.install(|| openapi(&mut scanned, &discovery, options, &plan));
+    let mut across_findings = pool.install(|| {
+        across_files(
+            &mut scanned,
+            &discovery.files,
+            options,
+            rules,
+            &plan,
+            operations,
+        )
+    });
     let templates = templates(
         &mut scanned,
         &mut across_findings,
         &discovery.templates,
         rules,
     );
+    scanned.extend(specs);
     let linked: Vec<(String, &FileFacts)> = scanned
         .iter()
         .filter(|file| !file.result.facts.is_empty())
@@ -311,6 +323,7 @@ fn across_files(
     options: &ScanOptions,
     rules: &RuleSet,
     plan: &Plan,
+    operations: HashMap<String, Vec<Binding>>,
 ) -> BTreeMap<String, Vec<Finding>> {
     let pending: Vec<Finding> = scanned
         .iter_mut()
@@ -349,7 +362,8 @@ fn across_files(
                 .collect()
         } else {
             Vec::new()
-        }),
+        })
+        .with_operations(operations),
     );
     let mut by_path: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
     if pending.is_empty() && returns.is_empty() {
@@ -387,6 +401,101 @@ fn across_files(
             .push(finding);
     }
     by_path
+}
+
+/// connexion's OpenAPI specifications, read when some file serves one (`add_api`, see
+/// [`app::connexion`]): the files that define the functions their operations name are checked
+/// again knowing them (their results replace the first ones, and are not cached). Returns the
+/// operations bound to each file's functions, for the files read again later, and one result
+/// per specification, with its facts for the link and its notices.
+fn openapi(
+    scanned: &mut [Scanned],
+    discovery: &discover::Discovery,
+    options: &ScanOptions,
+    plan: &Plan,
+) -> (HashMap<String, Vec<Binding>>, Vec<Scanned>) {
+    if scanned.iter().all(|file| file.result.facts.apis.is_empty()) {
+        return (HashMap::new(), Vec::new());
+    }
+    let sources: Vec<app::connexion::Source> = discovery
+        .files
+        .iter()
+        .zip(scanned.iter())
+        .map(|(candidate, file)| app::connexion::Source {
+            path: &candidate.path,
+            display: &file.result.path,
+            language: candidate.language,
+            facts: &file.result.facts,
+        })
+        .collect();
+    let bound = app::connexion::bind(
+        &sources,
+        &discovery.specs,
+        options.max_file_size,
+        options.timeout,
+    );
+    drop(sources);
+    let project = Arc::new(RequestReturns::default().with_operations(bound.files.clone()));
+    let again: Vec<(usize, FileResult)> = discovery
+        .files
+        .par_iter()
+        .zip(scanned.par_iter())
+        .enumerate()
+        .filter(|(_, (_, file))| file.result.scanned && bound.files.contains_key(&file.result.path))
+        .filter_map(|(index, (candidate, _))| {
+            let test_path = is_test_candidate(candidate, &options.paths);
+            let result = budget::bounded(None, || {
+                let bytes = std::fs::read(&candidate.path).ok()?;
+                let display = discover::display_path(&candidate.path);
+                let context = Context {
+                    test_path,
+                    project: Some(Arc::clone(&project)),
+                };
+                let result = check_bytes(
+                    candidate,
+                    display,
+                    bytes,
+                    context,
+                    plan,
+                    None,
+                    options.timeout,
+                );
+                Some(result)
+            });
+            Some((index, result.ok().flatten()?))
+        })
+        .collect();
+    for (index, result) in again {
+        scanned[index].result = result;
+        scanned[index].cached = false;
+    }
+    let mut specs: Vec<Scanned> = Vec::new();
+    let result = |path: String| Scanned {
+        result: FileResult {
+            path,
+            scanned: false,
+            bytes: 0,
+            findings: Vec::new(),
+            notices: Vec::new(),
+            suppressions: Vec::new(),
+            facts: FileFacts::default(),
+            calls: CallNames::default(),
+        },
+        key: None,
+        cached: false,
+        profile: None,
+    };
+    for (path, facts) in bound.specs {
+        let mut spec = result(path);
+        spec.result.facts = facts;
+        specs.push(spec);
+    }
+    for notice in bound.notices {
+        let mut spec = result(notice.path.clone());
+        spec.result.notices.push(notice);
+        specs.push(spec);
+    }
+    (bound.files, specs)
 }
 
 /// The results of the templates that views pass request input to: the findings waiting for a
@@ -564,7 +673,15 @@ pub fn check_contents(
     };
     let display_path = discover::display_path(path);
     let result = budget::bounded(None, || {
-        check_bytes(&candidate, display_path, bytes, false, plan, None, timeout)
+        check_bytes(
+            &candidate,
+            display_path,
+            bytes,
+            Context::default(),
+            plan,
+            None,
+            timeout,
+        )
     })
     .unwrap_or_else(|stopped| {
         let path = discover::display_path(path);
@@ -641,7 +758,7 @@ fn scan_file_unguarded(
             candidate,
             display_path,
             bytes,
-            test_path,
+            Context::test(test_path),
             plan,
             profile.as_mut(),
             timeout,
@@ -661,7 +778,7 @@ fn scan_file_unguarded(
                 candidate,
                 key.path.clone(),
                 bytes,
-                test_path,
+                Context::test(test_path),
                 plan,
                 profile.as_mut(),
                 timeout,
@@ -677,16 +794,34 @@ fn scan_file_unguarded(
     }
 }
 
+/// What a file is checked as besides its text: test code or not, and what the rest of the
+/// project says about it (when it is checked again after the per-file stage).
+#[derive(Default)]
+struct Context {
+    test_path: bool,
+    project: Option<Arc<RequestReturns>>,
+}
+
+impl Context {
+    fn test(test_path: bool) -> Context {
+        Context {
+            test_path,
+            project: None,
+        }
+    }
+}
+
 /// Parse and check a file's bytes; binary and non-UTF-8 files are skipped with a notice.
 fn check_bytes(
     candidate: &Candidate,
     display_path: String,
     bytes: Vec<u8>,
-    test_path: bool,
+    context: Context,
     plan: &Plan,
     mut profile: Option<&mut FileProfile>,
     timeout: Option<Duration>,
 ) -> FileResult {
+    let Context { test_path, project } = context;
     let skipped =
         |kind, message| FileResult::skipped(discover::display_path(&candidate.path), kind, message);
     if bytes.iter().take(8192).any(|&byte| byte == 0) {
@@ -737,7 +872,8 @@ fn check_bytes(
         }
         Err(stopped) => return skipped(NoticeKind::InternalError, failure(&stopped)),
     };
-    let parsed = ParsedFile::new(&source, &tree);
+    let mut parsed = ParsedFile::new(&source, &tree);
+    parsed.project = project;
     let syntax = parsed.first_syntax_error().map(|node| {
         let line = node.start_position().row + 1;
         Notice {

@@ -721,3 +721,82 @@ fn a_guard_that_admits_only_staff_by_its_code_lowers_injections_behind_it() {
     // A guard that only authenticates leaves the rule's severity.
     assert_eq!(severity(21).as_deref(), Some("high"), "{report:#}");
 }
+
+#[test]
+fn connexion_routes_come_from_the_specifications_an_app_serves() {
+    let document = routes_json(fixture_dir(), &["fixtures/missing-authorization/connexion"]);
+    let rows = table(&document);
+    assert_eq!(rows.len(), 7, "{rows:#?}");
+    let create = route(&rows, "/api/v1/payments");
+    assert_eq!(
+        (create.0.as_str(), create.2.as_str(), create.3.as_str()),
+        ("POST", "create_payment", "")
+    );
+    // Swagger 2 in JSON, with global security.
+    let freeze = route(&rows, "/admin/accounts/{account_id}/freeze");
+    assert_eq!(
+        freeze.3,
+        "security api_key (x-apikeyInfoFunc: wallet.auth.check_api_key)"
+    );
+    let routes = document["routes"].as_array().unwrap();
+    assert!(routes.iter().all(|r| r["framework"] == "connexion"));
+    let login = routes
+        .iter()
+        .find(|r| r["path"] == "/api/v1/login")
+        .unwrap();
+    assert!(login["public"]
+        .as_str()
+        .unwrap()
+        .starts_with("`security: []` on the operation at "));
+    // Registered where the specification declares the operation.
+    let registered = &routes
+        .iter()
+        .find(|r| r["handler"] == "create_payment")
+        .unwrap()["registered_at"][0];
+    assert_eq!(
+        registered["path"],
+        "fixtures/missing-authorization/connexion/spec/openapi.yaml"
+    );
+    assert_eq!(registered["line"], 17);
+}
+
+#[test]
+fn a_specification_connexion_cannot_read_is_a_notice() {
+    let dir = project(&[
+        (
+            "app.py",
+            "import connexion\napp = connexion.App(__name__)\napp.add_api('openapi.yaml')\napp.add_api('missing.yaml')\n",
+        ),
+        ("openapi.yaml", "openapi: 3.0.0\npaths: [unclosed\n"),
+        (
+            "views.py",
+            "def reset(request):\n    return db.drop_all()\n",
+        ),
+    ]);
+    let output = tollgate(dir.path(), &["scan", "--no-cache", "--format", "json", "."]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let document: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let notices: Vec<(String, String)> = document["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["path"].as_str().unwrap().to_string(),
+                n["kind"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        notices.contains(&("openapi.yaml".into(), "syntax-error".into())),
+        "{notices:?}"
+    );
+    assert!(
+        notices.contains(&("missing.yaml".into(), "unreadable".into())),
+        "{notices:?}"
+    );
+}

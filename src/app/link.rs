@@ -48,6 +48,8 @@ struct Trail {
     markers: Vec<String>,
     /// The registrations passed through, outermost first.
     via: Vec<(usize, Position)>,
+    /// Why a registration passed through makes its routes public (`security: []`).
+    public: Option<String>,
 }
 
 struct Linker<'a> {
@@ -248,6 +250,9 @@ impl<'a> Linker<'a> {
                 .extend(edge.guard_calls.iter().map(|c| (*file, c.clone())));
             next.markers.extend(edge.markers.iter().cloned());
             next.via.push((*file, edge.at));
+            if edge.public.is_some() {
+                next.public.clone_from(&edge.public);
+            }
             if let Some((library, guards)) = self.graphql_endpoint(*file, &edge.target) {
                 next.guards.extend(guards);
                 self.endpoints.push(Endpoint {
@@ -727,6 +732,7 @@ impl<'a> Linker<'a> {
         let public = handler
             .public
             .clone()
+            .or_else(|| trail.public.clone())
             .or_else(|| {
                 let path = path.as_deref()?;
                 self.auth

@@ -14,6 +14,7 @@
 mod auth;
 mod capability;
 pub mod checks;
+pub mod connexion;
 pub mod effects;
 pub mod facts;
 pub(crate) mod guards;
@@ -21,6 +22,7 @@ pub mod handlers;
 mod link;
 pub mod missing_authorization;
 pub mod models;
+pub mod openapi;
 pub mod ownership;
 mod privilege;
 pub(crate) mod rust_guards;

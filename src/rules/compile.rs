@@ -39,6 +39,7 @@ const FRAMEWORKS: &[&str] = &[
     "drf",
     "fastapi",
     "flask",
+    "connexion",
     "axum",
     "actix",
     "graphene",

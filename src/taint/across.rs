@@ -633,6 +633,9 @@ pub struct RequestReturns {
     objects: Vec<(FunctionId, String)>,
     /// Functions that load a row by one parameter alone (`idor-unscoped-lookup`).
     lookups: Vec<crate::detectors::LookupSummary>,
+    /// The OpenAPI operations bound to functions of each file (by display path): those
+    /// functions are connexion handlers.
+    operations: std::collections::HashMap<String, Vec<crate::app::connexion::Binding>>,
 }
 
 impl RequestReturns {
@@ -643,7 +646,22 @@ impl RequestReturns {
             functions,
             objects,
             lookups: Vec::new(),
+            operations: std::collections::HashMap::new(),
         }
+    }
+
+    /// With the OpenAPI operations bound to functions of the scan's files, by display path.
+    pub fn with_operations(
+        mut self,
+        operations: std::collections::HashMap<String, Vec<crate::app::connexion::Binding>>,
+    ) -> Self {
+        self.operations = operations;
+        self
+    }
+
+    /// The OpenAPI operations bound to functions of the file at `path`.
+    pub fn operations_in(&self, path: &str) -> &[crate::app::connexion::Binding] {
+        self.operations.get(path).map_or(&[], Vec::as_slice)
     }
 
     /// With the functions that load a row by one of their parameters alone.

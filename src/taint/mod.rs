@@ -473,7 +473,8 @@ impl<'a, 'f> Tracer<'a, 'f> {
             Language::Rust => scope::rust::is_inert_parameter(self.file, node, name),
         };
         let route = handler.route.as_deref().unwrap_or("");
-        let typed = inert || typed_in_route(route, name);
+        let typed =
+            inert || typed_in_route(route, name) || handler.typed_params.iter().any(|p| p == name);
         if typed && self.conversions_sanitize {
             return None;
         }

@@ -86,6 +86,9 @@ pub struct FileFacts {
     /// Mutation classes the file's object types mount as fields (`refund = Refund.Field()`).
     #[serde(default)]
     pub graphql_mounts: Vec<crate::app::handlers::graphql::Mount>,
+    /// OpenAPI specifications the file serves with connexion (`app.add_api("openapi.yaml")`).
+    #[serde(default)]
+    pub apis: Vec<crate::app::connexion::Api>,
 }
 
 impl FileFacts {
@@ -108,6 +111,7 @@ impl FileFacts {
             && self.unscoped_lookups.is_empty()
             && self.graphql_schemas.is_empty()
             && self.graphql_mounts.is_empty()
+            && self.apis.is_empty()
     }
 }
 
@@ -201,6 +205,10 @@ pub struct Edge {
     /// `@OFFSET` for one built in place).
     #[serde(default)]
     pub schema: Option<String>,
+    /// Why the routes under the edge are public, when the registration says so (an OpenAPI
+    /// operation's `security: []`).
+    #[serde(default)]
+    pub public: Option<String>,
 }
 
 /// What an edge mounts, named as the code names it (`views.detail` → `["views", "detail"]`).

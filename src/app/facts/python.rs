@@ -72,7 +72,9 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
                 fields: Default::default(),
             }),
     );
-    if !NEEDS_ANY.iter().any(|needle| text.contains(needle)) {
+    summaries.apis = crate::app::connexion::apis(file);
+    let bindings = crate::app::connexion::bindings_of(file);
+    if bindings.is_empty() && !NEEDS_ANY.iter().any(|needle| text.contains(needle)) {
         return summaries;
     }
     let model = file.model();
@@ -86,6 +88,12 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
                 fact.action = drf_action(&text[handler.bytes.clone()]);
                 fact.serves = runs_schema(file, handler);
                 fact.serves_schema = handler_schema(file, handler);
+                if handler.framework == Framework::Connexion {
+                    // The operations' security guards the routes the specification's edges
+                    // give, each its own.
+                    fact.guards
+                        .retain(|g| !bindings.iter().any(|b| b.operation.guards().contains(g)));
+                }
                 fact
             })
             .collect(),
@@ -204,6 +212,7 @@ fn inherited_handlers(
             name_bytes: name_node.byte_range(),
             request_params: Vec::new(),
             guard_calls: Vec::new(),
+            typed_params: Vec::new(),
             operation: None,
         };
         facts.handlers.push(HandlerFact::of(file, &handler, public));
@@ -265,6 +274,7 @@ fn candidate_view(
             name_bytes: method_name.byte_range(),
             request_params: Vec::new(),
             guard_calls: Vec::new(),
+            typed_params: Vec::new(),
             operation: None,
         };
         let mut fact = HandlerFact::of(file, &handler, public);
@@ -773,6 +783,7 @@ fn edge(at: Position, from: &str, prefix: &str, target: Target, guards: &[String
         guard_calls: Vec::new(),
         markers: guards.to_vec(),
         schema: None,
+        public: None,
     }
 }
 

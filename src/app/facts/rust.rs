@@ -165,6 +165,7 @@ fn candidates(
             name_bytes: name_node.byte_range(),
             request_params: Vec::new(),
             guard_calls: Vec::new(),
+            typed_params: Vec::new(),
             operation: None,
         };
         let mut fact = HandlerFact::of(file, &handler, public);
@@ -188,6 +189,7 @@ fn hand_routes(file: &ParsedFile, model: &FileModel, facts: &mut FileFacts) {
                 guard_calls: call.guard_calls.clone(),
                 markers: call.guards.clone(),
                 schema: None,
+                public: None,
             });
         }
     }
@@ -300,6 +302,7 @@ impl<'f> Walker<'_, 'f> {
                     guard_calls: Vec::new(),
                     markers: markers.clone(),
                     schema: None,
+                    public: None,
                 });
             };
             match (link.method, link.args.as_slice()) {
@@ -374,6 +377,7 @@ impl<'f> Walker<'_, 'f> {
             guard_calls: Vec::new(),
             markers: guards.to_vec(),
             schema: None,
+            public: None,
         });
     }
 

@@ -25,6 +25,8 @@ pub enum Framework {
     Drf,
     Fastapi,
     Flask,
+    /// connexion: functions an OpenAPI or Swagger specification binds by `operationId`.
+    Connexion,
     Axum,
     Actix,
     /// A Rust service on hyper (or the `http` crate) that routes by hand: a `match` on the
@@ -48,6 +50,7 @@ impl Framework {
             Framework::Drf => "drf",
             Framework::Fastapi => "fastapi",
             Framework::Flask => "flask",
+            Framework::Connexion => "connexion",
             Framework::Axum => "axum",
             Framework::Actix => "actix",
             Framework::Hyper => "hyper",
@@ -95,6 +98,11 @@ pub struct Handler {
     /// Parameters whose values come from the request (path, query, body, headers).
     #[serde(skip)]
     pub request_params: Vec<String>,
+    /// Request parameters the framework converts or validates to a number, a UUID, a date or
+    /// one of a list of values before the handler sees them (connexion, by the specification's
+    /// schema).
+    #[serde(skip)]
+    pub typed_params: Vec<String>,
     /// Dependencies, decorators and typed parameters that may guard the handler, judged by
     /// what they do when the project is linked.
     #[serde(skip)]

@@ -1,6 +1,7 @@
 //! Handler discovery for Django, Django REST Framework, FastAPI and Flask, one file at a time.
 
 use super::{is_session_like, looks_like_auth, Framework, Handler};
+use crate::app::connexion::Binding;
 use crate::app::guards::{
     dependency_calls, python_body_calls, python_decorator_guards, python_parameter_guards,
     GuardCall, Via,
@@ -76,9 +77,10 @@ struct FileFacts {
 pub(super) fn handlers(file: &ParsedFile) -> Vec<Handler> {
     let mut functions = Vec::new();
     let facts = file_facts(file, file.tree.root_node(), &mut functions);
+    let bindings = crate::app::connexion::bindings_of(file);
     functions
         .into_iter()
-        .filter_map(|function| handler_for(file, &facts, function))
+        .filter_map(|function| handler_for(file, &facts, function, bindings))
         .collect()
 }
 
@@ -192,7 +194,12 @@ fn file_facts<'t>(file: &ParsedFile, root: Node<'t>, functions: &mut Vec<Node<'t
     facts
 }
 
-fn handler_for(file: &ParsedFile, facts: &FileFacts, function: Node) -> Option<Handler> {
+fn handler_for(
+    file: &ParsedFile,
+    facts: &FileFacts,
+    function: Node,
+    bindings: &[Binding],
+) -> Option<Handler> {
     let outer = match function.parent() {
         Some(parent) if parent.kind() == "decorated_definition" => parent,
         _ => function,
@@ -206,7 +213,10 @@ fn handler_for(file: &ParsedFile, facts: &FileFacts, function: Node) -> Option<H
         Vec::new()
     };
     // Decide cheaply whether this is a handler at all; most functions are not.
-    let kind = classify(file, function, outer, &decorators)?;
+    let kind = match bound_to(file, function, bindings) {
+        bound if !bound.is_empty() => Kind::Connexion(bound),
+        _ => classify(file, function, outer, &decorators)?,
+    };
     if matches!(kind, Kind::DjangoFunction)
         && facts.imports_other_framework
         && !facts.imports_django
@@ -282,9 +292,35 @@ fn handler_for(file: &ParsedFile, facts: &FileFacts, function: Node) -> Option<H
         name_bytes: name_node.byte_range(),
         request_params,
         guard_calls: guard_calls.clone(),
+        typed_params: Vec::new(),
         operation: None,
     };
     Some(match kind {
+        // A function an OpenAPI specification binds (connexion).
+        Kind::Connexion(bound) => {
+            let mut methods: Vec<String> =
+                bound.iter().map(|b| b.operation.method.clone()).collect();
+            methods.sort();
+            methods.dedup();
+            let mut paths: Vec<&String> = bound.iter().map(|b| &b.operation.path).collect();
+            paths.sort();
+            paths.dedup();
+            let route = match paths.as_slice() {
+                [path] => Some((*path).clone()),
+                _ => None,
+            };
+            if bound.iter().all(|b| !b.operation.guards().is_empty()) {
+                for binding in &bound {
+                    guards.extend(binding.operation.guards().iter().cloned());
+                }
+                guards.sort();
+                guards.dedup();
+            }
+            let (request_params, typed_params) = operation_arguments(file, function, &bound);
+            let mut handler = handler(Framework::Connexion, methods, route, guards, request_params);
+            handler.typed_params = typed_params;
+            handler
+        }
         // @app.get("/x"), @bp.route("/x", methods=[...]), @router.post(...)
         Kind::Routed {
             call,
@@ -394,6 +430,74 @@ fn handler_for(file: &ParsedFile, facts: &FileFacts, function: Node) -> Option<H
     })
 }
 
+/// The operations bound to `function` (by its name, or `Class.method` for a method).
+fn bound_to<'b>(file: &ParsedFile, function: Node, bindings: &'b [Binding]) -> Vec<&'b Binding> {
+    if bindings.is_empty() {
+        return Vec::new();
+    }
+    let Some(name) = function.child_by_field_name("name").map(|n| file.text(n)) else {
+        return Vec::new();
+    };
+    let qualname = match enclosing_class(function).and_then(|c| c.child_by_field_name("name")) {
+        Some(class) => format!("{}.{name}", file.text(class)),
+        None => name.to_string(),
+    };
+    bindings.iter().filter(|b| b.qualname == qualname).collect()
+}
+
+/// The parameters of a function bound to OpenAPI operations that connexion fills from the
+/// request (by the names the operations give them, in any of the forms connexion passes them
+/// under; a `**kwargs` takes them all), and those of them it converts or validates first (every
+/// operation types them).
+fn operation_arguments(
+    file: &ParsedFile,
+    function: Node,
+    bound: &[&Binding],
+) -> (Vec<String>, Vec<String>) {
+    let Some(list) = function.child_by_field_name("parameters") else {
+        return (Vec::new(), Vec::new());
+    };
+    let mut inputs = Vec::new();
+    let mut typed = Vec::new();
+    for param in named_children(list) {
+        let name_node = match param.kind() {
+            "identifier" => Some(param),
+            "dictionary_splat_pattern" => named_children(param)
+                .into_iter()
+                .find(|n| n.kind() == "identifier"),
+            "typed_parameter" => named_children(param)
+                .into_iter()
+                .find(|n| n.kind() == "identifier"),
+            _ => param.child_by_field_name("name"),
+        };
+        let Some(name) = name_node.map(|n| file.text(n)) else {
+            continue;
+        };
+        if param.kind() == "dictionary_splat_pattern" {
+            inputs.push(name.to_string());
+            continue;
+        }
+        let passed: Vec<bool> = bound
+            .iter()
+            .flat_map(|b| &b.operation.params)
+            .filter(|p| {
+                crate::app::openapi::argument_names(&p.name)
+                    .iter()
+                    .any(|n| n == name)
+            })
+            .map(|p| p.typed)
+            .collect();
+        if passed.is_empty() {
+            continue;
+        }
+        inputs.push(name.to_string());
+        if passed.iter().all(|t| *t) {
+            typed.push(name.to_string());
+        }
+    }
+    (inputs, typed)
+}
+
 /// How a function serves requests.
 enum Kind<'t, 'f> {
     Routed {
@@ -407,6 +511,8 @@ enum Kind<'t, 'f> {
         drf: bool,
     },
     DjangoFunction,
+    /// Bound to operations of an OpenAPI specification (connexion).
+    Connexion(Vec<&'f Binding>),
 }
 
 fn classify<'t, 'f>(

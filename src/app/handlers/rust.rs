@@ -142,6 +142,7 @@ fn dispatched(
         name_bytes: name_node.byte_range(),
         request_params: dispatch.inputs.clone(),
         guard_calls: checks.clone(),
+        typed_params: Vec::new(),
         operation: None,
     };
     handlers.push(base.clone());
@@ -245,6 +246,7 @@ fn handler_for(
             .filter(|p| p.input || (hand_routed && p.raw_input))
             .flat_map(|p| p.bound)
             .collect(),
+        typed_params: Vec::new(),
         operation: None,
     })
 }

@@ -491,6 +491,7 @@ fn graphene_resolvers(
                 name_bytes: name_node.byte_range(),
                 request_params: Vec::new(),
                 guard_calls: Vec::new(),
+                typed_params: Vec::new(),
                 operation: Some(operation),
             });
         }
@@ -586,6 +587,7 @@ pub(super) fn resolver(
         name_bytes: name_node.byte_range(),
         request_params: params,
         guard_calls,
+        typed_params: Vec::new(),
         operation: Some(operation),
     })
 }

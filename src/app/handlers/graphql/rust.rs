@@ -161,6 +161,7 @@ pub(crate) fn handlers(file: &ParsedFile) -> Vec<Handler> {
                 name_bytes: name_node.byte_range(),
                 request_params: arguments(file, function),
                 guard_calls: Vec::new(),
+                typed_params: Vec::new(),
                 operation: Some(operation),
             });
         }

@@ -135,6 +135,7 @@ pub(super) fn resolvers(file: &ParsedFile, class: Node, out: &mut Vec<Handler>) 
                 name_bytes: left.byte_range(),
                 request_params: Vec::new(),
                 guard_calls: Vec::new(),
+                typed_params: Vec::new(),
                 operation: Some(operation),
             }),
         }
