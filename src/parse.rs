@@ -35,6 +35,9 @@ pub struct ParsedFile<'a> {
     mentions: RefCell<HashMap<Mention, Rc<[Node<'a>]>>>,
     /// Every node by kind, for [`ParsedFile::of_kinds`]; built on first use.
     kinds: OnceCell<Kinds<'a>>,
+    /// Python: the module-level names assigned exactly once, with the value (see
+    /// [`crate::syntax::constant`]); built on first use.
+    assigned_once: OnceCell<HashMap<&'a str, Option<Node<'a>>>>,
 }
 
 /// Every named node of a tree by kind, each with its place in document order.
@@ -103,6 +106,7 @@ impl<'a> ParsedFile<'a> {
             project: None,
             mentions: RefCell::new(HashMap::new()),
             kinds: OnceCell::new(),
+            assigned_once: OnceCell::new(),
         }
     }
 
@@ -211,6 +215,34 @@ impl<'a> ParsedFile<'a> {
     }
 
     /// What the file's names refer to (imports, aliases, definitions), built once.
+    /// Python: each name assigned at the top of the module, with its value when it is assigned
+    /// there exactly once (`None` when more than once).
+    pub fn assigned_once(&self) -> &HashMap<&'a str, Option<Node<'a>>> {
+        self.assigned_once.get_or_init(|| {
+            let mut assigned: HashMap<&'a str, Option<Node<'a>>> = HashMap::new();
+            for statement in crate::syntax::named_children(self.tree.root_node()) {
+                let Some(assignment) = statement
+                    .named_child(0)
+                    .filter(|_| statement.kind() == "expression_statement")
+                    .filter(|assignment| assignment.kind() == "assignment")
+                else {
+                    continue;
+                };
+                let (Some(left), Some(right)) = (
+                    assignment.child_by_field_name("left"),
+                    assignment.child_by_field_name("right"),
+                ) else {
+                    continue;
+                };
+                assigned
+                    .entry(self.text(left))
+                    .and_modify(|value| *value = None)
+                    .or_insert(Some(right));
+            }
+            assigned
+        })
+    }
+
     pub fn symbols(&self) -> &FileSymbols {
         self.symbols.get_or_init(|| FileSymbols::build(self))
     }

@@ -36,19 +36,8 @@ pub fn constant_literal<'t>(file: &ParsedFile<'t>, node: Node<'_>) -> Option<Nod
 }
 
 fn python_constant<'t>(file: &ParsedFile<'t>, node: Node<'_>, name: &str) -> Option<Node<'t>> {
-    let root = file.tree.root_node();
-    let mut values = named_children(root)
-        .into_iter()
-        .filter(|statement| statement.kind() == "expression_statement")
-        .filter_map(|statement| named_children(statement).into_iter().next())
-        .filter(|assignment| assignment.kind() == "assignment")
-        .filter(|assignment| {
-            assignment
-                .child_by_field_name("left")
-                .is_some_and(|left| file.text(left) == name)
-        });
-    let value = values.next()?.child_by_field_name("right")?;
-    if values.next().is_some() || !PYTHON_LITERALS.contains(&value.kind()) {
+    let value = (*file.assigned_once().get(name)?)?;
+    if !PYTHON_LITERALS.contains(&value.kind()) {
         return None;
     }
     // Strings with interpolations are built, not constant.
