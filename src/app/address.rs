@@ -337,6 +337,50 @@ mod tests {
         assert_eq!(py("def f(request):\n    if not request.user.is_authenticated:\n        raise PermissionDenied\n"), None);
     }
 
+    fn refusal_of(language: Language, path: &str, text: &str) -> Option<String> {
+        let source = SourceFile::new(PathBuf::from(path), path.into(), language, text.into());
+        let tree = crate::parse::tree(&source).unwrap();
+        let file = ParsedFile::new(&source, &tree);
+        let function = descendants(file.tree.root_node())
+            .find(|n| matches!(n.kind(), "function_definition" | "function_item"))
+            .unwrap();
+        let refuses = |node: Node| {
+            let text = file.text(node);
+            text.contains("403") || text.contains("UNAUTHORIZED") || text.contains("Forbidden")
+        };
+        refusal(
+            &file,
+            function,
+            &[
+                "return_statement",
+                "call",
+                "return_expression",
+                "call_expression",
+            ],
+            &refuses,
+        )
+    }
+
+    #[test]
+    fn refusals_by_the_address_alone() {
+        let py = |text: &str| refusal_of(Language::Python, "a.py", text);
+        // a decorator's wrapper
+        assert_eq!(
+            py("def local_only(view):\n    def wrapper(*a, **k):\n        if request.remote_addr != \"127.0.0.1\":\n            abort(403)\n        return view(*a, **k)\n    return wrapper\n"),
+            Some("if request.remote_addr != \"127.0.0.1\"".into())
+        );
+        assert_eq!(py("def require_user(request):\n    if not request.user.is_authenticated:\n        abort(403)\n"), None);
+        let rs = |text: &str| refusal_of(Language::Rust, "a.rs", text);
+        assert_eq!(
+            rs("fn local_only(addr: SocketAddr) -> Result<(), StatusCode> {\n    if addr.ip().is_loopback() { Ok(()) } else { Err(StatusCode::UNAUTHORIZED) }\n}\n"),
+            Some("if addr.ip().is_loopback()".into())
+        );
+        assert_eq!(
+            rs("fn check(req: &HttpRequest) -> Result<(), Error> {\n    match req.peer_addr() {\n        Some(a) if a.ip().is_loopback() => Ok(()),\n        _ => Err(ErrorForbidden(\"no\")),\n    }\n}\n"),
+            Some("match req.peer_addr()".into())
+        );
+    }
+
     #[test]
     fn rust_address_checks() {
         let rs = |text: &str| check_of(Language::Rust, "a.rs", text);

@@ -142,10 +142,8 @@ pub fn python_tests(file: &ParsedFile, function: Node) -> Option<Tests> {
         r.named_child(0)
             .is_some_and(|value| boolean_shaped(file, value, &assignments))
     }) && returns.iter().any(|r| {
-        r.named_child(0).is_some_and(|value| match value.kind() {
-            "call" => answers_yes_or_no(file, value),
-            _ => boolean_shaped(file, value, &[]),
-        })
+        r.named_child(0)
+            .is_some_and(|value| only_yes_or_no(file, value))
     });
     // A result that holds without the credentials on some branch (`return other_team_exists()
     // or user.is_staff_session(…)`) tests no credential.
@@ -166,10 +164,11 @@ pub fn python_tests(file: &ParsedFile, function: Node) -> Option<Tests> {
                     })
                 })
     };
-    let bypassed = returns
-        .iter()
-        .filter_map(|r| r.named_child(0))
-        .any(|value| !requires_credential(file, value, &reads));
+    let bypassed = boolean
+        && returns
+            .iter()
+            .filter_map(|r| r.named_child(0))
+            .any(|value| !requires_credential(file, value, &reads));
     let credential = match bypassed {
         true => None,
         false => deciding
@@ -205,6 +204,11 @@ pub fn python_tests(file: &ParsedFile, function: Node) -> Option<Tests> {
         address,
         calls: Names::new(&calls),
     })
+}
+
+/// Whether every result of a Python function is a truth value (see [`python_tests`]).
+pub fn is_predicate(file: &ParsedFile, function: Node) -> bool {
+    python_tests(file, function).is_some_and(|tests| tests.boolean)
 }
 
 /// Whether `node` belongs to `function` itself, not to a function, lambda or class nested in it.
@@ -250,9 +254,13 @@ fn parameters(file: &ParsedFile, function: Node) -> Vec<String> {
 /// a call (a predicate's result), an `is_…`/`has_…` attribute, or a name bound to one of these.
 fn boolean_shaped(file: &ParsedFile, value: Node, assignments: &[Node]) -> bool {
     match value.kind() {
-        "true" | "false" | "comparison_operator" | "not_operator" | "boolean_operator" | "call" => {
-            true
-        }
+        "true" | "false" | "comparison_operator" | "not_operator" | "call" => true,
+        // `a or b` is one of its operands: a truth value when both are (`x.get(k) or 0` is not).
+        "boolean_operator" => ["left", "right"].iter().all(|side| {
+            value
+                .child_by_field_name(side)
+                .is_some_and(|operand| boolean_shaped(file, operand, assignments))
+        }),
         "parenthesized_expression" => value
             .named_child(0)
             .is_some_and(|inner| boolean_shaped(file, inner, &[])),
@@ -300,6 +308,24 @@ fn requires_credential(file: &ParsedFile, value: Node, reads: &dyn Fn(Node) -> b
             }
         }
         _ => true,
+    }
+}
+
+/// Whether a returned value can be nothing but a truth value: `True`/`False`, a comparison,
+/// `not`, a call that only answers yes or no, an `is_…` attribute, or `and`/`or` of such values
+/// with one of them at least that is one (`a() or b()` may be anything its calls return).
+fn only_yes_or_no(file: &ParsedFile, value: Node) -> bool {
+    match value.kind() {
+        "call" => answers_yes_or_no(file, value),
+        "parenthesized_expression" => value
+            .named_child(0)
+            .is_some_and(|inner| only_yes_or_no(file, inner)),
+        "boolean_operator" => ["left", "right"].iter().any(|side| {
+            value
+                .child_by_field_name(side)
+                .is_some_and(|operand| only_yes_or_no(file, operand))
+        }),
+        _ => boolean_shaped(file, value, &[]),
     }
 }
 
@@ -791,6 +817,15 @@ mod tests {
     fn predicates_that_read_no_credential() {
         let form = tests_of("def is_valid(form):\n    return form.is_bound and not form.errors\n");
         assert!(form.is_none_or(|t| t.credential.is_none()));
+        // `or` of values, not of truth values
+        assert!(
+            tests_of("def auth_time(request):\n    return request.session.get(\"t\") or 0\n")
+                .is_some_and(|t| !t.boolean)
+        );
+        assert!(tests_of(
+            "def lang(request):\n    return from_cookie(request) or from_browser(request)\n"
+        )
+        .is_none_or(|t| !t.boolean));
         // true without credentials on one branch
         let bypass = tests_of("def is_allowed(self):\n    return self.other_teams().exists() or self.request.user.has_staff_session(self.request.session.session_key)\n").unwrap();
         assert!(bypass.credential.is_none());
