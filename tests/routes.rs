@@ -174,7 +174,7 @@ fn text_table_lists_routes_and_a_summary() {
     assert!(lines.next().unwrap().starts_with("METHOD"));
     assert!(text.contains("POST    /transfers/"), "{text}");
     assert!(
-        text.contains("20 routes: 9 without a guard, 0 public, 0 with no route found"),
+        text.contains("24 routes: 11 without a guard, 0 public, 0 with no route found"),
         "{text}"
     );
 }
@@ -693,6 +693,60 @@ fn helpers_called_first_guard_by_what_they_do() {
     // A `?` on such a helper before a hand-routed `match` guards every arm, at its own path.
     assert!(guards("/operations/reconcile").contains("operator"));
     assert!(rows.iter().all(|r| !r.1.contains("/operations/reconcile/")));
+}
+
+#[test]
+fn predicates_guard_by_what_they_read_and_addresses_guard_nothing() {
+    let document = routes_json(
+        fixture_dir(),
+        &[
+            "fixtures/missing-authorization/django",
+            "fixtures/missing-authorization/fastapi",
+            "fixtures/missing-authorization/flask",
+            "fixtures/missing-authorization/actix",
+            "fixtures/missing-authorization/axum",
+        ],
+    );
+    let rows = table(&document);
+    let guards = |path: &str| route(&rows, path).3.clone();
+    // A predicate of the file, of another file, in its positive form, or nested in a branch
+    // that alone changes state: it reads the caller's session or cookie.
+    for path in [
+        "/members/cards/close/",
+        "/members/rename/",
+        "/members/archive/",
+        "/v1/operations/index/rebuild",
+        "/profiles/email",
+        "/profiles/avatar",
+    ] {
+        assert!(
+            guards(path).contains("tests the caller's credentials"),
+            "{path}: {rows:#?}"
+        );
+    }
+    assert!(guards("/members/cards/close/").contains("request.COOKIES.get(SESSION_COOKIE)"));
+    // Named like a check of the caller, reading only the form; a test of the input; a check
+    // after the write; the address, in every framework, also through a predicate or a helper.
+    for path in [
+        "/members/delete/",
+        "/members/notes/",
+        "/members/notes/purge/",
+        "/operators/reset/",
+        "/operators/unlock/",
+        "/v1/operations/index/drain",
+        "/v1/operations/cache/flush",
+        "/v1/operations/reset-operator-password",
+        "/profiles/delete",
+        "/profiles/restore",
+        "/maintenance/rotate-keys",
+        "/maintenance/purge",
+        "/maintenance/cache",
+        "/maintenance/tokens",
+    ] {
+        assert_eq!(guards(path), "", "{path}");
+    }
+    // The address and the caller's login tested together: the login counts.
+    assert!(guards("/operators/lock/").starts_with("inline check"));
 }
 
 #[test]

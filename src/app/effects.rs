@@ -233,7 +233,7 @@ fn opens_for_writing(file: &ParsedFile, call: tree_sitter::Node) -> bool {
 
 /// Whether the last part of a call's name holds a word of [`WRITE_WORDS`]
 /// (`objects.get_or_create`, `cursor.execute`, `fs::write`).
-fn writes_by_name(callee: &str) -> bool {
+pub(crate) fn writes_by_name(callee: &str) -> bool {
     words(callee)
         .iter()
         .any(|word| is_one_of(WRITE_WORDS, word))

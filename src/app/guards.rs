@@ -52,6 +52,10 @@ pub enum Via {
     /// `require_user(&headers).await?`): a guard only when its code is read and refuses
     /// callers, never by its name.
     Body,
+    /// A predicate the handler refuses the caller on, at the top of its body (`if not
+    /// is_authenticated(request): return redirect("/login")`): a guard only when its code is
+    /// read and its result tests the caller's credentials (see [`super::predicates`]).
+    Predicate,
 }
 
 /// What one function does about the caller's identity.
@@ -82,6 +86,14 @@ pub struct FunctionFact {
     /// `return context.user.has_perm(…)`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub returns_access_test: bool,
+    /// What its result tests, when it is a predicate or depends on the caller's credentials or
+    /// the client's address (see [`super::predicates`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tests: Option<super::predicates::Tests>,
+    /// It refuses callers by their network address alone (`if request.remote_addr not in
+    /// ALLOWED: abort(403)`), as written: no authentication (see [`super::address`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refuses_by_address: Option<String>,
 }
 
 /// Names without spaces (dotted identifiers), kept as one string: a function calls many
@@ -98,6 +110,10 @@ impl Names {
 
     pub fn iter(&self) -> impl Iterator<Item = &str> {
         self.0.split(' ').filter(|name| !name.is_empty())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.iter().next().is_none()
     }
 }
 
@@ -168,8 +184,13 @@ static VERIFIERS: LazyLock<NamePatterns> = LazyLock::new(|| {
     .expect("valid patterns")
 });
 
+/// Whether a qualified name is a call that verifies a credential (`jwt.decode`).
+pub fn is_verifier(name: &str) -> bool {
+    VERIFIERS.matches(name)
+}
+
 /// Status codes and responses that refuse a request for want of credentials or rights.
-const REJECTIONS: &[&str] = &[
+pub(crate) const REJECTIONS: &[&str] = &[
     "401",
     "403",
     "HTTP_401",
@@ -313,6 +334,8 @@ pub fn python_functions(file: &ParsedFile) -> (Vec<FunctionFact>, Vec<ClassFact>
                     guard_calls,
                     calls: callees(file, node),
                     returns_access_test: returns_access_test(file, node),
+                    tests: super::predicates::python_tests(file, node),
+                    refuses_by_address: refuses_by_address(file, node),
                 });
             }
             "class_definition" => {
@@ -403,7 +426,7 @@ pub fn python_tasks(file: &ParsedFile) -> Vec<(String, String)> {
     tasks
 }
 
-fn enclosing_class_name<'f>(file: &ParsedFile<'f>, function: Node) -> Option<&'f str> {
+pub(crate) fn enclosing_class_name<'f>(file: &ParsedFile<'f>, function: Node) -> Option<&'f str> {
     let mut node = function.parent()?;
     if node.kind() == "decorated_definition" {
         node = node.parent()?;
@@ -662,23 +685,42 @@ fn callees(file: &ParsedFile, function: Node) -> Names {
 
 /// How `function` refuses a request without credentials, if it does: it raises or returns a
 /// 401/403 (or an authentication exception, a redirect to the login page), or it verifies a
-/// credential; `mode` says which of these count (see [`Refusal`]).
+/// credential; `mode` says which of these count (see [`Refusal`]). A refusal decided by a test
+/// of the client's network address alone never counts (see [`super::address`]).
 pub fn rejects(file: &ParsedFile, function: Node, mode: Refusal) -> Option<String> {
+    rejects_reading(file, function, mode, &[])
+}
+
+/// [`rejects`], reading the conditions without the parts in `blanks`: the names of the
+/// predicates a handler's checks call, judged by their code when linking, not by their names.
+pub fn rejects_reading(
+    file: &ParsedFile,
+    function: Node,
+    mode: Refusal,
+    blanks: &[std::ops::Range<usize>],
+) -> Option<String> {
     let body = function.child_by_field_name("body")?;
     let symbols = file.symbols();
+    let names = super::address::address_names(file, function);
+    let reading = Reading {
+        names: &names,
+        blanks,
+    };
+    let by_address =
+        |node: Node| super::address::refused_by_address(file, node, body, reading.names);
     let kinds = ["raise_statement", "return_statement", "call"];
     // A refusal counts unconditionally for a guard, when it can only mean "no credentials"
     // for a helper, and otherwise only under a test of the caller.
     let counts = |node: Node, text: &str| match mode {
-        Refusal::Guard => true,
-        Refusal::Helper if UNAUTHENTICATED.iter().any(|r| text.contains(r)) => true,
-        _ => under_credential_condition(file, node, body),
+        Refusal::Guard => !by_address(node),
+        Refusal::Helper if UNAUTHENTICATED.iter().any(|r| text.contains(r)) => !by_address(node),
+        _ => under_condition(file, node, body, &reading, &names_the_caller),
     };
     for node in file.of_kinds_within(&kinds, body) {
         match node.kind() {
             "raise_statement" | "return_statement" => {
                 let text = file.text(node);
-                let denied = mode != Refusal::Guard && on_denied_branch(file, node, body);
+                let denied = mode != Refusal::Guard && on_denied_branch(file, node, body, &reading);
                 if !denied && !REJECTIONS.iter().any(|r| text.contains(r)) {
                     continue;
                 }
@@ -718,6 +760,54 @@ pub fn rejects(file: &ParsedFile, function: Node, mode: Refusal) -> Option<Strin
         }
     }
     None
+}
+
+/// How the conditions of a function are read for what they test: without the tests of the
+/// client's address (`request.remote_addr in AUTHORIZED_IPS` names no caller, whatever the
+/// list is called), and without `blanks`.
+struct Reading<'r> {
+    /// The local names bound to the client's address.
+    names: &'r [String],
+    blanks: &'r [std::ops::Range<usize>],
+}
+
+impl Reading<'_> {
+    fn text(&self, file: &ParsedFile, condition: Node) -> String {
+        let range = condition.byte_range();
+        let mut blanks: Vec<std::ops::Range<usize>> = self
+            .blanks
+            .iter()
+            .filter(|b| b.start >= range.start && b.end <= range.end)
+            .cloned()
+            .collect();
+        blanks.extend(super::address::address_tests(file, condition, self.names));
+        if blanks.is_empty() {
+            return file.text(condition).to_string();
+        }
+        super::address::blanked(file.text(condition), range.start, &blanks)
+    }
+}
+
+/// How `function` refuses callers by their network address alone, if it does: a 401/403 under a
+/// test of the client's address (see [`super::address`]).
+fn refuses_by_address(file: &ParsedFile, function: Node) -> Option<String> {
+    let refuses = |node: Node| {
+        let text = file.text(node);
+        match node.kind() {
+            "call" => {
+                node.child_by_field_name("function")
+                    .is_some_and(|f| file.text(f).rsplit('.').next() == Some("abort"))
+                    && (text.contains("401") || text.contains("403"))
+            }
+            _ => REJECTIONS.iter().any(|r| text.contains(r)),
+        }
+    };
+    super::address::refusal(
+        file,
+        function,
+        &["raise_statement", "return_statement", "call"],
+        &refuses,
+    )
 }
 
 /// The methods of its own class (`cls.x(…)`, `self.x(…)`) in the conditions of the `if`s whose
@@ -782,6 +872,11 @@ fn refuses_non_staff(file: &ParsedFile, function: Node) -> bool {
         return false;
     };
     let names_staff = |condition: &str| crate::app::handlers::admin::is_admin_marker(condition);
+    let names = super::address::address_names(file, function);
+    let reading = Reading {
+        names: &names,
+        blanks: &[],
+    };
     file.of_kinds_within(&["raise_statement", "return_statement", "call"], body)
         .into_iter()
         .any(|node| {
@@ -794,7 +889,7 @@ fn refuses_non_staff(file: &ParsedFile, function: Node) -> bool {
                 }
                 _ => REJECTIONS.iter().any(|r| text.contains(r)),
             };
-            refuses && under_condition(file, node, body, &names_staff)
+            refuses && under_condition(file, node, body, &reading, &names_staff)
         })
 }
 
@@ -809,7 +904,7 @@ static ACCESS_TEST: LazyLock<regex::Regex> = LazyLock::new(|| {
 /// Whether `node` leaves the function on the branch taken when an access test fails: in the
 /// `else` of `if sm.has_access(…):`, or in the body of `if not user.is_authenticated:`. Any
 /// exit there is the refusal, whatever it returns (`flash(…); return redirect(".")`).
-fn on_denied_branch(file: &ParsedFile, node: Node, body: Node) -> bool {
+fn on_denied_branch(file: &ParsedFile, node: Node, body: Node, reading: &Reading) -> bool {
     let mut child = node;
     let mut current = node.parent();
     while let Some(parent) = current {
@@ -819,14 +914,14 @@ fn on_denied_branch(file: &ParsedFile, node: Node, body: Node) -> bool {
         if parent.kind() == "if_statement" {
             let condition = parent
                 .child_by_field_name("condition")
-                .map(|c| file.text(c))
-                .unwrap_or("");
+                .map(|c| reading.text(file, c))
+                .unwrap_or_default();
             let negated = condition.trim_start().starts_with("not ");
             let in_else = child.kind() == "else_clause";
             let in_body = parent
                 .child_by_field_name("consequence")
                 .is_some_and(|c| c.id() == child.id());
-            if ACCESS_TEST.is_match(condition) && ((in_else && !negated) || (in_body && negated)) {
+            if ACCESS_TEST.is_match(&condition) && ((in_else && !negated) || (in_body && negated)) {
                 return true;
             }
         }
@@ -836,15 +931,15 @@ fn on_denied_branch(file: &ParsedFile, node: Node, body: Node) -> bool {
     false
 }
 
-/// Whether `node` sits under an `if` (between it and `body`) whose condition tests the caller's
-/// identity or rights.
-fn under_credential_condition(file: &ParsedFile, node: Node, body: Node) -> bool {
-    under_condition(file, node, body, &names_the_caller)
-}
-
-/// Whether `node` sits under an `if`/`elif` (between it and `body`) whose condition `test`
-/// accepts.
-fn under_condition(file: &ParsedFile, node: Node, body: Node, test: &dyn Fn(&str) -> bool) -> bool {
+/// Whether `node` sits under an `if`/`elif` (between it and `body`) whose condition, as
+/// `reading` reads it, `test` accepts.
+fn under_condition(
+    file: &ParsedFile,
+    node: Node,
+    body: Node,
+    reading: &Reading,
+    test: &dyn Fn(&str) -> bool,
+) -> bool {
     let mut current = node.parent();
     while let Some(parent) = current {
         if parent.id() == body.id() {
@@ -853,9 +948,9 @@ fn under_condition(file: &ParsedFile, node: Node, body: Node, test: &dyn Fn(&str
         if matches!(parent.kind(), "if_statement" | "elif_clause") {
             let condition = parent
                 .child_by_field_name("condition")
-                .map(|c| file.text(c))
+                .map(|c| reading.text(file, c))
                 .unwrap_or_default();
-            if test(condition) {
+            if test(&condition) {
                 return true;
             }
         }
@@ -924,8 +1019,134 @@ impl<'a> Judge<'a> {
     pub fn judge(&self, file: usize, call: &GuardCall) -> Verdict {
         match call.how {
             Via::Body => self.judge_known(file, call, 0),
+            Via::Predicate => self.judge_predicate(file, call),
             _ => self.judge_at(file, call, 0),
         }
+    }
+
+    /// A predicate a handler refuses the caller on: a guard when it is a function of the
+    /// project whose every result is a truth value that depends on the caller's credentials,
+    /// read by itself or by a function of the project it calls. A predicate the scan does not
+    /// contain is judged by its name alone, which only lowers the finding's confidence.
+    fn judge_predicate(&self, file: usize, call: &GuardCall) -> Verdict {
+        let Some((at, function)) = self.function_for(file, &call.callee) else {
+            let last = call.callee.rsplit('.').next().unwrap_or(&call.callee);
+            return match names_the_caller(last) || ACCESS_TEST.is_match(last) {
+                true => Verdict::ByName,
+                false => Verdict::No,
+            };
+        };
+        if !function.tests.as_ref().is_some_and(|tests| tests.boolean) {
+            return Verdict::No;
+        }
+        let mut seen = vec![(at, function.name.as_str())];
+        match self.credential_read(at, function, 0, &mut seen) {
+            Some(read) => Verdict::Guard(format!(
+                "`{}` tests the caller's credentials: `{read}`",
+                function.name
+            )),
+            None => Verdict::No,
+        }
+    }
+
+    /// The read of the caller's credentials a function's result depends on: its own, or one of
+    /// a function of the project its result depends on.
+    fn credential_read(
+        &self,
+        file: usize,
+        function: &'a FunctionFact,
+        depth: usize,
+        seen: &mut Vec<(usize, &'a str)>,
+    ) -> Option<String> {
+        let tests = function.tests.as_ref()?;
+        if let Some(read) = &tests.credential {
+            return Some(read.clone());
+        }
+        if depth >= MAX_DEPTH {
+            return None;
+        }
+        let class = function.name.rsplit_once('.').map(|(class, _)| class);
+        for callee in tests.calls.iter() {
+            let written = match (class, callee.strip_prefix("self.")) {
+                (Some(class), Some(method)) => format!("{class}.{method}"),
+                _ => callee.to_string(),
+            };
+            let Some((at, inner)) = self.function_for(file, &written) else {
+                continue;
+            };
+            if seen.contains(&(at, inner.name.as_str())) {
+                continue;
+            }
+            seen.push((at, inner.name.as_str()));
+            if let Some(read) = self.credential_read(at, inner, depth + 1, seen) {
+                return Some(format!("{read}` in `{}", inner.name));
+            }
+        }
+        None
+    }
+
+    /// The Python function of the project a name written in `file` calls: a function of the
+    /// file (`isAuthenticated`, `View.check` for `self.check`), one imported from another
+    /// module, or a method named through its class.
+    fn function_for(&self, file: usize, callee: &str) -> Option<(usize, &'a FunctionFact)> {
+        if self.files[file].0.ends_with(".rs") {
+            return None;
+        }
+        if let Some(function) = self.functions_in(file, callee) {
+            return Some((file, function));
+        }
+        let symbols = self.files[file].1.symbols.as_ref()?;
+        let qualified = symbols
+            .resolve(crate::source::Language::Python, callee)
+            .name()
+            .to_string();
+        let (module, last) = qualified.rsplit_once('.').unwrap_or(("", &qualified));
+        if let Some(found) = self.find(&self.functions, file, module, last) {
+            return Some(found);
+        }
+        let (parent, owner) = module.rsplit_once('.').unwrap_or(("", module));
+        if !self.classes.contains_key(owner) {
+            return None;
+        }
+        self.find(&self.functions, file, parent, &format!("{owner}.{last}"))
+    }
+
+    /// The Rust function of the project a path written in `file` calls
+    /// (`crate::auth::require_user`, `Session::load` as the method `Session.load`).
+    fn rust_function_for(&self, file: usize, callee: &str) -> Option<(usize, &'a FunctionFact)> {
+        let symbols = self.files[file].1.symbols.as_ref()?;
+        let resolved = symbols.resolve(crate::source::Language::Rust, callee);
+        let qualified = resolved.name();
+        let (module, last) = qualified.rsplit_once("::").unwrap_or(("", qualified));
+        if let Some(found) = self.find(&self.functions, file, module, last) {
+            return Some(found);
+        }
+        let (parent, owner) = module.rsplit_once("::").unwrap_or(("", module));
+        self.find(&self.functions, file, parent, &format!("{owner}.{last}"))
+    }
+
+    /// The check of the client's network address behind a guard call that is no guard, as
+    /// shown in `missing-authorization`'s message: a predicate whose result tests the address
+    /// (`if not is_local(request): abort(403)`), or a helper, decorator or dependency that
+    /// refuses by the address alone.
+    pub fn address_check(&self, file: usize, call: &GuardCall) -> Option<String> {
+        let (_, function) = match call.how {
+            Via::Annotation | Via::Middleware | Via::Instance => return None,
+            _ if self.files[file].0.ends_with(".rs") => {
+                self.rust_function_for(file, &call.callee)?
+            }
+            _ => self.function_for(file, &call.callee)?,
+        };
+        if call.how == Via::Predicate {
+            let tests = function.tests.as_ref().filter(|t| t.boolean)?;
+            let address = tests.address.as_ref()?;
+            return Some(format!(
+                "`{}` (`{}`: `{address}`)",
+                call.text, function.name
+            ));
+        }
+        let check = function.refuses_by_address.as_ref()?;
+        Some(format!("`{check}` in `{}`", function.name))
     }
 
     fn judge_at(&self, file: usize, call: &GuardCall, depth: usize) -> Verdict {
@@ -1037,18 +1258,8 @@ impl<'a> Judge<'a> {
     /// A Rust call: the project function it resolves to (`crate::auth::require_user`, or the
     /// method `Session.load` of an `impl` block for `Session::load`) and that function's summary.
     fn judge_rust(&self, file: usize, call: &GuardCall, depth: usize) -> Verdict {
-        let Some(symbols) = &self.files[file].1.symbols else {
-            return Verdict::No;
-        };
         let strict = call.how == Via::Body;
-        let resolved = symbols.resolve(crate::source::Language::Rust, &call.callee);
-        let qualified = resolved.name();
-        let (module, last) = qualified.rsplit_once("::").unwrap_or(("", qualified));
-        if let Some((at, function)) = self.find(&self.functions, file, module, last) {
-            return self.summary(at, function, depth, strict);
-        }
-        let (parent, owner) = module.rsplit_once("::").unwrap_or(("", module));
-        match self.find(&self.functions, file, parent, &format!("{owner}.{last}")) {
+        match self.rust_function_for(file, &call.callee) {
             Some((at, function)) => self.summary(at, function, depth, strict),
             None => Verdict::No,
         }

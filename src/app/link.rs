@@ -634,12 +634,20 @@ impl<'a> Linker<'a> {
         guards.extend(trail.guards.iter().cloned());
         let mut guessed = Vec::new();
         let mut staff_only = false;
+        let mut address_check = handler
+            .address_check
+            .as_ref()
+            .map(|check| format!("`{check}`"));
         let calls = handler.guard_calls.iter().map(|call| (file, call));
         for (at, call) in calls.chain(trail.guard_calls.iter().map(|(f, c)| (*f, c))) {
-            staff_only |= call.how != Via::Body && self.judge.admits_only_staff(at, call);
+            staff_only |= !matches!(call.how, Via::Body | Via::Predicate)
+                && self.judge.admits_only_staff(at, call);
             match self.judge.judge(at, call) {
                 Verdict::Guard(why) => guards.push(format!("{} ({why})", call.text)),
                 Verdict::ByName => guessed.push(call.text.clone()),
+                Verdict::No if address_check.is_none() => {
+                    address_check = self.judge.address_check(at, call);
+                }
                 Verdict::No => {}
             }
         }
@@ -789,6 +797,7 @@ impl<'a> Linker<'a> {
                 .map(|o| Operation::new(o.kind, o.field.clone())),
             handler_index: h,
             staff_only,
+            address_check,
         });
     }
 

@@ -120,7 +120,11 @@ pub fn findings(
         );
         let signed_webhook =
             names.to_ascii_lowercase().contains("webhook") && handler.verifies_signature;
-        if PUBLIC_BY_NATURE.is_match(&names) || signed_webhook {
+        // A check of the client's address shows the handler is not meant for everyone: it is
+        // not public by its name (a password reset for the local administrator), and is read
+        // for a write whatever its method (`GET /admin/reset-chef-password`).
+        let address = routes.iter().find_map(|r| r.address_check.as_deref());
+        if (PUBLIC_BY_NATURE.is_match(&names) && address.is_none()) || signed_webhook {
             continue;
         }
         let writes = routes.iter().zip(&handlers).any(|(r, h)| {
@@ -133,7 +137,8 @@ pub fn findings(
             .iter()
             .flat_map(|r| r.guessed_guards.iter().map(String::as_str))
             .collect();
-        let changes_state = writes && effects.handler_writes(callees, path, handler.bytes.start);
+        let changes_state = (writes || address.is_some())
+            && effects.handler_writes(callees, path, handler.bytes.start);
         let (severity, confidence, exposure) = if changes_state {
             (rule.severity, rule.confidence, "changes state")
         } else if reads_account_data(
@@ -184,6 +189,13 @@ pub fn findings(
             ("EXPOSURE", exposure.to_string()),
         ];
         let mut message = rule.render_message(&captures);
+        if let Some(check) = address {
+            message.push_str(&format!(
+                " (its only check, {check}, tests the client's network address: that is not \
+                 authentication, as an address is spoofed through forwarding headers behind a \
+                 proxy, and the service's own outbound requests (SSRF) come from an allowed one)"
+            ));
+        }
         let by_name = handler.capability.as_ref().filter(|c| !c.resolved);
         let sign_up = changes_state
             .then(|| creates_an_account(callees, path, handler.bytes.start))

@@ -11,6 +11,7 @@
 //!   middleware, settings) and the `[auth]` configuration. `routes`, `missing-authorization` and
 //!   the link-time checks read the table, and per-file findings are confirmed against it.
 
+mod address;
 mod auth;
 mod capability;
 pub mod checks;
@@ -24,6 +25,7 @@ pub mod missing_authorization;
 pub mod models;
 pub mod openapi;
 pub mod ownership;
+mod predicates;
 mod privilege;
 pub(crate) mod rust_guards;
 mod template_syntax;
@@ -75,6 +77,10 @@ pub struct Route {
     /// A guard's code refuses callers who are not staff (see [`guards::Judge::admits_only_staff`]).
     #[serde(skip)]
     pub staff_only: bool,
+    /// A check of the client's network address that refuses callers, in the handler or a
+    /// function it calls, as written: no authentication (see [`address`]).
+    #[serde(skip)]
+    pub address_check: Option<String>,
 }
 
 impl Route {

@@ -64,12 +64,13 @@ pub fn rust_functions(file: &ParsedFile) -> Vec<FunctionFact> {
             None => file.text(name).to_string(),
         };
         // Rust functions are only judged as helpers of a handler's body.
-        let refusal = refuses(file, body);
+        let refusal = refuses(file, function, body);
         out.push(FunctionFact {
             name,
             authenticates: refusal.clone(),
             checks_caller: refusal,
             calls: callees(file, body),
+            refuses_by_address: refuses_by_address(file, function),
             ..FunctionFact::default()
         });
     }
@@ -89,13 +90,17 @@ fn impl_type<'f>(file: &ParsedFile<'f>, function: Node) -> Option<&'f str> {
 }
 
 /// How the body refuses a caller, if it does: the first `Err(…)`, `return`, or fallback
-/// (`ok_or(…)`) that answers 401, or 403 under a test of the caller; or a token check.
-fn refuses(file: &ParsedFile, body: Node) -> Option<String> {
+/// (`ok_or(…)`) that answers 401, or 403 under a test of the caller; or a token check. A
+/// refusal decided by a test of the client's network address alone is none (see
+/// [`super::address`]).
+fn refuses(file: &ParsedFile, function: Node, body: Node) -> Option<String> {
     let symbols = file.symbols();
+    let names = super::address::address_names(file, function);
     let counts = |node: Node, text: &str| {
         REFUSALS.iter().any(|r| text.contains(r))
             && (UNAUTHENTICATED.iter().any(|r| text.contains(r))
                 || tests_the_caller(file, node, body))
+            && !super::address::refused_by_address(file, node, body, &names)
     };
     for node in file.of_kinds_within(&["call_expression", "return_expression"], body) {
         let text = file.text(node);
@@ -125,6 +130,25 @@ fn refuses(file: &ParsedFile, body: Node) -> Option<String> {
         }
     }
     None
+}
+
+/// How the function refuses callers by their network address alone, if it does: an `Err(…)`
+/// or a `return` of a 401/403 under a test of the client's address.
+fn refuses_by_address(file: &ParsedFile, function: Node) -> Option<String> {
+    let refuses = |node: Node| {
+        let text = file.text(node);
+        let exits = node.kind() == "return_expression"
+            || node
+                .child_by_field_name("function")
+                .is_some_and(|f| file.text(f) == "Err");
+        exits && REFUSALS.iter().any(|r| text.contains(r))
+    };
+    super::address::refusal(
+        file,
+        function,
+        &["return_expression", "call_expression"],
+        &refuses,
+    )
 }
 
 /// Whether a refusal is decided by a test of the caller: the condition of an `if`, the value

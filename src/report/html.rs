@@ -486,6 +486,7 @@ mod tests {
             operation: None,
             handler_index: 0,
             staff_only: false,
+            address_check: None,
         });
         let page = rendered(&outcome);
         assert!(page.starts_with("<!DOCTYPE html>"));

@@ -84,6 +84,8 @@ impl<'a> Survey<'a> {
                 let call = calls.iter().find(|call| &call.text == text);
                 let name = call.map_or(text.clone(), |call| call.callee.clone());
                 let key = match call.map(|call| call.how) {
+                    // A predicate of the handler's check: no `[auth]` key names one.
+                    Some(Via::Predicate) => continue,
                     Some(Via::Middleware) => AuthKey::Middleware,
                     Some(Via::Instance | Via::Annotation) => AuthKey::Dependencies,
                     _ if text.starts_with("Depends(") || text.starts_with("Security(") => {
@@ -371,6 +373,7 @@ mod tests {
             operation: None,
             handler_index: usize::MAX,
             staff_only: false,
+            address_check: None,
         }
     }
 

@@ -3,6 +3,7 @@
 use crate::app::guards::{self, ClassFact, FunctionFact, GuardCall};
 use crate::app::handlers::graphql::Operation;
 use crate::app::handlers::{Framework, Handler};
+use crate::app::predicates;
 use crate::parse::ParsedFile;
 use crate::source::Language;
 use crate::source::Position;
@@ -134,6 +135,10 @@ pub struct HandlerFact {
     pub guard_calls: Vec<GuardCall>,
     /// The handler's own check of the caller (`if not request.user.is_authenticated: …`).
     pub inline_check: Option<String>,
+    /// The handler's own check of the client's network address (`if request.client.host !=
+    /// "127.0.0.1":`), as written: no guard, said in `missing-authorization`'s message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address_check: Option<String>,
     pub markers: Vec<String>,
     /// The reason given by a `tollgate: public -- reason` comment on the handler.
     pub public: Option<String>,
@@ -272,6 +277,19 @@ impl HandlerFact {
             .iter()
             .find(|(line, _)| (first_line.saturating_sub(1)..=start.line).contains(line))
             .map(|(_, reason)| reason.clone().unwrap_or_else(|| "marked public".into()));
+        let function = handler_function(file, handler);
+        // The checks through the project's predicates, judged when linking by their code.
+        let checks = match (function, file.language()) {
+            (Some(function), crate::source::Language::Python) => {
+                let django = matches!(handler.framework, Framework::Django | Framework::Drf);
+                let requests = predicates::request_objects(file, function, django);
+                let class = guards::enclosing_class_name(file, function);
+                predicates::python_checks(file, function, &requests, class)
+            }
+            _ => Vec::new(),
+        };
+        let mut guard_calls = handler.guard_calls.clone();
+        guard_calls.extend(checks.iter().map(|check| check.guard.clone()));
         HandlerFact {
             name: handler.name.clone(),
             framework: handler.framework,
@@ -285,8 +303,12 @@ impl HandlerFact {
                 .filter(|g| !handler.guard_calls.iter().any(|call| call.text == **g))
                 .cloned()
                 .collect(),
-            guard_calls: handler.guard_calls.clone(),
-            inline_check: inline_check(file, handler),
+            guard_calls,
+            inline_check: function.and_then(|function| {
+                inline_check(file, function, &predicates::callee_ranges(&checks))
+            }),
+            address_check: function
+                .and_then(|function| crate::app::address::handler_check(file, function)),
             markers: handler.markers.clone(),
             public,
             writes: WRITE_HINTS.iter().any(|hint| body.contains(hint)),
@@ -306,17 +328,22 @@ impl HandlerFact {
     }
 }
 
-/// The handler's own refusal of callers without credentials, if its body has one.
-fn inline_check(file: &ParsedFile, handler: &Handler) -> Option<String> {
+/// The handler's own refusal of callers without credentials, if its body has one; the names of
+/// the predicates its checks call (`blanks`) are no words about the caller (their code is judged
+/// when linking).
+fn inline_check(
+    file: &ParsedFile,
+    function: tree_sitter::Node,
+    blanks: &[std::ops::Range<usize>],
+) -> Option<String> {
     if file.language() != crate::source::Language::Python {
         return None;
     }
-    let function = handler_function(file, handler)?;
-    guards::rejects(file, function, guards::Refusal::Inline)
+    guards::rejects_reading(file, function, guards::Refusal::Inline, blanks)
 }
 
 /// The function whose name is the handler's.
-fn handler_function<'t>(file: &'t ParsedFile, handler: &Handler) -> Option<tree_sitter::Node<'t>> {
+fn handler_function<'t>(file: &ParsedFile<'t>, handler: &Handler) -> Option<tree_sitter::Node<'t>> {
     file.tree
         .root_node()
         .descendant_for_byte_range(handler.name_bytes.start, handler.name_bytes.end)?

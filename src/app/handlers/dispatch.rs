@@ -246,8 +246,8 @@ fn refusal_around(file: &ParsedFile, body: Node, expression: Node) -> Option<Str
                         .iter()
                         .any(|status| file.text(alternative).contains(status))
                 });
-            if inside && refuses {
-                let condition = parent.child_by_field_name("condition")?;
+            let condition = parent.child_by_field_name("condition")?;
+            if inside && refuses && !tests_only_the_address(file, parent, condition) {
                 return Some(format!(
                     "refuses with 401/403 unless `{}`",
                     file.text(condition)
@@ -292,5 +292,17 @@ pub(super) fn refusal_of(file: &ParsedFile, statement: Node) -> Option<String> {
         && REFUSALS
             .iter()
             .any(|status| file.text(refusal).contains(status));
-    refuses.then(|| format!("refuses with 401/403: `{}`", file.text(check)))
+    (refuses && !tests_only_the_address(file, statement, check))
+        .then(|| format!("refuses with 401/403: `{}`", file.text(check)))
+}
+
+/// Whether `check`, of a statement of a function, tests only the client's network address:
+/// a refusal it decides is no guard (see [`crate::app::address`]).
+fn tests_only_the_address(file: &ParsedFile, statement: Node, check: Node) -> bool {
+    let function = std::iter::successors(statement.parent(), |n| n.parent())
+        .find(|n| n.kind() == "function_item");
+    let names = function
+        .map(|f| crate::app::address::address_names(file, f))
+        .unwrap_or_default();
+    crate::app::address::tests_only_the_address(file, check, &names)
 }

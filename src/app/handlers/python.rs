@@ -562,8 +562,12 @@ fn classify<'t, 'f>(
         "identifier" => file.text(first),
         _ => first.child(0).map(|n| file.text(n)).unwrap_or(""),
     };
-    (first_name == "request" && outer.parent().is_some_and(|p| p.kind() == "module"))
-        .then_some(Kind::DjangoFunction)
+    // A predicate on the request (`def isAuthenticated(request): … return True`) answers yes
+    // or no, where a view answers with a response.
+    (first_name == "request"
+        && outer.parent().is_some_and(|p| p.kind() == "module")
+        && !crate::app::predicates::is_predicate(file, function))
+    .then_some(Kind::DjangoFunction)
 }
 
 fn names(params: &[Param], skip: usize) -> Vec<String> {
