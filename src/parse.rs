@@ -368,6 +368,35 @@ pub fn tree(source: &SourceFile) -> Option<Tree> {
     tree
 }
 
+/// For unit tests: `f` of `text` parsed as a file at `path`.
+#[cfg(test)]
+pub(crate) fn with_parsed<T>(
+    path: &str,
+    language: Language,
+    text: &str,
+    f: impl FnOnce(&ParsedFile) -> T,
+) -> T {
+    let source = SourceFile::new(path.into(), path.into(), language, text.into());
+    let tree = tree(&source).expect("the test text parses");
+    f(&ParsedFile::new(&source, &tree))
+}
+
+/// For unit tests: `f` of `text` parsed as a file at `path` and its first function.
+#[cfg(test)]
+pub(crate) fn with_first_function<T>(
+    path: &str,
+    language: Language,
+    text: &str,
+    f: impl FnOnce(&ParsedFile, Node) -> T,
+) -> T {
+    with_parsed(path, language, text, |file| {
+        let function = crate::syntax::descendants(file.tree.root_node())
+            .find(|n| matches!(n.kind(), "function_definition" | "function_item"))
+            .expect("the test text has a function");
+        f(file, function)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

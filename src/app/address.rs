@@ -307,13 +307,9 @@ mod tests {
     use std::path::PathBuf;
 
     fn check_of(language: Language, path: &str, text: &str) -> Option<String> {
-        let source = SourceFile::new(PathBuf::from(path), path.into(), language, text.into());
-        let tree = crate::parse::tree(&source).unwrap();
-        let file = ParsedFile::new(&source, &tree);
-        let function = descendants(file.tree.root_node())
-            .find(|n| matches!(n.kind(), "function_definition" | "function_item"))
-            .unwrap();
-        handler_check(&file, function)
+        crate::parse::with_first_function(path, language, text, |file, function| {
+            handler_check(file, function)
+        })
     }
 
     #[test]

@@ -240,21 +240,15 @@ fn names_model(reference: &str, model: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::{Language, SourceFile};
+    use crate::source::Language;
 
     fn fields_of(text: &str) -> ModelFields {
-        let source = SourceFile::new(
-            "shop/models.py".into(),
-            "shop/models.py".into(),
-            Language::Python,
-            text.into(),
-        );
-        let tree = crate::parse::tree(&source).expect("parses");
-        let file = ParsedFile::new(&source, &tree);
-        let class = descendants(file.tree.root_node())
-            .find(|node| node.kind() == "class_definition")
-            .expect("a class");
-        python_fields(&file, class)
+        crate::parse::with_parsed("shop/models.py", Language::Python, text, |file| {
+            let class = descendants(file.tree.root_node())
+                .find(|node| node.kind() == "class_definition")
+                .expect("a class");
+            python_fields(file, class)
+        })
     }
 
     #[test]

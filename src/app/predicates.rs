@@ -758,18 +758,7 @@ mod tests {
     use std::path::PathBuf;
 
     fn with_file<T>(text: &str, f: impl Fn(&ParsedFile, Node) -> T) -> T {
-        let source = SourceFile::new(
-            PathBuf::from("a.py"),
-            "a.py".into(),
-            Language::Python,
-            text.into(),
-        );
-        let tree = crate::parse::tree(&source).unwrap();
-        let file = ParsedFile::new(&source, &tree);
-        let function = descendants(file.tree.root_node())
-            .find(|n| n.kind() == "function_definition")
-            .unwrap();
-        f(&file, function)
+        crate::parse::with_first_function("a.py", Language::Python, text, f)
     }
 
     fn tests_of(text: &str) -> Option<Tests> {

@@ -140,17 +140,9 @@ fn first_line(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::SourceFile;
-    use std::path::PathBuf;
 
     fn grants_of(language: Language, path: &str, text: &str) -> Option<String> {
-        let source = SourceFile::new(PathBuf::from(path), path.into(), language, text.into());
-        let tree = crate::parse::tree(&source).unwrap();
-        let file = ParsedFile::new(&source, &tree);
-        let function = descendants(file.tree.root_node())
-            .find(|n| matches!(n.kind(), "function_definition" | "function_item"))
-            .unwrap();
-        granted(&file, function)
+        crate::parse::with_first_function(path, language, text, granted)
     }
 
     #[test]

@@ -1186,13 +1186,9 @@ fn package_name(manifest: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::SourceFile;
 
     fn with_file<T>(path: &str, language: Language, text: &str, f: impl Fn(&ParsedFile) -> T) -> T {
-        let source = SourceFile::new(path.into(), path.into(), language, text.into());
-        let tree = parse::tree(&source).expect("parses");
-        let file = ParsedFile::new(&source, &tree);
-        f(&file)
+        crate::parse::with_parsed(path, language, text, f)
     }
 
     fn ids(path: &str, language: Language, text: &str, kind: &str) -> Vec<Option<FunctionId>> {
