@@ -7,7 +7,7 @@
 use super::effects::Effects;
 use super::guards::Judge;
 use super::models::RequestModels;
-use super::{FileFacts, Project};
+use super::{FileFacts, Project, Route};
 use crate::app::handlers::RouteWanted;
 use crate::finding::{Finding, LinkCheck};
 use crate::rules::Confidence;
@@ -269,34 +269,31 @@ fn routes_by_handler(project: &Project) -> RoutesByHandler {
 /// The handlers, by file and line, that have routes and only authenticated ones. A handler no
 /// registration reaches keeps what its file says.
 fn authenticated_handlers(project: &Project) -> BTreeSet<(String, usize)> {
-    let mut open = BTreeSet::new();
-    let mut guarded = BTreeSet::new();
-    for route in &project.routes {
-        let handler = (route.file.clone(), route.line);
-        if route.authenticated() {
-            guarded.insert(handler);
-        } else {
-            open.insert(handler);
-        }
-    }
-    guarded.retain(|handler| !open.contains(handler));
-    guarded
+    handlers_whose_every_route(project, Route::authenticated)
 }
 
 /// The handlers, by file and line, whose every route has a guard that admits only staff.
 fn staff_only_handlers(project: &Project) -> BTreeSet<(String, usize)> {
+    handlers_whose_every_route(project, |route| route.staff_only)
+}
+
+/// The handlers, by file and line, that have routes and whose every route passes `test`.
+fn handlers_whose_every_route(
+    project: &Project,
+    test: impl Fn(&Route) -> bool,
+) -> BTreeSet<(String, usize)> {
     let mut open = BTreeSet::new();
-    let mut staff = BTreeSet::new();
+    let mut passing = BTreeSet::new();
     for route in &project.routes {
         let handler = (route.file.clone(), route.line);
-        if route.staff_only {
-            staff.insert(handler);
+        if test(route) {
+            passing.insert(handler);
         } else {
             open.insert(handler);
         }
     }
-    staff.retain(|handler| !open.contains(handler));
-    staff
+    passing.retain(|handler| !open.contains(handler));
+    passing
 }
 
 /// Whether the call `validator` names an enum class (in any file, through its bases).

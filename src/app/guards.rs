@@ -148,6 +148,9 @@ pub(super) struct Lineage {
     pub ancestors: Vec<String>,
     /// The class or an ancestor defers `apply_async` to `on_commit`.
     pub defers_to_commit: bool,
+    /// The model fields of the class and of each project class it derives from, its own first
+    /// (empty when no scanned file declares the class).
+    pub fields: Vec<super::ownership::ModelFields>,
 }
 
 /// Guards known by their qualified names: framework decorators, dependencies, permissions.
@@ -1453,6 +1456,7 @@ impl<'a> Judge<'a> {
             return;
         }
         seen.push((at, fact.name.clone()));
+        lineage.fields.push(fact.fields.clone());
         lineage.defers_to_commit |= fact.defers_to_commit;
         if lineage.permission_classes.is_none() {
             lineage.permission_classes = fact.permission_classes.clone();
@@ -1604,42 +1608,6 @@ impl<'a> Judge<'a> {
         }
         let module = crate::symbols::python::module_path(path).0;
         Some(format!("{module}.{class}.{method}"))
-    }
-
-    /// The field facts of the class `qualified` and of every project class it derives from,
-    /// the class's own first; `None` when no scanned file declares the class.
-    pub fn model_fields(&self, qualified: &str) -> Option<Vec<&'a super::ownership::ModelFields>> {
-        let (module, name) = qualified.rsplit_once('.').unwrap_or(("", qualified));
-        let (file, _) = self.classes.get(name)?.iter().find(|(file, _)| {
-            self.files[*file]
-                .1
-                .symbols
-                .as_ref()
-                .is_some_and(|symbols| crate::symbols::same_module(&symbols.module, module))
-        })?;
-        let mut found = Vec::new();
-        let mut pending = vec![(*file, module.to_string(), name.to_string(), 0)];
-        let mut seen = Vec::new();
-        while let Some((file, module, name, depth)) = pending.pop() {
-            let Some((at, fact)) = self.find(&self.classes, file, &module, &name) else {
-                continue;
-            };
-            if depth > MAX_DEPTH || seen.contains(&(at, fact.name.clone())) {
-                continue;
-            }
-            seen.push((at, fact.name.clone()));
-            found.push(&fact.fields);
-            let Some(symbols) = &self.files[at].1.symbols else {
-                continue;
-            };
-            for base in &fact.bases {
-                let qualified = symbols.resolve(crate::source::Language::Python, base);
-                let qualified = qualified.name();
-                let (module, name) = qualified.rsplit_once('.').unwrap_or(("", qualified));
-                pending.push((at, module.to_string(), name.to_string(), depth + 1));
-            }
-        }
-        (!found.is_empty()).then_some(found)
     }
 
     /// Every class of the project.

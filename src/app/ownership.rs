@@ -204,12 +204,11 @@ fn references(file: &ParsedFile, value: Node) -> Vec<String> {
 /// or a foreign key, it is not named like an account, and no account model (`User`, `Account`,
 /// `Customer`) names it in a foreign key.
 pub(super) fn is_shared(judge: &Judge, qualified: &str) -> bool {
-    let Some(lineage) = judge.model_fields(qualified) else {
-        return false;
-    };
-    if lineage
-        .iter()
-        .any(|fields| fields.owner || !fields.references.is_empty())
+    let lineage = judge.lineage_of_qualified(qualified).fields;
+    if lineage.is_empty()
+        || lineage
+            .iter()
+            .any(|fields| fields.owner || !fields.references.is_empty())
     {
         return false;
     }

@@ -66,6 +66,14 @@ pub enum Resolved {
 }
 
 impl Resolved {
+    /// The qualified name, when something in the file binds the name.
+    pub fn qualified(self) -> Option<String> {
+        match self {
+            Resolved::Qualified(name) => Some(name),
+            Resolved::Unresolved(_) => None,
+        }
+    }
+
     pub fn name(&self) -> &str {
         match self {
             Resolved::Qualified(name) | Resolved::Unresolved(name) => name,

@@ -300,9 +300,7 @@ fn constructed_class(file: &ParsedFile, at: Node, receiver: &str) -> Option<Stri
         }
         None => resolved(file, &innermost_type(parameter_type(file, at, receiver)?))?,
     };
-    let last = class.rsplit(separator).next()?;
-    last.starts_with(|c: char| c.is_ascii_uppercase())
-        .then_some(class)
+    capitalised(class, separator)
 }
 
 /// The class of a field of an object whose class is known, when this file declares the
@@ -325,7 +323,11 @@ fn field_class(file: &ParsedFile, at: Node, receiver: &str, separator: &str) -> 
         Language::Rust => rust_field_type(file, &owner, field)?,
         Language::Python => python_field_class(file, &owner, field)?,
     };
-    let class = resolved(file, &innermost_type(written))?;
+    capitalised(resolved(file, &innermost_type(written))?, separator)
+}
+
+/// The qualified name when its last part is capitalised, as a class's is.
+fn capitalised(class: String, separator: &str) -> Option<String> {
     let last = class.rsplit(separator).next()?;
     last.starts_with(|c: char| c.is_ascii_uppercase())
         .then_some(class)
@@ -382,10 +384,7 @@ fn python_field_class<'f>(file: &ParsedFile<'f>, owner: &str, field: &str) -> Op
 }
 
 fn resolved(file: &ParsedFile, written: &str) -> Option<String> {
-    match file.symbols().resolve(file.language(), written) {
-        Resolved::Qualified(name) => Some(name),
-        Resolved::Unresolved(_) => None,
-    }
+    file.symbols().resolve(file.language(), written).qualified()
 }
 
 /// The type annotation of the parameter `name` of the function around `at`.
@@ -612,15 +611,11 @@ pub fn constructed(file: &ParsedFile, value: Node) -> Option<String> {
         _ => return None,
     };
     let function = call.child_by_field_name("function")?;
-    let crate::symbols::Resolved::Qualified(class) = file
+    let class = file
         .symbols()
         .resolve(Language::Python, file.text(function))
-    else {
-        return None;
-    };
-    let last = class.rsplit('.').next()?;
-    last.starts_with(|c: char| c.is_ascii_uppercase())
-        .then(|| format!("{class}()"))
+        .qualified()?;
+    capitalised(class, ".").map(|class| format!("{class}()"))
 }
 
 /// The project's functions that return request input, and those that return an object they

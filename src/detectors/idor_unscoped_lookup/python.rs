@@ -361,10 +361,10 @@ fn call_lookup(file: &ParsedFile, model: &FileModel, call: Node) -> Option<Match
     }
     let model_class = match &via {
         Some(summary) => summary.model_class.clone(),
-        None => match file.symbols().resolve(Language::Python, &lookup.model) {
-            crate::symbols::Resolved::Qualified(model) => Some(model),
-            crate::symbols::Resolved::Unresolved(_) => None,
-        },
+        None => file
+            .symbols()
+            .resolve(Language::Python, &lookup.model)
+            .qualified(),
     };
     if let Some(model) = model_class {
         found
@@ -1763,10 +1763,10 @@ fn summary(file: &ParsedFile, model: &FileModel, call: Node) -> Option<LookupSum
             index,
             parameter,
         },
-        model_class: match file.symbols().resolve(Language::Python, &lookup.model) {
-            crate::symbols::Resolved::Qualified(class) => Some(class),
-            crate::symbols::Resolved::Unresolved(_) => None,
-        },
+        model_class: file
+            .symbols()
+            .resolve(Language::Python, &lookup.model)
+            .qualified(),
         model: lookup.model,
         key,
         path: file.source.display_path.clone(),
