@@ -403,6 +403,43 @@ fn class_views_inherit_framework_and_guards_across_files() {
 }
 
 #[test]
+fn url_lists_by_any_name_and_inherited_view_methods_are_routed() {
+    let dir = project(&[
+        (
+            "shop/urls.py",
+            "from django.urls import include, path, re_path\nfrom shop import views\n\nframe_urls = [\n    path(\"cart/remove\", views.CartRemove.as_view()),\n]\n\nevent_routes = [\n    re_path(r\"^w/(?P<key>[a-z]+)/\", include(frame_urls)),\n]\n\nmain = [\n    path(\"events/\", include(event_routes + [path(\"badge/\", views.BadgeEditor.as_view())])),\n]\n\nurlpatterns = frame_urls + main\n",
+        ),
+        (
+            "shop/editor.py",
+            "from django.views import View\n\n\nclass BaseEditor(View):\n    def get(self, request):\n        pass\n\n    def post(self, request):\n        pass\n",
+        ),
+        (
+            "shop/views.py",
+            "from django.contrib.auth.mixins import LoginRequiredMixin\nfrom django.views import View\nfrom shop.editor import BaseEditor\n\n\nclass CartRemove(View):\n    def post(self, request):\n        pass\n\n\nclass BadgeEditor(LoginRequiredMixin, BaseEditor):\n    def get(self, request):\n        pass\n",
+        ),
+    ]);
+    let document = routes_json(dir.path(), &[]);
+    let rows = table(&document);
+    // A list of patterns named anything, included by name, summed into `urlpatterns` and
+    // inside an `include(a + [...])`.
+    for path in [
+        "/cart/remove",
+        "/events/w/(?P<key>[a-z]+)/cart/remove",
+        "/events/badge/",
+    ] {
+        route(&rows, path);
+    }
+    // The editor serves its base's `post` and its own `get`, behind its own mixin.
+    let editor: Vec<_> = rows.iter().filter(|r| r.1 == "/events/badge/").collect();
+    let post = editor.iter().find(|r| r.0 == "POST").unwrap();
+    assert_eq!(post.2, "BadgeEditor.post (from BaseEditor)", "{rows:?}");
+    assert!(post.3.contains("LoginRequiredMixin"), "{rows:?}");
+    let get = editor.iter().find(|r| r.0 == "GET").unwrap();
+    assert_eq!(get.2, "BadgeEditor.get", "{rows:?}");
+    assert_eq!(editor.len(), 2, "{rows:?}");
+}
+
+#[test]
 fn graphql_operations_are_routes_under_their_endpoint() {
     let dir = project(&[
         (

@@ -39,6 +39,8 @@ pub struct LinkChecks {
     staff_only: BTreeSet<(String, usize)>,
     /// The path and methods of every linked route, by handler file and line.
     routes: RoutesByHandler,
+    /// The files some registration routes a handler of.
+    routed_files: BTreeSet<String>,
     /// The models of findings that the project declares as shared reference data.
     shared_models: BTreeSet<String>,
 }
@@ -125,6 +127,12 @@ impl LinkChecks {
             authenticated: authenticated_handlers(project),
             staff_only: staff_only_handlers(project),
             routes: routes_by_handler(project),
+            routed_files: project
+                .routes
+                .iter()
+                .filter(|route| route.path.is_some())
+                .map(|route| route.file.clone())
+                .collect(),
             shared_models,
         }
     }
@@ -204,11 +212,22 @@ impl LinkChecks {
 impl LinkChecks {
     /// Whether a linked route reaching the handler on `line` of `path` has the path and methods
     /// `wanted`. Where no registration reaches the handler, methods are taken as its file left
-    /// them (any), and a route pattern does not match.
+    /// them (any), a route pattern does not match, and a function that only a registration
+    /// makes a handler is none when the project registers other handlers of its file.
     fn routed(&self, path: &str, line: usize, wanted: &RouteWanted) -> bool {
-        let Some(routes) = self.routes.get(&(path.to_string(), line)) else {
-            return wanted.route.is_none();
-        };
+        let routes: Vec<&(Option<String>, Vec<String>)> = self
+            .routes
+            .get(&(path.to_string(), line))
+            .into_iter()
+            .flatten()
+            .filter(|(route, _)| route.is_some())
+            .collect();
+        if routes.is_empty() {
+            // A function only a registration makes a handler, in a file whose other handlers
+            // are registered and not this one, is a helper.
+            return wanted.route.is_none()
+                && !(wanted.registered && self.routed_files.contains(path));
+        }
         let pattern = wanted
             .route
             .as_deref()

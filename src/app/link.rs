@@ -35,7 +35,13 @@ type ContainerId = (usize, String);
 enum Resolved {
     Container(ContainerId),
     Handler(usize),
-    Class { handlers: Vec<usize>, viewset: bool },
+    /// The methods of a class (`name`, as written in the registering file), its own and the
+    /// ones it inherits from the project's classes.
+    Class {
+        name: String,
+        handlers: Vec<usize>,
+        viewset: bool,
+    },
 }
 
 /// Guards and markers collected on the way down to a route.
@@ -50,6 +56,9 @@ struct Trail {
     via: Vec<(usize, Position)>,
     /// Why a registration passed through makes its routes public (`security: []`).
     public: Option<String>,
+    /// The class the registration mounts, as written in the file (index) that mounts it, when
+    /// the handler is a method it inherits from a project class.
+    inherited_by: Option<(usize, String)>,
 }
 
 struct Linker<'a> {
@@ -284,8 +293,17 @@ impl<'a> Linker<'a> {
                         };
                         self.emit(h, Some(path), methods, &next);
                     }
-                    Resolved::Class { handlers, viewset } => {
+                    Resolved::Class {
+                        name,
+                        handlers,
+                        viewset,
+                    } => {
                         for h in handlers {
+                            let owner = self.handlers[h].1.owner.as_deref();
+                            let mut next = next.clone();
+                            if owner != name.rsplit('.').next() {
+                                next.inherited_by = Some((*file, name.clone()));
+                            }
                             self.emit_class_member(h, viewset, &next);
                         }
                     }
@@ -313,10 +331,7 @@ impl<'a> Linker<'a> {
                 viewset: false,
             } => {
                 let (module, name) = self.expand(file, path);
-                if !self
-                    .resolve_handlers(file, &module, &name, Some(false))
-                    .is_empty()
-                {
+                if !self.class_methods(file, &module, &name).is_empty() {
                     return None;
                 }
                 let (library, guards) = self.graphql_view(file, path);
@@ -657,10 +672,11 @@ impl<'a> Linker<'a> {
             guards.push(format!("inline check: {check}"));
         }
         let markers = handler.markers.iter().chain(&trail.markers);
-        let lineage = match &handler.owner {
-            Some(owner) if matches!(handler.framework, Framework::Django | Framework::Drf) => {
-                self.judge.lineage(file, owner)
-            }
+        let django = matches!(handler.framework, Framework::Django | Framework::Drf);
+        let lineage = match (&trail.inherited_by, &handler.owner) {
+            // The mounted class's lineage includes the base that defines the method.
+            (Some((at, class)), _) if django => self.judge.lineage_of(*at, class),
+            (None, Some(owner)) if django => self.judge.lineage(file, owner),
             _ => Lineage::default(),
         };
         let framework = if lineage.drf {
@@ -766,7 +782,13 @@ impl<'a> Linker<'a> {
                 (None, Some(owner))
                     if handler.route.is_none() || handler.framework == Framework::Drf =>
                 {
-                    format!("{owner}.{}", handler.name)
+                    match &trail.inherited_by {
+                        Some((_, class)) => {
+                            let class = class.rsplit('.').next().unwrap_or(class);
+                            format!("{class}.{} (from {owner})", handler.name)
+                        }
+                        None => format!("{owner}.{}", handler.name),
+                    }
                 }
                 (None, _) => handler.name.clone(),
             },
@@ -858,51 +880,68 @@ impl<'a> Linker<'a> {
                 if !found.is_empty() {
                     return found.into_iter().map(Resolved::Container).collect();
                 }
-                self.resolve_handlers(file, &module, &name, None)
+                self.resolve_handlers(file, &module, &name)
             }
             Target::Handler(path) => {
                 let (module, name) = self.expand(file, path);
-                self.resolve_handlers(file, &module, &name, None)
+                self.resolve_handlers(file, &module, &name)
             }
             Target::Graphql(_) | Target::GraphqlView(_) => Vec::new(),
             Target::Class { path, viewset } => {
                 let (module, name) = self.expand(file, path);
-                self.resolve_handlers(file, &module, &name, Some(*viewset))
+                let mut handlers = self.class_methods(file, &module, &name);
+                // The methods it inherits from the project's classes, where it does not
+                // override them (`class LayoutEditorView(BaseEditorView)` serves its base's
+                // `post`).
+                for ancestor in self.judge.lineage_of(file, &path.join(".")).ancestors {
+                    let (module, name) = ancestor.rsplit_once('.').unwrap_or(("", &ancestor));
+                    let module: Vec<String> = module.split('.').map(str::to_string).collect();
+                    for h in self.class_methods(file, &module, name) {
+                        let method = &self.handlers[h].1.name;
+                        if !handlers.iter().any(|&k| &self.handlers[k].1.name == method) {
+                            handlers.push(h);
+                        }
+                    }
+                }
+                if handlers.is_empty() {
+                    return Vec::new();
+                }
+                vec![Resolved::Class {
+                    name: path.join("."),
+                    handlers,
+                    viewset: *viewset,
+                }]
             }
         }
     }
 
-    /// Handlers named `name` (or, for a class, the methods of the class named `name`).
-    fn resolve_handlers(
-        &self,
-        file: usize,
-        module: &[String],
-        name: &str,
-        class: Option<bool>,
-    ) -> Vec<Resolved> {
+    /// The handlers that are methods of the class `name` of `module`.
+    fn class_methods(&self, file: usize, module: &[String], name: &str) -> Vec<usize> {
         let candidates: Vec<(usize, usize)> = self
             .by_name
             .get(name)
             .into_iter()
             .flatten()
-            .filter(|&&h| {
-                let handler = self.handlers[h].1;
-                match class {
-                    Some(_) => handler.owner.as_deref() == Some(name),
-                    None => handler.name == name,
-                }
-            })
+            .filter(|&&h| self.handlers[h].1.owner.as_deref() == Some(name))
             .map(|&h| (self.handlers[h].0, h))
             .collect();
-        let found = self.nearest(file, module, candidates);
-        match class {
-            Some(viewset) if !found.is_empty() => vec![Resolved::Class {
-                handlers: found,
-                viewset,
-            }],
-            Some(_) => Vec::new(),
-            None => found.into_iter().map(Resolved::Handler).collect(),
-        }
+        self.nearest(file, module, candidates)
+    }
+
+    /// Handlers named `name`.
+    fn resolve_handlers(&self, file: usize, module: &[String], name: &str) -> Vec<Resolved> {
+        let candidates: Vec<(usize, usize)> = self
+            .by_name
+            .get(name)
+            .into_iter()
+            .flatten()
+            .filter(|&&h| self.handlers[h].1.name == name)
+            .map(|&h| (self.handlers[h].0, h))
+            .collect();
+        self.nearest(file, module, candidates)
+            .into_iter()
+            .map(Resolved::Handler)
+            .collect()
     }
 
     /// The module part and the name of a dotted path, with the first segment expanded through

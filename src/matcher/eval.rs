@@ -398,7 +398,9 @@ impl<'f, 's> FileMatches<'f, 's> {
                     // Under a `not`, a route the file does not show does not match.
                     return false;
                 }
-                if wanted != RouteWanted::default() && self.negated.get() == 0 {
+                if (wanted.route.is_some() || !wanted.methods.is_empty() || wanted.registered)
+                    && self.negated.get() == 0
+                {
                     self.routed.borrow_mut().push((line, wanted));
                 }
                 true

@@ -25,16 +25,17 @@ use crate::symbols::same_module;
 use crate::syntax::descendants;
 use crate::testcode::TestCode;
 use std::collections::{BTreeMap, BTreeSet};
+use tree_sitter::Tree;
 
 /// How many calls deep a function's own calls into other files are followed.
 const MAX_DEPTH: usize = 3;
 
 /// The project's files by module, and the files read so far.
 pub struct Callees<'a> {
-    /// Every scanned file with its module.
-    modules: Vec<(String, &'a Candidate)>,
-    /// Files read so far, by path (`None`: unreadable or unparsable now).
-    sources: BTreeMap<std::path::PathBuf, Option<SourceFile>>,
+    /// Every scanned file with its module and the path it is shown as.
+    modules: Vec<(String, String, &'a Candidate)>,
+    /// Files read and parsed so far, by path (`None`: unreadable or unparsable now).
+    sources: BTreeMap<std::path::PathBuf, Option<(SourceFile, Tree)>>,
     rules: &'a RuleSet,
 }
 
@@ -48,7 +49,7 @@ impl<'a> Callees<'a> {
                     Language::Python => crate::symbols::python::module_path(&display).0,
                     Language::Rust => crate::symbols::rust::module_path(&display),
                 };
-                (module, candidate)
+                (module, display, candidate)
             })
             .collect();
         Callees {
@@ -123,11 +124,10 @@ impl<'a> Callees<'a> {
         let candidate = self
             .modules
             .iter()
-            .map(|(_, candidate)| *candidate)
-            .find(|candidate| discover::display_path(&candidate.path) == path)?;
-        let source = self.source(candidate)?;
-        let tree = parse::tree(source)?;
-        let file = ParsedFile::new(source, &tree);
+            .find(|(_, display, _)| display == path)
+            .map(|(_, _, candidate)| *candidate)?;
+        let (source, tree) = self.parsed(candidate)?;
+        let file = ParsedFile::new(source, tree);
         let function = descendants(file.tree.root_node())
             .filter(|node| matches!(node.kind(), "function_definition" | "function_item"))
             .find(|function| {
@@ -138,12 +138,17 @@ impl<'a> Callees<'a> {
         Some(answer(&file, function))
     }
 
-    /// The text of `candidate`, read once.
-    fn source(&mut self, candidate: &Candidate) -> Option<&SourceFile> {
+    /// The text of `candidate` and its tree, read and parsed once.
+    fn parsed(&mut self, candidate: &Candidate) -> Option<(&SourceFile, &Tree)> {
         self.sources
             .entry(candidate.path.clone())
-            .or_insert_with(|| super::across::load(candidate, |_| true))
+            .or_insert_with(|| {
+                let source = super::across::load(candidate, |_| true)?;
+                let tree = parse::tree(&source)?;
+                Some((source, tree))
+            })
             .as_ref()
+            .map(|(source, tree)| (source, tree))
     }
 
     /// `answer` about the function with the qualified name `callee` (`pkg.mod.helper`,
@@ -161,17 +166,14 @@ impl<'a> Callees<'a> {
             let candidates: Vec<&Candidate> = self
                 .modules
                 .iter()
-                .filter(|(found, _)| same_module(found, &module))
-                .map(|(_, candidate)| *candidate)
+                .filter(|(found, _, _)| same_module(found, &module))
+                .map(|(_, _, candidate)| *candidate)
                 .collect();
             for candidate in candidates {
-                let Some(source) = self.source(candidate) else {
+                let Some((source, tree)) = self.parsed(candidate) else {
                     continue;
                 };
-                let Some(tree) = parse::tree(source) else {
-                    continue;
-                };
-                let file = ParsedFile::new(source, &tree);
+                let file = ParsedFile::new(source, tree);
                 if let Some(function) = defined(&file, &name) {
                     return Some(answer(&file, function));
                 }

@@ -343,10 +343,8 @@ fn assignment(file: &ParsedFile, node: Node, facts: &mut FileFacts) {
     let name = file.text(left);
     match name {
         "urlpatterns" => url_list(file, right, "urlpatterns", "", &[], facts),
-        // `_patterns = [path(…), …]` included by name below (`include(_patterns)`).
-        _ if name.ends_with("patterns") && right.kind() == "list" => {
-            url_list(file, right, name, "", &[], facts)
-        }
+        // `frame_wrapped_urls = [path(…), …]`, included by name (`include(frame_wrapped_urls)`).
+        _ if is_url_list(file, right) => url_list(file, right, name, "", &[], facts),
         "REST_FRAMEWORK" => {
             let text = file.text(right);
             if let Some(classes) = setting_list(text, "DEFAULT_PERMISSION_CLASSES") {
@@ -419,6 +417,26 @@ fn setting_list(text: &str, key: &str) -> Option<Vec<String>> {
     )
 }
 
+/// Whether `value` is a list of URL patterns: a list (or a sum of lists) with a `path(…)`,
+/// `re_path(…)` or `url(…)` item.
+fn is_url_list(file: &ParsedFile, value: Node) -> bool {
+    match value.kind() {
+        "binary_operator" => named_children(value)
+            .into_iter()
+            .any(|side| is_url_list(file, side)),
+        "list" | "tuple" => named_children(value).into_iter().any(|item| {
+            item.kind() == "call"
+                && item.child_by_field_name("function").is_some_and(|f| {
+                    matches!(
+                        file.text(f).rsplit('.').next(),
+                        Some("path" | "re_path" | "url")
+                    )
+                })
+        }),
+        _ => false,
+    }
+}
+
 /// The items of a `urlpatterns` list (or a list inside `include([...])`).
 fn url_list(
     file: &ParsedFile,
@@ -444,6 +462,11 @@ fn url_list_unguarded(
         for side in named_children(list) {
             url_list(file, side, from, prefix, guards, facts);
         }
+        return;
+    }
+    // urlpatterns = common_patterns + event_patterns
+    if list.kind() == "identifier" {
+        url_view_include(file, list, from, prefix, guards, facts);
         return;
     }
     // urlpatterns += router.urls
@@ -586,7 +609,7 @@ fn url_view_unguarded(
     }
 }
 
-/// `include(router.urls)`, `include([path(...), ...])`.
+/// `include(router.urls)`, `include([path(...), ...])`, `include(a_patterns + [path(...)])`.
 fn url_view_include(
     file: &ParsedFile,
     node: Node,
@@ -596,8 +619,8 @@ fn url_view_include(
     facts: &mut FileFacts,
 ) {
     match node.kind() {
-        "list" => url_list(file, node, from, prefix, guards, facts),
-        "identifier" if file.text(node).ends_with("patterns") => {
+        "list" | "binary_operator" => url_list(file, node, from, prefix, guards, facts),
+        "identifier" => {
             facts.edges.push(edge(
                 file.source.position(node.start_byte()),
                 from,

@@ -187,6 +187,10 @@ pub struct RouteWanted {
     pub route: Option<String>,
     /// The methods (upper case) some route reaching the handler must allow.
     pub methods: Vec<String>,
+    /// Whether only a registration makes the function a handler (a Django view, an axum
+    /// handler): where the project registers handlers, one must reach it.
+    #[serde(default)]
+    pub registered: bool,
 }
 
 impl HandlerFilter {
@@ -200,7 +204,10 @@ impl HandlerFilter {
     /// must still confirm: a `route` pattern where the file declares no route for the handler,
     /// `methods` where it declares none.
     pub fn accepts_pending(&self, handler: &Handler) -> Option<RouteWanted> {
-        let mut wanted = RouteWanted::default();
+        let mut wanted = RouteWanted {
+            registered: !handler.declared_route,
+            ..RouteWanted::default()
+        };
         if let Some(route) = &self.route {
             match handler.route.as_deref() {
                 Some(path) if !route.is_match(path) => return None,
