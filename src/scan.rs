@@ -218,7 +218,8 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
         .map(|file| (file.result.path.clone(), &file.result.facts))
         .collect();
     let project = Project::link(&linked, &options.auth);
-    let mut callees = Callees::new(&discovery.files, rules);
+    let sources = crate::taint::callees::Sources::new();
+    let mut callees = Callees::new(&discovery.files, rules, &sources);
     let mut effects = Effects::default();
     let link_checks = LinkChecks::new(
         &linked,

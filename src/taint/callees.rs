@@ -22,25 +22,33 @@ use crate::parse::{self, ParsedFile};
 use crate::rules::RuleSet;
 use crate::source::{Language, SourceFile};
 use crate::symbols::same_module;
-use crate::syntax::descendants;
 use crate::testcode::TestCode;
 use std::collections::{BTreeMap, BTreeSet};
 use tree_sitter::Tree;
 
+/// How many files the link keeps parsed at once; the others are parsed again when asked about.
+const KEPT: usize = 64;
+
 /// How many calls deep a function's own calls into other files are followed.
 const MAX_DEPTH: usize = 3;
+
+/// The texts and trees of the files the link reads, kept while it runs.
+pub type Sources = typed_arena::Arena<(SourceFile, Tree)>;
 
 /// The project's files by module, and the files read so far.
 pub struct Callees<'a> {
     /// Every scanned file with its module and the path it is shown as.
     modules: Vec<(String, String, &'a Candidate)>,
-    /// Files read and parsed so far, by path (`None`: unreadable or unparsable now).
-    sources: BTreeMap<std::path::PathBuf, Option<(SourceFile, Tree)>>,
+    /// Where the files read are kept.
+    sources: &'a Sources,
+    /// Files read and parsed so far, by path (`None`: unreadable or unparsable now), with what
+    /// was worked out about them (symbols, nodes by kind).
+    parsed: BTreeMap<std::path::PathBuf, Option<ParsedFile<'a>>>,
     rules: &'a RuleSet,
 }
 
 impl<'a> Callees<'a> {
-    pub fn new(files: &'a [Candidate], rules: &'a RuleSet) -> Self {
+    pub fn new(files: &'a [Candidate], rules: &'a RuleSet, sources: &'a Sources) -> Self {
         let modules = files
             .iter()
             .map(|candidate| {
@@ -54,7 +62,8 @@ impl<'a> Callees<'a> {
             .collect();
         Callees {
             modules,
-            sources: BTreeMap::new(),
+            sources,
+            parsed: BTreeMap::new(),
             rules,
         }
     }
@@ -126,29 +135,48 @@ impl<'a> Callees<'a> {
             .iter()
             .find(|(_, display, _)| display == path)
             .map(|(_, _, candidate)| *candidate)?;
-        let (source, tree) = self.parsed(candidate)?;
-        let file = ParsedFile::new(source, tree);
-        let function = descendants(file.tree.root_node())
-            .filter(|node| matches!(node.kind(), "function_definition" | "function_item"))
-            .find(|function| {
-                function
-                    .child_by_field_name("name")
-                    .is_some_and(|name| name.start_byte() == at)
-            })?;
-        Some(answer(&file, function))
+        self.with_parsed(candidate, |file| {
+            // The function is the nearest ancestor of its name's first byte.
+            let root = file.tree.root_node();
+            let name = root.descendant_for_byte_range(at, at)?;
+            let function = crate::syntax::ancestors_from(root, name)
+                .into_iter()
+                .find(|node| matches!(node.kind(), "function_definition" | "function_item"))
+                .filter(|function| {
+                    function
+                        .child_by_field_name("name")
+                        .is_some_and(|name| name.start_byte() == at)
+                })?;
+            Some(answer(file, function))
+        })
+        .flatten()
     }
 
-    /// The text of `candidate` and its tree, read and parsed once.
-    fn parsed(&mut self, candidate: &Candidate) -> Option<(&SourceFile, &Tree)> {
-        self.sources
+    /// `answer` about `candidate`, read and parsed: once for the first [`KEPT`] files, each
+    /// time for the others (so that memory does not grow with the project).
+    fn with_parsed<T>(
+        &mut self,
+        candidate: &Candidate,
+        answer: impl FnOnce(&ParsedFile) -> T,
+    ) -> Option<T> {
+        if let Some(kept) = self.parsed.get(&candidate.path) {
+            return kept.as_ref().map(answer);
+        }
+        let read = super::across::load(candidate, |_| true)
+            .and_then(|source| parse::tree(&source).map(|tree| (source, tree)));
+        let Some((source, tree)) = read else {
+            self.parsed.insert(candidate.path.clone(), None);
+            return None;
+        };
+        if self.parsed.len() >= KEPT {
+            return Some(answer(&ParsedFile::new(&source, &tree)));
+        }
+        let (source, tree) = self.sources.alloc((source, tree));
+        let file = self
+            .parsed
             .entry(candidate.path.clone())
-            .or_insert_with(|| {
-                let source = super::across::load(candidate, |_| true)?;
-                let tree = parse::tree(&source)?;
-                Some((source, tree))
-            })
-            .as_ref()
-            .map(|(source, tree)| (source, tree))
+            .or_insert(Some(ParsedFile::new(source, tree)));
+        file.as_ref().map(answer)
     }
 
     /// `answer` about the function with the qualified name `callee` (`pkg.mod.helper`,
@@ -170,16 +198,13 @@ impl<'a> Callees<'a> {
                 .map(|(_, _, candidate)| *candidate)
                 .collect();
             for candidate in candidates {
-                let Some((source, tree)) = self.parsed(candidate) else {
-                    continue;
-                };
-                let file = ParsedFile::new(source, tree);
-                if let Some(function) = defined(&file, &name) {
-                    return Some(answer(&file, function));
-                }
-                // `settings.method` of a module-level `settings = Settings(…)`.
-                if let Some(function) = instance_method(&file, &name) {
-                    return Some(answer(&file, function));
+                let found = self.with_parsed(candidate, |file| {
+                    // `settings.method` of a module-level `settings = Settings(…)`.
+                    let function = defined(file, &name).or_else(|| instance_method(file, &name))?;
+                    Some(answer(file, function))
+                });
+                if let Some(Some(answer)) = found {
+                    return Some(answer);
                 }
             }
         }
@@ -217,8 +242,14 @@ fn defined<'t>(file: &'t ParsedFile, name: &str) -> Option<tree_sitter::Node<'t>
         Language::Python => "function_definition",
         Language::Rust => "function_item",
     };
-    descendants(file.tree.root_node())
-        .filter(|node| node.kind() == kind)
+    let last = name.rsplit(['.', ':']).next().unwrap_or(name);
+    file.of_kinds(&[kind])
+        .into_iter()
+        .filter(|function| {
+            function
+                .child_by_field_name("name")
+                .is_some_and(|found| file.text(found) == last)
+        })
         .find(|function| {
             function
                 .child_by_field_name("body")
