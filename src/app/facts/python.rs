@@ -722,14 +722,20 @@ fn method_call(file: &ParsedFile, call: Node, facts: &mut FileFacts) {
             facts.edges.push(edge);
         }
         "before_request" => {
-            let guard = format!("{object}.before_request");
+            let Some(hook) = call
+                .child_by_field_name("arguments")
+                .and_then(|args| named_children(args).into_iter().next())
+            else {
+                return;
+            };
+            let guard = crate::app::handlers::python::before_request(object, file.text(hook));
             match facts.containers.iter_mut().find(|c| c.name == object) {
-                Some(container) => container.guards.push(guard),
+                Some(container) => container.guard_calls.push(guard),
                 None => facts.containers.push(Container {
                     name: object.to_string(),
                     prefix: String::new(),
-                    guards: vec![guard],
-                    guard_calls: Vec::new(),
+                    guards: Vec::new(),
+                    guard_calls: vec![guard],
                     markers: Vec::new(),
                 }),
             }

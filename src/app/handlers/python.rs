@@ -67,10 +67,8 @@ struct FileFacts {
     imports_django: bool,
     /// Flask, Starlette, aiohttp, Quart: a `request` parameter there is no Django request.
     imports_other_framework: bool,
-    /// Router or app variable → a `before_request` hook (Flask).
-    object_guards: HashMap<String, String>,
     /// Router or app variable → its `dependencies=[...]` (FastAPI), from its constructor or
-    /// an `include_router` in this file.
+    /// an `include_router` in this file, and its `before_request` hooks (Flask).
     object_dependencies: HashMap<String, Vec<GuardCall>>,
 }
 
@@ -175,23 +173,46 @@ fn file_facts<'t>(file: &ParsedFile, root: Node<'t>, functions: &mut Vec<Node<'t
                 } else if method == "before_request"
                     && node.parent().is_none_or(|p| p.kind() != "decorator")
                 {
-                    facts
-                        .object_guards
-                        .insert(object.to_string(), "before_request".into());
+                    let hook = node
+                        .child_by_field_name("arguments")
+                        .and_then(|args| named_children(args).into_iter().next());
+                    if let Some(hook) = hook {
+                        facts
+                            .object_dependencies
+                            .entry(object.to_string())
+                            .or_default()
+                            .push(before_request(object, file.text(hook)));
+                    }
                 }
             }
             "decorator" => {
                 let text = file.text(node).trim_start_matches('@').trim();
-                if let Some(object) = text.strip_suffix(".before_request") {
+                let hook = node
+                    .parent()
+                    .and_then(|decorated| decorated.child_by_field_name("definition"))
+                    .and_then(|function| function.child_by_field_name("name"));
+                if let (Some(object), Some(hook)) = (text.strip_suffix(".before_request"), hook) {
                     facts
-                        .object_guards
-                        .insert(object.to_string(), "before_request".into());
+                        .object_dependencies
+                        .entry(object.to_string())
+                        .or_default()
+                        .push(before_request(object, file.text(hook)));
                 }
             }
             _ => {}
         }
     }
     facts
+}
+
+/// A Flask `before_request` hook of `object`: it runs before each of its routes, and guards
+/// them when its code refuses callers without credentials.
+pub(crate) fn before_request(object: &str, hook: &str) -> GuardCall {
+    GuardCall {
+        text: format!("{object}.before_request({hook})"),
+        callee: hook.to_string(),
+        how: crate::app::guards::Via::Call,
+    }
 }
 
 fn handler_for(
@@ -324,7 +345,7 @@ fn handler_for(
         // @app.get("/x"), @bp.route("/x", methods=[...]), @router.post(...)
         Kind::Routed {
             call,
-            object,
+            object: _,
             method,
         } => {
             let route = first_string_arg(file, call);
@@ -339,7 +360,6 @@ fn handler_for(
             } else {
                 vec![method.to_ascii_uppercase()]
             };
-            guards.extend(facts.object_guards.get(object).cloned());
             guards.extend(
                 dependency_guards
                     .iter()
