@@ -507,6 +507,11 @@ fn declarative_finding(rule: &Rule, source: &SourceFile, found: Found) -> Findin
     if let Some(task) = found.task {
         finding.link_checks.push(LinkCheck::NotDeferredTask(task));
     }
+    if !found.project_calls.is_empty() {
+        finding
+            .link_checks
+            .push(LinkCheck::NotProjectFunction(found.project_calls));
+    }
     if let Some(line) = found.unauthenticated {
         finding.link_checks.push(LinkCheck::Unauthenticated(line));
     }

@@ -62,6 +62,10 @@ pub enum LinkCheck {
     /// This task (a qualified name) does not defer publishing to `on_commit` through its base
     /// class: `defers-to-commit: false` in a rule.
     NotDeferredTask(String),
+    /// The call runs none of these functions (qualified names) the project defines in other
+    /// files: `defined-in-project: false` in a rule, for a method of a receiver whose class the
+    /// file knows.
+    NotProjectFunction(Vec<String>),
     /// The traced value passed none of these calls into other files that reject it.
     NotValidated(Vec<CallRef>),
     /// The traced value's use is guarded by none of these calls into other files that test

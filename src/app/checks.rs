@@ -43,6 +43,8 @@ pub struct LinkChecks {
     routed_files: BTreeSet<String>,
     /// The models of findings that the project declares as shared reference data.
     shared_models: BTreeSet<String>,
+    /// The functions findings' calls may run that the project defines.
+    project_functions: BTreeSet<String>,
 }
 
 impl LinkChecks {
@@ -106,6 +108,7 @@ impl LinkChecks {
             .cloned()
             .collect();
         let read_only = findings
+            .clone()
             .flat_map(|finding| &finding.link_checks)
             .filter_map(|check| match check {
                 LinkCheck::RequestModel(model) => Some(&model.class),
@@ -117,6 +120,18 @@ impl LinkChecks {
             .cloned()
             .collect();
         let blocking = callees.blocking(through);
+        let project_functions = findings
+            .flat_map(|finding| &finding.link_checks)
+            .filter_map(|check| match check {
+                LinkCheck::NotProjectFunction(functions) => Some(functions),
+                _ => None,
+            })
+            .flatten()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .filter(|function| callees.with_function(function, |_, _| ()).is_some())
+            .cloned()
+            .collect();
         LinkChecks {
             request_models,
             deferred_tasks: judge.deferred_tasks(),
@@ -134,6 +149,7 @@ impl LinkChecks {
                 .map(|route| route.file.clone())
                 .collect(),
             shared_models,
+            project_functions,
         }
     }
 
@@ -193,6 +209,9 @@ impl LinkChecks {
                     declared == name && crate::symbols::same_module(declared_in, module)
                 })
             }
+            LinkCheck::NotProjectFunction(functions) => !functions
+                .iter()
+                .any(|function| self.project_functions.contains(function)),
             LinkCheck::NotValidated(validators) => {
                 !validators.iter().any(|v| self.rejecting.contains(v))
             }

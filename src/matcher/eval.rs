@@ -44,6 +44,8 @@ pub struct FileMatches<'f, 's> {
     request_model: RefCell<Option<(String, Option<String>, bool)>>,
     /// The task the current match requires not to defer to `on_commit`.
     task: RefCell<Option<String>>,
+    /// Functions of other files the current match's call must not run.
+    project_calls: RefCell<Vec<String>>,
     /// The parameter the current match's tainted value comes from, when no source in this
     /// function reaches it (decided across the project's callers).
     via_parameter: RefCell<Option<ParamSink>>,
@@ -84,6 +86,9 @@ pub struct Found {
     pub request_model: Option<ModelRef>,
     /// The qualified task a `defers-to-commit: false` constraint deferred to linking.
     pub task: Option<String>,
+    /// The functions of other files a `defined-in-project: false` constraint deferred to
+    /// linking.
+    pub project_calls: Vec<String>,
     /// The parameter a `tainted` constraint deferred to the function's callers.
     pub via_parameter: Option<ParamSink>,
     /// The template variable a `prints-unescaped` constraint deferred to linking.
@@ -115,6 +120,7 @@ impl<'f, 's> FileMatches<'f, 's> {
             by_text: RefCell::new(None),
             request_model: RefCell::new(None),
             task: RefCell::new(None),
+            project_calls: RefCell::new(Vec::new()),
             via_parameter: RefCell::new(None),
             template: RefCell::new(None),
             unauthenticated: std::cell::Cell::new(None),
@@ -151,6 +157,7 @@ impl<'f, 's> FileMatches<'f, 's> {
         self.by_text.borrow_mut().take();
         self.request_model.borrow_mut().take();
         self.task.borrow_mut().take();
+        self.project_calls.borrow_mut().clear();
         self.via_parameter.borrow_mut().take();
         self.template.borrow_mut().take();
         self.how.set(None);
@@ -243,6 +250,7 @@ impl<'f, 's> FileMatches<'f, 's> {
             unresolved: self.by_text.borrow_mut().take(),
             request_model,
             task: self.task.borrow_mut().take(),
+            project_calls: self.project_calls.take(),
             via_parameter: self.via_parameter.borrow_mut().take(),
             template,
             unauthenticated: self.unauthenticated.take(),
@@ -559,6 +567,23 @@ impl<'f, 's> FileMatches<'f, 's> {
                 let qualified = self.qualified(bound);
                 self.task.borrow_mut().get_or_insert(qualified);
                 true
+            }
+            ConstraintTest::NotProjectFunction => {
+                let method = bound.get_inner_node();
+                let call = method.parent().and_then(|callee| callee.parent());
+                let Some(call) = call.filter(|call| {
+                    call.child_by_field_name("function")
+                        .is_some_and(|callee| callee.id() == method.parent().unwrap().id())
+                }) else {
+                    return true;
+                };
+                match crate::taint::across::project_functions(self.file, call) {
+                    None => false,
+                    Some(elsewhere) => {
+                        self.project_calls.borrow_mut().extend(elsewhere);
+                        true
+                    }
+                }
             }
             ConstraintTest::RequestModel { field, required } => {
                 let mut qualified = self.qualified(bound);

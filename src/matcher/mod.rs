@@ -145,6 +145,10 @@ pub enum ConstraintTest {
     /// The bound name is not a task whose base class defers publishing to `on_commit`:
     /// recorded on the finding and decided after linking.
     NotDeferredTask,
+    /// The bound name is the method of a call that runs no function the project defines (a
+    /// method of `self`, or of a local, parameter or field whose class the file knows): this
+    /// file's are decided here, other files' when linking.
+    NotProjectFunction,
     /// The bound string literal names a template that prints the variable held by this
     /// metavariable without escaping: recorded on the finding and decided after linking.
     PrintsUnescaped(String),

@@ -636,6 +636,17 @@ fn constraint_tests(
             ))
         }
     }
+    match raw.defined_in_project {
+        None => {}
+        Some(false) => tests.push(ConstraintTest::NotProjectFunction),
+        Some(true) => {
+            return Err(problem(
+                at,
+                "defined-in-project takes only `false`",
+                Some("leave it out to accept any call".into()),
+            ))
+        }
+    }
     match &raw.request_model {
         None => {}
         Some(RawRequestModel::Flag(true)) => tests.push(ConstraintTest::RequestModel {

@@ -172,6 +172,9 @@ pub(super) struct RawConstraint {
     /// `false`: the bound name is not a Celery task whose base class defers publishing to
     /// `transaction.on_commit` (decided when the project is linked).
     pub defers_to_commit: Option<bool>,
+    /// `false`: the bound name is the method of a call that runs no function of the project
+    /// (decided for other files when the project is linked).
+    pub defined_in_project: Option<bool>,
     /// The bound string names a template that prints the variable held by this metavariable
     /// without escaping (decided when the project is linked).
     pub prints_unescaped: Option<String>,

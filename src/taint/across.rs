@@ -170,6 +170,47 @@ impl<'t> Callee<'t> {
     }
 }
 
+/// The functions of the project a method call runs, as far as the file knows its receiver
+/// (`self`, a local, parameter or field whose class it knows): `None` when this file defines
+/// one of them, else the qualified names of those another file may define (none: a method of
+/// an object of unknown type, or of a class that is not the project's).
+pub(crate) fn project_functions(file: &ParsedFile, call: Node) -> Option<Vec<String>> {
+    let Some(callee) = callee(file, call) else {
+        return Some(Vec::new());
+    };
+    let separator = match file.language() {
+        Language::Python => ".",
+        Language::Rust => "::",
+    };
+    let here = &file.symbols().module;
+    let kind = match file.language() {
+        Language::Python => "function_definition",
+        Language::Rust => "function_item",
+    };
+    let defined_here = |wanted: &FunctionId| {
+        let last = wanted.name.rsplit(separator).next().unwrap_or(&wanted.name);
+        file.of_kinds(&[kind]).into_iter().any(|function| {
+            function
+                .child_by_field_name("name")
+                .is_some_and(|name| file.text(name) == last)
+                && function
+                    .child_by_field_name("body")
+                    .and_then(|body| function_at(file, body))
+                    .is_some_and(|(_, id)| id == *wanted)
+        })
+    };
+    let mut elsewhere = Vec::new();
+    for function in &callee.functions {
+        if &function.module == here && defined_here(function) {
+            return None;
+        }
+        if &function.module != here {
+            elsewhere.push(format!("{}{separator}{}", function.module, function.name));
+        }
+    }
+    Some(elsewhere)
+}
+
 fn callee<'t>(file: &ParsedFile, call: Node<'t>) -> Option<Callee<'t>> {
     let function = call.child_by_field_name("function")?;
     let (separator, receiver_kind) = match file.language() {
@@ -218,8 +259,19 @@ fn callee<'t>(file: &ParsedFile, call: Node<'t>) -> Option<Callee<'t>> {
             });
             return Some(callee);
         }
+        // `Reports(pool).execute(…)`, `Store::new(pool).get(…)`: a method of the class built.
+        let built = function
+            .child_by_field_name(object)
+            .filter(|receiver| matches!(receiver.kind(), "call" | "call_expression"))
+            .and_then(|receiver| receiver.child_by_field_name("function"))
+            .and_then(|constructor| resolved(file, file.text(constructor)))
+            .and_then(|qualified| match file.language() {
+                Language::Python => Some(qualified),
+                Language::Rust => Some(qualified.rsplit_once("::")?.0.to_string()),
+            })
+            .and_then(|class| capitalised(class, separator));
         // `printer = Printer()` earlier in the function: a method of that class.
-        if let Some(class) = constructed_class(file, function, receiver) {
+        if let Some(class) = built.or_else(|| constructed_class(file, function, receiver)) {
             if let Some((module, owner)) = class.rsplit_once(separator) {
                 callee.functions.push(FunctionId {
                     module: module.to_string(),
