@@ -507,6 +507,11 @@ fn declarative_finding(rule: &Rule, source: &SourceFile, found: Found) -> Findin
     if let Some(task) = found.task {
         finding.link_checks.push(LinkCheck::NotDeferredTask(task));
     }
+    if let Some((attribute, classes)) = found.setter {
+        finding
+            .link_checks
+            .push(LinkCheck::NoPropertySetter(attribute, classes));
+    }
     if !found.project_calls.is_empty() {
         finding
             .link_checks

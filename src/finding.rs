@@ -66,6 +66,10 @@ pub enum LinkCheck {
     /// files: `defined-in-project: false` in a rule, for a method of a receiver whose class the
     /// file knows.
     NotProjectFunction(Vec<String>),
+    /// No class of the project runs code when this attribute is assigned (a property setter
+    /// that hashes a password): `property-setter: false` in a rule. Judged on the classes
+    /// (qualified) the finding's function names that the project declares, else on every class.
+    NoPropertySetter(String, Vec<String>),
     /// The traced value passed none of these calls into other files that reject it.
     NotValidated(Vec<CallRef>),
     /// The traced value's use is guarded by none of these calls into other files that test

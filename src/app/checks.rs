@@ -45,6 +45,9 @@ pub struct LinkChecks {
     shared_models: BTreeSet<String>,
     /// The functions findings' calls may run that the project defines.
     project_functions: BTreeSet<String>,
+    /// The setter checks that fail: some class they may concern assigns the attribute through
+    /// its own code.
+    set_through_code: BTreeSet<(String, String, Vec<String>)>,
 }
 
 impl LinkChecks {
@@ -120,6 +123,17 @@ impl LinkChecks {
             .cloned()
             .collect();
         let blocking = callees.blocking(through);
+        let findings_setters: BTreeSet<(String, String, Vec<String>)> = findings
+            .clone()
+            .flat_map(|finding| {
+                finding.link_checks.iter().filter_map(|check| match check {
+                    LinkCheck::NoPropertySetter(attribute, classes) => {
+                        Some((finding.path.clone(), attribute.clone(), classes.clone()))
+                    }
+                    _ => None,
+                })
+            })
+            .collect();
         let project_functions = findings
             .flat_map(|finding| &finding.link_checks)
             .filter_map(|check| match check {
@@ -150,6 +164,7 @@ impl LinkChecks {
                 .collect(),
             shared_models,
             project_functions,
+            set_through_code: set_through_code(files, &judge, findings_setters),
         }
     }
 
@@ -212,6 +227,11 @@ impl LinkChecks {
             LinkCheck::NotProjectFunction(functions) => !functions
                 .iter()
                 .any(|function| self.project_functions.contains(function)),
+            LinkCheck::NoPropertySetter(attribute, classes) => !self.set_through_code.contains(&(
+                finding.path.clone(),
+                attribute.clone(),
+                classes.clone(),
+            )),
             LinkCheck::NotValidated(validators) => {
                 !validators.iter().any(|v| self.rejecting.contains(v))
             }
@@ -289,6 +309,40 @@ fn resolved(
         .into_iter()
         .filter(|(_, target)| accepted.contains(target))
         .map(|(call, _)| call)
+        .collect()
+}
+
+/// The (finding's path, attribute, classes) setter checks that fail: among the classes the
+/// project declares, one assigns the attribute through its own code (a property setter, a
+/// validator), its own or an ancestor's; when it declares none of them, any class of a package
+/// that speaks for the finding's file does.
+fn set_through_code(
+    files: &[(String, &FileFacts)],
+    judge: &Judge,
+    asked: BTreeSet<(String, String, Vec<String>)>,
+) -> BTreeSet<(String, String, Vec<String>)> {
+    asked
+        .into_iter()
+        .filter(|(path, attribute, classes)| {
+            let declared: Vec<_> = classes
+                .iter()
+                .map(|class| judge.lineage_of_qualified(class))
+                .filter(|lineage| !lineage.fields.is_empty())
+                .collect();
+            if declared.is_empty() {
+                files.iter().any(|(declared_in, facts)| {
+                    super::link::package_covers(declared_in, path)
+                        && facts
+                            .classes
+                            .iter()
+                            .any(|class| class.setters.contains(attribute))
+                })
+            } else {
+                declared
+                    .iter()
+                    .any(|lineage| lineage.setters.contains(attribute))
+            }
+        })
         .collect()
 }
 

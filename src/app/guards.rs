@@ -118,7 +118,7 @@ impl Names {
 }
 
 /// A class and its bases, as written (for `class Bearer(HTTPBearer)`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClassFact {
     pub name: String,
     pub bases: Vec<String>,
@@ -132,6 +132,10 @@ pub struct ClassFact {
     /// What its class-level fields say about who owns its rows, for a model.
     #[serde(default)]
     pub fields: super::ownership::ModelFields,
+    /// The attributes whose assignment runs its code: property setters (`@password.setter`)
+    /// and SQLAlchemy validators (`@validates("password")`).
+    #[serde(default)]
+    pub setters: Vec<String>,
 }
 
 /// What a class-based view inherits through its bases, in this file and others.
@@ -148,6 +152,8 @@ pub(super) struct Lineage {
     pub ancestors: Vec<String>,
     /// The class or an ancestor defers `apply_async` to `on_commit`.
     pub defers_to_commit: bool,
+    /// The attributes the class or a project ancestor assigns through its own code.
+    pub setters: Vec<String>,
     /// The model fields of the class and of each project class it derives from, its own first
     /// (empty when no scanned file declares the class).
     pub fields: Vec<super::ownership::ModelFields>,
@@ -362,12 +368,48 @@ pub fn python_functions(file: &ParsedFile) -> (Vec<FunctionFact>, Vec<ClassFact>
                         .map(|value| file.text(value).to_string()),
                     defers_to_commit: defers_to_commit(file, node),
                     fields: super::ownership::python_fields(file, node),
+                    setters: setters(file, node),
                 });
             }
             _ => {}
         }
     }
     (functions, classes)
+}
+
+/// The attributes of `class` whose assignment runs its code: `@password.setter` and
+/// `@validates("password", …)` methods.
+fn setters(file: &ParsedFile, class: Node) -> Vec<String> {
+    let Some(body) = class.child_by_field_name("body") else {
+        return Vec::new();
+    };
+    let mut setters = Vec::new();
+    for statement in named_children(body) {
+        if statement.kind() != "decorated_definition" {
+            continue;
+        }
+        for decorator in named_children(statement) {
+            if decorator.kind() != "decorator" {
+                continue;
+            }
+            let text = file.text(decorator).trim_start_matches('@').trim();
+            if let Some(attribute) = text.strip_suffix(".setter") {
+                setters.push(attribute.to_string());
+            } else if let Some(names) = text
+                .strip_prefix("validates(")
+                .or_else(|| text.split_once(".validates(").map(|(_, rest)| rest))
+            {
+                setters.extend(
+                    names
+                        .split(',')
+                        .map(|name| name.trim().trim_end_matches(')').trim_matches(['"', '\'']))
+                        .filter(|name| !name.is_empty() && !name.contains('='))
+                        .map(str::to_string),
+                );
+            }
+        }
+    }
+    setters
 }
 
 /// Whether a class's `apply_async`, `delay` or `apply` calls `on_commit`.
@@ -1457,6 +1499,7 @@ impl<'a> Judge<'a> {
         }
         seen.push((at, fact.name.clone()));
         lineage.fields.push(fact.fields.clone());
+        lineage.setters.extend(fact.setters.iter().cloned());
         lineage.defers_to_commit |= fact.defers_to_commit;
         if lineage.permission_classes.is_none() {
             lineage.permission_classes = fact.permission_classes.clone();

@@ -702,7 +702,7 @@ impl<'a> Linker<'a> {
         let explicit_permissions = !permissions.is_empty();
         let here = &self.files[file].0;
         for (settings, facts) in self.files {
-            if !settings_cover(settings, here) {
+            if !package_covers(settings, here) {
                 continue;
             }
             let django = matches!(framework, Framework::Django | Framework::Drf);
@@ -1048,8 +1048,10 @@ fn module_matches(path: &str, segments: &[&str]) -> bool {
 
 /// Whether the settings module at `settings` governs the file at `path`: files under the
 /// directory that holds the settings package (`shop/config/settings.py` → `shop/`).
-fn settings_cover(settings: &str, path: &str) -> bool {
-    let mut dirs: Vec<&str> = settings.split('/').collect();
+/// Whether a file of the package that `declared_in` belongs to (a settings module, a model)
+/// speaks for `path`: it lies under the directory above that package.
+pub(super) fn package_covers(declared_in: &str, path: &str) -> bool {
+    let mut dirs: Vec<&str> = declared_in.split('/').collect();
     dirs.pop();
     if dirs.last() == Some(&"settings") {
         dirs.pop();
@@ -1075,7 +1077,7 @@ fn common_dirs(a: &str, b: &str) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::{common_dirs, module_matches, settings_cover};
+    use super::{common_dirs, module_matches, package_covers};
 
     #[test]
     fn modules_match_the_end_of_a_path() {
@@ -1095,19 +1097,19 @@ mod tests {
 
     #[test]
     fn settings_govern_their_project_directory() {
-        assert!(settings_cover(
+        assert!(package_covers(
             "shop/config/settings.py",
             "shop/payments/views.py"
         ));
-        assert!(settings_cover(
+        assert!(package_covers(
             "shop/config/settings/base.py",
             "shop/payments/views.py"
         ));
-        assert!(!settings_cover(
+        assert!(!package_covers(
             "shop/config/settings.py",
             "ledger/views.py"
         ));
-        assert!(settings_cover("config/settings.py", "payments/views.py"));
+        assert!(package_covers("config/settings.py", "payments/views.py"));
     }
 
     #[test]

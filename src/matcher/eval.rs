@@ -46,6 +46,9 @@ pub struct FileMatches<'f, 's> {
     task: RefCell<Option<String>>,
     /// Functions of other files the current match's call must not run.
     project_calls: RefCell<Vec<String>>,
+    /// An attribute no class of the project may set through its own code, with the classes
+    /// the function names (qualified).
+    setter: RefCell<Option<(String, Vec<String>)>>,
     /// The parameter the current match's tainted value comes from, when no source in this
     /// function reaches it (decided across the project's callers).
     via_parameter: RefCell<Option<ParamSink>>,
@@ -89,6 +92,9 @@ pub struct Found {
     /// The functions of other files a `defined-in-project: false` constraint deferred to
     /// linking.
     pub project_calls: Vec<String>,
+    /// The attribute a `property-setter: false` constraint deferred to linking, with the
+    /// classes its function names.
+    pub setter: Option<(String, Vec<String>)>,
     /// The parameter a `tainted` constraint deferred to the function's callers.
     pub via_parameter: Option<ParamSink>,
     /// The template variable a `prints-unescaped` constraint deferred to linking.
@@ -121,6 +127,7 @@ impl<'f, 's> FileMatches<'f, 's> {
             request_model: RefCell::new(None),
             task: RefCell::new(None),
             project_calls: RefCell::new(Vec::new()),
+            setter: RefCell::new(None),
             via_parameter: RefCell::new(None),
             template: RefCell::new(None),
             unauthenticated: std::cell::Cell::new(None),
@@ -158,6 +165,7 @@ impl<'f, 's> FileMatches<'f, 's> {
         self.request_model.borrow_mut().take();
         self.task.borrow_mut().take();
         self.project_calls.borrow_mut().clear();
+        self.setter.borrow_mut().take();
         self.via_parameter.borrow_mut().take();
         self.template.borrow_mut().take();
         self.how.set(None);
@@ -251,6 +259,7 @@ impl<'f, 's> FileMatches<'f, 's> {
             request_model,
             task: self.task.borrow_mut().take(),
             project_calls: self.project_calls.take(),
+            setter: self.setter.borrow_mut().take(),
             via_parameter: self.via_parameter.borrow_mut().take(),
             template,
             unauthenticated: self.unauthenticated.take(),
@@ -568,6 +577,16 @@ impl<'f, 's> FileMatches<'f, 's> {
                 self.task.borrow_mut().get_or_insert(qualified);
                 true
             }
+            ConstraintTest::NoPropertySetter => {
+                let node = bound.get_inner_node();
+                let text = self.text(bound);
+                let attribute = text.rsplit('.').next().unwrap_or(text).to_string();
+                let classes = crate::syntax::ancestor_of_kind(node, &["function_definition"])
+                    .map(|function| self.classes_named_in(function))
+                    .unwrap_or_default();
+                self.setter.borrow_mut().get_or_insert((attribute, classes));
+                true
+            }
             ConstraintTest::NotProjectFunction => {
                 let method = bound.get_inner_node();
                 let call = method.parent().and_then(|callee| callee.parent());
@@ -616,6 +635,24 @@ impl<'f, 's> FileMatches<'f, 's> {
                 }
             }
         }
+    }
+
+    /// The capitalised names `function` mentions, as qualified names: the classes whose
+    /// objects it may handle.
+    fn classes_named_in(&self, function: tree_sitter::Node) -> Vec<String> {
+        let symbols = self.file.symbols();
+        let mut classes: Vec<String> = crate::syntax::descendants(function)
+            .filter(|node| node.kind() == "identifier")
+            .map(|node| self.file.text(node))
+            .filter(|name| name.starts_with(|c: char| c.is_ascii_uppercase()))
+            .filter_map(|name| match symbols.resolve(self.file.language(), name) {
+                crate::symbols::Resolved::Qualified(qualified) => Some(qualified),
+                crate::symbols::Resolved::Unresolved(_) => None,
+            })
+            .collect();
+        classes.sort();
+        classes.dedup();
+        classes
     }
 
     /// Whether a name (or a call's callee) refers to one of `names`. A name the file does not

@@ -149,6 +149,9 @@ pub enum ConstraintTest {
     /// method of `self`, or of a local, parameter or field whose class the file knows): this
     /// file's are decided here, other files' when linking.
     NotProjectFunction,
+    /// The bound name is an attribute no class of the project sets through its own code (a
+    /// property setter, a validator): decided when linking.
+    NoPropertySetter,
     /// The bound string literal names a template that prints the variable held by this
     /// metavariable without escaping: recorded on the finding and decided after linking.
     PrintsUnescaped(String),

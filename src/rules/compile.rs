@@ -647,6 +647,17 @@ fn constraint_tests(
             ))
         }
     }
+    match raw.property_setter {
+        None => {}
+        Some(false) => tests.push(ConstraintTest::NoPropertySetter),
+        Some(true) => {
+            return Err(problem(
+                at,
+                "property-setter takes only `false`",
+                Some("leave it out to accept any attribute".into()),
+            ))
+        }
+    }
     match &raw.request_model {
         None => {}
         Some(RawRequestModel::Flag(true)) => tests.push(ConstraintTest::RequestModel {

@@ -175,6 +175,9 @@ pub(super) struct RawConstraint {
     /// `false`: the bound name is the method of a call that runs no function of the project
     /// (decided for other files when the project is linked).
     pub defined_in_project: Option<bool>,
+    /// `false`: the bound name is an attribute no class of the project assigns through a
+    /// property setter or validator (decided when the project is linked).
+    pub property_setter: Option<bool>,
     /// The bound string names a template that prints the variable held by this metavariable
     /// without escaping (decided when the project is linked).
     pub prints_unescaped: Option<String>,

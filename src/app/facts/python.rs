@@ -67,9 +67,7 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
             .map(|(name, bases)| guards::ClassFact {
                 name,
                 bases,
-                permission_classes: None,
-                defers_to_commit: false,
-                fields: Default::default(),
+                ..Default::default()
             }),
     );
     summaries.apis = crate::app::connexion::apis(file);

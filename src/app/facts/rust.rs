@@ -115,9 +115,7 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
             .map(|(name, bases)| crate::app::guards::ClassFact {
                 name,
                 bases,
-                permission_classes: None,
-                defers_to_commit: false,
-                fields: Default::default(),
+                ..Default::default()
             }),
     );
     for node in descendants(file.tree.root_node()) {
