@@ -69,6 +69,25 @@ const PROPAGATING_METHODS: &[&str] = &[
     "cloned",
     "from",
     "deref",
+    // iterator adapters and accessors that hand on the receiver's items
+    "into_iter",
+    "filter",
+    "filter_map",
+    "take",
+    "skip",
+    "chain",
+    "rev",
+    "flatten",
+    "copied",
+    "peekable",
+    "enumerate",
+    "to_vec",
+    "first",
+    "last",
+    "next",
+    "find",
+    "unwrap_or_else",
+    "into_owned",
 ];
 /// Integer, float, boolean and id types: a value parsed into one is clean.
 const INERT: &[&str] = &[
