@@ -380,7 +380,7 @@ impl<'a, 'f> Tracer<'a, 'f> {
         };
         let guarded = match language {
             Language::Python => scope::python::checked_against_allowlist(self.file, node, name),
-            Language::Rust => false,
+            Language::Rust => scope::rust::checked_against_allowlist(self.file, node, name),
         };
         if guarded {
             return None;

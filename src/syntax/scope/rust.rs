@@ -105,3 +105,129 @@ pub fn is_inert_parameter(file: &ParsedFile, use_site: Node, name: &str) -> bool
                 .is_some_and(|ty| super::is_inert_type(file.text(ty)))
     })
 }
+
+/// Whether the use of `name` at `use_site` only runs once `name` was checked against a fixed
+/// set: inside `if ALLOWED.contains(&name) { … }` or `if name == "https://app.example" { … }`,
+/// or after `if !ALLOWED.contains(&name) { return …; }` earlier in the same block.
+pub fn checked_against_allowlist(file: &ParsedFile, use_site: Node, name: &str) -> bool {
+    let function = enclosing_function(use_site);
+    let mut current = use_site;
+    while let Some(parent) = current.parent() {
+        if parent.id() == function.id() {
+            break;
+        }
+        if parent.kind() == "if_expression" {
+            let inside = parent
+                .child_by_field_name("consequence")
+                .is_some_and(|consequence| consequence.id() == current.id());
+            if inside
+                && parent
+                    .child_by_field_name("condition")
+                    .is_some_and(|condition| membership(file, condition, name) == Some(true))
+            {
+                return true;
+            }
+        }
+        if parent.kind() == "block" {
+            let refused_before = named_children(parent)
+                .into_iter()
+                .take_while(|statement| statement.end_byte() <= current.start_byte())
+                .filter_map(|statement| match statement.kind() {
+                    "expression_statement" => statement.named_child(0),
+                    _ => Some(statement),
+                })
+                .any(|statement| {
+                    statement.kind() == "if_expression"
+                        && statement
+                            .child_by_field_name("condition")
+                            .is_some_and(|condition| {
+                                membership(file, condition, name) == Some(false)
+                            })
+                        && statement
+                            .child_by_field_name("consequence")
+                            .is_some_and(|block| exits(block))
+                });
+            if refused_before {
+                return true;
+            }
+        }
+        current = parent;
+    }
+    false
+}
+
+/// `Some(true)` when `condition` holds only for a `name` in a fixed set
+/// (`ALLOWED.contains(&name)`, `name == "literal"`, `name == CONSTANT`), `Some(false)` when it
+/// holds only for one outside it (`!ALLOWED.contains(&name)`, `name != …`).
+fn membership(file: &ParsedFile, condition: Node, name: &str) -> Option<bool> {
+    let mentions =
+        |node: Node| descendants(node).any(|n| n.kind() == "identifier" && file.text(n) == name);
+    match condition.kind() {
+        "parenthesized_expression" => membership(file, condition.named_child(0)?, name),
+        "unary_expression" if file.text(condition).starts_with('!') => {
+            membership(file, condition.named_child(0)?, name).map(|held| !held)
+        }
+        "call_expression" => {
+            let function = condition.child_by_field_name("function")?;
+            let receiver = function.child_by_field_name("value")?;
+            let method = file.text(function.child_by_field_name("field")?);
+            let arguments = condition.child_by_field_name("arguments")?;
+            (matches!(method, "contains" | "contains_key")
+                && !mentions(receiver)
+                && is_fixed(file, receiver)
+                && mentions(arguments))
+            .then_some(true)
+        }
+        "binary_expression" => {
+            let operator = file.text(condition.child_by_field_name("operator")?);
+            let (left, right) = (
+                condition.child_by_field_name("left")?,
+                condition.child_by_field_name("right")?,
+            );
+            let fixed = |side: Node| {
+                side.kind() == "string_literal" || is_fixed(file, side) && !mentions(side)
+            };
+            let compared = (mentions(left) && fixed(right)) || (mentions(right) && fixed(left));
+            match operator {
+                "==" if compared => Some(true),
+                "!=" if compared => Some(false),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// A set the code holds itself: an `UPPER_CASE` constant or static (`ALLOWED`,
+/// `config::ORIGINS`), possibly borrowed or iterated.
+fn is_fixed(file: &ParsedFile, node: Node) -> bool {
+    let text = file.text(node);
+    let last = text
+        .trim_start_matches('&')
+        .split(['.', '('])
+        .next()
+        .unwrap_or("")
+        .rsplit("::")
+        .next()
+        .unwrap_or("");
+    !last.is_empty()
+        && last
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        || node.kind() == "string_literal"
+}
+
+/// Whether a block ends by leaving the function or loop (`return`, `?`-less `Err` return,
+/// `continue`, `break`).
+fn exits(block: Node) -> bool {
+    named_children(block).last().is_some_and(|last| {
+        let last = match last.kind() {
+            "expression_statement" => last.named_child(0).unwrap_or(*last),
+            _ => *last,
+        };
+        matches!(
+            last.kind(),
+            "return_expression" | "continue_expression" | "break_expression"
+        )
+    })
+}
