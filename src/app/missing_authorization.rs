@@ -100,6 +100,9 @@ pub fn findings(
             .push(route);
     }
     let mut out = admin_actions(project, rule);
+    for (path, findings) in unlike_their_siblings(project, rule, effects, callees) {
+        out.entry(path).or_default().extend(findings);
+    }
     for ((path, _), routes) in by_anchor {
         let handlers: Vec<_> = routes
             .iter()
@@ -281,6 +284,119 @@ fn admin_actions(project: &Project, rule: &Rule) -> BTreeMap<String, Vec<Finding
         );
         let finding = handler_finding(rule, path, handler, message, Vec::new());
         out.entry(path.clone()).or_default().push(finding);
+    }
+    out
+}
+
+/// Whether a route's guards test the caller's role or rights, not only their login: a guard
+/// whose code admits only staff, or one named or judged for a role or permission.
+fn authorizes(route: &Route) -> bool {
+    route.staff_only || route.guards.iter().any(|g| AUTHORIZES.is_match(g))
+}
+
+/// A route's path with its parameters blanked and no trailing slash: `/menu/{item_id}`,
+/// `/menu/<int:item_id>/` and `/menu/(?P<item_id>\d+)` are one resource.
+fn resource(path: &str) -> String {
+    static PARAMETER: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"\{[^}]*\}|<[^>]*>|\(\?P<[^>]*>[^)]*\)|:\w+").expect("valid regex")
+    });
+    PARAMETER
+        .replace_all(path, "{}")
+        .trim_end_matches('/')
+        .to_string()
+}
+
+/// Handlers that change state behind a login check alone on a resource where another handler
+/// of the project that changes state requires a role or permission (`PUT /menu/{id}` behind
+/// `RolesBasedAuthChecker([CHEF])`, `DELETE /menu/{id}` behind `get_current_user` only): the
+/// project's own practice says the action is not for every signed-in user. One finding per
+/// handler, with its own message.
+fn unlike_their_siblings(
+    project: &Project,
+    rule: &Rule,
+    effects: &mut Effects,
+    callees: &mut Callees,
+) -> BTreeMap<String, Vec<Finding>> {
+    let writes = |route: &Route| {
+        route
+            .methods
+            .iter()
+            .any(|m| WRITE_METHODS.contains(&m.as_str()))
+    };
+    // GraphQL operations share their endpoint's path: each is its own resource.
+    let routes = || project.routes.iter().filter(|r| r.operation.is_none());
+    let mut restricted: BTreeMap<String, Vec<&Route>> = BTreeMap::new();
+    for route in routes() {
+        if let (Some(path), true) = (route.path.as_deref(), writes(route) && authorizes(route)) {
+            restricted.entry(resource(path)).or_default().push(route);
+        }
+    }
+    let mut out: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for route in routes() {
+        let Some(path) = route.path.as_deref() else {
+            continue;
+        };
+        // A sibling of the same application: same framework, in the package tree around it.
+        let sibling = restricted.get(&resource(path)).and_then(|siblings| {
+            siblings.iter().find(|s| {
+                s.framework == route.framework && super::link::package_covers(&s.file, &route.file)
+            })
+        });
+        let Some(sibling) = sibling else {
+            continue;
+        };
+        let every_route_login_only = project
+            .routes
+            .iter()
+            .filter(|r| r.handler_index == route.handler_index)
+            .all(|r| r.authenticated() && !authorizes(r) && r.public.is_none());
+        if sibling.handler_index == route.handler_index
+            || !writes(route)
+            || !every_route_login_only
+            || !rule.paths.allows(&route.file)
+            || !seen.insert(route.handler_index)
+        {
+            continue;
+        }
+        let (file, handler) = &project.handlers[route.handler_index];
+        if !effects.handler_writes(callees, file, handler.bytes.start) {
+            continue;
+        }
+        let guard = |r: &Route| {
+            r.guards
+                .iter()
+                .find(|g| AUTHORIZES.is_match(g))
+                .or(r.guards.first())
+                .map_or(String::new(), |g| {
+                    g.split(" (").next().unwrap_or(g).to_string()
+                })
+        };
+        let message = format!(
+            "`{}` ({} {path}) checks only that the caller is signed in (`{}`), while `{}` ({} {}) \
+             on the same resource also requires a role or permission (`{}`): any signed-in user \
+             can do here what the project restricts there",
+            route.handler,
+            route.methods.join("|"),
+            guard(route),
+            sibling.handler,
+            sibling.methods.join("|"),
+            sibling.path.as_deref().unwrap_or("?"),
+            guard(sibling),
+        );
+        let related = vec![Related {
+            path: sibling.file.clone(),
+            start: crate::source::Position {
+                line: sibling.line,
+                column: 1,
+            },
+            message: "the same resource, restricted to a role or permission".to_string(),
+        }];
+        // Less sure: on real services a sibling's "role" is often a kind of key (a wallet's
+        // admin key) or the undo of an administrator's action (stop impersonating).
+        let mut finding = handler_finding(rule, file, handler, message, related);
+        finding.confidence = Confidence::Low;
+        out.entry(file.clone()).or_default().push(finding);
     }
     out
 }
