@@ -917,31 +917,37 @@ impl<'a> Linker<'a> {
 
     /// The handlers that are methods of the class `name` of `module`.
     fn class_methods(&self, file: usize, module: &[String], name: &str) -> Vec<usize> {
-        let candidates: Vec<(usize, usize)> = self
-            .by_name
-            .get(name)
-            .into_iter()
-            .flatten()
-            .filter(|&&h| self.handlers[h].1.owner.as_deref() == Some(name))
-            .map(|&h| (self.handlers[h].0, h))
-            .collect();
-        self.nearest(file, module, candidates)
+        self.named(file, module, name, |handler| {
+            handler.owner.as_deref() == Some(name)
+        })
     }
 
     /// Handlers named `name`.
     fn resolve_handlers(&self, file: usize, module: &[String], name: &str) -> Vec<Resolved> {
+        self.named(file, module, name, |handler| handler.name == name)
+            .into_iter()
+            .map(Resolved::Handler)
+            .collect()
+    }
+
+    /// The handlers indexed under `name` that `wanted` accepts, the ones in `module` (or
+    /// nearest to `file`) first.
+    fn named(
+        &self,
+        file: usize,
+        module: &[String],
+        name: &str,
+        wanted: impl Fn(&HandlerFact) -> bool,
+    ) -> Vec<usize> {
         let candidates: Vec<(usize, usize)> = self
             .by_name
             .get(name)
             .into_iter()
             .flatten()
-            .filter(|&&h| self.handlers[h].1.name == name)
+            .filter(|&&h| wanted(self.handlers[h].1))
             .map(|&h| (self.handlers[h].0, h))
             .collect();
         self.nearest(file, module, candidates)
-            .into_iter()
-            .map(Resolved::Handler)
-            .collect()
     }
 
     /// The module part and the name of a dotted path, with the first segment expanded through

@@ -625,37 +625,38 @@ fn constraint_tests(
             .map_err(|err| problem(at, "invalid resolves-to", Some(err)))?;
         tests.push(ConstraintTest::ResolvesTo(patterns));
     }
-    match raw.defers_to_commit {
-        None => {}
-        Some(false) => tests.push(ConstraintTest::NotDeferredTask),
-        Some(true) => {
-            return Err(problem(
-                at,
-                "defers-to-commit takes only `false`",
-                Some("leave it out to accept any task".into()),
-            ))
-        }
-    }
-    match raw.defined_in_project {
-        None => {}
-        Some(false) => tests.push(ConstraintTest::NotProjectFunction),
-        Some(true) => {
-            return Err(problem(
-                at,
-                "defined-in-project takes only `false`",
-                Some("leave it out to accept any call".into()),
-            ))
-        }
-    }
-    match raw.property_setter {
-        None => {}
-        Some(false) => tests.push(ConstraintTest::NoPropertySetter),
-        Some(true) => {
-            return Err(problem(
-                at,
-                "property-setter takes only `false`",
-                Some("leave it out to accept any attribute".into()),
-            ))
+    // Flags that only take `false` (leaving them out accepts anything).
+    let only_false = [
+        (
+            raw.defers_to_commit,
+            "defers-to-commit",
+            "task",
+            ConstraintTest::NotDeferredTask,
+        ),
+        (
+            raw.defined_in_project,
+            "defined-in-project",
+            "call",
+            ConstraintTest::NotProjectFunction,
+        ),
+        (
+            raw.property_setter,
+            "property-setter",
+            "attribute",
+            ConstraintTest::NoPropertySetter,
+        ),
+    ];
+    for (flag, key, accepted, test) in only_false {
+        match flag {
+            None => {}
+            Some(false) => tests.push(test),
+            Some(true) => {
+                return Err(problem(
+                    at,
+                    format!("{key} takes only `false`"),
+                    Some(format!("leave it out to accept any {accepted}")),
+                ))
+            }
         }
     }
     match &raw.request_model {
