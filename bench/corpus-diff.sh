@@ -4,9 +4,11 @@
 #
 #   bash bench/corpus-diff.sh OLD_BINARY NEW_BINARY [CORPUS_DIR]
 set -euo pipefail
-old=$1
-new=$2
-corpus=${3:-bench/work/corpus}
+[ $# -ge 2 ] || { sed -n '2,5p' "$0" >&2; exit 2; }
+absolute() { echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }
+old=$(absolute "$1")
+new=$(absolute "$2")
+corpus=${3:-$(dirname "$0")/corpus}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 findings() {
