@@ -1074,7 +1074,7 @@ impl<'a> Judge<'a> {
     /// read by itself or by a function of the project it calls. A predicate the scan does not
     /// contain is judged by its name alone, which only lowers the finding's confidence.
     fn judge_predicate(&self, file: usize, call: &GuardCall) -> Verdict {
-        let Some((at, function)) = self.function_for(file, &call.callee) else {
+        let Some((at, function)) = self.predicate_for(file, &call.callee) else {
             let last = call.callee.rsplit('.').next().unwrap_or(&call.callee);
             return match names_the_caller(last) || ACCESS_TEST.is_match(last) {
                 true => Verdict::ByName,
@@ -1116,7 +1116,7 @@ impl<'a> Judge<'a> {
                 (Some(class), Some(method)) => format!("{class}.{method}"),
                 _ => callee.to_string(),
             };
-            let Some((at, inner)) = self.function_for(file, &written) else {
+            let Some((at, inner)) = self.predicate_for(file, &written) else {
                 continue;
             };
             if seen.contains(&(at, inner.name.as_str())) {
@@ -1128,6 +1128,14 @@ impl<'a> Judge<'a> {
             }
         }
         None
+    }
+
+    /// The function of the project a name written in `file` calls, in the file's language.
+    fn predicate_for(&self, file: usize, callee: &str) -> Option<(usize, &'a FunctionFact)> {
+        match self.files[file].0.ends_with(".rs") {
+            true => self.rust_function_for(file, callee),
+            false => self.function_for(file, callee),
+        }
     }
 
     /// The Python function of the project a name written in `file` calls: a function of the

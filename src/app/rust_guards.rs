@@ -65,16 +65,56 @@ pub fn rust_functions(file: &ParsedFile) -> Vec<FunctionFact> {
         };
         // Rust functions are only judged as helpers of a handler's body.
         let refusal = refuses(file, function, body);
+        let calls = callees(file, body);
         out.push(FunctionFact {
             name,
             authenticates: refusal.clone(),
             checks_caller: refusal,
-            calls: callees(file, body),
+            tests: tests(file, function, body, &calls),
+            calls,
             refuses_by_address: refuses_by_address(file, function),
             ..FunctionFact::default()
         });
     }
     out
+}
+
+/// Reads of the caller's credentials in Rust: the `Authorization`, `Cookie` or an API-key
+/// header, a cookie, an identity or a session value.
+static CREDENTIAL_READ: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(
+        r#"(?i)\.(get|get_all|contains_key)\(\s*&?((\w+::)*(AUTHORIZATION|COOKIE|PROXY_AUTHORIZATION)\b|"(authorization|cookie|x-api-key|api-key|x-auth-token)")|\.cookie\(|\bidentity\b|\bsession\.get\("#,
+    )
+    .expect("valid regex")
+});
+
+/// What a Rust function's result tests: a predicate when it returns `bool`, with the read of
+/// the caller's credentials in its body and the project calls it makes (see
+/// [`super::predicates`]).
+fn tests(
+    file: &ParsedFile,
+    function: Node,
+    body: Node,
+    calls: &Names,
+) -> Option<super::predicates::Tests> {
+    let boolean = function
+        .child_by_field_name("return_type")
+        .is_some_and(|returns| file.text(returns) == "bool");
+    if !boolean {
+        return None;
+    }
+    let credential = file
+        .of_kinds_within(&["call_expression", "field_expression"], body)
+        .into_iter()
+        .map(|node| file.text(node))
+        .find(|text| CREDENTIAL_READ.is_match(text))
+        .map(first_line);
+    Some(super::predicates::Tests {
+        boolean,
+        credential,
+        address: None,
+        calls: calls.clone(),
+    })
 }
 
 /// The type an `impl` block holding `function` is for, without generics or path
@@ -250,6 +290,10 @@ pub fn body_guard_calls(
             _ => (None, false),
         };
         let Some(value) = value else { continue };
+        if let Some(check) = refused_predicate(file, value) {
+            out.push(check);
+            continue;
+        }
         let Some(call) = propagated_call(value, let_else) else {
             continue;
         };
@@ -266,6 +310,40 @@ pub fn body_guard_calls(
         });
     }
     out
+}
+
+/// `if !is_logged_in(&req) { return HttpResponse::Unauthorized().finish(); }`: a predicate of
+/// the project the handler refuses the caller on, judged when linking by what it reads
+/// ([`Via::Predicate`]).
+fn refused_predicate(file: &ParsedFile, statement: Node) -> Option<GuardCall> {
+    if statement.kind() != "if_expression" {
+        return None;
+    }
+    let condition = statement.child_by_field_name("condition")?;
+    let negated = condition.kind() == "unary_expression" && file.text(condition).starts_with('!');
+    let call = named_children(condition)
+        .into_iter()
+        .next()
+        .filter(|_| negated)?;
+    let call = match call.kind() {
+        "await_expression" => named_children(call).into_iter().next()?,
+        _ => call,
+    };
+    if call.kind() != "call_expression" {
+        return None;
+    }
+    let callee = written(file, call.child_by_field_name("function")?)?;
+    let consequence = statement.child_by_field_name("consequence")?;
+    let refusal = named_children(consequence).into_iter().last()?;
+    let text = file.text(refusal);
+    let refuses = (refusal.kind() == "return_expression"
+        || refusal.kind() == "expression_statement" && text.trim_start().starts_with("return"))
+        && REFUSALS.iter().any(|r| text.contains(r));
+    refuses.then(|| GuardCall {
+        text: first_line(file.text(statement)),
+        callee,
+        how: Via::Predicate,
+    })
 }
 
 /// The call whose failure `value` propagates: under a `?` (through `.await` and fallbacks such
