@@ -37,6 +37,38 @@ impl Prefilter {
     }
 }
 
+impl Prefilter {
+    /// With one more set when every match needs a value tainted by the rule's own sources (not
+    /// request input): the tracer follows those within the file, so one of them must occur in
+    /// it (one literal set of each source, joined).
+    pub fn with_sources(
+        mut self,
+        condition: &Condition,
+        constraints: &[Constraint],
+        taint: &super::TaintSpec,
+    ) -> Prefilter {
+        let always = always_bound(condition);
+        let needs_taint = constraints.iter().any(|constraint| {
+            always.contains(constraint.var.as_str())
+                && matches!(constraint.test, ConstraintTest::Tainted(true))
+        });
+        if taint.request || !needs_taint || taint.sources.is_empty() {
+            return self;
+        }
+        let mut joined = Vec::new();
+        for source in &taint.sources {
+            let Some(set) = required(source).into_iter().max_by_key(|set| shortest(set)) else {
+                return self;
+            };
+            joined.extend(set);
+        }
+        joined.sort();
+        joined.dedup();
+        self.all_of.push(joined);
+        self
+    }
+}
+
 /// Literals one of which a constraint's bound text must contain.
 fn constraint_literals(constraint: &Constraint) -> Option<Vec<String>> {
     match &constraint.test {

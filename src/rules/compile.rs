@@ -79,7 +79,6 @@ pub(super) fn compile(
         }
         None => None,
     };
-    let prefilter = Prefilter::of(&condition, &compiled_constraints);
     let taint = match taint {
         Some(taint) => taint_spec(&taint.value, cx)?,
         None => TaintSpec {
@@ -87,6 +86,11 @@ pub(super) fn compile(
             ..TaintSpec::default()
         },
     };
+    let prefilter = Prefilter::of(&condition, &compiled_constraints).with_sources(
+        &condition,
+        &compiled_constraints,
+        &taint,
+    );
     Ok(Compiled {
         matcher: Matcher {
             condition,
