@@ -303,8 +303,6 @@ pub fn handler_check(file: &ParsedFile, function: Node) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::SourceFile;
-    use std::path::PathBuf;
 
     fn check_of(language: Language, path: &str, text: &str) -> Option<String> {
         crate::parse::with_first_function(path, language, text, |file, function| {
@@ -334,27 +332,23 @@ mod tests {
     }
 
     fn refusal_of(language: Language, path: &str, text: &str) -> Option<String> {
-        let source = SourceFile::new(PathBuf::from(path), path.into(), language, text.into());
-        let tree = crate::parse::tree(&source).unwrap();
-        let file = ParsedFile::new(&source, &tree);
-        let function = descendants(file.tree.root_node())
-            .find(|n| matches!(n.kind(), "function_definition" | "function_item"))
-            .unwrap();
-        let refuses = |node: Node| {
-            let text = file.text(node);
-            text.contains("403") || text.contains("UNAUTHORIZED") || text.contains("Forbidden")
-        };
-        refusal(
-            &file,
-            function,
-            &[
-                "return_statement",
-                "call",
-                "return_expression",
-                "call_expression",
-            ],
-            &refuses,
-        )
+        crate::parse::with_first_function(path, language, text, |file, function| {
+            let refuses = |node: Node| {
+                let text = file.text(node);
+                text.contains("403") || text.contains("UNAUTHORIZED") || text.contains("Forbidden")
+            };
+            refusal(
+                file,
+                function,
+                &[
+                    "return_statement",
+                    "call",
+                    "return_expression",
+                    "call_expression",
+                ],
+                &refuses,
+            )
+        })
     }
 
     #[test]

@@ -698,7 +698,8 @@ fn annotated_type(file: &ParsedFile, annotation: Node) -> String {
         .to_string()
 }
 
-fn is_name(text: &str) -> bool {
+/// A dotted name as written (`auth.is_signed_in`, `self.check`), not an expression.
+pub(super) fn is_name(text: &str) -> bool {
     !text.is_empty()
         && text
             .chars()

@@ -25,7 +25,7 @@
 //! and guards nothing, and a predicate named `is_authorized` that only reads the form does not
 //! either.
 
-use super::guards::{names_the_caller, GuardCall, Names, Via, REJECTIONS};
+use super::guards::{is_name, names_the_caller, GuardCall, Names, Via, REJECTIONS};
 use crate::parse::ParsedFile;
 use crate::source::Language;
 use crate::symbols::Resolved;
@@ -464,14 +464,6 @@ fn names_credential(key: &str) -> bool {
             .any(|word| lower.contains(word))
 }
 
-fn is_name(text: &str) -> bool {
-    !text.is_empty()
-        && text
-            .chars()
-            .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
-        && !text.starts_with(|c: char| c.is_ascii_digit())
-}
-
 fn shorten(text: &str) -> String {
     let line = text.lines().next().unwrap_or(text).trim();
     let mut out: String = line.chars().take(80).collect();
@@ -754,8 +746,6 @@ pub fn callee_ranges(checks: &[Check]) -> Vec<Range<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::SourceFile;
-    use std::path::PathBuf;
 
     fn with_file<T>(text: &str, f: impl Fn(&ParsedFile, Node) -> T) -> T {
         crate::parse::with_first_function("a.py", Language::Python, text, f)
@@ -847,22 +837,15 @@ mod tests {
     }
 
     fn checks_of(text: &str) -> Vec<String> {
-        let source = SourceFile::new(
-            PathBuf::from("a.py"),
-            "a.py".into(),
-            Language::Python,
-            text.into(),
-        );
-        let tree = crate::parse::tree(&source).unwrap();
-        let file = ParsedFile::new(&source, &tree);
-        let function = descendants(file.tree.root_node())
-            .find(|n| n.kind() == "function_definition")
-            .unwrap();
-        let requests = request_objects(&file, function, true);
-        python_checks(&file, function, &requests, None)
-            .into_iter()
-            .map(|check| check.guard.callee)
-            .collect()
+        crate::parse::with_parsed("a.py", Language::Python, text, |file| {
+            // The file's own node, for the checks that borrow from it.
+            let function = file.of_kinds(&["function_definition"])[0];
+            let requests = request_objects(file, function, true);
+            python_checks(file, function, &requests, None)
+                .into_iter()
+                .map(|check| check.guard.callee)
+                .collect()
+        })
     }
 
     #[test]

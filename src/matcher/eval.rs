@@ -588,11 +588,13 @@ impl<'f, 's> FileMatches<'f, 's> {
                 true
             }
             ConstraintTest::NotProjectFunction => {
-                let method = bound.get_inner_node();
-                let call = method.parent().and_then(|callee| callee.parent());
-                let Some(call) = call.filter(|call| {
+                // The method's callee (`db.fetch`), and the call it is the function of.
+                let Some(callee) = bound.get_inner_node().parent() else {
+                    return true;
+                };
+                let Some(call) = callee.parent().filter(|call| {
                     call.child_by_field_name("function")
-                        .is_some_and(|callee| callee.id() == method.parent().unwrap().id())
+                        .is_some_and(|function| function.id() == callee.id())
                 }) else {
                     return true;
                 };

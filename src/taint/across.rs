@@ -183,25 +183,9 @@ pub(crate) fn project_functions(file: &ParsedFile, call: Node) -> Option<Vec<Str
         Language::Rust => "::",
     };
     let here = &file.symbols().module;
-    let kind = match file.language() {
-        Language::Python => "function_definition",
-        Language::Rust => "function_item",
-    };
-    let defined_here = |wanted: &FunctionId| {
-        let last = wanted.name.rsplit(separator).next().unwrap_or(&wanted.name);
-        file.of_kinds(&[kind]).into_iter().any(|function| {
-            function
-                .child_by_field_name("name")
-                .is_some_and(|name| file.text(name) == last)
-                && function
-                    .child_by_field_name("body")
-                    .and_then(|body| function_at(file, body))
-                    .is_some_and(|(_, id)| id == *wanted)
-        })
-    };
     let mut elsewhere = Vec::new();
     for function in &callee.functions {
-        if &function.module == here && defined_here(function) {
+        if &function.module == here && super::callees::defined(file, &function.name).is_some() {
             return None;
         }
         if &function.module != here {

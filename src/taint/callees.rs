@@ -237,7 +237,7 @@ fn instance_method<'t>(file: &'t ParsedFile, name: &str) -> Option<tree_sitter::
 }
 
 /// The function `name` (`helper`, `Class.method`, `Type::method`) the file defines.
-fn defined<'t>(file: &'t ParsedFile, name: &str) -> Option<tree_sitter::Node<'t>> {
+pub(super) fn defined<'t>(file: &'t ParsedFile, name: &str) -> Option<tree_sitter::Node<'t>> {
     let kind = match file.language() {
         Language::Python => "function_definition",
         Language::Rust => "function_item",
