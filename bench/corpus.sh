@@ -25,6 +25,10 @@ PYTHON=(
     "fastapi-users|fastapi-users==15.0.5|fastapi"
     "flask-appbuilder|flask-appbuilder==5.3.0|flask"
     "indico|indico==3.3.14|flask"
+    "django-ledger|django-ledger==0.8.5|django"
+    "django-hordak|django-hordak==1.15.0|django-drf"
+    "label-studio|label-studio==1.23.2|django-drf"
+    "apache-superset|apache-superset==6.1.0|flask"
 )
 # service | crate version | extra crates of the same release to copy beside it (space-separated)
 RUST=(

@@ -96,6 +96,10 @@ pub enum LinkCheck {
     /// classes show the model is shared reference data (no field names an owner, no foreign
     /// key, no account model points to it), the finding is low-confidence.
     OwnedModel(String),
+    /// A DRF view that keeps the project's default permission classes looks up rows by the
+    /// client's id: the finding holds only when no class of the settings'
+    /// `DEFAULT_PERMISSION_CLASSES` checks objects (`has_object_permission`, by its code).
+    DefaultPermissions,
 }
 
 impl Finding {

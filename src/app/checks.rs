@@ -45,6 +45,8 @@ pub struct LinkChecks {
     shared_models: BTreeSet<String>,
     /// The functions findings' calls may run that the project defines.
     project_functions: BTreeSet<String>,
+    /// The settings files some class of whose DRF `DEFAULT_PERMISSION_CLASSES` checks objects.
+    object_permission_settings: Vec<String>,
     /// The setter checks that fail: some class they may concern assigns the attribute through
     /// its own code.
     set_through_code: BTreeSet<(String, String, Vec<String>)>,
@@ -164,6 +166,7 @@ impl LinkChecks {
                 .collect(),
             shared_models,
             project_functions,
+            object_permission_settings: object_permission_settings(files, &judge),
             set_through_code: set_through_code(files, &judge, findings_setters),
         }
     }
@@ -243,9 +246,36 @@ impl LinkChecks {
                 !self.authenticated.contains(&(finding.path.clone(), *line))
             }
             LinkCheck::Routed(line, wanted) => self.routed(&finding.path, *line, wanted),
+            LinkCheck::DefaultPermissions => !self
+                .object_permission_settings
+                .iter()
+                .any(|settings| super::link::package_covers(settings, &finding.path)),
             LinkCheck::EntersAtStaffHandler(..) | LinkCheck::OwnedModel(_) => true,
         }
     }
+}
+
+/// DRF's permission classes that check the object a view looks up.
+const OBJECT_PERMISSIONS: &[&str] = &[
+    "rest_framework.permissions.DjangoObjectPermissions",
+    "dry_rest_permissions.generics.DRYPermissions",
+];
+
+/// The settings files a class of whose DRF `DEFAULT_PERMISSION_CLASSES` checks objects: one of
+/// DRF's object permissions, or a project class that (or whose project ancestor) defines a
+/// `has_object_permission` that can refuse. DRF's `get_object()` runs it on every look-up of a
+/// view that keeps the defaults, in the files the settings govern.
+fn object_permission_settings(files: &[(String, &FileFacts)], judge: &Judge) -> Vec<String> {
+    files
+        .iter()
+        .filter(|(_, facts)| {
+            facts.drf_default_permissions.iter().any(|class| {
+                OBJECT_PERMISSIONS.contains(&class.as_str())
+                    || judge.lineage_of_qualified(class).checks_objects
+            })
+        })
+        .map(|(path, _)| path.clone())
+        .collect()
 }
 
 impl LinkChecks {

@@ -136,6 +136,10 @@ pub struct ClassFact {
     /// and SQLAlchemy validators (`@validates("password")`).
     #[serde(default)]
     pub setters: Vec<String>,
+    /// It defines a DRF `has_object_permission` that can refuse (a body other than `return
+    /// True`): a permission class that checks the object a view looks up.
+    #[serde(default)]
+    pub checks_objects: bool,
 }
 
 /// What a class-based view inherits through its bases, in this file and others.
@@ -154,6 +158,8 @@ pub(super) struct Lineage {
     pub defers_to_commit: bool,
     /// The attributes the class or a project ancestor assigns through its own code.
     pub setters: Vec<String>,
+    /// The class or a project ancestor defines a DRF `has_object_permission` that can refuse.
+    pub checks_objects: bool,
     /// The model fields of the class and of each project class it derives from, its own first
     /// (empty when no scanned file declares the class).
     pub fields: Vec<super::ownership::ModelFields>,
@@ -369,12 +375,41 @@ pub fn python_functions(file: &ParsedFile) -> (Vec<FunctionFact>, Vec<ClassFact>
                     defers_to_commit: defers_to_commit(file, node),
                     fields: super::ownership::python_fields(file, node),
                     setters: setters(file, node),
+                    checks_objects: checks_objects(file, node),
                 });
             }
             _ => {}
         }
     }
     (functions, classes)
+}
+
+/// Whether `class` defines `has_object_permission` with a body that can refuse: not only
+/// `return True` (DRF's `BasePermission` default, restated).
+fn checks_objects(file: &ParsedFile, class: Node) -> bool {
+    let Some(body) = class.child_by_field_name("body") else {
+        return false;
+    };
+    named_children(body).into_iter().any(|statement| {
+        let definition = match statement.kind() {
+            "decorated_definition" => statement.child_by_field_name("definition"),
+            _ => Some(statement),
+        };
+        let Some(function) = definition.filter(|d| d.kind() == "function_definition") else {
+            return false;
+        };
+        let named = function
+            .child_by_field_name("name")
+            .is_some_and(|name| file.text(name) == "has_object_permission");
+        let allows_all = function.child_by_field_name("body").is_some_and(|body| {
+            let statements: Vec<Node> = named_children(body)
+                .into_iter()
+                .filter(|s| !matches!(s.kind(), "comment" | "expression_statement"))
+                .collect();
+            matches!(statements.as_slice(), [only] if file.text(*only).trim() == "return True")
+        });
+        named && !allows_all
+    })
 }
 
 /// The attributes of `class` whose assignment runs its code: `@password.setter` and
@@ -1510,6 +1545,7 @@ impl<'a> Judge<'a> {
         lineage.fields.push(fact.fields.clone());
         lineage.setters.extend(fact.setters.iter().cloned());
         lineage.defers_to_commit |= fact.defers_to_commit;
+        lineage.checks_objects |= fact.checks_objects;
         if lineage.permission_classes.is_none() {
             lineage.permission_classes = fact.permission_classes.clone();
         }

@@ -1052,10 +1052,9 @@ fn module_matches(path: &str, segments: &[&str]) -> bool {
         .any(|window| window == segments)
 }
 
-/// Whether the settings module at `settings` governs the file at `path`: files under the
-/// directory that holds the settings package (`shop/config/settings.py` → `shop/`).
 /// Whether a file of the package that `declared_in` belongs to (a settings module, a model)
-/// speaks for `path`: it lies under the directory above that package.
+/// speaks for `path`: it lies under the directory above that package
+/// (`shop/config/settings.py` → `shop/`).
 pub(super) fn package_covers(declared_in: &str, path: &str) -> bool {
     let mut dirs: Vec<&str> = declared_in.split('/').collect();
     dirs.pop();

@@ -38,6 +38,10 @@ pub struct FileFacts {
     /// Guards that settings apply to every view of a framework (DRF
     /// `DEFAULT_PERMISSION_CLASSES`, Django's `LoginRequiredMiddleware`).
     pub defaults: Vec<(Framework, String)>,
+    /// DRF `DEFAULT_PERMISSION_CLASSES` entries (dotted class paths), judged when linking by
+    /// whether one checks the objects a view looks up.
+    #[serde(default)]
+    pub drf_default_permissions: Vec<String>,
     /// Django `MIDDLEWARE` entries (dotted class paths), judged by what they do when linking.
     pub middleware: Vec<String>,
     /// What the file's names refer to, for judging guards written here.
@@ -99,6 +103,7 @@ impl FileFacts {
             && self.edges.is_empty()
             && self.defaults.is_empty()
             && self.middleware.is_empty()
+            && self.drf_default_permissions.is_empty()
             && self.functions.is_empty()
             && self.classes.is_empty()
             && self.tasks.is_empty()

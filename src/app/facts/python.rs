@@ -350,6 +350,7 @@ fn assignment(file: &ParsedFile, node: Node, facts: &mut FileFacts) {
                     let guard = format!("DEFAULT_PERMISSION_CLASSES = {}", classes.join(", "));
                     facts.defaults.push((Framework::Drf, guard));
                 }
+                facts.drf_default_permissions = classes;
             }
         }
         "MIDDLEWARE" => {

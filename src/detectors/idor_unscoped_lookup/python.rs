@@ -100,6 +100,16 @@ const DETAIL_BASES: &[&str] = &[
     "BaseUpdateView",
     "BaseDeleteView",
 ];
+/// The Django (not DRF) detail views among them: DRF's default permission classes do not
+/// apply to these.
+const DJANGO_DETAIL_BASES: &[&str] = &[
+    "DetailView",
+    "UpdateView",
+    "DeleteView",
+    "BaseDetailView",
+    "BaseUpdateView",
+    "BaseDeleteView",
+];
 /// Other bases a view may list without changing which objects it serves.
 const HARMLESS_BASES: &[&str] = &[
     "GenericViewSet",
@@ -1601,10 +1611,9 @@ fn class_lookup(file: &ParsedFile, class: Node) -> Option<Match> {
             return None;
         }
     }
-    if let Some(permissions) = class_attribute(file, class, "permission_classes") {
-        if !permissions_blind_to_objects(file, permissions) {
-            return None;
-        }
+    let permissions = class_attribute(file, class, "permission_classes");
+    if permissions.is_some_and(|permissions| !permissions_blind_to_objects(file, permissions)) {
+        return None;
     }
     let (value, model) = match class_attribute(file, class, "queryset") {
         Some(queryset) => {
@@ -1638,6 +1647,16 @@ fn class_lookup(file: &ParsedFile, class: Node) -> Option<Match> {
         found
             .captures
             .push((crate::detectors::CONFIDENCE, "lower".to_string()));
+    }
+    // A DRF view without its own permission classes keeps the settings' defaults, which
+    // `get_object()` runs on the object.
+    let drf = base_names
+        .iter()
+        .any(|b| DETAIL_BASES.contains(b) && !DJANGO_DETAIL_BASES.contains(b));
+    if permissions.is_none() && drf {
+        found
+            .link_checks
+            .push(crate::finding::LinkCheck::DefaultPermissions);
     }
     Some(found)
 }
