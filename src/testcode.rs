@@ -9,7 +9,8 @@ use crate::syntax::named_children;
 use std::ops::Range;
 use tree_sitter::Node;
 
-/// Directories whose files are tests, benchmarks, examples or fixtures of rules and scanners.
+/// Directories whose files are tests, benchmarks, examples or fixtures of rules and scanners,
+/// and the demo projects that libraries ship beside their package (`example_project/settings.py`).
 const TEST_DIRS: &[&str] = &[
     "tests",
     "test",
@@ -17,6 +18,13 @@ const TEST_DIRS: &[&str] = &[
     "testutils",
     "benches",
     "examples",
+    "example",
+    "example_project",
+    "example_app",
+    "demo_project",
+    "sample_project",
+    "testproject",
+    "test_project",
     "testdata",
     "test_data",
     "fixtures",
@@ -222,6 +230,7 @@ mod tests {
             "netbox/configuration_testing.py",
             "crates/api/benches/load.rs",
             "crates/api/examples/demo.rs",
+            "example_project/settings.py",
             "src/tests.rs",
             "rules/.semgrep/secrets.py",
             "pkg/testdata/app.py",

@@ -153,6 +153,18 @@ fn fastapi_flask_axum_and_actix_routes_carry_router_level_guards() {
     );
     // One that only picks a language guards nothing.
     assert_eq!(route(&rows, "/reports/<report_id>/archive").3, "");
+    // Flask-AppBuilder: `@expose` under the class's route base (or `/api/v1/<resource_name>`),
+    // guarded by its access decorators, known by what their names resolve to.
+    assert!(
+        route(&rows, "/payouts/<int:pk>/approve")
+            .3
+            .contains("flask_appbuilder.security.decorators.has_access_api"),
+        "{rows:#?}"
+    );
+    assert!(route(&rows, "/api/v1/payout/").3.starts_with("protect()"));
+    assert_eq!(route(&rows, "/payouts/<int:pk>/cancel").3, "");
+    // An MCP tool's `request` is its message, not an HTTP request: no route.
+    assert!(!rows.iter().any(|r| r.2 == "refund_order"), "{rows:#?}");
     // axum: a layer covers the routes added before it, not after.
     let guarded: Vec<_> = rows.iter().filter(|r| r.1 == "/api/payments").collect();
     assert_eq!(guarded.len(), 2, "axum and actix both serve /api/payments");
@@ -179,7 +191,7 @@ fn text_table_lists_routes_and_a_summary() {
     assert!(lines.next().unwrap().starts_with("METHOD"));
     assert!(text.contains("POST    /transfers/"), "{text}");
     assert!(
-        text.contains("25 routes: 12 without a guard, 0 public, 0 with no route found"),
+        text.contains("30 routes: 14 without a guard, 0 public, 0 with no route found"),
         "{text}"
     );
 }

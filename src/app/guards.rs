@@ -175,6 +175,8 @@ static KNOWN_GUARDS: LazyLock<NamePatterns> = LazyLock::new(|| {
         "flask_jwt_extended.{jwt_required,verify_jwt_in_request,view_decorators.jwt_required}".into(),
         "flask_security.**".into(),
         "flask_httpauth.**".into(),
+        "flask_appbuilder.**.{has_access,has_access_api,protect}".into(),
+        "flask_appbuilder.{has_access,has_access_api,protect}".into(),
         "fastapi.security.**".into(),
         "starlette.authentication.requires".into(),
         "rest_framework.permissions.{IsAuthenticated,IsAdminUser,IsAuthenticatedOrReadOnly,DjangoModelPermissions,DjangoObjectPermissions}".into(),

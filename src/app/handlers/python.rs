@@ -129,10 +129,17 @@ fn file_facts<'t>(file: &ParsedFile, root: Node<'t>, functions: &mut Vec<Node<'t
                 facts.imports_fastapi |= text.contains("fastapi");
                 facts.imports_drf |= text.contains("rest_framework");
                 facts.imports_django |= text.contains("django");
-                facts.imports_other_framework |=
-                    ["fastapi", "flask", "starlette", "aiohttp", "quart"]
-                        .iter()
-                        .any(|framework| text.contains(framework));
+                facts.imports_other_framework |= [
+                    "fastapi",
+                    "flask",
+                    "starlette",
+                    "aiohttp",
+                    "quart",
+                    "fastmcp",
+                    "mcp.server",
+                ]
+                .iter()
+                .any(|framework| text.contains(framework));
             }
             // router = APIRouter(dependencies=[Depends(auth)])
             "assignment" => {
@@ -239,10 +246,11 @@ fn handler_for(
         _ => classify(file, function, outer, &decorators)?,
     };
     if matches!(kind, Kind::DjangoFunction)
-        && facts.imports_other_framework
         && !facts.imports_django
+        && (facts.imports_other_framework || takes_a_message(file, function))
     {
-        // A helper taking another framework's request (`async def load(request: Request)`).
+        // A helper taking another framework's request (`async def load(request: Request)`), or
+        // a message of the project's (`async def execute_sql(request: ExecuteSqlRequest)`).
         return None;
     }
     let name_node = function.child_by_field_name("name")?;
@@ -259,7 +267,7 @@ fn handler_for(
         .collect();
     let owner = match &kind {
         Kind::Routed { object, .. } => Some(object.to_string()),
-        Kind::ClassView { class, .. } => {
+        Kind::ClassView { class, .. } | Kind::Exposed { class, .. } => {
             markers.extend(class_markers(file, *class));
             class
                 .child_by_field_name("name")
@@ -267,7 +275,7 @@ fn handler_for(
         }
         _ => None,
     };
-    let declared_route = matches!(kind, Kind::Routed { .. });
+    let declared_route = matches!(kind, Kind::Routed { .. } | Kind::Exposed { .. });
     let mut guard_calls: Vec<GuardCall> = python_decorator_guards(file, function)
         .into_iter()
         .filter(|call| {
@@ -439,6 +447,23 @@ fn handler_for(
             };
             handler(framework, methods, None, guards, names(&params, 2))
         }
+        // Flask-AppBuilder: the class's route base, then the exposed path.
+        Kind::Exposed { call, class } => {
+            let mut methods = keyword_strings(file, call, "methods");
+            if methods.is_empty() {
+                methods.push("GET".into());
+            }
+            let path = first_string_arg(file, call).unwrap_or_else(|| "/".into());
+            let route = format!("{}{}", fab_route_base(file, class), path);
+            let request_params = route_variables(&route);
+            handler(
+                Framework::Flask,
+                methods,
+                Some(route),
+                guards,
+                request_params,
+            )
+        }
         // Django function views: a module-level function taking `request` first.
         Kind::DjangoFunction => handler(
             Framework::Django,
@@ -531,6 +556,11 @@ enum Kind<'t, 'f> {
         drf: bool,
     },
     DjangoFunction,
+    /// A Flask-AppBuilder view or API method: `@expose("/x", methods=["POST"])`.
+    Exposed {
+        call: Node<'t>,
+        class: Node<'t>,
+    },
     /// Bound to operations of an OpenAPI specification (connexion).
     Connexion(Vec<&'f Binding>),
 }
@@ -557,6 +587,9 @@ fn classify<'t, 'f>(
             .is_some_and(|f| file.text(f).rsplit('.').next() == Some("api_view"))
         {
             return Some(Kind::ApiView(call));
+        }
+        if let Some(class) = enclosing_class(function).filter(|_| is_fab_expose(file, call)) {
+            return Some(Kind::Exposed { call, class });
         }
     }
     if let Some(class) = enclosing_class(function) {
@@ -588,6 +621,58 @@ fn classify<'t, 'f>(
         && outer.parent().is_some_and(|p| p.kind() == "module")
         && !crate::app::predicates::is_predicate(file, function))
     .then_some(Kind::DjangoFunction)
+}
+
+/// Whether a decorator call is Flask-AppBuilder's `expose`, by what the name resolves to.
+fn is_fab_expose(file: &ParsedFile, call: Node) -> bool {
+    call.child_by_field_name("function").is_some_and(|f| {
+        let written = file.text(f);
+        written.rsplit('.').next() == Some("expose")
+            && file
+                .symbols()
+                .resolve(crate::source::Language::Python, written)
+                .name()
+                .starts_with("flask_appbuilder.")
+    })
+}
+
+/// Where Flask-AppBuilder mounts a view's exposed paths: its `route_base`, else for an API
+/// (`BaseApi`, `ModelRestApi`) `/api/v1/` and its `resource_name`, else the class name in
+/// lower case.
+fn fab_route_base(file: &ParsedFile, class: Node) -> String {
+    let attribute = |name| {
+        class_attribute(file, class, name)
+            .filter(|value| value.kind() == "string")
+            .map(|value| file.text(value).trim_matches(['"', '\'']).to_string())
+    };
+    if let Some(base) = attribute("route_base") {
+        return base.trim_end_matches('/').to_string();
+    }
+    let name = class
+        .child_by_field_name("name")
+        .map(|n| file.text(n).to_ascii_lowercase())
+        .unwrap_or_default();
+    let api = class
+        .child_by_field_name("superclasses")
+        .is_some_and(|bases| file.text(bases).contains("Api"));
+    match (api, attribute("resource_name")) {
+        (true, resource) => format!("/api/v1/{}", resource.unwrap_or(name)),
+        (false, _) => format!("/{name}"),
+    }
+}
+
+/// Whether the function's first parameter is annotated with a type that is no HTTP request:
+/// `request: ExecuteSqlRequest` (a message class), not `request: HttpRequest` or `Request`.
+fn takes_a_message(file: &ParsedFile, function: Node) -> bool {
+    let first = function
+        .child_by_field_name("parameters")
+        .and_then(|params| named_children(params).into_iter().next());
+    let Some(annotation) = first.and_then(|param| param.child_by_field_name("type")) else {
+        return false;
+    };
+    let written = file.text(annotation);
+    let last = written.rsplit('.').next().unwrap_or(written);
+    !(last == "Request" || last.ends_with("HttpRequest") || last.ends_with("WSGIRequest"))
 }
 
 fn names(params: &[Param], skip: usize) -> Vec<String> {
