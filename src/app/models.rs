@@ -481,11 +481,56 @@ fn view_class_uses(
             };
             if VIEW_CLASS_ATTRIBUTES.contains(&file.text(left))
                 && matches!(right.kind(), "identifier" | "attribute")
+                && !serves_reads_only(file, class, bases)
             {
                 uses.add_by_view(name, qualify(file.text(right)), staff);
             }
         }
     }
+}
+
+/// DRF generic views that only read: their serializer writes its model out, it is never
+/// filled from the request.
+const READ_ONLY_VIEWS: &[&str] = &["RetrieveAPIView", "ListAPIView", "ReadOnlyModelViewSet"];
+/// Bases a read-only view may add without serving a write.
+const READING_BASES: &[&str] = &[
+    "RetrieveAPIView",
+    "ListAPIView",
+    "ReadOnlyModelViewSet",
+    "RetrieveModelMixin",
+    "ListModelMixin",
+    "GenericAPIView",
+    "GenericViewSet",
+];
+/// Methods through which a DRF view writes with its serializer.
+const WRITING_METHODS: &[&str] = &[
+    "post",
+    "put",
+    "patch",
+    "delete",
+    "create",
+    "update",
+    "partial_update",
+    "destroy",
+    "perform_create",
+    "perform_update",
+];
+
+/// Whether a view is a DRF read-only generic (`RetrieveAPIView`, `ListAPIView`,
+/// `ReadOnlyModelViewSet`, with only reading mixins besides) that defines no method that
+/// writes: its `serializer_class` only writes rows out.
+fn serves_reads_only(file: &ParsedFile, class: Node, bases: &str) -> bool {
+    let names: Vec<&str> = bases
+        .trim_matches(['(', ')'])
+        .split(',')
+        .map(|base| base.trim().rsplit('.').next().unwrap_or(""))
+        .filter(|base| !base.is_empty())
+        .collect();
+    names.iter().any(|base| READ_ONLY_VIEWS.contains(base))
+        && names.iter().all(|base| READING_BASES.contains(base))
+        && !crate::app::handlers::python::class_methods(file, class)
+            .iter()
+            .any(|(method, _)| WRITING_METHODS.contains(&method.as_str()))
 }
 
 /// The markers (bases, decorators, permission attributes) of a class and of its bases defined

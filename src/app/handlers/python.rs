@@ -995,6 +995,25 @@ fn route_variables(route: &str) -> Vec<String> {
     names
 }
 
+/// The methods a class body defines, by name.
+pub(crate) fn class_methods<'t>(file: &ParsedFile, class: Node<'t>) -> Vec<(String, Node<'t>)> {
+    let Some(body) = class.child_by_field_name("body") else {
+        return Vec::new();
+    };
+    named_children(body)
+        .into_iter()
+        .filter_map(|statement| {
+            let function = match statement.kind() {
+                "function_definition" => statement,
+                "decorated_definition" => statement.child_by_field_name("definition")?,
+                _ => return None,
+            };
+            let name = function.child_by_field_name("name")?;
+            Some((file.text(name).to_string(), function))
+        })
+        .collect()
+}
+
 fn enclosing_class(function: Node) -> Option<Node> {
     let mut node = function.parent()?;
     if node.kind() == "decorated_definition" {

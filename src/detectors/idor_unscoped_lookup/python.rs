@@ -8,7 +8,7 @@ use super::{
     LookupSummary,
 };
 use crate::app::handlers::admin::{is_admin_area, is_admin_marker};
-use crate::app::handlers::python::class_attribute;
+use crate::app::handlers::python::{class_attribute, class_methods};
 use crate::app::handlers::{FileModel, Framework};
 use crate::app::ownership::{is_account_model, is_caller_word, is_private_field};
 use crate::detectors::Match;
@@ -1540,25 +1540,6 @@ fn object_checked(file: &ParsedFile, function: Node, lookup: Node, names: &[Stri
             _ => false,
         }
     })
-}
-
-/// The methods a class body defines, by name.
-fn class_methods<'t>(file: &ParsedFile, class: Node<'t>) -> Vec<(String, Node<'t>)> {
-    let Some(body) = class.child_by_field_name("body") else {
-        return Vec::new();
-    };
-    named_children(body)
-        .into_iter()
-        .filter_map(|statement| {
-            let function = match statement.kind() {
-                "function_definition" => statement,
-                "decorated_definition" => statement.child_by_field_name("definition")?,
-                _ => return None,
-            };
-            let name = function.child_by_field_name("name")?;
-            Some((file.text(name).to_string(), function))
-        })
-        .collect()
 }
 
 /// CamelCase names that refer to the caller or ownership: `IsOwner`, `TenantScopedMixin`.
