@@ -292,7 +292,7 @@ fn call_lookup(file: &ParsedFile, model: &FileModel, call: Node) -> Option<Match
             .map(|n| file.text(n).to_string())
             .filter(|n| !NOT_ID_NAMES.contains(&n.as_str())),
     );
-    if object_checked(file, context.function, call, &names)
+    if object_checked(file, context.function, call, &names, 0)
         || capability_checked(
             file,
             model,
@@ -1491,7 +1491,13 @@ fn identifiers<'f, 's>(
 /// mentions it and the caller (`if invoice.owner_id != request.user.id`), an authorization call
 /// given it (`self.check_object_permissions(request, obj)`, `user.has_perm(perm, obj)`), or a
 /// later narrowing of the query it was bound to (`stmt = stmt.where(X.owner_id == user.id)`).
-fn object_checked(file: &ParsedFile, function: Node, lookup: Node, names: &[String]) -> bool {
+fn object_checked(
+    file: &ParsedFile,
+    function: Node,
+    lookup: Node,
+    names: &[String],
+    depth: usize,
+) -> bool {
     // The look-up itself and the expressions around it (`.bind(…)`, `session.execute(stmt)`).
     let inside = |node: Node| {
         let within =
@@ -1519,10 +1525,13 @@ fn object_checked(file: &ParsedFile, function: Node, lookup: Node, names: &[Stri
                 let mentions =
                     identifiers(file, arguments).any(|n| names.iter().any(|name| name == n));
                 // `authorize(user, invoice)`, or a helper handed the object and the caller:
-                // `get_owned_account(db, account_id, current_user)`.
+                // `get_owned_account(db, account_id, current_user)`, or a function of this file
+                // handed the object that checks it itself (`return self.resolve(request, task)`
+                // with `if not instance.has_permission(request.user): return 403` inside).
                 (is_authz_call(name) && mentions)
                     || (!is_reporting_call(name)
                         && ties_to_caller(identifiers(file, arguments), names))
+                    || (mentions && depth == 0 && checked_in_callee(file, node, names))
             }
             "assignment" if node.start_byte() > lookup.end_byte() => {
                 let (Some(left), Some(right)) = (
@@ -1540,6 +1549,66 @@ fn object_checked(file: &ParsedFile, function: Node, lookup: Node, names: &[Stri
             _ => false,
         }
     })
+}
+
+/// Whether the function of this file that `call` runs (a module function, or a method of one
+/// of its classes called through `self`/`cls`) checks the parameter one of `names` is passed
+/// as against the caller, as [`object_checked`] reads a handler.
+fn checked_in_callee(file: &ParsedFile, call: Node, names: &[String]) -> bool {
+    let Some(callee) = call.child_by_field_name("function") else {
+        return false;
+    };
+    let written = file.text(callee);
+    let (receiver, name) = match written.rsplit_once('.') {
+        Some((receiver, name)) => (Some(receiver), name),
+        None => (None, written),
+    };
+    if receiver.is_some_and(|r| r != "self" && r != "cls") {
+        return false;
+    }
+    let Some(arguments) = call.child_by_field_name("arguments") else {
+        return false;
+    };
+    let positions: Vec<usize> = named_children(arguments)
+        .into_iter()
+        .enumerate()
+        .filter(|(_, argument)| names.iter().any(|n| n == file.text(*argument)))
+        .map(|(at, _)| at)
+        .collect();
+    if positions.is_empty() {
+        return false;
+    }
+    let definitions = crate::app::handlers::python::statement_level(file.tree.root_node())
+        .into_iter()
+        .flat_map(|statement| match statement.kind() {
+            "class_definition" if receiver.is_some() => class_methods(file, statement)
+                .into_iter()
+                .map(|(_, f)| f)
+                .collect(),
+            "function_definition" if receiver.is_none() => vec![statement],
+            _ => Vec::new(),
+        })
+        .filter(|function| {
+            function
+                .child_by_field_name("name")
+                .is_some_and(|n| file.text(n) == name)
+        });
+    for definition in definitions {
+        // `self`/`cls` are not among them, as they are not among the call's arguments.
+        let parameters = positional_parameters(file, definition);
+        let checked: Vec<String> = positions
+            .iter()
+            .filter_map(|at| parameters.iter().find(|(index, _)| index == at))
+            .map(|(_, parameter)| parameter.clone())
+            .collect();
+        let Some(name_node) = definition.child_by_field_name("name") else {
+            continue;
+        };
+        if !checked.is_empty() && object_checked(file, definition, name_node, &checked, 1) {
+            return true;
+        }
+    }
+    false
 }
 
 /// CamelCase names that refer to the caller or ownership: `IsOwner`, `TenantScopedMixin`.
@@ -1754,7 +1823,7 @@ fn summary(file: &ParsedFile, model: &FileModel, call: Node) -> Option<LookupSum
     }
     let mut names = objects;
     names.push(parameter.clone());
-    if checks_admin(file, function) || object_checked(file, function, call, &names) {
+    if checks_admin(file, function) || object_checked(file, function, call, &names, 0) {
         return None;
     }
     Some(LookupSummary {
