@@ -94,8 +94,9 @@ pub enum LinkCheck {
     EntersAtStaffHandler(String, usize),
     /// A row of this model (a qualified class) was loaded by a client's id: when the linked
     /// classes show the model is shared reference data (no field names an owner, no foreign
-    /// key, no account model points to it), the finding is low-confidence.
-    OwnedModel(String),
+    /// key, no account model points to it), the finding is low-confidence. With `true`, a list
+    /// view of the file serves every row of the model: no field naming an owner is enough.
+    OwnedModel(String, bool),
     /// A DRF view that keeps the project's default permission classes looks up rows by the
     /// client's id: the finding holds only when no class of the settings'
     /// `DEFAULT_PERMISSION_CLASSES` checks objects (`has_object_permission`, by its code).

@@ -41,8 +41,9 @@ pub struct LinkChecks {
     routes: RoutesByHandler,
     /// The files some registration routes a handler of.
     routed_files: BTreeSet<String>,
-    /// The models of findings that the project declares as shared reference data.
-    shared_models: BTreeSet<String>,
+    /// The models of findings (with whether a list view serves all their rows) that the
+    /// project declares as shared data.
+    shared_models: BTreeSet<(String, bool)>,
     /// The functions findings' calls may run that the project defines.
     project_functions: BTreeSet<String>,
     /// The settings files some class of whose DRF `DEFAULT_PERMISSION_CLASSES` checks objects.
@@ -106,11 +107,14 @@ impl LinkChecks {
             .clone()
             .flat_map(|finding| &finding.link_checks)
             .filter_map(|check| match check {
-                LinkCheck::OwnedModel(model) => Some(model),
+                LinkCheck::OwnedModel(model, listed) => Some((model, *listed)),
                 _ => None,
             })
-            .filter(|model| super::ownership::is_shared(&judge, model))
-            .cloned()
+            .filter(|(model, listed)| {
+                super::ownership::is_shared(&judge, model)
+                    || (*listed && super::ownership::is_unowned(&judge, model))
+            })
+            .map(|(model, listed)| (model.clone(), listed))
             .collect();
         let read_only = findings
             .clone()
@@ -203,7 +207,8 @@ impl LinkChecks {
                 finding.confidence = Confidence::Low;
             }
             let shared = finding.link_checks.iter().any(|check| {
-                matches!(check, LinkCheck::OwnedModel(model) if self.shared_models.contains(model))
+                matches!(check, LinkCheck::OwnedModel(model, listed)
+                    if self.shared_models.contains(&(model.clone(), *listed)))
             });
             if shared {
                 finding.confidence = Confidence::Low;
@@ -250,7 +255,7 @@ impl LinkChecks {
                 .object_permission_settings
                 .iter()
                 .any(|settings| super::link::package_covers(settings, &finding.path)),
-            LinkCheck::EntersAtStaffHandler(..) | LinkCheck::OwnedModel(_) => true,
+            LinkCheck::EntersAtStaffHandler(..) | LinkCheck::OwnedModel(..) => true,
         }
     }
 }

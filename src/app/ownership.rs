@@ -223,6 +223,14 @@ pub(super) fn is_shared(judge: &Judge, qualified: &str) -> bool {
         .any(|reference| names_model(reference, name))
 }
 
+/// Whether the project declares the model `qualified` and neither it nor a project class it
+/// derives from has a field named for an owner or holding one person's private data: rows of
+/// a shared ledger, whatever they link to.
+pub(super) fn is_unowned(judge: &Judge, qualified: &str) -> bool {
+    let lineage = judge.lineage_of_qualified(qualified).fields;
+    !lineage.is_empty() && lineage.iter().all(|fields| !fields.owner)
+}
+
 /// Whether a relation's target (`Card`, `app.Card`, `cards.id`, `card.id`) names the model.
 fn names_model(reference: &str, model: &str) -> bool {
     let model = model.to_ascii_lowercase();

@@ -309,6 +309,7 @@ fn call_lookup(file: &ParsedFile, model: &FileModel, call: Node) -> Option<Match
     // being edited (`obj.rack = get_object_or_404(Rack, pk=request.GET["rack"])`).
     lower |= after_parent_view(file, context.function, call)
         || (!context.handler && fills_parameter(file, context.function, call));
+    let listed = listed_to_all(file, &lookup.model);
     if key != Key::Id {
         // Looking someone up by name is what sign-in, sign-up and public profiles do: only an
         // authenticated caller who reads another row's private fields, or changes the row, is
@@ -379,7 +380,7 @@ fn call_lookup(file: &ParsedFile, model: &FileModel, call: Node) -> Option<Match
     if let Some(model) = model_class {
         found
             .link_checks
-            .push(crate::finding::LinkCheck::OwnedModel(model));
+            .push(crate::finding::LinkCheck::OwnedModel(model, listed));
     }
     Some(found)
 }
@@ -1700,6 +1701,12 @@ fn class_lookup(file: &ParsedFile, class: Node) -> Option<Match> {
     }
     // A DRF view without its own permission classes keeps the settings' defaults, which
     // `get_object()` runs on the object.
+    if let Some(qualified) = file.symbols().resolve(Language::Python, &model).qualified() {
+        let listed = listed_to_all(file, &model);
+        found
+            .link_checks
+            .push(crate::finding::LinkCheck::OwnedModel(qualified, listed));
+    }
     let drf = base_names
         .iter()
         .any(|b| DETAIL_BASES.contains(b) && !DJANGO_DETAIL_BASES.contains(b));
@@ -1709,6 +1716,45 @@ fn class_lookup(file: &ParsedFile, class: Node) -> Option<Match> {
             .push(crate::finding::LinkCheck::DefaultPermissions);
     }
     Some(found)
+}
+
+/// List views that serve every row of their model (`ListView`, `ListAPIView`).
+const LIST_VIEWS: &[&str] = &["ListView", "ListAPIView", "ListCreateAPIView"];
+
+/// Whether a list view of this file serves every row of `model` (`model = Account` or
+/// `queryset = Account.objects.all()`, no `get_queryset` or filter backend that names the
+/// caller): when the model has no owner either, an id reveals no row the list does not
+/// already show (decided at the link, [`crate::finding::LinkCheck::OwnedModel`]).
+fn listed_to_all(file: &ParsedFile, model: &str) -> bool {
+    let model = model.rsplit('.').next().unwrap_or(model);
+    crate::app::handlers::python::statement_level(file.tree.root_node())
+        .into_iter()
+        .filter(|node| node.kind() == "class_definition")
+        .any(|class| {
+            let lists = class
+                .child_by_field_name("superclasses")
+                .is_some_and(|bases| {
+                    named_children(bases).into_iter().any(|base| {
+                        let name = file.text(base).rsplit('.').next().unwrap_or_default();
+                        LIST_VIEWS.contains(&name)
+                    })
+                });
+            let serves = || match class_attribute(file, class, "queryset") {
+                Some(queryset) => django_queryset(file, queryset, MAX_DEPTH)
+                    .is_some_and(|(of, conditions)| of == model && conditions.is_empty()),
+                None => class_attribute(file, class, "model")
+                    .and_then(|value| model_name(file, value))
+                    .is_some_and(|of| of == model),
+            };
+            let scoped = || {
+                class_methods(file, class).iter().any(|(name, method)| {
+                    matches!(name.as_str(), "get_queryset" | "filter_queryset")
+                        && identifiers(file, *method).any(is_caller_word)
+                }) || class_attribute(file, class, "filter_backends")
+                    .is_some_and(|backends| names_caller(file.text(backends)))
+            };
+            lists && serves() && !scoped()
+        })
 }
 
 /// Whether a class of this file derives from `base` and overrides how the object is found
