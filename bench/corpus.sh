@@ -35,6 +35,8 @@ RUST=(
     "atuin-server|atuin-server 18.24.4|atuin-domain"
     "rustypaste|rustypaste 0.18.1|"
     "pict-rs|pict-rs 0.5.25|"
+    "microbin|microbin 2.1.4|"
+    "miniserve|miniserve 0.35.0|"
     "kellnr|kellnr 6.13.0|kellnr-appstate kellnr-auth kellnr-common kellnr-cratesio-sync kellnr-db kellnr-docs kellnr-embedded-resources kellnr-entity kellnr-error kellnr-filter kellnr-index kellnr-migration kellnr-registry kellnr-settings kellnr-storage kellnr-web-ui kellnr-webhooks"
 )
 
