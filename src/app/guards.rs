@@ -389,29 +389,19 @@ pub fn python_functions(file: &ParsedFile) -> (Vec<FunctionFact>, Vec<ClassFact>
 /// Whether `class` defines `has_object_permission` with a body that can refuse: not only
 /// `return True` (DRF's `BasePermission` default, restated).
 fn checks_objects(file: &ParsedFile, class: Node) -> bool {
-    let Some(body) = class.child_by_field_name("body") else {
-        return false;
-    };
-    named_children(body).into_iter().any(|statement| {
-        let definition = match statement.kind() {
-            "decorated_definition" => statement.child_by_field_name("definition"),
-            _ => Some(statement),
-        };
-        let Some(function) = definition.filter(|d| d.kind() == "function_definition") else {
-            return false;
-        };
-        let named = function
-            .child_by_field_name("name")
-            .is_some_and(|name| file.text(name) == "has_object_permission");
-        let allows_all = function.child_by_field_name("body").is_some_and(|body| {
-            let statements: Vec<Node> = named_children(body)
-                .into_iter()
-                .filter(|s| !matches!(s.kind(), "comment" | "expression_statement"))
-                .collect();
-            matches!(statements.as_slice(), [only] if file.text(*only).trim() == "return True")
-        });
-        named && !allows_all
-    })
+    crate::app::handlers::python::class_methods(file, class)
+        .into_iter()
+        .filter(|(name, _)| name == "has_object_permission")
+        .any(|(_, function)| {
+            let allows_all = function.child_by_field_name("body").is_some_and(|body| {
+                let statements: Vec<Node> = named_children(body)
+                    .into_iter()
+                    .filter(|s| !matches!(s.kind(), "comment" | "expression_statement"))
+                    .collect();
+                matches!(statements.as_slice(), [only] if file.text(*only).trim() == "return True")
+            });
+            !allows_all
+        })
 }
 
 /// The attributes of `class` whose assignment runs its code: `@password.setter` and

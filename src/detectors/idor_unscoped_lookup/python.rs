@@ -80,8 +80,8 @@ const SQLA_TERMINALS: &[&str] = &[
     "delete",
     "update",
 ];
-/// Class-based views that serve single objects found by the `pk` in the URL.
-const DETAIL_BASES: &[&str] = &[
+/// DRF views and mixins that serve single objects found by the `pk` in the URL.
+const DRF_DETAIL_BASES: &[&str] = &[
     "ModelViewSet",
     "ReadOnlyModelViewSet",
     "RetrieveAPIView",
@@ -93,15 +93,8 @@ const DETAIL_BASES: &[&str] = &[
     "RetrieveModelMixin",
     "UpdateModelMixin",
     "DestroyModelMixin",
-    "DetailView",
-    "UpdateView",
-    "DeleteView",
-    "BaseDetailView",
-    "BaseUpdateView",
-    "BaseDeleteView",
 ];
-/// The Django (not DRF) detail views among them: DRF's default permission classes do not
-/// apply to these.
+/// Django's generic views that do: DRF's default permission classes do not apply to these.
 const DJANGO_DETAIL_BASES: &[&str] = &[
     "DetailView",
     "UpdateView",
@@ -110,6 +103,11 @@ const DJANGO_DETAIL_BASES: &[&str] = &[
     "BaseUpdateView",
     "BaseDeleteView",
 ];
+
+/// Whether a base serves single objects found by the `pk` in the URL.
+fn is_detail_base(base: &str) -> bool {
+    DRF_DETAIL_BASES.contains(&base) || DJANGO_DETAIL_BASES.contains(&base)
+}
 /// Other bases a view may list without changing which objects it serves.
 const HARMLESS_BASES: &[&str] = &[
     "GenericViewSet",
@@ -1635,13 +1633,13 @@ fn class_lookup(file: &ParsedFile, class: Node) -> Option<Match> {
         .iter()
         .map(|b| file.text(*b).rsplit('.').next().unwrap_or_default())
         .collect();
-    if !base_names.iter().any(|b| DETAIL_BASES.contains(b)) {
+    if !base_names.iter().any(|b| is_detail_base(b)) {
         return None;
     }
     // Unknown bases may scope the queryset; admin-only and ownership mixins do.
     let unknown_base = base_names
         .iter()
-        .any(|b| !DETAIL_BASES.contains(b) && !HARMLESS_BASES.contains(b));
+        .any(|b| !is_detail_base(b) && !HARMLESS_BASES.contains(b));
     if unknown_base || is_admin_marker(&class_markers(file, class)) {
         return None;
     }
@@ -1707,9 +1705,7 @@ fn class_lookup(file: &ParsedFile, class: Node) -> Option<Match> {
             .link_checks
             .push(crate::finding::LinkCheck::OwnedModel(qualified, listed));
     }
-    let drf = base_names
-        .iter()
-        .any(|b| DETAIL_BASES.contains(b) && !DJANGO_DETAIL_BASES.contains(b));
+    let drf = base_names.iter().any(|b| DRF_DETAIL_BASES.contains(b));
     if permissions.is_none() && drf {
         found
             .link_checks
