@@ -545,6 +545,16 @@ fn declarative_finding(rule: &Rule, source: &SourceFile, found: Found) -> Findin
         if flow.through_unknown_call {
             finding.confidence = finding.confidence.lower();
         }
+        if let Some(line) = flow.entry {
+            // It starts at a parameter of a function only a registration makes a handler (a
+            // Django function view): where the project registers the other handlers of its
+            // file, one must reach this one, or it is a helper taking `request`.
+            let wanted = crate::app::handlers::RouteWanted {
+                registered: true,
+                ..Default::default()
+            };
+            finding.link_checks.push(LinkCheck::Routed(line, wanted));
+        }
         finding.add_flow_checks(&mut flow);
         finding.flow = flow_locations(source, flow);
     }

@@ -78,7 +78,8 @@ fn fixture_dir() -> &'static Path {
 fn django_routes_follow_includes_routers_and_settings() {
     let document = routes_json(fixture_dir(), &["fixtures/missing-authorization/django"]);
     let rows = table(&document);
-    // include("invoices.urls") under "api/", a DRF router inside it, settings defaults.
+    // include("invoices.urls") under "api/", a DRF router inside it, settings defaults; the
+    // root list is also re-bound to `[debug] + urlpatterns`, which keeps its own routes.
     let pay = route(&rows, "/api/invoices/{pk}/pay/");
     assert_eq!(pay.0, "POST");
     assert_eq!(pay.2, "InvoiceViewSet.pay");
@@ -194,6 +195,27 @@ fn text_table_lists_routes_and_a_summary() {
         text.contains("30 routes: 14 without a guard, 0 public, 0 with no route found"),
         "{text}"
     );
+}
+
+#[test]
+fn a_url_list_extended_with_itself_keeps_its_routes() {
+    let dir = project(&[
+        (
+            "core/urls.py",
+            "from django.conf import settings\nfrom django.urls import include, path, re_path\n\n\
+             urlpatterns = [re_path(r'^', include('shop.urls'))]\n\n\
+             if settings.DEBUG:\n    \
+             urlpatterns = [path('__debug__/', include('debug_toolbar.urls'))] + urlpatterns\n",
+        ),
+        (
+            "shop/urls.py",
+            "from django.urls import path\nfrom shop.views import cart\n\n\
+             urlpatterns = [path('cart/', cart)]\n",
+        ),
+        ("shop/views.py", "def cart(request):\n    return None\n"),
+    ]);
+    let rows = table(&routes_json(dir.path(), &["."]));
+    assert_eq!(route(&rows, "/cart/").2, "cart", "{rows:#?}");
 }
 
 #[test]

@@ -77,6 +77,10 @@ pub struct Flow {
     /// argument on to its result: if one does not, the flow is broken (decided when the project
     /// is linked, [`returns`]).
     pub through: Vec<CallRef>,
+    /// The line of the Django function view whose parameter the flow starts at: only a
+    /// registration makes that function a view, and the link confirms one reaches it (for a
+    /// flow reported in the view's own file).
+    pub entry: Option<usize>,
 }
 
 /// A call of a function (or class) by its qualified name, and the argument a traced value is
@@ -365,6 +369,7 @@ impl<'a, 'f> Tracer<'a, 'f> {
             validators: Vec::new(),
             tests: Vec::new(),
             through: Vec::new(),
+            entry: None,
         }
     }
 
@@ -496,13 +501,20 @@ impl<'a, 'f> Tracer<'a, 'f> {
                     .find(|n| n.kind() == "identifier" && self.file.text(*n) == name)
             })
             .unwrap_or(node);
-        Some(self.start(
+        let mut flow = self.start(
             declared,
             format!(
                 "`{name}` comes from the request (a parameter of handler `{}`)",
                 handler.name
             ),
-        ))
+        );
+        let function_view = handler.framework == crate::app::handlers::Framework::Django
+            && handler.owner.is_none()
+            && !handler.declared_route;
+        if function_view {
+            flow.entry = Some(self.file.source.position(handler.name_bytes.start).line);
+        }
+        Some(flow)
     }
 
     fn call(&self, node: Node, call: Call, depth: usize) -> Option<Flow> {

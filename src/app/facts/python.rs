@@ -463,9 +463,12 @@ fn url_list_unguarded(
         }
         return;
     }
-    // urlpatterns = common_patterns + event_patterns
+    // urlpatterns = common_patterns + event_patterns; not `urlpatterns = [debug] + urlpatterns`,
+    // whose own items are already recorded
     if list.kind() == "identifier" {
-        url_view_include(file, list, from, prefix, guards, facts);
+        if file.text(list) != from {
+            url_view_include(file, list, from, prefix, guards, facts);
+        }
         return;
     }
     // urlpatterns += router.urls
