@@ -307,7 +307,6 @@ fn call_lookup(file: &ParsedFile, model: &FileModel, call: Node) -> Option<Match
     // being edited (`obj.rack = get_object_or_404(Rack, pk=request.GET["rack"])`).
     lower |= after_parent_view(file, context.function, call)
         || (!context.handler && fills_parameter(file, context.function, call));
-    let listed = listed_to_all(file, &lookup.model);
     if key != Key::Id {
         // Looking someone up by name is what sign-in, sign-up and public profiles do: only an
         // authenticated caller who reads another row's private fields, or changes the row, is
@@ -376,6 +375,7 @@ fn call_lookup(file: &ParsedFile, model: &FileModel, call: Node) -> Option<Match
             .qualified(),
     };
     if let Some(model) = model_class {
+        let listed = listed_to_all(file, &lookup.model);
         found
             .link_checks
             .push(crate::finding::LinkCheck::OwnedModel(model, listed));
@@ -1697,14 +1697,15 @@ fn class_lookup(file: &ParsedFile, class: Node) -> Option<Match> {
             .captures
             .push((crate::detectors::CONFIDENCE, "lower".to_string()));
     }
-    // A DRF view without its own permission classes keeps the settings' defaults, which
-    // `get_object()` runs on the object.
+    // Shared data, or rows a list view of this file serves to all: decided at the link.
     if let Some(qualified) = file.symbols().resolve(Language::Python, &model).qualified() {
         let listed = listed_to_all(file, &model);
         found
             .link_checks
             .push(crate::finding::LinkCheck::OwnedModel(qualified, listed));
     }
+    // A DRF view without its own permission classes keeps the settings' defaults, which
+    // `get_object()` runs on the object.
     let drf = base_names.iter().any(|b| DRF_DETAIL_BASES.contains(b));
     if permissions.is_none() && drf {
         found
