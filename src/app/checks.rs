@@ -113,6 +113,7 @@ impl LinkChecks {
             .filter(|(model, listed)| {
                 super::ownership::is_shared(&judge, model)
                     || (*listed && super::ownership::is_unowned(&judge, model))
+                    || super::ownership::reaches_no_owner(&judge, model)
             })
             .map(|(model, listed)| (model.clone(), listed))
             .collect();

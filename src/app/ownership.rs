@@ -5,7 +5,7 @@
 //! is shared reference data (a menu, a price list): a row looked up by a client's id is no
 //! one's in particular.
 
-use super::guards::Judge;
+use super::guards::{ClassFact, Judge};
 use crate::parse::ParsedFile;
 use crate::syntax::{descendants, name_words, named_children};
 use regex::Regex;
@@ -95,6 +95,32 @@ pub fn is_account_model(name: &str) -> bool {
     })
 }
 
+/// Models that stand for a person (`User`, `CustomerProfile`, `Member`): whatever their own
+/// columns say (`class User(AbstractUser): pass` inherits them), a row linked to one is theirs.
+fn is_person_model(name: &str) -> bool {
+    const PERSON: &[&str] = &[
+        "user",
+        "customer",
+        "profile",
+        "member",
+        "person",
+        "employee",
+        "patient",
+        "client",
+        "subscriber",
+        "holder",
+        "owner",
+        "tenant",
+        "organization",
+        "organisation",
+        "merchant",
+    ];
+    name_words(name).iter().any(|word| {
+        let singular = word.strip_suffix('s').unwrap_or(word);
+        PERSON.contains(&word.as_str()) || PERSON.contains(&singular)
+    })
+}
+
 /// Fields whose values are one person's private data (`email`, `balance`, `iban`,
 /// `password_hash`, `api_key`): reading one into a response exposes the row's owner.
 pub fn is_private_field(name: &str) -> bool {
@@ -113,6 +139,11 @@ pub struct ModelFields {
     /// Some field is named for the caller or an owner (`user`, `owner_id`, `account`), or
     /// holds one person's private data (`email`, `password`, `balance`): the row is someone's.
     pub owner: bool,
+    /// Some such field is a plain column, not a relation (`user_id = Column(Integer)`,
+    /// `email = CharField()`): the row names its owner itself rather than through the model
+    /// it links to.
+    #[serde(default)]
+    pub owner_column: bool,
     /// The models or tables its foreign keys and relationships name, as written (`User`,
     /// `orders.id`, `settings.AUTH_USER_MODEL`).
     pub references: Vec<String>,
@@ -167,12 +198,50 @@ pub fn python_fields(file: &ParsedFile, class: Node) -> ModelFields {
             continue;
         }
         let name = file.text(name);
-        fields.owner |= is_caller_word(name) || is_private_field(name);
-        for part in [value, annotation].into_iter().flatten() {
-            fields.references.extend(references(file, part));
-        }
+        let owner = !is_flag(file, name, value, annotation)
+            && (is_caller_word(name) || is_private_field(name));
+        let links: Vec<String> = [value, annotation]
+            .into_iter()
+            .flatten()
+            .flat_map(|part| references(file, part))
+            .collect();
+        fields.owner |= owner;
+        fields.owner_column |= owner && links.is_empty();
+        fields.references.extend(links);
     }
     fields
+}
+
+/// Whether a field holds a yes/no flag (`is_bank_account = BooleanField()`, `has_owner: bool`):
+/// a flag names a property of the row, never who owns it.
+fn is_flag(file: &ParsedFile, name: &str, value: Option<Node>, annotation: Option<Node>) -> bool {
+    let boolean_type = |node: Node| {
+        let text = file.text(node);
+        text == "bool"
+            || text.contains("Mapped[bool]")
+            || descendants(node)
+                .filter(|call| call.kind() == "call")
+                .filter_map(|call| call.child_by_field_name("function"))
+                .any(|callee| file.text(callee).ends_with("BooleanField"))
+            || value_is_column_of(file, node, "Boolean")
+    };
+    name.starts_with("is_")
+        || name.starts_with("has_")
+        || [value, annotation].into_iter().flatten().any(boolean_type)
+}
+
+/// Whether `node` is a SQLAlchemy `Column(Boolean, …)` / `mapped_column(Boolean)` of `kind`.
+fn value_is_column_of(file: &ParsedFile, node: Node, kind: &str) -> bool {
+    node.kind() == "call"
+        && node
+            .child_by_field_name("arguments")
+            .and_then(|arguments| arguments.named_child(0))
+            .is_some_and(|first| {
+                let text = file.text(first);
+                text == kind
+                    || text.ends_with(&format!(".{kind}"))
+                    || text.starts_with(&format!("{kind}("))
+            })
 }
 
 /// The targets named by the relation calls in a field's value: the first argument, or
@@ -231,6 +300,46 @@ pub(super) fn is_unowned(judge: &Judge, qualified: &str) -> bool {
     !lineage.is_empty() && lineage.iter().all(|fields| !fields.owner)
 }
 
+/// Whether the project declares `qualified`, and neither it nor any project model its foreign
+/// keys reach (at any depth) names an owner or private data in a column of its own: a ledger
+/// whose accounts, imports and lines belong to no user (`bank_account = ForeignKey(Account)`
+/// on an `Account` no user owns), where a row fetched by id can be no one else's. A relation
+/// to a model the project does not declare (`settings.AUTH_USER_MODEL`, `auth.User`) may be an
+/// owner, so it keeps the row owned.
+pub(super) fn reaches_no_owner(judge: &Judge, qualified: &str) -> bool {
+    let lineage = judge.lineage_of_qualified(qualified).fields;
+    if lineage.is_empty() || lineage.iter().any(|fields| fields.owner_column) {
+        return false;
+    }
+    let name = qualified.rsplit('.').next().unwrap_or(qualified);
+    if is_person_model(name) {
+        return false;
+    }
+    let mut seen = vec![name.to_string()];
+    let mut pending: Vec<String> = lineage
+        .iter()
+        .flat_map(|fields| fields.references.clone())
+        .collect();
+    while let Some(reference) = pending.pop() {
+        if reference == "self" || seen.iter().any(|model| names_model(&reference, model)) {
+            continue;
+        }
+        let targets: Vec<&ClassFact> = judge
+            .classes()
+            .filter(|class| names_model(&reference, &class.name))
+            .collect();
+        let owned = |class: &&ClassFact| class.fields.owner_column || is_person_model(&class.name);
+        if targets.is_empty() || targets.iter().any(owned) {
+            return false;
+        }
+        for class in targets {
+            seen.push(class.name.clone());
+            pending.extend(class.fields.references.iter().cloned());
+        }
+    }
+    true
+}
+
 /// Whether a relation's target (`Card`, `app.Card`, `cards.id`, `card.id`) names the model.
 fn names_model(reference: &str, model: &str) -> bool {
     let model = model.to_ascii_lowercase();
@@ -274,6 +383,21 @@ mod tests {
         );
         assert!(!item.owner);
         assert_eq!(item.references, ["baskets.id"]);
+        let ledger = fields_of(
+            "class Ledger(models.Model):\n    is_bank_account = models.BooleanField()\n    account_flag = Column(Boolean)\n",
+        );
+        assert!(!ledger.owner, "a yes/no flag names no owner");
+        let upload = fields_of(
+            "class Upload(models.Model):\n    bank_account = models.ForeignKey(Ledger, on_delete=models.CASCADE)\n    user_id = Column(Integer)\n",
+        );
+        assert!(upload.owner && upload.owner_column);
+        let linked = fields_of(
+            "class Upload(models.Model):\n    bank_account = models.ForeignKey(Ledger, on_delete=models.CASCADE)\n",
+        );
+        assert!(
+            linked.owner && !linked.owner_column,
+            "owned only through the model it links to"
+        );
     }
 
     #[test]

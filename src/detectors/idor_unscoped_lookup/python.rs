@@ -374,7 +374,7 @@ fn call_lookup(file: &ParsedFile, model: &FileModel, call: Node) -> Option<Match
             .resolve(Language::Python, &lookup.model)
             .qualified(),
     };
-    if let Some(model) = model_class {
+    if let Some(model) = model_class.filter(|_| !scoped_by_caller(file, &lookup.model)) {
         let listed = listed_to_all(file, &lookup.model);
         found
             .link_checks
@@ -1698,7 +1698,8 @@ fn class_lookup(file: &ParsedFile, class: Node) -> Option<Match> {
             .push((crate::detectors::CONFIDENCE, "lower".to_string()));
     }
     // Shared data, or rows a list view of this file serves to all: decided at the link.
-    if let Some(qualified) = file.symbols().resolve(Language::Python, &model).qualified() {
+    let qualified = file.symbols().resolve(Language::Python, &model).qualified();
+    if let Some(qualified) = qualified.filter(|_| !scoped_by_caller(file, &model)) {
         let listed = listed_to_all(file, &model);
         found
             .link_checks
@@ -1713,6 +1714,37 @@ fn class_lookup(file: &ParsedFile, class: Node) -> Option<Match> {
             .push(crate::finding::LinkCheck::DefaultPermissions);
     }
     Some(found)
+}
+
+/// Whether this file looks `model` up by its owner somewhere (`get_object_or_404(Account,
+/// owner=request.user)`, `Account.objects.filter(user=…)`): the code itself says its rows are
+/// someone's, whatever the model's declaration shows.
+fn scoped_by_caller(file: &ParsedFile, model: &str) -> bool {
+    let model = model.rsplit('.').next().unwrap_or(model);
+    file.of_kinds(&["keyword_argument"])
+        .into_iter()
+        .any(|argument| {
+            let names_owner = argument.child_by_field_name("name").is_some_and(|name| {
+                file.text(name)
+                    .split("__")
+                    .next()
+                    .is_some_and(is_caller_word)
+            });
+            let call = argument.parent().and_then(|arguments| arguments.parent());
+            names_owner
+                && call.is_some_and(|call| {
+                    let callee = call
+                        .child_by_field_name("function")
+                        .map(|callee| file.text(callee))
+                        .unwrap_or_default();
+                    let first = argument
+                        .parent()
+                        .and_then(|arguments| arguments.named_child(0))
+                        .map(|first| file.text(first))
+                        .unwrap_or_default();
+                    callee.starts_with(&format!("{model}.")) || first == model
+                })
+        })
 }
 
 /// List views that serve every row of their model (`ListView`, `ListAPIView`).
