@@ -105,11 +105,17 @@ impl Walk<'_, '_> {
             return false;
         };
         if self.built.spliced.is_none() {
-            // At the end of the text, where the peer linters' `# noqa: S608` of a string that
-            // spans lines goes.
+            // Where the peer linters' `# noqa: S608` goes: at the end of a string that spans
+            // lines, at the first line of strings concatenated over several lines.
             let line = self.file.text(at).lines().next().unwrap_or("").trim();
+            let bytes = match at.parent() {
+                Some(whole) if whole.kind() == "concatenated_string" => {
+                    whole.start_byte()..whole.start_byte() + 1
+                }
+                _ => at.end_byte().saturating_sub(1)..at.end_byte(),
+            };
             flow.steps.push(Step {
-                bytes: at.end_byte().saturating_sub(1)..at.end_byte(),
+                bytes,
                 label: format!(
                     "spliced into the text by {}: {}",
                     how.describe(),
