@@ -35,6 +35,10 @@ pub struct FileSymbols {
     pub aliases: Vec<(String, String)>,
     /// Names of the functions, classes and other items defined at the top of the file.
     pub definitions: Vec<String>,
+    /// Imports inside functions (`def render(): from app.daos import DatasetDAO`), local name →
+    /// qualified name: a name the module level leaves unbound resolves through them.
+    #[serde(default)]
+    pub local_imports: Vec<(String, String)>,
 }
 
 /// Whether a module found by its file's path (`lnbits.core.crud`, from
@@ -144,6 +148,9 @@ impl FileSymbols {
             }
             if self.definitions.contains(&head) {
                 return Resolved::Qualified(join(&format!("{}{sep}{head}", self.module)));
+            }
+            if let Some((_, target)) = self.local_imports.iter().find(|(local, _)| *local == head) {
+                return Resolved::Qualified(self.absolute(language, &join(target)));
             }
             return match language {
                 Language::Python if rest.is_none() && python::is_builtin(&head) => {

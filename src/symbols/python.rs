@@ -72,8 +72,19 @@ pub(super) fn symbols(file: &ParsedFile) -> FileSymbols {
         parts
     };
     let root = file.tree.root_node();
+    let in_function = |node: Node| {
+        ancestors_from(root, node)
+            .iter()
+            .any(|ancestor| ancestor.kind() == "function_definition")
+    };
+    // Imports inside function bodies, kept apart: they bind only there.
+    let mut local = FileSymbols::default();
     for node in crate::app::handlers::python::statement_level(root) {
         match node.kind() {
+            "import_statement" if in_function(node) => plain_import(file, node, &mut local),
+            "import_from_statement" if in_function(node) => {
+                from_import(file, node, &base, &mut local)
+            }
             "import_statement" => plain_import(file, node, &mut symbols),
             "import_from_statement" => from_import(file, node, &base, &mut symbols),
             "function_definition" | "class_definition" if at_module_level(root, node) => {
@@ -95,6 +106,7 @@ pub(super) fn symbols(file: &ParsedFile) -> FileSymbols {
             _ => {}
         }
     }
+    symbols.local_imports = local.imports;
     symbols
 }
 

@@ -48,6 +48,26 @@ fn python_imports_in_every_form() {
 }
 
 #[test]
+fn python_imports_inside_functions_bind_names_the_module_leaves_free() {
+    let s = symbols(
+        "shop/reports.py",
+        Language::Python,
+        "from .render import render\n\ndef page(layout_id):\n    from shop.daos import LayoutDAO\n    \
+         from .render import other as render\n    return LayoutDAO.find_by_id(layout_id)\n",
+    );
+    let py = Language::Python;
+    assert_eq!(
+        s.resolve(py, "LayoutDAO.find_by_id"),
+        q("shop.daos.LayoutDAO.find_by_id")
+    );
+    assert_eq!(
+        s.resolve(py, "render"),
+        q("shop.render.render"),
+        "the module-level name wins"
+    );
+}
+
+#[test]
 fn python_instances_are_written_with_parentheses() {
     let s = symbols(
         "bank/views.py",

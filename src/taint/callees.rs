@@ -180,11 +180,21 @@ impl<'a> Callees<'a> {
     }
 
     /// `answer` about the function with the qualified name `callee` (`pkg.mod.helper`,
-    /// `pkg.mod.Class.method`, `crate::util::join`), if a scanned file defines it.
+    /// `pkg.mod.Class.method`, `crate::util::join`), if a scanned file defines it; a method the
+    /// class inherits is found in the project base class that defines it.
     pub(crate) fn with_function<T>(
         &mut self,
         callee: &str,
         answer: impl Fn(&ParsedFile, tree_sitter::Node) -> T,
+    ) -> Option<T> {
+        self.find_function(callee, &answer, 0)
+    }
+
+    fn find_function<T>(
+        &mut self,
+        callee: &str,
+        answer: &dyn Fn(&ParsedFile, tree_sitter::Node) -> T,
+        depth: usize,
     ) -> Option<T> {
         let sep = if callee.contains("::") { "::" } else { "." };
         let parts: Vec<&str> = callee.split(sep).collect();
@@ -200,16 +210,62 @@ impl<'a> Callees<'a> {
             for candidate in candidates {
                 let found = self.with_parsed(candidate, |file| {
                     // `settings.method` of a module-level `settings = Settings(…)`.
-                    let function = defined(file, &name).or_else(|| instance_method(file, &name))?;
-                    Some(answer(file, function))
+                    match defined(file, &name).or_else(|| instance_method(file, &name)) {
+                        Some(function) => Ok(answer(file, function)),
+                        None => Err(inherited(file, &name)),
+                    }
                 });
-                if let Some(Some(answer)) = found {
-                    return Some(answer);
+                match found {
+                    Some(Ok(answer)) => return Some(answer),
+                    Some(Err(bases)) if depth < MAX_DEPTH => {
+                        for base in bases {
+                            if let Some(found) = self.find_function(&base, answer, depth + 1) {
+                                return Some(found);
+                            }
+                        }
+                    }
+                    _ => {}
                 }
             }
         }
         None
     }
+}
+
+/// For `Class.method` of a Python class this file defines without that method: the method as
+/// each of the class's bases would define it, by the bases' qualified names
+/// (`class DatasetDAO(BaseDAO[SqlaTable])` → `superset.daos.base.BaseDAO.find_by_id`).
+fn inherited(file: &ParsedFile, name: &str) -> Vec<String> {
+    let Some((class, method)) = name.split_once('.') else {
+        return Vec::new();
+    };
+    if file.language() != Language::Python || method.contains('.') {
+        return Vec::new();
+    }
+    let Some(bases) = crate::syntax::named_children(file.tree.root_node())
+        .into_iter()
+        .find(|node| {
+            node.kind() == "class_definition"
+                && node
+                    .child_by_field_name("name")
+                    .is_some_and(|found| file.text(found) == class)
+        })
+        .and_then(|class| class.child_by_field_name("superclasses"))
+    else {
+        return Vec::new();
+    };
+    crate::syntax::named_children(bases)
+        .into_iter()
+        .filter(|base| base.kind() != "keyword_argument")
+        .filter_map(|base| {
+            let written = file.text(base);
+            let written = written.split('[').next().unwrap_or(written);
+            file.symbols()
+                .resolve(Language::Python, written)
+                .qualified()
+        })
+        .map(|base| format!("{base}.{method}"))
+        .collect()
 }
 
 /// `object.method` where the file binds `object = Class(…)` at module level: the method
