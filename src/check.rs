@@ -507,6 +507,11 @@ fn declarative_finding(rule: &Rule, source: &SourceFile, found: Found) -> Findin
     if let Some(task) = found.task {
         finding.link_checks.push(LinkCheck::NotDeferredTask(task));
     }
+    if let Some(name) = found.rebound {
+        finding
+            .link_checks
+            .push(LinkCheck::NotReboundByImporters(name));
+    }
     if let Some((attribute, classes)) = found.setter {
         finding
             .link_checks

@@ -62,6 +62,10 @@ pub enum LinkCheck {
     /// This task (a qualified name) does not defer publishing to `on_commit` through its base
     /// class: `defers-to-commit: false` in a rule.
     NotDeferredTask(String),
+    /// The module-level name this finding's assignment binds is not assigned again by every
+    /// module of the project that star-imports the finding's module (`from .base import *`
+    /// then `DEBUG = env.bool("DEBUG")`): `rebound-by-importers: false` in a rule.
+    NotReboundByImporters(String),
     /// The call runs none of these functions (qualified names) the project defines in other
     /// files: `defined-in-project: false` in a rule, for a method of a receiver whose class the
     /// file knows.

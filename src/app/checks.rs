@@ -51,6 +51,9 @@ pub struct LinkChecks {
     /// The setter checks that fail: some class they may concern assigns the attribute through
     /// its own code.
     set_through_code: BTreeSet<(String, String, Vec<String>)>,
+    /// The (file, module-level name) pairs that every module star-importing the file assigns
+    /// again.
+    rebound: BTreeSet<(String, String)>,
 }
 
 impl LinkChecks {
@@ -141,6 +144,7 @@ impl LinkChecks {
                 })
             })
             .collect();
+        let rebound = rebound_by_importers(files, findings.clone());
         let project_functions = findings
             .flat_map(|finding| &finding.link_checks)
             .filter_map(|check| match check {
@@ -173,6 +177,7 @@ impl LinkChecks {
             project_functions,
             object_permission_settings: object_permission_settings(files, &judge),
             set_through_code: set_through_code(files, &judge, findings_setters),
+            rebound,
         }
     }
 
@@ -232,6 +237,9 @@ impl LinkChecks {
                 !self.deferred_tasks.iter().any(|(declared_in, declared)| {
                     declared == name && crate::symbols::same_module(declared_in, module)
                 })
+            }
+            LinkCheck::NotReboundByImporters(name) => {
+                !self.rebound.contains(&(finding.path.clone(), name.clone()))
             }
             LinkCheck::NotProjectFunction(functions) => !functions
                 .iter()
@@ -441,4 +449,60 @@ fn is_enum(qualified: &str) -> bool {
         && ["enum", "django.db.models", "strenum", "aenum"]
             .iter()
             .any(|library| module == *library || module.starts_with(&format!("{library}.")))
+}
+
+/// Whether a module is a test, local or development variant (`settings/local.py`,
+/// `settings_dev.py`, `testutils/settings.py`): its values say nothing of what is deployed.
+fn is_local_settings(module: &str) -> bool {
+    let mut parts = module.rsplit('.');
+    let stem = parts.next().unwrap_or_default();
+    let parent = parts.next().unwrap_or_default();
+    let variant = stem.split('_').any(|word| {
+        matches!(
+            word,
+            "local" | "dev" | "development" | "test" | "tests" | "testing" | "ci"
+        )
+    });
+    variant || crate::testcode::is_test_path(&format!("{parent}/x"))
+}
+
+/// The (file, name) pairs of findings' `NotReboundByImporters` checks where some module of the
+/// project star-imports the file (`from .base import *`) and every such module assigns the name
+/// again at its top level: the file's own value never takes effect.
+fn rebound_by_importers<'f>(
+    files: &[(String, &FileFacts)],
+    findings: impl Iterator<Item = &'f Finding>,
+) -> BTreeSet<(String, String)> {
+    let asked: BTreeSet<(String, String)> = findings
+        .flat_map(|finding| {
+            finding.link_checks.iter().filter_map(|check| match check {
+                LinkCheck::NotReboundByImporters(name) => {
+                    Some((finding.path.clone(), name.clone()))
+                }
+                _ => None,
+            })
+        })
+        .collect();
+    asked
+        .into_iter()
+        .filter(|(path, name)| {
+            let (module, _) = crate::symbols::python::module_path(path);
+            let module = module.as_str();
+            let mut importers = files
+                .iter()
+                .filter_map(|(_, facts)| facts.symbols.as_ref())
+                .filter(|symbols| !is_local_settings(&symbols.module))
+                .filter(|symbols| {
+                    symbols.module != module
+                        && symbols.globs.iter().any(|glob| {
+                            glob == module
+                                || module.ends_with(&format!(".{glob}"))
+                                || glob.ends_with(&format!(".{module}"))
+                        })
+                })
+                .peekable();
+            importers.peek().is_some()
+                && importers.all(|symbols| symbols.assigned.iter().any(|bound| bound == name))
+        })
+        .collect()
 }

@@ -44,6 +44,8 @@ pub struct FileMatches<'f, 's> {
     request_model: RefCell<Option<(String, Option<String>, bool)>>,
     /// The task the current match requires not to defer to `on_commit`.
     task: RefCell<Option<String>>,
+    /// The module-level name the current match requires its star-importers not to rebind.
+    rebound: RefCell<Option<String>>,
     /// Functions of other files the current match's call must not run.
     project_calls: RefCell<Vec<String>>,
     /// An attribute no class of the project may set through its own code, with the classes
@@ -89,6 +91,8 @@ pub struct Found {
     pub request_model: Option<ModelRef>,
     /// The qualified task a `defers-to-commit: false` constraint deferred to linking.
     pub task: Option<String>,
+    /// The module-level name a `rebound-by-importers: false` constraint deferred to linking.
+    pub rebound: Option<String>,
     /// The functions of other files a `defined-in-project: false` constraint deferred to
     /// linking.
     pub project_calls: Vec<String>,
@@ -126,6 +130,7 @@ impl<'f, 's> FileMatches<'f, 's> {
             by_text: RefCell::new(None),
             request_model: RefCell::new(None),
             task: RefCell::new(None),
+            rebound: RefCell::new(None),
             project_calls: RefCell::new(Vec::new()),
             setter: RefCell::new(None),
             via_parameter: RefCell::new(None),
@@ -164,6 +169,7 @@ impl<'f, 's> FileMatches<'f, 's> {
         self.by_text.borrow_mut().take();
         self.request_model.borrow_mut().take();
         self.task.borrow_mut().take();
+        self.rebound.borrow_mut().take();
         self.project_calls.borrow_mut().clear();
         self.setter.borrow_mut().take();
         self.via_parameter.borrow_mut().take();
@@ -258,6 +264,7 @@ impl<'f, 's> FileMatches<'f, 's> {
             unresolved: self.by_text.borrow_mut().take(),
             request_model,
             task: self.task.borrow_mut().take(),
+            rebound: self.rebound.borrow_mut().take(),
             project_calls: self.project_calls.take(),
             setter: self.setter.borrow_mut().take(),
             via_parameter: self.via_parameter.borrow_mut().take(),
@@ -575,6 +582,11 @@ impl<'f, 's> FileMatches<'f, 's> {
             ConstraintTest::NotDeferredTask => {
                 let qualified = self.qualified(bound);
                 self.task.borrow_mut().get_or_insert(qualified);
+                true
+            }
+            ConstraintTest::NotReboundByImporters => {
+                let name = self.text(bound).to_string();
+                self.rebound.borrow_mut().get_or_insert(name);
                 true
             }
             ConstraintTest::NoPropertySetter => {

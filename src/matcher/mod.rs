@@ -145,6 +145,9 @@ pub enum ConstraintTest {
     /// The bound name is not a task whose base class defers publishing to `on_commit`:
     /// recorded on the finding and decided after linking.
     NotDeferredTask,
+    /// The bound name is not assigned again by every module that star-imports this one
+    /// (decided when the project is linked).
+    NotReboundByImporters,
     /// The bound name is the method of a call that runs no function the project defines (a
     /// method of `self`, or of a local, parameter or field whose class the file knows): this
     /// file's are decided here, other files' when linking.

@@ -649,6 +649,12 @@ fn constraint_tests(
             "attribute",
             ConstraintTest::NoPropertySetter,
         ),
+        (
+            raw.rebound_by_importers,
+            "rebound-by-importers",
+            "module-level name",
+            ConstraintTest::NotReboundByImporters,
+        ),
     ];
     for (flag, key, accepted, test) in only_false {
         match flag {

@@ -178,6 +178,10 @@ pub(super) struct RawConstraint {
     /// `false`: the bound name is an attribute no class of the project assigns through a
     /// property setter or validator (decided when the project is linked).
     pub property_setter: Option<bool>,
+    /// `false`: the bound name is not assigned again by every module of the project that
+    /// star-imports this one (a base settings module whose value each real settings module
+    /// replaces; decided when the project is linked).
+    pub rebound_by_importers: Option<bool>,
     /// The bound string names a template that prints the variable held by this metavariable
     /// without escaping (decided when the project is linked).
     pub prints_unescaped: Option<String>,

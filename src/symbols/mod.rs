@@ -39,6 +39,9 @@ pub struct FileSymbols {
     /// qualified name: a name the module level leaves unbound resolves through them.
     #[serde(default)]
     pub local_imports: Vec<(String, String)>,
+    /// Names the module's own top-level assignments bind (`DEBUG = False`), Python.
+    #[serde(default)]
+    pub assigned: Vec<String>,
 }
 
 /// Whether a module found by its file's path (`lnbits.core.crud`, from

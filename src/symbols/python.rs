@@ -92,7 +92,15 @@ pub(super) fn symbols(file: &ParsedFile) -> FileSymbols {
                     symbols.definitions.push(file.text(name).to_string());
                 }
             }
-            "assignment" if at_module_level(root, node) => alias(file, node, &mut symbols),
+            "assignment" if at_module_level(root, node) => {
+                if let Some(left) = node
+                    .child_by_field_name("left")
+                    .filter(|left| left.kind() == "identifier")
+                {
+                    symbols.assigned.push(file.text(left).to_string());
+                }
+                alias(file, node, &mut symbols)
+            }
             "type_alias_statement" if at_module_level(root, node) => {
                 let parts = named_children(node);
                 if let [name, value, ..] = parts.as_slice() {

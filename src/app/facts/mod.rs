@@ -118,6 +118,8 @@ impl FileFacts {
             && self.graphql_schemas.is_empty()
             && self.graphql_mounts.is_empty()
             && self.apis.is_empty()
+            // A module that star-imports another may replace its settings.
+            && self.symbols.as_ref().is_none_or(|symbols| symbols.globs.is_empty())
     }
 }
 
