@@ -239,7 +239,7 @@ fn guards_an_effect(file: &ParsedFile, clause: Node) -> bool {
 
 /// Names that describe rather than do: `refund_control_render_short`, `payment_status`.
 static DESCRIBES: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)render|display|format|matching|status|info|detail|_id$")
+    Regex::new(r"(?i)render|display|format|matching|status|info|detail|_id$|_context$")
         .unwrap_or_else(|_| unreachable!("constant regex"))
 });
 
@@ -282,8 +282,42 @@ fn guards_money_or_auth(file: &ParsedFile, clause: Node) -> bool {
     MONEY_OR_AUTH.is_match(function_name)
         || descendants(body)
             .filter(|node| matches!(node.kind(), "identifier" | "string_content"))
-            .filter(|node| !keyword(node))
-            .any(|node| MONEY_OR_AUTH.is_match(file.text(node)))
+            .filter(|node| !keyword(node) && !database_session(file, *node))
+            .any(|node| {
+                let text = file.text(node);
+                MONEY_OR_AUTH.is_match(text) && !NOT_MONEY_OR_AUTH.is_match(text)
+            })
+}
+
+/// Names that hold a money or authentication word in another sense: `_capture_context`,
+/// `capture_exception` (error reporting, not capturing a charge).
+static NOT_MONEY_OR_AUTH: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^_*capture_(context|exception|message|output|stdout|stderr|logs?|warnings?)$")
+        .unwrap_or_else(|_| unreachable!("constant regex"))
+});
+
+/// Methods of an ORM session (SQLAlchemy, Flask-SQLAlchemy).
+const SESSION_METHODS: &[&str] = &[
+    "add", "add_all", "commit", "rollback", "flush", "query", "execute", "scalar", "scalars",
+    "delete", "merge", "refresh", "begin", "close", "expire", "get",
+];
+
+/// Whether `node` is the `session` of a database, not a login session: `db.session`, or a
+/// `session` whose method is an ORM session's (`session.commit()`).
+fn database_session(file: &ParsedFile, node: Node) -> bool {
+    if node.kind() != "identifier" || !file.text(node).ends_with("session") {
+        return false;
+    }
+    let Some(parent) = node.parent().filter(|parent| parent.kind() == "attribute") else {
+        return false;
+    };
+    let object = parent.child_by_field_name("object");
+    let attribute = parent.child_by_field_name("attribute");
+    let of_database = attribute.is_some_and(|attribute| attribute.id() == node.id())
+        && object.is_some_and(|object| matches!(file.text(object), "db" | "self.db" | "database"));
+    let orm_method = object.is_some_and(|object| object.id() == node.id())
+        && attribute.is_some_and(|attribute| SESSION_METHODS.contains(&file.text(attribute)));
+    of_database || orm_method
 }
 
 /// Whether a logging call of the handler records the traceback: `logger.exception(…)`,
