@@ -1432,6 +1432,57 @@ fn condition_of(node: Node) -> Option<Node> {
     }
 }
 
+/// Whether `condition` compares a relation of the looked-up object with an object the function
+/// is handed (`if view.project.pk != project.pk: raise …` in `def params(request, project)`):
+/// the row is confined to a parent whose access is its callers' to check, where that parent
+/// is looked up.
+fn confined_to_parameter(
+    file: &ParsedFile,
+    function: Node,
+    condition: Node,
+    names: &[String],
+) -> bool {
+    let comparisons = descendants(condition).filter(|node| node.kind() == "comparison_operator");
+    let parameters = crate::taint::parameter_names(file, function);
+    comparisons.into_iter().any(|comparison| {
+        let sides = named_children(comparison);
+        let [left, right] = sides.as_slice() else {
+            return false;
+        };
+        let root = |side: Node| {
+            let text = file.text(side);
+            let mut parts = text.split('.');
+            (parts.next().unwrap_or_default().to_string(), parts.count())
+        };
+        // `view.project.pk`, `view.project_id`: the key of the object's parent.
+        let relation_of_object = |side: Node| {
+            side.kind() == "attribute" && {
+                let (head, depth) = root(side);
+                let text = file.text(side);
+                let last = text.rsplit('.').next().unwrap_or_default();
+                names.contains(&head)
+                    && ((depth >= 2 && matches!(last, "pk" | "id"))
+                        || (depth == 1 && last.ends_with("_id")))
+            }
+        };
+        // An object the function's callers hand it (`project.pk`: a URL string has no
+        // attributes), not request input.
+        let handed_object = |side: Node| {
+            let (head, _) = root(side);
+            let object = match side.kind() {
+                "attribute" => head != "request",
+                "identifier" => !from_request(file, file.model(), side, 0),
+                _ => false,
+            };
+            object
+                && !names.contains(&head)
+                && parameters.iter().any(|parameter| *parameter == head)
+        };
+        (relation_of_object(*left) && handed_object(*right))
+            || (relation_of_object(*right) && handed_object(*left))
+    })
+}
+
 /// Names the result of a look-up is bound to (`invoice = …`), and names later assigned from
 /// them (`stmt = select(...)…; payment = session.scalars(stmt).one()`).
 fn bound_names(file: &ParsedFile, function: Node, lookup: Node) -> Vec<String> {
@@ -1510,7 +1561,8 @@ fn object_checked(
             return false;
         }
         if let Some(condition) = condition_of(node) {
-            return ties_to_caller(identifiers(file, condition), names);
+            return ties_to_caller(identifiers(file, condition), names)
+                || confined_to_parameter(file, function, condition, names);
         }
         match node.kind() {
             "call" => {
