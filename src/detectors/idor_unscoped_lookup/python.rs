@@ -1476,7 +1476,7 @@ fn confined_to_parameter(
             };
             object
                 && !names.contains(&head)
-                && parameters.iter().any(|parameter| *parameter == head)
+                && parameters.contains(&head)
         };
         (relation_of_object(*left) && handed_object(*right))
             || (relation_of_object(*right) && handed_object(*left))
