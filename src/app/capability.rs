@@ -52,6 +52,8 @@ const VERIFIER_NAMES: &[&str] = &[
     "ct_eq",
     "constant_time_eq",
     "verify_slice",
+    "decrypt",
+    "decrypt_with_password",
 ];
 
 /// A stored secret a request value is compared with or looked up by (`order.secret`,
@@ -82,7 +84,8 @@ pub fn of(file: &ParsedFile, handler: &Handler) -> Option<Capability> {
     for node in descendants(body) {
         let found = match node.kind() {
             "call" | "call_expression" => verifier_call(file, node)
-                .or_else(|| lookup_by_secret(file, node).map(|check| (check, false))),
+                .or_else(|| lookup_by_secret(file, node).map(|check| (check, false)))
+                .or_else(|| checked_in_helper(file, node)),
             "comparison_operator" | "binary_expression" => {
                 compared_with_secret(file, node).map(|check| (check, false))
             }
@@ -133,6 +136,47 @@ fn verifier_call(file: &ParsedFile, call: Node) -> Option<(String, bool)> {
         .into_iter()
         .any(|arg| from_request(file, arg))
         .then(|| (shorten(file.text(call)), resolved))
+}
+
+/// A function of this file that `call` hands request input to and that passes that parameter
+/// to a verifier (`pastaresponse(data, id, password)` with `decrypt(&content, &password)`
+/// inside): the check of the handler's secret, made one call down.
+fn checked_in_helper(file: &ParsedFile, call: Node) -> Option<(String, bool)> {
+    let callee = file.text(call.child_by_field_name("function")?);
+    if callee.contains(['.', ':']) {
+        return None;
+    }
+    let arguments = named_children(call.child_by_field_name("arguments")?);
+    let handed: Vec<usize> = arguments
+        .iter()
+        .enumerate()
+        .filter(|(_, argument)| from_request(file, **argument))
+        .map(|(index, _)| index)
+        .collect();
+    if handed.is_empty() {
+        return None;
+    }
+    let helper = crate::taint::callees::defined(file, callee)?;
+    let parameters = crate::taint::parameter_names(file, helper);
+    let secrets: Vec<&str> = handed
+        .iter()
+        .filter_map(|index| parameters.get(*index).map(String::as_str))
+        .collect();
+    let body = helper.child_by_field_name("body")?;
+    descendants(body)
+        .filter(|node| matches!(node.kind(), "call" | "call_expression"))
+        .find_map(|inner| {
+            let written = file.text(inner.child_by_field_name("function")?);
+            let last = written.rsplit(['.', ':']).next().unwrap_or(written);
+            let resolved = matches!(
+                file.symbols().resolve(file.language(), written),
+                Resolved::Qualified(name) if VERIFIERS.matches(&name)
+            );
+            let verifies = resolved || VERIFIER_NAMES.contains(&last);
+            let passed = descendants(inner.child_by_field_name("arguments")?)
+                .any(|node| node.kind() == "identifier" && secrets.contains(&file.text(node)));
+            (verifies && passed).then(|| (shorten(file.text(inner)), resolved))
+        })
 }
 
 /// An ORM lookup by a secret-named field with request input (`Order.objects.get(code=c,

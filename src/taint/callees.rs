@@ -293,7 +293,7 @@ fn instance_method<'t>(file: &'t ParsedFile, name: &str) -> Option<tree_sitter::
 }
 
 /// The function `name` (`helper`, `Class.method`, `Type::method`) the file defines.
-pub(super) fn defined<'t>(file: &'t ParsedFile, name: &str) -> Option<tree_sitter::Node<'t>> {
+pub(crate) fn defined<'t>(file: &'t ParsedFile, name: &str) -> Option<tree_sitter::Node<'t>> {
     let kind = match file.language() {
         Language::Python => "function_definition",
         Language::Rust => "function_item",

@@ -1474,9 +1474,7 @@ fn confined_to_parameter(
                 "identifier" => !from_request(file, file.model(), side, 0),
                 _ => false,
             };
-            object
-                && !names.contains(&head)
-                && parameters.contains(&head)
+            object && !names.contains(&head) && parameters.contains(&head)
         };
         (relation_of_object(*left) && handed_object(*right))
             || (relation_of_object(*right) && handed_object(*left))
