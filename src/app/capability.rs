@@ -52,9 +52,13 @@ const VERIFIER_NAMES: &[&str] = &[
     "ct_eq",
     "constant_time_eq",
     "verify_slice",
-    "decrypt",
-    "decrypt_with_password",
 ];
+
+/// Whether a function's name says it verifies a secret: one of [`VERIFIER_NAMES`], or a
+/// decryption with it (`decrypt`, `decrypt_file`: only the secret's holder reads the result).
+fn is_verifier_name(name: &str) -> bool {
+    VERIFIER_NAMES.contains(&name) || name == "decrypt" || name.starts_with("decrypt_")
+}
 
 /// A stored secret a request value is compared with or looked up by (`order.secret`,
 /// `secret__iexact=`, `link.token`, `api_key`).
@@ -124,7 +128,7 @@ fn verifier_call(file: &ParsedFile, call: Node) -> Option<(String, bool)> {
         file.symbols().resolve(file.language(), written),
         Resolved::Qualified(name) if VERIFIERS.matches(&name)
     );
-    if !resolved && !VERIFIER_NAMES.contains(&last) {
+    if !resolved && !is_verifier_name(last) {
         return None;
     }
     let mut inputs = named_children(call.child_by_field_name("arguments")?);
@@ -172,7 +176,7 @@ fn checked_in_helper(file: &ParsedFile, call: Node) -> Option<(String, bool)> {
                 file.symbols().resolve(file.language(), written),
                 Resolved::Qualified(name) if VERIFIERS.matches(&name)
             );
-            let verifies = resolved || VERIFIER_NAMES.contains(&last);
+            let verifies = resolved || is_verifier_name(last);
             let passed = descendants(inner.child_by_field_name("arguments")?)
                 .any(|node| node.kind() == "identifier" && secrets.contains(&file.text(node)));
             (verifies && passed).then(|| (shorten(file.text(inner)), resolved))

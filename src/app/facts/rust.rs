@@ -4,7 +4,7 @@
 
 use super::{join_path, Edge, FileFacts, HandlerFact, Target};
 use crate::app::handlers::graphql::rust as graphql;
-use crate::app::handlers::{looks_like_auth, FileModel, Framework, Handler};
+use crate::app::handlers::{FileModel, Framework, Handler};
 use crate::parse::ParsedFile;
 use crate::source::Position;
 use crate::suppress;
@@ -459,7 +459,11 @@ impl<'f> Walker<'_, 'f> {
             }
             let args: Vec<&str> = link.args.iter().map(|a| self.file.text(*a)).collect();
             let text = format!(".{}({})", link.method, args.join(", "));
-            if args.iter().any(|a| looks_like_auth(a)) {
+            if link
+                .args
+                .iter()
+                .any(|arg| crate::app::handlers::code_looks_like_auth(self.file, *arg))
+            {
                 guards.push(text.clone());
             }
             markers.push(text);

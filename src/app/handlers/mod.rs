@@ -249,6 +249,23 @@ pub(crate) fn is_session_like(name: &str) -> bool {
         || (lower.contains("session") && !CALLER.iter().any(|w| lower.contains(w)))
 }
 
+/// Whether the names the code at `node` uses suggest an authentication guard (a middleware
+/// given to `.wrap(…)`/`.layer(…)`), judged on its identifiers, not on its strings or comments
+/// (`Logger::new("%{User-Agent}i")` is no user check).
+pub(crate) fn code_looks_like_auth(file: &ParsedFile, node: tree_sitter::Node) -> bool {
+    let names = crate::syntax::descendants(node)
+        .filter(|node| {
+            matches!(
+                node.kind(),
+                "identifier" | "field_identifier" | "type_identifier"
+            )
+        })
+        .map(|node| file.text(node))
+        .collect::<Vec<_>>()
+        .join("::");
+    looks_like_auth(&names)
+}
+
 /// Names that suggest an authentication or authorization guard.
 pub(crate) fn looks_like_auth(name: &str) -> bool {
     const WORDS: &[&str] = &[

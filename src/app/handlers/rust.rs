@@ -397,8 +397,9 @@ fn chain_guards(file: &ParsedFile, chain: Node) -> Vec<String> {
             if !matches!(method, "layer" | "route_layer" | "wrap") {
                 return None;
             }
-            let args = file.text(call.child_by_field_name("arguments")?);
-            looks_like_auth(args).then(|| format!(".{method}{args}"))
+            let arguments = call.child_by_field_name("arguments")?;
+            super::code_looks_like_auth(file, arguments)
+                .then(|| format!(".{method}{}", file.text(arguments)))
         })
         .collect()
 }
