@@ -89,9 +89,15 @@ pub fn is_account_model(name: &str) -> bool {
         "loan",
         "policy",
     ];
+    names_one_of(name, ACCOUNT)
+}
+
+/// Whether a word of `name` (`CustomerProfile` → customer, profile), or its singular, is one of
+/// `words`.
+fn names_one_of(name: &str, words: &[&str]) -> bool {
     name_words(name).iter().any(|word| {
         let singular = word.strip_suffix('s').unwrap_or(word);
-        ACCOUNT.contains(&word.as_str()) || ACCOUNT.contains(&singular)
+        words.contains(&word.as_str()) || words.contains(&singular)
     })
 }
 
@@ -115,10 +121,7 @@ fn is_person_model(name: &str) -> bool {
         "organisation",
         "merchant",
     ];
-    name_words(name).iter().any(|word| {
-        let singular = word.strip_suffix('s').unwrap_or(word);
-        PERSON.contains(&word.as_str()) || PERSON.contains(&singular)
-    })
+    names_one_of(name, PERSON)
 }
 
 /// Fields whose values are one person's private data (`email`, `balance`, `iban`,
