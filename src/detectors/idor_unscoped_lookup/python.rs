@@ -290,6 +290,7 @@ fn call_lookup(file: &ParsedFile, model: &FileModel, call: Node) -> Option<Match
             .map(|n| file.text(n).to_string())
             .filter(|n| !NOT_ID_NAMES.contains(&n.as_str())),
     );
+    names.extend(fetched_before(file, context.function, call, id));
     if object_checked(file, context.function, call, &names, 0)
         || capability_checked(
             file,
@@ -1430,6 +1431,29 @@ fn condition_of(node: Node) -> Option<Node> {
         "assert_statement" => named_children(node).into_iter().next(),
         _ => None,
     }
+}
+
+/// The names an earlier look-up of `function` bound the row to when it used the same id
+/// variable (`draft = AnnotationDraft.objects.filter(id=draft_id).first()` before
+/// `self.delete_draft(draft_id)`): a check of that row covers this look-up of it.
+fn fetched_before(file: &ParsedFile, function: Node, call: Node, id: Node) -> Vec<String> {
+    if id.kind() != "identifier" {
+        return Vec::new();
+    }
+    let id = file.text(id);
+    file.of_kinds_within(&["call"], function)
+        .into_iter()
+        .filter(|earlier| earlier.end_byte() < call.start_byte())
+        .filter(|earlier| {
+            own_lookup(file, *earlier).is_some_and(|lookup| {
+                lookup
+                    .conditions
+                    .iter()
+                    .any(|condition| file.text(condition.value) == id)
+            })
+        })
+        .flat_map(|earlier| bound_names(file, function, earlier))
+        .collect()
 }
 
 /// Whether `condition` compares a relation of the looked-up object with an object the function
