@@ -36,6 +36,9 @@ pub struct FileMatches<'f, 's> {
     root: Root<SgDoc>,
     /// Query hits by query address: each query runs once per file.
     query_hits: RefCell<HashMap<usize, Rc<QueryHits>>>,
+    /// What the taint traces of each rule's spec (by address) found so far, by node: values
+    /// read at many candidate sinks (a context dict's entries) are traced once per file.
+    traced: RefCell<HashMap<usize, crate::taint::Memo>>,
     /// The taint flow found while matching the current node, for its finding.
     flow: RefCell<Option<Flow>>,
     /// A name the current match accepted by its text alone, since nothing in the file binds it.
@@ -126,6 +129,7 @@ impl<'f, 's> FileMatches<'f, 's> {
             tests,
             root: Root::doc(doc),
             query_hits: RefCell::new(HashMap::new()),
+            traced: RefCell::new(HashMap::new()),
             flow: RefCell::new(None),
             by_text: RefCell::new(None),
             request_model: RefCell::new(None),
@@ -743,7 +747,12 @@ impl FileMatches<'_, '_> {
     /// The flow from one of the rule's sources to `node`, past its sanitizers.
     pub(crate) fn trace(&self, spec: &TaintSpec, node: tree_sitter::Node) -> Option<Flow> {
         let hook = |candidate: tree_sitter::Node| self.custom(spec, candidate);
-        Tracer::new(self.file, self.model(), &hook, spec.request).trace(node)
+        let key = std::ptr::from_ref::<TaintSpec>(spec) as usize;
+        let memo = self.traced.borrow_mut().remove(&key).unwrap_or_default();
+        let tracer = Tracer::new(self.file, self.model(), &hook, spec.request).with_memo(memo);
+        let flow = tracer.trace(node);
+        self.traced.borrow_mut().insert(key, tracer.into_memo());
+        flow
     }
 
     /// The flow from a parameter of the function around `node` to it, past the rule's

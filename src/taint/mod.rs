@@ -57,6 +57,9 @@ pub struct Step {
     pub label: String,
 }
 
+/// Trace results by node id.
+pub type Memo = HashMap<usize, Option<Flow>>;
+
 /// How a value reaches a sink from a source.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Flow {
@@ -190,7 +193,7 @@ pub struct Tracer<'a, 'f> {
     /// ([`Tracer::without_path_segments`]).
     segments_clean: bool,
     /// Results by node id: a variable read in many places is traced once.
-    memo: RefCell<HashMap<usize, Option<Flow>>>,
+    memo: RefCell<Memo>,
     /// Nodes visited so far.
     visits: std::cell::Cell<usize>,
 }
@@ -285,6 +288,17 @@ impl<'a, 'f> Tracer<'a, 'f> {
     pub fn without_path_segments(mut self) -> Self {
         self.segments_clean = true;
         self
+    }
+
+    /// The tracer, knowing what an earlier tracer of the same sources and sanitizers found.
+    pub fn with_memo(self, memo: Memo) -> Self {
+        self.memo.replace(memo);
+        self
+    }
+
+    /// What this tracer found, for the next one of the same sources and sanitizers.
+    pub fn into_memo(self) -> Memo {
+        self.memo.into_inner()
     }
 
     /// The flow from a source to `node`, if its value derives from one.
