@@ -404,8 +404,8 @@ fn python_field_class<'f>(file: &ParsedFile<'f>, owner: &str, field: &str) -> Op
                 .is_some_and(|name| file.text(name) == owner)
         })?;
     let attribute = format!("self.{field}");
-    descendants(class.child_by_field_name("body")?)
-        .filter(|node| node.kind() == "assignment")
+    file.of_kinds_within(&["assignment"], class.child_by_field_name("body")?)
+        .into_iter()
         .find_map(|assignment| {
             let left = file.text(assignment.child_by_field_name("left")?);
             if let Some(annotation) = assignment.child_by_field_name("type") {
