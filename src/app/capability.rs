@@ -118,19 +118,7 @@ pub fn of(file: &ParsedFile, handler: &Handler) -> Option<Capability> {
 /// expected)`, `signer.unsign(request.GET["t"])`), and whether the verifier is resolved.
 fn verifier_call(file: &ParsedFile, call: Node) -> Option<(String, bool)> {
     let callee = call.child_by_field_name("function")?;
-    let written = file.text(callee);
-    let last = written
-        .rsplit(['.', ':'])
-        .next()
-        .unwrap_or(written)
-        .trim_end_matches(|c: char| !c.is_alphanumeric() && c != '_');
-    let resolved = matches!(
-        file.symbols().resolve(file.language(), written),
-        Resolved::Qualified(name) if VERIFIERS.matches(&name)
-    );
-    if !resolved && !is_verifier_name(last) {
-        return None;
-    }
+    let resolved = verifier(file, callee)?;
     let mut inputs = named_children(call.child_by_field_name("arguments")?);
     // `provided.ct_eq(expected)`: the receiver is compared too.
     if callee.kind() == "field_expression" {
@@ -150,37 +138,50 @@ fn checked_in_helper(file: &ParsedFile, call: Node) -> Option<(String, bool)> {
     if callee.contains(['.', ':']) {
         return None;
     }
-    let arguments = named_children(call.child_by_field_name("arguments")?);
-    let handed: Vec<usize> = arguments
-        .iter()
-        .enumerate()
-        .filter(|(_, argument)| from_request(file, **argument))
-        .map(|(index, _)| index)
+    let helper = crate::taint::callees::defined(file, callee)?;
+    // The helper's verifier calls first: request input is traced only when there is one.
+    let checks: Vec<(Node, bool)> = descendants(helper.child_by_field_name("body")?)
+        .filter(|node| matches!(node.kind(), "call" | "call_expression"))
+        .filter_map(|inner| {
+            Some((
+                inner,
+                verifier(file, inner.child_by_field_name("function")?)?,
+            ))
+        })
         .collect();
-    if handed.is_empty() {
+    if checks.is_empty() {
         return None;
     }
-    let helper = crate::taint::callees::defined(file, callee)?;
     let parameters = crate::taint::parameter_names(file, helper);
-    let secrets: Vec<&str> = handed
-        .iter()
-        .filter_map(|index| parameters.get(*index).map(String::as_str))
+    // Positional arguments, in the order of the helper's parameters.
+    let secrets: Vec<&str> = named_children(call.child_by_field_name("arguments")?)
+        .into_iter()
+        .take_while(|argument| argument.kind() != "keyword_argument")
+        .zip(&parameters)
+        .filter(|(argument, _)| from_request(file, *argument))
+        .map(|(_, parameter)| parameter.as_str())
         .collect();
-    let body = helper.child_by_field_name("body")?;
-    descendants(body)
-        .filter(|node| matches!(node.kind(), "call" | "call_expression"))
-        .find_map(|inner| {
-            let written = file.text(inner.child_by_field_name("function")?);
-            let last = written.rsplit(['.', ':']).next().unwrap_or(written);
-            let resolved = matches!(
-                file.symbols().resolve(file.language(), written),
-                Resolved::Qualified(name) if VERIFIERS.matches(&name)
-            );
-            let verifies = resolved || is_verifier_name(last);
-            let passed = descendants(inner.child_by_field_name("arguments")?)
-                .any(|node| node.kind() == "identifier" && secrets.contains(&file.text(node)));
-            (verifies && passed).then(|| (shorten(file.text(inner)), resolved))
-        })
+    checks.into_iter().find_map(|(inner, resolved)| {
+        let passed = descendants(inner.child_by_field_name("arguments")?)
+            .any(|node| node.kind() == "identifier" && secrets.contains(&file.text(node)));
+        passed.then(|| (shorten(file.text(inner)), resolved))
+    })
+}
+
+/// Whether the function `callee` names verifies a secret, and whether it is resolved by its
+/// qualified name (`hmac.compare_digest`) rather than judged by its name alone.
+fn verifier(file: &ParsedFile, callee: Node) -> Option<bool> {
+    let written = file.text(callee);
+    let last = written
+        .rsplit(['.', ':'])
+        .next()
+        .unwrap_or(written)
+        .trim_end_matches(|c: char| !c.is_alphanumeric() && c != '_');
+    let resolved = matches!(
+        file.symbols().resolve(file.language(), written),
+        Resolved::Qualified(name) if VERIFIERS.matches(&name)
+    );
+    (resolved || is_verifier_name(last)).then_some(resolved)
 }
 
 /// An ORM lookup by a secret-named field with request input (`Order.objects.get(code=c,
