@@ -31,6 +31,12 @@ const TEST_DIRS: &[&str] = &[
     ".semgrep",
 ];
 
+/// Whether a directory of that name holds tests, benchmarks, examples, fixtures or a demo
+/// project ([`TEST_DIRS`]).
+pub fn is_test_dir(name: &str) -> bool {
+    TEST_DIRS.contains(&name)
+}
+
 /// Whether a file is test code by its path, relative to the scanned directory (`/`-separated):
 /// a component in [`TEST_DIRS`], or a pytest/unittest or Rust test file name.
 pub fn is_test_path(relative: &str) -> bool {
@@ -38,7 +44,7 @@ pub fn is_test_path(relative: &str) -> bool {
     let Some(name) = parts.next_back() else {
         return false;
     };
-    if parts.any(|dir| TEST_DIRS.contains(&dir)) {
+    if parts.any(is_test_dir) {
         return true;
     }
     if let Some(stem) = name

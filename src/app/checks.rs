@@ -463,7 +463,7 @@ fn is_local_settings(module: &str) -> bool {
             "local" | "dev" | "development" | "test" | "tests" | "testing" | "ci"
         )
     });
-    variant || crate::testcode::is_test_path(&format!("{parent}/x"))
+    variant || crate::testcode::is_test_dir(parent)
 }
 
 /// The (file, name) pairs of findings' `NotReboundByImporters` checks where some module of the

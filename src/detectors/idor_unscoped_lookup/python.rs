@@ -1804,20 +1804,19 @@ fn scoped_by_caller(file: &ParsedFile, model: &str) -> bool {
                     .next()
                     .is_some_and(is_caller_word)
             });
-            let call = argument.parent().and_then(|arguments| arguments.parent());
-            names_owner
-                && call.is_some_and(|call| {
-                    let callee = call
-                        .child_by_field_name("function")
-                        .map(|callee| file.text(callee))
-                        .unwrap_or_default();
-                    let first = argument
-                        .parent()
-                        .and_then(|arguments| arguments.named_child(0))
-                        .map(|first| file.text(first))
-                        .unwrap_or_default();
-                    callee.starts_with(&format!("{model}.")) || first == model
-                })
+            let Some(arguments) = argument.parent().filter(|_| names_owner) else {
+                return false;
+            };
+            let callee = arguments
+                .parent()
+                .and_then(|call| call.child_by_field_name("function"))
+                .map(|callee| file.text(callee))
+                .unwrap_or_default();
+            let first = arguments
+                .named_child(0)
+                .map(|first| file.text(first))
+                .unwrap_or_default();
+            callee.starts_with(&format!("{model}.")) || first == model
         })
 }
 
