@@ -472,6 +472,10 @@ impl<'f, 's> FileMatches<'f, 's> {
         }
     }
 
+    /// Whether one of `candidates` meets the relation's condition. One that holds only by
+    /// waiting for the function's callers (a `tainted` value that comes from a parameter) is
+    /// kept in reserve while a later one may hold here: `print(amount, password)` is a finding
+    /// at `password`, not a wait for the callers of `amount`.
     fn any_related<'t>(
         &'t self,
         spec: &TaintSpec,
@@ -479,17 +483,41 @@ impl<'f, 's> FileMatches<'f, 's> {
         candidates: impl Iterator<Item = SgNode<'t>>,
         env: &mut Env<'_, 't>,
     ) -> bool {
-        candidates
-            .filter(|candidate| {
-                rel.kinds.as_ref().is_none_or(|kinds| {
-                    kinds.contains(usize::from(candidate.get_inner_node().kind_id()))
-                })
+        let waiting = self.via_parameter.borrow().is_some();
+        let lowered = self.lowered.get();
+        let mut reserve = None;
+        let candidates = candidates.filter(|candidate| {
+            rel.kinds.as_ref().is_none_or(|kinds| {
+                kinds.contains(usize::from(candidate.get_inner_node().kind_id()))
             })
-            .any(|candidate| {
-                attempt(env, |trial| {
-                    self.eval(spec, &rel.condition, &candidate, None, trial)
-                })
-            })
+        });
+        for candidate in candidates {
+            let mut trial: Env<'_, 't> = Cow::Borrowed(env.as_ref());
+            if !self.eval(spec, &rel.condition, &candidate, None, &mut trial) {
+                continue;
+            }
+            if waiting || self.via_parameter.borrow().is_none() {
+                if let Cow::Owned(bound) = trial {
+                    *env = Cow::Owned(bound);
+                }
+                return true;
+            }
+            let deferred = (
+                trial.into_owned(),
+                self.via_parameter.take(),
+                self.flow.take(),
+                self.lowered.replace(lowered),
+            );
+            reserve.get_or_insert(deferred);
+        }
+        let Some((bound, via_parameter, flow, said)) = reserve else {
+            return false;
+        };
+        *env = Cow::Owned(bound);
+        self.via_parameter.replace(via_parameter);
+        self.flow.replace(flow);
+        self.lowered.set(said);
+        true
     }
 
     /// Whether `candidate` (with its ancestors `lineage`) satisfies the relation's condition.
