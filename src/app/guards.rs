@@ -13,7 +13,7 @@ use super::facts::FileFacts;
 use crate::app::handlers::python::class_attribute;
 use crate::parse::ParsedFile;
 use crate::symbols::{NamePatterns, Resolved};
-use crate::syntax::{descendants, named_children};
+use crate::syntax::{ancestors_from, descendants, named_children};
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -444,6 +444,9 @@ fn defers_to_commit(file: &ParsedFile, class: Node) -> bool {
     let Some(body) = class.child_by_field_name("body") else {
         return false;
     };
+    if !file.text(body).contains("on_commit") {
+        return false;
+    }
     descendants(body)
         .filter(|n| n.kind() == "function_definition")
         .filter(|f| {
@@ -979,8 +982,8 @@ static ACCESS_TEST: LazyLock<regex::Regex> = LazyLock::new(|| {
 /// exit there is the refusal, whatever it returns (`flash(…); return redirect(".")`).
 fn on_denied_branch(file: &ParsedFile, node: Node, body: Node, reading: &Reading) -> bool {
     let mut child = node;
-    let mut current = node.parent();
-    while let Some(parent) = current {
+    // From `body` down: walking up with `parent()` costs a descent from the root per step.
+    for parent in ancestors_from(body, node) {
         if parent.id() == body.id() {
             return false;
         }
@@ -999,7 +1002,6 @@ fn on_denied_branch(file: &ParsedFile, node: Node, body: Node, reading: &Reading
             }
         }
         child = parent;
-        current = parent.parent();
     }
     false
 }
@@ -1013,8 +1015,7 @@ fn under_condition(
     reading: &Reading,
     test: &dyn Fn(&str) -> bool,
 ) -> bool {
-    let mut current = node.parent();
-    while let Some(parent) = current {
+    for parent in ancestors_from(body, node) {
         if parent.id() == body.id() {
             return false;
         }
@@ -1027,7 +1028,6 @@ fn under_condition(
                 return true;
             }
         }
-        current = parent.parent();
     }
     false
 }

@@ -95,11 +95,12 @@ const REDIRECTS: &[&str] = &[
 /// a credential or the client's address; `None` otherwise.
 pub fn python_tests(file: &ParsedFile, function: Node) -> Option<Tests> {
     let body = function.child_by_field_name("body")?;
-    let own = |node: &Node| is_own(*node, function);
-    let returns: Vec<Node> = file
-        .of_kinds_within(&["return_statement"], body)
-        .into_iter()
-        .filter(own)
+    let own = OwnNodes::of(file, body);
+    let every_return = file.of_kinds_within(&["return_statement"], body);
+    let returns: Vec<Node> = every_return
+        .iter()
+        .copied()
+        .filter(|node| own.holds(*node))
         .collect();
     if returns.is_empty() {
         return None;
@@ -107,11 +108,17 @@ pub fn python_tests(file: &ParsedFile, function: Node) -> Option<Tests> {
     let assignments: Vec<Node> = file
         .of_kinds_within(&["assignment"], body)
         .into_iter()
-        .filter(own)
+        .filter(|node| own.holds(*node))
         .collect();
     let mut deciding: Vec<Node> = returns.iter().filter_map(|r| r.named_child(0)).collect();
     for statement in file.of_kinds_within(&["if_statement", "elif_clause"], body) {
-        if own(&statement) && descendants(statement).any(|n| n.kind() == "return_statement") {
+        // Returns are in document order: the first one starting after the statement does.
+        let range = statement.byte_range();
+        let first = every_return.partition_point(|r| r.start_byte() < range.start);
+        let returns_inside = every_return
+            .get(first)
+            .is_some_and(|r| r.end_byte() <= range.end);
+        if own.holds(statement) && returns_inside {
             deciding.extend(statement.child_by_field_name("condition"));
         }
     }
@@ -211,22 +218,30 @@ pub fn is_predicate(file: &ParsedFile, function: Node) -> bool {
     python_tests(file, function).is_some_and(|tests| tests.boolean)
 }
 
-/// Whether `node` belongs to `function` itself, not to a function, lambda or class nested in it.
-fn is_own(node: Node, function: Node) -> bool {
-    let mut current = node.parent();
-    while let Some(parent) = current {
-        if parent.id() == function.id() {
-            return true;
-        }
-        if matches!(
-            parent.kind(),
-            "function_definition" | "lambda" | "class_definition"
-        ) {
-            return false;
-        }
-        current = parent.parent();
+/// The nodes of a function's body that belong to the function itself, not to a function,
+/// lambda or class nested in it: decided by the byte ranges of those nested scopes, found once
+/// from the file's node index (walking up with `parent()` costs a descent from the root).
+struct OwnNodes {
+    nested: Vec<std::ops::Range<usize>>,
+}
+
+impl OwnNodes {
+    fn of(file: &ParsedFile, body: Node) -> OwnNodes {
+        let nested = file
+            .of_kinds_within(&["function_definition", "lambda", "class_definition"], body)
+            .into_iter()
+            .map(|scope| scope.byte_range())
+            .collect();
+        OwnNodes { nested }
     }
-    false
+
+    fn holds(&self, node: Node) -> bool {
+        let start = node.start_byte();
+        !self
+            .nested
+            .iter()
+            .any(|scope| scope.start < start && start < scope.end)
+    }
 }
 
 /// The names of a function's parameters, `self` and `cls` included.
@@ -499,8 +514,9 @@ pub fn python_checks<'t>(
         return Vec::new();
     }
     let mut out = Vec::new();
+    let own = OwnNodes::of(file, body);
     for statement in file.of_kinds_within(&["if_statement"], body) {
-        if !is_own(statement, function) {
+        if !own.holds(statement) {
             continue;
         }
         let Some(condition) = statement.child_by_field_name("condition") else {
