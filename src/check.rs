@@ -376,8 +376,35 @@ pub fn check_file(
 pub(crate) fn settle<'r>(findings: &mut Vec<Finding>, rule_of: impl Fn(&str) -> Option<&'r Rule>) {
     findings.sort_by(|a, b| (a.start, &a.rule_id, a.end).cmp(&(b.start, &b.rule_id, b.end)));
     findings.dedup_by(|a, b| a.rule_id == b.rule_id && a.bytes == b.bytes);
+    drop_repeated_causes(findings);
     drop_superseded(findings, rule_of);
     fingerprint::assign(findings);
+}
+
+/// Drop the findings whose flow starts at another finding of the same rule elsewhere in the
+/// file: that one reports the cause already (a predictable generator reported where a helper
+/// named for a one-time code makes it, and again where a caller stores the helper's result).
+fn drop_repeated_causes(findings: &mut Vec<Finding>) {
+    let repeats: Vec<bool> = findings
+        .iter()
+        .map(|finding| {
+            let Some(source) = finding
+                .flow
+                .first()
+                .filter(|step| step.path == finding.path)
+            else {
+                return false;
+            };
+            findings.iter().any(|other| {
+                other.rule_id == finding.rule_id
+                    && (other.end <= finding.start || finding.end <= other.start)
+                    && other.start <= source.start
+                    && source.start < other.end
+            })
+        })
+        .collect();
+    let mut repeated = repeats.into_iter();
+    findings.retain(|_| !repeated.next().unwrap_or(false));
 }
 
 /// Report one value from the request that reaches several sinks of an injection rule once: the

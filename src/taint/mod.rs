@@ -540,7 +540,7 @@ impl<'a, 'f> Tracer<'a, 'f> {
                 .enumerate()
                 .filter(|(index, _)| reaching.get(*index).copied().unwrap_or(false))
                 .find_map(|(_, arg)| self.value(*arg, depth + 1))
-                .or_else(|| self.returned_request_input(function));
+                .or_else(|| self.returned_source(function));
             return flow.map(|mut flow| {
                 let name = function
                     .child_by_field_name("name")
@@ -580,21 +580,24 @@ impl<'a, 'f> Tracer<'a, 'f> {
         Some(flow)
     }
 
-    /// Request input that `function` returns on its own (`return request.GET["q"]`), when
-    /// request input is a source. The rule's own sources are left out: those are reported
-    /// where they are made.
-    fn returned_request_input(&self, function: Node) -> Option<Flow> {
-        if !self.request {
-            return None;
-        }
+    /// A source that `function` returns on its own: request input (`return request.GET["q"]`)
+    /// when request input is a source, and then not the rule's own sources, which are reported
+    /// where they are made; else the rule's own sources (`return random.choice(…)` for a rule
+    /// whose sources are a predictable generator's values).
+    fn returned_source(&self, function: Node) -> Option<Flow> {
         let sanitizers_only = |node: Node| match (self.custom)(node) {
             Some(Custom::Source(_)) => None,
             other => other,
         };
+        let custom: CustomHook = match (self.request, self.question) {
+            (true, _) => &sanitizers_only,
+            (false, Question::Source) => self.custom,
+            (false, _) => return None,
+        };
         let inner = Tracer {
             conversions_sanitize: self.conversions_sanitize,
             segments_clean: self.segments_clean,
-            ..Tracer::new(self.file, self.model, &sanitizers_only, true)
+            ..Tracer::new(self.file, self.model, custom, self.request)
         };
         inner.visits.set(self.visits.get());
         let flow = returned_values(self.file, function)
