@@ -62,6 +62,8 @@ enum Step {
     Logs,
     ReturnsNone,
     ReturnsSuccess,
+    /// `return e`: the exception object handed back as the function's result.
+    ReturnsException,
     /// Anything else: re-raises, returns an error, or does work we cannot judge.
     Handles,
 }
@@ -81,12 +83,23 @@ pub fn check(file: &ParsedFile, out: &mut Vec<Match>) {
         if guards_cleanup_only(file, clause) || has_else(clause) {
             continue;
         }
+        let name = caught_name(file, clause);
         let mut worst = Step::Nothing;
         for statement in named_children(block) {
             if statement.kind() == "comment" {
                 continue;
             }
-            worst = worst.max(step(file, statement));
+            let returns_it = statement.kind() == "return_statement"
+                && name.is_some_and(|name| {
+                    statement
+                        .named_child(0)
+                        .is_some_and(|value| file.text(value) == name)
+                });
+            worst = worst.max(if returns_it {
+                Step::ReturnsException
+            } else {
+                step(file, statement)
+            });
         }
         let sensitive = guards_money_or_auth(file, clause);
         // A comment saying why is a documented decision, except where money or access is at stake.
@@ -107,7 +120,11 @@ pub fn check(file: &ParsedFile, out: &mut Vec<Match>) {
         // ticket; a status that cannot be fetched stays pending): the caller decides.
         let fails_closed = matches!(worst, Step::Nothing | Step::Logs | Step::ReturnsNone)
             && try_returns_a_value(clause);
+        // A caller takes the exception object for the result (a token, an amount): where
+        // money or access is at stake that is decided; elsewhere it may be a "result or
+        // error" convention the callers check.
         let decided = worst == Step::ReturnsSuccess
+            || (worst == Step::ReturnsException && sensitive)
             || (sensitive && !best_effort && !fails_closed && guards_an_effect(file, clause));
         let outcome = match worst {
             Step::Handles => continue,
@@ -117,6 +134,7 @@ pub fn check(file: &ParsedFile, out: &mut Vec<Match>) {
             Step::Logs => "only logs it and carries on",
             Step::ReturnsNone => "returns None",
             Step::ReturnsSuccess => "returns a success response",
+            Step::ReturnsException => "returns the exception object as the function's result",
         };
         let mut captures = vec![("CAUGHT", caught), ("OUTCOME", outcome.to_string())];
         if !decided {
@@ -129,6 +147,16 @@ pub fn check(file: &ParsedFile, out: &mut Vec<Match>) {
             link_checks: Vec::new(),
         });
     }
+}
+
+/// The name `except … as e` binds.
+fn caught_name<'f>(file: &'f ParsedFile, clause: Node) -> Option<&'f str> {
+    let mut cursor = clause.walk();
+    let alias = clause
+        .children_by_field_name("value", &mut cursor)
+        .find(|value| value.kind() == "as_pattern")?
+        .child_by_field_name("alias")?;
+    Some(file.text(alias))
 }
 
 /// `except:`, `except Exception`, `except (ValueError, Exception) as e`: how it reads in a message.
