@@ -575,6 +575,15 @@ impl<'f, 's> FileMatches<'f, 's> {
                 values.iter().any(|v| strip_quotes(value) == v)
             }
             ConstraintTest::ValueRegex(regex) => regex.is_match(self.value(bound)),
+            ConstraintTest::DebugShowsField(regex) => {
+                let node = bound.get_inner_node();
+                crate::taint::debug_fields::debug_shows_field(
+                    self.file,
+                    node,
+                    bound.text().as_ref(),
+                    &|name| regex.is_match(name),
+                )
+            }
             ConstraintTest::FromRequest(wanted) => {
                 let flow = Tracer::new(self.file, self.model(), &|_| None, true)
                     .origins_only()

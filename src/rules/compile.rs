@@ -596,6 +596,11 @@ fn constraint_tests(
             regex, at, cx.checked,
         )?));
     }
+    if let Some(regex) = &raw.debug_shows_field {
+        tests.push(ConstraintTest::DebugShowsField(compile_regex(
+            regex, at, cx.checked,
+        )?));
+    }
     if let Some(wanted) = raw.from_request {
         tests.push(ConstraintTest::FromRequest(wanted));
     }

@@ -424,7 +424,7 @@ fn resolved(file: &ParsedFile, written: &str) -> Option<String> {
 }
 
 /// The type annotation of the parameter `name` of the function around `at`.
-fn parameter_type<'f>(file: &ParsedFile<'f>, at: Node, name: &str) -> Option<&'f str> {
+pub(crate) fn parameter_type<'f>(file: &ParsedFile<'f>, at: Node, name: &str) -> Option<&'f str> {
     let kinds = ["function_definition", "function_item"];
     let function = ancestors_from(file.tree.root_node(), at)
         .into_iter()

@@ -22,6 +22,7 @@
 pub mod across;
 pub mod built;
 pub mod callees;
+pub mod debug_fields;
 pub mod objects;
 pub mod plugins;
 mod python;
