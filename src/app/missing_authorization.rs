@@ -49,6 +49,68 @@ fn creates_an_account(callees: &mut Callees, path: &str, at: usize) -> Option<St
         .flatten()
 }
 
+/// Handlers named for a password reset.
+static RESETS_PASSWORD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)password[-_]?resets?|reset[-_]?password|forgot[-_]?password")
+        .expect("valid regex")
+});
+/// Calls that set an account's password, and attributes that hold it.
+static SETS_PASSWORD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(^|[.:_])(set|update|change|save)_?password$|(^|\.)(password|password_hash|hashed_password)$")
+        .expect("valid regex")
+});
+/// Names of the values that prove a reset: the emailed token or code, the user id it signs.
+static RESET_PROOF: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)token|code|otp|key|signature|uidb64").expect("valid regex"));
+
+/// The call or assignment with which the handler whose name starts at byte `at` of `path`
+/// sets a new password, when no token-like value it holds is handed to a call or compared
+/// (`let _token = p.get("token");` read and dropped): a reset that verifies nothing.
+fn sets_password_unverified(callees: &mut Callees, path: &str, at: usize) -> Option<String> {
+    callees
+        .with_function_at(path, at, |file, function| {
+            let nodes: Vec<_> = descendants(function).collect();
+            let sets = nodes.iter().find_map(|node| {
+                let target = match node.kind() {
+                    "call" | "call_expression" => node.child_by_field_name("function"),
+                    "assignment" | "assignment_expression" => node.child_by_field_name("left"),
+                    _ => None,
+                }?;
+                let text = file.text(target);
+                SETS_PASSWORD
+                    .is_match(text)
+                    .then(|| text.lines().next().unwrap_or(text).to_string())
+            })?;
+            // `token`, `data.token`, `body["token"]` handed to a call or compared; reading it
+            // (`body.get("token")`) is not using it.
+            let proof_used = nodes.iter().any(|node| {
+                let container = matches!(
+                    node.kind(),
+                    "argument_list"
+                        | "arguments"
+                        | "token_tree"
+                        | "comparison_operator"
+                        | "binary_expression"
+                );
+                let reads = node.parent().is_some_and(|call| {
+                    matches!(call.kind(), "call" | "call_expression")
+                        && call.child_by_field_name("function").is_some_and(|f| {
+                            let name = file.text(f);
+                            let last = name.rsplit(['.', ':']).next().unwrap_or(name);
+                            matches!(last, "get" | "pop" | "getlist" | "get_one" | "query")
+                        })
+                });
+                container
+                    && !reads
+                    && crate::syntax::named_children(*node)
+                        .into_iter()
+                        .any(|value| RESET_PROOF.is_match(file.text(value)))
+            });
+            (!proof_used).then_some(sets)
+        })
+        .flatten()
+}
+
 /// Read-only handlers worth flagging: they return money, identity or account data.
 static SENSITIVE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -127,7 +189,14 @@ pub fn findings(
         // not public by its name (a password reset for the local administrator), and is read
         // for a write whatever its method (`GET /admin/reset-chef-password`).
         let address = routes.iter().find_map(|r| r.address_check.as_deref());
-        if (PUBLIC_BY_NATURE.is_match(&names) && address.is_none()) || signed_webhook {
+        // A password reset is public because a token sent to the account's owner proves who
+        // asks: one that sets the password without using any token proves nothing.
+        let unverified_reset = (RESETS_PASSWORD.is_match(&names) && handler.capability.is_none())
+            .then(|| sets_password_unverified(callees, path, handler.bytes.start))
+            .flatten();
+        if ((PUBLIC_BY_NATURE.is_match(&names) && address.is_none()) || signed_webhook)
+            && unverified_reset.is_none()
+        {
             continue;
         }
         let writes = routes.iter().zip(&handlers).any(|(r, h)| {
@@ -142,8 +211,12 @@ pub fn findings(
             .collect();
         let changes_state = (writes || address.is_some())
             && effects.handler_writes(callees, path, handler.bytes.start);
-        let (severity, confidence, exposure) = if changes_state {
-            (rule.severity, rule.confidence, "changes state")
+        let (severity, confidence, exposure) = if let Some(call) = &unverified_reset {
+            let exposure =
+                format!("sets a new password (`{call}`) without verifying a reset token");
+            (rule.severity, rule.confidence, exposure)
+        } else if changes_state {
+            (rule.severity, rule.confidence, "changes state".to_string())
         } else if reads_account_data(
             &format!("{} {}", handler.name, field.unwrap_or("")),
             &routes,
@@ -151,14 +224,14 @@ pub fn findings(
             (
                 rule.severity.lower(),
                 Confidence::Low,
-                "returns account data",
+                "returns account data".to_string(),
             )
         } else if writes {
             // Neither its body nor the project functions it calls write anything known.
             (
                 rule.severity.lower(),
                 Confidence::Low,
-                "takes a write method but changes no state in its code",
+                "takes a write method but changes no state in its code".to_string(),
             )
         } else {
             continue;
@@ -189,7 +262,7 @@ pub fn findings(
         let captures = [
             ("HANDLER", shown),
             ("ROUTE", route_texts.join(", ")),
-            ("EXPOSURE", exposure.to_string()),
+            ("EXPOSURE", exposure),
         ];
         let mut message = rule.render_message(&captures);
         if let Some(check) = address {
