@@ -475,7 +475,8 @@ impl<'f, 's> FileMatches<'f, 's> {
     /// Whether one of `candidates` meets the relation's condition. One that holds only by
     /// waiting for the function's callers (a `tainted` value that comes from a parameter) is
     /// kept in reserve while a later one may hold here: `print(amount, password)` is a finding
-    /// at `password`, not a wait for the callers of `amount`.
+    /// at `password`, not a wait for the callers of `amount`. The wait stays recorded while the
+    /// later ones are tried, so that none of them waits again (or traces its parameters again).
     fn any_related<'t>(
         &'t self,
         spec: &TaintSpec,
@@ -502,25 +503,31 @@ impl<'f, 's> FileMatches<'f, 's> {
                 }
                 return true;
             }
-            let deferred = (
-                trial.into_owned(),
-                self.via_parameter.take(),
-                self.flow.take(),
-                self.lowered.replace(lowered),
-            );
-            reserve.get_or_insert(deferred);
+            if reserve.is_none() {
+                // The first candidate that waits: kept, its wait left in place as a blocker.
+                reserve = Some((
+                    trial.into_owned(),
+                    self.flow.take(),
+                    self.lowered.replace(lowered),
+                ));
+                continue;
+            }
+            // A later one held outright: the reserve's wait is dropped.
+            self.via_parameter.take();
+            if let Cow::Owned(bound) = trial {
+                *env = Cow::Owned(bound);
+            }
+            return true;
         }
-        let Some((bound, via_parameter, flow, said)) = reserve else {
+        let Some((bound, flow, said)) = reserve else {
             return false;
         };
         *env = Cow::Owned(bound);
-        self.via_parameter.replace(via_parameter);
         self.flow.replace(flow);
         self.lowered.set(said);
         true
     }
 
-    /// Whether `candidate` (with its ancestors `lineage`) satisfies the relation's condition.
     fn related<'t>(
         &'t self,
         spec: &TaintSpec,

@@ -370,7 +370,11 @@ fn capitalised(class: String, separator: &str) -> Option<String> {
 }
 
 /// The written type of the field `field` of the struct `owner` this file declares.
-fn rust_field_type<'f>(file: &ParsedFile<'f>, owner: &str, field: &str) -> Option<&'f str> {
+pub(crate) fn rust_field_type<'f>(
+    file: &ParsedFile<'f>,
+    owner: &str,
+    field: &str,
+) -> Option<&'f str> {
     let body = file
         .of_kinds(&["struct_item"])
         .into_iter()

@@ -32,8 +32,8 @@ pub fn debug_shows_field(
     for field_name in path_after(file, at) {
         types = types
             .iter()
-            .find_map(|struct_name| field_type(file, struct_name, &field_name))
-            .map(|text| type_names(&text))
+            .find_map(|struct_name| super::across::rust_field_type(file, struct_name, &field_name))
+            .map(type_names)
             .unwrap_or_default();
     }
     types
@@ -69,21 +69,6 @@ fn struct_item<'t>(file: &'t ParsedFile, name: &str) -> Option<Node<'t>> {
         item.child_by_field_name("name")
             .is_some_and(|n| file.text(n) == name)
     })
-}
-
-/// The type written for the field `field` of the struct `name` of this file.
-fn field_type(file: &ParsedFile, name: &str, field: &str) -> Option<String> {
-    let body = struct_item(file, name)?.child_by_field_name("body")?;
-    named_children(body)
-        .into_iter()
-        .filter(|declaration| declaration.kind() == "field_declaration")
-        .find(|declaration| {
-            declaration
-                .child_by_field_name("name")
-                .is_some_and(|n| file.text(n) == field)
-        })
-        .and_then(|declaration| declaration.child_by_field_name("type"))
-        .map(|ty| file.text(ty).to_string())
 }
 
 /// The type written for `name`: its `let`'s annotation or what the `let` builds, else its

@@ -592,7 +592,8 @@ impl<'a, 'f> Tracer<'a, 'f> {
         };
         let custom: CustomHook = match (self.request, self.question) {
             (true, _) => &sanitizers_only,
-            (false, Question::Source) => self.custom,
+            // Not while summarising a function by its parameters.
+            (false, Question::Source) if self.params.is_none() => self.custom,
             (false, _) => return None,
         };
         let inner = Tracer {
