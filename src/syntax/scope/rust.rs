@@ -67,22 +67,23 @@ pub fn assignments_before<'t>(
 }
 
 /// Whether `node` is in test code: a `#[test]` function or a `#[cfg(test)]` module.
+/// Judged from the file's index of items by the byte ranges of the tested ones: walking up
+/// with `parent()` costs a descent from the root per step, cubic on deeply nested code.
 pub fn in_test_code(file: &ParsedFile, node: Node) -> bool {
-    let mut current = node.parent();
-    while let Some(item) = current {
-        if matches!(item.kind(), "function_item" | "mod_item") {
+    let at = node.start_byte();
+    file.of_kinds(&["function_item", "mod_item"])
+        .into_iter()
+        .filter(|item| item.start_byte() < at && at < item.end_byte())
+        .any(|item| {
             let mut sibling = item.prev_named_sibling();
             while let Some(attribute) = sibling.filter(|s| s.kind() == "attribute_item") {
-                let text = file.text(attribute);
-                if text.contains("test") {
+                if file.text(attribute).contains("test") {
                     return true;
                 }
                 sibling = attribute.prev_named_sibling();
             }
-        }
-        current = item.parent();
-    }
-    false
+            false
+        })
 }
 
 /// Whether `name` is bound by a parameter of the enclosing function with an inert type
