@@ -6,7 +6,7 @@ use super::{Project, Route};
 use crate::finding::{Finding, Related};
 use crate::rules::{Confidence, Rule};
 use crate::source::Position;
-use crate::syntax::descendants;
+use crate::syntax::{descendants, named_children};
 use crate::taint::callees::Callees;
 use regex::Regex;
 use std::collections::BTreeMap;
@@ -102,7 +102,7 @@ fn sets_password_unverified(callees: &mut Callees, path: &str, at: usize) -> Opt
                 });
                 container
                     && !reads
-                    && crate::syntax::named_children(*node)
+                    && named_children(*node)
                         .into_iter()
                         .any(|value| RESET_PROOF.is_match(file.text(value)))
             });

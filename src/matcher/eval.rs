@@ -528,6 +528,7 @@ impl<'f, 's> FileMatches<'f, 's> {
         true
     }
 
+    /// Whether `candidate` (with its ancestors `lineage`) satisfies the relation's condition.
     fn related<'t>(
         &'t self,
         spec: &TaintSpec,

@@ -63,14 +63,6 @@ fn path_after(file: &ParsedFile, at: Node) -> Vec<String> {
     path
 }
 
-/// The struct item of this file named `name`.
-fn struct_item<'t>(file: &'t ParsedFile, name: &str) -> Option<Node<'t>> {
-    file.of_kinds(&["struct_item"]).into_iter().find(|item| {
-        item.child_by_field_name("name")
-            .is_some_and(|n| file.text(n) == name)
-    })
-}
-
 /// The type written for `name`: its `let`'s annotation or what the `let` builds, else its
 /// parameter's type.
 fn value_type(file: &ParsedFile, at: Node, name: &str) -> Option<String> {
@@ -109,7 +101,7 @@ fn shows(file: &ParsedFile, name: &str, field: &dyn Fn(&str) -> bool, depth: usi
     if depth == 0 {
         return false;
     }
-    let Some(item) = struct_item(file, name) else {
+    let Some(item) = super::across::rust_struct(file, name) else {
         return false;
     };
     if !derives_debug(file, item) {

@@ -89,17 +89,7 @@ pub fn check(file: &ParsedFile, out: &mut Vec<Match>) {
             if statement.kind() == "comment" {
                 continue;
             }
-            let returns_it = statement.kind() == "return_statement"
-                && name.is_some_and(|name| {
-                    statement
-                        .named_child(0)
-                        .is_some_and(|value| file.text(value) == name)
-                });
-            worst = worst.max(if returns_it {
-                Step::ReturnsException
-            } else {
-                step(file, statement)
-            });
+            worst = worst.max(step(file, statement, name));
         }
         let sensitive = guards_money_or_auth(file, clause);
         // A comment saying why is a documented decision, except where money or access is at stake.
@@ -439,11 +429,11 @@ fn statement_call(statement: Node<'_>) -> Option<Node<'_>> {
 }
 
 /// What one statement of a handler does with the error.
-fn step(file: &ParsedFile, statement: Node) -> Step {
+fn step(file: &ParsedFile, statement: Node, caught: Option<&str>) -> Step {
     match statement.kind() {
         "pass_statement" => Step::Nothing,
         "continue_statement" | "break_statement" => Step::Continues,
-        "return_statement" => returns(file, statement),
+        "return_statement" => returns(file, statement, caught),
         "expression_statement" => {
             let Some(expression) = named_children(statement).into_iter().next() else {
                 return Step::Nothing;
@@ -488,11 +478,15 @@ fn is_logging(file: &ParsedFile, statement: Node) -> bool {
     }
 }
 
-/// `return`, `return None`, a success response, or something else (an error or a value).
-fn returns(file: &ParsedFile, statement: Node) -> Step {
+/// `return`, `return None`, a success response, the caught exception itself (`return e`), or
+/// something else (an error or a value).
+fn returns(file: &ParsedFile, statement: Node, caught: Option<&str>) -> Step {
     let Some(value) = named_children(statement).into_iter().next() else {
         return Step::ReturnsNone;
     };
+    if caught.is_some_and(|name| file.text(value) == name) {
+        return Step::ReturnsException;
+    }
     match value.kind() {
         "none" => Step::ReturnsNone,
         "call" if is_success_response(file, value) => Step::ReturnsSuccess,
