@@ -701,6 +701,7 @@ fn hand_routed_rust_services_list_each_arm_as_a_route() {
         &[
             "fixtures/missing-authorization/hyper",
             "fixtures/missing-authorization/std",
+            "fixtures/command-injection/std-request-type",
         ],
     );
     let rows = table(&document);
@@ -721,6 +722,11 @@ fn hand_routed_rust_services_list_each_arm_as_a_route() {
     // The standard library: string methods and paths.
     assert_eq!(row("/orders"), ("POST", "create_order", ""));
     assert_eq!(row("/"), ("GET", "handle", ""));
+    // A service's own request type, matched on its path field, routing into another module.
+    assert_eq!(row("/exports"), ("", "handle", ""));
+    assert_eq!(row("/archives"), ("", "archive", ""));
+    // A match on a configured path is no router.
+    assert!(rows.iter().all(|r| r.1 != "/srv/exports"), "{rows:#?}");
     let frameworks: Vec<&str> = document["routes"]
         .as_array()
         .unwrap()

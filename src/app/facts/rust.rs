@@ -61,6 +61,10 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
         Some(Framework::Axum)
     } else if text.contains("hyper") {
         Some(Framework::Hyper)
+    } else if text.contains("Request") && takes_request_anywhere(file) {
+        // Functions of a service that routes by hand over its own request type, mounted by a
+        // dispatcher in another file (`"/search" => features::search::handle(self, req)`).
+        Some(Framework::Std)
     } else {
         None
     };
@@ -147,7 +151,12 @@ fn candidates(
         // `pub(crate) async fn`: the words before the name.
         let head = &file.source.text[item.start_byte()..name_node.start_byte()];
         let is_async = head.split_whitespace().any(|word| word == "async");
-        if !is_async || name == "main" || facts.handlers.iter().any(|h| h.name == name) {
+        // Standard-library dispatchers call plain functions; only those handed the request.
+        let callable = match framework {
+            Framework::Std => takes_request(file, item),
+            _ => is_async,
+        };
+        if !callable || name == "main" || facts.handlers.iter().any(|h| h.name == name) {
             continue;
         }
         let handler = Handler {
@@ -170,6 +179,30 @@ fn candidates(
         fact.candidate = true;
         facts.handlers.push(fact);
     }
+}
+
+/// Whether some top-level function of the file takes a request (see [`takes_request`]).
+fn takes_request_anywhere(file: &ParsedFile) -> bool {
+    named_children(file.tree.root_node())
+        .into_iter()
+        .any(|item| item.kind() == "function_item" && takes_request(file, item))
+}
+
+/// Whether `function` has a parameter of a type named `Request` (`&Request`,
+/// `http::Request<Body>`, `&mut crate::Request`).
+fn takes_request(file: &ParsedFile, function: Node) -> bool {
+    let Some(list) = function.child_by_field_name("parameters") else {
+        return false;
+    };
+    named_children(list)
+        .into_iter()
+        .filter_map(|param| param.child_by_field_name("type"))
+        .any(|ty| {
+            let text = file.text(ty).trim_start_matches('&').trim_start();
+            let text = text.strip_prefix("mut ").unwrap_or(text);
+            let head = text.split('<').next().unwrap_or(text).trim();
+            head.rsplit("::").next() == Some("Request")
+        })
 }
 
 /// A function that routes by hand mounts the function each arm calls under the arm's path;

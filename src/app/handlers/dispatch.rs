@@ -76,7 +76,7 @@ pub struct RoutedCall {
 pub(crate) fn may_dispatch(text: &str) -> bool {
     text.contains("match")
         && text.contains("\"/")
-        && (text.contains("method") || text.contains("uri"))
+        && (text.contains("method") || text.contains("uri") || text.contains(".path"))
 }
 
 /// The routes `function` dispatches by hand, if its body matches on the request's method or
@@ -93,11 +93,13 @@ pub(super) fn of<'t>(
             continue;
         };
         // `req.method()`, `req.uri().path()`, `(method, path)`: a request's method or URI, not a
-        // file path alone (`match path { "/" => … }`), nor `uri_path` or `path_buf`.
+        // file path alone (`match path { "/" => … }`), nor `uri_path` or `path_buf`; or the path
+        // of the request parameter itself (`req.path.as_str()`, `req.path()`, a service's own
+        // request type).
         let on_request = descendants(value).any(|n| {
             matches!(n.kind(), "identifier" | "field_identifier")
                 && matches!(file.text(n), "method" | "uri")
-        });
+        }) || descendants(value).any(|n| request_path(file, n, params));
         if !on_request {
             continue;
         }
@@ -128,6 +130,17 @@ pub(super) fn of<'t>(
         });
     }
     None
+}
+
+/// Whether `node` reads the path of a parameter holding the request: `req.path`, `req.path()`.
+fn request_path(file: &ParsedFile, node: Node, params: &[String]) -> bool {
+    node.kind() == "field_expression"
+        && node
+            .child_by_field_name("field")
+            .is_some_and(|field| file.text(field) == "path")
+        && node.child_by_field_name("value").is_some_and(|value| {
+            value.kind() == "identifier" && params.iter().any(|p| p == file.text(value))
+        })
 }
 
 /// The routes of one arm: one per literal path in its pattern.
