@@ -136,3 +136,35 @@ fn every_rule_has_vulnerable_and_safe_fixtures_per_framework() {
         missing.join("\n")
     );
 }
+
+#[test]
+fn a_whole_body_logged_at_debug_level_is_one_severity_lower() {
+    let options = ScanOptions {
+        paths: vec![PathBuf::from("fixtures/sensitive-data-logged/flask/app.py")],
+        ..ScanOptions::default()
+    };
+    let outcome = tollgate::scan::scan(&options, &RULES).unwrap();
+    let severity = |text: &str| {
+        let source =
+            std::fs::read_to_string("fixtures/sensitive-data-logged/flask/app.py").unwrap();
+        let line = source.lines().position(|l| l.contains(text)).unwrap() + 1;
+        outcome
+            .findings
+            .iter()
+            .find(|f| f.rule_id == "sensitive-data-logged" && f.start.line == line)
+            .map(|f| f.severity.to_string())
+    };
+    assert_eq!(
+        severity("app.logger.info(\"charge request: %s\", request.json)").as_deref(),
+        Some("high")
+    );
+    assert_eq!(
+        severity("app.logger.debug(\"charge request: %s\", request.json)").as_deref(),
+        Some("medium")
+    );
+    // A named secret at DEBUG level keeps its severity.
+    assert_eq!(
+        severity("logging.debug(\"using stripe key %s\", api_key)").as_deref(),
+        Some("high")
+    );
+}
