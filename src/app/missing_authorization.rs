@@ -27,6 +27,13 @@ static PUBLIC_BY_NATURE: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("valid regex")
 });
+/// Handlers and classes named for public or anonymous use (`PublicFormView`,
+/// `anonymous_upload`): public by intent, as far as names tell. Not paths: a `/public` prefix
+/// is where a router was mounted, and a write mounted there by mistake is the bug.
+static NAMED_PUBLIC: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[^A-Za-z])(?i:public|anonymous)(?:[^a-z]|$)|(?:^|[a-z])(?:Public|Anonymous)(?:[A-Z]|$)")
+        .expect("valid regex")
+});
 /// Calls that create a user or an account for the caller: what a sign-up does.
 static CREATES_ACCOUNT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -286,6 +293,14 @@ pub fn findings(
             message.push_str(&format!(
                 " (it checks a secret the request carries, `{}`: public by design, judged by names)",
                 capability.check
+            ));
+            Confidence::Low
+        } else if let Some(name) = std::iter::once(&handler.name)
+            .chain(&handler.owner)
+            .find(|name| NAMED_PUBLIC.is_match(name))
+        {
+            message.push_str(&format!(
+                " (`{name}` says it is public by design: judged by names)"
             ));
             Confidence::Low
         } else if let Some(first) = guessed.first() {
