@@ -201,12 +201,23 @@ impl<'a> Callees<'a> {
         for split in 1..parts.len().min(3) {
             let (module, name) = parts.split_at(parts.len() - split);
             let (module, name) = (module.join(sep), name.join(sep));
-            let candidates: Vec<&Candidate> = self
+            let matching: Vec<&(String, String, &Candidate)> = self
                 .modules
                 .iter()
                 .filter(|(found, _, _)| same_module(found, &module))
+                .collect();
+            // The module itself when a file is it (`django` is `django/__init__.py`), not every
+            // module of the package below it.
+            let tight: Vec<&Candidate> = matching
+                .iter()
+                .filter(|(found, _, _)| is_module(found, &module, sep))
                 .map(|(_, _, candidate)| *candidate)
                 .collect();
+            let candidates = if tight.is_empty() {
+                matching.iter().map(|(_, _, candidate)| *candidate).collect()
+            } else {
+                tight
+            };
             for candidate in candidates {
                 let found = self.with_parsed(candidate, |file| {
                     // `settings.method` of a module-level `settings = Settings(…)`.
@@ -293,6 +304,14 @@ fn instance_method<'t>(file: &'t ParsedFile, name: &str) -> Option<tree_sitter::
 }
 
 /// The function `name` (`helper`, `Class.method`, `Type::method`) the file defines.
+/// Whether the module `found` is the module `named`, up to the package root the scan started
+/// from (`app.views` is `src.app.views`, and the other way round).
+fn is_module(found: &str, named: &str, sep: &str) -> bool {
+    found == named
+        || found.ends_with(&format!("{sep}{named}"))
+        || named.ends_with(&format!("{sep}{found}"))
+}
+
 pub(crate) fn defined<'t>(file: &'t ParsedFile, name: &str) -> Option<tree_sitter::Node<'t>> {
     let kind = match file.language() {
         Language::Python => "function_definition",
