@@ -534,6 +534,9 @@ fn declarative_finding(rule: &Rule, source: &SourceFile, found: Found) -> Findin
     if let Some(task) = found.task {
         finding.link_checks.push(LinkCheck::NotDeferredTask(task));
     }
+    if let Some(shown) = found.debug_shown {
+        finding.link_checks.push(LinkCheck::DebugShowsField(shown));
+    }
     if let Some(name) = found.rebound {
         finding
             .link_checks

@@ -105,6 +105,19 @@ pub enum LinkCheck {
     /// client's id: the finding holds only when no class of the settings'
     /// `DEFAULT_PERMISSION_CLASSES` checks objects (`has_object_permission`, by its code).
     DefaultPermissions,
+    /// The value's `{:?}` prints a field the pattern accepts, through structs of other files
+    /// or crates: `debug-shows-field` in a rule, for a type the finding's file does not declare.
+    DebugShowsField(DebugShown),
+}
+
+/// A value printed with `{:?}`: its possible type names, the field path to the printed value
+/// (`config` of `state.config`, from the first type the file does not declare), and the regex
+/// of field names that must not be printed.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct DebugShown {
+    pub types: Vec<String>,
+    pub path: Vec<String>,
+    pub field: String,
 }
 
 impl Finding {

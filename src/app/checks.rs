@@ -9,7 +9,7 @@ use super::guards::Judge;
 use super::models::RequestModels;
 use super::{FileFacts, Project, Route};
 use crate::app::handlers::RouteWanted;
-use crate::finding::{Finding, LinkCheck};
+use crate::finding::{DebugShown, Finding, LinkCheck};
 use crate::rules::Confidence;
 use crate::taint::callees::Callees;
 use crate::taint::validate::ENUM_BASES;
@@ -54,6 +54,8 @@ pub struct LinkChecks {
     /// The (file, module-level name) pairs that every module star-importing the file assigns
     /// again.
     rebound: BTreeSet<(String, String)>,
+    /// The `{:?}` checks that hold: the value's struct, in some file, prints the field.
+    debug_shown: BTreeSet<DebugShown>,
 }
 
 impl LinkChecks {
@@ -145,6 +147,19 @@ impl LinkChecks {
             })
             .collect();
         let rebound = rebound_by_importers(files, findings.clone());
+        let structs = crate::taint::debug_fields::Structs::new(
+            files.iter().flat_map(|(_, facts)| &facts.structs),
+        );
+        let debug_shown = findings
+            .clone()
+            .flat_map(|finding| &finding.link_checks)
+            .filter_map(|check| match check {
+                LinkCheck::DebugShowsField(shown) => Some(shown),
+                _ => None,
+            })
+            .filter(|shown| structs.shows(shown))
+            .cloned()
+            .collect();
         let project_functions = findings
             .flat_map(|finding| &finding.link_checks)
             .filter_map(|check| match check {
@@ -178,6 +193,7 @@ impl LinkChecks {
             object_permission_settings: object_permission_settings(files, &judge),
             set_through_code: set_through_code(files, &judge, findings_setters),
             rebound,
+            debug_shown,
         }
     }
 
@@ -260,6 +276,7 @@ impl LinkChecks {
                 !self.authenticated.contains(&(finding.path.clone(), *line))
             }
             LinkCheck::Routed(line, wanted) => self.routed(&finding.path, *line, wanted),
+            LinkCheck::DebugShowsField(shown) => self.debug_shown.contains(shown),
             LinkCheck::DefaultPermissions => !self
                 .object_permission_settings
                 .iter()

@@ -6,7 +6,7 @@ use super::{
     TaintSpec, BUILT_HOW,
 };
 use crate::app::handlers::{FileModel, RouteWanted};
-use crate::finding::{ModelRef, TemplateUse};
+use crate::finding::{DebugShown, ModelRef, TemplateUse};
 use crate::parse::ParsedFile;
 use crate::syntax::descendants;
 use crate::taint::across::{self, ParamSink};
@@ -47,6 +47,9 @@ pub struct FileMatches<'f, 's> {
     request_model: RefCell<Option<(String, Option<String>, bool)>>,
     /// The task the current match requires not to defer to `on_commit`.
     task: RefCell<Option<String>>,
+    /// The `{:?}` of a value of another file's struct the current match requires to print a
+    /// field.
+    debug_shown: RefCell<Option<DebugShown>>,
     /// The module-level name the current match requires its star-importers not to rebind.
     rebound: RefCell<Option<String>>,
     /// Functions of other files the current match's call must not run.
@@ -94,6 +97,8 @@ pub struct Found {
     pub request_model: Option<ModelRef>,
     /// The qualified task a `defers-to-commit: false` constraint deferred to linking.
     pub task: Option<String>,
+    /// The printed value a `debug-shows-field` constraint deferred to linking.
+    pub debug_shown: Option<DebugShown>,
     /// The module-level name a `rebound-by-importers: false` constraint deferred to linking.
     pub rebound: Option<String>,
     /// The functions of other files a `defined-in-project: false` constraint deferred to
@@ -134,6 +139,7 @@ impl<'f, 's> FileMatches<'f, 's> {
             by_text: RefCell::new(None),
             request_model: RefCell::new(None),
             task: RefCell::new(None),
+            debug_shown: RefCell::new(None),
             rebound: RefCell::new(None),
             project_calls: RefCell::new(Vec::new()),
             setter: RefCell::new(None),
@@ -173,6 +179,7 @@ impl<'f, 's> FileMatches<'f, 's> {
         self.by_text.borrow_mut().take();
         self.request_model.borrow_mut().take();
         self.task.borrow_mut().take();
+        self.debug_shown.borrow_mut().take();
         self.rebound.borrow_mut().take();
         self.project_calls.borrow_mut().clear();
         self.setter.borrow_mut().take();
@@ -268,6 +275,7 @@ impl<'f, 's> FileMatches<'f, 's> {
             unresolved: self.by_text.borrow_mut().take(),
             request_model,
             task: self.task.borrow_mut().take(),
+            debug_shown: self.debug_shown.borrow_mut().take(),
             rebound: self.rebound.borrow_mut().take(),
             project_calls: self.project_calls.take(),
             setter: self.setter.borrow_mut().take(),
@@ -328,27 +336,67 @@ impl<'f, 's> FileMatches<'f, 's> {
                 all.iter().all(|c| self.eval(spec, c, node, lineage, trial))
             }),
             // A branch that fails takes back what its `lower-*` and `in-handler` conditions said,
-            // and a wait for callers its `tainted` asked for.
-            Condition::Any(any) => any.iter().any(|c| {
-                let said = (
-                    self.lowered.get(),
-                    self.unauthenticated.get(),
-                    self.staff_handler.get(),
-                );
-                let routed = self.routed.borrow().len();
-                let waiting = self.via_parameter.borrow().is_some();
-                let held = attempt(env, |trial| self.eval(spec, c, node, lineage, trial));
-                if !held {
-                    self.routed.borrow_mut().truncate(routed);
-                    self.lowered.set(said.0);
-                    self.unauthenticated.set(said.1);
-                    self.staff_handler.set(said.2);
-                    if !waiting && self.via_parameter.borrow_mut().take().is_some() {
-                        self.flow.borrow_mut().take();
+            // and a wait for callers its `tainted` asked for. A branch that holds only by a check
+            // left to the link is kept in reserve while a later one may hold outright.
+            Condition::Any(any) => {
+                let deferred = self.debug_shown.borrow().is_some();
+                let mut reserve = None;
+                for c in any {
+                    let said = (
+                        self.lowered.get(),
+                        self.unauthenticated.get(),
+                        self.staff_handler.get(),
+                    );
+                    let routed = self.routed.borrow().len();
+                    let waiting = self.via_parameter.borrow().is_some();
+                    let take_back = || {
+                        self.routed.borrow_mut().truncate(routed);
+                        self.lowered.set(said.0);
+                        self.unauthenticated.set(said.1);
+                        self.staff_handler.set(said.2);
+                        if !waiting && self.via_parameter.borrow_mut().take().is_some() {
+                            self.flow.borrow_mut().take();
+                        }
+                    };
+                    let mut trial: Env<'_, 't> = Cow::Borrowed(env.as_ref());
+                    if !self.eval(spec, c, node, lineage, &mut trial) {
+                        take_back();
+                        if !deferred {
+                            self.debug_shown.borrow_mut().take();
+                        }
+                        continue;
                     }
+                    let waits = !waiting && self.via_parameter.borrow().is_some();
+                    if !deferred && !waits && reserve.is_none() {
+                        if let Some(shown) = self.debug_shown.borrow_mut().take() {
+                            let said_here = (
+                                self.lowered.get(),
+                                self.unauthenticated.get(),
+                                self.staff_handler.get(),
+                                self.routed.borrow()[routed..].to_vec(),
+                            );
+                            take_back();
+                            reserve = Some((trial.into_owned(), shown, said_here));
+                            continue;
+                        }
+                    }
+                    if let Cow::Owned(bound) = trial {
+                        *env = Cow::Owned(bound);
+                    }
+                    return true;
                 }
-                held
-            }),
+                let Some((bound, shown, (lowered, unauthenticated, staff, routed))) = reserve
+                else {
+                    return false;
+                };
+                *env = Cow::Owned(bound);
+                self.debug_shown.replace(Some(shown));
+                self.lowered.set(lowered);
+                self.unauthenticated.set(unauthenticated);
+                self.staff_handler.set(staff);
+                self.routed.borrow_mut().extend(routed);
+                true
+            }
             // What a negated condition says about the handler does not hold for the match.
             Condition::Not(inner) => {
                 let mut scratch: Env = Cow::Borrowed(env.as_ref());
@@ -484,7 +532,7 @@ impl<'f, 's> FileMatches<'f, 's> {
         candidates: impl Iterator<Item = SgNode<'t>>,
         env: &mut Env<'_, 't>,
     ) -> bool {
-        let waiting = self.via_parameter.borrow().is_some();
+        let deferred = self.debug_shown.borrow().is_some();
         let lowered = self.lowered.get();
         let mut reserve = None;
         let candidates = candidates.filter(|candidate| {
@@ -493,11 +541,25 @@ impl<'f, 's> FileMatches<'f, 's> {
             })
         });
         for candidate in candidates {
+            // With a wait in place (the caller's, or the reserve's as a blocker), a candidate
+            // holds outright or not at all.
+            let blocked = self.via_parameter.borrow().is_some();
             let mut trial: Env<'_, 't> = Cow::Borrowed(env.as_ref());
             if !self.eval(spec, &rel.condition, &candidate, None, &mut trial) {
                 continue;
             }
-            if waiting || self.via_parameter.borrow().is_none() {
+            // A check this candidate left to the link: it holds only if nothing holds outright.
+            let left_to_link = if deferred {
+                None
+            } else {
+                self.debug_shown.borrow_mut().take()
+            };
+            let waits = !blocked && self.via_parameter.borrow().is_some();
+            if !waits && left_to_link.is_none() {
+                if reserve.as_ref().is_some_and(|(_, _, _, _, waited)| *waited) {
+                    // A later one held outright: the reserve's wait is dropped.
+                    self.via_parameter.take();
+                }
                 if let Cow::Owned(bound) = trial {
                     *env = Cow::Owned(bound);
                 }
@@ -509,22 +571,22 @@ impl<'f, 's> FileMatches<'f, 's> {
                     trial.into_owned(),
                     self.flow.take(),
                     self.lowered.replace(lowered),
+                    left_to_link,
+                    waits,
                 ));
-                continue;
+            } else if waits {
+                self.via_parameter.take();
             }
-            // A later one held outright: the reserve's wait is dropped.
-            self.via_parameter.take();
-            if let Cow::Owned(bound) = trial {
-                *env = Cow::Owned(bound);
-            }
-            return true;
         }
-        let Some((bound, flow, said)) = reserve else {
+        let Some((bound, flow, said, left_to_link, _)) = reserve else {
             return false;
         };
         *env = Cow::Owned(bound);
         self.flow.replace(flow);
         self.lowered.set(said);
+        if left_to_link.is_some() {
+            self.debug_shown.replace(left_to_link);
+        }
         true
     }
 
@@ -584,13 +646,22 @@ impl<'f, 's> FileMatches<'f, 's> {
             }
             ConstraintTest::ValueRegex(regex) => regex.is_match(self.value(bound)),
             ConstraintTest::DebugShowsField(regex) => {
+                use crate::taint::debug_fields::{debug_shows_field, Shown};
                 let node = bound.get_inner_node();
-                crate::taint::debug_fields::debug_shows_field(
+                match debug_shows_field(
                     self.file,
                     node,
                     bound.text().as_ref(),
                     &|name| regex.is_match(name),
-                )
+                    regex.as_str(),
+                ) {
+                    Shown::Yes => true,
+                    Shown::No => false,
+                    Shown::Elsewhere(check) => {
+                        self.debug_shown.borrow_mut().get_or_insert(check);
+                        true
+                    }
+                }
             }
             ConstraintTest::FromRequest(wanted) => {
                 let flow = Tracer::new(self.file, self.model(), &|_| None, true)

@@ -214,7 +214,10 @@ impl<'a> Callees<'a> {
                 .map(|(_, _, candidate)| *candidate)
                 .collect();
             let candidates = if tight.is_empty() {
-                matching.iter().map(|(_, _, candidate)| *candidate).collect()
+                matching
+                    .iter()
+                    .map(|(_, _, candidate)| *candidate)
+                    .collect()
             } else {
                 tight
             };

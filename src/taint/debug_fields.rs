@@ -1,44 +1,168 @@
-//! What a Rust value prints with `{:?}`: the struct of the file its type names, when that
-//! struct derives `Debug`, prints every field, so a value of a configuration struct holding a
-//! `secret_token` (itself or in a nested struct) logs the token.
+//! What a Rust value prints with `{:?}`: the struct its type names, when that struct derives
+//! `Debug`, prints every field, so a value of a configuration struct holding a `secret_token`
+//! (itself or in a nested struct) logs the token. Structs of the file are judged at once; a type
+//! declared in another file or crate of the project is judged once the project is linked, from
+//! every file's [`StructFact`]s.
 
+use crate::finding::DebugShown;
 use crate::parse::ParsedFile;
 use crate::source::Language;
 use crate::syntax::{descendants, named_children};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use tree_sitter::Node;
 
 /// How many structs deep fields are followed (`AppConfig.post_process.secret_token`).
 const MAX_DEPTH: usize = 3;
 
-/// Whether the Rust value `name`, used at `at`, has a type that is a struct of this file which
-/// derives `Debug` and has a field whose name `field` accepts, itself or through fields whose
-/// types are such structs. The type is the one a parameter declares (`State(cfg):
+/// What a value's `{:?}` shows of a field `field` accepts.
+pub enum Shown {
+    Yes,
+    No,
+    /// Decided once the project is linked: the type (or a field on the path to the printed
+    /// value) is a struct the file does not declare.
+    Elsewhere(DebugShown),
+}
+
+/// Whether the Rust value `name`, used at `at`, has a type that is a struct which derives
+/// `Debug` and has a field whose name `field` accepts, itself or through fields whose types are
+/// such structs. The type is the one a parameter declares (`State(cfg):
 /// State<Arc<AppConfig>>`), a `let` annotates, or a `let` builds (`AppConfig { … }`,
-/// `AppConfig::load()`).
+/// `AppConfig::load()`). `pattern` is `field`'s regex, kept for the link.
 pub fn debug_shows_field(
     file: &ParsedFile,
     at: Node,
     name: &str,
     field: &dyn Fn(&str) -> bool,
-) -> bool {
+    pattern: &str,
+) -> Shown {
     if file.language() != Language::Rust || is_field_of_path(file, at) {
-        return false;
+        return Shown::No;
     }
     let Some(type_text) = value_type(file, at, name) else {
-        return false;
+        return Shown::No;
     };
     let mut types = type_names(&type_text);
     // `?state.config`: the type of the field printed, through the structs of the path.
-    for field_name in path_after(file, at) {
+    let path = path_after(file, at);
+    for (step, field_name) in path.iter().enumerate() {
+        if !types
+            .iter()
+            .any(|t| super::across::rust_struct(file, t).is_some())
+        {
+            return elsewhere(types, &path[step..], pattern);
+        }
         types = types
             .iter()
-            .find_map(|struct_name| super::across::rust_field_type(file, struct_name, &field_name))
+            .find_map(|struct_name| super::across::rust_field_type(file, struct_name, field_name))
             .map(type_names)
             .unwrap_or_default();
     }
-    types
+    if types
         .iter()
         .any(|struct_name| shows(file, struct_name, field, MAX_DEPTH))
+    {
+        return Shown::Yes;
+    }
+    // A field of a struct of this file may hold a struct of another file.
+    elsewhere(types, &[], pattern)
+}
+
+fn elsewhere(types: Vec<String>, path: &[String], pattern: &str) -> Shown {
+    if types.is_empty() {
+        return Shown::No;
+    }
+    Shown::Elsewhere(DebugShown {
+        types,
+        path: path.to_vec(),
+        field: pattern.to_string(),
+    })
+}
+
+/// A struct a Rust file declares, as the link judges `{:?}` of values of other files by it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StructFact {
+    pub name: String,
+    /// Whether it derives `Debug` (a hand-written `impl Debug` may redact: not counted).
+    pub debug: bool,
+    /// Its fields: name and the capitalised type names of their written types.
+    pub fields: Vec<(String, Vec<String>)>,
+}
+
+/// The structs `file` declares.
+pub fn struct_facts(file: &ParsedFile) -> Vec<StructFact> {
+    file.of_kinds(&["struct_item"])
+        .into_iter()
+        .filter_map(|item| {
+            let name = file.text(item.child_by_field_name("name")?).to_string();
+            let fields = item
+                .child_by_field_name("body")
+                .map(named_children)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|declaration| declaration.kind() == "field_declaration")
+                .filter_map(|declaration| {
+                    let field = declaration.child_by_field_name("name")?;
+                    let ty = declaration.child_by_field_name("type")?;
+                    Some((file.text(field).to_string(), type_names(file.text(ty))))
+                })
+                .collect();
+            Some(StructFact {
+                name,
+                debug: derives_debug(file, item),
+                fields,
+            })
+        })
+        .collect()
+}
+
+/// The project's structs by name, for deciding [`DebugShown`] checks at the link.
+pub struct Structs<'a> {
+    by_name: BTreeMap<&'a str, Vec<&'a StructFact>>,
+}
+
+impl<'a> Structs<'a> {
+    pub fn new(facts: impl Iterator<Item = &'a StructFact>) -> Self {
+        let mut by_name: BTreeMap<&str, Vec<&StructFact>> = BTreeMap::new();
+        for fact in facts {
+            by_name.entry(fact.name.as_str()).or_default().push(fact);
+        }
+        Structs { by_name }
+    }
+
+    /// Whether a value of one of `check.types`, through `check.path`, prints a field the
+    /// check's pattern accepts. A name several structs share holds when one of them does.
+    pub fn shows(&self, check: &DebugShown) -> bool {
+        let Ok(field) = regex::Regex::new(&check.field) else {
+            return false;
+        };
+        let mut types: Vec<&str> = check.types.iter().map(String::as_str).collect();
+        for step in &check.path {
+            types = types
+                .iter()
+                .flat_map(|t| self.by_name.get(t).into_iter().flatten())
+                .flat_map(|fact| fact.fields.iter().filter(|(name, _)| name == step))
+                .flat_map(|(_, inner)| inner.iter().map(String::as_str))
+                .collect();
+        }
+        types
+            .iter()
+            .any(|t| self.prints(t, &|name| field.is_match(name), MAX_DEPTH))
+    }
+
+    fn prints(&self, name: &str, field: &dyn Fn(&str) -> bool, depth: usize) -> bool {
+        depth > 0
+            && self.by_name.get(name).into_iter().flatten().any(|fact| {
+                fact.debug
+                    && fact.fields.iter().any(|(field_name, inner)| {
+                        field(field_name)
+                            || inner
+                                .iter()
+                                .filter(|t| t.as_str() != name)
+                                .any(|t| self.prints(t, field, depth - 1))
+                    })
+            })
+    }
 }
 
 /// Whether `at` follows a `.` among macro tokens: a field of a path whose head is judged.

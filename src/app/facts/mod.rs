@@ -94,6 +94,8 @@ pub struct FileFacts {
     /// OpenAPI specifications the file serves with connexion (`app.add_api("openapi.yaml")`).
     #[serde(default)]
     pub apis: Vec<crate::app::connexion::Api>,
+    /// Rust structs declared here, for `{:?}` of their values in other files.
+    pub structs: Vec<crate::taint::debug_fields::StructFact>,
 }
 
 impl FileFacts {
@@ -118,6 +120,7 @@ impl FileFacts {
             && self.graphql_schemas.is_empty()
             && self.graphql_mounts.is_empty()
             && self.apis.is_empty()
+            && self.structs.is_empty()
             // A module that star-imports another may replace its settings.
             && self.symbols.as_ref().is_none_or(|symbols| symbols.globs.is_empty())
     }

@@ -74,6 +74,7 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
         symbols: Some(file.symbols().clone()),
         functions: crate::app::rust_guards::rust_functions(file),
         unscoped_lookups: crate::detectors::unscoped_lookups(file),
+        structs: crate::taint::debug_fields::struct_facts(file),
         ..FileFacts::default()
     };
     if framework.is_none() && !hand_routed && !NEEDS_ANY.iter().any(|needle| text.contains(needle))
