@@ -137,23 +137,26 @@ fn every_rule_has_vulnerable_and_safe_fixtures_per_framework() {
     );
 }
 
-#[test]
-fn a_whole_body_logged_at_debug_level_is_one_severity_lower() {
+/// The severity of `rule`'s finding on the line of `file` that contains `text`.
+fn severity_at(file: &str, rule: &str, text: &str) -> Option<String> {
     let options = ScanOptions {
-        paths: vec![PathBuf::from("fixtures/sensitive-data-logged/flask/app.py")],
+        paths: vec![PathBuf::from(file)],
         ..ScanOptions::default()
     };
     let outcome = tollgate::scan::scan(&options, &RULES).unwrap();
-    let severity = |text: &str| {
-        let source =
-            std::fs::read_to_string("fixtures/sensitive-data-logged/flask/app.py").unwrap();
-        let line = source.lines().position(|l| l.contains(text)).unwrap() + 1;
-        outcome
-            .findings
-            .iter()
-            .find(|f| f.rule_id == "sensitive-data-logged" && f.start.line == line)
-            .map(|f| f.severity.to_string())
-    };
+    let source = std::fs::read_to_string(file).unwrap();
+    let line = source.lines().position(|l| l.contains(text)).unwrap() + 1;
+    outcome
+        .findings
+        .iter()
+        .find(|f| f.rule_id == rule && f.start.line == line)
+        .map(|f| f.severity.to_string())
+}
+
+#[test]
+fn a_whole_body_logged_at_debug_level_is_one_severity_lower() {
+    let file = "fixtures/sensitive-data-logged/flask/app.py";
+    let severity = |text: &str| severity_at(file, "sensitive-data-logged", text);
     assert_eq!(
         severity("app.logger.info(\"charge request: %s\", request.json)").as_deref(),
         Some("high")
@@ -165,6 +168,25 @@ fn a_whole_body_logged_at_debug_level_is_one_severity_lower() {
     // A named secret at DEBUG level keeps its severity.
     assert_eq!(
         severity("logging.debug(\"using stripe key %s\", api_key)").as_deref(),
+        Some("high")
+    );
+}
+
+#[test]
+fn a_setting_that_a_later_star_import_may_replace_is_one_severity_lower() {
+    let severity = |file: &str| {
+        severity_at(
+            file,
+            "insecure-framework-config",
+            "SESSION_COOKIE_SECURE = False",
+        )
+    };
+    assert_eq!(
+        severity("fixtures/insecure-framework-config/django/analytics/settings.py").as_deref(),
+        Some("medium")
+    );
+    assert_eq!(
+        severity("fixtures/insecure-framework-config/django/ledger/settings.py").as_deref(),
         Some("high")
     );
 }
