@@ -85,7 +85,8 @@ fn parameters_read_by(file: &ParsedFile, function: Node, expressions: &[Node]) -
 
 /// Python: the calls in `if` conditions that guard `use_site` with a test of the variable
 /// `name`: the use sits in the consequence of `if check(name):` (or `if a and check(name):`),
-/// or follows `if not check(name):` whose block leaves. With the argument's position.
+/// or follows `if not check(name):` whose block leaves or replaces `name` (`next_url =
+/// reverse("home")`). With the argument's position.
 pub(super) fn tests_guarding<'t>(
     file: &'t ParsedFile,
     use_site: Node<'t>,
@@ -119,7 +120,7 @@ pub(super) fn tests_guarding<'t>(
                 if statement.start_byte() >= child.start_byte() {
                     break;
                 }
-                for negated in leaving_negations(file, statement) {
+                for negated in leaving_negations(file, statement, name) {
                     positive_calls(negated, &mut |call| {
                         if let Some(index) = argument_index(file, call, name) {
                             found.push((call, index));
@@ -152,10 +153,11 @@ fn positive_calls<'t>(condition: Node<'t>, found: &mut impl FnMut(Node<'t>)) {
     }
 }
 
-/// What holds after `if <condition>: <leaves>` without `elif`/`else`: `X` of `if not X:`, and
-/// each `X` of `if not a or not X:` (every side of an `or` is false past it).
-fn leaving_negations<'t>(file: &ParsedFile, statement: Node<'t>) -> Vec<Node<'t>> {
-    let Some(condition) = leaving_condition(file, statement) else {
+/// What holds for `name` after `if <condition>: <leaves or replaces name>` without
+/// `elif`/`else`: `X` of `if not X:`, and each `X` of `if not a or not X:` (every side of an `or`
+/// is false past it).
+fn leaving_negations<'t>(file: &ParsedFile, statement: Node<'t>, name: &str) -> Vec<Node<'t>> {
+    let Some(condition) = leaving_condition(file, statement, name) else {
         return Vec::new();
     };
     let mut sides = vec![condition];
@@ -173,8 +175,9 @@ fn leaving_negations<'t>(file: &ParsedFile, statement: Node<'t>) -> Vec<Node<'t>
     negated
 }
 
-/// The condition of `if <condition>: <leaves>` without `elif`/`else`.
-fn leaving_condition<'t>(file: &ParsedFile, statement: Node<'t>) -> Option<Node<'t>> {
+/// The condition of `if <condition>: <leaves>` without `elif`/`else`, or of one whose block
+/// gives `name` another value on every path.
+fn leaving_condition<'t>(file: &ParsedFile, statement: Node<'t>, name: &str) -> Option<Node<'t>> {
     if statement.kind() != "if_statement" || statement.child_by_field_name("alternative").is_some()
     {
         return None;
@@ -187,7 +190,43 @@ fn leaving_condition<'t>(file: &ParsedFile, statement: Node<'t>) -> Option<Node<
             "raise_statement" | "return_statement" | "continue_statement"
         ) || (last.kind() == "expression_statement" && file.text(*last).starts_with("abort("))
     });
-    leaves.then_some(condition)
+    (leaves || replaces(file, consequence, name)).then_some(condition)
+}
+
+/// Whether every path through `block` assigns `name` (`name = …` among its statements, or an
+/// `if`/`elif`/`else` each of whose branches does).
+fn replaces(file: &ParsedFile, block: Node, name: &str) -> bool {
+    named_children(block)
+        .into_iter()
+        .any(|statement| match statement.kind() {
+            "expression_statement" => statement.named_child(0).is_some_and(|assignment| {
+                assignment.kind() == "assignment"
+                    && assignment
+                        .child_by_field_name("left")
+                        .is_some_and(|left| left.kind() == "identifier" && file.text(left) == name)
+            }),
+            "if_statement" => {
+                let mut branches = vec![statement.child_by_field_name("consequence")];
+                let mut has_else = false;
+                for alternative in named_children(statement) {
+                    match alternative.kind() {
+                        "elif_clause" => {
+                            branches.push(alternative.child_by_field_name("consequence"))
+                        }
+                        "else_clause" => {
+                            has_else = true;
+                            branches.push(alternative.child_by_field_name("body"));
+                        }
+                        _ => {}
+                    }
+                }
+                has_else
+                    && branches
+                        .into_iter()
+                        .all(|branch| branch.is_some_and(|b| replaces(file, b, name)))
+            }
+            _ => false,
+        })
 }
 
 /// An `if` whose consequence rejects: `raise`, `abort(…)`; `return Err(…)`, `bail!(…)`.
