@@ -86,12 +86,12 @@ fn parameters_read_by(file: &ParsedFile, function: Node, expressions: &[Node]) -
 /// Python: the calls in `if` conditions that guard `use_site` with a test of the variable
 /// `name`: the use sits in the consequence of `if check(name):` (or `if a and check(name):`),
 /// or follows `if not check(name):` whose block leaves or replaces `name` (`next_url =
-/// reverse("home")`). With the argument's position.
+/// reverse("home")`). With the argument's position (`None`: passed by keyword).
 pub(super) fn tests_guarding<'t>(
     file: &'t ParsedFile,
     use_site: Node<'t>,
     name: &str,
-) -> Vec<(Node<'t>, usize)> {
+) -> Vec<(Node<'t>, Option<usize>)> {
     if file.language() != Language::Python {
         return Vec::new();
     }
@@ -109,7 +109,7 @@ pub(super) fn tests_guarding<'t>(
         {
             if let Some(condition) = parent.child_by_field_name("condition") {
                 positive_calls(condition, &mut |call| {
-                    if let Some(index) = argument_index(file, call, name) {
+                    if let Some(index) = guard_argument(file, call, name) {
                         found.push((call, index));
                     }
                 });
@@ -122,7 +122,7 @@ pub(super) fn tests_guarding<'t>(
                 }
                 for negated in leaving_negations(file, statement, name) {
                     positive_calls(negated, &mut |call| {
-                        if let Some(index) = argument_index(file, call, name) {
+                        if let Some(index) = guard_argument(file, call, name) {
                             found.push((call, index));
                         }
                     });
@@ -303,6 +303,21 @@ fn maybe_argument(text: &str, name: &str) -> bool {
 
 /// The position of the argument that carries `name` itself: the variable, a reference to it,
 /// a string built from it, or a borrowing conversion of it.
+/// Where `call` receives `name`: its position, or `Some(None)` as a keyword argument's value
+/// (`url_has_allowed_host_and_scheme(url=next_url, …)`).
+fn guard_argument(file: &ParsedFile, call: Node, name: &str) -> Option<Option<usize>> {
+    if let Some(index) = argument_index(file, call, name) {
+        return Some(Some(index));
+    }
+    let arguments = call.child_by_field_name("arguments")?;
+    named_children(arguments)
+        .into_iter()
+        .filter(|arg| arg.kind() == "keyword_argument")
+        .filter_map(|arg| arg.child_by_field_name("value"))
+        .any(|value| carries(file, value, name))
+        .then_some(None)
+}
+
 fn argument_index(file: &ParsedFile, call: Node, name: &str) -> Option<usize> {
     let arguments = call.child_by_field_name("arguments")?;
     named_children(arguments)
@@ -441,8 +456,17 @@ pub(super) enum Verdict {
 impl Tracer<'_, '_> {
     /// What the test `call` in a condition guarding a use, receiving the traced value as
     /// argument `index`, says about it.
-    pub(super) fn test(&self, call: Node, index: usize) -> Verdict {
+    /// The argument's position is `None` when it is passed by keyword: only the rule's own
+    /// sanitizers decide then.
+    pub(super) fn test(&self, call: Node, index: Option<usize>) -> Verdict {
         let Some(callee) = call.child_by_field_name("function") else {
+            return Verdict::No;
+        };
+        // A check the rule names among its sanitizers (`url_has_allowed_host_and_scheme(…)`).
+        if matches!((self.custom)(call), Some(super::Custom::Sanitizer)) {
+            return Verdict::Clean;
+        }
+        let Some(index) = index else {
             return Verdict::No;
         };
         if let Some(function) = self.local_definition(call, callee) {
