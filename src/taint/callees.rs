@@ -213,20 +213,26 @@ impl<'a> Callees<'a> {
                 .filter(|(found, _, _)| is_module(found, &module, sep))
                 .map(|(_, _, candidate)| *candidate)
                 .collect();
-            let candidates = if tight.is_empty() {
+            // Only the module itself re-exports a name; a file of the package below it may
+            // define it.
+            let is_the_module = !tight.is_empty();
+            let candidates = if is_the_module {
+                tight
+            } else {
                 matching
                     .iter()
                     .map(|(_, _, candidate)| *candidate)
                     .collect()
-            } else {
-                tight
             };
             for candidate in candidates {
                 let found = self.with_parsed(candidate, |file| {
                     // `settings.method` of a module-level `settings = Settings(…)`.
                     match defined(file, &name).or_else(|| instance_method(file, &name)) {
                         Some(function) => Ok(answer(file, function)),
-                        None => Err(inherited(file, &name)),
+                        None => Err(inherited(file, &name)
+                            .into_iter()
+                            .chain(reexported(file, &name).filter(|_| is_the_module))
+                            .collect::<Vec<_>>()),
                     }
                 });
                 match found {
@@ -244,6 +250,31 @@ impl<'a> Callees<'a> {
         }
         None
     }
+}
+
+/// For a name the file imports rather than defines (a package's `__init__` re-exporting
+/// `from .impl import is_known`, Rust's `pub use`): the name where it comes from.
+fn reexported(file: &ParsedFile, name: &str) -> Option<String> {
+    let sep = match file.language() {
+        Language::Python => ".",
+        Language::Rust => "::",
+    };
+    let (head, rest) = match name.split_once(sep) {
+        Some((head, rest)) => (head, Some(rest)),
+        None => (name, None),
+    };
+    let crate::symbols::Resolved::Qualified(origin) = file.symbols().resolve(file.language(), head)
+    else {
+        return None;
+    };
+    // Defined here (and not found above), or bound by nothing but its own text.
+    if origin == format!("{}{sep}{head}", file.symbols().module) || origin == head {
+        return None;
+    }
+    Some(match rest {
+        Some(rest) => format!("{origin}{sep}{rest}"),
+        None => origin,
+    })
 }
 
 /// For `Class.method` of a Python class this file defines without that method: the method as
