@@ -42,41 +42,22 @@ pub fn debug_shows_field(
     let Some(type_text) = value_type(file, at, name) else {
         return Shown::No;
     };
-    let mut types = type_names(&type_text);
     // `?state.config`: the type of the field printed, through the structs of the path.
-    let path = path_after(file, at);
-    for (step, field_name) in path.iter().enumerate() {
-        if !types
-            .iter()
-            .any(|t| super::across::rust_struct(file, t).is_some())
-        {
-            return elsewhere(types, &path[step..], pattern);
-        }
-        types = types
-            .iter()
-            .find_map(|struct_name| super::across::rust_field_type(file, struct_name, field_name))
-            .map(type_names)
-            .unwrap_or_default();
-    }
-    if types
-        .iter()
-        .any(|struct_name| shows(file, struct_name, field, MAX_DEPTH))
-    {
-        return Shown::Yes;
-    }
-    // A field of a struct of this file may hold a struct of another file.
-    elsewhere(types, &[], pattern)
-}
-
-fn elsewhere(types: Vec<String>, path: &[String], pattern: &str) -> Shown {
-    if types.is_empty() {
+    let check = DebugShown {
+        types: type_names(&type_text),
+        path: path_after(file, at),
+        field: pattern.to_string(),
+    };
+    if check.types.is_empty() {
         return Shown::No;
     }
-    Shown::Elsewhere(DebugShown {
-        types,
-        path: path.to_vec(),
-        field: pattern.to_string(),
-    })
+    let own = struct_facts(file);
+    if Structs::new(own.iter()).shows_with(&check, field) {
+        Shown::Yes
+    } else {
+        // A field of a struct of this file may hold a struct of another file.
+        Shown::Elsewhere(check)
+    }
 }
 
 /// A struct a Rust file declares, as the link judges `{:?}` of values of other files by it.
@@ -133,9 +114,12 @@ impl<'a> Structs<'a> {
     /// Whether a value of one of `check.types`, through `check.path`, prints a field the
     /// check's pattern accepts. A name several structs share holds when one of them does.
     pub fn shows(&self, check: &DebugShown) -> bool {
-        let Ok(field) = regex::Regex::new(&check.field) else {
-            return false;
-        };
+        regex::Regex::new(&check.field)
+            .is_ok_and(|field| self.shows_with(check, &|name| field.is_match(name)))
+    }
+
+    /// As [`Structs::shows`], with the field names `field` accepts.
+    fn shows_with(&self, check: &DebugShown, field: &dyn Fn(&str) -> bool) -> bool {
         let mut types: Vec<&str> = check.types.iter().map(String::as_str).collect();
         for step in &check.path {
             types = types
@@ -145,9 +129,7 @@ impl<'a> Structs<'a> {
                 .flat_map(|(_, inner)| inner.iter().map(String::as_str))
                 .collect();
         }
-        types
-            .iter()
-            .any(|t| self.prints(t, &|name| field.is_match(name), MAX_DEPTH))
+        types.iter().any(|t| self.prints(t, field, MAX_DEPTH))
     }
 
     fn prints(&self, name: &str, field: &dyn Fn(&str) -> bool, depth: usize) -> bool {
@@ -218,37 +200,6 @@ fn type_names(text: &str) -> Vec<String> {
         .filter(|part| part.starts_with(|c: char| c.is_ascii_uppercase()))
         .map(str::to_string)
         .collect()
-}
-
-/// Whether the struct `name` of the file derives `Debug` and prints a field `field` accepts.
-fn shows(file: &ParsedFile, name: &str, field: &dyn Fn(&str) -> bool, depth: usize) -> bool {
-    if depth == 0 {
-        return false;
-    }
-    let Some(item) = super::across::rust_struct(file, name) else {
-        return false;
-    };
-    if !derives_debug(file, item) {
-        return false;
-    }
-    let Some(body) = item.child_by_field_name("body") else {
-        return false;
-    };
-    named_children(body)
-        .into_iter()
-        .filter(|declaration| declaration.kind() == "field_declaration")
-        .any(|declaration| {
-            let named = declaration
-                .child_by_field_name("name")
-                .is_some_and(|n| field(file.text(n)));
-            named
-                || declaration.child_by_field_name("type").is_some_and(|ty| {
-                    type_names(file.text(ty))
-                        .iter()
-                        .filter(|inner| inner.as_str() != name)
-                        .any(|inner| shows(file, inner, field, depth - 1))
-                })
-        })
 }
 
 /// Whether the attributes above `item` derive `Debug`.
