@@ -38,6 +38,8 @@ pub struct ParsedFile<'a> {
     /// Python: the module-level names assigned exactly once, with the value (see
     /// [`crate::syntax::constant`]); built on first use.
     assigned_once: OnceCell<HashMap<&'a str, Option<Node<'a>>>>,
+    /// Rust: the structs the file declares, for its facts and for `debug-shows-field`.
+    structs: OnceCell<Vec<crate::taint::debug_fields::StructFact>>,
 }
 
 /// Every named node of a tree by kind, each with its place in document order.
@@ -107,6 +109,7 @@ impl<'a> ParsedFile<'a> {
             mentions: RefCell::new(HashMap::new()),
             kinds: OnceCell::new(),
             assigned_once: OnceCell::new(),
+            structs: OnceCell::new(),
         }
     }
 
@@ -207,6 +210,13 @@ impl<'a> ParsedFile<'a> {
             Ok(model) => model,
             Err(stopped) => budget::resume(stopped),
         }
+    }
+
+    /// Rust: the structs the file declares, read once (see
+    /// [`crate::taint::debug_fields::struct_facts`]).
+    pub fn structs(&self) -> &[crate::taint::debug_fields::StructFact] {
+        self.structs
+            .get_or_init(|| crate::taint::debug_fields::struct_facts(self))
     }
 
     /// How long building the model took, zero if it was not needed.

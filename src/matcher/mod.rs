@@ -129,8 +129,9 @@ pub enum ConstraintTest {
     /// The bound value is tainted, and only through route parameters that match one URL path
     /// segment (so it holds no `/`), or (`false`) is tainted some other way too.
     FromPathSegment(bool),
-    /// The bound Rust value's type is a struct of the file that derives `Debug` and has a field
-    /// whose name matches, itself or through nested structs: its `{:?}` prints that field.
+    /// The bound Rust value's type is a struct (of this file, or of another decided at the link)
+    /// that derives `Debug` and has a field whose name matches, itself or through nested
+    /// structs: its `{:?}` prints that field.
     DebugShowsField(LazyRegex),
     /// The bound name (or a call's callee) refers to one of these qualified names, through the
     /// file's imports and aliases.

@@ -159,7 +159,7 @@ pub(super) struct RawConstraint {
     pub from_input: Option<bool>,
     pub tainted: Option<bool>,
     pub from_path_segment: Option<bool>,
-    /// The bound Rust value's type is a struct of the file deriving `Debug` with a field whose
+    /// The bound Rust value's type is a struct of the project deriving `Debug` with a field whose
     /// name matches this regex (itself or through nested structs).
     pub debug_shows_field: Option<String>,
     /// The bound text is built from values that are not constants: `true`, or `sql` when its

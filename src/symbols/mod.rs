@@ -50,16 +50,28 @@ pub struct FileSymbols {
 /// names `pkg/__init__.py` may re-export (also when the scan starts above: `src.pkg.auth`). Rust
 /// paths compare the same way.
 pub fn same_module(found: &str, named: &str) -> bool {
-    let sep = if found.contains("::") || named.contains("::") {
-        "::"
-    } else {
-        "."
-    };
+    let sep = separator(found, named);
+    is_module(found, named)
+        || found.starts_with(&format!("{named}{sep}"))
+        || found.contains(&format!("{sep}{named}{sep}"))
+}
+
+/// Whether the module `found` is the module `named` itself, up to the package root the scan
+/// started from (`app.views` is `src.app.views`, and the other way round), not a module of the
+/// package below it.
+pub fn is_module(found: &str, named: &str) -> bool {
+    let sep = separator(found, named);
     found == named
         || found.ends_with(&format!("{sep}{named}"))
         || named.ends_with(&format!("{sep}{found}"))
-        || found.starts_with(&format!("{named}{sep}"))
-        || found.contains(&format!("{sep}{named}{sep}"))
+}
+
+fn separator(found: &str, named: &str) -> &'static str {
+    if found.contains("::") || named.contains("::") {
+        "::"
+    } else {
+        "."
+    }
 }
 
 /// What a written name refers to.

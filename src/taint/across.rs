@@ -370,7 +370,7 @@ fn capitalised(class: String, separator: &str) -> Option<String> {
 }
 
 /// The struct item named `name` this file declares.
-pub(crate) fn rust_struct<'t>(file: &'t ParsedFile, name: &str) -> Option<Node<'t>> {
+fn rust_struct<'t>(file: &'t ParsedFile, name: &str) -> Option<Node<'t>> {
     file.of_kinds(&["struct_item"]).into_iter().find(|item| {
         item.child_by_field_name("name")
             .is_some_and(|written| file.text(written) == name)
@@ -378,11 +378,7 @@ pub(crate) fn rust_struct<'t>(file: &'t ParsedFile, name: &str) -> Option<Node<'
 }
 
 /// The written type of the field `field` of the struct `owner` this file declares.
-pub(crate) fn rust_field_type<'f>(
-    file: &ParsedFile<'f>,
-    owner: &str,
-    field: &str,
-) -> Option<&'f str> {
+fn rust_field_type<'f>(file: &ParsedFile<'f>, owner: &str, field: &str) -> Option<&'f str> {
     let body = rust_struct(file, owner)?.child_by_field_name("body")?;
     named_children(body)
         .into_iter()

@@ -21,7 +21,7 @@ use crate::matcher::FileMatches;
 use crate::parse::{self, ParsedFile};
 use crate::rules::RuleSet;
 use crate::source::{Language, SourceFile};
-use crate::symbols::same_module;
+use crate::symbols::{is_module, same_module};
 use crate::testcode::TestCode;
 use std::collections::{BTreeMap, BTreeSet};
 use tree_sitter::Tree;
@@ -210,7 +210,7 @@ impl<'a> Callees<'a> {
             // module of the package below it.
             let tight: Vec<&Candidate> = matching
                 .iter()
-                .filter(|(found, _, _)| is_module(found, &module, sep))
+                .filter(|(found, _, _)| is_module(found, &module))
                 .map(|(_, _, candidate)| *candidate)
                 .collect();
             // Only the module itself re-exports a name; a file of the package below it may
@@ -338,14 +338,6 @@ fn instance_method<'t>(file: &'t ParsedFile, name: &str) -> Option<tree_sitter::
 }
 
 /// The function `name` (`helper`, `Class.method`, `Type::method`) the file defines.
-/// Whether the module `found` is the module `named`, up to the package root the scan started
-/// from (`app.views` is `src.app.views`, and the other way round).
-fn is_module(found: &str, named: &str, sep: &str) -> bool {
-    found == named
-        || found.ends_with(&format!("{sep}{named}"))
-        || named.ends_with(&format!("{sep}{found}"))
-}
-
 pub(crate) fn defined<'t>(file: &'t ParsedFile, name: &str) -> Option<tree_sitter::Node<'t>> {
     let kind = match file.language() {
         Language::Python => "function_definition",

@@ -51,8 +51,7 @@ pub fn debug_shows_field(
     if check.types.is_empty() {
         return Shown::No;
     }
-    let own = struct_facts(file);
-    if Structs::new(own.iter()).shows_with(&check, field) {
+    if Structs::new(file.structs().iter()).shows_with(&check, field) {
         Shown::Yes
     } else {
         // A field of a struct of this file may hold a struct of another file.
@@ -70,8 +69,8 @@ pub struct StructFact {
     pub fields: Vec<(String, Vec<String>)>,
 }
 
-/// The structs `file` declares.
-pub fn struct_facts(file: &ParsedFile) -> Vec<StructFact> {
+/// The structs `file` declares (kept on the file: [`ParsedFile::structs`]).
+pub(crate) fn struct_facts(file: &ParsedFile) -> Vec<StructFact> {
     file.of_kinds(&["struct_item"])
         .into_iter()
         .filter_map(|item| {

@@ -301,8 +301,6 @@ fn maybe_argument(text: &str, name: &str) -> bool {
     })
 }
 
-/// The position of the argument that carries `name` itself: the variable, a reference to it,
-/// a string built from it, or a borrowing conversion of it.
 /// Where `call` receives `name`: its position, or `Some(None)` as a keyword argument's value
 /// (`url_has_allowed_host_and_scheme(url=next_url, …)`).
 fn guard_argument(file: &ParsedFile, call: Node, name: &str) -> Option<Option<usize>> {
@@ -318,6 +316,8 @@ fn guard_argument(file: &ParsedFile, call: Node, name: &str) -> Option<Option<us
         .then_some(None)
 }
 
+/// The position of the argument that carries `name` itself: the variable, a reference to it,
+/// a string built from it, or a borrowing conversion of it.
 fn argument_index(file: &ParsedFile, call: Node, name: &str) -> Option<usize> {
     let arguments = call.child_by_field_name("arguments")?;
     named_children(arguments)
@@ -455,9 +455,8 @@ pub(super) enum Verdict {
 
 impl Tracer<'_, '_> {
     /// What the test `call` in a condition guarding a use, receiving the traced value as
-    /// argument `index`, says about it.
-    /// The argument's position is `None` when it is passed by keyword: only the rule's own
-    /// sanitizers decide then.
+    /// argument `index`, says about it. The position is `None` when the value is passed by
+    /// keyword: only the rule's own sanitizers decide then.
     pub(super) fn test(&self, call: Node, index: Option<usize>) -> Verdict {
         let Some(callee) = call.child_by_field_name("function") else {
             return Verdict::No;

@@ -74,7 +74,7 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
         symbols: Some(file.symbols().clone()),
         functions: crate::app::rust_guards::rust_functions(file),
         unscoped_lookups: crate::detectors::unscoped_lookups(file),
-        structs: crate::taint::debug_fields::struct_facts(file),
+        structs: file.structs().to_vec(),
         ..FileFacts::default()
     };
     if framework.is_none() && !hand_routed && !NEEDS_ANY.iter().any(|needle| text.contains(needle))
@@ -199,10 +199,11 @@ fn takes_request(file: &ParsedFile, function: Node) -> bool {
         .into_iter()
         .filter_map(|param| param.child_by_field_name("type"))
         .any(|ty| {
-            let text = file.text(ty).trim_start_matches('&').trim_start();
-            let text = text.strip_prefix("mut ").unwrap_or(text);
-            let head = text.split('<').next().unwrap_or(text).trim();
-            head.rsplit("::").next() == Some("Request")
+            let bare = file
+                .text(ty)
+                .trim_start_matches('&')
+                .trim_start_matches("mut ");
+            crate::app::handlers::rust::type_head(bare) == "Request"
         })
 }
 

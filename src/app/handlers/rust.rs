@@ -493,7 +493,7 @@ fn parameters(file: &ParsedFile, function: Node) -> Vec<Param> {
 }
 
 /// `web::Json<Order>` → `Json`; `Path<(i64, String)>` → `Path`.
-fn type_head(type_text: &str) -> &str {
+pub(crate) fn type_head(type_text: &str) -> &str {
     let before_generics = type_text.split('<').next().unwrap_or(type_text).trim();
     before_generics
         .rsplit("::")
