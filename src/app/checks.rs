@@ -134,7 +134,7 @@ impl LinkChecks {
             .filter(|class| request_models.read_only(class, effects, callees))
             .cloned()
             .collect();
-        let blocking = callees.blocking(through);
+        let blocking = blocking(&judge, through, callees);
         let findings_setters: BTreeSet<(String, String, Vec<String>)> = findings
             .clone()
             .flat_map(|finding| {
@@ -370,6 +370,41 @@ fn resolved(
         .into_iter()
         .filter(|(_, target)| accepted.contains(target))
         .map(|(call, _)| call)
+        .collect()
+}
+
+/// The (rule, call) pairs of `asked` whose function does not pass the value on for the rule; a
+/// method called on an object of unknown type ([`ANY_RECEIVER`]) blocks when every project
+/// class that defines a method of its name blocks (and one does).
+fn blocking(
+    judge: &Judge,
+    asked: BTreeSet<(String, CallRef)>,
+    callees: &mut Callees,
+) -> BTreeSet<(String, CallRef)> {
+    let targets: BTreeMap<(String, CallRef), Vec<(String, CallRef)>> = asked
+        .into_iter()
+        .map(|(rule, call)| {
+            let targets = match call.callee.strip_prefix(ANY_RECEIVER) {
+                Some(method) => judge
+                    .methods_named(method)
+                    .into_iter()
+                    .map(|callee| {
+                        let index = call.index;
+                        (rule.clone(), CallRef { callee, index })
+                    })
+                    .collect(),
+                None => vec![(rule.clone(), call.clone())],
+            };
+            ((rule, call), targets)
+        })
+        .collect();
+    let blocked = callees.blocking(targets.values().flatten().cloned().collect());
+    targets
+        .into_iter()
+        .filter(|(_, targets)| {
+            !targets.is_empty() && targets.iter().all(|target| blocked.contains(target))
+        })
+        .map(|(asked, _)| asked)
         .collect()
 }
 

@@ -1669,25 +1669,32 @@ impl<'a> Judge<'a> {
     /// The qualified name (`shop.models.Client.allow_redirect_uri`) of the one Python method
     /// named `method` that the project's classes define, if exactly one class defines it.
     pub fn only_method(&self, method: &str) -> Option<String> {
-        let mut found = self.functions.iter().flat_map(|(name, defined)| {
-            let class = name
-                .strip_suffix(method)
-                .and_then(|class| class.strip_suffix('.'))
-                .filter(|class| !class.is_empty() && !class.contains('.'));
-            class
-                .into_iter()
-                .flat_map(move |class| defined.iter().map(move |(file, _)| (*file, class)))
-        });
-        let (file, class) = found.next()?;
-        if found.next().is_some() {
-            return None;
+        match self.methods_named(method).as_slice() {
+            [only] => Some(only.clone()),
+            _ => None,
         }
-        let path = &self.files[file].0;
-        if !path.ends_with(".py") {
-            return None;
-        }
-        let module = crate::symbols::python::module_path(path).0;
-        Some(format!("{module}.{class}.{method}"))
+    }
+
+    /// Every Python method of a project class named `method`, by qualified name
+    /// (`shop.forms.PaymentForm.extra_content`).
+    pub fn methods_named(&self, method: &str) -> Vec<String> {
+        self.functions
+            .iter()
+            .flat_map(|(name, defined)| {
+                let class = name
+                    .strip_suffix(method)
+                    .and_then(|class| class.strip_suffix('.'))
+                    .filter(|class| !class.is_empty() && !class.contains('.'));
+                class
+                    .into_iter()
+                    .flat_map(move |class| defined.iter().map(move |(file, _)| (*file, class)))
+            })
+            .filter(|(file, _)| self.files[*file].0.ends_with(".py"))
+            .map(|(file, class)| {
+                let module = crate::symbols::python::module_path(&self.files[file].0).0;
+                format!("{module}.{class}.{method}")
+            })
+            .collect()
     }
 
     /// Every class of the project.

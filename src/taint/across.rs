@@ -310,7 +310,7 @@ fn callee<'t>(file: &ParsedFile, call: Node<'t>) -> Option<Callee<'t>> {
 /// The class a local variable holds: built with a constructor earlier in the function
 /// (`printer = Printer()`, `let store = Store::new(pool);`) or declared by the parameter's type
 /// (`ledger: Ledger`, `State(store): State<Store>`), by qualified name.
-fn constructed_class(file: &ParsedFile, at: Node, receiver: &str) -> Option<String> {
+pub(crate) fn constructed_class(file: &ParsedFile, at: Node, receiver: &str) -> Option<String> {
     let bindings = match file.language() {
         Language::Python => super::python::bindings(file, at, receiver),
         Language::Rust => super::rust::bindings(file, at, receiver),

@@ -370,7 +370,10 @@ fn returned_flows(
     rules: &RuleSet,
 ) -> Option<Vec<Vec<CallRef>>> {
     let spec = &rules.get(rule)?.logic.matcher(file.language())?.taint;
-    let parameter = super::parameter_names(file, function).get(index)?.clone();
+    let parameter = match index {
+        super::RECEIVER => super::receiver_name(file, function)?,
+        _ => super::parameter_names(file, function).get(index)?.clone(),
+    };
     let tests = TestCode::none();
     let matches = FileMatches::new(file, &tests);
     let hook = |node: tree_sitter::Node| matches.custom(spec, node);

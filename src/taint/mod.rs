@@ -95,6 +95,9 @@ pub struct Flow {
 /// (`client.allow_redirect_uri(uri)`) is named [`ANY_RECEIVER`] and the method's name
 /// (`*.allow_redirect_uri`): the link resolves it to the one project class that defines a method
 /// of that name, if only one does.
+///
+/// A traced value that is the object a method runs on (`wrapped.get_param("q")`, the `table` of
+/// `str(table)`, which runs `Table.__str__`) is passed as [`RECEIVER`].
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct CallRef {
     pub callee: String,
@@ -103,6 +106,9 @@ pub struct CallRef {
 
 /// The receiver of a [`CallRef`] to a method of an object of unknown type.
 pub const ANY_RECEIVER: &str = "*.";
+
+/// The [`CallRef::index`] of a value passed as the object the method runs on (`self`).
+pub const RECEIVER: usize = usize::MAX;
 
 /// What a rule's own `taint:` declarations say about a node.
 pub enum Custom {
@@ -573,12 +579,75 @@ impl<'a, 'f> Tracer<'a, 'f> {
         };
         if !call.known {
             flow.through_unknown_call = true;
-            if let Some(through) = argument.and_then(|(index, arg)| self.call_ref(node, index, arg))
-            {
-                flow.through.push(through);
-            }
+            let through = match argument {
+                Some((index, arg)) => self.call_ref(node, index, arg),
+                None => call.receiver.and_then(|r| self.receiver_ref(node, r)),
+            };
+            flow.through.extend(through);
+        } else if let Some(printed) = self.printed_ref(node, argument) {
+            flow.through.push(printed);
         }
         Some(flow)
+    }
+
+    /// The method call `node` on the traced object `receiver` (Python), by the method's
+    /// qualified name when the file shows the object's class (`wrapped = RequestWrapper(…)`,
+    /// a parameter `wrapped: RequestWrapper`), else as a method of any project class
+    /// ([`ANY_RECEIVER`]) when the object was built by a call handed the traced value
+    /// (`form = form_class(formdata=request.form)`): a method of the request or of a value read
+    /// from it is the library's, not the project's.
+    fn receiver_ref(&self, node: Node, receiver: Node) -> Option<CallRef> {
+        if self.file.language() != Language::Python || receiver.kind() != "identifier" {
+            return None;
+        }
+        let method = node
+            .child_by_field_name("function")
+            .filter(|function| function.kind() == "attribute")?
+            .child_by_field_name("attribute")?;
+        let method = self.file.text(method);
+        let name = self.file.text(receiver);
+        if let Some(class) = across::constructed_class(self.file, node, name) {
+            return Some(CallRef {
+                callee: format!("{class}.{method}"),
+                index: RECEIVER,
+            });
+        }
+        let built = python::bindings(self.file, receiver, name)
+            .first()
+            .map(|binding| binding.value)
+            .filter(|value| value.kind() == "call")
+            .and_then(|value| value.child_by_field_name("function"))
+            .is_some_and(|constructor| self.value(constructor, 0).is_none());
+        built.then(|| CallRef {
+            callee: format!("{ANY_RECEIVER}{method}"),
+            index: RECEIVER,
+        })
+    }
+
+    /// `str(x)` and `repr(x)` (Python) of the traced `x`, an object of a class the file shows:
+    /// its `__str__` or `__repr__`, which makes the text.
+    fn printed_ref(&self, node: Node, argument: Option<(usize, Node)>) -> Option<CallRef> {
+        let (0, arg) = argument? else {
+            return None;
+        };
+        let method = match self.file.text(node.child_by_field_name("function")?) {
+            "str" => "__str__",
+            "repr" => "__repr__",
+            _ => return None,
+        };
+        self.class_ref(arg, method)
+    }
+
+    /// The method `method` of the class of the object `value` names, when the file shows it.
+    pub(crate) fn class_ref(&self, value: Node, method: &str) -> Option<CallRef> {
+        if self.file.language() != Language::Python || value.kind() != "identifier" {
+            return None;
+        }
+        let class = across::constructed_class(self.file, value, self.file.text(value))?;
+        Some(CallRef {
+            callee: format!("{class}.{method}"),
+            index: RECEIVER,
+        })
     }
 
     /// A source that `function` returns on its own: request input (`return request.GET["q"]`)
@@ -722,6 +791,14 @@ pub(crate) fn parameter_names(file: &ParsedFile, function: Node) -> Vec<String> 
     match file.language() {
         Language::Python => python::parameter_names(file, function),
         Language::Rust => rust::parameter_names(file, function),
+    }
+}
+
+/// The name of the object a method runs on (`self`), for a Python method.
+pub(crate) fn receiver_name(file: &ParsedFile, function: Node) -> Option<String> {
+    match file.language() {
+        Language::Python => python::receiver_name(file, function),
+        Language::Rust => None,
     }
 }
 

@@ -786,6 +786,20 @@ pub(super) fn parameter_names(file: &ParsedFile, function: Node) -> Vec<String> 
         .collect()
 }
 
+/// The first parameter of a method defined in a class (`self`).
+pub(super) fn receiver_name(file: &ParsedFile, function: Node) -> Option<String> {
+    let in_class = function
+        .parent()
+        .and_then(|parent| match parent.kind() {
+            "decorated_definition" => parent.parent(),
+            _ => Some(parent),
+        })
+        .and_then(|block| block.parent())
+        .is_some_and(|owner| owner.kind() == "class_definition");
+    let first = function.child_by_field_name("parameters")?.named_child(0)?;
+    (in_class && first.kind() == "identifier").then(|| file.text(first).to_string())
+}
+
 pub(super) fn returned_values(function: Node) -> Vec<Node> {
     descendants(function)
         .filter(|n| n.kind() == "return_statement")

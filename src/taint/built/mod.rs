@@ -47,6 +47,8 @@ pub struct Built {
     pub literal: String,
     /// The first value spliced in that is not a constant: how, and its flow into the text.
     pub spliced: Option<(How, Flow)>,
+    /// How many times `spliced` was set: once, or again by a value that holds outright.
+    found: usize,
 }
 
 impl Built {
@@ -104,7 +106,20 @@ impl Walk<'_, '_> {
         let Some(mut flow) = self.values.trace(value) else {
             return false;
         };
-        if self.built.spliced.is_none() {
+        // An object of a project class is spliced in as its `__str__` makes it.
+        if how != How::Concatenation {
+            flow.through.extend(self.values.class_ref(value, "__str__"));
+        }
+        // A value that holds outright is preferred to one the link must still confirm (an
+        // object spliced in through its class's `__str__`).
+        let waits = |flow: &Flow| {
+            !(flow.through.is_empty() && flow.validators.is_empty() && flow.tests.is_empty())
+        };
+        let better = match &self.built.spliced {
+            None => true,
+            Some((_, held)) => waits(held) && !waits(&flow),
+        };
+        if better {
             // Where the peer linters' `# noqa: S608` goes: at the end of a string that spans
             // lines, at the first line of strings concatenated over several lines.
             let line = self.file.text(at).lines().next().unwrap_or("").trim();
@@ -123,6 +138,7 @@ impl Walk<'_, '_> {
                 ),
             });
             self.built.spliced = Some((how, flow));
+            self.built.found += 1;
         }
         true
     }
@@ -130,9 +146,9 @@ impl Walk<'_, '_> {
     /// Walk the value `binding` gives `name` with `walk`, and name the binding on the flow if
     /// the spliced value was found there.
     fn through(&mut self, binding: &Binding, name: &str, walk: impl FnOnce(&mut Self)) {
-        let found = self.built.spliced.is_some();
+        let found = self.built.found;
         walk(self);
-        if !found {
+        if self.built.found != found {
             if let Some((_, flow)) = &mut self.built.spliced {
                 flow.steps.push(binding_step(self.file, binding, name));
             }
@@ -140,8 +156,8 @@ impl Walk<'_, '_> {
     }
 
     /// What the walk has found so far, to tell whether a part added anything.
-    fn progress(&self) -> (usize, bool) {
-        (self.built.literal.len(), self.built.spliced.is_some())
+    fn progress(&self) -> (usize, usize) {
+        (self.built.literal.len(), self.built.found)
     }
 }
 
@@ -166,7 +182,7 @@ mod tests {
         let reads = |literal: &str| {
             Built {
                 literal: literal.to_string(),
-                spliced: None,
+                ..Built::default()
             }
             .reads_as_sql()
         };

@@ -148,7 +148,9 @@ fn is_stringish(file: &ParsedFile, node: Node) -> bool {
 }
 
 /// The names the database object that runs the text at `sql` goes by: `conn` and `db` for
-/// `(conn or db).execute(sql)`, also through one assignment (`database = conn or db`).
+/// `(conn or db).execute(sql)`, also through one assignment (`database = conn or db`), and the
+/// object a connection or cursor was opened from (`ledger.db` of
+/// `async with ledger.db.connect() as conn`).
 pub(super) fn connection_names(file: &ParsedFile, sql: Node) -> Vec<String> {
     let call = std::iter::successors(sql.parent(), |node| node.parent())
         .take(3)
@@ -169,17 +171,44 @@ pub(super) fn connection_names(file: &ParsedFile, sql: Node) -> Vec<String> {
     let mut names = identifiers(receiver);
     if receiver.kind() == "identifier" {
         for binding in bindings(file, receiver, file.text(receiver)) {
-            if binding.value.kind() == "boolean_operator" {
-                names.extend(
-                    named_children(binding.value)
+            let value = match binding.value.kind() {
+                "await" => binding.value.named_child(0).unwrap_or(binding.value),
+                _ => binding.value,
+            };
+            match value.kind() {
+                "boolean_operator" => names.extend(
+                    named_children(value)
                         .into_iter()
                         .filter(|node| node.kind() == "identifier")
                         .flat_map(identifiers),
-                );
+                ),
+                "call" => names.extend(opened_from(file, value)),
+                _ => {}
             }
         }
     }
     names
+}
+
+/// `db` of `db.connect()`, `db.cursor()`, `pool.acquire()`: the database object a connection
+/// or cursor is opened from.
+fn opened_from(file: &ParsedFile, call: Node) -> Option<String> {
+    const OPENERS: &[&str] = &[
+        "connect",
+        "connection",
+        "get_connection",
+        "cursor",
+        "begin",
+        "acquire",
+        "transaction",
+    ];
+    let function = call
+        .child_by_field_name("function")
+        .filter(|function| function.kind() == "attribute")?;
+    let method = file.text(function.child_by_field_name("attribute")?);
+    let object = function.child_by_field_name("object")?;
+    (OPENERS.contains(&method) && matches!(object.kind(), "identifier" | "attribute"))
+        .then(|| file.text(object).to_string())
 }
 
 /// What Python code holds fixed, for [`super::Question::NotConstant`]: `UPPER_CASE` names and
@@ -264,7 +293,8 @@ fn is_dialect_helper(file: &ParsedFile, connection: &[String], node: Node) -> bo
     let on_connection = attribute
         .child_by_field_name("object")
         .is_some_and(|object| {
-            object.kind() == "identifier" && connection.iter().any(|name| name == file.text(object))
+            matches!(object.kind(), "identifier" | "attribute")
+                && connection.iter().any(|name| name == file.text(object))
         });
     on_connection
         && arguments.is_none_or(|arguments| {
