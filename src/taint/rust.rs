@@ -191,12 +191,15 @@ fn call<'t>(file: &ParsedFile, node: Node<'t>) -> Shape<'t> {
         }
         "identifier" | "scoped_identifier" => {
             let callee = file.text(function);
-            let last = callee.rsplit("::").next().unwrap_or(callee);
+            let (owner, last) = match callee.rsplit_once("::") {
+                Some((owner, last)) => (Some(owner), last),
+                None => (None, callee),
+            };
             if SANITIZERS.contains(&last) {
                 return Shape::Clean;
             }
             Shape::Call(Call {
-                local: local_function(file, node, last),
+                local: local_function(file, node, owner, last),
                 receiver: None,
                 known: matches!(last, "from" | "new" | "Some" | "Ok" | "format"),
                 args,
@@ -237,21 +240,56 @@ fn format_captures(file: &ParsedFile, node: Node) -> Option<Vec<String>> {
     (!names.is_empty()).then_some(names)
 }
 
-/// A free function named `name` defined in this file.
+/// The function `name` of this file that the call `call` runs, in the tree of `call`: a free
+/// function for `name(…)` and `self::name(…)`, a function of an `impl` of the type this file
+/// names for `Type::name(…)` (of the enclosing `impl` for `Self::name(…)`). `Vec::new(…)` is
+/// not the file's own `new`.
 pub(super) fn local_function<'t>(
     file: &ParsedFile,
     call: Node<'t>,
+    owner: Option<&str>,
     name: &str,
 ) -> Option<Node<'t>> {
+    let implemented = |function: Node| {
+        function
+            .parent()
+            .and_then(|list| list.parent())
+            .filter(|item| item.kind() == "impl_item")
+            .and_then(|item| item.child_by_field_name("type"))
+            .map(|written| type_name(file.text(written)).to_string())
+    };
+    let wanted = match owner {
+        None | Some("self" | "crate") => None,
+        Some("Self") => Some(
+            crate::syntax::ancestors_from(file.tree.root_node(), call)
+                .into_iter()
+                .find(|node| node.kind() == "impl_item")
+                .and_then(|item| item.child_by_field_name("type"))
+                .map(|written| type_name(file.text(written)).to_string())?,
+        ),
+        Some(owner) => Some(type_name(owner).to_string()),
+    };
+    // From the file's index of nodes by kind, not a walk of the whole tree per call.
+    let found = file.of_kinds(&["function_item"]).into_iter().find(|n| {
+        n.child_by_field_name("name")
+            .is_some_and(|f| file.text(f) == name)
+            && match &wanted {
+                None => true,
+                Some(wanted) => implemented(*n).as_ref() == Some(wanted),
+            }
+    })?;
     let mut root = call;
     while let Some(parent) = root.parent() {
         root = parent;
     }
-    descendants(root).find(|n| {
-        n.kind() == "function_item"
-            && n.child_by_field_name("name")
-                .is_some_and(|f| file.text(f) == name)
-    })
+    root.descendant_for_byte_range(found.start_byte(), found.end_byte())
+        .filter(|n| n.kind() == "function_item")
+}
+
+/// `Store` of `Store<T>` or `crate::store::Store`.
+fn type_name(written: &str) -> &str {
+    let base = written.split('<').next().unwrap_or(written).trim();
+    base.rsplit("::").next().unwrap_or(base)
 }
 
 /// Whether `node` is a `for` loop or a `match` arm whose body holds `use_site`: its pattern

@@ -557,11 +557,14 @@ impl Tracer<'_, '_> {
                 })
             }
             Language::Rust => {
-                let name = written.strip_prefix("Self::").unwrap_or(written);
+                let (owner, name) = match written.strip_prefix("Self::") {
+                    Some(name) => (Some("Self"), name),
+                    None => (None, written),
+                };
                 if name.contains("::") {
                     return None;
                 }
-                super::rust::local_function(self.file, call, name)
+                super::rust::local_function(self.file, call, owner, name)
             }
         }
     }
