@@ -29,6 +29,8 @@ PYTHON=(
     "django-hordak|django-hordak==1.15.0|django-drf"
     "label-studio|label-studio==1.23.2|django-drf"
     "apache-superset|apache-superset==6.1.0|flask"
+    "cashu|cashu==0.21.0|fastapi"
+    "changedetection-io|changedetection.io==0.50.2|flask"
 )
 # service | crate version | extra crates of the same release to copy beside it (space-separated)
 RUST=(
@@ -37,6 +39,7 @@ RUST=(
     "pict-rs|pict-rs 0.5.25|"
     "microbin|microbin 2.1.4|"
     "miniserve|miniserve 0.35.0|"
+    "cdk-mintd|cdk-mintd 0.18.3|cdk cdk-axum cdk-mint-rpc cdk-sql-common"
     "kellnr|kellnr 6.13.0|kellnr-appstate kellnr-auth kellnr-common kellnr-cratesio-sync kellnr-db kellnr-docs kellnr-embedded-resources kellnr-entity kellnr-error kellnr-filter kellnr-index kellnr-migration kellnr-registry kellnr-settings kellnr-storage kellnr-web-ui kellnr-webhooks"
 )
 
