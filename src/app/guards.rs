@@ -171,6 +171,11 @@ static KNOWN_GUARDS: LazyLock<NamePatterns> = LazyLock::new(|| {
         "django.contrib.auth.decorators.{login_required,permission_required,user_passes_test}".into(),
         "django.contrib.admin.views.decorators.staff_member_required".into(),
         "django.contrib.auth.mixins.*".into(),
+        // django-rules, django-guardian and django-braces: the same mixins and decorators
+        "rules.contrib.views.{PermissionRequiredMixin,permission_required,objectgetter}".into(),
+        "guardian.mixins.{LoginRequiredMixin,PermissionRequiredMixin,PermissionListMixin}".into(),
+        "guardian.decorators.{permission_required,permission_required_or_403}".into(),
+        "braces.views.{LoginRequiredMixin,PermissionRequiredMixin,MultiplePermissionsRequiredMixin,GroupRequiredMixin,StaffuserRequiredMixin,SuperuserRequiredMixin,UserPassesTestMixin}".into(),
         "flask_login.{login_required,utils.login_required,fresh_login_required}".into(),
         "flask_jwt_extended.{jwt_required,verify_jwt_in_request,view_decorators.jwt_required}".into(),
         "flask_security.**".into(),
