@@ -593,7 +593,17 @@ pub fn python_decorator_guards(file: &ParsedFile, function: Node) -> Vec<GuardCa
         .into_iter()
         .filter(|n| n.kind() == "decorator")
         .filter_map(|decorator| {
-            let expression = named_children(decorator).into_iter().next()?;
+            let mut expression = named_children(decorator).into_iter().next()?;
+            // `@method_decorator(login_required)` applies its first argument to the method.
+            let adapts = expression.kind() == "call"
+                && expression
+                    .child_by_field_name("function")
+                    .is_some_and(|f| file.text(f).rsplit('.').next() == Some("method_decorator"));
+            if adapts {
+                expression = expression
+                    .child_by_field_name("arguments")
+                    .and_then(|arguments| named_children(arguments).into_iter().next())?;
+            }
             let callee = match expression.kind() {
                 "call" => expression.child_by_field_name("function")?,
                 _ => expression,

@@ -673,10 +673,16 @@ impl<'a> Linker<'a> {
         }
         let markers = handler.markers.iter().chain(&trail.markers);
         let django = matches!(handler.framework, Framework::Django | Framework::Drf);
-        let lineage = match (&trail.inherited_by, &handler.owner) {
-            // The mounted class's lineage includes the base that defines the method.
-            (Some((at, class)), _) if django => self.judge.lineage_of(*at, class),
-            (None, Some(owner)) if django => self.judge.lineage(file, owner),
+        // The mounted class, where its name is written (its lineage includes the base that
+        // defines the method).
+        let view = match (&trail.inherited_by, &handler.owner) {
+            (Some((at, class)), _) if django => Some((*at, class.as_str())),
+            (None, Some(owner)) if django => Some((file, owner.as_str())),
+            _ => None,
+        };
+        let lineage = match (&trail.inherited_by, view) {
+            (Some(_), Some((at, class))) => self.judge.lineage_of(at, class),
+            (None, Some((at, class))) => self.judge.lineage(at, class),
             _ => Lineage::default(),
         };
         let framework = if lineage.drf {
@@ -685,6 +691,23 @@ impl<'a> Linker<'a> {
             handler.framework
         };
         guards.extend(lineage.guards.iter().cloned());
+        // A project base whose `dispatch` refuses anonymous callers, by its decorators
+        // (`@method_decorator(login_required)`) or its code, guards every method it serves.
+        if let Some((at, class)) = view.filter(|_| lineage.guards.is_empty()) {
+            let family = self.judge.class_family(at, class);
+            let refused = family.iter().find_map(|(defined_in, ancestor)| {
+                let dispatch = GuardCall {
+                    text: format!("{ancestor}.dispatch"),
+                    callee: format!("{ancestor}.dispatch"),
+                    how: Via::Call,
+                };
+                match self.judge.judge(*defined_in, &dispatch) {
+                    Verdict::Guard(why) => Some(format!("{} ({why})", dispatch.text)),
+                    _ => None,
+                }
+            });
+            guards.extend(refused);
+        }
         let mut permissions: Vec<&str> = handler
             .markers
             .iter()
