@@ -1067,6 +1067,8 @@ pub(super) struct Judge<'a> {
     aliases: HashMap<&'a str, Vec<(usize, &'a [GuardCall])>>,
     classes: HashMap<&'a str, Vec<(usize, &'a ClassFact)>>,
     memo: RefCell<HashMap<(usize, String), Verdict>>,
+    /// The file that is each Python module asked about, once found.
+    module_files: RefCell<HashMap<String, Option<usize>>>,
 }
 
 impl<'a> Judge<'a> {
@@ -1100,6 +1102,7 @@ impl<'a> Judge<'a> {
             aliases,
             classes,
             memo: RefCell::new(HashMap::new()),
+            module_files: RefCell::new(HashMap::new()),
         }
     }
 
@@ -1745,7 +1748,7 @@ impl<'a> Judge<'a> {
         };
         let here = module_of(file);
         let rust = |f: usize| self.files[f].0.ends_with(".rs");
-        candidates
+        let found = candidates
             .iter()
             .find(|(f, _)| {
                 let candidate = module_of(*f);
@@ -1755,6 +1758,57 @@ impl<'a> Judge<'a> {
                     rust(*f) == rust(file) && crate::symbols::same_module(candidate, module)
                 }
             })
+            .copied();
+        found.or_else(|| self.find_reexported(map, file, module, name, 0))
+    }
+
+    /// `name` of `module` where the module only imports it (`from common.mixins import
+    /// EventPermissionRequired` in `orga/views/event.py`, imported from there by another
+    /// module): found where it comes from, a few imports deep.
+    fn find_reexported<T: Copy>(
+        &self,
+        map: &HashMap<&'a str, Vec<(usize, T)>>,
+        file: usize,
+        module: &str,
+        name: &str,
+        depth: usize,
+    ) -> Option<(usize, T)> {
+        if depth > MAX_DEPTH || module.is_empty() || self.files[file].0.ends_with(".rs") {
+            return None;
+        }
+        let found = *self
+            .module_files
+            .borrow_mut()
+            .entry(module.to_string())
+            .or_insert_with(|| {
+                self.files.iter().position(|(path, facts)| {
+                    path.ends_with(".py")
+                        && facts
+                            .symbols
+                            .as_ref()
+                            .is_some_and(|s| crate::symbols::is_module(&s.module, module))
+                })
+            });
+        let at = found?;
+        let symbols = self.files[at].1.symbols.as_ref()?;
+        let qualified = symbols
+            .resolve(crate::source::Language::Python, name)
+            .qualified()?;
+        let (source, last) = qualified.rsplit_once('.')?;
+        if source == module || last != name {
+            return None;
+        }
+        let candidates = map.get(name)?;
+        candidates
+            .iter()
+            .find(|(f, _)| {
+                self.files[*f]
+                    .1
+                    .symbols
+                    .as_ref()
+                    .is_some_and(|s| crate::symbols::same_module(&s.module, source))
+            })
             .copied()
+            .or_else(|| self.find_reexported(map, at, source, name, depth + 1))
     }
 }

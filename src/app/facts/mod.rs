@@ -121,8 +121,12 @@ impl FileFacts {
             && self.graphql_mounts.is_empty()
             && self.apis.is_empty()
             && self.structs.is_empty()
-            // A module that star-imports another may replace its settings.
-            && self.symbols.as_ref().is_none_or(|symbols| symbols.globs.is_empty())
+            // A module that star-imports another may replace its settings; one that imports
+            // names may re-export them (a package's `__init__`, `from .mixins import Base`).
+            && self
+                .symbols
+                .as_ref()
+                .is_none_or(|symbols| symbols.globs.is_empty() && symbols.imports.is_empty())
     }
 }
 
