@@ -31,8 +31,11 @@ PYTHON=(
     "apache-superset|apache-superset==6.1.0|flask"
     "cashu|cashu==0.21.0|fastapi"
     "changedetection-io|changedetection.io==0.50.2|flask"
+    "pretalx|pretalx==2026.2.1|django"
+    "django-plans|django-plans==2.8.2|django"
 )
-# service | crate version | extra crates of the same release to copy beside it (space-separated)
+# service | crate version | extra crates of the same release to copy beside it (space-separated;
+# `crate=version` when one was published under another version)
 RUST=(
     "atuin-server|atuin-server 18.24.4|atuin-domain"
     "rustypaste|rustypaste 0.18.1|"
@@ -40,6 +43,7 @@ RUST=(
     "microbin|microbin 2.1.4|"
     "miniserve|miniserve 0.35.0|"
     "cdk-mintd|cdk-mintd 0.18.3|cdk cdk-axum cdk-mint-rpc cdk-sql-common"
+    "atomic-server|atomic-server 0.40.1|atomic_lib=0.40.0"
     "kellnr|kellnr 6.13.0|kellnr-appstate kellnr-auth kellnr-common kellnr-cratesio-sync kellnr-db kellnr-docs kellnr-embedded-resources kellnr-entity kellnr-error kellnr-filter kellnr-index kellnr-migration kellnr-registry kellnr-settings kellnr-storage kellnr-web-ui kellnr-webhooks"
 )
 
@@ -93,9 +97,12 @@ EOF
     cargo fetch --quiet --manifest-path "$manifest/Cargo.toml" || die "cargo could not fetch $cname $cver"
     mkdir -p "$WORK/$name"
     for c in "$cname" $extra; do
-        src=$(find "$REGISTRY" -maxdepth 2 -type d -name "$c-$cver" | head -n 1)
-        [ -n "$src" ] || die "$c-$cver not found under $REGISTRY after cargo fetch"
-        cp -R "$src" "$WORK/$name/$c-$cver"
+        # `crate=version` for a crate of the release published under another version
+        v=$cver
+        case "$c" in *=*) v=${c#*=}; c=${c%%=*} ;; esac
+        src=$(find "$REGISTRY" -maxdepth 2 -type d -name "$c-$v" | head -n 1)
+        [ -n "$src" ] || die "$c-$v not found under $REGISTRY after cargo fetch"
+        cp -R "$src" "$WORK/$name/$c-$v"
     done
     mv "$WORK/$name" "$DEST/$name"
 done

@@ -744,14 +744,18 @@ impl RequestReturns {
     }
 
     /// The label of the source when `call` calls one of the functions.
-    pub fn source_at(&self, file: &ParsedFile, call: Node) -> Option<String> {
+    pub fn source_at(&self, file: &ParsedFile, call: Node) -> Option<(String, &FunctionId)> {
         let callee = callee(file, call)?;
         self.functions.iter().find_map(|(id, path)| {
             callee
                 .functions
                 .iter()
                 .any(|called| called.name == id.name && same_module(&id.module, &called.module))
-                .then(|| format!("`{}()` returns request input (defined in {path})", id.name))
+                .then(|| {
+                    let label =
+                        format!("`{}()` returns request input (defined in {path})", id.name);
+                    (label, id)
+                })
         })
     }
 

@@ -377,7 +377,12 @@ fn returned_flows(
     let tests = TestCode::none();
     let matches = FileMatches::new(file, &tests);
     let hook = |node: tree_sitter::Node| matches.custom(spec, node);
-    let tracer = Tracer::from_parameter(file, file.model(), &hook, function, &parameter);
+    // Request input the function reads itself (`request.GET` of the request it is handed)
+    // is passed on too.
+    let tracer = Tracer {
+        request: true,
+        ..Tracer::from_parameter(file, file.model(), &hook, function, &parameter)
+    };
     Some(
         super::returned_values(file, function)
             .into_iter()

@@ -561,13 +561,26 @@ impl<'a, 'f> Tracer<'a, 'f> {
             });
         }
         if self.request {
-            if let Some(label) = self
+            if let Some((label, helper)) = self
                 .file
                 .project
                 .as_ref()
                 .and_then(|project| project.source_at(self.file, node))
             {
-                return Some(self.start(node, label));
+                let mut flow = self.start(node, label);
+                // Handed the request, the helper is asked at the link whether what it returns
+                // passes the rule's own checks (`get_next_url(request)` returning `next` only
+                // when `url_has_allowed_host_and_scheme` accepts it).
+                let handed = call.args.iter().position(|arg| {
+                    arg.kind() == "identifier" && self.file.text(*arg).ends_with("request")
+                });
+                if let Some(index) = handed.filter(|_| !helper.name.contains('.')) {
+                    flow.through.push(CallRef {
+                        callee: format!("{}.{}", helper.module, helper.name),
+                        index,
+                    });
+                }
+                return Some(flow);
             }
         }
         let from_receiver = call.receiver.and_then(|r| self.value(r, depth + 1));
