@@ -1738,20 +1738,12 @@ impl<'a> Judge<'a> {
         name: &str,
     ) -> Option<(usize, T)> {
         let candidates = map.get(name)?;
-        let module_of = |f: usize| {
-            self.files[f]
-                .1
-                .symbols
-                .as_ref()
-                .map(|s| s.module.as_str())
-                .unwrap_or("")
-        };
-        let here = module_of(file);
+        let here = self.module_of(file);
         let rust = |f: usize| self.files[f].0.ends_with(".rs");
         let found = candidates
             .iter()
             .find(|(f, _)| {
-                let candidate = module_of(*f);
+                let candidate = self.module_of(*f);
                 if module.is_empty() || module == here {
                     *f == file
                 } else {
@@ -1798,16 +1790,9 @@ impl<'a> Judge<'a> {
         if source == module || last != name {
             return None;
         }
-        let candidates = map.get(name)?;
-        candidates
+        map.get(name)?
             .iter()
-            .find(|(f, _)| {
-                self.files[*f]
-                    .1
-                    .symbols
-                    .as_ref()
-                    .is_some_and(|s| crate::symbols::same_module(&s.module, source))
-            })
+            .find(|(f, _)| crate::symbols::same_module(self.module_of(*f), source))
             .copied()
             .or_else(|| self.find_reexported(map, at, source, name, depth + 1))
     }
