@@ -1695,6 +1695,21 @@ fn names_caller(text: &str) -> bool {
     CALLER.is_match(text)
 }
 
+/// Whether a method asks for a permission on an object (`user.has_perm("view_profile",
+/// speaker)` in `dispatch`, django-rules and django-guardian style): the object is checked.
+fn checks_object_permission(file: &ParsedFile, method: Node) -> bool {
+    file.of_kinds_within(&["call"], method)
+        .into_iter()
+        .any(|call| {
+            let asks = call
+                .child_by_field_name("function")
+                .is_some_and(|function| file.text(function).ends_with(".has_perm"));
+            asks && call
+                .child_by_field_name("arguments")
+                .is_some_and(|arguments| named_children(arguments).len() >= 2)
+        })
+}
+
 /// DRF generic views and viewsets, and Django generic detail views, whose `queryset` (or
 /// `model`) is every row of a model, with no `get_queryset` scoped to the caller and no
 /// object-level permission: the `pk` in the URL reaches any row.
@@ -1725,7 +1740,7 @@ fn class_lookup(file: &ParsedFile, class: Node) -> Option<Match> {
         );
         let scopes = matches!(name.as_str(), "get_queryset" | "filter_queryset")
             && identifiers(file, *method).any(is_caller_word);
-        if overrides_access || scopes {
+        if overrides_access || scopes || checks_object_permission(file, *method) {
             return None;
         }
     }
