@@ -1708,10 +1708,7 @@ impl<'a> Judge<'a> {
                     .flat_map(move |class| defined.iter().map(move |(file, _)| (*file, class)))
             })
             .filter(|(file, _)| self.files[*file].0.ends_with(".py"))
-            .map(|(file, class)| {
-                let module = crate::symbols::python::module_path(&self.files[file].0).0;
-                format!("{module}.{class}.{method}")
-            })
+            .map(|(file, class)| format!("{}.{class}.{method}", self.module_of(file)))
             .collect()
     }
 
@@ -1773,12 +1770,9 @@ impl<'a> Judge<'a> {
             .borrow_mut()
             .entry(module.to_string())
             .or_insert_with(|| {
-                self.files.iter().position(|(path, facts)| {
-                    path.ends_with(".py")
-                        && facts
-                            .symbols
-                            .as_ref()
-                            .is_some_and(|s| crate::symbols::is_module(&s.module, module))
+                (0..self.files.len()).find(|&f| {
+                    self.files[f].0.ends_with(".py")
+                        && crate::symbols::is_module(self.module_of(f), module)
                 })
             });
         let at = found?;

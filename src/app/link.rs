@@ -351,17 +351,24 @@ impl<'a> Linker<'a> {
             .iter()
             .find_map(|base| crate::app::handlers::graphql::python::endpoint_library(base));
         let mut guards = lineage.guards;
-        let dispatch = GuardCall {
-            text: format!("{written}.dispatch"),
-            callee: format!("{written}.dispatch"),
-            how: Via::Call,
-        };
         if guards.is_empty() {
-            if let Verdict::Guard(why) = self.judge.judge(file, &dispatch) {
-                guards.push(format!("{} ({why})", dispatch.text));
-            }
+            guards.extend(self.dispatch_guard(file, &written));
         }
         (library, guards)
+    }
+
+    /// `class.dispatch`, named as written in `file`, as a guard when it refuses anonymous
+    /// callers by its decorators (`@method_decorator(login_required)`) or its code.
+    fn dispatch_guard(&self, file: usize, class: &str) -> Option<String> {
+        let dispatch = GuardCall {
+            text: format!("{class}.dispatch"),
+            callee: format!("{class}.dispatch"),
+            how: Via::Call,
+        };
+        match self.judge.judge(file, &dispatch) {
+            Verdict::Guard(why) => Some(format!("{} ({why})", dispatch.text)),
+            _ => None,
+        }
     }
 
     /// Every GraphQL operation under the endpoints whose schema reaches it: a field of one of
@@ -680,10 +687,10 @@ impl<'a> Linker<'a> {
             (None, Some(owner)) if django => Some((file, owner.as_str())),
             _ => None,
         };
-        let lineage = match (&trail.inherited_by, view) {
-            (Some(_), Some((at, class))) => self.judge.lineage_of(at, class),
-            (None, Some((at, class))) => self.judge.lineage(at, class),
-            _ => Lineage::default(),
+        let lineage = match view {
+            Some((at, class)) if trail.inherited_by.is_some() => self.judge.lineage_of(at, class),
+            Some((at, class)) => self.judge.lineage(at, class),
+            None => Lineage::default(),
         };
         let framework = if lineage.drf {
             Framework::Drf
@@ -695,17 +702,9 @@ impl<'a> Linker<'a> {
         // (`@method_decorator(login_required)`) or its code, guards every method it serves.
         if let Some((at, class)) = view.filter(|_| lineage.guards.is_empty()) {
             let family = self.judge.class_family(at, class);
-            let refused = family.iter().find_map(|(defined_in, ancestor)| {
-                let dispatch = GuardCall {
-                    text: format!("{ancestor}.dispatch"),
-                    callee: format!("{ancestor}.dispatch"),
-                    how: Via::Call,
-                };
-                match self.judge.judge(*defined_in, &dispatch) {
-                    Verdict::Guard(why) => Some(format!("{} ({why})", dispatch.text)),
-                    _ => None,
-                }
-            });
+            let refused = family
+                .iter()
+                .find_map(|(defined_in, ancestor)| self.dispatch_guard(*defined_in, ancestor));
             guards.extend(refused);
         }
         let mut permissions: Vec<&str> = handler

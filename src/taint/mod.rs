@@ -618,14 +618,10 @@ impl<'a, 'f> Tracer<'a, 'f> {
             .filter(|function| function.kind() == "attribute")?
             .child_by_field_name("attribute")?;
         let method = self.file.text(method);
-        let name = self.file.text(receiver);
-        if let Some(class) = across::constructed_class(self.file, node, name) {
-            return Some(CallRef {
-                callee: format!("{class}.{method}"),
-                index: RECEIVER,
-            });
+        if let Some(known) = self.class_ref(receiver, method) {
+            return Some(known);
         }
-        let built = python::bindings(self.file, receiver, name)
+        let built = python::bindings(self.file, receiver, self.file.text(receiver))
             .first()
             .map(|binding| binding.value)
             .filter(|value| value.kind() == "call")

@@ -1,6 +1,7 @@
 //! Rust specifics of taint tracking: sources, sanitizers, bindings, calls.
 
 use super::{Binding, Call, Shape};
+use crate::app::handlers::rust::type_head;
 use crate::parse::ParsedFile;
 use crate::syntax::{ancestor_of_kind, ancestors_from, descendants, named_children};
 use tree_sitter::Node;
@@ -250,24 +251,20 @@ pub(super) fn local_function<'t>(
     owner: Option<&str>,
     name: &str,
 ) -> Option<Node<'t>> {
-    let implemented = |function: Node| {
-        function
-            .parent()
-            .and_then(|list| list.parent())
-            .filter(|item| item.kind() == "impl_item")
-            .and_then(|item| item.child_by_field_name("type"))
-            .map(|written| type_name(file.text(written)).to_string())
+    // The type an `impl` item is for (`Store` of `impl<T> Store<T>`).
+    let impl_type = |item: Node| {
+        item.child_by_field_name("type")
+            .map(|written| type_head(file.text(written)).to_string())
     };
     let wanted = match owner {
         None | Some("self" | "crate") => None,
         Some("Self") => Some(
-            crate::syntax::ancestors_from(file.tree.root_node(), call)
+            ancestors_from(file.tree.root_node(), call)
                 .into_iter()
                 .find(|node| node.kind() == "impl_item")
-                .and_then(|item| item.child_by_field_name("type"))
-                .map(|written| type_name(file.text(written)).to_string())?,
+                .and_then(impl_type)?,
         ),
-        Some(owner) => Some(type_name(owner).to_string()),
+        Some(owner) => Some(type_head(owner).to_string()),
     };
     // From the file's index of nodes by kind, not a walk of the whole tree per call.
     let found = file.of_kinds(&["function_item"]).into_iter().find(|n| {
@@ -275,7 +272,13 @@ pub(super) fn local_function<'t>(
             .is_some_and(|f| file.text(f) == name)
             && match &wanted {
                 None => true,
-                Some(wanted) => implemented(*n).as_ref() == Some(wanted),
+                Some(wanted) => {
+                    let item = n.parent().and_then(|list| list.parent());
+                    item.filter(|item| item.kind() == "impl_item")
+                        .and_then(impl_type)
+                        .as_ref()
+                        == Some(wanted)
+                }
             }
     })?;
     let mut root = call;
@@ -284,12 +287,6 @@ pub(super) fn local_function<'t>(
     }
     root.descendant_for_byte_range(found.start_byte(), found.end_byte())
         .filter(|n| n.kind() == "function_item")
-}
-
-/// `Store` of `Store<T>` or `crate::store::Store`.
-fn type_name(written: &str) -> &str {
-    let base = written.split('<').next().unwrap_or(written).trim();
-    base.rsplit("::").next().unwrap_or(base)
 }
 
 /// Whether `node` is a `for` loop or a `match` arm whose body holds `use_site`: its pattern
