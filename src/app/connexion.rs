@@ -391,6 +391,7 @@ fn spec_facts(
             markers: Vec::new(),
             schema: None,
             public,
+            namespace: None,
         });
         bindings
             .entry(files[file].display.to_string())

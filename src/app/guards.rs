@@ -94,6 +94,10 @@ pub struct FunctionFact {
     /// ALLOWED: abort(403)`), as written: no authentication (see [`super::address`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refuses_by_address: Option<String>,
+    /// Refusals and calls that run only for some areas of the site (a middleware's `if
+    /// request.path.startswith("/orga"): …`): left out of the above, judged per route.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scoped: Vec<super::areas::ScopedGuard>,
 }
 
 /// Names without spaces (dotted identifiers), kept as one string: a function calls many
@@ -358,6 +362,7 @@ pub fn python_functions(file: &ParsedFile) -> (Vec<FunctionFact>, Vec<ClassFact>
                     returns_access_test: returns_access_test(file, node),
                     tests: super::predicates::python_tests(file, node),
                     refuses_by_address: refuses_by_address(file, node),
+                    scoped: scoped_refusals(file, node),
                 });
             }
             "class_definition" => {
@@ -744,7 +749,7 @@ fn annotated_type(file: &ParsedFile, annotation: Node) -> String {
 }
 
 /// A dotted name as written (`auth.is_signed_in`, `self.check`), not an expression.
-pub(super) fn is_name(text: &str) -> bool {
+pub(crate) fn is_name(text: &str) -> bool {
     !text.is_empty()
         && text
             .chars()
@@ -759,10 +764,15 @@ fn callees(file: &ParsedFile, function: Node) -> Names {
         return Names::default();
     };
     let mut out: Vec<&str> = Vec::new();
+    let areas = super::areas::may_name_areas(file, body);
     for call in file.of_kinds_within(&["call"], body) {
         let Some(callee) = call.child_by_field_name("function") else {
             continue;
         };
+        if areas && super::areas::scope_of(file, call, body).is_some() {
+            // Runs for some areas of the site only: see `scoped_refusals`.
+            continue;
+        }
         let text = file.text(callee);
         if is_name(text) && !out.contains(&text) {
             out.push(text);
@@ -772,6 +782,48 @@ fn callees(file: &ParsedFile, function: Node) -> Names {
         }
     }
     Names::new(&out)
+}
+
+/// The refusals of `function` (a 401/403, an authentication exception, a redirect to the login
+/// page, any exit on the branch taken when a test of the caller fails) and its calls that run
+/// only for some areas of the site (see [`super::areas`]).
+fn scoped_refusals(file: &ParsedFile, function: Node) -> Vec<super::areas::ScopedGuard> {
+    let Some(body) = function.child_by_field_name("body") else {
+        return Vec::new();
+    };
+    let names = super::address::address_names(file, function);
+    let reading = Reading {
+        names: &names,
+        blanks: &[],
+    };
+    let refusal = |node: Node| {
+        let text = file.text(node);
+        let refuses = match node.kind() {
+            "call" => {
+                let callee = node
+                    .child_by_field_name("function")
+                    .map(|f| file.text(f))
+                    .unwrap_or("");
+                callee.rsplit('.').next() == Some("abort")
+                    && (text.contains("401") || text.contains("403"))
+            }
+            _ => {
+                REJECTIONS.iter().any(|r| text.contains(r))
+                    || (!matches!(text.trim(), "return" | "return None")
+                        && on_denied_branch(file, node, body, &reading))
+            }
+        };
+        refuses.then(|| {
+            text.lines()
+                .next()
+                .unwrap_or(text)
+                .trim()
+                .chars()
+                .take(80)
+                .collect()
+        })
+    };
+    super::areas::scoped_guards(file, function, &refusal)
 }
 
 /// How `function` refuses a request without credentials, if it does: it raises or returns a
@@ -807,7 +859,12 @@ pub fn rejects_reading(
         Refusal::Helper if UNAUTHENTICATED.iter().any(|r| text.contains(r)) => !by_address(node),
         _ => under_condition(file, node, body, &reading, &names_the_caller),
     };
+    let areas = super::areas::may_name_areas(file, body);
     for node in file.of_kinds_within(&kinds, body) {
+        if areas && super::areas::scope_of(file, node, body).is_some() {
+            // A refusal for some areas of the site only: see `scoped_refusals`.
+            continue;
+        }
         match node.kind() {
             "raise_statement" | "return_statement" => {
                 let text = file.text(node);
@@ -992,6 +1049,11 @@ static ACCESS_TEST: LazyLock<regex::Regex> = LazyLock::new(|| {
     .expect("the access-test regex is valid")
 });
 
+/// A test that the caller is anonymous, not logged in.
+static ANONYMOUS_TEST: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(r"^[\s(]*[\w.]*\.is_anonymous\b").expect("the anonymity regex is valid")
+});
+
 /// Whether `node` leaves the function on the branch taken when an access test fails: in the
 /// `else` of `if sm.has_access(…):`, or in the body of `if not user.is_authenticated:`. Any
 /// exit there is the refusal, whatever it returns (`flash(…); return redirect(".")`).
@@ -1007,7 +1069,10 @@ fn on_denied_branch(file: &ParsedFile, node: Node, body: Node, reading: &Reading
                 .child_by_field_name("condition")
                 .map(|c| reading.text(file, c))
                 .unwrap_or_default();
-            let negated = condition.trim_start().starts_with("not ");
+            // `if user.is_anonymous:` is taken when the test of the caller fails, as `if not
+            // user.is_authenticated:` is.
+            let negated =
+                condition.trim_start().starts_with("not ") != ANONYMOUS_TEST.is_match(&condition);
             let in_else = child.kind() == "else_clause";
             let in_body = parent
                 .child_by_field_name("consequence")
@@ -1113,6 +1178,63 @@ impl<'a> Judge<'a> {
             Via::Predicate => self.judge_predicate(file, call),
             _ => self.judge_at(file, call, 0),
         }
+    }
+
+    /// The refusals of the middleware class `entry` (a dotted path in `MIDDLEWARE`, read from
+    /// the settings file `file`) that run only for some areas of the site: each with the areas
+    /// and how it refuses. A branch counts when it refuses itself or calls a function of the
+    /// project (a method of the middleware included) that checks the caller.
+    pub fn middleware_areas(&self, file: usize, entry: &str) -> Vec<(super::areas::Areas, String)> {
+        let Some(symbols) = &self.files[file].1.symbols else {
+            return Vec::new();
+        };
+        let qualified = symbols
+            .resolve(crate::source::Language::Python, entry)
+            .name()
+            .to_string();
+        let (module, class) = qualified.rsplit_once('.').unwrap_or(("", &qualified));
+        let Some((at, _)) = self.find(&self.classes, file, module, class) else {
+            return Vec::new();
+        };
+        let method = |name: &str| self.functions_in(at, &format!("{class}.{name}"));
+        // The hooks, and the methods of the class they call (`self._check(request)`).
+        let mut functions: Vec<&FunctionFact> = ["__call__", "process_request", "process_view"]
+            .into_iter()
+            .filter_map(method)
+            .collect();
+        let helpers: Vec<&FunctionFact> = functions
+            .iter()
+            .flat_map(|f| f.calls.iter())
+            .filter_map(|callee| callee.strip_prefix("self.").and_then(method))
+            .collect();
+        functions.extend(helpers);
+        let mut out = Vec::new();
+        for scoped in functions.iter().flat_map(|f| &f.scoped) {
+            let why = scoped.refusal.clone().or_else(|| {
+                scoped.calls.iter().find_map(|callee| {
+                    let verdict = match callee.strip_prefix("self.").and_then(method) {
+                        Some(helper) => self.summary(at, helper, 1, true),
+                        None => self.judge_known(
+                            at,
+                            &GuardCall {
+                                text: callee.to_string(),
+                                callee: callee.to_string(),
+                                how: Via::Body,
+                            },
+                            1,
+                        ),
+                    };
+                    match verdict {
+                        Verdict::Guard(why) => Some(why),
+                        _ => None,
+                    }
+                })
+            });
+            if let Some(why) = why {
+                out.push((scoped.areas.clone(), why));
+            }
+        }
+        out
     }
 
     /// A predicate a handler refuses the caller on: a guard when it is a function of the

@@ -59,6 +59,8 @@ struct Trail {
     /// The class the registration mounts, as written in the file (index) that mounts it, when
     /// the handler is a method it inherits from a project class.
     inherited_by: Option<(usize, String)>,
+    /// The Django URL namespaces of the `include()`s passed through.
+    namespaces: Vec<String>,
 }
 
 struct Linker<'a> {
@@ -274,7 +276,18 @@ impl<'a> Linker<'a> {
             }
             for resolved in self.resolve(*file, &edge.from, &edge.target) {
                 match resolved {
-                    Resolved::Container(child) => self.visit(&child, next.clone(), stack),
+                    Resolved::Container(child) => {
+                        let mut next = next.clone();
+                        let namespace = match &edge.target {
+                            Target::Module(_) => edge
+                                .namespace
+                                .as_ref()
+                                .or(self.files[child.0].1.app_name.as_ref()),
+                            _ => None,
+                        };
+                        next.namespaces.extend(namespace.cloned());
+                        self.visit(&child, next, stack)
+                    }
                     Resolved::Handler(h) => {
                         let handler = self.handlers[h].1;
                         // actix: `scope("/api").service(h)` where `h` has `#[post("/x")]`; a
@@ -730,6 +743,9 @@ impl<'a> Linker<'a> {
             let django = matches!(framework, Framework::Django | Framework::Drf);
             if django && !facts.middleware.is_empty() {
                 guards.extend(self.middleware_guards(settings));
+                if let Some(path) = &path {
+                    guards.extend(self.middleware_area_guards(settings, path, &trail.namespaces));
+                }
             }
             if facts.defaults.is_empty() {
                 continue;
@@ -866,6 +882,28 @@ impl<'a> Linker<'a> {
                 }
             })
             .collect()
+    }
+
+    /// The middleware of a settings file that refuses callers in an area of the site covering
+    /// the route at `path`, mounted through `namespaces` (see [`super::areas`]).
+    fn middleware_area_guards(
+        &self,
+        settings: &str,
+        path: &str,
+        namespaces: &[String],
+    ) -> Vec<String> {
+        let Some(index) = self.files.iter().position(|(p, _)| p == settings) else {
+            return Vec::new();
+        };
+        let mut guards = Vec::new();
+        for entry in &self.files[index].1.middleware {
+            for (areas, why) in self.judge.middleware_areas(index, entry) {
+                if let Some(area) = super::areas::covering(&areas, path, namespaces) {
+                    guards.push(format!("middleware {entry} for {area} ({why})"));
+                }
+            }
+        }
+        guards
     }
 
     /// What `target`, named in `file` on an edge from `from`, refers to.

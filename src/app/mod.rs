@@ -12,6 +12,7 @@
 //!   the link-time checks read the table, and per-file findings are confirmed against it.
 
 mod address;
+mod areas;
 mod auth;
 mod capability;
 pub mod checks;

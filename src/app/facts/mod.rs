@@ -44,6 +44,9 @@ pub struct FileFacts {
     pub drf_default_permissions: Vec<String>,
     /// Django `MIDDLEWARE` entries (dotted class paths), judged by what they do when linking.
     pub middleware: Vec<String>,
+    /// The Django `app_name` of a URL module: the namespace of the routes it lists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_name: Option<String>,
     /// What the file's names refer to, for judging guards written here.
     pub symbols: Option<FileSymbols>,
     /// What each function does about the caller's identity.
@@ -228,6 +231,9 @@ pub struct Edge {
     /// operation's `security: []`).
     #[serde(default)]
     pub public: Option<String>,
+    /// The URL namespace a Django `include(…, namespace="orga")` gives the routes under it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
 }
 
 /// What an edge mounts, named as the code names it (`views.detail` → `["views", "detail"]`).

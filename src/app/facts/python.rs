@@ -353,6 +353,9 @@ fn assignment(file: &ParsedFile, node: Node, facts: &mut FileFacts) {
                 facts.drf_default_permissions = classes;
             }
         }
+        "app_name" if right.kind() == "string" => {
+            facts.app_name = Some(string_value(file, right));
+        }
         "MIDDLEWARE" => {
             if file.text(right).contains("LoginRequiredMiddleware") {
                 let guard = "LoginRequiredMiddleware".to_string();
@@ -548,13 +551,15 @@ fn url_view_unguarded(
                 match first.kind() {
                     "string" => {
                         let module = string_value(file, first);
-                        facts.edges.push(edge(
+                        let mut edge = edge(
                             file.source.position(view.start_byte()),
                             from,
                             &full,
                             Target::Module(module),
                             guards,
-                        ));
+                        );
+                        edge.namespace = keyword_string(file, view, "namespace");
+                        facts.edges.push(edge);
                     }
                     "tuple" => {
                         if let Some(inner) = named_children(first).into_iter().next() {
@@ -815,6 +820,7 @@ fn edge(at: Position, from: &str, prefix: &str, target: Target, guards: &[String
         markers: guards.to_vec(),
         schema: None,
         public: None,
+        namespace: None,
     }
 }
 

@@ -223,6 +223,7 @@ fn hand_routes(file: &ParsedFile, model: &FileModel, facts: &mut FileFacts) {
                 markers: call.guards.clone(),
                 schema: None,
                 public: None,
+                namespace: None,
             });
         }
     }
@@ -336,6 +337,7 @@ impl<'f> Walker<'_, 'f> {
                     markers: markers.clone(),
                     schema: None,
                     public: None,
+                    namespace: None,
                 });
             };
             match (link.method, link.args.as_slice()) {
@@ -411,6 +413,7 @@ impl<'f> Walker<'_, 'f> {
             markers: guards.to_vec(),
             schema: None,
             public: None,
+            namespace: None,
         });
     }
 
