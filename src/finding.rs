@@ -105,6 +105,11 @@ pub enum LinkCheck {
     /// client's id: the finding holds only when no class of the settings'
     /// `DEFAULT_PERMISSION_CLASSES` checks objects (`has_object_permission`, by its code).
     DefaultPermissions,
+    /// A class-based view (as written in the finding's file) looks the row up in its
+    /// single-object hook (`object`, `get_object`): the finding holds only when no ancestor is
+    /// an object-permission mixin (django-rules', django-guardian's `PermissionRequiredMixin`)
+    /// that checks the permission on that object.
+    NoObjectPermission(String),
     /// The value's `{:?}` prints a field the pattern accepts, through structs of other files
     /// or crates: `debug-shows-field` in a rule, for a type the finding's file does not declare.
     DebugShowsField(DebugShown),

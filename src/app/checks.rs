@@ -48,6 +48,8 @@ pub struct LinkChecks {
     project_functions: BTreeSet<String>,
     /// The settings files some class of whose DRF `DEFAULT_PERMISSION_CLASSES` checks objects.
     object_permission_settings: Vec<String>,
+    /// The class-based views, by file and class, that an object-permission mixin guards.
+    object_permission_views: BTreeSet<(String, String)>,
     /// The setter checks that fail: some class they may concern assigns the attribute through
     /// its own code.
     set_through_code: BTreeSet<(String, String, Vec<String>)>,
@@ -160,6 +162,7 @@ impl LinkChecks {
             .filter(|shown| structs.shows(shown))
             .cloned()
             .collect();
+        let object_permission_views = object_permission_views(files, &judge, findings.clone());
         let project_functions = findings
             .flat_map(|finding| &finding.link_checks)
             .filter_map(|check| match check {
@@ -191,6 +194,7 @@ impl LinkChecks {
             shared_models,
             project_functions,
             object_permission_settings: object_permission_settings(files, &judge),
+            object_permission_views,
             set_through_code: set_through_code(files, &judge, findings_setters),
             rebound,
             debug_shown,
@@ -277,6 +281,9 @@ impl LinkChecks {
             }
             LinkCheck::Routed(line, wanted) => self.routed(&finding.path, *line, wanted),
             LinkCheck::DebugShowsField(shown) => self.debug_shown.contains(shown),
+            LinkCheck::NoObjectPermission(class) => !self
+                .object_permission_views
+                .contains(&(finding.path.clone(), class.clone())),
             LinkCheck::DefaultPermissions => !self
                 .object_permission_settings
                 .iter()
@@ -284,6 +291,39 @@ impl LinkChecks {
             LinkCheck::EntersAtStaffHandler(..) | LinkCheck::OwnedModel(..) => true,
         }
     }
+}
+
+/// Mixins that check a permission on the object a class-based view looks up.
+const OBJECT_PERMISSION_MIXINS: &[&str] = &[
+    "rules.contrib.views.PermissionRequiredMixin",
+    "guardian.mixins.PermissionRequiredMixin",
+];
+
+/// The views of findings' [`LinkCheck::NoObjectPermission`] that derive from an
+/// object-permission mixin, in any file.
+fn object_permission_views<'f>(
+    files: &[(String, &FileFacts)],
+    judge: &Judge,
+    findings: impl Iterator<Item = &'f Finding>,
+) -> BTreeSet<(String, String)> {
+    findings
+        .flat_map(|finding| {
+            finding.link_checks.iter().filter_map(|check| match check {
+                LinkCheck::NoObjectPermission(class) => Some((finding.path.clone(), class.clone())),
+                _ => None,
+            })
+        })
+        .filter(|(path, class)| {
+            let Some(file) = files.iter().position(|(p, _)| p == path) else {
+                return false;
+            };
+            judge
+                .lineage(file, class)
+                .ancestors
+                .iter()
+                .any(|ancestor| OBJECT_PERMISSION_MIXINS.contains(&ancestor.as_str()))
+        })
+        .collect()
 }
 
 /// DRF's permission classes that check the object a view looks up.

@@ -381,7 +381,60 @@ fn call_lookup(file: &ParsedFile, model: &FileModel, call: Node) -> Option<Match
             .link_checks
             .push(crate::finding::LinkCheck::OwnedModel(model, listed));
     }
+    if let Some(class) = permission_object_hook(file, context.function) {
+        found
+            .link_checks
+            .push(crate::finding::LinkCheck::NoObjectPermission(class));
+    }
     Some(found)
+}
+
+/// The class of a view's single-object hook (`def get_object(self)`, `@cached_property def
+/// object(self)`) whose result is the object a permission mixin checks: django-rules' and
+/// django-guardian's `PermissionRequiredMixin` ask for the permission on
+/// `get_permission_object()`, by default `get_object()`. Not when the class, or a base in the
+/// same file, returns another object from `get_permission_object` (`self.request.event`).
+fn permission_object_hook(file: &ParsedFile, function: Node) -> Option<String> {
+    let method = file.text(function.child_by_field_name("name")?);
+    if !matches!(method, "object" | "get_object") {
+        return None;
+    }
+    let class = enclosing_class(function)?;
+    let name = file.text(class.child_by_field_name("name")?);
+    let mut classes = vec![class];
+    let mut seen = 0;
+    while seen < classes.len() && seen < MAX_DEPTH {
+        let bases = classes[seen]
+            .child_by_field_name("superclasses")
+            .map(named_children)
+            .unwrap_or_default();
+        for base in bases {
+            let base = file.text(base);
+            let found = file
+                .of_kinds_within(&["class_definition"], file.tree.root_node())
+                .into_iter()
+                .find(|c| {
+                    c.child_by_field_name("name")
+                        .is_some_and(|n| file.text(n) == base)
+                });
+            classes.extend(found);
+        }
+        seen += 1;
+    }
+    let other_object = classes.iter().any(|class| {
+        class_methods(file, *class)
+            .into_iter()
+            .filter(|(name, _)| name == "get_permission_object")
+            .any(|(_, method)| {
+                file.of_kinds_within(&["return_statement"], method)
+                    .into_iter()
+                    .any(|ret| {
+                        let value = file.text(ret).trim_start_matches("return").trim();
+                        !matches!(value, "self.object" | "self.get_object()")
+                    })
+            })
+    });
+    (!other_object).then(|| name.to_string())
 }
 
 /// A column that holds a secret the client must present: `notifications_token`, `secret`,
