@@ -868,7 +868,10 @@ pub fn rejects_reading(
         match node.kind() {
             "raise_statement" | "return_statement" => {
                 let text = file.text(node);
-                let denied = mode != Refusal::Guard && on_denied_branch(file, node, body, &reading);
+                let denied = match mode {
+                    Refusal::Guard => redirects_when_denied(file, node, body, &reading),
+                    _ => on_denied_branch(file, node, body, &reading),
+                };
                 if !denied && !REJECTIONS.iter().any(|r| text.contains(r)) {
                     continue;
                 }
@@ -1080,6 +1083,71 @@ fn on_denied_branch(file: &ParsedFile, node: Node, body: Node, reading: &Reading
             if ACCESS_TEST.is_match(&condition) && ((in_else && !negated) || (in_body && negated)) {
                 return true;
             }
+        }
+        child = parent;
+    }
+    false
+}
+
+/// Whether `node` sends the caller elsewhere (`return redirect(url_for("signin"))`, `raise
+/// Redirect303(…)`) on the path taken when a test of the caller's session or identity fails:
+/// in the body of `if "user_id" not in session:`, in the `else` of `if session.get("projects"):`,
+/// or after `if has_claim(session, "is_admin"): return f(*args, **kwargs)` (a decorator that
+/// calls the view only for admitted callers).
+fn redirects_when_denied(file: &ParsedFile, node: Node, body: Node, reading: &Reading) -> bool {
+    static REDIRECT: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r"^(return|raise)\s+(\w+\.)*\w*[Rr]edirect\w*\(")
+            .expect("the redirect regex is valid")
+    });
+    if !REDIRECT.is_match(file.text(node)) {
+        return false;
+    }
+    let absent = |condition: &str| {
+        let condition = condition.trim_start_matches(['(', ' ', '\n']);
+        condition.starts_with("not ")
+            || condition.contains(" not in ")
+            || condition.ends_with(" is None")
+    };
+    let mut child = node;
+    for parent in ancestors_from(body, node) {
+        if parent.kind() == "if_statement" {
+            let condition = parent
+                .child_by_field_name("condition")
+                .map(|c| reading.text(file, c))
+                .unwrap_or_default();
+            let in_body = parent
+                .child_by_field_name("consequence")
+                .is_some_and(|c| c.id() == child.id());
+            let in_else = child.kind() == "else_clause";
+            if names_the_caller(&condition)
+                && ((in_body && absent(&condition)) || (in_else && !absent(&condition)))
+            {
+                return true;
+            }
+        }
+        if parent.kind() == "block" {
+            // After an `if` that admits the caller and always returns.
+            let admitted = named_children(parent)
+                .into_iter()
+                .take_while(|s| s.id() != child.id())
+                .any(|statement| {
+                    statement.kind() == "if_statement"
+                        && statement.child_by_field_name("alternative").is_none()
+                        && statement.child_by_field_name("condition").is_some_and(|c| {
+                            let condition = reading.text(file, c);
+                            names_the_caller(&condition) && !absent(&condition)
+                        })
+                        && statement
+                            .child_by_field_name("consequence")
+                            .and_then(|c| named_children(c).into_iter().last())
+                            .is_some_and(|last| last.kind() == "return_statement")
+                });
+            if admitted {
+                return true;
+            }
+        }
+        if parent.id() == body.id() {
+            return false;
         }
         child = parent;
     }

@@ -56,10 +56,60 @@ fn creates_an_account(callees: &mut Callees, path: &str, at: usize) -> Option<St
         .flatten()
 }
 
-/// Handlers named for a password reset.
+/// Calls that check a password or open or close the caller's session: what a sign-in or a
+/// sign-out does, by their qualified names.
+static SIGNS_IN_OR_OUT: LazyLock<crate::symbols::NamePatterns> = LazyLock::new(|| {
+    crate::symbols::NamePatterns::new(&[
+        "werkzeug.security.check_password_hash".into(),
+        "werkzeug.check_password_hash".into(),
+        "django.contrib.auth.{authenticate,login,logout}".into(),
+        "django.contrib.auth.hashers.check_password".into(),
+        "flask_login.{login_user,logout_user}".into(),
+        "flask_login.utils.{login_user,logout_user}".into(),
+        "flask.session.clear".into(),
+        "bcrypt.checkpw".into(),
+        "bcrypt::verify".into(),
+    ])
+    .expect("valid patterns")
+});
+
+/// The call with which the handler whose name starts at byte `at` of `path` checks a password
+/// or opens or closes the caller's session (`check_password_hash(project.password, …)`,
+/// `session.clear()`), if its own code makes one: a sign-in or sign-out, public by nature
+/// whatever it is called.
+fn signs_in_or_out(callees: &mut Callees, path: &str, at: usize) -> Option<String> {
+    callees
+        .with_function_at(path, at, |file, function| {
+            // Checking the signed-in caller's own password (before a change) is no sign-in.
+            let text = file.text(function);
+            if ["current_user", "request.user", "g.user"]
+                .iter()
+                .any(|c| text.contains(c))
+            {
+                return None;
+            }
+            let symbols = file.symbols();
+            descendants(function)
+                .filter(|node| matches!(node.kind(), "call" | "call_expression"))
+                .filter_map(|call| call.child_by_field_name("function"))
+                .map(|callee| file.text(callee))
+                .find(|callee| {
+                    symbols
+                        .resolve(file.language(), callee)
+                        .qualified()
+                        .is_some_and(|name| SIGNS_IN_OR_OUT.matches(&name))
+                })
+                .map(str::to_string)
+        })
+        .flatten()
+}
+
+/// Handlers named for a password reset or reminder.
 static RESETS_PASSWORD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)password[-_]?resets?|reset[-_]?password|forgot[-_]?password")
-        .expect("valid regex")
+    Regex::new(
+        r"(?i)password[-_]?(resets?|remind(er)?)|(reset|remind)[-_]?password|forgot[-_]?password",
+    )
+    .expect("valid regex")
 });
 /// Calls that set an account's password, and attributes that hold it.
 static SETS_PASSWORD: LazyLock<Regex> = LazyLock::new(|| {
@@ -201,8 +251,10 @@ pub fn findings(
         let unverified_reset = (RESETS_PASSWORD.is_match(&names) && handler.capability.is_none())
             .then(|| sets_password_unverified(callees, path, handler.bytes.start))
             .flatten();
-        if ((PUBLIC_BY_NATURE.is_match(&names) && address.is_none()) || signed_webhook)
-            && unverified_reset.is_none()
+        let public_by_nature = PUBLIC_BY_NATURE.is_match(&names)
+            || RESETS_PASSWORD.is_match(&names)
+            || signs_in_or_out(callees, path, handler.bytes.start).is_some();
+        if ((public_by_nature && address.is_none()) || signed_webhook) && unverified_reset.is_none()
         {
             continue;
         }

@@ -70,6 +70,10 @@ struct FileFacts {
     /// Router or app variable → its `dependencies=[...]` (FastAPI), from its constructor or
     /// an `include_router` in this file, and its `before_request` hooks (Flask).
     object_dependencies: HashMap<String, Vec<GuardCall>>,
+    /// Blueprint or app variable → its Flask `url_value_preprocessor` hooks, each with the
+    /// URL variable it takes (`values.pop("project_id")`): it runs before the routes whose
+    /// rule has that variable.
+    url_hooks: HashMap<String, Vec<(GuardCall, String)>>,
 }
 
 pub(super) fn handlers(file: &ParsedFile) -> Vec<Handler> {
@@ -198,6 +202,25 @@ fn file_facts<'t>(file: &ParsedFile, root: Node<'t>, functions: &mut Vec<Node<'t
                     .parent()
                     .and_then(|decorated| decorated.child_by_field_name("definition"))
                     .and_then(|function| function.child_by_field_name("name"));
+                let function = node
+                    .parent()
+                    .and_then(|decorated| decorated.child_by_field_name("definition"));
+                if let (Some(object), Some(function), Some(hook)) =
+                    (text.strip_suffix(".url_value_preprocessor"), function, hook)
+                {
+                    if let Some(variable) = url_variable_taken(file, function) {
+                        let call = GuardCall {
+                            text: format!("{object}.url_value_preprocessor({})", file.text(hook)),
+                            callee: file.text(hook).to_string(),
+                            how: crate::app::guards::Via::Call,
+                        };
+                        facts
+                            .url_hooks
+                            .entry(object.to_string())
+                            .or_default()
+                            .push((call, variable));
+                    }
+                }
                 if let (Some(object), Some(hook)) = (text.strip_suffix(".before_request"), hook) {
                     facts
                         .object_dependencies
@@ -210,6 +233,38 @@ fn file_facts<'t>(file: &ParsedFile, root: Node<'t>, functions: &mut Vec<Node<'t
         }
     }
     facts
+}
+
+/// The URL variable a Flask `url_value_preprocessor(endpoint, values)` takes out of `values`
+/// (`values.pop("project_id", None)`, `values.get(…)`, `values[…]`), if it reads one.
+fn url_variable_taken(file: &ParsedFile, function: Node) -> Option<String> {
+    let parameters = named_children(function.child_by_field_name("parameters")?);
+    let values = file.text(*parameters.get(1)?);
+    let body = function.child_by_field_name("body")?;
+    file.of_kinds_within(&["call", "subscript"], body)
+        .into_iter()
+        .find_map(|node| {
+            let (object, key) = match node.kind() {
+                "call" => {
+                    let function = node.child_by_field_name("function")?;
+                    let method = file.text(function.child_by_field_name("attribute")?);
+                    if !matches!(method, "pop" | "get") {
+                        return None;
+                    }
+                    let arguments = node.child_by_field_name("arguments")?;
+                    (
+                        function.child_by_field_name("object")?,
+                        named_children(arguments).into_iter().next()?,
+                    )
+                }
+                _ => (
+                    node.child_by_field_name("value")?,
+                    node.child_by_field_name("subscript")?,
+                ),
+            };
+            (file.text(object) == values && key.kind() == "string")
+                .then(|| file.text(key).trim_matches(['"', '\'']).to_string())
+        })
 }
 
 /// A Flask `before_request` hook of `object`: it runs before each of its routes, and guards
@@ -297,6 +352,14 @@ fn handler_for(
                 .cloned()
                 .unwrap_or_default(),
         );
+        let rule = first_string_arg(file, *call).unwrap_or_default();
+        for (hook, variable) in facts.url_hooks.get(*object).into_iter().flatten() {
+            let takes =
+                rule.contains(&format!("<{variable}>")) || rule.contains(&format!(":{variable}>"));
+            if takes {
+                dependency_guards.push(hook.clone());
+            }
+        }
     }
     guard_calls.extend(dependency_guards.iter().cloned());
     let fastapi_route = matches!(&kind, Kind::Routed { method, .. }

@@ -1049,11 +1049,19 @@ fn sqlalchemy_lookup<'t>(file: &ParsedFile, call: Node<'t>) -> Option<Lookup<'t>
             }
             "filter_by" => conditions.extend(argument_conditions(file, &arguments)?),
             "get" | "get_or_404" => {
-                let id = arguments.into_iter().next()?;
+                let mut positional = arguments
+                    .into_iter()
+                    .filter(|a| a.kind() != "keyword_argument");
                 conditions.push(Condition {
                     key: "id".into(),
-                    value: id,
+                    value: positional.next()?,
                 });
+                // `Person.query.get(member_id, g.project)`: not the ORM's `get(ident)` but a
+                // query class of the project, handed what it scopes the row by.
+                conditions.extend(positional.map(|value| Condition {
+                    key: "scope".into(),
+                    value,
+                }));
             }
             "update" | "values" => {}
             other if SQLA_TERMINALS.contains(&other) || SQLA_NEUTRAL.contains(&other) => {}
