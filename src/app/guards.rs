@@ -1090,13 +1090,16 @@ fn on_denied_branch(file: &ParsedFile, node: Node, body: Node, reading: &Reading
 }
 
 /// Whether `node` sends the caller elsewhere (`return redirect(url_for("signin"))`, `raise
-/// Redirect303(…)`) on the path taken when a test of the caller's session or identity fails:
+/// Redirect303(…)`, `raise HTTPException(status_code=307, headers={"Location": …})`) on the path
+/// taken when a test of the caller's session or identity fails:
 /// in the body of `if "user_id" not in session:`, in the `else` of `if session.get("projects"):`,
 /// or after `if has_claim(session, "is_admin"): return f(*args, **kwargs)` (a decorator that
 /// calls the view only for admitted callers).
 fn redirects_when_denied(file: &ParsedFile, node: Node, body: Node, reading: &Reading) -> bool {
     static REDIRECT: LazyLock<regex::Regex> = LazyLock::new(|| {
-        regex::Regex::new(r"^(return|raise)\s+(\w+\.)*\w*[Rr]edirect\w*\(")
+        regex::Regex::new(
+            r#"^(return|raise)\s+((\w+\.)*\w*[Rr]edirect\w*\(|(?s).*(HTTP_30[1278]|status_code\s*=\s*30[1278]\b|["']Location["']))"#,
+        )
             .expect("the redirect regex is valid")
     });
     if !REDIRECT.is_match(file.text(node)) {
@@ -1106,7 +1109,7 @@ fn redirects_when_denied(file: &ParsedFile, node: Node, body: Node, reading: &Re
         let condition = condition.trim_start_matches(['(', ' ', '\n']);
         condition.starts_with("not ")
             || condition.contains(" not in ")
-            || condition.ends_with(" is None")
+            || condition.contains(" is None")
     };
     let mut child = node;
     for parent in ancestors_from(body, node) {
