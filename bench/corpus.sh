@@ -33,6 +33,8 @@ PYTHON=(
     "changedetection-io|changedetection.io==0.50.2|flask"
     "pretalx|pretalx==2026.2.1|django"
     "django-plans|django-plans==2.8.2|django"
+    "ihatemoney|ihatemoney==7.2.1|flask"
+    "fief-server|fief-server==0.27.0|fastapi"
 )
 # service | crate version | extra crates of the same release to copy beside it (space-separated;
 # `crate=version` when one was published under another version)
