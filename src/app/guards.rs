@@ -813,15 +813,7 @@ fn scoped_refusals(file: &ParsedFile, function: Node) -> Vec<super::areas::Scope
                         && on_denied_branch(file, node, body, &reading))
             }
         };
-        refuses.then(|| {
-            text.lines()
-                .next()
-                .unwrap_or(text)
-                .trim()
-                .chars()
-                .take(80)
-                .collect()
-        })
+        refuses.then(|| super::rust_guards::first_line(text))
     };
     super::areas::scoped_guards(file, function, &refusal)
 }

@@ -375,7 +375,8 @@ fn propagated_call(value: Node, let_else: bool) -> Option<Node> {
     }
 }
 
-fn first_line(text: &str) -> String {
+/// The first line of `text`, trimmed, at most 80 characters: how a refusal is shown.
+pub(super) fn first_line(text: &str) -> String {
     text.lines()
         .next()
         .unwrap_or(text)
