@@ -192,7 +192,7 @@ fn text_table_lists_routes_and_a_summary() {
     assert!(lines.next().unwrap().starts_with("METHOD"));
     assert!(text.contains("POST    /transfers/"), "{text}");
     assert!(
-        text.contains("36 routes: 20 without a guard, 0 public, 0 with no route found"),
+        text.contains("44 routes: 25 without a guard, 0 public, 0 with no route found"),
         "{text}"
     );
 }
