@@ -91,6 +91,30 @@ fn is_row_lookup(callee: &str, last: &str) -> bool {
             && ROW_LOOKUPS.contains(&last))
 }
 
+/// A Django query filter on any queryset or related manager (`entries.filter(Q(message__icontains
+/// =q))`, `qs.exclude(owner__email=e)`): it is known by its lookups (a `Q(…)` argument, or a
+/// keyword with a `__` lookup), and returns rows, not the values it was handed.
+fn filters_rows(file: &ParsedFile, call: Node, last: &str) -> bool {
+    if !matches!(last, "filter" | "exclude") {
+        return false;
+    }
+    let Some(arguments) = call.child_by_field_name("arguments") else {
+        return false;
+    };
+    let arguments = named_children(arguments);
+    !arguments.is_empty()
+        && arguments.iter().all(|argument| match argument.kind() {
+            "keyword_argument" => argument
+                .child_by_field_name("name")
+                .is_some_and(|name| file.text(name).contains("__")),
+            "call" | "binary_operator" | "unary_operator" | "parenthesized_expression" => {
+                let text = file.text(*argument).trim_start_matches(['~', '(', ' ']);
+                text.starts_with("Q(") || text.starts_with("models.Q(")
+            }
+            _ => false,
+        })
+}
+
 /// Methods that return (part of) their receiver or arguments.
 const PROPAGATING_METHODS: &[&str] = &[
     "get",
@@ -310,7 +334,7 @@ fn call<'t>(file: &ParsedFile, node: Node<'t>) -> Shape<'t> {
         .unwrap_or_default();
     let callee = file.text(function);
     let last = callee.rsplit('.').next().unwrap_or(callee);
-    if SANITIZERS.contains(&last) || is_row_lookup(callee, last) {
+    if SANITIZERS.contains(&last) || is_row_lookup(callee, last) || filters_rows(file, node, last) {
         return Shape::Clean;
     }
     match function.kind() {
