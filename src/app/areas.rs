@@ -68,7 +68,7 @@ pub struct ScopedGuard {
 }
 
 /// One test of a condition, read for what it selects.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 enum Atom {
     Area(Area),
     /// An exception to an area (`not request.path.startswith("/login")`): it narrows a
@@ -142,23 +142,12 @@ fn conjoin(left: Vec<Vec<Atom>>, right: Vec<Vec<Atom>>) -> Vec<Vec<Atom>> {
             if out.len() == MAX_ALTERNATIVES {
                 return out;
             }
-            let mut all: Vec<Atom> = l.iter().map(Atom::copy).collect();
-            all.extend(r.iter().map(Atom::copy));
+            let mut all = l.clone();
+            all.extend(r.iter().cloned());
             out.push(all);
         }
     }
     out
-}
-
-impl Atom {
-    fn copy(&self) -> Atom {
-        match self {
-            Atom::Area(area) => Atom::Area(area.clone()),
-            Atom::Exempt => Atom::Exempt,
-            Atom::Caller => Atom::Caller,
-            Atom::Other => Atom::Other,
-        }
-    }
 }
 
 /// `condition` as alternatives of conjunctions of atoms.

@@ -784,6 +784,28 @@ fn callees(file: &ParsedFile, function: Node) -> Names {
     Names::new(&out)
 }
 
+/// A call of `abort(…)` (Flask's, or any `….abort`): its arguments as written, and whether they
+/// hold a 401 or 403.
+struct Abort<'f> {
+    arguments: &'f str,
+    refuses: bool,
+}
+
+fn aborts<'f>(file: &ParsedFile<'f>, call: Node) -> Option<Abort<'f>> {
+    let callee = file.text(call.child_by_field_name("function")?);
+    if callee.rsplit('.').next() != Some("abort") {
+        return None;
+    }
+    let arguments = call
+        .child_by_field_name("arguments")
+        .map(|a| file.text(a))
+        .unwrap_or("");
+    Some(Abort {
+        arguments,
+        refuses: arguments.contains("401") || arguments.contains("403"),
+    })
+}
+
 /// The refusals of `function` (a 401/403, an authentication exception, a redirect to the login
 /// page, any exit on the branch taken when a test of the caller fails) and its calls that run
 /// only for some areas of the site (see [`super::areas`]).
@@ -799,14 +821,7 @@ fn scoped_refusals(file: &ParsedFile, function: Node) -> Vec<super::areas::Scope
     let refusal = |node: Node| {
         let text = file.text(node);
         let refuses = match node.kind() {
-            "call" => {
-                let callee = node
-                    .child_by_field_name("function")
-                    .map(|f| file.text(f))
-                    .unwrap_or("");
-                callee.rsplit('.').next() == Some("abort")
-                    && (text.contains("401") || text.contains("403"))
-            }
+            "call" => aborts(file, node).is_some_and(|aborts| aborts.refuses),
             _ => {
                 REJECTIONS.iter().any(|r| text.contains(r))
                     || (!matches!(text.trim(), "return" | "return None")
@@ -870,22 +885,16 @@ pub fn rejects_reading(
                 if !denied && !counts(node, text) {
                     continue;
                 }
-                let first = text.lines().next().unwrap_or(text).trim();
-                return Some(first.chars().take(80).collect());
+                return Some(super::rust_guards::first_line(text));
             }
             "call" => {
                 let Some(callee) = node.child_by_field_name("function") else {
                     continue;
                 };
                 let written = file.text(callee);
-                let last = written.rsplit('.').next().unwrap_or(written);
-                if last == "abort" {
-                    let args = node
-                        .child_by_field_name("arguments")
-                        .map(|a| file.text(a))
-                        .unwrap_or("");
-                    if (args.contains("401") || args.contains("403")) && counts(node, args) {
-                        return Some(format!("{written}{args}"));
+                if let Some(aborts) = aborts(file, node) {
+                    if aborts.refuses && counts(node, aborts.arguments) {
+                        return Some(format!("{written}{}", aborts.arguments));
                     }
                     continue;
                 }

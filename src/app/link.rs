@@ -83,6 +83,9 @@ struct Linker<'a> {
     /// Guards found when linking an operation (a permission hook its inherited `mutate`
     /// consults).
     hooks: HashMap<usize, String>,
+    /// Per settings file, the refusals of its middleware for areas of the site: (entry,
+    /// areas, how it refuses), judged once.
+    middleware_areas: HashMap<usize, Vec<(String, super::areas::Areas, String)>>,
 }
 
 /// A GraphQL endpoint reached while collecting routes.
@@ -140,6 +143,7 @@ pub(super) fn link(files: &[(String, &FileFacts)], auth: &AuthConfig) -> Project
         renamed: HashMap::new(),
         serving: HashMap::new(),
         hooks: HashMap::new(),
+        middleware_areas: HashMap::new(),
     };
     let has_registrations = files.iter().any(|(_, facts)| {
         facts
@@ -736,15 +740,15 @@ impl<'a> Linker<'a> {
         }
         let explicit_permissions = !permissions.is_empty();
         let here = &self.files[file].0;
-        for (settings, facts) in self.files {
+        for (index, (settings, facts)) in self.files.iter().enumerate() {
             if !package_covers(settings, here) {
                 continue;
             }
             let django = matches!(framework, Framework::Django | Framework::Drf);
             if django && !facts.middleware.is_empty() {
-                guards.extend(self.middleware_guards(settings));
+                guards.extend(self.middleware_guards(index));
                 if let Some(path) = &path {
-                    guards.extend(self.middleware_area_guards(settings, path, &trail.namespaces));
+                    guards.extend(self.middleware_area_guards(index, path, &trail.namespaces));
                 }
             }
             if facts.defaults.is_empty() {
@@ -861,11 +865,9 @@ impl<'a> Linker<'a> {
         });
     }
 
-    /// The middleware of a settings file that authenticates every request, judged once.
-    fn middleware_guards(&self, settings: &str) -> Vec<String> {
-        let Some(index) = self.files.iter().position(|(path, _)| path == settings) else {
-            return Vec::new();
-        };
+    /// The middleware of the settings file `index` that authenticates every request, judged
+    /// once.
+    fn middleware_guards(&self, index: usize) -> Vec<String> {
         self.files[index]
             .1
             .middleware
@@ -884,26 +886,35 @@ impl<'a> Linker<'a> {
             .collect()
     }
 
-    /// The middleware of a settings file that refuses callers in an area of the site covering
-    /// the route at `path`, mounted through `namespaces` (see [`super::areas`]).
+    /// The middleware of the settings file `index` that refuses callers in an area of the site
+    /// covering the route at `path`, mounted through `namespaces` (see [`super::areas`]).
     fn middleware_area_guards(
-        &self,
-        settings: &str,
+        &mut self,
+        index: usize,
         path: &str,
         namespaces: &[String],
     ) -> Vec<String> {
-        let Some(index) = self.files.iter().position(|(p, _)| p == settings) else {
-            return Vec::new();
-        };
-        let mut guards = Vec::new();
-        for entry in &self.files[index].1.middleware {
-            for (areas, why) in self.judge.middleware_areas(index, entry) {
-                if let Some(area) = super::areas::covering(&areas, path, namespaces) {
-                    guards.push(format!("middleware {entry} for {area} ({why})"));
-                }
-            }
-        }
-        guards
+        let (files, judge) = (self.files, &self.judge);
+        let scoped = self.middleware_areas.entry(index).or_insert_with(|| {
+            files[index]
+                .1
+                .middleware
+                .iter()
+                .flat_map(|entry| {
+                    judge
+                        .middleware_areas(index, entry)
+                        .into_iter()
+                        .map(move |(areas, why)| (entry.clone(), areas, why))
+                })
+                .collect()
+        });
+        scoped
+            .iter()
+            .filter_map(|(entry, areas, why)| {
+                let area = super::areas::covering(areas, path, namespaces)?;
+                Some(format!("middleware {entry} for {area} ({why})"))
+            })
+            .collect()
     }
 
     /// What `target`, named in `file` on an edge from `from`, refers to.

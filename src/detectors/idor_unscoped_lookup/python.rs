@@ -408,17 +408,11 @@ fn permission_object_hook(file: &ParsedFile, function: Node) -> Option<String> {
             .child_by_field_name("superclasses")
             .map(named_children)
             .unwrap_or_default();
-        for base in bases {
-            let base = file.text(base);
-            let found = file
-                .of_kinds_within(&["class_definition"], file.tree.root_node())
+        classes.extend(
+            bases
                 .into_iter()
-                .find(|c| {
-                    c.child_by_field_name("name")
-                        .is_some_and(|n| file.text(n) == base)
-                });
-            classes.extend(found);
-        }
+                .filter_map(|base| local_class(file, file.text(base))),
+        );
         seen += 1;
     }
     let other_object = classes.iter().any(|class| {
