@@ -198,13 +198,10 @@ fn file_facts<'t>(file: &ParsedFile, root: Node<'t>, functions: &mut Vec<Node<'t
             }
             "decorator" => {
                 let text = file.text(node).trim_start_matches('@').trim();
-                let hook = node
-                    .parent()
-                    .and_then(|decorated| decorated.child_by_field_name("definition"))
-                    .and_then(|function| function.child_by_field_name("name"));
                 let function = node
                     .parent()
                     .and_then(|decorated| decorated.child_by_field_name("definition"));
+                let hook = function.and_then(|function| function.child_by_field_name("name"));
                 if let (Some(object), Some(function), Some(hook)) =
                     (text.strip_suffix(".url_value_preprocessor"), function, hook)
                 {
