@@ -184,6 +184,9 @@ static KNOWN_GUARDS: LazyLock<NamePatterns> = LazyLock::new(|| {
         "flask_jwt_extended.{jwt_required,verify_jwt_in_request,view_decorators.jwt_required}".into(),
         "flask_security.**".into(),
         "flask_httpauth.**".into(),
+        // Flask-Allows and Flask-Principal: a requirement or permission on the current identity
+        "flask_allows.{requires,Allows().requires,decorators.requires}".into(),
+        "flask_principal.Permission().require".into(),
         "flask_appbuilder.**.{has_access,has_access_api,protect}".into(),
         "flask_appbuilder.{has_access,has_access_api,protect}".into(),
         "fastapi.security.**".into(),
@@ -598,29 +601,34 @@ pub fn python_decorator_guards(file: &ParsedFile, function: Node) -> Vec<GuardCa
         .into_iter()
         .filter(|n| n.kind() == "decorator")
         .filter_map(|decorator| {
-            let mut expression = named_children(decorator).into_iter().next()?;
-            // `@method_decorator(login_required)` applies its first argument to the method.
-            let adapts = expression.kind() == "call"
-                && expression
-                    .child_by_field_name("function")
-                    .is_some_and(|f| file.text(f).rsplit('.').next() == Some("method_decorator"));
-            if adapts {
-                expression = expression
-                    .child_by_field_name("arguments")
-                    .and_then(|arguments| named_children(arguments).into_iter().next())?;
-            }
-            let callee = match expression.kind() {
-                "call" => expression.child_by_field_name("function")?,
-                _ => expression,
-            };
-            let callee_text = file.text(callee);
-            is_name(callee_text).then(|| GuardCall {
-                text: file.text(expression).to_string(),
-                callee: callee_text.to_string(),
-                how: Via::Call,
-            })
+            decorator_call_guard(file, named_children(decorator).into_iter().next()?)
         })
         .collect()
+}
+
+/// A decorator expression as a guard call: `login_required`, `requires(IsAdmin)`, and
+/// `method_decorator(login_required)`, which applies its first argument to the method.
+pub fn decorator_call_guard(file: &ParsedFile, expression: Node) -> Option<GuardCall> {
+    let mut expression = expression;
+    let adapts = expression.kind() == "call"
+        && expression
+            .child_by_field_name("function")
+            .is_some_and(|f| file.text(f).rsplit('.').next() == Some("method_decorator"));
+    if adapts {
+        expression = expression
+            .child_by_field_name("arguments")
+            .and_then(|arguments| named_children(arguments).into_iter().next())?;
+    }
+    let callee = match expression.kind() {
+        "call" => expression.child_by_field_name("function")?,
+        _ => expression,
+    };
+    let callee_text = file.text(callee);
+    is_name(callee_text).then(|| GuardCall {
+        text: file.text(expression).to_string(),
+        callee: callee_text.to_string(),
+        how: Via::Call,
+    })
 }
 
 /// The calls a function's body makes at its top level, up to its first `return` (included):
@@ -1468,6 +1476,10 @@ impl<'a> Judge<'a> {
         let language = crate::source::Language::Python;
         let resolved = symbols.resolve(language, &call.callee);
         let qualified = resolved.name().to_string();
+        let qualified = match KNOWN_GUARDS.matches(&qualified) {
+            true => qualified,
+            false => self.through_module_aliases(qualified),
+        };
         if KNOWN_GUARDS.matches(&qualified) || VERIFIERS.matches(&qualified) {
             return Verdict::Guard(format!("`{qualified}`"));
         }
@@ -1945,6 +1957,51 @@ impl<'a> Judge<'a> {
         found.or_else(|| self.find_reexported(map, file, module, name, 0))
     }
 
+    /// The Python file of the project whose module is `module`.
+    fn module_file(&self, module: &str) -> Option<usize> {
+        *self
+            .module_files
+            .borrow_mut()
+            .entry(module.to_string())
+            .or_insert_with(|| {
+                (0..self.files.len()).find(|&f| {
+                    self.files[f].0.ends_with(".py")
+                        && crate::symbols::is_module(self.module_of(f), module)
+                })
+            })
+    }
+
+    /// A qualified name followed through the project modules that bind its next part at
+    /// module level (`flaskbb.extensions.allows.requires`, where `extensions` says `allows =
+    /// Allows(…)`): the name as that module resolves it (`flask_allows.Allows().requires`), a
+    /// few modules deep.
+    fn through_module_aliases(&self, qualified: String) -> String {
+        let mut current = qualified;
+        for _ in 0..MAX_DEPTH {
+            match self.module_alias_step(&current) {
+                Some(next) => current = next,
+                None => break,
+            }
+        }
+        current
+    }
+
+    fn module_alias_step(&self, qualified: &str) -> Option<String> {
+        let parts: Vec<&str> = qualified.split('.').collect();
+        // The longest module prefix a file of the project holds, with at least an alias and
+        // one part (the method) after it.
+        let cut = (1..parts.len().saturating_sub(1))
+            .rev()
+            .find(|&cut| self.module_file(&parts[..cut].join(".")).is_some())?;
+        let at = self.module_file(&parts[..cut].join("."))?;
+        let symbols = self.files[at].1.symbols.as_ref()?;
+        symbols.alias(parts[cut])?;
+        let resolved = symbols
+            .resolve(crate::source::Language::Python, &parts[cut..].join("."))
+            .qualified()?;
+        (resolved != qualified).then_some(resolved)
+    }
+
     /// `name` of `module` where the module only imports it (`from common.mixins import
     /// EventPermissionRequired` in `orga/views/event.py`, imported from there by another
     /// module): found where it comes from, a few imports deep.
@@ -1959,17 +2016,7 @@ impl<'a> Judge<'a> {
         if depth > MAX_DEPTH || module.is_empty() || self.files[file].0.ends_with(".rs") {
             return None;
         }
-        let found = *self
-            .module_files
-            .borrow_mut()
-            .entry(module.to_string())
-            .or_insert_with(|| {
-                (0..self.files.len()).find(|&f| {
-                    self.files[f].0.ends_with(".py")
-                        && crate::symbols::is_module(self.module_of(f), module)
-                })
-            });
-        let at = found?;
+        let at = self.module_file(module)?;
         let symbols = self.files[at].1.symbols.as_ref()?;
         let qualified = symbols
             .resolve(crate::source::Language::Python, name)

@@ -230,9 +230,17 @@ pub fn findings(
         let handler = handlers[0];
         // A GraphQL resolver is known by its operation's field (`tokenAuth`), and by its own name.
         let field = handler.operation.as_ref().map(|o| o.field.as_str());
+        // A method of a class-based view is known by its class too (`ForgotPassword.post`).
+        let class = handler
+            .owner
+            .as_deref()
+            .filter(|owner| owner.starts_with(|c: char| c.is_ascii_uppercase()))
+            .map(snake)
+            .unwrap_or_default();
         let names = format!(
-            "{} {} {}",
+            "{} {} {} {}",
             handler.name,
+            class,
             field.map(snake).unwrap_or_default(),
             routes
                 .iter()

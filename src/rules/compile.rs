@@ -39,6 +39,7 @@ const FRAMEWORKS: &[&str] = &[
     "drf",
     "fastapi",
     "flask",
+    "flask-restful",
     "connexion",
     "axum",
     "actix",

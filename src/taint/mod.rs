@@ -742,12 +742,12 @@ impl<'a, 'f> Tracer<'a, 'f> {
 }
 
 /// Whether the framework fills a handler's extra parameters from URL segments, as strings
-/// (or numbers and UUIDs, with a converter): Django and DRF views, Flask routes.
+/// (or numbers and UUIDs, with a converter): Django and DRF views, Flask routes and resources.
 fn url_strings(framework: crate::app::handlers::Framework) -> bool {
     use crate::app::handlers::Framework;
     matches!(
         framework,
-        Framework::Django | Framework::Drf | Framework::Flask
+        Framework::Django | Framework::Drf | Framework::Flask | Framework::FlaskRestful
     )
 }
 

@@ -29,6 +29,10 @@ const NEEDS_ANY: &[&str] = &[
     "MIDDLEWARE",
     "include_router",
     "register_blueprint",
+    "add_url_rule",
+    "add_resource",
+    "flask_restful",
+    "flask_restx",
     "View",
     "route",
     "graphene",
@@ -399,10 +403,36 @@ fn assignment(file: &ParsedFile, node: Node, facts: &mut FileFacts) {
                     guard_calls: dependency_guards(file, right),
                     markers: dependencies.into_iter().collect(),
                 });
+            } else if restful_api(file, callee) {
+                // api = Api(bp, prefix="/v1"): its resources hang under the app or blueprint.
+                facts.containers.push(Container {
+                    name: name.to_string(),
+                    prefix: keyword_string(file, right, "prefix").unwrap_or_default(),
+                    guards: Vec::new(),
+                    guard_calls: Vec::new(),
+                    markers: Vec::new(),
+                });
+                let parent = positional_arguments(right)
+                    .into_iter()
+                    .next()
+                    .filter(|p| p.kind() == "identifier");
+                if let Some(parent) = parent {
+                    let at = file.source.position(right.start_byte());
+                    let target = Target::Container(vec![name.to_string()]);
+                    facts
+                        .edges
+                        .push(edge(at, file.text(parent), "", target, &[]));
+                }
             }
         }
         _ => {}
     }
+}
+
+/// Whether a constructor is Flask-RESTful's or Flask-RESTX's `Api`.
+fn restful_api(file: &ParsedFile, callee: &str) -> bool {
+    let resolved = file.symbols().resolve(Language::Python, callee);
+    ["flask_restful.Api", "flask_restx.Api", "flask_restplus.Api"].contains(&resolved.name())
 }
 
 /// The names in `"KEY": [...]` or `"KEY": (...)` inside a settings dict's text.
@@ -716,6 +746,11 @@ fn method_call(file: &ParsedFile, call: Node, facts: &mut FileFacts) {
             let (target, schema) = match graphql_endpoint(file, view) {
                 Some(target) => (target, graphql::schema_argument(file, view)),
                 None if method == "mount" => (target_container(file, view), None),
+                // Flask: `bp.add_url_rule("/x", view_func=Edit.as_view("edit"))`.
+                None if method == "add_url_rule" => match flask_view(file, view) {
+                    Some(target) => (target, None),
+                    None => return,
+                },
                 None => return,
             };
             let mut edge = edge(
@@ -727,6 +762,22 @@ fn method_call(file: &ParsedFile, call: Node, facts: &mut FileFacts) {
             );
             edge.schema = schema;
             facts.edges.push(edge);
+        }
+        // Flask-RESTful/RESTX: `api.add_resource(Todo, "/todos/<id>", "/todo/<id>")`.
+        "add_resource" if positional.len() >= 2 => {
+            let class = dotted(file.text(positional[0]));
+            for rule in positional[1..].iter().filter(|p| p.kind() == "string") {
+                facts.edges.push(edge(
+                    file.source.position(call.start_byte()),
+                    object,
+                    &string_value(file, *rule),
+                    Target::Class {
+                        path: class.clone(),
+                        viewset: false,
+                    },
+                    &[],
+                ));
+            }
         }
         "before_request" => {
             let Some(hook) = call
@@ -749,6 +800,20 @@ fn method_call(file: &ParsedFile, call: Node, facts: &mut FileFacts) {
         }
         _ => {}
     }
+}
+
+/// The class-based view a Flask `add_url_rule` mounts (`Edit.as_view("edit")`); a function it
+/// registers is a handler of its file (see `handlers::python`).
+fn flask_view(file: &ParsedFile, view: Node) -> Option<Target> {
+    let function = view.child_by_field_name("function")?;
+    let class = function
+        .child_by_field_name("object")
+        .filter(|_| function.kind() == "attribute")
+        .filter(|_| file.text(function).ends_with(".as_view"))?;
+    Some(Target::Class {
+        path: dotted(file.text(class)),
+        viewset: false,
+    })
 }
 
 /// The GraphQL endpoint a view, router or app expression builds (`GraphQLView.as_view(…)`,

@@ -25,6 +25,10 @@ pub enum Framework {
     Drf,
     Fastapi,
     Flask,
+    /// Flask-RESTful and Flask-RESTX resources: what a method returns is serialised (JSON by
+    /// default), not served as HTML.
+    #[serde(rename = "flask-restful")]
+    FlaskRestful,
     /// connexion: functions an OpenAPI or Swagger specification binds by `operationId`.
     Connexion,
     Axum,
@@ -50,6 +54,7 @@ impl Framework {
             Framework::Drf => "drf",
             Framework::Fastapi => "fastapi",
             Framework::Flask => "flask",
+            Framework::FlaskRestful => "flask-restful",
             Framework::Connexion => "connexion",
             Framework::Axum => "axum",
             Framework::Actix => "actix",

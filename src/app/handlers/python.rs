@@ -3,8 +3,8 @@
 use super::{is_session_like, looks_like_auth, Framework, Handler};
 use crate::app::connexion::Binding;
 use crate::app::guards::{
-    dependency_calls, python_body_calls, python_decorator_guards, python_parameter_guards,
-    GuardCall, Via,
+    decorator_call_guard, dependency_calls, python_body_calls, python_decorator_guards,
+    python_parameter_guards, GuardCall, Via,
 };
 use crate::parse::ParsedFile;
 use crate::syntax::{descendants, named_children};
@@ -59,6 +59,24 @@ const FRAMEWORK_TYPES: &[&str] = &[
     "HTTPConnection",
 ];
 
+/// A Flask `add_url_rule` registration of a function of the file.
+#[derive(Clone)]
+struct UrlRule {
+    object: String,
+    rule: String,
+    methods: Vec<String>,
+}
+
+/// The function of the file a Flask `add_url_rule` call registers, with its rule:
+/// `bp.add_url_rule("/pin", "pin", pin_topic)` or `…, view_func=pin_topic)`.
+fn url_rule_function<'f>(file: &ParsedFile<'f>, call: Node) -> Option<(&'f str, String)> {
+    let positional = crate::syntax::positional_arguments(call);
+    positional.first().filter(|r| r.kind() == "string")?;
+    let view = keyword_argument(file, call, "view_func").or_else(|| positional.get(2).copied())?;
+    let rule = first_string_arg(file, call)?;
+    (view.kind() == "identifier").then(|| (file.text(view), rule))
+}
+
 /// Facts about the file that decide what guards a route.
 #[derive(Default)]
 struct FileFacts {
@@ -74,6 +92,9 @@ struct FileFacts {
     /// URL variable it takes (`values.pop("project_id")`): it runs before the routes whose
     /// rule has that variable.
     url_hooks: HashMap<String, Vec<(GuardCall, String)>>,
+    /// Functions of the file a Flask `add_url_rule` registers (`bp.add_url_rule("/pin", "pin",
+    /// pin_topic, methods=["POST"])`): function name → its object, rule and methods.
+    url_rules: HashMap<String, UrlRule>,
 }
 
 pub(super) fn handlers(file: &ParsedFile) -> Vec<Handler> {
@@ -169,7 +190,18 @@ fn file_facts<'t>(file: &ParsedFile, root: Node<'t>, functions: &mut Vec<Node<'t
                 let Some((object, method)) = callee_attribute(file, node) else {
                     continue;
                 };
-                if method == "include_router" {
+                if method == "add_url_rule" {
+                    if let Some((view, rule)) = url_rule_function(file, node) {
+                        let methods = keyword_strings(file, node, "methods");
+                        let object = object.to_string();
+                        let rule = UrlRule {
+                            object,
+                            rule,
+                            methods,
+                        };
+                        facts.url_rules.insert(view.to_string(), rule);
+                    }
+                } else if method == "include_router" {
                     let args = node.child_by_field_name("arguments");
                     let first = args.and_then(|a| named_children(a).into_iter().next());
                     if let (Some(router), Some(list)) =
@@ -293,9 +325,16 @@ fn handler_for(
         Vec::new()
     };
     // Decide cheaply whether this is a handler at all; most functions are not.
+    let registered = function
+        .child_by_field_name("name")
+        .filter(|_| outer.parent().is_some_and(|p| p.kind() == "module"))
+        .and_then(|name| facts.url_rules.get(file.text(name)));
     let kind = match bound_to(file, function, bindings) {
         bound if !bound.is_empty() => Kind::Connexion(bound),
-        _ => classify(file, function, outer, &decorators)?,
+        _ => match registered {
+            Some(rule) => Kind::UrlRule(rule.clone()),
+            None => classify(file, function, outer, &decorators)?,
+        },
     };
     if matches!(kind, Kind::DjangoFunction)
         && !facts.imports_django
@@ -319,6 +358,7 @@ fn handler_for(
         .collect();
     let owner = match &kind {
         Kind::Routed { object, .. } => Some(object.to_string()),
+        Kind::UrlRule(rule) => Some(rule.object.clone()),
         Kind::ClassView { class, .. } | Kind::Exposed { class, .. } => {
             markers.extend(class_markers(file, *class));
             class
@@ -327,7 +367,10 @@ fn handler_for(
         }
         _ => None,
     };
-    let declared_route = matches!(kind, Kind::Routed { .. } | Kind::Exposed { .. });
+    let declared_route = matches!(
+        kind,
+        Kind::Routed { .. } | Kind::Exposed { .. } | Kind::UrlRule(_)
+    );
     let mut guard_calls: Vec<GuardCall> = python_decorator_guards(file, function)
         .into_iter()
         .filter(|call| {
@@ -335,6 +378,13 @@ fn handler_for(
             !ROUTE_METHODS.contains(&last) && !NOT_GUARDS.contains(&last) && last != "api_view"
         })
         .collect();
+    if let Kind::ClassView { class, .. } = &kind {
+        guard_calls.extend(
+            view_decorators(file, *class, &name)
+                .into_iter()
+                .filter_map(|expression| decorator_call_guard(file, expression)),
+        );
+    }
     // Dependencies of the route and of its router, judged by what they do when linking; their
     // names alone make this file's model count them (see `Handler::authenticated`).
     let mut dependency_guards: Vec<GuardCall> = Vec::new();
@@ -476,7 +526,7 @@ fn handler_for(
             handler(Framework::Drf, methods, None, guards, names(&params, 1))
         }
         // Methods of class-based views and viewsets.
-        Kind::ClassView { class, drf } => {
+        Kind::ClassView { class, drf, flask } => {
             let action = decorators
                 .iter()
                 .filter_map(|d| decorator_call(*d))
@@ -500,7 +550,14 @@ fn handler_for(
                     .unwrap_or_default(),
             };
             guards.extend(class_guards(file, class));
-            let framework = if drf {
+            guards.extend(
+                view_decorators(file, class, &name)
+                    .into_iter()
+                    .filter_map(|expression| expression_guard(file, expression)),
+            );
+            let framework = if let Some(flask) = flask {
+                flask
+            } else if drf {
                 Framework::Drf
             } else {
                 Framework::Django
@@ -520,6 +577,21 @@ fn handler_for(
                 Framework::Flask,
                 methods,
                 Some(route),
+                guards,
+                request_params,
+            )
+        }
+        // bp.add_url_rule("/pin", "pin", pin_topic, methods=["POST"])
+        Kind::UrlRule(rule) => {
+            let mut methods = rule.methods.clone();
+            if methods.is_empty() {
+                methods.push("GET".into());
+            }
+            let request_params = route_variables(&rule.rule);
+            handler(
+                Framework::Flask,
+                methods,
+                Some(rule.rule.clone()),
                 guards,
                 request_params,
             )
@@ -614,8 +686,12 @@ enum Kind<'t, 'f> {
     ClassView {
         class: Node<'t>,
         drf: bool,
+        /// A Flask `View`/`MethodView`, or a Flask-RESTful/RESTX `Resource`.
+        flask: Option<Framework>,
     },
     DjangoFunction,
+    /// A function a Flask `add_url_rule` of the file registers.
+    UrlRule(UrlRule),
     /// A Flask-AppBuilder view or API method: `@expose("/x", methods=["POST"])`.
     Exposed {
         call: Node<'t>,
@@ -657,8 +733,9 @@ fn classify<'t, 'f>(
             .child_by_field_name("superclasses")
             .map(|b| file.text(b))
             .unwrap_or("");
+        let flask = flask_view_class(file, class);
         // Mixins alone (`class Client(ClientMixin, RequestFactory)`) do not make a view.
-        if !bases.contains("View") {
+        if !bases.contains("View") && flask.is_none() {
             return None;
         }
         let name = file.text(function.child_by_field_name("name")?);
@@ -666,8 +743,8 @@ fn classify<'t, 'f>(
         if !is_action && !CLASS_VIEW_METHODS.iter().any(|(m, _)| *m == name) {
             return None;
         }
-        let drf = ["APIView", "ViewSet"].iter().any(|s| bases.contains(s));
-        return Some(Kind::ClassView { class, drf });
+        let drf = flask.is_none() && ["APIView", "ViewSet"].iter().any(|s| bases.contains(s));
+        return Some(Kind::ClassView { class, drf, flask });
     }
     let params = function.child_by_field_name("parameters")?;
     let first = named_children(params).into_iter().next()?;
@@ -809,7 +886,12 @@ fn dependency_authenticates(param_text: &str, annotation: &str) -> bool {
 
 /// The guard a decorator stands for, if it is one.
 pub(crate) fn decorator_guard(file: &ParsedFile, decorator: Node) -> Option<String> {
-    let expression = named_children(decorator).into_iter().next()?;
+    expression_guard(file, named_children(decorator).into_iter().next()?)
+}
+
+/// The guard a decorator expression (`login_required`, `permission_required("x")`) stands for,
+/// by its name, if it is one.
+fn expression_guard(file: &ParsedFile, expression: Node) -> Option<String> {
     let callee = if expression.kind() == "call" {
         expression.child_by_field_name("function")?
     } else {
@@ -831,6 +913,51 @@ pub(crate) fn decorator_guard(file: &ParsedFile, decorator: Node) -> Option<Stri
         }
         _ => looks_like_auth(last).then(|| whole.to_string()),
     }
+}
+
+/// The framework of a Flask class-based view (`flask.views.View`/`MethodView`) or a
+/// Flask-RESTful/RESTX `Resource`, by what its bases resolve to.
+fn flask_view_class(file: &ParsedFile, class: Node) -> Option<Framework> {
+    let bases = class.child_by_field_name("superclasses")?;
+    named_children(bases).into_iter().find_map(|base| {
+        let resolved = file
+            .symbols()
+            .resolve(crate::source::Language::Python, file.text(base));
+        let name = resolved.name();
+        if name.starts_with("flask.views.") {
+            Some(Framework::Flask)
+        } else {
+            ["flask_restful.", "flask_restx.", "flask_restplus."]
+                .iter()
+                .any(|module| name.starts_with(module) && name.ends_with("Resource"))
+                .then_some(Framework::FlaskRestful)
+        }
+    })
+}
+
+/// The decorators a Flask view class applies to `method`: `decorators = [login_required]`
+/// (Flask's `View`, every method) and `method_decorators = [...]` or `{"post": [...]}`
+/// (Flask-RESTful/RESTX), as the expressions written in the list.
+fn view_decorators<'t>(file: &ParsedFile, class: Node<'t>, method: &str) -> Vec<Node<'t>> {
+    let mut out = Vec::new();
+    for attribute in ["decorators", "method_decorators"] {
+        let Some(value) = class_attribute(file, class, attribute) else {
+            continue;
+        };
+        let list = match value.kind() {
+            "dictionary" => named_children(value).into_iter().find_map(|pair| {
+                let key = pair.child_by_field_name("key")?;
+                (file.text(key).trim_matches(['"', '\'']) == method)
+                    .then(|| pair.child_by_field_name("value"))
+                    .flatten()
+            }),
+            _ => Some(value),
+        };
+        if let Some(list) = list.filter(|l| matches!(l.kind(), "list" | "tuple")) {
+            out.extend(named_children(list));
+        }
+    }
+    out
 }
 
 /// Guards declared on a class-based view: auth mixins, `permission_classes`, `method_decorator`.
