@@ -234,9 +234,13 @@ fn opens_for_writing(file: &ParsedFile, call: tree_sitter::Node) -> bool {
 /// Whether the last part of a call's name holds a word of [`WRITE_WORDS`]
 /// (`objects.get_or_create`, `cursor.execute`, `fs::write`).
 pub(crate) fn writes_by_name(callee: &str) -> bool {
-    words(callee)
-        .iter()
-        .any(|word| is_one_of(WRITE_WORDS, word))
+    let words = words(callee);
+    // `validate_on_submit`: a read, named for when it runs.
+    let action = match words.iter().position(|word| word == "on") {
+        Some(on) if words.first().is_some_and(|first| is_one_of(READ_WORDS, first)) => &words[..on],
+        _ => &words[..],
+    };
+    action.iter().any(|word| is_one_of(WRITE_WORDS, word))
 }
 
 /// Whether a library call runs a process (`std::process::Command::new(..).status()`,
@@ -291,6 +295,7 @@ mod tests {
             "stripe.Refund.create",
             "db.session.commit",
             "task.delay",
+            "transaction.on_commit",
             "psp.payout",
             "shutil.copyfile",
             "writeln",
@@ -302,6 +307,7 @@ mod tests {
             "json.loads",
             "client.get",
             "sqlx::query::<_>",
+            "form.validate_on_submit",
         ] {
             assert!(!writes_by_name(name), "{name}");
         }
