@@ -237,7 +237,13 @@ pub(crate) fn writes_by_name(callee: &str) -> bool {
     let words = words(callee);
     // `validate_on_submit`: a read, named for when it runs.
     let action = match words.iter().position(|word| word == "on") {
-        Some(on) if words.first().is_some_and(|first| is_one_of(READ_WORDS, first)) => &words[..on],
+        Some(on)
+            if words
+                .first()
+                .is_some_and(|first| is_one_of(READ_WORDS, first)) =>
+        {
+            &words[..on]
+        }
         _ => &words[..],
     };
     action.iter().any(|word| is_one_of(WRITE_WORDS, word))

@@ -1633,12 +1633,14 @@ fn object_checked(
             node.start_byte() <= lookup.start_byte() && lookup.end_byte() <= node.end_byte();
         within || around
     };
+    let tests = caller_tests(file, function, lookup, names);
     descendants(function).any(|node| {
         if inside(node) {
             return false;
         }
         if let Some(condition) = condition_of(node) {
             return ties_to_caller(identifiers(file, condition), names)
+                || identifiers(file, condition).any(|n| tests.iter().any(|t| t == n))
                 || confined_to_parameter(file, function, condition, names);
         }
         match node.kind() {
@@ -1677,6 +1679,37 @@ fn object_checked(
             _ => false,
         }
     })
+}
+
+/// Names assigned, after the look-up, a test of the object against the caller (`is_owner =
+/// request.user == workout.user`): a condition on them checks the object.
+fn caller_tests(file: &ParsedFile, function: Node, lookup: Node, names: &[String]) -> Vec<String> {
+    // One side reads the object (`user`, `workout.user`), the other the caller (`request.user`:
+    // the caller's `user`, though the object's owner was bound to the same name).
+    let root = |side: Node| {
+        descendants(side)
+            .find(|n| n.kind() == "identifier")
+            .map(|n| file.text(n))
+    };
+    let object = |side: Node| root(side).is_some_and(|r| names.iter().any(|n| n == r));
+    let caller = |side: Node| !object(side) && identifiers(file, side).any(is_caller_word);
+    file.of_kinds_within(&["assignment"], function)
+        .into_iter()
+        .filter(|node| node.start_byte() > lookup.end_byte())
+        .filter_map(|node| {
+            let right = node.child_by_field_name("right")?;
+            let left = node.child_by_field_name("left")?;
+            if right.kind() != "comparison_operator" || left.kind() != "identifier" {
+                return None;
+            }
+            let sides = named_children(right);
+            let [a, b] = sides.as_slice() else {
+                return None;
+            };
+            ((object(*a) && caller(*b)) || (object(*b) && caller(*a)))
+                .then(|| file.text(left).to_string())
+        })
+        .collect()
 }
 
 /// Whether the function of this file that `call` runs (a module function, or a method of one
