@@ -35,6 +35,8 @@ PYTHON=(
     "django-plans|django-plans==2.8.2|django"
     "ihatemoney|ihatemoney==7.2.1|flask"
     "fief-server|fief-server==0.27.0|fastapi"
+    "flaskbb|FlaskBB==2.0.2|flask"
+    "wger|wger==2.1|django-drf"
 )
 # service | crate version | extra crates of the same release to copy beside it (space-separated;
 # `crate=version` when one was published under another version)

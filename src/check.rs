@@ -590,6 +590,11 @@ fn declarative_finding(rule: &Rule, source: &SourceFile, found: Found) -> Findin
             };
             finding.link_checks.push(LinkCheck::Routed(line, wanted));
         }
+        if let Some((line, name)) = flow.url_parameter.take() {
+            finding
+                .link_checks
+                .push(LinkCheck::UnconvertedParameter(line, name));
+        }
         finding.add_flow_checks(&mut flow);
         finding.flow = flow_locations(source, flow);
     }

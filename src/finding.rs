@@ -96,6 +96,10 @@ pub enum LinkCheck {
     /// its code, the finding is one severity lower, as the rule's `lower-severity: { in-handler:
     /// { staff: true } }` asks of handlers staff-only by their guards' names.
     EntersAtStaffHandler(String, usize),
+    /// The flow starts at this URL parameter of the handler whose name is on this line of the
+    /// finding's file: unless every linked route reaching the handler converts it to a number
+    /// or UUID (`<int:user_pk>`, `{id:int}`), for rules that take a conversion for a sanitizer.
+    UnconvertedParameter(usize, String),
     /// A row of this model (a qualified class) was loaded by a client's id: when the linked
     /// classes show the model is shared reference data (no field names an owner, no foreign
     /// key, no account model points to it), the finding is low-confidence. With `true`, a list

@@ -288,6 +288,16 @@ impl LinkChecks {
                 .object_permission_settings
                 .iter()
                 .any(|settings| super::link::package_covers(settings, &finding.path)),
+            LinkCheck::UnconvertedParameter(line, name) => {
+                let routes = self.routes.get(&(finding.path.clone(), *line));
+                !routes.is_some_and(|routes| {
+                    !routes.is_empty()
+                        && routes.iter().all(|(path, _)| {
+                            path.as_deref()
+                                .is_some_and(|path| crate::taint::typed_in_route(path, name))
+                        })
+                })
+            }
             LinkCheck::EntersAtStaffHandler(..) | LinkCheck::OwnedModel(..) => true,
         }
     }

@@ -49,7 +49,7 @@ const READ_WORDS: &str = "\
     warn error exception critical log unwrap expect ok err map and or iter collect len \
     contains trim clone bind await build new with default bytes hex sum min max sort sorted \
     pop append extend chars take skip rev zip enumerate any fold cloned copied nth position \
-    lines flat cmp eq ne checked saturating abs round floor ceil";
+    lines flat cmp eq ne checked saturating abs round floor ceil paginate";
 
 /// Which handlers change state, each handler and project function decided once.
 #[derive(Default)]
@@ -326,6 +326,7 @@ mod tests {
             "row.fetch_all",
             "id.to_string",
             "r.raise_for_status",
+            "query.paginate",
         ] {
             assert!(reads_by_name(name), "{name}");
         }

@@ -85,6 +85,11 @@ pub struct Flow {
     /// registration makes that function a view, and the link confirms one reaches it (for a
     /// flow reported in the view's own file).
     pub entry: Option<usize>,
+    /// The line of the handler and the URL parameter the flow starts at, when the handler's
+    /// file does not show the route and the rule takes a conversion for a sanitizer: if every
+    /// linked route converts the parameter to a number or UUID (`<int:user_pk>`), the flow is
+    /// clean (decided when the project is linked).
+    pub url_parameter: Option<(usize, String)>,
 }
 
 /// A call of a function (or class) by its qualified name, and the argument a traced value is
@@ -391,6 +396,7 @@ impl<'a, 'f> Tracer<'a, 'f> {
             tests: Vec::new(),
             through: Vec::new(),
             entry: None,
+            url_parameter: None,
         }
     }
 
@@ -529,11 +535,15 @@ impl<'a, 'f> Tracer<'a, 'f> {
                 handler.name
             ),
         );
+        let line = self.file.source.position(handler.name_bytes.start).line;
+        if self.conversions_sanitize && !typed && handler.route.is_none() {
+            flow.url_parameter = Some((line, name.to_string()));
+        }
         let function_view = handler.framework == crate::app::handlers::Framework::Django
             && handler.owner.is_none()
             && !handler.declared_route;
         if function_view {
-            flow.entry = Some(self.file.source.position(handler.name_bytes.start).line);
+            flow.entry = Some(line);
         }
         Some(flow)
     }
@@ -753,7 +763,7 @@ fn url_strings(framework: crate::app::handlers::Framework) -> bool {
 
 /// Whether the route converts the path parameter `name` to a number or UUID
 /// (`<int:order_id>`, `<uuid:id>`, `{id:int}`).
-fn typed_in_route(route: &str, name: &str) -> bool {
+pub(crate) fn typed_in_route(route: &str, name: &str) -> bool {
     ["int", "float", "uuid", "path_int"]
         .iter()
         .any(|converter| {
