@@ -202,7 +202,8 @@ pub fn python_fields(file: &ParsedFile, class: Node) -> ModelFields {
         }
         let name = file.text(name);
         let owner = !is_flag(file, name, value, annotation)
-            && (is_caller_word(name) || is_private_field(name));
+            && ((is_caller_word(name) && !is_display_name(file, name, value))
+                || is_private_field(name));
         let links: Vec<String> = [value, annotation]
             .into_iter()
             .flatten()
@@ -231,6 +232,27 @@ fn is_flag(file: &ParsedFile, name: &str, value: Option<Node>, annotation: Optio
     name.starts_with("is_")
         || name.starts_with("has_")
         || [value, annotation].into_iter().flatten().any(boolean_type)
+}
+
+/// Whether a field named for a person holds a name to display rather than a link to the
+/// person (`license_author = models.CharField(…)`, the attribution of a licensed text): a text
+/// column whose name does not say it holds an identifier (`owner_id`, `username`).
+fn is_display_name(file: &ParsedFile, name: &str, value: Option<Node>) -> bool {
+    const IDENTIFIERS: &[&str] = &["id", "uuid", "username", "login", "email", "key"];
+    let identifies = name
+        .rsplit('_')
+        .next()
+        .is_some_and(|last| IDENTIFIERS.contains(&last));
+    let text = value.is_some_and(|value| {
+        value.kind() == "call"
+            && value.child_by_field_name("function").is_some_and(|callee| {
+                matches!(
+                    file.text(callee).rsplit('.').next(),
+                    Some("CharField" | "TextField")
+                )
+            })
+    });
+    text && !identifies && name.contains('_')
 }
 
 /// Whether `node` is a SQLAlchemy `Column(Boolean, …)` / `mapped_column(Boolean)` of `kind`.
@@ -400,6 +422,17 @@ mod tests {
         assert!(
             linked.owner && !linked.owner_column,
             "owned only through the model it links to"
+        );
+        let attributed = fields_of(
+            "class Image(models.Model):\n    license_author = models.CharField(max_length=50)\n",
+        );
+        assert!(!attributed.owner, "an attribution names no owner");
+        let by_name = fields_of(
+            "class Note(models.Model):\n    owner_username = models.CharField(max_length=50)\n    author = models.CharField(max_length=50)\n",
+        );
+        assert!(
+            by_name.owner,
+            "a username or a bare `author` may be the owner"
         );
     }
 
