@@ -291,7 +291,9 @@ fn call_lookup(file: &ParsedFile, model: &FileModel, call: Node) -> Option<Match
             .filter(|n| !NOT_ID_NAMES.contains(&n.as_str())),
     );
     names.extend(fetched_before(file, context.function, call, id));
+    let class = enclosing_class(context.function);
     if object_checked(file, context.function, call, &names, 0)
+        || class.is_some_and(|class| dispatch_checks(file, class, &lookup.model))
         || capability_checked(
             file,
             model,
@@ -1798,6 +1800,36 @@ fn checks_object_permission(file: &ParsedFile, method: Node) -> bool {
         })
 }
 
+/// Whether the class's own `dispatch`, which runs before every method of the view, loads a
+/// row of `model` and checks it against the caller (`workout = get_object_or_404(Workout,
+/// pk=kwargs["pk"]); if request.user != workout.user: return HttpResponseForbidden()`): the
+/// class's other look-ups of that model find the row already checked.
+fn dispatch_checks(file: &ParsedFile, class: Node, model: &str) -> bool {
+    if model.is_empty() {
+        return false;
+    }
+    class_methods(file, class)
+        .into_iter()
+        .filter(|(name, _)| name == "dispatch")
+        .any(|(_, dispatch)| {
+            file.of_kinds_within(&["call"], dispatch)
+                .into_iter()
+                .filter(|call| own_lookup(file, *call).is_some_and(|lookup| lookup.model == model))
+                .any(|call| {
+                    let names = bound_names(file, dispatch, call);
+                    !names.is_empty() && object_checked(file, dispatch, call, &names, 0)
+                })
+        })
+}
+
+/// The model a class-based view serves (`model = Workout`, `queryset = Workout.objects…`).
+fn model_of_class(file: &ParsedFile, class: Node) -> Option<String> {
+    match class_attribute(file, class, "queryset") {
+        Some(queryset) => django_queryset(file, queryset, MAX_DEPTH).map(|(model, _)| model),
+        None => model_name(file, class_attribute(file, class, "model")?),
+    }
+}
+
 /// DRF generic views and viewsets, and Django generic detail views, whose `queryset` (or
 /// `model`) is every row of a model, with no `get_queryset` scoped to the caller and no
 /// object-level permission: the `pk` in the URL reaches any row.
@@ -1831,6 +1863,13 @@ fn class_lookup(file: &ParsedFile, class: Node) -> Option<Match> {
         if overrides_access || scopes || checks_object_permission(file, *method) {
             return None;
         }
+    }
+    if dispatch_checks(
+        file,
+        class,
+        &model_of_class(file, class).unwrap_or_default(),
+    ) {
+        return None;
     }
     if let Some(backends) = class_attribute(file, class, "filter_backends") {
         if names_caller(file.text(backends)) {
