@@ -33,6 +33,7 @@ const NEEDS_ANY: &[&str] = &[
     "add_resource",
     "flask_restful",
     "flask_restx",
+    "add_namespace",
     "View",
     "route",
     "graphene",
@@ -110,10 +111,47 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
             "import_statement" | "import_from_statement" => imports(file, node, &mut facts),
             "assignment" | "augmented_assignment" => assignment(file, node, &mut facts),
             "call" => method_call(file, node, &mut facts),
+            "decorator" => resource_route(file, node, &mut facts),
             _ => {}
         }
     }
     facts
+}
+
+/// Flask-RESTX: `@ns.route("/todos/<int:id>")` on a `Resource` class mounts it on the namespace
+/// (or the `Api`) under that rule.
+fn resource_route(file: &ParsedFile, decorator: Node, facts: &mut FileFacts) {
+    let Some(class) = decorator
+        .parent()
+        .and_then(|decorated| decorated.child_by_field_name("definition"))
+        .filter(|definition| definition.kind() == "class_definition")
+    else {
+        return;
+    };
+    let Some(call) = named_children(decorator)
+        .into_iter()
+        .find(|n| n.kind() == "call")
+    else {
+        return;
+    };
+    let Some((object, "route")) = callee_attribute(file, call) else {
+        return;
+    };
+    let resource = crate::app::handlers::python::flask_view_class(file, class)
+        == Some(Framework::FlaskRestful);
+    let (Some(rule), Some(name), true) = (
+        first_string_arg(file, call),
+        class.child_by_field_name("name"),
+        resource,
+    ) else {
+        return;
+    };
+    let target = Target::Class {
+        path: vec![file.text(name).to_string()],
+        viewset: false,
+    };
+    let at = file.source.position(call.start_byte());
+    facts.edges.push(edge(at, object, &rule, target, &[]));
 }
 
 /// DRF generic views and viewsets: the actions they inherit, as (method name, HTTP method).
@@ -403,6 +441,18 @@ fn assignment(file: &ParsedFile, node: Node, facts: &mut FileFacts) {
                     guard_calls: dependency_guards(file, right),
                     markers: dependencies.into_iter().collect(),
                 });
+            } else if restx_namespace(file, callee) {
+                // ns = Namespace("todos", path="/todos"): mounted by `api.add_namespace(ns)`.
+                let prefix = keyword_string(file, right, "path").unwrap_or_else(|| {
+                    format!("/{}", first_string_arg(file, right).unwrap_or_default())
+                });
+                facts.containers.push(Container {
+                    name: name.to_string(),
+                    prefix,
+                    guards: Vec::new(),
+                    guard_calls: Vec::new(),
+                    markers: Vec::new(),
+                });
             } else if restful_api(file, callee) {
                 // api = Api(bp, prefix="/v1"): its resources hang under the app or blueprint.
                 facts.containers.push(Container {
@@ -427,6 +477,12 @@ fn assignment(file: &ParsedFile, node: Node, facts: &mut FileFacts) {
         }
         _ => {}
     }
+}
+
+/// Whether a constructor is Flask-RESTX's `Namespace`.
+fn restx_namespace(file: &ParsedFile, callee: &str) -> bool {
+    let resolved = file.symbols().resolve(Language::Python, callee);
+    ["flask_restx.Namespace", "flask_restplus.Namespace"].contains(&resolved.name())
 }
 
 /// Whether a constructor is Flask-RESTful's or Flask-RESTX's `Api`.
@@ -762,6 +818,16 @@ fn method_call(file: &ParsedFile, call: Node, facts: &mut FileFacts) {
             );
             edge.schema = schema;
             facts.edges.push(edge);
+        }
+        // Flask-RESTX: `api.add_namespace(ns)` (a `path=` given there is not read).
+        "add_namespace" if !positional.is_empty() => {
+            facts.edges.push(edge(
+                file.source.position(call.start_byte()),
+                object,
+                "",
+                target_container(file, positional[0]),
+                &[],
+            ));
         }
         // Flask-RESTful/RESTX: `api.add_resource(Todo, "/todos/<id>", "/todo/<id>")`.
         "add_resource" if positional.len() >= 2 => {

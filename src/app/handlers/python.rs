@@ -917,7 +917,7 @@ fn expression_guard(file: &ParsedFile, expression: Node) -> Option<String> {
 
 /// The framework of a Flask class-based view (`flask.views.View`/`MethodView`) or a
 /// Flask-RESTful/RESTX `Resource`, by what its bases resolve to.
-fn flask_view_class(file: &ParsedFile, class: Node) -> Option<Framework> {
+pub(crate) fn flask_view_class(file: &ParsedFile, class: Node) -> Option<Framework> {
     let bases = class.child_by_field_name("superclasses")?;
     named_children(bases).into_iter().find_map(|base| {
         let resolved = file
