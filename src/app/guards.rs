@@ -1990,10 +1990,9 @@ impl<'a> Judge<'a> {
         let parts: Vec<&str> = qualified.split('.').collect();
         // The longest module prefix a file of the project holds, with at least an alias and
         // one part (the method) after it.
-        let cut = (1..parts.len().saturating_sub(1))
+        let (cut, at) = (1..parts.len().saturating_sub(1))
             .rev()
-            .find(|&cut| self.module_file(&parts[..cut].join(".")).is_some())?;
-        let at = self.module_file(&parts[..cut].join("."))?;
+            .find_map(|cut| Some((cut, self.module_file(&parts[..cut].join("."))?)))?;
         let symbols = self.files[at].1.symbols.as_ref()?;
         symbols.alias(parts[cut])?;
         let resolved = symbols

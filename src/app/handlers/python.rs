@@ -378,13 +378,17 @@ fn handler_for(
             !ROUTE_METHODS.contains(&last) && !NOT_GUARDS.contains(&last) && last != "api_view"
         })
         .collect();
-    if let Kind::ClassView { class, .. } = &kind {
-        guard_calls.extend(
-            view_decorators(file, *class, &name)
-                .into_iter()
-                .filter_map(|expression| decorator_call_guard(file, expression)),
-        );
-    }
+    // A Flask view class's `decorators`/`method_decorators`: judged by their code when linking,
+    // and by their names here.
+    let class_decorators = match &kind {
+        Kind::ClassView { class, .. } => view_decorators(file, *class, &name),
+        _ => Vec::new(),
+    };
+    guard_calls.extend(
+        class_decorators
+            .iter()
+            .filter_map(|expression| decorator_call_guard(file, *expression)),
+    );
     // Dependencies of the route and of its router, judged by what they do when linking; their
     // names alone make this file's model count them (see `Handler::authenticated`).
     let mut dependency_guards: Vec<GuardCall> = Vec::new();
@@ -551,9 +555,9 @@ fn handler_for(
             };
             guards.extend(class_guards(file, class));
             guards.extend(
-                view_decorators(file, class, &name)
-                    .into_iter()
-                    .filter_map(|expression| expression_guard(file, expression)),
+                class_decorators
+                    .iter()
+                    .filter_map(|expression| expression_guard(file, *expression)),
             );
             let framework = if let Some(flask) = flask {
                 flask

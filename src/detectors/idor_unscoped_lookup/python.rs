@@ -1822,14 +1822,6 @@ fn dispatch_checks(file: &ParsedFile, class: Node, model: &str) -> bool {
         })
 }
 
-/// The model a class-based view serves (`model = Workout`, `queryset = Workout.objects…`).
-fn model_of_class(file: &ParsedFile, class: Node) -> Option<String> {
-    match class_attribute(file, class, "queryset") {
-        Some(queryset) => django_queryset(file, queryset, MAX_DEPTH).map(|(model, _)| model),
-        None => model_name(file, class_attribute(file, class, "model")?),
-    }
-}
-
 /// DRF generic views and viewsets, and Django generic detail views, whose `queryset` (or
 /// `model`) is every row of a model, with no `get_queryset` scoped to the caller and no
 /// object-level permission: the `pk` in the URL reaches any row.
@@ -1864,13 +1856,6 @@ fn class_lookup(file: &ParsedFile, class: Node) -> Option<Match> {
             return None;
         }
     }
-    if dispatch_checks(
-        file,
-        class,
-        &model_of_class(file, class).unwrap_or_default(),
-    ) {
-        return None;
-    }
     if let Some(backends) = class_attribute(file, class, "filter_backends") {
         if names_caller(file.text(backends)) {
             return None;
@@ -1893,7 +1878,7 @@ fn class_lookup(file: &ParsedFile, class: Node) -> Option<Match> {
             (model, model_name(file, model)?)
         }
     };
-    if is_reference_model(&model) {
+    if is_reference_model(&model) || dispatch_checks(file, class, &model) {
         return None;
     }
     let statement = value.parent()?;
