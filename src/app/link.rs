@@ -86,6 +86,9 @@ struct Linker<'a> {
     /// Per settings file, the refusals of its middleware for areas of the site: (entry,
     /// areas, how it refuses), judged once.
     middleware_areas: HashMap<usize, Vec<(String, super::areas::Areas, String)>>,
+    /// Hooks other files attach to a container (`@bp.before_request` on an imported
+    /// blueprint), with the files they are written in.
+    container_hooks: HashMap<ContainerId, Vec<(usize, GuardCall)>>,
 }
 
 /// A GraphQL endpoint reached while collecting routes.
@@ -144,7 +147,9 @@ pub(super) fn link(files: &[(String, &FileFacts)], auth: &AuthConfig) -> Project
         serving: HashMap::new(),
         hooks: HashMap::new(),
         middleware_areas: HashMap::new(),
+        container_hooks: HashMap::new(),
     };
+    linker.attach_hooks();
     let has_registrations = files.iter().any(|(_, facts)| {
         facts
             .edges
@@ -187,6 +192,21 @@ pub(super) fn link(files: &[(String, &FileFacts)], auth: &AuthConfig) -> Project
 }
 
 impl<'a> Linker<'a> {
+    /// Resolves each hook to the containers it names.
+    fn attach_hooks(&mut self) {
+        for (file, (_, facts)) in self.files.iter().enumerate() {
+            for hook in &facts.hooks {
+                let target = Target::Container(hook.container.clone());
+                for resolved in self.resolve(file, "", &target) {
+                    if let Resolved::Container(id) = resolved {
+                        let calls = self.container_hooks.entry(id).or_default();
+                        calls.push((file, hook.guard.clone()));
+                    }
+                }
+            }
+        }
+    }
+
     fn collect_routes(&mut self) {
         let mut mounted = BTreeSet::new();
         for (file, (_, facts)) in self.files.iter().enumerate() {
@@ -244,6 +264,9 @@ impl<'a> Linker<'a> {
                 .guard_calls
                 .extend(container.guard_calls.iter().map(|c| (*file, c.clone())));
             trail.markers.extend(container.markers.iter().cloned());
+        }
+        if let Some(hooks) = self.container_hooks.get(id) {
+            trail.guard_calls.extend(hooks.iter().cloned());
         }
         // Handlers decorated with this container (`@router.get("/x")`).
         let members: Vec<usize> = (0..self.handlers.len())

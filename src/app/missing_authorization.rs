@@ -21,6 +21,7 @@ static PUBLIC_BY_NATURE: LazyLock<Regex> = LazyLock::new(|| {
         r"(?ix)(^|[^a-z])(health|healthz|healthcheck|ready|readiness|readyz|live|liveness|livez|ping|
         metrics|version|login|logout|log_in|log_out|signin|sign_in|signup|sign_up|register|
         registration|token|refresh|password[-_]?resets?|reset[-_]?password|forgot|verify_email|
+        recover(y)?[-_]?(code|account|password|email|link)|account[-_]?recover|
         confirm_email|activate|oauth|openid|sso|saml|callback|openapi|docs|redoc|swagger|schema|
         set_?lang|language|locale|i18n|
         robots|favicon|csrf|jwks|well[-_]known|static)",

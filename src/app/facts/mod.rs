@@ -33,6 +33,10 @@ pub struct FileFacts {
     pub containers: Vec<Container>,
     /// Mounts of handlers and routers under a path.
     pub edges: Vec<Edge>,
+    /// Hooks that run before every route of a container another file declares (Flask
+    /// `@bp.before_request` on an imported blueprint).
+    #[serde(default)]
+    pub hooks: Vec<Hook>,
     /// Python imports: local name → dotted path (`views` → `payments.views`).
     pub imports: Vec<(String, String)>,
     /// Guards that settings apply to every view of a framework (DRF
@@ -106,6 +110,7 @@ impl FileFacts {
         self.handlers.is_empty()
             && self.containers.is_empty()
             && self.edges.is_empty()
+            && self.hooks.is_empty()
             && self.defaults.is_empty()
             && self.middleware.is_empty()
             && self.drf_default_permissions.is_empty()
@@ -204,6 +209,14 @@ pub struct Container {
     #[serde(default)]
     pub guard_calls: Vec<GuardCall>,
     pub markers: Vec<String>,
+}
+
+/// `guard` runs before every route of `container`, a container named as written here and
+/// declared in another file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hook {
+    pub container: Vec<String>,
+    pub guard: GuardCall,
 }
 
 /// `from` (a container of this file) serves `target` under `prefix`.

@@ -1,7 +1,7 @@
 //! Project facts from Python: Django `urlpatterns` and DRF routers, FastAPI routers and
 //! `include_router`, Flask blueprints and `register_blueprint`, settings defaults, imports.
 
-use super::{Container, Edge, FileFacts, HandlerFact, Target};
+use super::{Container, Edge, FileFacts, HandlerFact, Hook, Target};
 use crate::app::guards;
 use crate::app::guards::GuardCall;
 use crate::app::handlers::graphql::python as graphql;
@@ -82,6 +82,11 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
     }
     let model = file.model();
     let public = suppress::public_markers(file);
+    let imports_django = file.symbols().imports.iter().any(|(_, qualified)| {
+        ["django", "rest_framework"]
+            .iter()
+            .any(|root| qualified.split('.').next() == Some(root))
+    });
     let mut facts = FileFacts {
         handlers: model
             .handlers
@@ -91,6 +96,11 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
                 fact.action = drf_action(&text[handler.bytes.clone()]);
                 fact.serves = runs_schema(file, handler);
                 fact.serves_schema = handler_schema(file, handler);
+                // `def client_ip(request)` in a module that imports nothing of Django: a view
+                // only if a URL list routes it.
+                fact.candidate = handler.framework == Framework::Django
+                    && handler.owner.is_none()
+                    && !imports_django;
                 if handler.framework == Framework::Connexion {
                     // The operations' security guards the routes the specification's edges
                     // give, each its own.
@@ -111,11 +121,34 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
             "import_statement" | "import_from_statement" => imports(file, node, &mut facts),
             "assignment" | "augmented_assignment" => assignment(file, node, &mut facts),
             "call" => method_call(file, node, &mut facts),
-            "decorator" => resource_route(file, node, &mut facts),
+            "decorator" => {
+                resource_route(file, node, &mut facts);
+                foreign_hook(file, node, &mut facts);
+            }
             _ => {}
         }
     }
     facts
+}
+
+/// `@bp.before_request` on a function, where `bp` is a blueprint of another module (one of
+/// this file is read with its handlers, see `handlers::python`).
+fn foreign_hook(file: &ParsedFile, decorator: Node, facts: &mut FileFacts) {
+    let text = file.text(decorator).trim_start_matches('@').trim();
+    let Some(object) = text.strip_suffix(".before_request") else {
+        return;
+    };
+    let hook = decorator
+        .parent()
+        .and_then(|decorated| decorated.child_by_field_name("definition"))
+        .and_then(|function| function.child_by_field_name("name"));
+    let declared_here = facts.containers.iter().any(|c| c.name == object);
+    if let (Some(hook), false) = (hook, declared_here) {
+        facts.hooks.push(Hook {
+            container: dotted(object),
+            guard: crate::app::handlers::python::before_request(object, file.text(hook)),
+        });
+    }
 }
 
 /// Flask-RESTX: `@ns.route("/todos/<int:id>")` on a `Resource` class mounts it on the namespace
@@ -855,12 +888,9 @@ fn method_call(file: &ParsedFile, call: Node, facts: &mut FileFacts) {
             let guard = crate::app::handlers::python::before_request(object, file.text(hook));
             match facts.containers.iter_mut().find(|c| c.name == object) {
                 Some(container) => container.guard_calls.push(guard),
-                None => facts.containers.push(Container {
-                    name: object.to_string(),
-                    prefix: String::new(),
-                    guards: Vec::new(),
-                    guard_calls: vec![guard],
-                    markers: Vec::new(),
+                None => facts.hooks.push(Hook {
+                    container: dotted(object),
+                    guard,
                 }),
             }
         }
