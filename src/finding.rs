@@ -175,6 +175,9 @@ pub struct ModelRef {
     /// `false`: the finding stays when no handler takes the class.
     #[serde(default = "required", skip_serializing_if = "is_required")]
     pub required: bool,
+    /// Whether a class only staff-only handlers take lowers the finding's confidence.
+    #[serde(default = "required")]
+    pub staff_lowers: bool,
 }
 
 fn required() -> bool {

@@ -213,7 +213,7 @@ impl LinkChecks {
         for finding in findings.iter_mut() {
             let staff_only = finding.link_checks.iter().any(|check| {
                 matches!(check, LinkCheck::RequestModel(model)
-                    if model.required && self.request_models.staff_only(&model.class))
+                    if model.staff_lowers && self.request_models.staff_only(&model.class))
             });
             if staff_only {
                 finding.confidence = finding.confidence.lower();

@@ -44,7 +44,7 @@ pub struct FileMatches<'f, 's> {
     /// A name the current match accepted by its text alone, since nothing in the file binds it.
     by_text: RefCell<Option<String>>,
     /// The class the current match requires to be a request model (decided after linking).
-    request_model: RefCell<Option<(String, Option<String>, bool)>>,
+    request_model: RefCell<Option<(String, Option<String>, bool, bool)>>,
     /// The task the current match requires not to defer to `on_commit`.
     task: RefCell<Option<String>>,
     /// The `{:?}` of a value of another file's struct the current match requires to print a
@@ -248,7 +248,7 @@ impl<'f, 's> FileMatches<'f, 's> {
             self.request_model
                 .borrow_mut()
                 .take()
-                .map(|(class, field, required)| {
+                .map(|(class, field, required, staff_lowers)| {
                     let field = field.and_then(|name| {
                         bindings
                             .iter()
@@ -259,6 +259,7 @@ impl<'f, 's> FileMatches<'f, 's> {
                         class,
                         field,
                         required,
+                        staff_lowers,
                     }
                 });
         let template = self.template.borrow_mut().take().and_then(|(name, var)| {
@@ -738,7 +739,11 @@ impl<'f, 's> FileMatches<'f, 's> {
                     }
                 }
             }
-            ConstraintTest::RequestModel { field, required } => {
+            ConstraintTest::RequestModel {
+                field,
+                required,
+                staff_lowers,
+            } => {
                 let mut qualified = self.qualified(bound);
                 if self.file.language() == crate::source::Language::Rust {
                     qualified = crate::app::models::rust_path(&qualified);
@@ -747,6 +752,7 @@ impl<'f, 's> FileMatches<'f, 's> {
                     qualified,
                     field.clone(),
                     *required,
+                    *staff_lowers,
                 ));
                 true
             }

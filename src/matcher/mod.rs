@@ -145,6 +145,8 @@ pub enum ConstraintTest {
         field: Option<String>,
         /// `false`: a class no handler takes is kept; only the read-only lowering applies.
         required: bool,
+        /// A class only staff-only handlers take makes the finding one step less confident.
+        staff_lowers: bool,
     },
     /// The bound name is not a task whose base class defers publishing to `on_commit`:
     /// recorded on the finding and decided after linking.

@@ -680,6 +680,7 @@ fn constraint_tests(
         Some(RawRequestModel::Flag(true)) => tests.push(ConstraintTest::RequestModel {
             field: None,
             required: true,
+            staff_lowers: true,
         }),
         Some(RawRequestModel::Flag(false)) => {
             return Err(problem(
@@ -694,6 +695,7 @@ fn constraint_tests(
                 .as_ref()
                 .map(|name| name.trim_start_matches('$').to_string()),
             required: field.required.unwrap_or(true),
+            staff_lowers: field.staff_lowers.unwrap_or(field.required.unwrap_or(true)),
         }),
     }
     if let Some(names) = &raw.not_resolves_to {

@@ -193,7 +193,7 @@ pub(super) struct RawConstraint {
 /// `request-model: true`, or `request-model: { field: NAME }` to also require that no handler
 /// that takes the class bounds the field held by metavariable `NAME` itself, or
 /// `request-model: { required: false }` to keep classes no handler takes (only the lowering for
-/// read-only models applies).
+/// read-only models applies, and with `staff-lowers: true` the one for staff-only models).
 #[derive(Deserialize)]
 #[serde(untagged)]
 pub(super) enum RawRequestModel {
@@ -202,10 +202,11 @@ pub(super) enum RawRequestModel {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub(super) struct RawModelField {
     pub field: Option<String>,
     pub required: Option<bool>,
+    pub staff_lowers: Option<bool>,
 }
 
 /// `built: true` or `built: sql`.

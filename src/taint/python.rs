@@ -537,10 +537,11 @@ pub(super) fn bindings<'t>(
         let binds = descendants(target).any(|n| n.kind() == "identifier" && file.text(n) == name)
             || (target.kind() == "identifier" && file.text(target) == name);
         if binds {
-            let clean = node.kind() == "assignment"
+            let clean = (node.kind() == "assignment"
                 && node
                     .child_by_field_name("type")
-                    .is_some_and(|t| crate::syntax::scope::is_inert_type(file.text(t)));
+                    .is_some_and(|t| crate::syntax::scope::is_inert_type(file.text(t))))
+                || loop_counter(file, target, value, name);
             // `x += …` keeps what x held before: the earlier assignment stays the latest, and
             // the addition is traced after it, like a mutation.
             if node.kind() == "augmented_assignment" {
@@ -747,10 +748,12 @@ fn comprehension_binding<'t>(
                         })
                 });
                 if let Some(clause) = clause {
+                    let value = clause.child_by_field_name("right")?;
+                    let target = clause.child_by_field_name("left")?;
                     return Some(Binding {
                         at: clause,
-                        value: clause.child_by_field_name("right")?,
-                        typed: false,
+                        value,
+                        typed: loop_counter(file, target, value, name),
                     });
                 }
             }
@@ -854,6 +857,27 @@ fn is_name_position(node: Node) -> bool {
     match parent.kind() {
         "attribute" => is_field("attribute"),
         "keyword_argument" => is_field("name"),
+        _ => false,
+    }
+}
+
+/// Whether `name` is a loop counter, a number: `for i in range(n)`, or the index of
+/// `for i, item in enumerate(items)`.
+fn loop_counter(file: &ParsedFile, target: Node, value: Node, name: &str) -> bool {
+    let Some(function) = value
+        .child_by_field_name("function")
+        .filter(|_| value.kind() == "call")
+    else {
+        return false;
+    };
+    match file.text(function) {
+        "range" => target.kind() == "identifier",
+        "enumerate" => {
+            matches!(target.kind(), "pattern_list" | "tuple_pattern")
+                && target
+                    .named_child(0)
+                    .is_some_and(|first| first.kind() == "identifier" && file.text(first) == name)
+        }
         _ => false,
     }
 }
