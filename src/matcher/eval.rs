@@ -43,8 +43,9 @@ pub struct FileMatches<'f, 's> {
     flow: RefCell<Option<Flow>>,
     /// A name the current match accepted by its text alone, since nothing in the file binds it.
     by_text: RefCell<Option<String>>,
-    /// The class the current match requires to be a request model (decided after linking).
-    request_model: RefCell<Option<(String, Option<String>, bool, bool)>>,
+    /// The class the current match requires to be a request model (decided after linking), its
+    /// `field` still the metavariable's name.
+    request_model: RefCell<Option<ModelRef>>,
     /// The task the current match requires not to defer to `on_commit`.
     task: RefCell<Option<String>>,
     /// The `{:?}` of a value of another file's struct the current match requires to print a
@@ -244,24 +245,19 @@ impl<'f, 's> FileMatches<'f, 's> {
         if let Some(how) = self.how.take() {
             bindings.push((BUILT_HOW.to_string(), how.describe().to_string()));
         }
-        let request_model =
-            self.request_model
-                .borrow_mut()
-                .take()
-                .map(|(class, field, required, staff_lowers)| {
-                    let field = field.and_then(|name| {
-                        bindings
-                            .iter()
-                            .find(|(bound, _)| *bound == name)
-                            .map(|(_, text)| text.clone())
-                    });
-                    ModelRef {
-                        class,
-                        field,
-                        required,
-                        staff_lowers,
-                    }
-                });
+        let request_model = self
+            .request_model
+            .borrow_mut()
+            .take()
+            .map(|model| ModelRef {
+                field: model.field.as_ref().and_then(|name| {
+                    bindings
+                        .iter()
+                        .find(|(bound, _)| bound == name)
+                        .map(|(_, text)| text.clone())
+                }),
+                ..model
+            });
         let template = self.template.borrow_mut().take().and_then(|(name, var)| {
             let (_, text) = bindings.iter().find(|(bound, _)| *bound == var)?;
             Some(TemplateUse {
@@ -748,12 +744,12 @@ impl<'f, 's> FileMatches<'f, 's> {
                 if self.file.language() == crate::source::Language::Rust {
                     qualified = crate::app::models::rust_path(&qualified);
                 }
-                self.request_model.borrow_mut().get_or_insert((
-                    qualified,
-                    field.clone(),
-                    *required,
-                    *staff_lowers,
-                ));
+                self.request_model.borrow_mut().get_or_insert(ModelRef {
+                    class: qualified,
+                    field: field.clone(),
+                    required: *required,
+                    staff_lowers: *staff_lowers,
+                });
                 true
             }
             ConstraintTest::PrintsUnescaped(var) => {
