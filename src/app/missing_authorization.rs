@@ -19,7 +19,7 @@ pub const CAPTURES: &[&str] = &["HANDLER", "ROUTE", "EXPOSURE"];
 static PUBLIC_BY_NATURE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?ix)(^|[^a-z])(health|healthz|healthcheck|ready|readiness|readyz|live|liveness|livez|ping|
-        metrics|version|login|logout|log_in|log_out|signin|sign_in|signup|sign_up|register|
+        metrics|version|login|logout|log_in|log_out|signin|sign_in|signout|sign_out|signup|sign_up|register|
         registration|token|refresh|password[-_]?resets?|reset[-_]?password|forgot|verify_email|
         recover(y)?[-_]?(code|account|password|email|link)|account[-_]?recover|
         confirm_email|activate|oauth|openid|sso|saml|callback|openapi|docs|redoc|swagger|schema|
