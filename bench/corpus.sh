@@ -37,6 +37,8 @@ PYTHON=(
     "fief-server|fief-server==0.27.0|fastapi"
     "flaskbb|FlaskBB==2.0.2|flask"
     "wger|wger==2.1|django-drf"
+    "privacyidea|privacyidea==3.14|flask"
+    "open-webui|open-webui==0.12.4|fastapi"
 )
 # service | crate version | extra crates of the same release to copy beside it (space-separated;
 # `crate=version` when one was published under another version)

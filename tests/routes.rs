@@ -198,7 +198,7 @@ fn text_table_lists_routes_and_a_summary() {
         "{text}"
     );
     assert!(
-        text.contains("63 routes: 35 without a guard, 0 public, 0 with no route found"),
+        text.contains("67 routes: 37 without a guard, 0 public, 0 with no route found"),
         "{text}"
     );
 }

@@ -98,6 +98,10 @@ pub struct FunctionFact {
     /// request.path.startswith("/orga"): …`): left out of the above, judged per route.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub scoped: Vec<super::areas::ScopedGuard>,
+    /// The registration it makes with its parameters, when it is a registration helper (see
+    /// [`super::registrars`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registers: Option<super::registrars::Registrar>,
 }
 
 /// Names without spaces (dotted identifiers), kept as one string: a function calls many
@@ -343,7 +347,8 @@ pub fn python_functions(file: &ParsedFile) -> (Vec<FunctionFact>, Vec<ClassFact>
                 let Some(name) = node.child_by_field_name("name") else {
                     continue;
                 };
-                let name = match enclosing_class_name(file, node) {
+                let class = enclosing_class_name(file, node);
+                let name = match class {
                     Some(class) => format!("{class}.{}", file.text(name)),
                     None => file.text(name).to_string(),
                 };
@@ -366,6 +371,10 @@ pub fn python_functions(file: &ParsedFile) -> (Vec<FunctionFact>, Vec<ClassFact>
                     tests: super::predicates::python_tests(file, node),
                     refuses_by_address: refuses_by_address(file, node),
                     scoped: scoped_refusals(file, node),
+                    registers: class
+                        .is_none()
+                        .then(|| super::registrars::registrar(file, node))
+                        .flatten(),
                 });
             }
             "class_definition" => {
@@ -1929,6 +1938,14 @@ impl<'a> Judge<'a> {
             .iter()
             .find(|(f, _)| *f == file)
             .map(|(_, fact)| *fact)
+    }
+
+    /// The registration helper a callee written in `file` names (`register_view`, imported from
+    /// the project's `utils.helpers`).
+    pub fn registrar(&self, file: usize, callee: &str) -> Option<&'a super::registrars::Registrar> {
+        let (module, name) = self.qualify(file, callee);
+        let (_, function) = self.find(&self.functions, file, &module, &name)?;
+        function.registers.as_ref()
     }
 
     /// The item named `name` in the module `module` (by the end of its file's module path), or

@@ -6,7 +6,7 @@
 //! candidates the ones in the same file, else the nearest in the directory tree, win. Routes are
 //! then collected from every container that nothing mounts, depth first.
 
-use super::facts::{join_path, FileFacts, HandlerFact, Target};
+use super::facts::{join_path, Edge, FileFacts, HandlerFact, Target};
 use super::guards::{GuardCall, Judge, Lineage, Verdict, Via};
 use super::{AuthConfig, Location, Project, Route};
 use crate::app::handlers::graphql::{Operation, Schema};
@@ -89,6 +89,9 @@ struct Linker<'a> {
     /// Hooks other files attach to a container (`@bp.before_request` on an imported
     /// blueprint), with the files they are written in.
     container_hooks: HashMap<ContainerId, Vec<(usize, GuardCall)>>,
+    /// Per file, the edges its calls of registration helpers make (see
+    /// [`super::registrars`]).
+    helper_edges: HashMap<usize, Vec<Edge>>,
 }
 
 /// A GraphQL endpoint reached while collecting routes.
@@ -118,12 +121,21 @@ struct Reach {
 }
 
 pub(super) fn link(files: &[(String, &FileFacts)], auth: &AuthConfig) -> Project {
+    let judge = Judge::new(files);
+    let helper_edges = super::registrars::edges(files, &judge);
     let mut handlers = Vec::new();
     let mut containers = BTreeSet::new();
     for (index, (_, facts)) in files.iter().enumerate() {
         handlers.extend(facts.handlers.iter().map(|h| (index, h)));
         containers.extend(facts.containers.iter().map(|c| (index, c.name.clone())));
-        containers.extend(facts.edges.iter().map(|e| (index, e.from.clone())));
+        let helpers = helper_edges.get(&index).into_iter().flatten();
+        containers.extend(
+            facts
+                .edges
+                .iter()
+                .chain(helpers)
+                .map(|e| (index, e.from.clone())),
+        );
     }
     let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
     for (id, (_, handler)) in handlers.iter().enumerate() {
@@ -139,7 +151,7 @@ pub(super) fn link(files: &[(String, &FileFacts)], auth: &AuthConfig) -> Project
         by_name,
         containers,
         auth,
-        judge: Judge::new(files),
+        judge,
         routes: Vec::new(),
         routed,
         endpoints: Vec::new(),
@@ -148,12 +160,12 @@ pub(super) fn link(files: &[(String, &FileFacts)], auth: &AuthConfig) -> Project
         hooks: HashMap::new(),
         middleware_areas: HashMap::new(),
         container_hooks: HashMap::new(),
+        helper_edges,
     };
     linker.attach_hooks();
-    let has_registrations = files.iter().any(|(_, facts)| {
-        facts
-            .edges
-            .iter()
+    let has_registrations = (0..files.len()).any(|file| {
+        linker
+            .edges_of(file)
             .any(|e| !matches!(e.target, Target::Container(_)) || e.from == "urlpatterns")
     });
     linker.collect_routes();
@@ -192,6 +204,12 @@ pub(super) fn link(files: &[(String, &FileFacts)], auth: &AuthConfig) -> Project
 }
 
 impl<'a> Linker<'a> {
+    /// The edges `file` declares, and those its calls of registration helpers make.
+    fn edges_of(&self, file: usize) -> impl Iterator<Item = &Edge> + '_ {
+        let helpers = self.helper_edges.get(&file).into_iter().flatten();
+        self.files[file].1.edges.iter().chain(helpers)
+    }
+
     /// Resolves each hook to the containers it names.
     fn attach_hooks(&mut self) {
         for (file, (_, facts)) in self.files.iter().enumerate() {
@@ -209,8 +227,8 @@ impl<'a> Linker<'a> {
 
     fn collect_routes(&mut self) {
         let mut mounted = BTreeSet::new();
-        for (file, (_, facts)) in self.files.iter().enumerate() {
-            for edge in &facts.edges {
+        for file in 0..self.files.len() {
+            for edge in self.edges_of(file) {
                 for resolved in self.resolve(file, &edge.from, &edge.target) {
                     if let Resolved::Container(id) = resolved {
                         mounted.insert(id);
@@ -280,7 +298,12 @@ impl<'a> Linker<'a> {
             let path = join_path(&trail.prefix, handler.route.as_deref().unwrap_or(""));
             self.emit(h, Some(path), handler.methods.clone(), &trail);
         }
-        for edge in facts.edges.iter().filter(|e| &e.from == name) {
+        let edges: Vec<Edge> = self
+            .edges_of(*file)
+            .filter(|e| &e.from == name)
+            .cloned()
+            .collect();
+        for edge in &edges {
             let mut next = trail.clone();
             next.prefix = join_path(&trail.prefix, &edge.prefix);
             next.guards.extend(edge.guards.iter().cloned());

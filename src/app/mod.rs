@@ -28,6 +28,7 @@ pub mod openapi;
 pub mod ownership;
 mod predicates;
 mod privilege;
+pub mod registrars;
 pub(crate) mod rust_guards;
 mod template_syntax;
 pub mod templates;

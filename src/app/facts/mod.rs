@@ -37,6 +37,10 @@ pub struct FileFacts {
     /// `@bp.before_request` on an imported blueprint).
     #[serde(default)]
     pub hooks: Vec<Hook>,
+    /// Calls that hand a class-based view to a function: registrations when the function is
+    /// a registration helper (resolved when linking).
+    #[serde(default)]
+    pub helper_calls: Vec<crate::app::registrars::HelperCall>,
     /// Python imports: local name → dotted path (`views` → `payments.views`).
     pub imports: Vec<(String, String)>,
     /// Guards that settings apply to every view of a framework (DRF
@@ -111,6 +115,7 @@ impl FileFacts {
             && self.containers.is_empty()
             && self.edges.is_empty()
             && self.hooks.is_empty()
+            && self.helper_calls.is_empty()
             && self.defaults.is_empty()
             && self.middleware.is_empty()
             && self.drf_default_permissions.is_empty()

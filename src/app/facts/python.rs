@@ -76,6 +76,7 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
             }),
     );
     summaries.apis = crate::app::connexion::apis(file);
+    summaries.helper_calls = crate::app::registrars::helper_calls(file);
     let bindings = crate::app::connexion::bindings_of(file);
     if bindings.is_empty() && !NEEDS_ANY.iter().any(|needle| text.contains(needle)) {
         return summaries;
@@ -836,10 +837,12 @@ fn method_call(file: &ParsedFile, call: Node, facts: &mut FileFacts) {
                 Some(target) => (target, graphql::schema_argument(file, view)),
                 None if method == "mount" => (target_container(file, view), None),
                 // Flask: `bp.add_url_rule("/x", view_func=Edit.as_view("edit"))`.
-                None if method == "add_url_rule" => match flask_view(file, view) {
-                    Some(target) => (target, None),
-                    None => return,
-                },
+                None if method == "add_url_rule" => {
+                    match crate::app::registrars::as_view(file, view) {
+                        Some(target) => (target, None),
+                        None => return,
+                    }
+                }
                 None => return,
             };
             let mut edge = edge(
@@ -896,20 +899,6 @@ fn method_call(file: &ParsedFile, call: Node, facts: &mut FileFacts) {
         }
         _ => {}
     }
-}
-
-/// The class-based view a Flask `add_url_rule` mounts (`Edit.as_view("edit")`); a function it
-/// registers is a handler of its file (see `handlers::python`).
-fn flask_view(file: &ParsedFile, view: Node) -> Option<Target> {
-    let function = view.child_by_field_name("function")?;
-    let class = function
-        .child_by_field_name("object")
-        .filter(|_| function.kind() == "attribute")
-        .filter(|_| file.text(function).ends_with(".as_view"))?;
-    Some(Target::Class {
-        path: dotted(file.text(class)),
-        viewset: false,
-    })
 }
 
 /// The GraphQL endpoint a view, router or app expression builds (`GraphQLView.as_view(…)`,
