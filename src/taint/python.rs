@@ -379,8 +379,8 @@ fn call<'t>(file: &ParsedFile, node: Node<'t>) -> Shape<'t> {
     }
 }
 
-/// The function named `name` defined in this file: at module level, or in the enclosing class
-/// for `self.name(...)`.
+/// The function named `name` defined in this file: in an enclosing function or at module level,
+/// or in the enclosing class for `self.name(...)`.
 pub(super) fn local_function<'t>(
     file: &ParsedFile,
     call: Node<'t>,
@@ -397,13 +397,45 @@ pub(super) fn local_function<'t>(
         }
         current?.child_by_field_name("body")?
     } else {
+        // A function nested in an enclosing one (`def author(path): …` inside the caller) first.
         let mut root = call;
         while let Some(parent) = root.parent() {
             root = parent;
+            if root.kind() == "function_definition" {
+                if let Some(nested) = nested_definition(file, root, name, call.start_byte()) {
+                    return Some(nested);
+                }
+            }
         }
         root
     };
     definition_in(file, container, "function_definition", name)
+}
+
+/// The function named `name` that `function` defines in its own body (in any block, not in a
+/// nested function or class), the last one before byte `before`.
+fn nested_definition<'t>(
+    file: &ParsedFile,
+    function: Node<'t>,
+    name: &str,
+    before: usize,
+) -> Option<Node<'t>> {
+    let body = function.child_by_field_name("body")?;
+    if !file.text(body).contains(&format!("def {name}(")) {
+        return None;
+    }
+    descendants(body)
+        .filter(|node| node.kind() == "function_definition" && node.start_byte() < before)
+        .filter(|node| {
+            node.child_by_field_name("name")
+                .is_some_and(|n| file.text(n) == name)
+        })
+        .filter(|node| {
+            ancestors_from(body, *node)
+                .into_iter()
+                .all(|a| !matches!(a.kind(), "function_definition" | "class_definition"))
+        })
+        .last()
 }
 
 /// The definition of `kind` (`function_definition`, `class_definition`) named `name` among the
