@@ -109,7 +109,7 @@ pub fn check(file: &ParsedFile, out: &mut Vec<Match>) {
         // when that fails answers "no result" (a signature that does not verify gives no
         // ticket; a status that cannot be fetched stays pending): the caller decides.
         let fails_closed = matches!(worst, Step::Nothing | Step::Logs | Step::ReturnsNone)
-            && try_returns_a_value(clause);
+            && try_returns_a_value(file, clause);
         // A caller takes the exception object for the result (a token, an amount): where
         // money or access is at stake that is decided; elsewhere it may be a "result or
         // error" convention the callers check.
@@ -262,18 +262,38 @@ static DESCRIBES: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Whether the guarded `try` body returns a value (`return ticket`).
-fn try_returns_a_value(clause: Node) -> bool {
-    clause
-        .parent()
-        .and_then(|statement| statement.child_by_field_name("body"))
-        .is_some_and(|body| {
+fn try_returns_a_value(file: &ParsedFile, clause: Node) -> bool {
+    let Some(statement) = clause.parent() else {
+        return false;
+    };
+    let Some(body) = statement.child_by_field_name("body") else {
+        return false;
+    };
+    let returns = descendants(body).any(|node| {
+        node.kind() == "return_statement"
+            && named_children(node)
+                .first()
+                .is_some_and(|value| value.kind() != "none")
+    });
+    // `r = False; try: …; r = True; except Exception: log…; return r`: the result the `try`
+    // sets, returned after it.
+    let sets_the_result = || {
+        let returned = statement
+            .next_named_sibling()
+            .filter(|next| next.kind() == "return_statement")
+            .and_then(|next| named_children(next).into_iter().next())
+            .filter(|value| value.kind() == "identifier")
+            .map(|value| file.text(value));
+        returned.is_some_and(|name| {
             descendants(body).any(|node| {
-                node.kind() == "return_statement"
-                    && named_children(node)
-                        .first()
-                        .is_some_and(|value| value.kind() != "none")
+                node.kind() == "assignment"
+                    && node
+                        .child_by_field_name("left")
+                        .is_some_and(|left| file.text(left) == name)
             })
         })
+    };
+    returns || sets_the_result()
 }
 
 /// Whether the handler guards payment or authentication code.
