@@ -91,7 +91,7 @@ struct Linker<'a> {
     container_hooks: HashMap<ContainerId, Vec<(usize, GuardCall)>>,
     /// Per file, the edges its calls of registration helpers make (see
     /// [`super::registrars`]).
-    helper_edges: HashMap<usize, Vec<Edge>>,
+    helper_edges: &'a HashMap<usize, Vec<Edge>>,
 }
 
 /// A GraphQL endpoint reached while collecting routes.
@@ -160,7 +160,7 @@ pub(super) fn link(files: &[(String, &FileFacts)], auth: &AuthConfig) -> Project
         hooks: HashMap::new(),
         middleware_areas: HashMap::new(),
         container_hooks: HashMap::new(),
-        helper_edges,
+        helper_edges: &helper_edges,
     };
     linker.attach_hooks();
     let has_registrations = (0..files.len()).any(|file| {
@@ -205,7 +205,7 @@ pub(super) fn link(files: &[(String, &FileFacts)], auth: &AuthConfig) -> Project
 
 impl<'a> Linker<'a> {
     /// The edges `file` declares, and those its calls of registration helpers make.
-    fn edges_of(&self, file: usize) -> impl Iterator<Item = &Edge> + '_ {
+    fn edges_of(&self, file: usize) -> impl Iterator<Item = &'a Edge> + 'a {
         let helpers = self.helper_edges.get(&file).into_iter().flatten();
         self.files[file].1.edges.iter().chain(helpers)
     }
@@ -298,12 +298,8 @@ impl<'a> Linker<'a> {
             let path = join_path(&trail.prefix, handler.route.as_deref().unwrap_or(""));
             self.emit(h, Some(path), handler.methods.clone(), &trail);
         }
-        let edges: Vec<Edge> = self
-            .edges_of(*file)
-            .filter(|e| &e.from == name)
-            .cloned()
-            .collect();
-        for edge in &edges {
+        let edges: Vec<&Edge> = self.edges_of(*file).filter(|e| &e.from == name).collect();
+        for edge in edges {
             let mut next = trail.clone();
             next.prefix = join_path(&trail.prefix, &edge.prefix);
             next.guards.extend(edge.guards.iter().cloned());

@@ -12,7 +12,7 @@ use super::guards::Judge;
 use crate::app::handlers::python::keyword_argument;
 use crate::parse::ParsedFile;
 use crate::source::Position;
-use crate::syntax::{descendants, named_children, positional_arguments};
+use crate::syntax::{named_children, positional_arguments};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use tree_sitter::Node;
@@ -84,37 +84,43 @@ pub fn registrar(file: &ParsedFile, function: Node) -> Option<Registrar> {
         })
     };
     let body = function.child_by_field_name("body")?;
-    descendants(body).find_map(|call| {
-        let callee = call.child_by_field_name("function")?;
-        if call.kind() != "call" || callee.kind() != "attribute" {
-            return None;
-        }
-        let method = callee.child_by_field_name("attribute")?;
-        if file.text(method) != "add_url_rule" {
-            return None;
-        }
-        let object = parameter(file.text(callee.child_by_field_name("object")?))?;
-        let positional = positional_arguments(call);
-        let rule = positional
-            .first()
-            .copied()
-            .or_else(|| keyword_argument(file, call, "rule"))?;
-        let view = keyword_argument(file, call, "view_func").or(positional.get(2).copied())?;
-        let view = parameter(file.text(view))?;
-        let (rules, each) = match parameter(file.text(rule)) {
-            Some(rules) => (rules, false),
-            None => (
-                looped_over(file, call, file.text(rule)).and_then(parameter)?,
-                true,
-            ),
-        };
-        Some(Registrar {
-            object,
-            rules,
-            each,
-            view,
+    // Every function of the project is asked: most never register anything.
+    if !file.text(body).contains("add_url_rule") {
+        return None;
+    }
+    file.of_kinds_within(&["call"], body)
+        .into_iter()
+        .find_map(|call| {
+            let callee = call.child_by_field_name("function")?;
+            if callee.kind() != "attribute" {
+                return None;
+            }
+            let method = callee.child_by_field_name("attribute")?;
+            if file.text(method) != "add_url_rule" {
+                return None;
+            }
+            let object = parameter(file.text(callee.child_by_field_name("object")?))?;
+            let positional = positional_arguments(call);
+            let rule = positional
+                .first()
+                .copied()
+                .or_else(|| keyword_argument(file, call, "rule"))?;
+            let view = keyword_argument(file, call, "view_func").or(positional.get(2).copied())?;
+            let view = parameter(file.text(view))?;
+            let (rules, each) = match parameter(file.text(rule)) {
+                Some(rules) => (rules, false),
+                None => (
+                    looped_over(file, call, file.text(rule)).and_then(parameter)?,
+                    true,
+                ),
+            };
+            Some(Registrar {
+                object,
+                rules,
+                each,
+                view,
+            })
         })
-    })
 }
 
 /// The name a `for name in <list>:` around `node` loops over.
@@ -140,8 +146,8 @@ pub fn helper_calls(file: &ParsedFile) -> Vec<HelperCall> {
     if !file.text(file.tree.root_node()).contains("as_view") {
         return Vec::new();
     }
-    descendants(file.tree.root_node())
-        .filter(|node| node.kind() == "call")
+    file.of_kinds(&["call"])
+        .into_iter()
         .filter_map(|call| {
             let callee = call.child_by_field_name("function")?;
             if !matches!(callee.kind(), "identifier" | "attribute")

@@ -421,15 +421,21 @@ fn nested_definition<'t>(
     before: usize,
 ) -> Option<Node<'t>> {
     let body = function.child_by_field_name("body")?;
-    if !file.text(body).contains(&format!("def {name}(")) {
+    let named = |node: &Node| {
+        node.child_by_field_name("name")
+            .is_some_and(|n| file.text(n) == name)
+    };
+    // Asked for every call the tracer meets: the file's index of definitions answers first.
+    let defined = file
+        .of_kinds_within(&["function_definition"], body)
+        .iter()
+        .any(|node| node.start_byte() < before && named(node));
+    if !defined {
         return None;
     }
     descendants(body)
         .filter(|node| node.kind() == "function_definition" && node.start_byte() < before)
-        .filter(|node| {
-            node.child_by_field_name("name")
-                .is_some_and(|n| file.text(n) == name)
-        })
+        .filter(named)
         .filter(|node| {
             ancestors_from(body, *node)
                 .into_iter()
