@@ -15,7 +15,7 @@ use crate::fingerprint;
 use crate::parse::{self, ParsedFile};
 use crate::profile::{FileProfile, Profile, RuleTimes};
 use crate::progress::Progress;
-use crate::rules::RuleSet;
+use crate::rules::{Confidence, RuleSet};
 use crate::rules::{Logic, TestCodePolicy};
 use crate::source::SourceFile;
 use crate::suppress::{self, Suppression};
@@ -364,7 +364,13 @@ fn across_files(
         } else {
             Vec::new()
         })
-        .with_operations(operations),
+        .with_operations(operations)
+        .with_properties(
+            scanned
+                .iter()
+                .flat_map(|file| file.result.facts.request_properties.iter().cloned())
+                .collect(),
+        ),
     );
     let mut by_path: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
     if pending.is_empty() && returns.is_empty() {
@@ -380,10 +386,10 @@ fn across_files(
             ((candidate.clone(), test), &file.result.calls)
         })
         .unzip();
-    let known: BTreeSet<across::Site> = scanned
+    let known: BTreeMap<across::Site, Confidence> = scanned
         .iter()
         .flat_map(|file| &file.result.findings)
-        .map(across::site)
+        .map(|finding| (across::site(finding), finding.confidence))
         .collect();
     let linked = across::link(
         pending,
@@ -395,6 +401,19 @@ fn across_files(
         options.timeout,
     );
     let rechecked = across::recheck(&returns, &files, &calls, plan, &known, options.timeout);
+    // A recheck that sees a finding more surely than the first check replaces it.
+    let replaced: BTreeSet<across::Site> = rechecked
+        .iter()
+        .map(across::site)
+        .filter(|site| known.contains_key(site))
+        .collect();
+    if !replaced.is_empty() {
+        for file in scanned.iter_mut() {
+            file.result
+                .findings
+                .retain(|finding| !replaced.contains(&across::site(finding)));
+        }
+    }
     for finding in linked.into_iter().chain(rechecked) {
         by_path
             .entry(finding.path.clone())

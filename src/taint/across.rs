@@ -20,7 +20,7 @@ use crate::discover::{self, Candidate};
 use crate::finding::{Finding, LinkCheck, Related};
 use crate::matcher::{Condition, FileMatches, Lowering};
 use crate::parse::{self, ParsedFile};
-use crate::rules::{RuleSet, TestCodePolicy};
+use crate::rules::{Confidence, RuleSet, TestCodePolicy};
 use crate::source::{Language, SourceFile};
 use crate::symbols::{same_module, Resolved};
 use crate::syntax::{ancestors_from, descendants, named_children};
@@ -668,6 +668,9 @@ pub struct RequestReturns {
     /// The OpenAPI operations bound to functions of each file (by display path): those
     /// functions are connexion handlers.
     operations: std::collections::HashMap<String, Vec<crate::app::connexion::Binding>>,
+    /// Properties of the project's request classes that return client input
+    /// ([`super::request_class`]).
+    properties: BTreeSet<String>,
 }
 
 impl RequestReturns {
@@ -679,7 +682,27 @@ impl RequestReturns {
             objects,
             lookups: Vec::new(),
             operations: std::collections::HashMap::new(),
+            properties: BTreeSet::new(),
         }
+    }
+
+    /// With the properties of the project's request classes that return client input.
+    pub fn with_properties(mut self, properties: BTreeSet<String>) -> Self {
+        self.properties = properties;
+        self
+    }
+
+    /// Whether `request.<attribute>` is a property of the project's request class that
+    /// returns client input.
+    pub fn is_request_property(&self, attribute: &str) -> bool {
+        self.properties.contains(attribute)
+    }
+
+    /// Whether a file's text reads one of those properties (`request.bearer_token`).
+    fn reads_property(&self, text: &str) -> bool {
+        self.properties
+            .iter()
+            .any(|property| text.contains(&format!("request.{property}")))
     }
 
     /// With the OpenAPI operations bound to functions of the scan's files, by display path.
@@ -703,7 +726,10 @@ impl RequestReturns {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.functions.is_empty() && self.objects.is_empty() && self.lookups.is_empty()
+        self.functions.is_empty()
+            && self.objects.is_empty()
+            && self.lookups.is_empty()
+            && self.properties.is_empty()
     }
 
     /// When `call` calls one of the project's functions that load a row by a parameter
@@ -789,13 +815,14 @@ impl RequestReturns {
 
 /// The files that call a function returning request input or a constructed object (`calls`,
 /// the calls of each file), checked again with that knowledge: the findings the first check
-/// could not see (not in `known`, by path, rule and start).
+/// could not see (not in `known`, by path, rule and start), or sees more surely than `known`
+/// says (the value compared with a secret is request input after all).
 pub fn recheck(
     returns: &Arc<RequestReturns>,
     files: &[(Candidate, bool)],
     calls: &[&CallNames],
     plan: &Plan,
-    known: &BTreeSet<Site>,
+    known: &BTreeMap<Site, Confidence>,
     timeout: Option<Duration>,
 ) -> Vec<Finding> {
     if returns.is_empty() {
@@ -810,14 +837,21 @@ pub fn recheck(
         .par_iter()
         .zip(calls)
         .filter_map(|((candidate, test_path), calls)| {
-            let plan = if candidate.language == Language::Python && returns.called_by(calls) {
-                plan
+            let python = candidate.language == Language::Python;
+            // A file that only reads a property of the project's request class is read again
+            // when its text shows it.
+            let (plan, by_property) = if python && returns.called_by(calls) {
+                (plan, false)
             } else if returns.looks_up_by(calls) {
-                &lookups_only
+                (&lookups_only, false)
+            } else if python && !returns.properties.is_empty() {
+                (plan, true)
             } else {
                 return None;
             };
-            let source = load(candidate, |text| names.is_match(text))?;
+            let source = load(candidate, |text| {
+                (!by_property && names.is_match(text)) || (python && returns.reads_property(text))
+            })?;
             budget::bounded(timeout, || {
                 let tree = parse::tree(&source)?;
                 let mut file = ParsedFile::new(&source, &tree);
@@ -829,7 +863,12 @@ pub fn recheck(
             .flatten()
         })
         .flatten()
-        .filter(|finding| finding.via_parameter.is_none() && !known.contains(&site(finding)))
+        .filter(|finding| {
+            finding.via_parameter.is_none()
+                && known
+                    .get(&site(finding))
+                    .is_none_or(|confidence| finding.confidence > *confidence)
+        })
         .collect()
 }
 

@@ -26,6 +26,7 @@ pub mod debug_fields;
 pub mod objects;
 pub mod plugins;
 mod python;
+pub mod request_class;
 mod rust;
 pub mod validate;
 

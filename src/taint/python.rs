@@ -61,9 +61,12 @@ const SANITIZERS: &[&str] = &[
     "find",
 ];
 /// Query methods of a Django manager (`Page.objects.get(…)`) or a SQLAlchemy query
-/// (`User.query.filter_by(…).first()`).
+/// (`User.query.filter_by(…).first()`, Flask-SQLAlchemy's `User.query.get_or_404(…)`).
 const ROW_LOOKUPS: &[&str] = &[
     "get",
+    "get_or_404",
+    "first_or_404",
+    "one_or_404",
     "filter",
     "filter_by",
     "exclude",
@@ -160,6 +163,10 @@ const PROPAGATING_METHODS: &[&str] = &[
     "urlsafe_b64encode",
     "loads",
 ];
+/// Reads of a mapping or a sequence by key or index (`MODELS.get(model_id)`,
+/// `form.getlist("ids")`, `queue.pop(0)`): the result is what the receiver holds (or the
+/// default), so a client-chosen key picks a server value, like a subscript (see [`shape`]).
+const KEYED_READS: &[&str] = &["get", "getlist", "pop"];
 /// Methods that put their arguments into the object they are called on.
 const MUTATORS: &[&str] = &[
     "append",
@@ -226,9 +233,25 @@ fn request_attribute(file: &ParsedFile, node: Node) -> Option<String> {
         || object.ends_with(".request")
         || (object == "req" && in_handler(file, node));
     let url_kwargs = object == "self" && attribute == "kwargs" && in_view_class(file, node);
-    ((named_request && SOURCES.contains(&attribute) && !typed_as_other_object(file, node, object))
-        || url_kwargs)
+    let input = SOURCES.contains(&attribute)
+        || file
+            .project
+            .as_ref()
+            .is_some_and(|project| project.is_request_property(attribute));
+    ((named_request && input && !typed_as_other_object(file, node, object)) || url_kwargs)
         .then(|| format!("`{object}.{attribute}` is request input"))
+}
+
+/// Whether `attribute` of a request object carries client input (`request.headers`).
+pub(super) fn is_source_attribute(attribute: &str) -> bool {
+    SOURCES.contains(&attribute)
+}
+
+/// Whether the qualified name is one of a web framework's (`flask.wrappers.Request`).
+pub(super) fn is_request_library(qualified: &str) -> bool {
+    REQUEST_LIBRARIES
+        .iter()
+        .any(|library| qualified.starts_with(library))
 }
 
 /// Whether `node` is inside a class one of whose methods the file's model knows as a handler: a
@@ -346,6 +369,10 @@ fn call<'t>(file: &ParsedFile, node: Node<'t>) -> Shape<'t> {
             let local = receiver
                 .filter(|r| matches!(file.text(*r), "self" | "cls"))
                 .and_then(|_| local_function(file, node, last, true));
+            let mut args = args;
+            if local.is_none() && KEYED_READS.contains(&last) && !args.is_empty() {
+                args.remove(0);
+            }
             Shape::Call(Call {
                 local,
                 receiver: if local.is_some() { None } else { receiver },

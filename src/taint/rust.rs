@@ -183,6 +183,8 @@ fn call<'t>(file: &ParsedFile, node: Node<'t>) -> Shape<'t> {
                     file.text(node).lines().next().unwrap_or("")
                 ));
             }
+            // `map.get(&key)`, `items.get(index)`: what the receiver holds, not the key.
+            let args = if method == "get" { Vec::new() } else { args };
             Shape::Call(Call {
                 local: None,
                 receiver,

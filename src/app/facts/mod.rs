@@ -84,6 +84,10 @@ pub struct FileFacts {
     /// Functions that return request input (wrappers of the request object).
     #[serde(default)]
     pub returns_request: Vec<crate::taint::across::FunctionId>,
+    /// Properties of the file's request classes that return client input
+    /// (`request.bearer_token`, see [`crate::taint::request_class`]).
+    #[serde(default)]
+    pub request_properties: Vec<String>,
     /// Functions that return an object they construct, with its qualified class followed by
     /// `()` (`def get_connection(): return ldap3.Connection(…)`).
     #[serde(default)]
@@ -128,6 +132,7 @@ impl FileFacts {
             && self.view_models.is_empty()
             && self.model_fields.is_empty()
             && self.returns_request.is_empty()
+            && self.request_properties.is_empty()
             && self.returns_object.is_empty()
             && self.unscoped_lookups.is_empty()
             && self.graphql_schemas.is_empty()

@@ -60,6 +60,7 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
     };
     crate::app::models::python(file, &mut summaries);
     summaries.returns_request = crate::taint::across::returning_request(file);
+    summaries.request_properties = crate::taint::request_class::input_properties(file);
     summaries.returns_object = crate::taint::across::returning_object(file);
     summaries.unscoped_lookups = crate::detectors::unscoped_lookups(file);
     let schemas = graphql::schema_facts(file);
