@@ -192,7 +192,8 @@ pub struct Tracer<'a, 'f> {
     custom: CustomHook<'a>,
     question: Question,
     /// Per function (node id): which parameters reach a `return`.
-    summaries: RefCell<HashMap<usize, Vec<bool>>>,
+    /// By function node and tuple element: which parameters reach what it returns.
+    summaries: RefCell<HashMap<(usize, Option<usize>), Vec<bool>>>,
     /// Per function (node id): which parameters it rejects ([`validate`]).
     rejections: RefCell<HashMap<usize, Vec<usize>>>,
     /// While summarising a function: its node id and parameter names, taken as sources.
@@ -317,6 +318,25 @@ impl<'a, 'f> Tracer<'a, 'f> {
     /// The flow from a source to `node`, if its value derives from one.
     pub fn trace(&self, node: Node) -> Option<Flow> {
         self.value(node, 0)
+    }
+
+    /// Element `index` of what `value` holds, for a target unpacked from it (`url, key =
+    /// connection(idx)`): the element of a tuple written out, of the tuples a function of the
+    /// file returns, else the whole value.
+    fn element(&self, value: Node, index: usize, depth: usize) -> Option<Flow> {
+        let value = match value.kind() {
+            "await" => value.named_child(0).unwrap_or(value),
+            _ => value,
+        };
+        if let Some(part) = tuple_element(value, index) {
+            return self.value(part, depth);
+        }
+        match self.shape(value) {
+            Shape::Call(call) if call.local.is_some() && self.question == Question::Source => {
+                self.local_call(value, call, Some(index), depth)
+            }
+            _ => self.value(value, depth),
+        }
     }
 
     fn value(&self, node: Node, depth: usize) -> Option<Flow> {
@@ -464,7 +484,10 @@ impl<'a, 'f> Tracer<'a, 'f> {
             if binding.typed && self.conversions_sanitize {
                 return None;
             }
-            let mut flow = self.value(binding.value, depth + 1)?;
+            let mut flow = match unpacked_index(self.file, &binding, name) {
+                Some(index) => self.element(binding.value, index, depth + 1),
+                None => self.value(binding.value, depth + 1),
+            }?;
             flow.steps.push(binding_step(self.file, &binding, name));
             Some(flow)
         })
@@ -549,27 +572,41 @@ impl<'a, 'f> Tracer<'a, 'f> {
         Some(flow)
     }
 
-    fn call(&self, node: Node, call: Call, depth: usize) -> Option<Flow> {
-        if let Some(function) = call.local {
-            let reaching = self.summary(function);
-            let flow = call
-                .args
-                .iter()
-                .enumerate()
-                .filter(|(index, _)| reaching.get(*index).copied().unwrap_or(false))
-                .find_map(|(_, arg)| self.value(*arg, depth + 1))
-                .or_else(|| self.returned_source(function));
-            return flow.map(|mut flow| {
-                let name = function
-                    .child_by_field_name("name")
-                    .map(|n| self.file.text(n))
-                    .unwrap_or("?");
-                flow.steps.push(Step {
-                    bytes: node.byte_range(),
-                    label: format!("returned by `{name}()`, defined in this file"),
-                });
-                flow
+    /// A call of a function of this file (`call.local`): the arguments its summary says reach
+    /// what it returns (element `element` of the tuples it returns, when given), or a source
+    /// it returns on its own.
+    fn local_call(
+        &self,
+        node: Node,
+        call: Call,
+        element: Option<usize>,
+        depth: usize,
+    ) -> Option<Flow> {
+        let function = call.local?;
+        let reaching = self.summary(function, element);
+        let flow = call
+            .args
+            .iter()
+            .enumerate()
+            .filter(|(index, _)| reaching.get(*index).copied().unwrap_or(false))
+            .find_map(|(_, arg)| self.value(*arg, depth + 1))
+            .or_else(|| self.returned_source(function, element));
+        flow.map(|mut flow| {
+            let name = function
+                .child_by_field_name("name")
+                .map(|n| self.file.text(n))
+                .unwrap_or("?");
+            flow.steps.push(Step {
+                bytes: node.byte_range(),
+                label: format!("returned by `{name}()`, defined in this file"),
             });
+            flow
+        })
+    }
+
+    fn call(&self, node: Node, call: Call, depth: usize) -> Option<Flow> {
+        if call.local.is_some() {
+            return self.local_call(node, call, None, depth);
         }
         if self.request {
             if let Some((label, helper)) = self
@@ -674,7 +711,7 @@ impl<'a, 'f> Tracer<'a, 'f> {
     /// when request input is a source, and then not the rule's own sources, which are reported
     /// where they are made; else the rule's own sources (`return random.choice(…)` for a rule
     /// whose sources are a predictable generator's values).
-    fn returned_source(&self, function: Node) -> Option<Flow> {
+    fn returned_source(&self, function: Node, element: Option<usize>) -> Option<Flow> {
         let sanitizers_only = |node: Node| match (self.custom)(node) {
             Some(Custom::Source(_)) => None,
             other => other,
@@ -691,7 +728,7 @@ impl<'a, 'f> Tracer<'a, 'f> {
             ..Tracer::new(self.file, self.model, custom, self.request)
         };
         inner.visits.set(self.visits.get());
-        let flow = returned_values(self.file, function)
+        let flow = returned_parts(self.file, function, element)
             .into_iter()
             .find_map(|value| inner.trace(value));
         self.visits.set(inner.visits.get());
@@ -714,17 +751,17 @@ impl<'a, 'f> Tracer<'a, 'f> {
         }
     }
 
-    /// Which parameters of `function` reach one of its `return` values.
-    fn summary(&self, function: Node) -> Vec<bool> {
-        if let Some(known) = self.summaries.borrow().get(&function.id()) {
+    /// Which parameters of `function` reach one of its `return` values (element `element` of
+    /// the tuples it returns, when given).
+    fn summary(&self, function: Node, element: Option<usize>) -> Vec<bool> {
+        let key = (function.id(), element);
+        if let Some(known) = self.summaries.borrow().get(&key) {
             return known.clone();
         }
         // A recursive call sees no propagation while its own summary is computed.
-        self.summaries
-            .borrow_mut()
-            .insert(function.id(), Vec::new());
+        self.summaries.borrow_mut().insert(key, Vec::new());
         let names = parameter_names(self.file, function);
-        let returns = returned_values(self.file, function);
+        let returns = returned_parts(self.file, function, element);
         let reaching: Vec<bool> = names
             .iter()
             .map(|name| {
@@ -745,9 +782,7 @@ impl<'a, 'f> Tracer<'a, 'f> {
                 returns.iter().any(|value| inner.value(*value, 0).is_some())
             })
             .collect();
-        self.summaries
-            .borrow_mut()
-            .insert(function.id(), reaching.clone());
+        self.summaries.borrow_mut().insert(key, reaching.clone());
         reaching
     }
 }
@@ -828,6 +863,52 @@ pub(crate) fn returned_values<'t>(file: &ParsedFile, function: Node<'t>) -> Vec<
         Language::Python => python::returned_values(function),
         Language::Rust => rust::returned_values(function),
     }
+}
+
+/// What `function` returns, or element `element` of it where a return is a tuple written out
+/// (`return url, key`).
+fn returned_parts<'t>(
+    file: &ParsedFile,
+    function: Node<'t>,
+    element: Option<usize>,
+) -> Vec<Node<'t>> {
+    let returns = returned_values(file, function);
+    match element {
+        Some(index) => returns
+            .into_iter()
+            .map(|value| tuple_element(value, index).unwrap_or(value))
+            .collect(),
+        None => returns,
+    }
+}
+
+/// Element `index` of a tuple written out (`a, b` or `(a, b)`), without starred parts.
+fn tuple_element(value: Node, index: usize) -> Option<Node> {
+    if !matches!(value.kind(), "expression_list" | "tuple") {
+        return None;
+    }
+    let parts = named_children(value);
+    if parts.iter().any(|part| part.kind() == "list_splat") {
+        return None;
+    }
+    parts.get(index).copied()
+}
+
+/// The position of `name` in the flat tuple target the binding unpacks into (`url, key = …`,
+/// Python).
+fn unpacked_index(file: &ParsedFile, binding: &Binding, name: &str) -> Option<usize> {
+    if binding.at.kind() != "assignment" {
+        return None;
+    }
+    let target = binding.at.child_by_field_name("left")?;
+    if !matches!(target.kind(), "pattern_list" | "tuple_pattern") {
+        return None;
+    }
+    let parts = named_children(target);
+    if parts.iter().any(|part| part.kind() != "identifier") {
+        return None;
+    }
+    parts.iter().position(|part| file.text(*part) == name)
 }
 
 fn is_call(node: Node) -> bool {
