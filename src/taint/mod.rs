@@ -174,6 +174,10 @@ struct Binding<'t> {
     typed: bool,
 }
 
+/// By function node and tuple element (see [`Tracer::summary`]): which parameters reach what
+/// the function returns.
+type Summaries = HashMap<(usize, Option<usize>), Vec<bool>>;
+
 /// What a trace asks of a value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Question {
@@ -192,8 +196,7 @@ pub struct Tracer<'a, 'f> {
     custom: CustomHook<'a>,
     question: Question,
     /// Per function (node id): which parameters reach a `return`.
-    /// By function node and tuple element: which parameters reach what it returns.
-    summaries: RefCell<HashMap<(usize, Option<usize>), Vec<bool>>>,
+    summaries: RefCell<Summaries>,
     /// Per function (node id): which parameters it rejects ([`validate`]).
     rejections: RefCell<HashMap<usize, Vec<usize>>>,
     /// While summarising a function: its node id and parameter names, taken as sources.
