@@ -307,7 +307,10 @@ impl<'f, 's> FileMatches<'f, 's> {
     ) -> bool {
         match condition {
             // ast-grep leaves the bindings alone unless the pattern matches.
-            Condition::Pattern(pattern) => pattern.match_node_with_env(node.clone(), env).is_some(),
+            Condition::Pattern(pattern) => {
+                pattern.may_match(self.text(node))
+                    && pattern.match_node_with_env(node.clone(), env).is_some()
+            }
             Condition::Kind(kinds) => kinds.iter().any(|kind| node.kind() == kind.as_str()),
             Condition::Regex(regex) => regex.is_match(self.text(node)),
             Condition::Query(query) => {

@@ -7,6 +7,7 @@
 mod eval;
 mod lang;
 mod lazy_regex;
+mod pattern;
 mod prefilter;
 mod query;
 mod regex_literals;
@@ -14,16 +15,16 @@ mod regex_literals;
 pub use eval::{FileMatches, Found};
 pub use lang::{expand_metavariables, SgDoc, SgLang, SgNode};
 pub use lazy_regex::LazyRegex;
+pub use pattern::AnchoredPattern;
 pub use prefilter::Prefilter;
 pub use query::QueryAtom;
 
 use crate::app::handlers::HandlerFilter;
-use ast_grep_core::Pattern;
 
 /// One condition on a node. Several conditions in one YAML mapping are combined with [`Condition::All`].
 pub enum Condition {
     /// A code pattern with metavariables.
-    Pattern(Box<Pattern>),
+    Pattern(Box<AnchoredPattern>),
     /// The node's kind (grammar type) is one of these names.
     Kind(Vec<String>),
     /// The node's source text matches.

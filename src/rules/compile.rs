@@ -487,7 +487,7 @@ fn compile_pattern(
         .map_err(|err| problem(pattern.referenced, format!("invalid pattern: {err}"), None))?
         .with_strictness(MatchStrictness::Relaxed);
     bound.extend(compiled.defined_vars().into_iter().map(str::to_string));
-    Ok(Condition::Pattern(Box::new(compiled)))
+    Ok(Condition::Pattern(Box::new(compiled.into())))
 }
 
 /// Semgrep writes "any arguments / statements" as `...`; ast-grep as `$$$`. Accept both.
