@@ -643,12 +643,28 @@ pub fn decorator_call_guard(file: &ParsedFile, expression: Node) -> Option<Guard
 /// The calls a function's body makes at its top level, up to its first `return` (included):
 /// `check(request)`, `user = require_user(info)`, `await require_member(request)`,
 /// `return delete_run(info, run_id)` — the calls that run before anything else, unconditionally.
-pub fn top_level_calls(function: Node) -> Vec<Node> {
+pub fn top_level_calls<'t>(file: &ParsedFile, function: Node<'t>) -> Vec<Node<'t>> {
     let Some(body) = function.child_by_field_name("body") else {
         return Vec::new();
     };
     let mut calls = Vec::new();
-    for statement in named_children(body) {
+    block_calls(file, body, &mut calls);
+    calls
+}
+
+/// The calls of [`top_level_calls`] in one block; a `try` whose handlers all fail closed
+/// (`except HTTPException: return JSONResponse(…, status_code=401)`, a `raise`) counts as its
+/// body: a refusal inside it still refuses. Whether the block ended with a `return`.
+fn block_calls<'t>(file: &ParsedFile, block: Node<'t>, calls: &mut Vec<Node<'t>>) -> bool {
+    for statement in named_children(block) {
+        if statement.kind() == "try_statement" && fails_closed(file, statement) {
+            if let Some(body) = statement.child_by_field_name("body") {
+                if block_calls(file, body, calls) {
+                    return true;
+                }
+            }
+            continue;
+        }
         let returns = statement.kind() == "return_statement";
         if !returns && statement.kind() != "expression_statement" {
             continue;
@@ -662,10 +678,28 @@ pub fn top_level_calls(function: Node) -> Vec<Node> {
         }
         calls.extend(value.filter(|v| v.kind() == "call"));
         if returns {
-            break;
+            return true;
         }
     }
-    calls
+    false
+}
+
+/// Whether every `except` of a `try` answers with a refusal: it raises, or names a 401/403
+/// status or an unauthorized/forbidden answer; and no `else` or `finally` runs on.
+fn fails_closed(file: &ParsedFile, statement: Node) -> bool {
+    let handlers: Vec<Node> = named_children(statement)
+        .into_iter()
+        .filter(|child| child.kind() != "block")
+        .collect();
+    !handlers.is_empty()
+        && handlers.iter().all(|handler| {
+            let text = file.text(*handler);
+            handler.kind() == "except_clause"
+                && (text.contains("raise")
+                    || ["401", "403", "nauthori", "Forbidden", "PermissionDenied"]
+                        .iter()
+                        .any(|refusal| text.contains(refusal)))
+        })
 }
 
 /// A guard call for `call` (one of [`top_level_calls`]) when its callee is a name.
@@ -690,7 +724,7 @@ pub fn top_level_guard_call(file: &ParsedFile, call: Node, how: Via) -> Option<G
 /// linking by what the called function does, never by its name.
 pub fn python_body_calls(file: &ParsedFile, function: Node) -> Vec<GuardCall> {
     let class = enclosing_class_name(file, function);
-    top_level_calls(function)
+    top_level_calls(file, function)
         .into_iter()
         .filter_map(|call| top_level_guard_call(file, call, Via::Body))
         .map(|mut guard| {

@@ -653,7 +653,7 @@ fn parameters(
 /// delete_run(info, run_id)`): helpers that may refuse a caller, judged by what their code (and
 /// the code it calls) does when linking.
 fn helper_checks(file: &ParsedFile, function: Node, info: &str) -> Vec<GuardCall> {
-    top_level_calls(function)
+    top_level_calls(file, function)
         .into_iter()
         .filter(|call| {
             call.child_by_field_name("arguments").is_some_and(|args| {
