@@ -2,8 +2,8 @@
 
 use super::query::{bind_hit, QueryHits};
 use super::{
-    Condition, ConstraintTest, Lowered, Lowering, Matcher, Relation, SgDoc, SgLang, SgNode, StopBy,
-    TaintSpec, BUILT_HOW,
+    Condition, ConstraintTest, LazyRegex, Lowered, Lowering, Matcher, Relation, SgDoc, SgLang,
+    SgNode, StopBy, TaintSpec, BUILT_HOW,
 };
 use crate::app::handlers::{FileModel, RouteWanted};
 use crate::finding::{DebugShown, ModelRef, TemplateUse};
@@ -23,6 +23,9 @@ use std::ops::Range;
 use std::rc::Rc;
 use tree_sitter::Node;
 
+/// Nodes with more text than this have their regex tests remembered.
+const REMEMBERED_TEXT: usize = 512;
+
 /// Metavariable bindings: borrowed from the caller until a condition binds something, so that
 /// a failed attempt costs no copy.
 type Env<'c, 't> = Cow<'c, MetaVarEnv<'t, SgDoc>>;
@@ -36,6 +39,9 @@ pub struct FileMatches<'f, 's> {
     root: Root<SgDoc>,
     /// Query hits by query address: each query runs once per file.
     query_hits: RefCell<HashMap<usize, Rc<QueryHits>>>,
+    /// Regex tests of large nodes, by (regex address, node id): an `inside` a function asks the
+    /// same question of the function for every candidate in it.
+    regex_hits: RefCell<HashMap<(usize, usize), bool>>,
     /// What the taint traces of each rule's spec (by address) found so far, by node: values
     /// read at many candidate sinks (a context dict's entries) are traced once per file.
     traced: RefCell<HashMap<usize, crate::taint::Memo>>,
@@ -135,6 +141,7 @@ impl<'f, 's> FileMatches<'f, 's> {
             tests,
             root: Root::doc(doc),
             query_hits: RefCell::new(HashMap::new()),
+            regex_hits: RefCell::new(HashMap::new()),
             traced: RefCell::new(HashMap::new()),
             flow: RefCell::new(None),
             by_text: RefCell::new(None),
@@ -312,7 +319,7 @@ impl<'f, 's> FileMatches<'f, 's> {
                     && pattern.match_node_with_env(node.clone(), env).is_some()
             }
             Condition::Kind(kinds) => kinds.iter().any(|kind| node.kind() == kind.as_str()),
-            Condition::Regex(regex) => regex.is_match(self.text(node)),
+            Condition::Regex(regex) => self.regex_match(regex, node),
             Condition::Query(query) => {
                 if let Some(kind) = query.single_kind() {
                     return node.is_named()
@@ -608,6 +615,25 @@ impl<'f, 's> FileMatches<'f, 's> {
 
     /// The qualified name the bound text refers to, through the file's imports and aliases.
     /// A node's text, sliced from the file (ast-grep's `text()` checks the UTF-8 again).
+    /// `regex` tested on the node's text; remembered for nodes of more than [`REMEMBERED_TEXT`]
+    /// bytes.
+    fn regex_match(&self, regex: &LazyRegex, node: &SgNode<'_>) -> bool {
+        let text = self.text(node);
+        if text.len() <= REMEMBERED_TEXT {
+            return regex.is_match(text);
+        }
+        let key = (
+            std::ptr::from_ref(regex) as usize,
+            node.get_inner_node().id(),
+        );
+        if let Some(hit) = self.regex_hits.borrow().get(&key) {
+            return *hit;
+        }
+        let hit = regex.is_match(text);
+        self.regex_hits.borrow_mut().insert(key, hit);
+        hit
+    }
+
     fn text(&self, node: &SgNode<'_>) -> &'s str {
         self.file.text(node.get_inner_node())
     }
