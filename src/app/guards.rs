@@ -684,8 +684,9 @@ fn block_calls<'t>(file: &ParsedFile, block: Node<'t>, calls: &mut Vec<Node<'t>>
     false
 }
 
-/// Whether every `except` of a `try` answers with a refusal: it raises, or names a 401/403
-/// status or an unauthorized/forbidden answer; and no `else` or `finally` runs on.
+/// Whether every `except` of a `try` answers with a refusal: its last statement raises, or
+/// returns an answer that names a 401/403 status or an unauthorized/forbidden response; and no
+/// `else` or `finally` runs on.
 fn fails_closed(file: &ParsedFile, statement: Node) -> bool {
     let handlers: Vec<Node> = named_children(statement)
         .into_iter()
@@ -693,12 +694,21 @@ fn fails_closed(file: &ParsedFile, statement: Node) -> bool {
         .collect();
     !handlers.is_empty()
         && handlers.iter().all(|handler| {
-            let text = file.text(*handler);
+            let last = named_children(*handler)
+                .into_iter()
+                .rfind(|child| child.kind() == "block")
+                .and_then(|block| named_children(block).pop());
             handler.kind() == "except_clause"
-                && (text.contains("raise")
-                    || ["401", "403", "nauthori", "Forbidden", "PermissionDenied"]
-                        .iter()
-                        .any(|refusal| text.contains(refusal)))
+                && last.is_some_and(|last| match last.kind() {
+                    "raise_statement" => true,
+                    "return_statement" => {
+                        let text = file.text(last);
+                        ["401", "403", "nauthori", "Forbidden", "PermissionDenied"]
+                            .iter()
+                            .any(|refusal| text.contains(refusal))
+                    }
+                    _ => false,
+                })
         })
 }
 
