@@ -685,8 +685,8 @@ fn block_calls<'t>(file: &ParsedFile, block: Node<'t>, calls: &mut Vec<Node<'t>>
 }
 
 /// Whether every `except` of a `try` answers with a refusal: its last statement raises, or
-/// returns an answer that names a 401/403 status or an unauthorized/forbidden response; and no
-/// `else` or `finally` runs on.
+/// returns an answer that names one of [`REJECTIONS`] (a 401/403 status, an unauthorized or
+/// forbidden response); and no `else` or `finally` runs on.
 fn fails_closed(file: &ParsedFile, statement: Node) -> bool {
     let handlers: Vec<Node> = named_children(statement)
         .into_iter()
@@ -703,9 +703,7 @@ fn fails_closed(file: &ParsedFile, statement: Node) -> bool {
                     "raise_statement" => true,
                     "return_statement" => {
                         let text = file.text(last);
-                        ["401", "403", "nauthori", "Forbidden", "PermissionDenied"]
-                            .iter()
-                            .any(|refusal| text.contains(refusal))
+                        REJECTIONS.iter().any(|refusal| text.contains(refusal))
                     }
                     _ => false,
                 })

@@ -326,10 +326,12 @@ fn typed_as_other_object(file: &ParsedFile, node: Node, name: &str) -> bool {
     let class = written.split(['[', '|', ' ']).next().unwrap_or(written);
     match file.symbols().resolve(file.language(), class) {
         // `Any`, `object` and the like say nothing.
-        crate::symbols::Resolved::Qualified(qualified) => !REQUEST_LIBRARIES
-            .iter()
-            .chain(&["typing.", "typing_extensions.", "builtins."])
-            .any(|library| qualified.starts_with(library)),
+        crate::symbols::Resolved::Qualified(qualified) => {
+            !is_request_library(&qualified)
+                && !["typing.", "typing_extensions.", "builtins."]
+                    .iter()
+                    .any(|library| qualified.starts_with(library))
+        }
         crate::symbols::Resolved::Unresolved(_) => false,
     }
 }
