@@ -1,6 +1,7 @@
 //! Small helpers for walking tree-sitter trees, below every stage that reads syntax.
 
 pub mod constant;
+pub mod format;
 pub mod scope;
 
 use tree_sitter::{Node, TreeCursor};

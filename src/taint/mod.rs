@@ -199,7 +199,8 @@ pub struct Tracer<'a, 'f> {
     summaries: RefCell<Summaries>,
     /// Per function (node id): which parameters it rejects ([`validate`]).
     rejections: RefCell<HashMap<usize, Vec<usize>>>,
-    /// While summarising a function: its node id and parameter names, taken as sources.
+    /// While summarising a function: its node id and parameter names, taken as sources (asked
+    /// [`Question::NotConstant`]: as fixed, the call's arguments being asked instead).
     params: Option<(usize, Vec<String>)>,
     /// Request accessors and handler parameters are sources.
     request: bool,
@@ -335,9 +336,10 @@ impl<'a, 'f> Tracer<'a, 'f> {
             return self.value(part, depth);
         }
         match self.shape(value) {
-            Shape::Call(call) if call.local.is_some() && self.question == Question::Source => {
-                self.local_call(value, call, Some(index), depth)
-            }
+            Shape::Call(call) if call.local.is_some() => match self.question {
+                Question::Source => self.local_call(value, call, Some(index), depth),
+                Question::NotConstant => self.local_result(value, call, Some(index), depth),
+            },
             _ => self.value(value, depth),
         }
     }
@@ -370,6 +372,9 @@ impl<'a, 'f> Tracer<'a, 'f> {
             Shape::Clean => None,
             Shape::Name(name) => self.name(node, &name, depth),
             Shape::Captures(names) => names.iter().find_map(|name| self.name(node, name, depth)),
+            Shape::Call(call) if self.question == Question::NotConstant && call.local.is_some() => {
+                self.local_result(node, call, None, depth)
+            }
             Shape::Call(call) if self.question == Question::NotConstant && !call.passes_on() => {
                 let callee = node.child_by_field_name("function").unwrap_or(node);
                 let callee = self.file.text(callee).lines().next().unwrap_or("");
@@ -383,11 +388,9 @@ impl<'a, 'f> Tracer<'a, 'f> {
                     .into_iter()
                     .enumerate()
                     .filter(|(index, child)| !self.outside_value(node, *child, *index, last))
-                    .find_map(|(_, child)| self.value(child, depth + 1))
+                    .find_map(|(_, child)| self.value(child, depth))
             }
-            Shape::Parts(parts) => parts
-                .into_iter()
-                .find_map(|part| self.value(part, depth + 1)),
+            Shape::Parts(parts) => parts.into_iter().find_map(|part| self.value(part, depth)),
         }
     }
 
@@ -504,6 +507,10 @@ impl<'a, 'f> Tracer<'a, 'f> {
                 .position(|p| p == name)
                 .filter(|_| in_function)
             {
+                if self.question == Question::NotConstant {
+                    // What the call passes for it is asked at the call ([`Tracer::local_result`]).
+                    return None;
+                }
                 let mut flow = self.start(node, format!("parameter `{name}`"));
                 flow.parameter = Some((index, name.to_string()));
                 return Some(flow);
@@ -594,6 +601,61 @@ impl<'a, 'f> Tracer<'a, 'f> {
             .filter(|(index, _)| reaching.get(*index).copied().unwrap_or(false))
             .find_map(|(_, arg)| self.value(*arg, depth + 1))
             .or_else(|| self.returned_source(function, element));
+        flow.map(|mut flow| {
+            let name = function
+                .child_by_field_name("name")
+                .map(|n| self.file.text(n))
+                .unwrap_or("?");
+            flow.steps.push(Step {
+                bytes: node.byte_range(),
+                label: format!("returned by `{name}()`, defined in this file"),
+            });
+            flow
+        })
+    }
+
+    /// A call of a function of this file, asked [`Question::NotConstant`]: an argument that
+    /// reaches what it returns (element `element`, when given) and is not a constant, or a part
+    /// of what it returns that is not a constant whatever the arguments are
+    /// (`clause, params = _where(filter)` is fixed text when `_where` only splices keys it
+    /// checked against an identifier pattern). A recursive call adds nothing of its own; the
+    /// depth bounds a cycle through several functions.
+    fn local_result(
+        &self,
+        node: Node,
+        call: Call,
+        element: Option<usize>,
+        depth: usize,
+    ) -> Option<Flow> {
+        let function = call.local?;
+        if self
+            .params
+            .as_ref()
+            .is_some_and(|(id, _)| *id == function.id())
+        {
+            return None;
+        }
+        let reaching = self.summary(function, element);
+        let inner = Tracer {
+            params: Some((function.id(), parameter_names(self.file, function))),
+            question: Question::NotConstant,
+            conversions_sanitize: self.conversions_sanitize,
+            ..Tracer::new(self.file, self.model, self.custom, false)
+        };
+        let flow = call
+            .args
+            .iter()
+            .enumerate()
+            .filter(|(index, _)| reaching.get(*index).copied().unwrap_or(false))
+            .find_map(|(_, arg)| self.value(*arg, depth + 1))
+            .or_else(|| {
+                inner.visits.set(self.visits.get());
+                let flow = returned_parts(self.file, function, element)
+                    .into_iter()
+                    .find_map(|value| inner.value(value, depth + 1));
+                self.visits.set(inner.visits.get());
+                flow
+            });
         flow.map(|mut flow| {
             let name = function
                 .child_by_field_name("name")

@@ -321,8 +321,10 @@ pub(super) fn bindings<'t>(
     let mut mutations = Vec::new();
     // A binding names the variable: only the parts of the function that mention it are walked.
     for node in file.mentioning(scope, name, before, &[]) {
-        // A binding made before the use, or the loop or `match` arm whose body holds it.
-        if node.end_byte() > before && !binds_around(node, use_site) {
+        // A binding made before the use, or the loop or `match` arm whose body holds it (their
+        // bindings live only there).
+        let scoped = matches!(node.kind(), "for_expression" | "match_arm");
+        if (scoped || node.end_byte() > before) && !binds_around(node, use_site) {
             continue;
         }
         match node.kind() {
@@ -341,8 +343,13 @@ pub(super) fn bindings<'t>(
                 else {
                     continue;
                 };
+                // Not the names an arm's guard reads (`"readonly" if ARGS.enabled =>`).
+                let guard = pattern.child_by_field_name("condition");
                 let binds = descendants(pattern)
                     .chain(std::iter::once(pattern))
+                    .filter(|n| {
+                        guard.is_none_or(|guard| !guard.byte_range().contains(&n.start_byte()))
+                    })
                     .any(|n| n.kind() == "identifier" && file.text(n) == name);
                 if binds {
                     let clean = node

@@ -2,7 +2,10 @@
 
 use super::{contains, Assigned};
 use crate::parse::ParsedFile;
-use crate::syntax::{ancestors_from, descendants, is_constant_name, named_children};
+use crate::syntax::format::{admits_only_identifiers, Anchoring};
+use crate::syntax::{
+    ancestors_from, assignment_sides, descendants, is_constant_name, named_children,
+};
 use tree_sitter::Node;
 
 /// Nodes that open a new scope: their insides are not searched from outside.
@@ -81,7 +84,7 @@ pub fn checked_against_allowlist(file: &ParsedFile, use_site: Node, name: &str) 
             let Some(consequence) = node.child_by_field_name("consequence") else {
                 return false;
             };
-            match membership(file, condition, name) {
+            match admitted(file, condition, name) {
                 Some(true) => contains(consequence, use_site),
                 Some(false) => exits(file, consequence),
                 None => false,
@@ -89,7 +92,7 @@ pub fn checked_against_allowlist(file: &ParsedFile, use_site: Node, name: &str) 
         }
         "assert_statement" => named_children(*node)
             .first()
-            .is_some_and(|test| membership(file, *test, name) == Some(true)),
+            .is_some_and(|test| admitted(file, *test, name) == Some(true)),
         "assignment" => found_by_search(file, *node, name)
             .is_some_and(|(found, raises)| raises || search_checked(file, scope, found, use_site)),
         _ => false,
@@ -227,37 +230,69 @@ fn search_checked(file: &ParsedFile, scope: Node, found: &str, use_site: Node) -
         })
 }
 
+/// Whether `condition` decides that `name` holds an allowed value: `Some(true)` when the
+/// condition holding means it does (`name in ALLOWED`, `PATTERN.fullmatch(name)`), `Some(false)`
+/// when the condition failing means it does (`name not in ALLOWED`, `not name.isidentifier()`).
+/// Allowed values are the members of a constant collection, of one the function builds itself
+/// (see [`is_server_collection`]), or text of a format that admits only identifiers (see
+/// [`format_tested`]). Through `not`, `and` and `or`: `not isinstance(key, str) or not
+/// PATTERN.fullmatch(key)` failing means the key matched; `name not in C and name != "x"` leaves
+/// only members and that literal.
+fn admitted(file: &ParsedFile, condition: Node, name: &str) -> Option<bool> {
+    match condition.kind() {
+        "not_operator" => condition
+            .child_by_field_name("argument")
+            .and_then(|inner| admitted(file, inner, name))
+            .map(|holds| !holds),
+        "parenthesized_expression" => named_children(condition)
+            .first()
+            .and_then(|inner| admitted(file, *inner, name)),
+        "boolean_operator" => {
+            let operator = condition
+                .child_by_field_name("operator")
+                .map(|o| file.text(o));
+            let (Some(left), Some(right)) = (
+                condition.child_by_field_name("left"),
+                condition.child_by_field_name("right"),
+            ) else {
+                return None;
+            };
+            let sides = [admitted(file, left, name), admitted(file, right, name)];
+            match operator {
+                // `a and b` holds only when each does; it fails when either fails.
+                Some("and") => {
+                    if sides.contains(&Some(true)) {
+                        return Some(true);
+                    }
+                    let excluded = |side: Node, decided: Option<bool>| {
+                        decided == Some(false) || differs_from_literal(file, side, name)
+                    };
+                    (sides.contains(&Some(false))
+                        && excluded(left, sides[0])
+                        && excluded(right, sides[1]))
+                    .then_some(false)
+                }
+                // `a or b` fails only when each fails; it holds when either holds.
+                Some("or") => {
+                    if sides.contains(&Some(false)) {
+                        Some(false)
+                    } else {
+                        (sides == [Some(true), Some(true)]).then_some(true)
+                    }
+                }
+                _ => None,
+            }
+        }
+        "comparison_operator" => membership(file, condition, name),
+        "call" => format_tested(file, condition, name).then_some(true),
+        _ => None,
+    }
+}
+
 /// `name in COLLECTION` → `Some(true)`, `name not in COLLECTION` → `Some(false)`, where the
 /// collection is a constant name, a literal of literals, or a collection the function builds
-/// itself (see [`is_server_collection`]). `name not in C and name != "x"` leaves only members
-/// and that literal, so it is `Some(false)` too.
+/// itself (see [`is_server_collection`]).
 fn membership(file: &ParsedFile, condition: Node, name: &str) -> Option<bool> {
-    if condition.kind() == "boolean_operator" {
-        let operator = condition
-            .child_by_field_name("operator")
-            .map(|o| file.text(o));
-        let (Some("and"), Some(left), Some(right)) = (
-            operator,
-            condition.child_by_field_name("left"),
-            condition.child_by_field_name("right"),
-        ) else {
-            return None;
-        };
-        let excluded = |side: Node| {
-            membership(file, side, name) == Some(false) || differs_from_literal(file, side, name)
-        };
-        // `x in C and …` holds only for members.
-        if membership(file, left, name) == Some(true) || membership(file, right, name) == Some(true)
-        {
-            return Some(true);
-        }
-        let tested = membership(file, left, name) == Some(false)
-            || membership(file, right, name) == Some(false);
-        return (tested && excluded(left) && excluded(right)).then_some(false);
-    }
-    if condition.kind() != "comparison_operator" {
-        return None;
-    }
     let operands = named_children(condition);
     let [left, right] = operands.as_slice() else {
         return None;
@@ -274,6 +309,102 @@ fn membership(file: &ParsedFile, condition: Node, name: &str) -> Option<bool> {
         ["not in"] | ["not", "in"] => Some(false),
         _ => None,
     }
+}
+
+/// A call that holds only when `name` is identifier-like text: a regular expression that admits
+/// only letters, digits and `_-.` matched against the whole of it (`re.fullmatch(r"[\w-]+",
+/// name)`, `KEY_RE.fullmatch(name)` with `KEY_RE = re.compile(r"^[a-z_]+$")` in the module,
+/// `re.match` of a pattern ending in `$`), or `name.isidentifier()`, `.isalnum()`, `.isdigit()`,
+/// `.isdecimal()`.
+fn format_tested(file: &ParsedFile, call: Node, name: &str) -> bool {
+    let Some(function) = call
+        .child_by_field_name("function")
+        .filter(|f| f.kind() == "attribute")
+    else {
+        return false;
+    };
+    let (Some(object), Some(method)) = (
+        function.child_by_field_name("object"),
+        function.child_by_field_name("attribute"),
+    ) else {
+        return false;
+    };
+    let is_name = |node: Option<&Node>| {
+        node.is_some_and(|n| n.kind() == "identifier" && file.text(*n) == name)
+    };
+    let arguments = call
+        .child_by_field_name("arguments")
+        .map(named_children)
+        .unwrap_or_default();
+    let method = file.text(method);
+    if matches!(method, "isidentifier" | "isalnum" | "isdigit" | "isdecimal") {
+        return arguments.is_empty() && is_name(Some(&object));
+    }
+    let anchoring = match method {
+        "fullmatch" => Anchoring::Whole,
+        "match" => Anchoring::Start,
+        "search" => Anchoring::Anywhere,
+        _ => return false,
+    };
+    // `re.fullmatch(PATTERN, name)`, or `compiled.fullmatch(name)`.
+    let (pattern, subject) = if matches!(file.text(object), "re" | "regex") {
+        (arguments.first().copied(), arguments.get(1))
+    } else {
+        (compiled_pattern(file, object), arguments.first())
+    };
+    is_name(subject)
+        && pattern
+            .and_then(|pattern| string_literal(file, pattern))
+            .is_some_and(|pattern| admits_only_identifiers(&pattern, anchoring))
+}
+
+/// The pattern argument of the `re.compile(…)` that `node` is, or that the module-level constant
+/// `node` names was assigned.
+fn compiled_pattern<'t>(file: &'t ParsedFile, node: Node<'t>) -> Option<Node<'t>> {
+    let compile = match node.kind() {
+        "call" => node,
+        "identifier" => {
+            let name = file.text(node);
+            named_children(file.tree.root_node())
+                .into_iter()
+                .filter(|statement| statement.kind() == "expression_statement")
+                .filter_map(assignment_sides)
+                .find(|(left, _)| left.kind() == "identifier" && file.text(*left) == name)
+                .map(|(_, right)| right)?
+        }
+        _ => return None,
+    };
+    let function = compile.child_by_field_name("function")?;
+    if compile.kind() != "call" || !matches!(file.text(function), "re.compile" | "regex.compile") {
+        return None;
+    }
+    compile
+        .child_by_field_name("arguments")
+        .and_then(|arguments| named_children(arguments).first().copied())
+}
+
+/// The text of a plain string literal (no interpolation), with `\\` read as one backslash
+/// unless the literal is raw.
+fn string_literal(file: &ParsedFile, node: Node) -> Option<String> {
+    if node.kind() != "string"
+        || named_children(node)
+            .iter()
+            .any(|c| c.kind() == "interpolation")
+    {
+        return None;
+    }
+    let text = file.text(node);
+    let prefix = &text[..text.find(['\'', '"']).unwrap_or(0)];
+    let content: String = named_children(node)
+        .iter()
+        .filter(|c| c.kind() == "string_content")
+        .map(|c| file.text(*c))
+        .collect();
+    Some(if prefix.contains(['r', 'R']) {
+        content
+    } else {
+        content.replace("\\\\", "\\")
+    })
 }
 
 /// `name != "literal"`.
