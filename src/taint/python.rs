@@ -2,7 +2,9 @@
 
 use super::{Binding, Call, Shape};
 use crate::parse::ParsedFile;
-use crate::syntax::{ancestor_of_kind, ancestors_from, descendants, named_children};
+use crate::syntax::{
+    ancestor_of_kind, ancestors_from, descendants, is_constant_name, named_children,
+};
 use std::ops::Range;
 use tree_sitter::Node;
 
@@ -92,6 +94,25 @@ fn is_row_lookup(callee: &str, last: &str) -> bool {
             || callee.starts_with("objects.")
             || callee.contains(".query."))
             && ROW_LOOKUPS.contains(&last))
+}
+
+/// A SQLAlchemy look-up: `session.get(File, file_id)` (a mapped class, then its key), or the
+/// rows of a `select(…)` run by `execute`/`scalars` (`(await db.execute(select(File).where(
+/// File.id == id))).scalars().first()`, `.scalar_one_or_none()`): stored rows, not the key.
+fn is_session_lookup(file: &ParsedFile, callee: &str, last: &str, args: &[Node]) -> bool {
+    let mapped_class = |node: &Node| {
+        matches!(node.kind(), "identifier" | "attribute") && {
+            let name = file.text(*node).rsplit('.').next().unwrap_or("");
+            name.starts_with(|c: char| c.is_ascii_uppercase()) && !is_constant_name(name)
+        }
+    };
+    let by_key = last == "get" && args.len() >= 2 && mapped_class(&args[0]);
+    let selected = matches!(
+        last,
+        "first" | "one" | "one_or_none" | "all" | "scalar" | "scalar_one" | "scalar_one_or_none"
+    ) && callee.contains("select(")
+        && (callee.contains(".execute(") || callee.contains(".scalars("));
+    by_key || selected
 }
 
 /// A Django query filter on any queryset or related manager (`entries.filter(Q(message__icontains
@@ -359,7 +380,11 @@ fn call<'t>(file: &ParsedFile, node: Node<'t>) -> Shape<'t> {
         .unwrap_or_default();
     let callee = file.text(function);
     let last = callee.rsplit('.').next().unwrap_or(callee);
-    if SANITIZERS.contains(&last) || is_row_lookup(callee, last) || filters_rows(file, node, last) {
+    if SANITIZERS.contains(&last)
+        || is_row_lookup(callee, last)
+        || is_session_lookup(file, callee, last, &args)
+        || filters_rows(file, node, last)
+    {
         return Shape::Clean;
     }
     match function.kind() {
