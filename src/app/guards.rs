@@ -524,11 +524,13 @@ pub fn python_tasks(file: &ParsedFile) -> Vec<(String, String)> {
 }
 
 pub(crate) fn enclosing_class_name<'f>(file: &ParsedFile<'f>, function: Node) -> Option<&'f str> {
-    let mut node = function.parent()?;
+    let mut node = file.parent(function)?;
     if node.kind() == "decorated_definition" {
-        node = node.parent()?;
+        node = file.parent(node)?;
     }
-    let class = node.parent().filter(|p| p.kind() == "class_definition")?;
+    let class = file
+        .parent(node)
+        .filter(|p| p.kind() == "class_definition")?;
     Some(file.text(class.child_by_field_name("name")?))
 }
 

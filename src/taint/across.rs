@@ -23,7 +23,7 @@ use crate::parse::{self, ParsedFile};
 use crate::rules::{Confidence, RuleSet, TestCodePolicy};
 use crate::source::{Language, SourceFile};
 use crate::symbols::{same_module, Resolved};
-use crate::syntax::{ancestors_from, descendants, named_children};
+use crate::syntax::{descendants, named_children};
 use crate::testcode::TestCode;
 use aho_corasick::AhoCorasick;
 use rayon::prelude::*;
@@ -83,12 +83,14 @@ fn python_function<'t>(file: &'t ParsedFile, node: Node<'t>) -> Option<(Node<'t>
     let function = innermost(file, node, "function_definition")?;
     let name = file.text(function.child_by_field_name("name")?);
     let module = file.symbols().module.clone();
-    let outer = undecorated_parent(function)?;
+    let outer = undecorated_parent(file, function)?;
     let name = match outer.kind() {
         "module" => name.to_string(),
         "block" => {
-            let class = outer.parent().filter(|c| c.kind() == "class_definition")?;
-            if undecorated_parent(class)?.kind() != "module" {
+            let class = file
+                .parent(outer)
+                .filter(|c| c.kind() == "class_definition")?;
+            if undecorated_parent(file, class)?.kind() != "module" {
                 return None;
             }
             format!("{}.{name}", file.text(class.child_by_field_name("name")?))
@@ -99,20 +101,18 @@ fn python_function<'t>(file: &'t ParsedFile, node: Node<'t>) -> Option<(Node<'t>
 }
 
 /// The parent of a definition, above its decorators.
-fn undecorated_parent(definition: Node) -> Option<Node> {
-    let parent = definition.parent()?;
+fn undecorated_parent<'t>(file: &'t ParsedFile, definition: Node) -> Option<Node<'t>> {
+    let parent = file.parent(definition)?;
     if parent.kind() == "decorated_definition" {
-        parent.parent()
+        file.parent(parent)
     } else {
         Some(parent)
     }
 }
 
-/// The nearest ancestor of `node` of `kind`, found from the root (see [`ancestors_from`]).
+/// The nearest ancestor of `node` of `kind`.
 fn innermost<'t>(file: &'t ParsedFile, node: Node<'t>, kind: &str) -> Option<Node<'t>> {
-    let ancestors = ancestors_from(file.tree.root_node(), node);
-    ancestors
-        .into_iter()
+    file.ancestors(node)
         .find(|ancestor| ancestor.kind() == kind)
 }
 
@@ -121,8 +121,7 @@ fn rust_function<'t>(file: &'t ParsedFile, node: Node<'t>) -> Option<(Node<'t>, 
     let name = file.text(function.child_by_field_name("name")?);
     let mut owner = None;
     let mut modules = Vec::new();
-    let mut current = function.parent();
-    while let Some(outer) = current {
+    for outer in file.ancestors(function) {
         match outer.kind() {
             "function_item" => return None,
             "impl_item" if owner.is_none() => {
@@ -131,7 +130,6 @@ fn rust_function<'t>(file: &'t ParsedFile, node: Node<'t>) -> Option<(Node<'t>, 
             "mod_item" => modules.push(file.text(outer.child_by_field_name("name")?)),
             _ => {}
         }
-        current = outer.parent();
     }
     let mut module = file.symbols().module.clone();
     for inner in modules.iter().rev() {
@@ -427,8 +425,8 @@ fn resolved(file: &ParsedFile, written: &str) -> Option<String> {
 /// The type annotation of the parameter `name` of the function around `at`.
 pub(crate) fn parameter_type<'f>(file: &ParsedFile<'f>, at: Node, name: &str) -> Option<&'f str> {
     let kinds = ["function_definition", "function_item"];
-    let function = ancestors_from(file.tree.root_node(), at)
-        .into_iter()
+    let function = file
+        .ancestors(at)
         .find(|node| kinds.contains(&node.kind()))?;
     let parameters = function.child_by_field_name("parameters")?;
     named_children(parameters)
