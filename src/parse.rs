@@ -42,6 +42,8 @@ pub struct ParsedFile<'a> {
     assigned_once: OnceCell<HashMap<&'a str, Option<Node<'a>>>>,
     /// Rust: the structs the file declares, for its facts and for `debug-shows-field`.
     structs: OnceCell<Vec<crate::taint::debug_fields::StructFact>>,
+    /// Python: the statement-level nodes of the file; built on first use.
+    statements: OnceCell<Vec<Node<'a>>>,
 }
 
 /// Every named node of a tree by kind, each with its place in document order, and the parent of
@@ -149,6 +151,7 @@ impl<'a> ParsedFile<'a> {
             kinds: OnceCell::new(),
             assigned_once: OnceCell::new(),
             structs: OnceCell::new(),
+            statements: OnceCell::new(),
         }
     }
 
@@ -288,6 +291,14 @@ impl<'a> ParsedFile<'a> {
     pub fn structs(&self) -> &[crate::taint::debug_fields::StructFact] {
         self.structs
             .get_or_init(|| crate::taint::debug_fields::struct_facts(self))
+    }
+
+    /// Python: the file's statement-level nodes
+    /// ([`crate::app::handlers::python::statement_level`]), walked once for the symbols, the
+    /// model, the facts and the detectors.
+    pub fn statement_level(&self) -> &[Node<'a>] {
+        self.statements
+            .get_or_init(|| crate::app::handlers::python::statement_level(self.tree.root_node()))
     }
 
     /// How long building the model took, zero if it was not needed.

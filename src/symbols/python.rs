@@ -71,14 +71,13 @@ pub(super) fn symbols(file: &ParsedFile) -> FileSymbols {
         parts.pop();
         parts
     };
-    let root = file.tree.root_node();
     let in_function = |node: Node| {
         file.ancestors(node)
             .any(|ancestor| ancestor.kind() == "function_definition")
     };
     // Imports inside function bodies, kept apart: they bind only there.
     let mut local = FileSymbols::default();
-    for node in crate::app::handlers::python::statement_level(root) {
+    for &node in file.statement_level() {
         match node.kind() {
             "import_statement" if in_function(node) => plain_import(file, node, &mut local),
             "import_from_statement" if in_function(node) => {

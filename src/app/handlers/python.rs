@@ -99,7 +99,7 @@ struct FileFacts {
 
 pub(super) fn handlers(file: &ParsedFile) -> Vec<Handler> {
     let mut functions = Vec::new();
-    let facts = file_facts(file, file.tree.root_node(), &mut functions);
+    let facts = file_facts(file, &mut functions);
     let bindings = crate::app::connexion::bindings_of(file);
     functions
         .into_iter()
@@ -144,9 +144,9 @@ pub(crate) fn statement_level(root: Node) -> Vec<Node> {
 }
 
 /// One walk over the file: the facts that decide guards, and every function definition.
-fn file_facts<'t>(file: &ParsedFile, root: Node<'t>, functions: &mut Vec<Node<'t>>) -> FileFacts {
+fn file_facts<'t>(file: &'t ParsedFile, functions: &mut Vec<Node<'t>>) -> FileFacts {
     let mut facts = FileFacts::default();
-    for node in statement_level(root) {
+    for &node in file.statement_level() {
         match node.kind() {
             "function_definition" => functions.push(node),
             "import_statement" | "import_from_statement" => {

@@ -1743,8 +1743,10 @@ fn checked_in_callee(file: &ParsedFile, call: Node, names: &[String]) -> bool {
     if positions.is_empty() {
         return false;
     }
-    let definitions = crate::app::handlers::python::statement_level(file.tree.root_node())
-        .into_iter()
+    let definitions = file
+        .statement_level()
+        .iter()
+        .copied()
         .flat_map(|statement| match statement.kind() {
             "class_definition" if receiver.is_some() => class_methods(file, statement)
                 .into_iter()
@@ -1958,8 +1960,9 @@ const LIST_VIEWS: &[&str] = &["ListView", "ListAPIView", "ListCreateAPIView"];
 /// already show (decided at the link, [`crate::finding::LinkCheck::OwnedModel`]).
 fn listed_to_all(file: &ParsedFile, model: &str) -> bool {
     let model = model.rsplit('.').next().unwrap_or(model);
-    crate::app::handlers::python::statement_level(file.tree.root_node())
-        .into_iter()
+    file.statement_level()
+        .iter()
+        .copied()
         .filter(|node| node.kind() == "class_definition")
         .any(|class| {
             let lists = class
