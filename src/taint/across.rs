@@ -30,9 +30,9 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
-use tree_sitter::Node;
+use tree_sitter::{Node, Tree};
 use xxhash_rust::xxh3::xxh3_64;
 
 /// How many calls deep a parameter is followed to the callers that fill it.
@@ -943,6 +943,7 @@ pub fn link(
         })
     };
     let mut frontier: Vec<Waiting> = pending.into_iter().filter_map(&mut admit).collect();
+    let read: Vec<OnceLock<Read>> = files.iter().map(|_| OnceLock::new()).collect();
     for _ in 0..MAX_ROUNDS {
         if frontier.is_empty() {
             break;
@@ -953,13 +954,14 @@ pub fn link(
         let joined: Vec<Joined> = files
             .par_iter()
             .zip(calls)
-            .filter_map(|((candidate, test_path), calls)| {
+            .zip(&read)
+            .filter_map(|(((candidate, test_path), calls), read)| {
                 if (*test_path && !include_tests) || !callers.calls_any(calls) {
                     return None;
                 }
-                let source = load(candidate, |text| callers.may_call(text))?;
+                let read = Read::once(read, candidate, |text| callers.may_call(text))?;
                 budget::bounded(timeout, || {
-                    join_file(&source, &frontier, returns, rules, &crates, include_tests)
+                    join_file(read, &frontier, returns, rules, &crates, include_tests)
                 })
                 .ok()
             })
@@ -976,15 +978,47 @@ pub fn link(
     reported.into_values().collect()
 }
 
+/// A file the link read, kept for its later rounds with its tree, parsed when first needed: a
+/// file that calls functions waited on in several rounds is read and parsed once.
+struct Read {
+    source: SourceFile,
+    tree: OnceLock<Option<Tree>>,
+}
+
+impl Read {
+    /// The file, read into `slot` the first time `wanted` accepts its text (see [`load`]);
+    /// later, the text read then, when `wanted` accepts it.
+    fn once<'s>(
+        slot: &'s OnceLock<Read>,
+        candidate: &Candidate,
+        wanted: impl Fn(&str) -> bool,
+    ) -> Option<&'s Read> {
+        if let Some(read) = slot.get() {
+            return wanted(&read.source.text).then_some(read);
+        }
+        let source = load(candidate, wanted)?;
+        Some(slot.get_or_init(|| Read {
+            source,
+            tree: OnceLock::new(),
+        }))
+    }
+
+    /// The file's tree, parsed once.
+    fn tree(&self) -> Option<&Tree> {
+        self.tree.get_or_init(|| parse::tree(&self.source)).as_ref()
+    }
+}
+
 /// The calls in one file to the functions the `waiting` findings wait on, traced.
 fn join_file(
-    source: &SourceFile,
+    read: &Read,
     waiting: &[Waiting],
     returns: &Arc<RequestReturns>,
     rules: &RuleSet,
     crates: &Crates,
     include_tests: bool,
 ) -> Joined {
+    let source = &read.source;
     let mut joined = Joined::default();
     // Only the functions this file can name: their class or name, and the name a call is
     // written with, occur in it.
@@ -999,10 +1033,10 @@ fn join_file(
     if names.is_empty() {
         return joined;
     }
-    let Some(tree) = parse::tree(source) else {
+    let Some(tree) = read.tree() else {
         return joined;
     };
-    let mut file = ParsedFile::new(source, &tree);
+    let mut file = ParsedFile::new(source, tree);
     file.project = Some(Arc::clone(returns));
     let tests = std::cell::OnceCell::new();
     let tests = || {
