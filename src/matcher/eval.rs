@@ -448,12 +448,23 @@ impl<'f, 's> FileMatches<'f, 's> {
                         let children = children.map(|inner| root.adopt(inner));
                         self.any_related(spec, rel, children, env)
                     }
-                    StopBy::End => {
-                        let below = children
-                            .flat_map(descendants)
-                            .map(|inner| root.adopt(inner));
-                        self.any_related(spec, rel, below, env)
-                    }
+                    // Only the nodes of the kinds the condition can match, from the file's index
+                    // when they are named kinds.
+                    StopBy::End => match &rel.kind_names {
+                        Some(names) => {
+                            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+                            let below = children
+                                .flat_map(|child| self.file.of_kinds_within(&names, child))
+                                .map(|inner| root.adopt(inner));
+                            self.any_related(spec, rel, below, env)
+                        }
+                        None => {
+                            let below = children
+                                .flat_map(descendants)
+                                .map(|inner| root.adopt(inner));
+                            self.any_related(spec, rel, below, env)
+                        }
+                    },
                 }
             }
             Condition::Follows(rel) => {
