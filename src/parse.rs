@@ -4,9 +4,10 @@ use crate::app::handlers::FileModel;
 use crate::budget::{self, Stopped};
 use crate::source::{Language, SourceFile};
 use crate::symbols::FileSymbols;
-use crate::syntax::{descendants, descendants_mentioning};
+use crate::syntax::{descendants, descendants_mentioning, descendants_with_depth};
 use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::ControlFlow;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
@@ -33,20 +34,52 @@ pub struct ParsedFile<'a> {
     pub project: Option<std::sync::Arc<crate::taint::across::RequestReturns>>,
     /// [`ParsedFile::mentioning`]'s walks, by scope (node id), name and kinds skipped.
     mentions: RefCell<HashMap<Mention, Rc<[Node<'a>]>>>,
-    /// Every node by kind, for [`ParsedFile::of_kinds`]; built on first use.
+    /// Every node by kind, and every node's parent, for [`ParsedFile::of_kinds`] and
+    /// [`ParsedFile::parent`]; built on first use.
     kinds: OnceCell<Kinds<'a>>,
     /// Python: the module-level names assigned exactly once, with the value (see
     /// [`crate::syntax::constant`]); built on first use.
     assigned_once: OnceCell<HashMap<&'a str, Option<Node<'a>>>>,
     /// Rust: the structs the file declares, for its facts and for `debug-shows-field`.
     structs: OnceCell<Vec<crate::taint::debug_fields::StructFact>>,
+    /// Python: the statement-level nodes of the file; built on first use.
+    statements: OnceCell<Vec<Node<'a>>>,
 }
 
-/// Every named node of a tree by kind, each with its place in document order.
+/// Every named node of a tree by kind, each with its place in document order, and the parent of
+/// every node.
 struct Kinds<'a> {
     /// The list of each kind's nodes, by kind name.
     lists: HashMap<&'a str, usize>,
     nodes: Vec<Vec<(usize, Node<'a>)>>,
+    /// Each node's parent, by node id (the root has none).
+    parents: HashMap<usize, Node<'a>, BuildHasherDefault<IdHasher>>,
+}
+
+/// Hashes a node id (an address: distinct, aligned) with one multiplication, folding the high
+/// bits of the product into the low bits that pick the bucket.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.write_u64(self.0 << 8 | u64::from(byte));
+        }
+    }
+
+    fn write_u64(&mut self, id: u64) {
+        let product = id.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.0 = product ^ (product >> 32);
+    }
+
+    fn write_usize(&mut self, id: usize) {
+        self.write_u64(id as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 impl<'a> Kinds<'a> {
@@ -55,10 +88,18 @@ impl<'a> Kinds<'a> {
         let mut kinds = Kinds {
             lists: HashMap::new(),
             nodes: Vec::new(),
+            parents: HashMap::default(),
         };
         // The list by kind id (several ids may share a name).
         let mut by_id: Vec<Option<usize>> = Vec::new();
-        for (order, node) in descendants(root).enumerate() {
+        // The nodes from the root down to the current one's parent.
+        let mut lineage: Vec<Node<'a>> = Vec::new();
+        for (order, (node, depth)) in descendants_with_depth(root).enumerate() {
+            lineage.truncate(depth);
+            if let Some(parent) = lineage.last() {
+                kinds.parents.insert(node.id(), *parent);
+            }
+            lineage.push(node);
             if !node.is_named() {
                 continue;
             }
@@ -110,6 +151,7 @@ impl<'a> ParsedFile<'a> {
             kinds: OnceCell::new(),
             assigned_once: OnceCell::new(),
             structs: OnceCell::new(),
+            statements: OnceCell::new(),
         }
     }
 
@@ -122,7 +164,7 @@ impl<'a> ParsedFile<'a> {
     /// The nodes of any of the named `kinds` under `node` (itself included), in document order:
     /// what `descendants(node)` filtered by kind finds, from the file's index.
     pub fn of_kinds_within(&self, kinds: &[&str], node: Node<'_>) -> Vec<Node<'a>> {
-        let index = self.kinds.get_or_init(|| Kinds::of(self.tree.root_node()));
+        let index = self.index();
         let range = node.byte_range();
         let mut found: Vec<(usize, Node<'a>)> = Vec::new();
         for list in kinds.iter().filter_map(|kind| index.get(kind)) {
@@ -138,6 +180,38 @@ impl<'a> ParsedFile<'a> {
             found.sort_unstable_by_key(|(order, _)| *order);
         }
         found.into_iter().map(|(_, node)| node).collect()
+    }
+
+    /// The file's index of nodes by kind and of parents, walked on first use.
+    fn index(&self) -> &Kinds<'a> {
+        self.kinds.get_or_init(|| Kinds::of(self.tree.root_node()))
+    }
+
+    /// The parent of `node`, a node of this file's tree: what `node.parent()` finds, from the
+    /// file's index instead of a search from the root on every call.
+    pub fn parent<'t>(&'t self, node: Node<'_>) -> Option<Node<'t>> {
+        self.index().parents.get(&node.id()).copied()
+    }
+
+    /// The ancestors of `node`, a node of this file's tree, nearest first.
+    pub fn ancestors<'t>(&'t self, node: Node<'_>) -> impl Iterator<Item = Node<'t>> + use<'t, 'a> {
+        std::iter::successors(self.parent(node), |&parent| self.parent(parent))
+    }
+
+    /// What [`crate::syntax::ancestors_from`] finds, from the file's index: the ancestors of
+    /// `node` up to `root` (included), nearest first; only `root` when `node` is not under it.
+    pub fn ancestors_from<'t>(&'t self, root: Node<'t>, node: Node<'_>) -> Vec<Node<'t>> {
+        if root.id() == node.id() {
+            return Vec::new();
+        }
+        let mut chain = Vec::new();
+        for ancestor in self.ancestors(node) {
+            chain.push(ancestor);
+            if ancestor.id() == root.id() {
+                return chain;
+            }
+        }
+        vec![root]
     }
 
     /// The nodes under `scope` (itself included) that [`descendants_mentioning`] finds for
@@ -217,6 +291,14 @@ impl<'a> ParsedFile<'a> {
     pub fn structs(&self) -> &[crate::taint::debug_fields::StructFact] {
         self.structs
             .get_or_init(|| crate::taint::debug_fields::struct_facts(self))
+    }
+
+    /// Python: the file's statement-level nodes
+    /// ([`crate::app::handlers::python::statement_level`]), walked once for the symbols, the
+    /// model, the facts and the detectors.
+    pub fn statement_level(&self) -> &[Node<'a>] {
+        self.statements
+            .get_or_init(|| crate::app::handlers::python::statement_level(self.tree.root_node()))
     }
 
     /// How long building the model took, zero if it was not needed.

@@ -341,7 +341,7 @@ pub fn names_the_caller(text: &str) -> bool {
 pub fn python_functions(file: &ParsedFile) -> (Vec<FunctionFact>, Vec<ClassFact>) {
     let mut functions = Vec::new();
     let mut classes = Vec::new();
-    for node in crate::app::handlers::python::statement_level(file.tree.root_node()) {
+    for &node in file.statement_level() {
         match node.kind() {
             "function_definition" => {
                 let Some(name) = node.child_by_field_name("name") else {
@@ -489,7 +489,7 @@ fn defers_to_commit(file: &ParsedFile, class: Node) -> bool {
 /// `@app.task(base=TransactionAwareTask)` or `@shared_task(base=…)`.
 pub fn python_tasks(file: &ParsedFile) -> Vec<(String, String)> {
     let mut tasks = Vec::new();
-    for node in crate::app::handlers::python::statement_level(file.tree.root_node()) {
+    for &node in file.statement_level() {
         if node.kind() != "function_definition" {
             continue;
         }
@@ -524,11 +524,13 @@ pub fn python_tasks(file: &ParsedFile) -> Vec<(String, String)> {
 }
 
 pub(crate) fn enclosing_class_name<'f>(file: &ParsedFile<'f>, function: Node) -> Option<&'f str> {
-    let mut node = function.parent()?;
+    let mut node = file.parent(function)?;
     if node.kind() == "decorated_definition" {
-        node = node.parent()?;
+        node = file.parent(node)?;
     }
-    let class = node.parent().filter(|p| p.kind() == "class_definition")?;
+    let class = file
+        .parent(node)
+        .filter(|p| p.kind() == "class_definition")?;
     Some(file.text(class.child_by_field_name("name")?))
 }
 

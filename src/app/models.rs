@@ -100,8 +100,10 @@ pub fn python(file: &ParsedFile, facts: &mut FileFacts) {
             }
         }
     }
-    for class in crate::app::handlers::python::statement_level(root)
-        .into_iter()
+    for class in file
+        .statement_level()
+        .iter()
+        .copied()
         .filter(|n| n.kind() == "class_definition")
     {
         let (Some(name), Some(body)) = (
@@ -536,8 +538,10 @@ fn serves_reads_only(file: &ParsedFile, class: Node, bases: &str) -> bool {
 /// The markers (bases, decorators, permission attributes) of a class and of its bases defined
 /// in the same file (`class OrderChange(OrderView)` with `class OrderView(EventPermissionRequiredMixin, …)`).
 fn lineage_markers(file: &ParsedFile, class: Node) -> Vec<String> {
-    let local: Vec<Node> = crate::app::handlers::python::statement_level(file.tree.root_node())
-        .into_iter()
+    let local: Vec<Node> = file
+        .statement_level()
+        .iter()
+        .copied()
         .filter(|n| n.kind() == "class_definition")
         .collect();
     let mut markers = Vec::new();

@@ -369,8 +369,8 @@ fn credential_read(file: &ParsedFile, node: Node, parameters: &[String]) -> Opti
     let symbols = file.symbols();
     for n in descendants(node) {
         let shown = || {
-            let outer = n
-                .parent()
+            let outer = file
+                .parent(n)
                 .filter(|p| {
                     matches!(p.kind(), "call" | "subscript")
                         && p.named_child(0).is_some_and(|first| first.id() == n.id())
@@ -384,7 +384,7 @@ fn credential_read(file: &ParsedFile, node: Node, parameters: &[String]) -> Opti
                 if !is_name(text) {
                     continue;
                 }
-                if n.parent().is_some_and(|p| p.kind() == "attribute") {
+                if file.parent(n).is_some_and(|p| p.kind() == "attribute") {
                     // The longest chain is judged (`request.session.get`, not `request.session`).
                     continue;
                 }
@@ -406,7 +406,7 @@ fn credential_read(file: &ParsedFile, node: Node, parameters: &[String]) -> Opti
                         }
                         if HEADER_ATTRIBUTES.contains(part)
                             && next == Some("get")
-                            && keyed_by_credential(file, n.parent())
+                            && keyed_by_credential(file, file.parent(n))
                         {
                             return Some(shown());
                         }

@@ -429,9 +429,13 @@ impl<'f, 's> FileMatches<'f, 's> {
                     })
                 }
                 None => {
+                    let ancestors = self
+                        .file
+                        .ancestors(node.get_inner_node())
+                        .map(|ancestor| self.root.adopt(ancestor));
                     let candidates: Box<dyn Iterator<Item = SgNode<'t>>> = match rel.stop_by {
-                        StopBy::Neighbor => Box::new(node.parent().into_iter()),
-                        StopBy::End => Box::new(node.ancestors()),
+                        StopBy::Neighbor => Box::new(ancestors.take(1)),
+                        StopBy::End => Box::new(ancestors),
                     };
                     self.any_related(spec, rel, candidates, env)
                 }
@@ -444,16 +448,27 @@ impl<'f, 's> FileMatches<'f, 's> {
                         let children = children.map(|inner| root.adopt(inner));
                         self.any_related(spec, rel, children, env)
                     }
-                    StopBy::End => {
-                        let below = children
-                            .flat_map(descendants)
-                            .map(|inner| root.adopt(inner));
-                        self.any_related(spec, rel, below, env)
-                    }
+                    // Only the nodes of the kinds the condition can match, from the file's index
+                    // when they are named kinds.
+                    StopBy::End => match &rel.kind_names {
+                        Some(names) => {
+                            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+                            let below = children
+                                .flat_map(|child| self.file.of_kinds_within(&names, child))
+                                .map(|inner| root.adopt(inner));
+                            self.any_related(spec, rel, below, env)
+                        }
+                        None => {
+                            let below = children
+                                .flat_map(descendants)
+                                .map(|inner| root.adopt(inner));
+                            self.any_related(spec, rel, below, env)
+                        }
+                    },
                 }
             }
             Condition::Follows(rel) => {
-                let siblings = earlier_named_siblings(node).into_iter();
+                let siblings = earlier_named_siblings(self.file, node).into_iter();
                 match rel.stop_by {
                     StopBy::Neighbor => self.any_related(spec, rel, siblings.take(1), env),
                     StopBy::End => self.any_related(spec, rel, siblings, env),
@@ -747,10 +762,10 @@ impl<'f, 's> FileMatches<'f, 's> {
             }
             ConstraintTest::NotProjectFunction => {
                 // The method's callee (`db.fetch`), and the call it is the function of.
-                let Some(callee) = bound.get_inner_node().parent() else {
+                let Some(callee) = self.file.parent(bound.get_inner_node()) else {
                     return true;
                 };
-                let Some(call) = callee.parent().filter(|call| {
+                let Some(call) = self.file.parent(callee).filter(|call| {
                     call.child_by_field_name("function")
                         .is_some_and(|function| function.id() == callee.id())
                 }) else {
@@ -1053,9 +1068,9 @@ fn children_of(
 
 /// The named siblings before `node`, nearest first. (A tree-sitter cursor steps back in time
 /// linear in the number of siblings, so they are collected walking forward.)
-fn earlier_named_siblings<'t>(node: &SgNode<'t>) -> Vec<SgNode<'t>> {
+fn earlier_named_siblings<'t>(file: &'t ParsedFile, node: &SgNode<'t>) -> Vec<SgNode<'t>> {
     let inner = node.get_inner_node();
-    let Some(parent) = inner.parent() else {
+    let Some(parent) = file.parent(inner) else {
         return Vec::new();
     };
     let mut cursor = parent.walk();

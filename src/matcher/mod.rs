@@ -88,6 +88,29 @@ pub struct Relation {
     /// The node kinds the condition can match (`None`: any), so that a relation over many
     /// candidates (every descendant, every ancestor) skips the others without evaluating.
     pub kinds: Option<bit_set::BitSet>,
+    /// The names of `kinds` when they are all named kinds: a `has` that looks at every
+    /// descendant takes the candidates from the file's index of nodes by kind instead.
+    pub kind_names: Option<Vec<String>>,
+}
+
+/// The names of the node `kinds` of `language`, when every one is a named kind (the file's index
+/// of nodes by kind holds named nodes only).
+pub fn named_kinds(
+    kinds: Option<&bit_set::BitSet>,
+    language: crate::source::Language,
+) -> Option<Vec<String>> {
+    let grammar = language.grammar();
+    let mut names = kinds?
+        .iter()
+        .map(|id| {
+            let id = u16::try_from(id).ok()?;
+            let name = grammar.node_kind_for_id(id)?;
+            grammar.node_kind_is_named(id).then(|| name.to_string())
+        })
+        .collect::<Option<Vec<String>>>()?;
+    names.sort_unstable();
+    names.dedup();
+    Some(names)
 }
 
 /// A test on what a metavariable is bound to.

@@ -450,8 +450,10 @@ fn relation(
         }
     }
     let inner = condition(&target.value, target.referenced, cx, bound, Place::Relation)?;
+    let kinds = inner.potential_kinds(language);
     Ok(Relation {
-        kinds: inner.potential_kinds(language),
+        kind_names: crate::matcher::named_kinds(kinds.as_ref(), language),
+        kinds,
         condition: Box::new(inner),
         stop_by,
         field: target

@@ -2,7 +2,7 @@
 
 use super::FileSymbols;
 use crate::parse::ParsedFile;
-use crate::syntax::{ancestors_from, named_children};
+use crate::syntax::named_children;
 use tree_sitter::Node;
 
 /// Names Python binds in every module (those a rule may want to name: `builtins.eval`).
@@ -71,15 +71,13 @@ pub(super) fn symbols(file: &ParsedFile) -> FileSymbols {
         parts.pop();
         parts
     };
-    let root = file.tree.root_node();
     let in_function = |node: Node| {
-        ancestors_from(root, node)
-            .iter()
+        file.ancestors(node)
             .any(|ancestor| ancestor.kind() == "function_definition")
     };
     // Imports inside function bodies, kept apart: they bind only there.
     let mut local = FileSymbols::default();
-    for node in crate::app::handlers::python::statement_level(root) {
+    for &node in file.statement_level() {
         match node.kind() {
             "import_statement" if in_function(node) => plain_import(file, node, &mut local),
             "import_from_statement" if in_function(node) => {
@@ -87,12 +85,12 @@ pub(super) fn symbols(file: &ParsedFile) -> FileSymbols {
             }
             "import_statement" => plain_import(file, node, &mut symbols),
             "import_from_statement" => from_import(file, node, &base, &mut symbols),
-            "function_definition" | "class_definition" if at_module_level(root, node) => {
+            "function_definition" | "class_definition" if at_module_level(file, node) => {
                 if let Some(name) = node.child_by_field_name("name") {
                     symbols.definitions.push(file.text(name).to_string());
                 }
             }
-            "assignment" if at_module_level(root, node) => {
+            "assignment" if at_module_level(file, node) => {
                 if let Some(left) = node
                     .child_by_field_name("left")
                     .filter(|left| left.kind() == "identifier")
@@ -101,7 +99,7 @@ pub(super) fn symbols(file: &ParsedFile) -> FileSymbols {
                 }
                 alias(file, node, &mut symbols)
             }
-            "type_alias_statement" if at_module_level(root, node) => {
+            "type_alias_statement" if at_module_level(file, node) => {
                 let parts = named_children(node);
                 if let [name, value, ..] = parts.as_slice() {
                     let name = file.text(*name);
@@ -120,9 +118,8 @@ pub(super) fn symbols(file: &ParsedFile) -> FileSymbols {
 
 /// Whether a statement (or the assignment inside an expression statement) is at the top of the
 /// module, possibly inside `if`/`try` blocks, but not in a function or class.
-fn at_module_level(root: Node, node: Node) -> bool {
-    ancestors_from(root, node)
-        .into_iter()
+fn at_module_level(file: &ParsedFile, node: Node) -> bool {
+    file.ancestors(node)
         .find_map(|parent| match parent.kind() {
             "module" => Some(true),
             "function_definition" | "class_definition" | "lambda" => Some(false),

@@ -23,16 +23,16 @@ use crate::parse::{self, ParsedFile};
 use crate::rules::{Confidence, RuleSet, TestCodePolicy};
 use crate::source::{Language, SourceFile};
 use crate::symbols::{same_module, Resolved};
-use crate::syntax::{ancestors_from, descendants, named_children};
+use crate::syntax::{descendants, named_children};
 use crate::testcode::TestCode;
 use aho_corasick::AhoCorasick;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
-use tree_sitter::Node;
+use tree_sitter::{Node, Tree};
 use xxhash_rust::xxh3::xxh3_64;
 
 /// How many calls deep a parameter is followed to the callers that fill it.
@@ -83,12 +83,14 @@ fn python_function<'t>(file: &'t ParsedFile, node: Node<'t>) -> Option<(Node<'t>
     let function = innermost(file, node, "function_definition")?;
     let name = file.text(function.child_by_field_name("name")?);
     let module = file.symbols().module.clone();
-    let outer = undecorated_parent(function)?;
+    let outer = undecorated_parent(file, function)?;
     let name = match outer.kind() {
         "module" => name.to_string(),
         "block" => {
-            let class = outer.parent().filter(|c| c.kind() == "class_definition")?;
-            if undecorated_parent(class)?.kind() != "module" {
+            let class = file
+                .parent(outer)
+                .filter(|c| c.kind() == "class_definition")?;
+            if undecorated_parent(file, class)?.kind() != "module" {
                 return None;
             }
             format!("{}.{name}", file.text(class.child_by_field_name("name")?))
@@ -99,20 +101,18 @@ fn python_function<'t>(file: &'t ParsedFile, node: Node<'t>) -> Option<(Node<'t>
 }
 
 /// The parent of a definition, above its decorators.
-fn undecorated_parent(definition: Node) -> Option<Node> {
-    let parent = definition.parent()?;
+fn undecorated_parent<'t>(file: &'t ParsedFile, definition: Node) -> Option<Node<'t>> {
+    let parent = file.parent(definition)?;
     if parent.kind() == "decorated_definition" {
-        parent.parent()
+        file.parent(parent)
     } else {
         Some(parent)
     }
 }
 
-/// The nearest ancestor of `node` of `kind`, found from the root (see [`ancestors_from`]).
+/// The nearest ancestor of `node` of `kind`.
 fn innermost<'t>(file: &'t ParsedFile, node: Node<'t>, kind: &str) -> Option<Node<'t>> {
-    let ancestors = ancestors_from(file.tree.root_node(), node);
-    ancestors
-        .into_iter()
+    file.ancestors(node)
         .find(|ancestor| ancestor.kind() == kind)
 }
 
@@ -121,8 +121,7 @@ fn rust_function<'t>(file: &'t ParsedFile, node: Node<'t>) -> Option<(Node<'t>, 
     let name = file.text(function.child_by_field_name("name")?);
     let mut owner = None;
     let mut modules = Vec::new();
-    let mut current = function.parent();
-    while let Some(outer) = current {
+    for outer in file.ancestors(function) {
         match outer.kind() {
             "function_item" => return None,
             "impl_item" if owner.is_none() => {
@@ -131,7 +130,6 @@ fn rust_function<'t>(file: &'t ParsedFile, node: Node<'t>) -> Option<(Node<'t>, 
             "mod_item" => modules.push(file.text(outer.child_by_field_name("name")?)),
             _ => {}
         }
-        current = outer.parent();
     }
     let mut module = file.symbols().module.clone();
     for inner in modules.iter().rev() {
@@ -427,8 +425,8 @@ fn resolved(file: &ParsedFile, written: &str) -> Option<String> {
 /// The type annotation of the parameter `name` of the function around `at`.
 pub(crate) fn parameter_type<'f>(file: &ParsedFile<'f>, at: Node, name: &str) -> Option<&'f str> {
     let kinds = ["function_definition", "function_item"];
-    let function = ancestors_from(file.tree.root_node(), at)
-        .into_iter()
+    let function = file
+        .ancestors(at)
         .find(|node| kinds.contains(&node.kind()))?;
     let parameters = function.child_by_field_name("parameters")?;
     named_children(parameters)
@@ -945,6 +943,7 @@ pub fn link(
         })
     };
     let mut frontier: Vec<Waiting> = pending.into_iter().filter_map(&mut admit).collect();
+    let read: Vec<OnceLock<Read>> = files.iter().map(|_| OnceLock::new()).collect();
     for _ in 0..MAX_ROUNDS {
         if frontier.is_empty() {
             break;
@@ -955,13 +954,14 @@ pub fn link(
         let joined: Vec<Joined> = files
             .par_iter()
             .zip(calls)
-            .filter_map(|((candidate, test_path), calls)| {
+            .zip(&read)
+            .filter_map(|(((candidate, test_path), calls), read)| {
                 if (*test_path && !include_tests) || !callers.calls_any(calls) {
                     return None;
                 }
-                let source = load(candidate, |text| callers.may_call(text))?;
+                let read = Read::once(read, candidate, |text| callers.may_call(text))?;
                 budget::bounded(timeout, || {
-                    join_file(&source, &frontier, returns, rules, &crates, include_tests)
+                    join_file(read, &frontier, returns, rules, &crates, include_tests)
                 })
                 .ok()
             })
@@ -978,15 +978,47 @@ pub fn link(
     reported.into_values().collect()
 }
 
+/// A file the link read, kept for its later rounds with its tree, parsed when first needed: a
+/// file that calls functions waited on in several rounds is read and parsed once.
+struct Read {
+    source: SourceFile,
+    tree: OnceLock<Option<Tree>>,
+}
+
+impl Read {
+    /// The file, read into `slot` the first time `wanted` accepts its text (see [`load`]);
+    /// later, the text read then, when `wanted` accepts it.
+    fn once<'s>(
+        slot: &'s OnceLock<Read>,
+        candidate: &Candidate,
+        wanted: impl Fn(&str) -> bool,
+    ) -> Option<&'s Read> {
+        if let Some(read) = slot.get() {
+            return wanted(&read.source.text).then_some(read);
+        }
+        let source = load(candidate, wanted)?;
+        Some(slot.get_or_init(|| Read {
+            source,
+            tree: OnceLock::new(),
+        }))
+    }
+
+    /// The file's tree, parsed once.
+    fn tree(&self) -> Option<&Tree> {
+        self.tree.get_or_init(|| parse::tree(&self.source)).as_ref()
+    }
+}
+
 /// The calls in one file to the functions the `waiting` findings wait on, traced.
 fn join_file(
-    source: &SourceFile,
+    read: &Read,
     waiting: &[Waiting],
     returns: &Arc<RequestReturns>,
     rules: &RuleSet,
     crates: &Crates,
     include_tests: bool,
 ) -> Joined {
+    let source = &read.source;
     let mut joined = Joined::default();
     // Only the functions this file can name: their class or name, and the name a call is
     // written with, occur in it.
@@ -1001,10 +1033,10 @@ fn join_file(
     if names.is_empty() {
         return joined;
     }
-    let Some(tree) = parse::tree(source) else {
+    let Some(tree) = read.tree() else {
         return joined;
     };
-    let mut file = ParsedFile::new(source, &tree);
+    let mut file = ParsedFile::new(source, tree);
     file.project = Some(Arc::clone(returns));
     let tests = std::cell::OnceCell::new();
     let tests = || {

@@ -404,7 +404,10 @@ impl<'a, 'f> Tracer<'a, 'f> {
                 && chooses_or_runs(node, child, index == last))
     }
 
-    fn shape<'t>(&self, node: Node<'t>) -> Shape<'t> {
+    fn shape<'t>(&self, node: Node<'t>) -> Shape<'t>
+    where
+        'a: 't,
+    {
         match self.file.language() {
             Language::Python => python::shape(self.file, node),
             Language::Rust => rust::shape(self.file, node),
@@ -501,7 +504,7 @@ impl<'a, 'f> Tracer<'a, 'f> {
 
     fn parameter(&self, node: Node, name: &str) -> Option<Flow> {
         if let Some((function, params)) = &self.params {
-            let in_function = ancestors(node).any(|a| a.id() == *function);
+            let in_function = self.file.ancestors(node).any(|a| a.id() == *function);
             if let Some(index) = params
                 .iter()
                 .position(|p| p == name)
@@ -803,8 +806,9 @@ impl<'a, 'f> Tracer<'a, 'f> {
     /// The call `node`, passing `arg` as its argument `index`, by the callee's qualified name:
     /// for positional arguments of a function named through the file's imports or definitions.
     fn call_ref(&self, node: Node, index: usize, arg: Node) -> Option<CallRef> {
-        let positional = arg
-            .parent()
+        let positional = self
+            .file
+            .parent(arg)
             .is_none_or(|parent| matches!(parent.kind(), "argument_list" | "arguments"));
         if !positional {
             return None;
@@ -984,10 +988,6 @@ fn is_call(node: Node) -> bool {
 /// mutations after it (Rust).
 fn latest_then<'t>(latest: Option<Binding<'t>>, mutations: Vec<Binding<'t>>) -> Vec<Binding<'t>> {
     latest.into_iter().chain(mutations).collect()
-}
-
-fn ancestors(node: Node) -> impl Iterator<Item = Node> {
-    std::iter::successors(node.parent(), |n| n.parent())
 }
 
 /// The step of a flow through `binding`, which gives `name` its value.

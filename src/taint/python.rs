@@ -200,13 +200,13 @@ const MUTATORS: &[&str] = &[
     "appendleft",
 ];
 
-pub(super) fn shape<'t>(file: &ParsedFile, node: Node<'t>) -> Shape<'t> {
+pub(super) fn shape<'t>(file: &'t ParsedFile, node: Node<'t>) -> Shape<'t> {
     match node.kind() {
         "attribute" => match request_attribute(file, node) {
             Some(label) => Shape::Source(label),
             None => Shape::Composite,
         },
-        "identifier" if !is_name_position(node) => Shape::Name(file.text(node).to_string()),
+        "identifier" if !is_name_position(file, node) => Shape::Name(file.text(node).to_string()),
         "call" => call(file, node),
         // `[int(pk) for pk in ids]` holds what its element holds; the loop variables are bound
         // by the `for` clauses (see [`bindings`]), filters add nothing.
@@ -357,7 +357,7 @@ fn typed_as_other_object(file: &ParsedFile, node: Node, name: &str) -> bool {
     }
 }
 
-fn call<'t>(file: &ParsedFile, node: Node<'t>) -> Shape<'t> {
+fn call<'t>(file: &'t ParsedFile, node: Node<'t>) -> Shape<'t> {
     let Some(function) = node.child_by_field_name("function") else {
         return Shape::Composite;
     };
@@ -436,24 +436,19 @@ fn call<'t>(file: &ParsedFile, node: Node<'t>) -> Shape<'t> {
 /// The function named `name` defined in this file: in an enclosing function or at module level,
 /// or in the enclosing class for `self.name(...)`.
 pub(super) fn local_function<'t>(
-    file: &ParsedFile,
+    file: &'t ParsedFile,
     call: Node<'t>,
     name: &str,
     method: bool,
 ) -> Option<Node<'t>> {
     let container = if method {
-        let mut current = call.parent();
-        while let Some(node) = current {
-            if node.kind() == "class_definition" {
-                break;
-            }
-            current = node.parent();
-        }
-        current?.child_by_field_name("body")?
+        file.ancestors(call)
+            .find(|node| node.kind() == "class_definition")?
+            .child_by_field_name("body")?
     } else {
         // A function nested in an enclosing one (`def author(path): …` inside the caller) first.
         let mut root = call;
-        while let Some(parent) = root.parent() {
+        for parent in file.ancestors(call) {
             root = parent;
             if root.kind() == "function_definition" {
                 if let Some(nested) = nested_definition(file, root, name, call.start_byte()) {
@@ -528,7 +523,7 @@ pub(super) fn bindings<'t>(
     use_site: Node<'t>,
     name: &str,
 ) -> Vec<Binding<'t>> {
-    let ancestors = ancestors_from(file.tree.root_node(), use_site);
+    let ancestors = file.ancestors_from(file.tree.root_node(), use_site);
     if let Some(binding) = comprehension_binding(file, &ancestors, name) {
         return vec![binding];
     }
@@ -684,7 +679,7 @@ pub(super) fn bindings<'t>(
 /// `self.request.POST.get(…)`, or the name alone.
 fn attribute_read<'f>(file: &ParsedFile<'f>, use_site: Node) -> &'f str {
     let mut node = use_site;
-    while let Some(parent) = node.parent() {
+    while let Some(parent) = file.parent(node) {
         let is_object = parent.kind() == "attribute"
             && parent
                 .child_by_field_name("object")
@@ -739,7 +734,7 @@ fn in_branch_without(
     scope: Node,
     name: &str,
 ) -> bool {
-    ancestors_from(scope, node).windows(2).any(|pair| {
+    file.ancestors_from(scope, node).windows(2).any(|pair| {
         let (block, parent) = (pair[0], pair[1]);
         block.kind() == "block"
             && matches!(
@@ -937,8 +932,8 @@ pub(super) fn returned_values(function: Node) -> Vec<Node> {
 }
 
 /// Identifiers that name something rather than read a value.
-fn is_name_position(node: Node) -> bool {
-    let Some(parent) = node.parent() else {
+fn is_name_position(file: &ParsedFile, node: Node) -> bool {
+    let Some(parent) = file.parent(node) else {
         return false;
     };
     let is_field = |field: &str| {

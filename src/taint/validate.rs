@@ -17,7 +17,7 @@
 use super::{CallRef, Tracer};
 use crate::parse::ParsedFile;
 use crate::source::Language;
-use crate::syntax::{ancestors_from, descendants, named_children};
+use crate::syntax::{descendants, named_children};
 use tree_sitter::Node;
 
 /// Python conversions that raise on anything but a number or UUID.
@@ -97,8 +97,7 @@ pub(super) fn tests_guarding<'t>(
     }
     let mut found = Vec::new();
     let mut child = use_site;
-    // The ancestors, found in one walk down from the root (`parent()` searches from it).
-    for parent in ancestors_from(file.tree.root_node(), use_site) {
+    for parent in file.ancestors(use_site) {
         if matches!(parent.kind(), "function_definition" | "lambda") {
             break;
         }
@@ -267,9 +266,8 @@ pub(super) fn calls_before<'t>(
         Language::Python => ("call", &["function_definition", "lambda"]),
         Language::Rust => ("call_expression", &["function_item", "closure_expression"]),
     };
-    let ancestors = ancestors_from(file.tree.root_node(), use_site);
-    let Some(function) = ancestors
-        .into_iter()
+    let Some(function) = file
+        .ancestors(use_site)
         .find(|node| function_kinds.contains(&node.kind()))
     else {
         return Vec::new();
@@ -363,12 +361,12 @@ fn stops_the_use(file: &ParsedFile, call: Node, use_site: Node) -> bool {
 fn python_dominates(file: &ParsedFile, call: Node, use_site: Node) -> bool {
     let mut child = call;
     let mut nested = false;
-    while let Some(parent) = child.parent() {
+    while let Some(parent) = file.parent(child) {
         if matches!(parent.kind(), "block" | "module") {
             if contains(parent, use_site) {
                 return !nested;
             }
-            let holder = parent.parent();
+            let holder = file.parent(parent);
             let in_try_body = holder.is_some_and(|h| {
                 h.kind() == "try_statement"
                     && h.child_by_field_name("body")
@@ -453,7 +451,7 @@ pub(super) enum Verdict {
     No,
 }
 
-impl Tracer<'_, '_> {
+impl<'a> Tracer<'a, '_> {
     /// What the test `call` in a condition guarding a use, receiving the traced value as
     /// argument `index`, says about it. The position is `None` when the value is passed by
     /// keyword: only the rule's own sanitizers decide then.
@@ -539,7 +537,10 @@ impl Tracer<'_, '_> {
     }
 
     /// The function or class of this file a call names.
-    fn local_definition<'t>(&self, call: Node<'t>, callee: Node<'t>) -> Option<Node<'t>> {
+    fn local_definition<'t>(&self, call: Node<'t>, callee: Node<'t>) -> Option<Node<'t>>
+    where
+        'a: 't,
+    {
         let written = self.file.text(callee);
         match self.file.language() {
             Language::Python => {
@@ -550,11 +551,8 @@ impl Tracer<'_, '_> {
                 if name.contains('.') {
                     return None;
                 }
-                super::python::local_function(self.file, call, name, method).or_else(|| {
-                    (!method)
-                        .then(|| module_class(self.file, call, name))
-                        .flatten()
-                })
+                super::python::local_function(self.file, call, name, method)
+                    .or_else(|| (!method).then(|| module_class(self.file, name)).flatten())
             }
             Language::Rust => {
                 let (owner, name) = match written.strip_prefix("Self::") {
@@ -571,12 +569,8 @@ impl Tracer<'_, '_> {
 }
 
 /// A class defined at the module level of the file.
-fn module_class<'t>(file: &ParsedFile, call: Node<'t>, name: &str) -> Option<Node<'t>> {
-    let mut root = call;
-    while let Some(parent) = root.parent() {
-        root = parent;
-    }
-    super::python::definition_in(file, root, "class_definition", name)
+fn module_class<'t>(file: &'t ParsedFile, name: &str) -> Option<Node<'t>> {
+    super::python::definition_in(file, file.tree.root_node(), "class_definition", name)
 }
 
 /// A class whose bases, as written, are an enum or Django choices.

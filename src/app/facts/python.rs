@@ -6,8 +6,7 @@ use crate::app::guards;
 use crate::app::guards::GuardCall;
 use crate::app::handlers::graphql::python as graphql;
 use crate::app::handlers::python::{
-    callee_attribute, class_guards, class_markers, first_string_arg, keyword_argument,
-    keyword_text, statement_level,
+    callee_attribute, class_guards, class_markers, first_string_arg, keyword_argument, keyword_text,
 };
 use crate::app::handlers::{looks_like_auth, Framework, Handler};
 use crate::parse::ParsedFile;
@@ -114,7 +113,7 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
             .collect(),
         ..summaries
     };
-    for node in statement_level(file.tree.root_node()) {
+    for &node in file.statement_level() {
         match node.kind() {
             "class_definition" => {
                 inherited_handlers(file, node, &public, &mut facts);

@@ -99,7 +99,7 @@ struct FileFacts {
 
 pub(super) fn handlers(file: &ParsedFile) -> Vec<Handler> {
     let mut functions = Vec::new();
-    let facts = file_facts(file, file.tree.root_node(), &mut functions);
+    let facts = file_facts(file, &mut functions);
     let bindings = crate::app::connexion::bindings_of(file);
     functions
         .into_iter()
@@ -144,9 +144,9 @@ pub(crate) fn statement_level(root: Node) -> Vec<Node> {
 }
 
 /// One walk over the file: the facts that decide guards, and every function definition.
-fn file_facts<'t>(file: &ParsedFile, root: Node<'t>, functions: &mut Vec<Node<'t>>) -> FileFacts {
+fn file_facts<'t>(file: &'t ParsedFile, functions: &mut Vec<Node<'t>>) -> FileFacts {
     let mut facts = FileFacts::default();
-    for node in statement_level(root) {
+    for &node in file.statement_level() {
         match node.kind() {
             "function_definition" => functions.push(node),
             "import_statement" | "import_from_statement" => {
@@ -312,7 +312,7 @@ fn handler_for(
     function: Node,
     bindings: &[Binding],
 ) -> Option<Handler> {
-    let outer = match function.parent() {
+    let outer = match file.parent(function) {
         Some(parent) if parent.kind() == "decorated_definition" => parent,
         _ => function,
     };
@@ -327,7 +327,7 @@ fn handler_for(
     // Decide cheaply whether this is a handler at all; most functions are not.
     let registered = function
         .child_by_field_name("name")
-        .filter(|_| outer.parent().is_some_and(|p| p.kind() == "module"))
+        .filter(|_| file.parent(outer).is_some_and(|p| p.kind() == "module"))
         .and_then(|name| facts.url_rules.get(file.text(name)));
     let kind = match bound_to(file, function, bindings) {
         bound if !bound.is_empty() => Kind::Connexion(bound),
@@ -619,7 +619,8 @@ fn bound_to<'b>(file: &ParsedFile, function: Node, bindings: &'b [Binding]) -> V
     let Some(name) = function.child_by_field_name("name").map(|n| file.text(n)) else {
         return Vec::new();
     };
-    let qualname = match enclosing_class(function).and_then(|c| c.child_by_field_name("name")) {
+    let qualname = match enclosing_class(file, function).and_then(|c| c.child_by_field_name("name"))
+    {
         Some(class) => format!("{}.{name}", file.text(class)),
         None => name.to_string(),
     };
@@ -706,7 +707,7 @@ enum Kind<'t, 'f> {
 }
 
 fn classify<'t, 'f>(
-    file: &ParsedFile<'f>,
+    file: &'t ParsedFile<'f>,
     function: Node<'t>,
     outer: Node<'t>,
     decorators: &[Node<'t>],
@@ -728,11 +729,11 @@ fn classify<'t, 'f>(
         {
             return Some(Kind::ApiView(call));
         }
-        if let Some(class) = enclosing_class(function).filter(|_| is_fab_expose(file, call)) {
+        if let Some(class) = enclosing_class(file, function).filter(|_| is_fab_expose(file, call)) {
             return Some(Kind::Exposed { call, class });
         }
     }
-    if let Some(class) = enclosing_class(function) {
+    if let Some(class) = enclosing_class(file, function) {
         let bases = class
             .child_by_field_name("superclasses")
             .map(|b| file.text(b))
@@ -1205,13 +1206,13 @@ pub(crate) fn class_methods<'t>(file: &ParsedFile, class: Node<'t>) -> Vec<(Stri
         .collect()
 }
 
-fn enclosing_class(function: Node) -> Option<Node> {
-    let mut node = function.parent()?;
+fn enclosing_class<'t>(file: &'t ParsedFile, function: Node) -> Option<Node<'t>> {
+    let mut node = file.parent(function)?;
     if node.kind() == "decorated_definition" {
-        node = node.parent()?;
+        node = file.parent(node)?;
     }
     if node.kind() != "block" {
         return None;
     }
-    node.parent().filter(|p| p.kind() == "class_definition")
+    file.parent(node).filter(|p| p.kind() == "class_definition")
 }

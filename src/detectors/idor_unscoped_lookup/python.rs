@@ -188,7 +188,7 @@ struct Context<'t> {
 /// The look-up `call` makes itself: a query, or (`cursor.execute(...).fetchone()`) the query
 /// that is its receiver.
 fn own_lookup<'t>(file: &'t ParsedFile, call: Node<'t>) -> Option<Lookup<'t>> {
-    if continues_chain(call) {
+    if continues_chain(file, call) {
         return raw_sql_lookup(file, call);
     }
     django_lookup(file, call)
@@ -767,13 +767,15 @@ fn fills_parameter(file: &ParsedFile, function: Node, lookup: Node) -> bool {
 
 /// Whether `call` is the receiver of a further method call (`…get(...).first()`): only the
 /// outermost call of a chain is judged.
-fn continues_chain(call: Node) -> bool {
-    call.parent().is_some_and(|parent| {
+fn continues_chain(file: &ParsedFile, call: Node) -> bool {
+    file.parent(call).is_some_and(|parent| {
         parent.kind() == "attribute"
             && parent
                 .child_by_field_name("object")
                 .is_some_and(|object| object.id() == call.id())
-            && parent.parent().is_some_and(|grand| grand.kind() == "call")
+            && file
+                .parent(parent)
+                .is_some_and(|grand| grand.kind() == "call")
     })
 }
 
@@ -1741,8 +1743,10 @@ fn checked_in_callee(file: &ParsedFile, call: Node, names: &[String]) -> bool {
     if positions.is_empty() {
         return false;
     }
-    let definitions = crate::app::handlers::python::statement_level(file.tree.root_node())
-        .into_iter()
+    let definitions = file
+        .statement_level()
+        .iter()
+        .copied()
         .flat_map(|statement| match statement.kind() {
             "class_definition" if receiver.is_some() => class_methods(file, statement)
                 .into_iter()
@@ -1956,8 +1960,9 @@ const LIST_VIEWS: &[&str] = &["ListView", "ListAPIView", "ListCreateAPIView"];
 /// already show (decided at the link, [`crate::finding::LinkCheck::OwnedModel`]).
 fn listed_to_all(file: &ParsedFile, model: &str) -> bool {
     let model = model.rsplit('.').next().unwrap_or(model);
-    crate::app::handlers::python::statement_level(file.tree.root_node())
-        .into_iter()
+    file.statement_level()
+        .iter()
+        .copied()
         .filter(|node| node.kind() == "class_definition")
         .any(|class| {
             let lists = class

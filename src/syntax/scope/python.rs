@@ -3,9 +3,7 @@
 use super::{contains, Assigned};
 use crate::parse::ParsedFile;
 use crate::syntax::format::{admits_only_identifiers, Anchoring};
-use crate::syntax::{
-    ancestors_from, assignment_sides, descendants, is_constant_name, named_children,
-};
+use crate::syntax::{assignment_sides, descendants, is_constant_name, named_children};
 use tree_sitter::Node;
 
 /// Nodes that open a new scope: their insides are not searched from outside.
@@ -13,11 +11,9 @@ pub const SCOPES: &[&str] = &["function_definition", "class_definition", "lambda
 
 /// The function (or module) a node belongs to.
 pub fn enclosing_scope<'t>(file: &'t ParsedFile, node: Node<'t>) -> Node<'t> {
-    let root = file.tree.root_node();
-    ancestors_from(root, node)
-        .into_iter()
+    file.ancestors(node)
         .find(|ancestor| SCOPES.contains(&ancestor.kind()))
-        .unwrap_or(root)
+        .unwrap_or_else(|| file.tree.root_node())
 }
 
 /// Statements and expressions of `scope` itself, not of functions or classes nested in it, in
