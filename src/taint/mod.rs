@@ -604,17 +604,7 @@ impl<'a, 'f> Tracer<'a, 'f> {
             .filter(|(index, _)| reaching.get(*index).copied().unwrap_or(false))
             .find_map(|(_, arg)| self.value(*arg, depth + 1))
             .or_else(|| self.returned_source(function, element));
-        flow.map(|mut flow| {
-            let name = function
-                .child_by_field_name("name")
-                .map(|n| self.file.text(n))
-                .unwrap_or("?");
-            flow.steps.push(Step {
-                bytes: node.byte_range(),
-                label: format!("returned by `{name}()`, defined in this file"),
-            });
-            flow
-        })
+        flow.map(|flow| self.returned_by(flow, node, function))
     }
 
     /// A call of a function of this file, asked [`Question::NotConstant`]: an argument that
@@ -659,17 +649,20 @@ impl<'a, 'f> Tracer<'a, 'f> {
                 self.visits.set(inner.visits.get());
                 flow
             });
-        flow.map(|mut flow| {
-            let name = function
-                .child_by_field_name("name")
-                .map(|n| self.file.text(n))
-                .unwrap_or("?");
-            flow.steps.push(Step {
-                bytes: node.byte_range(),
-                label: format!("returned by `{name}()`, defined in this file"),
-            });
-            flow
-        })
+        flow.map(|flow| self.returned_by(flow, node, function))
+    }
+
+    /// `flow` with the step of the call `node` of the same-file `function` that returned it.
+    fn returned_by(&self, mut flow: Flow, node: Node, function: Node) -> Flow {
+        let name = function
+            .child_by_field_name("name")
+            .map(|n| self.file.text(n))
+            .unwrap_or("?");
+        flow.steps.push(Step {
+            bytes: node.byte_range(),
+            label: format!("returned by `{name}()`, defined in this file"),
+        });
+        flow
     }
 
     fn call(&self, node: Node, call: Call, depth: usize) -> Option<Flow> {
