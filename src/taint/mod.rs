@@ -596,13 +596,8 @@ impl<'a, 'f> Tracer<'a, 'f> {
         depth: usize,
     ) -> Option<Flow> {
         let function = call.local?;
-        let reaching = self.summary(function, element);
-        let flow = call
-            .args
-            .iter()
-            .enumerate()
-            .filter(|(index, _)| reaching.get(*index).copied().unwrap_or(false))
-            .find_map(|(_, arg)| self.value(*arg, depth + 1))
+        let flow = self
+            .reaching_argument(&call, function, element, depth)
             .or_else(|| self.returned_source(function, element));
         flow.map(|flow| self.returned_by(flow, node, function))
     }
@@ -628,19 +623,14 @@ impl<'a, 'f> Tracer<'a, 'f> {
         {
             return None;
         }
-        let reaching = self.summary(function, element);
         let inner = Tracer {
             params: Some((function.id(), parameter_names(self.file, function))),
             question: Question::NotConstant,
             conversions_sanitize: self.conversions_sanitize,
             ..Tracer::new(self.file, self.model, self.custom, false)
         };
-        let flow = call
-            .args
-            .iter()
-            .enumerate()
-            .filter(|(index, _)| reaching.get(*index).copied().unwrap_or(false))
-            .find_map(|(_, arg)| self.value(*arg, depth + 1))
+        let flow = self
+            .reaching_argument(&call, function, element, depth)
             .or_else(|| {
                 inner.visits.set(self.visits.get());
                 let flow = returned_parts(self.file, function, element)
@@ -650,6 +640,23 @@ impl<'a, 'f> Tracer<'a, 'f> {
                 flow
             });
         flow.map(|flow| self.returned_by(flow, node, function))
+    }
+
+    /// The flow of the first argument of `call` that the summary of `function` says reaches
+    /// what it returns (element `element`, when given).
+    fn reaching_argument(
+        &self,
+        call: &Call,
+        function: Node,
+        element: Option<usize>,
+        depth: usize,
+    ) -> Option<Flow> {
+        let reaching = self.summary(function, element);
+        call.args
+            .iter()
+            .enumerate()
+            .filter(|(index, _)| reaching.get(*index).copied().unwrap_or(false))
+            .find_map(|(_, arg)| self.value(*arg, depth + 1))
     }
 
     /// `flow` with the step of the call `node` of the same-file `function` that returned it.
