@@ -623,15 +623,15 @@ impl<'a, 'f> Tracer<'a, 'f> {
         {
             return None;
         }
-        let inner = Tracer {
-            params: Some((function.id(), parameter_names(self.file, function))),
-            question: Question::NotConstant,
-            conversions_sanitize: self.conversions_sanitize,
-            ..Tracer::new(self.file, self.model, self.custom, false)
-        };
         let flow = self
             .reaching_argument(&call, function, element, depth)
             .or_else(|| {
+                let inner = Tracer {
+                    params: Some((function.id(), parameter_names(self.file, function))),
+                    question: Question::NotConstant,
+                    conversions_sanitize: self.conversions_sanitize,
+                    ..Tracer::new(self.file, self.model, self.custom, false)
+                };
                 inner.visits.set(self.visits.get());
                 let flow = returned_parts(self.file, function, element)
                     .into_iter()

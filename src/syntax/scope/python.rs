@@ -3,7 +3,7 @@
 use super::{contains, Assigned};
 use crate::parse::ParsedFile;
 use crate::syntax::format::{admits_only_identifiers, Anchoring};
-use crate::syntax::{assignment_sides, descendants, is_constant_name, named_children};
+use crate::syntax::{descendants, is_constant_name, named_children};
 use tree_sitter::Node;
 
 /// Nodes that open a new scope: their insides are not searched from outside.
@@ -354,20 +354,12 @@ fn format_tested(file: &ParsedFile, call: Node, name: &str) -> bool {
             .is_some_and(|pattern| admits_only_identifiers(&pattern, anchoring))
 }
 
-/// The pattern argument of the `re.compile(…)` that `node` is, or that the module-level constant
-/// `node` names was assigned.
+/// The pattern argument of the `re.compile(…)` that `node` is, or that the module-level name
+/// `node` was assigned once.
 fn compiled_pattern<'t>(file: &'t ParsedFile, node: Node<'t>) -> Option<Node<'t>> {
     let compile = match node.kind() {
         "call" => node,
-        "identifier" => {
-            let name = file.text(node);
-            named_children(file.tree.root_node())
-                .into_iter()
-                .filter(|statement| statement.kind() == "expression_statement")
-                .filter_map(assignment_sides)
-                .find(|(left, _)| left.kind() == "identifier" && file.text(*left) == name)
-                .map(|(_, right)| right)?
-        }
+        "identifier" => (*file.assigned_once().get(file.text(node))?)?,
         _ => return None,
     };
     let function = compile.child_by_field_name("function")?;
