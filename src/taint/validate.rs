@@ -23,6 +23,16 @@ use tree_sitter::Node;
 /// Python conversions that raise on anything but a number or UUID.
 const CONVERSIONS: &[&str] = &["int", "float", "Decimal", "UUID"];
 
+/// Python functions that run the function they are handed, with the arguments after it, on a
+/// worker thread and wait for it (its exception is raised in the caller): by qualified name,
+/// with the position of the function handed.
+const THREAD_RUNNERS: &[(&str, usize)] = &[
+    ("asyncio.to_thread", 0),
+    ("starlette.concurrency.run_in_threadpool", 0),
+    ("fastapi.concurrency.run_in_threadpool", 0),
+    ("anyio.to_thread.run_sync", 0),
+];
+
 /// The parameters (by position, receivers not counted) that `function` rejects under a
 /// condition that reads them, or a value derived from them.
 pub fn rejected_parameters(file: &ParsedFile, function: Node) -> Vec<usize> {
@@ -505,9 +515,26 @@ impl<'a> Tracer<'a, '_> {
     }
 
     /// What the call `call`, receiving the traced value as argument `index`, says about it.
+    /// A call that runs another function on a worker thread
+    /// (`await asyncio.to_thread(validate_url, url)`, `loop.run_in_executor(None, check, url)`)
+    /// is read as a call of that function.
     pub(super) fn validator(&self, call: Node, index: usize) -> Verdict {
         let Some(callee) = call.child_by_field_name("function") else {
             return Verdict::No;
+        };
+        let (callee, index) = match self.thread_runner(callee) {
+            Some(handed) if index > handed => {
+                let arguments = call.child_by_field_name("arguments");
+                let function = arguments
+                    .map(named_children)
+                    .and_then(|arguments| arguments.get(handed).copied());
+                match function {
+                    Some(function) => (function, index - handed - 1),
+                    None => return Verdict::No,
+                }
+            }
+            Some(_) => return Verdict::No,
+            None => (callee, index),
         };
         let written = self.file.text(callee);
         let last = written.rsplit(['.', ':']).next().unwrap_or(written);
@@ -523,6 +550,32 @@ impl<'a> Tracer<'a, '_> {
             };
         }
         self.pending(callee, index)
+    }
+
+    /// The position of the function argument when a call of `callee` runs it on a worker thread.
+    fn thread_runner(&self, callee: Node) -> Option<usize> {
+        if self.file.language() != Language::Python {
+            return None;
+        }
+        // `loop.run_in_executor(executor, function, *args)`, on a loop of any name
+        if callee.kind() == "attribute"
+            && callee
+                .child_by_field_name("attribute")
+                .is_some_and(|method| self.file.text(method) == "run_in_executor")
+        {
+            return Some(1);
+        }
+        let crate::symbols::Resolved::Qualified(name) = self
+            .file
+            .symbols()
+            .resolve(self.file.language(), self.file.text(callee))
+        else {
+            return None;
+        };
+        THREAD_RUNNERS
+            .iter()
+            .find(|(runner, _)| *runner == name)
+            .map(|(_, handed)| *handed)
     }
 
     /// Whether the same-file `function` rejects its parameter `index` (memoised).
