@@ -114,6 +114,10 @@ pub enum LinkCheck {
     /// an object-permission mixin (django-rules', django-guardian's `PermissionRequiredMixin`)
     /// that checks the permission on that object.
     NoObjectPermission(String),
+    /// A method of a class-based view (as written in the finding's file) looks the row up: when
+    /// the class or a project ancestor refuses in `dispatch` unless some object's owner is the
+    /// caller, the finding is low-confidence (that check may concern this row or another).
+    OwnerCheckedOnDispatch(String),
     /// The value's `{:?}` prints a field the pattern accepts, through structs of other files
     /// or crates: `debug-shows-field` in a rule, for a type the finding's file does not declare.
     DebugShowsField(DebugShown),

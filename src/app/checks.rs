@@ -50,6 +50,9 @@ pub struct LinkChecks {
     object_permission_settings: Vec<String>,
     /// The class-based views, by file and class, that an object-permission mixin guards.
     object_permission_views: BTreeSet<(String, String)>,
+    /// The class-based views, by file and class, whose `dispatch` (their own or an ancestor's)
+    /// refuses unless some object's owner is the caller.
+    owner_checked_views: BTreeSet<(String, String)>,
     /// The setter checks that fail: some class they may concern assigns the attribute through
     /// its own code.
     set_through_code: BTreeSet<(String, String, Vec<String>)>,
@@ -162,7 +165,31 @@ impl LinkChecks {
             .filter(|shown| structs.shows(shown))
             .cloned()
             .collect();
-        let object_permission_views = object_permission_views(files, &judge, findings.clone());
+        let object_permission_views = views_whose_lineage(
+            files,
+            &judge,
+            findings.clone(),
+            |check| match check {
+                LinkCheck::NoObjectPermission(class) => Some(class),
+                _ => None,
+            },
+            |lineage| {
+                lineage
+                    .ancestors
+                    .iter()
+                    .any(|ancestor| OBJECT_PERMISSION_MIXINS.contains(&ancestor.as_str()))
+            },
+        );
+        let owner_checked_views = views_whose_lineage(
+            files,
+            &judge,
+            findings.clone(),
+            |check| match check {
+                LinkCheck::OwnerCheckedOnDispatch(class) => Some(class),
+                _ => None,
+            },
+            |lineage| lineage.owner_checked_on_dispatch,
+        );
         let project_functions = findings
             .flat_map(|finding| &finding.link_checks)
             .filter_map(|check| match check {
@@ -195,6 +222,7 @@ impl LinkChecks {
             project_functions,
             object_permission_settings: object_permission_settings(files, &judge),
             object_permission_views,
+            owner_checked_views,
             set_through_code: set_through_code(files, &judge, findings_setters),
             rebound,
             debug_shown,
@@ -237,6 +265,13 @@ impl LinkChecks {
                     if self.shared_models.contains(&(model.clone(), *listed)))
             });
             if shared {
+                finding.confidence = Confidence::Low;
+            }
+            let owner_checked = finding.link_checks.iter().any(|check| {
+                matches!(check, LinkCheck::OwnerCheckedOnDispatch(class)
+                    if self.owner_checked_views.contains(&(finding.path.clone(), class.clone())))
+            });
+            if owner_checked {
                 finding.confidence = Confidence::Low;
             }
         }
@@ -298,7 +333,9 @@ impl LinkChecks {
                         })
                 })
             }
-            LinkCheck::EntersAtStaffHandler(..) | LinkCheck::OwnedModel(..) => true,
+            LinkCheck::EntersAtStaffHandler(..)
+            | LinkCheck::OwnedModel(..)
+            | LinkCheck::OwnerCheckedOnDispatch(..) => true,
         }
     }
 }
@@ -309,29 +346,28 @@ const OBJECT_PERMISSION_MIXINS: &[&str] = &[
     "guardian.mixins.PermissionRequiredMixin",
 ];
 
-/// The views of findings' [`LinkCheck::NoObjectPermission`] that derive from an
-/// object-permission mixin, in any file.
-fn object_permission_views<'f>(
+/// The (file, class) pairs of the class-based views that findings' checks name (`named`)
+/// whose lineage, through the project's files, passes `test`.
+fn views_whose_lineage<'f>(
     files: &[(String, &FileFacts)],
     judge: &Judge,
     findings: impl Iterator<Item = &'f Finding>,
+    named: impl Fn(&LinkCheck) -> Option<&String>,
+    test: impl Fn(&super::guards::Lineage) -> bool,
 ) -> BTreeSet<(String, String)> {
     findings
         .flat_map(|finding| {
-            finding.link_checks.iter().filter_map(|check| match check {
-                LinkCheck::NoObjectPermission(class) => Some((finding.path.clone(), class.clone())),
-                _ => None,
-            })
+            finding
+                .link_checks
+                .iter()
+                .filter_map(|check| named(check).map(|class| (finding.path.clone(), class.clone())))
+                .collect::<Vec<_>>()
         })
         .filter(|(path, class)| {
-            let Some(file) = files.iter().position(|(p, _)| p == path) else {
-                return false;
-            };
-            judge
-                .lineage(file, class)
-                .ancestors
+            files
                 .iter()
-                .any(|ancestor| OBJECT_PERMISSION_MIXINS.contains(&ancestor.as_str()))
+                .position(|(p, _)| p == path)
+                .is_some_and(|file| test(&judge.lineage(file, class)))
         })
         .collect()
 }

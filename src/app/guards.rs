@@ -14,6 +14,7 @@ use crate::app::handlers::python::class_attribute;
 use crate::parse::ParsedFile;
 use crate::symbols::{NamePatterns, Resolved};
 use crate::syntax::{ancestors_from, descendants, named_children};
+use regex::Regex;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -148,6 +149,11 @@ pub struct ClassFact {
     /// True`): a permission class that checks the object a view looks up.
     #[serde(default)]
     pub checks_objects: bool,
+    /// It defines a `dispatch` that refuses the request under a comparison of some object's
+    /// owner with the caller (`if owner.user != self.request.user: return
+    /// HttpResponseForbidden()`), before any handler method runs.
+    #[serde(default)]
+    pub owner_checked_on_dispatch: bool,
 }
 
 /// What a class-based view inherits through its bases, in this file and others.
@@ -168,6 +174,9 @@ pub(super) struct Lineage {
     pub setters: Vec<String>,
     /// The class or a project ancestor defines a DRF `has_object_permission` that can refuse.
     pub checks_objects: bool,
+    /// The class or a project ancestor refuses in `dispatch` unless an object's owner is the
+    /// caller.
+    pub owner_checked_on_dispatch: bool,
     /// The model fields of the class and of each project class it derives from, its own first
     /// (empty when no scanned file declares the class).
     pub fields: Vec<super::ownership::ModelFields>,
@@ -400,6 +409,7 @@ pub fn python_functions(file: &ParsedFile) -> (Vec<FunctionFact>, Vec<ClassFact>
                     fields: super::ownership::python_fields(file, node),
                     setters: setters(file, node),
                     checks_objects: checks_objects(file, node),
+                    owner_checked_on_dispatch: owner_checked_on_dispatch(file, node),
                 });
             }
             _ => {}
@@ -423,6 +433,33 @@ fn checks_objects(file: &ParsedFile, class: Node) -> bool {
                 matches!(statements.as_slice(), [only] if file.text(*only).trim() == "return True")
             });
             !allows_all
+        })
+}
+
+/// Whether `class` defines a `dispatch` with an `if` that compares some object's owner with
+/// the caller (`owner_object.user != self.request.user`, `request.user.pk == obj.owner_id`) and
+/// refuses (403, `PermissionDenied`, `HttpResponseForbidden`) in its body or `else`.
+fn owner_checked_on_dispatch(file: &ParsedFile, class: Node) -> bool {
+    static OWNER_TEST: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"\b(user|owner|user_id|owner_id)\s*(!=|==|is not|is)\s*(self\.)?request\.user\b|\brequest\.user(\.id|\.pk)?\s*(!=|==|is not|is)\s*[\w.]*\.(user|owner|user_id|owner_id)\b",
+        )
+        .unwrap_or_else(|_| unreachable!("constant regex"))
+    });
+    crate::app::handlers::python::class_methods(file, class)
+        .into_iter()
+        .filter(|(name, _)| name == "dispatch")
+        .any(|(_, function)| {
+            file.of_kinds_within(&["if_statement"], function)
+                .into_iter()
+                .any(|statement| {
+                    let Some(condition) = statement.child_by_field_name("condition") else {
+                        return false;
+                    };
+                    let branches = &file.source.text[condition.end_byte()..statement.end_byte()];
+                    OWNER_TEST.is_match(file.text(condition))
+                        && REJECTIONS.iter().any(|refusal| branches.contains(refusal))
+                })
         })
 }
 
@@ -1815,6 +1852,7 @@ impl<'a> Judge<'a> {
         lineage.setters.extend(fact.setters.iter().cloned());
         lineage.defers_to_commit |= fact.defers_to_commit;
         lineage.checks_objects |= fact.checks_objects;
+        lineage.owner_checked_on_dispatch |= fact.owner_checked_on_dispatch;
         if lineage.permission_classes.is_none() {
             lineage.permission_classes = fact.permission_classes.clone();
         }

@@ -388,6 +388,15 @@ fn call_lookup(file: &ParsedFile, model: &FileModel, call: Node) -> Option<Match
             .link_checks
             .push(crate::finding::LinkCheck::NoObjectPermission(class));
     }
+    if let Some(class) =
+        enclosing_class(context.function).and_then(|class| class.child_by_field_name("name"))
+    {
+        found
+            .link_checks
+            .push(crate::finding::LinkCheck::OwnerCheckedOnDispatch(
+                file.text(class).to_string(),
+            ));
+    }
     Some(found)
 }
 
