@@ -193,6 +193,11 @@ pub fn findings(
     let mut by_anchor: BTreeMap<(&str, usize), Vec<&Route>> = BTreeMap::new();
     for route in &project.routes {
         let (_, fact) = &project.handlers[route.handler_index];
+        if route.framework == crate::app::handlers::Framework::Mcp {
+            // An MCP server authenticates its client on the transport, which is configured
+            // where the server runs, not on each tool.
+            continue;
+        }
         if route.path.is_none() && (project.has_registrations || fact.operation.is_some()) {
             // Registrations exist but none reaches it: not routed, or routed dynamically; or a
             // GraphQL operation whose endpoint is not in the scan, which usually carries the

@@ -48,6 +48,7 @@ const FRAMEWORKS: &[&str] = &[
     "ariadne",
     "async-graphql",
     "juniper",
+    "mcp",
 ];
 
 /// Compile the `match` of a rule for one language.

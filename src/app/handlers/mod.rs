@@ -45,6 +45,9 @@ pub enum Framework {
     #[serde(rename = "async-graphql")]
     AsyncGraphql,
     Juniper,
+    /// Tools of a Model Context Protocol server (`@mcp.tool()`): called by an AI client with
+    /// arguments it chooses, not at an HTTP path.
+    Mcp,
 }
 
 impl Framework {
@@ -65,6 +68,7 @@ impl Framework {
             Framework::Ariadne => "ariadne",
             Framework::AsyncGraphql => "async-graphql",
             Framework::Juniper => "juniper",
+            Framework::Mcp => "mcp",
         }
     }
 

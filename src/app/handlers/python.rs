@@ -600,6 +600,15 @@ fn handler_for(
                 request_params,
             )
         }
+        // An MCP tool: every argument but the server's context comes from the client.
+        Kind::McpTool => {
+            let request_params = params
+                .iter()
+                .filter(|p| p.request_input && !matches!(p.name.as_str(), "ctx" | "context"))
+                .map(|p| p.name.clone())
+                .collect();
+            handler(Framework::Mcp, Vec::new(), None, guards, request_params)
+        }
         // Django function views: a module-level function taking `request` first.
         Kind::DjangoFunction => handler(
             Framework::Django,
@@ -704,6 +713,8 @@ enum Kind<'t, 'f> {
     },
     /// Bound to operations of an OpenAPI specification (connexion).
     Connexion(Vec<&'f Binding>),
+    /// A tool of a Model Context Protocol server (`@mcp.tool()`).
+    McpTool,
 }
 
 fn classify<'t, 'f>(
@@ -712,6 +723,9 @@ fn classify<'t, 'f>(
     outer: Node<'t>,
     decorators: &[Node<'t>],
 ) -> Option<Kind<'t, 'f>> {
+    if mcp_tool(file, decorators) {
+        return Some(Kind::McpTool);
+    }
     for call in decorators.iter().filter_map(|d| decorator_call(*d)) {
         if let Some((object, method)) = callee_attribute(file, call)
             .filter(|(_, m)| ROUTE_METHODS.contains(m))
@@ -763,6 +777,36 @@ fn classify<'t, 'f>(
         && outer.parent().is_some_and(|p| p.kind() == "module")
         && !crate::app::predicates::is_predicate(file, function))
     .then_some(Kind::DjangoFunction)
+}
+
+/// Whether a decorator registers the function as a tool of a Model Context Protocol server:
+/// `@mcp.tool`, `@server.tool(name="…")` in a file that imports the `mcp` or `fastmcp` SDK, or
+/// a `tool` decorator that resolves into a module of an `mcp` package (`from
+/// superset_core.mcp.decorators import tool`).
+fn mcp_tool(file: &ParsedFile, decorators: &[Node]) -> bool {
+    let imports_sdk = || {
+        file.symbols().imports.iter().any(|(_, qualified)| {
+            let root = qualified.split('.').next().unwrap_or("");
+            root == "fastmcp" || root == "mcp"
+        })
+    };
+    decorators.iter().any(|decorator| {
+        let callee = match decorator_call(*decorator) {
+            Some(call) => call.child_by_field_name("function"),
+            None => named_children(*decorator).into_iter().next(),
+        };
+        let Some(written) = callee.map(|callee| file.text(callee)) else {
+            return false;
+        };
+        (written == "tool" || written.ends_with(".tool"))
+            && (file
+                .symbols()
+                .resolve(file.language(), written)
+                .name()
+                .split('.')
+                .any(|part| part == "mcp" || part == "fastmcp")
+                || imports_sdk())
+    })
 }
 
 /// Whether a decorator call is Flask-AppBuilder's `expose`, by what the name resolves to.
