@@ -210,13 +210,40 @@ impl<'a> Linker<'a> {
         self.files[file].1.edges.iter().chain(helpers)
     }
 
-    /// Resolves each hook to the containers it names.
+    /// Resolves each hook to the containers it names; an application-wide hook to the roots
+    /// that register its container (the container itself when nothing in the scan does).
     fn attach_hooks(&mut self) {
+        let mut parents: HashMap<ContainerId, Vec<ContainerId>> = HashMap::new();
+        if self
+            .files
+            .iter()
+            .any(|(_, facts)| facts.hooks.iter().any(|h| h.app_wide))
+        {
+            for file in 0..self.files.len() {
+                for edge in self.edges_of(file) {
+                    for resolved in self.resolve(file, &edge.from, &edge.target) {
+                        if let Resolved::Container(id) = resolved {
+                            parents
+                                .entry(id)
+                                .or_default()
+                                .push((file, edge.from.clone()));
+                        }
+                    }
+                }
+            }
+        }
         for (file, (_, facts)) in self.files.iter().enumerate() {
             for hook in &facts.hooks {
                 let target = Target::Container(hook.container.clone());
                 for resolved in self.resolve(file, "", &target) {
-                    if let Resolved::Container(id) = resolved {
+                    let Resolved::Container(id) = resolved else {
+                        continue;
+                    };
+                    let attached = match hook.app_wide {
+                        true => roots_above(&parents, id),
+                        false => vec![id],
+                    };
+                    for id in attached {
                         let calls = self.container_hooks.entry(id).or_default();
                         calls.push((file, hook.guard.clone()));
                     }
@@ -1191,6 +1218,31 @@ fn common_dirs(a: &str, b: &str) -> usize {
         .zip(dirs(b).iter())
         .take_while(|(x, y)| x == y)
         .count()
+}
+
+/// The containers at the top of the registrations above `id`: those no other container
+/// registers, reached through `parents` (`id` itself when nothing registers it).
+fn roots_above(
+    parents: &HashMap<ContainerId, Vec<ContainerId>>,
+    id: ContainerId,
+) -> Vec<ContainerId> {
+    let mut roots = Vec::new();
+    let mut seen = vec![id.clone()];
+    let mut stack = vec![id];
+    while let Some(current) = stack.pop() {
+        match parents.get(&current) {
+            Some(above) => {
+                for parent in above {
+                    if !seen.contains(parent) {
+                        seen.push(parent.clone());
+                        stack.push(parent.clone());
+                    }
+                }
+            }
+            None => roots.push(current),
+        }
+    }
+    roots
 }
 
 #[cfg(test)]

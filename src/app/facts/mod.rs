@@ -222,11 +222,14 @@ pub struct Container {
 }
 
 /// `guard` runs before every route of `container`, a container named as written here and
-/// declared in another file.
+/// declared in another file; with `app_wide`, before every route of the application that
+/// registers it (Flask's `@bp.before_app_request`), wherever the container is declared.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Hook {
     pub container: Vec<String>,
     pub guard: GuardCall,
+    #[serde(default)]
+    pub app_wide: bool,
 }
 
 /// `from` (a container of this file) serves `target` under `prefix`.

@@ -133,21 +133,35 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
 }
 
 /// `@bp.before_request` on a function, where `bp` is a blueprint of another module (one of
-/// this file is read with its handlers, see `handlers::python`).
+/// this file is read with its handlers, see `handlers::python`), and `@bp.before_app_request`
+/// on any blueprint: a hook of the whole application that registers it.
 fn foreign_hook(file: &ParsedFile, decorator: Node, facts: &mut FileFacts) {
     let text = file.text(decorator).trim_start_matches('@').trim();
-    let Some(object) = text.strip_suffix(".before_request") else {
-        return;
+    let (object, app_wide) = match text.strip_suffix(".before_app_request") {
+        Some(object) => (object, true),
+        None => match text.strip_suffix(".before_request") {
+            Some(object) => (object, false),
+            None => return,
+        },
     };
     let hook = decorator
         .parent()
         .and_then(|decorated| decorated.child_by_field_name("definition"))
         .and_then(|function| function.child_by_field_name("name"));
     let declared_here = facts.containers.iter().any(|c| c.name == object);
-    if let (Some(hook), false) = (hook, declared_here) {
+    if let (Some(hook), false) = (hook, declared_here && !app_wide) {
         facts.hooks.push(Hook {
             container: dotted(object),
-            guard: crate::app::handlers::python::before_request(object, file.text(hook)),
+            guard: crate::app::handlers::python::before_request(
+                object,
+                if app_wide {
+                    "before_app_request"
+                } else {
+                    "before_request"
+                },
+                file.text(hook),
+            ),
+            app_wide,
         });
     }
 }
@@ -888,14 +902,37 @@ fn method_call(file: &ParsedFile, call: Node, facts: &mut FileFacts) {
             else {
                 return;
             };
-            let guard = crate::app::handlers::python::before_request(object, file.text(hook));
+            let guard = crate::app::handlers::python::before_request(
+                object,
+                "before_request",
+                file.text(hook),
+            );
             match facts.containers.iter_mut().find(|c| c.name == object) {
                 Some(container) => container.guard_calls.push(guard),
                 None => facts.hooks.push(Hook {
                     container: dotted(object),
                     guard,
+                    app_wide: false,
                 }),
             }
+        }
+        // bp.before_app_request(check): before every route of the application
+        "before_app_request" => {
+            let Some(hook) = call
+                .child_by_field_name("arguments")
+                .and_then(|args| named_children(args).into_iter().next())
+            else {
+                return;
+            };
+            facts.hooks.push(Hook {
+                container: dotted(object),
+                guard: crate::app::handlers::python::before_request(
+                    object,
+                    "before_app_request",
+                    file.text(hook),
+                ),
+                app_wide: true,
+            });
         }
         _ => {}
     }

@@ -224,7 +224,7 @@ fn file_facts<'t>(file: &'t ParsedFile, functions: &mut Vec<Node<'t>>) -> FileFa
                             .object_dependencies
                             .entry(object.to_string())
                             .or_default()
-                            .push(before_request(object, file.text(hook)));
+                            .push(before_request(object, "before_request", file.text(hook)));
                     }
                 }
             }
@@ -255,7 +255,7 @@ fn file_facts<'t>(file: &'t ParsedFile, functions: &mut Vec<Node<'t>>) -> FileFa
                         .object_dependencies
                         .entry(object.to_string())
                         .or_default()
-                        .push(before_request(object, file.text(hook)));
+                        .push(before_request(object, "before_request", file.text(hook)));
                 }
             }
             _ => {}
@@ -296,11 +296,12 @@ fn url_variable_taken(file: &ParsedFile, function: Node) -> Option<String> {
         })
 }
 
-/// A Flask `before_request` hook of `object`: it runs before each of its routes, and guards
-/// them when its code refuses callers without credentials.
-pub(crate) fn before_request(object: &str, hook: &str) -> GuardCall {
+/// A Flask `before_request` hook of `object` (`registration` names the method that registers
+/// it): it runs before each of its routes, and guards them when its code refuses callers
+/// without credentials.
+pub(crate) fn before_request(object: &str, registration: &str, hook: &str) -> GuardCall {
     GuardCall {
-        text: format!("{object}.before_request({hook})"),
+        text: format!("{object}.{registration}({hook})"),
         callee: hook.to_string(),
         how: crate::app::guards::Via::Call,
     }
