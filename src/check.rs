@@ -11,7 +11,6 @@ use crate::parse::ParsedFile;
 use crate::profile::RuleTimes;
 use crate::rules::{Confidence, Logic, PathFilter, Rule, RuleSet, TestCodePolicy};
 use crate::source::{Language, Position, SourceFile};
-use crate::syntax::descendants_with_depth;
 use crate::testcode::TestCode;
 use aho_corasick::AhoCorasick;
 use bit_set::BitSet;
@@ -315,7 +314,8 @@ pub fn check_file(
         let mut running = vec![true; candidates.len()];
         // The current node's ancestors, root first, kept by the walk for `inside`.
         let mut lineage = Vec::new();
-        for (inner, depth) in descendants_with_depth(prepared.root().root().get_inner_node()) {
+        for &(inner, depth) in file.walk() {
+            budget::checkpoint();
             lineage.truncate(depth);
             let kind = usize::from(inner.kind_id());
             if wanted.as_ref().is_some_and(|wanted| !wanted.contains(kind)) {

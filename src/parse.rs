@@ -34,8 +34,9 @@ pub struct ParsedFile<'a> {
     pub project: Option<std::sync::Arc<crate::taint::across::RequestReturns>>,
     /// [`ParsedFile::mentioning`]'s walks, by scope (node id), name and kinds skipped.
     mentions: RefCell<HashMap<Mention, Rc<[Node<'a>]>>>,
-    /// Every node by kind, and every node's parent, for [`ParsedFile::of_kinds`] and
-    /// [`ParsedFile::parent`]; built on first use.
+    /// Every node in document order, by kind, and every node's parent, for
+    /// [`ParsedFile::walk`], [`ParsedFile::of_kinds`] and [`ParsedFile::parent`]; built on first
+    /// use.
     kinds: OnceCell<Kinds<'a>>,
     /// Python: the module-level names assigned exactly once, with the value (see
     /// [`crate::syntax::constant`]); built on first use.
@@ -46,14 +47,18 @@ pub struct ParsedFile<'a> {
     statements: OnceCell<Vec<Node<'a>>>,
 }
 
-/// Every named node of a tree by kind, each with its place in document order, and the parent of
-/// every node.
+/// Every node of a tree in document order with its depth and parent, and every named node by
+/// kind with its place in that order.
 struct Kinds<'a> {
     /// The list of each kind's nodes, by kind name.
     lists: HashMap<&'a str, usize>,
     nodes: Vec<Vec<(usize, Node<'a>)>>,
-    /// Each node's parent, by node id (the root has none).
-    parents: HashMap<usize, Node<'a>, BuildHasherDefault<IdHasher>>,
+    /// Every node in document order, with its depth below the root.
+    order: Vec<(Node<'a>, usize)>,
+    /// Each node's parent, by place in `order` (the root has none).
+    parents: Vec<Option<usize>>,
+    /// Each node's place in `order`, by node id.
+    places: HashMap<usize, usize, BuildHasherDefault<IdHasher>>,
 }
 
 /// Hashes a node id (an address: distinct, aligned) with one multiplication, folding the high
@@ -88,18 +93,20 @@ impl<'a> Kinds<'a> {
         let mut kinds = Kinds {
             lists: HashMap::new(),
             nodes: Vec::new(),
-            parents: HashMap::default(),
+            order: Vec::new(),
+            parents: Vec::new(),
+            places: HashMap::default(),
         };
         // The list by kind id (several ids may share a name).
         let mut by_id: Vec<Option<usize>> = Vec::new();
-        // The nodes from the root down to the current one's parent.
-        let mut lineage: Vec<Node<'a>> = Vec::new();
+        // The places of the nodes from the root down to the current one's parent.
+        let mut lineage: Vec<usize> = Vec::new();
         for (order, (node, depth)) in descendants_with_depth(root).enumerate() {
             lineage.truncate(depth);
-            if let Some(parent) = lineage.last() {
-                kinds.parents.insert(node.id(), *parent);
-            }
-            lineage.push(node);
+            kinds.order.push((node, depth));
+            kinds.parents.push(lineage.last().copied());
+            kinds.places.insert(node.id(), order);
+            lineage.push(order);
             if !node.is_named() {
                 continue;
             }
@@ -190,7 +197,15 @@ impl<'a> ParsedFile<'a> {
     /// The parent of `node`, a node of this file's tree: what `node.parent()` finds, from the
     /// file's index instead of a search from the root on every call.
     pub fn parent<'t>(&'t self, node: Node<'_>) -> Option<Node<'t>> {
-        self.index().parents.get(&node.id()).copied()
+        let index = self.index();
+        let place = *index.places.get(&node.id())?;
+        index.parents[place].map(|parent| index.order[parent].0)
+    }
+
+    /// Every node of the file (the root included) with its depth below the root, in document
+    /// order: what [`descendants_with_depth`] of the root finds, from the file's index.
+    pub fn walk(&self) -> &[(Node<'a>, usize)] {
+        &self.index().order
     }
 
     /// The ancestors of `node`, a node of this file's tree, nearest first.
@@ -244,22 +259,13 @@ impl<'a> ParsedFile<'a> {
         walked[..before].to_vec()
     }
 
-    /// `node` as a node of this file's tree, found going down from the root.
+    /// `node` as a node of this file's tree, from the file's index.
     fn own(&self, node: Node<'_>) -> Option<Node<'a>> {
-        let (start, end) = (node.start_byte(), node.end_byte());
-        let mut current = self.tree.root_node();
-        while current.id() != node.id() {
-            let mut cursor = current.walk();
-            let inside = |child: &Node| {
-                child.start_byte() <= start
-                    && end <= child.end_byte()
-                    && !child.byte_range().is_empty()
-            };
-            current = current
-                .children(&mut cursor)
-                .find(|child| child.id() == node.id() || inside(child))?;
-        }
-        Some(current)
+        let index = self.index();
+        index
+            .places
+            .get(&node.id())
+            .map(|&place| index.order[place].0)
     }
 
     /// The source text a node spans.

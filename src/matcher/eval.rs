@@ -318,7 +318,7 @@ impl<'f, 's> FileMatches<'f, 's> {
                 pattern.may_match(self.text(node))
                     && pattern.match_node_with_env(node.clone(), env).is_some()
             }
-            Condition::Kind(kinds) => kinds.iter().any(|kind| node.kind() == kind.as_str()),
+            Condition::Kind(kinds) => kinds.contains(node.get_inner_node()),
             Condition::Regex(regex) => self.regex_match(regex, node),
             Condition::Query(query) => {
                 if let Some(kind) = query.single_kind() {

@@ -26,7 +26,7 @@ pub enum Condition {
     /// A code pattern with metavariables.
     Pattern(Box<AnchoredPattern>),
     /// The node's kind (grammar type) is one of these names.
-    Kind(Vec<String>),
+    Kind(KindSet),
     /// The node's source text matches.
     Regex(LazyRegex),
     /// A raw tree-sitter query whose `@match` capture is this node.
@@ -77,6 +77,37 @@ pub enum StopBy {
     Neighbor,
     /// All ancestors, descendants or siblings in that direction.
     End,
+}
+
+/// The node kinds of a [`Condition::Kind`]: their names, and every kind id of the language with
+/// one of them (named or anonymous, aliases and `ERROR` included), so that a node's kind is
+/// tested by its id without reading its name.
+pub struct KindSet {
+    pub names: Vec<String>,
+    ids: bit_set::BitSet,
+}
+
+impl KindSet {
+    /// The kinds of `language` named `names`.
+    pub fn new(names: Vec<String>, language: crate::source::Language) -> KindSet {
+        let grammar = language.grammar();
+        let count = grammar.node_kind_count() as u16;
+        let ids = (0..count)
+            .chain([u16::MAX])
+            .filter(|&id| {
+                grammar
+                    .node_kind_for_id(id)
+                    .is_some_and(|kind| names.iter().any(|name| name == kind))
+            })
+            .map(usize::from)
+            .collect();
+        KindSet { names, ids }
+    }
+
+    /// Whether `node`'s kind is one of the set's: what comparing its name with each would say.
+    pub fn contains(&self, node: tree_sitter::Node) -> bool {
+        self.ids.contains(usize::from(node.kind_id()))
+    }
 }
 
 /// The target of a relational condition.
@@ -308,9 +339,10 @@ impl Condition {
         match self {
             Condition::Pattern(pattern) => pattern.potential_kinds(),
             Condition::Query(query) => {
-                Condition::Kind(query.match_kinds()?.to_vec()).potential_kinds(language)
+                let names = query.match_kinds()?.to_vec();
+                Condition::Kind(KindSet::new(names, language)).potential_kinds(language)
             }
-            Condition::Kind(names) => {
+            Condition::Kind(KindSet { names, .. }) => {
                 let grammar = language.grammar();
                 let mut set = bit_set::BitSet::new();
                 for id in 0..grammar.node_kind_count() as u16 {

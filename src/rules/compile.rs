@@ -4,8 +4,8 @@
 use super::schema::{RawBuilt, RawCondition, RawConstraint, RawHandler, RawRequestModel, RawTaint};
 use crate::app::handlers::HandlerFilter;
 use crate::matcher::{
-    expand_metavariables, Condition, Constraint, ConstraintTest, LazyRegex, Lowering, Matcher,
-    Prefilter, QueryAtom, Relation, SgLang, StopBy, TaintSpec, BUILT_HOW,
+    expand_metavariables, Condition, Constraint, ConstraintTest, KindSet, LazyRegex, Lowering,
+    Matcher, Prefilter, QueryAtom, Relation, SgLang, StopBy, TaintSpec, BUILT_HOW,
 };
 use crate::source::Language;
 use ast_grep_core::{MatchStrictness, Pattern};
@@ -302,7 +302,7 @@ fn condition(
         for name in &kinds {
             check_kind(name, language, kind.referenced)?;
         }
-        parts.push(Condition::Kind(kinds));
+        parts.push(Condition::Kind(KindSet::new(kinds, language)));
     }
     if let Some(regex) = &raw.regex {
         parts.push(Condition::Regex(compile_regex(
