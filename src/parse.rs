@@ -4,7 +4,7 @@ use crate::app::handlers::FileModel;
 use crate::budget::{self, Stopped};
 use crate::source::{Language, SourceFile};
 use crate::symbols::FileSymbols;
-use crate::syntax::{descendants, descendants_mentioning, descendants_with_depth};
+use crate::syntax::{descendants, descendants_mentioning, descendants_with_depth, FieldChild};
 use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -327,8 +327,8 @@ impl<'a> ParsedFile<'a> {
                     continue;
                 };
                 let (Some(left), Some(right)) = (
-                    assignment.child_by_field_name("left"),
-                    assignment.child_by_field_name("right"),
+                    assignment.field_child("left"),
+                    assignment.field_child("right"),
                 ) else {
                     continue;
                 };

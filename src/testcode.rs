@@ -5,7 +5,7 @@
 
 use crate::parse::ParsedFile;
 use crate::source::Language;
-use crate::syntax::named_children;
+use crate::syntax::{named_children, FieldChild};
 use std::ops::Range;
 use tree_sitter::Node;
 
@@ -113,16 +113,14 @@ fn python_regions(file: &ParsedFile, node: Node, out: &mut Vec<Range<usize>>) {
                 .filter(|d| d.kind() == "decorator")
                 .map(|d| file.text(d))
                 .collect();
-            match child.child_by_field_name("definition") {
+            match child.field_child("definition") {
                 Some(definition) => (definition, decorators),
                 None => continue,
             }
         } else {
             (child, Vec::new())
         };
-        let name = definition
-            .child_by_field_name("name")
-            .map_or("", |n| file.text(n));
+        let name = definition.field_child("name").map_or("", |n| file.text(n));
         let is_test = match definition.kind() {
             // A handler named `test_webhook` is an endpoint, not a test.
             "function_definition" => {
@@ -133,7 +131,7 @@ fn python_regions(file: &ParsedFile, node: Node, out: &mut Vec<Range<usize>>) {
             "class_definition" => {
                 name.starts_with("Test")
                     || definition
-                        .child_by_field_name("superclasses")
+                        .field_child("superclasses")
                         .is_some_and(|bases| file.text(bases).contains("TestCase"))
             }
             _ => false,
@@ -144,7 +142,7 @@ fn python_regions(file: &ParsedFile, node: Node, out: &mut Vec<Range<usize>>) {
             definition.kind(),
             "class_definition" | "function_definition"
         ) {
-            if let Some(body) = definition.child_by_field_name("body") {
+            if let Some(body) = definition.field_child("body") {
                 python_regions(file, body, out);
             }
         } else if matches!(
@@ -194,7 +192,7 @@ fn rust_regions(file: &ParsedFile, node: Node, out: &mut Vec<Range<usize>>) {
         if is_test {
             out.push(attributes.unwrap_or(child.start_byte())..child.end_byte());
         } else if let Some(body) = matches!(child.kind(), "mod_item" | "impl_item")
-            .then(|| child.child_by_field_name("body"))
+            .then(|| child.field_child("body"))
             .flatten()
         {
             rust_regions(file, body, out);

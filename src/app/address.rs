@@ -16,7 +16,7 @@
 
 use crate::parse::ParsedFile;
 use crate::source::Language;
-use crate::syntax::{descendants, named_children};
+use crate::syntax::{descendants, named_children, FieldChild};
 use std::sync::LazyLock;
 use tree_sitter::Node;
 
@@ -44,9 +44,9 @@ const ADDRESS_TYPES: &[&str] = &["SocketAddr", "IpAddr", "Ipv4Addr", "Ipv6Addr"]
 pub fn address_names(file: &ParsedFile, function: Node) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
     if file.language() == Language::Rust {
-        if let Some(parameters) = function.child_by_field_name("parameters") {
+        if let Some(parameters) = function.field_child("parameters") {
             for parameter in named_children(parameters) {
-                let Some(kind) = parameter.child_by_field_name("type") else {
+                let Some(kind) = parameter.field_child("type") else {
                     continue;
                 };
                 let kind = file.text(kind);
@@ -54,13 +54,13 @@ pub fn address_names(file: &ParsedFile, function: Node) -> Vec<String> {
                     || ADDRESS_TYPES
                         .iter()
                         .any(|t| kind.trim_start_matches('&').trim() == *t);
-                if let (true, Some(pattern)) = (holds, parameter.child_by_field_name("pattern")) {
+                if let (true, Some(pattern)) = (holds, parameter.field_child("pattern")) {
                     names.extend(identifiers(file, pattern));
                 }
             }
         }
     }
-    let Some(body) = function.child_by_field_name("body") else {
+    let Some(body) = function.field_child("body") else {
         return names;
     };
     if names.is_empty() && !ADDRESS.is_match(file.text(body)) {
@@ -70,14 +70,8 @@ pub fn address_names(file: &ParsedFile, function: Node) -> Vec<String> {
     for _ in 0..2 {
         for node in file.of_kinds_within(&["assignment", "let_declaration"], body) {
             let (target, value) = match node.kind() {
-                "assignment" => (
-                    node.child_by_field_name("left"),
-                    node.child_by_field_name("right"),
-                ),
-                _ => (
-                    node.child_by_field_name("pattern"),
-                    node.child_by_field_name("value"),
-                ),
+                "assignment" => (node.field_child("left"), node.field_child("right")),
+                _ => (node.field_child("pattern"), node.field_child("value")),
             };
             let (Some(target), Some(value)) = (target, value) else {
                 continue;
@@ -164,7 +158,7 @@ fn is_logical(file: &ParsedFile, node: Node) -> bool {
             true
         }
         "binary_expression" => node
-            .child_by_field_name("operator")
+            .field_child("operator")
             .is_some_and(|op| matches!(file.text(op), "&&" | "||")),
         _ => false,
     }
@@ -206,10 +200,8 @@ pub fn conditions_above<'t>(node: Node<'t>, body: Node<'t>) -> Vec<Node<'t>> {
             break;
         }
         let tested = match parent.kind() {
-            "if_statement" | "elif_clause" | "if_expression" => {
-                parent.child_by_field_name("condition")
-            }
-            "match_expression" | "let_declaration" => parent.child_by_field_name("value"),
+            "if_statement" | "elif_clause" | "if_expression" => parent.field_child("condition"),
+            "match_expression" | "let_declaration" => parent.field_child("value"),
             _ => None,
         };
         // Not the condition itself (a refusal written inside it).
@@ -239,7 +231,7 @@ pub fn refusal(
     kinds: &[&str],
     refuses: &dyn Fn(Node) -> bool,
 ) -> Option<String> {
-    let body = function.child_by_field_name("body")?;
+    let body = function.field_child("body")?;
     let names = address_names(file, function);
     if names.is_empty() && !ADDRESS.is_match(file.text(body)) {
         return None;
@@ -266,7 +258,7 @@ pub fn refusal(
 /// "127.0.0.1":`): an `if` of its body whose condition tests only the address and whose
 /// branches leave the handler (a refusal, or the work done only for allowed addresses).
 pub fn handler_check(file: &ParsedFile, function: Node) -> Option<String> {
-    let body = function.child_by_field_name("body")?;
+    let body = function.field_child("body")?;
     let text = file.text(body);
     let names = address_names(file, function);
     if names.is_empty() && !ADDRESS.is_match(text) {
@@ -276,7 +268,7 @@ pub fn handler_check(file: &ParsedFile, function: Node) -> Option<String> {
     file.of_kinds_within(&kinds, body)
         .into_iter()
         .find_map(|check| {
-            let condition = check.child_by_field_name("condition")?;
+            let condition = check.field_child("condition")?;
             if !tests_only_the_address(file, condition, &names) {
                 return None;
             }
@@ -285,7 +277,7 @@ pub fn handler_check(file: &ParsedFile, function: Node) -> Option<String> {
                     n.kind(),
                     "return_statement" | "raise_statement" | "return_expression"
                 ) || (n.kind() == "call"
-                    && n.child_by_field_name("function")
+                    && n.field_child("function")
                         .is_some_and(|f| file.text(f).rsplit('.').next() == Some("abort")))
             });
             exits.then(|| {

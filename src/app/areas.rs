@@ -7,7 +7,7 @@
 
 use super::guards::{names_the_caller, Names};
 use crate::parse::ParsedFile;
-use crate::syntax::{ancestors_from, named_children};
+use crate::syntax::{ancestors_from, named_children, FieldChild};
 use serde::{Deserialize, Serialize};
 use tree_sitter::Node;
 
@@ -105,9 +105,9 @@ pub fn scope_of(file: &ParsedFile, node: Node, body: Node) -> Option<Areas> {
         // as always true; an `elif` adds its own condition.
         if matches!(parent.kind(), "if_statement" | "elif_clause") {
             let in_body = parent
-                .child_by_field_name("consequence")
+                .field_child("consequence")
                 .is_some_and(|c| c.id() == child.id());
-            if let (true, Some(condition)) = (in_body, parent.child_by_field_name("condition")) {
+            if let (true, Some(condition)) = (in_body, parent.field_child("condition")) {
                 let read = disjunction(file, condition);
                 named |= read.iter().flatten().any(|a| matches!(a, Atom::Area(_)));
                 alternatives = conjoin(alternatives, read);
@@ -163,13 +163,13 @@ fn disjunction_unguarded(file: &ParsedFile, condition: Node) -> Vec<Vec<Atom>> {
         },
         "boolean_operator" => {
             let (Some(left), Some(right)) = (
-                condition.child_by_field_name("left"),
-                condition.child_by_field_name("right"),
+                condition.field_child("left"),
+                condition.field_child("right"),
             ) else {
                 return vec![vec![Atom::Other]];
             };
             let operator = condition
-                .child_by_field_name("operator")
+                .field_child("operator")
                 .map(|o| file.text(o))
                 .unwrap_or("");
             let (left, right) = (disjunction(file, left), disjunction(file, right));
@@ -189,7 +189,7 @@ fn disjunction_unguarded(file: &ParsedFile, condition: Node) -> Vec<Vec<Atom>> {
 /// What one test selects.
 fn atom(file: &ParsedFile, test: Node) -> Atom {
     if test.kind() == "not_operator" {
-        return match test.child_by_field_name("argument").map(|a| atom(file, a)) {
+        return match test.field_child("argument").map(|a| atom(file, a)) {
             Some(Atom::Area(_)) => Atom::Exempt,
             Some(Atom::Caller) => Atom::Caller,
             _ => Atom::Other,
@@ -211,16 +211,16 @@ fn atom(file: &ParsedFile, test: Node) -> Atom {
 fn area(file: &ParsedFile, test: Node) -> Option<Atom> {
     match test.kind() {
         "call" => {
-            let function = test.child_by_field_name("function")?;
-            let object = function.child_by_field_name("object")?;
-            let method = function.child_by_field_name("attribute")?;
+            let function = test.field_child("function")?;
+            let object = function.field_child("object")?;
+            let method = function.field_child("attribute")?;
             let subject = file.text(object);
             if file.text(method) != "startswith"
                 || !(subject.ends_with(".path") || subject.ends_with(".path_info"))
             {
                 return None;
             }
-            let argument = named_children(test.child_by_field_name("arguments")?)
+            let argument = named_children(test.field_child("arguments")?)
                 .into_iter()
                 .next()?;
             let prefix = literal(file, argument)?;
@@ -296,7 +296,7 @@ pub fn scoped_guards(
     function: Node,
     refusal_of: &dyn Fn(Node) -> Option<String>,
 ) -> Vec<ScopedGuard> {
-    let Some(body) = function.child_by_field_name("body") else {
+    let Some(body) = function.field_child("body") else {
         return Vec::new();
     };
     if !may_name_areas(file, body) {
@@ -337,7 +337,7 @@ pub fn scoped_guards(
             continue;
         }
         if node.kind() == "call" {
-            let Some(callee) = node.child_by_field_name("function") else {
+            let Some(callee) = node.field_child("function") else {
                 continue;
             };
             let text = file.text(callee);
@@ -359,7 +359,7 @@ mod tests {
 
     fn scopes(code: &str) -> Vec<Option<Areas>> {
         crate::parse::with_first_function("m.py", Language::Python, code, |file, function| {
-            let body = function.child_by_field_name("body").unwrap();
+            let body = function.field_child("body").unwrap();
             file.of_kinds_within(&["return_statement"], body)
                 .into_iter()
                 .map(|r| scope_of(file, r, body))

@@ -7,7 +7,7 @@ use crate::app::handlers::Handler;
 use crate::parse::ParsedFile;
 use crate::source::Language;
 use crate::symbols::{NamePatterns, Resolved};
-use crate::syntax::{ancestor_of_kind, descendants, named_children};
+use crate::syntax::{ancestor_of_kind, descendants, named_children, FieldChild};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 use std::sync::LazyLock;
@@ -83,7 +83,7 @@ pub fn of(file: &ParsedFile, handler: &Handler) -> Option<Capability> {
         .descendant_for_byte_range(handler.name_bytes.start, handler.name_bytes.end)?
         .parent()
         .filter(|node| matches!(node.kind(), "function_definition" | "function_item"))?;
-    let body = function.child_by_field_name("body")?;
+    let body = function.field_child("body")?;
     let mut by_name = None;
     for node in descendants(body) {
         let found = match node.kind() {
@@ -117,12 +117,12 @@ pub fn of(file: &ParsedFile, handler: &Handler) -> Option<Capability> {
 /// A call of a verifier with request input among its arguments (`hmac.compare_digest(sig,
 /// expected)`, `signer.unsign(request.GET["t"])`), and whether the verifier is resolved.
 fn verifier_call(file: &ParsedFile, call: Node) -> Option<(String, bool)> {
-    let callee = call.child_by_field_name("function")?;
+    let callee = call.field_child("function")?;
     let resolved = verifier(file, callee)?;
-    let mut inputs = named_children(call.child_by_field_name("arguments")?);
+    let mut inputs = named_children(call.field_child("arguments")?);
     // `provided.ct_eq(expected)`: the receiver is compared too.
     if callee.kind() == "field_expression" {
-        inputs.extend(callee.child_by_field_name("value"));
+        inputs.extend(callee.field_child("value"));
     }
     inputs
         .into_iter()
@@ -134,27 +134,22 @@ fn verifier_call(file: &ParsedFile, call: Node) -> Option<(String, bool)> {
 /// to a verifier (`pastaresponse(data, id, password)` with `decrypt(&content, &password)`
 /// inside): the check of the handler's secret, made one call down.
 fn checked_in_helper(file: &ParsedFile, call: Node) -> Option<(String, bool)> {
-    let callee = file.text(call.child_by_field_name("function")?);
+    let callee = file.text(call.field_child("function")?);
     if callee.contains(['.', ':']) {
         return None;
     }
     let helper = crate::taint::callees::defined(file, callee)?;
     // The helper's verifier calls first: request input is traced only when there is one.
-    let checks: Vec<(Node, bool)> = descendants(helper.child_by_field_name("body")?)
+    let checks: Vec<(Node, bool)> = descendants(helper.field_child("body")?)
         .filter(|node| matches!(node.kind(), "call" | "call_expression"))
-        .filter_map(|inner| {
-            Some((
-                inner,
-                verifier(file, inner.child_by_field_name("function")?)?,
-            ))
-        })
+        .filter_map(|inner| Some((inner, verifier(file, inner.field_child("function")?)?)))
         .collect();
     if checks.is_empty() {
         return None;
     }
     let parameters = crate::taint::parameter_names(file, helper);
     // Positional arguments, in the order of the helper's parameters.
-    let secrets: Vec<&str> = named_children(call.child_by_field_name("arguments")?)
+    let secrets: Vec<&str> = named_children(call.field_child("arguments")?)
         .into_iter()
         .take_while(|argument| argument.kind() != "keyword_argument")
         .zip(&parameters)
@@ -162,7 +157,7 @@ fn checked_in_helper(file: &ParsedFile, call: Node) -> Option<(String, bool)> {
         .map(|(_, parameter)| parameter.as_str())
         .collect();
     checks.into_iter().find_map(|(inner, resolved)| {
-        let passed = descendants(inner.child_by_field_name("arguments")?)
+        let passed = descendants(inner.field_child("arguments")?)
             .any(|node| node.kind() == "identifier" && secrets.contains(&file.text(node)));
         passed.then(|| (shorten(file.text(inner)), resolved))
     })
@@ -190,7 +185,7 @@ fn lookup_by_secret(file: &ParsedFile, call: Node) -> Option<String> {
     if file.language() != Language::Python {
         return None;
     }
-    let callee = file.text(call.child_by_field_name("function")?);
+    let callee = file.text(call.field_child("function")?);
     let last = callee.rsplit('.').next().unwrap_or(callee);
     if !matches!(
         last,
@@ -198,14 +193,14 @@ fn lookup_by_secret(file: &ParsedFile, call: Node) -> Option<String> {
     ) {
         return None;
     }
-    named_children(call.child_by_field_name("arguments")?)
+    named_children(call.field_child("arguments")?)
         .into_iter()
         .filter(|arg| arg.kind() == "keyword_argument")
         .any(|arg| {
-            arg.child_by_field_name("name")
+            arg.field_child("name")
                 .is_some_and(|name| SECRET.is_match(file.text(name)))
                 && arg
-                    .child_by_field_name("value")
+                    .field_child("value")
                     .is_some_and(|value| from_request(file, value))
         })
         .then(|| shorten(file.text(call)))
@@ -223,14 +218,14 @@ fn compared_with_secret(file: &ParsedFile, node: Node) -> Option<String> {
         .children(&mut cursor)
         .find(|child| !child.is_named() && matches!(child.kind(), "==" | "!="))?;
     let branch = ancestor_of_kind(node, &["if_statement", "if_expression"])?;
-    let condition = branch.child_by_field_name("condition")?;
+    let condition = branch.field_child("condition")?;
     if !condition.byte_range().contains(&node.start_byte()) {
         return None;
     }
     // A check lets the caller through when the values are equal and refuses when they are not
     // (`if token != link.token: raise …`), unlike a test that refuses reuse of the old value.
     let refuses = branch
-        .child_by_field_name("consequence")
+        .field_child("consequence")
         .is_some_and(|body| REFUSAL.is_match(file.text(body)));
     if refuses != (operator.kind() == "!=") {
         return None;

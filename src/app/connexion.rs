@@ -16,7 +16,7 @@ use crate::app::openapi::{self, Operation, Security, Serving};
 use crate::finding::{Notice, NoticeKind};
 use crate::parse::ParsedFile;
 use crate::source::{Language, Position};
-use crate::syntax::{descendants, named_children};
+use crate::syntax::{descendants, named_children, FieldChild};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -72,7 +72,7 @@ pub fn apis(file: &ParsedFile) -> Vec<Api> {
     // (object the app is bound to, its `specification_dir=`)
     let mut apps: Vec<(String, Option<String>)> = Vec::new();
     for call in &calls {
-        let Some(function) = call.child_by_field_name("function") else {
+        let Some(function) = call.field_child("function") else {
             continue;
         };
         let resolved = file
@@ -87,29 +87,29 @@ pub fn apis(file: &ParsedFile) -> Vec<Api> {
         let bound = call
             .parent()
             .filter(|p| p.kind() == "assignment")
-            .and_then(|p| p.child_by_field_name("left"))
+            .and_then(|p| p.field_child("left"))
             .map(|left| file.text(left).to_string())
             .unwrap_or_default();
         apps.push((bound, keyword_string(file, *call, "specification_dir")));
     }
     let mut out = Vec::new();
     for call in calls {
-        let Some(function) = call.child_by_field_name("function") else {
+        let Some(function) = call.field_child("function") else {
             continue;
         };
         if function.kind() != "attribute"
             || function
-                .child_by_field_name("attribute")
+                .field_child("attribute")
                 .is_none_or(|a| file.text(a) != "add_api")
         {
             continue;
         }
         let object = function
-            .child_by_field_name("object")
+            .field_child("object")
             .map(|o| file.text(o))
             .unwrap_or("");
         let Some(first) = call
-            .child_by_field_name("arguments")
+            .field_child("arguments")
             .and_then(|args| named_children(args).into_iter().next())
             .filter(|first| first.kind() != "keyword_argument")
         else {
@@ -134,10 +134,10 @@ pub fn apis(file: &ParsedFile) -> Vec<Api> {
             .filter(|value| value.kind() == "call")
             .filter(|value| {
                 value
-                    .child_by_field_name("function")
+                    .field_child("function")
                     .is_some_and(|f| file.text(f).ends_with("RestyResolver"))
             })
-            .and_then(|value| value.child_by_field_name("arguments"))
+            .and_then(|value| value.field_child("arguments"))
             .and_then(|args| named_children(args).into_iter().next())
             .filter(|first| first.kind() == "string")
             .map(|first| string_text(file, first));

@@ -16,7 +16,7 @@
 use crate::parse::ParsedFile;
 use crate::source::Language;
 use crate::symbols::Resolved;
-use crate::syntax::descendants;
+use crate::syntax::{descendants, FieldChild};
 use crate::taint::across::function_at;
 use crate::taint::callees::Callees;
 use std::collections::HashMap;
@@ -116,7 +116,7 @@ fn own_calls(file: &ParsedFile, function: tree_sitter::Node) -> Calls {
     let language = file.language();
     let class = match language {
         Language::Python => function
-            .child_by_field_name("body")
+            .field_child("body")
             .and_then(|body| function_at(file, body))
             .and_then(|(_, id)| {
                 let (class, _) = id.name.rsplit_once('.')?;
@@ -140,15 +140,15 @@ fn own_calls(file: &ParsedFile, function: tree_sitter::Node) -> Calls {
         // `card.daily_limit = limit`: a field of an object set (a model saved later, a session).
         if matches!(node.kind(), "assignment" | "assignment_expression")
             && node
-                .child_by_field_name("left")
+                .field_child("left")
                 .is_some_and(|left| matches!(left.kind(), "attribute" | "field_expression"))
         {
             calls.writes = true;
             continue;
         }
         let callee = match node.kind() {
-            "call" | "call_expression" => node.child_by_field_name("function"),
-            "macro_invocation" => node.child_by_field_name("macro"),
+            "call" | "call_expression" => node.field_child("function"),
+            "macro_invocation" => node.field_child("macro"),
             _ => None,
         };
         let Some(callee) = callee else {
@@ -214,7 +214,7 @@ fn writes_sql(literal: &str) -> bool {
 
 /// `open(path, "w")` and the other writing modes (the second positional argument or `mode=`).
 fn opens_for_writing(file: &ParsedFile, call: tree_sitter::Node) -> bool {
-    let Some(arguments) = call.child_by_field_name("arguments") else {
+    let Some(arguments) = call.field_child("arguments") else {
         return false;
     };
     let mode = crate::syntax::named_children(arguments)
@@ -223,9 +223,9 @@ fn opens_for_writing(file: &ParsedFile, call: tree_sitter::Node) -> bool {
         .find_map(|(index, argument)| match argument.kind() {
             "string" if index == 1 => Some(argument),
             "keyword_argument" => argument
-                .child_by_field_name("name")
+                .field_child("name")
                 .filter(|name| file.text(*name) == "mode")
-                .and_then(|_| argument.child_by_field_name("value")),
+                .and_then(|_| argument.field_child("value")),
             _ => None,
         });
     mode.is_some_and(|mode| file.text(mode).contains(['w', 'a', 'x', '+']))

@@ -13,7 +13,7 @@ use super::facts::FileFacts;
 use crate::app::handlers::python::class_attribute;
 use crate::parse::ParsedFile;
 use crate::symbols::{NamePatterns, Resolved};
-use crate::syntax::{ancestors_from, descendants, named_children};
+use crate::syntax::{ancestors_from, descendants, named_children, FieldChild};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
@@ -353,7 +353,7 @@ pub fn python_functions(file: &ParsedFile) -> (Vec<FunctionFact>, Vec<ClassFact>
     for &node in file.statement_level() {
         match node.kind() {
             "function_definition" => {
-                let Some(name) = node.child_by_field_name("name") else {
+                let Some(name) = node.field_child("name") else {
                     continue;
                 };
                 let class = enclosing_class_name(file, node);
@@ -387,11 +387,11 @@ pub fn python_functions(file: &ParsedFile) -> (Vec<FunctionFact>, Vec<ClassFact>
                 });
             }
             "class_definition" => {
-                let Some(name) = node.child_by_field_name("name") else {
+                let Some(name) = node.field_child("name") else {
                     continue;
                 };
                 let bases = node
-                    .child_by_field_name("superclasses")
+                    .field_child("superclasses")
                     .map(|b| {
                         named_children(b)
                             .into_iter()
@@ -425,7 +425,7 @@ fn checks_objects(file: &ParsedFile, class: Node) -> bool {
         .into_iter()
         .filter(|(name, _)| name == "has_object_permission")
         .any(|(_, function)| {
-            let allows_all = function.child_by_field_name("body").is_some_and(|body| {
+            let allows_all = function.field_child("body").is_some_and(|body| {
                 let statements: Vec<Node> = named_children(body)
                     .into_iter()
                     .filter(|s| !matches!(s.kind(), "comment" | "expression_statement"))
@@ -453,7 +453,7 @@ fn owner_checked_on_dispatch(file: &ParsedFile, class: Node) -> bool {
             file.of_kinds_within(&["if_statement"], function)
                 .into_iter()
                 .any(|statement| {
-                    let Some(condition) = statement.child_by_field_name("condition") else {
+                    let Some(condition) = statement.field_child("condition") else {
                         return false;
                     };
                     let branches = &file.source.text[condition.end_byte()..statement.end_byte()];
@@ -466,7 +466,7 @@ fn owner_checked_on_dispatch(file: &ParsedFile, class: Node) -> bool {
 /// The attributes of `class` whose assignment runs its code: `@password.setter` and
 /// `@validates("password", …)` methods.
 fn setters(file: &ParsedFile, class: Node) -> Vec<String> {
-    let Some(body) = class.child_by_field_name("body") else {
+    let Some(body) = class.field_child("body") else {
         return Vec::new();
     };
     let mut setters = Vec::new();
@@ -500,7 +500,7 @@ fn setters(file: &ParsedFile, class: Node) -> Vec<String> {
 
 /// Whether a class's `apply_async`, `delay` or `apply` calls `on_commit`.
 fn defers_to_commit(file: &ParsedFile, class: Node) -> bool {
-    let Some(body) = class.child_by_field_name("body") else {
+    let Some(body) = class.field_child("body") else {
         return false;
     };
     if !file.text(body).contains("on_commit") {
@@ -509,14 +509,14 @@ fn defers_to_commit(file: &ParsedFile, class: Node) -> bool {
     descendants(body)
         .filter(|n| n.kind() == "function_definition")
         .filter(|f| {
-            f.child_by_field_name("name")
+            f.field_child("name")
                 .is_some_and(|n| matches!(file.text(n), "apply_async" | "delay" | "apply"))
         })
         .any(|f| {
             descendants(f).any(|call| {
                 call.kind() == "call"
                     && call
-                        .child_by_field_name("function")
+                        .field_child("function")
                         .is_some_and(|callee| file.text(callee).ends_with("on_commit"))
             })
         })
@@ -533,7 +533,7 @@ pub fn python_tasks(file: &ParsedFile) -> Vec<(String, String)> {
         let Some(decorated) = node.parent().filter(|p| p.kind() == "decorated_definition") else {
             continue;
         };
-        let Some(name) = node.child_by_field_name("name") else {
+        let Some(name) = node.field_child("name") else {
             continue;
         };
         for decorator in named_children(decorated)
@@ -547,7 +547,7 @@ pub fn python_tasks(file: &ParsedFile) -> Vec<(String, String)> {
             else {
                 continue;
             };
-            let is_task = call.child_by_field_name("function").is_some_and(|f| {
+            let is_task = call.field_child("function").is_some_and(|f| {
                 let callee = file.text(f);
                 callee == "shared_task" || callee == "task" || callee.ends_with(".task")
             });
@@ -568,7 +568,7 @@ pub(crate) fn enclosing_class_name<'f>(file: &ParsedFile<'f>, function: Node) ->
     let class = file
         .parent(node)
         .filter(|p| p.kind() == "class_definition")?;
-    Some(file.text(class.child_by_field_name("name")?))
+    Some(file.text(class.field_child("name")?))
 }
 
 /// Module-level aliases that carry a dependency (`WalletsWrite = Annotated[S, Depends(auth)]`).
@@ -586,10 +586,7 @@ pub fn python_alias_guards(file: &ParsedFile) -> Vec<(String, Vec<GuardCall>)> {
         };
         let Some(inner) = inner else { continue };
         let (name, value) = match inner.kind() {
-            "assignment" => (
-                inner.child_by_field_name("left"),
-                inner.child_by_field_name("right"),
-            ),
+            "assignment" => (inner.field_child("left"), inner.field_child("right")),
             "type_alias_statement" => {
                 let parts = named_children(inner);
                 (parts.first().copied(), parts.get(1).copied())
@@ -612,12 +609,12 @@ pub fn python_alias_guards(file: &ParsedFile) -> Vec<(String, Vec<GuardCall>)> {
 /// The guard calls of a function's parameters: `Depends(f)`/`Security(f)` defaults and
 /// `Annotated` parts, and parameter types that may name such an alias.
 pub fn python_parameter_guards(file: &ParsedFile, function: Node) -> Vec<GuardCall> {
-    let Some(params) = function.child_by_field_name("parameters") else {
+    let Some(params) = function.field_child("parameters") else {
         return Vec::new();
     };
     let mut out = Vec::new();
     for param in named_children(params) {
-        let annotation = param.child_by_field_name("type");
+        let annotation = param.field_child("type");
         let calls = dependency_calls(file, param, annotation);
         if calls.is_empty() {
             if let Some(annotation) = annotation {
@@ -660,15 +657,15 @@ pub fn decorator_call_guard(file: &ParsedFile, expression: Node) -> Option<Guard
     let mut expression = expression;
     let adapts = expression.kind() == "call"
         && expression
-            .child_by_field_name("function")
+            .field_child("function")
             .is_some_and(|f| file.text(f).rsplit('.').next() == Some("method_decorator"));
     if adapts {
         expression = expression
-            .child_by_field_name("arguments")
+            .field_child("arguments")
             .and_then(|arguments| named_children(arguments).into_iter().next())?;
     }
     let callee = match expression.kind() {
-        "call" => expression.child_by_field_name("function")?,
+        "call" => expression.field_child("function")?,
         _ => expression,
     };
     let callee_text = file.text(callee);
@@ -683,7 +680,7 @@ pub fn decorator_call_guard(file: &ParsedFile, expression: Node) -> Option<Guard
 /// `check(request)`, `user = require_user(info)`, `await require_member(request)`,
 /// `return delete_run(info, run_id)` — the calls that run before anything else, unconditionally.
 pub fn top_level_calls<'t>(file: &ParsedFile, function: Node<'t>) -> Vec<Node<'t>> {
-    let Some(body) = function.child_by_field_name("body") else {
+    let Some(body) = function.field_child("body") else {
         return Vec::new();
     };
     let mut calls = Vec::new();
@@ -697,7 +694,7 @@ pub fn top_level_calls<'t>(file: &ParsedFile, function: Node<'t>) -> Vec<Node<'t
 fn block_calls<'t>(file: &ParsedFile, block: Node<'t>, calls: &mut Vec<Node<'t>>) -> bool {
     for statement in named_children(block) {
         if statement.kind() == "try_statement" && fails_closed(file, statement) {
-            if let Some(body) = statement.child_by_field_name("body") {
+            if let Some(body) = statement.field_child("body") {
                 if block_calls(file, body, calls) {
                     return true;
                 }
@@ -710,7 +707,7 @@ fn block_calls<'t>(file: &ParsedFile, block: Node<'t>, calls: &mut Vec<Node<'t>>
         }
         let mut value = named_children(statement).into_iter().next();
         if let Some(assignment) = value.filter(|v| v.kind() == "assignment") {
-            value = assignment.child_by_field_name("right");
+            value = assignment.field_child("right");
         }
         if let Some(awaited) = value.filter(|v| v.kind() == "await") {
             value = named_children(awaited).into_iter().next();
@@ -751,7 +748,7 @@ fn fails_closed(file: &ParsedFile, statement: Node) -> bool {
 
 /// A guard call for `call` (one of [`top_level_calls`]) when its callee is a name.
 pub fn top_level_guard_call(file: &ParsedFile, call: Node, how: Via) -> Option<GuardCall> {
-    let callee = file.text(call.child_by_field_name("function")?);
+    let callee = file.text(call.field_child("function")?);
     is_name(callee).then(|| GuardCall {
         text: file
             .text(call)
@@ -791,7 +788,7 @@ pub fn python_body_calls(file: &ParsedFile, function: Node) -> Vec<GuardCall> {
 pub fn dependency_calls(file: &ParsedFile, node: Node, annotation: Option<Node>) -> Vec<GuardCall> {
     let mut out = Vec::new();
     for call in file.of_kinds_within(&["call"], node) {
-        let Some(function) = call.child_by_field_name("function") else {
+        let Some(function) = call.field_child("function") else {
             continue;
         };
         let name = file.text(function);
@@ -799,13 +796,13 @@ pub fn dependency_calls(file: &ParsedFile, node: Node, annotation: Option<Node>)
         if last != "Depends" && last != "Security" {
             continue;
         }
-        let first = call.child_by_field_name("arguments").and_then(|args| {
+        let first = call.field_child("arguments").and_then(|args| {
             named_children(args)
                 .into_iter()
                 .find(|a| a.kind() != "keyword_argument" && a.kind() != "comment")
         });
         let (callee, how) = match first {
-            Some(arg) if arg.kind() == "call" => match arg.child_by_field_name("function") {
+            Some(arg) if arg.kind() == "call" => match arg.field_child("function") {
                 Some(class) => (file.text(class).to_string(), Via::Instance),
                 None => continue,
             },
@@ -858,13 +855,13 @@ pub(crate) fn is_name(text: &str) -> bool {
 /// The callees of a function body, as written (nested functions included: a decorator's
 /// wrapper does the work).
 fn callees(file: &ParsedFile, function: Node) -> Names {
-    let Some(body) = function.child_by_field_name("body") else {
+    let Some(body) = function.field_child("body") else {
         return Names::default();
     };
     let mut out: Vec<&str> = Vec::new();
     let areas = super::areas::may_name_areas(file, body);
     for call in file.of_kinds_within(&["call"], body) {
-        let Some(callee) = call.child_by_field_name("function") else {
+        let Some(callee) = call.field_child("function") else {
             continue;
         };
         if areas && super::areas::scope_of(file, call, body).is_some() {
@@ -890,12 +887,12 @@ struct Abort<'f> {
 }
 
 fn aborts<'f>(file: &ParsedFile<'f>, call: Node) -> Option<Abort<'f>> {
-    let callee = file.text(call.child_by_field_name("function")?);
+    let callee = file.text(call.field_child("function")?);
     if callee.rsplit('.').next() != Some("abort") {
         return None;
     }
     let arguments = call
-        .child_by_field_name("arguments")
+        .field_child("arguments")
         .map(|a| file.text(a))
         .unwrap_or("");
     Some(Abort {
@@ -908,7 +905,7 @@ fn aborts<'f>(file: &ParsedFile<'f>, call: Node) -> Option<Abort<'f>> {
 /// page, any exit on the branch taken when a test of the caller fails) and its calls that run
 /// only for some areas of the site (see [`super::areas`]).
 fn scoped_refusals(file: &ParsedFile, function: Node) -> Vec<super::areas::ScopedGuard> {
-    let Some(body) = function.child_by_field_name("body") else {
+    let Some(body) = function.field_child("body") else {
         return Vec::new();
     };
     let names = super::address::address_names(file, function);
@@ -947,7 +944,7 @@ pub fn rejects_reading(
     mode: Refusal,
     blanks: &[std::ops::Range<usize>],
 ) -> Option<String> {
-    let body = function.child_by_field_name("body")?;
+    let body = function.field_child("body")?;
     let symbols = file.symbols();
     let names = super::address::address_names(file, function);
     let reading = Reading {
@@ -986,7 +983,7 @@ pub fn rejects_reading(
                 return Some(super::rust_guards::first_line(text));
             }
             "call" => {
-                let Some(callee) = node.child_by_field_name("function") else {
+                let Some(callee) = node.field_child("function") else {
                     continue;
                 };
                 let written = file.text(callee);
@@ -1045,7 +1042,7 @@ fn refuses_by_address(file: &ParsedFile, function: Node) -> Option<String> {
         let text = file.text(node);
         match node.kind() {
             "call" => {
-                node.child_by_field_name("function")
+                node.field_child("function")
                     .is_some_and(|f| file.text(f).rsplit('.').next() == Some("abort"))
                     && (text.contains("401") || text.contains("403"))
             }
@@ -1063,14 +1060,14 @@ fn refuses_by_address(file: &ParsedFile, function: Node) -> Option<String> {
 /// The methods of its own class (`cls.x(…)`, `self.x(…)`) in the conditions of the `if`s whose
 /// body refuses the request.
 fn refusal_hooks(file: &ParsedFile, function: Node) -> Vec<String> {
-    let Some(body) = function.child_by_field_name("body") else {
+    let Some(body) = function.field_child("body") else {
         return Vec::new();
     };
     let mut hooks = Vec::new();
     for statement in file.of_kinds_within(&["if_statement"], body) {
         let (Some(condition), Some(consequence)) = (
-            statement.child_by_field_name("condition"),
-            statement.child_by_field_name("consequence"),
+            statement.field_child("condition"),
+            statement.field_child("consequence"),
         ) else {
             continue;
         };
@@ -1082,7 +1079,7 @@ fn refusal_hooks(file: &ParsedFile, function: Node) -> Vec<String> {
             continue;
         }
         for call in file.of_kinds_within(&["call"], condition) {
-            let Some(callee) = call.child_by_field_name("function") else {
+            let Some(callee) = call.field_child("function") else {
                 continue;
             };
             let written = file.text(callee);
@@ -1101,7 +1098,7 @@ fn refusal_hooks(file: &ParsedFile, function: Node) -> Vec<String> {
 /// Whether a function returns a test of the caller's login or rights, and never lets every
 /// caller through (`return True` when the class declares no permission is no test).
 fn returns_access_test(file: &ParsedFile, function: Node) -> bool {
-    let Some(body) = function.child_by_field_name("body") else {
+    let Some(body) = function.field_child("body") else {
         return false;
     };
     let exits = file.of_kinds_within(&["return_statement"], body);
@@ -1118,7 +1115,7 @@ fn returns_access_test(file: &ParsedFile, function: Node) -> bool {
 /// Whether `function` refuses (raises or returns a 401/403, aborts) under a condition about
 /// administrators, staff or superusers: `if not user.admin:`, `if not request.user.is_staff:`.
 fn refuses_non_staff(file: &ParsedFile, function: Node) -> bool {
-    let Some(body) = function.child_by_field_name("body") else {
+    let Some(body) = function.field_child("body") else {
         return false;
     };
     let names_staff = |condition: &str| crate::app::handlers::admin::is_admin_marker(condition);
@@ -1133,7 +1130,7 @@ fn refuses_non_staff(file: &ParsedFile, function: Node) -> bool {
             let text = file.text(node);
             let refuses = match node.kind() {
                 "call" => {
-                    node.child_by_field_name("function")
+                    node.field_child("function")
                         .is_some_and(|f| file.text(f).rsplit('.').next() == Some("abort"))
                         && (text.contains("401") || text.contains("403"))
                 }
@@ -1168,7 +1165,7 @@ fn on_denied_branch(file: &ParsedFile, node: Node, body: Node, reading: &Reading
         }
         if parent.kind() == "if_statement" {
             let condition = parent
-                .child_by_field_name("condition")
+                .field_child("condition")
                 .map(|c| reading.text(file, c))
                 .unwrap_or_default();
             // `if user.is_anonymous:` is taken when the test of the caller fails, as `if not
@@ -1177,7 +1174,7 @@ fn on_denied_branch(file: &ParsedFile, node: Node, body: Node, reading: &Reading
                 condition.trim_start().starts_with("not ") != ANONYMOUS_TEST.is_match(&condition);
             let in_else = child.kind() == "else_clause";
             let in_body = parent
-                .child_by_field_name("consequence")
+                .field_child("consequence")
                 .is_some_and(|c| c.id() == child.id());
             if ACCESS_TEST.is_match(&condition) && ((in_else && !negated) || (in_body && negated)) {
                 return true;
@@ -1214,11 +1211,11 @@ fn redirects_when_denied(file: &ParsedFile, node: Node, body: Node, reading: &Re
     for parent in ancestors_from(body, node) {
         if parent.kind() == "if_statement" {
             let condition = parent
-                .child_by_field_name("condition")
+                .field_child("condition")
                 .map(|c| reading.text(file, c))
                 .unwrap_or_default();
             let in_body = parent
-                .child_by_field_name("consequence")
+                .field_child("consequence")
                 .is_some_and(|c| c.id() == child.id());
             let in_else = child.kind() == "else_clause";
             if names_the_caller(&condition)
@@ -1234,13 +1231,13 @@ fn redirects_when_denied(file: &ParsedFile, node: Node, body: Node, reading: &Re
                 .take_while(|s| s.id() != child.id())
                 .any(|statement| {
                     statement.kind() == "if_statement"
-                        && statement.child_by_field_name("alternative").is_none()
-                        && statement.child_by_field_name("condition").is_some_and(|c| {
+                        && statement.field_child("alternative").is_none()
+                        && statement.field_child("condition").is_some_and(|c| {
                             let condition = reading.text(file, c);
                             names_the_caller(&condition) && !absent(&condition)
                         })
                         && statement
-                            .child_by_field_name("consequence")
+                            .field_child("consequence")
                             .and_then(|c| named_children(c).into_iter().last())
                             .is_some_and(|last| last.kind() == "return_statement")
                 });
@@ -1271,7 +1268,7 @@ fn under_condition(
         }
         if matches!(parent.kind(), "if_statement" | "elif_clause") {
             let condition = parent
-                .child_by_field_name("condition")
+                .field_child("condition")
                 .map(|c| reading.text(file, c))
                 .unwrap_or_default();
             if test(&condition) {

@@ -6,7 +6,7 @@ use super::{Project, Route};
 use crate::finding::{Finding, Related};
 use crate::rules::{Confidence, Rule};
 use crate::source::Position;
-use crate::syntax::{descendants, named_children};
+use crate::syntax::{descendants, named_children, FieldChild};
 use crate::taint::callees::Callees;
 use regex::Regex;
 use std::collections::BTreeMap;
@@ -50,7 +50,7 @@ fn creates_an_account(callees: &mut Callees, path: &str, at: usize) -> Option<St
         .with_function_at(path, at, |file, function| {
             descendants(function)
                 .filter(|node| matches!(node.kind(), "call" | "call_expression"))
-                .filter_map(|call| call.child_by_field_name("function"))
+                .filter_map(|call| call.field_child("function"))
                 .map(|callee| file.text(callee).to_string())
                 .find(|callee| CREATES_ACCOUNT.is_match(callee))
         })
@@ -92,7 +92,7 @@ fn signs_in_or_out(callees: &mut Callees, path: &str, at: usize) -> Option<Strin
             let symbols = file.symbols();
             descendants(function)
                 .filter(|node| matches!(node.kind(), "call" | "call_expression"))
-                .filter_map(|call| call.child_by_field_name("function"))
+                .filter_map(|call| call.field_child("function"))
                 .map(|callee| file.text(callee))
                 .find(|callee| {
                     symbols
@@ -130,8 +130,8 @@ fn sets_password_unverified(callees: &mut Callees, path: &str, at: usize) -> Opt
             let nodes: Vec<_> = descendants(function).collect();
             let sets = nodes.iter().find_map(|node| {
                 let target = match node.kind() {
-                    "call" | "call_expression" => node.child_by_field_name("function"),
-                    "assignment" | "assignment_expression" => node.child_by_field_name("left"),
+                    "call" | "call_expression" => node.field_child("function"),
+                    "assignment" | "assignment_expression" => node.field_child("left"),
                     _ => None,
                 }?;
                 let text = file.text(target);
@@ -152,7 +152,7 @@ fn sets_password_unverified(callees: &mut Callees, path: &str, at: usize) -> Opt
                 );
                 let reads = node.parent().is_some_and(|call| {
                     matches!(call.kind(), "call" | "call_expression")
-                        && call.child_by_field_name("function").is_some_and(|f| {
+                        && call.field_child("function").is_some_and(|f| {
                             let name = file.text(f);
                             let last = name.rsplit(['.', ':']).next().unwrap_or(name);
                             matches!(last, "get" | "pop" | "getlist" | "get_one" | "query")

@@ -15,7 +15,7 @@ use super::guards::Judge;
 use crate::app::handlers::admin::is_admin_marker;
 use crate::app::handlers::{Framework, Handler};
 use crate::parse::ParsedFile;
-use crate::syntax::{descendants, named_children};
+use crate::syntax::{descendants, named_children, FieldChild};
 use crate::taint::callees::Callees;
 use regex::Regex;
 use std::collections::{BTreeMap, BTreeSet};
@@ -69,10 +69,10 @@ pub fn python(file: &ParsedFile, facts: &mut FileFacts) {
         else {
             continue;
         };
-        if let Some(params) = function.child_by_field_name("parameters") {
+        if let Some(params) = function.field_child("parameters") {
             for param in named_children(params) {
                 let Some(name) = param
-                    .child_by_field_name("name")
+                    .field_child("name")
                     .or_else(|| named_children(param).into_iter().next())
                 else {
                     continue;
@@ -81,7 +81,7 @@ pub fn python(file: &ParsedFile, facts: &mut FileFacts) {
                 if !handler.request_params.iter().any(|p| p == name) {
                     continue;
                 }
-                if let Some(annotation) = param.child_by_field_name("type") {
+                if let Some(annotation) = param.field_child("type") {
                     let bounded = bounded_fields(file, function, name);
                     for class in type_names(file, annotation) {
                         uses.add(qualify(class), staff, bounded.clone(), at);
@@ -106,10 +106,8 @@ pub fn python(file: &ParsedFile, facts: &mut FileFacts) {
         .copied()
         .filter(|n| n.kind() == "class_definition")
     {
-        let (Some(name), Some(body)) = (
-            class.child_by_field_name("name"),
-            class.child_by_field_name("body"),
-        ) else {
+        let (Some(name), Some(body)) = (class.field_child("name"), class.field_child("body"))
+        else {
             continue;
         };
         view_class_uses(file, class, &qualify, &mut uses);
@@ -119,14 +117,14 @@ pub fn python(file: &ParsedFile, facts: &mut FileFacts) {
                 .into_iter()
                 .filter(|n| n.kind() == "assignment")
             {
-                if let Some(annotation) = assignment.child_by_field_name("type") {
+                if let Some(annotation) = assignment.field_child("type") {
                     fields.extend(type_names(file, annotation).iter().map(|t| qualify(t)));
                 }
                 // DRF nested serializers: `items = ItemSerializer(many=True)`.
                 if let Some(value) = assignment
-                    .child_by_field_name("right")
+                    .field_child("right")
                     .filter(|v| v.kind() == "call")
-                    .and_then(|v| v.child_by_field_name("function"))
+                    .and_then(|v| v.field_child("function"))
                 {
                     fields.push(qualify(file.text(value)));
                 }
@@ -185,13 +183,13 @@ pub fn rust(file: &ParsedFile, facts: &mut FileFacts) {
         let Some(parameters) = root
             .descendant_for_byte_range(handler.name_bytes.start, handler.name_bytes.end)
             .and_then(|name| name.parent())
-            .and_then(|function| function.child_by_field_name("parameters"))
+            .and_then(|function| function.field_child("parameters"))
         else {
             continue;
         };
         for kind in named_children(parameters)
             .into_iter()
-            .filter_map(|parameter| parameter.child_by_field_name("type"))
+            .filter_map(|parameter| parameter.field_child("type"))
             .flat_map(|kind| std::iter::once(kind).chain(descendants(kind)))
             .filter(|kind| kind.kind() == "type_identifier")
         {
@@ -201,14 +199,14 @@ pub fn rust(file: &ParsedFile, facts: &mut FileFacts) {
     }
     for function in descendants(file.tree.root_node()).filter(|n| n.kind() == "function_item") {
         let (Some(name), Some(parameters)) = (
-            function.child_by_field_name("name"),
-            function.child_by_field_name("parameters"),
+            function.field_child("name"),
+            function.field_child("parameters"),
         ) else {
             continue;
         };
         let types: Vec<&str> = named_children(parameters)
             .into_iter()
-            .filter_map(|parameter| parameter.child_by_field_name("type"))
+            .filter_map(|parameter| parameter.field_child("type"))
             .map(|kind| file.text(kind))
             .collect();
         let staff = types.iter().any(|kind| is_admin_marker(kind));
@@ -228,10 +226,7 @@ pub fn rust(file: &ParsedFile, facts: &mut FileFacts) {
     }
     // Struct fields typed with other structs (`lines: Vec<OrderLine>`): nested request models.
     for item in descendants(file.tree.root_node()).filter(|n| n.kind() == "struct_item") {
-        let (Some(name), Some(body)) = (
-            item.child_by_field_name("name"),
-            item.child_by_field_name("body"),
-        ) else {
+        let (Some(name), Some(body)) = (item.field_child("name"), item.field_child("body")) else {
             continue;
         };
         let fields: Vec<String> = descendants(body)
@@ -315,21 +310,19 @@ fn built_from_request<'f>(file: &ParsedFile<'f>, function: Node) -> Vec<&'f str>
         if node.kind() != "assignment" {
             continue;
         }
-        let (Some(left), Some(right)) = (
-            node.child_by_field_name("left"),
-            node.child_by_field_name("right"),
-        ) else {
+        let (Some(left), Some(right)) = (node.field_child("left"), node.field_child("right"))
+        else {
             continue;
         };
         if let Some(class) = right
-            .child_by_field_name("function")
+            .field_child("function")
             .filter(|_| right.kind() == "call" && left.kind() == "identifier")
         {
             built.push((file.text(left), file.text(class)));
         }
     }
     for call in descendants(function).filter(|n| n.kind() == "call") {
-        let Some(callee) = call.child_by_field_name("function") else {
+        let Some(callee) = call.field_child("function") else {
             continue;
         };
         let written = file.text(callee);
@@ -339,7 +332,7 @@ fn built_from_request<'f>(file: &ParsedFile<'f>, function: Node) -> Vec<&'f str>
             }
         }
         let args = call
-            .child_by_field_name("arguments")
+            .field_child("arguments")
             .map(|a| file.text(a))
             .unwrap_or("");
         let class = match written.rsplit_once('.') {
@@ -354,15 +347,13 @@ fn built_from_request<'f>(file: &ParsedFile<'f>, function: Node) -> Vec<&'f str>
             .parent()
             .is_some_and(|parent| parent.kind() == "return_statement");
         let requested = !returned
-            && call
-                .child_by_field_name("arguments")
-                .is_some_and(|arguments| {
-                    named_children(arguments).into_iter().any(|argument| {
-                        let value = argument.child_by_field_name("value").unwrap_or(argument);
-                        file.text(value).contains("request.")
-                            || crate::taint::from_request(file, file.model(), value)
-                    })
-                });
+            && call.field_child("arguments").is_some_and(|arguments| {
+                named_children(arguments).into_iter().any(|argument| {
+                    let value = argument.field_child("value").unwrap_or(argument);
+                    file.text(value).contains("request.")
+                        || crate::taint::from_request(file, file.model(), value)
+                })
+            });
         if requested {
             classes.push(class);
         }
@@ -390,16 +381,16 @@ fn decorator_models<'f>(file: &ParsedFile<'f>, function: Node) -> Vec<&'f str> {
         .filter_map(|decorator| named_children(decorator).into_iter().next())
         .filter(|call| call.kind() == "call")
         .filter(|call| {
-            call.child_by_field_name("function")
+            call.field_child("function")
                 .is_some_and(|f| PARSING_DECORATOR.is_match(file.text(f)))
         })
         .filter_map(|call| {
-            let first = named_children(call.child_by_field_name("arguments")?)
+            let first = named_children(call.field_child("arguments")?)
                 .into_iter()
                 .next()?;
             // `Schema` or `Schema()`.
             let class = match first.kind() {
-                "call" => first.child_by_field_name("function")?,
+                "call" => first.field_child("function")?,
                 _ => first,
             };
             matches!(class.kind(), "identifier" | "attribute").then(|| file.text(class))
@@ -416,10 +407,7 @@ fn view_class_uses(
     qualify: &dyn Fn(&str) -> String,
     uses: &mut Uses,
 ) {
-    let (Some(name), Some(body)) = (
-        class.child_by_field_name("name"),
-        class.child_by_field_name("body"),
-    ) else {
+    let (Some(name), Some(body)) = (class.field_child("name"), class.field_child("body")) else {
         return;
     };
     let name = file.text(name);
@@ -430,7 +418,7 @@ fn view_class_uses(
         .filter(|h| h.owner.as_deref() == Some(name))
         .collect();
     let bases = class
-        .child_by_field_name("superclasses")
+        .field_child("superclasses")
         .map(|b| file.text(b))
         .unwrap_or("");
     if handlers.is_empty() && !bases.contains("View") {
@@ -443,17 +431,17 @@ fn view_class_uses(
     let handler_bytes: Vec<_> = handlers.iter().map(|h| h.name_bytes.clone()).collect();
     for statement in named_children(body) {
         let definition = match statement.kind() {
-            "decorated_definition" => statement.child_by_field_name("definition"),
+            "decorated_definition" => statement.field_child("definition"),
             "function_definition" => Some(statement),
             _ => None,
         };
         if let Some(method) = definition {
             // Handlers were read with their own guards above.
             let is_handler = method
-                .child_by_field_name("name")
+                .field_child("name")
                 .is_some_and(|n| handler_bytes.contains(&n.byte_range()));
             let method_name = method
-                .child_by_field_name("name")
+                .field_child("name")
                 .map(|n| file.text(n))
                 .unwrap_or("");
             if VIEW_CLASS_GETTERS.contains(&method_name) {
@@ -476,8 +464,8 @@ fn view_class_uses(
             .filter(|n| n.kind() == "assignment")
         {
             let (Some(left), Some(right)) = (
-                assignment.child_by_field_name("left"),
-                assignment.child_by_field_name("right"),
+                assignment.field_child("left"),
+                assignment.field_child("right"),
             ) else {
                 continue;
             };
@@ -553,7 +541,7 @@ fn lineage_markers(file: &ParsedFile, class: Node) -> Vec<String> {
         }
         seen.push(current.id());
         markers.extend(crate::app::handlers::python::class_markers(file, current));
-        let Some(bases) = current.child_by_field_name("superclasses") else {
+        let Some(bases) = current.field_child("superclasses") else {
             continue;
         };
         for base in named_children(bases)
@@ -561,10 +549,12 @@ fn lineage_markers(file: &ParsedFile, class: Node) -> Vec<String> {
             .filter(|b| b.kind() == "identifier")
         {
             let name = file.text(base);
-            todo.extend(local.iter().copied().filter(|n| {
-                n.child_by_field_name("name")
-                    .is_some_and(|n| file.text(n) == name)
-            }));
+            todo.extend(
+                local
+                    .iter()
+                    .copied()
+                    .filter(|n| n.field_child("name").is_some_and(|n| file.text(n) == name)),
+            );
         }
     }
     markers
@@ -578,7 +568,7 @@ fn bounded_fields(file: &ParsedFile, function: Node, param: &str) -> Vec<String>
     for node in descendants(function) {
         let checked = match node.kind() {
             "comparison_operator" => LOWER_BOUND.is_match(file.text(node)),
-            "call" => node.child_by_field_name("function").is_some_and(|f| {
+            "call" => node.field_child("function").is_some_and(|f| {
                 let name = file.text(f).rsplit('.').next().unwrap_or("").to_lowercase();
                 ["valid", "check", "ensure", "positive", "bound", "clamp"]
                     .iter()

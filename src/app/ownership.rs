@@ -7,7 +7,7 @@
 
 use super::guards::{ClassFact, Judge};
 use crate::parse::ParsedFile;
-use crate::syntax::{descendants, name_words, named_children};
+use crate::syntax::{descendants, name_words, named_children, FieldChild};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 use std::sync::LazyLock;
@@ -165,7 +165,7 @@ const RELATIONS: &[&str] = &[
 /// The ownership facts of the Python class `class`'s own fields.
 pub fn python_fields(file: &ParsedFile, class: Node) -> ModelFields {
     let mut fields = ModelFields::default();
-    let Some(body) = class.child_by_field_name("body") else {
+    let Some(body) = class.field_child("body") else {
         return fields;
     };
     for statement in named_children(body) {
@@ -176,20 +176,20 @@ pub fn python_fields(file: &ParsedFile, class: Node) -> ModelFields {
             continue;
         };
         let Some(name) = assignment
-            .child_by_field_name("left")
+            .field_child("left")
             .filter(|left| left.kind() == "identifier")
         else {
             continue;
         };
-        let value = assignment.child_by_field_name("right");
-        let annotation = assignment.child_by_field_name("type");
+        let value = assignment.field_child("right");
+        let annotation = assignment.field_child("type");
         if value.is_none() && annotation.is_none() {
             continue;
         }
         // `order_items = relationship("OrderItem")`: the other side's link, no column here.
         let reverse = value
             .filter(|value| value.kind() == "call")
-            .and_then(|call| call.child_by_field_name("function"))
+            .and_then(|call| call.field_child("function"))
             .is_some_and(|callee| {
                 let callee = file.text(callee);
                 matches!(
@@ -225,7 +225,7 @@ fn is_flag(file: &ParsedFile, name: &str, value: Option<Node>, annotation: Optio
             || text.contains("Mapped[bool]")
             || descendants(node)
                 .filter(|call| call.kind() == "call")
-                .filter_map(|call| call.child_by_field_name("function"))
+                .filter_map(|call| call.field_child("function"))
                 .any(|callee| file.text(callee).ends_with("BooleanField"))
             || value_is_column_of(file, node, "Boolean")
     };
@@ -245,7 +245,7 @@ fn is_display_name(file: &ParsedFile, name: &str, value: Option<Node>) -> bool {
         .is_some_and(|last| IDENTIFIERS.contains(&last));
     let text = value.is_some_and(|value| {
         value.kind() == "call"
-            && value.child_by_field_name("function").is_some_and(|callee| {
+            && value.field_child("function").is_some_and(|callee| {
                 matches!(
                     file.text(callee).rsplit('.').next(),
                     Some("CharField" | "TextField")
@@ -259,7 +259,7 @@ fn is_display_name(file: &ParsedFile, name: &str, value: Option<Node>) -> bool {
 fn value_is_column_of(file: &ParsedFile, node: Node, kind: &str) -> bool {
     node.kind() == "call"
         && node
-            .child_by_field_name("arguments")
+            .field_child("arguments")
             .and_then(|arguments| arguments.named_child(0))
             .is_some_and(|first| {
                 let text = file.text(first);
@@ -275,16 +275,16 @@ fn references(file: &ParsedFile, value: Node) -> Vec<String> {
     descendants(value)
         .filter(|node| node.kind() == "call")
         .filter_map(|call| {
-            let callee = file.text(call.child_by_field_name("function")?);
+            let callee = file.text(call.field_child("function")?);
             let last = callee.rsplit('.').next().unwrap_or(callee);
-            let arguments = named_children(call.child_by_field_name("arguments")?);
+            let arguments = named_children(call.field_child("arguments")?);
             let target = if RELATIONS.contains(&last) {
                 arguments.first().copied()?
             } else {
                 arguments.iter().find_map(|argument| {
-                    let name = argument.child_by_field_name("name")?;
+                    let name = argument.field_child("name")?;
                     (argument.kind() == "keyword_argument" && file.text(name) == "foreign_key")
-                        .then(|| argument.child_by_field_name("value"))
+                        .then(|| argument.field_child("value"))
                         .flatten()
                 })?
             };

@@ -29,7 +29,7 @@ use super::guards::{is_name, names_the_caller, GuardCall, Names, Via, REJECTIONS
 use crate::parse::ParsedFile;
 use crate::source::Language;
 use crate::symbols::Resolved;
-use crate::syntax::{descendants, named_children};
+use crate::syntax::{descendants, named_children, FieldChild};
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
 use std::sync::LazyLock;
@@ -94,7 +94,7 @@ const REDIRECTS: &[&str] = &[
 /// The summary of what a Python function's result tests, when it is a predicate or depends on
 /// a credential or the client's address; `None` otherwise.
 pub fn python_tests(file: &ParsedFile, function: Node) -> Option<Tests> {
-    let body = function.child_by_field_name("body")?;
+    let body = function.field_child("body")?;
     let own = OwnNodes::of(file, body);
     let every_return = file.of_kinds_within(&["return_statement"], body);
     let returns: Vec<Node> = every_return
@@ -119,7 +119,7 @@ pub fn python_tests(file: &ParsedFile, function: Node) -> Option<Tests> {
             .get(first)
             .is_some_and(|r| r.end_byte() <= range.end);
         if own.holds(statement) && returns_inside {
-            deciding.extend(statement.child_by_field_name("condition"));
+            deciding.extend(statement.field_child("condition"));
         }
     }
     // The values of the names they use (`token = request.headers.get(…)`), two steps back.
@@ -131,8 +131,8 @@ pub fn python_tests(file: &ParsedFile, function: Node) -> Option<Tests> {
             .collect();
         for assignment in &assignments {
             let (Some(left), Some(right)) = (
-                assignment.child_by_field_name("left"),
-                assignment.child_by_field_name("right"),
+                assignment.field_child("left"),
+                assignment.field_child("right"),
             ) else {
                 continue;
             };
@@ -161,13 +161,11 @@ pub fn python_tests(file: &ParsedFile, function: Node) -> Option<Tests> {
                 .any(|name| {
                     assignments.iter().any(|assignment| {
                         assignment
-                            .child_by_field_name("left")
+                            .field_child("left")
                             .is_some_and(|left| file.text(left) == file.text(name))
-                            && assignment
-                                .child_by_field_name("right")
-                                .is_some_and(|right| {
-                                    credential_read(file, right, &parameters).is_some()
-                                })
+                            && assignment.field_child("right").is_some_and(|right| {
+                                credential_read(file, right, &parameters).is_some()
+                            })
                     })
                 })
     };
@@ -193,7 +191,7 @@ pub fn python_tests(file: &ParsedFile, function: Node) -> Option<Tests> {
             .iter()
             .flat_map(|d| descendants(*d).filter(|n| n.kind() == "call"))
         {
-            let Some(callee) = call.child_by_field_name("function") else {
+            let Some(callee) = call.field_child("function") else {
                 continue;
             };
             let text = file.text(callee);
@@ -246,7 +244,7 @@ impl OwnNodes {
 
 /// The names of a function's parameters, `self` and `cls` included.
 fn parameters(file: &ParsedFile, function: Node) -> Vec<String> {
-    let Some(list) = function.child_by_field_name("parameters") else {
+    let Some(list) = function.field_child("parameters") else {
         return Vec::new();
     };
     named_children(list)
@@ -255,9 +253,7 @@ fn parameters(file: &ParsedFile, function: Node) -> Vec<String> {
             let name = match parameter.kind() {
                 "identifier" => parameter,
                 "typed_parameter" => parameter.named_child(0)?,
-                "default_parameter" | "typed_default_parameter" => {
-                    parameter.child_by_field_name("name")?
-                }
+                "default_parameter" | "typed_default_parameter" => parameter.field_child("name")?,
                 _ => return None,
             };
             Some(file.text(name).to_string())
@@ -273,22 +269,22 @@ fn boolean_shaped(file: &ParsedFile, value: Node, assignments: &[Node]) -> bool 
         // `a or b` is one of its operands: a truth value when both are (`x.get(k) or 0` is not).
         "boolean_operator" => ["left", "right"].iter().all(|side| {
             value
-                .child_by_field_name(side)
+                .field_child(side)
                 .is_some_and(|operand| boolean_shaped(file, operand, assignments))
         }),
         "parenthesized_expression" => value
             .named_child(0)
             .is_some_and(|inner| boolean_shaped(file, inner, &[])),
-        "attribute" => value.child_by_field_name("attribute").is_some_and(|a| {
+        "attribute" => value.field_child("attribute").is_some_and(|a| {
             let name = file.text(a);
             name.starts_with("is_") || name.starts_with("has_") || name.starts_with("can_")
         }),
         "identifier" => assignments.iter().any(|assignment| {
             assignment
-                .child_by_field_name("left")
+                .field_child("left")
                 .is_some_and(|left| file.text(left) == file.text(value))
                 && assignment
-                    .child_by_field_name("right")
+                    .field_child("right")
                     .is_some_and(|right| boolean_shaped(file, right, &[]))
         }),
         _ => false,
@@ -309,12 +305,12 @@ fn requires_credential(file: &ParsedFile, value: Node, reads: &dyn Fn(Node) -> b
         },
         "boolean_operator" => {
             let operator = value
-                .child_by_field_name("operator")
+                .field_child("operator")
                 .map(|o| file.text(o))
                 .unwrap_or("");
             let operands = ["left", "right"]
                 .iter()
-                .filter_map(|side| value.child_by_field_name(side));
+                .filter_map(|side| value.field_child(side));
             match operator {
                 "or" => operands
                     .into_iter()
@@ -337,7 +333,7 @@ fn only_yes_or_no(file: &ParsedFile, value: Node) -> bool {
             .is_some_and(|inner| only_yes_or_no(file, inner)),
         "boolean_operator" => ["left", "right"].iter().any(|side| {
             value
-                .child_by_field_name(side)
+                .field_child(side)
                 .is_some_and(|operand| only_yes_or_no(file, operand))
         }),
         _ => boolean_shaped(file, value, &[]),
@@ -347,7 +343,7 @@ fn only_yes_or_no(file: &ParsedFile, value: Node) -> bool {
 /// Whether a call can only answer yes or no: `bool(…)`, `isinstance(…)`, `….exists()`,
 /// `compare_digest(…)`, a method named `is_…`, `has_…` or `can_…`.
 fn answers_yes_or_no(file: &ParsedFile, call: Node) -> bool {
-    let Some(callee) = call.child_by_field_name("function") else {
+    let Some(callee) = call.field_child("function") else {
         return false;
     };
     let written = file.text(callee);
@@ -419,10 +415,8 @@ fn credential_read(file: &ParsedFile, node: Node, parameters: &[String]) -> Opti
                 }
             }
             "subscript" => {
-                let (Some(value), Some(key)) = (
-                    n.child_by_field_name("value"),
-                    n.child_by_field_name("subscript"),
-                ) else {
+                let (Some(value), Some(key)) = (n.field_child("value"), n.field_child("subscript"))
+                else {
                     continue;
                 };
                 let value = file.text(value);
@@ -440,7 +434,7 @@ fn credential_read(file: &ParsedFile, node: Node, parameters: &[String]) -> Opti
                 }
             }
             "call" => {
-                let Some(callee) = n.child_by_field_name("function") else {
+                let Some(callee) = n.field_child("function") else {
                     continue;
                 };
                 let written = file.text(callee);
@@ -464,7 +458,7 @@ fn credential_read(file: &ParsedFile, node: Node, parameters: &[String]) -> Opti
 /// Whether the first argument of `call` (`headers.get(KEY)`) names a credential.
 fn keyed_by_credential(file: &ParsedFile, call: Option<Node>) -> bool {
     call.filter(|c| c.kind() == "call")
-        .and_then(|c| c.child_by_field_name("arguments"))
+        .and_then(|c| c.field_child("arguments"))
         .and_then(|args| named_children(args).into_iter().next())
         .is_some_and(|key| names_credential(file.text(key)))
 }
@@ -507,7 +501,7 @@ pub fn python_checks<'t>(
     requests: &[String],
     class: Option<&str>,
 ) -> Vec<Check<'t>> {
-    let Some(body) = function.child_by_field_name("body") else {
+    let Some(body) = function.field_child("body") else {
         return Vec::new();
     };
     if !file.text(body).contains("if") {
@@ -519,13 +513,13 @@ pub fn python_checks<'t>(
         if !own.holds(statement) {
             continue;
         }
-        let Some(condition) = statement.child_by_field_name("condition") else {
+        let Some(condition) = statement.field_child("condition") else {
             continue;
         };
         let Some((call, negated)) = predicate_in(file, condition) else {
             continue;
         };
-        let Some(callee) = call.child_by_field_name("function") else {
+        let Some(callee) = call.field_child("function") else {
             continue;
         };
         let written = file.text(callee);
@@ -534,7 +528,7 @@ pub fn python_checks<'t>(
         }
         let protected: Range<usize>;
         let refusal = if negated {
-            let Some(consequence) = statement.child_by_field_name("consequence") else {
+            let Some(consequence) = statement.field_child("consequence") else {
                 continue;
             };
             let Some(block) = statement.parent() else {
@@ -550,7 +544,7 @@ pub fn python_checks<'t>(
             let [otherwise] = alternatives.as_slice() else {
                 continue;
             };
-            let Some(consequence) = statement.child_by_field_name("consequence") else {
+            let Some(consequence) = statement.field_child("consequence") else {
                 continue;
             };
             protected = consequence.byte_range();
@@ -611,12 +605,12 @@ fn predicate_in<'t>(file: &ParsedFile, condition: Node<'t>) -> Option<(Node<'t>,
     match condition.kind() {
         "call" => Some((condition, false)),
         "not_operator" => condition
-            .child_by_field_name("argument")
+            .field_child("argument")
             .filter(|a| a.kind() == "call")
             .map(|call| (call, true)),
         "parenthesized_expression" => predicate_in(file, condition.named_child(0)?),
         "boolean_operator" => {
-            let operator = condition.child_by_field_name("operator")?;
+            let operator = condition.field_child("operator")?;
             let negated = match file.text(operator) {
                 "or" => true,
                 "and" => false,
@@ -624,7 +618,7 @@ fn predicate_in<'t>(file: &ParsedFile, condition: Node<'t>) -> Option<(Node<'t>,
             };
             ["left", "right"]
                 .iter()
-                .filter_map(|side| condition.child_by_field_name(side))
+                .filter_map(|side| condition.field_child(side))
                 .filter_map(|operand| predicate_in(file, operand))
                 .find(|(_, n)| *n == negated)
         }
@@ -635,7 +629,7 @@ fn predicate_in<'t>(file: &ParsedFile, condition: Node<'t>) -> Option<(Node<'t>,
 /// Whether a call is handed the request (an argument that is, or is read from, one of
 /// `requests`), or nothing (a predicate on the framework's globals).
 fn passes_the_request(file: &ParsedFile, call: Node, requests: &[String]) -> bool {
-    let Some(arguments) = call.child_by_field_name("arguments") else {
+    let Some(arguments) = call.field_child("arguments") else {
         return false;
     };
     let arguments: Vec<Node> = named_children(arguments)
@@ -645,7 +639,7 @@ fn passes_the_request(file: &ParsedFile, call: Node, requests: &[String]) -> boo
     arguments.is_empty()
         || arguments.iter().any(|argument| {
             let value = match argument.kind() {
-                "keyword_argument" => argument.child_by_field_name("value"),
+                "keyword_argument" => argument.field_child("value"),
                 _ => Some(*argument),
             };
             value.is_some_and(|value| {
@@ -669,7 +663,7 @@ fn refusal_in<'t>(file: &ParsedFile, branch: Node<'t>) -> Option<Node<'t>> {
             REJECTIONS.iter().any(|r| text.contains(r))
                 || descendants(*node).any(|call| {
                     call.kind() == "call"
-                        && call.child_by_field_name("function").is_some_and(|f| {
+                        && call.field_child("function").is_some_and(|f| {
                             let name = file.text(f);
                             REDIRECTS.contains(&name.rsplit('.').next().unwrap_or(name))
                         })
@@ -680,9 +674,9 @@ fn refusal_in<'t>(file: &ParsedFile, branch: Node<'t>) -> Option<Node<'t>> {
             REJECTIONS.iter().any(|r| text.contains(r))
         }
         "call" => {
-            node.child_by_field_name("function")
+            node.field_child("function")
                 .is_some_and(|f| file.text(f).rsplit('.').next() == Some("abort"))
-                && node.child_by_field_name("arguments").is_some_and(|args| {
+                && node.field_child("arguments").is_some_and(|args| {
                     let text = file.text(args);
                     text.contains("401") || text.contains("403") || text.contains("redirect")
                 })
@@ -701,10 +695,10 @@ fn writes_outside(file: &ParsedFile, body: Node, check: Node, protected: &Range<
             if protected.contains(&at) || check.byte_range().contains(&at) {
                 return false;
             }
-            call.child_by_field_name("function").is_some_and(|callee| {
+            call.field_child("function").is_some_and(|callee| {
                 // The name called, also on a chain (`Note.objects.all().delete`).
                 let name = match callee.kind() {
-                    "attribute" => callee.child_by_field_name("attribute"),
+                    "attribute" => callee.field_child("attribute"),
                     "identifier" => Some(callee),
                     _ => None,
                 };
@@ -718,7 +712,7 @@ fn writes_outside(file: &ParsedFile, body: Node, check: Node, protected: &Range<
 /// and Flask's global `request`.
 pub fn request_objects(file: &ParsedFile, function: Node, django: bool) -> Vec<String> {
     let mut out: Vec<String> = vec!["request".into(), "self.request".into()];
-    let Some(list) = function.child_by_field_name("parameters") else {
+    let Some(list) = function.field_child("parameters") else {
         return out;
     };
     let mut first = true;
@@ -726,9 +720,7 @@ pub fn request_objects(file: &ParsedFile, function: Node, django: bool) -> Vec<S
         let name = match parameter.kind() {
             "identifier" => Some(parameter),
             "typed_parameter" => parameter.named_child(0),
-            "default_parameter" | "typed_default_parameter" => {
-                parameter.child_by_field_name("name")
-            }
+            "default_parameter" | "typed_default_parameter" => parameter.field_child("name"),
             _ => None,
         };
         let Some(name) = name.map(|n| file.text(n)) else {
@@ -737,7 +729,7 @@ pub fn request_objects(file: &ParsedFile, function: Node, django: bool) -> Vec<S
         if name == "self" || name == "cls" {
             continue;
         }
-        let typed = parameter.child_by_field_name("type").is_some_and(|t| {
+        let typed = parameter.field_child("type").is_some_and(|t| {
             let t = file.text(t);
             t.contains("Request") || t.contains("HTTPConnection") || t.contains("WebSocket")
         });
@@ -754,7 +746,7 @@ pub fn request_objects(file: &ParsedFile, function: Node, django: bool) -> Vec<S
 pub fn callee_ranges(checks: &[Check]) -> Vec<Range<usize>> {
     checks
         .iter()
-        .filter_map(|check| check.call.child_by_field_name("function"))
+        .filter_map(|check| check.call.field_child("function"))
         .map(|callee| callee.byte_range())
         .collect()
 }

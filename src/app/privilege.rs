@@ -6,7 +6,7 @@
 
 use crate::parse::ParsedFile;
 use crate::source::Language;
-use crate::syntax::descendants;
+use crate::syntax::{descendants, FieldChild};
 use regex::Regex;
 use std::sync::LazyLock;
 use tree_sitter::Node;
@@ -43,20 +43,20 @@ fn grant(file: &ParsedFile, node: Node) -> Option<String> {
     match (file.language(), node.kind()) {
         // `user.role = data["role"]`, `target.is_admin = True`
         (Language::Python, "assignment") | (Language::Rust, "assignment_expression") => {
-            let left = node.child_by_field_name("left")?;
+            let left = node.field_child("left")?;
             let field = match left.kind() {
-                "attribute" => left.child_by_field_name("attribute")?,
-                "field_expression" => left.child_by_field_name("field")?,
+                "attribute" => left.field_child("attribute")?,
+                "field_expression" => left.field_child("field")?,
                 _ => return None,
             };
-            let value = node.child_by_field_name("right")?;
+            let value = node.field_child("right")?;
             (PRIVILEGE_FIELD.is_match(file.text(field)) && grants_value(file, value))
                 .then(|| first_line(file.text(node)))
         }
         // `User.objects.filter(pk=pk).update(is_staff=True)`, `User(…, role=role)`
         (Language::Python, "keyword_argument") => {
-            let name = node.child_by_field_name("name")?;
-            let value = node.child_by_field_name("value")?;
+            let name = node.field_child("name")?;
+            let value = node.field_child("value")?;
             (PRIVILEGE_FIELD.is_match(file.text(name)) && grants_value(file, value) && {
                 let call = node.parent()?.parent()?;
                 call.kind() == "call" && writes_a_row(file, call)
@@ -65,16 +65,13 @@ fn grant(file: &ParsedFile, node: Node) -> Option<String> {
         }
         // `user.groups.add(admins)`, `user.add_role(role)`
         (Language::Python, "call") | (Language::Rust, "call_expression") => {
-            let callee = node.child_by_field_name("function")?;
+            let callee = node.field_child("function")?;
             let (receiver, method) = match callee.kind() {
                 "attribute" => (
-                    callee.child_by_field_name("object")?,
-                    callee.child_by_field_name("attribute")?,
+                    callee.field_child("object")?,
+                    callee.field_child("attribute")?,
                 ),
-                "field_expression" => (
-                    callee.child_by_field_name("value")?,
-                    callee.child_by_field_name("field")?,
-                ),
+                "field_expression" => (callee.field_child("value")?, callee.field_child("field")?),
                 _ => return None,
             };
             let method = file.text(method);
@@ -100,7 +97,7 @@ fn grants_value(file: &ParsedFile, value: Node) -> bool {
 /// A call that creates or updates stored rows: `update`, `create`, `update_or_create`, a model
 /// instantiated with keywords (`User(role=…)`, a capitalised name).
 fn writes_a_row(file: &ParsedFile, call: Node) -> bool {
-    let Some(callee) = call.child_by_field_name("function") else {
+    let Some(callee) = call.field_child("function") else {
         return false;
     };
     let text = file.text(callee);
@@ -118,11 +115,11 @@ fn tests_role(file: &ParsedFile, function: Node) -> bool {
     descendants(function).any(|node| {
         let tested = match node.kind() {
             "if_statement" | "elif_clause" | "while_statement" | "if_expression" => {
-                node.child_by_field_name("condition")
+                node.field_child("condition")
             }
-            "match_expression" => node.child_by_field_name("value"),
+            "match_expression" => node.field_child("value"),
             "assert_statement" => node.named_child(0),
-            "call" | "call_expression" => node.child_by_field_name("function"),
+            "call" | "call_expression" => node.field_child("function"),
             _ => None,
         };
         tested.is_some_and(|tested| {

@@ -12,7 +12,7 @@ use super::guards::Judge;
 use crate::app::handlers::python::keyword_argument;
 use crate::parse::ParsedFile;
 use crate::source::Position;
-use crate::syntax::{named_children, positional_arguments};
+use crate::syntax::{named_children, positional_arguments, FieldChild};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use tree_sitter::Node;
@@ -71,7 +71,7 @@ impl HelperCall {
 /// `object.add_url_rule(rule, view_func=view)` on parameters it is handed (directly, or for
 /// each rule of a list parameter it loops over).
 pub fn registrar(file: &ParsedFile, function: Node) -> Option<Registrar> {
-    let parameters: Vec<String> = named_children(function.child_by_field_name("parameters")?)
+    let parameters: Vec<String> = named_children(function.field_child("parameters")?)
         .into_iter()
         .filter(|p| p.kind() == "identifier")
         .map(|p| file.text(p).to_string())
@@ -83,7 +83,7 @@ pub fn registrar(file: &ParsedFile, function: Node) -> Option<Registrar> {
             name: name.to_string(),
         })
     };
-    let body = function.child_by_field_name("body")?;
+    let body = function.field_child("body")?;
     // Every function of the project is asked: most never register anything.
     if !file.text(body).contains("add_url_rule") {
         return None;
@@ -91,15 +91,15 @@ pub fn registrar(file: &ParsedFile, function: Node) -> Option<Registrar> {
     file.of_kinds_within(&["call"], body)
         .into_iter()
         .find_map(|call| {
-            let callee = call.child_by_field_name("function")?;
+            let callee = call.field_child("function")?;
             if callee.kind() != "attribute" {
                 return None;
             }
-            let method = callee.child_by_field_name("attribute")?;
+            let method = callee.field_child("attribute")?;
             if file.text(method) != "add_url_rule" {
                 return None;
             }
-            let object = parameter(file.text(callee.child_by_field_name("object")?))?;
+            let object = parameter(file.text(callee.field_child("object")?))?;
             let positional = positional_arguments(call);
             let rule = positional
                 .first()
@@ -129,10 +129,10 @@ fn looped_over<'f>(file: &'f ParsedFile, node: Node, name: &str) -> Option<&'f s
     while let Some(ancestor) = current {
         if ancestor.kind() == "for_statement"
             && ancestor
-                .child_by_field_name("left")
+                .field_child("left")
                 .is_some_and(|left| file.text(left) == name)
         {
-            let right = ancestor.child_by_field_name("right")?;
+            let right = ancestor.field_child("right")?;
             return (right.kind() == "identifier").then(|| file.text(right));
         }
         current = ancestor.parent();
@@ -149,20 +149,20 @@ pub fn helper_calls(file: &ParsedFile) -> Vec<HelperCall> {
     file.of_kinds(&["call"])
         .into_iter()
         .filter_map(|call| {
-            let callee = call.child_by_field_name("function")?;
+            let callee = call.field_child("function")?;
             if !matches!(callee.kind(), "identifier" | "attribute")
                 || file.text(callee).ends_with(".add_url_rule")
             {
                 return None;
             }
-            let arguments = named_children(call.child_by_field_name("arguments")?);
+            let arguments = named_children(call.field_child("arguments")?);
             let mut positional = Vec::new();
             let mut keywords = Vec::new();
             for argument in arguments {
                 match argument.kind() {
                     "keyword_argument" => {
-                        let name = argument.child_by_field_name("name")?;
-                        let value = argument.child_by_field_name("value")?;
+                        let name = argument.field_child("name")?;
+                        let value = argument.field_child("value")?;
                         keywords.push((file.text(name).to_string(), read(file, value)));
                     }
                     _ => positional.push(read(file, argument)),
@@ -207,9 +207,9 @@ fn read(file: &ParsedFile, value: Node) -> Argument {
 
 /// `Edit.as_view("edit")` → the class it mounts.
 pub(crate) fn as_view(file: &ParsedFile, view: Node) -> Option<Target> {
-    let function = view.child_by_field_name("function")?;
+    let function = view.field_child("function")?;
     let class = function
-        .child_by_field_name("object")
+        .field_child("object")
         .filter(|_| function.kind() == "attribute")
         .filter(|_| file.text(function).ends_with(".as_view"))?;
     Some(Target::Class {

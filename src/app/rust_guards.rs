@@ -12,7 +12,7 @@
 
 use super::guards::{names_the_caller, FunctionFact, GuardCall, Names, Via};
 use crate::parse::ParsedFile;
-use crate::syntax::named_children;
+use crate::syntax::{named_children, FieldChild};
 use tree_sitter::Node;
 
 /// At most this many callees are kept per function.
@@ -53,10 +53,8 @@ const VERIFIERS: &[&str] = &["jsonwebtoken::decode", "jsonwebtoken::decode_heade
 pub fn rust_functions(file: &ParsedFile) -> Vec<FunctionFact> {
     let mut out = Vec::new();
     for function in file.of_kinds(&["function_item"]) {
-        let (Some(name), Some(body)) = (
-            function.child_by_field_name("name"),
-            function.child_by_field_name("body"),
-        ) else {
+        let (Some(name), Some(body)) = (function.field_child("name"), function.field_child("body"))
+        else {
             continue;
         };
         let name = match impl_type(file, function) {
@@ -98,7 +96,7 @@ fn tests(
     calls: &Names,
 ) -> Option<super::predicates::Tests> {
     let boolean = function
-        .child_by_field_name("return_type")
+        .field_child("return_type")
         .is_some_and(|returns| file.text(returns) == "bool");
     if !boolean {
         return None;
@@ -124,7 +122,7 @@ fn impl_type<'f>(file: &ParsedFile<'f>, function: Node) -> Option<&'f str> {
         .parent()
         .filter(|p| p.kind() == "declaration_list")?;
     let item = list.parent().filter(|p| p.kind() == "impl_item")?;
-    let written = file.text(item.child_by_field_name("type")?);
+    let written = file.text(item.field_child("type")?);
     let head = written.split('<').next().unwrap_or(written);
     Some(head.rsplit("::").next().unwrap_or(head).trim())
 }
@@ -150,13 +148,13 @@ fn refuses(file: &ParsedFile, function: Node, body: Node) -> Option<String> {
             }
             continue;
         }
-        let Some(function) = node.child_by_field_name("function") else {
+        let Some(function) = node.field_child("function") else {
             continue;
         };
         let callee = file.text(function);
         let method = match function.kind() {
             "field_expression" => function
-                .child_by_field_name("field")
+                .field_child("field")
                 .map(|f| file.text(f))
                 .unwrap_or(""),
             _ => callee,
@@ -179,7 +177,7 @@ fn refuses_by_address(file: &ParsedFile, function: Node) -> Option<String> {
         let text = file.text(node);
         let exits = node.kind() == "return_expression"
             || node
-                .child_by_field_name("function")
+                .field_child("function")
                 .is_some_and(|f| file.text(f) == "Err");
         exits && REFUSALS.iter().any(|r| text.contains(r))
     };
@@ -196,8 +194,8 @@ fn refuses_by_address(file: &ParsedFile, function: Node) -> Option<String> {
 /// identity or rights (`headers.get(AUTHORIZATION)`, `if !user.is_admin`).
 fn tests_the_caller(file: &ParsedFile, refusal: Node, body: Node) -> bool {
     let receiver = refusal
-        .child_by_field_name("function")
-        .and_then(|f| f.child_by_field_name("value"));
+        .field_child("function")
+        .and_then(|f| f.field_child("value"));
     if receiver.is_some_and(|r| names_the_caller(file.text(r))) {
         return true;
     }
@@ -207,11 +205,11 @@ fn tests_the_caller(file: &ParsedFile, refusal: Node, body: Node) -> bool {
             return false;
         }
         let tested = match parent.kind() {
-            "if_expression" => parent.child_by_field_name("condition"),
-            "match_expression" | "let_declaration" => parent.child_by_field_name("value"),
+            "if_expression" => parent.field_child("condition"),
+            "match_expression" | "let_declaration" => parent.field_child("value"),
             "call_expression" if node.kind() == "arguments" => parent
-                .child_by_field_name("function")
-                .and_then(|f| f.child_by_field_name("value")),
+                .field_child("function")
+                .and_then(|f| f.field_child("value")),
             _ => None,
         };
         if tested.is_some_and(|t| names_the_caller(file.text(t))) {
@@ -227,10 +225,7 @@ fn tests_the_caller(file: &ParsedFile, refusal: Node, body: Node) -> bool {
 fn callees(file: &ParsedFile, body: Node) -> Names {
     let mut out: Vec<String> = Vec::new();
     for call in file.of_kinds_within(&["call_expression"], body) {
-        let Some(callee) = call
-            .child_by_field_name("function")
-            .and_then(|f| written(file, f))
-        else {
+        let Some(callee) = call.field_child("function").and_then(|f| written(file, f)) else {
             continue;
         };
         if !out.contains(&callee) {
@@ -255,10 +250,10 @@ fn written(file: &ParsedFile, function: Node) -> Option<String> {
                 None => text.to_string(),
             })
         }
-        "generic_function" => written(file, function.child_by_field_name("function")?),
+        "generic_function" => written(file, function.field_child("function")?),
         "field_expression" => {
-            let receiver = function.child_by_field_name("value")?;
-            let field = function.child_by_field_name("field")?;
+            let receiver = function.field_child("value")?;
+            let field = function.field_child("field")?;
             (file.text(receiver) == "self").then(|| format!("self.{}", file.text(field)))
         }
         _ => None,
@@ -273,7 +268,7 @@ pub fn body_guard_calls(
     function: Node,
     before: Option<usize>,
 ) -> Vec<GuardCall> {
-    let Some(body) = function.child_by_field_name("body") else {
+    let Some(body) = function.field_child("body") else {
         return Vec::new();
     };
     let mut out = Vec::new();
@@ -283,8 +278,8 @@ pub fn body_guard_calls(
         }
         let (value, let_else) = match statement.kind() {
             "let_declaration" => (
-                statement.child_by_field_name("value"),
-                statement.child_by_field_name("alternative").is_some(),
+                statement.field_child("value"),
+                statement.field_child("alternative").is_some(),
             ),
             "expression_statement" => (named_children(statement).into_iter().next(), false),
             _ => (None, false),
@@ -297,10 +292,7 @@ pub fn body_guard_calls(
         let Some(call) = propagated_call(value, let_else) else {
             continue;
         };
-        let Some(callee) = call
-            .child_by_field_name("function")
-            .and_then(|f| written(file, f))
-        else {
+        let Some(callee) = call.field_child("function").and_then(|f| written(file, f)) else {
             continue;
         };
         out.push(GuardCall {
@@ -319,7 +311,7 @@ fn refused_predicate(file: &ParsedFile, statement: Node) -> Option<GuardCall> {
     if statement.kind() != "if_expression" {
         return None;
     }
-    let condition = statement.child_by_field_name("condition")?;
+    let condition = statement.field_child("condition")?;
     let negated = condition.kind() == "unary_expression" && file.text(condition).starts_with('!');
     let call = named_children(condition)
         .into_iter()
@@ -332,8 +324,8 @@ fn refused_predicate(file: &ParsedFile, statement: Node) -> Option<GuardCall> {
     if call.kind() != "call_expression" {
         return None;
     }
-    let callee = written(file, call.child_by_field_name("function")?)?;
-    let consequence = statement.child_by_field_name("consequence")?;
+    let callee = written(file, call.field_child("function")?)?;
+    let consequence = statement.field_child("consequence")?;
     let refusal = named_children(consequence).into_iter().last()?;
     let text = file.text(refusal);
     let refuses = (refusal.kind() == "return_expression"
@@ -359,12 +351,12 @@ fn propagated_call(value: Node, let_else: bool) -> Option<Node> {
             }
             "await_expression" => named_children(node).into_iter().next()?,
             "call_expression" => {
-                let function = node.child_by_field_name("function")?;
+                let function = node.field_child("function")?;
                 if function.kind() != "field_expression" {
                     return tried.then_some(node);
                 }
                 // A method call: `self.check(…)` is the call; `x.map_err(…)` wraps `x`.
-                let receiver = function.child_by_field_name("value")?;
+                let receiver = function.field_child("value")?;
                 if receiver.kind() == "self" {
                     return tried.then_some(node);
                 }

@@ -8,7 +8,7 @@ use super::{
 use crate::app::handlers::{FileModel, RouteWanted};
 use crate::finding::{DebugShown, ModelRef, TemplateUse};
 use crate::parse::ParsedFile;
-use crate::syntax::descendants;
+use crate::syntax::{descendants, FieldChild};
 use crate::taint::across::{self, ParamSink};
 use crate::taint::built::{built, How};
 use crate::taint::{plugins, Custom, Flow, Tracer};
@@ -766,7 +766,7 @@ impl<'f, 's> FileMatches<'f, 's> {
                     return true;
                 };
                 let Some(call) = self.file.parent(callee).filter(|call| {
-                    call.child_by_field_name("function")
+                    call.field_child("function")
                         .is_some_and(|function| function.id() == callee.id())
                 }) else {
                     return true;
@@ -840,7 +840,7 @@ impl<'f, 's> FileMatches<'f, 's> {
     fn resolves_to(&self, names: &crate::symbols::NamePatterns, node: tree_sitter::Node) -> bool {
         use crate::symbols::Resolved;
         let callee = match node.kind() {
-            "call" | "call_expression" => node.child_by_field_name("function").unwrap_or(node),
+            "call" | "call_expression" => node.field_child("function").unwrap_or(node),
             _ => node,
         };
         let written = &self.file.source.text[callee.byte_range()];

@@ -2,7 +2,7 @@
 
 use super::FileSymbols;
 use crate::parse::ParsedFile;
-use crate::syntax::named_children;
+use crate::syntax::{named_children, FieldChild};
 use tree_sitter::Node;
 
 /// Names Python binds in every module (those a rule may want to name: `builtins.eval`).
@@ -86,13 +86,13 @@ pub(super) fn symbols(file: &ParsedFile) -> FileSymbols {
             "import_statement" => plain_import(file, node, &mut symbols),
             "import_from_statement" => from_import(file, node, &base, &mut symbols),
             "function_definition" | "class_definition" if at_module_level(file, node) => {
-                if let Some(name) = node.child_by_field_name("name") {
+                if let Some(name) = node.field_child("name") {
                     symbols.definitions.push(file.text(name).to_string());
                 }
             }
             "assignment" if at_module_level(file, node) => {
                 if let Some(left) = node
-                    .child_by_field_name("left")
+                    .field_child("left")
                     .filter(|left| left.kind() == "identifier")
                 {
                     symbols.assigned.push(file.text(left).to_string());
@@ -134,10 +134,9 @@ fn plain_import(file: &ParsedFile, node: Node, symbols: &mut FileSymbols) {
     for name in node.children_by_field_name("name", &mut cursor) {
         match name.kind() {
             "aliased_import" => {
-                if let (Some(original), Some(alias)) = (
-                    name.child_by_field_name("name"),
-                    name.child_by_field_name("alias"),
-                ) {
+                if let (Some(original), Some(alias)) =
+                    (name.field_child("name"), name.field_child("alias"))
+                {
                     symbols.imports.push((
                         file.text(alias).to_string(),
                         file.text(original).to_string(),
@@ -155,7 +154,7 @@ fn plain_import(file: &ParsedFile, node: Node, symbols: &mut FileSymbols) {
 
 /// `from x import y as z`, relative (`from ..a import b`) and star imports.
 fn from_import(file: &ParsedFile, node: Node, base: &[&str], symbols: &mut FileSymbols) {
-    let Some(module_node) = node.child_by_field_name("module_name") else {
+    let Some(module_node) = node.field_child("module_name") else {
         return;
     };
     let module = match module_node.kind() {
@@ -179,8 +178,8 @@ fn from_import(file: &ParsedFile, node: Node, base: &[&str], symbols: &mut FileS
     for name in node.children_by_field_name("name", &mut cursor) {
         let (original, local) = match name.kind() {
             "aliased_import" => (
-                name.child_by_field_name("name").map(|n| file.text(n)),
-                name.child_by_field_name("alias").map(|n| file.text(n)),
+                name.field_child("name").map(|n| file.text(n)),
+                name.field_child("alias").map(|n| file.text(n)),
             ),
             _ => (Some(file.text(name)), None),
         };
@@ -207,10 +206,7 @@ fn relative(file: &ParsedFile, node: Node, base: &[&str]) -> String {
 /// `name = value` at module level: an alias when the value is a name, a call or a subscript
 /// (`get = requests.get`, `Dep = Depends(auth)`, `User = Annotated[U, Depends(auth)]`).
 fn alias(file: &ParsedFile, node: Node, symbols: &mut FileSymbols) {
-    let (Some(left), Some(right)) = (
-        node.child_by_field_name("left"),
-        node.child_by_field_name("right"),
-    ) else {
+    let (Some(left), Some(right)) = (node.field_child("left"), node.field_child("right")) else {
         return;
     };
     if left.kind() != "identifier" {

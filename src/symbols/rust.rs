@@ -2,7 +2,7 @@
 
 use super::{FileSymbols, Resolved};
 use crate::parse::ParsedFile;
-use crate::syntax::named_children;
+use crate::syntax::{named_children, FieldChild};
 use tree_sitter::Node;
 
 /// Items whose names a file defines.
@@ -50,28 +50,27 @@ pub(super) fn symbols(file: &ParsedFile) -> FileSymbols {
         for child in named_children(node) {
             match child.kind() {
                 "use_declaration" => {
-                    if let Some(argument) = child.child_by_field_name("argument") {
+                    if let Some(argument) = child.field_child("argument") {
                         use_tree(file, argument, "", &mut symbols);
                     }
                 }
                 kind if ITEMS.contains(&kind) => {
                     if node.kind() == "source_file" {
-                        if let Some(name) = child.child_by_field_name("name") {
+                        if let Some(name) = child.field_child("name") {
                             symbols.definitions.push(file.text(name).to_string());
                         }
                     }
                     if kind == "type_item" && node.kind() == "source_file" {
-                        if let (Some(name), Some(value)) = (
-                            child.child_by_field_name("name"),
-                            child.child_by_field_name("type"),
-                        ) {
+                        if let (Some(name), Some(value)) =
+                            (child.field_child("name"), child.field_child("type"))
+                        {
                             symbols
                                 .aliases
                                 .push((file.text(name).to_string(), file.text(value).to_string()));
                         }
                     }
                     // `use` inside inline modules and function bodies still binds names there.
-                    if let Some(body) = child.child_by_field_name("body") {
+                    if let Some(body) = child.field_child("body") {
                         stack.push(body);
                     }
                 }
@@ -100,10 +99,8 @@ fn use_tree(file: &ParsedFile, node: Node, prefix: &str, symbols: &mut FileSymbo
             symbols.imports.push((local, path));
         }
         "use_as_clause" => {
-            if let (Some(path), Some(alias)) = (
-                node.child_by_field_name("path"),
-                node.child_by_field_name("alias"),
-            ) {
+            if let (Some(path), Some(alias)) = (node.field_child("path"), node.field_child("alias"))
+            {
                 let full = join(file.text(path));
                 let full = full.strip_suffix("::self").unwrap_or(&full).to_string();
                 symbols.imports.push((file.text(alias).to_string(), full));
@@ -116,10 +113,10 @@ fn use_tree(file: &ParsedFile, node: Node, prefix: &str, symbols: &mut FileSymbo
         }
         "scoped_use_list" => {
             let inner = node
-                .child_by_field_name("path")
+                .field_child("path")
                 .map(|p| join(file.text(p)))
                 .unwrap_or_else(|| prefix.to_string());
-            if let Some(list) = node.child_by_field_name("list") {
+            if let Some(list) = node.field_child("list") {
                 use_tree(file, list, &inner, symbols);
             }
         }

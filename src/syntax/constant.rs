@@ -3,6 +3,7 @@
 use super::named_children;
 use crate::parse::ParsedFile;
 use crate::source::Language;
+use crate::syntax::FieldChild;
 use tree_sitter::Node;
 
 /// Python node kinds that are literals.
@@ -77,7 +78,7 @@ fn bound_locally(file: &ParsedFile<'_>, node: Node<'_>, name: &str) -> bool {
                     identifier.parent().is_some_and(|parent| {
                         let left = |field: &str| {
                             parent
-                                .child_by_field_name(field)
+                                .field_child(field)
                                 .is_some_and(|side| side.id() == identifier.id())
                         };
                         match parent.kind() {
@@ -106,10 +107,10 @@ fn rust_constant<'t>(file: &ParsedFile<'t>, name: &str) -> Option<Node<'t>> {
         .into_iter()
         .filter(|item| matches!(item.kind(), "const_item" | "static_item"))
         .filter(|item| {
-            item.child_by_field_name("name")
+            item.field_child("name")
                 .is_some_and(|found| file.text(found) == name)
         });
-    let value = values.next()?.child_by_field_name("value")?;
+    let value = values.next()?.field_child("value")?;
     if values.next().is_some() || !RUST_LITERALS.contains(&value.kind()) {
         return None;
     }

@@ -4,7 +4,50 @@ pub mod constant;
 pub mod format;
 pub mod scope;
 
-use tree_sitter::{Node, TreeCursor};
+use std::cell::RefCell;
+use tree_sitter::{Language, Node, TreeCursor};
+
+/// A node's child in a grammar field, found by the field's id: tree-sitter's
+/// `child_by_field_name` finds the id by comparing the name with the grammar's field names one
+/// by one on every call, which costs more than finding the child.
+pub trait FieldChild<'t> {
+    /// The child in grammar field `name`: what `child_by_field_name(name)` finds.
+    fn field_child(&self, name: &str) -> Option<Node<'t>>;
+}
+
+impl<'t> FieldChild<'t> for Node<'t> {
+    fn field_child(&self, name: &str) -> Option<Node<'t>> {
+        self.child_by_field_id(field_id(&self.language(), name)?)
+    }
+}
+
+/// How many field ids each thread remembers.
+const FIELD_SLOTS: usize = 256;
+
+thread_local! {
+    /// Field ids found, each in a slot chosen by the name's address and length: the address,
+    /// the length and the id.
+    static FIELD_IDS: RefCell<[(usize, usize, u16); FIELD_SLOTS]> =
+        const { RefCell::new([(0, 0, 0); FIELD_SLOTS]) };
+}
+
+/// The id of field `name` in `language`. A remembered id is used only if the grammar names it
+/// `name` (another text may have come to live at the address, or the node be of another
+/// grammar).
+fn field_id(language: &Language, name: &str) -> Option<u16> {
+    let address = name.as_ptr() as usize;
+    let mixed = (address ^ name.len()).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let slot = (mixed >> (usize::BITS - 8)) % FIELD_SLOTS;
+    FIELD_IDS.with_borrow_mut(|ids| {
+        let (at, length, id) = ids[slot];
+        if (at, length) == (address, name.len()) && language.field_name_for_id(id) == Some(name) {
+            return Some(id);
+        }
+        let id = language.field_id_for_name(name)?.get();
+        ids[slot] = (address, name.len(), id);
+        Some(id)
+    })
+}
 
 /// Every node under `node` (itself included), in document order.
 pub fn descendants(node: Node<'_>) -> impl Iterator<Item = Node<'_>> {
@@ -122,7 +165,7 @@ pub fn named_children(node: Node<'_>) -> Vec<Node<'_>> {
 
 /// The positional arguments of a Python call, in order: its arguments but the `name=value` ones.
 pub fn positional_arguments(call: Node<'_>) -> Vec<Node<'_>> {
-    call.child_by_field_name("arguments")
+    call.field_child("arguments")
         .map(named_children)
         .unwrap_or_default()
         .into_iter()
@@ -167,8 +210,8 @@ pub fn assignment_sides(statement: Node<'_>) -> Option<(Node<'_>, Node<'_>)> {
         .into_iter()
         .find(|n| n.kind() == "assignment")?;
     Some((
-        assignment.child_by_field_name("left")?,
-        assignment.child_by_field_name("right")?,
+        assignment.field_child("left")?,
+        assignment.field_child("right")?,
     ))
 }
 

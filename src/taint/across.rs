@@ -23,7 +23,7 @@ use crate::parse::{self, ParsedFile};
 use crate::rules::{Confidence, RuleSet, TestCodePolicy};
 use crate::source::{Language, SourceFile};
 use crate::symbols::{same_module, Resolved};
-use crate::syntax::{descendants, named_children};
+use crate::syntax::{descendants, named_children, FieldChild};
 use crate::testcode::TestCode;
 use aho_corasick::AhoCorasick;
 use rayon::prelude::*;
@@ -81,7 +81,7 @@ pub fn function_at<'t>(file: &'t ParsedFile, node: Node<'t>) -> Option<(Node<'t>
 
 fn python_function<'t>(file: &'t ParsedFile, node: Node<'t>) -> Option<(Node<'t>, FunctionId)> {
     let function = innermost(file, node, "function_definition")?;
-    let name = file.text(function.child_by_field_name("name")?);
+    let name = file.text(function.field_child("name")?);
     let module = file.symbols().module.clone();
     let outer = undecorated_parent(file, function)?;
     let name = match outer.kind() {
@@ -93,7 +93,7 @@ fn python_function<'t>(file: &'t ParsedFile, node: Node<'t>) -> Option<(Node<'t>
             if undecorated_parent(file, class)?.kind() != "module" {
                 return None;
             }
-            format!("{}.{name}", file.text(class.child_by_field_name("name")?))
+            format!("{}.{name}", file.text(class.field_child("name")?))
         }
         _ => return None,
     };
@@ -118,16 +118,16 @@ fn innermost<'t>(file: &'t ParsedFile, node: Node<'t>, kind: &str) -> Option<Nod
 
 fn rust_function<'t>(file: &'t ParsedFile, node: Node<'t>) -> Option<(Node<'t>, FunctionId)> {
     let function = innermost(file, node, "function_item")?;
-    let name = file.text(function.child_by_field_name("name")?);
+    let name = file.text(function.field_child("name")?);
     let mut owner = None;
     let mut modules = Vec::new();
     for outer in file.ancestors(function) {
         match outer.kind() {
             "function_item" => return None,
             "impl_item" if owner.is_none() => {
-                owner = Some(type_name(file.text(outer.child_by_field_name("type")?)));
+                owner = Some(type_name(file.text(outer.field_child("type")?)));
             }
-            "mod_item" => modules.push(file.text(outer.child_by_field_name("name")?)),
+            "mod_item" => modules.push(file.text(outer.field_child("name")?)),
             _ => {}
         }
     }
@@ -194,7 +194,7 @@ pub(crate) fn project_functions(file: &ParsedFile, call: Node) -> Option<Vec<Str
 }
 
 fn callee<'t>(file: &ParsedFile, call: Node<'t>) -> Option<Callee<'t>> {
-    let function = call.child_by_field_name("function")?;
+    let function = call.field_child("function")?;
     let (separator, receiver_kind) = match file.language() {
         Language::Python => (".", "attribute"),
         Language::Rust => ("::", "field_expression"),
@@ -204,7 +204,7 @@ fn callee<'t>(file: &ParsedFile, call: Node<'t>) -> Option<Callee<'t>> {
         positional: Vec::new(),
         keywords: Vec::new(),
     };
-    let arguments = call.child_by_field_name("arguments");
+    let arguments = call.field_child("arguments");
     // `f(x for x in xs)`: the generator is the one argument.
     let listed = match arguments {
         Some(generator) if generator.kind() == "generator_expression" => vec![generator],
@@ -214,10 +214,9 @@ fn callee<'t>(file: &ParsedFile, call: Node<'t>) -> Option<Callee<'t>> {
     for argument in listed {
         match argument.kind() {
             "keyword_argument" => {
-                if let (Some(name), Some(value)) = (
-                    argument.child_by_field_name("name"),
-                    argument.child_by_field_name("value"),
-                ) {
+                if let (Some(name), Some(value)) =
+                    (argument.field_child("name"), argument.field_child("value"))
+                {
                     callee.keywords.push((file.text(name).to_string(), value));
                 }
             }
@@ -230,8 +229,8 @@ fn callee<'t>(file: &ParsedFile, call: Node<'t>) -> Option<Callee<'t>> {
             Language::Python => ("object", "attribute"),
             Language::Rust => ("value", "field"),
         };
-        let receiver = file.text(function.child_by_field_name(object)?);
-        let method = file.text(function.child_by_field_name(method)?);
+        let receiver = file.text(function.field_child(object)?);
+        let method = file.text(function.field_child(method)?);
         if matches!(receiver, "self" | "cls") {
             let (_, caller) = function_at(file, call)?;
             let (owner, _) = caller.name.rsplit_once(separator)?;
@@ -243,9 +242,9 @@ fn callee<'t>(file: &ParsedFile, call: Node<'t>) -> Option<Callee<'t>> {
         }
         // `Reports(pool).execute(…)`, `Store::new(pool).get(…)`: a method of the class built.
         let built = function
-            .child_by_field_name(object)
+            .field_child(object)
             .filter(|receiver| matches!(receiver.kind(), "call" | "call_expression"))
-            .and_then(|receiver| receiver.child_by_field_name("function"))
+            .and_then(|receiver| receiver.field_child("function"))
             .and_then(|constructor| resolved(file, file.text(constructor)))
             .and_then(|qualified| match file.language() {
                 Language::Python => Some(qualified),
@@ -278,7 +277,7 @@ fn callee<'t>(file: &ParsedFile, call: Node<'t>) -> Option<Callee<'t>> {
         }
     }
     let written = match function.kind() {
-        "generic_function" => file.text(function.child_by_field_name("function")?),
+        "generic_function" => file.text(function.field_child("function")?),
         _ => file.text(function),
     };
     match file.symbols().resolve(file.language(), written) {
@@ -324,7 +323,7 @@ pub(crate) fn constructed_class(file: &ParsedFile, at: Node, receiver: &str) -> 
                 "await" | "await_expression" | "try_expression" => value.named_child(0)?,
                 _ => value,
             };
-            let function = value.child_by_field_name("function")?;
+            let function = value.field_child("function")?;
             let qualified = resolved(file, file.text(function))?;
             match file.language() {
                 Language::Python => qualified,
@@ -370,23 +369,23 @@ fn capitalised(class: String, separator: &str) -> Option<String> {
 /// The struct item named `name` this file declares.
 fn rust_struct<'t>(file: &'t ParsedFile, name: &str) -> Option<Node<'t>> {
     file.of_kinds(&["struct_item"]).into_iter().find(|item| {
-        item.child_by_field_name("name")
+        item.field_child("name")
             .is_some_and(|written| file.text(written) == name)
     })
 }
 
 /// The written type of the field `field` of the struct `owner` this file declares.
 fn rust_field_type<'f>(file: &ParsedFile<'f>, owner: &str, field: &str) -> Option<&'f str> {
-    let body = rust_struct(file, owner)?.child_by_field_name("body")?;
+    let body = rust_struct(file, owner)?.field_child("body")?;
     named_children(body)
         .into_iter()
         .filter(|declaration| declaration.kind() == "field_declaration")
         .find(|declaration| {
             declaration
-                .child_by_field_name("name")
+                .field_child("name")
                 .is_some_and(|name| file.text(name) == field)
         })
-        .and_then(|declaration| declaration.child_by_field_name("type"))
+        .and_then(|declaration| declaration.field_child("type"))
         .map(|written| file.text(written))
 }
 
@@ -399,20 +398,20 @@ fn python_field_class<'f>(file: &ParsedFile<'f>, owner: &str, field: &str) -> Op
         .into_iter()
         .find(|class| {
             class
-                .child_by_field_name("name")
+                .field_child("name")
                 .is_some_and(|name| file.text(name) == owner)
         })?;
     let attribute = format!("self.{field}");
-    file.of_kinds_within(&["assignment"], class.child_by_field_name("body")?)
+    file.of_kinds_within(&["assignment"], class.field_child("body")?)
         .into_iter()
         .find_map(|assignment| {
-            let left = file.text(assignment.child_by_field_name("left")?);
-            if let Some(annotation) = assignment.child_by_field_name("type") {
+            let left = file.text(assignment.field_child("left")?);
+            if let Some(annotation) = assignment.field_child("type") {
                 return (left == field || left == attribute).then(|| file.text(annotation));
             }
-            let right = assignment.child_by_field_name("right")?;
+            let right = assignment.field_child("right")?;
             (left == attribute && right.kind() == "call")
-                .then(|| right.child_by_field_name("function"))
+                .then(|| right.field_child("function"))
                 .flatten()
                 .map(|constructor| file.text(constructor))
         })
@@ -428,19 +427,19 @@ pub(crate) fn parameter_type<'f>(file: &ParsedFile<'f>, at: Node, name: &str) ->
     let function = file
         .ancestors(at)
         .find(|node| kinds.contains(&node.kind()))?;
-    let parameters = function.child_by_field_name("parameters")?;
+    let parameters = function.field_child("parameters")?;
     named_children(parameters)
         .into_iter()
         .find_map(|parameter| {
             let pattern = match file.language() {
                 Language::Python => parameter.named_child(0)?,
-                Language::Rust => parameter.child_by_field_name("pattern")?,
+                Language::Rust => parameter.field_child("pattern")?,
             };
             let binds = std::iter::once(pattern)
                 .chain(descendants(pattern))
                 .any(|n| n.kind() == "identifier" && file.text(n) == name);
             binds
-                .then(|| parameter.child_by_field_name("type"))
+                .then(|| parameter.field_child("type"))
                 .flatten()
                 .map(|annotation| file.text(annotation))
         })
@@ -567,7 +566,7 @@ fn call_kind(language: Language) -> &'static str {
 /// The name a call is written with: `post` of `ledger.post(…)`, `get` of `Store::<T>::get(…)`.
 fn call_name<'f>(file: &ParsedFile<'f>, call: Node) -> &'f str {
     let written = call
-        .child_by_field_name("function")
+        .field_child("function")
         .map(|function| file.text(function))
         .unwrap_or_default();
     let last = written.split('<').next().unwrap_or(written);
@@ -588,7 +587,7 @@ pub fn returning_request(file: &ParsedFile) -> Vec<FunctionId> {
         .into_iter()
         .filter(|function| text[function.byte_range()].contains("request"))
         .filter_map(|function| {
-            let body = function.child_by_field_name("body")?;
+            let body = function.field_child("body")?;
             let (_, id) = function_at(file, body)?;
             // Request input as such, not a response or object built from it by a call.
             super::python::returned_values(function)
@@ -616,7 +615,7 @@ pub fn returning_object(file: &ParsedFile) -> Vec<(FunctionId, String)> {
         .into_iter()
         .filter(|function| model.handler_at(function.start_byte()).is_none())
         .filter_map(|function| {
-            let body = function.child_by_field_name("body")?;
+            let body = function.field_child("body")?;
             let (_, id) = function_at(file, body)?;
             // Module-level helpers (`get_connection()`), not methods; and not views' responses.
             if id.name.contains('.') {
@@ -645,7 +644,7 @@ pub fn constructed(file: &ParsedFile, value: Node) -> Option<String> {
         }
         _ => return None,
     };
-    let function = call.child_by_field_name("function")?;
+    let function = call.field_child("function")?;
     let class = file
         .symbols()
         .resolve(Language::Python, file.text(function))

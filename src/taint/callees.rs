@@ -22,6 +22,7 @@ use crate::parse::{self, ParsedFile};
 use crate::rules::RuleSet;
 use crate::source::{Language, SourceFile};
 use crate::symbols::{is_module, same_module};
+use crate::syntax::FieldChild;
 use crate::testcode::TestCode;
 use std::collections::{BTreeMap, BTreeSet};
 use tree_sitter::Tree;
@@ -144,7 +145,7 @@ impl<'a> Callees<'a> {
                 .find(|node| matches!(node.kind(), "function_definition" | "function_item"))
                 .filter(|function| {
                     function
-                        .child_by_field_name("name")
+                        .field_child("name")
                         .is_some_and(|name| name.start_byte() == at)
                 })?;
             Some(answer(file, function))
@@ -292,10 +293,10 @@ fn inherited(file: &ParsedFile, name: &str) -> Vec<String> {
         .find(|node| {
             node.kind() == "class_definition"
                 && node
-                    .child_by_field_name("name")
+                    .field_child("name")
                     .is_some_and(|found| file.text(found) == class)
         })
-        .and_then(|class| class.child_by_field_name("superclasses"))
+        .and_then(|class| class.field_child("superclasses"))
     else {
         return Vec::new();
     };
@@ -327,12 +328,12 @@ fn instance_method<'t>(file: &'t ParsedFile, name: &str) -> Option<tree_sitter::
         .filter(|assignment| assignment.kind() == "assignment")
         .find(|assignment| {
             assignment
-                .child_by_field_name("left")
+                .field_child("left")
                 .is_some_and(|left| file.text(left) == object)
         })
-        .and_then(|assignment| assignment.child_by_field_name("right"))
+        .and_then(|assignment| assignment.field_child("right"))
         .filter(|right| right.kind() == "call")
-        .and_then(|call| call.child_by_field_name("function"))
+        .and_then(|call| call.field_child("function"))
         .map(|class| file.text(class))?;
     defined(file, &format!("{class}.{method}"))
 }
@@ -348,12 +349,12 @@ pub(crate) fn defined<'t>(file: &'t ParsedFile, name: &str) -> Option<tree_sitte
         .into_iter()
         .filter(|function| {
             function
-                .child_by_field_name("name")
+                .field_child("name")
                 .is_some_and(|found| file.text(found) == last)
         })
         .find(|function| {
             function
-                .child_by_field_name("body")
+                .field_child("body")
                 .and_then(|body| super::across::function_at(file, body))
                 .is_some_and(|(_, id)| id.name == name)
         })

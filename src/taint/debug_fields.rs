@@ -7,7 +7,7 @@
 use crate::finding::DebugShown;
 use crate::parse::ParsedFile;
 use crate::source::Language;
-use crate::syntax::{descendants, named_children};
+use crate::syntax::{descendants, named_children, FieldChild};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use tree_sitter::Node;
@@ -74,16 +74,16 @@ pub(crate) fn struct_facts(file: &ParsedFile) -> Vec<StructFact> {
     file.of_kinds(&["struct_item"])
         .into_iter()
         .filter_map(|item| {
-            let name = file.text(item.child_by_field_name("name")?).to_string();
+            let name = file.text(item.field_child("name")?).to_string();
             let fields = item
-                .child_by_field_name("body")
+                .field_child("body")
                 .map(named_children)
                 .unwrap_or_default()
                 .into_iter()
                 .filter(|declaration| declaration.kind() == "field_declaration")
                 .filter_map(|declaration| {
-                    let field = declaration.child_by_field_name("name")?;
-                    let ty = declaration.child_by_field_name("type")?;
+                    let field = declaration.field_child("name")?;
+                    let ty = declaration.field_child("type")?;
                     Some((file.text(field).to_string(), type_names(file.text(ty))))
                 })
                 .collect();
@@ -172,7 +172,7 @@ fn path_after(file: &ParsedFile, at: Node) -> Vec<String> {
 /// parameter's type.
 fn value_type(file: &ParsedFile, at: Node, name: &str) -> Option<String> {
     if let Some(binding) = super::rust::bindings(file, at, name).into_iter().next() {
-        if let Some(annotated) = binding.at.child_by_field_name("type") {
+        if let Some(annotated) = binding.at.field_child("type") {
             return Some(file.text(annotated).to_string());
         }
         let value = match binding.value.kind() {
@@ -180,12 +180,12 @@ fn value_type(file: &ParsedFile, at: Node, name: &str) -> Option<String> {
             _ => binding.value,
         };
         let built = match value.kind() {
-            "struct_expression" => value.child_by_field_name("name"),
+            "struct_expression" => value.field_child("name"),
             // `AppConfig::load()`: the path's type.
             "call_expression" => value
-                .child_by_field_name("function")
+                .field_child("function")
                 .filter(|f| f.kind() == "scoped_identifier")
-                .and_then(|f| f.child_by_field_name("path")),
+                .and_then(|f| f.field_child("path")),
             _ => None,
         };
         return built.map(|node| file.text(node).to_string());

@@ -33,7 +33,7 @@ pub mod validate;
 use crate::app::handlers::FileModel;
 use crate::parse::ParsedFile;
 use crate::source::Language;
-use crate::syntax::{is_constant_name, named_children, scope};
+use crate::syntax::{is_constant_name, named_children, scope, FieldChild};
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -376,7 +376,7 @@ impl<'a, 'f> Tracer<'a, 'f> {
                 self.local_result(node, call, None, depth)
             }
             Shape::Call(call) if self.question == Question::NotConstant && !call.passes_on() => {
-                let callee = node.child_by_field_name("function").unwrap_or(node);
+                let callee = node.field_child("function").unwrap_or(node);
                 let callee = self.file.text(callee).lines().next().unwrap_or("");
                 Some(self.start(node, format!("the result of `{callee}(…)`")))
             }
@@ -559,7 +559,7 @@ impl<'a, 'f> Tracer<'a, 'f> {
             .root_node()
             .descendant_for_byte_range(handler.name_bytes.start, handler.name_bytes.end)
             .and_then(|name_node| name_node.parent())
-            .and_then(|function| function.child_by_field_name("parameters"))
+            .and_then(|function| function.field_child("parameters"))
             .and_then(|params| {
                 crate::syntax::descendants(params)
                     .find(|n| n.kind() == "identifier" && self.file.text(*n) == name)
@@ -662,7 +662,7 @@ impl<'a, 'f> Tracer<'a, 'f> {
     /// `flow` with the step of the call `node` of the same-file `function` that returned it.
     fn returned_by(&self, mut flow: Flow, node: Node, function: Node) -> Flow {
         let name = function
-            .child_by_field_name("name")
+            .field_child("name")
             .map(|n| self.file.text(n))
             .unwrap_or("?");
         flow.steps.push(Step {
@@ -730,9 +730,9 @@ impl<'a, 'f> Tracer<'a, 'f> {
             return None;
         }
         let method = node
-            .child_by_field_name("function")
+            .field_child("function")
             .filter(|function| function.kind() == "attribute")?
-            .child_by_field_name("attribute")?;
+            .field_child("attribute")?;
         let method = self.file.text(method);
         if let Some(known) = self.class_ref(receiver, method) {
             return Some(known);
@@ -741,7 +741,7 @@ impl<'a, 'f> Tracer<'a, 'f> {
             .first()
             .map(|binding| binding.value)
             .filter(|value| value.kind() == "call")
-            .and_then(|value| value.child_by_field_name("function"))
+            .and_then(|value| value.field_child("function"))
             .is_some_and(|constructor| self.value(constructor, 0).is_none());
         built.then(|| CallRef {
             callee: format!("{ANY_RECEIVER}{method}"),
@@ -755,7 +755,7 @@ impl<'a, 'f> Tracer<'a, 'f> {
         let (0, arg) = argument? else {
             return None;
         };
-        let method = match self.file.text(node.child_by_field_name("function")?) {
+        let method = match self.file.text(node.field_child("function")?) {
             "str" => "__str__",
             "repr" => "__repr__",
             _ => return None,
@@ -813,7 +813,7 @@ impl<'a, 'f> Tracer<'a, 'f> {
         if !positional {
             return None;
         }
-        let callee = self.file.text(node.child_by_field_name("function")?);
+        let callee = self.file.text(node.field_child("function")?);
         match self.file.symbols().resolve(self.file.language(), callee) {
             crate::symbols::Resolved::Qualified(callee) => Some(CallRef { callee, index }),
             crate::symbols::Resolved::Unresolved(_) => None,
@@ -969,7 +969,7 @@ fn unpacked_index(file: &ParsedFile, binding: &Binding, name: &str) -> Option<us
     if binding.at.kind() != "assignment" {
         return None;
     }
-    let target = binding.at.child_by_field_name("left")?;
+    let target = binding.at.field_child("left")?;
     if !matches!(target.kind(), "pattern_list" | "tuple_pattern") {
         return None;
     }
@@ -1017,7 +1017,7 @@ fn is_condition(node: Node, index: usize) -> bool {
 /// value. A constant chosen by a client's input is still a constant.
 fn chooses_or_runs(node: Node, child: Node, last: bool) -> bool {
     let is_field = |field: &str| {
-        node.child_by_field_name(field)
+        node.field_child(field)
             .is_some_and(|found| found.id() == child.id())
     };
     match node.kind() {

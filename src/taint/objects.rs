@@ -4,7 +4,7 @@
 
 use crate::parse::ParsedFile;
 use crate::source::Language;
-use crate::syntax::{ancestor_of_kind, descendants, named_children};
+use crate::syntax::{ancestor_of_kind, descendants, named_children, FieldChild};
 use tree_sitter::Node;
 
 /// Methods and attributes of `str`, `bytes` and `dict`: reading one says nothing about the
@@ -84,7 +84,7 @@ pub fn used_as_object(file: &ParsedFile, node: Node) -> bool {
         .filter(|parent| {
             parent.kind() == "attribute"
                 && parent
-                    .child_by_field_name("attribute")
+                    .field_child("attribute")
                     .is_some_and(|attribute| attribute.id() == node.id())
         })
         .unwrap_or(node);
@@ -94,24 +94,24 @@ pub fn used_as_object(file: &ParsedFile, node: Node) -> bool {
     };
     descendants(function).any(|n| match n.kind() {
         "attribute" => {
-            n.child_by_field_name("object")
+            n.field_child("object")
                 .is_some_and(|object| file.text(object) == written)
-                && n.child_by_field_name("attribute")
+                && n.field_child("attribute")
                     .is_some_and(|member| !TEXT_AND_DICT_MEMBERS.contains(&file.text(member)))
         }
         "assignment" => {
-            n.child_by_field_name("left")
+            n.field_child("left")
                 .is_some_and(|left| file.text(left) == written)
-                && n.child_by_field_name("right")
+                && n.field_child("right")
                     .is_some_and(|right| built_by_class(file, right))
         }
         "call" => {
-            n.child_by_field_name("function").is_some_and(|callee| {
+            n.field_child("function").is_some_and(|callee| {
                 let callee = file.text(callee);
                 callee.rsplit_once('.').is_some_and(|(receiver, method)| {
                     receiver.ends_with("session") && SESSION_METHODS.contains(&method)
                 })
-            }) && n.child_by_field_name("arguments").is_some_and(|args| {
+            }) && n.field_child("arguments").is_some_and(|args| {
                 named_children(args)
                     .iter()
                     .any(|arg| file.text(*arg) == written)
@@ -129,7 +129,7 @@ fn built_by_class(file: &ParsedFile, value: Node) -> bool {
         value
     };
     value.kind() == "call"
-        && value.child_by_field_name("function").is_some_and(|callee| {
+        && value.field_child("function").is_some_and(|callee| {
             let written = file.text(callee);
             let last = written.rsplit('.').next().unwrap_or(written);
             last.chars().next().is_some_and(char::is_uppercase)

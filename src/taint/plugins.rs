@@ -8,7 +8,7 @@
 use crate::parse::ParsedFile;
 use crate::source::Language;
 use crate::syntax::scope::python::{enclosing_scope, SCOPES};
-use crate::syntax::{descendants, named_children};
+use crate::syntax::{descendants, named_children, FieldChild};
 use std::collections::BTreeSet;
 use tree_sitter::Node;
 
@@ -25,7 +25,7 @@ pub fn sanitizing_classes(file: &ParsedFile, sanitizes: &dyn Fn(Node) -> bool) -
     module_classes(file)
         .into_iter()
         .filter(|class| class_sanitizes(file, *class, sanitizes, DEPTH))
-        .filter_map(|class| class.child_by_field_name("name"))
+        .filter_map(|class| class.field_child("name"))
         .map(|name| file.text(name).to_string())
         .collect()
 }
@@ -43,13 +43,13 @@ pub fn handed_plugin(
     if classes.is_empty() || call.kind() != "call" {
         return false;
     }
-    let Some(arguments) = call.child_by_field_name("arguments") else {
+    let Some(arguments) = call.field_child("arguments") else {
         return false;
     };
     let mut values: Vec<Node> = named_children(arguments)
         .into_iter()
         .map(|argument| match argument.kind() {
-            "keyword_argument" => argument.child_by_field_name("value").unwrap_or(argument),
+            "keyword_argument" => argument.field_child("value").unwrap_or(argument),
             _ => argument,
         })
         .collect();
@@ -87,7 +87,7 @@ pub fn module_class_names(file: &ParsedFile) -> BTreeSet<String> {
     }
     module_classes(file)
         .into_iter()
-        .filter_map(|class| class.child_by_field_name("name"))
+        .filter_map(|class| class.field_child("name"))
         .map(|name| file.text(name).to_string())
         .collect()
 }
@@ -100,7 +100,7 @@ fn class_sanitizes(
     sanitizes: &dyn Fn(Node) -> bool,
     depth: usize,
 ) -> bool {
-    let Some(body) = class.child_by_field_name("body") else {
+    let Some(body) = class.field_child("body") else {
         return false;
     };
     let calls: Vec<Node> = descendants(body).filter(|n| n.kind() == "call").collect();
@@ -116,7 +116,7 @@ fn class_sanitizes(
 
 /// The class name a call constructs, when it calls a bare name (`CleanExt(...)`).
 fn constructed_class<'f>(file: &'f ParsedFile, call: Node) -> Option<&'f str> {
-    let callee = call.child_by_field_name("function")?;
+    let callee = call.field_child("function")?;
     (call.kind() == "call" && callee.kind() == "identifier").then(|| file.text(callee))
 }
 
@@ -125,7 +125,7 @@ fn module_classes<'t>(file: &'t ParsedFile) -> Vec<Node<'t>> {
     named_children(file.tree.root_node())
         .into_iter()
         .filter_map(|statement| match statement.kind() {
-            "decorated_definition" => statement.child_by_field_name("definition"),
+            "decorated_definition" => statement.field_child("definition"),
             _ => Some(statement),
         })
         .filter(|definition| definition.kind() == "class_definition")
@@ -136,7 +136,7 @@ fn module_classes<'t>(file: &'t ParsedFile) -> Vec<Node<'t>> {
 fn module_class<'t>(file: &'t ParsedFile, name: &str) -> Option<Node<'t>> {
     module_classes(file).into_iter().find(|class| {
         class
-            .child_by_field_name("name")
+            .field_child("name")
             .is_some_and(|n| file.text(n) == name)
     })
 }
@@ -146,19 +146,19 @@ fn module_class<'t>(file: &'t ParsedFile, name: &str) -> Option<Node<'t>> {
 fn built_into<'t>(file: &ParsedFile, node: Node<'t>, name: &str) -> Option<Node<'t>> {
     match node.kind() {
         "assignment" => {
-            let left = node.child_by_field_name("left")?;
+            let left = node.field_child("left")?;
             (left.kind() == "identifier" && file.text(left) == name)
-                .then(|| node.child_by_field_name("right"))?
+                .then(|| node.field_child("right"))?
         }
         "call" => {
-            let callee = node.child_by_field_name("function")?;
-            let receiver = callee.child_by_field_name("object")?;
-            let method = callee.child_by_field_name("attribute")?;
+            let callee = node.field_child("function")?;
+            let receiver = callee.field_child("object")?;
+            let method = callee.field_child("attribute")?;
             (callee.kind() == "attribute"
                 && file.text(receiver) == name
                 && file.text(method) == "append")
                 .then(|| {
-                    named_children(node.child_by_field_name("arguments")?)
+                    named_children(node.field_child("arguments")?)
                         .first()
                         .copied()
                 })?

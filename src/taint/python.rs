@@ -3,7 +3,7 @@
 use super::{Binding, Call, Shape};
 use crate::parse::ParsedFile;
 use crate::syntax::{
-    ancestor_of_kind, ancestors_from, descendants, is_constant_name, named_children,
+    ancestor_of_kind, ancestors_from, descendants, is_constant_name, named_children, FieldChild,
 };
 use std::ops::Range;
 use tree_sitter::Node;
@@ -122,14 +122,14 @@ fn filters_rows(file: &ParsedFile, call: Node, last: &str) -> bool {
     if !matches!(last, "filter" | "exclude") {
         return false;
     }
-    let Some(arguments) = call.child_by_field_name("arguments") else {
+    let Some(arguments) = call.field_child("arguments") else {
         return false;
     };
     let arguments = named_children(arguments);
     !arguments.is_empty()
         && arguments.iter().all(|argument| match argument.kind() {
             "keyword_argument" => argument
-                .child_by_field_name("name")
+                .field_child("name")
                 .is_some_and(|name| file.text(name).contains("__")),
             "call" | "binary_operator" | "unary_operator" | "parenthesized_expression" => {
                 let text = file.text(*argument).trim_start_matches(['~', '(', ' ']);
@@ -211,7 +211,7 @@ pub(super) fn shape<'t>(file: &'t ParsedFile, node: Node<'t>) -> Shape<'t> {
         // `[int(pk) for pk in ids]` holds what its element holds; the loop variables are bound
         // by the `for` clauses (see [`bindings`]), filters add nothing.
         "list_comprehension" | "set_comprehension" | "generator_expression" => {
-            match node.child_by_field_name("body") {
+            match node.field_child("body") {
                 // `[f for f in names if f in ALLOWED]`: only allowed values.
                 Some(body) if allowlisted_by_filter(file, node, body) => Shape::Clean,
                 body => Shape::Parts(body.into_iter().collect()),
@@ -219,9 +219,9 @@ pub(super) fn shape<'t>(file: &'t ParsedFile, node: Node<'t>) -> Shape<'t> {
         }
         // `TABLE[key]` is what the table holds: a client-chosen key picks a server value
         // (`ICONS[request.GET["dir"]]`); a client-filled container taints what it yields.
-        "subscript" => Shape::Parts(node.child_by_field_name("value").into_iter().collect()),
+        "subscript" => Shape::Parts(node.field_child("value").into_iter().collect()),
         "dictionary_comprehension" => Shape::Parts(
-            node.child_by_field_name("body")
+            node.field_child("body")
                 .map(named_children)
                 .unwrap_or_default(),
         ),
@@ -248,8 +248,8 @@ pub(super) fn shape<'t>(file: &'t ParsedFile, node: Node<'t>) -> Shape<'t> {
 
 /// `request.GET`, `self.request.data`, `request.get_json` (the call is handled by [`call`]).
 fn request_attribute(file: &ParsedFile, node: Node) -> Option<String> {
-    let object = file.text(node.child_by_field_name("object")?);
-    let attribute = file.text(node.child_by_field_name("attribute")?);
+    let object = file.text(node.field_child("object")?);
+    let attribute = file.text(node.field_child("attribute")?);
     let named_request = object == "request"
         || object.ends_with(".request")
         || (object == "req" && in_handler(file, node));
@@ -290,7 +290,7 @@ fn in_view_class(file: &ParsedFile, node: Node) -> bool {
 /// taken for the request there (elsewhere it is as often a `Request` row of the project).
 fn in_handler(file: &ParsedFile, node: Node) -> bool {
     std::iter::successors(enclosing_function(node), |f| enclosing_function(*f)).any(|function| {
-        let name = function.child_by_field_name("name").map(|n| n.byte_range());
+        let name = function.field_child("name").map(|n| n.byte_range());
         file.model()
             .handlers
             .iter()
@@ -324,11 +324,11 @@ fn typed_as_other_object(file: &ParsedFile, node: Node, name: &str) -> bool {
     let Some(annotation) =
         std::iter::successors(enclosing_function(node), |f| enclosing_function(*f))
             .find_map(|function| {
-                let parameters = function.child_by_field_name("parameters")?;
+                let parameters = function.field_child("parameters")?;
                 named_children(parameters).into_iter().find_map(|param| {
                     let declared = match param.kind() {
                         "typed_parameter" => param.named_child(0)?,
-                        "typed_default_parameter" => param.child_by_field_name("name")?,
+                        "typed_default_parameter" => param.field_child("name")?,
                         "identifier" | "default_parameter"
                             if file.text(param).split('=').next()?.trim() == name =>
                         {
@@ -336,7 +336,7 @@ fn typed_as_other_object(file: &ParsedFile, node: Node, name: &str) -> bool {
                         }
                         _ => return None,
                     };
-                    (file.text(declared) == name).then(|| param.child_by_field_name("type"))
+                    (file.text(declared) == name).then(|| param.field_child("type"))
                 })
             })
             .flatten()
@@ -358,11 +358,11 @@ fn typed_as_other_object(file: &ParsedFile, node: Node, name: &str) -> bool {
 }
 
 fn call<'t>(file: &'t ParsedFile, node: Node<'t>) -> Shape<'t> {
-    let Some(function) = node.child_by_field_name("function") else {
+    let Some(function) = node.field_child("function") else {
         return Shape::Composite;
     };
     let args: Vec<Node> = node
-        .child_by_field_name("arguments")
+        .field_child("arguments")
         .map(|a| {
             // `f(x for x in xs)`: the generator is the one argument.
             if a.kind() == "generator_expression" {
@@ -371,7 +371,7 @@ fn call<'t>(file: &'t ParsedFile, node: Node<'t>) -> Shape<'t> {
             named_children(a)
                 .into_iter()
                 .map(|arg| match arg.kind() {
-                    "keyword_argument" => arg.child_by_field_name("value").unwrap_or(arg),
+                    "keyword_argument" => arg.field_child("value").unwrap_or(arg),
                     "list_splat" | "dictionary_splat" => arg.named_child(0).unwrap_or(arg),
                     _ => arg,
                 })
@@ -392,7 +392,7 @@ fn call<'t>(file: &'t ParsedFile, node: Node<'t>) -> Shape<'t> {
             if let Some(label) = request_attribute(file, function) {
                 return Shape::Source(label);
             }
-            let receiver = function.child_by_field_name("object");
+            let receiver = function.field_child("object");
             let local = receiver
                 .filter(|r| matches!(file.text(*r), "self" | "cls"))
                 .and_then(|_| local_function(file, node, last, true));
@@ -444,7 +444,7 @@ pub(super) fn local_function<'t>(
     let container = if method {
         file.ancestors(call)
             .find(|node| node.kind() == "class_definition")?
-            .child_by_field_name("body")?
+            .field_child("body")?
     } else {
         // A function nested in an enclosing one (`def author(path): …` inside the caller) first.
         let mut root = call;
@@ -469,9 +469,9 @@ fn nested_definition<'t>(
     name: &str,
     before: usize,
 ) -> Option<Node<'t>> {
-    let body = function.child_by_field_name("body")?;
+    let body = function.field_child("body")?;
     let named = |node: &Node| {
-        node.child_by_field_name("name")
+        node.field_child("name")
             .is_some_and(|n| file.text(n) == name)
     };
     // Asked for every call the tracer meets: the file's index of definitions answers first.
@@ -504,12 +504,12 @@ pub(super) fn definition_in<'t>(
     let mut cursor = container.walk();
     let found = container.named_children(&mut cursor).find_map(|statement| {
         let definition = match statement.kind() {
-            "decorated_definition" => statement.child_by_field_name("definition")?,
+            "decorated_definition" => statement.field_child("definition")?,
             _ => statement,
         };
         (definition.kind() == kind
             && definition
-                .child_by_field_name("name")
+                .field_child("name")
                 .is_some_and(|n| file.text(n) == name))
         .then_some(definition)
     });
@@ -549,25 +549,23 @@ pub(super) fn bindings<'t>(
         }
         let bound = match node.kind() {
             "assignment" | "augmented_assignment" | "for_statement" | "for_in_clause" => {
-                let target = node.child_by_field_name("left");
-                let value = node.child_by_field_name("right");
+                let target = node.field_child("left");
+                let value = node.field_child("right");
                 target.zip(value)
             }
-            "named_expression" => node
-                .child_by_field_name("name")
-                .zip(node.child_by_field_name("value")),
-            "as_pattern" => node.child_by_field_name("alias").zip(node.named_child(0)),
+            "named_expression" => node.field_child("name").zip(node.field_child("value")),
+            "as_pattern" => node.field_child("alias").zip(node.named_child(0)),
             "call" => {
-                let function = node.child_by_field_name("function");
+                let function = node.field_child("function");
                 let is_mutation = function.is_some_and(|f| {
                     f.kind() == "attribute"
-                        && f.child_by_field_name("object")
+                        && f.field_child("object")
                             .is_some_and(|o| file.text(o) == name)
-                        && f.child_by_field_name("attribute")
+                        && f.field_child("attribute")
                             .is_some_and(|m| MUTATORS.contains(&file.text(m)))
                 });
                 if is_mutation {
-                    if let Some(args) = node.child_by_field_name("arguments") {
+                    if let Some(args) = node.field_child("arguments") {
                         mutations.push(Binding {
                             at: node,
                             value: args,
@@ -585,11 +583,11 @@ pub(super) fn bindings<'t>(
         // `m["key"] = value` stores into `m`, under a key.
         if target.kind() == "subscript"
             && target
-                .child_by_field_name("value")
+                .field_child("value")
                 .is_some_and(|m| m.kind() == "identifier" && file.text(m) == name)
         {
             let stored = target
-                .child_by_field_name("subscript")
+                .field_child("subscript")
                 .and_then(|k| literal_key(file, k));
             if key.is_none() || stored.is_none() || stored == key {
                 mutations.push(Binding {
@@ -626,7 +624,7 @@ pub(super) fn bindings<'t>(
         if binds {
             let clean = (node.kind() == "assignment"
                 && node
-                    .child_by_field_name("type")
+                    .field_child("type")
                     .is_some_and(|t| crate::syntax::scope::is_inert_type(file.text(t))))
                 || loop_counter(file, target, value, name);
             // `x += …` keeps what x held before: the earlier assignment stays the latest, and
@@ -661,11 +659,11 @@ pub(super) fn bindings<'t>(
                     .into_iter()
                     .filter(|pair| pair.kind() == "pair")
                     .find(|pair| {
-                        pair.child_by_field_name("key")
+                        pair.field_child("key")
                             .and_then(|k| literal_key(file, k))
                             .is_none_or(|k| &k == key)
                     })
-                    .and_then(|pair| pair.child_by_field_name("value"))
+                    .and_then(|pair| pair.field_child("value"))
                     .map(|value| Binding { value, ..binding }),
                 _ => Some(binding),
             })
@@ -682,7 +680,7 @@ fn attribute_read<'f>(file: &ParsedFile<'f>, use_site: Node) -> &'f str {
     while let Some(parent) = file.parent(node) {
         let is_object = parent.kind() == "attribute"
             && parent
-                .child_by_field_name("object")
+                .field_child("object")
                 .is_some_and(|o| o.id() == node.id());
         if !is_object {
             break;
@@ -697,7 +695,7 @@ fn attribute_read<'f>(file: &ParsedFile<'f>, use_site: Node) -> &'f str {
 fn loops_around(node: Node, use_site: Node) -> bool {
     node.kind() == "for_statement"
         && node
-            .child_by_field_name("body")
+            .field_child("body")
             .is_some_and(|body| body.byte_range().contains(&use_site.start_byte()))
 }
 
@@ -705,10 +703,10 @@ fn loops_around(node: Node, use_site: Node) -> bool {
 /// subscript (`m["key"]`, `m[0]`).
 fn read_key(file: &ParsedFile, use_site: Node, parent: Option<Node>) -> Option<String> {
     let parent = parent.filter(|p| p.kind() == "subscript")?;
-    if parent.child_by_field_name("value")?.id() != use_site.id() {
+    if parent.field_child("value")?.id() != use_site.id() {
         return None;
     }
-    literal_key(file, parent.child_by_field_name("subscript")?)
+    literal_key(file, parent.field_child("subscript")?)
 }
 
 /// A subscript key written as a plain string or integer literal.
@@ -762,15 +760,15 @@ fn checked_by_call(file: &ParsedFile, branch: Node, name: &str) -> bool {
         _ => None,
     };
     statement
-        .and_then(|s| s.child_by_field_name("condition"))
+        .and_then(|s| s.field_child("condition"))
         .is_some_and(|condition| {
             descendants(condition).any(|call| {
                 call.kind() == "call"
                     // a type or emptiness test checks nothing about the text
-                    && call.child_by_field_name("function").is_some_and(|f| {
+                    && call.field_child("function").is_some_and(|f| {
                         !matches!(file.text(f), "isinstance" | "len" | "hasattr" | "bool" | "type")
                     })
-                    && call.child_by_field_name("arguments").is_some_and(|args| {
+                    && call.field_child("arguments").is_some_and(|args| {
                         named_children(args)
                             .iter()
                             .any(|arg| arg.kind() == "identifier" && file.text(*arg) == name)
@@ -792,7 +790,7 @@ fn allowlisted_by_filter(file: &ParsedFile, comprehension: Node, body: Node) -> 
             }
             "boolean_operator" => {
                 condition
-                    .child_by_field_name("operator")
+                    .field_child("operator")
                     .is_some_and(|op| file.text(op) == "and")
                     && named_children(condition)
                         .into_iter()
@@ -828,15 +826,15 @@ fn comprehension_binding<'t>(
             | "dictionary_comprehension" => {
                 let clause = named_children(node).into_iter().find(|clause| {
                     clause.kind() == "for_in_clause"
-                        && clause.child_by_field_name("left").is_some_and(|target| {
+                        && clause.field_child("left").is_some_and(|target| {
                             std::iter::once(target)
                                 .chain(descendants(target))
                                 .any(|n| n.kind() == "identifier" && file.text(n) == name)
                         })
                 });
                 if let Some(clause) = clause {
-                    let value = clause.child_by_field_name("right")?;
-                    let target = clause.child_by_field_name("left")?;
+                    let value = clause.field_child("right")?;
+                    let target = clause.field_child("left")?;
                     return Some(Binding {
                         at: clause,
                         value,
@@ -869,19 +867,19 @@ pub(super) fn read_as_object(file: &ParsedFile, function: Range<usize>, name: &s
     descendants(outer).any(|node| {
         node.kind() == "attribute"
             && node
-                .child_by_field_name("object")
+                .field_child("object")
                 .is_some_and(|object| object.kind() == "identifier" && file.text(object) == name)
             && !node.parent().is_some_and(|parent| {
                 parent.kind() == "call"
                     && parent
-                        .child_by_field_name("function")
+                        .field_child("function")
                         .is_some_and(|f| f.id() == node.id())
             })
     })
 }
 
 pub(super) fn parameter_names(file: &ParsedFile, function: Node) -> Vec<String> {
-    let Some(parameters) = function.child_by_field_name("parameters") else {
+    let Some(parameters) = function.field_child("parameters") else {
         return Vec::new();
     };
     named_children(parameters)
@@ -892,7 +890,7 @@ pub(super) fn parameter_names(file: &ParsedFile, function: Node) -> Vec<String> 
                 "typed_parameter" | "list_splat_pattern" | "dictionary_splat_pattern" => {
                     param.named_child(0)?
                 }
-                _ => param.child_by_field_name("name")?,
+                _ => param.field_child("name")?,
             };
             Some(file.text(name).to_string())
         })
@@ -910,7 +908,7 @@ pub(super) fn receiver_name(file: &ParsedFile, function: Node) -> Option<String>
         })
         .and_then(|block| block.parent())
         .is_some_and(|owner| owner.kind() == "class_definition");
-    let first = function.child_by_field_name("parameters")?.named_child(0)?;
+    let first = function.field_child("parameters")?.named_child(0)?;
     (in_class && first.kind() == "identifier").then(|| file.text(first).to_string())
 }
 
@@ -938,7 +936,7 @@ fn is_name_position(file: &ParsedFile, node: Node) -> bool {
     };
     let is_field = |field: &str| {
         parent
-            .child_by_field_name(field)
+            .field_child(field)
             .is_some_and(|child| child.id() == node.id())
     };
     match parent.kind() {
@@ -952,7 +950,7 @@ fn is_name_position(file: &ParsedFile, node: Node) -> bool {
 /// `for i, item in enumerate(items)`.
 fn loop_counter(file: &ParsedFile, target: Node, value: Node, name: &str) -> bool {
     let Some(function) = value
-        .child_by_field_name("function")
+        .field_child("function")
         .filter(|_| value.kind() == "call")
     else {
         return false;

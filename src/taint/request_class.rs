@@ -7,7 +7,7 @@
 use super::{Custom, Tracer};
 use crate::parse::ParsedFile;
 use crate::source::Language;
-use crate::syntax::named_children;
+use crate::syntax::{named_children, FieldChild};
 use tree_sitter::Node;
 
 /// The names of the properties of this file's request classes that return client input.
@@ -17,8 +17,8 @@ pub fn input_properties(file: &ParsedFile) -> Vec<String> {
     }
     // Inside the class, the request is `self` (or the framework's global `request`).
     let own_input = |node: Node| {
-        let object = node.child_by_field_name("object")?;
-        let attribute = node.child_by_field_name("attribute")?;
+        let object = node.field_child("object")?;
+        let attribute = node.field_child("attribute")?;
         (node.kind() == "attribute"
             && file.text(object) == "self"
             && super::python::is_source_attribute(file.text(attribute)))
@@ -28,7 +28,7 @@ pub fn input_properties(file: &ParsedFile) -> Vec<String> {
     file.of_kinds(&["class_definition"])
         .into_iter()
         .filter(|class| extends_request(file, *class))
-        .filter_map(|class| class.child_by_field_name("body"))
+        .filter_map(|class| class.field_child("body"))
         .flat_map(named_children)
         .filter_map(|member| property(file, member))
         .filter(|function| {
@@ -36,7 +36,7 @@ pub fn input_properties(file: &ParsedFile) -> Vec<String> {
                 .into_iter()
                 .any(|value| tracer.trace(value).is_some())
         })
-        .filter_map(|function| function.child_by_field_name("name"))
+        .filter_map(|function| function.field_child("name"))
         .map(|name| file.text(name).to_string())
         .collect()
 }
@@ -44,7 +44,7 @@ pub fn input_properties(file: &ParsedFile) -> Vec<String> {
 /// Whether `class` names a framework's request class among its bases (`flask.Request`,
 /// `werkzeug.wrappers.Request`, `django.http.HttpRequest`, `starlette.requests.Request`).
 fn extends_request(file: &ParsedFile, class: Node) -> bool {
-    let Some(bases) = class.child_by_field_name("superclasses") else {
+    let Some(bases) = class.field_child("superclasses") else {
         return false;
     };
     named_children(bases).into_iter().any(|base| {
@@ -74,7 +74,7 @@ fn property<'t>(file: &ParsedFile, member: Node<'t>) -> Option<Node<'t>> {
             )
         });
     is_property
-        .then(|| member.child_by_field_name("definition"))
+        .then(|| member.field_child("definition"))
         .flatten()
         .filter(|definition| definition.kind() == "function_definition")
 }

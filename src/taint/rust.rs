@@ -3,7 +3,7 @@
 use super::{Binding, Call, Shape};
 use crate::app::handlers::rust::type_head;
 use crate::parse::ParsedFile;
-use crate::syntax::{ancestor_of_kind, ancestors_from, descendants, named_children};
+use crate::syntax::{ancestor_of_kind, ancestors_from, descendants, named_children, FieldChild};
 use tree_sitter::Node;
 
 /// Methods of actix's `HttpRequest` (and similar) that return client input.
@@ -106,7 +106,7 @@ pub(super) fn shape<'t>(file: &ParsedFile, node: Node<'t>) -> Shape<'t> {
         },
         "binary_expression" => {
             let operator = node
-                .child_by_field_name("operator")
+                .field_child("operator")
                 .map(|o| file.text(o))
                 .unwrap_or("");
             if matches!(
@@ -128,12 +128,12 @@ pub(super) fn shape<'t>(file: &ParsedFile, node: Node<'t>) -> Shape<'t> {
         // `match format { "pdf" => "--pdf", other => other }`: the arms' values, not the
         // scrutinee (an arm's pattern binds what it takes from it).
         "match_expression" => Shape::Parts(
-            node.child_by_field_name("body")
+            node.field_child("body")
                 .map(|body| {
                     crate::syntax::named_children(body)
                         .into_iter()
                         .filter(|arm| arm.kind() == "match_arm")
-                        .filter_map(|arm| arm.child_by_field_name("value"))
+                        .filter_map(|arm| arm.field_child("value"))
                         .collect()
                 })
                 .unwrap_or_default(),
@@ -146,28 +146,28 @@ pub(super) fn shape<'t>(file: &ParsedFile, node: Node<'t>) -> Shape<'t> {
 }
 
 fn call<'t>(file: &ParsedFile, node: Node<'t>) -> Shape<'t> {
-    let Some(mut function) = node.child_by_field_name("function") else {
+    let Some(mut function) = node.field_child("function") else {
         return Shape::Composite;
     };
     let mut turbofish = None;
     if function.kind() == "generic_function" {
-        turbofish = function.child_by_field_name("type_arguments");
-        match function.child_by_field_name("function") {
+        turbofish = function.field_child("type_arguments");
+        match function.field_child("function") {
             Some(inner) => function = inner,
             None => return Shape::Composite,
         }
     }
     let args = node
-        .child_by_field_name("arguments")
+        .field_child("arguments")
         .map(named_children)
         .unwrap_or_default();
     match function.kind() {
         "field_expression" => {
             let method = function
-                .child_by_field_name("field")
+                .field_child("field")
                 .map(|f| file.text(f))
                 .unwrap_or("");
-            let receiver = function.child_by_field_name("value");
+            let receiver = function.field_child("value");
             if SANITIZERS.contains(&method) {
                 return Shape::Clean;
             }
@@ -255,7 +255,7 @@ pub(super) fn local_function<'t>(
 ) -> Option<Node<'t>> {
     // The type an `impl` item is for (`Store` of `impl<T> Store<T>`).
     let impl_type = |item: Node| {
-        item.child_by_field_name("type")
+        item.field_child("type")
             .map(|written| type_head(file.text(written)).to_string())
     };
     let wanted = match owner {
@@ -270,8 +270,7 @@ pub(super) fn local_function<'t>(
     };
     // From the file's index of nodes by kind, not a walk of the whole tree per call.
     let found = file.of_kinds(&["function_item"]).into_iter().find(|n| {
-        n.child_by_field_name("name")
-            .is_some_and(|f| file.text(f) == name)
+        n.field_child("name").is_some_and(|f| file.text(f) == name)
             && match &wanted {
                 None => true,
                 Some(wanted) => {
@@ -295,8 +294,8 @@ pub(super) fn local_function<'t>(
 /// binds the values the use sees.
 fn binds_around(node: Node, use_site: Node) -> bool {
     let body = match node.kind() {
-        "for_expression" => node.child_by_field_name("body"),
-        "match_arm" => node.child_by_field_name("value"),
+        "for_expression" => node.field_child("body"),
+        "match_arm" => node.field_child("value"),
         _ => None,
     };
     body.is_some_and(|body| body.byte_range().contains(&use_site.start_byte()))
@@ -329,14 +328,14 @@ pub(super) fn bindings<'t>(
         }
         match node.kind() {
             "let_declaration" | "for_expression" | "let_condition" | "match_arm" => {
-                let Some(pattern) = node.child_by_field_name("pattern") else {
+                let Some(pattern) = node.field_child("pattern") else {
                     continue;
                 };
                 let value = if node.kind() == "match_arm" {
                     ancestor_of_kind(node, &["match_expression"])
-                        .and_then(|m| m.child_by_field_name("value"))
+                        .and_then(|m| m.field_child("value"))
                 } else {
-                    node.child_by_field_name("value")
+                    node.field_child("value")
                 };
                 let Some((pattern, value)) =
                     value.map(|value| same_place(pattern, value, name, file))
@@ -344,7 +343,7 @@ pub(super) fn bindings<'t>(
                     continue;
                 };
                 // Not the names an arm's guard reads (`"readonly" if ARGS.enabled =>`).
-                let guard = pattern.child_by_field_name("condition");
+                let guard = pattern.field_child("condition");
                 let binds = descendants(pattern)
                     .chain(std::iter::once(pattern))
                     .filter(|n| {
@@ -353,7 +352,7 @@ pub(super) fn bindings<'t>(
                     .any(|n| n.kind() == "identifier" && file.text(n) == name);
                 if binds {
                     let clean = node
-                        .child_by_field_name("type")
+                        .field_child("type")
                         .is_some_and(|t| is_inert(file.text(t)));
                     latest = Some(Binding {
                         at: node,
@@ -364,10 +363,9 @@ pub(super) fn bindings<'t>(
                 }
             }
             "compound_assignment_expr" | "assignment_expression" => {
-                let (Some(left), Some(right)) = (
-                    node.child_by_field_name("left"),
-                    node.child_by_field_name("right"),
-                ) else {
+                let (Some(left), Some(right)) =
+                    (node.field_child("left"), node.field_child("right"))
+                else {
                     continue;
                 };
                 if file.text(left) == name {
@@ -379,21 +377,21 @@ pub(super) fn bindings<'t>(
                 }
             }
             "call_expression" => {
-                let Some(function) = node.child_by_field_name("function") else {
+                let Some(function) = node.field_child("function") else {
                     continue;
                 };
                 let mutation = function.kind() == "field_expression"
                     && function
-                        .child_by_field_name("value")
+                        .field_child("value")
                         .is_some_and(|v| file.text(v).trim_start_matches("&mut ") == name)
-                    && function.child_by_field_name("field").is_some_and(|f| {
+                    && function.field_child("field").is_some_and(|f| {
                         matches!(
                             file.text(f),
                             "push_str" | "push" | "extend" | "insert" | "write_str"
                         )
                     });
                 if mutation {
-                    if let Some(args) = node.child_by_field_name("arguments") {
+                    if let Some(args) = node.field_child("arguments") {
                         mutations.push(Binding {
                             at: node,
                             value: args,
@@ -443,13 +441,13 @@ pub(super) fn enclosing_function(node: Node) -> Option<Node> {
 }
 
 pub(super) fn parameter_names(file: &ParsedFile, function: Node) -> Vec<String> {
-    let Some(parameters) = function.child_by_field_name("parameters") else {
+    let Some(parameters) = function.field_child("parameters") else {
         return Vec::new();
     };
     named_children(parameters)
         .into_iter()
         .filter(|p| p.kind() == "parameter")
-        .filter_map(|p| p.child_by_field_name("pattern"))
+        .filter_map(|p| p.field_child("pattern"))
         .map(|pattern| {
             descendants(pattern)
                 .chain(std::iter::once(pattern))
@@ -467,7 +465,7 @@ pub(super) fn returned_values(function: Node) -> Vec<Node> {
         .filter(|ret| enclosing_function(*ret).is_some_and(|f| f.id() == function.id()))
         .filter_map(|ret| ret.named_child(0))
         .collect();
-    if let Some(body) = function.child_by_field_name("body") {
+    if let Some(body) = function.field_child("body") {
         let children = named_children(body);
         if let Some(last) = children.last() {
             if !last.kind().ends_with("statement") && last.kind() != "let_declaration" {
@@ -485,7 +483,7 @@ fn is_name_position(node: Node) -> bool {
     };
     let is_field = |field: &str| {
         parent
-            .child_by_field_name(field)
+            .field_child(field)
             .is_some_and(|child| child.id() == node.id())
     };
     match parent.kind() {

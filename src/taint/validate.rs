@@ -17,7 +17,7 @@
 use super::{CallRef, Tracer};
 use crate::parse::ParsedFile;
 use crate::source::Language;
-use crate::syntax::{descendants, named_children};
+use crate::syntax::{descendants, named_children, FieldChild};
 use tree_sitter::Node;
 
 /// Python conversions that raise on anything but a number or UUID.
@@ -47,7 +47,7 @@ pub fn rejected_parameters(file: &ParsedFile, function: Node) -> Vec<usize> {
     }
     let conditions: Vec<Node> = descendants(function)
         .filter(|node| is_rejecting_branch(file, *node))
-        .filter_map(|node| node.child_by_field_name("condition"))
+        .filter_map(|node| node.field_child("condition"))
         .collect();
     parameters_read_by(file, function, &conditions)
 }
@@ -113,10 +113,10 @@ pub(super) fn tests_guarding<'t>(
         }
         if parent.kind() == "if_statement"
             && parent
-                .child_by_field_name("consequence")
+                .field_child("consequence")
                 .is_some_and(|c| c.id() == child.id())
         {
-            if let Some(condition) = parent.child_by_field_name("condition") {
+            if let Some(condition) = parent.field_child("condition") {
                 positive_calls(condition, &mut |call| {
                     if let Some(index) = guard_argument(file, call, name) {
                         found.push((call, index));
@@ -177,7 +177,7 @@ fn leaving_negations<'t>(file: &ParsedFile, statement: Node<'t>, name: &str) -> 
                 sides.extend(named_children(side));
             }
             "parenthesized_expression" => sides.extend(side.named_child(0)),
-            "not_operator" => negated.extend(side.child_by_field_name("argument")),
+            "not_operator" => negated.extend(side.field_child("argument")),
             _ => {}
         }
     }
@@ -187,12 +187,11 @@ fn leaving_negations<'t>(file: &ParsedFile, statement: Node<'t>, name: &str) -> 
 /// The condition of `if <condition>: <leaves>` without `elif`/`else`, or of one whose block
 /// gives `name` another value on every path.
 fn leaving_condition<'t>(file: &ParsedFile, statement: Node<'t>, name: &str) -> Option<Node<'t>> {
-    if statement.kind() != "if_statement" || statement.child_by_field_name("alternative").is_some()
-    {
+    if statement.kind() != "if_statement" || statement.field_child("alternative").is_some() {
         return None;
     }
-    let condition = statement.child_by_field_name("condition")?;
-    let consequence = statement.child_by_field_name("consequence")?;
+    let condition = statement.field_child("condition")?;
+    let consequence = statement.field_child("consequence")?;
     let leaves = named_children(consequence).last().is_some_and(|last| {
         matches!(
             last.kind(),
@@ -211,20 +210,18 @@ fn replaces(file: &ParsedFile, block: Node, name: &str) -> bool {
             "expression_statement" => statement.named_child(0).is_some_and(|assignment| {
                 assignment.kind() == "assignment"
                     && assignment
-                        .child_by_field_name("left")
+                        .field_child("left")
                         .is_some_and(|left| left.kind() == "identifier" && file.text(left) == name)
             }),
             "if_statement" => {
-                let mut branches = vec![statement.child_by_field_name("consequence")];
+                let mut branches = vec![statement.field_child("consequence")];
                 let mut has_else = false;
                 for alternative in named_children(statement) {
                     match alternative.kind() {
-                        "elif_clause" => {
-                            branches.push(alternative.child_by_field_name("consequence"))
-                        }
+                        "elif_clause" => branches.push(alternative.field_child("consequence")),
                         "else_clause" => {
                             has_else = true;
-                            branches.push(alternative.child_by_field_name("body"));
+                            branches.push(alternative.field_child("body"));
                         }
                         _ => {}
                     }
@@ -241,7 +238,7 @@ fn replaces(file: &ParsedFile, block: Node, name: &str) -> bool {
 /// An `if` whose consequence rejects: `raise`, `abort(…)`; `return Err(…)`, `bail!(…)`.
 fn is_rejecting_branch(file: &ParsedFile, node: Node) -> bool {
     let consequence = match node.kind() {
-        "if_statement" | "elif_clause" | "if_expression" => node.child_by_field_name("consequence"),
+        "if_statement" | "elif_clause" | "if_expression" => node.field_child("consequence"),
         _ => None,
     };
     let Some(consequence) = consequence else {
@@ -315,11 +312,11 @@ fn guard_argument(file: &ParsedFile, call: Node, name: &str) -> Option<Option<us
     if let Some(index) = argument_index(file, call, name) {
         return Some(Some(index));
     }
-    let arguments = call.child_by_field_name("arguments")?;
+    let arguments = call.field_child("arguments")?;
     named_children(arguments)
         .into_iter()
         .filter(|arg| arg.kind() == "keyword_argument")
-        .filter_map(|arg| arg.child_by_field_name("value"))
+        .filter_map(|arg| arg.field_child("value"))
         .any(|value| carries(file, value, name))
         .then_some(None)
 }
@@ -327,7 +324,7 @@ fn guard_argument(file: &ParsedFile, call: Node, name: &str) -> Option<Option<us
 /// The position of the argument that carries `name` itself: the variable, a reference to it,
 /// a string built from it, or a borrowing conversion of it.
 fn argument_index(file: &ParsedFile, call: Node, name: &str) -> Option<usize> {
-    let arguments = call.child_by_field_name("arguments")?;
+    let arguments = call.field_child("arguments")?;
     named_children(arguments)
         .into_iter()
         .filter(|arg| !matches!(arg.kind(), "keyword_argument" | "comment"))
@@ -349,7 +346,7 @@ fn carries(file: &ParsedFile, arg: Node, name: &str) -> bool {
             }),
         // `name.as_str()`, `name.strip()`
         "call" | "call_expression" => arg
-            .child_by_field_name("function")
+            .field_child("function")
             .filter(|f| matches!(f.kind(), "attribute" | "field_expression"))
             .and_then(|f| f.named_child(0))
             .is_some_and(|receiver| carries(file, receiver, name)),
@@ -379,8 +376,7 @@ fn python_dominates(file: &ParsedFile, call: Node, use_site: Node) -> bool {
             let holder = file.parent(parent);
             let in_try_body = holder.is_some_and(|h| {
                 h.kind() == "try_statement"
-                    && h.child_by_field_name("body")
-                        .is_some_and(|b| b.id() == parent.id())
+                    && h.field_child("body").is_some_and(|b| b.id() == parent.id())
             });
             match holder {
                 Some(try_statement) if in_try_body && !nested => {
@@ -466,7 +462,7 @@ impl<'a> Tracer<'a, '_> {
     /// argument `index`, says about it. The position is `None` when the value is passed by
     /// keyword: only the rule's own sanitizers decide then.
     pub(super) fn test(&self, call: Node, index: Option<usize>) -> Verdict {
-        let Some(callee) = call.child_by_field_name("function") else {
+        let Some(callee) = call.field_child("function") else {
             return Verdict::No;
         };
         // A check the rule names among its sanitizers (`url_has_allowed_host_and_scheme(…)`).
@@ -502,7 +498,7 @@ impl<'a> Tracer<'a, '_> {
             crate::symbols::Resolved::Unresolved(_)
                 if self.file.language() == Language::Python && callee.kind() == "attribute" =>
             {
-                match callee.child_by_field_name("attribute") {
+                match callee.field_child("attribute") {
                     Some(method) => Verdict::Pending(CallRef {
                         callee: format!("{}{}", super::ANY_RECEIVER, self.file.text(method)),
                         index,
@@ -519,12 +515,12 @@ impl<'a> Tracer<'a, '_> {
     /// (`await asyncio.to_thread(validate_url, url)`, `loop.run_in_executor(None, check, url)`)
     /// is read as a call of that function.
     pub(super) fn validator(&self, call: Node, index: usize) -> Verdict {
-        let Some(callee) = call.child_by_field_name("function") else {
+        let Some(callee) = call.field_child("function") else {
             return Verdict::No;
         };
         let (callee, index) = match self.thread_runner(callee) {
             Some(handed) if index > handed => {
-                let arguments = call.child_by_field_name("arguments");
+                let arguments = call.field_child("arguments");
                 let function = arguments
                     .map(named_children)
                     .and_then(|arguments| arguments.get(handed).copied());
@@ -560,7 +556,7 @@ impl<'a> Tracer<'a, '_> {
         // `loop.run_in_executor(executor, function, *args)`, on a loop of any name
         if callee.kind() == "attribute"
             && callee
-                .child_by_field_name("attribute")
+                .field_child("attribute")
                 .is_some_and(|method| self.file.text(method) == "run_in_executor")
         {
             return Some(1);
@@ -628,15 +624,13 @@ fn module_class<'t>(file: &'t ParsedFile, name: &str) -> Option<Node<'t>> {
 
 /// A class whose bases, as written, are an enum or Django choices.
 fn is_enum_class(file: &ParsedFile, class: Node) -> bool {
-    class
-        .child_by_field_name("superclasses")
-        .is_some_and(|bases| {
-            named_children(bases).iter().any(|base| {
-                let written = file.text(*base);
-                let last = written.rsplit('.').next().unwrap_or(written);
-                ENUM_BASES.contains(&last)
-            })
+    class.field_child("superclasses").is_some_and(|bases| {
+        named_children(bases).iter().any(|base| {
+            let written = file.text(*base);
+            let last = written.rsplit('.').next().unwrap_or(written);
+            ENUM_BASES.contains(&last)
         })
+    })
 }
 
 /// Base classes that make a class an enumeration (a constructor call rejects non-members).
@@ -656,7 +650,7 @@ mod tests {
     use super::rejected_parameters;
     use crate::parse::{tree, ParsedFile};
     use crate::source::{Language, SourceFile};
-    use crate::syntax::descendants;
+    use crate::syntax::{descendants, FieldChild};
 
     /// Each function of the file that rejects a parameter, with the parameters.
     fn rejected(path: &str, language: Language, text: &str) -> Vec<(String, Vec<usize>)> {
@@ -666,7 +660,7 @@ mod tests {
         descendants(parsed.tree.root_node())
             .filter(|n| matches!(n.kind(), "function_definition" | "function_item"))
             .filter_map(|function| {
-                let body = function.child_by_field_name("body")?;
+                let body = function.field_child("body")?;
                 let (_, id) = crate::taint::across::function_at(&parsed, body)?;
                 let params = rejected_parameters(&parsed, function);
                 (!params.is_empty()).then_some((id.name, params))

@@ -13,7 +13,7 @@ use crate::parse::ParsedFile;
 use crate::source::Language;
 use crate::source::Position;
 use crate::suppress;
-use crate::syntax::{descendants, named_children, positional_arguments};
+use crate::syntax::{descendants, named_children, positional_arguments, FieldChild};
 use tree_sitter::Node;
 
 /// Words without which a Python file contributes nothing to the project model.
@@ -146,8 +146,8 @@ fn foreign_hook(file: &ParsedFile, decorator: Node, facts: &mut FileFacts) {
     };
     let hook = decorator
         .parent()
-        .and_then(|decorated| decorated.child_by_field_name("definition"))
-        .and_then(|function| function.child_by_field_name("name"));
+        .and_then(|decorated| decorated.field_child("definition"))
+        .and_then(|function| function.field_child("name"));
     let declared_here = facts.containers.iter().any(|c| c.name == object);
     if let (Some(hook), false) = (hook, declared_here && !app_wide) {
         facts.hooks.push(Hook {
@@ -171,7 +171,7 @@ fn foreign_hook(file: &ParsedFile, decorator: Node, facts: &mut FileFacts) {
 fn resource_route(file: &ParsedFile, decorator: Node, facts: &mut FileFacts) {
     let Some(class) = decorator
         .parent()
-        .and_then(|decorated| decorated.child_by_field_name("definition"))
+        .and_then(|decorated| decorated.field_child("definition"))
         .filter(|definition| definition.kind() == "class_definition")
     else {
         return;
@@ -189,7 +189,7 @@ fn resource_route(file: &ParsedFile, decorator: Node, facts: &mut FileFacts) {
         == Some(Framework::FlaskRestful);
     let (Some(rule), Some(name), true) = (
         first_string_arg(file, call),
-        class.child_by_field_name("name"),
+        class.field_child("name"),
         resource,
     ) else {
         return;
@@ -260,10 +260,9 @@ fn inherited_handlers(
     public: &[(usize, Option<String>)],
     facts: &mut FileFacts,
 ) {
-    let (Some(name_node), Some(bases)) = (
-        class.child_by_field_name("name"),
-        class.child_by_field_name("superclasses"),
-    ) else {
+    let (Some(name_node), Some(bases)) =
+        (class.field_child("name"), class.field_child("superclasses"))
+    else {
         return;
     };
     let class_name = file.text(name_node);
@@ -321,9 +320,9 @@ fn candidate_view(
     facts: &mut FileFacts,
 ) {
     let (Some(name_node), Some(bases), Some(body)) = (
-        class.child_by_field_name("name"),
-        class.child_by_field_name("superclasses"),
-        class.child_by_field_name("body"),
+        class.field_child("name"),
+        class.field_child("superclasses"),
+        class.field_child("body"),
     ) else {
         return;
     };
@@ -333,17 +332,17 @@ fn candidate_view(
     let class_name = file.text(name_node);
     for statement in named_children(body) {
         let function = match statement.kind() {
-            "decorated_definition" => statement.child_by_field_name("definition"),
+            "decorated_definition" => statement.field_child("definition"),
             "function_definition" => Some(statement),
             _ => None,
         };
         let Some(function) = function else { continue };
-        let Some(method_name) = function.child_by_field_name("name") else {
+        let Some(method_name) = function.field_child("name") else {
             continue;
         };
         let method = file.text(method_name);
         let takes_request = function
-            .child_by_field_name("parameters")
+            .field_child("parameters")
             .and_then(|p| named_children(p).into_iter().nth(1))
             .is_some_and(|second| file.text(second).starts_with("request"));
         if !VIEW_METHODS.contains(&method) || !takes_request {
@@ -394,14 +393,14 @@ fn drf_action(handler_text: &str) -> Option<(bool, String)> {
 
 fn imports(file: &ParsedFile, node: Node, facts: &mut FileFacts) {
     let module = node
-        .child_by_field_name("module_name")
+        .field_child("module_name")
         .map(|m| file.text(m).to_string());
     let mut cursor = node.walk();
     for name in node.children_by_field_name("name", &mut cursor) {
         let (original, local) = match name.kind() {
             "aliased_import" => (
-                name.child_by_field_name("name").map(|n| file.text(n)),
-                name.child_by_field_name("alias").map(|n| file.text(n)),
+                name.field_child("name").map(|n| file.text(n)),
+                name.field_child("alias").map(|n| file.text(n)),
             ),
             _ => (Some(file.text(name)), None),
         };
@@ -422,10 +421,7 @@ fn imports(file: &ParsedFile, node: Node, facts: &mut FileFacts) {
 }
 
 fn assignment(file: &ParsedFile, node: Node, facts: &mut FileFacts) {
-    let (Some(left), Some(right)) = (
-        node.child_by_field_name("left"),
-        node.child_by_field_name("right"),
-    ) else {
+    let (Some(left), Some(right)) = (node.field_child("left"), node.field_child("right")) else {
         return;
     };
     let name = file.text(left);
@@ -460,7 +456,7 @@ fn assignment(file: &ParsedFile, node: Node, facts: &mut FileFacts) {
         }
         _ if right.kind() == "call" => {
             let callee = right
-                .child_by_field_name("function")
+                .field_child("function")
                 .map(|f| file.text(f))
                 .unwrap_or("");
             let type_name = callee.rsplit('.').next().unwrap_or(callee);
@@ -562,7 +558,7 @@ fn is_url_list(file: &ParsedFile, value: Node) -> bool {
             .any(|side| is_url_list(file, side)),
         "list" | "tuple" => named_children(value).into_iter().any(|item| {
             item.kind() == "call"
-                && item.child_by_field_name("function").is_some_and(|f| {
+                && item.field_child("function").is_some_and(|f| {
                     matches!(
                         file.text(f).rsplit('.').next(),
                         Some("path" | "re_path" | "url")
@@ -610,7 +606,7 @@ fn url_list_unguarded(
     }
     // urlpatterns += router.urls
     if list.kind() == "attribute" && file.text(list).ends_with(".urls") {
-        if let Some(object) = list.child_by_field_name("object") {
+        if let Some(object) = list.field_child("object") {
             facts.edges.push(edge(
                 file.source.position(list.start_byte()),
                 from,
@@ -629,7 +625,7 @@ fn url_list_unguarded(
             continue;
         }
         let callee = item
-            .child_by_field_name("function")
+            .field_child("function")
             .map(|f| file.text(f))
             .unwrap_or("");
         if !matches!(
@@ -638,7 +634,7 @@ fn url_list_unguarded(
         ) {
             continue;
         }
-        let Some(args) = item.child_by_field_name("arguments") else {
+        let Some(args) = item.field_child("arguments") else {
             continue;
         };
         let args = named_children(args);
@@ -674,11 +670,11 @@ fn url_view_unguarded(
     let full = super::join_path(prefix, route);
     match view.kind() {
         "call" => {
-            let function = view.child_by_field_name("function");
+            let function = view.field_child("function");
             let callee = function.map(|f| file.text(f)).unwrap_or("");
             let last = callee.rsplit('.').next().unwrap_or(callee);
             let first = view
-                .child_by_field_name("arguments")
+                .field_child("arguments")
                 .and_then(|a| named_children(a).into_iter().next());
             if last == "include" {
                 let Some(first) = first else { return };
@@ -703,7 +699,7 @@ fn url_view_unguarded(
                     _ => url_view_include(file, first, from, &full, guards, facts),
                 }
             } else if last == "as_view" {
-                let Some(class) = function.and_then(|f| f.child_by_field_name("object")) else {
+                let Some(class) = function.and_then(|f| f.field_child("object")) else {
                     return;
                 };
                 let path = dotted(file.text(class));
@@ -771,7 +767,7 @@ fn url_view_include(
             ));
         }
         "attribute" if file.text(node).ends_with(".urls") => {
-            if let Some(object) = node.child_by_field_name("object") {
+            if let Some(object) = node.field_child("object") {
                 facts.edges.push(edge(
                     file.source.position(node.start_byte()),
                     from,
@@ -897,7 +893,7 @@ fn method_call(file: &ParsedFile, call: Node, facts: &mut FileFacts) {
         }
         "before_request" => {
             let Some(hook) = call
-                .child_by_field_name("arguments")
+                .field_child("arguments")
                 .and_then(|args| named_children(args).into_iter().next())
             else {
                 return;
@@ -944,14 +940,14 @@ fn graphql_endpoint(file: &ParsedFile, node: Node) -> Option<Target> {
     if node.kind() != "call" {
         return None;
     }
-    let function = node.child_by_field_name("function")?;
+    let function = node.field_child("function")?;
     let class = match function.kind() {
         "attribute"
             if function
-                .child_by_field_name("attribute")
+                .field_child("attribute")
                 .is_some_and(|a| file.text(a) == "as_view") =>
         {
-            function.child_by_field_name("object")?
+            function.field_child("object")?
         }
         _ => function,
     };
@@ -971,7 +967,7 @@ fn runs_schema(file: &ParsedFile, handler: &Handler) -> Option<Framework> {
         .descendant_for_byte_range(handler.bytes.start, handler.bytes.end)?;
     descendants(function)
         .filter(|n| n.kind() == "call")
-        .filter_map(|call| call.child_by_field_name("function"))
+        .filter_map(|call| call.field_child("function"))
         .find_map(|callee| {
             let qualified = file.symbols().resolve(Language::Python, file.text(callee));
             graphql::endpoint_library(qualified.name())

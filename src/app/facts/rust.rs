@@ -8,7 +8,7 @@ use crate::app::handlers::{FileModel, Framework, Handler};
 use crate::parse::ParsedFile;
 use crate::source::Position;
 use crate::suppress;
-use crate::syntax::{descendants, named_children};
+use crate::syntax::{descendants, named_children, FieldChild};
 use tree_sitter::Node;
 
 /// Words without which a Rust file contributes nothing to the project model.
@@ -145,7 +145,7 @@ fn candidates(
         if item.kind() != "function_item" {
             continue;
         }
-        let Some(name_node) = item.child_by_field_name("name") else {
+        let Some(name_node) = item.field_child("name") else {
             continue;
         };
         let name = file.text(name_node);
@@ -192,12 +192,12 @@ fn takes_request_anywhere(file: &ParsedFile) -> bool {
 /// Whether `function` has a parameter of a type named `Request` (`&Request`,
 /// `http::Request<Body>`, `&mut crate::Request`).
 fn takes_request(file: &ParsedFile, function: Node) -> bool {
-    let Some(list) = function.child_by_field_name("parameters") else {
+    let Some(list) = function.field_child("parameters") else {
         return false;
     };
     named_children(list)
         .into_iter()
-        .filter_map(|param| param.child_by_field_name("type"))
+        .filter_map(|param| param.field_child("type"))
         .any(|ty| {
             let bare = file
                 .text(ty)
@@ -260,11 +260,11 @@ fn is_chain_end(file: &ParsedFile, node: Node) -> bool {
 
 /// `x.method(...)` → `method` when it is a router builder method.
 fn method_name(file: &ParsedFile, call: Node) -> Option<&'static str> {
-    let function = call.child_by_field_name("function")?;
+    let function = call.field_child("function")?;
     if function.kind() != "field_expression" {
         return None;
     }
-    let name = file.text(function.child_by_field_name("field")?);
+    let name = file.text(function.field_child("field")?);
     CHAIN_METHODS.iter().find(|m| **m == name).copied()
 }
 
@@ -277,12 +277,12 @@ fn container_name(file: &ParsedFile, node: Node) -> String {
         match ancestor.kind() {
             "let_declaration" if binding.is_none() => {
                 binding = ancestor
-                    .child_by_field_name("pattern")
+                    .field_child("pattern")
                     .map(|p| file.text(p).trim_start_matches("mut ").to_string());
             }
             "function_item" => {
                 function = ancestor
-                    .child_by_field_name("name")
+                    .field_child("name")
                     .map(|n| file.text(n).to_string());
                 break;
             }
@@ -396,7 +396,7 @@ impl<'f> Walker<'_, 'f> {
         let target = match inner.kind() {
             "identifier" => Target::Container(vec![self.file.text(inner).to_string()]),
             "scoped_identifier" => Target::Handler(segments(self.file.text(inner))),
-            "call_expression" => match inner.child_by_field_name("function") {
+            "call_expression" => match inner.field_child("function") {
                 Some(function) => Target::Container(segments(self.file.text(function))),
                 None => return,
             },
@@ -432,13 +432,13 @@ impl<'f> Walker<'_, 'f> {
                         break;
                     };
                     let Some(receiver) = node
-                        .child_by_field_name("function")
-                        .and_then(|f| f.child_by_field_name("value"))
+                        .field_child("function")
+                        .and_then(|f| f.field_child("value"))
                     else {
                         break;
                     };
                     let args = node
-                        .child_by_field_name("arguments")
+                        .field_child("arguments")
                         .map(named_children)
                         .unwrap_or_default();
                     links.push(Link {
@@ -466,12 +466,12 @@ impl<'f> Walker<'_, 'f> {
         if base.kind() != "call_expression" {
             return None;
         }
-        let function = self.file.text(base.child_by_field_name("function")?);
+        let function = self.file.text(base.field_child("function")?);
         let last = function.rsplit("::").next().unwrap_or(function);
         if !matches!(last, "scope" | "resource") {
             return None;
         }
-        let args = base.child_by_field_name("arguments")?;
+        let args = base.field_child("arguments")?;
         let first = named_children(args).into_iter().next()?;
         (first.kind() == "string_literal").then(|| unquote(self.file.text(first)))
     }
@@ -517,25 +517,25 @@ impl<'f> Walker<'_, 'f> {
             .chain(descendants(expr))
             .filter(|n| n.kind() == "call_expression")
         {
-            let Some(function) = call.child_by_field_name("function") else {
+            let Some(function) = call.field_child("function") else {
                 continue;
             };
             let callee = match function.kind() {
                 "field_expression" => function
-                    .child_by_field_name("field")
+                    .field_child("field")
                     .map(|f| self.file.text(f))
                     .unwrap_or(""),
                 _ => self.file.text(function).rsplit("::").next().unwrap_or(""),
             };
             let args = call
-                .child_by_field_name("arguments")
+                .field_child("arguments")
                 .map(named_children)
                 .unwrap_or_default();
             let Some(handler) = args.first().and_then(|a| self.path_of(*a)) else {
                 continue;
             };
             if callee == "to" {
-                let verb = function.child_by_field_name("value").map(|v| {
+                let verb = function.field_child("value").map(|v| {
                     let text = self.file.text(v).trim_end_matches("()");
                     text.rsplit("::")
                         .next()
@@ -558,7 +558,7 @@ impl<'f> Walker<'_, 'f> {
     fn path_of(&self, node: Node) -> Option<Vec<String>> {
         match node.kind() {
             "identifier" | "scoped_identifier" => Some(segments(self.file.text(node))),
-            "generic_function" => self.path_of(node.child_by_field_name("function")?),
+            "generic_function" => self.path_of(node.field_child("function")?),
             _ => None,
         }
     }
@@ -588,19 +588,19 @@ fn configurators<'t>(file: &'t ParsedFile, inner: Node<'t>, depth: usize) -> Vec
 /// The function a closure hands its first parameter to: `|sc| routes(sc, repo)` → `routes`.
 fn closure_callee<'t>(file: &ParsedFile, closure: Node<'t>) -> Option<Node<'t>> {
     let parameter = closure
-        .child_by_field_name("parameters")
+        .field_child("parameters")
         .and_then(|parameters| named_children(parameters).into_iter().next())
         .map(|parameter| file.text(parameter))?;
-    let body = closure.child_by_field_name("body")?;
+    let body = closure.field_child("body")?;
     std::iter::once(body)
         .chain(descendants(body))
         .filter(|node| node.kind() == "call_expression")
         .find(|call| {
-            call.child_by_field_name("arguments")
+            call.field_child("arguments")
                 .and_then(|arguments| named_children(arguments).into_iter().next())
                 .is_some_and(|first| file.text(first) == parameter)
         })
-        .and_then(|call| call.child_by_field_name("function"))
+        .and_then(|call| call.field_child("function"))
         .filter(|function| matches!(function.kind(), "identifier" | "scoped_identifier"))
 }
 
@@ -610,7 +610,7 @@ fn parameter_of(file: &ParsedFile, node: Node, name: &str) -> Option<(String, us
     let index = crate::taint::parameter_names(file, function)
         .iter()
         .position(|parameter| parameter == name)?;
-    let function = file.text(function.child_by_field_name("name")?).to_string();
+    let function = file.text(function.field_child("name")?).to_string();
     Some((function, index))
 }
 
@@ -619,13 +619,12 @@ fn calls_of<'t>(file: &'t ParsedFile, name: &str) -> Vec<Vec<Node<'t>>> {
     descendants(file.tree.root_node())
         .filter(|node| node.kind() == "call_expression")
         .filter(|call| {
-            call.child_by_field_name("function")
-                .is_some_and(|function| {
-                    let text = file.text(function);
-                    text.rsplit("::").next() == Some(name) && function.kind() != "field_expression"
-                })
+            call.field_child("function").is_some_and(|function| {
+                let text = file.text(function);
+                text.rsplit("::").next() == Some(name) && function.kind() != "field_expression"
+            })
         })
-        .filter_map(|call| call.child_by_field_name("arguments").map(named_children))
+        .filter_map(|call| call.field_child("arguments").map(named_children))
         .collect()
 }
 

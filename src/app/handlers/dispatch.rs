@@ -15,7 +15,7 @@
 
 use crate::app::guards::GuardCall;
 use crate::parse::ParsedFile;
-use crate::syntax::{descendants, named_children};
+use crate::syntax::{descendants, named_children, FieldChild};
 use std::ops::Range;
 use tree_sitter::Node;
 
@@ -86,10 +86,10 @@ pub(super) fn of<'t>(
     function: Node<'t>,
     params: &[String],
 ) -> Option<Dispatch<'t>> {
-    let body = function.child_by_field_name("body")?;
+    let body = function.field_child("body")?;
     let matches = descendants(body).filter(|n| n.kind() == "match_expression");
     for expression in matches {
-        let Some(value) = expression.child_by_field_name("value") else {
+        let Some(value) = expression.field_child("value") else {
             continue;
         };
         // `req.method()`, `req.uri().path()`, `(method, path)`: a request's method or URI, not a
@@ -111,7 +111,7 @@ pub(super) fn of<'t>(
             }
         }
         let arms: Vec<Arm> = expression
-            .child_by_field_name("body")
+            .field_child("body")
             .map(named_children)
             .unwrap_or_default()
             .into_iter()
@@ -136,19 +136,17 @@ pub(super) fn of<'t>(
 fn request_path(file: &ParsedFile, node: Node, params: &[String]) -> bool {
     node.kind() == "field_expression"
         && node
-            .child_by_field_name("field")
+            .field_child("field")
             .is_some_and(|field| file.text(field) == "path")
-        && node.child_by_field_name("value").is_some_and(|value| {
+        && node.field_child("value").is_some_and(|value| {
             value.kind() == "identifier" && params.iter().any(|p| p == file.text(value))
         })
 }
 
 /// The routes of one arm: one per literal path in its pattern.
 fn arms_of<'t>(file: &ParsedFile, arm: Node<'t>) -> Vec<Arm<'t>> {
-    let (Some(pattern), Some(value)) = (
-        arm.child_by_field_name("pattern"),
-        arm.child_by_field_name("value"),
-    ) else {
+    let (Some(pattern), Some(value)) = (arm.field_child("pattern"), arm.field_child("value"))
+    else {
         return Vec::new();
     };
     let mut methods = Vec::new();
@@ -211,8 +209,8 @@ fn target<'t>(value: Node<'t>, file: &ParsedFile) -> Option<Node<'t>> {
             }
             "expression_statement" => current = current.named_child(0)?,
             "call_expression" => {
-                let function = current.child_by_field_name("function")?;
-                let args = current.child_by_field_name("arguments")?;
+                let function = current.field_child("function")?;
+                let args = current.field_child("arguments")?;
                 let project_function =
                     matches!(function.kind(), "identifier" | "scoped_identifier")
                         && file.text(function).split("::").all(|segment| {
@@ -250,16 +248,16 @@ fn refusal_around(file: &ParsedFile, body: Node, expression: Node) -> Option<Str
         }
         if parent.kind() == "if_expression" {
             let inside = parent
-                .child_by_field_name("consequence")
+                .field_child("consequence")
                 .is_some_and(|c| c.byte_range().contains(&expression.start_byte()));
             let refuses = parent
-                .child_by_field_name("alternative")
+                .field_child("alternative")
                 .is_some_and(|alternative| {
                     REFUSALS
                         .iter()
                         .any(|status| file.text(alternative).contains(status))
                 });
-            let condition = parent.child_by_field_name("condition")?;
+            let condition = parent.field_child("condition")?;
             if inside && refuses && !tests_only_the_address(file, parent, condition) {
                 return Some(format!(
                     "refuses with 401/403 unless `{}`",
@@ -292,12 +290,12 @@ pub(super) fn refusal_of(file: &ParsedFile, statement: Node) -> Option<String> {
     };
     let (check, refusal) = match expression.kind() {
         "if_expression" => (
-            expression.child_by_field_name("condition")?,
-            expression.child_by_field_name("consequence")?,
+            expression.field_child("condition")?,
+            expression.field_child("consequence")?,
         ),
         "let_declaration" => (
-            expression.child_by_field_name("value")?,
-            expression.child_by_field_name("alternative")?,
+            expression.field_child("value")?,
+            expression.field_child("alternative")?,
         ),
         _ => return None,
     };

@@ -7,7 +7,7 @@ use crate::app::guards::{
     python_parameter_guards, GuardCall, Via,
 };
 use crate::parse::ParsedFile;
-use crate::syntax::{descendants, named_children};
+use crate::syntax::{descendants, named_children, FieldChild};
 use std::collections::{HashMap, HashSet};
 use tree_sitter::Node;
 
@@ -168,10 +168,9 @@ fn file_facts<'t>(file: &'t ParsedFile, functions: &mut Vec<Node<'t>>) -> FileFa
             }
             // router = APIRouter(dependencies=[Depends(auth)])
             "assignment" => {
-                let (Some(left), Some(right)) = (
-                    node.child_by_field_name("left"),
-                    node.child_by_field_name("right"),
-                ) else {
+                let (Some(left), Some(right)) =
+                    (node.field_child("left"), node.field_child("right"))
+                else {
                     continue;
                 };
                 if let Some(list) = Some(right)
@@ -202,7 +201,7 @@ fn file_facts<'t>(file: &'t ParsedFile, functions: &mut Vec<Node<'t>>) -> FileFa
                         facts.url_rules.insert(view.to_string(), rule);
                     }
                 } else if method == "include_router" {
-                    let args = node.child_by_field_name("arguments");
+                    let args = node.field_child("arguments");
                     let first = args.and_then(|a| named_children(a).into_iter().next());
                     if let (Some(router), Some(list)) =
                         (first, keyword_argument(file, node, "dependencies"))
@@ -217,7 +216,7 @@ fn file_facts<'t>(file: &'t ParsedFile, functions: &mut Vec<Node<'t>>) -> FileFa
                     && node.parent().is_none_or(|p| p.kind() != "decorator")
                 {
                     let hook = node
-                        .child_by_field_name("arguments")
+                        .field_child("arguments")
                         .and_then(|args| named_children(args).into_iter().next());
                     if let Some(hook) = hook {
                         facts
@@ -232,8 +231,8 @@ fn file_facts<'t>(file: &'t ParsedFile, functions: &mut Vec<Node<'t>>) -> FileFa
                 let text = file.text(node).trim_start_matches('@').trim();
                 let function = node
                     .parent()
-                    .and_then(|decorated| decorated.child_by_field_name("definition"));
-                let hook = function.and_then(|function| function.child_by_field_name("name"));
+                    .and_then(|decorated| decorated.field_child("definition"));
+                let hook = function.and_then(|function| function.field_child("name"));
                 if let (Some(object), Some(function), Some(hook)) =
                     (text.strip_suffix(".url_value_preprocessor"), function, hook)
                 {
@@ -267,29 +266,26 @@ fn file_facts<'t>(file: &'t ParsedFile, functions: &mut Vec<Node<'t>>) -> FileFa
 /// The URL variable a Flask `url_value_preprocessor(endpoint, values)` takes out of `values`
 /// (`values.pop("project_id", None)`, `values.get(…)`, `values[…]`), if it reads one.
 fn url_variable_taken(file: &ParsedFile, function: Node) -> Option<String> {
-    let parameters = named_children(function.child_by_field_name("parameters")?);
+    let parameters = named_children(function.field_child("parameters")?);
     let values = file.text(*parameters.get(1)?);
-    let body = function.child_by_field_name("body")?;
+    let body = function.field_child("body")?;
     file.of_kinds_within(&["call", "subscript"], body)
         .into_iter()
         .find_map(|node| {
             let (object, key) = match node.kind() {
                 "call" => {
-                    let function = node.child_by_field_name("function")?;
-                    let method = file.text(function.child_by_field_name("attribute")?);
+                    let function = node.field_child("function")?;
+                    let method = file.text(function.field_child("attribute")?);
                     if !matches!(method, "pop" | "get") {
                         return None;
                     }
-                    let arguments = node.child_by_field_name("arguments")?;
+                    let arguments = node.field_child("arguments")?;
                     (
-                        function.child_by_field_name("object")?,
+                        function.field_child("object")?,
                         named_children(arguments).into_iter().next()?,
                     )
                 }
-                _ => (
-                    node.child_by_field_name("value")?,
-                    node.child_by_field_name("subscript")?,
-                ),
+                _ => (node.field_child("value")?, node.field_child("subscript")?),
             };
             (file.text(object) == values && key.kind() == "string")
                 .then(|| file.text(key).trim_matches(['"', '\'']).to_string())
@@ -327,7 +323,7 @@ fn handler_for(
     };
     // Decide cheaply whether this is a handler at all; most functions are not.
     let registered = function
-        .child_by_field_name("name")
+        .field_child("name")
         .filter(|_| file.parent(outer).is_some_and(|p| p.kind() == "module"))
         .and_then(|name| facts.url_rules.get(file.text(name)));
     let kind = match bound_to(file, function, bindings) {
@@ -345,7 +341,7 @@ fn handler_for(
         // a message of the project's (`async def execute_sql(request: ExecuteSqlRequest)`).
         return None;
     }
-    let name_node = function.child_by_field_name("name")?;
+    let name_node = function.field_child("name")?;
     let name = file.text(name_node).to_string();
     let params = parameters(file, function);
     let mut guards: Vec<String> = decorators
@@ -362,9 +358,7 @@ fn handler_for(
         Kind::UrlRule(rule) => Some(rule.object.clone()),
         Kind::ClassView { class, .. } | Kind::Exposed { class, .. } => {
             markers.extend(class_markers(file, *class));
-            class
-                .child_by_field_name("name")
-                .map(|n| file.text(n).to_string())
+            class.field_child("name").map(|n| file.text(n).to_string())
         }
         _ => None,
     };
@@ -536,7 +530,7 @@ fn handler_for(
                 .iter()
                 .filter_map(|d| decorator_call(*d))
                 .find(|call| {
-                    call.child_by_field_name("function")
+                    call.field_child("function")
                         .is_some_and(|f| file.text(f).ends_with("action"))
                 });
             let methods = match action {
@@ -626,11 +620,10 @@ fn bound_to<'b>(file: &ParsedFile, function: Node, bindings: &'b [Binding]) -> V
     if bindings.is_empty() {
         return Vec::new();
     }
-    let Some(name) = function.child_by_field_name("name").map(|n| file.text(n)) else {
+    let Some(name) = function.field_child("name").map(|n| file.text(n)) else {
         return Vec::new();
     };
-    let qualname = match enclosing_class(file, function).and_then(|c| c.child_by_field_name("name"))
-    {
+    let qualname = match enclosing_class(file, function).and_then(|c| c.field_child("name")) {
         Some(class) => format!("{}.{name}", file.text(class)),
         None => name.to_string(),
     };
@@ -646,7 +639,7 @@ fn operation_arguments(
     function: Node,
     bound: &[&Binding],
 ) -> (Vec<String>, Vec<String>) {
-    let Some(list) = function.child_by_field_name("parameters") else {
+    let Some(list) = function.field_child("parameters") else {
         return (Vec::new(), Vec::new());
     };
     let mut inputs = Vec::new();
@@ -660,7 +653,7 @@ fn operation_arguments(
             "typed_parameter" => named_children(param)
                 .into_iter()
                 .find(|n| n.kind() == "identifier"),
-            _ => param.child_by_field_name("name"),
+            _ => param.field_child("name"),
         };
         let Some(name) = name_node.map(|n| file.text(n)) else {
             continue;
@@ -739,7 +732,7 @@ fn classify<'t, 'f>(
             });
         }
         if call
-            .child_by_field_name("function")
+            .field_child("function")
             .is_some_and(|f| file.text(f).rsplit('.').next() == Some("api_view"))
         {
             return Some(Kind::ApiView(call));
@@ -750,7 +743,7 @@ fn classify<'t, 'f>(
     }
     if let Some(class) = enclosing_class(file, function) {
         let bases = class
-            .child_by_field_name("superclasses")
+            .field_child("superclasses")
             .map(|b| file.text(b))
             .unwrap_or("");
         let flask = flask_view_class(file, class);
@@ -758,7 +751,7 @@ fn classify<'t, 'f>(
         if !bases.contains("View") && flask.is_none() {
             return None;
         }
-        let name = file.text(function.child_by_field_name("name")?);
+        let name = file.text(function.field_child("name")?);
         let is_action = decorators.iter().any(|d| file.text(*d).contains("action"));
         if !is_action && !CLASS_VIEW_METHODS.iter().any(|(m, _)| *m == name) {
             return None;
@@ -766,7 +759,7 @@ fn classify<'t, 'f>(
         let drf = flask.is_none() && ["APIView", "ViewSet"].iter().any(|s| bases.contains(s));
         return Some(Kind::ClassView { class, drf, flask });
     }
-    let params = function.child_by_field_name("parameters")?;
+    let params = function.field_child("parameters")?;
     let first = named_children(params).into_iter().next()?;
     let first_name = match first.kind() {
         "identifier" => file.text(first),
@@ -812,7 +805,7 @@ fn mcp_tool(file: &ParsedFile, decorators: &[Node]) -> bool {
 
 /// Whether a decorator call is Flask-AppBuilder's `expose`, by what the name resolves to.
 fn is_fab_expose(file: &ParsedFile, call: Node) -> bool {
-    call.child_by_field_name("function").is_some_and(|f| {
+    call.field_child("function").is_some_and(|f| {
         let written = file.text(f);
         written.rsplit('.').next() == Some("expose")
             && file
@@ -836,11 +829,11 @@ fn fab_route_base(file: &ParsedFile, class: Node) -> String {
         return base.trim_end_matches('/').to_string();
     }
     let name = class
-        .child_by_field_name("name")
+        .field_child("name")
         .map(|n| file.text(n).to_ascii_lowercase())
         .unwrap_or_default();
     let api = class
-        .child_by_field_name("superclasses")
+        .field_child("superclasses")
         .is_some_and(|bases| file.text(bases).contains("Api"));
     match (api, attribute("resource_name")) {
         (true, resource) => format!("/api/v1/{}", resource.unwrap_or(name)),
@@ -852,9 +845,9 @@ fn fab_route_base(file: &ParsedFile, class: Node) -> String {
 /// `request: ExecuteSqlRequest` (a message class), not `request: HttpRequest` or `Request`.
 fn takes_a_message(file: &ParsedFile, function: Node) -> bool {
     let first = function
-        .child_by_field_name("parameters")
+        .field_child("parameters")
         .and_then(|params| named_children(params).into_iter().next());
-    let Some(annotation) = first.and_then(|param| param.child_by_field_name("type")) else {
+    let Some(annotation) = first.and_then(|param| param.field_child("type")) else {
         return false;
     };
     let written = file.text(annotation);
@@ -877,7 +870,7 @@ struct Param {
 }
 
 fn parameters(file: &ParsedFile, function: Node) -> Vec<Param> {
-    let Some(list) = function.child_by_field_name("parameters") else {
+    let Some(list) = function.field_child("parameters") else {
         return Vec::new();
     };
     named_children(list)
@@ -888,13 +881,13 @@ fn parameters(file: &ParsedFile, function: Node) -> Vec<Param> {
                 "typed_parameter" => named_children(param)
                     .into_iter()
                     .find(|n| n.kind() == "identifier")?,
-                _ => param.child_by_field_name("name")?,
+                _ => param.field_child("name")?,
             };
             let name = file.text(name_node).to_string();
             let text = file.text(param);
             let dependency = text.contains("Depends(") || text.contains("Security(");
             let annotation = param
-                .child_by_field_name("type")
+                .field_child("type")
                 .map(|t| file.text(t))
                 .unwrap_or("");
             let framework_type = FRAMEWORK_TYPES
@@ -943,7 +936,7 @@ pub(crate) fn decorator_guard(file: &ParsedFile, decorator: Node) -> Option<Stri
 /// by its name, if it is one.
 fn expression_guard(file: &ParsedFile, expression: Node) -> Option<String> {
     let callee = if expression.kind() == "call" {
-        expression.child_by_field_name("function")?
+        expression.field_child("function")?
     } else {
         expression
     };
@@ -956,7 +949,7 @@ fn expression_guard(file: &ParsedFile, expression: Node) -> Option<String> {
     match last {
         "permission_classes" | "method_decorator" => {
             let args = expression
-                .child_by_field_name("arguments")
+                .field_child("arguments")
                 .map(|a| file.text(a))
                 .unwrap_or("");
             (looks_like_auth(args) || args.contains("Is")).then(|| whole.to_string())
@@ -968,7 +961,7 @@ fn expression_guard(file: &ParsedFile, expression: Node) -> Option<String> {
 /// The framework of a Flask class-based view (`flask.views.View`/`MethodView`) or a
 /// Flask-RESTful/RESTX `Resource`, by what its bases resolve to.
 pub(crate) fn flask_view_class(file: &ParsedFile, class: Node) -> Option<Framework> {
-    let bases = class.child_by_field_name("superclasses")?;
+    let bases = class.field_child("superclasses")?;
     named_children(bases).into_iter().find_map(|base| {
         let resolved = file
             .symbols()
@@ -996,9 +989,9 @@ fn view_decorators<'t>(file: &ParsedFile, class: Node<'t>, method: &str) -> Vec<
         };
         let list = match value.kind() {
             "dictionary" => named_children(value).into_iter().find_map(|pair| {
-                let key = pair.child_by_field_name("key")?;
+                let key = pair.field_child("key")?;
                 (file.text(key).trim_matches(['"', '\'']) == method)
-                    .then(|| pair.child_by_field_name("value"))
+                    .then(|| pair.field_child("value"))
                     .flatten()
             }),
             _ => Some(value),
@@ -1013,7 +1006,7 @@ fn view_decorators<'t>(file: &ParsedFile, class: Node<'t>, method: &str) -> Vec<
 /// Guards declared on a class-based view: auth mixins, `permission_classes`, `method_decorator`.
 pub(crate) fn class_guards(file: &ParsedFile, class: Node) -> Vec<String> {
     let mut guards = Vec::new();
-    if let Some(bases) = class.child_by_field_name("superclasses") {
+    if let Some(bases) = class.field_child("superclasses") {
         for base in named_children(bases) {
             let text = file.text(base);
             if text.ends_with("Mixin") && looks_like_auth(text) {
@@ -1032,7 +1025,7 @@ pub(crate) fn class_guards(file: &ParsedFile, class: Node) -> Vec<String> {
             guards.extend(decorator_guard(file, decorator));
         }
     }
-    let Some(body) = class.child_by_field_name("body") else {
+    let Some(body) = class.field_child("body") else {
         return guards;
     };
     for statement in named_children(body) {
@@ -1059,14 +1052,14 @@ pub(crate) fn class_attribute<'t>(
     class: Node<'t>,
     name: &str,
 ) -> Option<Node<'t>> {
-    let body = class.child_by_field_name("body")?;
+    let body = class.field_child("body")?;
     named_children(body).into_iter().find_map(|statement| {
         let assignment = named_children(statement)
             .into_iter()
             .find(|n| n.kind() == "assignment")?;
-        let left = assignment.child_by_field_name("left")?;
+        let left = assignment.field_child("left")?;
         (file.text(left) == name)
-            .then(|| assignment.child_by_field_name("right"))
+            .then(|| assignment.field_child("right"))
             .flatten()
     })
 }
@@ -1075,7 +1068,7 @@ pub(crate) fn class_attribute<'t>(
 /// `authentication_classes` assignments, and the named permission it requires, as written.
 pub(crate) fn class_markers(file: &ParsedFile, class: Node) -> Vec<String> {
     let mut markers = Vec::new();
-    if let Some(bases) = class.child_by_field_name("superclasses") {
+    if let Some(bases) = class.field_child("superclasses") {
         markers.extend(
             named_children(bases)
                 .into_iter()
@@ -1093,7 +1086,7 @@ pub(crate) fn class_markers(file: &ParsedFile, class: Node) -> Vec<String> {
                 .map(|d| file.text(d).trim_start_matches('@').trim().to_string()),
         );
     }
-    if let Some(body) = class.child_by_field_name("body") {
+    if let Some(body) = class.field_child("body") {
         for statement in named_children(body) {
             let text = file.text(statement);
             if text.starts_with("permission_classes")
@@ -1142,7 +1135,7 @@ fn is_mock_patch(file: &ParsedFile, call: Node) -> bool {
         return false;
     };
     let target = call
-        .child_by_field_name("arguments")
+        .field_child("arguments")
         .and_then(|args| named_children(args).into_iter().next())
         .filter(|first| first.kind() == "string")
         .map(|first| {
@@ -1158,12 +1151,12 @@ pub(crate) fn callee_attribute<'f>(
     file: &ParsedFile<'f>,
     call: Node,
 ) -> Option<(&'f str, &'f str)> {
-    let function = call.child_by_field_name("function")?;
+    let function = call.field_child("function")?;
     if function.kind() != "attribute" {
         return None;
     }
-    let object = file.text(function.child_by_field_name("object")?);
-    let method = file.text(function.child_by_field_name("attribute")?);
+    let object = file.text(function.field_child("object")?);
+    let method = file.text(function.field_child("attribute")?);
     Some((object, method))
 }
 
@@ -1172,13 +1165,13 @@ pub(crate) fn keyword_argument<'t>(
     call: Node<'t>,
     name: &str,
 ) -> Option<Node<'t>> {
-    let args = call.child_by_field_name("arguments")?;
+    let args = call.field_child("arguments")?;
     named_children(args).into_iter().find_map(|arg| {
         (arg.kind() == "keyword_argument"
             && arg
-                .child_by_field_name("name")
+                .field_child("name")
                 .is_some_and(|n| file.text(n) == name))
-        .then(|| arg.child_by_field_name("value"))
+        .then(|| arg.field_child("value"))
         .flatten()
     })
 }
@@ -1192,7 +1185,7 @@ fn keyword_strings(file: &ParsedFile, call: Node, name: &str) -> Vec<String> {
 }
 
 fn first_list_strings(file: &ParsedFile, call: Node) -> Vec<String> {
-    call.child_by_field_name("arguments")
+    call.field_child("arguments")
         .and_then(|args| named_children(args).into_iter().next())
         .filter(|first| first.kind() != "keyword_argument")
         .map_or_else(Vec::new, |first| string_items(file, first))
@@ -1207,7 +1200,7 @@ pub(crate) fn string_items(file: &ParsedFile, node: Node) -> Vec<String> {
 }
 
 pub(crate) fn first_string_arg(file: &ParsedFile, call: Node) -> Option<String> {
-    let args = call.child_by_field_name("arguments")?;
+    let args = call.field_child("arguments")?;
     let first = named_children(args).into_iter().next()?;
     (first.kind() == "string").then(|| {
         descendants(first)
@@ -1234,7 +1227,7 @@ fn route_variables(route: &str) -> Vec<String> {
 
 /// The methods a class body defines, by name.
 pub(crate) fn class_methods<'t>(file: &ParsedFile, class: Node<'t>) -> Vec<(String, Node<'t>)> {
-    let Some(body) = class.child_by_field_name("body") else {
+    let Some(body) = class.field_child("body") else {
         return Vec::new();
     };
     named_children(body)
@@ -1242,10 +1235,10 @@ pub(crate) fn class_methods<'t>(file: &ParsedFile, class: Node<'t>) -> Vec<(Stri
         .filter_map(|statement| {
             let function = match statement.kind() {
                 "function_definition" => statement,
-                "decorated_definition" => statement.child_by_field_name("definition")?,
+                "decorated_definition" => statement.field_child("definition")?,
                 _ => return None,
             };
-            let name = function.child_by_field_name("name")?;
+            let name = function.field_child("name")?;
             Some((file.text(name).to_string(), function))
         })
         .collect()

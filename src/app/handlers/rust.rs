@@ -5,7 +5,7 @@ use super::dispatch::{self, Dispatch, Dispatcher, RoutedCall};
 use super::{looks_like_auth, Framework, Handler};
 use crate::app::rust_guards::body_guard_calls;
 use crate::parse::ParsedFile;
-use crate::syntax::{descendants, named_children};
+use crate::syntax::{descendants, named_children, FieldChild};
 use std::collections::{HashMap, HashSet};
 use tree_sitter::Node;
 
@@ -69,7 +69,7 @@ pub(super) fn handlers(file: &ParsedFile) -> (Vec<Handler>, Vec<Dispatcher>) {
     let free: HashSet<&str> = functions
         .iter()
         .filter(|f| !is_method(**f))
-        .filter_map(|f| f.child_by_field_name("name"))
+        .filter_map(|f| f.field_child("name"))
         .map(|name| file.text(name))
         .collect();
     handlers.extend(
@@ -78,7 +78,7 @@ pub(super) fn handlers(file: &ParsedFile) -> (Vec<Handler>, Vec<Dispatcher>) {
             .filter(|f| !dispatchers.iter().any(|d| d.bytes == f.byte_range()))
             .filter(|f| {
                 !is_method(**f)
-                    || f.child_by_field_name("name")
+                    || f.field_child("name")
                         .is_none_or(|name| !free.contains(file.text(name)))
             })
             .filter_map(|function| handler_for(file, &registrations, *function)),
@@ -124,7 +124,7 @@ fn dispatched(
     registrations: &mut HashMap<String, Registration>,
     handlers: &mut Vec<Handler>,
 ) -> Option<Dispatcher> {
-    let name_node = function.child_by_field_name("name")?;
+    let name_node = function.field_child("name")?;
     let name = file.text(name_node).to_string();
     let framework = hand_routed_framework(file);
     let outer_guards: Vec<String> = dispatch.refusal.iter().cloned().collect();
@@ -202,7 +202,7 @@ fn handler_for(
     registrations: &HashMap<String, Registration>,
     function: Node,
 ) -> Option<Handler> {
-    let name_node = function.child_by_field_name("name")?;
+    let name_node = function.field_child("name")?;
     let name = file.text(name_node).to_string();
     let params = parameters(file, function);
     let attribute = attribute_route(file, function);
@@ -289,20 +289,20 @@ fn attribute_route(file: &ParsedFile, function: Node) -> Option<Registration> {
 fn registrations(file: &ParsedFile, calls: &[Node]) -> HashMap<String, Registration> {
     let mut found: HashMap<String, Registration> = HashMap::new();
     for &call in calls {
-        let Some(function) = call.child_by_field_name("function") else {
+        let Some(function) = call.field_child("function") else {
             continue;
         };
         if function.kind() != "field_expression" {
             continue;
         }
         let method = function
-            .child_by_field_name("field")
+            .field_child("field")
             .map(|f| file.text(f))
             .unwrap_or("");
         if method != "route" && method != "to" {
             continue;
         }
-        let Some(args) = call.child_by_field_name("arguments") else {
+        let Some(args) = call.field_child("arguments") else {
             continue;
         };
         let args = named_children(args);
@@ -350,23 +350,23 @@ fn routed_handlers(
     }
     let mut out = Vec::new();
     for call in file.of_kinds_within(&["call_expression"], expr) {
-        let Some(function) = call.child_by_field_name("function") else {
+        let Some(function) = call.field_child("function") else {
             continue;
         };
         let callee = match function.kind() {
             "field_expression" => function
-                .child_by_field_name("field")
+                .field_child("field")
                 .map(|f| file.text(f))
                 .unwrap_or(""),
             _ => file.text(function).rsplit("::").next().unwrap_or(""),
         };
         let args = call
-            .child_by_field_name("arguments")
+            .field_child("arguments")
             .map(named_children)
             .unwrap_or_default();
         if callee == "to" {
             let verb = function
-                .child_by_field_name("value")
+                .field_child("value")
                 .map(|v| last_segment(file.text(v).trim_end_matches("()")).to_ascii_uppercase());
             if let Some(handler) = args.first() {
                 out.push((
@@ -392,12 +392,12 @@ fn chain_guards(file: &ParsedFile, chain: Node) -> Vec<String> {
     file.of_kinds_within(&["call_expression"], chain)
         .into_iter()
         .filter_map(|call| {
-            let function = call.child_by_field_name("function")?;
-            let method = file.text(function.child_by_field_name("field")?);
+            let function = call.field_child("function")?;
+            let method = file.text(function.field_child("field")?);
             if !matches!(method, "layer" | "route_layer" | "wrap") {
                 return None;
             }
-            let arguments = call.child_by_field_name("arguments")?;
+            let arguments = call.field_child("arguments")?;
             super::code_looks_like_auth(file, arguments)
                 .then(|| format!(".{method}{}", file.text(arguments)))
         })
@@ -406,7 +406,7 @@ fn chain_guards(file: &ParsedFile, chain: Node) -> Vec<String> {
 
 /// The path of the `web::resource("/p")` or `web::scope` a `.route(...)`/`.to(...)` hangs off.
 fn resource_path(file: &ParsedFile, function: Node) -> Option<String> {
-    let receiver = function.child_by_field_name("value")?;
+    let receiver = function.field_child("value")?;
     descendants(receiver)
         .find(|n| n.kind() == "string_literal")
         .map(|s| unquote(file.text(s)))
@@ -414,7 +414,7 @@ fn resource_path(file: &ParsedFile, function: Node) -> Option<String> {
 
 fn is_resource_level(file: &ParsedFile, function: Node) -> bool {
     function
-        .child_by_field_name("value")
+        .field_child("value")
         .is_some_and(|receiver| file.text(receiver).contains("resource("))
 }
 
@@ -447,15 +447,15 @@ struct Param {
 }
 
 fn parameters(file: &ParsedFile, function: Node) -> Vec<Param> {
-    let Some(list) = function.child_by_field_name("parameters") else {
+    let Some(list) = function.field_child("parameters") else {
         return Vec::new();
     };
     named_children(list)
         .into_iter()
         .filter(|p| p.kind() == "parameter")
         .filter_map(|param| {
-            let pattern = param.child_by_field_name("pattern")?;
-            let ty = param.child_by_field_name("type")?;
+            let pattern = param.field_child("pattern")?;
+            let ty = param.field_child("type")?;
             let type_text = file.text(ty).to_string();
             // `&Path`, `std::path::PathBuf`: a file-system path argument, not the extractor.
             let fs_path = type_text.contains("std::path::")
@@ -503,7 +503,7 @@ pub(crate) fn type_head(type_text: &str) -> &str {
 
 /// Whether the function is `async` (`pub(crate) async fn`: the words before its name).
 fn is_async(file: &ParsedFile, function: Node) -> bool {
-    function.child_by_field_name("name").is_some_and(|name| {
+    function.field_child("name").is_some_and(|name| {
         file.source.text[function.start_byte()..name.start_byte()]
             .split_whitespace()
             .any(|word| word == "async")

@@ -2,7 +2,7 @@
 
 use crate::detectors::Match;
 use crate::parse::ParsedFile;
-use crate::syntax::{ancestor_of_kind, descendants, named_children};
+use crate::syntax::{ancestor_of_kind, descendants, named_children, FieldChild};
 use regex::Regex;
 use std::sync::LazyLock;
 use tree_sitter::Node;
@@ -145,7 +145,7 @@ fn caught_name<'f>(file: &'f ParsedFile, clause: Node) -> Option<&'f str> {
     let alias = clause
         .children_by_field_name("value", &mut cursor)
         .find(|value| value.kind() == "as_pattern")?
-        .child_by_field_name("alias")?;
+        .field_child("alias")?;
     Some(file.text(alias))
 }
 
@@ -211,7 +211,7 @@ static BEST_EFFORT_CALL: LazyLock<Regex> = LazyLock::new(|| {
 fn guards_best_effort_work(file: &ParsedFile, clause: Node) -> bool {
     let Some(body) = clause
         .parent()
-        .and_then(|statement| statement.child_by_field_name("body"))
+        .and_then(|statement| statement.field_child("body"))
     else {
         return false;
     };
@@ -239,16 +239,16 @@ static EFFECT_CALL: LazyLock<Regex> = LazyLock::new(|| {
 fn guards_an_effect(file: &ParsedFile, clause: Node) -> bool {
     let Some(body) = clause
         .parent()
-        .and_then(|statement| statement.child_by_field_name("body"))
+        .and_then(|statement| statement.field_child("body"))
     else {
         return false;
     };
     descendants(body)
         .filter(|node| node.kind() == "call")
-        .filter_map(|call| call.child_by_field_name("function"))
+        .filter_map(|call| call.field_child("function"))
         .filter_map(|function| match function.kind() {
             "identifier" => Some(function),
-            "attribute" => function.child_by_field_name("attribute"),
+            "attribute" => function.field_child("attribute"),
             _ => None,
         })
         .map(|name| file.text(name))
@@ -266,7 +266,7 @@ fn try_returns_a_value(file: &ParsedFile, clause: Node) -> bool {
     let Some(statement) = clause.parent() else {
         return false;
     };
-    let Some(body) = statement.child_by_field_name("body") else {
+    let Some(body) = statement.field_child("body") else {
         return false;
     };
     let returns = descendants(body).any(|node| {
@@ -288,7 +288,7 @@ fn try_returns_a_value(file: &ParsedFile, clause: Node) -> bool {
             descendants(body).any(|node| {
                 node.kind() == "assignment"
                     && node
-                        .child_by_field_name("left")
+                        .field_child("left")
                         .is_some_and(|left| file.text(left) == name)
             })
         })
@@ -299,11 +299,11 @@ fn try_returns_a_value(file: &ParsedFile, clause: Node) -> bool {
 /// Whether the handler guards payment or authentication code.
 fn guards_money_or_auth(file: &ParsedFile, clause: Node) -> bool {
     let function_name = ancestor_of_kind(clause, &["function_definition"])
-        .and_then(|function| function.child_by_field_name("name"))
+        .and_then(|function| function.field_child("name"))
         .map_or("", |name| file.text(name));
     let Some(body) = clause
         .parent()
-        .and_then(|statement| statement.child_by_field_name("body"))
+        .and_then(|statement| statement.field_child("body"))
     else {
         return MONEY_OR_AUTH.is_match(function_name);
     };
@@ -312,7 +312,7 @@ fn guards_money_or_auth(file: &ParsedFile, clause: Node) -> bool {
     // verification, not a check of the caller).
     let keyword = |node: &Node| {
         ancestor_of_kind(*node, &["keyword_argument"]).is_some_and(|argument| {
-            argument.child_by_field_name("name").is_some_and(|name| {
+            argument.field_child("name").is_some_and(|name| {
                 name.id() == node.id() || TRANSPORT_OPTIONS.contains(&file.text(name))
             })
         })
@@ -349,8 +349,8 @@ fn database_session(file: &ParsedFile, node: Node) -> bool {
     let Some(parent) = node.parent().filter(|parent| parent.kind() == "attribute") else {
         return false;
     };
-    let object = parent.child_by_field_name("object");
-    let attribute = parent.child_by_field_name("attribute");
+    let object = parent.field_child("object");
+    let attribute = parent.field_child("attribute");
     let of_database = attribute.is_some_and(|attribute| attribute.id() == node.id())
         && object.is_some_and(|object| matches!(file.text(object), "db" | "self.db" | "database"));
     let orm_method = object.is_some_and(|object| object.id() == node.id())
@@ -401,7 +401,7 @@ fn explains_itself(file: &ParsedFile, clause: Node) -> bool {
 fn guards_cleanup_only(file: &ParsedFile, clause: Node) -> bool {
     let is_cleanup = |name: &str| CLEANUP.iter().any(|word| name.contains(word));
     let in_cleanup_function = ancestor_of_kind(clause, &["function_definition"])
-        .and_then(|function| function.child_by_field_name("name"))
+        .and_then(|function| function.field_child("name"))
         .is_some_and(|name| {
             let name = file.text(name);
             is_cleanup(name) || matches!(name, "__del__" | "__exit__" | "__aexit__")
@@ -411,7 +411,7 @@ fn guards_cleanup_only(file: &ParsedFile, clause: Node) -> bool {
     }
     let Some(body) = clause
         .parent()
-        .and_then(|statement| statement.child_by_field_name("body"))
+        .and_then(|statement| statement.field_child("body"))
     else {
         return false;
     };
@@ -428,10 +428,10 @@ fn guards_cleanup_only(file: &ParsedFile, clause: Node) -> bool {
 /// For `expression_statement` holding a call (possibly awaited): the method or function name.
 fn called_method<'a>(file: &'a ParsedFile, statement: Node) -> Option<&'a str> {
     let call = statement_call(statement)?;
-    let function = call.child_by_field_name("function")?;
+    let function = call.field_child("function")?;
     match function.kind() {
         "identifier" => Some(file.text(function)),
-        "attribute" => Some(file.text(function.child_by_field_name("attribute")?)),
+        "attribute" => Some(file.text(function.field_child("attribute")?)),
         _ => None,
     }
 }
@@ -474,7 +474,7 @@ fn is_logging(file: &ParsedFile, statement: Node) -> bool {
     let Some(call) = statement_call(statement) else {
         return false;
     };
-    let Some(function) = call.child_by_field_name("function") else {
+    let Some(function) = call.field_child("function") else {
         return false;
     };
     match function.kind() {
@@ -484,10 +484,10 @@ fn is_logging(file: &ParsedFile, statement: Node) -> bool {
         ),
         "attribute" => {
             let method = function
-                .child_by_field_name("attribute")
+                .field_child("attribute")
                 .map_or("", |attribute| file.text(attribute));
             let receiver = function
-                .child_by_field_name("object")
+                .field_child("object")
                 .map_or("", |object| file.text(object))
                 .to_ascii_lowercase();
             LOG_METHODS.contains(&method)
@@ -545,32 +545,32 @@ fn returns(file: &ParsedFile, statement: Node, caught: Option<&str>) -> Step {
 
 /// A response constructor with no error status in its arguments or name.
 fn is_success_response(file: &ParsedFile, call: Node) -> bool {
-    let Some(function) = call.child_by_field_name("function") else {
+    let Some(function) = call.field_child("function") else {
         return false;
     };
     let name = match function.kind() {
         "identifier" => file.text(function),
         "attribute" => function
-            .child_by_field_name("attribute")
+            .field_child("attribute")
             .map_or("", |attribute| file.text(attribute)),
         _ => return false,
     };
     if !RESPONSES.contains(&name) {
         return false;
     }
-    let Some(arguments) = call.child_by_field_name("arguments") else {
+    let Some(arguments) = call.field_child("arguments") else {
         return true;
     };
     !named_children(arguments).into_iter().any(|argument| {
         let value = match argument.kind() {
             "keyword_argument" => {
                 let is_status = argument
-                    .child_by_field_name("name")
+                    .field_child("name")
                     .is_some_and(|name| matches!(file.text(name), "status" | "status_code"));
                 if !is_status {
                     return false;
                 }
-                argument.child_by_field_name("value")
+                argument.field_child("value")
             }
             _ => Some(argument),
         };

@@ -3,7 +3,7 @@
 use crate::detectors::Match;
 use crate::parse::ParsedFile;
 use crate::syntax::scope::rust::in_test_code;
-use crate::syntax::{descendants, named_children};
+use crate::syntax::{descendants, named_children, FieldChild};
 use regex::Regex;
 use std::sync::LazyLock;
 use tree_sitter::Node;
@@ -64,11 +64,11 @@ pub fn check(file: &ParsedFile, out: &mut Vec<Match>) {
 
 /// `let _ = producer.send(record).await;`
 fn discarded_by_let(file: &ParsedFile, node: Node) -> Option<(String, &'static str)> {
-    let pattern = node.child_by_field_name("pattern")?;
+    let pattern = node.field_child("pattern")?;
     if file.text(pattern) != "_" {
         return None;
     }
-    let call = written_call(file, node.child_by_field_name("value")?)?;
+    let call = written_call(file, node.field_child("value")?)?;
     Some((
         format!("the result of `{}`", callee(file, call)),
         "is discarded with `let _ =`",
@@ -91,20 +91,20 @@ fn discarded_by_ok(file: &ParsedFile, node: Node) -> Option<(String, &'static st
 
 /// `Err(_) => {}` or `Err(e) => ()`.
 fn empty_err_arm(file: &ParsedFile, arm: Node) -> Option<(String, &'static str)> {
-    let pattern = arm.child_by_field_name("pattern")?;
-    let value = arm.child_by_field_name("value")?;
-    let guarded = pattern.child_by_field_name("condition").is_some();
+    let pattern = arm.field_child("pattern")?;
+    let value = arm.field_child("value")?;
+    let guarded = pattern.field_child("condition").is_some();
     (!guarded && catches_any_err(file, pattern) && is_empty(file, value))
         .then(|| ("an `Err`".to_string(), "is matched and ignored"))
 }
 
 /// `if let Err(_) = result {}`.
 fn empty_if_let_err(file: &ParsedFile, node: Node) -> Option<(String, &'static str)> {
-    let condition = node.child_by_field_name("condition")?;
-    let consequence = node.child_by_field_name("consequence")?;
+    let condition = node.field_child("condition")?;
+    let consequence = node.field_child("consequence")?;
     (condition.kind() == "let_condition"
         && condition
-            .child_by_field_name("pattern")
+            .field_child("pattern")
             .is_some_and(|pattern| catches_any_err(file, pattern))
         && is_empty(file, consequence))
     .then(|| ("an `Err`".to_string(), "is matched and ignored"))
@@ -167,18 +167,18 @@ fn method_call<'t, 'a>(file: &'a ParsedFile, call: Node<'t>) -> Option<(Node<'t>
     if call.kind() != "call_expression" {
         return None;
     }
-    let function = call.child_by_field_name("function")?;
+    let function = call.field_child("function")?;
     if function.kind() != "field_expression" {
         return None;
     }
     Some((
-        function.child_by_field_name("value")?,
-        file.text(function.child_by_field_name("field")?),
+        function.field_child("value")?,
+        file.text(function.field_child("field")?),
     ))
 }
 
 fn no_arguments(call: Node) -> bool {
-    call.child_by_field_name("arguments")
+    call.field_child("arguments")
         .is_some_and(|arguments| arguments.named_child_count() == 0)
 }
 
@@ -199,7 +199,7 @@ fn looks_like_client(receiver: &str) -> bool {
 
 /// The callee as written, on one line and without the receiver's arguments.
 fn callee(file: &ParsedFile, call: Node) -> String {
-    call.child_by_field_name("function")
+    call.field_child("function")
         .map(|function| {
             let text: String = file.text(function).split_whitespace().collect();
             match text.rsplit_once(").") {

@@ -16,7 +16,7 @@ use crate::parse::ParsedFile;
 use crate::source::Language;
 use crate::syntax::scope::is_inert_type;
 use crate::syntax::scope::python as scope;
-use crate::syntax::{ancestor_of_kind, descendants, is_constant_name, named_children};
+use crate::syntax::{ancestor_of_kind, descendants, is_constant_name, named_children, FieldChild};
 use crate::taint::across::{function_at, ParamSink};
 use regex::Regex;
 use std::sync::LazyLock;
@@ -389,7 +389,7 @@ fn call_lookup(file: &ParsedFile, model: &FileModel, call: Node) -> Option<Match
             .push(crate::finding::LinkCheck::NoObjectPermission(class));
     }
     if let Some(class) =
-        enclosing_class(context.function).and_then(|class| class.child_by_field_name("name"))
+        enclosing_class(context.function).and_then(|class| class.field_child("name"))
     {
         found
             .link_checks
@@ -406,17 +406,17 @@ fn call_lookup(file: &ParsedFile, model: &FileModel, call: Node) -> Option<Match
 /// `get_permission_object()`, by default `get_object()`. Not when the class, or a base in the
 /// same file, returns another object from `get_permission_object` (`self.request.event`).
 fn permission_object_hook(file: &ParsedFile, function: Node) -> Option<String> {
-    let method = file.text(function.child_by_field_name("name")?);
+    let method = file.text(function.field_child("name")?);
     if !matches!(method, "object" | "get_object") {
         return None;
     }
     let class = enclosing_class(function)?;
-    let name = file.text(class.child_by_field_name("name")?);
+    let name = file.text(class.field_child("name")?);
     let mut classes = vec![class];
     let mut seen = 0;
     while seen < classes.len() && seen < MAX_DEPTH {
         let bases = classes[seen]
-            .child_by_field_name("superclasses")
+            .field_child("superclasses")
             .map(named_children)
             .unwrap_or_default();
         classes.extend(
@@ -508,9 +508,9 @@ fn changes_caller(file: &ParsedFile, function: Node) -> bool {
     descendants(function).any(|node| {
         matches!(node.kind(), "assignment" | "augmented_assignment")
             && node
-                .child_by_field_name("left")
+                .field_child("left")
                 .filter(|left| left.kind() == "attribute")
-                .and_then(|left| left.child_by_field_name("object"))
+                .and_then(|left| left.field_child("object"))
                 .is_some_and(|object| {
                     matches!(
                         file.text(object),
@@ -551,7 +551,7 @@ fn object_use(file: &ParsedFile, function: Node, lookup: Node, objects: &[String
             match parent.kind() {
                 "return_statement" => return true,
                 "assignment" => {
-                    return parent.child_by_field_name("left").is_some_and(|left| {
+                    return parent.field_child("left").is_some_and(|left| {
                         left.kind() == "identifier" && returned.contains(&file.text(left))
                     })
                 }
@@ -571,20 +571,20 @@ fn object_use(file: &ParsedFile, function: Node, lookup: Node, objects: &[String
         match node.kind() {
             "assignment" | "augmented_assignment" => {
                 let changed = node
-                    .child_by_field_name("left")
+                    .field_child("left")
                     .filter(|left| left.kind() == "attribute")
-                    .and_then(|left| left.child_by_field_name("object"))
+                    .and_then(|left| left.field_child("object"))
                     .is_some_and(is_object);
                 if changed {
                     return Some(Use::Changed);
                 }
             }
             "call" => {
-                let Some(callee) = node.child_by_field_name("function") else {
+                let Some(callee) = node.field_child("function") else {
                     continue;
                 };
                 let method = file.text(callee).rsplit('.').next().unwrap_or_default();
-                let on_object = callee.child_by_field_name("object").is_some_and(is_object);
+                let on_object = callee.field_child("object").is_some_and(is_object);
                 let writes = matches!(method, "save" | "delete" | "update" | "set_password");
                 let deletes =
                     method == "delete" && arguments_of(node).first().is_some_and(|a| is_object(*a));
@@ -594,10 +594,10 @@ fn object_use(file: &ParsedFile, function: Node, lookup: Node, objects: &[String
             }
             "attribute" => {
                 let field = node
-                    .child_by_field_name("attribute")
+                    .field_child("attribute")
                     .map(|a| file.text(a))
                     .unwrap_or_default();
-                let on_object = node.child_by_field_name("object").is_some_and(is_object);
+                let on_object = node.field_child("object").is_some_and(is_object);
                 if on_object && is_private_field(field) && reaches_response(node) {
                     return Some(Use::Private);
                 }
@@ -620,7 +620,7 @@ fn object_use(file: &ParsedFile, function: Node, lookup: Node, objects: &[String
                         return true;
                     }
                     let method = parent
-                        .child_by_field_name("attribute")
+                        .field_child("attribute")
                         .map(|a| file.text(a))
                         .unwrap_or_default();
                     matches!(
@@ -648,10 +648,10 @@ fn from_session(file: &ParsedFile, node: Node, depth: usize) -> bool {
     crate::budget::deep(|| {
         descendants(node).any(|part| match part.kind() {
             "attribute" => {
-                part.child_by_field_name("attribute")
+                part.field_child("attribute")
                     .is_some_and(|a| file.text(a) == "session")
                     && part
-                        .child_by_field_name("object")
+                        .field_child("object")
                         .is_some_and(|o| matches!(file.text(o), "request" | "self.request"))
             }
             "identifier" if depth < MAX_DEPTH && !is_field(part) && !is_callee(part) => {
@@ -699,15 +699,13 @@ fn capability_checked(
                 return true;
             }
         } else if node.kind() == "assignment" {
-            let (Some(left), Some(right)) = (
-                node.child_by_field_name("left"),
-                node.child_by_field_name("right"),
-            ) else {
+            let (Some(left), Some(right)) = (node.field_child("left"), node.field_child("right"))
+            else {
                 continue;
             };
             let called = right.kind() == "call"
                 && right
-                    .child_by_field_name("function")
+                    .field_child("function")
                     .map(|f| file.text(f).rsplit('.').next().unwrap_or_default())
                     .is_some_and(|name| !is_reporting_call(name));
             if left.kind() == "identifier" && called && checks(right) {
@@ -721,12 +719,12 @@ fn capability_checked(
 /// Whether a call is handed the request itself, its session, or a request value other than the
 /// look-up's ids.
 fn hands_request(file: &ParsedFile, model: &FileModel, call: Node, ids: &[Node]) -> bool {
-    let Some(arguments) = call.child_by_field_name("arguments") else {
+    let Some(arguments) = call.field_child("arguments") else {
         return false;
     };
     named_children(arguments).into_iter().any(|argument| {
         let value = match argument.kind() {
-            "keyword_argument" => argument.child_by_field_name("value"),
+            "keyword_argument" => argument.field_child("value"),
             _ => Some(argument),
         };
         value.is_some_and(|value| {
@@ -747,7 +745,7 @@ fn after_parent_view(file: &ParsedFile, function: Node, lookup: Node) -> bool {
         node.kind() == "call"
             && node.end_byte() <= lookup.start_byte()
             && node
-                .child_by_field_name("function")
+                .field_child("function")
                 .is_some_and(|f| file.text(f).starts_with("super()."))
     })
 }
@@ -758,15 +756,15 @@ fn fills_parameter(file: &ParsedFile, function: Node, lookup: Node) -> bool {
         return false;
     };
     let Some(target) = assignment
-        .child_by_field_name("left")
+        .field_child("left")
         .filter(|left| left.kind() == "attribute")
-        .and_then(|left| left.child_by_field_name("object"))
+        .and_then(|left| left.field_child("object"))
     else {
         return false;
     };
     let name = file.text(target);
     function
-        .child_by_field_name("parameters")
+        .field_child("parameters")
         .is_some_and(|parameters| {
             named_children(parameters)
                 .into_iter()
@@ -780,7 +778,7 @@ fn continues_chain(file: &ParsedFile, call: Node) -> bool {
     file.parent(call).is_some_and(|parent| {
         parent.kind() == "attribute"
             && parent
-                .child_by_field_name("object")
+                .field_child("object")
                 .is_some_and(|object| object.id() == call.id())
             && file
                 .parent(parent)
@@ -801,14 +799,14 @@ fn chain<'t>(file: &ParsedFile, expression: Node<'t>) -> Chain<'t> {
         match current.kind() {
             "call" => {
                 let Some(function) = current
-                    .child_by_field_name("function")
+                    .field_child("function")
                     .filter(|f| f.kind() == "attribute")
                 else {
                     break;
                 };
                 let (Some(object), Some(attribute)) = (
-                    function.child_by_field_name("object"),
-                    function.child_by_field_name("attribute"),
+                    function.field_child("object"),
+                    function.field_child("attribute"),
                 ) else {
                     break;
                 };
@@ -836,8 +834,8 @@ fn manager_model(file: &ParsedFile, root: Node) -> Option<String> {
     if root.kind() != "attribute" {
         return None;
     }
-    let attribute = file.text(root.child_by_field_name("attribute")?);
-    let object = root.child_by_field_name("object")?;
+    let attribute = file.text(root.field_child("attribute")?);
+    let object = root.field_child("object")?;
     let model = file.text(object).rsplit('.').next()?;
     // `Invoice.objects`, `models.Invoice.objects`, and lower-case model classes (`login.objects`);
     // not `self.model.objects`, whose model is not named here.
@@ -907,7 +905,7 @@ fn django_lookup<'t>(file: &'t ParsedFile, call: Node<'t>) -> Option<Lookup<'t>>
 
 /// `get_object_or_404(Invoice, pk=pk)`, `get_object_or_404(Invoice.objects.filter(...), pk=pk)`.
 fn get_object_or_404<'t>(file: &'t ParsedFile, call: Node<'t>) -> Option<Lookup<'t>> {
-    let function = call.child_by_field_name("function")?;
+    let function = call.field_child("function")?;
     if file.text(function).rsplit('.').next() != Some("get_object_or_404") {
         return None;
     }
@@ -931,7 +929,7 @@ fn get_object_or_404<'t>(file: &'t ParsedFile, call: Node<'t>) -> Option<Lookup<
 /// The keyword conditions of a call, including those inside `Q(...)`; `None` if it has other
 /// positional arguments or `**` expansions, whose conditions cannot be read.
 fn keyword_conditions<'t>(file: &ParsedFile, call: Node<'t>) -> Option<Vec<Condition<'t>>> {
-    let arguments = call.child_by_field_name("arguments")?;
+    let arguments = call.field_child("arguments")?;
     argument_conditions(file, &named_children(arguments))
 }
 
@@ -951,8 +949,8 @@ fn argument_conditions_unguarded<'t>(
     for argument in arguments {
         match argument.kind() {
             "keyword_argument" => conditions.push(Condition {
-                key: file.text(argument.child_by_field_name("name")?).to_string(),
-                value: argument.child_by_field_name("value")?,
+                key: file.text(argument.field_child("name")?).to_string(),
+                value: argument.field_child("value")?,
             }),
             "call" if is_q(file, *argument) => {
                 conditions.extend(keyword_conditions(file, *argument)?);
@@ -966,7 +964,7 @@ fn argument_conditions_unguarded<'t>(
 
 /// The arguments of a call, without comments.
 fn arguments_of(call: Node) -> Vec<Node> {
-    call.child_by_field_name("arguments")
+    call.field_child("arguments")
         .map(named_children)
         .unwrap_or_default()
         .into_iter()
@@ -975,7 +973,7 @@ fn arguments_of(call: Node) -> Vec<Node> {
 }
 
 fn is_q(file: &ParsedFile, call: Node) -> bool {
-    call.child_by_field_name("function")
+    call.field_child("function")
         .is_some_and(|f| matches!(file.text(f), "Q" | "models.Q"))
 }
 
@@ -1010,8 +1008,8 @@ fn sqlalchemy_lookup<'t>(file: &ParsedFile, call: Node<'t>) -> Option<Lookup<'t>
     let (model, calls, needs_terminal) = match chain.root.kind() {
         // Model.query...
         "attribute" => {
-            let attribute = file.text(chain.root.child_by_field_name("attribute")?);
-            let object = chain.root.child_by_field_name("object")?;
+            let attribute = file.text(chain.root.field_child("attribute")?);
+            let object = chain.root.field_child("object")?;
             if attribute != "query" || object.kind() != "identifier" {
                 return None;
             }
@@ -1019,7 +1017,7 @@ fn sqlalchemy_lookup<'t>(file: &ParsedFile, call: Node<'t>) -> Option<Lookup<'t>
         }
         // select(Model).where(...), update(Model).where(...), delete(Model).where(...)
         "call" => {
-            let function = file.text(chain.root.child_by_field_name("function")?);
+            let function = file.text(chain.root.field_child("function")?);
             let name = function.rsplit('.').next()?;
             if !matches!(name, "select" | "update" | "delete") || chain.calls.is_empty() {
                 return None;
@@ -1088,9 +1086,9 @@ fn sqlalchemy_lookup<'t>(file: &ParsedFile, call: Node<'t>) -> Option<Lookup<'t>
 /// keyed `id`.
 fn raw_sql_lookup<'t>(file: &ParsedFile, call: Node<'t>) -> Option<Lookup<'t>> {
     let function = call
-        .child_by_field_name("function")
+        .field_child("function")
         .filter(|f| f.kind() == "attribute")?;
-    let method = file.text(function.child_by_field_name("attribute")?);
+    let method = file.text(function.field_child("attribute")?);
     if !matches!(
         method,
         "execute" | "fetch_one" | "fetch_all" | "fetchrow" | "fetchval"
@@ -1149,10 +1147,10 @@ fn module_constant<'t>(file: &'t ParsedFile, name: &str) -> Option<Node<'t>> {
         .filter(|node| node.kind() == "assignment")
         .find(|assignment| {
             assignment
-                .child_by_field_name("left")
+                .field_child("left")
                 .is_some_and(|left| file.text(left) == name)
         })
-        .and_then(|assignment| assignment.child_by_field_name("right"))
+        .and_then(|assignment| assignment.field_child("right"))
 }
 
 /// `Payment.id == payment_id` and `and_(...)` of such; `None` for anything else.
@@ -1204,7 +1202,7 @@ fn expression_conditions_unguarded<'t>(
             Some(())
         }
         "call" => {
-            let function = file.text(expression.child_by_field_name("function")?);
+            let function = file.text(expression.field_child("function")?);
             if !matches!(function, "and_" | "sa.and_" | "sqlalchemy.and_") {
                 return None;
             }
@@ -1279,11 +1277,11 @@ fn from_request_unguarded(file: &ParsedFile, model: &FileModel, node: Node, dept
     }
     descendants(node).any(|part| match part.kind() {
         "subscript" => part
-            .child_by_field_name("value")
+            .field_child("value")
             .is_some_and(|value| is_kwargs(file, value)),
         "call" => part
-            .child_by_field_name("function")
-            .and_then(|f| f.child_by_field_name("object"))
+            .field_child("function")
+            .and_then(|f| f.field_child("object"))
             .is_some_and(|object| is_kwargs(file, object)),
         "identifier" if depth < MAX_DEPTH && !is_field(part) && !is_callee(part) => {
             scope::assignments_before(file, part, file.text(part))
@@ -1298,7 +1296,7 @@ fn from_request_unguarded(file: &ParsedFile, model: &FileModel, node: Node, dept
 /// or whose attribute is read (`invoice.pk`). Django URL converters only produce strings,
 /// numbers and UUIDs, so such a function is a helper that takes `request` first, not a view.
 fn object_parameter(file: &ParsedFile, function: Node, value: Node) -> bool {
-    let Some(parameters) = function.child_by_field_name("parameters") else {
+    let Some(parameters) = function.field_child("parameters") else {
         return false;
     };
     let Some(root) = descendants(value).find(|n| n.kind() == "identifier" && !is_field(*n)) else {
@@ -1311,7 +1309,7 @@ fn object_parameter(file: &ParsedFile, function: Node, value: Node) -> bool {
     let attribute_read = root.parent().is_some_and(|parent| {
         parent.kind() == "attribute"
             && parent
-                .child_by_field_name("object")
+                .field_child("object")
                 .is_some_and(|object| object.id() == root.id())
             && parent.parent().is_none_or(|grand| grand.kind() != "call")
     });
@@ -1322,13 +1320,11 @@ fn object_parameter(file: &ParsedFile, function: Node, value: Node) -> bool {
                 .first()
                 .is_some_and(|first| first.kind() == "identifier" && file.text(*first) == name),
         };
-        let typed = parameter
-            .child_by_field_name("type")
-            .is_some_and(|annotation| {
-                let text = file.text(annotation);
-                let head = text.trim_start_matches("Optional[").trim();
-                starts_upper(head) && !is_inert_type(text)
-            });
+        let typed = parameter.field_child("type").is_some_and(|annotation| {
+            let text = file.text(annotation);
+            let head = text.trim_start_matches("Optional[").trim();
+            starts_upper(head) && !is_inert_type(text)
+        });
         named && (typed || attribute_read)
     })
 }
@@ -1343,11 +1339,11 @@ fn through_barrier(file: &ParsedFile, node: Node, depth: usize) -> bool {
 fn through_barrier_unguarded(file: &ParsedFile, node: Node, depth: usize) -> bool {
     descendants(node).any(|part| match part.kind() {
         "await" => true,
-        "call" => part.child_by_field_name("function").is_some_and(|f| {
+        "call" => part.field_child("function").is_some_and(|f| {
             let name = file.text(f).rsplit('.').next().unwrap_or_default();
             // `signing.loads(...)`, `jwt.decode(...)`: the module says what the call does.
             let module = f
-                .child_by_field_name("object")
+                .field_child("object")
                 .filter(|object| object.kind() == "identifier")
                 .map(|object| file.text(object));
             // A row or a cache entry found by the value: what comes back is the server's.
@@ -1373,7 +1369,7 @@ fn is_callee(node: Node) -> bool {
     node.parent().is_some_and(|parent| {
         parent.kind() == "call"
             && parent
-                .child_by_field_name("function")
+                .field_child("function")
                 .is_some_and(|function| function.id() == node.id())
     })
 }
@@ -1391,7 +1387,7 @@ fn is_field(node: Node) -> bool {
             _ => return false,
         };
         parent
-            .child_by_field_name(field)
+            .field_child(field)
             .is_some_and(|child| child.id() == node.id())
     })
 }
@@ -1401,7 +1397,7 @@ fn context<'t>(file: &ParsedFile, model: &FileModel, node: Node<'t>) -> Option<C
     // Middleware (`MiddlewareMixin`) resolves what every request needs (the tenant of the host
     // name), not an object the client asks for.
     let middleware = enclosing_class(function)
-        .and_then(|class| class.child_by_field_name("superclasses"))
+        .and_then(|class| class.field_child("superclasses"))
         .is_some_and(|bases| file.text(bases).contains("MiddlewareMixin"));
     if middleware {
         return None;
@@ -1419,7 +1415,7 @@ fn context<'t>(file: &ParsedFile, model: &FileModel, node: Node<'t>) -> Option<C
         Some(handler) => {
             // `CardViewSet.retrieve` rather than `retrieve`.
             let class = enclosing_class(function)
-                .and_then(|class| class.child_by_field_name("name"))
+                .and_then(|class| class.field_child("name"))
                 .map(|name| format!("{}.", file.text(name)))
                 .unwrap_or_default();
             (
@@ -1430,15 +1426,15 @@ fn context<'t>(file: &ParsedFile, model: &FileModel, node: Node<'t>) -> Option<C
         // A method of a class-based view that is not a handler itself (`get_object`, `dispatch`).
         None => {
             let class = enclosing_class(function)?;
-            let bases = class.child_by_field_name("superclasses")?;
+            let bases = class.field_child("superclasses")?;
             let is_view = ["View", "ViewSet", "APIView", "Mixin"]
                 .iter()
                 .any(|base| file.text(bases).contains(base));
             if !is_view {
                 return None;
             }
-            let class_name = file.text(class.child_by_field_name("name")?);
-            let method = file.text(function.child_by_field_name("name")?);
+            let class_name = file.text(class.field_child("name")?);
+            let method = file.text(function.field_child("name")?);
             (format!("{class_name}.{method}"), false)
         }
     };
@@ -1462,7 +1458,7 @@ fn enclosing_class(function: Node) -> Option<Node> {
 /// The bases, decorators and `permission_classes` of a class, as text.
 fn class_markers(file: &ParsedFile, class: Node) -> String {
     let mut text = String::new();
-    if let Some(bases) = class.child_by_field_name("superclasses") {
+    if let Some(bases) = class.field_child("superclasses") {
         text.push_str(file.text(bases));
     }
     if let Some(decorated) = class
@@ -1495,7 +1491,7 @@ fn checks_admin(file: &ParsedFile, function: Node) -> bool {
 /// The condition of an `if`, `elif`, `while` or `assert`.
 fn condition_of(node: Node) -> Option<Node> {
     match node.kind() {
-        "if_statement" | "elif_clause" | "while_statement" => node.child_by_field_name("condition"),
+        "if_statement" | "elif_clause" | "while_statement" => node.field_child("condition"),
         "assert_statement" => named_children(node).into_iter().next(),
         _ => None,
     }
@@ -1582,8 +1578,8 @@ fn bound_names(file: &ParsedFile, function: Node, lookup: Node) -> Vec<String> {
         match parent.kind() {
             "assignment" | "named_expression" | "augmented_assignment" => {
                 if let Some(target) = parent
-                    .child_by_field_name("left")
-                    .or_else(|| parent.child_by_field_name("name"))
+                    .field_child("left")
+                    .or_else(|| parent.field_child("name"))
                 {
                     names.extend(identifiers(file, target).map(str::to_string));
                 }
@@ -1600,10 +1596,8 @@ fn bound_names(file: &ParsedFile, function: Node, lookup: Node) -> Vec<String> {
         if node.kind() != "assignment" || node.start_byte() < lookup.end_byte() {
             continue;
         }
-        let (Some(left), Some(right)) = (
-            node.child_by_field_name("left"),
-            node.child_by_field_name("right"),
-        ) else {
+        let (Some(left), Some(right)) = (node.field_child("left"), node.field_child("right"))
+        else {
             continue;
         };
         let mentions = identifiers(file, right).any(|n| names.iter().any(|name| name == n));
@@ -1658,11 +1652,11 @@ fn object_checked(
         }
         match node.kind() {
             "call" => {
-                let Some(function) = node.child_by_field_name("function") else {
+                let Some(function) = node.field_child("function") else {
                     return false;
                 };
                 let name = file.text(function).rsplit('.').next().unwrap_or_default();
-                let Some(arguments) = node.child_by_field_name("arguments") else {
+                let Some(arguments) = node.field_child("arguments") else {
                     return false;
                 };
                 let mentions =
@@ -1677,10 +1671,9 @@ fn object_checked(
                     || (mentions && depth == 0 && checked_in_callee(file, node, names))
             }
             "assignment" if node.start_byte() > lookup.end_byte() => {
-                let (Some(left), Some(right)) = (
-                    node.child_by_field_name("left"),
-                    node.child_by_field_name("right"),
-                ) else {
+                let (Some(left), Some(right)) =
+                    (node.field_child("left"), node.field_child("right"))
+                else {
                     return false;
                 };
                 // `stmt = stmt.where(...)`, `qs = qs.filter(...)`: the same name narrowed.
@@ -1710,8 +1703,8 @@ fn caller_tests(file: &ParsedFile, function: Node, lookup: Node, names: &[String
         .into_iter()
         .filter(|node| node.start_byte() > lookup.end_byte())
         .filter_map(|node| {
-            let right = node.child_by_field_name("right")?;
-            let left = node.child_by_field_name("left")?;
+            let right = node.field_child("right")?;
+            let left = node.field_child("left")?;
             if right.kind() != "comparison_operator" || left.kind() != "identifier" {
                 return None;
             }
@@ -1729,7 +1722,7 @@ fn caller_tests(file: &ParsedFile, function: Node, lookup: Node, names: &[String
 /// of its classes called through `self`/`cls`) checks the parameter one of `names` is passed
 /// as against the caller, as [`object_checked`] reads a handler.
 fn checked_in_callee(file: &ParsedFile, call: Node, names: &[String]) -> bool {
-    let Some(callee) = call.child_by_field_name("function") else {
+    let Some(callee) = call.field_child("function") else {
         return false;
     };
     let written = file.text(callee);
@@ -1740,7 +1733,7 @@ fn checked_in_callee(file: &ParsedFile, call: Node, names: &[String]) -> bool {
     if receiver.is_some_and(|r| r != "self" && r != "cls") {
         return false;
     }
-    let Some(arguments) = call.child_by_field_name("arguments") else {
+    let Some(arguments) = call.field_child("arguments") else {
         return false;
     };
     let positions: Vec<usize> = named_children(arguments)
@@ -1766,7 +1759,7 @@ fn checked_in_callee(file: &ParsedFile, call: Node, names: &[String]) -> bool {
         })
         .filter(|function| {
             function
-                .child_by_field_name("name")
+                .field_child("name")
                 .is_some_and(|n| file.text(n) == name)
         });
     for definition in definitions {
@@ -1777,7 +1770,7 @@ fn checked_in_callee(file: &ParsedFile, call: Node, names: &[String]) -> bool {
             .filter_map(|at| parameters.iter().find(|(index, _)| index == at))
             .map(|(_, parameter)| parameter.clone())
             .collect();
-        let Some(name_node) = definition.child_by_field_name("name") else {
+        let Some(name_node) = definition.field_child("name") else {
             continue;
         };
         if !checked.is_empty() && object_checked(file, definition, name_node, &checked, 1) {
@@ -1805,10 +1798,10 @@ fn checks_object_permission(file: &ParsedFile, method: Node) -> bool {
         .into_iter()
         .any(|call| {
             let asks = call
-                .child_by_field_name("function")
+                .field_child("function")
                 .is_some_and(|function| file.text(function).ends_with(".has_perm"));
             asks && call
-                .child_by_field_name("arguments")
+                .field_child("arguments")
                 .is_some_and(|arguments| named_children(arguments).len() >= 2)
         })
 }
@@ -1839,7 +1832,7 @@ fn dispatch_checks(file: &ParsedFile, class: Node, model: &str) -> bool {
 /// `model`) is every row of a model, with no `get_queryset` scoped to the caller and no
 /// object-level permission: the `pk` in the URL reaches any row.
 fn class_lookup(file: &ParsedFile, class: Node) -> Option<Match> {
-    let bases: Vec<Node> = named_children(class.child_by_field_name("superclasses")?)
+    let bases: Vec<Node> = named_children(class.field_child("superclasses")?)
         .into_iter()
         .filter(|b| b.kind() != "keyword_argument" && b.kind() != "comment")
         .collect();
@@ -1899,7 +1892,7 @@ fn class_lookup(file: &ParsedFile, class: Node) -> Option<Match> {
         .or_else(|| class_attribute(file, class, "pk_url_kwarg"))
         .map(|value| file.text(value).trim_matches(['"', '\'']).to_string())
         .unwrap_or_else(|| "pk".to_string());
-    let handler = file.text(class.child_by_field_name("name")?);
+    let handler = file.text(class.field_child("name")?);
     let mut found = finding(
         statement.start_byte()..statement.end_byte(),
         handler,
@@ -1938,7 +1931,7 @@ fn scoped_by_caller(file: &ParsedFile, model: &str) -> bool {
     file.of_kinds(&["keyword_argument"])
         .into_iter()
         .any(|argument| {
-            let names_owner = argument.child_by_field_name("name").is_some_and(|name| {
+            let names_owner = argument.field_child("name").is_some_and(|name| {
                 file.text(name)
                     .split("__")
                     .next()
@@ -1949,7 +1942,7 @@ fn scoped_by_caller(file: &ParsedFile, model: &str) -> bool {
             };
             let callee = arguments
                 .parent()
-                .and_then(|call| call.child_by_field_name("function"))
+                .and_then(|call| call.field_child("function"))
                 .map(|callee| file.text(callee))
                 .unwrap_or_default();
             let first = arguments
@@ -1974,14 +1967,12 @@ fn listed_to_all(file: &ParsedFile, model: &str) -> bool {
         .copied()
         .filter(|node| node.kind() == "class_definition")
         .any(|class| {
-            let lists = class
-                .child_by_field_name("superclasses")
-                .is_some_and(|bases| {
-                    named_children(bases).into_iter().any(|base| {
-                        let name = file.text(base).rsplit('.').next().unwrap_or_default();
-                        LIST_VIEWS.contains(&name)
-                    })
-                });
+            let lists = class.field_child("superclasses").is_some_and(|bases| {
+                named_children(bases).into_iter().any(|base| {
+                    let name = file.text(base).rsplit('.').next().unwrap_or_default();
+                    LIST_VIEWS.contains(&name)
+                })
+            });
             let serves = || match class_attribute(file, class, "queryset") {
                 Some(queryset) => django_queryset(file, queryset, MAX_DEPTH)
                     .is_some_and(|(of, conditions)| of == model && conditions.is_empty()),
@@ -2006,13 +1997,11 @@ fn subclasses_scope(file: &ParsedFile, base: &str) -> bool {
     file.of_kinds(&["class_definition"])
         .into_iter()
         .any(|class| {
-            let derives = class
-                .child_by_field_name("superclasses")
-                .is_some_and(|bases| {
-                    named_children(bases)
-                        .into_iter()
-                        .any(|b| file.text(b).rsplit('.').next() == Some(base))
-                });
+            let derives = class.field_child("superclasses").is_some_and(|bases| {
+                named_children(bases)
+                    .into_iter()
+                    .any(|b| file.text(b).rsplit('.').next() == Some(base))
+            });
             derives
                 && class_methods(file, class)
                     .iter()
@@ -2042,12 +2031,12 @@ fn local_class<'t>(file: &'t ParsedFile, name: &str) -> Option<Node<'t>> {
     named_children(file.tree.root_node())
         .into_iter()
         .map(|statement| match statement.kind() {
-            "decorated_definition" => statement.child_by_field_name("definition"),
+            "decorated_definition" => statement.field_child("definition"),
             _ => Some(statement),
         })
         .find_map(|statement| {
             let statement = statement.filter(|s| s.kind() == "class_definition")?;
-            let class_name = statement.child_by_field_name("name")?;
+            let class_name = statement.field_child("name")?;
             (file.text(class_name) == name).then_some(statement)
         })
 }
@@ -2135,7 +2124,7 @@ fn summary(file: &ParsedFile, model: &FileModel, call: Node) -> Option<LookupSum
 /// The function's parameters callers fill by position, with their index (`self` and `cls` not
 /// counted), up to a `*args` or a bare `*`.
 fn positional_parameters(file: &ParsedFile, function: Node) -> Vec<(usize, String)> {
-    let Some(parameters) = function.child_by_field_name("parameters") else {
+    let Some(parameters) = function.field_child("parameters") else {
         return Vec::new();
     };
     let mut out = Vec::new();
@@ -2147,7 +2136,7 @@ fn positional_parameters(file: &ParsedFile, function: Node) -> Vec<(usize, Strin
                 _ => break,
             },
             "default_parameter" | "typed_default_parameter" => {
-                match parameter.child_by_field_name("name") {
+                match parameter.field_child("name") {
                     Some(name) => name,
                     None => break,
                 }
@@ -2173,7 +2162,7 @@ fn parameter_value(
 ) -> Option<(usize, String)> {
     let value = match value.kind() {
         "call" => {
-            let function = file.text(value.child_by_field_name("function")?);
+            let function = file.text(value.field_child("function")?);
             if !matches!(function, "int" | "str" | "UUID" | "uuid.UUID") {
                 return None;
             }

@@ -12,7 +12,7 @@ use crate::app::handlers::{looks_like_auth, FileModel};
 use crate::detectors::Match;
 use crate::parse::ParsedFile;
 use crate::syntax::scope::rust as scope;
-use crate::syntax::{descendants, is_constant_name, named_children};
+use crate::syntax::{descendants, is_constant_name, named_children, FieldChild};
 use crate::taint::across::{function_at, ParamSink};
 use tree_sitter::Node;
 
@@ -96,7 +96,7 @@ fn parameter_of(file: &ParsedFile, value: &[Node], parameters: &[String]) -> Opt
         return None;
     };
     while node.kind() == "reference_expression" {
-        node = node.child_by_field_name("value")?;
+        node = node.field_child("value")?;
     }
     let name = file.text(node);
     (node.kind() == "identifier" && parameters.iter().any(|p| p == name)).then(|| name.to_string())
@@ -208,7 +208,7 @@ pub fn summaries(file: &ParsedFile, out: &mut Vec<LookupSummary>) {
 /// The names of a function's parameters by position, `self` not counted (a pattern that binds
 /// several names counts once, by its first).
 fn parameter_names(file: &ParsedFile, function: Node) -> Vec<String> {
-    let Some(parameters) = function.child_by_field_name("parameters") else {
+    let Some(parameters) = function.field_child("parameters") else {
         return Vec::new();
     };
     named_children(parameters)
@@ -216,7 +216,7 @@ fn parameter_names(file: &ParsedFile, function: Node) -> Vec<String> {
         .filter(|p| p.kind() == "parameter")
         .map(|parameter| {
             parameter
-                .child_by_field_name("pattern")
+                .field_child("pattern")
                 .and_then(|pattern| {
                     std::iter::once(pattern)
                         .chain(descendants(pattern))
@@ -262,7 +262,7 @@ fn returned(file: &ParsedFile, function: Node, lookup: Node, names: &[String]) -
     if names.is_empty() {
         return false;
     }
-    let Some(body) = function.child_by_field_name("body") else {
+    let Some(body) = function.field_child("body") else {
         return false;
     };
     let tail = named_children(body)
@@ -281,7 +281,7 @@ fn returned(file: &ParsedFile, function: Node, lookup: Node, names: &[String]) -
                 },
                 "call_expression" => {
                     let wraps = node
-                        .child_by_field_name("function")
+                        .field_child("function")
                         .is_some_and(|f| matches!(file.text(f), "Ok" | "Some" | "Json"));
                     match arguments_of(node)[..] {
                         [only] if wraps => node = only,
@@ -369,7 +369,7 @@ fn judge(file: &ParsedFile, model: &FileModel, lookup: Lookup) -> Option<Match> 
 
 /// `sqlx::query_as!(Invoice, "SELECT … WHERE id = $1", id)`.
 fn sqlx_macro<'t>(file: &ParsedFile, keyed: &Keyed, invocation: Node<'t>) -> Option<Lookup<'t>> {
-    let name = invocation.child_by_field_name("macro")?;
+    let name = invocation.field_child("macro")?;
     let last = file.text(name).rsplit("::").next()?;
     if !SQLX_MACROS.contains(&last) {
         return None;
@@ -396,9 +396,9 @@ fn sqlx_macro<'t>(file: &ParsedFile, keyed: &Keyed, invocation: Node<'t>) -> Opt
 
 /// `sqlx::query("SELECT … WHERE id = $1").bind(id)`, `query_as::<_, T>(…)`.
 fn sqlx_call<'t>(file: &ParsedFile, keyed: &Keyed, call: Node<'t>) -> Option<Lookup<'t>> {
-    let mut function = call.child_by_field_name("function")?;
+    let mut function = call.field_child("function")?;
     if function.kind() == "generic_function" {
-        function = function.child_by_field_name("function")?;
+        function = function.field_child("function")?;
     }
     if !matches!(function.kind(), "identifier" | "scoped_identifier") {
         return None;
@@ -422,11 +422,11 @@ fn sqlx_call<'t>(file: &ParsedFile, keyed: &Keyed, call: Node<'t>) -> Option<Loo
 
 /// `client.query_one("SELECT … WHERE id = $1", &[&id])` (tokio-postgres, postgres).
 fn client_call<'t>(file: &ParsedFile, keyed: &Keyed, call: Node<'t>) -> Option<Lookup<'t>> {
-    let function = call.child_by_field_name("function")?;
+    let function = call.field_child("function")?;
     if function.kind() != "field_expression" {
         return None;
     }
-    let method = function.child_by_field_name("field")?;
+    let method = function.field_child("field")?;
     if !CLIENT_METHODS.contains(&file.text(method)) {
         return None;
     }
@@ -437,7 +437,7 @@ fn client_call<'t>(file: &ParsedFile, keyed: &Keyed, call: Node<'t>) -> Option<L
     let sql = sql_text(file, *sql, 0)?;
     let mut array = *values;
     while array.kind() == "reference_expression" {
-        array = array.child_by_field_name("value")?;
+        array = array.field_child("value")?;
     }
     if array.kind() != "array_expression" {
         return None;
@@ -582,15 +582,15 @@ fn comparisons<'t>(file: &ParsedFile, expression: Node<'t>) -> Vec<(String, Stri
     descendants(expression)
         .filter(|n| n.kind() == "call_expression")
         .filter_map(|call| {
-            let function = call.child_by_field_name("function")?;
+            let function = call.field_child("function")?;
             if function.kind() != "field_expression" {
                 return None;
             }
-            let method = file.text(function.child_by_field_name("field")?);
+            let method = file.text(function.field_child("field")?);
             if !COMPARATORS.contains(&method) {
                 return None;
             }
-            let column = file.text(function.child_by_field_name("value")?);
+            let column = file.text(function.field_child("value")?);
             let column = column.rsplit("::").next()?.rsplit('.').next()?.to_string();
             let value = arguments_of(call).into_iter().next()?;
             Some((method.to_string(), column, value))
@@ -607,7 +607,7 @@ fn continues_chain(call: Node) -> bool {
             "try_expression" | "await_expression" => current = parent,
             "field_expression" => {
                 return parent
-                    .child_by_field_name("value")
+                    .field_child("value")
                     .is_some_and(|value| value.id() == current.id())
                     && parent.parent().is_some_and(|grand| {
                         matches!(grand.kind(), "call_expression" | "generic_function")
@@ -626,11 +626,11 @@ fn chain<'t>(file: &ParsedFile, expression: Node<'t>) -> (Node<'t>, Vec<(String,
     loop {
         match current.kind() {
             "call_expression" => {
-                let Some(mut function) = current.child_by_field_name("function") else {
+                let Some(mut function) = current.field_child("function") else {
                     break;
                 };
                 if function.kind() == "generic_function" {
-                    match function.child_by_field_name("function") {
+                    match function.field_child("function") {
                         Some(inner) => function = inner,
                         None => break,
                     }
@@ -638,10 +638,9 @@ fn chain<'t>(file: &ParsedFile, expression: Node<'t>) -> (Node<'t>, Vec<(String,
                 if function.kind() != "field_expression" {
                     break;
                 }
-                let (Some(value), Some(field)) = (
-                    function.child_by_field_name("value"),
-                    function.child_by_field_name("field"),
-                ) else {
+                let (Some(value), Some(field)) =
+                    (function.field_child("value"), function.field_child("field"))
+                else {
                     break;
                 };
                 calls.push((file.text(field).to_string(), current));
@@ -675,7 +674,7 @@ fn binds<'t>(file: &ParsedFile, call: Node<'t>) -> Vec<Node<'t>> {
                     break;
                 };
                 let is_bind = parent
-                    .child_by_field_name("field")
+                    .field_child("field")
                     .is_some_and(|field| file.text(field) == "bind");
                 if is_bind {
                     if let Some(value) = arguments_of(outer).into_iter().next() {
@@ -699,17 +698,14 @@ fn sql_text(file: &ParsedFile, node: Node, depth: usize) -> Option<String> {
 fn sql_text_unguarded(file: &ParsedFile, node: Node, depth: usize) -> Option<String> {
     match node.kind() {
         "string_literal" | "raw_string_literal" => Some(literal_text(file, node)),
-        "reference_expression" => sql_text(file, node.child_by_field_name("value")?, depth),
+        "reference_expression" => sql_text(file, node.field_child("value")?, depth),
         "identifier" if depth < 2 => {
             let name = file.text(node);
             if is_constant_name(name) {
                 let value = descendants(file.tree.root_node())
                     .filter(|n| matches!(n.kind(), "const_item" | "static_item"))
-                    .find(|n| {
-                        n.child_by_field_name("name")
-                            .is_some_and(|n| file.text(n) == name)
-                    })?
-                    .child_by_field_name("value")?;
+                    .find(|n| n.field_child("name").is_some_and(|n| file.text(n) == name))?
+                    .field_child("value")?;
                 return sql_text(file, value, depth + 1);
             }
             let assigned = scope::assignments_before(file, node, name)?;
@@ -736,7 +732,7 @@ fn literal_text(file: &ParsedFile, literal: Node) -> String {
 
 /// The arguments of a call, without comments.
 fn arguments_of(call: Node) -> Vec<Node> {
-    call.child_by_field_name("arguments")
+    call.field_child("arguments")
         .map(named_children)
         .unwrap_or_default()
         .into_iter()
@@ -774,7 +770,7 @@ fn value_identifiers(node: Node) -> impl Iterator<Item = Node> {
                 .is_none_or(|p| !matches!(p.kind(), "." | "::"))
             && n.parent().is_none_or(|p| {
                 p.kind() != "scoped_identifier"
-                    || p.child_by_field_name("path")
+                    || p.field_child("path")
                         .is_some_and(|path| path.id() == n.id())
             })
     })
@@ -796,12 +792,12 @@ fn through_barrier_unguarded(file: &ParsedFile, value: &[Node], depth: usize) ->
     value.iter().any(|node| {
         descendants(*node).any(|part| match part.kind() {
             "await_expression" => true,
-            "call_expression" => part.child_by_field_name("function").is_some_and(|f| {
+            "call_expression" => part.field_child("function").is_some_and(|f| {
                 // The method name, or the whole path of a function (`token::verify`).
                 let name = match f.kind() {
-                    "field_expression" => f
-                        .child_by_field_name("field")
-                        .map_or("", |field| file.text(field)),
+                    "field_expression" => {
+                        f.field_child("field").map_or("", |field| file.text(field))
+                    }
                     _ => file.text(f),
                 };
                 is_barrier_call(name)
@@ -832,7 +828,7 @@ fn is_literal(file: &ParsedFile, value: &[Node]) -> bool {
         }
         let mut node = *node;
         while node.kind() == "reference_expression" {
-            match node.child_by_field_name("value") {
+            match node.field_child("value") {
                 Some(inner) => node = inner,
                 None => return false,
             }
@@ -856,7 +852,7 @@ fn checks_admin(file: &ParsedFile, function: Node) -> bool {
     descendants(function).any(|node| {
         node.kind() == "if_expression"
             && node
-                .child_by_field_name("condition")
+                .field_child("condition")
                 .is_some_and(|condition| is_admin_marker(file.text(condition)))
     })
 }
@@ -869,18 +865,18 @@ fn bound_names(file: &ParsedFile, function: Node, lookup: Node) -> Vec<String> {
     while let Some(parent) = current.parent() {
         match parent.kind() {
             "let_declaration" | "let_condition" => {
-                if let Some(pattern) = parent.child_by_field_name("pattern") {
+                if let Some(pattern) = parent.field_child("pattern") {
                     names.extend(pattern_names(file, pattern));
                 }
                 break;
             }
             "match_expression" => {
-                if let Some(body) = parent.child_by_field_name("body") {
+                if let Some(body) = parent.field_child("body") {
                     for arm in named_children(body)
                         .into_iter()
                         .filter(|n| n.kind() == "match_arm")
                     {
-                        if let Some(pattern) = arm.child_by_field_name("pattern") {
+                        if let Some(pattern) = arm.field_child("pattern") {
                             names.extend(pattern_names(file, pattern));
                         }
                     }
@@ -896,10 +892,8 @@ fn bound_names(file: &ParsedFile, function: Node, lookup: Node) -> Vec<String> {
         if node.kind() != "let_declaration" || node.start_byte() < lookup.end_byte() {
             continue;
         }
-        let (Some(pattern), Some(value)) = (
-            node.child_by_field_name("pattern"),
-            node.child_by_field_name("value"),
-        ) else {
+        let (Some(pattern), Some(value)) = (node.field_child("pattern"), node.field_child("value"))
+        else {
             continue;
         };
         let mentions =
@@ -961,11 +955,11 @@ fn object_checked(file: &ParsedFile, function: Node, lookup: Node, names: &[Stri
         }
         match node.kind() {
             "if_expression" => node
-                .child_by_field_name("condition")
+                .field_child("condition")
                 .is_some_and(|condition| ties_to_caller(tokens(file, condition), names)),
             "binary_expression" => {
                 let comparison = node
-                    .child_by_field_name("operator")
+                    .field_child("operator")
                     .is_some_and(|operator| matches!(operator.kind(), "==" | "!="));
                 if !comparison {
                     return false;
@@ -975,7 +969,7 @@ fn object_checked(file: &ParsedFile, function: Node, lookup: Node, names: &[Stri
                 let mut ancestor = node.parent();
                 while let Some(parent) = ancestor {
                     if parent.kind() == "closure_expression" {
-                        if let Some(parameters) = parent.child_by_field_name("parameters") {
+                        if let Some(parameters) = parent.field_child("parameters") {
                             local.extend(pattern_names(file, parameters));
                         }
                     }
@@ -985,22 +979,22 @@ fn object_checked(file: &ParsedFile, function: Node, lookup: Node, names: &[Stri
             }
             "macro_invocation" => {
                 let is_assertion = node
-                    .child_by_field_name("macro")
+                    .field_child("macro")
                     .and_then(|m| file.text(m).rsplit("::").next())
                     .is_some_and(|name| ASSERTIONS.contains(&name));
                 is_assertion && ties_to_caller(tokens(file, node), names)
             }
             "call_expression" => {
-                let Some(function) = node.child_by_field_name("function") else {
+                let Some(function) = node.field_child("function") else {
                     return false;
                 };
                 let name = match function.kind() {
                     "field_expression" => function
-                        .child_by_field_name("field")
+                        .field_child("field")
                         .map_or("", |field| file.text(field)),
                     _ => file.text(function).rsplit("::").next().unwrap_or_default(),
                 };
-                let Some(arguments) = node.child_by_field_name("arguments") else {
+                let Some(arguments) = node.field_child("arguments") else {
                     return false;
                 };
                 let mentions = tokens(file, arguments).any(|n| names.iter().any(|name| name == n));

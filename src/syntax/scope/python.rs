@@ -3,7 +3,7 @@
 use super::{contains, Assigned};
 use crate::parse::ParsedFile;
 use crate::syntax::format::{admits_only_identifiers, Anchoring};
-use crate::syntax::{descendants, is_constant_name, named_children};
+use crate::syntax::{descendants, is_constant_name, named_children, FieldChild};
 use tree_sitter::Node;
 
 /// Nodes that open a new scope: their insides are not searched from outside.
@@ -40,7 +40,7 @@ pub fn assignments_before<'t>(
     scope_nodes(enclosing_scope(file, use_site), &mut nodes);
     let before = |node: &Node| node.end_byte() <= use_site.start_byte();
     let targets = |node: &Node| {
-        node.child_by_field_name("left")
+        node.field_child("left")
             .is_some_and(|left| left.kind() == "identifier" && file.text(left) == name)
     };
     let last = nodes
@@ -54,13 +54,13 @@ pub fn assignments_before<'t>(
                 && before(node)
                 && targets(node)
                 && node
-                    .child_by_field_name("operator")
+                    .field_child("operator")
                     .is_some_and(|operator| operator.kind() == "+=")
         })
-        .filter_map(|node| node.child_by_field_name("right"))
+        .filter_map(|node| node.field_child("right"))
         .collect();
     Some(Assigned {
-        value: last.child_by_field_name("right"),
+        value: last.field_child("right"),
         appended,
     })
 }
@@ -74,10 +74,10 @@ pub fn checked_against_allowlist(file: &ParsedFile, use_site: Node, name: &str) 
     let nodes = file.mentioning(scope, name, use_site.start_byte(), SCOPES);
     nodes.iter().any(|node| match node.kind() {
         "if_statement" => {
-            let Some(condition) = node.child_by_field_name("condition") else {
+            let Some(condition) = node.field_child("condition") else {
                 return false;
             };
-            let Some(consequence) = node.child_by_field_name("consequence") else {
+            let Some(consequence) = node.field_child("consequence") else {
                 return false;
             };
             match admitted(file, condition, name) {
@@ -103,21 +103,21 @@ fn found_by_search<'t>(
     assignment: Node<'t>,
     name: &str,
 ) -> Option<(&'t str, bool)> {
-    let found = assignment.child_by_field_name("left")?;
-    let value = assignment.child_by_field_name("right")?;
+    let found = assignment.field_child("left")?;
+    let value = assignment.field_child("right")?;
     let value = match value.kind() {
         "await" => named_children(value).first().copied()?,
         _ => value,
     };
     if found.kind() != "identifier"
         || value.kind() != "call"
-        || value.child_by_field_name("function").map(|f| file.text(f)) != Some("next")
+        || value.field_child("function").map(|f| file.text(f)) != Some("next")
     {
         return None;
     }
     // `next(r for r in …)` (the generator is the argument list) raises when nothing matches;
     // `next((r for r in …), None)` returns the default.
-    let arguments = value.child_by_field_name("arguments")?;
+    let arguments = value.field_child("arguments")?;
     let (generator, raises) = if arguments.kind() == "generator_expression" {
         (arguments, true)
     } else {
@@ -130,8 +130,8 @@ fn found_by_search<'t>(
     }
     let clauses = named_children(generator);
     let for_in = clauses.iter().find(|c| c.kind() == "for_in_clause")?;
-    let element = for_in.child_by_field_name("left")?;
-    let collection = for_in.child_by_field_name("right")?;
+    let element = for_in.field_child("left")?;
+    let collection = for_in.field_child("right")?;
     if element.kind() != "identifier" || !is_searched_collection(file, collection, assignment) {
         return None;
     }
@@ -149,11 +149,11 @@ fn equals_field_of(file: &ParsedFile, condition: Node, name: &str, element: &str
     match condition.kind() {
         "boolean_operator" => {
             let and = condition
-                .child_by_field_name("operator")
+                .field_child("operator")
                 .is_some_and(|o| file.text(o) == "and");
             and && [
-                condition.child_by_field_name("left"),
-                condition.child_by_field_name("right"),
+                condition.field_child("left"),
+                condition.field_child("right"),
             ]
             .into_iter()
             .flatten()
@@ -165,7 +165,7 @@ fn equals_field_of(file: &ParsedFile, condition: Node, name: &str, element: &str
             let of_element = |n: &Node| {
                 (n.kind() == "identifier" && file.text(*n) == element)
                     || (n.kind() == "attribute"
-                        && n.child_by_field_name("object")
+                        && n.field_child("object")
                             .is_some_and(|o| o.kind() == "identifier" && file.text(o) == element))
             };
             let is_name = |n: &Node| n.kind() == "identifier" && file.text(*n) == name;
@@ -214,8 +214,8 @@ fn search_checked(file: &ParsedFile, scope: Node, found: &str, use_site: Node) -
         .filter(|n| n.kind() == "if_statement")
         .any(|statement| {
             let (Some(condition), Some(consequence)) = (
-                statement.child_by_field_name("condition"),
-                statement.child_by_field_name("consequence"),
+                statement.field_child("condition"),
+                statement.field_child("consequence"),
             ) else {
                 return false;
             };
@@ -237,19 +237,17 @@ fn search_checked(file: &ParsedFile, scope: Node, found: &str, use_site: Node) -
 fn admitted(file: &ParsedFile, condition: Node, name: &str) -> Option<bool> {
     match condition.kind() {
         "not_operator" => condition
-            .child_by_field_name("argument")
+            .field_child("argument")
             .and_then(|inner| admitted(file, inner, name))
             .map(|holds| !holds),
         "parenthesized_expression" => named_children(condition)
             .first()
             .and_then(|inner| admitted(file, *inner, name)),
         "boolean_operator" => {
-            let operator = condition
-                .child_by_field_name("operator")
-                .map(|o| file.text(o));
+            let operator = condition.field_child("operator").map(|o| file.text(o));
             let (Some(left), Some(right)) = (
-                condition.child_by_field_name("left"),
-                condition.child_by_field_name("right"),
+                condition.field_child("left"),
+                condition.field_child("right"),
             ) else {
                 return None;
             };
@@ -314,14 +312,14 @@ fn membership(file: &ParsedFile, condition: Node, name: &str) -> Option<bool> {
 /// `.isdecimal()`.
 fn format_tested(file: &ParsedFile, call: Node, name: &str) -> bool {
     let Some(function) = call
-        .child_by_field_name("function")
+        .field_child("function")
         .filter(|f| f.kind() == "attribute")
     else {
         return false;
     };
     let (Some(object), Some(method)) = (
-        function.child_by_field_name("object"),
-        function.child_by_field_name("attribute"),
+        function.field_child("object"),
+        function.field_child("attribute"),
     ) else {
         return false;
     };
@@ -329,7 +327,7 @@ fn format_tested(file: &ParsedFile, call: Node, name: &str) -> bool {
         node.is_some_and(|n| n.kind() == "identifier" && file.text(*n) == name)
     };
     let arguments = call
-        .child_by_field_name("arguments")
+        .field_child("arguments")
         .map(named_children)
         .unwrap_or_default();
     let method = file.text(method);
@@ -362,12 +360,12 @@ fn compiled_pattern<'t>(file: &'t ParsedFile, node: Node<'t>) -> Option<Node<'t>
         "identifier" => (*file.assigned_once().get(file.text(node))?)?,
         _ => return None,
     };
-    let function = compile.child_by_field_name("function")?;
+    let function = compile.field_child("function")?;
     if compile.kind() != "call" || !matches!(file.text(function), "re.compile" | "regex.compile") {
         return None;
     }
     compile
-        .child_by_field_name("arguments")
+        .field_child("arguments")
         .and_then(|arguments| named_children(arguments).first().copied())
 }
 
@@ -419,14 +417,14 @@ fn single_value<'t>(file: &'t ParsedFile, node: Node<'t>, at: Node<'t>) -> Optio
         .into_iter()
         .filter(|n| n.kind() == "assignment")
         .filter(|n| {
-            n.child_by_field_name("left")
+            n.field_child("left")
                 .is_some_and(|l| l.kind() == "identifier" && file.text(l) == name)
         })
         .collect();
     let [only] = assignments.as_slice() else {
         return None;
     };
-    only.child_by_field_name("right")
+    only.field_child("right")
 }
 
 /// A local the function fills itself before `at`, once, from a call given only constants
@@ -434,7 +432,7 @@ fn single_value<'t>(file: &'t ParsedFile, node: Node<'t>, at: Node<'t>) -> Optio
 /// own values, not the client's.
 fn is_server_collection(file: &ParsedFile, node: Node, at: Node) -> bool {
     single_value(file, node, at).is_some_and(|value| match value.kind() {
-        "call" => value.child_by_field_name("arguments").is_some_and(|args| {
+        "call" => value.field_child("arguments").is_some_and(|args| {
             named_children(args)
                 .iter()
                 .all(|a| matches!(a.kind(), "string" | "integer" | "true" | "false" | "none"))
@@ -470,7 +468,7 @@ fn exits(file: &ParsedFile, block: Node) -> bool {
             "expression_statement" => named_children(*last).first().is_some_and(|call| {
                 call.kind() == "call"
                     && call
-                        .child_by_field_name("function")
+                        .field_child("function")
                         .is_some_and(|function| file.text(function) == "abort")
             }),
             _ => false,
@@ -483,13 +481,13 @@ pub fn is_constant(file: &ParsedFile, node: Node) -> bool {
     match node.kind() {
         "identifier" => is_constant_name(file.text(node)),
         "attribute" => {
-            let is_request = node.child_by_field_name("object").is_some_and(|object| {
+            let is_request = node.field_child("object").is_some_and(|object| {
                 let object = file.text(object);
                 object.ends_with("request") || object.ends_with("req")
             });
             !is_request
                 && node
-                    .child_by_field_name("attribute")
+                    .field_child("attribute")
                     .is_some_and(|attribute| is_constant_name(file.text(attribute)))
         }
         _ => false,
@@ -500,7 +498,7 @@ pub fn is_constant(file: &ParsedFile, node: Node) -> bool {
 /// (`account_id: int`, `payment_id: UUID`).
 pub fn is_inert_parameter(file: &ParsedFile, use_site: Node, name: &str) -> bool {
     let function = enclosing_scope(file, use_site);
-    let Some(parameters) = function.child_by_field_name("parameters") else {
+    let Some(parameters) = function.field_child("parameters") else {
         return false;
     };
     named_children(parameters).into_iter().any(|parameter| {
@@ -509,7 +507,7 @@ pub fn is_inert_parameter(file: &ParsedFile, use_site: Node, name: &str) -> bool
             .is_some_and(|first| first.kind() == "identifier" && file.text(*first) == name);
         named
             && parameter
-                .child_by_field_name("type")
+                .field_child("type")
                 .is_some_and(|annotation| super::is_inert_type(file.text(annotation)))
     })
 }

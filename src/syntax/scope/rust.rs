@@ -2,7 +2,7 @@
 
 use super::Assigned;
 use crate::parse::ParsedFile;
-use crate::syntax::{descendants, named_children};
+use crate::syntax::{descendants, named_children, FieldChild};
 use tree_sitter::Node;
 
 /// The function (or closure, or file) a node belongs to.
@@ -30,7 +30,7 @@ pub fn assignments_before<'t>(
     let last = nodes.iter().rfind(|node| {
         node.kind() == "let_declaration"
             && node
-                .child_by_field_name("pattern")
+                .field_child("pattern")
                 .is_some_and(|pattern| file.text(pattern) == name)
     })?;
     let is_name = |node: Option<Node>| node.is_some_and(|node| file.text(node) == name);
@@ -39,29 +39,29 @@ pub fn assignments_before<'t>(
         .filter(|node| node.start_byte() > last.end_byte())
         .filter_map(|node| match node.kind() {
             "compound_assignment_expr"
-                if is_name(node.child_by_field_name("left"))
+                if is_name(node.field_child("left"))
                     && node
-                        .child_by_field_name("operator")
+                        .field_child("operator")
                         .is_some_and(|operator| operator.kind() == "+=") =>
             {
-                node.child_by_field_name("right")
+                node.field_child("right")
             }
             "call_expression" => {
-                let function = node.child_by_field_name("function")?;
+                let function = node.field_child("function")?;
                 let is_push = function.kind() == "field_expression"
-                    && is_name(function.child_by_field_name("value"))
+                    && is_name(function.field_child("value"))
                     && function
-                        .child_by_field_name("field")
+                        .field_child("field")
                         .is_some_and(|field| file.text(field) == "push_str");
                 is_push
-                    .then(|| node.child_by_field_name("arguments"))?
+                    .then(|| node.field_child("arguments"))?
                     .and_then(|arguments| named_children(arguments).into_iter().next())
             }
             _ => None,
         })
         .collect();
     Some(Assigned {
-        value: last.child_by_field_name("value"),
+        value: last.field_child("value"),
         appended,
     })
 }
@@ -90,19 +90,17 @@ pub fn in_test_code(file: &ParsedFile, node: Node) -> bool {
 /// (`id: i64`, `Path(id): Path<Uuid>`).
 pub fn is_inert_parameter(file: &ParsedFile, use_site: Node, name: &str) -> bool {
     let function = enclosing_function(use_site);
-    let Some(parameters) = function.child_by_field_name("parameters") else {
+    let Some(parameters) = function.field_child("parameters") else {
         return false;
     };
     named_children(parameters).into_iter().any(|parameter| {
-        let binds = parameter
-            .child_by_field_name("pattern")
-            .is_some_and(|pattern| {
-                let text = file.text(pattern);
-                text == name || text.ends_with(&format!("({name})"))
-            });
+        let binds = parameter.field_child("pattern").is_some_and(|pattern| {
+            let text = file.text(pattern);
+            text == name || text.ends_with(&format!("({name})"))
+        });
         binds
             && parameter
-                .child_by_field_name("type")
+                .field_child("type")
                 .is_some_and(|ty| super::is_inert_type(file.text(ty)))
     })
 }
@@ -119,11 +117,11 @@ pub fn checked_against_allowlist(file: &ParsedFile, use_site: Node, name: &str) 
         }
         if parent.kind() == "if_expression" {
             let inside = parent
-                .child_by_field_name("consequence")
+                .field_child("consequence")
                 .is_some_and(|consequence| consequence.id() == current.id());
             if inside
                 && parent
-                    .child_by_field_name("condition")
+                    .field_child("condition")
                     .is_some_and(|condition| membership(file, condition, name) == Some(true))
             {
                 return true;
@@ -139,13 +137,11 @@ pub fn checked_against_allowlist(file: &ParsedFile, use_site: Node, name: &str) 
                 })
                 .any(|statement| {
                     statement.kind() == "if_expression"
+                        && statement.field_child("condition").is_some_and(|condition| {
+                            membership(file, condition, name) == Some(false)
+                        })
                         && statement
-                            .child_by_field_name("condition")
-                            .is_some_and(|condition| {
-                                membership(file, condition, name) == Some(false)
-                            })
-                        && statement
-                            .child_by_field_name("consequence")
+                            .field_child("consequence")
                             .is_some_and(|block| exits(block))
                 });
             if refused_before {
@@ -169,10 +165,10 @@ fn membership(file: &ParsedFile, condition: Node, name: &str) -> Option<bool> {
             membership(file, condition.named_child(0)?, name).map(|held| !held)
         }
         "call_expression" => {
-            let function = condition.child_by_field_name("function")?;
-            let receiver = function.child_by_field_name("value")?;
-            let method = file.text(function.child_by_field_name("field")?);
-            let arguments = condition.child_by_field_name("arguments")?;
+            let function = condition.field_child("function")?;
+            let receiver = function.field_child("value")?;
+            let method = file.text(function.field_child("field")?);
+            let arguments = condition.field_child("arguments")?;
             (matches!(method, "contains" | "contains_key")
                 && !mentions(receiver)
                 && is_fixed(file, receiver)
@@ -180,10 +176,10 @@ fn membership(file: &ParsedFile, condition: Node, name: &str) -> Option<bool> {
             .then_some(true)
         }
         "binary_expression" => {
-            let operator = file.text(condition.child_by_field_name("operator")?);
+            let operator = file.text(condition.field_child("operator")?);
             let (left, right) = (
-                condition.child_by_field_name("left")?,
-                condition.child_by_field_name("right")?,
+                condition.field_child("left")?,
+                condition.field_child("right")?,
             );
             let fixed = |side: Node| {
                 side.kind() == "string_literal" || is_fixed(file, side) && !mentions(side)

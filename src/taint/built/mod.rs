@@ -13,6 +13,7 @@ use super::{binding_step, Binding, Custom, CustomHook, Flow, Question, Step, Tra
 use crate::app::handlers::FileModel;
 use crate::parse::ParsedFile;
 use crate::source::Language;
+use crate::syntax::FieldChild;
 use regex::Regex;
 use std::sync::LazyLock;
 use tree_sitter::Node;
@@ -169,7 +170,7 @@ fn fixed_if(condition: bool) -> Option<Custom> {
 /// `x += …`.
 pub(super) fn is_append(assignment: Node) -> bool {
     assignment
-        .child_by_field_name("operator")
+        .field_child("operator")
         .is_some_and(|operator| operator.kind() == "+=")
 }
 

@@ -3,7 +3,7 @@
 use super::{fixed_if, is_append, How, Walk, MAX_DEPTH};
 use crate::parse::ParsedFile;
 use crate::syntax::scope::python::is_constant;
-use crate::syntax::{descendants, is_constant_name, named_children};
+use crate::syntax::{descendants, is_constant_name, named_children, FieldChild};
 use crate::taint::{python::bindings, Custom};
 use tree_sitter::Node;
 
@@ -21,7 +21,7 @@ fn text_unguarded(walk: &mut Walk, node: Node, depth: usize) {
                 match part.kind() {
                     "string_content" => walk.built.literal.push_str(file.text(part)),
                     "interpolation" => {
-                        if let Some(value) = part.child_by_field_name("expression") {
+                        if let Some(value) = part.field_child("expression") {
                             walk.splice(How::Interpolation, node, value);
                         }
                     }
@@ -38,21 +38,21 @@ fn text_unguarded(walk: &mut Walk, node: Node, depth: usize) {
         "dictionary" => {
             for value in named_children(node)
                 .into_iter()
-                .filter_map(|pair| pair.child_by_field_name("value"))
+                .filter_map(|pair| pair.field_child("value"))
             {
                 text(walk, value, depth);
             }
         }
         "keyword_argument" => {
-            if let Some(value) = node.child_by_field_name("value") {
+            if let Some(value) = node.field_child("value") {
                 text(walk, value, depth);
             }
         }
         "binary_operator" => {
             let (Some(left), Some(right), Some(operator)) = (
-                node.child_by_field_name("left"),
-                node.child_by_field_name("right"),
-                node.child_by_field_name("operator"),
+                node.field_child("left"),
+                node.field_child("right"),
+                node.field_child("operator"),
             ) else {
                 return;
             };
@@ -76,7 +76,7 @@ fn text_unguarded(walk: &mut Walk, node: Node, depth: usize) {
             text(walk, template, depth);
             for argument in named_children(arguments) {
                 let value = match argument.kind() {
-                    "keyword_argument" => argument.child_by_field_name("value"),
+                    "keyword_argument" => argument.field_child("value"),
                     _ => Some(argument),
                 };
                 if value.is_some_and(|value| walk.splice(How::Format, node, value)) {
@@ -116,18 +116,18 @@ fn concatenated(walk: &mut Walk, at: Node, operand: Node, depth: usize) {
 
 /// `"…".format(…)`: the template and the argument list.
 fn format_call<'t>(file: &ParsedFile, call: Node<'t>) -> Option<(Node<'t>, Node<'t>)> {
-    let function = call.child_by_field_name("function")?;
+    let function = call.field_child("function")?;
     if function.kind() != "attribute" {
         return None;
     }
-    let template = function.child_by_field_name("object")?;
-    let attribute = function.child_by_field_name("attribute")?;
+    let template = function.field_child("object")?;
+    let attribute = function.field_child("attribute")?;
     (file.text(attribute) == "format"
         && matches!(
             template.kind(),
             "string" | "concatenated_string" | "identifier"
         ))
-    .then(|| call.child_by_field_name("arguments"))?
+    .then(|| call.field_child("arguments"))?
     .map(|arguments| (template, arguments))
 }
 
@@ -139,7 +139,7 @@ fn is_stringish(file: &ParsedFile, node: Node) -> bool {
             .first()
             .is_some_and(|inner| is_stringish(file, *inner)),
         "binary_operator" => ["left", "right"].iter().any(|side| {
-            node.child_by_field_name(side)
+            node.field_child(side)
                 .is_some_and(|operand| is_stringish(file, operand))
         }),
         "call" => format_call(file, node).is_some(),
@@ -156,9 +156,9 @@ pub(super) fn connection_names(file: &ParsedFile, sql: Node) -> Vec<String> {
         .take(3)
         .find(|node| node.kind() == "call");
     let Some(receiver) = call
-        .and_then(|call| call.child_by_field_name("function"))
+        .and_then(|call| call.field_child("function"))
         .filter(|function| function.kind() == "attribute")
-        .and_then(|function| function.child_by_field_name("object"))
+        .and_then(|function| function.field_child("object"))
     else {
         return Vec::new();
     };
@@ -203,10 +203,10 @@ fn opened_from(file: &ParsedFile, call: Node) -> Option<String> {
         "transaction",
     ];
     let function = call
-        .child_by_field_name("function")
+        .field_child("function")
         .filter(|function| function.kind() == "attribute")?;
-    let method = file.text(function.child_by_field_name("attribute")?);
-    let object = function.child_by_field_name("object")?;
+    let method = file.text(function.field_child("attribute")?);
+    let object = function.field_child("object")?;
     (OPENERS.contains(&method) && matches!(object.kind(), "identifier" | "attribute"))
         .then(|| file.text(object).to_string())
 }
@@ -247,22 +247,20 @@ fn is_table_lookup(file: &ParsedFile, call: Node) -> bool {
 /// `", ".join(["%s"] * len(ids))`: a separator joining bound-parameter placeholders.
 fn is_placeholder_list(file: &ParsedFile, call: Node) -> bool {
     receiver_of(file, call, "join").is_some_and(|separator| separator.kind() == "string")
-        && call
-            .child_by_field_name("arguments")
-            .is_some_and(|arguments| {
-                descendants(arguments)
-                    .any(|part| part.kind() == "string" && is_placeholder(file.text(part)))
-            })
+        && call.field_child("arguments").is_some_and(|arguments| {
+            descendants(arguments)
+                .any(|part| part.kind() == "string" && is_placeholder(file.text(part)))
+        })
 }
 
 /// The object `call` calls `method` on (`COLUMNS` in `COLUMNS.get(key)`).
 fn receiver_of<'t>(file: &ParsedFile, call: Node<'t>, method: &str) -> Option<Node<'t>> {
     let function = call
-        .child_by_field_name("function")
+        .field_child("function")
         .filter(|function| function.kind() == "attribute")?;
-    let attribute = function.child_by_field_name("attribute")?;
+    let attribute = function.field_child("attribute")?;
     (file.text(attribute) == method)
-        .then(|| function.child_by_field_name("object"))
+        .then(|| function.field_child("object"))
         .flatten()
 }
 
@@ -282,20 +280,18 @@ fn is_placeholder(literal: &str) -> bool {
 fn is_dialect_helper(file: &ParsedFile, connection: &[String], node: Node) -> bool {
     let (attribute, arguments) = match node.kind() {
         "attribute" => (node, None),
-        "call" => match node.child_by_field_name("function") {
+        "call" => match node.field_child("function") {
             Some(function) if function.kind() == "attribute" => {
-                (function, node.child_by_field_name("arguments"))
+                (function, node.field_child("arguments"))
             }
             _ => return false,
         },
         _ => return false,
     };
-    let on_connection = attribute
-        .child_by_field_name("object")
-        .is_some_and(|object| {
-            matches!(object.kind(), "identifier" | "attribute")
-                && connection.iter().any(|name| name == file.text(object))
-        });
+    let on_connection = attribute.field_child("object").is_some_and(|object| {
+        matches!(object.kind(), "identifier" | "attribute")
+            && connection.iter().any(|name| name == file.text(object))
+    });
     on_connection
         && arguments.is_none_or(|arguments| {
             named_children(arguments).into_iter().all(|argument| {

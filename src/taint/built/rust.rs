@@ -2,7 +2,7 @@
 
 use super::{fixed_if, is_append, How, Walk, MAX_DEPTH};
 use crate::parse::ParsedFile;
-use crate::syntax::{is_constant_name, named_children};
+use crate::syntax::{is_constant_name, named_children, FieldChild};
 use crate::taint::{rust::bindings, Custom};
 use tree_sitter::Node;
 
@@ -23,7 +23,7 @@ fn text_unguarded(walk: &mut Walk, node: Node, depth: usize) {
         }
         "reference_expression" | "parenthesized_expression" | "await_expression" => {
             if let Some(inner) = node
-                .child_by_field_name("value")
+                .field_child("value")
                 .or_else(|| named_children(node).into_iter().next())
             {
                 text(walk, inner, depth);
@@ -32,11 +32,11 @@ fn text_unguarded(walk: &mut Walk, node: Node, depth: usize) {
         "macro_invocation" if is_format(file, node) => format(walk, node),
         "binary_expression" => {
             let is_plus = node
-                .child_by_field_name("operator")
+                .field_child("operator")
                 .is_some_and(|operator| operator.kind() == "+");
             if is_plus {
                 for side in ["left", "right"] {
-                    if let Some(operand) = node.child_by_field_name(side) {
+                    if let Some(operand) = node.field_child(side) {
                         concatenated(walk, node, operand, depth);
                     }
                 }
@@ -142,11 +142,11 @@ fn is_fixed_tokens(file: &ParsedFile, tokens: &[Node]) -> bool {
 }
 
 fn is_format(file: &ParsedFile, invocation: Node) -> bool {
-    let Some(name) = invocation.child_by_field_name("macro") else {
+    let Some(name) = invocation.field_child("macro") else {
         return false;
     };
     let name = match name.kind() {
-        "scoped_identifier" => name.child_by_field_name("name").unwrap_or(name),
+        "scoped_identifier" => name.field_child("name").unwrap_or(name),
         _ => name,
     };
     file.text(name) == "format"
@@ -154,16 +154,16 @@ fn is_format(file: &ParsedFile, invocation: Node) -> bool {
 
 /// `x.as_str()`, `x.to_string()`, `String::from(x)`: the `x`.
 fn pass_through<'t>(file: &ParsedFile, call: Node<'t>) -> Option<Node<'t>> {
-    let function = call.child_by_field_name("function")?;
+    let function = call.field_child("function")?;
     match function.kind() {
         "field_expression" => {
-            let method = function.child_by_field_name("field")?;
+            let method = function.field_child("field")?;
             PASS_THROUGH
                 .contains(&file.text(method))
-                .then(|| function.child_by_field_name("value"))?
+                .then(|| function.field_child("value"))?
         }
         "scoped_identifier" if file.text(function) == "String::from" => call
-            .child_by_field_name("arguments")
+            .field_child("arguments")
             .and_then(|arguments| named_children(arguments).into_iter().next()),
         _ => None,
     }
@@ -186,9 +186,7 @@ pub(super) fn fixed(file: &ParsedFile, node: Node) -> Option<Custom> {
         "identifier" => fixed_if(is_constant_name(file.text(node))),
         "range_expression" => fixed_if(true),
         "scoped_identifier" => {
-            let last = node
-                .child_by_field_name("name")
-                .map_or("", |name| file.text(name));
+            let last = node.field_child("name").map_or("", |name| file.text(name));
             Some(match is_constant_name(last) {
                 true => Custom::Sanitizer,
                 false => Custom::Source(format!("`{}` is not a constant", file.text(node))),

@@ -15,7 +15,7 @@ use crate::app::handlers::{Framework, Handler};
 use crate::parse::ParsedFile;
 use crate::source::Language;
 use crate::symbols::{NamePatterns, Resolved};
-use crate::syntax::{descendants, named_children, positional_arguments};
+use crate::syntax::{descendants, named_children, positional_arguments, FieldChild};
 use std::collections::HashMap;
 use std::sync::LazyLock;
 use tree_sitter::Node;
@@ -149,7 +149,7 @@ pub(crate) fn handlers(file: &ParsedFile) -> Vec<Handler> {
                             operation.unconfirmed_base.clone_from(&base);
                         }
                     }
-                    if let Some(name) = item.child_by_field_name("name") {
+                    if let Some(name) = item.field_child("name") {
                         graphene.insert(file.text(name).to_string(), kind);
                     }
                 } else if strawberry::is_type(file, decorators) {
@@ -191,7 +191,7 @@ pub(crate) fn handlers(file: &ParsedFile) -> Vec<Handler> {
                 };
                 let object = object.to_string();
                 let args = call
-                    .child_by_field_name("arguments")
+                    .field_child("arguments")
                     .map(named_children)
                     .unwrap_or_default();
                 let (Some(field), Some(function)) = (
@@ -228,7 +228,7 @@ fn mounted_fields(file: &ParsedFile, items: &[(Vec<Node>, Node)]) -> HashMap<Str
         .iter()
         .filter(|(_, item)| item.kind() == "class_definition")
     {
-        let Some(body) = item.child_by_field_name("body") else {
+        let Some(body) = item.field_child("body") else {
             continue;
         };
         for (left, class) in field_mounts(file, body) {
@@ -247,17 +247,14 @@ pub(super) fn unwrap_decorated(node: Node) -> (Vec<Node>, Node) {
         .into_iter()
         .filter(|n| n.kind() == "decorator")
         .collect();
-    (
-        decorators,
-        node.child_by_field_name("definition").unwrap_or(node),
-    )
+    (decorators, node.field_child("definition").unwrap_or(node))
 }
 
 /// The callable a decorator names (`strawberry.type` for `@strawberry.type(name="X")`).
 pub(super) fn decorator_callee<'f>(file: &ParsedFile<'f>, decorator: Node) -> Option<&'f str> {
     let expression = named_children(decorator).into_iter().next()?;
     let callee = match expression.kind() {
-        "call" => expression.child_by_field_name("function")?,
+        "call" => expression.field_child("function")?,
         _ => expression,
     };
     Some(file.text(callee))
@@ -272,7 +269,7 @@ pub(super) fn module_function<'t>(
     items.iter().map(|(_, item)| *item).find(|item| {
         item.kind() == "function_definition"
             && item
-                .child_by_field_name("name")
+                .field_child("name")
                 .is_some_and(|n| file.text(n) == name)
     })
 }
@@ -293,7 +290,7 @@ fn ariadne_bindings(
         };
         let Some(callee) = Some(right)
             .filter(|r| r.kind() == "call")
-            .and_then(|r| r.child_by_field_name("function"))
+            .and_then(|r| r.field_child("function"))
         else {
             continue;
         };
@@ -350,7 +347,7 @@ fn graphene_class(
     class: Node,
     local: &HashMap<String, GrapheneClass>,
 ) -> Option<(GrapheneClass, Option<String>, bool)> {
-    let bases = class.child_by_field_name("superclasses")?;
+    let bases = class.field_child("superclasses")?;
     let mut elsewhere = None;
     for base in named_children(bases) {
         let written = file.text(base);
@@ -376,7 +373,7 @@ fn graphene_class(
     let methods = methods(class);
     let named = |names: &[&str], method: &Node| {
         method
-            .child_by_field_name("name")
+            .field_child("name")
             .is_some_and(|n| names.contains(&file.text(n)))
     };
     let mutates = methods.iter().any(|method| {
@@ -387,20 +384,20 @@ fn graphene_class(
     }
     let resolves = methods.iter().any(|method| {
         method
-            .child_by_field_name("name")
+            .field_child("name")
             .is_some_and(|n| file.text(n).starts_with("resolve_"))
     });
-    if resolves && root_kind(file.text(class.child_by_field_name("name")?)).is_some() {
+    if resolves && root_kind(file.text(class.field_child("name")?)).is_some() {
         return Some((GrapheneClass::Object, Some(elsewhere), true));
     }
     let declares = class
-        .child_by_field_name("body")
+        .field_child("body")
         .map(named_children)
         .unwrap_or_default()
         .into_iter()
         .any(|n| {
             n.kind() == "class_definition"
-                && n.child_by_field_name("name")
+                && n.field_child("name")
                     .is_some_and(|name| matches!(file.text(name), "Arguments" | "Input" | "Meta"))
         });
     declares.then_some((GrapheneClass::Mutation, Some(elsewhere), true))
@@ -408,7 +405,7 @@ fn graphene_class(
 
 /// The methods of a graphene class in `class`'s body.
 fn methods<'t>(class: Node<'t>) -> Vec<Node<'t>> {
-    let Some(body) = class.child_by_field_name("body") else {
+    let Some(body) = class.field_child("body") else {
         return Vec::new();
     };
     named_children(body)
@@ -428,7 +425,7 @@ fn graphene_resolvers(
     fields: &HashMap<String, String>,
     out: &mut Vec<Handler>,
 ) {
-    let Some(name_node) = class.child_by_field_name("name") else {
+    let Some(name_node) = class.field_child("name") else {
         return;
     };
     let class_name = file.text(name_node);
@@ -449,7 +446,7 @@ fn graphene_resolvers(
             .iter()
             .copied()
             .filter(|m| {
-                m.child_by_field_name("name")
+                m.field_child("name")
                     .is_some_and(|n| MUTATE_METHODS.contains(&file.text(n)))
             })
             .collect();
@@ -464,7 +461,7 @@ fn graphene_resolvers(
             ));
         }
         let saving = class
-            .child_by_field_name("superclasses")
+            .field_child("superclasses")
             .map(named_children)
             .unwrap_or_default()
             .into_iter()
@@ -503,7 +500,7 @@ fn graphene_resolvers(
         return;
     };
     for method in methods {
-        let Some(name) = method.child_by_field_name("name").map(|n| file.text(n)) else {
+        let Some(name) = method.field_child("name").map(|n| file.text(n)) else {
             continue;
         };
         if !name.starts_with("resolve_") {
@@ -537,10 +534,10 @@ fn meta_permissions(file: &ParsedFile, class: Node) -> Vec<String> {
 
 /// The value of `name = …` in a class's nested `class Meta:`.
 fn meta_value<'t>(file: &ParsedFile, class: Node<'t>, name: &str) -> Option<Node<'t>> {
-    let body = class.child_by_field_name("body")?;
+    let body = class.field_child("body")?;
     let meta = named_children(body).into_iter().find(|n| {
         n.kind() == "class_definition"
-            && n.child_by_field_name("name")
+            && n.field_child("name")
                 .is_some_and(|meta| file.text(meta) == "Meta")
     })?;
     crate::app::handlers::python::class_attribute(file, meta, name)
@@ -555,7 +552,7 @@ pub(super) fn resolver(
     owner: Option<&str>,
     mut guards: Vec<String>,
 ) -> Option<Handler> {
-    let name_node = function.child_by_field_name("name")?;
+    let name_node = function.field_child("name")?;
     let outer = function
         .parent()
         .filter(|p| p.kind() == "decorated_definition")
@@ -600,7 +597,7 @@ fn parameters(
     function: Node,
     framework: Framework,
 ) -> (Vec<String>, Option<String>) {
-    let Some(list) = function.child_by_field_name("parameters") else {
+    let Some(list) = function.field_child("parameters") else {
         return (Vec::new(), None);
     };
     let params: Vec<(String, &str)> = named_children(list)
@@ -613,10 +610,10 @@ fn parameters(
                         .into_iter()
                         .find(|n| n.kind() == "identifier")?
                 }
-                _ => param.child_by_field_name("name")?,
+                _ => param.field_child("name")?,
             };
             let annotation = param
-                .child_by_field_name("type")
+                .field_child("type")
                 .map(|t| file.text(t))
                 .unwrap_or("");
             Some((file.text(name).to_string(), annotation))
@@ -656,7 +653,7 @@ fn helper_checks(file: &ParsedFile, function: Node, info: &str) -> Vec<GuardCall
     top_level_calls(file, function)
         .into_iter()
         .filter(|call| {
-            call.child_by_field_name("arguments").is_some_and(|args| {
+            call.field_child("arguments").is_some_and(|args| {
                 descendants(args).any(|n| n.kind() == "identifier" && file.text(n) == info)
             })
         })
@@ -713,7 +710,7 @@ pub(crate) fn schema_facts(file: &ParsedFile) -> SchemaFacts {
         return facts;
     }
     for call in descendants(file.tree.root_node()).filter(|n| n.kind() == "call") {
-        let Some(callee) = call.child_by_field_name("function") else {
+        let Some(callee) = call.field_child("function") else {
             continue;
         };
         let Some(qualified) = resolved(file, file.text(callee)) else {
@@ -722,12 +719,12 @@ pub(crate) fn schema_facts(file: &ParsedFile) -> SchemaFacts {
         let bound = call
             .parent()
             .filter(|p| p.kind() == "assignment")
-            .and_then(|p| p.child_by_field_name("left"))
+            .and_then(|p| p.field_child("left"))
             .map(|left| file.text(left).to_string());
         if MERGE_TYPES.matches(&qualified) {
             let Some(name) = bound else { continue };
             let merged = call
-                .child_by_field_name("arguments")
+                .field_child("arguments")
                 .and_then(|a| named_children(a).into_iter().nth(1))
                 .map(names_in)
                 .unwrap_or_default()
@@ -787,10 +784,8 @@ pub(crate) fn schema_facts(file: &ParsedFile) -> SchemaFacts {
             if item.kind() != "class_definition" {
                 continue;
             }
-            let (Some(owner), Some(body)) = (
-                item.child_by_field_name("name"),
-                item.child_by_field_name("body"),
-            ) else {
+            let (Some(owner), Some(body)) = (item.field_child("name"), item.field_child("body"))
+            else {
                 continue;
             };
             for (left, class) in field_mounts(file, body) {
@@ -842,7 +837,7 @@ fn names_in(node: Node) -> Vec<Node> {
 /// `graphql_sync(schema, data)`; `@OFFSET` for a schema built right there.
 pub(crate) fn schema_argument(file: &ParsedFile, call: Node) -> Option<String> {
     let value = keyword_argument(file, call, "schema").or_else(|| {
-        call.child_by_field_name("arguments")
+        call.field_child("arguments")
             .and_then(|a| named_children(a).into_iter().next())
             .filter(|a| a.kind() != "keyword_argument")
     })?;
@@ -869,7 +864,7 @@ pub(crate) fn executed_schema(file: &ParsedFile, function: Node) -> Option<Strin
                     return Some(object.to_string());
                 }
             }
-            let callee = call.child_by_field_name("function")?;
+            let callee = call.field_child("function")?;
             let library = endpoint_library(&resolved(file, file.text(callee))?)?;
             (library == Framework::Ariadne)
                 .then(|| schema_argument(file, call))

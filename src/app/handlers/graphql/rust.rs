@@ -7,7 +7,7 @@ use crate::app::handlers::{looks_like_auth, Framework, Handler};
 use crate::parse::ParsedFile;
 use crate::source::Language;
 use crate::symbols::Resolved;
-use crate::syntax::{descendants, named_children};
+use crate::syntax::{descendants, named_children, FieldChild};
 use regex::Regex;
 use std::sync::LazyLock;
 use tree_sitter::Node;
@@ -100,22 +100,20 @@ pub(crate) fn handlers(file: &ParsedFile) -> Vec<Handler> {
                 .find(|(krate, name, _)| resolve(file, path, krate) == *name)
                 .map(|(_, _, library)| *library)
         });
-        let Some(type_node) = item.child_by_field_name("type") else {
+        let Some(type_node) = item.field_child("type") else {
             continue;
         };
         let type_name = file.text(type_node).split('<').next().unwrap_or("").trim();
-        let (Some(library), Some(kind), Some(body)) = (
-            library,
-            root_kind(type_name),
-            item.child_by_field_name("body"),
-        ) else {
+        let (Some(library), Some(kind), Some(body)) =
+            (library, root_kind(type_name), item.field_child("body"))
+        else {
             continue;
         };
         for function in named_children(body)
             .into_iter()
             .filter(|n| n.kind() == "function_item")
         {
-            let Some(name_node) = function.child_by_field_name("name") else {
+            let Some(name_node) = function.field_child("name") else {
                 continue;
             };
             let options: Vec<&str> = attributes(function)
@@ -136,7 +134,7 @@ pub(crate) fn handlers(file: &ParsedFile) -> Vec<Handler> {
                 .map(|a| a.to_string())
                 .collect();
             let body_text = function
-                .child_by_field_name("body")
+                .field_child("body")
                 .map(|b| file.text(b))
                 .unwrap_or("");
             guards.extend(context_check(file, function));
@@ -193,17 +191,17 @@ fn attribute_path<'f>(file: &ParsedFile<'f>, attribute: Node) -> Option<&'f str>
 
 /// The operation's arguments: every parameter but the receiver and the context.
 fn arguments(file: &ParsedFile, function: Node) -> Vec<String> {
-    let Some(list) = function.child_by_field_name("parameters") else {
+    let Some(list) = function.field_child("parameters") else {
         return Vec::new();
     };
     named_children(list)
         .into_iter()
         .filter(|p| p.kind() == "parameter")
         .filter(|p| {
-            p.child_by_field_name("type")
+            p.field_child("type")
                 .is_none_or(|t| !file.text(t).contains("Context"))
         })
-        .filter_map(|p| p.child_by_field_name("pattern"))
+        .filter_map(|p| p.field_child("pattern"))
         .flat_map(|pattern| {
             descendants(pattern)
                 .filter(|n| n.kind() == "identifier")
@@ -298,10 +296,9 @@ pub(crate) fn schema_facts(file: &ParsedFile) -> (Vec<super::Schema>, Vec<(Strin
     for node in descendants(file.tree.root_node()) {
         match node.kind() {
             "type_item" => {
-                let (Some(name), Some(value)) = (
-                    node.child_by_field_name("name"),
-                    node.child_by_field_name("type"),
-                ) else {
+                let (Some(name), Some(value)) =
+                    (node.field_child("name"), node.field_child("type"))
+                else {
                     continue;
                 };
                 if let Some((library, roots)) = schema_type(file, file.text(value)) {
@@ -309,7 +306,7 @@ pub(crate) fn schema_facts(file: &ParsedFile) -> (Vec<super::Schema>, Vec<(Strin
                 }
             }
             "call_expression" => {
-                let Some(function) = node.child_by_field_name("function") else {
+                let Some(function) = node.field_child("function") else {
                     continue;
                 };
                 let callee = file.text(function);
@@ -320,7 +317,7 @@ pub(crate) fn schema_facts(file: &ParsedFile) -> (Vec<super::Schema>, Vec<(Strin
                     continue;
                 };
                 let roots = node
-                    .child_by_field_name("arguments")
+                    .field_child("arguments")
                     .map(named_children)
                     .unwrap_or_default()
                     .into_iter()
@@ -331,7 +328,7 @@ pub(crate) fn schema_facts(file: &ParsedFile) -> (Vec<super::Schema>, Vec<(Strin
                 let bound = node
                     .parent()
                     .filter(|p| p.kind() == "let_declaration")
-                    .and_then(|p| p.child_by_field_name("pattern"))
+                    .and_then(|p| p.field_child("pattern"))
                     .map(|p| file.text(p).to_string());
                 let name = bound.unwrap_or_else(|| format!("@{}", node.start_byte()));
                 schemas.push(schema(name, library, roots));
@@ -340,11 +337,9 @@ pub(crate) fn schema_facts(file: &ParsedFile) -> (Vec<super::Schema>, Vec<(Strin
                 let merges = attributes(node)
                     .into_iter()
                     .any(|a| file.text(a).contains("MergedObject"));
-                let (true, Some(name), Some(body)) = (
-                    merges,
-                    node.child_by_field_name("name"),
-                    node.child_by_field_name("body"),
-                ) else {
+                let (true, Some(name), Some(body)) =
+                    (merges, node.field_child("name"), node.field_child("body"))
+                else {
                     continue;
                 };
                 let parts = named_children(body)
@@ -380,9 +375,9 @@ fn schema(name: String, library: Framework, roots: Vec<String>) -> super::Schema
 fn value_type(file: &ParsedFile, value: Node) -> Option<String> {
     let text = match value.kind() {
         "identifier" | "scoped_identifier" => file.text(value),
-        "struct_expression" => file.text(value.child_by_field_name("name")?),
+        "struct_expression" => file.text(value.field_child("name")?),
         "call_expression" => {
-            let function = file.text(value.child_by_field_name("function")?);
+            let function = file.text(value.field_child("function")?);
             match function.rsplit_once("::") {
                 Some((head, _)) => head,
                 None => function,
@@ -449,8 +444,8 @@ const CHECKED_STATEMENTS: usize = 4;
 /// client-given id is no check of the caller).
 fn context_check(file: &ParsedFile, function: Node) -> Option<String> {
     let (Some(params), Some(body)) = (
-        function.child_by_field_name("parameters"),
-        function.child_by_field_name("body"),
+        function.field_child("parameters"),
+        function.field_child("body"),
     ) else {
         return None;
     };
@@ -460,10 +455,8 @@ fn context_check(file: &ParsedFile, function: Node) -> Option<String> {
         .into_iter()
         .filter(|p| p.kind() == "parameter")
     {
-        let (Some(pattern), Some(kind)) = (
-            param.child_by_field_name("pattern"),
-            param.child_by_field_name("type"),
-        ) else {
+        let (Some(pattern), Some(kind)) = (param.field_child("pattern"), param.field_child("type"))
+        else {
             continue;
         };
         let name = file.text(pattern).trim_start_matches("mut ").to_string();
@@ -499,8 +492,8 @@ fn context_check(file: &ParsedFile, function: Node) -> Option<String> {
         // `let ctx = executor.context();` brings another name for the context.
         if expression.kind() == "let_declaration" {
             if let (Some(pattern), Some(value)) = (
-                expression.child_by_field_name("pattern"),
-                expression.child_by_field_name("value"),
+                expression.field_child("pattern"),
+                expression.field_child("value"),
             ) {
                 let value_text = file.text(value);
                 if value_text.ends_with(".context()")
@@ -514,20 +507,20 @@ fn context_check(file: &ParsedFile, function: Node) -> Option<String> {
         let checks: Vec<Node> = match expression.kind() {
             "if_expression" => {
                 let refuses = expression
-                    .child_by_field_name("consequence")
+                    .field_child("consequence")
                     .is_some_and(|c| refuses(file, c));
                 expression
-                    .child_by_field_name("condition")
+                    .field_child("condition")
                     .filter(|_| refuses)
                     .into_iter()
                     .collect()
             }
-            "let_declaration" if expression.child_by_field_name("alternative").is_some() => {
+            "let_declaration" if expression.field_child("alternative").is_some() => {
                 let refuses = expression
-                    .child_by_field_name("alternative")
+                    .field_child("alternative")
                     .is_some_and(|a| refuses(file, a));
                 expression
-                    .child_by_field_name("value")
+                    .field_child("value")
                     .filter(|_| refuses)
                     .into_iter()
                     .collect()

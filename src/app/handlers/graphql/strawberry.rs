@@ -10,7 +10,7 @@ use crate::app::handlers::python::keyword_argument;
 use crate::app::handlers::{Framework, Handler};
 use crate::parse::ParsedFile;
 use crate::symbols::NamePatterns;
-use crate::syntax::named_children;
+use crate::syntax::{named_children, FieldChild};
 use std::sync::LazyLock;
 use tree_sitter::Node;
 
@@ -46,10 +46,8 @@ pub(super) fn is_type(file: &ParsedFile, decorators: &[Node]) -> bool {
 /// A Strawberry type's resolvers: decorated methods, and `name: T = strawberry.field(resolver=f)`
 /// fields whose resolver is a function of the file.
 pub(super) fn resolvers(file: &ParsedFile, class: Node, out: &mut Vec<Handler>) {
-    let (Some(name_node), Some(body)) = (
-        class.child_by_field_name("name"),
-        class.child_by_field_name("body"),
-    ) else {
+    let (Some(name_node), Some(body)) = (class.field_child("name"), class.field_child("body"))
+    else {
         return;
     };
     let class_name = file.text(name_node);
@@ -74,7 +72,7 @@ pub(super) fn resolvers(file: &ParsedFile, class: Node, out: &mut Vec<Handler>) 
                 let field = call
                     .and_then(|c| keyword_argument(file, c, "name"))
                     .map(|n| file.text(n).trim_matches(['"', '\'']).to_string());
-                let Some(name) = definition.child_by_field_name("name") else {
+                let Some(name) = definition.field_child("name") else {
                     continue;
                 };
                 let operation =
@@ -98,7 +96,7 @@ pub(super) fn resolvers(file: &ParsedFile, class: Node, out: &mut Vec<Handler>) 
         };
         let Some(callee) = Some(right)
             .filter(|r| r.kind() == "call")
-            .and_then(|r| r.child_by_field_name("function"))
+            .and_then(|r| r.field_child("function"))
         else {
             continue;
         };
@@ -166,7 +164,7 @@ fn permissions(file: &ParsedFile, call: Node) -> Vec<String> {
     if let Some(list) = keyword_argument(file, call, "extensions") {
         let permission = named_children(list).into_iter().any(|extension| {
             extension
-                .child_by_field_name("function")
+                .field_child("function")
                 .and_then(|f| resolved(file, file.text(f)))
                 .is_some_and(|q| q.ends_with("PermissionExtension"))
         });
