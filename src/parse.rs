@@ -4,10 +4,11 @@ use crate::app::handlers::FileModel;
 use crate::budget::{self, Stopped};
 use crate::source::{Language, SourceFile};
 use crate::symbols::FileSymbols;
-use crate::syntax::{descendants, descendants_mentioning, descendants_with_depth, FieldChild};
+use crate::syntax::{descendants, descendants_mentioning, FieldChild};
 use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::num::NonZeroU16;
 use std::ops::ControlFlow;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
@@ -47,8 +48,8 @@ pub struct ParsedFile<'a> {
     statements: OnceCell<Vec<Node<'a>>>,
 }
 
-/// Every node of a tree in document order with its depth and parent, and every named node by
-/// kind with its place in that order.
+/// Every node of a tree in document order with its depth, parent, subtree's end and grammar
+/// field, and every named node by kind with its place in that order.
 struct Kinds<'a> {
     /// The list of each kind's nodes, by kind name.
     lists: HashMap<&'a str, usize>,
@@ -57,6 +58,11 @@ struct Kinds<'a> {
     order: Vec<(Node<'a>, usize)>,
     /// Each node's parent, by place in `order` (the root has none).
     parents: Vec<Option<usize>>,
+    /// Where each node's subtree ends in `order`, by place: the place after its last descendant
+    /// (its next sibling's, if it has one).
+    ends: Vec<usize>,
+    /// The grammar field each node is in, by place.
+    fields: Vec<Option<NonZeroU16>>,
     /// Each node's place in `order`, by node id.
     places: HashMap<usize, usize, BuildHasherDefault<IdHasher>>,
 }
@@ -95,34 +101,50 @@ impl<'a> Kinds<'a> {
             nodes: Vec::new(),
             order: Vec::new(),
             parents: Vec::new(),
+            ends: Vec::new(),
+            fields: Vec::new(),
             places: HashMap::default(),
         };
         // The list by kind id (several ids may share a name).
         let mut by_id: Vec<Option<usize>> = Vec::new();
         // The places of the nodes from the root down to the current one's parent.
         let mut lineage: Vec<usize> = Vec::new();
-        for (order, (node, depth)) in descendants_with_depth(root).enumerate() {
-            lineage.truncate(depth);
-            kinds.order.push((node, depth));
+        let mut cursor = root.walk();
+        loop {
+            budget::checkpoint();
+            let node = cursor.node();
+            let order = kinds.order.len();
+            kinds.order.push((node, lineage.len()));
             kinds.parents.push(lineage.last().copied());
+            kinds.ends.push(order + 1);
+            kinds.fields.push(cursor.field_id());
             kinds.places.insert(node.id(), order);
-            lineage.push(order);
-            if !node.is_named() {
+            if node.is_named() {
+                let id = usize::from(node.kind_id());
+                if by_id.len() <= id {
+                    by_id.resize(id + 1, None);
+                }
+                let list = *by_id[id].get_or_insert_with(|| {
+                    *kinds.lists.entry(node.kind()).or_insert_with(|| {
+                        kinds.nodes.push(Vec::new());
+                        kinds.nodes.len() - 1
+                    })
+                });
+                kinds.nodes[list].push((order, node));
+            }
+            if cursor.goto_first_child() {
+                lineage.push(order);
                 continue;
             }
-            let id = usize::from(node.kind_id());
-            if by_id.len() <= id {
-                by_id.resize(id + 1, None);
+            // Up to the nearest ancestor with a next sibling, closing the subtrees left.
+            while !cursor.goto_next_sibling() {
+                let Some(closed) = lineage.pop() else {
+                    return kinds;
+                };
+                cursor.goto_parent();
+                kinds.ends[closed] = kinds.order.len();
             }
-            let list = *by_id[id].get_or_insert_with(|| {
-                *kinds.lists.entry(node.kind()).or_insert_with(|| {
-                    kinds.nodes.push(Vec::new());
-                    kinds.nodes.len() - 1
-                })
-            });
-            kinds.nodes[list].push((order, node));
         }
-        kinds
     }
 
     /// The nodes of `kind`.
@@ -198,12 +220,27 @@ impl<'a> ParsedFile<'a> {
     /// file's index instead of a search from the root on every call.
     pub fn parent<'t>(&'t self, node: Node<'_>) -> Option<Node<'t>> {
         let index = self.index();
-        let place = *index.places.get(&node.id())?;
-        index.parents[place].map(|parent| index.order[parent].0)
+        index.parents[self.place(node)?].map(|parent| index.order[parent].0)
+    }
+
+    /// The children of `node`, a node of this file's tree or of a copy of it, in order, each with
+    /// the grammar field it is in: what a cursor's walk of them finds, from the file's index.
+    pub fn children_with_fields<'t>(
+        &'t self,
+        node: Node<'_>,
+    ) -> impl Iterator<Item = (Node<'a>, Option<NonZeroU16>)> + use<'t, 'a> {
+        let index = self.index();
+        let (first, end) = match self.place(node) {
+            Some(place) => (place + 1, index.ends[place]),
+            None => (0, 0),
+        };
+        let inside = move |child: usize| (child < end).then_some(child);
+        std::iter::successors(inside(first), move |&child| inside(index.ends[child]))
+            .map(|child| (index.order[child].0, index.fields[child]))
     }
 
     /// Every node of the file (the root included) with its depth below the root, in document
-    /// order: what [`descendants_with_depth`] of the root finds, from the file's index.
+    /// order: what a walk of the root's descendants finds, from the file's index.
     pub fn walk(&self) -> &[(Node<'a>, usize)] {
         &self.index().order
     }
@@ -261,11 +298,16 @@ impl<'a> ParsedFile<'a> {
 
     /// `node` as a node of this file's tree, from the file's index.
     fn own(&self, node: Node<'_>) -> Option<Node<'a>> {
-        let index = self.index();
-        index
-            .places
-            .get(&node.id())
-            .map(|&place| index.order[place].0)
+        Some(self.index().order[self.place(node)?].0)
+    }
+
+    /// The place in the file's index of `node`, a node of this file's tree or of a copy of it
+    /// (whose nodes share their ids, but for the root's).
+    fn place(&self, node: Node<'_>) -> Option<usize> {
+        match self.index().places.get(&node.id()) {
+            Some(&place) => Some(place),
+            None => node.parent().is_none().then_some(0),
+        }
     }
 
     /// The source text a node spans.

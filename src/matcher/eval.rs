@@ -442,7 +442,7 @@ impl<'f, 's> FileMatches<'f, 's> {
             },
             Condition::Has(rel) => {
                 let root = &self.root;
-                let children = children_of(node.get_inner_node(), rel.field);
+                let children = children_of(self.file, node.get_inner_node(), rel.field);
                 match rel.stop_by {
                     StopBy::Neighbor => {
                         let children = children.map(|inner| root.adopt(inner));
@@ -1044,26 +1044,17 @@ fn strip_quotes(text: &str) -> &str {
 }
 
 /// The children of `node` in grammar field `field`, or all its named children.
-fn children_of(
+fn children_of<'t, 's: 't>(
+    file: &'t ParsedFile<'s>,
     node: tree_sitter::Node<'_>,
     field: Option<std::num::NonZeroU16>,
-) -> impl Iterator<Item = tree_sitter::Node<'_>> {
-    let mut cursor = node.walk();
-    let mut next = cursor.goto_first_child();
-    std::iter::from_fn(move || {
-        while next {
-            let child = cursor.node();
-            let wanted = match field {
-                Some(field) => cursor.field_id() == Some(field),
-                None => child.is_named(),
-            };
-            next = cursor.goto_next_sibling();
-            if wanted {
-                return Some(child);
-            }
-        }
-        None
-    })
+) -> impl Iterator<Item = tree_sitter::Node<'t>> + use<'t, 's> {
+    file.children_with_fields(node)
+        .filter(move |(child, in_field)| match field {
+            Some(field) => *in_field == Some(field),
+            None => child.is_named(),
+        })
+        .map(|(child, _)| child)
 }
 
 /// The named siblings before `node`, nearest first. (A tree-sitter cursor steps back in time
