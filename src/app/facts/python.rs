@@ -915,7 +915,7 @@ fn method_call(file: &ParsedFile, call: Node, facts: &mut FileFacts) {
         // bp.before_app_request(check): before every route of the application
         "before_app_request" => {
             let Some(hook) = call
-                .child_by_field_name("arguments")
+                .field_child("arguments")
                 .and_then(|args| named_children(args).into_iter().next())
             else {
                 return;

@@ -786,7 +786,7 @@ fn mcp_tool(file: &ParsedFile, decorators: &[Node]) -> bool {
     };
     decorators.iter().any(|decorator| {
         let callee = match decorator_call(*decorator) {
-            Some(call) => call.child_by_field_name("function"),
+            Some(call) => call.field_child("function"),
             None => named_children(*decorator).into_iter().next(),
         };
         let Some(written) = callee.map(|callee| file.text(callee)) else {
