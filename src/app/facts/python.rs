@@ -793,7 +793,7 @@ fn url_view_include(
 
 /// `router.register(r"payments", PaymentViewSet)`, `app.include_router(r, prefix=...)`,
 /// `app.register_blueprint(bp, url_prefix=...)`, `app.mount("/x", sub)`, and Flask
-/// `bp.before_request(check)`.
+/// `bp.before_request(check)` and `bp.before_app_request(check)`.
 fn method_call(file: &ParsedFile, call: Node, facts: &mut FileFacts) {
     let Some((object, method)) = callee_attribute(file, call) else {
         return;
@@ -891,44 +891,26 @@ fn method_call(file: &ParsedFile, call: Node, facts: &mut FileFacts) {
                 ));
             }
         }
-        "before_request" => {
+        // bp.before_request(check): before every route of `bp`; bp.before_app_request(check):
+        // before every route of the application that registers `bp`.
+        "before_request" | "before_app_request" => {
             let Some(hook) = call
                 .field_child("arguments")
                 .and_then(|args| named_children(args).into_iter().next())
             else {
                 return;
             };
-            let guard = crate::app::handlers::python::before_request(
-                object,
-                "before_request",
-                file.text(hook),
-            );
+            let app_wide = method == "before_app_request";
+            let guard =
+                crate::app::handlers::python::before_request(object, method, file.text(hook));
             match facts.containers.iter_mut().find(|c| c.name == object) {
-                Some(container) => container.guard_calls.push(guard),
-                None => facts.hooks.push(Hook {
+                Some(container) if !app_wide => container.guard_calls.push(guard),
+                _ => facts.hooks.push(Hook {
                     container: dotted(object),
                     guard,
-                    app_wide: false,
+                    app_wide,
                 }),
             }
-        }
-        // bp.before_app_request(check): before every route of the application
-        "before_app_request" => {
-            let Some(hook) = call
-                .field_child("arguments")
-                .and_then(|args| named_children(args).into_iter().next())
-            else {
-                return;
-            };
-            facts.hooks.push(Hook {
-                container: dotted(object),
-                guard: crate::app::handlers::python::before_request(
-                    object,
-                    "before_app_request",
-                    file.text(hook),
-                ),
-                app_wide: true,
-            });
         }
         _ => {}
     }
