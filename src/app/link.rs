@@ -89,6 +89,8 @@ struct Linker<'a> {
     /// Hooks other files attach to a container (`@bp.before_request` on an imported
     /// blueprint), with the files they are written in.
     container_hooks: HashMap<ContainerId, Vec<(usize, GuardCall)>>,
+    /// The containers that register each container (`app` for a blueprint it registers).
+    registered_by: HashMap<ContainerId, Vec<ContainerId>>,
     /// Per file, the edges its calls of registration helpers make (see
     /// [`super::registrars`]).
     helper_edges: &'a HashMap<usize, Vec<Edge>>,
@@ -160,8 +162,10 @@ pub(super) fn link(files: &[(String, &FileFacts)], auth: &AuthConfig) -> Project
         hooks: HashMap::new(),
         middleware_areas: HashMap::new(),
         container_hooks: HashMap::new(),
+        registered_by: HashMap::new(),
         helper_edges: &helper_edges,
     };
+    linker.registered_by = linker.registrations();
     linker.attach_hooks();
     let has_registrations = (0..files.len()).any(|file| {
         linker
@@ -210,28 +214,27 @@ impl<'a> Linker<'a> {
         self.files[file].1.edges.iter().chain(helpers)
     }
 
-    /// Resolves each hook to the containers it names; an application-wide hook to the roots
-    /// that register its container (the container itself when nothing in the scan does).
-    fn attach_hooks(&mut self) {
+    /// The containers that register each container, by the edges of every file.
+    fn registrations(&self) -> HashMap<ContainerId, Vec<ContainerId>> {
         let mut parents: HashMap<ContainerId, Vec<ContainerId>> = HashMap::new();
-        if self
-            .files
-            .iter()
-            .any(|(_, facts)| facts.hooks.iter().any(|h| h.app_wide))
-        {
-            for file in 0..self.files.len() {
-                for edge in self.edges_of(file) {
-                    for resolved in self.resolve(file, &edge.from, &edge.target) {
-                        if let Resolved::Container(id) = resolved {
-                            parents
-                                .entry(id)
-                                .or_default()
-                                .push((file, edge.from.clone()));
-                        }
+        for file in 0..self.files.len() {
+            for edge in self.edges_of(file) {
+                for resolved in self.resolve(file, &edge.from, &edge.target) {
+                    if let Resolved::Container(id) = resolved {
+                        parents
+                            .entry(id)
+                            .or_default()
+                            .push((file, edge.from.clone()));
                     }
                 }
             }
         }
+        parents
+    }
+
+    /// Resolves each hook to the containers it names; an application-wide hook to the roots
+    /// that register its container (the container itself when nothing in the scan does).
+    fn attach_hooks(&mut self) {
         for (file, (_, facts)) in self.files.iter().enumerate() {
             for hook in &facts.hooks {
                 let target = Target::Container(hook.container.clone());
@@ -240,7 +243,7 @@ impl<'a> Linker<'a> {
                         continue;
                     };
                     let attached = match hook.app_wide {
-                        true => roots_above(&parents, id),
+                        true => roots_above(&self.registered_by, id),
                         false => vec![id],
                     };
                     for id in attached {
@@ -253,20 +256,10 @@ impl<'a> Linker<'a> {
     }
 
     fn collect_routes(&mut self) {
-        let mut mounted = BTreeSet::new();
-        for file in 0..self.files.len() {
-            for edge in self.edges_of(file) {
-                for resolved in self.resolve(file, &edge.from, &edge.target) {
-                    if let Resolved::Container(id) = resolved {
-                        mounted.insert(id);
-                    }
-                }
-            }
-        }
         let roots: Vec<ContainerId> = self
             .containers
             .iter()
-            .filter(|id| !mounted.contains(*id))
+            .filter(|id| !self.registered_by.contains_key(*id))
             .cloned()
             .collect();
         for root in roots {
