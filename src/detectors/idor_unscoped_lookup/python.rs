@@ -1478,14 +1478,65 @@ fn class_markers(file: &ParsedFile, class: Node) -> String {
     text
 }
 
-/// Whether the function tests for staff before doing anything: `if not request.user.is_staff:`.
+/// Whether the function tests for staff or for a permission on a whole model before doing
+/// anything (`if not request.user.is_staff:`, `if not user.has_perm("group.edit"):`), itself or
+/// in a method of its class it calls (`self.perm_check(request)`): whoever passes may act on
+/// any row.
 fn checks_admin(file: &ParsedFile, function: Node) -> bool {
+    tests_admin(file, function)
+        || enclosing_class(function).is_some_and(|class| {
+            let called: Vec<&str> = file
+                .of_kinds_within(&["call"], function)
+                .into_iter()
+                .filter_map(|call| call.field_child("function"))
+                .filter_map(|callee| file.text(callee).strip_prefix("self."))
+                .collect();
+            class_methods(file, class)
+                .into_iter()
+                .any(|(name, method)| called.contains(&name.as_str()) && tests_admin(file, method))
+        })
+}
+
+/// [`checks_admin`] within the function's own body.
+fn tests_admin(file: &ParsedFile, function: Node) -> bool {
     descendants(function).any(|node| {
         condition_of(node).is_some_and(|condition| {
             let text = file.text(condition);
-            text.contains("is_staff") || text.contains("is_superuser") || text.contains("is_admin")
+            text.contains("is_staff")
+                || text.contains("is_superuser")
+                || text.contains("is_admin")
+                || (asks_model_permission(file, condition) && refuses_after(file, node, condition))
         })
     })
+}
+
+/// Whether the `if` (or `elif`) refuses the request in its branch after `condition`
+/// (`self.permission_denied(…)`, `raise PermissionDenied`, a 403); never an `assert`, which
+/// `python -O` removes.
+fn refuses_after(file: &ParsedFile, statement: Node, condition: Node) -> bool {
+    if statement.kind() == "assert_statement" {
+        return false;
+    }
+    let branches = &file.source.text[condition.end_byte()..statement.end_byte()];
+    branches.contains("permission_denied")
+        || crate::app::guards::REJECTIONS
+            .iter()
+            .any(|refusal| branches.contains(refusal))
+}
+
+/// Whether the condition asks for a permission with no object (`user.has_perm("user.edit")`):
+/// one granted on every row of the model.
+fn asks_model_permission(file: &ParsedFile, condition: Node) -> bool {
+    file.of_kinds_within(&["call"], condition)
+        .into_iter()
+        .any(|call| {
+            let asks = call
+                .field_child("function")
+                .is_some_and(|function| file.text(function).ends_with(".has_perm"));
+            asks && call
+                .field_child("arguments")
+                .is_some_and(|arguments| named_children(arguments).len() == 1)
+        })
 }
 
 /// The condition of an `if`, `elif`, `while` or `assert`.
