@@ -46,7 +46,12 @@ pub struct ParsedFile<'a> {
     structs: OnceCell<Vec<crate::taint::debug_fields::StructFact>>,
     /// Python: the statement-level nodes of the file; built on first use.
     statements: OnceCell<Vec<Node<'a>>>,
+    /// [`ParsedFile::definition_in`]'s tables, by container (node id).
+    definitions: RefCell<HashMap<usize, Rc<Definitions<'a>>>>,
 }
+
+/// The functions and classes among a block's statements, by kind and name (the first of each).
+type Definitions<'a> = HashMap<(&'a str, &'a str), Node<'a>>;
 
 /// Every node of a tree in document order with its depth, parent, subtree's end and grammar
 /// field, and every named node by kind with its place in that order.
@@ -181,6 +186,7 @@ impl<'a> ParsedFile<'a> {
             assigned_once: OnceCell::new(),
             structs: OnceCell::new(),
             statements: OnceCell::new(),
+            definitions: RefCell::new(HashMap::new()),
         }
     }
 
@@ -347,6 +353,34 @@ impl<'a> ParsedFile<'a> {
     pub fn statement_level(&self) -> &[Node<'a>] {
         self.statements
             .get_or_init(|| crate::app::handlers::python::statement_level(self.tree.root_node()))
+    }
+
+    /// Python: the definition of `kind` (`function_definition`, `class_definition`) named `name`
+    /// among the statements of `container`, decorated or not; the first one. Asked for every
+    /// call the tracer meets, so each container's definitions are listed once.
+    pub fn definition_in<'t>(
+        &'t self,
+        container: Node<'t>,
+        kind: &str,
+        name: &str,
+    ) -> Option<Node<'t>> {
+        let Some(own) = self.own(container) else {
+            return definitions(&self.source.text, container)
+                .get(&(kind, name))
+                .copied();
+        };
+        let cached = self.definitions.borrow().get(&own.id()).cloned();
+        let table = match cached {
+            Some(table) => table,
+            None => {
+                let table = Rc::new(definitions(&self.source.text, own));
+                self.definitions
+                    .borrow_mut()
+                    .insert(own.id(), Rc::clone(&table));
+                table
+            }
+        };
+        table.get(&(kind, name)).copied()
     }
 
     /// How long building the model took, zero if it was not needed.
@@ -535,6 +569,30 @@ pub(crate) fn with_first_function<T>(
             .expect("the test text has a function");
         f(file, function)
     })
+}
+
+/// The functions and classes among the statements of `container`, decorated or not.
+fn definitions<'n>(text: &'n str, container: Node<'n>) -> Definitions<'n> {
+    let mut table: Definitions<'n> = HashMap::new();
+    for statement in crate::syntax::named_children(container) {
+        let definition = match statement.kind() {
+            "decorated_definition" => match statement.field_child("definition") {
+                Some(definition) => definition,
+                None => continue,
+            },
+            _ => statement,
+        };
+        let kind = definition.kind();
+        if kind != "function_definition" && kind != "class_definition" {
+            continue;
+        }
+        if let Some(name) = definition.field_child("name") {
+            table
+                .entry((kind, &text[name.byte_range()]))
+                .or_insert(definition);
+        }
+    }
+    table
 }
 
 #[cfg(test)]

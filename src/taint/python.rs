@@ -464,7 +464,7 @@ pub(super) fn local_function<'t>(
         }
         root
     };
-    definition_in(file, container, "function_definition", name)
+    file.definition_in(container, "function_definition", name)
 }
 
 /// The function named `name` that `function` defines in its own body (in any block, not in a
@@ -497,29 +497,6 @@ fn nested_definition<'t>(
                 .all(|a| !matches!(a.kind(), "function_definition" | "class_definition"))
         })
         .last()
-}
-
-/// The definition of `kind` (`function_definition`, `class_definition`) named `name` among the
-/// statements of `container`, decorated or not.
-pub(super) fn definition_in<'t>(
-    file: &ParsedFile,
-    container: Node<'t>,
-    kind: &str,
-    name: &str,
-) -> Option<Node<'t>> {
-    let mut cursor = container.walk();
-    let found = container.named_children(&mut cursor).find_map(|statement| {
-        let definition = match statement.kind() {
-            "decorated_definition" => statement.field_child("definition")?,
-            _ => statement,
-        };
-        (definition.kind() == kind
-            && definition
-                .field_child("name")
-                .is_some_and(|n| file.text(n) == name))
-        .then_some(definition)
-    });
-    found
 }
 
 /// The latest assignment to `name` before `use_site` in its function, then the mutations after

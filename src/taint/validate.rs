@@ -619,7 +619,7 @@ impl<'a> Tracer<'a, '_> {
 
 /// A class defined at the module level of the file.
 fn module_class<'t>(file: &'t ParsedFile, name: &str) -> Option<Node<'t>> {
-    super::python::definition_in(file, file.tree.root_node(), "class_definition", name)
+    file.definition_in(file.tree.root_node(), "class_definition", name)
 }
 
 /// A class whose bases, as written, are an enum or Django choices.
