@@ -786,6 +786,11 @@ pub fn python_body_calls(file: &ParsedFile, function: Node) -> Vec<GuardCall> {
 /// `Depends(f)`, `Security(f, scopes=…)` and `Depends(Cls(...))` calls under `node`; a bare
 /// `Depends()` takes the parameter's type as the callable.
 pub fn dependency_calls(file: &ParsedFile, node: Node, annotation: Option<Node>) -> Vec<GuardCall> {
+    // `dependencies=AUTH` with `AUTH = (Depends(check_key),)` at the top of the module.
+    let node = match file.assigned_once().get(file.text(node)) {
+        Some(Some(value)) if node.kind() == "identifier" => *value,
+        _ => node,
+    };
     let mut out = Vec::new();
     for call in file.of_kinds_within(&["call"], node) {
         let Some(function) = call.field_child("function") else {
