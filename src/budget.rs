@@ -6,7 +6,7 @@
 use std::any::Any;
 use std::cell::Cell;
 use std::panic::{self, AssertUnwindSafe};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Default for `--timeout-per-file`: what one rule may spend on one file.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -25,7 +25,7 @@ const CHECK_EVERY: u32 = 64;
 struct TimedOut;
 
 thread_local! {
-    static DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
+    static DEADLINE: Cell<Option<Duration>> = const { Cell::new(None) };
     static TICKS: Cell<u32> = const { Cell::new(0) };
 }
 
@@ -42,7 +42,7 @@ pub enum Stopped {
 /// Deadlines nest: inner work never gets more time than the work around it.
 pub fn bounded<T>(budget: Option<Duration>, work: impl FnOnce() -> T) -> Result<T, Stopped> {
     let outer = DEADLINE.get();
-    let inner = budget.and_then(|budget| Instant::now().checked_add(budget));
+    let inner = budget.and_then(|budget| clock().checked_add(budget));
     let deadline = match (outer, inner) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
@@ -96,9 +96,33 @@ pub fn check_clock() {
 
 /// Whether the current work's deadline has passed, for tree-sitter's progress callbacks.
 pub fn expired() -> bool {
-    DEADLINE
-        .get()
-        .is_some_and(|deadline| Instant::now() >= deadline)
+    DEADLINE.get().is_some_and(|deadline| clock() >= deadline)
+}
+
+/// The CPU time the current thread has used: a budget counts the work done, not the time spent
+/// waiting for a core, so a busy machine does not stop a rule that an idle one lets finish (and
+/// the findings do not depend on the load).
+#[cfg(unix)]
+fn clock() -> Duration {
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `now` is a valid, writable timespec; the clock id is supported on every unix
+    // tollgate builds for.
+    if unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut now) } != 0 {
+        return Duration::ZERO;
+    }
+    Duration::new(now.tv_sec as u64, now.tv_nsec as u32)
+}
+
+/// Elsewhere, time since the first read on this thread (wall time).
+#[cfg(not(unix))]
+fn clock() -> Duration {
+    thread_local! {
+        static START: std::time::Instant = std::time::Instant::now();
+    }
+    START.with(|start| start.elapsed())
 }
 
 /// One level of a recursive walk over a syntax tree: grows the stack on the heap when it runs
