@@ -4,7 +4,7 @@ use crate::app::handlers::FileModel;
 use crate::budget::{self, Stopped};
 use crate::source::{Language, SourceFile};
 use crate::symbols::FileSymbols;
-use crate::syntax::{descendants, descendants_mentioning, FieldChild};
+use crate::syntax::{descendants, descendants_mentioning, FieldChild, Mentions};
 use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -147,6 +147,25 @@ impl<'a> Kinds<'a> {
         }
     }
 
+    /// What [`descendants_mentioning`] finds under the node at `place` for `word`, from the
+    /// index: a subtree that does not contain the word is stepped over, not walked.
+    fn mentioning(&self, place: usize, text: &str, word: &str, skip: &[&str]) -> Vec<Node<'a>> {
+        let mentions = Mentions::of(self.order[place].0, text, word);
+        let mut found = Vec::new();
+        let mut at = place;
+        while at < self.ends[place] {
+            budget::checkpoint();
+            let node = self.order[at].0;
+            if mentions.within(node) && !(at > place && skip.contains(&node.kind())) {
+                found.push(node);
+                at += 1;
+            } else {
+                at = self.ends[at];
+            }
+        }
+        found
+    }
+
     /// The nodes of `kind`.
     fn get(&self, kind: &str) -> Option<&[(usize, Node<'a>)]> {
         self.lists
@@ -282,11 +301,11 @@ impl<'a> ParsedFile<'a> {
             Some(walked) => walked,
             None => {
                 let text = &self.source.text;
-                let Some(own) = self.own(scope) else {
+                let Some(place) = self.place(scope) else {
                     return descendants_mentioning(scope, text, word, end, skip);
                 };
                 let walked: Rc<[Node<'a>]> =
-                    descendants_mentioning(own, text, word, usize::MAX, skip).into();
+                    self.index().mentioning(place, text, word, skip).into();
                 self.mentions.borrow_mut().insert(key, Rc::clone(&walked));
                 walked
             }
@@ -294,11 +313,6 @@ impl<'a> ParsedFile<'a> {
         // In document order, so the nodes before `end` come first.
         let before = walked.partition_point(|node| node.start_byte() < end);
         walked[..before].to_vec()
-    }
-
-    /// `node` as a node of this file's tree, from the file's index.
-    fn own(&self, node: Node<'_>) -> Option<Node<'a>> {
-        Some(self.index().order[self.place(node)?].0)
     }
 
     /// The place in the file's index of `node`, a node of this file's tree or of a copy of it

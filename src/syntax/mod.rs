@@ -111,22 +111,7 @@ pub fn descendants_mentioning<'t>(
     end: usize,
     skip: &[&str],
 ) -> Vec<Node<'t>> {
-    let range = node.byte_range();
-    let occurrences: Vec<usize> = text
-        .get(range.clone())
-        .map(|inside| {
-            inside
-                .match_indices(word)
-                .map(|(at, _)| range.start + at)
-                .collect()
-        })
-        .unwrap_or_default();
-    let mentions = |node: Node| {
-        let first = occurrences.partition_point(|&at| at < node.start_byte());
-        occurrences
-            .get(first)
-            .is_some_and(|&at| at + word.len() <= node.end_byte())
-    };
+    let mentions = Mentions::of(node, text, word);
     let mut found = Vec::new();
     let mut cursor = node.walk();
     let mut depth = 0usize;
@@ -136,7 +121,7 @@ pub fn descendants_mentioning<'t>(
         if current.start_byte() >= end {
             return found;
         }
-        let entered = mentions(current) && !(depth > 0 && skip.contains(&current.kind()));
+        let entered = mentions.within(current) && !(depth > 0 && skip.contains(&current.kind()));
         if entered {
             found.push(current);
             if cursor.goto_first_child() {
@@ -154,6 +139,40 @@ pub fn descendants_mentioning<'t>(
             cursor.goto_parent();
             depth -= 1;
         }
+    }
+}
+
+/// Where a word occurs in the text of a node, to tell which nodes under it contain it.
+pub struct Mentions<'w> {
+    word: &'w str,
+    /// The byte offsets of the word's occurrences, in order.
+    occurrences: Vec<usize>,
+}
+
+impl<'w> Mentions<'w> {
+    /// The occurrences of `word` in the part of `text` that `node` spans.
+    pub fn of(node: Node<'_>, text: &str, word: &'w str) -> Mentions<'w> {
+        let range = node.byte_range();
+        let occurrences = text
+            .get(range.clone())
+            .map(|inside| {
+                inside
+                    .match_indices(word)
+                    .map(|(at, _)| range.start + at)
+                    .collect()
+            })
+            .unwrap_or_default();
+        Mentions { word, occurrences }
+    }
+
+    /// Whether `node`'s text contains the word.
+    pub fn within(&self, node: Node<'_>) -> bool {
+        let first = self
+            .occurrences
+            .partition_point(|&at| at < node.start_byte());
+        self.occurrences
+            .get(first)
+            .is_some_and(|&at| at + self.word.len() <= node.end_byte())
     }
 }
 
