@@ -230,6 +230,31 @@ impl<'a> ParsedFile<'a> {
         found.into_iter().map(|(_, node)| node).collect()
     }
 
+    /// The nodes of the file of any of the named `kinds` that are not under another of them, in
+    /// document order.
+    pub fn outermost_of_kinds(&self, kinds: &[&str]) -> Vec<Node<'a>> {
+        let index = self.index();
+        let mut found: Vec<(usize, Node<'a>)> = kinds
+            .iter()
+            .filter_map(|kind| index.get(kind))
+            .flatten()
+            .copied()
+            .collect();
+        found.sort_unstable_by_key(|(place, _)| *place);
+        let mut end = 0;
+        found
+            .into_iter()
+            .filter(|&(place, _)| {
+                let outermost = place >= end;
+                if outermost {
+                    end = index.ends[place];
+                }
+                outermost
+            })
+            .map(|(_, node)| node)
+            .collect()
+    }
+
     /// The file's index of nodes by kind and of parents, walked on first use.
     fn index(&self) -> &Kinds<'a> {
         self.kinds.get_or_init(|| Kinds::of(self.tree.root_node()))
