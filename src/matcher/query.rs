@@ -492,7 +492,7 @@ fn pattern_roots(source: &str, language: &tree_sitter::Language) -> Option<Vec<S
                         chars.next();
                     }
                     let id = language.id_for_node_kind(&name, true);
-                    let plain = c == '(' && name != "_" && id != 0;
+                    let plain = c == '(' && !matches!(name.as_str(), "" | "_") && id != 0;
                     if !plain
                         || !language.node_kind_is_visible(id)
                         || language.node_kind_is_supertype(id)
