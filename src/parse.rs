@@ -283,6 +283,34 @@ impl<'a> ParsedFile<'a> {
             .map(|child| (index.order[child].0, index.fields[child]))
     }
 
+    /// The named children of `node`, a node of this file's tree or of a copy of it, in order: what
+    /// [`crate::syntax::named_children`] finds, from the file's index.
+    pub fn named_children<'t>(
+        &'t self,
+        node: Node<'_>,
+    ) -> impl Iterator<Item = Node<'a>> + use<'t, 'a> {
+        self.children_with_fields(node)
+            .map(|(child, _)| child)
+            .filter(|child| child.is_named())
+    }
+
+    /// Every node under `node` (itself included), a node of this file's tree or of a copy of it,
+    /// in document order: what [`crate::syntax::descendants`] finds, from the file's index.
+    pub fn descendants<'t>(
+        &'t self,
+        node: Node<'_>,
+    ) -> impl Iterator<Item = Node<'a>> + use<'t, 'a> {
+        let index = self.index();
+        let places = match self.place(node) {
+            Some(place) => place..index.ends[place],
+            None => 0..0,
+        };
+        index.order[places].iter().map(|&(node, _)| {
+            budget::checkpoint();
+            node
+        })
+    }
+
     /// Every node of the file (the root included) with its depth below the root, in document
     /// order: what a walk of the root's descendants finds, from the file's index.
     pub fn walk(&self) -> &[(Node<'a>, usize)] {

@@ -496,13 +496,12 @@ fn nested_definition<'t>(
 /// The definition of `kind` (`function_definition`, `class_definition`) named `name` among the
 /// statements of `container`, decorated or not.
 pub(super) fn definition_in<'t>(
-    file: &ParsedFile,
+    file: &'t ParsedFile,
     container: Node<'t>,
     kind: &str,
     name: &str,
 ) -> Option<Node<'t>> {
-    let mut cursor = container.walk();
-    let found = container.named_children(&mut cursor).find_map(|statement| {
+    let found = file.named_children(container).find_map(|statement| {
         let definition = match statement.kind() {
             "decorated_definition" => statement.field_child("definition")?,
             _ => statement,
