@@ -96,14 +96,16 @@ impl Hasher for IdHasher {
 impl<'a> Kinds<'a> {
     /// One walk of the tree under `root`.
     fn of(root: Node<'a>) -> Kinds<'a> {
+        // Sized for the nodes the walk visits: tree-sitter keeps their count.
+        let count = root.descendant_count();
         let mut kinds = Kinds {
             lists: HashMap::new(),
             nodes: Vec::new(),
-            order: Vec::new(),
-            parents: Vec::new(),
-            ends: Vec::new(),
-            fields: Vec::new(),
-            places: HashMap::default(),
+            order: Vec::with_capacity(count),
+            parents: Vec::with_capacity(count),
+            ends: Vec::with_capacity(count),
+            fields: Vec::with_capacity(count),
+            places: HashMap::with_capacity_and_hasher(count, BuildHasherDefault::default()),
         };
         // The list by kind id (several ids may share a name).
         let mut by_id: Vec<Option<usize>> = Vec::new();
