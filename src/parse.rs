@@ -4,7 +4,7 @@ use crate::app::handlers::FileModel;
 use crate::budget::{self, Stopped};
 use crate::source::{Language, SourceFile};
 use crate::symbols::FileSymbols;
-use crate::syntax::{descendants, descendants_mentioning, FieldChild};
+use crate::syntax::{descendants, descendants_mentioning, FieldChild, Mentions};
 use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -101,14 +101,16 @@ impl Hasher for IdHasher {
 impl<'a> Kinds<'a> {
     /// One walk of the tree under `root`.
     fn of(root: Node<'a>) -> Kinds<'a> {
+        // Sized for the nodes the walk visits: tree-sitter keeps their count.
+        let count = root.descendant_count();
         let mut kinds = Kinds {
             lists: HashMap::new(),
             nodes: Vec::new(),
-            order: Vec::new(),
-            parents: Vec::new(),
-            ends: Vec::new(),
-            fields: Vec::new(),
-            places: HashMap::default(),
+            order: Vec::with_capacity(count),
+            parents: Vec::with_capacity(count),
+            ends: Vec::with_capacity(count),
+            fields: Vec::with_capacity(count),
+            places: HashMap::with_capacity_and_hasher(count, BuildHasherDefault::default()),
         };
         // The list by kind id (several ids may share a name).
         let mut by_id: Vec<Option<usize>> = Vec::new();
@@ -150,6 +152,25 @@ impl<'a> Kinds<'a> {
                 kinds.ends[closed] = kinds.order.len();
             }
         }
+    }
+
+    /// What [`descendants_mentioning`] finds under the node at `place` for `word`, from the
+    /// index: a subtree that does not contain the word is stepped over, not walked.
+    fn mentioning(&self, place: usize, text: &str, word: &str, skip: &[&str]) -> Vec<Node<'a>> {
+        let mentions = Mentions::of(self.order[place].0, text, word);
+        let mut found = Vec::new();
+        let mut at = place;
+        while at < self.ends[place] {
+            budget::checkpoint();
+            let node = self.order[at].0;
+            if mentions.within(node) && !(at > place && skip.contains(&node.kind())) {
+                found.push(node);
+                at += 1;
+            } else {
+                at = self.ends[at];
+            }
+        }
+        found
     }
 
     /// The nodes of `kind`.
@@ -217,6 +238,31 @@ impl<'a> ParsedFile<'a> {
         found.into_iter().map(|(_, node)| node).collect()
     }
 
+    /// The nodes of the file of any of the named `kinds` that are not under another of them, in
+    /// document order.
+    pub fn outermost_of_kinds(&self, kinds: &[&str]) -> Vec<Node<'a>> {
+        let index = self.index();
+        let mut found: Vec<(usize, Node<'a>)> = kinds
+            .iter()
+            .filter_map(|kind| index.get(kind))
+            .flatten()
+            .copied()
+            .collect();
+        found.sort_unstable_by_key(|(place, _)| *place);
+        let mut end = 0;
+        found
+            .into_iter()
+            .filter(|&(place, _)| {
+                let outermost = place >= end;
+                if outermost {
+                    end = index.ends[place];
+                }
+                outermost
+            })
+            .map(|(_, node)| node)
+            .collect()
+    }
+
     /// The file's index of nodes by kind and of parents, walked on first use.
     fn index(&self) -> &Kinds<'a> {
         self.kinds.get_or_init(|| Kinds::of(self.tree.root_node()))
@@ -243,6 +289,34 @@ impl<'a> ParsedFile<'a> {
         let inside = move |child: usize| (child < end).then_some(child);
         std::iter::successors(inside(first), move |&child| inside(index.ends[child]))
             .map(|child| (index.order[child].0, index.fields[child]))
+    }
+
+    /// The named children of `node`, a node of this file's tree or of a copy of it, in order: what
+    /// [`crate::syntax::named_children`] finds, from the file's index.
+    pub fn named_children<'t>(
+        &'t self,
+        node: Node<'_>,
+    ) -> impl Iterator<Item = Node<'a>> + use<'t, 'a> {
+        self.children_with_fields(node)
+            .map(|(child, _)| child)
+            .filter(|child| child.is_named())
+    }
+
+    /// Every node under `node` (itself included), a node of this file's tree or of a copy of it,
+    /// in document order: what [`crate::syntax::descendants`] finds, from the file's index.
+    pub fn descendants<'t>(
+        &'t self,
+        node: Node<'_>,
+    ) -> impl Iterator<Item = Node<'a>> + use<'t, 'a> {
+        let index = self.index();
+        let places = match self.place(node) {
+            Some(place) => place..index.ends[place],
+            None => 0..0,
+        };
+        index.order[places].iter().map(|&(node, _)| {
+            budget::checkpoint();
+            node
+        })
     }
 
     /// Every node of the file (the root included) with its depth below the root, in document
@@ -288,11 +362,11 @@ impl<'a> ParsedFile<'a> {
             Some(walked) => walked,
             None => {
                 let text = &self.source.text;
-                let Some(own) = self.own(scope) else {
+                let Some(place) = self.place(scope) else {
                     return descendants_mentioning(scope, text, word, end, skip);
                 };
                 let walked: Rc<[Node<'a>]> =
-                    descendants_mentioning(own, text, word, usize::MAX, skip).into();
+                    self.index().mentioning(place, text, word, skip).into();
                 self.mentions.borrow_mut().insert(key, Rc::clone(&walked));
                 walked
             }
@@ -300,11 +374,6 @@ impl<'a> ParsedFile<'a> {
         // In document order, so the nodes before `end` come first.
         let before = walked.partition_point(|node| node.start_byte() < end);
         walked[..before].to_vec()
-    }
-
-    /// `node` as a node of this file's tree, from the file's index.
-    fn own(&self, node: Node<'_>) -> Option<Node<'a>> {
-        Some(self.index().order[self.place(node)?].0)
     }
 
     /// The place in the file's index of `node`, a node of this file's tree or of a copy of it
@@ -364,7 +433,10 @@ impl<'a> ParsedFile<'a> {
         kind: &str,
         name: &str,
     ) -> Option<Node<'t>> {
-        let Some(own) = self.own(container) else {
+        let Some(own) = self
+            .place(container)
+            .map(|place| self.index().order[place].0)
+        else {
             return definitions(&self.source.text, container)
                 .get(&(kind, name))
                 .copied();

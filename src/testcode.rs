@@ -106,10 +106,10 @@ impl TestCode {
 /// Python: functions named `test…` (unless they are HTTP handlers), functions under
 /// `mock.patch`/`patch`/`pytest` decorators, and classes named `Test…` or derived from a `TestCase`.
 fn python_regions(file: &ParsedFile, node: Node, out: &mut Vec<Range<usize>>) {
-    for child in named_children(node) {
+    for child in file.named_children(node) {
         let (definition, decorators) = if child.kind() == "decorated_definition" {
-            let decorators: Vec<&str> = named_children(child)
-                .into_iter()
+            let decorators: Vec<&str> = file
+                .named_children(child)
                 .filter(|d| d.kind() == "decorator")
                 .map(|d| file.text(d))
                 .collect();

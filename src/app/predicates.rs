@@ -126,7 +126,7 @@ pub fn python_tests(file: &ParsedFile, function: Node) -> Option<Tests> {
     for _ in 0..2 {
         let used: Vec<&str> = deciding
             .iter()
-            .flat_map(|d| descendants(*d).filter(|n| n.kind() == "identifier"))
+            .flat_map(|d| file.descendants(*d).filter(|n| n.kind() == "identifier"))
             .map(|n| file.text(n))
             .collect();
         for assignment in &assignments {
@@ -156,7 +156,8 @@ pub fn python_tests(file: &ParsedFile, function: Node) -> Option<Tests> {
     // or user.is_staff_session(…)`) tests no credential.
     let reads = |node: Node| {
         credential_read(file, node, &parameters).is_some()
-            || descendants(node)
+            || file
+                .descendants(node)
                 .filter(|n| n.kind() == "identifier")
                 .any(|name| {
                     assignments.iter().any(|assignment| {
@@ -189,7 +190,7 @@ pub fn python_tests(file: &ParsedFile, function: Node) -> Option<Tests> {
     if boolean && credential.is_none() {
         for call in deciding
             .iter()
-            .flat_map(|d| descendants(*d).filter(|n| n.kind() == "call"))
+            .flat_map(|d| file.descendants(*d).filter(|n| n.kind() == "call"))
         {
             let Some(callee) = call.field_child("function") else {
                 continue;
@@ -363,7 +364,7 @@ fn answers_yes_or_no(file: &ParsedFile, call: Node) -> bool {
 /// global (`session`, `current_user`), or a credential verified (`jwt.decode(…)`).
 fn credential_read(file: &ParsedFile, node: Node, parameters: &[String]) -> Option<String> {
     let symbols = file.symbols();
-    for n in descendants(node) {
+    for n in file.descendants(node) {
         let shown = || {
             let outer = file
                 .parent(n)

@@ -33,6 +33,9 @@ pub struct QueryAtom {
     /// For a query that is one node type with captures on it, like `(identifier) @V @match`:
     /// the type. Such a query is answered by looking at the node, without running it on the file.
     single_kind: Option<String>,
+    /// The node types the query's patterns start with, when each starts with one (see
+    /// [`pattern_roots`]): the query runs only on the outermost nodes of those types.
+    roots: Option<Vec<String>>,
 }
 
 /// The captures of one query match: `(name, node)` for every capture but `@match`.
@@ -86,6 +89,7 @@ impl QueryAtom {
                 Vec::new()
             },
             single_kind: single_kind(source),
+            roots: pattern_roots(source, language),
         }
     }
 
@@ -120,11 +124,19 @@ impl QueryAtom {
         self.bound.iter().map(String::as_str)
     }
 
-    /// Run the query over a whole file: `@match` node → the captures of each match there.
+    /// Run the query over a whole file: `@match` node → the captures of each match there. A
+    /// query whose patterns start with known node types runs on the outermost nodes of those
+    /// types (every match lies in one) instead of on the whole tree.
     pub(super) fn run(&self, file: &ParsedFile) -> QueryHits {
         let mut hits = QueryHits::new();
         let Some((query, match_capture)) = self.compiled() else {
             return hits;
+        };
+        let starts = match &self.roots {
+            Some(roots) => {
+                file.outermost_of_kinds(&roots.iter().map(String::as_str).collect::<Vec<_>>())
+            }
+            None => vec![file.tree.root_node()],
         };
         let mut cursor = QueryCursor::new();
         let names = query.capture_names();
@@ -136,25 +148,27 @@ impl QueryAtom {
                 ControlFlow::Continue(())
             }
         };
-        let mut matches = cursor.matches_with_options(
-            query,
-            file.tree.root_node(),
-            file.source.text.as_bytes(),
-            QueryCursorOptions::new().progress_callback(&mut progress),
-        );
-        while let Some(found) = matches.next() {
-            let mut target = None;
-            let mut captures = Vec::new();
-            for capture in found.captures() {
-                let key = key_of(capture.node);
-                if capture.index == *match_capture {
-                    target = Some(key);
-                } else {
-                    captures.push((names[capture.index as usize].to_string(), key));
+        for start in starts {
+            let mut matches = cursor.matches_with_options(
+                query,
+                start,
+                file.source.text.as_bytes(),
+                QueryCursorOptions::new().progress_callback(&mut progress),
+            );
+            while let Some(found) = matches.next() {
+                let mut target = None;
+                let mut captures = Vec::new();
+                for capture in found.captures() {
+                    let key = key_of(capture.node);
+                    if capture.index == *match_capture {
+                        target = Some(key);
+                    } else {
+                        captures.push((names[capture.index as usize].to_string(), key));
+                    }
                 }
-            }
-            if let Some(target) = target {
-                hits.entry(target).or_default().push(captures);
+                if let Some(target) = target {
+                    hits.entry(target).or_default().push(captures);
+                }
             }
         }
         crate::budget::check_clock();
@@ -436,6 +450,74 @@ fn single_kind(source: &str) -> Option<String> {
     has_match.then(|| kind.to_string())
 }
 
+/// The node type each top-level pattern of a query starts with (`(call …) @match` → `call`),
+/// read from its text; `None` when a pattern starts otherwise (a wildcard, an alternation, a
+/// group, a string), is quantified, or starts with a type no node has (a supertype) or that
+/// `language` does not know.
+fn pattern_roots(source: &str, language: &tree_sitter::Language) -> Option<Vec<String>> {
+    let mut roots: Vec<String> = Vec::new();
+    let mut depth = 0usize;
+    let mut chars = source.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                if depth == 0 {
+                    return None;
+                }
+                while let Some(c) = chars.next() {
+                    match c {
+                        '\\' => {
+                            chars.next();
+                        }
+                        '"' => break,
+                        _ => {}
+                    }
+                }
+            }
+            ';' => {
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        break;
+                    }
+                }
+            }
+            '(' | '[' => {
+                if depth == 0 {
+                    let mut name = String::new();
+                    while let Some(&c) = chars
+                        .peek()
+                        .filter(|c| c.is_ascii_alphanumeric() || **c == '_')
+                    {
+                        name.push(c);
+                        chars.next();
+                    }
+                    let id = language.id_for_node_kind(&name, true);
+                    let plain = c == '(' && !matches!(name.as_str(), "" | "_") && id != 0;
+                    if !plain
+                        || !language.node_kind_is_visible(id)
+                        || language.node_kind_is_supertype(id)
+                    {
+                        return None;
+                    }
+                    if !roots.contains(&name) {
+                        roots.push(name);
+                    }
+                }
+                depth += 1;
+            }
+            ')' | ']' => depth = depth.checked_sub(1)?,
+            '@' => {
+                while chars.peek().is_some_and(|&c| is_capture_char(c)) {
+                    chars.next();
+                }
+            }
+            c if depth == 0 && !c.is_whitespace() => return None,
+            _ => {}
+        }
+    }
+    (!roots.is_empty()).then_some(roots)
+}
+
 /// The capture names (in order of first appearance) and the number of top-level patterns of a
 /// query, read from its text: strings and `;` comments are skipped, and every parenthesis or
 /// bracket opened at the top level (other than a predicate) starts a pattern.
@@ -538,6 +620,27 @@ mod tests {
         assert!(predicate_literals(optional).is_empty());
         let repeated = r#"((identifier)* @ID (#match? @ID "^secret")) @match"#;
         assert!(predicate_literals(repeated).is_empty());
+    }
+
+    #[test]
+    fn queries_start_at_the_node_types_their_patterns_start_with() {
+        let python = crate::source::Language::Python.grammar();
+        let roots = |text| super::pattern_roots(text, &python);
+        let two = "(pair key: (string) @K) @match ; (x\n(call) @match\n(pair) @match";
+        assert_eq!(
+            roots(two),
+            Some(vec!["pair".to_string(), "call".to_string()])
+        );
+        for other in [
+            "(_) @match",
+            "[(call) (pair)] @match",
+            "((call) @match (#eq? @match \"x\"))",
+            "(comment)+ @match",
+            "(expression) @match",
+            "(no_such_kind) @match",
+        ] {
+            assert_eq!(roots(other), None, "{other}");
+        }
     }
 
     #[test]

@@ -24,27 +24,50 @@ impl<'t> FieldChild<'t> for Node<'t> {
 /// How many field ids each thread remembers.
 const FIELD_SLOTS: usize = 256;
 
-thread_local! {
-    /// Field ids found, each in a slot chosen by the name's address and length: the address,
-    /// the length and the id.
-    static FIELD_IDS: RefCell<[(usize, usize, u16); FIELD_SLOTS]> =
-        const { RefCell::new([(0, 0, 0); FIELD_SLOTS]) };
+/// A remembered field id: the name's address and text, the grammar and the id.
+struct FieldSlot {
+    address: usize,
+    name: String,
+    language: Option<Language>,
+    id: u16,
 }
 
-/// The id of field `name` in `language`. A remembered id is used only if the grammar names it
-/// `name` (another text may have come to live at the address, or the node be of another
-/// grammar).
+thread_local! {
+    /// Field ids found, each in a slot chosen by the name's address and length.
+    static FIELD_IDS: RefCell<[FieldSlot; FIELD_SLOTS]> = const {
+        RefCell::new(
+            [const {
+                FieldSlot {
+                    address: 0,
+                    name: String::new(),
+                    language: None,
+                    id: 0,
+                }
+            }; FIELD_SLOTS],
+        )
+    };
+}
+
+/// The id of field `name` in `language`. A remembered id is used only if it was found for the
+/// same text and grammar (another text may have come to live at the address, or the node be of
+/// another grammar).
 fn field_id(language: &Language, name: &str) -> Option<u16> {
     let address = name.as_ptr() as usize;
     let mixed = (address ^ name.len()).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     let slot = (mixed >> (usize::BITS - 8)) % FIELD_SLOTS;
-    FIELD_IDS.with_borrow_mut(|ids| {
-        let (at, length, id) = ids[slot];
-        if (at, length) == (address, name.len()) && language.field_name_for_id(id) == Some(name) {
-            return Some(id);
+    FIELD_IDS.with_borrow_mut(|slots| {
+        let slot = &mut slots[slot];
+        if slot.address == address && slot.name == name && slot.language.as_ref() == Some(language)
+        {
+            return Some(slot.id);
         }
         let id = language.field_id_for_name(name)?.get();
-        ids[slot] = (address, name.len(), id);
+        *slot = FieldSlot {
+            address,
+            name: name.to_string(),
+            language: Some(language.clone()),
+            id,
+        };
         Some(id)
     })
 }
@@ -111,22 +134,7 @@ pub fn descendants_mentioning<'t>(
     end: usize,
     skip: &[&str],
 ) -> Vec<Node<'t>> {
-    let range = node.byte_range();
-    let occurrences: Vec<usize> = text
-        .get(range.clone())
-        .map(|inside| {
-            inside
-                .match_indices(word)
-                .map(|(at, _)| range.start + at)
-                .collect()
-        })
-        .unwrap_or_default();
-    let mentions = |node: Node| {
-        let first = occurrences.partition_point(|&at| at < node.start_byte());
-        occurrences
-            .get(first)
-            .is_some_and(|&at| at + word.len() <= node.end_byte())
-    };
+    let mentions = Mentions::of(node, text, word);
     let mut found = Vec::new();
     let mut cursor = node.walk();
     let mut depth = 0usize;
@@ -136,7 +144,7 @@ pub fn descendants_mentioning<'t>(
         if current.start_byte() >= end {
             return found;
         }
-        let entered = mentions(current) && !(depth > 0 && skip.contains(&current.kind()));
+        let entered = mentions.within(current) && !(depth > 0 && skip.contains(&current.kind()));
         if entered {
             found.push(current);
             if cursor.goto_first_child() {
@@ -154,6 +162,40 @@ pub fn descendants_mentioning<'t>(
             cursor.goto_parent();
             depth -= 1;
         }
+    }
+}
+
+/// Where a word occurs in the text of a node, to tell which nodes under it contain it.
+pub struct Mentions<'w> {
+    word: &'w str,
+    /// The byte offsets of the word's occurrences, in order.
+    occurrences: Vec<usize>,
+}
+
+impl<'w> Mentions<'w> {
+    /// The occurrences of `word` in the part of `text` that `node` spans.
+    pub fn of(node: Node<'_>, text: &str, word: &'w str) -> Mentions<'w> {
+        let range = node.byte_range();
+        let occurrences = text
+            .get(range.clone())
+            .map(|inside| {
+                inside
+                    .match_indices(word)
+                    .map(|(at, _)| range.start + at)
+                    .collect()
+            })
+            .unwrap_or_default();
+        Mentions { word, occurrences }
+    }
+
+    /// Whether `node`'s text contains the word.
+    pub fn within(&self, node: Node<'_>) -> bool {
+        let first = self
+            .occurrences
+            .partition_point(|&at| at < node.start_byte());
+        self.occurrences
+            .get(first)
+            .is_some_and(|&at| at + self.word.len() <= node.end_byte())
     }
 }
 

@@ -125,7 +125,7 @@ pub(super) fn tests_guarding<'t>(
             }
         }
         if parent.kind() == "block" {
-            for statement in named_children(parent) {
+            for statement in file.named_children(parent) {
                 if statement.start_byte() >= child.start_byte() {
                     break;
                 }

@@ -16,28 +16,15 @@ pub fn enclosing_scope<'t>(file: &'t ParsedFile, node: Node<'t>) -> Node<'t> {
         .unwrap_or_else(|| file.tree.root_node())
 }
 
-/// Statements and expressions of `scope` itself, not of functions or classes nested in it, in
-/// document order (a walk with its own stack: nesting depth is the attacker's to choose).
-fn scope_nodes<'t>(scope: Node<'t>, out: &mut Vec<Node<'t>>) {
-    let mut pending: Vec<Node<'t>> = named_children(scope).into_iter().rev().collect();
-    while let Some(node) = pending.pop() {
-        crate::budget::checkpoint();
-        if SCOPES.contains(&node.kind()) {
-            continue;
-        }
-        out.push(node);
-        pending.extend(named_children(node).into_iter().rev());
-    }
-}
-
 /// The last `name = …` before `use_site` in its scope, and the `name += …` after it.
 pub fn assignments_before<'t>(
     file: &'t ParsedFile,
     use_site: Node<'t>,
     name: &str,
 ) -> Option<Assigned<'t>> {
-    let mut nodes = Vec::new();
-    scope_nodes(enclosing_scope(file, use_site), &mut nodes);
+    // An assignment to the name mentions it: only the parts of the scope that do.
+    let scope = enclosing_scope(file, use_site);
+    let nodes = file.mentioning(scope, name, use_site.start_byte(), SCOPES);
     let before = |node: &Node| node.end_byte() <= use_site.start_byte();
     let targets = |node: &Node| {
         node.field_child("left")
