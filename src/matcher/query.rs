@@ -464,23 +464,9 @@ fn pattern_roots(source: &str, language: &tree_sitter::Language) -> Option<Vec<S
                 if depth == 0 {
                     return None;
                 }
-                while let Some(c) = chars.next() {
-                    match c {
-                        '\\' => {
-                            chars.next();
-                        }
-                        '"' => break,
-                        _ => {}
-                    }
-                }
+                skip_string(&mut chars);
             }
-            ';' => {
-                for c in chars.by_ref() {
-                    if c == '\n' {
-                        break;
-                    }
-                }
-            }
+            ';' => skip_comment(&mut chars),
             '(' | '[' => {
                 if depth == 0 {
                     let mut name = String::new();
@@ -532,23 +518,9 @@ fn outline(source: &str) -> (Vec<String>, usize) {
                 if depth == 0 {
                     patterns += 1;
                 }
-                while let Some(c) = chars.next() {
-                    match c {
-                        '\\' => {
-                            chars.next();
-                        }
-                        '"' => break,
-                        _ => {}
-                    }
-                }
+                skip_string(&mut chars);
             }
-            ';' => {
-                for c in chars.by_ref() {
-                    if c == '\n' {
-                        break;
-                    }
-                }
-            }
+            ';' => skip_comment(&mut chars),
             '(' | '[' => {
                 if depth == 0 && chars.peek() != Some(&'#') {
                     patterns += 1;
@@ -592,6 +564,28 @@ fn resolve(root: &Root<SgDoc>, (start, end, kind): NodeKey) -> Option<SgNode<'_>
         }
     }
     Some(root.adopt(inner))
+}
+
+/// Skip the rest of a query string after its opening quote (escapes included).
+fn skip_string(chars: &mut impl Iterator<Item = char>) {
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                chars.next();
+            }
+            '"' => break,
+            _ => {}
+        }
+    }
+}
+
+/// Skip the rest of a `;` comment's line.
+fn skip_comment(chars: &mut impl Iterator<Item = char>) {
+    for c in chars.by_ref() {
+        if c == '\n' {
+            break;
+        }
+    }
 }
 
 #[cfg(test)]

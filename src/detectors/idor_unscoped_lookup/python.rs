@@ -1527,16 +1527,20 @@ fn refuses_after(file: &ParsedFile, statement: Node, condition: Node) -> bool {
 /// Whether the condition asks for a permission with no object (`user.has_perm("user.edit")`):
 /// one granted on every row of the model.
 fn asks_model_permission(file: &ParsedFile, condition: Node) -> bool {
-    file.of_kinds_within(&["call"], condition)
+    has_perm_arguments(file, condition).contains(&1)
+}
+
+/// The number of arguments of each `….has_perm(…)` call under `node`.
+fn has_perm_arguments(file: &ParsedFile, node: Node) -> Vec<usize> {
+    file.of_kinds_within(&["call"], node)
         .into_iter()
-        .any(|call| {
-            let asks = call
-                .field_child("function")
-                .is_some_and(|function| file.text(function).ends_with(".has_perm"));
-            asks && call
-                .field_child("arguments")
-                .is_some_and(|arguments| named_children(arguments).len() == 1)
+        .filter(|call| {
+            call.field_child("function")
+                .is_some_and(|function| file.text(function).ends_with(".has_perm"))
         })
+        .filter_map(|call| call.field_child("arguments"))
+        .map(|arguments| named_children(arguments).len())
+        .collect()
 }
 
 /// The condition of an `if`, `elif`, `while` or `assert`.
@@ -1845,16 +1849,9 @@ fn names_caller(text: &str) -> bool {
 /// Whether a method asks for a permission on an object (`user.has_perm("view_profile",
 /// speaker)` in `dispatch`, django-rules and django-guardian style): the object is checked.
 fn checks_object_permission(file: &ParsedFile, method: Node) -> bool {
-    file.of_kinds_within(&["call"], method)
+    has_perm_arguments(file, method)
         .into_iter()
-        .any(|call| {
-            let asks = call
-                .field_child("function")
-                .is_some_and(|function| file.text(function).ends_with(".has_perm"));
-            asks && call
-                .field_child("arguments")
-                .is_some_and(|arguments| named_children(arguments).len() >= 2)
-        })
+        .any(|count| count >= 2)
 }
 
 /// Whether the class's own `dispatch`, which runs before every method of the view, loads a
