@@ -232,7 +232,7 @@ pub fn is_verifier(name: &str) -> bool {
 }
 
 /// Status codes and responses that refuse a request for want of credentials or rights.
-pub(crate) const REJECTIONS: &[&str] = &[
+const REJECTIONS: &[&str] = &[
     "401",
     "403",
     "HTTP_401",
@@ -255,6 +255,11 @@ pub(crate) const REJECTIONS: &[&str] = &[
     "AuthenticationError",
     "NotAuthorized",
 ];
+/// Whether `text` names one of [`REJECTIONS`]: code that refuses the request.
+pub(crate) fn names_refusal(text: &str) -> bool {
+    REJECTIONS.iter().any(|refusal| text.contains(refusal))
+}
+
 /// Words (or their beginnings) in a condition that show it tests the caller's identity or
 /// rights: `user`, `is_authenticated`, `session`, `MissingToken`; `role` and `scope` are left
 /// out, being as often fields of the request body.
@@ -457,8 +462,7 @@ fn owner_checked_on_dispatch(file: &ParsedFile, class: Node) -> bool {
                         return false;
                     };
                     let branches = &file.source.text[condition.end_byte()..statement.end_byte()];
-                    OWNER_TEST.is_match(file.text(condition))
-                        && REJECTIONS.iter().any(|refusal| branches.contains(refusal))
+                    OWNER_TEST.is_match(file.text(condition)) && names_refusal(branches)
                 })
         })
 }
@@ -739,7 +743,7 @@ fn fails_closed(file: &ParsedFile, statement: Node) -> bool {
                     "raise_statement" => true,
                     "return_statement" => {
                         let text = file.text(last);
-                        REJECTIONS.iter().any(|refusal| text.contains(refusal))
+                        names_refusal(text)
                     }
                     _ => false,
                 })
@@ -787,10 +791,10 @@ pub fn python_body_calls(file: &ParsedFile, function: Node) -> Vec<GuardCall> {
 /// `Depends()` takes the parameter's type as the callable.
 pub fn dependency_calls(file: &ParsedFile, node: Node, annotation: Option<Node>) -> Vec<GuardCall> {
     // `dependencies=AUTH` with `AUTH = (Depends(check_key),)` at the top of the module.
-    let node = match file.assigned_once().get(file.text(node)) {
-        Some(Some(value)) if node.kind() == "identifier" => *value,
-        _ => node,
-    };
+    let constant = (node.kind() == "identifier")
+        .then(|| file.assigned_once().get(file.text(node)).copied().flatten())
+        .flatten();
+    let node = constant.unwrap_or(node);
     let mut out = Vec::new();
     for call in file.of_kinds_within(&["call"], node) {
         let Some(function) = call.field_child("function") else {
@@ -923,7 +927,7 @@ fn scoped_refusals(file: &ParsedFile, function: Node) -> Vec<super::areas::Scope
         let refuses = match node.kind() {
             "call" => aborts(file, node).is_some_and(|aborts| aborts.refuses),
             _ => {
-                REJECTIONS.iter().any(|r| text.contains(r))
+                names_refusal(text)
                     || (!matches!(text.trim(), "return" | "return None")
                         && on_denied_branch(file, node, body, &reading))
             }
@@ -979,7 +983,7 @@ pub fn rejects_reading(
                     Refusal::Guard => redirects_when_denied(file, node, body, &reading),
                     _ => on_denied_branch(file, node, body, &reading),
                 };
-                if !denied && !REJECTIONS.iter().any(|r| text.contains(r)) {
+                if !denied && !names_refusal(text) {
                     continue;
                 }
                 if !denied && !counts(node, text) {
@@ -1051,7 +1055,7 @@ fn refuses_by_address(file: &ParsedFile, function: Node) -> Option<String> {
                     .is_some_and(|f| file.text(f).rsplit('.').next() == Some("abort"))
                     && (text.contains("401") || text.contains("403"))
             }
-            _ => REJECTIONS.iter().any(|r| text.contains(r)),
+            _ => names_refusal(text),
         }
     };
     super::address::refusal(
@@ -1079,7 +1083,7 @@ fn refusal_hooks(file: &ParsedFile, function: Node) -> Vec<String> {
         let refuses = file
             .of_kinds_within(&["raise_statement", "return_statement"], consequence)
             .into_iter()
-            .any(|exit| REJECTIONS.iter().any(|r| file.text(exit).contains(r)));
+            .any(|exit| names_refusal(file.text(exit)));
         if !refuses {
             continue;
         }
@@ -1139,7 +1143,7 @@ fn refuses_non_staff(file: &ParsedFile, function: Node) -> bool {
                         .is_some_and(|f| file.text(f).rsplit('.').next() == Some("abort"))
                         && (text.contains("401") || text.contains("403"))
                 }
-                _ => REJECTIONS.iter().any(|r| text.contains(r)),
+                _ => names_refusal(text),
             };
             refuses && under_condition(file, node, body, &reading, &names_staff)
         })

@@ -25,7 +25,7 @@
 //! and guards nothing, and a predicate named `is_authorized` that only reads the form does not
 //! either.
 
-use super::guards::{is_name, names_the_caller, GuardCall, Names, Via, REJECTIONS};
+use super::guards::{is_name, names_refusal, names_the_caller, GuardCall, Names, Via};
 use crate::parse::ParsedFile;
 use crate::source::Language;
 use crate::symbols::Resolved;
@@ -661,7 +661,7 @@ fn refusal_in<'t>(file: &ParsedFile, branch: Node<'t>) -> Option<Node<'t>> {
     descendants(branch).find(|node| match node.kind() {
         "return_statement" => {
             let text = file.text(*node);
-            REJECTIONS.iter().any(|r| text.contains(r))
+            names_refusal(text)
                 || descendants(*node).any(|call| {
                     call.kind() == "call"
                         && call.field_child("function").is_some_and(|f| {
@@ -672,7 +672,7 @@ fn refusal_in<'t>(file: &ParsedFile, branch: Node<'t>) -> Option<Node<'t>> {
         }
         "raise_statement" => {
             let text = file.text(*node);
-            REJECTIONS.iter().any(|r| text.contains(r))
+            names_refusal(text)
         }
         "call" => {
             node.field_child("function")

@@ -259,13 +259,15 @@ fn request_attribute(file: &ParsedFile, node: Node) -> Option<String> {
             .project
             .as_ref()
             .is_some_and(|project| project.is_request_property(attribute));
-    // `response.request` of an HTTP client (`raw_response: httpx.Response`) is the request the
-    // server sent itself.
-    let owner_typed_otherwise = object
-        .strip_suffix(".request")
-        .is_some_and(|owner| owner != "self" && typed_as_other_object(file, node, owner));
-    let named_request = named_request && !owner_typed_otherwise;
-    ((named_request && input && !typed_as_other_object(file, node, object)) || url_kwargs)
+    // A `request` typed as another class, or the `request` of one: `raw_response.request` with
+    // `raw_response: httpx.Response` is the call the server sent itself.
+    let typed_otherwise = || {
+        typed_as_other_object(file, node, object)
+            || object
+                .strip_suffix(".request")
+                .is_some_and(|owner| owner != "self" && typed_as_other_object(file, node, owner))
+    };
+    ((named_request && input && !typed_otherwise()) || url_kwargs)
         .then(|| format!("`{object}.{attribute}` is request input"))
 }
 

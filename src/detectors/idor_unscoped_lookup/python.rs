@@ -1518,10 +1518,7 @@ fn refuses_after(file: &ParsedFile, statement: Node, condition: Node) -> bool {
         return false;
     }
     let branches = &file.source.text[condition.end_byte()..statement.end_byte()];
-    branches.contains("permission_denied")
-        || crate::app::guards::REJECTIONS
-            .iter()
-            .any(|refusal| branches.contains(refusal))
+    branches.contains("permission_denied") || crate::app::guards::names_refusal(branches)
 }
 
 /// Whether the condition asks for a permission with no object (`user.has_perm("user.edit")`):
