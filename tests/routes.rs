@@ -786,6 +786,51 @@ fn helpers_called_first_guard_by_what_they_do() {
 }
 
 #[test]
+fn a_helper_first_judged_inside_a_cycle_is_judged_again() {
+    // `reload_account` is first met while `current_account` is being judged, where the cycle
+    // back to it sees no guard; from its own handler it guards through `current_account`.
+    let dir = project(&[("app.py", APP)]);
+    let rows = table(&routes_json(dir.path(), &[]));
+    for path in ["/accounts/close", "/accounts/reopen"] {
+        assert!(route(&rows, path).3.contains("require_login"), "{rows:#?}");
+    }
+    const APP: &str = r#"from flask import Flask, abort, g, request
+
+app = Flask(__name__)
+
+
+def current_account():
+    if g.get("retrying"):
+        return reload_account()
+    return require_login()
+
+
+def reload_account():
+    g.retrying = False
+    return current_account()
+
+
+def require_login():
+    token = request.headers.get("Authorization")
+    if not token:
+        abort(401)
+    return token
+
+
+@app.post("/accounts/close")
+def close_account():
+    account = current_account()
+    return {"closed": account}
+
+
+@app.post("/accounts/reopen")
+def reopen_account():
+    account = reload_account()
+    return {"reopened": account}
+"#;
+}
+
+#[test]
 fn predicates_guard_by_what_they_read_and_addresses_guard_nothing() {
     let document = routes_json(
         fixture_dir(),

@@ -16,8 +16,8 @@ use crate::symbols::{NamePatterns, Resolved};
 use crate::syntax::{ancestors_from, descendants, named_children, FieldChild};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
-use std::cell::RefCell;
-use std::collections::HashMap;
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 use tree_sitter::Node;
 
@@ -1308,6 +1308,11 @@ pub(super) struct Judge<'a> {
     aliases: HashMap<&'a str, Vec<(usize, &'a [GuardCall])>>,
     classes: HashMap<&'a str, Vec<(usize, &'a ClassFact)>>,
     memo: RefCell<HashMap<(usize, String), Verdict>>,
+    /// Calls being judged: a cycle back to one of them sees no guard.
+    judging: RefCell<HashSet<(usize, String)>>,
+    /// Set when a verdict was reached with a call left unjudged (a cycle, or the depth limit):
+    /// such a "no guard" holds for this chain only and is not remembered.
+    cut_short: Cell<bool>,
     /// The file that is each Python module asked about, once found.
     module_files: RefCell<HashMap<String, Option<usize>>>,
 }
@@ -1343,6 +1348,8 @@ impl<'a> Judge<'a> {
             aliases,
             classes,
             memo: RefCell::new(HashMap::new()),
+            judging: RefCell::new(HashSet::new()),
+            cut_short: Cell::new(false),
             module_files: RefCell::new(HashMap::new()),
         }
     }
@@ -1548,6 +1555,7 @@ impl<'a> Judge<'a> {
 
     fn judge_at(&self, file: usize, call: &GuardCall, depth: usize) -> Verdict {
         if depth > MAX_DEPTH {
+            self.cut_short.set(true);
             return Verdict::No;
         }
         let key = (file, format!("{:?}:{}", call.how, call.callee));
@@ -1555,9 +1563,20 @@ impl<'a> Judge<'a> {
             return known.clone();
         }
         // A cycle sees no guard while it is being judged.
-        self.memo.borrow_mut().insert(key.clone(), Verdict::No);
+        if !self.judging.borrow_mut().insert(key.clone()) {
+            self.cut_short.set(true);
+            return Verdict::No;
+        }
+        let outer = self.cut_short.replace(false);
         let verdict = self.judge_uncached(file, call, depth);
-        self.memo.borrow_mut().insert(key, verdict.clone());
+        let cut_short = self.cut_short.get();
+        self.judging.borrow_mut().remove(&key);
+        // A guard found is one whatever was left unjudged; anything less is kept only when
+        // nothing was (judged first deep in a chain or inside a cycle, it may be wrong).
+        if !cut_short || matches!(verdict, Verdict::Guard(_)) {
+            self.memo.borrow_mut().insert(key, verdict.clone());
+        }
+        self.cut_short.set(outer || cut_short);
         verdict
     }
 
@@ -1903,6 +1922,7 @@ impl<'a> Judge<'a> {
     /// `strict` for a helper called from a handler's body (see [`Refusal::Helper`]).
     fn summary(&self, file: usize, function: &FunctionFact, depth: usize, strict: bool) -> Verdict {
         if depth > MAX_DEPTH {
+            self.cut_short.set(true);
             return Verdict::No;
         }
         let refusal = match strict {
