@@ -52,6 +52,7 @@ pub fn is_test_path(relative: &str) -> bool {
         .or_else(|| name.strip_suffix(".pyi"))
     {
         return stem.starts_with("test_")
+            || is_sample_settings(stem)
             || stem.ends_with("_test")
             || stem.ends_with("_tests")
             || stem.ends_with("_testing")
@@ -59,6 +60,19 @@ pub fn is_test_path(relative: &str) -> bool {
     }
     name.strip_suffix(".rs").is_some_and(|stem| {
         matches!(stem, "tests" | "test") || stem.ends_with("_test") || stem.ends_with("_tests")
+    })
+}
+
+/// A settings template operators copy and edit (`settings_example.py`,
+/// `configuration_example.py`, `local_settings_sample.py`): a sample like `examples/`, not the
+/// configuration a deployment runs with.
+fn is_sample_settings(stem: &str) -> bool {
+    ["_example", "_sample"].iter().any(|suffix| {
+        stem.strip_suffix(suffix).is_some_and(|base| {
+            base.ends_with("settings")
+                || base.ends_with("configuration")
+                || base.ends_with("config")
+        })
     })
 }
 
@@ -241,6 +255,9 @@ mod tests {
             "pkg/fixtures/app.py",
             "pretix/testutils/settings.py",
             "indico/testing/fixtures/database.py",
+            "weblate/settings_example.py",
+            "netbox/configuration_example.py",
+            "app/local_settings_sample.py",
         ] {
             assert!(is_test_path(path), "{path} is test code");
         }
@@ -250,6 +267,8 @@ mod tests {
             "app/contest.py",
             "src/attestation.rs",
             "src/latest/handlers.rs",
+            "superset/commands/dashboard/export_example.py",
+            "app/settings.py",
             "",
         ] {
             assert!(!is_test_path(path), "{path} is not test code");

@@ -102,10 +102,15 @@ fn writes_a_row(file: &ParsedFile, call: Node) -> bool {
     };
     let text = file.text(callee);
     let last = text.rsplit('.').next().unwrap_or(text);
+    // An object built only to be returned (`return CurrentUser(role=caller.role)`) is the
+    // response, not a stored row.
+    let returned = call
+        .parent()
+        .is_some_and(|p| p.kind() == "return_statement");
     matches!(
         last,
         "update" | "create" | "update_or_create" | "get_or_create" | "bulk_update"
-    ) || last.starts_with(|c: char| c.is_ascii_uppercase())
+    ) || (last.starts_with(|c: char| c.is_ascii_uppercase()) && !returned)
 }
 
 /// Whether the function tests the caller's role or rights: a condition (`if`, `elif`,
@@ -160,6 +165,15 @@ mod tests {
         );
         // a fixed default role, or a privilege taken away
         assert_eq!(py("def signup(request):\n    user = User(email=request.data[\"email\"], role=\"member\")\n    user.is_admin = False\n"), None);
+        // a response built with the caller's role is no row written
+        assert_eq!(
+            py("def me(request):\n    return Me(id=request.user.id, role=request.user.role)\n"),
+            None
+        );
+        assert!(
+            py("def f(request):\n    u = User(role=request.data[\"role\"])\n    u.save()\n")
+                .is_some()
+        );
         // reading a role is no grant
         assert_eq!(
             py("def me(request):\n    return {\"role\": request.user.role}\n"),
