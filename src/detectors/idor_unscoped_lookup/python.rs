@@ -1479,11 +1479,19 @@ fn class_markers(file: &ParsedFile, class: Node) -> String {
 }
 
 /// Whether the function tests for staff or for a permission on a whole model before doing
-/// anything (`if not request.user.is_staff:`, `if not user.has_perm("group.edit"):`), itself or
-/// in a method of its class it calls (`self.perm_check(request)`): whoever passes may act on
-/// any row.
+/// anything (`if not request.user.is_staff:`, `if not user.has_perm("group.edit"):`), itself,
+/// in a method of its class it calls (`self.perm_check(request)`), or in a function of the
+/// module it calls (`await _require_admin(current_user)`): whoever passes may act on any row.
 fn checks_admin(file: &ParsedFile, function: Node) -> bool {
+    let root = file.tree.root_node();
     tests_admin(file, function)
+        || file
+            .of_kinds_within(&["call"], function)
+            .into_iter()
+            .filter_map(|call| call.field_child("function"))
+            .filter(|callee| callee.kind() == "identifier")
+            .filter_map(|callee| file.definition_in(root, "function_definition", file.text(callee)))
+            .any(|helper| helper != function && tests_admin(file, helper))
         || enclosing_class(function).is_some_and(|class| {
             let called: Vec<&str> = file
                 .of_kinds_within(&["call"], function)
