@@ -183,6 +183,24 @@ fn file_facts<'t>(file: &'t ParsedFile, functions: &mut Vec<Node<'t>>) -> FileFa
                         .or_default()
                         .extend(dependency_calls(file, list, None));
                 }
+                // router = APIRouter(route_class=AuthRoute): every route's request goes through
+                // `AuthRoute.get_route_handler`, judged by what the handler it returns does.
+                if let Some(class) = Some(right)
+                    .filter(|r| r.kind() == "call")
+                    .and_then(|r| keyword_argument(file, r, "route_class"))
+                    .filter(|class| matches!(class.kind(), "identifier" | "attribute"))
+                {
+                    let class = file.text(class);
+                    facts
+                        .object_dependencies
+                        .entry(file.text(left).to_string())
+                        .or_default()
+                        .push(crate::app::guards::GuardCall {
+                            text: format!("route_class={class}"),
+                            callee: format!("{class}.get_route_handler"),
+                            how: crate::app::guards::Via::Call,
+                        });
+                }
             }
             // app.include_router(router, dependencies=[...]); app.before_request(check)
             "call" => {
