@@ -53,6 +53,10 @@ pub enum Via {
     /// `require_user(&headers).await?`): a guard only when its code is read and refuses
     /// callers, never by its name.
     Body,
+    /// An HTTP middleware of the application (`@app.middleware("http")`): judged like
+    /// [`Via::Body`], as it does many jobs (block lists, CSRF, redirects) besides
+    /// authentication; the addresses it refuses are no check of the route's caller.
+    HttpMiddleware,
     /// A predicate the handler refuses the caller on, at the top of its body (`if not
     /// is_authenticated(request): return redirect("/login")`): a guard only when its code is
     /// read and its result tests the caller's credentials (see [`super::predicates`]).
@@ -1357,7 +1361,7 @@ impl<'a> Judge<'a> {
     /// The verdict on a guard call written in `file`.
     pub fn judge(&self, file: usize, call: &GuardCall) -> Verdict {
         match call.how {
-            Via::Body => self.judge_known(file, call, 0),
+            Via::Body | Via::HttpMiddleware => self.judge_known(file, call, 0),
             Via::Predicate => self.judge_predicate(file, call),
             _ => self.judge_at(file, call, 0),
         }
@@ -1535,7 +1539,7 @@ impl<'a> Judge<'a> {
     /// refuses by the address alone.
     pub fn address_check(&self, file: usize, call: &GuardCall) -> Option<String> {
         let (_, function) = match call.how {
-            Via::Annotation | Via::Middleware | Via::Instance => return None,
+            Via::Annotation | Via::Middleware | Via::Instance | Via::HttpMiddleware => return None,
             _ if self.files[file].0.ends_with(".rs") => {
                 self.rust_function_for(file, &call.callee)?
             }
@@ -1587,7 +1591,7 @@ impl<'a> Judge<'a> {
         if self.files[file].0.ends_with(".rs") {
             return self.judge_rust(file, call, depth);
         }
-        let strict = call.how == Via::Body;
+        let strict = matches!(call.how, Via::Body | Via::HttpMiddleware);
         let language = crate::source::Language::Python;
         let resolved = symbols.resolve(language, &call.callee);
         let qualified = resolved.name().to_string();
@@ -1678,7 +1682,7 @@ impl<'a> Judge<'a> {
     /// A Rust call: the project function it resolves to (`crate::auth::require_user`, or the
     /// method `Session.load` of an `impl` block for `Session::load`) and that function's summary.
     fn judge_rust(&self, file: usize, call: &GuardCall, depth: usize) -> Verdict {
-        let strict = call.how == Via::Body;
+        let strict = matches!(call.how, Via::Body | Via::HttpMiddleware);
         match self.rust_function_for(file, &call.callee) {
             Some((at, function)) => self.summary(at, function, depth, strict),
             None => Verdict::No,

@@ -132,37 +132,39 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
     facts
 }
 
-/// `@bp.before_request` on a function, where `bp` is a blueprint of another module (one of
-/// this file is read with its handlers, see `handlers::python`), and `@bp.before_app_request`
-/// on any blueprint: a hook of the whole application that registers it.
+/// `@bp.before_request` on a function: before every route of `bp` (a blueprint of this module
+/// or another), also those of the blueprints registered on it (`@app.before_request` runs for
+/// the whole application); `@bp.before_app_request` on any blueprint: a hook of the whole
+/// application that registers it. FastAPI's and Starlette's `@app.middleware("http")` runs
+/// before every route of `app` alike.
 fn foreign_hook(file: &ParsedFile, decorator: Node, facts: &mut FileFacts) {
     let text = file.text(decorator).trim_start_matches('@').trim();
-    let (object, app_wide) = match text.strip_suffix(".before_app_request") {
-        Some(object) => (object, true),
-        None => match text.strip_suffix(".before_request") {
-            Some(object) => (object, false),
-            None => return,
+    let (object, registration) = match crate::app::handlers::python::http_middleware_of(text) {
+        Some(object) => (object, "middleware"),
+        None => match text.strip_suffix(".before_app_request") {
+            Some(object) => (object, "before_app_request"),
+            None => match text.strip_suffix(".before_request") {
+                Some(object) => (object, "before_request"),
+                None => return,
+            },
         },
     };
-    let hook = decorator
+    let app_wide = registration == "before_app_request";
+    let Some(hook) = decorator
         .parent()
         .and_then(|decorated| decorated.field_child("definition"))
-        .and_then(|function| function.field_child("name"));
-    let declared_here = facts.containers.iter().any(|c| c.name == object);
-    if let (Some(hook), false) = (hook, declared_here && !app_wide) {
-        facts.hooks.push(Hook {
+        .and_then(|function| function.field_child("name"))
+    else {
+        return;
+    };
+    let guard = crate::app::handlers::python::before_request(object, registration, file.text(hook));
+    match facts.containers.iter_mut().find(|c| c.name == object) {
+        Some(container) if !app_wide => container.guard_calls.push(guard),
+        _ => facts.hooks.push(Hook {
             container: dotted(object),
-            guard: crate::app::handlers::python::before_request(
-                object,
-                if app_wide {
-                    "before_app_request"
-                } else {
-                    "before_request"
-                },
-                file.text(hook),
-            ),
+            guard,
             app_wide,
-        });
+        }),
     }
 }
 

@@ -267,12 +267,18 @@ fn file_facts<'t>(file: &'t ParsedFile, functions: &mut Vec<Node<'t>>) -> FileFa
                             .push((call, variable));
                     }
                 }
-                if let (Some(object), Some(hook)) = (text.strip_suffix(".before_request"), hook) {
+                let hooked = match http_middleware_of(text) {
+                    Some(object) => Some((object, "middleware")),
+                    None => text
+                        .strip_suffix(".before_request")
+                        .map(|object| (object, "before_request")),
+                };
+                if let (Some((object, registration)), Some(hook)) = (hooked, hook) {
                     facts
                         .object_dependencies
                         .entry(object.to_string())
                         .or_default()
-                        .push(before_request(object, "before_request", file.text(hook)));
+                        .push(before_request(object, registration, file.text(hook)));
                 }
             }
             _ => {}
@@ -313,11 +319,21 @@ fn url_variable_taken(file: &ParsedFile, function: Node) -> Option<String> {
 /// A Flask `before_request` hook of `object` (`registration` names the method that registers
 /// it): it runs before each of its routes, and guards them when its code refuses callers
 /// without credentials.
+/// The app of a FastAPI or Starlette HTTP middleware decorator (`app.middleware("http")`).
+pub(crate) fn http_middleware_of(decorator: &str) -> Option<&str> {
+    ["(\"http\")", "('http')"]
+        .iter()
+        .find_map(|call| decorator.strip_suffix(call)?.strip_suffix(".middleware"))
+}
+
 pub(crate) fn before_request(object: &str, registration: &str, hook: &str) -> GuardCall {
     GuardCall {
         text: format!("{object}.{registration}({hook})"),
         callee: hook.to_string(),
-        how: crate::app::guards::Via::Call,
+        how: match registration {
+            "middleware" => crate::app::guards::Via::HttpMiddleware,
+            _ => crate::app::guards::Via::Call,
+        },
     }
 }
 
