@@ -1329,6 +1329,12 @@ fn object_parameter(file: &ParsedFile, function: Node, value: Node) -> bool {
     })
 }
 
+/// The authenticated caller, as a handler reads it.
+static CALLER_READ: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:current_user|(?:self\.)?request\.user|g\.user)\b")
+        .unwrap_or_else(|_| unreachable!("constant regex"))
+});
+
 /// Whether a value went through an `await` or a call that resolves it (a token, a signature, a
 /// database look-up) on its way from the request: then it is not the id the client chose.
 fn through_barrier(file: &ParsedFile, node: Node, depth: usize) -> bool {
@@ -1350,8 +1356,14 @@ fn through_barrier_unguarded(file: &ParsedFile, node: Node, depth: usize) -> boo
             let resolved = name == "get_object_or_404"
                 || file.text(f).contains(".objects.")
                 || module.is_some_and(|m| m == "cache" || m.ends_with("_cache"));
+            // A key derived from the caller as well (`uuid5(NS, f"user:{current_user.id}_{x}")`):
+            // another user's rows cannot match it.
+            let keyed_by_caller = part
+                .field_child("arguments")
+                .is_some_and(|arguments| CALLER_READ.is_match(file.text(arguments)));
             is_barrier_call(name)
                 || resolved
+                || keyed_by_caller
                 || module.is_some_and(|m| {
                     matches!(m, "signing" | "signer" | "jwt" | "fernet" | "tokens")
                 })
