@@ -231,6 +231,37 @@ fn lower_confidence_lowers_without_dropping() {
     );
 }
 
+/// A nested `where:` next to an `any:` is tried with each branch: a branch whose bindings fail
+/// it leaves the next branch to match the same node (`update(A).where(B).values(c)` matches
+/// the second pattern with `B = update` although the first matched it with `B = update(A).where`).
+#[test]
+fn a_nested_where_is_tried_with_each_any_branch() {
+    let matcher = r#"    match:
+      all:
+        - kind: expression_statement
+        - has:
+            stop-by: neighbor
+            any:
+              - pattern: $BUILD($$$).$CLAUSE($$$)
+              - pattern: $BUILD($$$).$CLAUSE($$$).$NEXT($$$)
+            where:
+              BUILD: { regex: ^update$ }
+"#;
+    let found = findings_of(
+        "python",
+        matcher,
+        &[(
+            "a.py",
+            "update(A).where(B).values(c=1)
+update(A).values(c=1)
+insert(A).where(B).values(c=1)
+",
+        )],
+    );
+    let lines: Vec<usize> = found.iter().map(|f| f.1).collect();
+    assert_eq!(lines, vec![1, 2]);
+}
+
 /// `lower-severity` reports the finding one severity step lower when its condition holds, and
 /// leaves its confidence alone.
 #[test]

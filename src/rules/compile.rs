@@ -154,13 +154,17 @@ fn binds_how(constraints: &[Constraint], bound: &mut BTreeSet<String>) {
     }
 }
 
-/// The tests of a `where:` mapping, each on a metavariable that `bound` holds.
+/// The tests of a `where:` mapping on the metavariables `wanted` accepts, each on a
+/// metavariable that `bound` holds.
 fn compile_constraints_strict(
     constraints: &BTreeMap<String, Spanned<RawConstraint>>,
     bound: &BTreeSet<String>,
     cx: Cx,
+    wanted: impl Fn(&str) -> bool,
 ) -> Result<Vec<Constraint>, Problem> {
-    compile_constraints(constraints, bound, cx, false)
+    let mut compiled = compile_constraints(constraints, bound, cx, false)?;
+    compiled.retain(|constraint| wanted(&constraint.var));
+    Ok(compiled)
 }
 
 /// The tests of a `where:` mapping; with `split` (a `match` split by language), a variable this
@@ -332,11 +336,20 @@ fn condition(
             .collect::<Result<_, _>>()?;
         parts.push(Condition::All(inner));
     }
+    // The metavariables the `any` branches bind, and where the `any` is among the parts.
+    let mut any_binds = BTreeSet::new();
+    let mut any_at = None;
     if let Some(any) = &raw.any {
         let inner = any
             .iter()
-            .map(|c| condition(&c.value, c.referenced, cx, bound, Place::Nested))
+            .map(|c| {
+                let before = bound.clone();
+                let branch = condition(&c.value, c.referenced, cx, bound, Place::Nested);
+                any_binds.extend(bound.difference(&before).cloned());
+                branch
+            })
             .collect::<Result<_, _>>()?;
+        any_at = Some(parts.len());
         parts.push(Condition::Any(inner));
     }
     if let Some(not) = &raw.not {
@@ -406,9 +419,26 @@ fn condition(
     }
     // Last, so that it sees what this mapping's pattern and relations bound.
     if let Some(constraints) = &raw.constraints {
-        let compiled = compile_constraints_strict(constraints, bound, cx)?;
+        // A test of what an `any` branch binds is tested in each branch, so that a branch
+        // whose bindings fail it leaves the next one to try (`any: [$B($$$).$C($$$),
+        // $B($$$).$C($$$).$D($$$)]` with `where: { B: … }`).
+        if let Some(Condition::Any(branches)) = any_at.and_then(|at| parts.get_mut(at)) {
+            for branch in branches.iter_mut() {
+                let tests =
+                    compile_constraints_strict(constraints, bound, cx, |v| any_binds.contains(v))?;
+                if !tests.is_empty() {
+                    binds_how(&tests, bound);
+                    let inner = std::mem::replace(branch, Condition::All(Vec::new()));
+                    *branch = Condition::All(vec![inner, Condition::Where(tests)]);
+                }
+            }
+        }
+        let compiled =
+            compile_constraints_strict(constraints, bound, cx, |v| !any_binds.contains(v))?;
         binds_how(&compiled, bound);
-        parts.push(Condition::Where(compiled));
+        if !compiled.is_empty() {
+            parts.push(Condition::Where(compiled));
+        }
     }
     match parts.len() {
         0 => Err(problem(
