@@ -63,6 +63,14 @@ pub enum Via {
     Predicate,
 }
 
+impl Via {
+    /// Whether the call is read like a helper the handler calls: a guard only when its code
+    /// refuses a caller without credentials, never by its name ([`Refusal::Helper`]).
+    pub(super) fn read_as_helper(self) -> bool {
+        matches!(self, Via::Body | Via::HttpMiddleware)
+    }
+}
+
 /// What one function does about the caller's identity.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FunctionFact {
@@ -1361,7 +1369,7 @@ impl<'a> Judge<'a> {
     /// The verdict on a guard call written in `file`.
     pub fn judge(&self, file: usize, call: &GuardCall) -> Verdict {
         match call.how {
-            Via::Body | Via::HttpMiddleware => self.judge_known(file, call, 0),
+            how if how.read_as_helper() => self.judge_known(file, call, 0),
             Via::Predicate => self.judge_predicate(file, call),
             _ => self.judge_at(file, call, 0),
         }
@@ -1591,7 +1599,7 @@ impl<'a> Judge<'a> {
         if self.files[file].0.ends_with(".rs") {
             return self.judge_rust(file, call, depth);
         }
-        let strict = matches!(call.how, Via::Body | Via::HttpMiddleware);
+        let strict = call.how.read_as_helper();
         let language = crate::source::Language::Python;
         let resolved = symbols.resolve(language, &call.callee);
         let qualified = resolved.name().to_string();
@@ -1682,7 +1690,7 @@ impl<'a> Judge<'a> {
     /// A Rust call: the project function it resolves to (`crate::auth::require_user`, or the
     /// method `Session.load` of an `impl` block for `Session::load`) and that function's summary.
     fn judge_rust(&self, file: usize, call: &GuardCall, depth: usize) -> Verdict {
-        let strict = matches!(call.how, Via::Body | Via::HttpMiddleware);
+        let strict = call.how.read_as_helper();
         match self.rust_function_for(file, &call.callee) {
             Some((at, function)) => self.summary(at, function, depth, strict),
             None => Verdict::No,

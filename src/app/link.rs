@@ -741,7 +741,7 @@ impl<'a> Linker<'a> {
             .map(|check| format!("`{check}`"));
         let calls = handler.guard_calls.iter().map(|call| (file, call));
         for (at, call) in calls.chain(trail.guard_calls.iter().map(|(f, c)| (*f, c))) {
-            staff_only |= !matches!(call.how, Via::Body | Via::Predicate | Via::HttpMiddleware)
+            staff_only |= !(call.how.read_as_helper() || call.how == Via::Predicate)
                 && self.judge.admits_only_staff(at, call);
             match self.judge.judge(at, call) {
                 Verdict::Guard(why) => guards.push(format!("{} ({why})", call.text)),

@@ -162,15 +162,16 @@ fn compile_constraints_strict(
     cx: Cx,
     wanted: impl Fn(&str) -> bool,
 ) -> Result<Vec<Constraint>, Problem> {
-    let mut compiled = compile_constraints(constraints, bound, cx, false)?;
-    compiled.retain(|constraint| wanted(&constraint.var));
-    Ok(compiled)
+    let chosen = constraints
+        .iter()
+        .filter(|(name, _)| wanted(name.trim_start_matches('$')));
+    compile_constraints(chosen, bound, cx, false)
 }
 
 /// The tests of a `where:` mapping; with `split` (a `match` split by language), a variable this
 /// language's branch does not bind is left to the branch that does (the caller checks one does).
-fn compile_constraints(
-    constraints: &BTreeMap<String, Spanned<RawConstraint>>,
+fn compile_constraints<'r>(
+    constraints: impl IntoIterator<Item = (&'r String, &'r Spanned<RawConstraint>)>,
     bound: &BTreeSet<String>,
     cx: Cx,
     split: bool,

@@ -139,15 +139,8 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
 /// before every route of `app` alike.
 fn foreign_hook(file: &ParsedFile, decorator: Node, facts: &mut FileFacts) {
     let text = file.text(decorator).trim_start_matches('@').trim();
-    let (object, registration) = match crate::app::handlers::python::http_middleware_of(text) {
-        Some(object) => (object, "middleware"),
-        None => match text.strip_suffix(".before_app_request") {
-            Some(object) => (object, "before_app_request"),
-            None => match text.strip_suffix(".before_request") {
-                Some(object) => (object, "before_request"),
-                None => return,
-            },
-        },
+    let Some((object, registration)) = crate::app::handlers::python::hook_decorator(text) else {
+        return;
     };
     let app_wide = registration == "before_app_request";
     let Some(hook) = decorator

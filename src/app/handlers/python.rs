@@ -267,12 +267,9 @@ fn file_facts<'t>(file: &'t ParsedFile, functions: &mut Vec<Node<'t>>) -> FileFa
                             .push((call, variable));
                     }
                 }
-                let hooked = match http_middleware_of(text) {
-                    Some(object) => Some((object, "middleware")),
-                    None => text
-                        .strip_suffix(".before_request")
-                        .map(|object| (object, "before_request")),
-                };
+                // An application-wide hook is attached when the project is linked.
+                let hooked = hook_decorator(text)
+                    .filter(|(_, registration)| *registration != "before_app_request");
                 if let (Some((object, registration)), Some(hook)) = (hooked, hook) {
                     facts
                         .object_dependencies
@@ -316,16 +313,27 @@ fn url_variable_taken(file: &ParsedFile, function: Node) -> Option<String> {
         })
 }
 
+/// The object and the registration of a decorator that runs its function before the object's
+/// routes (text without the `@`): Flask's `bp.before_request` and `bp.before_app_request`,
+/// FastAPI's and Starlette's `app.middleware("http")` (registration `middleware`).
+pub(crate) fn hook_decorator(decorator: &str) -> Option<(&str, &'static str)> {
+    let middleware = ["(\"http\")", "('http')"]
+        .iter()
+        .find_map(|call| decorator.strip_suffix(call)?.strip_suffix(".middleware"));
+    if let Some(object) = middleware {
+        return Some((object, "middleware"));
+    }
+    ["before_app_request", "before_request"]
+        .into_iter()
+        .find_map(|registration| {
+            let object = decorator.strip_suffix(registration)?.strip_suffix('.')?;
+            Some((object, registration))
+        })
+}
+
 /// A Flask `before_request` hook of `object` (`registration` names the method that registers
 /// it): it runs before each of its routes, and guards them when its code refuses callers
 /// without credentials.
-/// The app of a FastAPI or Starlette HTTP middleware decorator (`app.middleware("http")`).
-pub(crate) fn http_middleware_of(decorator: &str) -> Option<&str> {
-    ["(\"http\")", "('http')"]
-        .iter()
-        .find_map(|call| decorator.strip_suffix(call)?.strip_suffix(".middleware"))
-}
-
 pub(crate) fn before_request(object: &str, registration: &str, hook: &str) -> GuardCall {
     GuardCall {
         text: format!("{object}.{registration}({hook})"),
