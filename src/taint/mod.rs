@@ -174,9 +174,38 @@ struct Binding<'t> {
     typed: bool,
 }
 
-/// By function node and tuple element (see [`Tracer::summary`]): which parameters reach what
-/// the function returns.
-type Summaries = HashMap<(usize, Option<usize>), Vec<bool>>;
+/// By function node and tuple element (see [`Tracer::summary`]): per parameter, whether it
+/// reaches what the function returns, and on what conditions.
+type Summaries = HashMap<(usize, Option<usize>), Vec<Option<Passage>>>;
+
+/// What a parameter's way to a function's result depends on, decided when the project is
+/// linked: the calls into other files it passes through (each must pass it on), and those that
+/// may reject or test it on the way (one that does cleans it). Confidence is the argument's: a
+/// same-file function's result is read as sure as what it is handed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Passage {
+    through: Vec<CallRef>,
+    validators: Vec<CallRef>,
+    tests: Vec<CallRef>,
+}
+
+impl Passage {
+    fn of(flow: Flow) -> Self {
+        Passage {
+            through: flow.through,
+            validators: flow.validators,
+            tests: flow.tests,
+        }
+    }
+
+    /// `flow`, an argument's, carried on to the call's result on these conditions.
+    fn onto(&self, mut flow: Flow) -> Flow {
+        flow.through.extend(self.through.iter().cloned());
+        flow.validators.extend(self.validators.iter().cloned());
+        flow.tests.extend(self.tests.iter().cloned());
+        flow
+    }
+}
 
 /// What a trace asks of a value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -652,11 +681,10 @@ impl<'a, 'f> Tracer<'a, 'f> {
         depth: usize,
     ) -> Option<Flow> {
         let reaching = self.summary(function, element);
-        call.args
-            .iter()
-            .enumerate()
-            .filter(|(index, _)| reaching.get(*index).copied().unwrap_or(false))
-            .find_map(|(_, arg)| self.value(*arg, depth + 1))
+        call.args.iter().enumerate().find_map(|(index, arg)| {
+            let passage = reaching.get(index)?.as_ref()?;
+            Some(passage.onto(self.value(*arg, depth + 1)?))
+        })
     }
 
     /// `flow` with the step of the call `node` of the same-file `function` that returned it.
@@ -821,8 +849,8 @@ impl<'a, 'f> Tracer<'a, 'f> {
     }
 
     /// Which parameters of `function` reach one of its `return` values (element `element` of
-    /// the tuples it returns, when given).
-    fn summary(&self, function: Node, element: Option<usize>) -> Vec<bool> {
+    /// the tuples it returns, when given), each with the conditions of its way there.
+    fn summary(&self, function: Node, element: Option<usize>) -> Vec<Option<Passage>> {
         let key = (function.id(), element);
         if let Some(known) = self.summaries.borrow().get(&key) {
             return known.clone();
@@ -831,7 +859,7 @@ impl<'a, 'f> Tracer<'a, 'f> {
         self.summaries.borrow_mut().insert(key, Vec::new());
         let names = parameter_names(self.file, function);
         let returns = returned_parts(self.file, function, element);
-        let reaching: Vec<bool> = names
+        let reaching: Vec<Option<Passage>> = names
             .iter()
             .map(|name| {
                 let inner = Tracer {
@@ -848,7 +876,10 @@ impl<'a, 'f> Tracer<'a, 'f> {
                     memo: RefCell::new(HashMap::new()),
                     visits: std::cell::Cell::new(0),
                 };
-                returns.iter().any(|value| inner.value(*value, 0).is_some())
+                returns
+                    .iter()
+                    .find_map(|value| inner.value(*value, 0))
+                    .map(Passage::of)
             })
             .collect();
         self.summaries.borrow_mut().insert(key, reaching.clone());
