@@ -7,7 +7,8 @@
 //! link time, [`Callees`] finds each such function by its qualified name (its file by its
 //! module, read and parsed once) and answers:
 //! - [`Callees::blocking`]: does it pass the argument on to its result, past the rule's sources
-//!   and sanitizers? Its own calls into other files are followed a few calls deep. A function
+//!   and sanitizers, and past the validators it calls on the way? Its own calls into other
+//!   files are followed a few calls deep. A function
 //!   that returns `clean_html(markdown(value))`, with `clean_html` returning `nh3.clean(html)`,
 //!   does not, for a rule that counts `nh3.clean` as a sanitizer.
 //! - [`Callees::rejecting`]: does it reject the argument ([`super::validate`])?
@@ -97,12 +98,7 @@ impl<'a> Callees<'a> {
     ) -> BTreeSet<CallRef> {
         asked
             .into_iter()
-            .filter(|call| {
-                self.with_function(&call.callee, |file, function| {
-                    summary(file, function).contains(&call.index)
-                })
-                .unwrap_or(false)
-            })
+            .filter(|call| self.checks(call, summary))
             .collect()
     }
 
@@ -114,13 +110,36 @@ impl<'a> Callees<'a> {
         }) else {
             return true;
         };
-        // Passed on by a flow whose further calls into other files all pass it on too.
-        flows.iter().any(|through| {
-            depth >= MAX_DEPTH
-                || through
+        // Passed on by a flow whose further calls into other files all pass it on too, and
+        // that none of them rejects or tests on the way.
+        flows.iter().any(|flow| {
+            let passed_on = depth >= MAX_DEPTH
+                || flow
+                    .through
                     .iter()
-                    .all(|inner| self.passes(rule, inner, depth + 1))
+                    .all(|inner| self.passes(rule, inner, depth + 1));
+            passed_on
+                && !flow
+                    .validators
+                    .iter()
+                    .any(|call| self.checks(call, super::validate::rejected_parameters))
+                && !flow
+                    .tests
+                    .iter()
+                    .any(|call| self.checks(call, super::validate::tested_parameters))
         })
+    }
+
+    /// Whether `call`'s argument is among the parameters `summary` says its function checks.
+    fn checks(
+        &mut self,
+        call: &CallRef,
+        summary: fn(&ParsedFile, tree_sitter::Node) -> Vec<usize>,
+    ) -> bool {
+        self.with_function(&call.callee, |file, function| {
+            summary(file, function).contains(&call.index)
+        })
+        .unwrap_or(false)
     }
 
     /// `answer` about the function whose name starts at byte `at` of the scanned file shown as
@@ -361,15 +380,15 @@ pub(crate) fn defined<'t>(file: &'t ParsedFile, name: &str) -> Option<tree_sitte
 }
 
 /// The flows from the parameter `index` of `function` to its return values, with the rule's
-/// sources and sanitizers, each as the calls into other files it went through (none: the
-/// argument does not reach a return); `None` when the rule has no taint.
+/// sources and sanitizers, each with the calls into other files it went through or was checked
+/// by (none: the argument does not reach a return); `None` when the rule has no taint.
 fn returned_flows(
     file: &ParsedFile,
     function: tree_sitter::Node,
     rule: &str,
     index: usize,
     rules: &RuleSet,
-) -> Option<Vec<Vec<CallRef>>> {
+) -> Option<Vec<super::Flow>> {
     let spec = &rules.get(rule)?.logic.matcher(file.language())?.taint;
     let parameter = match index {
         super::RECEIVER => super::receiver_name(file, function)?,
@@ -388,7 +407,6 @@ fn returned_flows(
         super::returned_values(file, function)
             .into_iter()
             .filter_map(|value| tracer.trace(value))
-            .map(|flow| flow.through)
             .collect(),
     )
 }

@@ -39,17 +39,101 @@ pub fn rejected_parameters(file: &ParsedFile, function: Node) -> Vec<usize> {
     let text = file.text(function);
     let language = file.language();
     let may_reject = match language {
-        Language::Python => text.contains("raise") || text.contains("abort("),
+        Language::Python => {
+            text.contains("raise")
+                || text.contains("abort(")
+                || CONVERSIONS.iter().any(|c| text.contains(c))
+        }
         Language::Rust => text.contains("Err") || text.contains("bail!"),
     };
     if !may_reject {
         return Vec::new();
     }
-    let conditions: Vec<Node> = descendants(function)
+    let mut checked: Vec<Node> = descendants(function)
         .filter(|node| is_rejecting_branch(file, *node))
         .filter_map(|node| node.field_child("condition"))
         .collect();
-    parameters_read_by(file, function, &conditions)
+    if language == Language::Python {
+        checked.extend(raising_conversions(file, function));
+    }
+    parameters_read_by(file, function, &checked)
+}
+
+/// Python: the variables converted in `function` (`uuid.UUID(session_id)`) where the
+/// conversion's error leaves it: not caught, or caught by a `try` whose every handler raises
+/// again.
+fn raising_conversions<'t>(file: &ParsedFile, function: Node<'t>) -> Vec<Node<'t>> {
+    descendants(function)
+        .filter(|node| node.kind() == "call")
+        .filter(|call| {
+            call.field_child("function").is_some_and(|callee| {
+                let written = file.text(callee);
+                CONVERSIONS.contains(&written.rsplit('.').next().unwrap_or(written))
+            })
+        })
+        .filter(|call| escapes(file, function, *call))
+        .filter_map(|call| call.field_child("arguments")?.named_child(0))
+        // a variable: `int(order.quantity)` checks one field, not the object it is passed
+        .filter(|argument| argument.kind() == "identifier")
+        .collect()
+}
+
+/// Whether `call` runs on every call of `function` (under no condition, loop or nested
+/// function) and an exception it raises leaves `function`: each `try` around it (in its body)
+/// has only handlers that raise again.
+fn escapes(file: &ParsedFile, function: Node, call: Node) -> bool {
+    let mut child = call;
+    while let Some(parent) = file.parent(child) {
+        if parent.id() == function.id() {
+            return true;
+        }
+        if CONDITIONAL.contains(&parent.kind()) {
+            return false;
+        }
+        let in_body = parent.kind() == "try_statement"
+            && parent
+                .field_child("body")
+                .is_some_and(|body| body.id() == child.id());
+        if in_body && !handlers_raise(parent) {
+            return false;
+        }
+        child = parent;
+    }
+    false
+}
+
+/// Python nodes whose parts may not run, or run later.
+const CONDITIONAL: &[&str] = &[
+    "if_statement",
+    "elif_clause",
+    "else_clause",
+    "for_statement",
+    "while_statement",
+    "match_statement",
+    "except_clause",
+    "finally_clause",
+    "conditional_expression",
+    "boolean_operator",
+    "lambda",
+    "function_definition",
+    "class_definition",
+    "list_comprehension",
+    "dictionary_comprehension",
+    "set_comprehension",
+    "generator_expression",
+];
+
+/// Every `except` clause of a `try` ends by raising.
+fn handlers_raise(try_statement: Node) -> bool {
+    named_children(try_statement)
+        .into_iter()
+        .filter(|clause| clause.kind() == "except_clause")
+        .all(|clause| {
+            named_children(clause)
+                .last()
+                .and_then(|block| named_children(*block).last().copied())
+                .is_some_and(|last| last.kind() == "raise_statement")
+        })
 }
 
 /// The parameters (by position, receivers not counted) that the Python predicate `function`
@@ -683,6 +767,27 @@ mod tests {
             vec![
                 ("host_ok".to_string(), vec![0]),
                 ("Checks.name".to_string(), vec![0]),
+            ]
+        );
+    }
+
+    #[test]
+    fn python_conversions_whose_error_leaves_the_function() {
+        let found = rejected(
+            "shop/ids.py",
+            Language::Python,
+            "def checked(session_id):\n    try:\n        uuid.UUID(session_id)\n    except ValueError as e:\n        raise BadId() from e\n\n\
+             def bare(page, size):\n    n = int(page)\n    return n * size\n\n\
+             def swallowed(session_id):\n    try:\n        uuid.UUID(session_id)\n    except ValueError:\n        pass\n\n\
+             def sometimes(flag, value):\n    if flag:\n        int(value)\n\n\
+             def later(value):\n    return lambda: int(value)\n\n\
+             def field(order):\n    n = int(order.quantity)\n",
+        );
+        assert_eq!(
+            found,
+            vec![
+                ("checked".to_string(), vec![0]),
+                ("bare".to_string(), vec![0])
             ]
         );
     }
