@@ -595,6 +595,11 @@ fn declarative_finding(rule: &Rule, source: &SourceFile, found: Found) -> Findin
                 .link_checks
                 .push(LinkCheck::UnconvertedParameter(line, name));
         }
+        if let Some(alias) = flow.dependency_alias.take() {
+            finding
+                .link_checks
+                .push(LinkCheck::NotDependencyAlias(alias));
+        }
         finding.add_flow_checks(&mut flow);
         finding.flow = flow_locations(source, flow);
     }

@@ -100,6 +100,10 @@ pub enum LinkCheck {
     /// finding's file: unless every linked route reaching the handler converts it to a number
     /// or UUID (`<int:user_pk>`, `{id:int}`), for rules that take a conversion for a sanitizer.
     UnconvertedParameter(usize, String),
+    /// The flow starts at a FastAPI handler parameter annotated with this imported name: unless
+    /// the project declares it as a module-level alias that carries a dependency
+    /// (`SessionDep = Annotated[Session, Depends(get_session)]`), which FastAPI fills.
+    NotDependencyAlias(String),
     /// A row of this model (a qualified class) was loaded by a client's id: when the linked
     /// classes show the model is shared reference data (no field names an owner, no foreign
     /// key, no account model points to it), the finding is low-confidence. With `true`, a list

@@ -61,6 +61,9 @@ pub struct LinkChecks {
     rebound: BTreeSet<(String, String)>,
     /// The `{:?}` checks that hold: the value's struct, in some file, prints the field.
     debug_shown: BTreeSet<DebugShown>,
+    /// The names annotating findings' handler parameters that the project declares as aliases
+    /// carrying a dependency.
+    dependency_aliases: BTreeSet<String>,
 }
 
 impl LinkChecks {
@@ -190,6 +193,16 @@ impl LinkChecks {
             },
             |lineage| lineage.owner_checked_on_dispatch,
         );
+        let dependency_aliases = findings
+            .clone()
+            .flat_map(|finding| &finding.link_checks)
+            .filter_map(|check| match check {
+                LinkCheck::NotDependencyAlias(alias) => Some(alias),
+                _ => None,
+            })
+            .filter(|alias| judge.is_dependency_alias(alias))
+            .cloned()
+            .collect();
         let project_functions = findings
             .flat_map(|finding| &finding.link_checks)
             .filter_map(|check| match check {
@@ -226,6 +239,7 @@ impl LinkChecks {
             set_through_code: set_through_code(files, &judge, findings_setters),
             rebound,
             debug_shown,
+            dependency_aliases,
         }
     }
 
@@ -333,6 +347,7 @@ impl LinkChecks {
                         })
                 })
             }
+            LinkCheck::NotDependencyAlias(alias) => !self.dependency_aliases.contains(alias),
             LinkCheck::EntersAtStaffHandler(..)
             | LinkCheck::OwnedModel(..)
             | LinkCheck::OwnerCheckedOnDispatch(..) => true,

@@ -2094,6 +2094,24 @@ impl<'a> Judge<'a> {
         found.or_else(|| self.find_reexported(map, file, module, name, 0))
     }
 
+    /// Whether the qualified `name` is a module-level alias of the project that carries a
+    /// dependency (`SessionDep = Annotated[Session, Depends(get_session)]`), in its module or
+    /// re-exported by a package.
+    pub fn is_dependency_alias(&self, name: &str) -> bool {
+        let Some((module, last)) = name.rsplit_once('.') else {
+            return false;
+        };
+        // Asked from some Python file: a module that is not its own is looked up by name.
+        let Some(asking) = self
+            .files
+            .iter()
+            .position(|(path, _)| path.ends_with(".py"))
+        else {
+            return false;
+        };
+        self.find(&self.aliases, asking, module, last).is_some()
+    }
+
     /// The Python file of the project whose module is `module`.
     fn module_file(&self, module: &str) -> Option<usize> {
         *self

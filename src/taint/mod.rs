@@ -91,6 +91,20 @@ pub struct Flow {
     /// linked route converts the parameter to a number or UUID (`<int:user_pk>`), the flow is
     /// clean (decided when the project is linked).
     pub url_parameter: Option<(usize, String)>,
+    /// The imported name annotating the FastAPI handler parameter the flow starts at
+    /// (`session: SessionDep`): if the project declares it as an alias that carries a
+    /// dependency, FastAPI fills the parameter and the flow has no source (decided when the
+    /// project is linked).
+    pub dependency_alias: Option<String>,
+}
+
+/// What a handler parameter's annotation says of its source ([`Tracer::dependency_alias`]).
+enum DependencyAlias {
+    /// An alias of this file that carries a dependency (`SessionDep = Annotated[Session,
+    /// Depends(get_session)]`): FastAPI fills the parameter, not the client.
+    Local,
+    /// An imported name, perhaps such an alias.
+    Imported(String),
 }
 
 /// A call of a function (or class) by its qualified name, and the argument a traced value is
@@ -456,6 +470,7 @@ impl<'a, 'f> Tracer<'a, 'f> {
             through: Vec::new(),
             entry: None,
             url_parameter: None,
+            dependency_alias: None,
         }
     }
 
@@ -594,6 +609,13 @@ impl<'a, 'f> Tracer<'a, 'f> {
                     .find(|n| n.kind() == "identifier" && self.file.text(*n) == name)
             })
             .unwrap_or(node);
+        let dependency = match handler.framework {
+            crate::app::handlers::Framework::Fastapi => self.dependency_alias(declared),
+            _ => None,
+        };
+        if matches!(dependency, Some(DependencyAlias::Local)) {
+            return None;
+        }
         let mut flow = self.start(
             declared,
             format!(
@@ -601,6 +623,9 @@ impl<'a, 'f> Tracer<'a, 'f> {
                 handler.name
             ),
         );
+        if let Some(DependencyAlias::Imported(alias)) = dependency {
+            flow.dependency_alias = Some(alias);
+        }
         let line = self.file.source.position(handler.name_bytes.start).line;
         if self.conversions_sanitize && !typed && handler.route.is_none() {
             flow.url_parameter = Some((line, name.to_string()));
@@ -612,6 +637,35 @@ impl<'a, 'f> Tracer<'a, 'f> {
             flow.entry = Some(line);
         }
         Some(flow)
+    }
+
+    /// What the annotation of the FastAPI handler parameter `declared` says of its source, when
+    /// it is a name: an alias of this file that carries a dependency, or an imported name.
+    fn dependency_alias(&self, declared: Node) -> Option<DependencyAlias> {
+        let parameter = self
+            .file
+            .parent(declared)
+            .filter(|p| matches!(p.kind(), "typed_parameter" | "typed_default_parameter"))?;
+        let written = self.file.text(parameter.field_child("type")?);
+        let base = written.split('|').next().unwrap_or(written).trim();
+        if base.is_empty()
+            || !base
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
+        {
+            return None;
+        }
+        let symbols = self.file.symbols();
+        if let Some(value) = symbols.alias(base) {
+            let carries = value.contains("Depends(") || value.contains("Security(");
+            return carries.then_some(DependencyAlias::Local);
+        }
+        match symbols.resolve(Language::Python, base) {
+            crate::symbols::Resolved::Qualified(qualified) if qualified.contains('.') => {
+                Some(DependencyAlias::Imported(qualified))
+            }
+            _ => None,
+        }
     }
 
     /// A call of a function of this file (`call.local`): the arguments its summary says reach
