@@ -125,6 +125,11 @@ const CONDITIONAL: &[&str] = &[
 
 /// Every `except` clause of a `try` ends by raising.
 fn handlers_raise(try_statement: Node) -> bool {
+    every_handler_ends(try_statement, |last| last.kind() == "raise_statement")
+}
+
+/// Every `except` clause of a `try` ends with a statement that passes `ends`.
+fn every_handler_ends(try_statement: Node, ends: impl Fn(Node) -> bool) -> bool {
     named_children(try_statement)
         .into_iter()
         .filter(|clause| clause.kind() == "except_clause")
@@ -132,7 +137,7 @@ fn handlers_raise(try_statement: Node) -> bool {
             named_children(clause)
                 .last()
                 .and_then(|block| named_children(*block).last().copied())
-                .is_some_and(|last| last.kind() == "raise_statement")
+                .is_some_and(&ends)
         })
 }
 
@@ -481,19 +486,10 @@ fn python_dominates(file: &ParsedFile, call: Node, use_site: Node) -> bool {
 
 /// Every `except` clause of a `try` ends by leaving (`raise`, `return`, `abort(…)`).
 fn handlers_leave(file: &ParsedFile, try_statement: Node) -> bool {
-    named_children(try_statement)
-        .into_iter()
-        .filter(|clause| clause.kind() == "except_clause")
-        .all(|clause| {
-            named_children(clause)
-                .last()
-                .and_then(|block| named_children(*block).last().copied())
-                .is_some_and(|last| {
-                    matches!(last.kind(), "raise_statement" | "return_statement")
-                        || (last.kind() == "expression_statement"
-                            && file.text(last).starts_with("abort("))
-                })
-        })
+    every_handler_ends(try_statement, |last| {
+        matches!(last.kind(), "raise_statement" | "return_statement")
+            || (last.kind() == "expression_statement" && file.text(last).starts_with("abort("))
+    })
 }
 
 /// Rust: the call's `Err` is propagated with `?` (directly, or after `map_err`/`context`).
