@@ -321,14 +321,18 @@ impl<'f, 's> FileMatches<'f, 's> {
             Condition::Kind(kinds) => kinds.contains(node.get_inner_node()),
             Condition::Regex(regex) => self.regex_match(regex, node),
             Condition::Query(query) => {
-                if let Some(kind) = query.single_kind() {
-                    return node.is_named()
-                        && node.kind() == kind
-                        && attempt(env, |trial| {
-                            query
-                                .bound_names()
-                                .all(|name| trial.to_mut().insert(name, node.clone()).is_some())
-                        });
+                if let Some(shape) = query.shape() {
+                    if !node.is_named() || node.kind() != shape.kind() {
+                        return false;
+                    }
+                    let Some(bound) = shape.bindings(node) else {
+                        return false;
+                    };
+                    return attempt(env, |trial| {
+                        bound
+                            .into_iter()
+                            .all(|(name, found)| trial.to_mut().insert(name, found).is_some())
+                    });
                 }
                 let key = std::ptr::from_ref::<super::QueryAtom>(query) as usize;
                 let hits = Rc::clone(

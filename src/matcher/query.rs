@@ -30,9 +30,10 @@ pub struct QueryAtom {
     /// Literal sets every match needs one literal of each of (from the `#eq?` and `#match?`
     /// predicates of a one-pattern query).
     literals: Vec<Vec<String>>,
-    /// For a query that is one node type with captures on it, like `(identifier) @V @match`:
-    /// the type. Such a query is answered by looking at the node, without running it on the file.
-    single_kind: Option<String>,
+    /// For a query that is one node with captures on it and on children in its fields, like
+    /// `(identifier) @V @match` or `(pair key: (string) @K value: (_) @V) @match`: its shape.
+    /// Such a query is answered by looking at the node, without compiling or running it.
+    shape: Option<NodeShape>,
     /// The node types the query's patterns start with, when each starts with one (see
     /// [`pattern_roots`]): the query runs only on the outermost nodes of those types.
     roots: Option<Vec<String>>,
@@ -88,14 +89,14 @@ impl QueryAtom {
             } else {
                 Vec::new()
             },
-            single_kind: single_kind(source),
+            shape: NodeShape::read(source),
             roots: pattern_roots(source, language),
         }
     }
 
-    /// The node type of a one-node query (see [`QueryAtom::single_kind`]).
-    pub(super) fn single_kind(&self) -> Option<&str> {
-        self.single_kind.as_deref()
+    /// The shape of a one-node query (see [`QueryAtom::shape`]).
+    pub(super) fn shape(&self) -> Option<&NodeShape> {
+        self.shape.as_ref()
     }
 
     /// The compiled query and the index of its `@match` capture.
@@ -427,27 +428,133 @@ fn eq_literals(source: &str) -> Option<Vec<String>> {
         .map(|longest| vec![longest])
 }
 
-/// `identifier` for `(identifier) @V @match`: a query of one node type, without fields, children
-/// or predicates, whose captures are all on that node.
-fn single_kind(source: &str) -> Option<String> {
-    let rest = source.trim().strip_prefix('(')?;
-    let (kind, captures) = rest.split_once(')')?;
-    let kind = kind.trim();
+/// A query of one named node, with captures on it and on one named child in each of some of
+/// its fields: `(identifier) @V @match`, `(pair key: (string) @K value: (_) @V) @match`. No
+/// anchors, predicates, alternations, quantifiers or deeper children.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) struct NodeShape {
+    kind: String,
+    /// The captures on the node itself, `match` included.
+    captures: Vec<String>,
+    /// Per field: the child's type (`None` for `(_)`, any named node) and its captures.
+    fields: Vec<(String, Option<String>, Vec<String>)>,
+}
+
+impl NodeShape {
+    /// The shape of `source`, when it is such a query with a `@match` on the node.
+    fn read(source: &str) -> Option<NodeShape> {
+        let tokens = shape_tokens(source)?;
+        let mut at = 0;
+        let kind = named_node(&tokens, &mut at)?;
+        let mut fields = Vec::new();
+        while let Some(field) = tokens.get(at).and_then(|t| t.strip_suffix(':')) {
+            at += 1;
+            let child = named_node(&tokens, &mut at)?;
+            if tokens.get(at).map(String::as_str) != Some(")") {
+                return None;
+            }
+            at += 1;
+            let captures = shape_captures(&tokens, &mut at);
+            fields.push((field.to_string(), (child != "_").then_some(child), captures));
+        }
+        if tokens.get(at).map(String::as_str) != Some(")") || kind == "_" {
+            return None;
+        }
+        at += 1;
+        let captures = shape_captures(&tokens, &mut at);
+        (at == tokens.len() && captures.iter().any(|c| c == "match")).then_some(NodeShape {
+            kind,
+            captures,
+            fields,
+        })
+    }
+
+    /// The node's type.
+    pub(super) fn kind(&self) -> &str {
+        &self.kind
+    }
+
+    /// What the query binds on `node` (of the shape's type), every capture but `match`; `None`
+    /// when a field has no child of the type asked.
+    pub(super) fn bindings<'t>(&self, node: &SgNode<'t>) -> Option<Vec<(&str, SgNode<'t>)>> {
+        let mut bound: Vec<(&str, SgNode<'t>)> = self
+            .captures
+            .iter()
+            .filter(|name| *name != "match")
+            .map(|name| (name.as_str(), node.clone()))
+            .collect();
+        for (field, kind, captures) in &self.fields {
+            let child = node.field_children(field).find(|child| {
+                child.is_named() && kind.as_deref().is_none_or(|kind| child.kind() == kind)
+            })?;
+            bound.extend(captures.iter().map(|name| (name.as_str(), child.clone())));
+        }
+        Some(bound)
+    }
+}
+
+/// The tokens of a query in [`NodeShape`]'s subset: `(`, `)`, `field:`, `@capture` and type
+/// names; `None` at anything else (anchors, predicates, strings, comments, brackets).
+fn shape_tokens(source: &str) -> Option<Vec<String>> {
+    let mut tokens = Vec::new();
+    let mut word = String::new();
+    for c in source.chars() {
+        match c {
+            '(' | ')' => {
+                if !word.is_empty() {
+                    tokens.push(std::mem::take(&mut word));
+                }
+                tokens.push(c.to_string());
+            }
+            c if c.is_whitespace() => {
+                if !word.is_empty() {
+                    tokens.push(std::mem::take(&mut word));
+                }
+            }
+            c if c.is_ascii_alphanumeric() || matches!(c, '_' | '@' | ':') => word.push(c),
+            _ => return None,
+        }
+    }
+    if !word.is_empty() {
+        tokens.push(word);
+    }
     let plain = |name: &str| {
         !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
     };
-    if !plain(kind) || kind == "_" {
+    tokens
+        .iter()
+        .all(|t| {
+            matches!(t.as_str(), "(" | ")")
+                || plain(
+                    t.strip_prefix('@')
+                        .or_else(|| t.strip_suffix(':'))
+                        .unwrap_or(t),
+                )
+        })
+        .then_some(tokens)
+}
+
+/// `(type` at `at`: the type, with `at` moved past it.
+fn named_node(tokens: &[String], at: &mut usize) -> Option<String> {
+    if tokens.get(*at).map(String::as_str) != Some("(") {
         return None;
     }
-    let mut has_match = false;
-    for capture in captures.split_whitespace() {
-        let name = capture.strip_prefix('@')?;
-        if !plain(name) {
-            return None;
-        }
-        has_match |= name == "match";
+    let kind = tokens.get(*at + 1)?;
+    if kind.starts_with('@') || kind.ends_with(':') || kind == "(" || kind == ")" {
+        return None;
     }
-    has_match.then(|| kind.to_string())
+    *at += 2;
+    Some(kind.clone())
+}
+
+/// The `@capture`s at `at`, with `at` moved past them.
+fn shape_captures(tokens: &[String], at: &mut usize) -> Vec<String> {
+    let mut names = Vec::new();
+    while let Some(name) = tokens.get(*at).and_then(|t| t.strip_prefix('@')) {
+        names.push(name.to_string());
+        *at += 1;
+    }
+    names
 }
 
 /// The node type each top-level pattern of a query starts with (`(call …) @match` → `call`),
@@ -663,14 +770,25 @@ mod tests {
         assert_eq!(deferred.bound, compiled.bound);
         assert_eq!(deferred.literals, compiled.literals);
         assert_eq!(deferred.literals, [["exec".to_string()]]);
-        assert_eq!(deferred.single_kind(), None);
+        assert_eq!(deferred.shape(), None);
         let single = QueryAtom::deferred("(identifier) @V @match", &python);
-        assert_eq!(single.single_kind(), Some("identifier"));
+        assert_eq!(single.shape().map(NodeShape::kind), Some("identifier"));
         assert_eq!(single.bound_names().collect::<Vec<_>>(), ["V"]);
-        assert_eq!(super::single_kind("(call (identifier)) @match"), None);
+        let read = NodeShape::read;
+        assert_eq!(read("(call (identifier)) @match"), None);
+        assert_eq!(read("(call) @match (#eq? @match \"x\")"), None);
+        assert_eq!(read("(assert_statement . (_) @C) @match"), None);
+        assert_eq!(read("(pair key: (string) @K)"), None);
         assert_eq!(
-            super::single_kind("(call) @match (#eq? @match \"x\")"),
-            None
+            read("(pair key: (string) @K value: (_) @V) @match"),
+            Some(NodeShape {
+                kind: "pair".into(),
+                captures: vec!["match".into()],
+                fields: vec![
+                    ("key".into(), Some("string".into()), vec!["K".into()]),
+                    ("value".into(), None, vec!["V".into()]),
+                ],
+            })
         );
         let two = "(call) @match (identifier) @match";
         assert_eq!(super::outline(two).1, 2);
