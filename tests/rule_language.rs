@@ -370,3 +370,40 @@ def doc_by_query():
         ]
     );
 }
+
+/// A query of one node with captures on children in its fields is answered on the node without
+/// tree-sitter; it finds what the same query compiled by tree-sitter finds (a predicate that
+/// always holds forces that path), with the same bindings.
+#[test]
+fn a_one_node_query_answers_like_the_compiled_one() {
+    let source = "headers = {\"Location\": target, 'X-Id': 1}\n\
+                  call(key=value, other=2)\n\
+                  settings = {LOCATION: target}\n\
+                  redirect(\"Location\", target)\n";
+    let with = |query: &str| {
+        let matcher = format!(
+            r#"    match:
+      all:
+        - query: '{query}'
+        - where:
+            K: {{ regex: (?i)location|^key$ }}
+            V: {{ regex: ^(target|value)$ }}
+"#
+        );
+        findings_of("python", &matcher, &[("a.py", source)])
+    };
+    for (shape, compiled) in [
+        (
+            "(pair key: (string) @K value: (_) @V) @match",
+            "((pair key: (string) @K value: (_) @V) @match (#match? @K \".*\"))",
+        ),
+        (
+            "(keyword_argument name: (identifier) @K value: (identifier) @V) @match",
+            "((keyword_argument name: (identifier) @K value: (identifier) @V) @match (#match? @K \".*\"))",
+        ),
+    ] {
+        let found = with(shape);
+        assert!(!found.is_empty(), "{shape} finds something");
+        assert_eq!(found, with(compiled), "{shape}");
+    }
+}

@@ -697,7 +697,7 @@ fn skip_comment(chars: &mut impl Iterator<Item = char>) {
 
 #[cfg(test)]
 mod tests {
-    use super::{certain_captures, predicate_literals, QueryAtom};
+    use super::{certain_captures, predicate_literals, NodeShape, QueryAtom};
     use std::sync::Arc;
 
     #[test]
