@@ -98,15 +98,6 @@ pub struct Flow {
     pub dependency_alias: Option<String>,
 }
 
-/// What a handler parameter's annotation says of its source ([`Tracer::dependency_alias`]).
-enum DependencyAlias {
-    /// An alias of this file that carries a dependency (`SessionDep = Annotated[Session,
-    /// Depends(get_session)]`): FastAPI fills the parameter, not the client.
-    Local,
-    /// An imported name, perhaps such an alias.
-    Imported(String),
-}
-
 /// A call of a function (or class) by its qualified name, and the argument a traced value is
 /// passed as, by position: `shop.checks.reject_internal_host` with 0, `crate::util::safe_join`
 /// with 1.
@@ -609,13 +600,6 @@ impl<'a, 'f> Tracer<'a, 'f> {
                     .find(|n| n.kind() == "identifier" && self.file.text(*n) == name)
             })
             .unwrap_or(node);
-        let dependency = match handler.framework {
-            crate::app::handlers::Framework::Fastapi => self.dependency_alias(declared),
-            _ => None,
-        };
-        if matches!(dependency, Some(DependencyAlias::Local)) {
-            return None;
-        }
         let mut flow = self.start(
             declared,
             format!(
@@ -623,8 +607,8 @@ impl<'a, 'f> Tracer<'a, 'f> {
                 handler.name
             ),
         );
-        if let Some(DependencyAlias::Imported(alias)) = dependency {
-            flow.dependency_alias = Some(alias);
+        if handler.framework == crate::app::handlers::Framework::Fastapi {
+            flow.dependency_alias = self.imported_annotation(declared);
         }
         let line = self.file.source.position(handler.name_bytes.start).line;
         if self.conversions_sanitize && !typed && handler.route.is_none() {
@@ -639,9 +623,11 @@ impl<'a, 'f> Tracer<'a, 'f> {
         Some(flow)
     }
 
-    /// What the annotation of the FastAPI handler parameter `declared` says of its source, when
-    /// it is a name: an alias of this file that carries a dependency, or an imported name.
-    fn dependency_alias(&self, declared: Node) -> Option<DependencyAlias> {
+    /// The qualified name of an imported name annotating the handler parameter `declared`
+    /// (`session: SessionDep` after `from .deps import SessionDep`): perhaps an alias that
+    /// carries a FastAPI dependency, decided when the project is linked. (One of this file is
+    /// read with the handler: such a parameter is no request input.)
+    fn imported_annotation(&self, declared: Node) -> Option<String> {
         let parameter = self
             .file
             .parent(declared)
@@ -656,13 +642,12 @@ impl<'a, 'f> Tracer<'a, 'f> {
             return None;
         }
         let symbols = self.file.symbols();
-        if let Some(value) = symbols.alias(base) {
-            let carries = value.contains("Depends(") || value.contains("Security(");
-            return carries.then_some(DependencyAlias::Local);
+        if symbols.alias(base).is_some() {
+            return None;
         }
         match symbols.resolve(Language::Python, base) {
             crate::symbols::Resolved::Qualified(qualified) if qualified.contains('.') => {
-                Some(DependencyAlias::Imported(qualified))
+                Some(qualified)
             }
             _ => None,
         }

@@ -935,10 +935,21 @@ fn parameters(file: &ParsedFile, function: Node) -> Vec<Param> {
             let framework_type = FRAMEWORK_TYPES
                 .iter()
                 .any(|t| annotation.split(['[', ']', ',', ' ', '.']).any(|p| p == *t));
+            // `session: SessionDep` after `SessionDep = Annotated[Session, Depends(get_session)]`
+            // (an alias imported from another module is decided when the project is linked)
+            let base = annotation.split('|').next().unwrap_or(annotation).trim();
+            let aliased_dependency = file
+                .symbols()
+                .alias(base)
+                .is_some_and(|value| value.contains("Depends(") || value.contains("Security("));
             Some(Param {
                 dependency: dependency.then(|| text.to_string()),
                 auth_dependency: dependency && dependency_authenticates(text, annotation),
-                request_input: !dependency && !framework_type && name != "self" && name != "cls",
+                request_input: !dependency
+                    && !aliased_dependency
+                    && !framework_type
+                    && name != "self"
+                    && name != "cls",
                 name,
             })
         })
