@@ -49,6 +49,11 @@ pub enum Via {
     /// A Django middleware class named in `MIDDLEWARE`: its `__call__`, `process_request` or
     /// `process_view` runs on every request.
     Middleware,
+    /// A middleware class added to the application (`app.add_middleware(RequireKey)`): a guard
+    /// only when its own `dispatch` or `__call__` answers a request without credentials with a
+    /// refusal; what the functions it calls do is not counted, as a middleware calls many
+    /// (audit logs, sessions) that may refuse and whose errors it catches.
+    AppMiddleware,
     /// A call at the top of the handler's body (`account = current_account()`,
     /// `require_user(&headers).await?`): a guard only when its code is read and refuses
     /// callers, never by its name.
@@ -115,6 +120,15 @@ pub struct FunctionFact {
     /// [`super::registrars`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registers: Option<super::registrars::Registrar>,
+    /// The name every `return` returns, for a top-level function (an app factory's `return
+    /// app`, see [`super::installers`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub returns: Option<String>,
+    /// The condition under which it hands a request on to the application unchecked, before
+    /// any refusal (a middleware's `if not token: return await call_next(request)`, see
+    /// [`super::forwarding`]): as a middleware, it guards no route as a whole.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passes_unchecked: Option<String>,
 }
 
 /// Names without spaces (dotted identifiers), kept as one string: a function calls many
@@ -267,6 +281,21 @@ const REJECTIONS: &[&str] = &[
     "AuthenticationError",
     "NotAuthorized",
 ];
+/// The verdict on a function by the refusal in its own body alone (see
+/// [`Via::AppMiddleware`]): a 401, or a 403 under a test of the caller; a credential it only
+/// reads or verifies without refusing does not count.
+fn own_refusal(function: &FunctionFact) -> Verdict {
+    match &function.checks_caller {
+        Some(how) if !how.starts_with(VERIFIES) => {
+            Verdict::Guard(format!("`{}` {how}", function.name))
+        }
+        _ => Verdict::No,
+    }
+}
+
+/// How [`rejects`] shows a credential check by a known verifier.
+const VERIFIES: &str = "verifies a credential with";
+
 /// Whether `text` names one of [`REJECTIONS`]: code that refuses the request.
 pub(crate) fn names_refusal(text: &str) -> bool {
     REJECTIONS.iter().any(|refusal| text.contains(refusal))
@@ -401,6 +430,11 @@ pub fn python_functions(file: &ParsedFile) -> (Vec<FunctionFact>, Vec<ClassFact>
                         .is_none()
                         .then(|| super::registrars::registrar(file, node))
                         .flatten(),
+                    returns: class
+                        .is_none()
+                        .then(|| super::installers::returned_name(file, node))
+                        .flatten(),
+                    passes_unchecked: super::forwarding::passes_unchecked(file, node),
                 });
             }
             "class_definition" => {
@@ -1020,7 +1054,7 @@ pub fn rejects_reading(
                 let resolved = symbols.resolve(file.language(), written);
                 if let Resolved::Qualified(name) = &resolved {
                     if VERIFIERS.matches(name) {
-                        return Some(format!("verifies a credential with `{name}`"));
+                        return Some(format!("{VERIFIES} `{name}`"));
                     }
                 }
             }
@@ -1547,7 +1581,11 @@ impl<'a> Judge<'a> {
     /// refuses by the address alone.
     pub fn address_check(&self, file: usize, call: &GuardCall) -> Option<String> {
         let (_, function) = match call.how {
-            Via::Annotation | Via::Middleware | Via::Instance | Via::HttpMiddleware => return None,
+            Via::Annotation
+            | Via::Middleware
+            | Via::AppMiddleware
+            | Via::Instance
+            | Via::HttpMiddleware => return None,
             _ if self.files[file].0.ends_with(".rs") => {
                 self.rust_function_for(file, &call.callee)?
             }
@@ -1629,7 +1667,9 @@ impl<'a> Judge<'a> {
         let owner = module.rsplit('.').next().unwrap_or(module);
         let (class, class_module, method) = match call.how {
             Via::Instance => (Some(last), module, "__call__".to_string()),
-            Via::Middleware => (Some(last), module, "process_request".to_string()),
+            Via::Middleware | Via::AppMiddleware => {
+                (Some(last), module, "process_request".to_string())
+            }
             _ if self.classes.contains_key(owner) => (
                 Some(owner),
                 module.rsplit_once('.').map(|(m, _)| m).unwrap_or(""),
@@ -1642,11 +1682,19 @@ impl<'a> Judge<'a> {
                 let mut verdict = Verdict::No;
                 let methods: Vec<&str> = match call.how {
                     Via::Middleware => vec!["__call__", "process_request", "process_view"],
+                    Via::AppMiddleware => vec!["dispatch", "__call__"],
                     _ => vec![method.as_str()],
                 };
+                let middleware = matches!(call.how, Via::Middleware | Via::AppMiddleware);
                 for method in methods {
                     if let Some(function) = self.functions_in(at, &format!("{class}.{method}")) {
-                        verdict = self.summary(at, function, depth, strict);
+                        if middleware && function.passes_unchecked.is_some() {
+                            return Verdict::No;
+                        }
+                        verdict = match call.how {
+                            Via::AppMiddleware => own_refusal(function),
+                            _ => self.summary(at, function, depth, strict),
+                        };
                         if verdict != Verdict::No {
                             break;
                         }
@@ -1672,9 +1720,20 @@ impl<'a> Judge<'a> {
             }
         }
         if let Some((at, function)) = self.find(&self.functions, file, class_module, &method) {
+            if call.how == Via::HttpMiddleware && function.passes_unchecked.is_some() {
+                return Verdict::No;
+            }
             return self.summary(at, function, depth, strict);
         }
         if matches!(resolved, Resolved::Qualified(_)) && qualified.starts_with("builtins.") {
+            return Verdict::No;
+        }
+        // Starlette's and FastAPI's own middleware do not refuse callers
+        // (`AuthenticationMiddleware` only sets `request.user`).
+        let framework = ["starlette.", "fastapi."]
+            .iter()
+            .any(|root| qualified.starts_with(root));
+        if matches!(call.how, Via::Middleware | Via::AppMiddleware) && framework {
             return Verdict::No;
         }
         // Code tollgate cannot see: a third-party guard, or a name imported from outside.
@@ -2063,9 +2122,14 @@ impl<'a> Judge<'a> {
     /// The registration helper a callee written in `file` names (`register_view`, imported from
     /// the project's `utils.helpers`).
     pub fn registrar(&self, file: usize, callee: &str) -> Option<&'a super::registrars::Registrar> {
-        let (module, name) = self.qualify(file, callee);
-        let (_, function) = self.find(&self.functions, file, &module, &name)?;
+        let (_, function) = self.function(file, callee)?;
         function.registers.as_ref()
+    }
+
+    /// The project function a call written in `file` names, with the file it is defined in.
+    pub fn function(&self, file: usize, callee: &str) -> Option<(usize, &'a FunctionFact)> {
+        let (module, name) = self.qualify(file, callee);
+        self.find(&self.functions, file, &module, &name)
     }
 
     /// The item named `name` in the module `module` (by the end of its file's module path), or

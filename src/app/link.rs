@@ -6,8 +6,9 @@
 //! candidates the ones in the same file, else the nearest in the directory tree, win. Routes are
 //! then collected from every container that nothing mounts, depth first.
 
-use super::facts::{join_path, Edge, FileFacts, HandlerFact, Target};
+use super::facts::{join_path, Edge, FileFacts, HandlerFact, Hook, Target};
 use super::guards::{GuardCall, Judge, Lineage, Verdict, Via};
+use super::registrars::Argument;
 use super::{AuthConfig, Location, Project, Route};
 use crate::app::handlers::graphql::{Operation, Schema};
 use crate::app::handlers::Framework;
@@ -233,26 +234,125 @@ impl<'a> Linker<'a> {
     }
 
     /// Resolves each hook to the containers it names; an application-wide hook to the roots
-    /// that register its container (the container itself when nothing in the scan does).
+    /// that register its container (the container itself when nothing in the scan does). A hook
+    /// on a function's parameter names only a container of its own file; its function's callers
+    /// hand it the others (see [`Self::attach_installed_hooks`]).
     fn attach_hooks(&mut self) {
+        let mut attached = Vec::new();
         for (file, (_, facts)) in self.files.iter().enumerate() {
             for hook in &facts.hooks {
-                let target = Target::Container(hook.container.clone());
-                for resolved in self.resolve(file, "", &target) {
-                    let Resolved::Container(id) = resolved else {
+                let named: Vec<ContainerId> = match (hook.on_parameter, hook.container.as_slice()) {
+                    (true, _) => Some((file, hook.container.join(".")))
+                        .filter(|own| self.containers.contains(own))
+                        .into_iter()
+                        .collect(),
+                    (false, [name]) if !self.held_by(file, name).is_empty() => {
+                        self.held_by(file, name)
+                    }
+                    (false, _) => self
+                        .resolve(file, "", &Target::Container(hook.container.clone()))
+                        .into_iter()
+                        .filter_map(|resolved| match resolved {
+                            Resolved::Container(id) => Some(id),
+                            _ => None,
+                        })
+                        .collect(),
+                };
+                for id in named {
+                    attached.extend(self.hooked(hook, id).into_iter().map(|id| (id, file, hook)));
+                }
+            }
+        }
+        attached.extend(self.attach_installed_hooks());
+        for (id, file, hook) in attached {
+            let calls = self.container_hooks.entry(id).or_default();
+            calls.push((file, hook.guard.clone()));
+        }
+    }
+
+    /// The containers a hook on `id` runs for: `id`, or for an application-wide hook the roots
+    /// that register it.
+    fn hooked(&self, hook: &Hook, id: ContainerId) -> Vec<ContainerId> {
+        match hook.app_wide {
+            true => roots_above(&self.registered_by, id),
+            false => vec![id],
+        }
+    }
+
+    /// The hooks project functions install on the app they are handed (`add_auth(app)`), on the
+    /// containers their callers hand them, with the installers' files (see
+    /// [`super::installers`]).
+    fn attach_installed_hooks(&self) -> Vec<(ContainerId, usize, &'a Hook)> {
+        let mut installers: HashMap<(usize, &str), Vec<&Hook>> = HashMap::new();
+        for (file, (_, facts)) in self.files.iter().enumerate() {
+            for hook in &facts.hooks {
+                if let Some(installed) = &hook.installed {
+                    let key = (file, installed.function.as_str());
+                    installers.entry(key).or_default().push(hook);
+                }
+            }
+        }
+        let mut attached = Vec::new();
+        if installers.is_empty() {
+            return attached;
+        }
+        for (file, (_, facts)) in self.files.iter().enumerate() {
+            for call in &facts.app_calls.calls {
+                let Some((at, function)) = self.judge.function(file, &call.callee) else {
+                    continue;
+                };
+                for hook in installers
+                    .get(&(at, function.name.as_str()))
+                    .into_iter()
+                    .flatten()
+                {
+                    let Some(installed) = &hook.installed else {
                         continue;
                     };
-                    let attached = match hook.app_wide {
-                        true => roots_above(&self.registered_by, id),
-                        false => vec![id],
+                    let Some(Argument::Name(name)) = call.argument(&installed.parameter) else {
+                        continue;
                     };
-                    for id in attached {
-                        let calls = self.container_hooks.entry(id).or_default();
-                        calls.push((file, hook.guard.clone()));
+                    for id in self.held_by(file, name) {
+                        attached
+                            .extend(self.hooked(hook, id).into_iter().map(|id| (id, at, *hook)));
                     }
                 }
             }
         }
+        attached
+    }
+
+    /// The containers the name `name` of `file` holds: the app a project factory returned to
+    /// it (`app = create_app()`), a container of the file, or one it imports.
+    fn held_by(&self, file: usize, name: &str) -> Vec<ContainerId> {
+        let facts = self.files[file].1;
+        let returned = facts
+            .app_calls
+            .result_of(name)
+            .and_then(|callee| self.judge.function(file, callee))
+            .and_then(|(at, function)| Some((at, function.returns.clone()?)))
+            .filter(|id| self.containers.contains(id));
+        if let Some(id) = returned {
+            return vec![id];
+        }
+        let own = (file, name.to_string());
+        if self.containers.contains(&own) {
+            return vec![own];
+        }
+        let imported = facts
+            .symbols
+            .as_ref()
+            .is_some_and(|symbols| symbols.imports.iter().any(|(local, _)| local == name));
+        if !imported {
+            return Vec::new();
+        }
+        self.resolve(file, "", &Target::Container(vec![name.to_string()]))
+            .into_iter()
+            .filter_map(|resolved| match resolved {
+                Resolved::Container(id) => Some(id),
+                _ => None,
+            })
+            .collect()
     }
 
     fn collect_routes(&mut self) {

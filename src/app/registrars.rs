@@ -58,12 +58,24 @@ pub struct HelperCall {
 }
 
 impl HelperCall {
-    fn argument(&self, parameter: &Parameter) -> Option<&Argument> {
+    /// The argument passed for `parameter`, by keyword or by position.
+    pub(super) fn argument(&self, parameter: &Parameter) -> Option<&Argument> {
         self.keywords
             .iter()
             .find(|(name, _)| *name == parameter.name)
             .map(|(_, argument)| argument)
             .or_else(|| self.positional.get(parameter.index))
+    }
+
+    /// The names passed as arguments.
+    pub(super) fn names(&self) -> impl Iterator<Item = &str> {
+        self.positional
+            .iter()
+            .chain(self.keywords.iter().map(|(_, a)| a))
+            .filter_map(|argument| match argument {
+                Argument::Name(name) => Some(name.as_str()),
+                _ => None,
+            })
     }
 }
 

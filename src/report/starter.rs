@@ -86,7 +86,7 @@ impl<'a> Survey<'a> {
                 let key = match call.map(|call| call.how) {
                     // A predicate of the handler's check: no `[auth]` key names one.
                     Some(Via::Predicate) => continue,
-                    Some(Via::Middleware) => AuthKey::Middleware,
+                    Some(Via::Middleware | Via::AppMiddleware) => AuthKey::Middleware,
                     Some(Via::Instance | Via::Annotation) => AuthKey::Dependencies,
                     _ if text.starts_with("Depends(") || text.starts_with("Security(") => {
                         AuthKey::Dependencies

@@ -41,6 +41,10 @@ pub struct FileFacts {
     /// a registration helper (resolved when linking).
     #[serde(default)]
     pub helper_calls: Vec<crate::app::registrars::HelperCall>,
+    /// Calls that may hand an app to a function installing hooks on it (see
+    /// [`crate::app::installers`]).
+    #[serde(default)]
+    pub app_calls: crate::app::installers::AppCalls,
     /// Python imports: local name → dotted path (`views` → `payments.views`).
     pub imports: Vec<(String, String)>,
     /// Guards that settings apply to every view of a framework (DRF
@@ -120,6 +124,7 @@ impl FileFacts {
             && self.edges.is_empty()
             && self.hooks.is_empty()
             && self.helper_calls.is_empty()
+            && self.app_calls.calls.is_empty()
             && self.defaults.is_empty()
             && self.middleware.is_empty()
             && self.drf_default_permissions.is_empty()
@@ -230,6 +235,13 @@ pub struct Hook {
     pub guard: GuardCall,
     #[serde(default)]
     pub app_wide: bool,
+    /// The container is a parameter of a function around the hook (`def add_auth(app):
+    /// app.before_request(check)`): attached by name only to a container of this file, and
+    /// through the calls of `installed`, the function when it is a top-level one.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub on_parameter: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub installed: Option<crate::app::installers::Installed>,
 }
 
 /// `from` (a container of this file) serves `target` under `prefix`.

@@ -27,6 +27,7 @@ const NEEDS_ANY: &[&str] = &[
     "REST_FRAMEWORK",
     "MIDDLEWARE",
     "include_router",
+    "add_middleware",
     "register_blueprint",
     "add_url_rule",
     "add_resource",
@@ -77,6 +78,7 @@ pub(super) fn facts(file: &ParsedFile) -> FileFacts {
     );
     summaries.apis = crate::app::connexion::apis(file);
     summaries.helper_calls = crate::app::registrars::helper_calls(file);
+    summaries.app_calls = crate::app::installers::app_calls(file);
     let bindings = crate::app::connexion::bindings_of(file);
     if bindings.is_empty() && !NEEDS_ANY.iter().any(|needle| text.contains(needle)) {
         return summaries;
@@ -151,12 +153,29 @@ fn foreign_hook(file: &ParsedFile, decorator: Node, facts: &mut FileFacts) {
         return;
     };
     let guard = crate::app::handlers::python::before_request(object, registration, file.text(hook));
+    add_hook(file, decorator, object, guard, app_wide, facts);
+}
+
+/// `guard` runs before the routes of `object` (written at `node`): a guard of a container this
+/// file declares, else a hook resolved when linking, through the callers of the function when
+/// `object` is one of its parameters.
+fn add_hook(
+    file: &ParsedFile,
+    node: Node,
+    object: &str,
+    guard: GuardCall,
+    app_wide: bool,
+    facts: &mut FileFacts,
+) {
+    let installed = crate::app::installers::parameter_of(file, node, object);
     match facts.containers.iter_mut().find(|c| c.name == object) {
-        Some(container) if !app_wide => container.guard_calls.push(guard),
+        Some(container) if !app_wide && installed.is_none() => container.guard_calls.push(guard),
         _ => facts.hooks.push(Hook {
             container: dotted(object),
             guard,
             app_wide,
+            on_parameter: installed.is_some(),
+            installed: installed.flatten(),
         }),
     }
 }
@@ -898,14 +917,23 @@ fn method_call(file: &ParsedFile, call: Node, facts: &mut FileFacts) {
             let app_wide = method == "before_app_request";
             let guard =
                 crate::app::handlers::python::before_request(object, method, file.text(hook));
-            match facts.containers.iter_mut().find(|c| c.name == object) {
-                Some(container) if !app_wide => container.guard_calls.push(guard),
-                _ => facts.hooks.push(Hook {
-                    container: dotted(object),
-                    guard,
-                    app_wide,
-                }),
-            }
+            add_hook(file, call, object, guard, app_wide, facts);
+        }
+        // Starlette/FastAPI `app.add_middleware(RequireKey, …)`: the class's `dispatch` or
+        // `__call__` runs before every route of `app`.
+        "add_middleware" => {
+            let Some(class) = positional
+                .first()
+                .filter(|c| matches!(c.kind(), "identifier" | "attribute"))
+            else {
+                return;
+            };
+            let guard = GuardCall {
+                text: file.text(call).to_string(),
+                callee: file.text(*class).to_string(),
+                how: crate::app::guards::Via::AppMiddleware,
+            };
+            add_hook(file, call, object, guard, false, facts);
         }
         _ => {}
     }
