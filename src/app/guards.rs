@@ -409,6 +409,7 @@ pub fn python_functions(file: &ParsedFile) -> (Vec<FunctionFact>, Vec<ClassFact>
                 };
                 let mut guard_calls = python_parameter_guards(file, node);
                 guard_calls.extend(python_decorator_guards(file, node));
+                guard_calls.extend(returned_wrapper_guards(file, node, 0));
                 let authenticates = rejects(file, node, Refusal::Guard);
                 functions.push(FunctionFact {
                     name,
@@ -699,6 +700,36 @@ pub fn python_decorator_guards(file: &ParsedFile, function: Node) -> Vec<GuardCa
             decorator_call_guard(file, named_children(decorator).into_iter().next()?)
         })
         .collect()
+}
+
+/// The decorators of the wrapper a decorator returns, as guard calls: they run around every
+/// view it decorates (`def pga_login_required(func): @wraps(func) @mfa_required def
+/// wrapper(…): …; return wrapper`), also through a factory that returns such a decorator
+/// (`def requires(role): def decorator(view): …; return decorator`).
+fn returned_wrapper_guards(file: &ParsedFile, function: Node, depth: usize) -> Vec<GuardCall> {
+    const MAX_FACTORIES: usize = 2;
+    let returned = super::installers::returned_name(file, function);
+    let Some((name, body)) = returned.zip(function.field_child("body")) else {
+        return Vec::new();
+    };
+    let wrapper = named_children(body).into_iter().find_map(|statement| {
+        let definition = match statement.kind() {
+            "decorated_definition" => statement.field_child("definition")?,
+            _ => statement,
+        };
+        let named = definition
+            .field_child("name")
+            .is_some_and(|n| file.text(n) == name);
+        (definition.kind() == "function_definition" && named).then_some(definition)
+    });
+    let Some(wrapper) = wrapper else {
+        return Vec::new();
+    };
+    let mut guards = python_decorator_guards(file, wrapper);
+    if depth < MAX_FACTORIES {
+        guards.extend(returned_wrapper_guards(file, wrapper, depth + 1));
+    }
+    guards
 }
 
 /// A decorator expression as a guard call: `login_required`, `requires(IsAdmin)`, and

@@ -235,8 +235,86 @@ pub(super) fn fixed(file: &ParsedFile, connection: &[String], node: Node) -> Opt
                 || is_table_lookup(file, node)
                 || is_placeholder_list(file, node),
         ),
+        "binary_operator" => fixed_if(is_quoted(file, node)),
         _ => None,
     }
+}
+
+/// `"'" + s.replace("'", "''") + "'"`, `'"' + name.replace('"', '""').replace("\0", "") + '"'`:
+/// a value wrapped in a quote character whose own occurrences it doubles, a SQL literal or
+/// quoted identifier it cannot end early.
+fn is_quoted(file: &ParsedFile, node: Node) -> bool {
+    let mut operands = Vec::new();
+    let mut current = node;
+    while current.kind() == "binary_operator" {
+        let operator = current.field_child("operator").map(|o| file.text(o));
+        let (Some("+"), Some(left), Some(right)) = (
+            operator,
+            current.field_child("left"),
+            current.field_child("right"),
+        ) else {
+            return false;
+        };
+        operands.push(right);
+        current = left;
+    }
+    operands.push(current);
+    operands.reverse();
+    let [first, middle, last] = operands.as_slice() else {
+        return false;
+    };
+    let quote = match (string_literal(file, *first), string_literal(file, *last)) {
+        (Some(open), Some(close)) if open == close && (open == "'" || open == "\"") => open,
+        _ => return false,
+    };
+    let doubled = format!("{quote}{quote}");
+    // The value's own quotes doubled, by one `.replace` of a chain of them.
+    let mut call = *middle;
+    while call.kind() == "call" {
+        let Some(function) = call
+            .field_child("function")
+            .filter(|f| f.kind() == "attribute")
+        else {
+            return false;
+        };
+        let method = function.field_child("attribute").map(|m| file.text(m));
+        let arguments: Vec<Option<String>> = call
+            .field_child("arguments")
+            .map(named_children)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|argument| string_literal(file, argument))
+            .collect();
+        if method == Some("replace")
+            && arguments.first() == Some(&Some(quote.clone()))
+            && arguments.get(1) == Some(&Some(doubled.clone()))
+        {
+            return true;
+        }
+        let Some(object) = function.field_child("object") else {
+            return false;
+        };
+        call = object;
+    }
+    false
+}
+
+/// The text of a plain string literal (no interpolation, escapes kept as written).
+fn string_literal(file: &ParsedFile, node: Node) -> Option<String> {
+    if node.kind() != "string" || file.text(node).starts_with(['f', 'F']) {
+        return None;
+    }
+    let parts = named_children(node);
+    if parts.iter().any(|part| part.kind() == "interpolation") {
+        return None;
+    }
+    Some(
+        parts
+            .into_iter()
+            .filter(|part| part.kind() == "string_content")
+            .map(|part| file.text(part))
+            .collect(),
+    )
 }
 
 /// `COLUMNS.get(key)`: a look-up in a constant table.
