@@ -229,6 +229,10 @@ static KNOWN_GUARDS: LazyLock<NamePatterns> = LazyLock::new(|| {
         "flask_appbuilder.**.{has_access,has_access_api,protect}".into(),
         "flask_appbuilder.{has_access,has_access_api,protect}".into(),
         "fastapi.security.**".into(),
+        // django-ninja's authentication classes answer 401 unless `authenticate` returns a
+        // value; its base classes (`HttpAuthBase`, `AuthBase`) refuse nothing themselves.
+        "ninja.security.{HttpBearer,HttpBasicAuth,APIKeyHeader,APIKeyQuery,APIKeyCookie,SessionAuth,SessionAuthSuperUser,SessionAuthIsStaff,django_auth,django_auth_superuser,django_auth_is_staff}".into(),
+        "ninja.security.{http,apikey,session}.{HttpBearer,HttpBasicAuth,APIKeyHeader,APIKeyQuery,APIKeyCookie,SessionAuth,SessionAuthSuperUser,SessionAuthIsStaff,django_auth,django_auth_superuser,django_auth_is_staff}".into(),
         "starlette.authentication.requires".into(),
         "rest_framework.permissions.{IsAuthenticated,IsAdminUser,IsAuthenticatedOrReadOnly,DjangoModelPermissions,DjangoObjectPermissions}".into(),
         "rest_framework.decorators.permission_classes".into(),
@@ -801,9 +805,10 @@ fn block_calls<'t>(file: &ParsedFile, block: Node<'t>, calls: &mut Vec<Node<'t>>
     false
 }
 
-/// Whether every `except` of a `try` answers with a refusal: its last statement raises, or
-/// returns an answer that names one of [`REJECTIONS`] (a 401/403 status, an unauthorized or
-/// forbidden response); and no `else` or `finally` runs on.
+/// Whether every `except` of a `try` ends the request: its last statement raises, aborts
+/// (`abort(404)`, `base.abort(403, …)`), or returns an answer that names one of
+/// [`REJECTIONS`] (a 401/403 status, an unauthorized or forbidden response); and no `else` or
+/// `finally` runs on.
 fn fails_closed(file: &ParsedFile, statement: Node) -> bool {
     let handlers: Vec<Node> = named_children(statement)
         .into_iter()
@@ -822,6 +827,9 @@ fn fails_closed(file: &ParsedFile, statement: Node) -> bool {
                         let text = file.text(last);
                         names_refusal(text)
                     }
+                    "expression_statement" => named_children(last)
+                        .first()
+                        .is_some_and(|call| call.kind() == "call" && aborts(file, *call).is_some()),
                     _ => false,
                 })
         })
@@ -831,17 +839,21 @@ fn fails_closed(file: &ParsedFile, statement: Node) -> bool {
 pub fn top_level_guard_call(file: &ParsedFile, call: Node, how: Via) -> Option<GuardCall> {
     let callee = file.text(call.field_child("function")?);
     is_name(callee).then(|| GuardCall {
-        text: file
-            .text(call)
-            .lines()
-            .next()
-            .unwrap_or("")
-            .chars()
-            .take(80)
-            .collect(),
+        text: call_text(file, call),
         callee: callee.to_string(),
         how,
     })
+}
+
+/// A call as shown in `routes`: its first line, at most 80 characters.
+fn call_text(file: &ParsedFile, call: Node) -> String {
+    file.text(call)
+        .lines()
+        .next()
+        .unwrap_or("")
+        .chars()
+        .take(80)
+        .collect()
 }
 
 /// The calls at the top level of a handler's body that may guard it (`account =
@@ -851,7 +863,18 @@ pub fn python_body_calls(file: &ParsedFile, function: Node) -> Vec<GuardCall> {
     let class = enclosing_class_name(file, function);
     top_level_calls(file, function)
         .into_iter()
-        .filter_map(|call| top_level_guard_call(file, call, Via::Body))
+        .filter_map(|call| {
+            let guard = match constructed_method(file, call) {
+                // `Checks()._prepare(id)`, `view._prepare(id)`: a method of a project class.
+                Some(method) => GuardCall {
+                    text: call_text(file, call),
+                    callee: method,
+                    how: Via::Body,
+                },
+                None => top_level_guard_call(file, call, Via::Body)?,
+            };
+            Some(guard)
+        })
         .map(|mut guard| {
             // `self.check()` is a method of the handler's class.
             if let (Some(class), Some(method)) = (class, guard.callee.strip_prefix("self.")) {
@@ -862,6 +885,27 @@ pub fn python_body_calls(file: &ParsedFile, function: Node) -> Vec<GuardCall> {
             guard
         })
         .collect()
+}
+
+/// `Checks().prepare(…)`, or `view = Checks(); view.prepare(…)`: the method `Checks.prepare` of
+/// the class the receiver is constructed from (a capitalised name, by Python's convention).
+fn constructed_method(file: &ParsedFile, call: Node) -> Option<String> {
+    let function = call
+        .field_child("function")
+        .filter(|f| f.kind() == "attribute")?;
+    let method = file.text(function.field_child("attribute")?);
+    let receiver = function.field_child("object")?;
+    let constructed = match receiver.kind() {
+        "call" => receiver,
+        "identifier" => {
+            crate::taint::latest_value(file, receiver).filter(|v| v.kind() == "call")?
+        }
+        _ => return None,
+    };
+    let class = file.text(constructed.field_child("function")?);
+    let last = class.rsplit('.').next().unwrap_or(class);
+    let is_class = is_name(class) && last.starts_with(|c: char| c.is_ascii_uppercase());
+    is_class.then(|| format!("{class}.{method}"))
 }
 
 /// `Depends(f)`, `Security(f, scopes=…)` and `Depends(Cls(...))` calls under `node`; a bare

@@ -38,6 +38,7 @@ const FRAMEWORKS: &[&str] = &[
     "django",
     "drf",
     "fastapi",
+    "django-ninja",
     "flask",
     "flask-restful",
     "connexion",

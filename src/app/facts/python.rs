@@ -28,6 +28,7 @@ const NEEDS_ANY: &[&str] = &[
     "MIDDLEWARE",
     "include_router",
     "add_middleware",
+    "add_router",
     "register_blueprint",
     "add_url_rule",
     "add_resource",
@@ -487,6 +488,15 @@ fn assignment(file: &ParsedFile, node: Node, facts: &mut FileFacts) {
                 let mut edge = edge(at, name, "", target, &[]);
                 edge.schema = graphql::schema_argument(file, right);
                 facts.edges.push(edge);
+            } else if is_ninja_container(file, callee) {
+                // router = Router(auth=BearerAuth()), api = NinjaAPI(…) (django-ninja)
+                facts.containers.push(Container {
+                    name: name.to_string(),
+                    prefix: String::new(),
+                    guards: Vec::new(),
+                    guard_calls: crate::app::handlers::python::ninja_auth(file, right),
+                    markers: keyword_text(file, right, "auth").into_iter().collect(),
+                });
             } else if CONTAINER_TYPES.contains(&type_name) || DRF_ROUTERS.contains(&type_name) {
                 let prefix = keyword_string(file, right, "prefix")
                     .or_else(|| keyword_string(file, right, "url_prefix"))
@@ -535,6 +545,14 @@ fn assignment(file: &ParsedFile, node: Node, facts: &mut FileFacts) {
         }
         _ => {}
     }
+}
+
+/// Whether a constructor is django-ninja's `Router` or `NinjaAPI`.
+fn is_ninja_container(file: &ParsedFile, callee: &str) -> bool {
+    let qualified = file.symbols().resolve(Language::Python, callee);
+    let qualified = qualified.name();
+    qualified.starts_with("ninja.")
+        && matches!(qualified.rsplit('.').next(), Some("Router" | "NinjaAPI"))
 }
 
 /// Whether a constructor is Flask-RESTX's `Namespace`.
@@ -878,6 +896,16 @@ fn method_call(file: &ParsedFile, call: Node, facts: &mut FileFacts) {
             );
             edge.schema = schema;
             facts.edges.push(edge);
+        }
+        // django-ninja: `api.add_router("/pages/", pages_router)`.
+        "add_router" if positional.len() == 2 && positional[0].kind() == "string" => {
+            facts.edges.push(edge(
+                file.source.position(call.start_byte()),
+                object,
+                &string_value(file, positional[0]),
+                target_container(file, positional[1]),
+                &[],
+            ));
         }
         // Flask-RESTX: `api.add_namespace(ns)` (a `path=` given there is not read).
         "add_namespace" if !positional.is_empty() => {

@@ -24,6 +24,10 @@ pub enum Framework {
     Django,
     Drf,
     Fastapi,
+    /// django-ninja: FastAPI-style operations (`@router.post("/x", auth=…)`) on a Django
+    /// project, with `Router(auth=…)`/`NinjaAPI(auth=…)` and `api.add_router(prefix, router)`.
+    #[serde(rename = "django-ninja")]
+    Ninja,
     Flask,
     /// Flask-RESTful and Flask-RESTX resources: what a method returns is serialised (JSON by
     /// default), not served as HTML.
@@ -56,6 +60,7 @@ impl Framework {
             Framework::Django => "django",
             Framework::Drf => "drf",
             Framework::Fastapi => "fastapi",
+            Framework::Ninja => "django-ninja",
             Framework::Flask => "flask",
             Framework::FlaskRestful => "flask-restful",
             Framework::Connexion => "connexion",

@@ -51,6 +51,7 @@ const NOT_GUARDS: &[&str] = &[
 /// FastAPI parameter annotations that are not request input.
 const FRAMEWORK_TYPES: &[&str] = &[
     "Request",
+    "HttpRequest",
     "Response",
     "WebSocket",
     "BackgroundTasks",
@@ -81,6 +82,8 @@ fn url_rule_function<'f>(file: &ParsedFile<'f>, call: Node) -> Option<(&'f str, 
 #[derive(Default)]
 struct FileFacts {
     imports_fastapi: bool,
+    /// The file imports django-ninja: its routed functions are ninja operations.
+    imports_ninja: bool,
     imports_drf: bool,
     imports_django: bool,
     /// Flask, Starlette, aiohttp, Quart: a `request` parameter there is no Django request.
@@ -152,6 +155,9 @@ fn file_facts<'t>(file: &'t ParsedFile, functions: &mut Vec<Node<'t>>) -> FileFa
             "import_statement" | "import_from_statement" => {
                 let text = file.text(node);
                 facts.imports_fastapi |= text.contains("fastapi");
+                facts.imports_ninja |= text.split_whitespace().any(|word| {
+                    word == "ninja" || word.starts_with("ninja.") || word.starts_with("ninja,")
+                });
                 facts.imports_drf |= text.contains("rest_framework");
                 facts.imports_django |= text.contains("django");
                 facts.imports_other_framework |= [
@@ -173,6 +179,17 @@ fn file_facts<'t>(file: &'t ParsedFile, functions: &mut Vec<Node<'t>>) -> FileFa
                 else {
                     continue;
                 };
+                // router = Router(auth=BearerAuth()) (django-ninja)
+                if facts.imports_ninja && right.kind() == "call" {
+                    let auth = ninja_auth(file, right);
+                    if !auth.is_empty() {
+                        facts
+                            .object_dependencies
+                            .entry(file.text(left).to_string())
+                            .or_default()
+                            .extend(auth);
+                    }
+                }
                 if let Some(list) = Some(right)
                     .filter(|r| r.kind() == "call")
                     .and_then(|r| keyword_argument(file, r, "dependencies"))
@@ -313,6 +330,43 @@ fn url_variable_taken(file: &ParsedFile, function: Node) -> Option<String> {
         })
 }
 
+/// The authentication of a django-ninja router, API or operation (`Router(auth=BearerAuth())`,
+/// `@router.post("/x", auth=django_auth)`), as guard calls: ninja answers 401 unless it
+/// authenticates the request. An instance runs its class's `__call__` (ninja's own classes
+/// call the project's `authenticate`); a list lets a request in when any of its entries
+/// does, so only a list of one entry is read.
+pub(crate) fn ninja_auth(file: &ParsedFile, call: Node) -> Vec<GuardCall> {
+    let Some(auth) = keyword_argument(file, call, "auth") else {
+        return Vec::new();
+    };
+    let auth = match auth.kind() {
+        "list" | "tuple" => match named_children(auth).as_slice() {
+            [only] => *only,
+            _ => return Vec::new(),
+        },
+        _ => auth,
+    };
+    let text = format!("auth={}", file.text(auth));
+    match auth.kind() {
+        "call" => auth
+            .field_child("function")
+            .filter(|class| matches!(class.kind(), "identifier" | "attribute"))
+            .map(|class| GuardCall {
+                text,
+                callee: file.text(class).to_string(),
+                how: Via::Instance,
+            })
+            .into_iter()
+            .collect(),
+        "identifier" | "attribute" => vec![GuardCall {
+            text,
+            callee: file.text(auth).to_string(),
+            how: Via::Call,
+        }],
+        _ => Vec::new(),
+    }
+}
+
 /// The object and the registration of a decorator that runs its function before the object's
 /// routes (text without the `@`): Flask's `bp.before_request` and `bp.before_app_request`,
 /// FastAPI's and Starlette's `app.middleware("http")` (registration `middleware`).
@@ -433,6 +487,9 @@ fn handler_for(
         if let Some(list) = keyword_argument(file, *call, "dependencies") {
             dependency_guards.extend(dependency_calls(file, list, None));
         }
+        if facts.imports_ninja {
+            dependency_guards.extend(ninja_auth(file, *call));
+        }
         dependency_guards.extend(
             facts
                 .object_dependencies
@@ -508,7 +565,8 @@ fn handler_for(
             method,
         } => {
             let route = first_string_arg(file, call);
-            let fastapi = facts.imports_fastapi || method == "api_route";
+            let ninja = facts.imports_ninja && !facts.imports_fastapi;
+            let fastapi = facts.imports_fastapi || ninja || method == "api_route";
             let methods = if method == "route" || method == "api_route" {
                 let listed = keyword_strings(file, call, "methods");
                 if listed.is_empty() && !fastapi {
@@ -545,16 +603,18 @@ fn handler_for(
                 );
                 params
                     .iter()
+                    // A ninja operation is handed the `HttpRequest` first.
+                    .skip(usize::from(ninja))
                     .filter(|p| p.request_input)
                     .map(|p| p.name.clone())
                     .collect()
             } else {
                 route_variables(route.as_deref().unwrap_or(""))
             };
-            let framework = if fastapi {
-                Framework::Fastapi
-            } else {
-                Framework::Flask
+            let framework = match (ninja, fastapi) {
+                (true, _) => Framework::Ninja,
+                (false, true) => Framework::Fastapi,
+                (false, false) => Framework::Flask,
             };
             handler(framework, methods, route, guards, request_params)
         }
