@@ -27,7 +27,7 @@ pub fn passes_unchecked(file: &ParsedFile, function: Node) -> Option<String> {
     }
     file.of_kinds_within(&["if_statement"], body)
         .into_iter()
-        .filter(|statement| own(statement, function))
+        .filter(|statement| super::installers::belongs_to(*statement, function))
         .find_map(|statement| {
             let condition = statement.field_child("condition")?;
             let consequence = statement.field_child("consequence")?;
@@ -39,18 +39,6 @@ pub fn passes_unchecked(file: &ParsedFile, function: Node) -> Option<String> {
                 .any(|test| unchecked_by(file, test, body))
                 .then(|| file.text(condition).to_string())
         })
-}
-
-/// Whether `node` belongs to `function` itself, not to a function nested in it.
-fn own(node: &Node, function: Node) -> bool {
-    let mut current = node.parent();
-    while let Some(ancestor) = current {
-        if matches!(ancestor.kind(), "function_definition" | "lambda") {
-            return ancestor.id() == function.id();
-        }
-        current = ancestor.parent();
-    }
-    false
 }
 
 /// Whether a block hands the request on and then leaves: its last statement returns, and it

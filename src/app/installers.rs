@@ -143,55 +143,21 @@ pub fn app_calls(file: &ParsedFile) -> AppCalls {
 
 /// `add_auth(app)`, `setup.install(app, strict=True)`: the call with its name arguments.
 fn named_call(file: &ParsedFile, call: Node) -> Option<HelperCall> {
-    let callee = call.field_child("function")?;
-    if !matches!(callee.kind(), "identifier" | "attribute") {
-        return None;
-    }
-    let mut positional = Vec::new();
-    let mut keywords = Vec::new();
-    for argument in named_children(call.field_child("arguments")?) {
-        let read = |value: Node| match value.kind() {
-            "identifier" => Argument::Name(file.text(value).to_string()),
-            _ => Argument::Other,
-        };
-        match argument.kind() {
-            "keyword_argument" => {
-                let name = argument.field_child("name")?;
-                let value = argument.field_child("value")?;
-                keywords.push((file.text(name).to_string(), read(value)));
-            }
-            _ => positional.push(read(argument)),
-        }
-    }
-    let any_name = positional
-        .iter()
-        .chain(keywords.iter().map(|(_, a)| a))
-        .any(|a| matches!(a, Argument::Name(_)));
-    any_name.then(|| HelperCall {
-        at: file.source.position(call.start_byte()),
-        callee: file.text(callee).to_string(),
-        positional,
-        keywords,
-    })
+    let call = HelperCall::of(file, call, |value| match value.kind() {
+        "identifier" => Argument::Name(file.text(value).to_string()),
+        _ => Argument::Other,
+    })?;
+    let any_name = call.names().next().is_some();
+    any_name.then_some(call)
 }
 
 /// The name every `return` of `function` (not of a function nested in it) returns, when they
 /// all return the same one (`return app`): what a factory hands its caller.
 pub fn returned_name(file: &ParsedFile, function: Node) -> Option<String> {
     let body = function.field_child("body")?;
-    let own = |node: &Node| {
-        let mut current = node.parent();
-        while let Some(ancestor) = current {
-            if matches!(ancestor.kind(), "function_definition" | "lambda") {
-                return ancestor.id() == function.id();
-            }
-            current = ancestor.parent();
-        }
-        false
-    };
     let mut returned = None;
     for statement in file.of_kinds_within(&["return_statement"], body) {
-        if !own(&statement) {
+        if !belongs_to(statement, function) {
             continue;
         }
         let value = named_children(statement).into_iter().next()?;
@@ -202,4 +168,10 @@ pub fn returned_name(file: &ParsedFile, function: Node) -> Option<String> {
         returned = Some(name);
     }
     returned.map(str::to_string)
+}
+
+/// Whether `node` belongs to `function` itself, not to a function or lambda nested in it.
+pub(super) fn belongs_to(node: Node, function: Node) -> bool {
+    crate::syntax::ancestor_of_kind(node, &["function_definition", "lambda"])
+        .is_some_and(|owner| owner.id() == function.id())
 }

@@ -58,6 +58,37 @@ pub struct HelperCall {
 }
 
 impl HelperCall {
+    /// A call of a function named by an identifier or a dotted name, with its arguments as
+    /// `read` sees them.
+    pub(super) fn of(
+        file: &ParsedFile,
+        call: Node,
+        read: impl Fn(Node) -> Argument,
+    ) -> Option<Self> {
+        let callee = call.field_child("function")?;
+        if !matches!(callee.kind(), "identifier" | "attribute") {
+            return None;
+        }
+        let mut positional = Vec::new();
+        let mut keywords = Vec::new();
+        for argument in named_children(call.field_child("arguments")?) {
+            match argument.kind() {
+                "keyword_argument" => {
+                    let name = argument.field_child("name")?;
+                    let value = argument.field_child("value")?;
+                    keywords.push((file.text(name).to_string(), read(value)));
+                }
+                _ => positional.push(read(argument)),
+            }
+        }
+        Some(HelperCall {
+            at: file.source.position(call.start_byte()),
+            callee: file.text(callee).to_string(),
+            positional,
+            keywords,
+        })
+    }
+
     /// The argument passed for `parameter`, by keyword or by position.
     pub(super) fn argument(&self, parameter: &Parameter) -> Option<&Argument> {
         self.keywords
@@ -162,34 +193,16 @@ pub fn helper_calls(file: &ParsedFile) -> Vec<HelperCall> {
         .into_iter()
         .filter_map(|call| {
             let callee = call.field_child("function")?;
-            if !matches!(callee.kind(), "identifier" | "attribute")
-                || file.text(callee).ends_with(".add_url_rule")
-            {
+            if file.text(callee).ends_with(".add_url_rule") {
                 return None;
             }
-            let arguments = named_children(call.field_child("arguments")?);
-            let mut positional = Vec::new();
-            let mut keywords = Vec::new();
-            for argument in arguments {
-                match argument.kind() {
-                    "keyword_argument" => {
-                        let name = argument.field_child("name")?;
-                        let value = argument.field_child("value")?;
-                        keywords.push((file.text(name).to_string(), read(file, value)));
-                    }
-                    _ => positional.push(read(file, argument)),
-                }
-            }
-            let hands_a_view = positional
+            let call = HelperCall::of(file, call, |value| read(file, value))?;
+            let hands_a_view = call
+                .positional
                 .iter()
-                .chain(keywords.iter().map(|(_, a)| a))
+                .chain(call.keywords.iter().map(|(_, a)| a))
                 .any(|a| matches!(a, Argument::View(_)));
-            hands_a_view.then(|| HelperCall {
-                at: file.source.position(call.start_byte()),
-                callee: file.text(callee).to_string(),
-                positional,
-                keywords,
-            })
+            hands_a_view.then_some(call)
         })
         .collect()
 }
