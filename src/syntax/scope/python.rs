@@ -53,8 +53,8 @@ pub fn assignments_before<'t>(
 }
 
 /// Whether `name` was checked against a constant collection before `use_site`:
-/// `if name not in ALLOWED: raise/return …`, `assert name in ALLOWED`, or the use sits inside
-/// `if name in ALLOWED:`.
+/// `if name not in ALLOWED: raise/return …` (or `name = "default"`), `assert name in ALLOWED`,
+/// or the use sits inside `if name in ALLOWED:` or `elif name in ALLOWED:`.
 pub fn checked_against_allowlist(file: &ParsedFile, use_site: Node, name: &str) -> bool {
     // The check names the variable: only the parts of the scope before the use that mention it.
     let scope = enclosing_scope(file, use_site);
@@ -69,9 +69,23 @@ pub fn checked_against_allowlist(file: &ParsedFile, use_site: Node, name: &str) 
             };
             match admitted(file, condition, name) {
                 Some(true) => contains(consequence, use_site),
-                Some(false) => exits(file, consequence),
+                Some(false) => {
+                    exits(file, consequence)
+                        || (node.field_child("alternative").is_none()
+                            && replaced_by_literal(file, consequence, name))
+                }
                 None => false,
             }
+        }
+        // `elif sort in ALLOWED:` around the use
+        "elif_clause" => {
+            let condition = node.field_child("condition");
+            let consequence = node.field_child("consequence");
+            condition
+                .zip(consequence)
+                .is_some_and(|(condition, consequence)| {
+                    admitted(file, condition, name) == Some(true) && contains(consequence, use_site)
+                })
         }
         "assert_statement" => named_children(*node)
             .first()
@@ -419,28 +433,63 @@ fn single_value<'t>(file: &'t ParsedFile, node: Node<'t>, at: Node<'t>) -> Optio
 /// own values, not the client's.
 fn is_server_collection(file: &ParsedFile, node: Node, at: Node) -> bool {
     single_value(file, node, at).is_some_and(|value| match value.kind() {
-        "call" => value.field_child("arguments").is_some_and(|args| {
-            named_children(args)
-                .iter()
-                .all(|a| matches!(a.kind(), "string" | "integer" | "true" | "false" | "none"))
-        }),
+        "call" => {
+            let literal_arguments = value.field_child("arguments").is_some_and(|args| {
+                named_children(args)
+                    .iter()
+                    .all(|a| matches!(a.kind(), "string" | "integer" | "true" | "false" | "none"))
+            });
+            // `request.args.getlist("columns")` is the client's list, whatever its arguments.
+            literal_arguments && !mentions_request(file, value)
+        }
         // `{p.module: p for p in self.available_plugins(event)}`: built from what the server
         // holds, with no request input in sight.
         "dictionary_comprehension" | "list_comprehension" | "set_comprehension" => {
-            !descendants(value).any(|n| n.kind() == "identifier" && file.text(n) == "request")
+            !mentions_request(file, value)
         }
         _ => false,
     })
 }
 
+/// Whether an expression reads the `request` object.
+fn mentions_request(file: &ParsedFile, value: Node) -> bool {
+    descendants(value).any(|n| n.kind() == "identifier" && file.text(n) == "request")
+}
+
 fn is_constant_collection(file: &ParsedFile, node: Node) -> bool {
     match node.kind() {
-        "identifier" | "attribute" => is_constant(file, node),
+        "identifier" | "attribute" => is_constant(file, node) || is_schema_columns(file, node),
         "set" | "list" | "tuple" => named_children(node)
             .iter()
             .all(|item| matches!(item.kind(), "string" | "integer")),
+        "call" => is_schema_columns(file, node),
         _ => false,
     }
+}
+
+/// The column names of a model's table, fixed by its schema: SQLAlchemy's
+/// `User.__table__.columns.keys()` (or `.c`), `inspect(User).columns.keys()`.
+fn is_schema_columns(file: &ParsedFile, node: Node) -> bool {
+    let text = file.text(node);
+    let text = text.strip_suffix(".keys()").unwrap_or(text);
+    (text.contains(".__table__.") || text.starts_with("inspect("))
+        && (text.ends_with(".columns") || text.ends_with(".c"))
+}
+
+/// Whether a block ends by giving `name` a literal (`if sort not in COLUMNS: sort = "id"`): past
+/// it, `name` holds an admitted value or that literal.
+fn replaced_by_literal(file: &ParsedFile, block: Node, name: &str) -> bool {
+    named_children(block).last().is_some_and(|last| {
+        let Some((left, right)) = crate::syntax::assignment_sides(*last) else {
+            return false;
+        };
+        left.kind() == "identifier"
+            && file.text(left) == name
+            && matches!(
+                right.kind(),
+                "string" | "integer" | "float" | "true" | "false"
+            )
+    })
 }
 
 /// Whether a block always leaves: it ends with `raise`, `return`, `continue`, `break` or
