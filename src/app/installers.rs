@@ -30,8 +30,8 @@ pub fn parameter_of(file: &ParsedFile, node: Node, object: &str) -> Option<Optio
     let mut current = node.parent();
     while let Some(ancestor) = current {
         if ancestor.kind() == "function_definition" {
-            let parameters = parameter_names(file, ancestor);
-            let index = parameters.iter().position(|p| *p == object)?;
+            let parameters = crate::taint::parameter_names(file, ancestor);
+            let index = parameters.iter().position(|p| p == object)?;
             let top_level = top_level(file, ancestor);
             let name = ancestor.field_child("name").map(|n| file.text(n));
             return Some(name.filter(|_| top_level).map(|name| Installed {
@@ -54,25 +54,6 @@ fn top_level(file: &ParsedFile, function: Node) -> bool {
             || (parent.kind() == "decorated_definition"
                 && file.parent(parent).is_some_and(|p| p.kind() == "module"))
     })
-}
-
-/// The names of a function's parameters, typed or not, with or without defaults.
-fn parameter_names<'f>(file: &'f ParsedFile, function: Node) -> Vec<&'f str> {
-    let Some(parameters) = function.field_child("parameters") else {
-        return Vec::new();
-    };
-    named_children(parameters)
-        .into_iter()
-        .filter_map(|p| match p.kind() {
-            "identifier" => Some(p),
-            "typed_parameter" => named_children(p)
-                .into_iter()
-                .find(|n| n.kind() == "identifier"),
-            "default_parameter" | "typed_default_parameter" => p.field_child("name"),
-            _ => None,
-        })
-        .map(|p| file.text(p))
-        .collect()
 }
 
 /// The calls of a file that may hand an app to an installer, and what their arguments were
