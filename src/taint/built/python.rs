@@ -233,7 +233,8 @@ pub(super) fn fixed(file: &ParsedFile, connection: &[String], node: Node) -> Opt
         "call" => fixed_if(
             is_dialect_helper(file, connection, node)
                 || is_table_lookup(file, node)
-                || is_placeholder_list(file, node),
+                || is_placeholder_list(file, node)
+                || is_counted(file, node),
         ),
         "binary_operator" => fixed_if(is_quoted(file, node)),
         _ => None,
@@ -315,6 +316,26 @@ fn string_literal(file: &ParsedFile, node: Node) -> Option<String> {
             .map(|part| file.text(part))
             .collect(),
     )
+}
+
+/// `next(numbers)` where `numbers = itertools.count()` in the function: a number.
+fn is_counted(file: &ParsedFile, call: Node) -> bool {
+    let Some(function) = call.field_child("function") else {
+        return false;
+    };
+    let arguments = call.field_child("arguments").map(named_children);
+    let (true, Some([counter])) = (file.text(function) == "next", arguments.as_deref()) else {
+        return false;
+    };
+    counter.kind() == "identifier"
+        && bindings(file, *counter, file.text(*counter))
+            .first()
+            .and_then(|binding| binding.value.field_child("function"))
+            .is_some_and(|constructor| {
+                let written = file.text(constructor);
+                let resolved = file.symbols().resolve(file.language(), written);
+                resolved.name() == "itertools.count"
+            })
 }
 
 /// `COLUMNS.get(key)`: a look-up in a constant table.
