@@ -158,16 +158,14 @@ impl LinkChecks {
         let structs = crate::taint::debug_fields::Structs::new(
             files.iter().flat_map(|(_, facts)| &facts.structs),
         );
-        let debug_shown = findings
-            .clone()
-            .flat_map(|finding| &finding.link_checks)
-            .filter_map(|check| match check {
+        let debug_shown = checks_that_hold(
+            findings.clone(),
+            |check| match check {
                 LinkCheck::DebugShowsField(shown) => Some(shown),
                 _ => None,
-            })
-            .filter(|shown| structs.shows(shown))
-            .cloned()
-            .collect();
+            },
+            |shown| structs.shows(shown),
+        );
         let object_permission_views = views_whose_lineage(
             files,
             &judge,
@@ -193,16 +191,14 @@ impl LinkChecks {
             },
             |lineage| lineage.owner_checked_on_dispatch,
         );
-        let dependency_aliases = findings
-            .clone()
-            .flat_map(|finding| &finding.link_checks)
-            .filter_map(|check| match check {
+        let dependency_aliases = checks_that_hold(
+            findings.clone(),
+            |check| match check {
                 LinkCheck::NotDependencyAlias(alias) => Some(alias),
                 _ => None,
-            })
-            .filter(|alias| judge.is_dependency_alias(alias))
-            .cloned()
-            .collect();
+            },
+            |alias| judge.is_dependency_alias(alias),
+        );
         let project_functions = findings
             .flat_map(|finding| &finding.link_checks)
             .filter_map(|check| match check {
@@ -363,6 +359,21 @@ const OBJECT_PERMISSION_MIXINS: &[&str] = &[
 
 /// The (file, class) pairs of the class-based views that findings' checks name (`named`)
 /// whose lineage, through the project's files, passes `test`.
+/// The values of one kind of link check (`select`) among the findings' checks that `holds`
+/// accepts, each asked once per finding that carries it.
+fn checks_that_hold<'f, T: Ord + Clone + 'f>(
+    findings: impl Iterator<Item = &'f Finding>,
+    select: impl Fn(&'f LinkCheck) -> Option<&'f T>,
+    holds: impl Fn(&T) -> bool,
+) -> BTreeSet<T> {
+    findings
+        .flat_map(|finding| &finding.link_checks)
+        .filter_map(select)
+        .filter(|value| holds(value))
+        .cloned()
+        .collect()
+}
+
 fn views_whose_lineage<'f>(
     files: &[(String, &FileFacts)],
     judge: &Judge,

@@ -411,9 +411,10 @@ pub fn python_functions(file: &ParsedFile) -> (Vec<FunctionFact>, Vec<ClassFact>
                     Some(class) => format!("{class}.{}", file.text(name)),
                     None => file.text(name).to_string(),
                 };
+                let returned = super::installers::returned_name(file, node);
                 let mut guard_calls = python_parameter_guards(file, node);
                 guard_calls.extend(python_decorator_guards(file, node));
-                guard_calls.extend(returned_wrapper_guards(file, node, 0));
+                guard_calls.extend(returned_wrapper_guards(file, node, returned.as_deref(), 0));
                 let authenticates = rejects(file, node, Refusal::Guard);
                 functions.push(FunctionFact {
                     name,
@@ -435,10 +436,7 @@ pub fn python_functions(file: &ParsedFile) -> (Vec<FunctionFact>, Vec<ClassFact>
                         .is_none()
                         .then(|| super::registrars::registrar(file, node))
                         .flatten(),
-                    returns: class
-                        .is_none()
-                        .then(|| super::installers::returned_name(file, node))
-                        .flatten(),
+                    returns: returned.filter(|_| class.is_none()),
                     passes_unchecked: super::forwarding::passes_unchecked(file, node),
                 });
             }
@@ -710,9 +708,13 @@ pub fn python_decorator_guards(file: &ParsedFile, function: Node) -> Vec<GuardCa
 /// view it decorates (`def pga_login_required(func): @wraps(func) @mfa_required def
 /// wrapper(…): …; return wrapper`), also through a factory that returns such a decorator
 /// (`def requires(role): def decorator(view): …; return decorator`).
-fn returned_wrapper_guards(file: &ParsedFile, function: Node, depth: usize) -> Vec<GuardCall> {
+fn returned_wrapper_guards(
+    file: &ParsedFile,
+    function: Node,
+    returned: Option<&str>,
+    depth: usize,
+) -> Vec<GuardCall> {
     const MAX_FACTORIES: usize = 2;
-    let returned = super::installers::returned_name(file, function);
     let Some((name, body)) = returned.zip(function.field_child("body")) else {
         return Vec::new();
     };
@@ -731,7 +733,13 @@ fn returned_wrapper_guards(file: &ParsedFile, function: Node, depth: usize) -> V
     };
     let mut guards = python_decorator_guards(file, wrapper);
     if depth < MAX_FACTORIES {
-        guards.extend(returned_wrapper_guards(file, wrapper, depth + 1));
+        let returned = super::installers::returned_name(file, wrapper);
+        guards.extend(returned_wrapper_guards(
+            file,
+            wrapper,
+            returned.as_deref(),
+            depth + 1,
+        ));
     }
     guards
 }
@@ -863,17 +871,14 @@ pub fn python_body_calls(file: &ParsedFile, function: Node) -> Vec<GuardCall> {
     let class = enclosing_class_name(file, function);
     top_level_calls(file, function)
         .into_iter()
-        .filter_map(|call| {
-            let guard = match constructed_method(file, call) {
-                // `Checks()._prepare(id)`, `view._prepare(id)`: a method of a project class.
-                Some(method) => GuardCall {
-                    text: call_text(file, call),
-                    callee: method,
-                    how: Via::Body,
-                },
-                None => top_level_guard_call(file, call, Via::Body)?,
-            };
-            Some(guard)
+        .filter_map(|call| match constructed_method(file, call) {
+            // `Checks()._prepare(id)`, `view._prepare(id)`: a method of a project class.
+            Some(method) => Some(GuardCall {
+                text: call_text(file, call),
+                callee: method,
+                how: Via::Body,
+            }),
+            None => top_level_guard_call(file, call, Via::Body),
         })
         .map(|mut guard| {
             // `self.check()` is a method of the handler's class.

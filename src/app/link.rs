@@ -241,15 +241,17 @@ impl<'a> Linker<'a> {
         let mut attached = Vec::new();
         for (file, (_, facts)) in self.files.iter().enumerate() {
             for hook in &facts.hooks {
-                let named: Vec<ContainerId> = match (hook.on_parameter, hook.container.as_slice()) {
-                    (true, _) => Some((file, hook.container.join(".")))
+                let held = match (hook.on_parameter, hook.container.as_slice()) {
+                    (false, [name]) => self.held_by(file, name),
+                    _ => Vec::new(),
+                };
+                let named: Vec<ContainerId> = match hook.on_parameter {
+                    true => Some((file, hook.container.join(".")))
                         .filter(|own| self.containers.contains(own))
                         .into_iter()
                         .collect(),
-                    (false, [name]) if !self.held_by(file, name).is_empty() => {
-                        self.held_by(file, name)
-                    }
-                    (false, _) => self
+                    false if !held.is_empty() => held,
+                    false => self
                         .resolve(file, "", &Target::Container(hook.container.clone()))
                         .into_iter()
                         .filter_map(|resolved| match resolved {
