@@ -67,10 +67,11 @@ fn write_rule_list(files: &[PathBuf]) {
     write(&out.join("builtin_rules.rs"), &list);
     let mut table = String::from("&[\n");
     for regex in regexes {
-        let found = match regex_literals::regex_literals(&regex) {
-            Some(found) => format!("Some(&{found:?} as &[&str])"),
-            None => "None".to_string(),
-        };
+        let sets: Vec<String> = regex_literals::regex_literals(&regex)
+            .iter()
+            .map(|set| format!("&{set:?}"))
+            .collect();
+        let found = format!("&[{}]", sets.join(", "));
         table.push_str(&format!("    ({regex:?}, {found}),\n"));
     }
     table.push(']');

@@ -6,7 +6,7 @@ use crate::budget::{self, Stopped};
 use crate::detectors::{self, FileWalk};
 use crate::finding::{Finding, LinkCheck, Notice, NoticeKind, Related};
 use crate::fingerprint;
-use crate::matcher::{FileMatches, Found};
+use crate::matcher::{self, FileMatches, Found};
 use crate::parse::ParsedFile;
 use crate::profile::RuleTimes;
 use crate::rules::{Confidence, Logic, PathFilter, Rule, RuleSet, TestCodePolicy};
@@ -178,7 +178,7 @@ impl<'r> LanguagePlan<'r> {
             declarative,
             filters,
             literals: (!literals.is_empty())
-                .then(|| AhoCorasick::new(&literals).ok())
+                .then(|| matcher::finder(&literals, None))
                 .flatten(),
         }
     }
@@ -194,6 +194,7 @@ impl<'r> LanguagePlan<'r> {
     /// The declarative rules that can match this file.
     fn candidates(&self, source: &SourceFile, allowed: &[bool]) -> Vec<&PlannedRule<'r>> {
         let present = match &self.literals {
+            Some(_) if matcher::folds_outside_ascii(&source.text) => None,
             Some(automaton) => {
                 let mut present = BitSet::new();
                 for found in automaton.find_overlapping_iter(&source.text) {

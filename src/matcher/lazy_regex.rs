@@ -22,10 +22,10 @@ pub struct LazyRegex(Arc<Inner>);
 
 struct Inner {
     source: String,
-    /// The literals one of which every match contains ([`super::prefilter::regex_literals`]),
-    /// found once.
-    literals: OnceLock<Option<Vec<String>>>,
-    /// An automaton that finds them, built when the regex is first matched.
+    /// Literal sets every match contains one literal of each of, most selective first
+    /// ([`super::prefilter::regex_literals`]), found once.
+    literals: OnceLock<Vec<Vec<String>>>,
+    /// An automaton that finds the first set's, built when the regex is first matched.
     finder: OnceLock<Option<AhoCorasick>>,
     /// `None` when the regex passed the syntax check but exceeds the automaton size limit:
     /// it then matches nothing.
@@ -61,16 +61,16 @@ impl LazyRegex {
             .clone()
     }
 
-    /// The literals one of which every match contains, when known (for the pre-filter).
-    pub fn literals(&self) -> Option<Vec<String>> {
-        self.known_literals().cloned()
+    /// Literal sets every match contains one literal of each of, most selective first (for the
+    /// pre-filter).
+    pub fn literals(&self) -> Vec<Vec<String>> {
+        self.known_literals().to_vec()
     }
 
-    fn known_literals(&self) -> Option<&Vec<String>> {
+    fn known_literals(&self) -> &[Vec<String>] {
         self.0
             .literals
             .get_or_init(|| super::prefilter::regex_literals(&self.0.source))
-            .as_ref()
     }
 
     /// The regex as written.
@@ -83,12 +83,9 @@ impl LazyRegex {
     pub fn is_match(&self, text: &str) -> bool {
         let inner = &*self.0;
         let finder = || {
-            let literals = self.known_literals()?;
+            let literals = self.known_literals().first()?;
             // The quickest to build: most regexes are asked about a few texts only.
-            AhoCorasick::builder()
-                .kind(Some(AhoCorasickKind::NoncontiguousNFA))
-                .build(literals)
-                .ok()
+            super::prefilter::finder(literals, Some(AhoCorasickKind::NoncontiguousNFA))
         };
         let built =
             inner.compiled.get().is_some() || inner.ascii.get().is_some_and(Option::is_some);
@@ -98,6 +95,7 @@ impl LazyRegex {
                 .get_or_init(finder)
                 .as_ref()
                 .is_some_and(|finder| !finder.is_match(text))
+            && !super::prefilter::folds_outside_ascii(text)
         {
             return false;
         }

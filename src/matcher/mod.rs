@@ -17,6 +17,7 @@ pub use lang::{expand_metavariables, SgDoc, SgLang, SgNode};
 pub use lazy_regex::LazyRegex;
 pub use pattern::AnchoredPattern;
 pub use prefilter::Prefilter;
+pub(crate) use prefilter::{finder, folds_outside_ascii};
 pub use query::QueryAtom;
 
 use crate::app::handlers::HandlerFilter;

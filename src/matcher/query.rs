@@ -120,6 +120,11 @@ impl QueryAtom {
         &self.literals
     }
 
+    /// The node types the query's patterns start with, when each starts with one.
+    pub fn roots(&self) -> Option<&[String]> {
+        self.roots.as_deref()
+    }
+
     /// Capture names other than `match`, i.e. the metavariables the query binds.
     pub fn bound_names(&self) -> impl Iterator<Item = &str> {
         self.bound.iter().map(String::as_str)
@@ -269,16 +274,19 @@ fn match_kinds(source: &str) -> Option<Vec<String>> {
 /// [`certain_captures`]).
 fn predicate_literals(source: &str) -> Vec<Vec<String>> {
     let certain = certain_captures(source);
-    let matched = source.split("#match?").skip(1).filter_map(|rest| {
+    let matched = source.split("#match?").skip(1).flat_map(|rest| {
         let rest = rest.trim_start().strip_prefix('@')?;
         let capture: String = rest.chars().take_while(|&c| is_capture_char(c)).collect();
         if !certain.contains(&capture) {
             return None;
         }
         let (_, string) = rest.split_once('"')?;
-        super::prefilter::regex_literals(&unescape(string)?)
+        Some(super::prefilter::regex_literals(&unescape(string)?))
     });
-    eq_literals(source).into_iter().chain(matched).collect()
+    eq_literals(source)
+        .into_iter()
+        .chain(matched.flatten())
+        .collect()
 }
 
 /// A query string's value up to its closing quote, with tree-sitter's escapes (`\n`, `\t`,

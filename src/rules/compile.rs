@@ -89,11 +89,7 @@ pub(super) fn compile(
             ..TaintSpec::default()
         },
     };
-    let prefilter = Prefilter::of(&condition, &compiled_constraints).with_sources(
-        &condition,
-        &compiled_constraints,
-        &taint,
-    );
+    let prefilter = Prefilter::of(&condition, &compiled_constraints, &taint, language);
     Ok(Compiled {
         matcher: Matcher {
             condition,
