@@ -19,13 +19,16 @@ const RED_ZONE: usize = 256 * 1024;
 /// … by a new segment of this size.
 const STACK_SEGMENT: usize = 8 * 1024 * 1024;
 /// The clock is read once per this many checkpoints.
-const CHECK_EVERY: u32 = 64;
+const CHECK_EVERY: u32 = 512;
 
 /// The unwinding payload that stops work whose deadline has passed.
 struct TimedOut;
 
 thread_local! {
+    /// The current work's deadline on the thread's CPU clock, once fixed.
     static DEADLINE: Cell<Option<Duration>> = const { Cell::new(None) };
+    /// A budget whose deadline is not fixed yet: it starts at the next read of the clock.
+    static PENDING: Cell<Option<Duration>> = const { Cell::new(None) };
     static TICKS: Cell<u32> = const { Cell::new(0) };
 }
 
@@ -40,16 +43,20 @@ pub enum Stopped {
 
 /// Run `work` with a deadline `budget` from now (none when `None`), catching timeouts and panics.
 /// Deadlines nest: inner work never gets more time than the work around it.
+///
+/// The budget starts at the first read of the clock within the work (after at most
+/// [`CHECK_EVERY`] checkpoints): most bounded work is short and ends before, and a thread's CPU
+/// clock is a system call, too costly to read for every node a rule is asked about.
 pub fn bounded<T>(budget: Option<Duration>, work: impl FnOnce() -> T) -> Result<T, Stopped> {
+    if PENDING.get().is_some() {
+        // The work around starts now, before this one.
+        past_deadline();
+    }
     let outer = DEADLINE.get();
-    let inner = budget.and_then(|budget| clock().checked_add(budget));
-    let deadline = match (outer, inner) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    };
-    DEADLINE.set(deadline);
+    PENDING.set(budget);
     let result = panic::catch_unwind(AssertUnwindSafe(work));
     DEADLINE.set(outer);
+    PENDING.set(None);
     result.map_err(|payload| stopped(payload.as_ref()))
 }
 
@@ -77,10 +84,8 @@ fn stopped(payload: &(dyn Any + Send)) -> Stopped {
 /// Stop the current work if its deadline has passed. Cheap: the clock is read now and then.
 #[inline]
 pub fn checkpoint() {
-    let ticks = TICKS.get().wrapping_add(1);
-    TICKS.set(ticks);
-    if ticks.is_multiple_of(CHECK_EVERY) {
-        check_clock();
+    if expired() {
+        panic::resume_unwind(Box::new(TimedOut));
     }
 }
 
@@ -88,15 +93,35 @@ pub fn checkpoint() {
 /// it went, such as a tree-sitter query stopped by [`expired`]).
 #[cold]
 pub fn check_clock() {
-    if expired() {
+    if past_deadline() {
         // `resume_unwind` skips the panic hook: a timeout is not an internal error.
         panic::resume_unwind(Box::new(TimedOut));
     }
 }
 
-/// Whether the current work's deadline has passed, for tree-sitter's progress callbacks.
+/// Whether the current work's deadline has passed, for tree-sitter's progress callbacks, which
+/// come often: like [`checkpoint`], it reads the clock now and then (a thread's CPU clock is a
+/// system call), and answers `false` in between.
 pub fn expired() -> bool {
-    DEADLINE.get().is_some_and(|deadline| clock() >= deadline)
+    let ticks = TICKS.get().wrapping_add(1);
+    TICKS.set(ticks);
+    ticks.is_multiple_of(CHECK_EVERY) && past_deadline()
+}
+
+/// Whether the current work's deadline has passed, by the clock (which fixes a pending one).
+fn past_deadline() -> bool {
+    let pending = PENDING.take();
+    if pending.is_none() && DEADLINE.get().is_none() {
+        return false;
+    }
+    let now = clock();
+    if let Some(budget) = pending {
+        let starting = now.saturating_add(budget);
+        DEADLINE.set(Some(
+            DEADLINE.get().map_or(starting, |outer| outer.min(starting)),
+        ));
+    }
+    DEADLINE.get().is_some_and(|deadline| now >= deadline)
 }
 
 /// The CPU time the current thread has used: a budget counts the work done, not the time spent

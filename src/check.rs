@@ -332,11 +332,12 @@ pub fn check_file(
                 let result = budget::bounded(left[index], || {
                     prepared.match_node(planned.matcher, &node, &lineage)
                 });
+                let elapsed = started.elapsed();
                 if let Some(left) = &mut left[index] {
-                    *left = left.saturating_sub(started.elapsed());
+                    *left = left.saturating_sub(elapsed);
                 }
                 if let Some(spent) = spent.get_mut(index) {
-                    spent.0 += started.elapsed();
+                    spent.0 += elapsed;
                     spent.1 += usize::from(matches!(result, Ok(Some(_))));
                 }
                 let stopped = match result {

@@ -72,7 +72,7 @@ fn own_sources(taint: &TaintSpec, language: Language) -> Option<Vec<String>> {
         joined.extend(
             cx.required(source)
                 .into_iter()
-                .max_by_key(|set| shortest(set))?,
+                .max_by_key(|set| literals::selectivity(set))?,
         );
     }
     Some(joined)
@@ -120,7 +120,7 @@ impl Cx {
                         return Vec::new();
                     }
                     // Most selective first; of equals, the one written last.
-                    sets.sort_by_key(|set| shortest(set));
+                    sets.sort_by_key(|set| literals::selectivity(set));
                     sets.reverse();
                     let keep = if ways.len() * sets.len() > MAX_SETS {
                         1
@@ -226,11 +226,6 @@ fn always_bound(condition: &Condition) -> BTreeSet<String> {
         }
         _ => BTreeSet::new(),
     }
-}
-
-/// The length of a set's shortest literal: the longer, the fewer files the set lets through.
-fn shortest(set: &[String]) -> usize {
-    set.iter().map(String::len).min().unwrap_or(0)
 }
 
 /// An automaton that finds `literals` as the pre-filters look for them: without regard to

@@ -212,13 +212,28 @@ pub fn fold(c: char) -> char {
     }
 }
 
-/// How many files a set is likely to rule out: its shortest literal's length (trimmed), 0 when
-/// it is shorter than [`MIN_LITERAL`] or empty.
-fn selectivity(set: &[String]) -> usize {
+/// How many files a set is likely to rule out: its shortest literal's length (trimmed), 1 when
+/// one of its literals is a word most source files hold, 0 when one is shorter than
+/// [`MIN_LITERAL`] or the set is empty (unusable).
+pub fn selectivity(set: &[String]) -> usize {
     let shortest = set.iter().map(|text| text.trim().len()).min().unwrap_or(0);
-    if shortest >= MIN_LITERAL {
-        shortest
-    } else {
+    if shortest < MIN_LITERAL {
         0
+    } else if set.iter().any(|text| is_common(text.trim())) {
+        1
+    } else {
+        shortest
     }
+}
+
+/// Words found in most Python or Rust files (folded).
+fn is_common(word: &str) -> bool {
+    const COMMON: &[&str] = &[
+        "and", "class", "config", "data", "def", "else", "except", "false", "for", "from", "get",
+        "headers", "impl", "import", "let", "none", "not", "print", "request", "response",
+        "return", "self", "str", "string", "true", "use", "value",
+    ];
+    COMMON
+        .binary_search(&word.to_ascii_lowercase().as_str())
+        .is_ok()
 }
