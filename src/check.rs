@@ -15,7 +15,7 @@ use crate::testcode::TestCode;
 use aho_corasick::AhoCorasick;
 use bit_set::BitSet;
 use rayon::prelude::*;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::ops::Range;
 use std::time::{Duration, Instant};
 
@@ -130,6 +130,7 @@ impl<'r> LanguagePlan<'r> {
         let mut detectors = Vec::new();
         let mut declarative = Vec::new();
         let mut literals: Vec<String> = Vec::new();
+        let mut known: HashMap<String, usize> = HashMap::new();
         let mut filters: Vec<&PathFilter> = Vec::new();
         for rule in applicable {
             let filter = match filters.iter().position(|known| **known == rule.paths) {
@@ -157,8 +158,12 @@ impl<'r> LanguagePlan<'r> {
                             any_of
                                 .iter()
                                 .map(|literal| {
-                                    literals.push(literal.clone());
-                                    literals.len() - 1
+                                    // Found in any ASCII case: one pattern per folded literal.
+                                    let folded = literal.to_ascii_lowercase();
+                                    *known.entry(folded.clone()).or_insert_with(|| {
+                                        literals.push(folded);
+                                        literals.len() - 1
+                                    })
                                 })
                                 .collect()
                         })

@@ -120,7 +120,7 @@ impl Cx {
                         return Vec::new();
                     }
                     // Most selective first; of equals, the one written last.
-                    sets.sort_by_key(|set| literals::selectivity(set));
+                    sets.sort_by_cached_key(|set| literals::selectivity(set));
                     sets.reverse();
                     let keep = if ways.len() * sets.len() > MAX_SETS {
                         1

@@ -33,7 +33,9 @@ pub fn regex_literals(pattern: &str) -> Vec<Vec<String>> {
         set.sort();
         set.dedup();
     }
-    sets.sort_by_key(|set| std::cmp::Reverse((selectivity(set), std::cmp::Reverse(set.len()))));
+    sets.sort_by_cached_key(|set| {
+        std::cmp::Reverse((selectivity(set), std::cmp::Reverse(set.len())))
+    });
     sets.dedup();
     sets.truncate(MAX_SETS);
     sets
@@ -234,6 +236,6 @@ fn is_common(word: &str) -> bool {
         "return", "self", "str", "string", "true", "use", "value",
     ];
     COMMON
-        .binary_search(&word.to_ascii_lowercase().as_str())
-        .is_ok()
+        .iter()
+        .any(|common| common.eq_ignore_ascii_case(word))
 }

@@ -73,8 +73,9 @@ const SESSION_METHODS: &[&str] = &["add", "delete", "merge", "expunge", "refresh
 
 /// Whether the Python value named at `node` (an identifier, or the attribute it ends, as
 /// `token` in `self.token`) is used as an object in its function: an attribute other than a
-/// text or dict member is read from it (`token.revoke()`, `self.token.id`), it is built by a
-/// class (`token = PersonalToken(user=u)`), or a database session adds or deletes it.
+/// text or dict member is read from it (`token.revoke()`, `self.token.id`, `getattr(token,
+/// "scope")`), it is built by a class (`token = PersonalToken(user=u)`), it is a parameter
+/// annotated with a class (`auth: UserAPIKeyAuth`), or a database session adds or deletes it.
 pub fn used_as_object(file: &ParsedFile, node: Node) -> bool {
     if file.language() != Language::Python {
         return false;
@@ -105,6 +106,12 @@ pub fn used_as_object(file: &ParsedFile, node: Node) -> bool {
                 && n.field_child("right")
                     .is_some_and(|right| built_by_class(file, right))
         }
+        "typed_parameter" | "typed_default_parameter" => {
+            parameter_name(file, n) == Some(written)
+                && n.field_child("type")
+                    .is_some_and(|t| names_class(file.text(t)))
+        }
+        "call" if reads_member(file, n, written) => true,
         "call" => {
             n.field_child("function").is_some_and(|callee| {
                 let callee = file.text(callee);
@@ -119,6 +126,86 @@ pub fn used_as_object(file: &ParsedFile, node: Node) -> bool {
         }
         _ => false,
     })
+}
+
+/// The name a (typed) parameter binds.
+fn parameter_name<'a>(file: &ParsedFile<'a>, parameter: Node) -> Option<&'a str> {
+    let name = parameter
+        .field_child("name")
+        .or_else(|| parameter.named_child(0))?;
+    (name.kind() == "identifier").then(|| file.text(name))
+}
+
+/// Whether an annotation names a class of objects: a plain name, optional or not, whose last
+/// part is capitalised and is no text, container or typing construct (`UserAPIKeyAuth`,
+/// `Optional[models.Token]`; not `str`, `SecretStr`, `Dict[str, str]`, `Any`).
+fn names_class(annotation: &str) -> bool {
+    const NOT_OBJECTS: &[&str] = &[
+        "Any",
+        "AnyStr",
+        "Text",
+        "Mapping",
+        "MutableMapping",
+        "Dict",
+        "List",
+        "Sequence",
+        "Iterable",
+        "Tuple",
+        "Set",
+        "FrozenSet",
+        "Union",
+        "Literal",
+        "Callable",
+        "Type",
+        "Final",
+        "Annotated",
+        "Json",
+        "JSON",
+    ];
+    let mut name = annotation.trim();
+    if let Some(inner) = name
+        .strip_prefix("Optional[")
+        .and_then(|rest| rest.strip_suffix(']'))
+    {
+        name = inner.trim();
+    }
+    if let Some(inner) = name
+        .strip_suffix("| None")
+        .or_else(|| name.strip_suffix("|None"))
+    {
+        name = inner.trim();
+    }
+    let is_plain = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '.');
+    let last = name.rsplit('.').next().unwrap_or(name);
+    let lower = last.to_ascii_lowercase();
+    is_plain
+        && last.chars().next().is_some_and(char::is_uppercase)
+        && !NOT_OBJECTS.contains(&last)
+        && !lower.contains("str")
+        && !lower.contains("bytes")
+}
+
+/// Whether `call` reads a member other than a text or dict one from the value `written` by
+/// name: `getattr(auth, "user_role")`, `hasattr(token, "scope")`.
+fn reads_member(file: &ParsedFile, call: Node, written: &str) -> bool {
+    let reads = call
+        .field_child("function")
+        .is_some_and(|callee| matches!(file.text(callee), "getattr" | "hasattr"));
+    let arguments = call
+        .field_child("arguments")
+        .map(|args| named_children(args))
+        .unwrap_or_default();
+    reads
+        && arguments
+            .first()
+            .is_some_and(|object| file.text(*object) == written)
+        && arguments.get(1).is_some_and(|member| {
+            member.kind() == "string"
+                && !TEXT_AND_DICT_MEMBERS.contains(&file.text(*member).trim_matches(['"', '\'']))
+        })
 }
 
 /// A call of a class (its name capitalised, and not a text type).
