@@ -66,6 +66,11 @@ pub enum Via {
     /// is_authenticated(request): return redirect("/login")`): a guard only when its code is
     /// read and its result tests the caller's credentials (see [`super::predicates`]).
     Predicate,
+    /// A call at the top of the handler's body of the function a string names, looked up by a
+    /// function of the project (`get_action("package_update")(context, data_dict)`): the
+    /// project's module-level functions of that name are read like [`Via::Body`], but which of
+    /// them runs is decided by a name alone ([`Verdict::Dispatched`]).
+    Dispatched,
 }
 
 impl Via {
@@ -832,8 +837,10 @@ fn fails_closed(file: &ParsedFile, statement: Node) -> bool {
                 && last.is_some_and(|last| match last.kind() {
                     "raise_statement" => true,
                     "return_statement" => {
-                        let text = file.text(last);
-                        names_refusal(text)
+                        names_refusal(file.text(last))
+                            || named_children(last).first().is_some_and(|value| {
+                                value.kind() == "call" && aborts(file, *value).is_some()
+                            })
                     }
                     "expression_statement" => named_children(last)
                         .first()
@@ -878,7 +885,9 @@ pub fn python_body_calls(file: &ParsedFile, function: Node) -> Vec<GuardCall> {
                 callee: method,
                 how: Via::Body,
             }),
-            None => top_level_guard_call(file, call, Via::Body),
+            None => {
+                top_level_guard_call(file, call, Via::Body).or_else(|| dispatched_call(file, call))
+            }
         })
         .map(|mut guard| {
             // `self.check()` is a method of the handler's class.
@@ -890,6 +899,37 @@ pub fn python_body_calls(file: &ParsedFile, function: Node) -> Vec<GuardCall> {
             guard
         })
         .collect()
+}
+
+/// `get_action("package_update")(context, data_dict)`: a call of what a project function
+/// returns for one string naming a function ([`Via::Dispatched`]).
+fn dispatched_call(file: &ParsedFile, call: Node) -> Option<GuardCall> {
+    let lookup = call
+        .field_child("function")
+        .filter(|f| f.kind() == "call")?;
+    if !is_name(file.text(lookup.field_child("function")?)) {
+        return None;
+    }
+    let arguments = named_children(lookup.field_child("arguments")?);
+    let [name] = arguments.as_slice() else {
+        return None;
+    };
+    // `u"…"` and `r"…"` name the same function.
+    let text = file.text(*name).trim_start_matches(['u', 'U', 'r', 'R']);
+    let quoted = ['"', '\''].iter().find_map(|quote| {
+        text.strip_prefix(*quote)
+            .and_then(|rest| rest.strip_suffix(*quote))
+    })?;
+    let is_identifier = name.kind() == "string"
+        && quoted.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && quoted
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_');
+    is_identifier.then(|| GuardCall {
+        text: call_text(file, call),
+        callee: quoted.to_string(),
+        how: Via::Dispatched,
+    })
 }
 
 /// `Checks().prepare(…)`, or `view = Checks(); view.prepare(…)`: the method `Checks.prepare` of
@@ -1421,6 +1461,9 @@ pub enum Verdict {
     Guard(String),
     /// tollgate cannot see its code, and its name suggests a guard.
     ByName,
+    /// A function of the project that authenticates has the name a string dispatches to
+    /// ([`Via::Dispatched`]); the reason says which and how.
+    Dispatched(String),
     /// It does not authenticate (a database session, a settings object), or is no guard.
     No,
 }
@@ -1485,8 +1528,33 @@ impl<'a> Judge<'a> {
         match call.how {
             how if how.read_as_helper() => self.judge_known(file, call, 0),
             Via::Predicate => self.judge_predicate(file, call),
+            Via::Dispatched => self.judge_dispatched(call),
             _ => self.judge_at(file, call, 0),
         }
+    }
+
+    /// A dispatched call ([`Via::Dispatched`]): whether a module-level function of the project
+    /// with the dispatched name refuses callers without credentials, read like a helper of
+    /// the handler's body.
+    fn judge_dispatched(&self, call: &GuardCall) -> Verdict {
+        let Some(candidates) = self.functions.get(call.callee.as_str()) else {
+            return Verdict::No;
+        };
+        let direct = GuardCall {
+            text: call.callee.clone(),
+            callee: call.callee.clone(),
+            how: Via::Body,
+        };
+        candidates
+            .iter()
+            .find_map(|(at, _)| match self.judge_known(*at, &direct, 0) {
+                Verdict::Guard(why) => Some(Verdict::Dispatched(format!(
+                    "`{}` in {}: {why}",
+                    call.callee, self.files[*at].0
+                ))),
+                _ => None,
+            })
+            .unwrap_or(Verdict::No)
     }
 
     /// The refusals of the middleware class `entry` (a dotted path in `MIDDLEWARE`, read from
@@ -1665,7 +1733,8 @@ impl<'a> Judge<'a> {
             | Via::Middleware
             | Via::AppMiddleware
             | Via::Instance
-            | Via::HttpMiddleware => return None,
+            | Via::HttpMiddleware
+            | Via::Dispatched => return None,
             _ if self.files[file].0.ends_with(".rs") => {
                 self.rust_function_for(file, &call.callee)?
             }
@@ -2058,7 +2127,7 @@ impl<'a> Judge<'a> {
             match self.judge_at(file, call, depth + 1) {
                 Verdict::Guard(why) => return Verdict::Guard(why),
                 Verdict::ByName => by_name = true,
-                Verdict::No => {}
+                Verdict::Dispatched(_) | Verdict::No => {}
             }
         }
         if by_name {

@@ -836,6 +836,7 @@ impl<'a> Linker<'a> {
         guards.extend(self.hooks.get(&h).cloned());
         guards.extend(trail.guards.iter().cloned());
         let mut guessed = Vec::new();
+        let mut dispatched = Vec::new();
         let mut staff_only = false;
         let mut address_check = handler
             .address_check
@@ -843,11 +844,13 @@ impl<'a> Linker<'a> {
             .map(|check| format!("`{check}`"));
         let calls = handler.guard_calls.iter().map(|call| (file, call));
         for (at, call) in calls.chain(trail.guard_calls.iter().map(|(f, c)| (*f, c))) {
-            staff_only |= !(call.how.read_as_helper() || call.how == Via::Predicate)
+            staff_only |= !(call.how.read_as_helper()
+                || matches!(call.how, Via::Predicate | Via::Dispatched))
                 && self.judge.admits_only_staff(at, call);
             match self.judge.judge(at, call) {
                 Verdict::Guard(why) => guards.push(format!("{} ({why})", call.text)),
                 Verdict::ByName => guessed.push(call.text.clone()),
+                Verdict::Dispatched(why) => dispatched.push(format!("{} ({why})", call.text)),
                 Verdict::No if address_check.is_none() => {
                     address_check = self.judge.address_check(at, call);
                 }
@@ -1003,6 +1006,7 @@ impl<'a> Linker<'a> {
             line: handler.start.line,
             guards,
             guessed_guards: guessed,
+            dispatched_guards: dispatched,
             public,
             capability_by_name: handler
                 .capability

@@ -282,6 +282,7 @@ pub fn findings(
             .iter()
             .flat_map(|r| r.guessed_guards.iter().map(String::as_str))
             .collect();
+        let dispatched = routes.iter().find_map(|r| r.dispatched_guards.first());
         let changes_state = (writes || address.is_some())
             && effects.handler_writes(callees, path, handler.bytes.start);
         let (severity, confidence, exposure) = if let Some(call) = &unverified_reset {
@@ -367,6 +368,12 @@ pub fn findings(
         {
             message.push_str(&format!(
                 " (`{name}` says it is public by design: judged by names)"
+            ));
+            Confidence::Low
+        } else if let Some(call) = dispatched {
+            message.push_str(&format!(
+                " ({call} may guard it: the function that runs is chosen by a name in a string, \
+                 judged by names)"
             ));
             Confidence::Low
         } else if let Some(first) = guessed.first() {

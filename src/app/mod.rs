@@ -60,6 +60,11 @@ pub struct Route {
     /// guard: the route is reported, with lower confidence.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub guessed_guards: Vec<String>,
+    /// Calls of a function chosen by a name in a string (`get_action("package_update")(…)`)
+    /// where a project function of that name authenticates: the route is reported, with lower
+    /// confidence.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dispatched_guards: Vec<String>,
     /// Why the handler is public, when it is marked or configured so.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub public: Option<String>,

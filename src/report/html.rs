@@ -480,6 +480,7 @@ mod tests {
             line: 2,
             guards: Vec::new(),
             guessed_guards: Vec::new(),
+            dispatched_guards: Vec::new(),
             public: None,
             capability_by_name: None,
             registered_at: Vec::new(),

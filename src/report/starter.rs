@@ -367,6 +367,7 @@ mod tests {
             line: 7,
             guards: guards.iter().map(|g| g.to_string()).collect(),
             guessed_guards: guessed.iter().map(|g| g.to_string()).collect(),
+            dispatched_guards: Vec::new(),
             public: None,
             capability_by_name: None,
             registered_at: Vec::new(),
