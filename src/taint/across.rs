@@ -32,7 +32,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
-use tree_sitter::{Node, Tree};
+use tree_sitter::Node;
 use xxhash_rust::xxh3::xxh3_64;
 
 /// How many calls deep a parameter is followed to the callers that fill it.
@@ -942,7 +942,7 @@ pub fn link(
         })
     };
     let mut frontier: Vec<Waiting> = pending.into_iter().filter_map(&mut admit).collect();
-    let read: Vec<OnceLock<Read>> = files.iter().map(|_| OnceLock::new()).collect();
+    let read: Vec<OnceLock<SourceFile>> = files.iter().map(|_| OnceLock::new()).collect();
     for _ in 0..MAX_ROUNDS {
         if frontier.is_empty() {
             break;
@@ -958,9 +958,9 @@ pub fn link(
                 if (*test_path && !include_tests) || !callers.calls_any(calls) {
                     return None;
                 }
-                let read = Read::once(read, candidate, |text| callers.may_call(text))?;
+                let source = read_once(read, candidate, |text| callers.may_call(text))?;
                 budget::bounded(timeout, || {
-                    join_file(read, &frontier, returns, rules, &crates, include_tests)
+                    join_file(source, &frontier, returns, rules, &crates, include_tests)
                 })
                 .ok()
             })
@@ -977,47 +977,31 @@ pub fn link(
     reported.into_values().collect()
 }
 
-/// A file the link read, kept for its later rounds with its tree, parsed when first needed: a
-/// file that calls functions waited on in several rounds is read and parsed once.
-struct Read {
-    source: SourceFile,
-    tree: OnceLock<Option<Tree>>,
-}
-
-impl Read {
-    /// The file, read into `slot` the first time `wanted` accepts its text (see [`load`]);
-    /// later, the text read then, when `wanted` accepts it.
-    fn once<'s>(
-        slot: &'s OnceLock<Read>,
-        candidate: &Candidate,
-        wanted: impl Fn(&str) -> bool,
-    ) -> Option<&'s Read> {
-        if let Some(read) = slot.get() {
-            return wanted(&read.source.text).then_some(read);
-        }
-        let source = load(candidate, wanted)?;
-        Some(slot.get_or_init(|| Read {
-            source,
-            tree: OnceLock::new(),
-        }))
+/// The file's text, read into `slot` the first time `wanted` accepts it (see [`load`]) and kept
+/// for the link's later rounds; later, the text read then, when `wanted` accepts it. Its tree is
+/// parsed in each round that needs it and dropped after: trees kept for every file the link
+/// reads grew the peak memory with the size of the repository.
+fn read_once<'s>(
+    slot: &'s OnceLock<SourceFile>,
+    candidate: &Candidate,
+    wanted: impl Fn(&str) -> bool,
+) -> Option<&'s SourceFile> {
+    if let Some(source) = slot.get() {
+        return wanted(&source.text).then_some(source);
     }
-
-    /// The file's tree, parsed once.
-    fn tree(&self) -> Option<&Tree> {
-        self.tree.get_or_init(|| parse::tree(&self.source)).as_ref()
-    }
+    let source = load(candidate, wanted)?;
+    Some(slot.get_or_init(|| source))
 }
 
 /// The calls in one file to the functions the `waiting` findings wait on, traced.
 fn join_file(
-    read: &Read,
+    source: &SourceFile,
     waiting: &[Waiting],
     returns: &Arc<RequestReturns>,
     rules: &RuleSet,
     crates: &Crates,
     include_tests: bool,
 ) -> Joined {
-    let source = &read.source;
     let mut joined = Joined::default();
     // Only the functions this file can name: their class or name, and the name a call is
     // written with, occur in it.
@@ -1032,10 +1016,10 @@ fn join_file(
     if names.is_empty() {
         return joined;
     }
-    let Some(tree) = read.tree() else {
+    let Some(tree) = parse::tree(source) else {
         return joined;
     };
-    let mut file = ParsedFile::new(source, tree);
+    let mut file = ParsedFile::new(source, &tree);
     file.project = Some(Arc::clone(returns));
     let tests = std::cell::OnceCell::new();
     let tests = || {
