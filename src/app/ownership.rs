@@ -279,7 +279,16 @@ fn references(file: &ParsedFile, value: Node) -> Vec<String> {
             let last = callee.rsplit('.').next().unwrap_or(callee);
             let arguments = named_children(call.field_child("arguments")?);
             let target = if RELATIONS.contains(&last) {
-                arguments.first().copied()?
+                // `ForeignKey(User, …)` or `ManyToManyField(to=ContentType, …)`.
+                arguments
+                    .iter()
+                    .find_map(|argument| match argument.kind() {
+                        "keyword_argument" => argument
+                            .field_child("name")
+                            .filter(|name| file.text(*name) == "to")
+                            .and_then(|_| argument.field_child("value")),
+                        _ => Some(*argument),
+                    })?
             } else {
                 arguments.iter().find_map(|argument| {
                     let name = argument.field_child("name")?;
@@ -288,9 +297,22 @@ fn references(file: &ParsedFile, value: Node) -> Vec<String> {
                         .flatten()
                 })?
             };
-            Some(file.text(target).trim_matches(['"', '\'']).to_string())
+            let target = file.text(target).trim_matches(['"', '\'']);
+            (!names_content_types(file, target)).then(|| target.to_string())
         })
         .collect()
+}
+
+/// Whether a relation's target is Django's registry of model classes (`ContentType`, imported
+/// from `django.contrib.contenttypes.models`, or `"contenttypes.ContentType"`): its rows describe
+/// the project's models and belong to no one, so a link to them names no owner.
+fn names_content_types(file: &ParsedFile, target: &str) -> bool {
+    target == "contenttypes.ContentType"
+        || file
+            .symbols()
+            .resolve(crate::source::Language::Python, target)
+            .qualified()
+            .is_some_and(|name| name == "django.contrib.contenttypes.models.ContentType")
 }
 
 /// Whether the model `qualified` is shared reference data by the project's declarations: its
