@@ -84,8 +84,8 @@ fn stopped(payload: &(dyn Any + Send)) -> Stopped {
 /// Stop the current work if its deadline has passed. Cheap: the clock is read now and then.
 #[inline]
 pub fn checkpoint() {
-    if expired() {
-        panic::resume_unwind(Box::new(TimedOut));
+    if tick() {
+        check_clock();
     }
 }
 
@@ -103,9 +103,15 @@ pub fn check_clock() {
 /// come often: like [`checkpoint`], it reads the clock now and then (a thread's CPU clock is a
 /// system call), and answers `false` in between.
 pub fn expired() -> bool {
+    tick() && past_deadline()
+}
+
+/// Count one step; whether it is one at which the clock is read.
+#[inline]
+fn tick() -> bool {
     let ticks = TICKS.get().wrapping_add(1);
     TICKS.set(ticks);
-    ticks.is_multiple_of(CHECK_EVERY) && past_deadline()
+    ticks.is_multiple_of(CHECK_EVERY)
 }
 
 /// Whether the current work's deadline has passed, by the clock (which fixes a pending one).

@@ -914,20 +914,14 @@ fn dispatched_call(file: &ParsedFile, call: Node) -> Option<GuardCall> {
     let [name] = arguments.as_slice() else {
         return None;
     };
-    // `u"…"` and `r"…"` name the same function.
-    let text = file.text(*name).trim_start_matches(['u', 'U', 'r', 'R']);
-    let quoted = ['"', '\''].iter().find_map(|quote| {
-        text.strip_prefix(*quote)
-            .and_then(|rest| rest.strip_suffix(*quote))
-    })?;
-    let is_identifier = name.kind() == "string"
-        && quoted.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+    let quoted = crate::syntax::scope::python::string_literal(file, *name)?;
+    let is_identifier = quoted.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
         && quoted
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_');
     is_identifier.then(|| GuardCall {
         text: call_text(file, call),
-        callee: quoted.to_string(),
+        callee: quoted,
         how: Via::Dispatched,
     })
 }

@@ -33,12 +33,13 @@ impl Prefilter {
         };
         // A constraint only binds the file when every match binds its metavariable.
         let always = always_bound(condition);
-        let constraints: Vec<&Constraint> = constraints
-            .iter()
-            .filter(|constraint| always.contains(constraint.var.as_str()))
-            .collect();
         let mut all_of = cx.required(condition);
-        all_of.extend(constraints.iter().flat_map(|c| cx.constraint_literals(c)));
+        all_of.extend(
+            constraints
+                .iter()
+                .filter(|constraint| always.contains(constraint.var.as_str()))
+                .flat_map(|constraint| cx.constraint_literals(constraint)),
+        );
         for set in &mut all_of {
             set.sort();
             set.dedup();
@@ -229,7 +230,7 @@ fn always_bound(condition: &Condition) -> BTreeSet<String> {
 }
 
 /// An automaton that finds `literals` as the pre-filters look for them: without regard to
-/// ASCII case (regex literals are folded, see [`literals::fold`]).
+/// ASCII case (regex literals are folded, see [`super::regex_literals`]).
 pub(crate) fn finder(literals: &[String], kind: Option<AhoCorasickKind>) -> Option<AhoCorasick> {
     AhoCorasick::builder()
         .kind(kind)

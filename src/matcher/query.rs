@@ -274,7 +274,7 @@ fn match_kinds(source: &str) -> Option<Vec<String>> {
 /// [`certain_captures`]).
 fn predicate_literals(source: &str) -> Vec<Vec<String>> {
     let certain = certain_captures(source);
-    let matched = source.split("#match?").skip(1).flat_map(|rest| {
+    let matched = source.split("#match?").skip(1).filter_map(|rest| {
         let rest = rest.trim_start().strip_prefix('@')?;
         let capture: String = rest.chars().take_while(|&c| is_capture_char(c)).collect();
         if !certain.contains(&capture) {

@@ -33,9 +33,7 @@ pub fn regex_literals(pattern: &str) -> Vec<Vec<String>> {
         set.sort();
         set.dedup();
     }
-    sets.sort_by_cached_key(|set| {
-        std::cmp::Reverse((selectivity(set), std::cmp::Reverse(set.len())))
-    });
+    sets.sort_by_cached_key(|set| std::cmp::Reverse(rank(set)));
     sets.dedup();
     sets.truncate(MAX_SETS);
     sets
@@ -118,7 +116,7 @@ impl Factors {
             .iter()
             .chain(&self.required)
             .filter(|set| selectivity(set) > 0)
-            .max_by_key(|set| (selectivity(set), std::cmp::Reverse(set.len())))
+            .max_by_key(|set| rank(set))
             .cloned()
     }
 }
@@ -176,29 +174,24 @@ fn small(mut texts: Vec<String>) -> Option<Vec<String>> {
 
 /// The folded characters of a class, when they are few.
 fn class_chars(class: &Class) -> Option<Vec<char>> {
+    let ranges: Vec<(char, char)> = match class {
+        Class::Unicode(class) => class.iter().map(|r| (r.start(), r.end())).collect(),
+        Class::Bytes(class) => class
+            .iter()
+            .map(|r| {
+                r.end()
+                    .is_ascii()
+                    .then(|| (r.start() as char, r.end() as char))
+            })
+            .collect::<Option<_>>()?,
+    };
     let mut chars = Vec::new();
-    match class {
-        Class::Unicode(class) => {
-            for range in class.iter() {
-                let count = range.end() as usize - range.start() as usize + 1;
-                if chars.len() + count > 3 * MAX_CLASS {
-                    return None;
-                }
-                chars.extend((range.start()..=range.end()).map(fold));
-            }
+    for (start, end) in ranges {
+        let count = end as usize - start as usize + 1;
+        if chars.len() + count > 3 * MAX_CLASS {
+            return None;
         }
-        Class::Bytes(class) => {
-            for range in class.iter() {
-                if !range.end().is_ascii() {
-                    return None;
-                }
-                let count = range.end() as usize - range.start() as usize + 1;
-                if chars.len() + count > 3 * MAX_CLASS {
-                    return None;
-                }
-                chars.extend((range.start()..=range.end()).map(|byte| fold(byte as char)));
-            }
-        }
+        chars.extend((start..=end).map(fold));
     }
     chars.sort();
     chars.dedup();
@@ -206,12 +199,17 @@ fn class_chars(class: &Class) -> Option<Vec<char>> {
 }
 
 /// A character as the pre-filter looks for it.
-pub fn fold(c: char) -> char {
+fn fold(c: char) -> char {
     match c {
         'ſ' => 's',
         '\u{212A}' => 'k',
         _ => c.to_ascii_lowercase(),
     }
+}
+
+/// The order of preference among usable sets: the more selective, then the fewer literals.
+fn rank(set: &[String]) -> (usize, std::cmp::Reverse<usize>) {
+    (selectivity(set), std::cmp::Reverse(set.len()))
 }
 
 /// How many files a set is likely to rule out: its shortest literal's length (trimmed), 1 when

@@ -93,6 +93,9 @@ pub fn used_as_object(file: &ParsedFile, node: Node) -> bool {
     let Some(function) = ancestor_of_kind(node, &["function_definition"]) else {
         return false;
     };
+    if super::across::parameter_type(file, node, written).is_some_and(names_class) {
+        return true;
+    }
     descendants(function).any(|n| match n.kind() {
         "attribute" => {
             n.field_child("object")
@@ -105,11 +108,6 @@ pub fn used_as_object(file: &ParsedFile, node: Node) -> bool {
                 .is_some_and(|left| file.text(left) == written)
                 && n.field_child("right")
                     .is_some_and(|right| built_by_class(file, right))
-        }
-        "typed_parameter" | "typed_default_parameter" => {
-            parameter_name(file, n) == Some(written)
-                && n.field_child("type")
-                    .is_some_and(|t| names_class(file.text(t)))
         }
         "call" if reads_member(file, n, written) => true,
         "call" => {
@@ -126,14 +124,6 @@ pub fn used_as_object(file: &ParsedFile, node: Node) -> bool {
         }
         _ => false,
     })
-}
-
-/// The name a (typed) parameter binds.
-fn parameter_name<'a>(file: &ParsedFile<'a>, parameter: Node) -> Option<&'a str> {
-    let name = parameter
-        .field_child("name")
-        .or_else(|| parameter.named_child(0))?;
-    (name.kind() == "identifier").then(|| file.text(name))
 }
 
 /// Whether an annotation names a class of objects: a plain name, optional or not, whose last
@@ -175,17 +165,8 @@ fn names_class(annotation: &str) -> bool {
     {
         name = inner.trim();
     }
-    let is_plain = !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_alphanumeric() || c == '_' || c == '.');
     let last = name.rsplit('.').next().unwrap_or(name);
-    let lower = last.to_ascii_lowercase();
-    is_plain
-        && last.chars().next().is_some_and(char::is_uppercase)
-        && !NOT_OBJECTS.contains(&last)
-        && !lower.contains("str")
-        && !lower.contains("bytes")
+    crate::app::guards::is_name(name) && !NOT_OBJECTS.contains(&last) && is_class_name(last)
 }
 
 /// Whether `call` reads a member other than a text or dict one from the value `written` by
@@ -218,9 +199,15 @@ fn built_by_class(file: &ParsedFile, value: Node) -> bool {
     value.kind() == "call"
         && value.field_child("function").is_some_and(|callee| {
             let written = file.text(callee);
-            let last = written.rsplit('.').next().unwrap_or(written);
-            last.chars().next().is_some_and(char::is_uppercase)
-                && !last.to_ascii_lowercase().contains("str")
-                && !last.to_ascii_lowercase().contains("bytes")
+            is_class_name(written.rsplit('.').next().unwrap_or(written))
         })
+}
+
+/// A class's name by Python's convention (capitalised), and not a text type's (`SecretStr`,
+/// `Bytes`).
+fn is_class_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    name.chars().next().is_some_and(char::is_uppercase)
+        && !lower.contains("str")
+        && !lower.contains("bytes")
 }

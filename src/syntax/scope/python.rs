@@ -372,7 +372,7 @@ fn compiled_pattern<'t>(file: &'t ParsedFile, node: Node<'t>) -> Option<Node<'t>
 
 /// The text of a plain string literal (no interpolation), with `\\` read as one backslash
 /// unless the literal is raw.
-fn string_literal(file: &ParsedFile, node: Node) -> Option<String> {
+pub(crate) fn string_literal(file: &ParsedFile, node: Node) -> Option<String> {
     if node.kind() != "string"
         || named_children(node)
             .iter()
