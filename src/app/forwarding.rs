@@ -9,7 +9,7 @@
 
 use super::guards::names_the_caller;
 use crate::parse::ParsedFile;
-use crate::syntax::{named_children, FieldChild};
+use crate::syntax::{named_children, or_operands, FieldChild};
 use tree_sitter::Node;
 
 /// Calls that hand the request on to the application.
@@ -34,7 +34,7 @@ pub fn passes_unchecked(file: &ParsedFile, function: Node) -> Option<String> {
             if !forwards_and_returns(file, consequence) {
                 return None;
             }
-            alternatives(condition)
+            or_operands(condition)
                 .into_iter()
                 .any(|test| unchecked_by(file, test, body))
                 .then(|| file.text(condition).to_string())
@@ -57,30 +57,6 @@ fn forwards_and_returns(file: &ParsedFile, block: Node) -> bool {
             .iter()
             .any(|forward| text.contains(&format!("{forward}(")))
     })
-}
-
-/// The alternatives of a condition: the operands of its top-level `or`s.
-fn alternatives(condition: Node) -> Vec<Node> {
-    let mut out = Vec::new();
-    let mut stack = vec![condition];
-    while let Some(node) = stack.pop() {
-        let inner = match node.kind() {
-            "parenthesized_expression" => named_children(node).into_iter().next(),
-            _ => None,
-        };
-        if let Some(inner) = inner {
-            stack.push(inner);
-            continue;
-        }
-        let operator = node.field_child("operator").map(|o| o.kind());
-        if node.kind() == "boolean_operator" && operator == Some("or") {
-            stack.extend(node.field_child("right"));
-            stack.extend(node.field_child("left"));
-        } else {
-            out.push(node);
-        }
-    }
-    out
 }
 
 /// Whether requests pass unchecked when `test` holds: it tests that a credential is missing

@@ -205,6 +205,31 @@ pub fn named_children(node: Node<'_>) -> Vec<Node<'_>> {
     node.named_children(&mut cursor).collect()
 }
 
+/// The operands of a Python condition's top-level `or`s, left to right, through parentheses:
+/// `a`, `b` and `c` of `a or (b or c)`; the condition itself when it is no `or`.
+pub fn or_operands(condition: Node<'_>) -> Vec<Node<'_>> {
+    let mut out = Vec::new();
+    let mut stack = vec![condition];
+    while let Some(node) = stack.pop() {
+        let inner = match node.kind() {
+            "parenthesized_expression" => named_children(node).into_iter().next(),
+            _ => None,
+        };
+        if let Some(inner) = inner {
+            stack.push(inner);
+            continue;
+        }
+        let operator = node.field_child("operator").map(|o| o.kind());
+        if node.kind() == "boolean_operator" && operator == Some("or") {
+            stack.extend(node.field_child("right"));
+            stack.extend(node.field_child("left"));
+        } else {
+            out.push(node);
+        }
+    }
+    out
+}
+
 /// The positional arguments of a Python call, in order: its arguments but the `name=value` ones.
 pub fn positional_arguments(call: Node<'_>) -> Vec<Node<'_>> {
     call.field_child("arguments")

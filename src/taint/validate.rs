@@ -258,19 +258,13 @@ fn leaving_negations<'t>(file: &ParsedFile, statement: Node<'t>, name: &str) -> 
     let Some(condition) = leaving_condition(file, statement, name) else {
         return Vec::new();
     };
-    let mut sides = vec![condition];
-    let mut negated = Vec::new();
-    while let Some(side) = sides.pop() {
-        match side.kind() {
-            "boolean_operator" if side.child(1).is_some_and(|op| op.kind() == "or") => {
-                sides.extend(named_children(side));
-            }
-            "parenthesized_expression" => sides.extend(side.named_child(0)),
-            "not_operator" => negated.extend(side.field_child("argument")),
-            _ => {}
-        }
-    }
-    negated
+    // Right to left, as they were always looked at.
+    crate::syntax::or_operands(condition)
+        .into_iter()
+        .rev()
+        .filter(|side| side.kind() == "not_operator")
+        .filter_map(|side| side.field_child("argument"))
+        .collect()
 }
 
 /// The condition of `if <condition>: <leaves>` without `elif`/`else`, or of one whose block
