@@ -200,7 +200,7 @@ fn text_table_lists_routes_and_a_summary() {
         "{text}"
     );
     assert!(
-        text.contains("82 routes: 45 without a guard, 0 public, 1 with no route found"),
+        text.contains("86 routes: 48 without a guard, 0 public, 1 with no route found"),
         "{text}"
     );
 }

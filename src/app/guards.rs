@@ -34,6 +34,11 @@ pub struct GuardCall {
     /// The callable as written in its file (`get_current_user`, `auth.Authenticator`).
     pub callee: String,
     pub how: Via,
+    /// The exception classes a `try` around the call catches and carries on after (`except
+    /// ValidationError: error = …`): the call guards only when its refusal raises none of them
+    /// (see [`Judge::judge`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unless_caught: Vec<String>,
 }
 
 /// How a guard call reaches the handler.
@@ -683,6 +688,7 @@ pub fn python_parameter_guards(file: &ParsedFile, function: Node) -> Vec<GuardCa
                         text: base.to_string(),
                         callee: base.to_string(),
                         how: Via::Annotation,
+                        unless_caught: Vec::new(),
                     });
                 }
             }
@@ -771,31 +777,55 @@ pub fn decorator_call_guard(file: &ParsedFile, expression: Node) -> Option<Guard
         text: file.text(expression).to_string(),
         callee: callee_text.to_string(),
         how: Via::Call,
+        unless_caught: Vec::new(),
     })
+}
+
+/// A call at the top level of a function's body (see [`top_level_calls`]), with the exception
+/// classes the `try` statements around it catch and carry on after.
+pub struct TopCall<'t> {
+    pub call: Node<'t>,
+    pub unless_caught: Vec<String>,
 }
 
 /// The calls a function's body makes at its top level, up to its first `return` (included):
 /// `check(request)`, `user = require_user(info)`, `await require_member(request)`,
 /// `return delete_run(info, run_id)` — the calls that run before anything else, unconditionally.
-pub fn top_level_calls<'t>(file: &ParsedFile, function: Node<'t>) -> Vec<Node<'t>> {
+pub fn top_level_calls<'t>(file: &ParsedFile, function: Node<'t>) -> Vec<TopCall<'t>> {
     let Some(body) = function.field_child("body") else {
         return Vec::new();
     };
     let mut calls = Vec::new();
-    block_calls(file, body, &mut calls);
+    block_calls(file, body, &[], &mut calls);
     calls
 }
 
-/// The calls of [`top_level_calls`] in one block; a `try` whose handlers all fail closed
-/// (`except HTTPException: return JSONResponse(…, status_code=401)`, a `raise`) counts as its
-/// body: a refusal inside it still refuses. Whether the block ended with a `return`.
-fn block_calls<'t>(file: &ParsedFile, block: Node<'t>, calls: &mut Vec<Node<'t>>) -> bool {
+/// The calls of [`top_level_calls`] in one block, under a `try` catching `caught`. A `try` whose
+/// handlers all fail closed (`except HTTPException: return JSONResponse(…, status_code=401)`,
+/// a `raise`) counts as its body: a refusal inside it still refuses. One whose other handlers
+/// catch named classes only (`except ValidationError: error = …`) counts too, with those
+/// classes: a refusal raising another class still ends the request. Whether the block ended
+/// with a `return`.
+fn block_calls<'t>(
+    file: &ParsedFile,
+    block: Node<'t>,
+    caught: &[String],
+    calls: &mut Vec<TopCall<'t>>,
+) -> bool {
     for statement in named_children(block) {
-        if statement.kind() == "try_statement" && fails_closed(file, statement) {
-            if let Some(body) = statement.field_child("body") {
-                if block_calls(file, body, calls) {
+        if statement.kind() == "try_statement" {
+            let Some(body) = statement.field_child("body") else {
+                continue;
+            };
+            if fails_closed(file, statement) {
+                if block_calls(file, body, caught, calls) {
                     return true;
                 }
+            } else if let Some(more) = carried_on(file, statement) {
+                let mut caught = caught.to_vec();
+                caught.extend(more);
+                // A `return` inside runs only when nothing was caught.
+                block_calls(file, body, &caught, calls);
             }
             continue;
         }
@@ -810,7 +840,10 @@ fn block_calls<'t>(file: &ParsedFile, block: Node<'t>, calls: &mut Vec<Node<'t>>
         if let Some(awaited) = value.filter(|v| v.kind() == "await") {
             value = named_children(awaited).into_iter().next();
         }
-        calls.extend(value.filter(|v| v.kind() == "call"));
+        calls.extend(value.filter(|v| v.kind() == "call").map(|call| TopCall {
+            call,
+            unless_caught: caught.to_vec(),
+        }));
         if returns {
             return true;
         }
@@ -818,10 +851,44 @@ fn block_calls<'t>(file: &ParsedFile, block: Node<'t>, calls: &mut Vec<Node<'t>>
     false
 }
 
-/// Whether every `except` of a `try` ends the request: its last statement raises, aborts
-/// (`abort(404)`, `base.abort(403, …)`), or returns an answer that names one of
-/// [`REJECTIONS`] (a 401/403 status, an unauthorized or forbidden response); and no `else` or
-/// `finally` runs on.
+/// The exception classes (last part of the name, as written) the handlers of a `try` that do
+/// not fail closed catch, when each names its classes: `None` for a bare `except:`, one
+/// catching `Exception` or `BaseException`, or a `finally` (which may return).
+fn carried_on(file: &ParsedFile, statement: Node) -> Option<Vec<String>> {
+    let mut caught = Vec::new();
+    for handler in named_children(statement) {
+        match handler.kind() {
+            "block" | "else_clause" => continue,
+            "except_clause" if !handler_fails_closed(file, handler) => {}
+            "except_clause" => continue,
+            _ => return None,
+        }
+        let mut classes = handler.field_child("value")?;
+        if classes.kind() == "as_pattern" {
+            // `except ValidationError as e`
+            classes = named_children(classes).into_iter().next()?;
+        }
+        let names = match classes.kind() {
+            "tuple" | "parenthesized_expression" => named_children(classes),
+            _ => vec![classes],
+        };
+        for name in names {
+            let written = file.text(name);
+            if !is_name(written) {
+                return None;
+            }
+            let last = written.rsplit('.').next().unwrap_or(written);
+            if matches!(last, "Exception" | "BaseException") {
+                return None;
+            }
+            caught.push(last.to_string());
+        }
+    }
+    Some(caught)
+}
+
+/// Whether every `except` of a `try` ends the request (see [`handler_fails_closed`]), and no
+/// `else` or `finally` runs on.
 fn fails_closed(file: &ParsedFile, statement: Node) -> bool {
     let handlers: Vec<Node> = named_children(statement)
         .into_iter()
@@ -829,25 +896,31 @@ fn fails_closed(file: &ParsedFile, statement: Node) -> bool {
         .collect();
     !handlers.is_empty()
         && handlers.iter().all(|handler| {
-            let last = named_children(*handler)
-                .into_iter()
-                .rfind(|child| child.kind() == "block")
-                .and_then(|block| named_children(block).pop());
-            handler.kind() == "except_clause"
-                && last.is_some_and(|last| match last.kind() {
-                    "raise_statement" => true,
-                    "return_statement" => {
-                        names_refusal(file.text(last))
-                            || named_children(last).first().is_some_and(|value| {
-                                value.kind() == "call" && aborts(file, *value).is_some()
-                            })
-                    }
-                    "expression_statement" => named_children(last)
-                        .first()
-                        .is_some_and(|call| call.kind() == "call" && aborts(file, *call).is_some()),
-                    _ => false,
-                })
+            handler.kind() == "except_clause" && handler_fails_closed(file, *handler)
         })
+}
+
+/// Whether an `except` clause ends the request: its last statement raises, aborts
+/// (`abort(404)`, `base.abort(403, …)`), or returns an answer that names one of
+/// [`REJECTIONS`] (a 401/403 status, an unauthorized or forbidden response).
+fn handler_fails_closed(file: &ParsedFile, handler: Node) -> bool {
+    let last = named_children(handler)
+        .into_iter()
+        .rfind(|child| child.kind() == "block")
+        .and_then(|block| named_children(block).pop());
+    last.is_some_and(|last| match last.kind() {
+        "raise_statement" => true,
+        "return_statement" => {
+            names_refusal(file.text(last))
+                || named_children(last)
+                    .first()
+                    .is_some_and(|value| value.kind() == "call" && aborts(file, *value).is_some())
+        }
+        "expression_statement" => named_children(last)
+            .first()
+            .is_some_and(|call| call.kind() == "call" && aborts(file, *call).is_some()),
+        _ => false,
+    })
 }
 
 /// A guard call for `call` (one of [`top_level_calls`]) when its callee is a name.
@@ -857,6 +930,7 @@ pub fn top_level_guard_call(file: &ParsedFile, call: Node, how: Via) -> Option<G
         text: call_text(file, call),
         callee: callee.to_string(),
         how,
+        unless_caught: Vec::new(),
     })
 }
 
@@ -878,17 +952,28 @@ pub fn python_body_calls(file: &ParsedFile, function: Node) -> Vec<GuardCall> {
     let class = enclosing_class_name(file, function);
     top_level_calls(file, function)
         .into_iter()
-        .filter_map(|call| match constructed_method(file, call) {
-            // `Checks()._prepare(id)`, `view._prepare(id)`: a method of a project class.
-            Some(method) => Some(GuardCall {
-                text: call_text(file, call),
-                callee: method,
-                how: Via::Body,
-            }),
-            None => {
-                top_level_guard_call(file, call, Via::Body).or_else(|| dispatched_call(file, call))
-            }
-        })
+        .filter_map(
+            |TopCall {
+                 call,
+                 unless_caught,
+             }| {
+                let guard = match constructed_method(file, call) {
+                    // `Checks()._prepare(id)`, `view._prepare(id)`: a method of a project class.
+                    Some(method) => Some(GuardCall {
+                        text: call_text(file, call),
+                        callee: method,
+                        how: Via::Body,
+                        unless_caught: Vec::new(),
+                    }),
+                    None => top_level_guard_call(file, call, Via::Body)
+                        .or_else(|| dispatched_call(file, call)),
+                };
+                guard.map(|guard| GuardCall {
+                    unless_caught,
+                    ..guard
+                })
+            },
+        )
         .map(|mut guard| {
             // `self.check()` is a method of the handler's class.
             if let (Some(class), Some(method)) = (class, guard.callee.strip_prefix("self.")) {
@@ -923,6 +1008,7 @@ fn dispatched_call(file: &ParsedFile, call: Node) -> Option<GuardCall> {
         text: call_text(file, call),
         callee: quoted,
         how: Via::Dispatched,
+        unless_caught: Vec::new(),
     })
 }
 
@@ -991,6 +1077,7 @@ pub fn dependency_calls(file: &ParsedFile, node: Node, annotation: Option<Node>)
                 },
                 callee,
                 how,
+                unless_caught: Vec::new(),
             });
         }
     }
@@ -1519,12 +1606,54 @@ impl<'a> Judge<'a> {
 
     /// The verdict on a guard call written in `file`.
     pub fn judge(&self, file: usize, call: &GuardCall) -> Verdict {
-        match call.how {
+        let verdict = match call.how {
             how if how.read_as_helper() => self.judge_known(file, call, 0),
             Via::Predicate => self.judge_predicate(file, call),
             Via::Dispatched => self.judge_dispatched(call),
             _ => self.judge_at(file, call, 0),
+        };
+        match &verdict {
+            Verdict::Guard(why) | Verdict::Dispatched(why)
+                if !call.unless_caught.is_empty() && !self.escapes(why, &call.unless_caught) =>
+            {
+                Verdict::No
+            }
+            _ => verdict,
         }
+    }
+
+    /// Whether the refusal a verdict ends with (`` `check_access` raise NotAuthorized(msg) ``)
+    /// raises an exception that none of `caught` catches: a class named in the refusal that is
+    /// neither one of them nor derives from one (by the bases of every project class of its
+    /// name, so an unknown base counts as caught); `abort(…)` raises an `HTTPException`. A
+    /// refusal that raises nothing known (a returned 401, a verified credential) may be
+    /// caught.
+    fn escapes(&self, why: &str, caught: &[String]) -> bool {
+        let raised = match why.rfind("raise ") {
+            Some(at) => why[at + "raise ".len()..]
+                .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+                .next()
+                .and_then(|name| name.rsplit('.').next())
+                .filter(|name| !name.is_empty()),
+            None => why.contains("abort(").then_some("HTTPException"),
+        };
+        let Some(raised) = raised else {
+            return false;
+        };
+        let mut family = vec![raised.to_string()];
+        let mut at = 0;
+        while at < family.len() && family.len() <= MAX_CALLS {
+            for (_, class) in self.classes.get(family[at].as_str()).into_iter().flatten() {
+                for base in &class.bases {
+                    let base = base.rsplit('.').next().unwrap_or(base).to_string();
+                    if !family.contains(&base) {
+                        family.push(base);
+                    }
+                }
+            }
+            at += 1;
+        }
+        !family.iter().any(|name| caught.contains(name))
     }
 
     /// A dispatched call ([`Via::Dispatched`]): whether a module-level function of the project
@@ -1538,6 +1667,7 @@ impl<'a> Judge<'a> {
             text: call.callee.clone(),
             callee: call.callee.clone(),
             how: Via::Body,
+            unless_caught: Vec::new(),
         };
         candidates
             .iter()
@@ -1591,6 +1721,7 @@ impl<'a> Judge<'a> {
                                 text: callee.to_string(),
                                 callee: callee.to_string(),
                                 how: Via::Body,
+                                unless_caught: Vec::new(),
                             },
                             1,
                         ),
@@ -1853,6 +1984,7 @@ impl<'a> Judge<'a> {
                                 false => base.clone(),
                             },
                             how: call.how,
+                            unless_caught: Vec::new(),
                         };
                         if let Verdict::Guard(why) = self.judge_at(at, &inherited, depth + 1) {
                             return Verdict::Guard(why);
@@ -2164,6 +2296,7 @@ impl<'a> Judge<'a> {
                 text: callee.to_string(),
                 callee: callee.to_string(),
                 how: if strict { Via::Body } else { Via::Call },
+                unless_caught: Vec::new(),
             };
             // Only what can be resolved counts here: a name guess about a callee is no guard.
             if let Verdict::Guard(why) = self.judge_known(file, &call, depth + 1) {

@@ -545,6 +545,7 @@ impl<'a> Linker<'a> {
             text: format!("{class}.dispatch"),
             callee: format!("{class}.dispatch"),
             how: Via::Call,
+            unless_caught: Vec::new(),
         };
         match self.judge.judge(file, &dispatch) {
             Verdict::Guard(why) => Some(format!("{} ({why})", dispatch.text)),
@@ -1045,6 +1046,7 @@ impl<'a> Linker<'a> {
                     text: entry.clone(),
                     callee: entry.clone(),
                     how: Via::Middleware,
+                    unless_caught: Vec::new(),
                 };
                 match self.judge.judge(index, &call) {
                     Verdict::Guard(why) => Some(format!("middleware {entry} ({why})")),

@@ -575,6 +575,7 @@ pub fn python_checks<'t>(
                 text: shorten(&text),
                 callee,
                 how: Via::Predicate,
+                unless_caught: Vec::new(),
             },
         });
     }

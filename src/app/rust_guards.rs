@@ -299,6 +299,7 @@ pub fn body_guard_calls(
             text: first_line(file.text(statement)),
             callee,
             how: Via::Body,
+            unless_caught: Vec::new(),
         });
     }
     out
@@ -335,6 +336,7 @@ fn refused_predicate(file: &ParsedFile, statement: Node) -> Option<GuardCall> {
         text: first_line(file.text(statement)),
         callee,
         how: Via::Predicate,
+        unless_caught: Vec::new(),
     })
 }
 

@@ -960,6 +960,7 @@ fn method_call(file: &ParsedFile, call: Node, facts: &mut FileFacts) {
                 text: file.text(call).to_string(),
                 callee: file.text(*class).to_string(),
                 how: crate::app::guards::Via::AppMiddleware,
+                unless_caught: Vec::new(),
             };
             add_hook(file, call, object, guard, false, facts);
         }

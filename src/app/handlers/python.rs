@@ -216,6 +216,7 @@ fn file_facts<'t>(file: &'t ParsedFile, functions: &mut Vec<Node<'t>>) -> FileFa
                             text: format!("route_class={class}"),
                             callee: format!("{class}.get_route_handler"),
                             how: crate::app::guards::Via::Call,
+                            unless_caught: Vec::new(),
                         });
                 }
             }
@@ -276,6 +277,7 @@ fn file_facts<'t>(file: &'t ParsedFile, functions: &mut Vec<Node<'t>>) -> FileFa
                             text: format!("{object}.url_value_preprocessor({})", file.text(hook)),
                             callee: file.text(hook).to_string(),
                             how: crate::app::guards::Via::Call,
+                            unless_caught: Vec::new(),
                         };
                         facts
                             .url_hooks
@@ -355,6 +357,7 @@ pub(crate) fn ninja_auth(file: &ParsedFile, call: Node) -> Vec<GuardCall> {
                 text,
                 callee: file.text(class).to_string(),
                 how: Via::Instance,
+                unless_caught: Vec::new(),
             })
             .into_iter()
             .collect(),
@@ -362,6 +365,7 @@ pub(crate) fn ninja_auth(file: &ParsedFile, call: Node) -> Vec<GuardCall> {
             text,
             callee: file.text(auth).to_string(),
             how: Via::Call,
+            unless_caught: Vec::new(),
         }],
         _ => Vec::new(),
     }
@@ -396,6 +400,7 @@ pub(crate) fn before_request(object: &str, registration: &str, hook: &str) -> Gu
             "middleware" => crate::app::guards::Via::HttpMiddleware,
             _ => crate::app::guards::Via::Call,
         },
+        unless_caught: Vec::new(),
     }
 }
 

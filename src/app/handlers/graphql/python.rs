@@ -652,12 +652,18 @@ fn parameters(
 fn helper_checks(file: &ParsedFile, function: Node, info: &str) -> Vec<GuardCall> {
     top_level_calls(file, function)
         .into_iter()
-        .filter(|call| {
-            call.field_child("arguments").is_some_and(|args| {
+        .filter(|top| {
+            top.call.field_child("arguments").is_some_and(|args| {
                 descendants(args).any(|n| n.kind() == "identifier" && file.text(n) == info)
             })
         })
-        .filter_map(|call| top_level_guard_call(file, call, Via::Call))
+        .filter_map(|top| {
+            let guard = top_level_guard_call(file, top.call, Via::Call)?;
+            Some(GuardCall {
+                unless_caught: top.unless_caught,
+                ..guard
+            })
+        })
         .collect()
 }
 
