@@ -659,9 +659,8 @@ fn definitions<'n>(text: &'n str, container: Node<'n>) -> Definitions<'n> {
             continue;
         }
         if let Some(name) = definition.field_child("name") {
-            table
-                .entry((kind, &text[name.byte_range()]))
-                .or_insert(definition);
+            // The last definition is the one that runs (after `@overload` stubs, say).
+            table.insert((kind, &text[name.byte_range()]), definition);
         }
     }
     table

@@ -357,26 +357,33 @@ fn instance_method<'t>(file: &'t ParsedFile, name: &str) -> Option<tree_sitter::
     defined(file, &format!("{class}.{method}"))
 }
 
-/// The function `name` (`helper`, `Class.method`, `Type::method`) the file defines.
+/// The function `name` (`helper`, `Class.method`, `Type::method`) the file defines (in Python
+/// its last definition).
 pub(crate) fn defined<'t>(file: &'t ParsedFile, name: &str) -> Option<tree_sitter::Node<'t>> {
     let kind = match file.language() {
         Language::Python => "function_definition",
         Language::Rust => "function_item",
     };
     let last = name.rsplit(['.', ':']).next().unwrap_or(name);
-    file.of_kinds(&[kind])
+    let mut found = file
+        .of_kinds(&[kind])
         .into_iter()
         .filter(|function| {
             function
                 .field_child("name")
                 .is_some_and(|found| file.text(found) == last)
         })
-        .find(|function| {
+        .filter(|function| {
             function
                 .field_child("body")
                 .and_then(|body| super::across::function_at(file, body))
                 .is_some_and(|(_, id)| id.name == name)
-        })
+        });
+    match file.language() {
+        // The last definition is the one that runs (after `@overload` stubs, say).
+        Language::Python => found.last(),
+        Language::Rust => found.next(),
+    }
 }
 
 /// The flows from the parameter `index` of `function` to its return values, with the rule's
@@ -390,12 +397,26 @@ fn returned_flows(
     rules: &RuleSet,
 ) -> Option<Vec<super::Flow>> {
     let spec = &rules.get(rule)?.logic.matcher(file.language())?.taint;
+    let tests = TestCode::none();
+    let matches = FileMatches::new(file, &tests);
+    if index == super::RESULT {
+        // Anything it returns that is not fixed text, its parameters included.
+        let hook = |node: tree_sitter::Node| {
+            super::built::fixed(file, node).or_else(|| matches.custom(spec, node))
+        };
+        let tracer =
+            Tracer::new(file, file.model(), &hook, false).asking(super::Question::NotConstant);
+        return Some(
+            super::returned_values(file, function)
+                .into_iter()
+                .filter_map(|value| tracer.trace(value))
+                .collect(),
+        );
+    }
     let parameter = match index {
         super::RECEIVER => super::receiver_name(file, function)?,
         _ => super::parameter_names(file, function).get(index)?.clone(),
     };
-    let tests = TestCode::none();
-    let matches = FileMatches::new(file, &tests);
     let hook = |node: tree_sitter::Node| matches.custom(spec, node);
     // Request input the function reads itself (`request.GET` of the request it is handed)
     // is passed on too.

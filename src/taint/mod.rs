@@ -121,6 +121,10 @@ pub const ANY_RECEIVER: &str = "*.";
 /// The [`CallRef::index`] of a value passed as the object the method runs on (`self`).
 pub const RECEIVER: usize = usize::MAX;
 
+/// The [`CallRef::index`] asking about a function's result itself, whatever it is handed: for
+/// [`Question::NotConstant`], whether everything it returns is fixed text.
+pub const RESULT: usize = usize::MAX - 1;
+
 /// What a rule's own `taint:` declarations say about a node.
 pub enum Custom {
     /// The node is a source, described by the label.
@@ -410,9 +414,20 @@ impl<'a, 'f> Tracer<'a, 'f> {
                 self.local_result(node, call, None, depth)
             }
             Shape::Call(call) if self.question == Question::NotConstant && !call.passes_on() => {
-                let callee = node.field_child("function").unwrap_or(node);
-                let callee = self.file.text(callee).lines().next().unwrap_or("");
-                Some(self.start(node, format!("the result of `{callee}(…)`")))
+                let function = node.field_child("function").unwrap_or(node);
+                let callee = self.file.text(function).lines().next().unwrap_or("");
+                let mut flow = self.start(node, format!("the result of `{callee}(…)`"));
+                // A function of another file of the project: fixed when all it returns is
+                // (`identifier(name)` quoting its argument; decided when the project is linked).
+                if let crate::symbols::Resolved::Qualified(callee) =
+                    self.file.symbols().resolve(self.file.language(), callee)
+                {
+                    flow.through.push(CallRef {
+                        callee,
+                        index: RESULT,
+                    });
+                }
+                Some(flow)
             }
             Shape::Call(call) => self.call(node, call, depth),
             Shape::Composite => {

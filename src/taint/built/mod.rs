@@ -92,6 +92,15 @@ pub fn built(file: &ParsedFile, model: &FileModel, sanitizers: CustomHook, node:
     walk.built
 }
 
+/// Whether `node` is text known to be fixed wherever it stands (a quoted identifier, a
+/// placeholder list): the language module's answer without a database object at hand.
+pub fn fixed(file: &ParsedFile, node: Node) -> Option<Custom> {
+    match file.language() {
+        Language::Python => python::fixed(file, &[], node),
+        Language::Rust => rust::fixed(file, node),
+    }
+}
+
 /// A walk back through one text.
 struct Walk<'a, 'f> {
     file: &'a ParsedFile<'f>,
