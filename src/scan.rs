@@ -245,6 +245,21 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
     };
     let mut project_findings =
         project_findings(&project, rules, &test_files, &mut callees, &mut effects);
+    // Rules that skip test code report nothing in what only tests import either.
+    let support_files = testcode::support_files(
+        scanned.iter().filter_map(|file| {
+            let symbols = file.result.facts.symbols.as_ref()?;
+            Some((file.result.path.as_str(), symbols))
+        }),
+        &test_files,
+    );
+    recheck_as_tests(
+        &mut scanned,
+        &discovery.files,
+        &support_files,
+        &plan,
+        options,
+    );
     if let Some(profile) = &mut profile {
         profile.phases.discover = discovered;
         profile.phases.link = linking.elapsed();
@@ -276,6 +291,13 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
             check::settle(&mut result.findings, |id| rules.get(id));
         }
         link_checks.apply(&mut result.findings);
+        if support_files.contains(&result.path) {
+            result.findings.retain(|finding| {
+                rules
+                    .get(&finding.rule_id)
+                    .is_none_or(|rule| rule.test_code != TestCodePolicy::Skip)
+            });
+        }
         stats.files_cached += usize::from(cached);
         if result.scanned {
             stats.files_scanned += 1;
@@ -811,6 +833,48 @@ fn scan_file_unguarded(
         key: Some(key),
         cached,
         profile,
+    }
+}
+
+/// Check the files in `support` again as test code (see [`testcode::support_files`]), keeping
+/// the findings of that check: rules that skip test code report nothing there, and conditions
+/// asking `in-test-code` hold throughout. `scanned` starts with one entry per file of `files`.
+fn recheck_as_tests(
+    scanned: &mut [Scanned],
+    files: &[Candidate],
+    support: &BTreeSet<String>,
+    plan: &Plan,
+    options: &ScanOptions,
+) {
+    if support.is_empty() {
+        return;
+    }
+    let again: Vec<(usize, Vec<Finding>)> = files
+        .par_iter()
+        .zip(scanned.par_iter())
+        .enumerate()
+        .filter(|(_, (_, file))| file.result.scanned && support.contains(&file.result.path))
+        .filter_map(|(index, (candidate, file))| {
+            let result = budget::bounded(None, || {
+                let bytes = std::fs::read(&candidate.path).ok()?;
+                let context = Context::test(true);
+                let path = file.result.path.clone();
+                Some(check_bytes(
+                    candidate,
+                    path,
+                    bytes,
+                    context,
+                    plan,
+                    None,
+                    options.timeout,
+                ))
+            });
+            Some((index, result.ok().flatten()?.findings))
+        })
+        .collect();
+    for (index, findings) in again {
+        scanned[index].result.findings = findings;
+        scanned[index].cached = false;
     }
 }
 

@@ -76,6 +76,50 @@ fn is_sample_settings(stem: &str) -> bool {
     })
 }
 
+/// Whether a Python file's name says it supports tests without being one
+/// (`create_test_data.py`, `testing_utils.py`): a part of its stem, split at `_`, is `test`,
+/// `tests` or `testing`.
+fn names_test_support(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.strip_suffix(".py").is_some_and(|stem| {
+        stem.split('_')
+            .any(|part| matches!(part, "test" | "tests" | "testing"))
+    })
+}
+
+/// Test support files: Python files whose name says so ([`names_test_support`]) that only
+/// test files import, at least one (a test suite's shared data and factories, which the
+/// application never loads). `files` are (display path, symbols) of every scanned file.
+pub fn support_files<'f>(
+    files: impl Iterator<Item = (&'f str, &'f crate::symbols::FileSymbols)> + Clone,
+    test_files: &std::collections::BTreeSet<String>,
+) -> std::collections::BTreeSet<String> {
+    let imports = |symbols: &crate::symbols::FileSymbols, module: &str| {
+        symbols
+            .imports
+            .iter()
+            .chain(&symbols.local_imports)
+            .any(|(_, qualified)| {
+                let parent = qualified.rsplit_once('.').map(|(parent, _)| parent);
+                crate::symbols::is_module(module, qualified)
+                    || parent.is_some_and(|parent| crate::symbols::is_module(module, parent))
+            })
+    };
+    files
+        .clone()
+        .filter(|(path, _)| names_test_support(path) && !test_files.contains(*path))
+        .filter(|(path, symbols)| {
+            let mut importers = files
+                .clone()
+                .filter(|(other, _)| other != path)
+                .filter(|(_, other)| imports(other, &symbols.module))
+                .peekable();
+            importers.peek().is_some() && importers.all(|(other, _)| test_files.contains(other))
+        })
+        .map(|(path, _)| path.to_string())
+        .collect()
+}
+
 /// The parts of one file that are test code.
 #[derive(Debug, Default)]
 pub struct TestCode {

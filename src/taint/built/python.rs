@@ -59,7 +59,24 @@ fn text_unguarded(walk: &mut Walk, node: Node, depth: usize) {
             match operator.kind() {
                 "%" if is_stringish(file, left) => {
                     text(walk, left, depth);
-                    walk.splice(How::Percent, node, right);
+                    let numeric = string_literal(file, left).and_then(|t| numeric_conversions(&t));
+                    let values = match right.kind() {
+                        "tuple" | "parenthesized_expression" => named_children(right),
+                        _ => vec![right],
+                    };
+                    match numeric {
+                        // `"… LIMIT %d" % size`: a number, or the formatting raises.
+                        Some(numeric) if numeric.len() == values.len() => {
+                            for (value, numeric) in values.into_iter().zip(numeric) {
+                                if !numeric {
+                                    walk.splice(How::Percent, node, value);
+                                }
+                            }
+                        }
+                        _ => {
+                            walk.splice(How::Percent, node, right);
+                        }
+                    }
                 }
                 "+" if is_stringish(file, left) || is_stringish(file, right) => {
                     for side in [left, right] {
@@ -298,6 +315,34 @@ fn is_quoted(file: &ParsedFile, node: Node) -> bool {
         call = object;
     }
     false
+}
+
+/// For each `%` conversion of a format text in turn, whether it makes a number
+/// (`%d`, `%05.2f`, `%x`: digits, or a `TypeError`); `None` when a conversion takes its values
+/// by name (`%(id)d`) or its width from the arguments (`%*d`), or the text is malformed.
+fn numeric_conversions(format: &str) -> Option<Vec<bool>> {
+    let mut conversions = Vec::new();
+    let mut chars = format.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            continue;
+        }
+        let conversion = chars.find(|c| {
+            !matches!(
+                c,
+                '#' | '0' | '-' | ' ' | '+' | '.' | 'h' | 'l' | 'L' | '1'..='9'
+            )
+        })?;
+        match conversion {
+            '%' => {}
+            '(' | '*' => return None,
+            'd' | 'i' | 'o' | 'u' | 'x' | 'X' | 'e' | 'E' | 'f' | 'F' | 'g' | 'G' => {
+                conversions.push(true)
+            }
+            _ => conversions.push(false),
+        }
+    }
+    Some(conversions)
 }
 
 /// The text of a plain string literal (no interpolation, escapes kept as written).
