@@ -10,7 +10,8 @@ use std::ops::Range;
 use tree_sitter::Node;
 
 /// Directories whose files are tests, benchmarks, examples or fixtures of rules and scanners,
-/// and the demo projects that libraries ship beside their package (`example_project/settings.py`).
+/// and the demo and development projects that libraries ship beside their package
+/// (`example_project/settings.py`, `devproject/settings.py`).
 const TEST_DIRS: &[&str] = &[
     "tests",
     "test",
@@ -22,6 +23,8 @@ const TEST_DIRS: &[&str] = &[
     "example_project",
     "example_app",
     "demo_project",
+    "devproject",
+    "dev_project",
     "sample_project",
     "testproject",
     "test_project",
@@ -293,6 +296,7 @@ mod tests {
             "crates/api/benches/load.rs",
             "crates/api/examples/demo.rs",
             "example_project/settings.py",
+            "devproject/settings.py",
             "src/tests.rs",
             "rules/.semgrep/secrets.py",
             "pkg/testdata/app.py",
