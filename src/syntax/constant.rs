@@ -22,7 +22,7 @@ const RUST_LITERALS: &[&str] = &[
 
 /// The literal `node` stands for when it is a name of a constant defined in its own file: in
 /// Python, a name assigned exactly once at the top of the module, to a literal
-/// (`VERIFY_SIGNATURE = False`), that no `global` statement rebinds and that the functions around
+/// (`VERIFY_SIGNATURE = False`, also in parentheses), that no `global` statement rebinds and that the functions around
 /// `node` do not bind themselves; in Rust, a `const` or `static` item at the top of the file with
 /// a literal value. `None` for anything else (a literal itself included).
 pub fn constant_literal<'t>(file: &ParsedFile<'t>, node: Node<'_>) -> Option<Node<'t>> {
@@ -37,7 +37,14 @@ pub fn constant_literal<'t>(file: &ParsedFile<'t>, node: Node<'_>) -> Option<Nod
 }
 
 fn python_constant<'t>(file: &ParsedFile<'t>, node: Node<'_>, name: &str) -> Option<Node<'t>> {
-    let value = (*file.assigned_once().get(name)?)?;
+    let mut value = (*file.assigned_once().get(name)?)?;
+    // `URL = ("https://…")`, written in parentheses to wrap a long line.
+    while value.kind() == "parenthesized_expression" {
+        let [inner] = named_children(value)[..] else {
+            return None;
+        };
+        value = inner;
+    }
     if !PYTHON_LITERALS.contains(&value.kind()) {
         return None;
     }
