@@ -202,6 +202,7 @@ pub fn python_fields(file: &ParsedFile, class: Node) -> ModelFields {
         }
         let name = file.text(name);
         let owner = !is_flag(file, name, value, annotation)
+            && !is_position(file, name, value, annotation)
             && ((is_caller_word(name) && !is_display_name(file, name, value))
                 || is_private_field(name));
         let links: Vec<String> = [value, annotation]
@@ -232,6 +233,30 @@ fn is_flag(file: &ParsedFile, name: &str, value: Option<Node>, annotation: Optio
     name.starts_with("is_")
         || name.starts_with("has_")
         || [value, annotation].into_iter().flatten().any(boolean_type)
+}
+
+/// Whether a field holds a sort position (`order = models.IntegerField(default=0)`,
+/// `display_order: Mapped[int]`): an integer named for an order is where the row sorts, not a
+/// customer's order.
+fn is_position(
+    file: &ParsedFile,
+    name: &str,
+    value: Option<Node>,
+    annotation: Option<Node>,
+) -> bool {
+    let integer = |node: Node| {
+        let text = file.text(node);
+        text == "int"
+            || text.contains("Mapped[int]")
+            || descendants(node)
+                .filter(|call| call.kind() == "call")
+                .filter_map(|call| call.field_child("function"))
+                .any(|callee| file.text(callee).ends_with("IntegerField"))
+            || value_is_column_of(file, node, "Integer")
+            || value_is_column_of(file, node, "SmallInteger")
+    };
+    (name == "order" || name.ends_with("_order"))
+        && [value, annotation].into_iter().flatten().any(integer)
 }
 
 /// Whether a field named for a person holds a name to display rather than a link to the
