@@ -220,19 +220,26 @@ pub fn python_fields(file: &ParsedFile, class: Node) -> ModelFields {
 /// Whether a field holds a yes/no flag (`is_bank_account = BooleanField()`, `has_owner: bool`):
 /// a flag names a property of the row, never who owns it.
 fn is_flag(file: &ParsedFile, name: &str, value: Option<Node>, annotation: Option<Node>) -> bool {
-    let boolean_type = |node: Node| {
-        let text = file.text(node);
-        text == "bool"
-            || text.contains("Mapped[bool]")
-            || descendants(node)
-                .filter(|call| call.kind() == "call")
-                .filter_map(|call| call.field_child("function"))
-                .any(|callee| file.text(callee).ends_with("BooleanField"))
-            || value_is_column_of(file, node, "Boolean")
-    };
+    let boolean_type = |node| typed_as(file, node, "bool", "BooleanField", &["Boolean"]);
     name.starts_with("is_")
         || name.starts_with("has_")
         || [value, annotation].into_iter().flatten().any(boolean_type)
+}
+
+/// Whether a field's value or annotation declares the type: the Python type (`bool`,
+/// `Mapped[bool]`), a Django or DRF field whose class ends with `field` (`BooleanField`,
+/// `PositiveIntegerField`), or a SQLAlchemy column of one of `columns` (`Column(Boolean)`).
+fn typed_as(file: &ParsedFile, node: Node, python: &str, field: &str, columns: &[&str]) -> bool {
+    let text = file.text(node);
+    text == python
+        || text.contains(&format!("Mapped[{python}]"))
+        || descendants(node)
+            .filter(|call| call.kind() == "call")
+            .filter_map(|call| call.field_child("function"))
+            .any(|callee| file.text(callee).ends_with(field))
+        || columns
+            .iter()
+            .any(|column| value_is_column_of(file, node, column))
 }
 
 /// Whether a field holds a sort position (`order = models.IntegerField(default=0)`,
@@ -244,16 +251,14 @@ fn is_position(
     value: Option<Node>,
     annotation: Option<Node>,
 ) -> bool {
-    let integer = |node: Node| {
-        let text = file.text(node);
-        text == "int"
-            || text.contains("Mapped[int]")
-            || descendants(node)
-                .filter(|call| call.kind() == "call")
-                .filter_map(|call| call.field_child("function"))
-                .any(|callee| file.text(callee).ends_with("IntegerField"))
-            || value_is_column_of(file, node, "Integer")
-            || value_is_column_of(file, node, "SmallInteger")
+    let integer = |node| {
+        typed_as(
+            file,
+            node,
+            "int",
+            "IntegerField",
+            &["Integer", "SmallInteger"],
+        )
     };
     (name == "order" || name.ends_with("_order"))
         && [value, annotation].into_iter().flatten().any(integer)

@@ -22,8 +22,8 @@ const RUST_LITERALS: &[&str] = &[
 
 /// The literal `node` stands for when it is a name of a constant defined in its own file: in
 /// Python, a name assigned exactly once at the top of the module, to a literal
-/// (`VERIFY_SIGNATURE = False`, also in parentheses), that no `global` statement rebinds and that the functions around
-/// `node` do not bind themselves; in Rust, a `const` or `static` item at the top of the file with
+/// (`VERIFY_SIGNATURE = False`, also in parentheses), that no `global` statement rebinds and
+/// that the functions around `node` do not bind themselves; in Rust, a `const` or `static` item at the top of the file with
 /// a literal value. `None` for anything else (a literal itself included).
 pub fn constant_literal<'t>(file: &ParsedFile<'t>, node: Node<'_>) -> Option<Node<'t>> {
     if node.kind() != "identifier" {
