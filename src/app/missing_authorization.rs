@@ -35,6 +35,13 @@ static NAMED_PUBLIC: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:^|[^A-Za-z])(?i:public|anonymous)(?:[^a-z]|$)|(?:^|[a-z])(?:Public|Anonymous)(?:[A-Z]|$)")
         .expect("valid regex")
 });
+/// Decorators that limit how often a caller may call (`@limiter.limit("5/minute")`,
+/// `@ratelimit(key="ip")`, `@throttle`): on a handler without authentication they say it is
+/// meant for anonymous callers (a log-in, a quote, a download by link).
+static RATE_LIMITED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(^|[._])(\w*limiter\.limit|\w*rate_?limit\w*|\w*throttle\w*)$")
+        .expect("valid regex")
+});
 /// Calls that create a user or an account for the caller: what a sign-up does.
 static CREATES_ACCOUNT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -368,6 +375,15 @@ pub fn findings(
         {
             message.push_str(&format!(
                 " (`{name}` says it is public by design: judged by names)"
+            ));
+            Confidence::Low
+        } else if let Some(limit) = handler.markers.iter().find(|marker| {
+            let name = marker.split('(').next().unwrap_or(marker).trim();
+            RATE_LIMITED.is_match(name)
+        }) {
+            message.push_str(&format!(
+                " (`@{}` limits how often anyone may call it: public by design, judged by names)",
+                super::first_line_within(limit, 60)
             ));
             Confidence::Low
         } else if let Some(call) = dispatched {

@@ -29,6 +29,17 @@ const ESCAPING_FILTERS: &[&str] = &[
     "yesno",
 ];
 
+/// Attributes whose text the code declares (a form field's help text, a model's verbose name,
+/// the ids a field renders with), whatever data the form or object was bound to.
+const DECLARED_TEXT: &[&str] = &[
+    "help_text",
+    "verbose_name",
+    "verbose_name_plural",
+    "id_for_label",
+    "html_name",
+    "auto_id",
+];
+
 /// A value printed without escaping.
 #[derive(Debug, PartialEq, Eq)]
 pub struct RawPrint {
@@ -177,10 +188,19 @@ fn unescaped(inner: &str, autoescape_off: bool) -> Option<String> {
     let filters: Vec<&str> = parts.map(first_word).collect();
     let safe = filters.iter().any(|f| matches!(*f, "safe" | "safeseq"));
     let escaped = filters.iter().any(|f| ESCAPING_FILTERS.contains(f));
-    if !(safe || autoescape_off) || escaped {
+    if !(safe || autoescape_off) || escaped || declared_text(value) {
         return None;
     }
     root(value)
+}
+
+/// Whether a printed expression reads text the code declares (`field.help_text`).
+fn declared_text(value: &str) -> bool {
+    value
+        .trim()
+        .split('.')
+        .skip(1)
+        .any(|part| DECLARED_TEXT.contains(&part.trim()))
 }
 
 /// The parts of an expression separated by filter bars (not inside quotes, not `||`).
@@ -265,6 +285,11 @@ mod tests {
         assert_eq!(
             raw("{% raw %}{{ a|safe }}{% endraw %}{# {{ b|safe }} #}"),
             Vec::<String>::new()
+        );
+        // A form field's help text is declared in code; its value is what was posted.
+        assert_eq!(
+            raw("{% for f in form %}{{ f.help_text|safe }}{{ f.value|safe }}{% endfor %}"),
+            ["form"]
         );
     }
 

@@ -247,10 +247,13 @@ impl<'a> Callees<'a> {
             for candidate in candidates {
                 let found = self.with_parsed(candidate, |file| {
                     // `settings.method` of a module-level `settings = Settings(…)`.
-                    match defined(file, &name).or_else(|| instance_method(file, &name)) {
+                    let instance = instance_method(file, &name);
+                    let local = instance.as_ref().and_then(|method| defined(file, method));
+                    match defined(file, &name).or(local) {
                         Some(function) => Ok(answer(file, function)),
                         None => Err(inherited(file, &name)
                             .into_iter()
+                            .chain(instance.and_then(|method| qualified_method(file, &method)))
                             .chain(reexported(file, &name).filter(|_| is_the_module))
                             .collect::<Vec<_>>()),
                     }
@@ -333,9 +336,9 @@ fn inherited(file: &ParsedFile, name: &str) -> Vec<String> {
         .collect()
 }
 
-/// `object.method` where the file binds `object = Class(…)` at module level: the method
-/// `Class.method`.
-fn instance_method<'t>(file: &'t ParsedFile, name: &str) -> Option<tree_sitter::Node<'t>> {
+/// `object.method` where the file binds `object = Class(…)` at module level: `Class.method`,
+/// the class as written (`store.Catalogue.book_by_id` for `store.Catalogue(session)`).
+fn instance_method(file: &ParsedFile, name: &str) -> Option<String> {
     let (object, method) = name.split_once('.')?;
     if file.language() != Language::Python || method.contains('.') {
         return None;
@@ -354,7 +357,18 @@ fn instance_method<'t>(file: &'t ParsedFile, name: &str) -> Option<tree_sitter::
         .filter(|right| right.kind() == "call")
         .and_then(|call| call.field_child("function"))
         .map(|class| file.text(class))?;
-    defined(file, &format!("{class}.{method}"))
+    Some(format!("{class}.{method}"))
+}
+
+/// `Class.method` written in `file` for a class another module defines: the method by the
+/// class's qualified name (`pkg.store.Catalogue.book_by_id`).
+fn qualified_method(file: &ParsedFile, written: &str) -> Option<String> {
+    let (class, method) = written.rsplit_once('.')?;
+    let class = file
+        .symbols()
+        .resolve(Language::Python, class)
+        .qualified()?;
+    Some(format!("{class}.{method}"))
 }
 
 /// The function `name` (`helper`, `Class.method`, `Type::method`) the file defines (in Python

@@ -142,6 +142,9 @@ enum Shape<'t> {
     Source(String),
     /// A value that carries no taint (literals, comparisons, conversions, functions).
     Clean,
+    /// Rows read from the database (`Invoice.objects.filter(…).values_list(…)`): never the keys
+    /// they were found by, even when only origins are asked.
+    Stored,
     /// A variable read.
     Name(String),
     /// Variables read by name inside a format string (`format!("{id}")`).
@@ -407,7 +410,7 @@ impl<'a, 'f> Tracer<'a, 'f> {
             Shape::Clean if !self.conversions_sanitize && is_call(node) => named_children(node)
                 .into_iter()
                 .find_map(|child| self.value(child, depth + 1)),
-            Shape::Clean => None,
+            Shape::Clean | Shape::Stored => None,
             Shape::Name(name) => self.name(node, &name, depth),
             Shape::Captures(names) => names.iter().find_map(|name| self.name(node, name, depth)),
             Shape::Call(call) if self.question == Question::NotConstant && call.local.is_some() => {
@@ -985,6 +988,12 @@ pub fn from_request(file: &ParsedFile, model: &FileModel, node: Node) -> bool {
         .origins_only()
         .trace(node)
         .is_some()
+}
+
+/// Whether the Python call `node` reads stored rows (`Invoice.objects.filter(…).values_list(…)`,
+/// `session.query(Book).get(…)`): its result is not the key it was given.
+pub fn reads_stored_rows(file: &ParsedFile, node: Node) -> bool {
+    file.language() == Language::Python && python::reads_stored_rows(file, node)
 }
 
 /// The value a Python variable read at `name` was last assigned in its function.

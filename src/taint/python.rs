@@ -83,6 +83,15 @@ const ROW_LOOKUPS: &[&str] = &[
     "order_by",
     "only",
     "defer",
+    "values",
+    "values_list",
+    "distinct",
+    "annotate",
+    "iterator",
+    "latest",
+    "earliest",
+    "in_bulk",
+    "select_for_update",
 ];
 
 /// A database look-up (`get_object_or_404(Page, url=url)`, `Page.objects.get(slug=slug)`,
@@ -96,9 +105,10 @@ fn is_row_lookup(callee: &str, last: &str) -> bool {
             && ROW_LOOKUPS.contains(&last))
 }
 
-/// A SQLAlchemy look-up: `session.get(File, file_id)` (a mapped class, then its key), or the
-/// rows of a `select(…)` run by `execute`/`scalars` (`(await db.execute(select(File).where(
-/// File.id == id))).scalars().first()`, `.scalar_one_or_none()`): stored rows, not the key.
+/// A SQLAlchemy look-up: `session.get(File, file_id)` (a mapped class, then its key), a
+/// legacy `session.query(File)…first()`, or the rows of a `select(…)` run by
+/// `execute`/`scalars` (`(await db.execute(select(File).where(File.id == id))).scalars()
+/// .first()`, `.scalar_one_or_none()`): stored rows, not the key.
 fn is_session_lookup(file: &ParsedFile, callee: &str, last: &str, args: &[Node]) -> bool {
     let mapped_class = |node: &Node| {
         matches!(node.kind(), "identifier" | "attribute") && {
@@ -107,12 +117,17 @@ fn is_session_lookup(file: &ParsedFile, callee: &str, last: &str, args: &[Node])
         }
     };
     let by_key = last == "get" && args.len() >= 2 && mapped_class(&args[0]);
+    // The legacy query API: `session.query(Book).filter(Book.id == book_id).first()`.
+    let queried = callee
+        .split_once(".query(")
+        .is_some_and(|(_, rest)| rest.starts_with(|c: char| c.is_ascii_uppercase()))
+        && (ROW_LOOKUPS.contains(&last) || last == "scalar");
     let selected = matches!(
         last,
         "first" | "one" | "one_or_none" | "all" | "scalar" | "scalar_one" | "scalar_one_or_none"
     ) && callee.contains("select(")
         && (callee.contains(".execute(") || callee.contains(".scalars("));
-    by_key || selected
+    by_key || queried || selected
 }
 
 /// A Django query filter on any queryset or related manager (`entries.filter(Q(message__icontains
@@ -365,12 +380,9 @@ fn typed_as_other_object(file: &ParsedFile, node: Node, name: &str) -> bool {
     }
 }
 
-fn call<'t>(file: &'t ParsedFile, node: Node<'t>) -> Shape<'t> {
-    let Some(function) = node.field_child("function") else {
-        return Shape::Composite;
-    };
-    let args: Vec<Node> = node
-        .field_child("arguments")
+/// The values a call hands over: keyword arguments by their value, splats by what they spread.
+fn call_arguments<'t>(node: Node<'t>) -> Vec<Node<'t>> {
+    node.field_child("arguments")
         .map(|a| {
             // `f(x for x in xs)`: the generator is the one argument.
             if a.kind() == "generator_expression" {
@@ -385,14 +397,33 @@ fn call<'t>(file: &'t ParsedFile, node: Node<'t>) -> Shape<'t> {
                 })
                 .collect()
         })
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// Whether the call `node` reads stored rows (a database look-up or query filter): what it
+/// returns is not the key it was given.
+pub(crate) fn reads_stored_rows(file: &ParsedFile, node: Node) -> bool {
+    let Some(function) = node.field_child("function") else {
+        return false;
+    };
     let callee = file.text(function);
     let last = callee.rsplit('.').next().unwrap_or(callee);
-    if SANITIZERS.contains(&last)
-        || is_row_lookup(callee, last)
-        || is_session_lookup(file, callee, last, &args)
+    is_row_lookup(callee, last)
+        || is_session_lookup(file, callee, last, &call_arguments(node))
         || filters_rows(file, node, last)
-    {
+}
+
+fn call<'t>(file: &'t ParsedFile, node: Node<'t>) -> Shape<'t> {
+    let Some(function) = node.field_child("function") else {
+        return Shape::Composite;
+    };
+    let args = call_arguments(node);
+    let callee = file.text(function);
+    let last = callee.rsplit('.').next().unwrap_or(callee);
+    if reads_stored_rows(file, node) {
+        return Shape::Stored;
+    }
+    if SANITIZERS.contains(&last) {
         return Shape::Clean;
     }
     match function.kind() {

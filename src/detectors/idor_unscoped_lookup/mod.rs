@@ -48,7 +48,7 @@ pub const RUST_NEEDS: &[&str] = &["query", "execute", "find(", ".eq("];
 pub fn is_authz_call(name: &str) -> bool {
     static AUTHZ: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(
-            r"(?i)^(check_object_permissions?|has_object_permission|has_perms?|has_\w*permission|check_\w*(perm|owner|access|ownership)\w*|\w*authori[sz]e\w*|ensure_\w*(owner|access|perm|belongs)\w*|verify_\w*(owner|access|ownership)\w*|assert_\w*(owner|access|perm|belongs)\w*|require_\w*(owner|access|perm)\w*|can_\w+|user_can_\w+|is_owner|owns|belongs_to\w*|enforce)$",
+            r"(?i)^(check_object_permissions?|has_object_permission|has_perms?|has_\w*permission|check_\w*(perm|owner|access|ownership)\w*|\w*authori[sz]e\w*|ensure_\w*(owner|access|perm|belongs)\w*|verify_\w*(owner|access|ownership)\w*|assert_\w*(owner|access|perm|belongs)\w*|require_\w*(owner|access|perm)\w*|can_\w+|user_can_\w+|is_owner|owns|belongs_to\w*|enforce|permissions?)$",
         )
         .expect("the authorization regex is valid")
     });
@@ -528,10 +528,17 @@ mod tests {
             "authorize",
             "ensure_owner",
             "can_view",
+            "Permission",
         ] {
             assert!(is_authz_call(name), "{name}");
         }
-        for name in ["get", "save", "canonical", "serialize"] {
+        for name in [
+            "get",
+            "save",
+            "canonical",
+            "serialize",
+            "get_permission_label",
+        ] {
             assert!(!is_authz_call(name), "{name}");
         }
     }

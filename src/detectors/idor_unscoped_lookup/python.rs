@@ -1275,21 +1275,32 @@ fn from_request_unguarded(file: &ParsedFile, model: &FileModel, node: Node, dept
     if crate::taint::from_request(file, model, node) {
         return true;
     }
-    descendants(node).any(|part| match part.kind() {
-        "subscript" => part
-            .field_child("value")
-            .is_some_and(|value| is_kwargs(file, value)),
-        "call" => part
-            .field_child("function")
-            .and_then(|f| f.field_child("object"))
-            .is_some_and(|object| is_kwargs(file, object)),
-        "identifier" if depth < MAX_DEPTH && !is_field(part) && !is_callee(part) => {
-            scope::assignments_before(file, part, file.text(part))
-                .and_then(|assigned| assigned.value)
-                .is_some_and(|value| from_request(file, model, value, depth + 1))
-        }
-        _ => false,
-    })
+    // The keys of a database read do not flow into the rows it returns.
+    let stored: Vec<Node> = descendants(node)
+        .filter(|part| part.kind() == "call" && crate::taint::reads_stored_rows(file, *part))
+        .collect();
+    let outside = |part: &Node| {
+        !stored
+            .iter()
+            .any(|call| call.byte_range().contains(&part.start_byte()))
+    };
+    descendants(node)
+        .filter(outside)
+        .any(|part| match part.kind() {
+            "subscript" => part
+                .field_child("value")
+                .is_some_and(|value| is_kwargs(file, value)),
+            "call" => part
+                .field_child("function")
+                .and_then(|f| f.field_child("object"))
+                .is_some_and(|object| is_kwargs(file, object)),
+            "identifier" if depth < MAX_DEPTH && !is_field(part) && !is_callee(part) => {
+                scope::assignments_before(file, part, file.text(part))
+                    .and_then(|assigned| assigned.value)
+                    .is_some_and(|value| from_request(file, model, value, depth + 1))
+            }
+            _ => false,
+        })
 }
 
 /// Whether a value reads an object parameter: one annotated with a class (`email: EmailAddress`)
@@ -1641,6 +1652,28 @@ fn confined_to_parameter(
     })
 }
 
+/// Whether `statement` (an `if`) runs the look-up only when its key is one of a collection the
+/// server holds (`if path_id in list(related.values_list("pk", flat=True)):` around
+/// `CablePath.objects.get(pk=path_id)`): the client can only pick among those rows.
+fn confined_to_collection(
+    file: &ParsedFile,
+    statement: Node,
+    condition: Node,
+    lookup: Node,
+    names: &[String],
+) -> bool {
+    let runs_lookup = statement
+        .field_child("consequence")
+        .is_some_and(|body| body.byte_range().contains(&lookup.start_byte()));
+    runs_lookup
+        && condition.kind() == "comparison_operator"
+        && matches!(named_children(condition).as_slice(), [key, collection]
+            if key.kind() == "identifier"
+                && names.iter().any(|name| name == file.text(*key))
+                && file.text(condition)[file.text(*key).len()..].trim_start().starts_with("in ")
+                && !from_request(file, file.model(), *collection, 0))
+}
+
 /// Names the result of a look-up is bound to (`invoice = …`), and names later assigned from
 /// them (`stmt = select(...)…; payment = session.scalars(stmt).one()`).
 fn bound_names(file: &ParsedFile, function: Node, lookup: Node) -> Vec<String> {
@@ -1714,10 +1747,16 @@ fn object_checked(
     };
     let tests = caller_tests(file, function, lookup, names);
     descendants(function).any(|node| {
+        let condition = condition_of(node);
+        if condition
+            .is_some_and(|condition| confined_to_collection(file, node, condition, lookup, names))
+        {
+            return true;
+        }
         if inside(node) {
             return false;
         }
-        if let Some(condition) = condition_of(node) {
+        if let Some(condition) = condition {
             return ties_to_caller(identifiers(file, condition), names)
                 || identifiers(file, condition).any(|n| tests.iter().any(|t| t == n))
                 || confined_to_parameter(file, function, condition, names);
