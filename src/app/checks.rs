@@ -270,6 +270,19 @@ impl LinkChecks {
             if read_only {
                 finding.confidence = Confidence::Low;
             }
+            let bounded = finding.link_checks.iter().find_map(|check| match check {
+                LinkCheck::RequestModel(model) => model
+                    .field
+                    .as_deref()
+                    .and_then(|field| self.request_models.bounded_in_code(&model.class, field)),
+                _ => None,
+            });
+            if let Some((path, check)) = bounded {
+                finding.confidence = Confidence::Low;
+                finding.message.push_str(&format!(
+                    " (the project bounds it elsewhere: `{check}` in {path})"
+                ));
+            }
             let shared = finding.link_checks.iter().any(|check| {
                 matches!(check, LinkCheck::OwnedModel(model, listed)
                     if self.shared_models.contains(&(model.clone(), *listed)))

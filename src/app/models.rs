@@ -7,7 +7,9 @@
 //! through a request-parsing decorator (`@use_kwargs(PaymentSchema)`), or as a field of such a
 //! model. Per file, [`python`] lists the classes handlers take, each use with the fields the
 //! handler bounds from below itself (`if body.amount <= 0: raise …`), and the class-typed fields
-//! of every class; [`RequestModels`] closes them over fields once the project is linked.
+//! of every class, and the fields any function bounds for a parameter of a class (a ledger's
+//! `_verify_amount(p.amount)` for each proof); [`RequestModels`] closes them over fields once
+//! the project is linked.
 
 use super::effects::Effects;
 use super::facts::FileFacts;
@@ -134,7 +136,127 @@ pub fn python(file: &ParsedFile, facts: &mut FileFacts) {
             facts.model_fields.push((qualify(file.text(name)), fields));
         }
     }
+    facts.bounded_in_code = bounded_in_code(file, &qualify);
     uses.store(facts);
+}
+
+/// The fields of class-typed parameters that the file's functions bound from below, themselves
+/// or through a function of this file that refuses them (see [`FileFacts::bounded_in_code`]).
+fn bounded_in_code(
+    file: &ParsedFile,
+    qualify: &dyn Fn(&str) -> String,
+) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    for function in file.of_kinds(&["function_definition"]) {
+        let Some(params) = function.field_child("parameters") else {
+            continue;
+        };
+        for param in named_children(params) {
+            let (Some(name), Some(annotation)) = (
+                named_children(param).into_iter().next(),
+                param.field_child("type"),
+            ) else {
+                continue;
+            };
+            let classes = type_names(file, annotation);
+            if classes.is_empty() || name.kind() != "identifier" {
+                continue;
+            }
+            let name = file.text(name);
+            let mut names = vec![name.to_string()];
+            names.extend(element_names(file, function, name));
+            for (field, check) in names.iter().flat_map(|name| bounds(file, function, name)) {
+                for class in &classes {
+                    out.push((qualify(class), field.clone(), check.clone()));
+                }
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The names a function's loops bind to each element of `name` (`for p in proofs`, `[… for p
+/// in proofs]`).
+fn element_names(file: &ParsedFile, function: Node, name: &str) -> Vec<String> {
+    descendants(function)
+        .filter(|node| matches!(node.kind(), "for_statement" | "for_in_clause"))
+        .filter(|node| {
+            node.field_child("right")
+                .is_some_and(|right| right.kind() == "identifier" && file.text(right) == name)
+        })
+        .filter_map(|node| node.field_child("left"))
+        .filter(|left| left.kind() == "identifier")
+        .map(|left| file.text(left).to_string())
+        .collect()
+}
+
+/// The fields of `param` that `function` bounds from below, each with its check as written:
+/// compared with a lower bound, handed to a check named so (`ensure_positive(x.amount)`), or
+/// handed to a function of this file that refuses under a lower bound (`self._verify_amount(
+/// p.amount)` with `if not amount > 0: raise …`).
+fn bounds(file: &ParsedFile, function: Node, param: &str) -> Vec<(String, String)> {
+    let prefix = format!("{param}.");
+    let mut fields = Vec::new();
+    for node in descendants(function) {
+        let checked = match node.kind() {
+            "comparison_operator" => LOWER_BOUND.is_match(file.text(node)),
+            "call" => node.field_child("function").is_some_and(|f| {
+                let name = file.text(f).rsplit('.').next().unwrap_or("");
+                let lower = name.to_lowercase();
+                ["valid", "check", "ensure", "positive", "bound", "clamp"]
+                    .iter()
+                    .any(|word| lower.contains(word))
+                    || refuses_below_a_bound(file, name)
+            }),
+            _ => false,
+        };
+        if !checked {
+            continue;
+        }
+        // A comparison bounds its own operands (`p.amount > 0`), not a sum of them.
+        let operand = |attribute: &Node| {
+            node.kind() != "comparison_operator"
+                || attribute
+                    .parent()
+                    .is_some_and(|parent| parent.id() == node.id())
+        };
+        for attribute in descendants(node).filter(|n| n.kind() == "attribute" && operand(n)) {
+            if let Some(field) = file.text(attribute).strip_prefix(&prefix) {
+                if field.chars().all(|c| c.is_alphanumeric() || c == '_') {
+                    let check = super::first_line_within(file.text(node), 80);
+                    fields.push((field.to_string(), check));
+                }
+            }
+        }
+    }
+    fields
+}
+
+/// Whether a function of this file named `name` raises and compares one of its parameters
+/// with a lower bound (`valid = amount > 0 and …` then `if not valid: raise …`).
+fn refuses_below_a_bound(file: &ParsedFile, name: &str) -> bool {
+    file.of_kinds(&["function_definition"])
+        .into_iter()
+        .filter(|function| {
+            function
+                .field_child("name")
+                .is_some_and(|found| file.text(found) == name)
+        })
+        .any(|function| {
+            let parameters = crate::taint::parameter_names(file, function);
+            descendants(function).any(|node| node.kind() == "raise_statement")
+                && descendants(function)
+                    .filter(|node| node.kind() == "comparison_operator")
+                    .filter(|node| LOWER_BOUND.is_match(file.text(*node)))
+                    .any(|node| {
+                        descendants(node).any(|part| {
+                            part.kind() == "identifier"
+                                && parameters.iter().any(|p| p == file.text(part))
+                        })
+                    })
+        })
 }
 
 /// The key of a qualified name: its last part (`pkg.models.Pay` → `Pay`), kept apart for Rust
@@ -563,30 +685,10 @@ fn lineage_markers(file: &ParsedFile, class: Node) -> Vec<String> {
 /// The fields of parameter `param` that `function` bounds from below itself: compared with a
 /// lower bound (`param.amount <= 0`) or handed to a check (`ensure_positive(param.amount)`).
 fn bounded_fields(file: &ParsedFile, function: Node, param: &str) -> Vec<String> {
-    let prefix = format!("{param}.");
-    let mut fields = Vec::new();
-    for node in descendants(function) {
-        let checked = match node.kind() {
-            "comparison_operator" => LOWER_BOUND.is_match(file.text(node)),
-            "call" => node.field_child("function").is_some_and(|f| {
-                let name = file.text(f).rsplit('.').next().unwrap_or("").to_lowercase();
-                ["valid", "check", "ensure", "positive", "bound", "clamp"]
-                    .iter()
-                    .any(|word| name.contains(word))
-            }),
-            _ => false,
-        };
-        if !checked {
-            continue;
-        }
-        for attribute in descendants(node).filter(|n| n.kind() == "attribute") {
-            if let Some(field) = file.text(attribute).strip_prefix(&prefix) {
-                if field.chars().all(|c| c.is_alphanumeric() || c == '_') {
-                    fields.push(field.to_string());
-                }
-            }
-        }
-    }
+    let mut fields: Vec<String> = bounds(file, function, param)
+        .into_iter()
+        .map(|(field, _)| field)
+        .collect();
     fields.sort();
     fields.dedup();
     fields
@@ -624,6 +726,8 @@ pub struct RequestModels {
     uses: BTreeMap<String, Vec<Option<(String, usize)>>>,
     /// Per class, the classes that have a field of it.
     holders: BTreeMap<String, Vec<String>>,
+    /// Per (class, field), a check of the project's code that bounds it from below.
+    bounded_in_code: BTreeMap<(String, String), (String, String)>,
 }
 
 impl RequestModels {
@@ -691,12 +795,21 @@ impl RequestModels {
                 holders.entry(field).or_default().push(class.clone());
             }
         }
+        let mut bounded_in_code = BTreeMap::new();
+        for (path, facts) in files {
+            for (class, field, check) in &facts.bounded_in_code {
+                bounded_in_code
+                    .entry((last(class), field.clone()))
+                    .or_insert_with(|| (path.clone(), check.clone()));
+            }
+        }
         RequestModels {
             names,
             staff,
             checks,
             uses,
             holders,
+            bounded_in_code,
         }
     }
 
@@ -742,6 +855,13 @@ impl RequestModels {
             uses.iter()
                 .all(|bounded| bounded.iter().any(|f| f == field))
         })
+    }
+
+    /// A check of the project's code that bounds the class's field from below, as (file, the
+    /// check as written), wherever it runs: the handlers may reach it.
+    pub fn bounded_in_code(&self, class: &str, field: &str) -> Option<&(String, String)> {
+        self.bounded_in_code
+            .get(&(last_part(class), field.to_string()))
     }
 
     /// Whether a handler takes the class (a qualified name) from the client.

@@ -82,6 +82,11 @@ pub struct FileFacts {
     pub model_checks: Vec<(String, Vec<String>, usize)>,
     /// Each class's class-typed fields (qualified names), to find nested request models.
     pub model_fields: Vec<(String, Vec<String>)>,
+    /// Fields of classes that a function of this file bounds from below for a parameter of
+    /// that class, or each element of one (`[self._verify_amount(p.amount) for p in proofs]`
+    /// with `proofs: List[Proof]`): (class, field, the check as written).
+    #[serde(default)]
+    pub bounded_in_code: Vec<(String, String, String)>,
     /// Celery tasks declared with a base class: (function name, base as written).
     #[serde(default)]
     pub tasks: Vec<(String, String)>,
@@ -136,6 +141,7 @@ impl FileFacts {
             && self.staff_request_models.is_empty()
             && self.view_models.is_empty()
             && self.model_fields.is_empty()
+            && self.bounded_in_code.is_empty()
             && self.returns_request.is_empty()
             && self.request_properties.is_empty()
             && self.returns_object.is_empty()
