@@ -91,16 +91,25 @@ impl Via {
 pub struct FunctionFact {
     /// `name`, or `Class.name` for a method.
     pub name: String,
+    /// Its own dependencies (FastAPI sub-dependencies) and decorators.
+    pub guard_calls: Vec<GuardCall>,
+    /// What it calls, as written.
+    pub calls: Names,
+    /// The rest, which most functions leave empty: boxed, as every function of the project is
+    /// kept until the link.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    more: Option<Box<FunctionMore>>,
+}
+
+/// What a function does beyond its name, guards and calls (see [`FunctionFact::more`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FunctionMore {
     /// How it rejects a request without credentials, if it does (`raises HTTPException(401)`).
     pub authenticates: Option<String>,
     /// The same, counting only what shows that the caller is checked (see
     /// [`Refusal::Helper`]): how a helper called from a handler's body is judged.
     #[serde(default)]
     pub checks_caller: Option<String>,
-    /// Its own dependencies (FastAPI sub-dependencies) and decorators.
-    pub guard_calls: Vec<GuardCall>,
-    /// What it calls, as written.
-    pub calls: Names,
     /// Methods of its own class it refuses the request unless they agree
     /// (`if not cls.check_permissions(info.context): raise PermissionDenied()` →
     /// `check_permissions`): hooks a subclass may override.
@@ -139,6 +148,24 @@ pub struct FunctionFact {
     /// [`super::forwarding`]): as a middleware, it guards no route as a whole.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub passes_unchecked: Option<String>,
+}
+
+impl FunctionFact {
+    /// A function's summary; `more` is kept only when it says something.
+    pub fn new(name: String, guard_calls: Vec<GuardCall>, calls: Names, more: FunctionMore) -> Self {
+        FunctionFact {
+            name,
+            guard_calls,
+            calls,
+            more: (more != FunctionMore::default()).then(|| Box::new(more)),
+        }
+    }
+
+    /// What the function does beyond its name, guards and calls.
+    pub fn more(&self) -> &FunctionMore {
+        static NOTHING: LazyLock<FunctionMore> = LazyLock::new(FunctionMore::default);
+        self.more.as_deref().unwrap_or(&NOTHING)
+    }
 }
 
 /// Names without spaces (dotted identifiers), kept as one string: a function calls many
@@ -299,7 +326,7 @@ const REJECTIONS: &[&str] = &[
 /// [`Via::AppMiddleware`]): a 401, or a 403 under a test of the caller; a credential it only
 /// reads or verifies without refusing does not count.
 fn own_refusal(function: &FunctionFact) -> Verdict {
-    match &function.checks_caller {
+    match &function.more().checks_caller {
         Some(how) if !how.starts_with(VERIFIES) => {
             Verdict::Guard(format!("`{}` {how}", function.name))
         }
@@ -426,8 +453,7 @@ pub fn python_functions(file: &ParsedFile) -> (Vec<FunctionFact>, Vec<ClassFact>
                 guard_calls.extend(python_decorator_guards(file, node));
                 guard_calls.extend(returned_wrapper_guards(file, node, returned.as_deref(), 0));
                 let authenticates = rejects(file, node, Refusal::Guard);
-                functions.push(FunctionFact {
-                    name,
+                let more = FunctionMore {
                     checks_caller: rejects(file, node, Refusal::Helper),
                     admits_only_staff: refuses_non_staff(file, node),
                     refusal_hooks: if authenticates.is_some() {
@@ -436,8 +462,6 @@ pub fn python_functions(file: &ParsedFile) -> (Vec<FunctionFact>, Vec<ClassFact>
                         Vec::new()
                     },
                     authenticates,
-                    guard_calls,
-                    calls: callees(file, node),
                     returns_access_test: returns_access_test(file, node),
                     tests: super::predicates::python_tests(file, node),
                     refuses_by_address: refuses_by_address(file, node),
@@ -448,7 +472,13 @@ pub fn python_functions(file: &ParsedFile) -> (Vec<FunctionFact>, Vec<ClassFact>
                         .flatten(),
                     returns: returned.filter(|_| class.is_none()),
                     passes_unchecked: super::forwarding::passes_unchecked(file, node),
-                });
+                };
+                functions.push(FunctionFact::new(
+                    name,
+                    guard_calls,
+                    callees(file, node),
+                    more,
+                ));
             }
             "class_definition" => {
                 let Some(name) = node.field_child("name") else {
@@ -1710,7 +1740,7 @@ impl<'a> Judge<'a> {
             .collect();
         functions.extend(helpers);
         let mut out = Vec::new();
-        for scoped in functions.iter().flat_map(|f| &f.scoped) {
+        for scoped in functions.iter().flat_map(|f| &f.more().scoped) {
             let why = scoped.refusal.clone().or_else(|| {
                 scoped.calls.iter().find_map(|callee| {
                     let verdict = match callee.strip_prefix("self.").and_then(method) {
@@ -1751,7 +1781,7 @@ impl<'a> Judge<'a> {
                 false => Verdict::No,
             };
         };
-        if !function.tests.as_ref().is_some_and(|tests| tests.boolean) {
+        if !function.more().tests.as_ref().is_some_and(|tests| tests.boolean) {
             return Verdict::No;
         }
         let mut seen = vec![(at, function.name.as_str())];
@@ -1773,7 +1803,7 @@ impl<'a> Judge<'a> {
         depth: usize,
         seen: &mut Vec<(usize, &'a str)>,
     ) -> Option<String> {
-        let tests = function.tests.as_ref()?;
+        let tests = function.more().tests.as_ref()?;
         if let Some(read) = &tests.credential {
             return Some(read.clone());
         }
@@ -1866,14 +1896,14 @@ impl<'a> Judge<'a> {
             _ => self.function_for(file, &call.callee)?,
         };
         if call.how == Via::Predicate {
-            let tests = function.tests.as_ref().filter(|t| t.boolean)?;
+            let tests = function.more().tests.as_ref().filter(|t| t.boolean)?;
             let address = tests.address.as_ref()?;
             return Some(format!(
                 "`{}` (`{}`: `{address}`)",
                 call.text, function.name
             ));
         }
-        let check = function.refuses_by_address.as_ref()?;
+        let check = function.more().refuses_by_address.as_ref()?;
         Some(format!("`{check}` in `{}`", function.name))
     }
 
@@ -1962,7 +1992,7 @@ impl<'a> Judge<'a> {
                 let middleware = matches!(call.how, Via::Middleware | Via::AppMiddleware);
                 for method in methods {
                     if let Some(function) = self.functions_in(at, &format!("{class}.{method}")) {
-                        if middleware && function.passes_unchecked.is_some() {
+                        if middleware && function.more().passes_unchecked.is_some() {
                             return Verdict::No;
                         }
                         verdict = match call.how {
@@ -1995,7 +2025,7 @@ impl<'a> Judge<'a> {
             }
         }
         if let Some((at, function)) = self.find(&self.functions, file, class_module, &method) {
-            if call.how == Via::HttpMiddleware && function.passes_unchecked.is_some() {
+            if call.how == Via::HttpMiddleware && function.more().passes_unchecked.is_some() {
                 return Verdict::No;
             }
             return self.summary(at, function, depth, strict);
@@ -2051,7 +2081,7 @@ impl<'a> Judge<'a> {
         let (module, last) = qualified.rsplit_once('.').unwrap_or(("", qualified));
         self.find(&self.functions, file, module, last)
             .is_some_and(|(at, function)| {
-                function.admits_only_staff
+                function.more().admits_only_staff
                     || function
                         .guard_calls
                         .iter()
@@ -2272,8 +2302,8 @@ impl<'a> Judge<'a> {
             return Verdict::No;
         }
         let refusal = match strict {
-            true => &function.checks_caller,
-            false => &function.authenticates,
+            true => &function.more().checks_caller,
+            false => &function.more().authenticates,
         };
         if let Some(how) = refusal {
             return Verdict::Guard(format!("`{}` {how}", function.name));
@@ -2328,11 +2358,11 @@ impl<'a> Judge<'a> {
             })
         };
         let (depth, owner, runner) = runners.iter().find_map(|name| method(name))?;
-        for hook in &runner.refusal_hooks {
+        for hook in &runner.more().refusal_hooks {
             let Some((_, by, fact)) = method(hook) else {
                 continue;
             };
-            if fact.returns_access_test {
+            if fact.more().returns_access_test {
                 return Some(format!(
                     "{by}.{hook} (`{owner}.{}` refuses unless it passes; it tests the caller's rights)",
                     runner.name.rsplit('.').next().unwrap_or("")
@@ -2345,7 +2375,7 @@ impl<'a> Judge<'a> {
         family[..depth].iter().find_map(|(f, class)| {
             let prefix = format!("{class}.");
             self.files[*f].1.functions.iter().find_map(|function| {
-                let how = function.authenticates.as_ref()?;
+                let how = function.more().authenticates.as_ref()?;
                 function
                     .name
                     .starts_with(&prefix)
@@ -2399,7 +2429,7 @@ impl<'a> Judge<'a> {
     /// the project's `utils.helpers`).
     pub fn registrar(&self, file: usize, callee: &str) -> Option<&'a super::registrars::Registrar> {
         let (_, function) = self.function(file, callee)?;
-        function.registers.as_ref()
+        function.more().registers.as_ref()
     }
 
     /// The project function a call written in `file` names, with the file it is defined in.

@@ -332,7 +332,7 @@ impl<'a> Linker<'a> {
             .app_calls
             .result_of(name)
             .and_then(|callee| self.judge.function(file, callee))
-            .and_then(|(at, function)| Some((at, function.returns.clone()?)))
+            .and_then(|(at, function)| Some((at, function.more().returns.clone()?)))
             .filter(|id| self.containers.contains(id));
         if let Some(id) = returned {
             return vec![id];

@@ -10,7 +10,7 @@
 //! same [`super::guards::Judge`] as Python guards: the call resolves through the file's `use`
 //! declarations to a project function, whose summary (composed through its own calls) decides.
 
-use super::guards::{names_the_caller, FunctionFact, GuardCall, Names, Via};
+use super::guards::{names_the_caller, FunctionFact, FunctionMore, GuardCall, Names, Via};
 use crate::parse::ParsedFile;
 use crate::syntax::{named_children, FieldChild};
 use tree_sitter::Node;
@@ -64,15 +64,14 @@ pub fn rust_functions(file: &ParsedFile) -> Vec<FunctionFact> {
         // Rust functions are only judged as helpers of a handler's body.
         let refusal = refuses(file, function, body);
         let calls = callees(file, body);
-        out.push(FunctionFact {
-            name,
+        let more = FunctionMore {
             authenticates: refusal.clone(),
             checks_caller: refusal,
             tests: tests(file, function, body, &calls),
-            calls,
             refuses_by_address: refuses_by_address(file, function),
-            ..FunctionFact::default()
-        });
+            ..FunctionMore::default()
+        };
+        out.push(FunctionFact::new(name, Vec::new(), calls, more));
     }
     out
 }
