@@ -152,7 +152,12 @@ pub struct FunctionMore {
 
 impl FunctionFact {
     /// A function's summary; `more` is kept only when it says something.
-    pub fn new(name: String, guard_calls: Vec<GuardCall>, calls: Names, more: FunctionMore) -> Self {
+    pub fn new(
+        name: String,
+        guard_calls: Vec<GuardCall>,
+        calls: Names,
+        more: FunctionMore,
+    ) -> Self {
         FunctionFact {
             name,
             guard_calls,
@@ -1781,7 +1786,12 @@ impl<'a> Judge<'a> {
                 false => Verdict::No,
             };
         };
-        if !function.more().tests.as_ref().is_some_and(|tests| tests.boolean) {
+        if !function
+            .more()
+            .tests
+            .as_ref()
+            .is_some_and(|tests| tests.boolean)
+        {
             return Verdict::No;
         }
         let mut seen = vec![(at, function.name.as_str())];

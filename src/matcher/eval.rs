@@ -936,6 +936,7 @@ impl FileMatches<'_, '_> {
             function: id,
             index,
             parameter,
+            only_when: across::flag_around(self.file, function, node),
         };
         Some((sink, flow))
     }

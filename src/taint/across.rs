@@ -68,6 +68,49 @@ pub struct ParamSink {
     /// By position, receivers (`self`, `&self`) not counted.
     pub index: usize,
     pub parameter: String,
+    /// A flag parameter, off by default, that the sink runs only under (`if allow_html:
+    /// message = Markup(message)` with `allow_html=False`), by position and name: a call that
+    /// does not pass it does not reach the sink.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub only_when: Option<(usize, String)>,
+}
+
+/// The flag parameter of `function` that `node` runs only under: the condition of an `if`
+/// around it is the bare parameter, whose default is `False` or `None` (`def flash(message,
+/// allow_html=False): if allow_html: …`). By position, receivers not counted, and name.
+pub fn flag_around(file: &ParsedFile, function: Node, node: Node) -> Option<(usize, String)> {
+    if file.language() != Language::Python {
+        return None;
+    }
+    let parameters = crate::syntax::named_children(function.field_child("parameters")?);
+    let off_by_default = |name: &str| {
+        parameters.iter().any(|parameter| {
+            parameter.kind().ends_with("default_parameter")
+                && parameter
+                    .field_child("name")
+                    .is_some_and(|found| file.text(found) == name)
+                && parameter
+                    .field_child("value")
+                    .is_some_and(|value| matches!(file.text(value), "False" | "None"))
+        })
+    };
+    let names = super::parameter_names(file, function);
+    file.ancestors(node)
+        .take_while(|ancestor| ancestor.id() != function.id())
+        .filter(|ancestor| ancestor.kind() == "if_statement")
+        .filter(|statement| {
+            statement
+                .field_child("consequence")
+                .is_some_and(|body| body.byte_range().contains(&node.start_byte()))
+        })
+        .filter_map(|statement| statement.field_child("condition"))
+        .filter(|condition| condition.kind() == "identifier")
+        .map(|condition| file.text(condition))
+        .find(|flag| off_by_default(flag))
+        .and_then(|flag| {
+            let index = names.iter().position(|name| name == flag)?;
+            Some((index, flag.to_string()))
+        })
 }
 
 /// The function around `node` that callers outside it can name (module-level functions,
@@ -159,12 +202,20 @@ struct Callee<'t> {
 }
 
 impl<'t> Callee<'t> {
+    /// The argument the call passes for the sink's parameter, when the call reaches the sink.
     fn argument(&self, sink: &ParamSink) -> Option<Node<'t>> {
+        if let Some((index, name)) = &sink.only_when {
+            self.passed(*index, name)?;
+        }
+        self.passed(sink.index, &sink.parameter)
+    }
+
+    fn passed(&self, index: usize, name: &str) -> Option<Node<'t>> {
         self.keywords
             .iter()
-            .find(|(name, _)| *name == sink.parameter)
+            .find(|(keyword, _)| keyword == name)
             .map(|(_, value)| *value)
-            .or_else(|| self.positional.get(sink.index).copied())
+            .or_else(|| self.positional.get(index).copied())
     }
 }
 

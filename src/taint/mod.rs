@@ -500,6 +500,17 @@ impl<'a, 'f> Tracer<'a, 'f> {
         if guarded {
             return None;
         }
+        // `if token != settings.VERIFICATION: raise Http404()`: past it, the value is the
+        // server's.
+        if language == Language::Python
+            && self.conversions_sanitize
+            && self.question == Question::Source
+            && scope::python::equal_to(self.file, node, name)
+                .into_iter()
+                .any(|other| self.value(other, depth + 1).is_none())
+        {
+            return None;
+        }
         // Calls before the use that may reject the value: a same-file validator, an enum or a
         // conversion cleans it; one in another file is decided when linking.
         let mut pending = Vec::new();

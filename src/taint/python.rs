@@ -406,7 +406,18 @@ pub(crate) fn reads_stored_rows(file: &ParsedFile, node: Node) -> bool {
     let Some(function) = node.field_child("function") else {
         return false;
     };
-    let callee = file.text(function);
+    // A chain split over several lines (`(LastView` / `.objects` / `.filter(…))`) read as one.
+    let written = file.text(function);
+    let joined: String;
+    let callee = if written.contains(char::is_whitespace) {
+        joined = written
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '\\')
+            .collect();
+        joined.as_str()
+    } else {
+        written
+    };
     let last = callee.rsplit('.').next().unwrap_or(callee);
     is_row_lookup(callee, last)
         || is_session_lookup(file, callee, last, &call_arguments(node))

@@ -2213,6 +2213,7 @@ fn summary(file: &ParsedFile, model: &FileModel, call: Node) -> Option<LookupSum
             function: id,
             index,
             parameter,
+            only_when: None,
         },
         model_class: file
             .symbols()

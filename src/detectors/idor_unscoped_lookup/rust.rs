@@ -195,6 +195,7 @@ pub fn summaries(file: &ParsedFile, out: &mut Vec<LookupSummary>) {
                 function: id,
                 index,
                 parameter,
+                only_when: None,
             },
             model: lookup.table,
             model_class: None,

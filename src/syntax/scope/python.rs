@@ -96,6 +96,47 @@ pub fn checked_against_allowlist(file: &ParsedFile, use_site: Node, name: &str) 
     })
 }
 
+/// The values `name` is found equal to before `use_site`: `X` of an `if name != X:` whose body
+/// leaves, or of an `if name == X:` (or `elif`) around the use. The caller decides whether `X`
+/// is the server's: then so is `name` at the use.
+pub fn equal_to<'t>(file: &'t ParsedFile, use_site: Node<'t>, name: &str) -> Vec<Node<'t>> {
+    let scope = enclosing_scope(file, use_site);
+    let nodes = file.mentioning(scope, name, use_site.start_byte(), SCOPES);
+    let mut out = Vec::new();
+    for node in nodes {
+        if !matches!(node.kind(), "if_statement" | "elif_clause") {
+            continue;
+        }
+        let (Some(condition), Some(consequence)) = (
+            node.field_child("condition"),
+            node.field_child("consequence"),
+        ) else {
+            continue;
+        };
+        let operands = named_children(condition);
+        let [left, right] = operands.as_slice() else {
+            continue;
+        };
+        if condition.kind() != "comparison_operator" {
+            continue;
+        }
+        let other = match (file.text(*left) == name, file.text(*right) == name) {
+            (true, false) if left.kind() == "identifier" => *right,
+            (false, true) if right.kind() == "identifier" => *left,
+            _ => continue,
+        };
+        let holds = match comparison_operators(condition).as_slice() {
+            ["=="] => contains(consequence, use_site),
+            ["!="] => node.kind() == "if_statement" && exits(file, consequence),
+            _ => false,
+        };
+        if holds {
+            out.push(other);
+        }
+    }
+    out
+}
+
 /// `found = next((r for r in releases if r.link == name), None)`: the element of a collection
 /// the server holds whose field equals `name`. Returns the name bound to it, and whether
 /// `next` raises when nothing matches (no default given).
