@@ -2,7 +2,9 @@
 //!
 //! A function validates a parameter when it rejects the call (raises, aborts, returns `Err`)
 //! under a condition that reads the parameter or a value derived from it
-//! (`if not urlparse(url).hostname: raise …`, `if !path.starts_with(base) { return Err(…) }`).
+//! (`if not urlparse(url).hostname: raise …`, `if !path.starts_with(base) { return Err(…) }`),
+//! or in a `try` whose every `except` raises (`try: Path(real).relative_to(base)` / `except
+//! ValueError: raise PermissionError(…)`).
 //! A variable passed to such a function before a use, where a rejection stops the use (Python:
 //! a call not caught by a `try` that goes on; Rust: its result propagated with `?`), is clean at
 //! the use. So is one passed to an enum class (`Method(value)` raises for a non-member) or to a
@@ -55,8 +57,25 @@ pub fn rejected_parameters(file: &ParsedFile, function: Node) -> Vec<usize> {
         .collect();
     if language == Language::Python {
         checked.extend(raising_conversions(file, function));
+        checked.extend(refusing_tries(function));
     }
     parameters_read_by(file, function, &checked)
+}
+
+/// Python: the bodies of the `try` statements of `function` whose every `except` raises
+/// (`try: Path(resolved).relative_to(base)` / `except ValueError: raise PermissionError(…)`):
+/// what fails in them rejects the call.
+fn refusing_tries(function: Node) -> Vec<Node> {
+    descendants(function)
+        .filter(|node| node.kind() == "try_statement")
+        .filter(|statement| {
+            named_children(*statement)
+                .iter()
+                .any(|clause| clause.kind() == "except_clause")
+                && handlers_raise(*statement)
+        })
+        .filter_map(|statement| statement.field_child("body"))
+        .collect()
 }
 
 /// Python: the variables converted in `function` (`uuid.UUID(session_id)`) where the
