@@ -200,35 +200,40 @@ fn bounds(file: &ParsedFile, function: Node, param: &str) -> Vec<(String, String
     let prefix = format!("{param}.");
     let mut fields = Vec::new();
     for node in descendants(function) {
-        let checked = match node.kind() {
-            "comparison_operator" => LOWER_BOUND.is_match(file.text(node)),
-            "call" => node.field_child("function").is_some_and(|f| {
+        let comparison = match node.kind() {
+            "comparison_operator" => true,
+            "call" => false,
+            _ => continue,
+        };
+        // The fields of `param` it reads; a comparison bounds its own operands (`p.amount >
+        // 0`), not a sum of them.
+        let read: Vec<&str> = descendants(node)
+            .filter(|n| n.kind() == "attribute")
+            .filter(|n| !comparison || n.parent().is_some_and(|parent| parent.id() == node.id()))
+            .filter_map(|n| file.text(n).strip_prefix(&prefix))
+            .filter(|field| field.chars().all(|c| c.is_alphanumeric() || c == '_'))
+            .collect();
+        if read.is_empty() {
+            continue;
+        }
+        let checked = if comparison {
+            LOWER_BOUND.is_match(file.text(node))
+        } else {
+            node.field_child("function").is_some_and(|f| {
                 let name = file.text(f).rsplit('.').next().unwrap_or("");
                 let lower = name.to_lowercase();
                 ["valid", "check", "ensure", "positive", "bound", "clamp"]
                     .iter()
                     .any(|word| lower.contains(word))
                     || refuses_below_a_bound(file, name)
-            }),
-            _ => false,
+            })
         };
-        if !checked {
-            continue;
-        }
-        // A comparison bounds its own operands (`p.amount > 0`), not a sum of them.
-        let operand = |attribute: &Node| {
-            node.kind() != "comparison_operator"
-                || attribute
-                    .parent()
-                    .is_some_and(|parent| parent.id() == node.id())
-        };
-        for attribute in descendants(node).filter(|n| n.kind() == "attribute" && operand(n)) {
-            if let Some(field) = file.text(attribute).strip_prefix(&prefix) {
-                if field.chars().all(|c| c.is_alphanumeric() || c == '_') {
-                    let check = super::first_line_within(file.text(node), 80);
-                    fields.push((field.to_string(), check));
-                }
-            }
+        if checked {
+            let check = super::first_line_within(file.text(node), 80);
+            fields.extend(
+                read.into_iter()
+                    .map(|field| (field.to_string(), check.clone())),
+            );
         }
     }
     fields

@@ -403,6 +403,11 @@ fn call_arguments<'t>(node: Node<'t>) -> Vec<Node<'t>> {
 /// Whether the call `node` reads stored rows (a database look-up or query filter): what it
 /// returns is not the key it was given.
 pub(crate) fn reads_stored_rows(file: &ParsedFile, node: Node) -> bool {
+    stored_rows(file, node, &call_arguments(node))
+}
+
+/// [`reads_stored_rows`], with the call's arguments already read.
+fn stored_rows(file: &ParsedFile, node: Node, args: &[Node]) -> bool {
     let Some(function) = node.field_child("function") else {
         return false;
     };
@@ -420,7 +425,7 @@ pub(crate) fn reads_stored_rows(file: &ParsedFile, node: Node) -> bool {
     };
     let last = callee.rsplit('.').next().unwrap_or(callee);
     is_row_lookup(callee, last)
-        || is_session_lookup(file, callee, last, &call_arguments(node))
+        || is_session_lookup(file, callee, last, args)
         || filters_rows(file, node, last)
 }
 
@@ -431,7 +436,7 @@ fn call<'t>(file: &'t ParsedFile, node: Node<'t>) -> Shape<'t> {
     let args = call_arguments(node);
     let callee = file.text(function);
     let last = callee.rsplit('.').next().unwrap_or(callee);
-    if reads_stored_rows(file, node) {
+    if stored_rows(file, node, &args) {
         return Shape::Stored;
     }
     if SANITIZERS.contains(&last) {

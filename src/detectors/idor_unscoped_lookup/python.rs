@@ -1670,7 +1670,7 @@ fn confined_to_collection(
         && matches!(named_children(condition).as_slice(), [key, collection]
             if key.kind() == "identifier"
                 && names.iter().any(|name| name == file.text(*key))
-                && file.text(condition)[file.text(*key).len()..].trim_start().starts_with("in ")
+                && scope::comparison_operators(condition) == ["in"]
                 && !from_request(file, file.model(), *collection, 0))
 }
 

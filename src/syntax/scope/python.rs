@@ -590,7 +590,7 @@ pub fn is_inert_parameter(file: &ParsedFile, use_site: Node, name: &str) -> bool
 }
 
 /// The operators of a comparison, as written (`==`, `not in` or `not` and `in`).
-fn comparison_operators<'t>(condition: Node<'t>) -> Vec<&'t str> {
+pub(crate) fn comparison_operators<'t>(condition: Node<'t>) -> Vec<&'t str> {
     let mut cursor = condition.walk();
     condition
         .children(&mut cursor)
