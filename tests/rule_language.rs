@@ -309,6 +309,26 @@ fn from_input_follows_parameters_and_request_input() {
     assert_eq!(lines, vec![("a.py".into(), 3), ("b.rs".into(), 3)]);
 }
 
+/// `spliced-from-input` asks where the values spliced into a text come from, not what the
+/// text is handed to on its way: a parameter passed with the finished text to other code is no
+/// splice.
+#[test]
+fn spliced_from_input_asks_of_the_spliced_values() {
+    let matcher = r#"    match:
+      python:
+        pattern: run($SQL)
+    where:
+      SQL: { spliced-from-input: true }
+"#;
+    let python = "def held(self, key):\n    sql = f\"DELETE FROM {self.table}\"\n    \
+                  sql = plugin.rewrite(sql, key)\n    run(sql)\n\n\
+                  def spliced(self, key):\n    sql = f\"DELETE FROM {self.table} WHERE {key} = 1\"\n    \
+                  run(sql)\n";
+    let found = findings_of("python", matcher, &[("a.py", python)]);
+    let lines: Vec<usize> = found.into_iter().map(|(_, line, _, _)| line).collect();
+    assert_eq!(lines, vec![8]);
+}
+
 /// `from-path-segment` holds for a tainted value whose only request input is a route
 /// parameter that matches one path segment (FastAPI `{name}`, Flask `<name>`), not a `path`
 /// converter, a query parameter, or both mixed.

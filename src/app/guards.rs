@@ -303,6 +303,17 @@ pub fn is_verifier(name: &str) -> bool {
     VERIFIERS.matches(name)
 }
 
+/// A token decoded with its signature check turned off (`jwt.decode(t, options={"verify_signature":
+/// False})`, `verify=False`): a verifier's call that verifies nothing.
+static SKIPS_VERIFICATION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"verify_signature["']?\s*:\s*False|\bverify\s*=\s*False"#).expect("valid regex")
+});
+
+/// Whether a verifier's call, as written, turns its check off.
+pub fn skips_verification(call: &str) -> bool {
+    SKIPS_VERIFICATION.is_match(call)
+}
+
 /// Status codes and responses that refuse a request for want of credentials or rights.
 const REJECTIONS: &[&str] = &[
     "401",
@@ -1641,6 +1652,11 @@ impl<'a> Judge<'a> {
 
     /// The verdict on a guard call written in `file`.
     pub fn judge(&self, file: usize, call: &GuardCall) -> Verdict {
+        // A verifier called with its check turned off verifies nothing (judged by the call as
+        // written, before the verdicts kept per callee).
+        if skips_verification(&call.text) {
+            return Verdict::No;
+        }
         let verdict = match call.how {
             how if how.read_as_helper() => self.judge_known(file, call, 0),
             Via::Predicate => self.judge_predicate(file, call),

@@ -440,7 +440,9 @@ fn credential_read(file: &ParsedFile, node: Node, parameters: &[String]) -> Opti
                 };
                 let written = file.text(callee);
                 if let Resolved::Qualified(name) = symbols.resolve(Language::Python, written) {
-                    if super::guards::is_verifier(&name) {
+                    if super::guards::is_verifier(&name)
+                        && !super::guards::skips_verification(file.text(n))
+                    {
                         return Some(shorten(file.text(n)));
                     }
                     let on_global = name.ends_with("request.headers.get")

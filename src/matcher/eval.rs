@@ -10,7 +10,7 @@ use crate::finding::{DebugShown, ModelRef, TemplateUse};
 use crate::parse::ParsedFile;
 use crate::syntax::{descendants, FieldChild};
 use crate::taint::across::{self, ParamSink};
-use crate::taint::built::{built, How};
+use crate::taint::built::{built, spliced_from_input, How};
 use crate::taint::{plugins, Custom, Flow, Tracer};
 use crate::testcode::TestCode;
 use ast_grep_core::meta_var::MetaVarEnv;
@@ -742,6 +742,11 @@ impl<'f, 's> FileMatches<'f, 's> {
                     }
                     _ => false,
                 }
+            }
+            ConstraintTest::SplicedFromInput(wanted) => {
+                let hook = |candidate: tree_sitter::Node| self.custom(spec, candidate);
+                spliced_from_input(self.file, self.model(), &hook, bound.get_inner_node())
+                    == *wanted
             }
             ConstraintTest::ResolvesTo(names) => self.resolves_to(names, bound.get_inner_node()),
             ConstraintTest::NotDeferredTask => {

@@ -182,6 +182,10 @@ pub enum ConstraintTest {
     Built {
         reads_as_sql: bool,
     },
+    /// Some value spliced into the bound text (as [`ConstraintTest::Built`] finds them) that is
+    /// not a constant derives (or, `false`, none derives) from request input or a parameter of
+    /// its function.
+    SplicedFromInput(bool),
     /// The bound value is tainted, and only through route parameters that match one URL path
     /// segment (so it holds no `/`), or (`false`) is tainted some other way too.
     FromPathSegment(bool),
@@ -232,6 +236,7 @@ impl ConstraintTest {
                 | ConstraintTest::Tainted(_)
                 | ConstraintTest::FromPathSegment(_)
                 | ConstraintTest::Built { .. }
+                | ConstraintTest::SplicedFromInput(_)
         )
     }
 }

@@ -642,6 +642,9 @@ fn constraint_tests(
     if let Some(wanted) = raw.tainted {
         tests.push(ConstraintTest::Tainted(wanted));
     }
+    if let Some(wanted) = raw.spliced_from_input {
+        tests.push(ConstraintTest::SplicedFromInput(wanted));
+    }
     match &raw.built {
         None => {}
         Some(RawBuilt::Flag(true)) => tests.push(ConstraintTest::Built {
@@ -744,7 +747,7 @@ fn constraint_tests(
             at,
             "empty constraint",
             Some(
-                "give regex, not-regex, kind, one-of, not-one-of, value-one-of, value-regex, from-request, from-input, tainted, built, from-path-segment, resolves-to, not-resolves-to, request-model or prints-unescaped"
+                "give regex, not-regex, kind, one-of, not-one-of, value-one-of, value-regex, from-request, from-input, tainted, built, spliced-from-input, from-path-segment, resolves-to, not-resolves-to, request-model or prints-unescaped"
                     .into(),
             ),
         ));

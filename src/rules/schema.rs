@@ -165,6 +165,9 @@ pub(super) struct RawConstraint {
     /// The bound text is built from values that are not constants: `true`, or `sql` when its
     /// literal parts must also read as SQL.
     pub built: Option<RawBuilt>,
+    /// Some value spliced into the bound text that is not a constant derives from request
+    /// input or a parameter of its function.
+    pub spliced_from_input: Option<bool>,
     /// Qualified names (or patterns of them) the bound name must refer to.
     pub resolves_to: Option<OneOrMany>,
     /// … or must not refer to (a name nothing in the file binds never does).

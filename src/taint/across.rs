@@ -30,7 +30,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tree_sitter::Node;
 use xxhash_rust::xxh3::xxh3_64;
@@ -993,7 +993,6 @@ pub fn link(
         })
     };
     let mut frontier: Vec<Waiting> = pending.into_iter().filter_map(&mut admit).collect();
-    let read: Vec<OnceLock<SourceFile>> = files.iter().map(|_| OnceLock::new()).collect();
     for _ in 0..MAX_ROUNDS {
         if frontier.is_empty() {
             break;
@@ -1004,14 +1003,16 @@ pub fn link(
         let joined: Vec<Joined> = files
             .par_iter()
             .zip(calls)
-            .zip(&read)
-            .filter_map(|(((candidate, test_path), calls), read)| {
+            .filter_map(|((candidate, test_path), calls)| {
                 if (*test_path && !include_tests) || !callers.calls_any(calls) {
                     return None;
                 }
-                let source = read_once(read, candidate, |text| callers.may_call(text))?;
+                // Read in each round that needs it and dropped after, like its tree: texts
+                // kept for every file the link reads grew the peak memory with the size of the
+                // repository.
+                let source = load(candidate, |text| callers.may_call(text))?;
                 budget::bounded(timeout, || {
-                    join_file(source, &frontier, returns, rules, &crates, include_tests)
+                    join_file(&source, &frontier, returns, rules, &crates, include_tests)
                 })
                 .ok()
             })
@@ -1026,22 +1027,6 @@ pub fn link(
         frontier = next;
     }
     reported.into_values().collect()
-}
-
-/// The file's text, read into `slot` the first time `wanted` accepts it (see [`load`]) and kept
-/// for the link's later rounds; later, the text read then, when `wanted` accepts it. Its tree is
-/// parsed in each round that needs it and dropped after: trees kept for every file the link
-/// reads grew the peak memory with the size of the repository.
-fn read_once<'s>(
-    slot: &'s OnceLock<SourceFile>,
-    candidate: &Candidate,
-    wanted: impl Fn(&str) -> bool,
-) -> Option<&'s SourceFile> {
-    if let Some(source) = slot.get() {
-        return wanted(&source.text).then_some(source);
-    }
-    let source = load(candidate, wanted)?;
-    Some(slot.get_or_init(|| source))
 }
 
 /// The calls in one file to the functions the `waiting` findings wait on, traced.

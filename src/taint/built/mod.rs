@@ -50,6 +50,9 @@ pub struct Built {
     pub spliced: Option<(How, Flow)>,
     /// How many times `spliced` was set: once, or again by a value that holds outright.
     found: usize,
+    /// Some value spliced in that is not a constant derives from request input or a parameter
+    /// of its function (asked only by [`spliced_from_input`]).
+    pub from_input: bool,
 }
 
 impl Built {
@@ -69,6 +72,29 @@ impl Built {
 /// The text at `node` (an argument of the call that runs it): its literal parts and the first
 /// value spliced into it that is not a constant, past the rule's `sanitizers`.
 pub fn built(file: &ParsedFile, model: &FileModel, sanitizers: CustomHook, node: Node) -> Built {
+    walk_text(file, model, sanitizers, node, false)
+}
+
+/// Whether a value spliced into the text at `node` that is not a constant derives from request
+/// input or a parameter of its function: what the text is built from, not what it passes
+/// through (`sql, binds = plugin.process(sql, identifier)` hands the text to code that may
+/// replace it, but splices nothing into it here).
+pub fn spliced_from_input(
+    file: &ParsedFile,
+    model: &FileModel,
+    sanitizers: CustomHook,
+    node: Node,
+) -> bool {
+    walk_text(file, model, sanitizers, node, true).from_input
+}
+
+fn walk_text(
+    file: &ParsedFile,
+    model: &FileModel,
+    sanitizers: CustomHook,
+    node: Node,
+    origins: bool,
+) -> Built {
     let connection = match file.language() {
         Language::Python => python::connection_names(file, node),
         Language::Rust => Vec::new(),
@@ -82,6 +108,7 @@ pub fn built(file: &ParsedFile, model: &FileModel, sanitizers: CustomHook, node:
     };
     let mut walk = Walk {
         file,
+        model: origins.then_some(model),
         values: Tracer::new(file, model, &hook, false).asking(Question::NotConstant),
         built: Built::default(),
     };
@@ -104,6 +131,8 @@ pub fn fixed(file: &ParsedFile, node: Node) -> Option<Custom> {
 /// A walk back through one text.
 struct Walk<'a, 'f> {
     file: &'a ParsedFile<'f>,
+    /// Present when the walk also asks where each spliced value comes from.
+    model: Option<&'a FileModel>,
     /// Traces the values spliced in: is one anything but a constant?
     values: Tracer<'a, 'f>,
     built: Built,
@@ -116,6 +145,11 @@ impl Walk<'_, '_> {
         let Some(mut flow) = self.values.trace(value) else {
             return false;
         };
+        if let Some(model) = self.model {
+            self.built.from_input |= Tracer::from_input(self.file, model, value)
+                .trace(value)
+                .is_some();
+        }
         // An object of a project class is spliced in as its `__str__` makes it.
         if how != How::Concatenation {
             flow.through.extend(self.values.class_ref(value, "__str__"));
