@@ -205,6 +205,10 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet) -> Result<ScanOutcome, ScanE
             operations,
         )
     });
+    // The names of each file's calls served the cross-file stage only.
+    for file in &mut scanned {
+        file.result.calls = CallNames::default();
+    }
     let templates = templates(
         &mut scanned,
         &mut across_findings,

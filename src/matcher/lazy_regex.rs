@@ -11,7 +11,9 @@
 //! matches there, and the Unicode automaton is built only for a text that needs it.
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind};
-use regex::{bytes, Regex};
+use regex_automata::meta::{self, Regex};
+use regex_automata::nfa::thompson::WhichCaptures;
+use regex_automata::util::syntax;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, LazyLock, Mutex, OnceLock};
@@ -31,7 +33,7 @@ struct Inner {
     /// it then matches nothing.
     compiled: OnceLock<Option<Regex>>,
     /// The regex without Unicode, for ASCII texts; `None` when it could differ there.
-    ascii: OnceLock<Option<bytes::Regex>>,
+    ascii: OnceLock<Option<Regex>>,
 }
 
 impl LazyRegex {
@@ -101,12 +103,12 @@ impl LazyRegex {
         }
         if text.is_ascii() {
             if let Some(ascii) = inner.ascii.get_or_init(|| ascii_regex(&inner.source)) {
-                return ascii.is_match(text.as_bytes());
+                return ascii.is_match(text);
             }
         }
         inner
             .compiled
-            .get_or_init(|| Regex::new(&inner.source).ok())
+            .get_or_init(|| automaton(&inner.source, true))
             .as_ref()
             .is_some_and(|regex| regex.is_match(text))
     }
@@ -120,15 +122,26 @@ const ASCII_DFA_CACHE: usize = 256 * 1024;
 /// in any ASCII text: the pattern is ASCII and names no character by its code (`\x`, `\u`,
 /// `\p`), so its classes and case folding differ only outside ASCII. (A regex whose Unicode
 /// automaton exceeds the size limit, which matches nothing, may match ASCII texts this way.)
-fn ascii_regex(source: &str) -> Option<bytes::Regex> {
+fn ascii_regex(source: &str) -> Option<Regex> {
     let by_code = ["\\x", "\\u", "\\U", "\\p", "\\P"];
     if !source.is_ascii() || by_code.iter().any(|escape| source.contains(escape)) {
         return None;
     }
-    bytes::RegexBuilder::new(source)
-        .unicode(false)
-        .dfa_size_limit(ASCII_DFA_CACHE)
-        .build()
+    automaton(source, false)
+}
+
+/// `source` compiled for [`LazyRegex::is_match`]: without the states of its own capture
+/// groups, which a match test never reads and whose slots every search cache of the regex
+/// (one per thread) would otherwise hold for each state.
+fn automaton(source: &str, unicode: bool) -> Option<Regex> {
+    let mut config = meta::Config::new().which_captures(WhichCaptures::Implicit);
+    if !unicode {
+        config = config.hybrid_cache_capacity(ASCII_DFA_CACHE);
+    }
+    meta::Builder::new()
+        .configure(config)
+        .syntax(syntax::Config::new().unicode(unicode).utf8(unicode))
+        .build(source)
         .ok()
 }
 

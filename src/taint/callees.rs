@@ -29,7 +29,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use tree_sitter::Tree;
 
 /// How many files the link keeps parsed at once; the others are parsed again when asked about.
-const KEPT: usize = 64;
+const KEPT: usize = 16;
 
 /// How many calls deep a function's own calls into other files are followed.
 const MAX_DEPTH: usize = 3;
