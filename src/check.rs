@@ -541,6 +541,9 @@ fn declarative_finding(rule: &Rule, source: &SourceFile, found: Found) -> Findin
     if let Some(task) = found.task {
         finding.link_checks.push(LinkCheck::NotDeferredTask(task));
     }
+    if let Some(class) = found.schema {
+        finding.link_checks.push(LinkCheck::NotSchemaClass(class));
+    }
     if let Some(shown) = found.debug_shown {
         finding.link_checks.push(LinkCheck::DebugShowsField(shown));
     }

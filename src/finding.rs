@@ -62,6 +62,10 @@ pub enum LinkCheck {
     /// This task (a qualified name) does not defer publishing to `on_commit` through its base
     /// class: `defers-to-commit: false` in a rule.
     NotDeferredTask(String),
+    /// This class, as written in the finding's file, is not a validated data schema: no
+    /// ancestor, through the project's classes, is pydantic's `BaseModel`: `schema-class:
+    /// false` in a rule.
+    NotSchemaClass(String),
     /// The module-level name this finding's assignment binds is not assigned again by every
     /// module of the project that star-imports the finding's module (`from .base import *`
     /// then `DEBUG = env.bool("DEBUG")`): `rebound-by-importers: false` in a rule.

@@ -329,6 +329,33 @@ fn spliced_from_input_asks_of_the_spliced_values() {
     assert_eq!(lines, vec![8]);
 }
 
+/// `schema-class: false` holds for classes that derive from no pydantic model, followed through
+/// bases in other files once the project is linked.
+#[test]
+fn schema_class_follows_bases_across_files() {
+    let matcher = r#"    match:
+      python:
+        pattern: $CLASS(**$DATA)
+    where:
+      CLASS: { schema-class: false }
+"#;
+    let schemas = "from pydantic import BaseModel\n\nclass Base(BaseModel):\n    id: int\n";
+    let claims = "from schemas import Base\n\nclass Claims(Base):\n    email: str\n";
+    let uses = "from claims import Claims\nfrom db import Account\n\n\
+                def build(data):\n    Claims(**data)\n    Account(**data)\n";
+    let found = findings_of(
+        "python",
+        matcher,
+        &[
+            ("schemas.py", schemas),
+            ("claims.py", claims),
+            ("uses.py", uses),
+        ],
+    );
+    let lines: Vec<(String, usize)> = found.into_iter().map(|(f, l, _, _)| (f, l)).collect();
+    assert_eq!(lines, vec![("uses.py".into(), 6)]);
+}
+
 /// `from-path-segment` holds for a tainted value whose only request input is a route
 /// parameter that matches one path segment (FastAPI `{name}`, Flask `<name>`), not a `path`
 /// converter, a query parameter, or both mixed.

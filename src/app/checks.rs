@@ -50,6 +50,8 @@ pub struct LinkChecks {
     object_permission_settings: Vec<String>,
     /// The class-based views, by file and class, that an object-permission mixin guards.
     object_permission_views: BTreeSet<(String, String)>,
+    /// The classes, by file and class as written there, that derive from a data schema.
+    schema_classes: BTreeSet<(String, String)>,
     /// The class-based views, by file and class, whose `dispatch` (their own or an ancestor's)
     /// refuses unless some object's owner is the caller.
     owner_checked_views: BTreeSet<(String, String)>,
@@ -181,6 +183,22 @@ impl LinkChecks {
                     .any(|ancestor| OBJECT_PERMISSION_MIXINS.contains(&ancestor.as_str()))
             },
         );
+        // The class as its file writes it, defined there or imported.
+        let schema_classes = classes_whose_lineage(
+            files,
+            findings.clone(),
+            |check| match check {
+                LinkCheck::NotSchemaClass(class) => Some(class),
+                _ => None,
+            },
+            |file, class| {
+                judge
+                    .lineage_of(file, class)
+                    .ancestors
+                    .iter()
+                    .any(|ancestor| SCHEMA_BASES.contains(&ancestor.as_str()))
+            },
+        );
         let owner_checked_views = views_whose_lineage(
             files,
             &judge,
@@ -231,6 +249,7 @@ impl LinkChecks {
             project_functions,
             object_permission_settings: object_permission_settings(files, &judge),
             object_permission_views,
+            schema_classes,
             owner_checked_views,
             set_through_code: set_through_code(files, &judge, findings_setters),
             rebound,
@@ -342,6 +361,9 @@ impl LinkChecks {
             LinkCheck::NoObjectPermission(class) => !self
                 .object_permission_views
                 .contains(&(finding.path.clone(), class.clone())),
+            LinkCheck::NotSchemaClass(class) => !self
+                .schema_classes
+                .contains(&(finding.path.clone(), class.clone())),
             LinkCheck::DefaultPermissions => !self
                 .object_permission_settings
                 .iter()
@@ -394,6 +416,19 @@ fn views_whose_lineage<'f>(
     named: impl Fn(&LinkCheck) -> Option<&String>,
     test: impl Fn(&super::guards::Lineage) -> bool,
 ) -> BTreeSet<(String, String)> {
+    classes_whose_lineage(files, findings, named, |file, class| {
+        test(&judge.lineage(file, class))
+    })
+}
+
+/// The (file, class as written there) pairs of findings' link checks, `named` picks, whose
+/// class passes `test` (given the file's index among `files`).
+fn classes_whose_lineage<'f>(
+    files: &[(String, &FileFacts)],
+    findings: impl Iterator<Item = &'f Finding>,
+    named: impl Fn(&LinkCheck) -> Option<&String>,
+    test: impl Fn(usize, &str) -> bool,
+) -> BTreeSet<(String, String)> {
     findings
         .flat_map(|finding| {
             finding
@@ -406,10 +441,21 @@ fn views_whose_lineage<'f>(
             files
                 .iter()
                 .position(|(p, _)| p == path)
-                .is_some_and(|file| test(&judge.lineage(file, class)))
+                .is_some_and(|file| test(file, class))
         })
         .collect()
 }
+
+/// Base classes of validated data schemas: an instance holds only the fields its class declares,
+/// whatever the keyword arguments it is built with (SQLModel is left out: with `table=True` it
+/// is an ORM model).
+const SCHEMA_BASES: &[&str] = &[
+    "pydantic.BaseModel",
+    "pydantic.main.BaseModel",
+    "pydantic.v1.BaseModel",
+    "ninja.Schema",
+    "ninja.schema.Schema",
+];
 
 /// DRF's permission classes that check the object a view looks up.
 const OBJECT_PERMISSIONS: &[&str] = &[

@@ -54,6 +54,8 @@ pub struct FileMatches<'f, 's> {
     request_model: RefCell<Option<ModelRef>>,
     /// The task the current match requires not to defer to `on_commit`.
     task: RefCell<Option<String>>,
+    /// The class (as written) the current match requires not to be a data schema.
+    schema: RefCell<Option<String>>,
     /// The `{:?}` of a value of another file's struct the current match requires to print a
     /// field.
     debug_shown: RefCell<Option<DebugShown>>,
@@ -104,6 +106,8 @@ pub struct Found {
     pub request_model: Option<ModelRef>,
     /// The qualified task a `defers-to-commit: false` constraint deferred to linking.
     pub task: Option<String>,
+    /// The class (as written) a `schema-class: false` constraint deferred to linking.
+    pub schema: Option<String>,
     /// The printed value a `debug-shows-field` constraint deferred to linking.
     pub debug_shown: Option<DebugShown>,
     /// The module-level name a `rebound-by-importers: false` constraint deferred to linking.
@@ -147,6 +151,7 @@ impl<'f, 's> FileMatches<'f, 's> {
             by_text: RefCell::new(None),
             request_model: RefCell::new(None),
             task: RefCell::new(None),
+            schema: RefCell::new(None),
             debug_shown: RefCell::new(None),
             rebound: RefCell::new(None),
             project_calls: RefCell::new(Vec::new()),
@@ -187,6 +192,7 @@ impl<'f, 's> FileMatches<'f, 's> {
         self.by_text.borrow_mut().take();
         self.request_model.borrow_mut().take();
         self.task.borrow_mut().take();
+        self.schema.borrow_mut().take();
         self.debug_shown.borrow_mut().take();
         self.rebound.borrow_mut().take();
         self.project_calls.borrow_mut().clear();
@@ -279,6 +285,7 @@ impl<'f, 's> FileMatches<'f, 's> {
             unresolved: self.by_text.borrow_mut().take(),
             request_model,
             task: self.task.borrow_mut().take(),
+            schema: self.schema.borrow_mut().take(),
             debug_shown: self.debug_shown.borrow_mut().take(),
             rebound: self.rebound.borrow_mut().take(),
             project_calls: self.project_calls.take(),
@@ -752,6 +759,11 @@ impl<'f, 's> FileMatches<'f, 's> {
             ConstraintTest::NotDeferredTask => {
                 let qualified = self.qualified(bound);
                 self.task.borrow_mut().get_or_insert(qualified);
+                true
+            }
+            ConstraintTest::NotSchemaClass => {
+                let name = self.text(bound).to_string();
+                self.schema.borrow_mut().get_or_insert(name);
                 true
             }
             ConstraintTest::NotReboundByImporters => {

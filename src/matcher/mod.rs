@@ -211,6 +211,9 @@ pub enum ConstraintTest {
     /// The bound name is not a task whose base class defers publishing to `on_commit`:
     /// recorded on the finding and decided after linking.
     NotDeferredTask,
+    /// The bound class name (as written) is not a validated data schema: no base, in any file,
+    /// is pydantic's `BaseModel` (decided when the project is linked).
+    NotSchemaClass,
     /// The bound name is not assigned again by every module that star-imports this one
     /// (decided when the project is linked).
     NotReboundByImporters,

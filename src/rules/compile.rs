@@ -695,6 +695,12 @@ fn constraint_tests(
             "module-level name",
             ConstraintTest::NotReboundByImporters,
         ),
+        (
+            raw.schema_class,
+            "schema-class",
+            "class",
+            ConstraintTest::NotSchemaClass,
+        ),
     ];
     for (flag, key, accepted, test) in only_false {
         match flag {
@@ -747,7 +753,7 @@ fn constraint_tests(
             at,
             "empty constraint",
             Some(
-                "give regex, not-regex, kind, one-of, not-one-of, value-one-of, value-regex, from-request, from-input, tainted, built, spliced-from-input, from-path-segment, resolves-to, not-resolves-to, request-model or prints-unescaped"
+                "give regex, not-regex, kind, one-of, not-one-of, value-one-of, value-regex, from-request, from-input, tainted, built, spliced-from-input, from-path-segment, resolves-to, not-resolves-to, request-model, schema-class or prints-unescaped"
                     .into(),
             ),
         ));

@@ -184,6 +184,10 @@ pub(super) struct RawConstraint {
     /// `false`: the bound name is an attribute no class of the project assigns through a
     /// property setter or validator (decided when the project is linked).
     pub property_setter: Option<bool>,
+    /// `false`: the bound name is not a class the project declares as a validated data schema
+    /// (a subclass of pydantic's `BaseModel`, through bases in any file; decided when the
+    /// project is linked).
+    pub schema_class: Option<bool>,
     /// `false`: the bound name is not assigned again by every module of the project that
     /// star-imports this one (a base settings module whose value each real settings module
     /// replaces; decided when the project is linked).
