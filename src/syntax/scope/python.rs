@@ -463,6 +463,54 @@ fn single_value<'t>(file: &'t ParsedFile, node: Node<'t>, at: Node<'t>) -> Optio
                 .is_some_and(|l| l.kind() == "identifier" && file.text(l) == name)
         })
         .collect();
+    match assignments.as_slice() {
+        [only] => only.field_child("right"),
+        [] if scope.kind() == "function_definition" => module_value(file, scope, name),
+        _ => None,
+    }
+}
+
+/// The value of a module-level name that a top-level function (or a method of a top-level
+/// class) reads without binding it: its one assignment at module level, when nothing in the
+/// file rebinds it (`global name`) or adds to it (`name.append(…)`, `name[key] = …`).
+fn module_value<'t>(file: &'t ParsedFile, function: Node<'t>, name: &str) -> Option<Node<'t>> {
+    let nested = file
+        .ancestors(function)
+        .any(|ancestor| matches!(ancestor.kind(), "function_definition" | "lambda"));
+    if nested
+        || crate::taint::parameter_names(file, function)
+            .iter()
+            .any(|parameter| parameter == name)
+    {
+        return None;
+    }
+    let text = &file.source.text;
+    let changed = [
+        format!("global {name}"),
+        format!("{name}.append("),
+        format!("{name}.add("),
+        format!("{name}.extend("),
+        format!("{name}.update("),
+        format!("{name}.insert("),
+        format!("{name}.setdefault("),
+        format!("{name}["),
+    ];
+    if changed
+        .iter()
+        .any(|written| text.contains(written.as_str()))
+    {
+        return None;
+    }
+    let assignments: Vec<Node> = file
+        .statement_level()
+        .iter()
+        .filter(|node| node.kind() == "assignment")
+        .filter(|node| {
+            node.field_child("left")
+                .is_some_and(|left| left.kind() == "identifier" && file.text(left) == name)
+        })
+        .copied()
+        .collect();
     let [only] = assignments.as_slice() else {
         return None;
     };
