@@ -35,6 +35,17 @@ static NAMED_PUBLIC: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:^|[^A-Za-z])(?i:public|anonymous)(?:[^a-z]|$)|(?:^|[a-z])(?:Public|Anonymous)(?:[A-Z]|$)")
         .expect("valid regex")
 });
+/// Handler names of the steps of an account that serve callers who cannot sign in yet or any
+/// more: a confirmation or a reset sent to their mailbox, a code or an invitation they hold
+/// (`resend_account_confirmation_email`, `forgot_password`, `verify_identification_code`,
+/// `accept_user_invite`). Not a reset itself (`reset_master_password`), which must check the
+/// link's secret.
+static NAMED_ACCOUNT_STEP: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(^|[_.])(resend|forgot|request_(password_)?reset|password_reset_request|send_(\w+_)?(link|code)|verify_\w*(code|token)|accept_\w*invit\w*|confirm_\w*(email|account|registration)|activate_account|unsubscribe)",
+    )
+    .expect("valid regex")
+});
 /// Decorators that limit how often a caller may call (`@limiter.limit("5/minute")`,
 /// `@ratelimit(key="ip")`, `@throttle`): on a handler without authentication they say it is
 /// meant for anonymous callers (a log-in, a quote, a download by link).
@@ -375,6 +386,13 @@ pub fn findings(
         {
             message.push_str(&format!(
                 " (`{name}` says it is public by design: judged by names)"
+            ));
+            Confidence::Low
+        } else if NAMED_ACCOUNT_STEP.is_match(&handler.name) {
+            message.push_str(&format!(
+                " (`{}` says it serves callers who cannot sign in yet: a confirmation, a reset \
+                 request, a code or an invitation they hold; public by design, judged by names)",
+                handler.name
             ));
             Confidence::Low
         } else if let Some(limit) = handler.markers.iter().find(|marker| {
