@@ -39,10 +39,10 @@ static NAMED_PUBLIC: LazyLock<Regex> = LazyLock::new(|| {
 /// more: a confirmation or a reset sent to their mailbox, a code or an invitation they hold
 /// (`resend_account_confirmation_email`, `forgot_password`, `verify_identification_code`,
 /// `accept_user_invite`). Not a reset itself (`reset_master_password`), which must check the
-/// link's secret.
+/// link's secret, nor a merchant's own step (`resend_invoice`, `send_payment_link`).
 static NAMED_ACCOUNT_STEP: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)(^|[_.])(resend|forgot|request_(password_)?reset|password_reset_request|send_(\w+_)?(link|code)|verify_\w*(code|token)|accept_\w*invit\w*|confirm_\w*(email|account|registration)|activate_account|unsubscribe)",
+        r"(?i)(^|[_.])(resend_\w*(confirm|activat|verif)|forgot|request_(password_)?reset|password_reset_request|verify_\w*(code|token)|accept_\w*invit|confirm_\w*(email|account|registration)|activate_account|unsubscribe)",
     )
     .expect("valid regex")
 });
