@@ -25,22 +25,25 @@ pub struct Capability {
 
 /// Verifiers of a secret or a signature, by qualified name.
 static VERIFIERS: LazyLock<NamePatterns> = LazyLock::new(|| {
-    NamePatterns::new(&[
-        "hmac.compare_digest".into(),
-        "secrets.compare_digest".into(),
-        "django.utils.crypto.constant_time_compare".into(),
-        "django.core.signing.{loads,load}".into(),
-        "django.core.signing.**.{unsign,unsign_object}".into(),
-        "itsdangerous.**.{loads,unsign}".into(),
-        "stripe.Webhook.construct_event".into(),
-        "stripe.WebhookSignature.verify_header".into(),
-        "jwt.decode".into(),
-        "jwt.api_jwt.decode".into(),
-        "jose.jwt.decode".into(),
-        "subtle::**".into(),
-        "constant_time_eq::**".into(),
-    ])
-    .expect("valid patterns")
+    let names = [
+        "hmac.compare_digest",
+        "secrets.compare_digest",
+        "django.utils.crypto.constant_time_compare",
+        "django.core.signing.{loads,load}",
+        "django.core.signing.**.{unsign,unsign_object}",
+        "itsdangerous.**.{loads,unsign}",
+        "stripe.Webhook.construct_event",
+        "stripe.WebhookSignature.verify_header",
+        "subtle::**",
+        "constant_time_eq::**",
+    ];
+    // A token signed with the service's key: whoever holds it may act.
+    let all: Vec<String> = names
+        .iter()
+        .chain(super::guards::TOKEN_DECODERS)
+        .map(|name| name.to_string())
+        .collect();
+    NamePatterns::new(&all).expect("valid patterns")
 });
 
 /// Verifiers known by their name alone: methods of objects whose type is not resolved.

@@ -284,18 +284,29 @@ static KNOWN_GUARDS: LazyLock<NamePatterns> = LazyLock::new(|| {
     .expect("valid patterns")
 });
 
+/// The decoders of a signed token (PyJWT, python-jose): a verifier of the credential, or of a
+/// capability the request carries, unless the call turns the check off
+/// ([`skips_verification`]).
+pub(super) const TOKEN_DECODERS: &[&str] = &[
+    "jwt.decode",
+    "jose.jwt.decode",
+    "jwt.{PyJWT.decode,api_jwt.decode}",
+];
+
 /// Calls that verify a credential.
 static VERIFIERS: LazyLock<NamePatterns> = LazyLock::new(|| {
-    NamePatterns::new(&[
-        "jwt.decode".into(),
-        "jose.jwt.decode".into(),
-        "jwt.{PyJWT.decode,api_jwt.decode}".into(),
-        "django.contrib.auth.authenticate".into(),
-        "flask_jwt_extended.{verify_jwt_in_request,get_jwt_identity,get_jwt}".into(),
-        "fastapi.security.**".into(),
-        "authlib.**.{validate_token,acquire_token,parse_request_authorization}".into(),
-    ])
-    .expect("valid patterns")
+    let names = [
+        "django.contrib.auth.authenticate",
+        "flask_jwt_extended.{verify_jwt_in_request,get_jwt_identity,get_jwt}",
+        "fastapi.security.**",
+        "authlib.**.{validate_token,acquire_token,parse_request_authorization}",
+    ];
+    let all: Vec<String> = TOKEN_DECODERS
+        .iter()
+        .chain(&names)
+        .map(|name| name.to_string())
+        .collect();
+    NamePatterns::new(&all).expect("valid patterns")
 });
 
 /// Whether a qualified name is a call that verifies a credential (`jwt.decode`).

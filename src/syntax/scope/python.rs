@@ -457,11 +457,7 @@ fn single_value<'t>(file: &'t ParsedFile, node: Node<'t>, at: Node<'t>) -> Optio
     let assignments: Vec<Node> = file
         .mentioning(scope, name, at.start_byte(), SCOPES)
         .into_iter()
-        .filter(|n| n.kind() == "assignment")
-        .filter(|n| {
-            n.field_child("left")
-                .is_some_and(|l| l.kind() == "identifier" && file.text(l) == name)
-        })
+        .filter(|n| assigns(file, *n, name))
         .collect();
     match assignments.as_slice() {
         [only] => only.field_child("right"),
@@ -470,14 +466,30 @@ fn single_value<'t>(file: &'t ParsedFile, node: Node<'t>, at: Node<'t>) -> Optio
     }
 }
 
+/// Whether `node` is an assignment to the plain name `name` (`name = …`).
+fn assigns(file: &ParsedFile, node: Node, name: &str) -> bool {
+    node.kind() == "assignment"
+        && node
+            .field_child("left")
+            .is_some_and(|left| left.kind() == "identifier" && file.text(left) == name)
+}
+
 /// The value of a module-level name that a top-level function (or a method of a top-level
-/// class) reads without binding it: its one assignment at module level, when nothing in the
-/// file rebinds it (`global name`) or adds to it (`name.append(…)`, `name[key] = …`).
+/// class) reads without binding it: its one assignment at module level (not in a function or
+/// class body), when the file imports no such name and nothing in it rebinds it (`global
+/// name`) or adds to it (`name.append(…)`, `name[key] = …`).
 fn module_value<'t>(file: &'t ParsedFile, function: Node<'t>, name: &str) -> Option<Node<'t>> {
     let nested = file
         .ancestors(function)
         .any(|ancestor| matches!(ancestor.kind(), "function_definition" | "lambda"));
+    let imported = || {
+        file.symbols()
+            .imports
+            .iter()
+            .any(|(local, _)| local == name)
+    };
     if nested
+        || imported()
         || crate::taint::parameter_names(file, function)
             .iter()
             .any(|parameter| parameter == name)
@@ -504,11 +516,8 @@ fn module_value<'t>(file: &'t ParsedFile, function: Node<'t>, name: &str) -> Opt
     let assignments: Vec<Node> = file
         .statement_level()
         .iter()
-        .filter(|node| node.kind() == "assignment")
-        .filter(|node| {
-            node.field_child("left")
-                .is_some_and(|left| left.kind() == "identifier" && file.text(left) == name)
-        })
+        .filter(|node| assigns(file, **node, name))
+        .filter(|node| enclosing_scope(file, **node).kind() == "module")
         .copied()
         .collect();
     let [only] = assignments.as_slice() else {
