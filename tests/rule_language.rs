@@ -231,6 +231,55 @@ fn lower_confidence_lowers_without_dropping() {
     );
 }
 
+/// `route:` is asked of the whole path, the prefix of the blueprint that mounts the handler
+/// included; under `lower-confidence` a route the linked table confirms lowers the finding, and
+/// one it does not confirm keeps it as it was.
+#[test]
+fn a_route_filter_sees_the_mounting_prefix_and_only_lowers() {
+    let source = r#"from flask import Blueprint, Flask
+
+app = Flask(__name__)
+device = Blueprint("device", __name__, url_prefix="/device/<token>")
+shop = Blueprint("shop", __name__, url_prefix="/shop")
+
+
+@device.post("/sync")
+def sync():
+    return "ok"
+
+
+@shop.post("/sync")
+def shop_sync():
+    return "ok"
+
+
+app.register_blueprint(device)
+app.register_blueprint(shop)
+"#;
+    let lowering = r#"    match:
+      all:
+        - kind: function_definition
+        - in-handler: true
+        - lower-confidence:
+            in-handler: { route: "<token>" }
+"#;
+    assert_eq!(
+        findings_of("python", lowering, &[("views.py", source)]),
+        vec![
+            ("views.py".into(), 9, Severity::High, Confidence::Low),
+            ("views.py".into(), 14, Severity::High, Confidence::Medium)
+        ]
+    );
+    let filtering = r#"    match:
+      kind: function_definition
+      in-handler: { route: "^/device/<token>/sync$" }
+"#;
+    assert_eq!(
+        findings_of("python", filtering, &[("views.py", source)]),
+        vec![("views.py".into(), 9, Severity::High, Confidence::Medium)]
+    );
+}
+
 /// A nested `where:` next to an `any:` is tried with each branch: a branch whose bindings fail
 /// it leaves the next branch to match the same node (`update(A).where(B).values(c)` matches
 /// the second pattern with `B = update` although the first matched it with `B = update(A).where`).

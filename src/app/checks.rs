@@ -10,6 +10,7 @@ use super::models::RequestModels;
 use super::{FileFacts, Project, Route};
 use crate::app::handlers::RouteWanted;
 use crate::finding::{DebugShown, Finding, LinkCheck};
+use crate::matcher::Lowering;
 use crate::rules::Confidence;
 use crate::taint::callees::Callees;
 use crate::taint::validate::ENUM_BASES;
@@ -309,6 +310,18 @@ impl LinkChecks {
             if shared {
                 finding.confidence = Confidence::Low;
             }
+            for check in &finding.link_checks {
+                if let LinkCheck::Routed(line, wanted) = check {
+                    match wanted.lowers {
+                        Some(_) if !self.routed(&finding.path, *line, wanted) => {}
+                        Some(Lowering::Confidence) => {
+                            finding.confidence = finding.confidence.lower();
+                        }
+                        Some(Lowering::Severity) => finding.severity = finding.severity.lower(),
+                        None => {}
+                    }
+                }
+            }
             let owner_checked = finding.link_checks.iter().any(|check| {
                 matches!(check, LinkCheck::OwnerCheckedOnDispatch(class)
                     if self.owner_checked_views.contains(&(finding.path.clone(), class.clone())))
@@ -356,7 +369,9 @@ impl LinkChecks {
             LinkCheck::Unauthenticated(line) => {
                 !self.authenticated.contains(&(finding.path.clone(), *line))
             }
-            LinkCheck::Routed(line, wanted) => self.routed(&finding.path, *line, wanted),
+            LinkCheck::Routed(line, wanted) => {
+                wanted.lowers.is_some() || self.routed(&finding.path, *line, wanted)
+            }
             LinkCheck::DebugShowsField(shown) => self.debug_shown.contains(shown),
             LinkCheck::NoObjectPermission(class) => !self
                 .object_permission_views

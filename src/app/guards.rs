@@ -1532,6 +1532,7 @@ fn redirects_when_denied(file: &ParsedFile, node: Node, body: Node, reading: &Re
                 .is_some_and(|c| c.id() == child.id());
             let in_else = child.kind() == "else_clause";
             if names_the_caller(&condition)
+                && tests_the_caller_beyond_the_route(file, parent)
                 && ((in_body && absent(&condition)) || (in_else && !absent(&condition)))
             {
                 return true;
@@ -1564,6 +1565,34 @@ fn redirects_when_denied(file: &ParsedFile, node: Node, body: Node, reading: &Re
         child = parent;
     }
     false
+}
+
+/// Whether the condition of `statement` still names the caller once its tests of the route
+/// asked for are left out: `request.endpoint not in ("web.login", …)` exempts pages by name
+/// (a hook that sends every other page to a setup screen tests no caller), and
+/// `request.path.startswith("/auth")` names none either.
+fn tests_the_caller_beyond_the_route(file: &ParsedFile, statement: Node) -> bool {
+    static ROUTE: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(
+            r"\brequest\.(path|full_path|endpoint|url_rule|blueprint|url|base_url|script_root|method)\b",
+        )
+        .expect("the route-test regex is valid")
+    });
+    let Some(condition) = statement.field_child("condition") else {
+        return true;
+    };
+    let tests: Vec<std::ops::Range<usize>> = file
+        .of_kinds_within(&["comparison_operator", "call"], condition)
+        .into_iter()
+        .filter(|test| ROUTE.is_match(file.text(*test)))
+        .map(|test| test.byte_range())
+        .collect();
+    tests.is_empty()
+        || names_the_caller(&crate::app::address::blanked(
+            file.text(condition),
+            condition.start_byte(),
+            &tests,
+        ))
 }
 
 /// Whether `node` sits under an `if`/`elif` (between it and `body`) whose condition, as

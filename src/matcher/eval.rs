@@ -520,7 +520,17 @@ impl<'f, 's> FileMatches<'f, 's> {
             }
             Condition::Lower(lowering, inner) => {
                 let mut scratch: Env = Cow::Borrowed(env.as_ref());
+                let routed = self.routed.borrow().len();
                 if self.eval(spec, inner, node, lineage, &mut scratch) {
+                    // A route the linked table must confirm lowers the finding there.
+                    let mut pending = self.routed.borrow_mut();
+                    if pending.len() > routed {
+                        for (_, wanted) in &mut pending[routed..] {
+                            wanted.lowers = Some(*lowering);
+                        }
+                        return true;
+                    }
+                    drop(pending);
                     let mut lowered = self.lowered.get();
                     match lowering {
                         Lowering::Confidence => lowered.confidence = true,

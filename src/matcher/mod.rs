@@ -58,7 +58,7 @@ pub enum Condition {
 }
 
 /// What a [`Condition::Lower`] lowers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Lowering {
     Confidence,
     Severity,

@@ -149,19 +149,16 @@ impl Cx {
                 sets
             }
             Condition::Regex(regex) => regex.literals(),
-            // A route filter only matches routes declared in the file, so their text is in it.
-            Condition::InHandler(filter) => filter
-                .route
-                .as_ref()
-                .map(|route| regex_literals(route.as_str()))
-                .unwrap_or_default(),
             // A nested `where:` tests text bound in this file, and fails on an unbound name.
             Condition::Where(constraints) => constraints
                 .iter()
                 .flat_map(|c| self.constraint_literals(c))
                 .collect(),
             Condition::Kind(kinds) => self.keywords(&kinds.names).into_iter().collect(),
+            // A route filter is asked of whole paths: the prefixes that mount a handler, and
+            // routes registered in other files, are not in its file's text.
             Condition::Not(_)
+            | Condition::InHandler(_)
             | Condition::InTestCode
             | Condition::UsedAsObject
             | Condition::Lower(..) => Vec::new(),

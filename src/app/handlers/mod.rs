@@ -205,6 +205,10 @@ pub struct RouteWanted {
     /// handler): where the project registers handlers, one must reach it.
     #[serde(default)]
     pub registered: bool,
+    /// Set when a `lower-confidence`/`lower-severity` asked for the route: a linked route that
+    /// matches lowers the finding instead of keeping it.
+    #[serde(default)]
+    pub lowers: Option<crate::matcher::Lowering>,
 }
 
 impl HandlerFilter {
@@ -215,8 +219,9 @@ impl HandlerFilter {
     }
 
     /// Whether the filter accepts the handler on its file alone, with what the linked routes
-    /// must still confirm: a `route` pattern where the file declares no route for the handler,
-    /// `methods` where it declares none.
+    /// must still confirm: a `route` pattern where the file declares no route for the handler
+    /// or one the pattern does not match (the prefixes of the blueprints, routers and includes
+    /// that mount it complete the path), `methods` where it declares none.
     pub fn accepts_pending(&self, handler: &Handler) -> Option<RouteWanted> {
         let mut wanted = RouteWanted {
             registered: !handler.declared_route,
@@ -224,9 +229,8 @@ impl HandlerFilter {
         };
         if let Some(route) = &self.route {
             match handler.route.as_deref() {
-                Some(path) if !route.is_match(path) => return None,
-                Some(_) => {}
-                None => wanted.route = Some(route.as_str().to_string()),
+                Some(path) if route.is_match(path) => {}
+                _ => wanted.route = Some(route.as_str().to_string()),
             }
         }
         if !self.methods.is_empty() {
