@@ -56,16 +56,16 @@ type Definitions<'a> = HashMap<(&'a str, &'a str), Node<'a>>;
 /// Every node of a tree in document order with its depth, parent, subtree's end and grammar
 /// field, and every named node by kind with its place in that order.
 struct Kinds<'a> {
-    /// The list of each kind's nodes, by kind name.
+    /// The list of each kind's nodes (their places in `order`), by kind name.
     lists: HashMap<&'a str, usize>,
-    nodes: Vec<Vec<(usize, Node<'a>)>>,
+    nodes: Vec<Vec<u32>>,
     /// Every node in document order, with its depth below the root.
     order: Vec<(Node<'a>, usize)>,
-    /// Each node's parent, by place in `order` (the root has none).
-    parents: Vec<Option<usize>>,
+    /// Each node's parent, by place in `order` ([`NO_PARENT`] for the root).
+    parents: Vec<u32>,
     /// Where each node's subtree ends in `order`, by place: the place after its last descendant
     /// (its next sibling's, if it has one).
-    ends: Vec<usize>,
+    ends: Vec<u32>,
     /// The grammar field each node is in, by place.
     fields: Vec<Option<NonZeroU16>>,
     /// Each node's place in `order`, by node id.
@@ -98,6 +98,15 @@ impl Hasher for IdHasher {
     }
 }
 
+/// The parent of the root, in [`Kinds::parents`].
+const NO_PARENT: u32 = u32::MAX;
+
+/// A place in [`Kinds::order`], kept in four bytes: tree-sitter counts a tree's nodes in a
+/// `u32` (`Node::descendant_count`), and a place is at most that count.
+fn place(order: usize) -> u32 {
+    u32::try_from(order).expect("tree-sitter counts a tree's nodes in u32")
+}
+
 impl<'a> Kinds<'a> {
     /// One walk of the tree under `root`.
     fn of(root: Node<'a>) -> Kinds<'a> {
@@ -122,8 +131,10 @@ impl<'a> Kinds<'a> {
             let node = cursor.node();
             let order = kinds.order.len();
             kinds.order.push((node, lineage.len()));
-            kinds.parents.push(lineage.last().copied());
-            kinds.ends.push(order + 1);
+            kinds
+                .parents
+                .push(lineage.last().map_or(NO_PARENT, |&p| place(p)));
+            kinds.ends.push(place(order + 1));
             kinds.fields.push(cursor.field_id());
             kinds.places.insert(node.id(), order);
             if node.is_named() {
@@ -137,7 +148,7 @@ impl<'a> Kinds<'a> {
                         kinds.nodes.len() - 1
                     })
                 });
-                kinds.nodes[list].push((order, node));
+                kinds.nodes[list].push(place(order));
             }
             if cursor.goto_first_child() {
                 lineage.push(order);
@@ -149,7 +160,7 @@ impl<'a> Kinds<'a> {
                     return kinds;
                 };
                 cursor.goto_parent();
-                kinds.ends[closed] = kinds.order.len();
+                kinds.ends[closed] = place(kinds.order.len());
             }
         }
     }
@@ -160,21 +171,31 @@ impl<'a> Kinds<'a> {
         let mentions = Mentions::of(self.order[place].0, text, word);
         let mut found = Vec::new();
         let mut at = place;
-        while at < self.ends[place] {
+        while at < self.end(place) {
             budget::checkpoint();
             let node = self.order[at].0;
             if mentions.within(node) && !(at > place && skip.contains(&node.kind())) {
                 found.push(node);
                 at += 1;
             } else {
-                at = self.ends[at];
+                at = self.end(at);
             }
         }
         found
     }
 
-    /// The nodes of `kind`.
-    fn get(&self, kind: &str) -> Option<&[(usize, Node<'a>)]> {
+    /// The place after the last node of the subtree at `place`.
+    fn end(&self, place: usize) -> usize {
+        self.ends[place] as usize
+    }
+
+    /// The node at a place of [`Kinds::nodes`].
+    fn node(&self, place: u32) -> Node<'a> {
+        self.order[place as usize].0
+    }
+
+    /// The places of the nodes of `kind`.
+    fn get(&self, kind: &str) -> Option<&[u32]> {
         self.lists
             .get(kind)
             .map(|&list| self.nodes[list].as_slice())
@@ -225,9 +246,10 @@ impl<'a> ParsedFile<'a> {
         let mut found: Vec<(usize, Node<'a>)> = Vec::new();
         for list in kinds.iter().filter_map(|kind| index.get(kind)) {
             // Each list is in document order, so by start.
-            let first = list.partition_point(|(_, n)| n.start_byte() < range.start);
+            let first = list.partition_point(|&p| index.node(p).start_byte() < range.start);
             let inside = list[first..]
                 .iter()
+                .map(|&p| (p as usize, index.node(p)))
                 .take_while(|(_, n)| n.start_byte() <= range.end)
                 .filter(|(_, n)| n.end_byte() <= range.end && under(node, *n));
             found.extend(inside);
@@ -246,7 +268,7 @@ impl<'a> ParsedFile<'a> {
             .iter()
             .filter_map(|kind| index.get(kind))
             .flatten()
-            .copied()
+            .map(|&p| (p as usize, index.node(p)))
             .collect();
         found.sort_unstable_by_key(|(place, _)| *place);
         let mut end = 0;
@@ -255,7 +277,7 @@ impl<'a> ParsedFile<'a> {
             .filter(|&(place, _)| {
                 let outermost = place >= end;
                 if outermost {
-                    end = index.ends[place];
+                    end = index.end(place);
                 }
                 outermost
             })
@@ -272,7 +294,8 @@ impl<'a> ParsedFile<'a> {
     /// file's index instead of a search from the root on every call.
     pub fn parent<'t>(&'t self, node: Node<'_>) -> Option<Node<'t>> {
         let index = self.index();
-        index.parents[self.place(node)?].map(|parent| index.order[parent].0)
+        let parent = index.parents[self.place(node)?];
+        (parent != NO_PARENT).then(|| index.order[parent as usize].0)
     }
 
     /// The children of `node`, a node of this file's tree or of a copy of it, in order, each with
@@ -283,11 +306,11 @@ impl<'a> ParsedFile<'a> {
     ) -> impl Iterator<Item = (Node<'a>, Option<NonZeroU16>)> + use<'t, 'a> {
         let index = self.index();
         let (first, end) = match self.place(node) {
-            Some(place) => (place + 1, index.ends[place]),
+            Some(place) => (place + 1, index.end(place)),
             None => (0, 0),
         };
         let inside = move |child: usize| (child < end).then_some(child);
-        std::iter::successors(inside(first), move |&child| inside(index.ends[child]))
+        std::iter::successors(inside(first), move |&child| inside(index.end(child)))
             .map(|child| (index.order[child].0, index.fields[child]))
     }
 
@@ -310,7 +333,7 @@ impl<'a> ParsedFile<'a> {
     ) -> impl Iterator<Item = Node<'a>> + use<'t, 'a> {
         let index = self.index();
         let places = match self.place(node) {
-            Some(place) => place..index.ends[place],
+            Some(place) => place..index.end(place),
             None => 0..0,
         };
         index.order[places].iter().map(|&(node, _)| {

@@ -14,6 +14,7 @@ use crate::app::handlers::python::class_attribute;
 use crate::parse::ParsedFile;
 use crate::symbols::{NamePatterns, Resolved};
 use crate::syntax::{ancestors_from, descendants, named_children, FieldChild};
+use compact_str::CompactString;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 use std::cell::{Cell, RefCell};
@@ -89,8 +90,8 @@ impl Via {
 /// What one function does about the caller's identity.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FunctionFact {
-    /// `name`, or `Class.name` for a method.
-    pub name: String,
+    /// `name`, or `Class.name` for a method (most fit inline, without an allocation).
+    pub name: CompactString,
     /// Its own dependencies (FastAPI sub-dependencies) and decorators.
     pub guard_calls: Vec<GuardCall>,
     /// What it calls, as written.
@@ -159,7 +160,7 @@ impl FunctionFact {
         more: FunctionMore,
     ) -> Self {
         FunctionFact {
-            name,
+            name: name.into(),
             guard_calls,
             calls,
             more: (more != FunctionMore::default()).then(|| Box::new(more)),
@@ -177,12 +178,12 @@ impl FunctionFact {
 /// short names, and every function of the project keeps them until the link.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct Names(String);
+pub struct Names(CompactString);
 
 impl Names {
     /// The names, deduplicated by the caller.
     pub fn new(names: &[&str]) -> Names {
-        Names(names.join(" "))
+        Names(names.join(" ").into())
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &str> {

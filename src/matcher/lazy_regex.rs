@@ -132,9 +132,13 @@ fn ascii_regex(source: &str) -> Option<Regex> {
 
 /// `source` compiled for [`LazyRegex::is_match`]: without the states of its own capture
 /// groups, which a match test never reads and whose slots every search cache of the regex
-/// (one per thread) would otherwise hold for each state.
+/// (one per thread) would otherwise hold for each state, and without the one-pass DFA, an
+/// engine for reporting where groups matched (a match test the lazy DFA cannot finish falls
+/// back to the bounded backtracker or the PikeVM, as for any regex that is not one-pass).
 fn automaton(source: &str, unicode: bool) -> Option<Regex> {
-    let mut config = meta::Config::new().which_captures(WhichCaptures::Implicit);
+    let mut config = meta::Config::new()
+        .which_captures(WhichCaptures::Implicit)
+        .onepass(false);
     if !unicode {
         config = config.hybrid_cache_capacity(ASCII_DFA_CACHE);
     }

@@ -13,6 +13,7 @@ pub(crate) mod rust;
 
 use crate::parse::ParsedFile;
 use crate::source::Language;
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 /// How many aliases deep a name is followed (`a = b; b = c.d`).
@@ -20,28 +21,30 @@ const MAX_ALIAS_DEPTH: usize = 8;
 /// A name pattern with more `{a,b}` groups than this gets no pre-filter literal.
 const MAX_ALTERNATIONS: usize = 4;
 
-/// What one file's names refer to.
+/// What one file's names refer to. Every scanned file's symbols stay in memory until the link:
+/// local names, definitions and most imported paths are short enough to be kept inline
+/// (`CompactString`, up to 24 bytes) instead of in an allocation each.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileSymbols {
     /// The file's own module path, derived from its path (`payments.views`, `crate::handlers`).
     pub module: String,
     /// Local name → the qualified name it was imported as (`np` → `numpy`,
     /// `text` → `sqlalchemy.text`, `Json` → `axum::Json`).
-    pub imports: Vec<(String, String)>,
+    pub imports: Vec<(CompactString, CompactString)>,
     /// Modules whose names are all imported (`from x import *`, `use x::*`).
     pub globs: Vec<String>,
     /// Module-level aliases: name → the expression it stands for, as written
     /// (`get` → `requests.get`, `WalletsWrite` → `Annotated[Subject, Depends(auth)]`).
-    pub aliases: Vec<(String, String)>,
+    pub aliases: Vec<(CompactString, CompactString)>,
     /// Names of the functions, classes and other items defined at the top of the file.
-    pub definitions: Vec<String>,
+    pub definitions: Vec<CompactString>,
     /// Imports inside functions (`def render(): from app.daos import DatasetDAO`), local name →
     /// qualified name: a name the module level leaves unbound resolves through them.
     #[serde(default)]
-    pub local_imports: Vec<(String, String)>,
+    pub local_imports: Vec<(CompactString, CompactString)>,
     /// Names the module's own top-level assignments bind (`DEBUG = False`), Python.
     #[serde(default)]
-    pub assigned: Vec<String>,
+    pub assigned: Vec<CompactString>,
 }
 
 /// Whether a module found by its file's path (`lnbits.core.crud`, from
@@ -161,7 +164,7 @@ impl FileSymbols {
                     }
                 }
             }
-            if self.definitions.contains(&head) {
+            if self.definitions.iter().any(|d| d == head) {
                 return Resolved::Qualified(join(&format!("{}{sep}{head}", self.module)));
             }
             if let Some((_, target)) = self.local_imports.iter().find(|(local, _)| *local == head) {

@@ -87,7 +87,7 @@ pub(super) fn symbols(file: &ParsedFile) -> FileSymbols {
             "import_from_statement" => from_import(file, node, &base, &mut symbols),
             "function_definition" | "class_definition" if at_module_level(file, node) => {
                 if let Some(name) = node.field_child("name") {
-                    symbols.definitions.push(file.text(name).to_string());
+                    symbols.definitions.push(file.text(name).into());
                 }
             }
             "assignment" if at_module_level(file, node) => {
@@ -95,7 +95,7 @@ pub(super) fn symbols(file: &ParsedFile) -> FileSymbols {
                     .field_child("left")
                     .filter(|left| left.kind() == "identifier")
                 {
-                    symbols.assigned.push(file.text(left).to_string());
+                    symbols.assigned.push(file.text(left).into());
                 }
                 alias(file, node, &mut symbols)
             }
@@ -106,7 +106,7 @@ pub(super) fn symbols(file: &ParsedFile) -> FileSymbols {
                     let name = name.split('[').next().unwrap_or(name).trim();
                     symbols
                         .aliases
-                        .push((name.to_string(), file.text(*value).to_string()));
+                        .push((name.into(), file.text(*value).into()));
                 }
             }
             _ => {}
@@ -137,16 +137,15 @@ fn plain_import(file: &ParsedFile, node: Node, symbols: &mut FileSymbols) {
                 if let (Some(original), Some(alias)) =
                     (name.field_child("name"), name.field_child("alias"))
                 {
-                    symbols.imports.push((
-                        file.text(alias).to_string(),
-                        file.text(original).to_string(),
-                    ));
+                    symbols
+                        .imports
+                        .push((file.text(alias).into(), file.text(original).into()));
                 }
             }
             _ => {
                 let text = file.text(name);
                 let head = text.split('.').next().unwrap_or(text);
-                symbols.imports.push((head.to_string(), head.to_string()));
+                symbols.imports.push((head.into(), head.into()));
             }
         }
     }
@@ -185,7 +184,7 @@ fn from_import(file: &ParsedFile, node: Node, base: &[&str], symbols: &mut FileS
         };
         let Some(original) = original else { continue };
         let local = local.unwrap_or(original);
-        symbols.imports.push((local.to_string(), join(original)));
+        symbols.imports.push((local.into(), join(original).into()));
     }
 }
 
@@ -218,6 +217,6 @@ fn alias(file: &ParsedFile, node: Node, symbols: &mut FileSymbols) {
     ) {
         symbols
             .aliases
-            .push((file.text(left).to_string(), file.text(right).to_string()));
+            .push((file.text(left).into(), file.text(right).into()));
     }
 }

@@ -57,7 +57,7 @@ pub(super) fn symbols(file: &ParsedFile) -> FileSymbols {
                 kind if ITEMS.contains(&kind) => {
                     if node.kind() == "source_file" {
                         if let Some(name) = child.field_child("name") {
-                            symbols.definitions.push(file.text(name).to_string());
+                            symbols.definitions.push(file.text(name).into());
                         }
                     }
                     if kind == "type_item" && node.kind() == "source_file" {
@@ -66,7 +66,7 @@ pub(super) fn symbols(file: &ParsedFile) -> FileSymbols {
                         {
                             symbols
                                 .aliases
-                                .push((file.text(name).to_string(), file.text(value).to_string()));
+                                .push((file.text(name).into(), file.text(value).into()));
                         }
                     }
                     // `use` inside inline modules and function bodies still binds names there.
@@ -96,14 +96,14 @@ fn use_tree(file: &ParsedFile, node: Node, prefix: &str, symbols: &mut FileSymbo
             let path = join(file.text(node));
             let path = path.strip_suffix("::self").unwrap_or(&path).to_string();
             let local = path.rsplit("::").next().unwrap_or(&path).to_string();
-            symbols.imports.push((local, path));
+            symbols.imports.push((local.into(), path.into()));
         }
         "use_as_clause" => {
             if let (Some(path), Some(alias)) = (node.field_child("path"), node.field_child("alias"))
             {
                 let full = join(file.text(path));
                 let full = full.strip_suffix("::self").unwrap_or(&full).to_string();
-                symbols.imports.push((file.text(alias).to_string(), full));
+                symbols.imports.push((file.text(alias).into(), full.into()));
             }
         }
         "use_wildcard" => {
@@ -124,7 +124,7 @@ fn use_tree(file: &ParsedFile, node: Node, prefix: &str, symbols: &mut FileSymbo
             for item in named_children(node) {
                 if item.kind() == "self" {
                     let local = prefix.rsplit("::").next().unwrap_or(prefix).to_string();
-                    symbols.imports.push((local, prefix.to_string()));
+                    symbols.imports.push((local.into(), prefix.into()));
                 } else {
                     use_tree(file, item, prefix, symbols);
                 }

@@ -8,6 +8,7 @@ use crate::parse::ParsedFile;
 use crate::source::Language;
 use crate::source::Position;
 use crate::symbols::FileSymbols;
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 mod python;
@@ -46,7 +47,7 @@ pub struct FileFacts {
     #[serde(default)]
     pub app_calls: crate::app::installers::AppCalls,
     /// Python imports: local name → dotted path (`views` → `payments.views`).
-    pub imports: Vec<(String, String)>,
+    pub imports: Vec<(CompactString, CompactString)>,
     /// Guards that settings apply to every view of a framework (DRF
     /// `DEFAULT_PERMISSION_CLASSES`, Django's `LoginRequiredMiddleware`).
     pub defaults: Vec<(Framework, String)>,

@@ -431,7 +431,7 @@ fn imports(file: &ParsedFile, node: Node, facts: &mut FileFacts) {
         } else {
             full
         };
-        facts.imports.push((local.to_string(), bound));
+        facts.imports.push((local.into(), bound.into()));
     }
 }
 
