@@ -472,7 +472,8 @@ fn built_from_request<'f>(file: &ParsedFile<'f>, function: Node) -> Vec<&'f str>
         };
         let returned = call
             .parent()
-            .is_some_and(|parent| parent.kind() == "return_statement");
+            .is_some_and(|parent| parent.kind() == "return_statement")
+            || only_returned(file, function, call);
         let requested = !returned
             && call.field_child("arguments").is_some_and(|arguments| {
                 named_children(arguments).into_iter().any(|argument| {
@@ -491,6 +492,67 @@ fn built_from_request<'f>(file: &ParsedFile<'f>, function: Node) -> Vec<&'f str>
         }
     }
     classes
+}
+
+/// Whether `call` is assigned to a name the function only returns or logs (`resp =
+/// Response(quote=q.quote, …)`, `logger.trace(resp)`, `return resp`): the response built for
+/// the client, not data taken from it.
+fn only_returned(file: &ParsedFile, function: Node, call: Node) -> bool {
+    let Some(assignment) = call.parent().filter(|p| p.kind() == "assignment") else {
+        return false;
+    };
+    let Some(name) = assignment
+        .field_child("left")
+        .filter(|left| left.kind() == "identifier")
+        .map(|left| file.text(left))
+    else {
+        return false;
+    };
+    let mut returned = false;
+    for use_ in descendants(function)
+        .filter(|n| n.kind() == "identifier" && file.text(*n) == name)
+    {
+        let Some(parent) = use_.parent() else {
+            return false;
+        };
+        match parent.kind() {
+            "return_statement" => returned = true,
+            "assignment" if parent.id() == assignment.id() => {}
+            _ if logged(file, parent) => {}
+            _ => return false,
+        }
+    }
+    returned
+}
+
+/// Whether `node` is in the arguments of a logging call (`logger.info(…)`, `print(…)`),
+/// directly or inside an f-string.
+fn logged(file: &ParsedFile, node: Node) -> bool {
+    let mut at = Some(node);
+    while let Some(current) = at {
+        match current.kind() {
+            "argument_list" => {
+                return current
+                    .parent()
+                    .and_then(|call| call.field_child("function"))
+                    .is_some_and(|function| {
+                        let written = file.text(function);
+                        written == "print"
+                            || written.rsplit_once('.').is_some_and(|(_, method)| {
+                                matches!(
+                                    method,
+                                    "trace" | "debug" | "info" | "warning" | "warn" | "error"
+                                )
+                            })
+                    });
+            }
+            "interpolation" | "string" | "string_content" | "binary_operator" => {
+                at = current.parent();
+            }
+            _ => return false,
+        }
+    }
+    false
 }
 
 /// The classes named by a function's request-parsing decorators (`@use_kwargs(PaymentSchema)`,
