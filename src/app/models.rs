@@ -509,8 +509,7 @@ fn only_returned(file: &ParsedFile, function: Node, call: Node) -> bool {
         return false;
     };
     let mut returned = false;
-    for use_ in descendants(function)
-        .filter(|n| n.kind() == "identifier" && file.text(*n) == name)
+    for use_ in descendants(function).filter(|n| n.kind() == "identifier" && file.text(*n) == name)
     {
         let Some(parent) = use_.parent() else {
             return false;
@@ -525,8 +524,8 @@ fn only_returned(file: &ParsedFile, function: Node, call: Node) -> bool {
     returned
 }
 
-/// Whether `node` is in the arguments of a logging call (`logger.info(…)`, `print(…)`),
-/// directly or inside an f-string.
+/// Whether `node` is in the arguments of a logging call (`logger.info(…)`, `log.debug(…)`,
+/// `print(…)`), directly or inside an f-string.
 fn logged(file: &ParsedFile, node: Node) -> bool {
     let mut at = Some(node);
     while let Some(current) = at {
@@ -538,11 +537,12 @@ fn logged(file: &ParsedFile, node: Node) -> bool {
                     .is_some_and(|function| {
                         let written = file.text(function);
                         written == "print"
-                            || written.rsplit_once('.').is_some_and(|(_, method)| {
-                                matches!(
-                                    method,
-                                    "trace" | "debug" | "info" | "warning" | "warn" | "error"
-                                )
+                            || written.rsplit_once('.').is_some_and(|(logger, method)| {
+                                logger.to_ascii_lowercase().contains("log")
+                                    && matches!(
+                                        method,
+                                        "trace" | "debug" | "info" | "warning" | "warn" | "error"
+                                    )
                             })
                     });
             }
