@@ -810,14 +810,14 @@ fn checked_by_call(file: &ParsedFile, branch: Node, name: &str) -> bool {
 }
 
 /// Whether the element `body` of `comprehension` is a name that an `if` clause tests for
-/// membership (`f in self.rename_fields`, also under `and`).
+/// membership (`f in self.rename_fields`, `f.lower() in db.columns`, also under `and`).
 fn allowlisted_by_filter(file: &ParsedFile, comprehension: Node, body: Node) -> bool {
     fn tests(file: &ParsedFile, condition: Node, name: &str) -> bool {
         match condition.kind() {
             "comparison_operator" => {
                 let operands = named_children(condition);
                 operands.len() == 2
-                    && file.text(operands[0]) == name
+                    && crate::syntax::scope::python::names_up_to_case(file, operands[0], name)
                     && condition.child(1).is_some_and(|op| file.text(op) == "in")
             }
             "boolean_operator" => {

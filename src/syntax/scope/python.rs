@@ -333,8 +333,7 @@ fn membership(file: &ParsedFile, condition: Node, name: &str) -> Option<bool> {
     let [left, right] = operands.as_slice() else {
         return None;
     };
-    if left.kind() != "identifier"
-        || file.text(*left) != name
+    if !names_up_to_case(file, *left, name)
         || !(is_constant_collection(file, *right) || is_server_collection(file, *right, condition))
     {
         return None;
@@ -345,6 +344,32 @@ fn membership(file: &ParsedFile, condition: Node, name: &str) -> Option<bool> {
         ["not in"] | ["not", "in"] => Some(false),
         _ => None,
     }
+}
+
+/// Whether `node` is the name `name`, or its text up to case and surrounding blanks
+/// (`name.lower()`, `name.strip()`): found in a collection of names, it is one of them but for
+/// its case or blanks, neither of which breaks out of an identifier or a path.
+pub(crate) fn names_up_to_case(file: &ParsedFile, node: Node, name: &str) -> bool {
+    let is_name = |n: Node| n.kind() == "identifier" && file.text(n) == name;
+    if is_name(node) {
+        return true;
+    }
+    node.kind() == "call"
+        && node
+            .field_child("arguments")
+            .is_some_and(|arguments| named_children(arguments).is_empty())
+        && node
+            .field_child("function")
+            .filter(|function| function.kind() == "attribute")
+            .is_some_and(|function| {
+                function.field_child("object").is_some_and(is_name)
+                    && function.field_child("attribute").is_some_and(|method| {
+                        matches!(
+                            file.text(method),
+                            "lower" | "upper" | "casefold" | "strip" | "lstrip" | "rstrip"
+                        )
+                    })
+            })
 }
 
 /// A call that holds only when `name` is identifier-like text: a regular expression that admits
