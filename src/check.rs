@@ -348,7 +348,7 @@ pub fn check_file(
                 let stopped = match result {
                     Ok(found) => {
                         if let Some(found) = found {
-                            findings.push(declarative_finding(planned.rule, source, found));
+                            findings.extend(declarative_findings(planned.rule, source, found));
                         }
                         (left[index] == Some(Duration::ZERO)).then_some(Stopped::TimedOut)
                     }
@@ -379,10 +379,13 @@ pub fn check_file(
 }
 
 /// Put one file's findings in source order, keep the first of any that repeat a rule on the same
-/// range, drop those a superseding rule covers, and give each its fingerprint.
+/// range (and wait on the same parameter, if any), drop those a superseding rule covers, and give
+/// each its fingerprint.
 pub(crate) fn settle<'r>(findings: &mut Vec<Finding>, rule_of: impl Fn(&str) -> Option<&'r Rule>) {
     findings.sort_by(|a, b| (a.start, &a.rule_id, a.end).cmp(&(b.start, &b.rule_id, b.end)));
-    findings.dedup_by(|a, b| a.rule_id == b.rule_id && a.bytes == b.bytes);
+    findings.dedup_by(|a, b| {
+        a.rule_id == b.rule_id && a.bytes == b.bytes && a.via_parameter == b.via_parameter
+    });
     drop_repeated_causes(findings);
     drop_superseded(findings, rule_of);
     fingerprint::assign(findings);
@@ -527,6 +530,22 @@ fn mergeable(finding: &Finding) -> bool {
 }
 
 /// The finding for a declarative rule's match.
+/// The finding a match makes, and one more for each other parameter its sink waits on (see
+/// [`Found::also_via`]), with that parameter's flow.
+fn declarative_findings(rule: &Rule, source: &SourceFile, mut found: Found) -> Vec<Finding> {
+    let also = std::mem::take(&mut found.also_via);
+    let flow = found.flow.take();
+    let base = declarative_finding(rule, source, found);
+    let mut findings = vec![with_flow(base.clone(), source, flow)];
+    for (sink, flow) in also {
+        let mut finding = base.clone();
+        finding.via_parameter = Some(sink);
+        findings.push(with_flow(finding, source, Some(flow)));
+    }
+    findings
+}
+
+/// A finding from a match, but for the match's flow (see [`with_flow`]).
 fn declarative_finding(rule: &Rule, source: &SourceFile, found: Found) -> Finding {
     let bindings: Vec<(&str, String)> = found
         .bindings
@@ -586,7 +605,16 @@ fn declarative_finding(rule: &Rule, source: &SourceFile, found: Found) -> Findin
             " (`{name}` is not imported in this file: matched by its name alone)"
         ));
     }
-    if let Some(mut flow) = found.flow {
+    finding
+}
+
+/// `finding` with the steps of `flow` and what they leave to the link.
+fn with_flow(
+    mut finding: Finding,
+    source: &SourceFile,
+    flow: Option<crate::taint::Flow>,
+) -> Finding {
+    if let Some(mut flow) = flow {
         if flow.through_unknown_call {
             finding.confidence = finding.confidence.lower();
         }

@@ -69,6 +69,9 @@ pub struct FileMatches<'f, 's> {
     /// The parameter the current match's tainted value comes from, when no source in this
     /// function reaches it (decided across the project's callers).
     via_parameter: RefCell<Option<ParamSink>>,
+    /// The other parameters that reach the same sink, with their flows, and the wait they go
+    /// with (kept only while that wait stands).
+    also_via: RefCell<Option<AlsoVia>>,
     /// The template the current match passes a value to, and the metavariable holding the
     /// variable's name (`prints-unescaped`, decided after linking).
     template: RefCell<Option<(String, String)>>,
@@ -93,6 +96,10 @@ pub struct FileMatches<'f, 's> {
     /// Per taint declaration (by address): the file's classes that run one of its sanitizers.
     sanitizing_classes: RefCell<HashMap<usize, Rc<BTreeSet<String>>>>,
 }
+
+/// The parameters that reach a sink besides the one a match waits on, with their flows, and
+/// that wait.
+type AlsoVia = (ParamSink, Vec<(ParamSink, Flow)>);
 
 /// A match: the reported byte range, the metavariables' source texts, the taint flow that
 /// satisfied a `tainted`/`from-request` constraint, and a name `resolves-to` accepted by its text
@@ -120,6 +127,9 @@ pub struct Found {
     pub setter: Option<(String, Vec<String>)>,
     /// The parameter a `tainted` constraint deferred to the function's callers.
     pub via_parameter: Option<ParamSink>,
+    /// The other parameters that reach the same sink, each with its flow: the finding waits
+    /// on each of them too.
+    pub also_via: Vec<(ParamSink, Flow)>,
     /// The template variable a `prints-unescaped` constraint deferred to linking.
     pub template: Option<TemplateUse>,
     /// The line of the handler an `in-handler: { authenticated: false }` took for
@@ -157,6 +167,7 @@ impl<'f, 's> FileMatches<'f, 's> {
             project_calls: RefCell::new(Vec::new()),
             setter: RefCell::new(None),
             via_parameter: RefCell::new(None),
+            also_via: RefCell::new(None),
             template: RefCell::new(None),
             unauthenticated: std::cell::Cell::new(None),
             routed: RefCell::new(Vec::new()),
@@ -198,6 +209,7 @@ impl<'f, 's> FileMatches<'f, 's> {
         self.project_calls.borrow_mut().clear();
         self.setter.borrow_mut().take();
         self.via_parameter.borrow_mut().take();
+        self.also_via.borrow_mut().take();
         self.template.borrow_mut().take();
         self.how.set(None);
         self.unauthenticated.set(None);
@@ -278,6 +290,11 @@ impl<'f, 's> FileMatches<'f, 's> {
                 variable: strip_quotes(text).to_string(),
             })
         });
+        let via_parameter = self.via_parameter.borrow_mut().take();
+        let also_via = match self.also_via.borrow_mut().take() {
+            Some((with, also)) if via_parameter.as_ref() == Some(&with) => also,
+            _ => Vec::new(),
+        };
         Some(Found {
             bytes: reported,
             bindings,
@@ -290,7 +307,8 @@ impl<'f, 's> FileMatches<'f, 's> {
             rebound: self.rebound.borrow_mut().take(),
             project_calls: self.project_calls.take(),
             setter: self.setter.borrow_mut().take(),
-            via_parameter: self.via_parameter.borrow_mut().take(),
+            via_parameter,
+            also_via,
             template,
             unauthenticated: self.unauthenticated.take(),
             routed: self.routed.take(),
@@ -948,24 +966,48 @@ impl FileMatches<'_, '_> {
         flow
     }
 
-    /// The flow from a parameter of the function around `node` to it, past the rule's
-    /// sanitizers, and the sink that makes of that parameter for the function's callers.
-    pub(crate) fn parameter_trace(
+    /// The flows from the parameters of the function around `node` to it, past the rule's
+    /// sanitizers, one per parameter that reaches it, and the sink each makes of its parameter
+    /// for the function's callers: `rmtree(root + str(job_id) + "/" + name)` waits on callers
+    /// of either, and a caller that passes a constant `job_id` still passes `name`.
+    pub(crate) fn parameter_traces(
         &self,
         spec: &TaintSpec,
         node: tree_sitter::Node,
-    ) -> Option<(ParamSink, Flow)> {
-        let (function, id) = across::function_at(self.file, node)?;
-        let hook = |candidate: tree_sitter::Node| self.custom(spec, candidate);
-        let flow = Tracer::from_parameters(self.file, self.model(), &hook, function).trace(node)?;
-        let (index, parameter) = flow.parameter.clone()?;
-        let sink = ParamSink {
-            function: id,
-            index,
-            parameter,
-            only_when: across::flag_around(self.file, function, node),
+    ) -> Vec<(ParamSink, Flow)> {
+        let Some((function, id)) = across::function_at(self.file, node) else {
+            return Vec::new();
         };
-        Some((sink, flow))
+        let hook = |candidate: tree_sitter::Node| self.custom(spec, candidate);
+        let Some(first) =
+            Tracer::from_parameters(self.file, self.model(), &hook, function).trace(node)
+        else {
+            return Vec::new();
+        };
+        let Some((reached, _)) = first.parameter else {
+            return Vec::new();
+        };
+        let count = crate::taint::parameter_names(self.file, function).len();
+        let others = (0..count)
+            .filter(|index| *index != reached)
+            .filter_map(|index| {
+                Tracer::from_parameter_at(self.file, self.model(), &hook, function, index)
+                    .trace(node)
+            });
+        let only_when = across::flag_around(self.file, function, node);
+        std::iter::once(first)
+            .chain(others)
+            .filter_map(|flow| {
+                let (index, parameter) = flow.parameter.clone()?;
+                let sink = ParamSink {
+                    function: id.clone(),
+                    index,
+                    parameter,
+                    only_when: only_when.clone(),
+                };
+                Some((sink, flow))
+            })
+            .collect()
     }
 
     /// A `tainted` value with no source in its function that comes from one of the function's
@@ -974,9 +1016,13 @@ impl FileMatches<'_, '_> {
         if self.via_parameter.borrow().is_some() {
             return false;
         }
-        let Some((sink, flow)) = self.parameter_trace(spec, bound.get_inner_node()) else {
+        let mut traces = self
+            .parameter_traces(spec, bound.get_inner_node())
+            .into_iter();
+        let Some((sink, flow)) = traces.next() else {
             return false;
         };
+        *self.also_via.borrow_mut() = Some((sink.clone(), traces.collect()));
         *self.via_parameter.borrow_mut() = Some(sink);
         *self.flow.borrow_mut() = Some(flow);
         true

@@ -1127,15 +1127,17 @@ fn join_file(
                 finding.flow = prefixed(source, flow, step, &waiting.finding.flow);
                 lower_for_handler(&file, call, &matcher.condition, &mut finding);
                 joined.reported.push(finding);
-            } else if let Some((sink, mut flow)) = matches().parameter_trace(spec, argument) {
-                let mut finding = waiting.finding.clone();
-                if flow.through_unknown_call {
-                    finding.confidence = finding.confidence.lower();
+            } else {
+                for (sink, mut flow) in matches().parameter_traces(spec, argument) {
+                    let mut finding = waiting.finding.clone();
+                    if flow.through_unknown_call {
+                        finding.confidence = finding.confidence.lower();
+                    }
+                    finding.add_flow_checks(&mut flow);
+                    finding.via_parameter = Some(sink);
+                    finding.flow = prefixed(source, flow, step.clone(), &waiting.finding.flow);
+                    joined.waiting.push(finding);
                 }
-                finding.add_flow_checks(&mut flow);
-                finding.via_parameter = Some(sink);
-                finding.flow = prefixed(source, flow, step, &waiting.finding.flow);
-                joined.waiting.push(finding);
             }
         }
     }

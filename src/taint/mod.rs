@@ -298,6 +298,30 @@ impl<'a, 'f> Tracer<'a, 'f> {
         }
     }
 
+    /// A tracer whose one source is the parameter at `index` of `function` (receivers not
+    /// counted), reported by that position: which other parameter a value at a sink also comes
+    /// from.
+    pub fn from_parameter_at(
+        file: &'a ParsedFile<'f>,
+        model: &'a FileModel,
+        custom: CustomHook<'a>,
+        function: Node,
+        index: usize,
+    ) -> Self {
+        // The other names are left empty (no identifier matches them), so that the one kept
+        // stays at its position.
+        let names = parameter_names(file, function)
+            .into_iter()
+            .enumerate()
+            .map(|(at, name)| if at == index { name } else { String::new() })
+            .collect();
+        Tracer {
+            params: Some((function.id(), names)),
+            request: false,
+            ..Tracer::new(file, model, custom, false)
+        }
+    }
+
     /// A tracer whose one source is the parameter `name` of `function`: whether a value
     /// derives from it.
     pub fn from_parameter(

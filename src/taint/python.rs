@@ -103,6 +103,26 @@ fn is_row_lookup(callee: &str, last: &str) -> bool {
             || callee.starts_with("objects.")
             || callee.contains(".query."))
             && ROW_LOOKUPS.contains(&last))
+        || ends_query(callee, last)
+}
+
+/// `Process.for_user(pid=pid).first()`, `repo.scoped(owner).one_or_none()`: a method only
+/// query objects have (Django's and SQLAlchemy's, Flask-SQLAlchemy's `…_or_404`), called on
+/// what another call returned: whichever method of the project built the query, the row it
+/// returns is stored.
+fn ends_query(callee: &str, last: &str) -> bool {
+    matches!(
+        last,
+        "first"
+            | "one"
+            | "one_or_none"
+            | "first_or_404"
+            | "one_or_404"
+            | "scalar_one"
+            | "scalar_one_or_none"
+    ) && callee
+        .strip_suffix(last)
+        .is_some_and(|chain| chain.ends_with(")."))
 }
 
 /// A SQLAlchemy look-up: `session.get(File, file_id)` (a mapped class, then its key), a
