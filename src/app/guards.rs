@@ -77,6 +77,10 @@ pub enum Via {
     /// project's module-level functions of that name are read like [`Via::Body`], but which of
     /// them runs is decided by a name alone ([`Verdict::Dispatched`]).
     Dispatched,
+    /// `dependencies=route_dependencies`, a parameter of the function that declares the route
+    /// (a router factory): the guards are whatever its callers pass in. Not followed into the
+    /// callers: the route is reported less sure ([`Verdict::ByName`]).
+    Injected,
 }
 
 impl Via {
@@ -1142,6 +1146,30 @@ pub fn dependency_calls(file: &ParsedFile, node: Node, annotation: Option<Node>)
     out
 }
 
+/// `dependencies=route_dependencies` where `route_dependencies` is a parameter of a function
+/// around it (a router factory): the dependencies its callers pass in ([`Via::Injected`]).
+pub fn injected_dependencies(file: &ParsedFile, node: Node) -> Option<GuardCall> {
+    if node.kind() != "identifier" {
+        return None;
+    }
+    let name = file.text(node);
+    let factory = file
+        .ancestors(node)
+        .filter(|ancestor| ancestor.kind() == "function_definition")
+        .find(|function| {
+            crate::taint::parameter_names(file, *function)
+                .iter()
+                .any(|parameter| parameter == name)
+        })?;
+    let factory = file.text(factory.field_child("name")?);
+    Some(GuardCall {
+        text: format!("dependencies={name}, which the callers of `{factory}` pass in"),
+        callee: name.to_string(),
+        how: Via::Injected,
+        unless_caught: Vec::new(),
+    })
+}
+
 /// `Annotated[User, Depends()]` → `User`; `User` → `User`.
 fn annotated_type(file: &ParsedFile, annotation: Node) -> String {
     let text = file.text(annotation);
@@ -1702,6 +1730,7 @@ impl<'a> Judge<'a> {
             how if how.read_as_helper() => self.judge_known(file, call, 0),
             Via::Predicate => self.judge_predicate(file, call),
             Via::Dispatched => self.judge_dispatched(call),
+            Via::Injected => Verdict::ByName,
             _ => self.judge_at(file, call, 0),
         };
         match &verdict {

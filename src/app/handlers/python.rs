@@ -3,8 +3,8 @@
 use super::{is_session_like, looks_like_auth, Framework, Handler};
 use crate::app::connexion::Binding;
 use crate::app::guards::{
-    decorator_call_guard, dependency_calls, python_body_calls, python_decorator_guards,
-    python_parameter_guards, GuardCall, Via,
+    decorator_call_guard, dependency_calls, injected_dependencies, python_body_calls,
+    python_decorator_guards, python_parameter_guards, GuardCall, Via,
 };
 use crate::parse::ParsedFile;
 use crate::syntax::{descendants, named_children, FieldChild};
@@ -198,7 +198,11 @@ fn file_facts<'t>(file: &'t ParsedFile, functions: &mut Vec<Node<'t>>) -> FileFa
                         .object_dependencies
                         .entry(file.text(left).to_string())
                         .or_default()
-                        .extend(dependency_calls(file, list, None));
+                        .extend(
+                            dependency_calls(file, list, None)
+                                .into_iter()
+                                .chain(injected_dependencies(file, list)),
+                        );
                 }
                 // router = APIRouter(route_class=AuthRoute): every route's request goes through
                 // `AuthRoute.get_route_handler`, judged by what the handler it returns does.
@@ -246,7 +250,11 @@ fn file_facts<'t>(file: &'t ParsedFile, functions: &mut Vec<Node<'t>>) -> FileFa
                             .object_dependencies
                             .entry(file.text(router).to_string())
                             .or_default()
-                            .extend(dependency_calls(file, list, None));
+                            .extend(
+                                dependency_calls(file, list, None)
+                                    .into_iter()
+                                    .chain(injected_dependencies(file, list)),
+                            );
                     }
                 } else if method == "before_request"
                     && node.parent().is_none_or(|p| p.kind() != "decorator")
@@ -491,6 +499,7 @@ fn handler_for(
     if let Kind::Routed { call, object, .. } = &kind {
         if let Some(list) = keyword_argument(file, *call, "dependencies") {
             dependency_guards.extend(dependency_calls(file, list, None));
+            dependency_guards.extend(injected_dependencies(file, list));
         }
         if facts.imports_ninja {
             dependency_guards.extend(ninja_auth(file, *call));
