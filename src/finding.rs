@@ -129,6 +129,11 @@ pub enum LinkCheck {
     /// The value's `{:?}` prints a field the pattern accepts, through structs of other files
     /// or crates: `debug-shows-field` in a rule, for a type the finding's file does not declare.
     DebugShowsField(DebugShown),
+    /// The flow starts at a Rust handler parameter that its extractor parses into this type (a
+    /// name): when a struct of the project of that name checks what is deserialized into it
+    /// (`#[serde(try_from = "String")]`, a hand-written `Deserialize`), the finding is
+    /// low-confidence, as what the check lets through is not read.
+    ParsedInto(String),
 }
 
 /// A value printed with `{:?}`: its possible type names, the field path to the printed value
@@ -148,6 +153,9 @@ impl Finding {
         let validators = std::mem::take(&mut flow.validators);
         let tests = std::mem::take(&mut flow.tests);
         let through = std::mem::take(&mut flow.through);
+        if let Some(parsed) = flow.parsed_into.take() {
+            self.link_checks.push(LinkCheck::ParsedInto(parsed));
+        }
         self.extend_check(validators, LinkCheck::NotValidated);
         self.extend_check(tests, LinkCheck::NotTested);
         self.extend_check(through, LinkCheck::PassesThrough);

@@ -36,6 +36,10 @@ pub struct LinkChecks {
     read_only: BTreeSet<String>,
     /// Handlers, by file and line, that every route reaching them authenticates.
     authenticated: BTreeSet<(String, usize)>,
+    /// Handlers, by file and line, whose every route has no guard but some judged by name
+    /// (code not in the scan, or dependencies a router factory's callers pass in): an
+    /// `authenticated: false` finding on them is low-confidence, as `missing-authorization`'s.
+    guessed_guards: BTreeMap<(String, usize), String>,
     /// Handlers, by file and line, that every route reaching them restricts to staff.
     staff_only: BTreeSet<(String, usize)>,
     /// The path and methods of every linked route, by handler file and line.
@@ -67,6 +71,9 @@ pub struct LinkChecks {
     /// The names annotating findings' handler parameters that the project declares as aliases
     /// carrying a dependency.
     dependency_aliases: BTreeSet<String>,
+    /// The types findings' Rust extractors parse request values into that a struct of the
+    /// project of that name checks on deserialization.
+    validated_types: BTreeSet<String>,
 }
 
 impl LinkChecks {
@@ -169,6 +176,14 @@ impl LinkChecks {
             },
             |shown| structs.shows(shown),
         );
+        let validated_types = checks_that_hold(
+            findings.clone(),
+            |check| match check {
+                LinkCheck::ParsedInto(name) => Some(name),
+                _ => None,
+            },
+            |name| structs.validates(name),
+        );
         let object_permission_views = views_whose_lineage(
             files,
             &judge,
@@ -238,6 +253,7 @@ impl LinkChecks {
             blocking,
             read_only,
             authenticated: authenticated_handlers(project),
+            guessed_guards: guessed_guard_handlers(project),
             staff_only: staff_only_handlers(project),
             routes: routes_by_handler(project),
             routed_files: project
@@ -256,6 +272,7 @@ impl LinkChecks {
             rebound,
             debug_shown,
             dependency_aliases,
+            validated_types,
         }
     }
 
@@ -329,6 +346,29 @@ impl LinkChecks {
             if owner_checked {
                 finding.confidence = Confidence::Low;
             }
+            let guessed = finding.link_checks.iter().find_map(|check| match check {
+                LinkCheck::Unauthenticated(line) => {
+                    self.guessed_guards.get(&(finding.path.clone(), *line))
+                }
+                _ => None,
+            });
+            if let Some(guard) = guessed {
+                finding.confidence = Confidence::Low;
+                finding.message.push_str(&format!(
+                    " (`{guard}` may guard it: judged by its name alone)"
+                ));
+            }
+            let parsed = finding.link_checks.iter().find_map(|check| match check {
+                LinkCheck::ParsedInto(name) if self.validated_types.contains(name) => Some(name),
+                _ => None,
+            });
+            if let Some(name) = parsed {
+                finding.confidence = Confidence::Low;
+                finding.message.push_str(&format!(
+                    " (the request value is parsed into `{name}`, whose deserialization checks it: \
+                     what the check lets through is not read)"
+                ));
+            }
         }
     }
 
@@ -395,6 +435,7 @@ impl LinkChecks {
             }
             LinkCheck::NotDependencyAlias(alias) => !self.dependency_aliases.contains(alias),
             LinkCheck::EntersAtStaffHandler(..)
+            | LinkCheck::ParsedInto(..)
             | LinkCheck::OwnedModel(..)
             | LinkCheck::OwnerCheckedOnDispatch(..) => true,
         }
@@ -644,6 +685,25 @@ fn routes_by_handler(project: &Project) -> RoutesByHandler {
 /// registration reaches keeps what its file says.
 fn authenticated_handlers(project: &Project) -> BTreeSet<(String, usize)> {
     handlers_whose_every_route(project, Route::authenticated)
+}
+
+/// The handlers, by file and line, whose every route is unauthenticated but for guards whose
+/// code is not in the scan, judged by their names.
+fn guessed_guard_handlers(project: &Project) -> BTreeMap<(String, usize), String> {
+    let handlers = handlers_whose_every_route(project, |route| {
+        !route.authenticated() && !route.guessed_guards.is_empty()
+    });
+    project
+        .routes
+        .iter()
+        .filter_map(|route| {
+            let handler = (route.file.clone(), route.line);
+            let guard = route.guessed_guards.first()?;
+            handlers
+                .contains(&handler)
+                .then(|| (handler, guard.clone()))
+        })
+        .collect()
 }
 
 /// The handlers, by file and line, whose every route has a guard that admits only staff.

@@ -59,7 +59,8 @@ pub fn debug_shows_field(
     }
 }
 
-/// A struct a Rust file declares, as the link judges `{:?}` of values of other files by it.
+/// A struct a Rust file declares, as the link judges `{:?}` of values of other files by it,
+/// and request values parsed into it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StructFact {
     pub name: String,
@@ -67,6 +68,10 @@ pub struct StructFact {
     pub debug: bool,
     /// Its fields: name and the capitalised type names of their written types.
     pub fields: Vec<(String, Vec<String>)>,
+    /// Whether deserializing it checks the value: `#[serde(try_from = "String")]` (its
+    /// `TryFrom` may refuse), or a hand-written `impl Deserialize` in the same file.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub validated: bool,
 }
 
 /// The structs `file` declares (kept on the file: [`ParsedFile::structs`]).
@@ -88,6 +93,7 @@ pub(crate) fn struct_facts(file: &ParsedFile) -> Vec<StructFact> {
                 })
                 .collect();
             Some(StructFact {
+                validated: serde_try_from(file, item) || deserialized_by_hand(file, &name),
                 name,
                 debug: derives_debug(file, item),
                 fields,
@@ -102,6 +108,14 @@ pub struct Structs<'a> {
 }
 
 impl<'a> Structs<'a> {
+    /// Whether a struct of this name validates what is deserialized into it (one of them,
+    /// where several share the name).
+    pub fn validates(&self, name: &str) -> bool {
+        self.by_name
+            .get(name)
+            .is_some_and(|facts| facts.iter().any(|fact| fact.validated))
+    }
+
     pub fn new(facts: impl Iterator<Item = &'a StructFact>) -> Self {
         let mut by_name: BTreeMap<&str, Vec<&StructFact>> = BTreeMap::new();
         for fact in facts {
@@ -203,21 +217,43 @@ fn type_names(text: &str) -> Vec<String> {
 
 /// Whether the attributes above `item` derive `Debug`.
 fn derives_debug(file: &ParsedFile, item: Node) -> bool {
-    let mut previous = item.prev_sibling();
-    while let Some(node) = previous {
-        match node.kind() {
-            "attribute_item" => {
-                let derives = descendants(node)
-                    .any(|n| n.kind() == "identifier" && file.text(n) == "derive")
-                    && file.text(node).contains("Debug");
-                if derives {
-                    return true;
-                }
-            }
-            "line_comment" | "block_comment" => {}
-            _ => return false,
-        }
-        previous = node.prev_sibling();
-    }
-    false
+    attributes(item).any(|node| {
+        descendants(node).any(|n| n.kind() == "identifier" && file.text(n) == "derive")
+            && file.text(node).contains("Debug")
+    })
+}
+
+/// `#[serde(try_from = "String")]` on the struct: serde builds it through its `TryFrom`.
+fn serde_try_from(file: &ParsedFile, item: Node) -> bool {
+    attributes(item).any(|node| {
+        let text = file.text(node);
+        text.contains("serde") && text.contains("try_from")
+    })
+}
+
+/// `impl<'de> Deserialize<'de> for Version` (also `serde::Deserialize`) in the file.
+fn deserialized_by_hand(file: &ParsedFile, name: &str) -> bool {
+    file.of_kinds(&["impl_item"]).into_iter().any(|item| {
+        let names_trait = item.field_child("trait").is_some_and(|t| {
+            let written = file.text(t);
+            let path = written.split('<').next().unwrap_or(written);
+            path.rsplit("::").next() == Some("Deserialize")
+        });
+        names_trait
+            && item
+                .field_child("type")
+                .is_some_and(|t| file.text(t) == name)
+    })
+}
+
+/// The attributes written on `item` (comments between them skipped).
+fn attributes(item: Node) -> impl Iterator<Item = Node> {
+    std::iter::successors(item.prev_sibling(), |node| node.prev_sibling())
+        .take_while(|node| {
+            matches!(
+                node.kind(),
+                "attribute_item" | "line_comment" | "block_comment"
+            )
+        })
+        .filter(|node| node.kind() == "attribute_item")
 }

@@ -96,6 +96,11 @@ pub struct Flow {
     /// dependency, FastAPI fills the parameter and the flow has no source (decided when the
     /// project is linked).
     pub dependency_alias: Option<String>,
+    /// The type a Rust handler's extractor parses the parameter the flow starts at into
+    /// (`OriginalName` of `Path(name): Path<OriginalName>`): if the project declares it with a
+    /// deserialization that checks the value, the flow is less sure (decided when the project
+    /// is linked).
+    pub parsed_into: Option<String>,
 }
 
 /// A call of a function (or class) by its qualified name, and the argument a traced value is
@@ -504,6 +509,7 @@ impl<'a, 'f> Tracer<'a, 'f> {
             entry: None,
             url_parameter: None,
             dependency_alias: None,
+            parsed_into: None,
         }
     }
 
@@ -662,6 +668,10 @@ impl<'a, 'f> Tracer<'a, 'f> {
         );
         if handler.framework == crate::app::handlers::Framework::Fastapi {
             flow.dependency_alias = self.imported_annotation(declared);
+        }
+        if self.file.language() == Language::Rust {
+            flow.parsed_into = rust::enclosing_function(declared)
+                .and_then(|function| rust::extracted_type(self.file, function, name));
         }
         let line = self.file.source.position(handler.name_bytes.start).line;
         if self.conversions_sanitize && !typed && handler.route.is_none() {

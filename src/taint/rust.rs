@@ -492,3 +492,49 @@ fn is_name_position(node: Node) -> bool {
         _ => false,
     }
 }
+
+/// The type a handler's extractor parses the parameter `name` into, where the extractor's type
+/// says it: `OriginalName` for `name` of `Path((name, version)): Path<(OriginalName, Version)>`,
+/// `Slug` of `Path(slug): Path<Slug>` (references dropped, the last segment of a path).
+pub(super) fn extracted_type(file: &ParsedFile, function: Node, name: &str) -> Option<String> {
+    let parameters = function.field_child("parameters")?;
+    named_children(parameters)
+        .into_iter()
+        .find_map(|parameter| {
+            let pattern = parameter.field_child("pattern")?;
+            let ty = parameter.field_child("type")?;
+            type_of_binding(file, pattern, ty, name)
+        })
+}
+
+/// The part of the type `ty` that the binding `name` in `pattern` receives, matched by
+/// position through tuple structs (`Path(…)` with `Path<…>`) and tuples.
+fn type_of_binding(file: &ParsedFile, pattern: Node, ty: Node, name: &str) -> Option<String> {
+    let ty = match ty.kind() {
+        "reference_type" => ty.field_child("type")?,
+        _ => ty,
+    };
+    match pattern.kind() {
+        "identifier" if file.text(pattern) == name => {
+            let written = file.text(ty);
+            (ty.kind() == "type_identifier" || ty.kind() == "scoped_type_identifier")
+                .then(|| written.rsplit("::").next().unwrap_or(written).to_string())
+        }
+        "tuple_struct_pattern" if ty.kind() == "generic_type" => {
+            let inner: Vec<Node> = named_children(pattern).into_iter().skip(1).collect();
+            let arguments: Vec<Node> = named_children(ty.field_child("type_arguments")?);
+            let [inner] = inner.as_slice() else {
+                return None;
+            };
+            let [argument] = arguments.as_slice() else {
+                return None;
+            };
+            type_of_binding(file, *inner, *argument, name)
+        }
+        "tuple_pattern" if ty.kind() == "tuple_type" => named_children(pattern)
+            .into_iter()
+            .zip(named_children(ty))
+            .find_map(|(part, part_type)| type_of_binding(file, part, part_type, name)),
+        _ => None,
+    }
+}
