@@ -178,6 +178,9 @@ struct Context<'t> {
     name: String,
     function: Node<'t>,
     admin: bool,
+    /// A permission class of the view (`permission_classes`) whose `has_permission` decides on
+    /// more than whether the caller signed in: the look-up is less surely another user's.
+    authorized_by: Option<String>,
     /// A Django or DRF view, whose URL arguments are strings, numbers or UUIDs.
     django: bool,
     /// Whether the function is the handler itself rather than a hook of a class-based view
@@ -228,6 +231,7 @@ fn call_lookup(file: &ParsedFile, model: &FileModel, call: Node) -> Option<Match
     if context.admin {
         return None;
     }
+    let authorized = context.authorized_by.is_some();
     let mut id = None;
     // A user name, an e-mail address, an account number: judged by what the handler does with
     // the row.
@@ -237,7 +241,7 @@ fn call_lookup(file: &ParsedFile, model: &FileModel, call: Node) -> Option<Match
     // Request values the conditions use: a check on any of them (`if account_id !=
     // request.user.account_id`) covers the look-up.
     let mut requested_values = Vec::new();
-    let mut lower = false;
+    let mut lower = authorized;
     for condition in &lookup.conditions {
         if is_public_condition(&condition.key) {
             return None;
@@ -1465,13 +1469,67 @@ fn context<'t>(file: &ParsedFile, model: &FileModel, node: Node<'t>) -> Option<C
         admin |= is_admin_marker(&class_markers(file, class));
     }
     admin |= checks_admin(file, function);
+    let authorized_by =
+        enclosing_class(function).and_then(|class| authorizing_permission(file, class));
     Some(Context {
         name,
         function,
         admin,
+        authorized_by,
         django,
         handler: handler.is_some(),
     })
+}
+
+/// A permission class the view lists (`permission_classes = (HistoryPermission,)`), defined in
+/// this file, whose `has_permission` refuses on more than the caller's sign-in: it reads the
+/// caller's identity or rights (`request.user.pk` compared with the requested id,
+/// `request.user_acl`, `request.user.has_perm(…)`) and raises or returns under a condition.
+fn authorizing_permission(file: &ParsedFile, class: Node) -> Option<String> {
+    let permissions = class_attribute(file, class, "permission_classes")?;
+    let text = file.text(permissions);
+    text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|name| starts_upper(name) && !NON_OBJECT_PERMISSIONS.contains(name))
+        .find(|name| {
+            let Some(permission) = local_class(file, name) else {
+                return false;
+            };
+            class_methods(file, permission)
+                .into_iter()
+                .filter(|(method, _)| method == "has_permission")
+                .any(|(_, method)| checks_caller_rights(file, method))
+        })
+        .map(str::to_string)
+}
+
+/// Whether a condition in `method` reads the caller beyond whether they signed in
+/// (`request.user.pk`, `request.user_acl`, `request.user.has_perm(…)`), and the method refuses
+/// (a `raise`, or a `return` of something other than `True`).
+fn checks_caller_rights(file: &ParsedFile, method: Node) -> bool {
+    const SIGN_IN_ONLY: &[&str] = &["is_authenticated", "is_anonymous", "is_active"];
+    let reads_rights = file
+        .of_kinds_within(&["if_statement"], method)
+        .into_iter()
+        .filter_map(|statement| statement.field_child("condition"))
+        .flat_map(|condition| file.of_kinds_within(&["attribute"], condition))
+        .any(|attribute| {
+            let written = file.text(attribute);
+            let Some(rest) = written.strip_prefix("request.") else {
+                return false;
+            };
+            match rest.strip_prefix("user.") {
+                Some(field) => !SIGN_IN_ONLY.contains(&field),
+                None => rest != "user" && rest.starts_with("user"),
+            }
+        });
+    let refuses = !file
+        .of_kinds_within(&["raise_statement"], method)
+        .is_empty()
+        || file
+            .of_kinds_within(&["return_statement"], method)
+            .into_iter()
+            .any(|statement| !matches!(file.text(statement), "return True"));
+    reads_rights && refuses
 }
 
 fn enclosing_class(function: Node) -> Option<Node> {
