@@ -8,8 +8,10 @@ use crate::parse::ParsedFile;
 use crate::source::Language;
 use crate::source::Position;
 use crate::symbols::FileSymbols;
+use crate::syntax::FieldChild;
 use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
+use tree_sitter::Node;
 
 mod python;
 mod rust;
@@ -331,6 +333,36 @@ const SIGNATURE_HINTS: &[&str] = &[
     "constant_time_eq",
 ];
 
+/// Whether a handler's text suggests it verifies a signature ([`SIGNATURE_HINTS`], or an
+/// `authenticate(…)` call handed a secret), or that of a function of its module it calls or
+/// runs on a worker thread (`await run_in_threadpool(_receive_event, body=body, …)`).
+fn verifies_signature(file: &ParsedFile, function: Option<Node>, body: &str) -> bool {
+    let hinted = |text: &str| {
+        SIGNATURE_HINTS.iter().any(|hint| text.contains(hint))
+            || (text.contains("authenticate(") && text.contains("secret"))
+    };
+    if hinted(body) {
+        return true;
+    }
+    let (Some(function), Language::Python) = (function, file.language()) else {
+        return false;
+    };
+    let root = file.tree.root_node();
+    file.of_kinds_within(&["call"], function)
+        .into_iter()
+        .flat_map(|call| {
+            let callee = call.field_child("function");
+            let handed = call
+                .field_child("arguments")
+                .map(crate::syntax::named_children)
+                .unwrap_or_default();
+            callee.into_iter().chain(handed)
+        })
+        .filter(|name| name.kind() == "identifier")
+        .filter_map(|name| file.definition_in(root, "function_definition", file.text(name)))
+        .any(|helper| helper != function && hinted(file.text(helper)))
+}
+
 impl HandlerFact {
     /// The fact for a handler the per-file model found; `public` from the file's markers.
     pub fn of(file: &ParsedFile, handler: &Handler, public: &[(usize, Option<String>)]) -> Self {
@@ -377,7 +409,7 @@ impl HandlerFact {
             markers: handler.markers.clone(),
             public,
             writes: WRITE_HINTS.iter().any(|hint| body.contains(hint)),
-            verifies_signature: SIGNATURE_HINTS.iter().any(|hint| body.contains(hint)),
+            verifies_signature: verifies_signature(file, function, body),
             grants: handler_function(file, handler)
                 .and_then(|function| crate::app::privilege::granted(file, function)),
             capability: crate::app::capability::of(file, handler),
