@@ -979,24 +979,27 @@ impl FileMatches<'_, '_> {
             return Vec::new();
         };
         let hook = |candidate: tree_sitter::Node| self.custom(spec, candidate);
-        let Some(first) =
-            Tracer::from_parameters(self.file, self.model(), &hook, function).trace(node)
-        else {
-            return Vec::new();
-        };
-        let Some((reached, _)) = first.parameter else {
-            return Vec::new();
-        };
+        // Each trace leaves out the parameters found before it: one more trace than there are
+        // parameters reaching the sink, none once every parameter is found.
         let count = crate::taint::parameter_names(self.file, function).len();
-        let others = (0..count)
-            .filter(|index| *index != reached)
-            .filter_map(|index| {
-                Tracer::from_parameter_at(self.file, self.model(), &hook, function, index)
+        let mut found: Vec<usize> = Vec::new();
+        let mut flows = Vec::new();
+        while found.len() < count {
+            let Some(flow) =
+                Tracer::from_parameters(self.file, self.model(), &hook, function, &found)
                     .trace(node)
-            });
+            else {
+                break;
+            };
+            match &flow.parameter {
+                Some((index, _)) if !found.contains(index) => found.push(*index),
+                _ => break,
+            }
+            flows.push(flow);
+        }
         let only_when = across::flag_around(self.file, function, node);
-        std::iter::once(first)
-            .chain(others)
+        flows
+            .into_iter()
             .filter_map(|flow| {
                 let (index, parameter) = flow.parameter.clone()?;
                 let sink = ParamSink {

@@ -286,39 +286,29 @@ impl<'a, 'f> Tracer<'a, 'f> {
         }
     }
 
-    /// A tracer whose sources are the parameters of `function` (request input is not): which
-    /// parameter a value at a sink inside it comes from. Callers across the project then say
+    /// A tracer whose sources are the parameters of `function` (request input is not), but
+    /// those at the positions in `found` (receivers not counted): which parameter a value at a
+    /// sink inside it comes from, and which other one too. Callers across the project then say
     /// whether that parameter carries request input ([`across`]).
     pub fn from_parameters(
         file: &'a ParsedFile<'f>,
         model: &'a FileModel,
         custom: CustomHook<'a>,
         function: Node,
+        found: &[usize],
     ) -> Self {
-        let names = parameter_names(file, function);
-        Tracer {
-            params: Some((function.id(), names)),
-            request: false,
-            ..Tracer::new(file, model, custom, false)
-        }
-    }
-
-    /// A tracer whose one source is the parameter at `index` of `function` (receivers not
-    /// counted), reported by that position: which other parameter a value at a sink also comes
-    /// from.
-    pub fn from_parameter_at(
-        file: &'a ParsedFile<'f>,
-        model: &'a FileModel,
-        custom: CustomHook<'a>,
-        function: Node,
-        index: usize,
-    ) -> Self {
-        // The other names are left empty (no identifier matches them), so that the one kept
-        // stays at its position.
+        // The names of `found` are left empty (no identifier matches them), so that the others
+        // keep their positions.
         let names = parameter_names(file, function)
             .into_iter()
             .enumerate()
-            .map(|(at, name)| if at == index { name } else { String::new() })
+            .map(|(at, name)| {
+                if found.contains(&at) {
+                    String::new()
+                } else {
+                    name
+                }
+            })
             .collect();
         Tracer {
             params: Some((function.id(), names)),
