@@ -982,13 +982,18 @@ impl FileMatches<'_, '_> {
         // Each trace leaves out the parameters found before it: one more trace than there are
         // parameters reaching the sink, none once every parameter is found.
         let count = crate::taint::parameter_names(self.file, function).len();
+        // What no parameter reaches, no fewer parameters reach: a trace starts knowing the
+        // values the traces before it found clean.
         let mut found: Vec<usize> = Vec::new();
         let mut flows = Vec::new();
+        let mut clean = crate::taint::Memo::new();
         while found.len() < count {
-            let Some(flow) =
-                Tracer::from_parameters(self.file, self.model(), &hook, function, &found)
-                    .trace(node)
-            else {
+            let tracer = Tracer::from_parameters(self.file, self.model(), &hook, function, &found)
+                .with_memo(clean);
+            let flow = tracer.trace(node);
+            clean = tracer.into_memo();
+            clean.retain(|_, flow| flow.is_none());
+            let Some(flow) = flow else {
                 break;
             };
             match &flow.parameter {
