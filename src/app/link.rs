@@ -835,7 +835,13 @@ impl<'a> Linker<'a> {
         let (file, handler) = self.handlers[h];
         let mut guards: Vec<String> = handler.guards.clone();
         guards.extend(self.hooks.get(&h).cloned());
-        guards.extend(trail.guards.iter().cloned());
+        // A django-ninja operation's own `auth=` replaces its routers' and API's.
+        let trail_calls: &[(usize, GuardCall)] = if handler.own_auth {
+            &[]
+        } else {
+            guards.extend(trail.guards.iter().cloned());
+            &trail.guard_calls
+        };
         let mut guessed = Vec::new();
         let mut dispatched = Vec::new();
         let mut staff_only = false;
@@ -844,7 +850,7 @@ impl<'a> Linker<'a> {
             .as_ref()
             .map(|check| format!("`{check}`"));
         let calls = handler.guard_calls.iter().map(|call| (file, call));
-        for (at, call) in calls.chain(trail.guard_calls.iter().map(|(f, c)| (*f, c))) {
+        for (at, call) in calls.chain(trail_calls.iter().map(|(f, c)| (*f, c))) {
             staff_only |= !(call.how.read_as_helper()
                 || matches!(call.how, Via::Predicate | Via::Dispatched))
                 && self.judge.admits_only_staff(at, call);

@@ -192,6 +192,10 @@ pub struct HandlerFact {
     pub writes: bool,
     /// The body verifies a signature (webhooks).
     pub verifies_signature: bool,
+    /// A django-ninja operation that sets its own `auth=` (`auth=None` included): it replaces
+    /// the authentication of the routers and the API that mount it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub own_auth: bool,
     /// A privilege the handler's own code grants without testing the caller's role or rights
     /// (`user.role = …`), as written: an administrator action.
     pub grants: Option<String>,
@@ -333,6 +337,25 @@ const SIGNATURE_HINTS: &[&str] = &[
     "constant_time_eq",
 ];
 
+/// Whether a django-ninja operation's decorator sets `auth=` itself (`@router.post("/open",
+/// auth=None)`).
+fn sets_own_auth(file: &ParsedFile, function: Option<Node>, handler: &Handler) -> bool {
+    let decorated = function
+        .and_then(|function| function.parent())
+        .filter(|parent| parent.kind() == "decorated_definition");
+    handler.framework == Framework::Ninja
+        && decorated.is_some_and(|decorated| {
+            crate::syntax::named_children(decorated)
+                .into_iter()
+                .filter(|node| node.kind() == "decorator")
+                .filter_map(|decorator| decorator.named_child(0))
+                .filter(|call| call.kind() == "call")
+                .any(|call| {
+                    crate::app::handlers::python::keyword_argument(file, call, "auth").is_some()
+                })
+        })
+}
+
 /// Whether a handler's text suggests it verifies a signature ([`SIGNATURE_HINTS`], or an
 /// `authenticate(…)` call handed a secret), or that of a function of its module it calls or
 /// runs on a worker thread (`await run_in_threadpool(_receive_event, body=body, …)`).
@@ -410,6 +433,7 @@ impl HandlerFact {
             public,
             writes: WRITE_HINTS.iter().any(|hint| body.contains(hint)),
             verifies_signature: verifies_signature(file, function, body),
+            own_auth: sets_own_auth(file, function, handler),
             grants: handler_function(file, handler)
                 .and_then(|function| crate::app::privilege::granted(file, function)),
             capability: crate::app::capability::of(file, handler),

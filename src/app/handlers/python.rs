@@ -501,16 +501,20 @@ fn handler_for(
             dependency_guards.extend(dependency_calls(file, list, None));
             dependency_guards.extend(injected_dependencies(file, list));
         }
+        // A django-ninja operation's own `auth=` (`auth=None` included) replaces its router's.
+        let own_auth = facts.imports_ninja && keyword_argument(file, *call, "auth").is_some();
         if facts.imports_ninja {
             dependency_guards.extend(ninja_auth(file, *call));
         }
-        dependency_guards.extend(
-            facts
-                .object_dependencies
-                .get(*object)
-                .cloned()
-                .unwrap_or_default(),
-        );
+        if !own_auth {
+            dependency_guards.extend(
+                facts
+                    .object_dependencies
+                    .get(*object)
+                    .cloned()
+                    .unwrap_or_default(),
+            );
+        }
         let rule = first_string_arg(file, *call).unwrap_or_default();
         for (hook, variable) in facts.url_hooks.get(*object).into_iter().flatten() {
             let takes =
