@@ -338,8 +338,8 @@ const SIGNATURE_HINTS: &[&str] = &[
 ];
 
 /// Whether a django-ninja operation's decorator sets `auth=` itself (`@router.post("/open",
-/// auth=None)`).
-fn sets_own_auth(file: &ParsedFile, function: Option<Node>, handler: &Handler) -> bool {
+/// auth=None)`), as [`crate::app::handlers::python::sets_own_auth`] reads the route call.
+fn own_auth(file: &ParsedFile, function: Option<Node>, handler: &Handler) -> bool {
     let decorated = function
         .and_then(|function| function.parent())
         .filter(|parent| parent.kind() == "decorated_definition");
@@ -350,9 +350,7 @@ fn sets_own_auth(file: &ParsedFile, function: Option<Node>, handler: &Handler) -
                 .filter(|node| node.kind() == "decorator")
                 .filter_map(|decorator| decorator.named_child(0))
                 .filter(|call| call.kind() == "call")
-                .any(|call| {
-                    crate::app::handlers::python::keyword_argument(file, call, "auth").is_some()
-                })
+                .any(|call| crate::app::handlers::python::sets_own_auth(file, call))
         })
 }
 
@@ -433,7 +431,7 @@ impl HandlerFact {
             public,
             writes: WRITE_HINTS.iter().any(|hint| body.contains(hint)),
             verifies_signature: verifies_signature(file, function, body),
-            own_auth: sets_own_auth(file, function, handler),
+            own_auth: own_auth(file, function, handler),
             grants: handler_function(file, handler)
                 .and_then(|function| crate::app::privilege::granted(file, function)),
             capability: crate::app::capability::of(file, handler),

@@ -340,6 +340,12 @@ fn url_variable_taken(file: &ParsedFile, function: Node) -> Option<String> {
         })
 }
 
+/// Whether a django-ninja operation's route call sets `auth=` itself (`auth=None` included):
+/// it then replaces the authentication of the router and the API that mount the operation.
+pub(crate) fn sets_own_auth(file: &ParsedFile, call: Node) -> bool {
+    keyword_argument(file, call, "auth").is_some()
+}
+
 /// The authentication of a django-ninja router, API or operation (`Router(auth=BearerAuth())`,
 /// `@router.post("/x", auth=django_auth)`), as guard calls: ninja answers 401 unless it
 /// authenticates the request. An instance runs its class's `__call__` (ninja's own classes
@@ -501,8 +507,7 @@ fn handler_for(
             dependency_guards.extend(dependency_calls(file, list, None));
             dependency_guards.extend(injected_dependencies(file, list));
         }
-        // A django-ninja operation's own `auth=` (`auth=None` included) replaces its router's.
-        let own_auth = facts.imports_ninja && keyword_argument(file, *call, "auth").is_some();
+        let own_auth = facts.imports_ninja && sets_own_auth(file, *call);
         if facts.imports_ninja {
             dependency_guards.extend(ninja_auth(file, *call));
         }

@@ -1487,9 +1487,8 @@ fn context<'t>(file: &ParsedFile, model: &FileModel, node: Node<'t>) -> Option<C
 /// `request.user_acl`, `request.user.has_perm(…)`) and raises or returns under a condition.
 fn authorizing_permission(file: &ParsedFile, class: Node) -> Option<String> {
     let permissions = class_attribute(file, class, "permission_classes")?;
-    let text = file.text(permissions);
-    text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .filter(|name| starts_upper(name) && !NON_OBJECT_PERMISSIONS.contains(name))
+    permission_class_names(file, permissions)
+        .filter(|name| !NON_OBJECT_PERMISSIONS.contains(name))
         .find(|name| {
             let Some(permission) = local_class(file, name) else {
                 return false;
@@ -2175,17 +2174,24 @@ fn subclasses_scope(file: &ParsedFile, base: &str) -> bool {
 /// DRF's own classes, or classes in this file without `has_object_permission`. Unknown classes
 /// may check the object, so they count as checking it.
 fn permissions_blind_to_objects(file: &ParsedFile, permissions: Node) -> bool {
-    let text = file.text(permissions);
-    text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+    permission_class_names(file, permissions).all(|name| {
+        if NON_OBJECT_PERMISSIONS.contains(&name) {
+            return true;
+        }
+        local_class(file, name)
+            .is_some_and(|class| !identifiers(file, class).any(|n| n == "has_object_permission"))
+    })
+}
+
+/// The classes a `permission_classes` value names (`(IsAuthenticated, HistoryPermission)`,
+/// `[perms.IsOwner]`): its capitalised words.
+fn permission_class_names<'f>(
+    file: &ParsedFile<'f>,
+    permissions: Node,
+) -> impl Iterator<Item = &'f str> {
+    file.text(permissions)
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
         .filter(|name| starts_upper(name))
-        .all(|name| {
-            if NON_OBJECT_PERMISSIONS.contains(&name) {
-                return true;
-            }
-            local_class(file, name).is_some_and(|class| {
-                !identifiers(file, class).any(|n| n == "has_object_permission")
-            })
-        })
 }
 
 /// A class defined at the top level of this file.
